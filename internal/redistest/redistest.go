@@ -1,0 +1,156 @@
+// Package redistest starts real redis-server processes for tests, each on a
+// free loopback port in a private directory, and stops them when the test
+// ends. When REDIS_URL is set, Start uses that server instead.
+package redistest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Server is a redis-server started for a test.
+type Server struct {
+	// Addr is the server's host:port.
+	Addr string
+	// URL is a redis:// URL for Addr.
+	URL string
+
+	dir  string
+	args []string
+	cmd  *exec.Cmd
+	tb   testing.TB
+}
+
+// Start returns a running redis-server for tb and stops it at tb's end. With
+// REDIS_URL set it returns that server instead, and never stops it. Without
+// redis-server on PATH the test fails and says how to install it.
+func Start(tb testing.TB, extraArgs ...string) *Server {
+	tb.Helper()
+	if u := os.Getenv("REDIS_URL"); u != "" && len(extraArgs) == 0 {
+		opt, err := redis.ParseURL(u)
+		if err != nil {
+			tb.Fatalf("REDIS_URL: %v", err)
+		}
+		return &Server{Addr: opt.Addr, URL: u, tb: tb}
+	}
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		tb.Fatalf("redis-server is not installed: apt-get install -y redis-server (or set REDIS_URL)")
+	}
+	s := &Server{dir: tb.TempDir(), tb: tb}
+	port := FreePort(tb)
+	s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	s.URL = "redis://" + s.Addr + "/0"
+	s.args = append([]string{
+		"--port", strconv.Itoa(port),
+		"--bind", "127.0.0.1",
+		"--dir", s.dir,
+		"--save", "",
+		"--appendonly", "no",
+		"--daemonize", "no",
+		"--logfile", filepath.Join(s.dir, "redis.log"),
+	}, extraArgs...)
+	s.start()
+	tb.Cleanup(s.Stop)
+	return s
+}
+
+func (s *Server) start() {
+	s.tb.Helper()
+	s.cmd = exec.Command("redis-server", s.args...)
+	if err := s.cmd.Start(); err != nil {
+		s.tb.Fatalf("start redis-server: %v", err)
+	}
+	if err := s.waitReady(10 * time.Second); err != nil {
+		s.Stop()
+		log, _ := os.ReadFile(filepath.Join(s.dir, "redis.log"))
+		s.tb.Fatalf("redis-server on %s did not come up: %v\n%s", s.Addr, err, log)
+	}
+}
+
+func (s *Server) waitReady(limit time.Duration) error {
+	c := redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1})
+	defer c.Close()
+	deadline := time.Now().Add(limit)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		err := c.Ping(ctx).Err()
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Stop kills the server, if this package started it. It is safe to call
+// more than once.
+func (s *Server) Stop() {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	_ = s.cmd.Wait()
+	s.cmd = nil
+}
+
+// Restart stops the server and starts it again on the same port and
+// directory.
+func (s *Server) Restart() {
+	s.tb.Helper()
+	if s.dir == "" {
+		s.tb.Fatalf("cannot restart the server at REDIS_URL")
+	}
+	s.Stop()
+	s.start()
+}
+
+// Client returns a go-redis client for the server, closed at the test's end.
+func (s *Server) Client(tb testing.TB) *redis.Client {
+	tb.Helper()
+	opt, err := redis.ParseURL(s.URL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c := redis.NewClient(opt)
+	tb.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func FreePort(tb testing.TB) int {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatalf("free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// Prefix returns a key prefix unique to tb, so that tests sharing a server
+// never see each other's keys.
+func Prefix(tb testing.TB) string {
+	return fmt.Sprintf("t%d:%s:", time.Now().UnixNano(), sanitize(tb.Name()))
+}
+
+func sanitize(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c == '{' || c == '}' || c == ' ' {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}

@@ -1,0 +1,82 @@
+// Package notify keeps, for one process, the doorbells of the ports that
+// somebody is waiting on, and rings them. Both stores use it: the memory
+// store rings it directly, the Redis store from its one pub/sub listener.
+package notify
+
+import (
+	"sync"
+
+	"github.com/tincan-dev/tincan/store"
+)
+
+// Hub holds the subscriptions of one process, by port id.
+type Hub struct {
+	mu   sync.Mutex
+	subs map[string]map[chan struct{}]struct{}
+}
+
+// New returns an empty Hub.
+func New() *Hub {
+	return &Hub{subs: make(map[string]map[chan struct{}]struct{})}
+}
+
+// Subscribe returns a doorbell for port.
+func (h *Hub) Subscribe(port string) *store.Subscription {
+	c := make(chan struct{}, 1)
+	h.mu.Lock()
+	set := h.subs[port]
+	if set == nil {
+		set = make(map[chan struct{}]struct{})
+		h.subs[port] = set
+	}
+	set[c] = struct{}{}
+	h.mu.Unlock()
+	return store.NewSubscription(c, func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		delete(h.subs[port], c)
+		if len(h.subs[port]) == 0 {
+			delete(h.subs, port)
+		}
+	})
+}
+
+// Notify rings every doorbell of port. It never blocks.
+func (h *Hub) Notify(port string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.subs[port] {
+		ring(c)
+	}
+}
+
+// NotifyAll rings every doorbell. A store calls it when it may have missed
+// notifications (its listener reconnected, say), so that every waiter
+// looks again.
+func (h *Hub) NotifyAll() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, set := range h.subs {
+		for c := range set {
+			ring(c)
+		}
+	}
+}
+
+// Len returns how many subscriptions are open.
+func (h *Hub) Len() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, set := range h.subs {
+		n += len(set)
+	}
+	return n
+}
+
+func ring(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default: // already ringing
+	}
+}

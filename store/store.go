@@ -1,0 +1,203 @@
+// Package store is tincan's domain: channels, their two entangled ports, the
+// messages queued at each port, and the rules of posting, acknowledging,
+// closing and transferring. It knows nothing of HTTP or of Redis; the
+// implementations live in store/memory and store/redis and both pass the
+// conformance suite in store/storetest.
+//
+// The model follows the HTML Channel Messaging API. A Channel is what
+// `new MessageChannel()` makes: two ports, each the other's entangled peer.
+// A message posted through one port is queued at its peer. A port is used by
+// whoever holds its token (a bearer capability); transferring a port mints a
+// new token in the same atomic step that kills the old one.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Store is everything the HTTP layer needs from a storage engine. Every
+// method that acts on a port takes the caller's credentials and checks them
+// in the same atomic step as the change it makes, so a token that dies
+// concurrently can never slip a change through.
+//
+// Unless a method says otherwise, its errors are (wrapped) ErrUnauthorized
+// for an unknown port or a wrong token, ErrTransferred for a token that was
+// valid before the port was transferred, ErrInvalid for malformed input
+// (a bad event id, for example), ErrUnavailable when the engine cannot be
+// reached, and ctx's error when ctx ends first.
+type Store interface {
+	// CreateChannel makes a new open channel and returns it with both
+	// ports' tokens. The tokens are returned only here; the store keeps
+	// only their hashes.
+	CreateChannel(ctx context.Context) (NewChannel, error)
+
+	// Describe returns what the holder of a port may know about it.
+	Describe(ctx context.Context, port Credentials) (PortInfo, error)
+
+	// Post queues a message at the peer of the port `from` and returns the
+	// stored message's id once it is durably stored. The ports listed in
+	// msg.Transfer move to the peer's holder in the same atomic step: their
+	// old tokens die and the stored message carries fresh ones.
+	//
+	// Errors: ErrClosed when the channel is closed; ErrQueueFull when the
+	// peer's queue holds Limits.MaxQueue messages; a *TransferError when the
+	// transfer list is refused (nothing is stored then, and no port moves);
+	// ErrBusy when a listed port is in the middle of another move.
+	Post(ctx context.Context, from Credentials, msg Outgoing) (EventID, error)
+
+	// Read returns up to limit messages queued at the port with ids after
+	// `after` (the zero EventID means from the oldest unacknowledged
+	// message), oldest first. It neither waits nor acknowledges.
+	Read(ctx context.Context, port Credentials, after EventID, limit int) (Batch, error)
+
+	// Ack acknowledges every message at the port up to and including
+	// through: they are deleted and never delivered again. Acknowledging
+	// an id at or before an earlier acknowledgement is a no-op.
+	//
+	// Errors: ErrInvalid when through is after the newest message ever
+	// queued at the port.
+	Ack(ctx context.Context, port Credentials, through EventID) error
+
+	// ClosePort closes the port's channel, for both ports. Messages already
+	// queued stay readable; later posts from either end fail with
+	// ErrClosed. Closing a closed channel is a no-op.
+	//
+	// Errors: ErrBusy when the port is in the middle of a move.
+	ClosePort(ctx context.Context, port Credentials) error
+
+	// Transfer gives the port a new token and kills the old one in one
+	// atomic step; queued messages stay with the port. Of concurrent
+	// transfers of one port exactly one succeeds; the others see the old
+	// token dead (ErrTransferred).
+	//
+	// Errors: ErrClosed when the channel is closed; ErrBusy when the port
+	// is in the middle of a move.
+	Transfer(ctx context.Context, port Credentials) (PortCredentials, error)
+
+	// Subscribe returns a Subscription that is woken whenever something
+	// happens at the port that a reader should look at: a message queued,
+	// the channel closed, the port transferred. It is only a doorbell:
+	// the reader then calls Read. Subscribing costs no connection to the
+	// engine per subscriber. Subscribe before the first Read, so that
+	// nothing happening between the two is missed.
+	Subscribe(portID string) *Subscription
+
+	// Ready reports whether the engine is reachable and its schema is the
+	// one this build expects.
+	Ready(ctx context.Context) error
+
+	// Close releases the store's resources. Subscriptions stop firing.
+	Close() error
+}
+
+// Limits are the bounds a store enforces. The zero value of a field means
+// its Default*.
+type Limits struct {
+	// MaxQueue is the most messages that may wait at one port; a post
+	// beyond it fails with ErrQueueFull.
+	MaxQueue int
+	// ChannelTTL is how long a channel may go without activity before the
+	// store forgets it with everything it holds.
+	ChannelTTL time.Duration
+}
+
+// Defaults for Limits.
+const (
+	DefaultMaxQueue   = 10_000
+	DefaultChannelTTL = 7 * 24 * time.Hour
+)
+
+// WithDefaults returns l with every zero field set to its default.
+func (l Limits) WithDefaults() Limits {
+	if l.MaxQueue <= 0 {
+		l.MaxQueue = DefaultMaxQueue
+	}
+	if l.ChannelTTL <= 0 {
+		l.ChannelTTL = DefaultChannelTTL
+	}
+	return l
+}
+
+// Credentials identify a port and prove the right to use it.
+type Credentials struct {
+	PortID string
+	Token  string
+}
+
+// PortCredentials are a port's id and a token for it, as handed to whoever
+// now holds the port.
+type PortCredentials struct {
+	ID    string `json:"id"`
+	Token string `json:"token"`
+}
+
+// NewChannel is a freshly created channel with both ports' tokens.
+type NewChannel struct {
+	ID        string
+	CreatedAt time.Time
+	Port1     PortCredentials
+	Port2     PortCredentials
+}
+
+// State is the state of a channel, and so of both of its ports.
+type State string
+
+// The states of a channel.
+const (
+	StateOpen   State = "open"
+	StateClosed State = "closed"
+)
+
+// PortInfo describes a port to its holder.
+type PortInfo struct {
+	ID        string
+	ChannelID string
+	// Peer is the id of the entangled port.
+	Peer      string
+	State     State
+	CreatedAt time.Time
+	// ClosedAt is set when State is StateClosed.
+	ClosedAt time.Time
+	// Queued is how many messages wait at the port, unacknowledged.
+	Queued int
+	// LastID is the id of the newest message ever queued at the port, or
+	// the zero EventID when none was.
+	LastID EventID
+	// Acked is the newest acknowledged id, or the zero EventID.
+	Acked EventID
+}
+
+// Outgoing is a message as posted.
+type Outgoing struct {
+	// Data is any JSON value. It is stored and delivered byte for byte.
+	Data json.RawMessage
+	// Transfer lists ports to hand to the receiver with the message, with
+	// the sender's tokens for them.
+	Transfer []Credentials
+}
+
+// Message is a message as delivered.
+type Message struct {
+	// ID is the message's event id at the receiving port.
+	ID   EventID
+	Data json.RawMessage
+	// Ports are the ports transferred with the message, with the fresh
+	// tokens that are now the receiver's.
+	Ports []PortCredentials
+	// Source is the id of the port the message was posted through.
+	Source string
+	SentAt time.Time
+}
+
+// Batch is what one Read returns.
+type Batch struct {
+	Messages []Message
+	// State is the channel's state when the batch was read. A reader that
+	// gets an empty batch from a closed channel has seen everything that
+	// will ever arrive at the port.
+	State State
+	// ClosedAt is set when State is StateClosed.
+	ClosedAt time.Time
+}

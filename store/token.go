@@ -1,0 +1,32 @@
+package store
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+)
+
+// NewToken returns a fresh port token: 256 bits from crypto/rand, encoded
+// as unpadded base64url, so it is safe in a header or a URL as it is.
+func NewToken() string {
+	var b [32]byte
+	// crypto/rand.Read never fails on the platforms Go supports; it
+	// crashes the program rather than return short.
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// HashToken returns what a store keeps of a token: its SHA-256, in hex. A
+// token has 256 bits of entropy, so an unsalted fast hash is enough: there
+// is no dictionary to try.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// SameHash compares two token hashes in constant time.
+func SameHash(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
