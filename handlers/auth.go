@@ -1,0 +1,37 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/tincan-dev/tincan/store"
+)
+
+// credentials returns the port named in the path and the caller's token
+// for it: from "Authorization: Bearer", or, on GET routes only, from the
+// access_token query parameter, because a browser's EventSource cannot set
+// headers. The header wins when both are given.
+//
+// A missing token and a malformed port id are store.ErrUnauthorized, like
+// a wrong token, so that the answer tells nothing about which ports exist.
+func credentials(r *http.Request) (store.Credentials, error) {
+	c := store.Credentials{PortID: chi.URLParam(r, "id")}
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, token, _ := strings.Cut(h, " ")
+		if strings.EqualFold(scheme, "Bearer") {
+			c.Token = strings.TrimSpace(token)
+		}
+	} else if r.Method == http.MethodGet {
+		c.Token = r.URL.Query().Get("access_token")
+	}
+	if c.Token == "" {
+		return c, fmt.Errorf("no bearer token: %w", store.ErrUnauthorized)
+	}
+	if !store.ValidID(c.PortID) {
+		return c, fmt.Errorf("malformed port id: %w", store.ErrUnauthorized)
+	}
+	return c, nil
+}

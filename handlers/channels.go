@@ -1,0 +1,32 @@
+package handlers
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/tincan-dev/tincan/store"
+)
+
+// channelResponse is a new channel with both ports' tokens, which are
+// never shown again.
+type channelResponse struct {
+	ID        string                `json:"id"`
+	CreatedAt time.Time             `json:"created_at"`
+	Port1     store.PortCredentials `json:"port1"`
+	Port2     store.PortCredentials `json:"port2"`
+}
+
+// handleChannelCreate is `new MessageChannel()`. The request body is
+// ignored.
+func (s *Server) handleChannelCreate(w http.ResponseWriter, r *http.Request) error {
+	ch, err := s.store.CreateChannel(r.Context())
+	if err != nil {
+		return err
+	}
+	return encode(w, http.StatusCreated, channelResponse{
+		ID:        ch.ID,
+		CreatedAt: ch.CreatedAt.UTC(),
+		Port1:     ch.Port1,
+		Port2:     ch.Port2,
+	})
+}

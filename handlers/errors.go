@@ -1,0 +1,186 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/tincan-dev/tincan/store"
+)
+
+// Errors of the HTTP layer itself. Handlers return them (or store errors);
+// writeError turns every one into a problem response.
+var (
+	errNotFound         = errors.New("no such route")
+	errMethodNotAllowed = errors.New("method not allowed")
+	errTooLarge         = errors.New("request body too large")
+	errInvalidRequest   = errors.New("invalid request")
+	errInvalidTransfer  = errors.New("transfer list refused")
+)
+
+// requestError is a 400 whose detail, written for the client, says what
+// was wrong with the request.
+type requestError struct{ detail string }
+
+func (e *requestError) Error() string { return "invalid request: " + e.detail }
+
+func (e *requestError) Is(target error) bool { return target == errInvalidRequest }
+
+// badRequest returns an invalid_request error with a detail for the
+// client. The detail must not quote anything internal.
+func badRequest(format string, args ...any) error {
+	return &requestError{detail: fmt.Sprintf(format, args...)}
+}
+
+// problemKind is one row of the error table.
+type problemKind struct {
+	err    error
+	status int
+	code   string
+	title  string
+	detail string
+}
+
+// problemKinds is the one mapping from errors to HTTP answers. The first
+// row whose err matches (errors.Is) wins, so more specific rows come first;
+// an error that matches none is an internal error.
+var problemKinds = []problemKind{
+	{errInvalidRequest, http.StatusBadRequest, "invalid_request", "Invalid request", "The request is malformed."},
+	{store.ErrInvalid, http.StatusBadRequest, "invalid_request", "Invalid request", "An event id in the request is malformed or after the newest message at the port."},
+	{store.ErrUnauthorized, http.StatusUnauthorized, "unauthorized", "Unauthorized", "A valid bearer token for this port is required."},
+	{store.ErrTransferred, http.StatusForbidden, "port_transferred", "Port transferred", "The port has been transferred; this token no longer works."},
+	{errNotFound, http.StatusNotFound, "not_found", "Not found", "There is no such resource."},
+	{errMethodNotAllowed, http.StatusMethodNotAllowed, "method_not_allowed", "Method not allowed", "The resource does not support this method."},
+	{store.ErrBusy, http.StatusConflict, "port_busy", "Port busy", "The port is being moved; retry shortly."},
+	{store.ErrClosed, http.StatusGone, "port_closed", "Port closed", "The port's channel is closed."},
+	{errTooLarge, http.StatusRequestEntityTooLarge, "payload_too_large", "Payload too large", "The request body is larger than the server accepts."},
+	{errInvalidTransfer, http.StatusUnprocessableEntity, "invalid_transfer", "Invalid transfer", "A port in the transfer list cannot be transferred."},
+	{store.ErrQueueFull, http.StatusTooManyRequests, "queue_full", "Queue full", "The receiving port's queue is full; retry once it has been read."},
+	{store.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "Service unavailable", "The store cannot be reached; retry shortly."},
+}
+
+// internalError answers everything the table does not know.
+var internalError = problemKind{nil, http.StatusInternalServerError, "internal_error", "Internal error", "Something went wrong on our side."}
+
+// problem is an RFC 9457 problem details object.
+type problem struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail"`
+	Code   string `json:"code"`
+
+	// The refused entry of a transfer list (invalid_transfer only).
+	TransferIndex *int   `json:"transfer_index,omitempty"`
+	Port          string `json:"port,omitempty"`
+	Reason        string `json:"reason,omitempty"`
+}
+
+// classify returns the row of the error table for err.
+func classify(err error) problemKind {
+	var tooLarge *http.MaxBytesError
+	var refused *store.TransferError
+	switch {
+	case errors.As(err, &tooLarge):
+		err = errTooLarge
+	case errors.As(err, &refused) && refused.Reason != store.RefusedBusy:
+		// A busy port is worth a retry, so it stays port_busy (the
+		// TransferError unwraps to store.ErrBusy); the other refusals
+		// will not change by retrying.
+		err = errInvalidTransfer
+	}
+	for _, k := range problemKinds {
+		if errors.Is(err, k.err) {
+			return k
+		}
+	}
+	return internalError
+}
+
+// writeError answers a request with the problem for err, and logs what the
+// client is not told.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The client went away; there is nobody to answer.
+		s.logger.DebugContext(r.Context(), "request canceled", "path", r.URL.Path, "err", err)
+		return
+	}
+	k := classify(err)
+	p := problem{
+		Type:   "urn:tincan:problem:" + k.code,
+		Title:  k.title,
+		Status: k.status,
+		Detail: k.detail,
+		Code:   k.code,
+	}
+	var re *requestError
+	if errors.As(err, &re) {
+		p.Detail = re.detail
+	}
+	var refused *store.TransferError
+	if errors.As(err, &refused) {
+		// Busy refusals are port_busy but name the entry all the same.
+		p.TransferIndex, p.Port, p.Reason = &refused.Index, refused.PortID, string(refused.Reason)
+		p.Detail = fmt.Sprintf("Entry %d of the transfer list was refused: %s.", refused.Index, refused.Reason)
+	}
+
+	switch k.status {
+	case http.StatusInternalServerError:
+		s.logger.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	case http.StatusServiceUnavailable:
+		s.logger.WarnContext(r.Context(), "store unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+	default:
+		s.logger.DebugContext(r.Context(), "request refused", "method", r.Method, "path", r.URL.Path, "code", k.code, "err", err)
+	}
+
+	h := w.Header()
+	switch k.status {
+	case http.StatusUnauthorized:
+		h.Set("WWW-Authenticate", `Bearer realm="tincan"`)
+	case http.StatusConflict, http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		h.Set("Retry-After", "1")
+	}
+	h.Set("Content-Type", "application/problem+json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(k.status)
+	if err := writeJSON(w, p); err != nil {
+		s.logger.DebugContext(r.Context(), "write problem", "err", err)
+	}
+}
+
+// handle adapts a handler that returns an error to an http.HandlerFunc.
+// Handlers return an error instead of answering it, so that every error is
+// answered in one place, the same way.
+func (s *Server) handle(h func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	}
+}
+
+// slogErr is a log attribute for an error.
+func slogErr(err error) slog.Attr { return slog.Any("err", err) }
+
+// handleNotFound answers routes that do not exist.
+func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) error {
+	return errNotFound
+}
+
+// probeMethods are the methods whose routes a 405 lists in Allow.
+var probeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions}
+
+// handleMethodNotAllowed answers a route that exists with a method it does
+// not have, listing the methods it has in Allow.
+func (s *Server) handleMethodNotAllowed(w http.ResponseWriter, r *http.Request) error {
+	for _, m := range probeMethods {
+		if s.router.Match(chi.NewRouteContext(), m, r.URL.Path) {
+			w.Header().Add("Allow", m)
+		}
+	}
+	return errMethodNotAllowed
+}

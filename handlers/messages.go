@@ -1,0 +1,234 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/tincan-dev/tincan/store"
+)
+
+// Bounds of GET /ports/{id}/messages.
+const (
+	defaultListLimit = 100
+	maxListLimit     = 1000
+)
+
+// postRequest is the JSON body of a post: postMessage(data, transfer).
+type postRequest struct {
+	// Data is required; JSON null is a value like any other.
+	Data     json.RawMessage `json:"data"`
+	Transfer []transferEntry `json:"transfer"`
+}
+
+// transferEntry lists a port to hand over with a message, with the
+// sender's token for it.
+type transferEntry struct {
+	Port  string `json:"port"`
+	Token string `json:"token"`
+}
+
+// postResponse names the stored message.
+type postResponse struct {
+	ID store.EventID `json:"id"`
+}
+
+// messageJSON is a delivered message, the same object in a long poll's
+// answer and in an event stream's data.
+type messageJSON struct {
+	ID     store.EventID           `json:"id"`
+	Data   json.RawMessage         `json:"data"`
+	Ports  []store.PortCredentials `json:"ports"`
+	Source string                  `json:"source"`
+	SentAt time.Time               `json:"sent_at"`
+}
+
+// listResponse is a long poll's answer.
+type listResponse struct {
+	Messages []messageJSON `json:"messages"`
+	// Next is the `after` to ask with next time.
+	Next  store.EventID `json:"next"`
+	State store.State   `json:"state"`
+}
+
+// handleMessagePost is port.postMessage(data, transfer): the message is
+// queued at the peer, and answered once it is stored.
+func (s *Server) handleMessagePost(w http.ResponseWriter, r *http.Request) error {
+	c, err := credentials(r)
+	if err != nil {
+		return err
+	}
+	msg, err := s.readOutgoing(w, r)
+	if err != nil {
+		return err
+	}
+	id, err := s.store.Post(r.Context(), c, msg)
+	if err != nil {
+		return err
+	}
+	return encode(w, http.StatusCreated, postResponse{ID: id})
+}
+
+// readOutgoing reads a post's body. With Content-Type application/json it
+// is a postRequest; with any other type, or none, the raw body is the data,
+// as a JSON string, so that `curl -d hello` posts "hello".
+func (s *Server) readOutgoing(w http.ResponseWriter, r *http.Request) (store.Outgoing, error) {
+	if !isJSON(r.Header.Get("Content-Type")) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxMessageSize))
+		if err != nil {
+			return store.Outgoing{}, readError(err)
+		}
+		if !utf8.Valid(body) {
+			return store.Outgoing{}, badRequest("A text body must be valid UTF-8.")
+		}
+		data, err := marshal(string(body))
+		if err != nil {
+			return store.Outgoing{}, err
+		}
+		return store.Outgoing{Data: bytes.TrimSuffix(data, []byte("\n"))}, nil
+	}
+
+	req, err := decode[postRequest](w, r, s.cfg.MaxMessageSize)
+	if err != nil {
+		return store.Outgoing{}, err
+	}
+	if len(req.Data) == 0 {
+		return store.Outgoing{}, badRequest(`Field "data" is required (it may be null).`)
+	}
+	// Stored compact, the data fits on one SSE data line as it is.
+	var data bytes.Buffer
+	if err := json.Compact(&data, req.Data); err != nil {
+		return store.Outgoing{}, badRequest(`Field "data" is not valid JSON.`)
+	}
+	msg := store.Outgoing{Data: data.Bytes()}
+	for _, t := range req.Transfer {
+		msg.Transfer = append(msg.Transfer, store.Credentials{PortID: t.Port, Token: t.Token})
+	}
+	return msg, nil
+}
+
+// isJSON reports whether a Content-Type is application/json, with or
+// without parameters.
+func isJSON(contentType string) bool {
+	mediaType, _, _ := strings.Cut(contentType, ";")
+	return strings.EqualFold(strings.TrimSpace(mediaType), "application/json")
+}
+
+// readError tells a body over the limit from a body that could not be read.
+func readError(err error) error {
+	var maxBytes *http.MaxBytesError
+	if errors.As(err, &maxBytes) {
+		return err
+	}
+	return badRequest("The body could not be read.")
+}
+
+// listQuery is what GET /ports/{id}/messages asks for.
+type listQuery struct {
+	after store.EventID
+	limit int
+	wait  time.Duration
+}
+
+// parseListQuery reads after, limit and wait; wait is whole seconds,
+// clamped to maxWait.
+func parseListQuery(q url.Values, maxWait time.Duration) (listQuery, error) {
+	lq := listQuery{limit: defaultListLimit}
+	var err error
+	if lq.after, err = store.ParseEventID(q.Get("after")); err != nil {
+		return lq, badRequest("Query parameter after is not an event id.")
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxListLimit {
+			return lq, badRequest("Query parameter limit must be an integer from 1 to %d.", maxListLimit)
+		}
+		lq.limit = n
+	}
+	if v := q.Get("wait"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return lq, badRequest("Query parameter wait must be a whole number of seconds, 0 or more.")
+		}
+		// Compared in seconds, so that a huge n cannot overflow.
+		if time.Duration(n) > maxWait/time.Second {
+			lq.wait = maxWait
+		} else {
+			lq.wait = time.Duration(n) * time.Second
+		}
+	}
+	return lq, nil
+}
+
+// handleMessageList answers the messages queued at a port after `after`,
+// without acknowledging them. With wait, and nothing to answer yet, it
+// waits for a message, the channel's close, or the end of the wait.
+func (s *Server) handleMessageList(w http.ResponseWriter, r *http.Request) error {
+	c, err := credentials(r)
+	if err != nil {
+		return err
+	}
+	q, err := parseListQuery(r.URL.Query(), s.cfg.LongPollMaxWait)
+	if err != nil {
+		return err
+	}
+	batch, err := s.poll(r, c, q)
+	if err != nil {
+		return err
+	}
+	res := listResponse{Messages: make([]messageJSON, 0, len(batch.Messages)), Next: q.after, State: batch.State}
+	for _, m := range batch.Messages {
+		res.Messages = append(res.Messages, toMessageJSON(m))
+	}
+	if n := len(batch.Messages); n > 0 {
+		res.Next = batch.Messages[n-1].ID
+	}
+	return encode(w, http.StatusOK, res)
+}
+
+// poll reads once, and with q.wait keeps reading, each time the port's
+// doorbell rings, until there is something to answer. It holds no store
+// connection while it waits.
+func (s *Server) poll(r *http.Request, c store.Credentials, q listQuery) (store.Batch, error) {
+	ctx := r.Context()
+	if q.wait <= 0 {
+		return s.store.Read(ctx, c, q.after, q.limit)
+	}
+	// Subscribe before reading, so that a message queued between the
+	// read and the wait still rings.
+	sub := s.store.Subscribe(c.PortID)
+	defer sub.Close()
+	timer := time.NewTimer(q.wait)
+	defer timer.Stop()
+	for {
+		batch, err := s.store.Read(ctx, c, q.after, q.limit)
+		if err != nil || len(batch.Messages) > 0 || batch.State == store.StateClosed {
+			return batch, err
+		}
+		select {
+		case <-sub.C:
+		case <-timer.C:
+			return batch, nil
+		case <-s.shutdown:
+			return batch, nil
+		case <-ctx.Done():
+			return batch, ctx.Err()
+		}
+	}
+}
+
+// toMessageJSON is m as clients see it.
+func toMessageJSON(m store.Message) messageJSON {
+	ports := m.Ports
+	if ports == nil {
+		ports = []store.PortCredentials{}
+	}
+	return messageJSON{ID: m.ID, Data: m.Data, Ports: ports, Source: m.Source, SentAt: m.SentAt.UTC()}
+}

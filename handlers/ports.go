@@ -1,0 +1,53 @@
+package handlers
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/tincan-dev/tincan/store"
+)
+
+// portResponse describes a port to its holder.
+type portResponse struct {
+	ID           string        `json:"id"`
+	Channel      string        `json:"channel"`
+	Peer         string        `json:"peer"`
+	State        store.State   `json:"state"`
+	CreatedAt    time.Time     `json:"created_at"`
+	ClosedAt     *time.Time    `json:"closed_at,omitempty"`
+	Queued       int           `json:"queued"`
+	LastEventID  store.EventID `json:"last_event_id"`
+	AckedEventID store.EventID `json:"acked_event_id"`
+}
+
+// handlePortDescribe answers what the holder of a port may know about it.
+func (s *Server) handlePortDescribe(w http.ResponseWriter, r *http.Request) error {
+	c, err := credentials(r)
+	if err != nil {
+		return err
+	}
+	info, err := s.store.Describe(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	return encode(w, http.StatusOK, portResponse{
+		ID:           info.ID,
+		Channel:      info.ChannelID,
+		Peer:         info.Peer,
+		State:        info.State,
+		CreatedAt:    info.CreatedAt.UTC(),
+		ClosedAt:     closedAt(info.State, info.ClosedAt),
+		Queued:       info.Queued,
+		LastEventID:  info.LastID,
+		AckedEventID: info.Acked,
+	})
+}
+
+// closedAt is when a closed channel closed, in UTC, or nil for an open one.
+func closedAt(state store.State, t time.Time) *time.Time {
+	if state != store.StateClosed {
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}

@@ -1,0 +1,21 @@
+package handlers
+
+// routes lists the whole API, one route a line.
+func (s *Server) routes() {
+	s.router.Use(s.logRequests)
+	s.router.NotFound(s.handle(s.handleNotFound))
+	s.router.MethodNotAllowed(s.handle(s.handleMethodNotAllowed))
+
+	s.router.Get("/healthz", s.handle(s.handleHealthz))
+	s.router.Get("/readyz", s.handle(s.handleReadyz))
+	s.router.Get("/openapi.yaml", s.handle(s.handleOpenAPI))
+
+	s.router.Post("/channels", s.handle(s.handleChannelCreate))
+	s.router.Get("/ports/{id}", s.handle(s.handlePortDescribe))
+	s.router.Post("/ports/{id}/messages", s.handle(s.handleMessagePost))
+	s.router.Get("/ports/{id}/messages", s.handle(s.handleMessageList))
+	s.router.Get("/ports/{id}/events", s.handle(s.handleEvents))
+	s.router.Post("/ports/{id}/ack", s.handle(s.handleAck))
+	s.router.Post("/ports/{id}/close", s.handle(s.handleClose))
+	s.router.Post("/ports/{id}/transfer", s.handle(s.handleTransfer))
+}

@@ -1,0 +1,100 @@
+// Package handlers is tincan's HTTP layer: it turns requests into calls on
+// a store.Store and the results into JSON, problem details and event
+// streams. routes.go lists the whole API.
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/tincan-dev/tincan/store"
+)
+
+// Defaults for Config.
+const (
+	// DefaultMaxMessageSize bounds a POST body, in bytes.
+	DefaultMaxMessageSize = 256 << 10
+	// DefaultKeepAlive is how long an event stream may stay silent before
+	// a keep-alive comment is sent.
+	DefaultKeepAlive = 15 * time.Second
+	// DefaultRetry is the reconnection delay suggested to SSE clients.
+	DefaultRetry = 2 * time.Second
+	// DefaultLongPollMaxWait caps the wait of a long poll.
+	DefaultLongPollMaxWait = 30 * time.Second
+	// DefaultWriteTimeout bounds each write to an event stream, so a client
+	// that stops reading cannot hold its stream forever.
+	DefaultWriteTimeout = 10 * time.Second
+)
+
+// Config tunes a Server. The zero value of a field means its Default*.
+type Config struct {
+	MaxMessageSize  int64
+	KeepAlive       time.Duration
+	Retry           time.Duration
+	LongPollMaxWait time.Duration
+	WriteTimeout    time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	if c.MaxMessageSize <= 0 {
+		c.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if c.KeepAlive <= 0 {
+		c.KeepAlive = DefaultKeepAlive
+	}
+	if c.Retry <= 0 {
+		c.Retry = DefaultRetry
+	}
+	if c.LongPollMaxWait <= 0 {
+		c.LongPollMaxWait = DefaultLongPollMaxWait
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = DefaultWriteTimeout
+	}
+	return c
+}
+
+// Server is tincan's HTTP API. It is an http.Handler.
+type Server struct {
+	logger *slog.Logger
+	store  store.Store
+	cfg    Config
+	router *chi.Mux
+
+	// shutdown is closed by CloseStreams; every stream and long poll
+	// watches it.
+	shutdown     chan struct{}
+	shutdownOnce sync.Once
+}
+
+// NewServer returns the API over st.
+func NewServer(logger *slog.Logger, st store.Store, cfg Config) *Server {
+	s := &Server{
+		logger:   logger,
+		store:    st,
+		cfg:      cfg.withDefaults(),
+		router:   chi.NewRouter(),
+		shutdown: make(chan struct{}),
+	}
+	s.routes()
+	return s
+}
+
+// ServeHTTP serves the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.router.ServeHTTP(w, r)
+}
+
+// CloseStreams ends every open event stream and long poll, and those that
+// open afterwards, promptly: streams just end (clients reconnect, with
+// Last-Event-ID, elsewhere) and long polls answer with what they have.
+// Call it when shutting down, so that http.Server.Shutdown, which waits for
+// handlers to return, cannot hang on a stream. It is safe to call more than
+// once.
+func (s *Server) CloseStreams() {
+	s.shutdownOnce.Do(func() { close(s.shutdown) })
+}
