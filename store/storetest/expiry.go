@@ -1,0 +1,88 @@
+package storetest
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/tincan-dev/tincan/store"
+)
+
+var expiryTests = []test{
+	{"IdleChannelExpires", testExpiryIdle},
+}
+
+// expiryTTL is the channel TTL of the expiry tests, and expiryDeadline how
+// long after it an idle channel may still linger.
+const (
+	expiryTTL      = time.Second
+	expiryDeadline = 5 * time.Second
+)
+
+// testExpiryIdle: a channel left idle for the TTL is forgotten: every
+// operation on its ports is ErrUnauthorized. Channels that see posts or
+// reads in time stay.
+func testExpiryIdle(t *testing.T, h harness) {
+	ctx := testContext(t)
+	s := h.storeWith(t, store.Limits{ChannelTTL: expiryTTL})
+	idle := newPair(ctx, t, s)
+	queued := post(ctx, t, s, idle.p1, text("forgotten"))
+	posted := newPair(ctx, t, s)
+	read := newPair(ctx, t, s)
+
+	// Keep two channels busy for well past the TTL: one by posting, one
+	// by reading.
+	stop := time.Now().Add(expiryTTL * 5 / 2)
+	for time.Now().Before(stop) {
+		post(ctx, t, s, posted.p1, text("still here"))
+		if _, err := s.Read(ctx, read.p2, store.EventID{}, 1); err != nil {
+			t.Fatalf("reading a channel kept alive: %v", err)
+		}
+		time.Sleep(expiryTTL / 5)
+	}
+
+	deadline := time.Now().Add(expiryDeadline)
+	for {
+		_, err := s.Describe(ctx, idle.p1)
+		if errors.Is(err, store.ErrUnauthorized) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("Describe an expiring port: %v", err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("idle channel still there %v after its TTL of %v", expiryDeadline+expiryTTL*3/2, expiryTTL)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, c := range []store.Credentials{idle.p1, idle.p2} {
+		_, err := s.Describe(ctx, c)
+		wantErr(t, "Describe", err, store.ErrUnauthorized)
+		_, err = s.Post(ctx, c, store.Outgoing{Data: text("x")})
+		wantErr(t, "Post", err, store.ErrUnauthorized)
+		_, err = s.Read(ctx, c, store.EventID{}, 10)
+		wantErr(t, "Read", err, store.ErrUnauthorized)
+		err = s.Ack(ctx, c, queued)
+		wantErr(t, "Ack", err, store.ErrUnauthorized)
+		err = s.ClosePort(ctx, c)
+		wantErr(t, "ClosePort", err, store.ErrUnauthorized)
+		_, err = s.Transfer(ctx, c)
+		wantErr(t, "Transfer", err, store.ErrUnauthorized)
+	}
+
+	for _, c := range []store.Credentials{posted.p1, posted.p2, read.p1, read.p2} {
+		describe(ctx, t, s, c)
+	}
+	if n := len(readAll(ctx, t, s, posted.p2, store.EventID{})); n == 0 {
+		t.Errorf("the channel kept alive by posts holds %d messages", n)
+	}
+}
+
+// readyTests are about the store as a whole.
+var readyTests = []test{
+	{"Ready", func(t *testing.T, h harness) {
+		if err := h.store(t).Ready(testContext(t)); err != nil {
+			t.Errorf("Ready: %v", err)
+		}
+	}},
+}

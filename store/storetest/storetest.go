@@ -1,0 +1,51 @@
+// Package storetest is the specification of a store.Store, as tests. Every
+// implementation's test file calls Run with a constructor; the same
+// subtests then hold each engine to the same semantics.
+package storetest
+
+import (
+	"testing"
+
+	"github.com/tincan-dev/tincan/store"
+)
+
+// Run runs the conformance suite against the stores newStore makes.
+// newStore must return a fresh, empty store enforcing limits and register
+// its own cleanup (closing the store, removing its data) on t. Each subtest
+// gets a store of its own and runs in parallel with the others.
+func Run(t *testing.T, newStore func(t *testing.T, limits store.Limits) store.Store) {
+	h := harness{newStore: newStore}
+	groups := []struct {
+		name  string
+		tests []test
+	}{
+		{"Channels", channelTests},
+		{"Post", postTests},
+		{"Read", readTests},
+		{"Ack", ackTests},
+		{"Close", closeTests},
+		{"Transfer", transferTests},
+		{"TransferList", transferListTests},
+		{"Subscribe", subscribeTests},
+		{"Concurrency", concurrencyTests},
+		{"Expiry", expiryTests},
+		{"Ready", readyTests},
+	}
+	for _, g := range groups {
+		t.Run(g.name, func(t *testing.T) {
+			t.Parallel()
+			for _, tc := range g.tests {
+				t.Run(tc.name, func(t *testing.T) {
+					t.Parallel()
+					tc.run(t, h)
+				})
+			}
+		})
+	}
+}
+
+// test is one subtest of the suite.
+type test struct {
+	name string
+	run  func(t *testing.T, h harness)
+}

@@ -1,0 +1,144 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/tincan-dev/tincan/store"
+)
+
+var subscribeTests = []test{
+	{"RingsOnPost", testSubscribeRingsOnPost},
+	{"RingsOnClose", testSubscribeRingsOnClose},
+	{"RingsOnTransfer", testSubscribeRingsOnTransfer},
+	{"RingsOnMoveInMessage", testSubscribeRingsOnMove},
+	{"QuietForOtherPorts", testSubscribeQuietForOthers},
+	{"CloseStops", testSubscribeCloseStops},
+	{"Coalesces", testSubscribeCoalesces},
+}
+
+func subscribe(t *testing.T, s store.Store, portID string) *store.Subscription {
+	t.Helper()
+	sub := s.Subscribe(portID)
+	if sub == nil || sub.C == nil {
+		t.Fatalf("Subscribe %s returned no doorbell", portID)
+	}
+	t.Cleanup(sub.Close)
+	return sub
+}
+
+func wantRing(t *testing.T, sub *store.Subscription, what string) {
+	t.Helper()
+	if !waitRing(sub, ringWait) {
+		t.Errorf("%s: no ring within %v", what, ringWait)
+	}
+}
+
+func wantQuiet(t *testing.T, sub *store.Subscription, what string) {
+	t.Helper()
+	if waitRing(sub, quietWait) {
+		t.Errorf("%s: rang", what)
+	}
+}
+
+// testSubscribeRingsOnPost: a message queued at the port rings it, each
+// time.
+func testSubscribeRingsOnPost(t *testing.T, h harness) {
+	ctx := testContext(t)
+	s := h.store(t)
+	p := newPair(ctx, t, s)
+	sub := subscribe(t, s, p.p2.PortID)
+	for i := range 3 {
+		post(ctx, t, s, p.p1, text("ding"))
+		wantRing(t, sub, "post "+string(rune('1'+i)))
+	}
+}
+
+// testSubscribeRingsOnClose: a close, from either end, rings both ports.
+func testSubscribeRingsOnClose(t *testing.T, h harness) {
+	ctx := testContext(t)
+	s := h.store(t)
+	p := newPair(ctx, t, s)
+	sub1 := subscribe(t, s, p.p1.PortID)
+	sub2 := subscribe(t, s, p.p2.PortID)
+	if err := s.ClosePort(ctx, p.p2); err != nil {
+		t.Fatal(err)
+	}
+	wantRing(t, sub1, "close, at port1")
+	wantRing(t, sub2, "close, at the closing port2")
+}
+
+// testSubscribeRingsOnTransfer: a transfer rings the port, so that the old
+// holder's streams look again and find their token dead.
+func testSubscribeRingsOnTransfer(t *testing.T, h harness) {
+	ctx := testContext(t)
+	s := h.store(t)
+	p := newPair(ctx, t, s)
+	sub := subscribe(t, s, p.p1.PortID)
+	transfer(t, s, p.p1)
+	wantRing(t, sub, "transfer")
+}
+
+// testSubscribeRingsOnMove: a port moved inside a message rings too, and
+// so does the receiver of the message.
+func testSubscribeRingsOnMove(t *testing.T, h harness) {
+	ctx := testContext(t)
+	s := h.store(t)
+	a, b := newPair(ctx, t, s), newPair(ctx, t, s)
+	moved := subscribe(t, s, b.p1.PortID)
+	receiver := subscribe(t, s, a.p2.PortID)
+	postList(ctx, t, s, a.p1, b.p1)
+	wantRing(t, moved, "the moved port")
+	wantRing(t, receiver, "the receiver")
+}
+
+// testSubscribeQuietForOthers: a post rings nobody but the receiving port.
+func testSubscribeQuietForOthers(t *testing.T, h harness) {
+	ctx := testContext(t)
+	s := h.store(t)
+	p, other := newPair(ctx, t, s), newPair(ctx, t, s)
+	subs := map[string]*store.Subscription{
+		"the sending port":           subscribe(t, s, p.p1.PortID),
+		"port1 of another channel":   subscribe(t, s, other.p1.PortID),
+		"port2 of another channel":   subscribe(t, s, other.p2.PortID),
+		"a port that does not exist": subscribe(t, s, unknownPort(t)),
+	}
+	receiver := subscribe(t, s, p.p2.PortID)
+	post(ctx, t, s, p.p1, text("only for port2"))
+	wantRing(t, receiver, "the receiving port")
+	for what, sub := range subs {
+		wantQuiet(t, sub, what)
+	}
+}
+
+// testSubscribeCloseStops: a closed subscription no longer rings, and
+// closing it twice is harmless.
+func testSubscribeCloseStops(t *testing.T, h harness) {
+	ctx := testContext(t)
+	s := h.store(t)
+	p := newPair(ctx, t, s)
+	sub := s.Subscribe(p.p2.PortID)
+	witness := subscribe(t, s, p.p2.PortID)
+	sub.Close()
+	sub.Close()
+	post(ctx, t, s, p.p1, text("nobody listens"))
+	wantRing(t, witness, "a second subscription to the port")
+	wantQuiet(t, sub, "a closed subscription")
+}
+
+// testSubscribeCoalesces: a subscriber that never drains its doorbell does
+// not hold up posts; it finds one ring waiting.
+func testSubscribeCoalesces(t *testing.T, h harness) {
+	ctx := testContext(t)
+	s := h.store(t)
+	p := newPair(ctx, t, s)
+	sub := subscribe(t, s, p.p2.PortID)
+	const n = 1000
+	postN(ctx, t, s, p.p1, n) // bounded by the test's context if a ring blocks
+	if got := describe(ctx, t, s, p.p2).Queued; got != n {
+		t.Fatalf("queued %d, want %d", got, n)
+	}
+	wantRing(t, sub, "after many posts")
+	drain(sub) // a ring still in flight may land once more
+	post(ctx, t, s, p.p1, text("one more"))
+	wantRing(t, sub, "a post after draining")
+}
