@@ -1,0 +1,29 @@
+package memory
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/tincan-dev/tincan/store"
+)
+
+// authenticate returns the port that c opens. s.mu must be held. An unknown
+// port, an expired channel and a wrong token are one error, so that ids
+// cannot be probed; a token the port had before a transfer is told apart so
+// that its former holder learns what happened.
+func (s *Store) authenticate(c store.Credentials, now time.Time) (*port, error) {
+	p := s.ports[c.PortID]
+	if p == nil || s.expired(p.ch, now) {
+		return nil, fmt.Errorf("port %q: %w", c.PortID, store.ErrUnauthorized)
+	}
+	h := store.HashToken(c.Token)
+	if store.SameHash(h, p.tokenHash) {
+		return p, nil
+	}
+	for _, f := range p.former {
+		if store.SameHash(h, f) {
+			return nil, fmt.Errorf("port %s: %w", p.id, store.ErrTransferred)
+		}
+	}
+	return nil, fmt.Errorf("port %s: %w", p.id, store.ErrUnauthorized)
+}

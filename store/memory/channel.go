@@ -1,0 +1,82 @@
+package memory
+
+import (
+	"time"
+
+	"github.com/tincan-dev/tincan/store"
+)
+
+// maxFormerTokens bounds how many dead tokens a port remembers, so that a
+// holder transferring a port in a loop cannot grow it without end. A token
+// older than that answers ErrUnauthorized instead of ErrTransferred.
+const maxFormerTokens = 256
+
+// channel is one MessageChannel: two entangled ports.
+type channel struct {
+	id        string
+	createdAt time.Time // UTC wall clock, as reported
+	closedAt  time.Time // zero while open
+	// touched is the last activity, with its monotonic reading, so that a
+	// wall-clock jump neither expires nor revives channels.
+	touched time.Time
+	ports   [2]*port
+}
+
+func (c *channel) isClosed() bool { return !c.closedAt.IsZero() }
+
+func (c *channel) state() store.State {
+	if c.isClosed() {
+		return store.StateClosed
+	}
+	return store.StateOpen
+}
+
+// port is one end of a channel and the queue of messages waiting at it.
+type port struct {
+	id        string
+	ch        *channel
+	peer      *port
+	tokenHash string
+	former    []string // hashes of tokens this port had before, oldest first
+
+	queue  []store.Message // unacknowledged, ids ascending
+	lastID store.EventID   // newest id ever queued here
+	acked  store.EventID
+}
+
+// rekey mints the port's next token and kills the current one.
+func (p *port) rekey() string {
+	token := store.NewToken()
+	p.former = append(p.former, p.tokenHash)
+	if len(p.former) > maxFormerTokens {
+		p.former = append(p.former[:0], p.former[len(p.former)-maxFormerTokens:]...)
+	}
+	p.tokenHash = store.HashToken(token)
+	return token
+}
+
+// nextID returns the id for the next message queued at p: the current
+// millisecond, or the one after p's newest id if the clock has not moved on
+// (or went back), the way a Redis stream assigns ids.
+func (p *port) nextID(now time.Time) store.EventID {
+	ms := uint64(now.UnixMilli())
+	if ms > p.lastID.Ms {
+		return store.EventID{Ms: ms}
+	}
+	return p.lastID.Next()
+}
+
+func (p *port) info() store.PortInfo {
+	info := store.PortInfo{
+		ID:        p.id,
+		ChannelID: p.ch.id,
+		Peer:      p.peer.id,
+		State:     p.ch.state(),
+		CreatedAt: p.ch.createdAt,
+		ClosedAt:  p.ch.closedAt,
+		Queued:    len(p.queue),
+		LastID:    p.lastID,
+		Acked:     p.acked,
+	}
+	return info
+}

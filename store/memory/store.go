@@ -1,0 +1,103 @@
+// Package memory is the embedded Store: every channel lives in the memory of
+// one process, behind one mutex. Holding that one lock for the whole of each
+// operation is what makes every change atomic, a transfer list that moves
+// ports of several channels included, so there is no in-transit state and
+// ErrBusy never happens here. Nothing survives a restart.
+package memory
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/tincan-dev/tincan/store"
+	"github.com/tincan-dev/tincan/store/internal/notify"
+)
+
+var _ store.Store = (*Store)(nil)
+
+// errStoreClosed is what every method returns once Close was called: the
+// engine is gone, which to a caller looks like an unreachable one.
+var errStoreClosed = fmt.Errorf("memory store closed: %w", store.ErrUnavailable)
+
+// Store is the in-memory implementation of store.Store. The zero value is
+// not usable; call New.
+type Store struct {
+	limits store.Limits
+	hub    *notify.Hub
+
+	stop      chan struct{} // closed by Close: the janitor returns
+	done      chan struct{} // closed by the janitor when it has returned
+	closeOnce sync.Once
+
+	mu       sync.Mutex
+	closed   bool
+	channels map[string]*channel // by tag (store.TagLength prefix of every id)
+	ports    map[string]*port    // by port id
+}
+
+// New returns an empty Store enforcing limits (zero fields take their
+// defaults). It starts one goroutine that forgets expired channels; Close
+// stops it.
+func New(limits store.Limits) *Store {
+	s := &Store{
+		limits:   limits.WithDefaults(),
+		hub:      notify.New(),
+		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
+		channels: make(map[string]*channel),
+		ports:    make(map[string]*port),
+	}
+	go s.janitor(sweepInterval(s.limits.ChannelTTL))
+	return s
+}
+
+// Subscribe returns a doorbell for portID. It rings from the goroutine that
+// made the change, without blocking it.
+func (s *Store) Subscribe(portID string) *store.Subscription {
+	return s.hub.Subscribe(portID)
+}
+
+// Ready reports nil while the store is open: there is nothing to reach.
+func (s *Store) Ready(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errStoreClosed
+	}
+	return nil
+}
+
+// Close stops the janitor and drops every channel. Later calls of any
+// method return an error wrapping store.ErrUnavailable. Closing twice is
+// harmless.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		<-s.done
+		s.mu.Lock()
+		s.closed = true
+		s.channels = nil
+		s.ports = nil
+		s.mu.Unlock()
+	})
+	return nil
+}
+
+// begin checks ctx and takes the lock; the caller must defer s.mu.Unlock
+// when err is nil. It returns the time the operation happens at.
+func (s *Store) begin(ctx context.Context) (time.Time, error) {
+	if err := ctx.Err(); err != nil {
+		return time.Time{}, err
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return time.Time{}, errStoreClosed
+	}
+	return time.Now(), nil
+}
