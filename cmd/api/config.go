@@ -1,0 +1,164 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tincan-dev/tincan/handlers"
+	"github.com/tincan-dev/tincan/store"
+)
+
+// Defaults for Config, one per environment variable.
+const (
+	DefaultAddr            = ":8080"
+	DefaultRedisKeyPrefix  = "tincan:"
+	DefaultMaxMessageSize  = handlers.DefaultMaxMessageSize
+	DefaultMaxQueueLength  = store.DefaultMaxQueue
+	DefaultChannelIdleTTL  = store.DefaultChannelTTL
+	DefaultKeepAlive       = handlers.DefaultKeepAlive
+	DefaultSSERetry        = handlers.DefaultRetry
+	DefaultLongPollMaxWait = handlers.DefaultLongPollMaxWait
+	DefaultShutdownTimeout = 10 * time.Second
+	DefaultLogLevel        = slog.LevelInfo
+	DefaultLogFormat       = "text"
+)
+
+// Timeouts of the HTTP server itself. There is deliberately no
+// WriteTimeout: it would cut event streams, which live for hours; each
+// stream write has its own deadline instead.
+const (
+	readHeaderTimeout = 10 * time.Second
+	idleTimeout       = 2 * time.Minute
+)
+
+// Config is everything the service reads from its environment.
+type Config struct {
+	// Addr is the listen address (ADDR).
+	Addr string
+	// RedisURL selects the Redis store (REDIS_URL); empty means the
+	// embedded memory store.
+	RedisURL string
+	// RedisKeyPrefix starts every Redis key (REDIS_KEY_PREFIX).
+	RedisKeyPrefix string
+	// MaxMessageSize bounds a POST body in bytes (MAX_MESSAGE_SIZE).
+	MaxMessageSize int64
+	// MaxQueueLength bounds the messages waiting at a port (MAX_QUEUE_LENGTH).
+	MaxQueueLength int
+	// ChannelIdleTTL is how long an idle channel lives (CHANNEL_IDLE_TTL).
+	ChannelIdleTTL time.Duration
+	// KeepAlive is the keep-alive interval of idle event streams
+	// (KEEPALIVE_INTERVAL).
+	KeepAlive time.Duration
+	// SSERetry is the reconnection delay suggested to SSE clients (SSE_RETRY).
+	SSERetry time.Duration
+	// LongPollMaxWait caps the wait of a long poll (LONG_POLL_MAX_WAIT).
+	LongPollMaxWait time.Duration
+	// ShutdownTimeout bounds a graceful shutdown (SHUTDOWN_TIMEOUT).
+	ShutdownTimeout time.Duration
+	// LogLevel is debug, info, warn or error (LOG_LEVEL).
+	LogLevel slog.Level
+	// LogFormat is text or json (LOG_FORMAT).
+	LogFormat string
+}
+
+// loadConfig reads Config from getenv. An unset or empty variable takes
+// its default; a set but invalid one is an error, never a silent default.
+// Every invalid variable is reported at once.
+func loadConfig(getenv func(string) string) (Config, error) {
+	l := loader{getenv: getenv}
+	cfg := Config{
+		Addr:            l.str("ADDR", DefaultAddr),
+		RedisURL:        l.str("REDIS_URL", ""),
+		RedisKeyPrefix:  l.str("REDIS_KEY_PREFIX", DefaultRedisKeyPrefix),
+		MaxMessageSize:  int64(l.positiveInt("MAX_MESSAGE_SIZE", DefaultMaxMessageSize)),
+		MaxQueueLength:  l.positiveInt("MAX_QUEUE_LENGTH", DefaultMaxQueueLength),
+		ChannelIdleTTL:  l.duration("CHANNEL_IDLE_TTL", DefaultChannelIdleTTL),
+		KeepAlive:       l.duration("KEEPALIVE_INTERVAL", DefaultKeepAlive),
+		SSERetry:        l.duration("SSE_RETRY", DefaultSSERetry),
+		LongPollMaxWait: l.duration("LONG_POLL_MAX_WAIT", DefaultLongPollMaxWait),
+		ShutdownTimeout: l.duration("SHUTDOWN_TIMEOUT", DefaultShutdownTimeout),
+		LogLevel:        l.level("LOG_LEVEL", DefaultLogLevel),
+		LogFormat:       l.oneOf("LOG_FORMAT", DefaultLogFormat, "text", "json"),
+	}
+	if cfg.SSERetry < time.Millisecond {
+		l.fail("SSE_RETRY", cfg.SSERetry.String(), "at least 1ms")
+	}
+	if cfg.LongPollMaxWait < time.Second {
+		l.fail("LONG_POLL_MAX_WAIT", cfg.LongPollMaxWait.String(), "at least 1s (waits are whole seconds)")
+	}
+	return cfg, errors.Join(l.errs...)
+}
+
+// loader reads typed variables and collects what is wrong with them.
+type loader struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (l *loader) fail(name, value, want string) {
+	l.errs = append(l.errs, fmt.Errorf("%s=%q: want %s", name, value, want))
+}
+
+func (l *loader) str(name, def string) string {
+	if v := l.getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func (l *loader) positiveInt(name string, def int) int {
+	v := l.getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		l.fail(name, v, "a positive integer")
+		return def
+	}
+	return n
+}
+
+func (l *loader) duration(name string, def time.Duration) time.Duration {
+	v := l.getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		l.fail(name, v, `a positive Go duration such as "15s" or "168h"`)
+		return def
+	}
+	return d
+}
+
+func (l *loader) level(name string, def slog.Level) slog.Level {
+	v := l.getenv(name)
+	if v == "" {
+		return def
+	}
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(v)); err != nil {
+		l.fail(name, v, "debug, info, warn or error")
+		return def
+	}
+	return lv
+}
+
+func (l *loader) oneOf(name, def string, allowed ...string) string {
+	v := l.getenv(name)
+	if v == "" {
+		return def
+	}
+	for _, a := range allowed {
+		if strings.EqualFold(v, a) {
+			return a
+		}
+	}
+	l.fail(name, v, strings.Join(allowed, " or "))
+	return def
+}

@@ -1,0 +1,105 @@
+// Command api serves tincan's HTTP API. Every setting comes from the
+// environment; see config.go. With REDIS_URL unset it keeps everything in
+// memory, which suits trying it out, not production.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/tincan-dev/tincan/handlers"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args, os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintf(os.Stderr, "tincan: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// run starts the service and serves until ctx ends or the process gets
+// SIGINT or SIGTERM, then shuts down gracefully: it stops accepting, ends
+// open streams (clients reconnect, elsewhere, with Last-Event-ID), waits
+// for requests in flight, and closes the store.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	if len(args) > 1 {
+		return fmt.Errorf("unexpected arguments %q: tincan takes its settings from environment variables only", args[1:])
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	logger := newLogger(cfg, stdout)
+
+	st, err := openStore(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			logger.Warn("close store", "err", err)
+		}
+	}()
+
+	api := handlers.NewServer(logger, st, handlers.Config{
+		MaxMessageSize:  cfg.MaxMessageSize,
+		KeepAlive:       cfg.KeepAlive,
+		Retry:           cfg.SSERetry,
+		LongPollMaxWait: cfg.LongPollMaxWait,
+	})
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           api,
+		ReadHeaderTimeout: readHeaderTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	// Shutdown closes the listeners first and then runs this, so no new
+	// stream can open after the open ones were told to end.
+	srv.RegisterOnShutdown(api.CloseStreams)
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	logger.Info("listening", "addr", ln.Addr().String())
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	stop() // a second signal now kills the process at once
+	logger.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// newLogger logs to w at cfg's level, as text or JSON.
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
