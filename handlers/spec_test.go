@@ -1,0 +1,551 @@
+package handlers
+
+// The checks that keep api/openapi.yaml and the server in step: the spec is
+// valid, the router serves exactly the spec's routes, and
+// validateAgainstSpec, which the end-to-end tests call on every answer they
+// get, holds a real answer against the spec.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/go-chi/chi/v5"
+
+	"github.com/tincan-dev/tincan/api"
+	"github.com/tincan-dev/tincan/store"
+	"github.com/tincan-dev/tincan/store/memory"
+)
+
+// loadSpec parses api.Spec into a fresh document, so that callers may
+// change their copy.
+func loadSpec() (*openapi3.T, error) {
+	loader := openapi3.NewLoader()
+	loader.IsExternalRefsAllowed = false
+	doc, err := loader.LoadFromData(api.Spec)
+	if err != nil {
+		return nil, fmt.Errorf("load api/openapi.yaml: %w", err)
+	}
+	return doc, nil
+}
+
+func TestSpecValid(t *testing.T) {
+	doc, err := loadSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Examples are validated here rather than by the linter, which cannot
+	// read the nullable any-value schema of message data.
+	err = doc.Validate(context.Background(),
+		openapi3.EnableExamplesValidation(),
+		openapi3.EnableSchemaDefaultsValidation(),
+		openapi3.EnableSchemaPatternValidation(),
+	)
+	if err != nil {
+		t.Fatalf("api/openapi.yaml is not a valid OpenAPI 3.0 document: %v", err)
+	}
+	if doc.OpenAPI != "3.0.3" {
+		t.Errorf("openapi = %q, want 3.0.3 (what every generator accepts)", doc.OpenAPI)
+	}
+}
+
+// specOperations are the operation ids the brief fixes, by method and path.
+var specOperations = map[string]string{
+	"POST /channels":            "createChannel",
+	"GET /ports/{id}":           "describePort",
+	"POST /ports/{id}/messages": "postMessage",
+	"GET /ports/{id}/messages":  "listMessages",
+	"GET /ports/{id}/events":    "streamEvents",
+	"POST /ports/{id}/ack":      "ackMessages",
+	"POST /ports/{id}/close":    "closePort",
+	"POST /ports/{id}/transfer": "transferPort",
+	"GET /healthz":              "healthz",
+	"GET /readyz":               "readyz",
+	"GET /openapi.yaml":         "getOpenAPI",
+}
+
+// TestSpecOperations checks what generated clients rely on: operation ids,
+// which token schemes each operation accepts, and that every error is a
+// problem whose example code belongs to its status.
+func TestSpecOperations(t *testing.T) {
+	doc, err := loadSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	statusOf := problemStatuses(t, doc)
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			name := method + " " + path
+			if want, ok := specOperations[name]; !ok {
+				t.Errorf("%s: not an operation of the brief", name)
+			} else if op.OperationID != want {
+				t.Errorf("%s: operationId %q, want %q", name, op.OperationID, want)
+			}
+
+			var schemes []string
+			if op.Security == nil {
+				t.Errorf("%s: no security requirement; say `security: []` for a public route", name)
+			} else {
+				for _, req := range *op.Security {
+					for s := range req {
+						schemes = append(schemes, s)
+					}
+				}
+			}
+			slices.Sort(schemes)
+			var want []string
+			switch {
+			case !strings.HasPrefix(path, "/ports/"):
+			case method == http.MethodGet:
+				want = []string{"portToken", "portTokenQuery"}
+			default:
+				want = []string{"portToken"}
+			}
+			if !slices.Equal(schemes, want) {
+				t.Errorf("%s: security schemes %v, want %v (access_token only on GET routes)", name, schemes, want)
+			}
+
+			for status, ref := range op.Responses.Map() {
+				if status[0] != '4' && status[0] != '5' {
+					continue
+				}
+				checkProblemResponse(t, name+" "+status, status, ref.Value, statusOf)
+			}
+		}
+	}
+	for name, ref := range doc.Components.Responses {
+		for _, mt := range ref.Value.Content {
+			if ex, ok := mt.Example.(map[string]any); ok {
+				checkProblemResponse(t, "components/responses/"+name, fmt.Sprint(ex["status"]), ref.Value, statusOf)
+			}
+		}
+	}
+}
+
+// checkProblemResponse checks that an error response is a problem only and
+// that its example's code, type and status agree with the table.
+func checkProblemResponse(t *testing.T, where, status string, res *openapi3.Response, statusOf map[string]int) {
+	t.Helper()
+	if len(res.Content) != 1 || res.Content.Get("application/problem+json") == nil {
+		t.Errorf("%s: error content is not exactly application/problem+json", where)
+		return
+	}
+	ex, ok := res.Content.Get("application/problem+json").Example.(map[string]any)
+	if !ok {
+		t.Errorf("%s: the problem has no example", where)
+		return
+	}
+	code, _ := ex["code"].(string)
+	if got := fmt.Sprint(statusOf[code]); got != status || fmt.Sprint(ex["status"]) != status {
+		t.Errorf("%s: example code %q (status %s) and status %v do not belong together", where, code, got, ex["status"])
+	}
+	if ex["type"] != "urn:tincan:problem:"+code {
+		t.Errorf("%s: example type %v, want urn:tincan:problem:%s", where, ex["type"], code)
+	}
+}
+
+// problemStatuses reads the code -> status table from the ProblemCode
+// schema's x-status, and checks it lists exactly the enum's codes.
+func problemStatuses(t testing.TB, doc *openapi3.T) map[string]int {
+	t.Helper()
+	statusOf, err := problemTable(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return statusOf
+}
+
+func problemTable(doc *openapi3.T) (map[string]int, error) {
+	ref := doc.Components.Schemas["ProblemCode"]
+	if ref == nil {
+		return nil, errors.New("no ProblemCode schema")
+	}
+	raw, ok := ref.Value.Extensions["x-status"].(map[string]any)
+	if !ok {
+		return nil, errors.New("ProblemCode has no x-status table")
+	}
+	statusOf := make(map[string]int, len(raw))
+	for code, v := range raw {
+		n, ok := v.(float64)
+		if !ok {
+			return nil, fmt.Errorf("ProblemCode x-status %s: %v is not a number", code, v)
+		}
+		statusOf[code] = int(n)
+	}
+	var enum []string
+	for _, v := range ref.Value.Enum {
+		enum = append(enum, fmt.Sprint(v))
+	}
+	keys := make([]string, 0, len(statusOf))
+	for k := range statusOf {
+		keys = append(keys, k)
+	}
+	slices.Sort(enum)
+	slices.Sort(keys)
+	if !slices.Equal(enum, keys) {
+		return nil, fmt.Errorf("ProblemCode enum %v and x-status codes %v differ", enum, keys)
+	}
+	return statusOf, nil
+}
+
+// TestSpecComponentsUsed stands in for the linter's no-unused-components
+// rule, which does not see references inside x- extensions.
+func TestSpecComponentsUsed(t *testing.T) {
+	doc, err := loadSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Responses that belong to no operation: validateAgainstSpec uses them
+	// for unknown routes and wrong methods.
+	routeLevel := map[string]bool{
+		"#/components/responses/NotFound":         true,
+		"#/components/responses/MethodNotAllowed": true,
+	}
+	var refs []string
+	for name := range doc.Components.Schemas {
+		refs = append(refs, "#/components/schemas/"+name)
+	}
+	for name := range doc.Components.Responses {
+		refs = append(refs, "#/components/responses/"+name)
+	}
+	for name := range doc.Components.Parameters {
+		refs = append(refs, "#/components/parameters/"+name)
+	}
+	for name := range doc.Components.Headers {
+		refs = append(refs, "#/components/headers/"+name)
+	}
+	for _, ref := range refs {
+		if !routeLevel[ref] && !bytes.Contains(api.Spec, []byte("'"+ref+"'")) {
+			t.Errorf("%s is never referenced", ref)
+		}
+	}
+}
+
+func TestRoutesMatchSpec(t *testing.T) {
+	doc, err := loadSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := memory.New(store.Limits{})
+	t.Cleanup(func() { _ = st.Close() })
+	srv := NewServer(slog.New(slog.DiscardHandler), st, Config{})
+
+	served := map[string]bool{}
+	walk := func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		served[method+" "+route] = true
+		return nil
+	}
+	if err := chi.Walk(srv.router, walk); err != nil {
+		t.Fatalf("walk the router: %v", err)
+	}
+	described := map[string]bool{}
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			described[method+" "+path] = true
+		}
+	}
+
+	var onlyServed, onlyDescribed []string
+	for r := range served {
+		if !described[r] {
+			onlyServed = append(onlyServed, r)
+		}
+	}
+	for r := range described {
+		if !served[r] {
+			onlyDescribed = append(onlyDescribed, r)
+		}
+	}
+	slices.Sort(onlyServed)
+	slices.Sort(onlyDescribed)
+	if len(onlyServed) > 0 || len(onlyDescribed) > 0 {
+		t.Errorf("the router (handlers/routes.go) and api/openapi.yaml disagree:\n"+
+			"  served but not in the spec:   %s\n"+
+			"  in the spec but not served:   %s",
+			listOrNone(onlyServed), listOrNone(onlyDescribed))
+	}
+}
+
+func listOrNone(s []string) string {
+	if len(s) == 0 {
+		return "(none)"
+	}
+	return strings.Join(s, ", ")
+}
+
+// contract is the spec prepared for checking answers: every object schema
+// that lists its properties is closed (additionalProperties: false), and the
+// servers are dropped so that any host matches.
+type contract struct {
+	doc      *openapi3.T
+	router   routers.Router
+	statusOf map[string]int
+}
+
+// The spec leaves response objects open so that adding a field later does
+// not break generated clients; the tests close them so that a field the
+// spec does not describe is caught.
+var loadContract = sync.OnceValues(func() (*contract, error) {
+	doc, err := loadSpec()
+	if err != nil {
+		return nil, err
+	}
+	doc.Servers = nil
+	err = doc.WalkSchemas(func(_ string, s *openapi3.SchemaRef) error {
+		v := s.Value
+		if len(v.Properties) > 0 && v.AdditionalProperties.Has == nil && v.AdditionalProperties.Schema == nil {
+			closed := false
+			v.AdditionalProperties.Has = &closed
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("close the schemas: %w", err)
+	}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("route api/openapi.yaml: %w", err)
+	}
+	statusOf, err := problemTable(doc)
+	if err != nil {
+		return nil, err
+	}
+	return &contract{doc: doc, router: router, statusOf: statusOf}, nil
+})
+
+// validateAgainstSpec reports, as a test error, every way in which a real
+// answer to req disagrees with api/openapi.yaml: an undocumented status, a
+// content type or body the spec does not describe, a missing required
+// header, a problem whose code does not belong to its status. body is the
+// answer's body, already read. Event streams are checked by status,
+// headers and content type only.
+func validateAgainstSpec(t testing.TB, req *http.Request, res *http.Response, body []byte) {
+	t.Helper()
+	if err := checkAgainstSpec(req, res, body); err != nil {
+		t.Errorf("%s %s -> %d: the answer does not match api/openapi.yaml: %v\nbody: %.2000s",
+			req.Method, req.URL.Path, res.StatusCode, err, body)
+	}
+}
+
+// checkAgainstSpec is validateAgainstSpec returning its finding, so that
+// it can be tested.
+func checkAgainstSpec(req *http.Request, res *http.Response, body []byte) error {
+	c, err := loadContract()
+	if err != nil {
+		return err
+	}
+	route, params, err := c.router.FindRoute(req)
+	switch {
+	case errors.Is(err, routers.ErrMethodNotAllowed):
+		route = c.routeLevel(req, http.StatusMethodNotAllowed, "MethodNotAllowed")
+	case errors.Is(err, routers.ErrPathNotFound):
+		route = c.routeLevel(req, http.StatusNotFound, "NotFound")
+	case err != nil:
+		return fmt.Errorf("find the route: %w", err)
+	}
+
+	spec := route.Operation.Responses.Status(res.StatusCode)
+	if spec == nil {
+		return fmt.Errorf("status %d is not documented for %s %s", res.StatusCode, route.Method, route.Path)
+	}
+	mediaType := ""
+	if ct := res.Header.Get("Content-Type"); ct != "" {
+		if mediaType, _, err = mime.ParseMediaType(ct); err != nil {
+			return fmt.Errorf("content type %q: %w", ct, err)
+		}
+	}
+	if len(spec.Value.Content) == 0 {
+		if len(body) > 0 || mediaType != "" {
+			return fmt.Errorf("status %d has no body in the spec, got %d bytes of %q", res.StatusCode, len(body), mediaType)
+		}
+	} else if spec.Value.Content.Get(mediaType) == nil {
+		return fmt.Errorf("content type %q is not documented for status %d", mediaType, res.StatusCode)
+	}
+
+	opts := &openapi3filter.Options{
+		IncludeResponseStatus: true,
+		MultiError:            true,
+		// The server checked the token; the spec's schemes are not ours
+		// to re-check here.
+		AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+		// An event stream is not a JSON value: its frames are checked by
+		// the stream tests.
+		ExcludeResponseBody:     mediaType == "text/event-stream",
+		SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.EnableFormatValidation()},
+	}
+	input := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{
+			Request:    req,
+			PathParams: params,
+			Route:      route,
+			Options:    opts,
+		},
+		Status:  res.StatusCode,
+		Header:  res.Header,
+		Body:    io.NopCloser(bytes.NewReader(body)),
+		Options: opts,
+	}
+	if err := openapi3filter.ValidateResponse(context.Background(), input); err != nil {
+		return err
+	}
+	if mediaType == "application/problem+json" {
+		return c.checkProblem(res.StatusCode, body)
+	}
+	return nil
+}
+
+// routeLevel makes a stand-in operation for a request that matches no
+// operation of the spec, answered only by the named component response.
+func (c *contract) routeLevel(req *http.Request, status int, response string) *routers.Route {
+	return &routers.Route{
+		Spec:   c.doc,
+		Path:   req.URL.Path,
+		Method: req.Method,
+		Operation: &openapi3.Operation{
+			Responses: openapi3.NewResponses(openapi3.WithStatus(status, c.doc.Components.Responses[response])),
+		},
+	}
+}
+
+// checkProblem checks what a schema cannot say: a problem's code belongs to
+// the answer's status, and its type and status fields repeat them.
+func (c *contract) checkProblem(status int, body []byte) error {
+	var p struct {
+		Type   string `json:"type"`
+		Status int    `json:"status"`
+		Code   string `json:"code"`
+	}
+	if err := json.Unmarshal(body, &p); err != nil {
+		return fmt.Errorf("problem: %w", err)
+	}
+	switch {
+	case c.statusOf[p.Code] != status:
+		return fmt.Errorf("problem code %q belongs to status %d, not %d", p.Code, c.statusOf[p.Code], status)
+	case p.Status != status:
+		return fmt.Errorf("problem status field %d, answer status %d", p.Status, status)
+	case p.Type != "urn:tincan:problem:"+p.Code:
+		return fmt.Errorf("problem type %q, want urn:tincan:problem:%s", p.Type, p.Code)
+	}
+	return nil
+}
+
+// answer fabricates a response for testing checkAgainstSpec.
+func answer(status int, contentType, body string, header ...string) *http.Response {
+	res := &http.Response{StatusCode: status, Header: http.Header{}}
+	if contentType != "" {
+		res.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		res.Header.Set(header[i], header[i+1])
+	}
+	return res
+}
+
+const (
+	testPort  = "01KAK9Q01VBCAB18KVMXVCJ4NX"
+	testPeer  = "01KAK9Q01VBCAB18KVMXN4YNBZ"
+	testToken = "0voxnM0Y3nhDl52Cxhozk_TeftiHmGA7tQCYu2ol4rs"
+)
+
+func problemBody(status int, code string) string {
+	return fmt.Sprintf(`{"type":"urn:tincan:problem:%s","title":"T","status":%d,"detail":"d","code":%q}`, code, status, code)
+}
+
+// specCase is one fabricated exchange for the self-test of
+// checkAgainstSpec.
+type specCase struct {
+	name   string
+	method string
+	path   string
+	res    *http.Response
+	body   string
+}
+
+func TestCheckAgainstSpecAccepts(t *testing.T) {
+	msg := `{"id":"1763731800456-0","data":null,"ports":[{"id":"` + testPeer + `","token":"` + testToken + `"}],"source":"` + testPort + `","sent_at":"2025-11-21T13:30:00.4567Z"}`
+	cases := []specCase{
+		{"health", "GET", "/healthz", answer(200, "application/json", ""), `{"status":"ok"}`},
+		{"channel", "POST", "/channels", answer(201, "application/json; charset=utf-8", ""),
+			`{"id":"01KAK9Q01VBCAB18KVMXX5178Z","created_at":"2025-11-21T13:30:00Z","port1":{"id":"` + testPort + `","token":"` + testToken + `"},"port2":{"id":"` + testPeer + `","token":"` + testToken + `"}}`},
+		{"open port", "GET", "/ports/" + testPort, answer(200, "application/json", ""),
+			`{"id":"` + testPort + `","channel":"01KAK9Q01VBCAB18KVMXX5178Z","peer":"` + testPeer + `","state":"open","created_at":"2025-11-21T13:30:00.1Z","queued":0,"last_event_id":"","acked_event_id":""}`},
+		{"messages", "GET", "/ports/" + testPort + "/messages", answer(200, "application/json", ""),
+			`{"messages":[` + msg + `],"next":"1763731800456-0","state":"closed"}`},
+		{"posted", "POST", "/ports/" + testPort + "/messages", answer(201, "application/json", ""), `{"id":"1763731800456-0"}`},
+		{"acked", "POST", "/ports/" + testPort + "/ack", answer(204, "", ""), ""},
+		{"stream", "GET", "/ports/" + testPort + "/events",
+			answer(200, "text/event-stream", "", "Cache-Control", "no-cache", "X-Accel-Buffering", "no"), "retry: 2000\n\n"},
+		{"drained stream", "GET", "/ports/" + testPort + "/events", answer(204, "", ""), ""},
+		{"unauthorized", "GET", "/ports/nonsense/events",
+			answer(401, "application/problem+json", "", "WWW-Authenticate", `Bearer realm="tincan"`), problemBody(401, "unauthorized")},
+		{"refused transfer", "POST", "/ports/" + testPort + "/messages", answer(422, "application/problem+json", ""),
+			`{"type":"urn:tincan:problem:invalid_transfer","title":"T","status":422,"detail":"d","code":"invalid_transfer","transfer_index":1,"port":"x","reason":"duplicate"}`},
+		{"queue full", "POST", "/ports/" + testPort + "/messages",
+			answer(429, "application/problem+json", "", "Retry-After", "1"), problemBody(429, "queue_full")},
+		{"unknown route", "GET", "/nowhere", answer(404, "application/problem+json", ""), problemBody(404, "not_found")},
+		{"wrong method", "DELETE", "/ports/" + testPort,
+			answer(405, "application/problem+json", "", "Allow", "GET"), problemBody(405, "method_not_allowed")},
+		{"spec", "GET", "/openapi.yaml", answer(200, "application/yaml", ""), string(api.Spec)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req := httptest.NewRequest(tc.method, tc.path, nil)
+			if err := checkAgainstSpec(req, tc.res, []byte(tc.body)); err != nil {
+				t.Errorf("a conforming answer was refused: %v", err)
+			}
+		})
+	}
+}
+
+func TestCheckAgainstSpecRefuses(t *testing.T) {
+	cases := []specCase{
+		{"undocumented status", "GET", "/healthz", answer(418, "application/json", ""), `{"status":"ok"}`},
+		{"wrong enum value", "GET", "/healthz", answer(200, "application/json", ""), `{"status":"fine"}`},
+		{"undescribed field", "GET", "/healthz", answer(200, "application/json", ""), `{"status":"ok","uptime":3}`},
+		{"wrong content type", "GET", "/healthz", answer(200, "text/plain", ""), `ok`},
+		{"missing field", "POST", "/ports/" + testPort + "/messages", answer(201, "application/json", ""), `{}`},
+		{"bad event id", "POST", "/ports/" + testPort + "/messages", answer(201, "application/json", ""), `{"id":"7"}`},
+		{"local time", "POST", "/channels", answer(201, "application/json", ""),
+			`{"id":"01KAK9Q01VBCAB18KVMXX5178Z","created_at":"2025-11-21T14:30:00+01:00","port1":{"id":"` + testPort + `","token":"` + testToken + `"},"port2":{"id":"` + testPeer + `","token":"` + testToken + `"}}`},
+		{"ports null", "GET", "/ports/" + testPort + "/messages", answer(200, "application/json", ""),
+			`{"messages":[{"id":"1-0","data":1,"ports":null,"source":"` + testPort + `","sent_at":"2025-11-21T13:30:00Z"}],"next":"1-0","state":"open"}`},
+		{"body on 204", "POST", "/ports/" + testPort + "/close", answer(204, "application/json", ""), `{}`},
+		{"no WWW-Authenticate", "POST", "/ports/" + testPort + "/close", answer(401, "application/problem+json", ""), problemBody(401, "unauthorized")},
+		{"no Retry-After", "POST", "/ports/" + testPort + "/messages", answer(429, "application/problem+json", ""), problemBody(429, "queue_full")},
+		{"error as plain JSON", "POST", "/ports/" + testPort + "/transfer", answer(410, "application/json", ""), problemBody(410, "port_closed")},
+		{"code of another status", "POST", "/ports/" + testPort + "/transfer", answer(410, "application/problem+json", ""), problemBody(410, "queue_full")},
+		{"unknown code", "POST", "/ports/" + testPort + "/transfer", answer(410, "application/problem+json", ""), problemBody(410, "gone")},
+		{"transfer problem without index", "POST", "/ports/" + testPort + "/messages", answer(422, "application/problem+json", ""), problemBody(422, "invalid_transfer")},
+		{"stream as JSON", "GET", "/ports/" + testPort + "/events",
+			answer(200, "application/json", "", "Cache-Control", "no-cache", "X-Accel-Buffering", "no"), `{}`},
+		{"stream without no-cache", "GET", "/ports/" + testPort + "/events",
+			answer(200, "text/event-stream", "", "X-Accel-Buffering", "no"), "retry: 2000\n\n"},
+		{"405 without Allow", "PUT", "/healthz", answer(405, "application/problem+json", ""), problemBody(405, "method_not_allowed")},
+		{"unknown route answered 401", "GET", "/nowhere", answer(401, "application/problem+json", "", "WWW-Authenticate", "Bearer"), problemBody(401, "unauthorized")},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req := httptest.NewRequest(tc.method, tc.path, nil)
+			err := checkAgainstSpec(req, tc.res, []byte(tc.body))
+			if err == nil {
+				t.Fatal("a wrong answer was accepted")
+			}
+			t.Logf("refused as it should be: %v", err)
+		})
+	}
+}
