@@ -20,8 +20,8 @@ type payload struct {
 	Seq    int `json:"seq"`
 }
 
-// testConcurrentPostersReaders: posters at both ends and a reader (who
-// acknowledges as it goes) at each end, all at once: every message arrives
+// testConcurrentPostersReaders: posters at both ends, a reader (who
+// acknowledges as it goes) and an onlooker at each end, all at once: every message arrives
 // exactly once, each poster's messages in the order posted, ids strictly
 // increasing per port.
 func testConcurrentPostersReaders(t *testing.T, h harness) {
@@ -47,12 +47,24 @@ func testConcurrentPostersReaders(t *testing.T, h harness) {
 				}
 			})
 		}
-		// Someone looking on does not disturb anything.
+		// Someone looking on, without acknowledging, sees ordered batches
+		// and disturbs nothing.
 		wg.Go(func() {
 			for range 20 {
 				if _, err := s.Describe(ctx, end.to); err != nil {
 					t.Errorf("Describe: %v", err)
 					return
+				}
+				b, err := s.Read(ctx, end.to, store.EventID{}, 50)
+				if err != nil {
+					t.Errorf("Read: %v", err)
+					return
+				}
+				for i := 1; i < len(b.Messages); i++ {
+					if b.Messages[i-1].ID.Compare(b.Messages[i].ID) >= 0 {
+						t.Errorf("a batch has %q after %q", b.Messages[i].ID, b.Messages[i-1].ID)
+						return
+					}
 				}
 			}
 		})
