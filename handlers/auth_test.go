@@ -141,4 +141,3 @@ func toLower(s string) string {
 	}
 	return string(b)
 }
-

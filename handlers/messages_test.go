@@ -18,7 +18,7 @@ func TestPost(t *testing.T) {
 		ch := c.createChannel()
 		cases := []struct {
 			contentType, body string
-			want             string // the data as delivered
+			want              string // the data as delivered
 		}{
 			{"application/json", `{"data": {"b": [1, 2.5, "<&>"], "a": null}}`, `{"b":[1,2.5,"<&>"],"a":null}`},
 			{"application/json; charset=utf-8", `{"data":"caf\u00e9"}`, `"caf\u00e9"`},
