@@ -1,0 +1,71 @@
+// Package redis is the Redis implementation of store.Store, for a single
+// Redis server, Sentinel or Cluster alike (it takes a go-redis
+// UniversalClient and never sends a command that spans two hash slots).
+//
+// # Keys
+//
+// A channel's id and its ports' ids share their first store.TagLength
+// characters, the channel's tag T. Every key of a channel carries T as its
+// Redis Cluster hash tag {T}, so that all of them live in one slot and
+// every change to a channel is one atomic Lua script, and so that the keys
+// are found from any port id without a lookup. keys.go builds every key
+// name; migrations/0001_initial.lua lists the schema.
+//
+// # Scripts
+//
+// Each change is one script under lua/, given all its keys; lib.lua is put
+// in front of each. The scripts authenticate in the same step as the
+// change they make, answer small status replies that Go maps to store
+// errors, restart the idle timer (PEXPIRE) of all of a channel's keys, and
+// PUBLISH the id of every port whose holder should look again on the one
+// notify channel. A post without a transfer list is one round trip.
+//
+// # Moving ports in a message
+//
+// A port listed in a message's transfer list belongs to another channel,
+// in another slot of a Cluster, so no single script can store the message
+// and move the port. A move is instead done in four steps, with one move
+// id per post and a decision key D in the sender's slot:
+//
+//  1. moves_add.lua indexes each listed port in the moves zset, scored by
+//     the move's deadline, before any lock exists.
+//  2. move_lock.lua locks each listed port: it checks the sender's token
+//     for it and records the move id, the sender's tag (which names D),
+//     the hash of a fresh token (pending) and the deadline. Any refusal
+//     unlocks the others and nothing happened.
+//  3. post.lua stores the message, carrying the fresh tokens, and sets
+//     D = "done:<event id>" in the same step, but only while D is absent.
+//     This is the move's point of no return.
+//  4. move_commit.lua, on each listed port, makes the pending token the
+//     port's token and retires the old one; then the index entries go.
+//
+// Whoever meets a lock whose move is unfinished (a mutating script, a
+// holder presenting the pending token, a reader past the deadline, or the
+// sweeper walking the index past deadlines) settles it with decide.lua on
+// D: "done" commits, "aborted" undoes, and an absent D past the deadline
+// is set to "aborted" first (atomically, so post.lua can no longer store).
+// An absent D before the deadline means the sender may still be working:
+// the caller gets store.ErrBusy.
+//
+// The invariant: a port never ends with two valid tokens, nor with none.
+// Its token field always holds exactly one hash; the pending hash is never
+// accepted as a token, only as a reason to settle; and a lock is only ever
+// resolved one way, by D, which is written once. Whichever process dies
+// between whichever steps, the lock is indexed (step 1 precedes it), so
+// the sweeper finds it after the deadline and D decides it: before step 3
+// the move is aborted (the port keeps its old token and no message
+// exists), after it the move commits (the message's token becomes the
+// port's). D outlives every lock by far (decisionTTL); a lock left unsettled
+// for longer than that, with every instance down, would be aborted, and
+// its message would carry a token that never became valid.
+//
+// Post with a transfer list also retries safely: a replayed post.lua
+// finds its own "done" and answers the same event id.
+//
+// # Notifications
+//
+// One goroutine holds one pub/sub subscription to the notify channel and
+// rings the process's doorbells (store/internal/notify). Waiting readers
+// hold no Redis connection. After every (re)subscription it rings every
+// doorbell, since notices published while it was disconnected are lost.
+package redis

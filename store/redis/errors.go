@@ -1,0 +1,96 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"syscall"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/tincan-dev/tincan/store"
+)
+
+// wrap turns an error from go-redis into a store error: the caller's
+// context error when its context ended, store.ErrUnavailable when Redis
+// could not be reached or cannot serve now, and anything else (a script
+// bug, say) as it is, to be answered as an internal error.
+func (s *Store) wrap(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("redis: %w", ctx.Err())
+	}
+	if unreachable(err) {
+		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+	}
+	return fmt.Errorf("redis: %w", err)
+}
+
+func unreachable(err error) bool {
+	var netErr net.Error
+	switch {
+	case errors.As(err, &netErr),
+		errors.Is(err, io.EOF),
+		errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNREFUSED),
+		errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.EPIPE),
+		errors.Is(err, context.DeadlineExceeded), // go-redis's own timeouts
+		errors.Is(err, goredis.ErrPoolTimeout),
+		errors.Is(err, goredis.ErrClosed),
+		goredis.IsLoadingError(err),
+		goredis.IsClusterDownError(err),
+		goredis.IsTryAgainError(err),
+		goredis.IsMasterDownError(err),
+		goredis.IsReadOnlyError(err),
+		goredis.IsMaxClientsError(err):
+		return true
+	}
+	return false
+}
+
+// statusError maps a script's refusal status to the store error for port.
+func statusError(port, status string) error {
+	var err error
+	switch status {
+	case "unauthorized":
+		err = store.ErrUnauthorized
+	case "transferred":
+		err = store.ErrTransferred
+	case "closed":
+		err = store.ErrClosed
+	case "queue_full":
+		err = store.ErrQueueFull
+	case "invalid":
+		err = store.ErrInvalid
+	case "locked", "fenced":
+		err = store.ErrBusy
+	default:
+		return fmt.Errorf("port %s: unexpected script status %q", port, status)
+	}
+	return fmt.Errorf("port %s: %w", port, err)
+}
+
+// refusal maps a move_lock or post_check status to the reason a transfer
+// list entry is refused.
+func refusal(status string) (store.TransferRefusal, bool) {
+	switch status {
+	case "unauthorized":
+		return store.RefusedUnauthorized, true
+	case "transferred":
+		return store.RefusedTransferred, true
+	case "closed":
+		return store.RefusedClosed, true
+	case "locked":
+		return store.RefusedBusy, true
+	case "self":
+		return store.RefusedSelf, true
+	case "peer":
+		return store.RefusedPeer, true
+	}
+	return "", false
+}

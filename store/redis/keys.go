@@ -1,0 +1,57 @@
+package redis
+
+import "github.com/tincan-dev/tincan/store"
+
+// keys builds every key name the store uses. See
+// migrations/0001_initial.lua for what each key holds.
+type keys struct {
+	prefix string
+}
+
+// channelKeys are the keys of one channel, all in the slot of the hash tag
+// {T}, in the order the channel scripts take them as KEYS.
+type channelKeys struct {
+	channel, q1, q2, former string
+}
+
+// forTag returns the keys of the channel with tag T.
+func (k keys) forTag(tag string) channelKeys {
+	base := k.prefix + "{" + tag + "}:"
+	return channelKeys{
+		channel: base + "channel",
+		q1:      base + "q1",
+		q2:      base + "q2",
+		former:  base + "former",
+	}
+}
+
+// forPort returns the keys of the channel of a port id, and false for a
+// string that is not an id.
+func (k keys) forPort(portID string) (channelKeys, bool) {
+	tag := store.Tag(portID)
+	if tag == "" {
+		return channelKeys{}, false
+	}
+	return k.forTag(tag), true
+}
+
+// list returns the keys as a script's KEYS.
+func (c channelKeys) list() []string {
+	return []string{c.channel, c.q1, c.q2, c.former}
+}
+
+// decision is the key D of a move: in the sending channel's slot (mover is
+// its tag), so that the post stores the message and decides the move in
+// one step.
+func (k keys) decision(mover, moveID string) string {
+	return k.prefix + "{" + mover + "}:move:" + moveID
+}
+
+// moves is the zset indexing moves in flight by deadline.
+func (k keys) moves() string { return k.prefix + "moves" }
+
+// schema holds the key-schema version (see package migrations).
+func (k keys) schema() string { return k.prefix + "schema" }
+
+// notify is the pub/sub channel carrying the ids of ports to wake.
+func (k keys) notify() string { return k.prefix + "notify" }

@@ -1,0 +1,19 @@
+-- ack.lua: deletes a port's messages up to and including an id.
+-- KEYS[1] channel, KEYS[2] q1, KEYS[3] q2, KEYS[4] former
+-- ARGV[1] port id, ARGV[2] token hash, ARGV[3] through ('' = zero id),
+-- ARGV[4] the id right after through, ARGV[5] ttl ms
+-- Returns {'ok'}, {'invalid'} (through is after the newest id ever queued
+-- at the port), an auth reply, or 'locked'.
+local side, other, err = auth(ARGV[1], ARGV[2])
+if not side then return err end
+local l = lock_of(side)
+if l then return l end
+local h = redis.call('HMGET', KEYS[1], side .. ':last', side .. ':acked')
+if idcmp(ARGV[3], h[1] or '') > 0 then return {'invalid'} end
+if idcmp(ARGV[3], h[2] or '') > 0 then
+  -- MINID keeps ids >= its argument, so this removes exactly <= through.
+  redis.call('XTRIM', queue(side), 'MINID', ARGV[4])
+  redis.call('HSET', KEYS[1], side .. ':acked', ARGV[3])
+end
+touch(ARGV[5])
+return {'ok'}

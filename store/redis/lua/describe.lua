@@ -1,0 +1,14 @@
+-- describe.lua: what the holder of a port may know about it. Read-only:
+-- looking is not activity, so the idle timer keeps running.
+-- KEYS[1] channel, KEYS[2] q1, KEYS[3] q2, KEYS[4] former
+-- ARGV[1] port id, ARGV[2] token hash
+-- Returns {'ok', channel id, peer id, state, created_at, closed_at, last,
+-- acked, queued}, or an auth reply, or 'locked' for an abandoned move.
+local side, other, err = auth(ARGV[1], ARGV[2])
+if not side then return err end
+local l = stale_lock(side)
+if l then return l end
+local h = redis.call('HMGET', KEYS[1], 'id', other, 'state', 'created_at', 'closed_at',
+  side .. ':last', side .. ':acked')
+return {'ok', h[1], h[2], h[3], h[4], h[5] or '', h[6] or '', h[7] or '',
+  redis.call('XLEN', queue(side))}

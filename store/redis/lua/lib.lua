@@ -1,0 +1,130 @@
+-- lib.lua: helpers that scripts.go puts in front of every script. It touches
+-- no key by itself. Channel scripts use the key layout
+--   KEYS[1] channel hash, KEYS[2] q1, KEYS[3] q2, KEYS[4] former
+-- and find the caller's side ('p1' or 'p2') by comparing port ids with the
+-- hash's p1 and p2 fields.
+
+-- fmt writes a whole number without an exponent.
+local function fmt(n)
+  return string.format('%.0f', n)
+end
+
+-- now_ms is the server's clock in unix milliseconds.
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- same compares two token hashes without stopping at the first difference,
+-- so that the time taken says nothing about how much of a guess was right.
+local function same(a, b)
+  if type(a) ~= 'string' or type(b) ~= 'string' or #a ~= #b then
+    return false
+  end
+  local d = 0
+  for i = 1, #a do
+    d = bit.bor(d, bit.bxor(string.byte(a, i), string.byte(b, i)))
+  end
+  return d == 0
+end
+
+-- numcmp compares unsigned decimal strings without leading zeros, exactly,
+-- however long (Lua numbers would round past 2^53).
+local function numcmp(x, y)
+  if #x ~= #y then
+    return #x < #y and -1 or 1
+  end
+  if x == y then return 0 end
+  return x < y and -1 or 1
+end
+
+-- idcmp compares event ids "<ms>-<seq>"; '' is the zero id.
+local function idcmp(a, b)
+  if a == b then return 0 end
+  if a == '' then return -1 end
+  if b == '' then return 1 end
+  local am, as = string.match(a, '^(%d+)-(%d+)$')
+  local bm, bs = string.match(b, '^(%d+)-(%d+)$')
+  local c = numcmp(am, bm)
+  if c ~= 0 then return c end
+  return numcmp(as, bs)
+end
+
+-- next_id is the id of a message queued at now after last: the shape of
+-- XADD *, computed from the port's last id rather than the stream's, so
+-- that ids keep increasing even if the stream key were lost.
+local function next_id(last, now)
+  local ms = fmt(now)
+  if not last or last == '' then
+    return ms .. '-0'
+  end
+  local lm, ls = string.match(last, '^(%d+)-(%d+)$')
+  if numcmp(ms, lm) > 0 then
+    return ms .. '-0'
+  end
+  return lm .. '-' .. fmt(tonumber(ls) + 1)
+end
+
+-- queue is the stream key of a side's incoming messages.
+local function queue(side)
+  if side == 'p1' then return KEYS[2] end
+  return KEYS[3]
+end
+
+-- touch restarts the idle timer of every key of the channel.
+local function touch(ttl)
+  for i = 1, 4 do
+    redis.call('PEXPIRE', KEYS[i], ttl)
+  end
+end
+
+-- side_of returns the side of port and the other side, or nil.
+local function side_of(port)
+  local p = redis.call('HMGET', KEYS[1], 'p1', 'p2')
+  if p[1] == port then return 'p1', 'p2' end
+  if p[2] == port then return 'p2', 'p1' end
+  return nil
+end
+
+-- lock_of returns the 'locked' reply for a side being moved, or nil:
+-- {'locked', port id, move id, mover tag, deadline ms}.
+local function lock_of(side)
+  local l = redis.call('HMGET', KEYS[1], side, side .. ':move', side .. ':mover', side .. ':deadline')
+  if not l[2] then return nil end
+  return {'locked', l[1], l[2], l[3], l[4]}
+end
+
+-- stale_lock is lock_of, but only for a lock whose deadline has passed:
+-- readers ignore a live move and help finish an abandoned one.
+local function stale_lock(side)
+  local l = lock_of(side)
+  if l and tonumber(l[5]) <= now_ms() then return l end
+  return nil
+end
+
+-- auth checks the token hash presented for port. It returns side, other
+-- side, nil on success, else nil, nil, the reply to give. Presenting the
+-- pending token of a move answers 'locked', so that the caller settles the
+-- move (the receiver may use its fresh token before the sender committed).
+local function auth(port, hash)
+  local side, other = side_of(port)
+  if not side then return nil, nil, {'unauthorized'} end
+  local t = redis.call('HMGET', KEYS[1], side .. ':token', side .. ':pending')
+  if same(t[1], hash) then return side, other, nil end
+  if t[2] and same(t[2], hash) then return nil, nil, lock_of(side) end
+  if redis.call('SISMEMBER', KEYS[4], port .. ':' .. hash) == 1 then
+    return nil, nil, {'transferred'}
+  end
+  return nil, nil, {'unauthorized'}
+end
+
+local LOCK_FIELDS = {':move', ':mover', ':pending', ':deadline'}
+
+-- unlock removes a side's move lock.
+local function unlock(side)
+  for _, f in ipairs(LOCK_FIELDS) do
+    redis.call('HDEL', KEYS[1], side .. f)
+  end
+end
+
+-- The script proper follows.

@@ -1,0 +1,101 @@
+package redis
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/tincan-dev/tincan/store"
+)
+
+// Post queues msg at the peer of from. Without a transfer list it is one
+// round trip (post.lua); with one, see postMoving.
+func (s *Store) Post(ctx context.Context, from store.Credentials, msg store.Outgoing) (store.EventID, error) {
+	if !json.Valid(msg.Data) {
+		return store.EventID{}, fmt.Errorf("message data is not JSON: %w", store.ErrInvalid)
+	}
+	if len(msg.Transfer) > 0 {
+		return s.postMoving(ctx, from, msg)
+	}
+	r, err := s.portScript(ctx, s.scripts.post, from, s.postArgs(msg.Data, "")...)
+	if err != nil {
+		return store.EventID{}, err
+	}
+	return store.ParseEventID(r.str(1))
+}
+
+// postArgs are post.lua's ARGV after the port id and token hash.
+func (s *Store) postArgs(data json.RawMessage, ports string) []any {
+	return []any{string(data), s.limits.MaxQueue, s.ttlMs(), s.keys.notify(), ports, decisionTTL.Milliseconds()}
+}
+
+// Read returns up to limit messages after `after` (the zero EventID: from
+// the oldest unacknowledged), oldest first.
+func (s *Store) Read(ctx context.Context, port store.Credentials, after store.EventID, limit int) (store.Batch, error) {
+	if limit < 1 {
+		return store.Batch{}, fmt.Errorf("read limit %d: %w", limit, store.ErrInvalid)
+	}
+	start := "-"
+	if !after.IsZero() {
+		start = after.Next().String()
+		if after.Next().IsZero() { // after is the largest id: nothing follows
+			start = "+"
+		}
+	}
+	r, err := s.portScript(ctx, s.scripts.read, port, start, limit, s.ttlMs())
+	if err != nil {
+		return store.Batch{}, err
+	}
+	b := store.Batch{State: store.State(r.str(1)), ClosedAt: msTime(r.str(2))}
+	entries, _ := r[3].([]any)
+	for _, e := range entries {
+		m, err := parseEntry(e)
+		if err != nil {
+			return store.Batch{}, fmt.Errorf("port %s: %w", port.PortID, err)
+		}
+		b.Messages = append(b.Messages, m)
+	}
+	return b, nil
+}
+
+// parseEntry turns a stream entry as XRANGE returns it into a Message.
+func parseEntry(e any) (store.Message, error) {
+	pair, ok := e.([]any)
+	if !ok || len(pair) != 2 {
+		return store.Message{}, fmt.Errorf("malformed stream entry %v", e)
+	}
+	idStr, _ := pair[0].(string)
+	id, err := store.ParseEventID(idStr)
+	if err != nil {
+		return store.Message{}, err
+	}
+	fields, _ := pair[1].([]any)
+	m := store.Message{ID: id}
+	for i := 0; i+1 < len(fields); i += 2 {
+		k, _ := fields[i].(string)
+		v, _ := fields[i+1].(string)
+		switch k {
+		case "d":
+			m.Data = json.RawMessage(v)
+		case "s":
+			m.Source = v
+		case "t":
+			m.SentAt = msTime(v)
+		case "p":
+			if err := json.Unmarshal([]byte(v), &m.Ports); err != nil {
+				return store.Message{}, fmt.Errorf("entry %s: ports: %w", idStr, err)
+			}
+		}
+	}
+	return m, nil
+}
+
+// Ack deletes the port's messages up to and including through.
+func (s *Store) Ack(ctx context.Context, port store.Credentials, through store.EventID) error {
+	next := ""
+	if !through.IsZero() {
+		next = through.Next().String()
+	}
+	_, err := s.portScript(ctx, s.scripts.ack, port, through.String(), next, s.ttlMs())
+	return err
+}

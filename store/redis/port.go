@@ -1,0 +1,24 @@
+package redis
+
+import (
+	"context"
+
+	"github.com/tincan-dev/tincan/store"
+)
+
+// ClosePort closes the port's channel for both ports and wakes both.
+func (s *Store) ClosePort(ctx context.Context, port store.Credentials) error {
+	_, err := s.portScript(ctx, s.scripts.close, port, s.keys.notify(), s.ttlMs())
+	return err
+}
+
+// Transfer gives the port a fresh token; the old one dies, and the old
+// holder's waiting readers are woken to find out.
+func (s *Store) Transfer(ctx context.Context, port store.Credentials) (store.PortCredentials, error) {
+	token := store.NewToken()
+	_, err := s.portScript(ctx, s.scripts.transfer, port, store.HashToken(token), s.keys.notify(), s.ttlMs())
+	if err != nil {
+		return store.PortCredentials{}, err
+	}
+	return store.PortCredentials{ID: port.PortID, Token: token}, nil
+}

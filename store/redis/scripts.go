@@ -1,0 +1,134 @@
+package redis
+
+import (
+	"context"
+	"embed"
+	"fmt"
+
+	goredis "github.com/redis/go-redis/v9"
+)
+
+//go:embed lua/*.lua
+var luaFiles embed.FS
+
+// scripts are the Lua scripts, each with lua/lib.lua in front of it.
+type scripts struct {
+	create, describe, post, postCheck, read, ack, close, transfer,
+	moveLock, moveCommit, moveAbort, decide, movesAdd, movesDue *goredis.Script
+}
+
+func loadScripts() *scripts {
+	lib := mustRead("lib.lua")
+	load := func(name string) *goredis.Script {
+		return goredis.NewScript(lib + "\n" + mustRead(name))
+	}
+	return &scripts{
+		create:     load("create.lua"),
+		describe:   load("describe.lua"),
+		post:       load("post.lua"),
+		postCheck:  load("post_check.lua"),
+		read:       load("read.lua"),
+		ack:        load("ack.lua"),
+		close:      load("close.lua"),
+		transfer:   load("transfer.lua"),
+		moveLock:   load("move_lock.lua"),
+		moveCommit: load("move_commit.lua"),
+		moveAbort:  load("move_abort.lua"),
+		decide:     load("decide.lua"),
+		movesAdd:   load("moves_add.lua"),
+		movesDue:   load("moves_due.lua"),
+	}
+}
+
+func mustRead(name string) string {
+	b, err := luaFiles.ReadFile("lua/" + name)
+	if err != nil {
+		panic(err) // compiled in: a broken build
+	}
+	return string(b)
+}
+
+// call is one script run, for a pipeline.
+type call struct {
+	script *goredis.Script
+	keys   []string
+	args   []any
+}
+
+// pipelined runs calls in one round trip (one per node on a Cluster) and
+// returns their replies in order. EVALSHA in a pipeline cannot fall back to
+// EVAL by itself (its error is known only after Exec), so the calls that
+// found their script missing (after a server restart, say) go again as
+// EVAL. A call's error is in errs; err is set only when nothing could be
+// sent at all.
+func (s *Store) pipelined(ctx context.Context, calls []call) (replies []any, errs []error) {
+	cmds := make([]*goredis.Cmd, len(calls))
+	pipe := s.client.Pipeline()
+	for i, c := range calls {
+		cmds[i] = c.script.EvalSha(ctx, pipe, c.keys, c.args...)
+	}
+	_, _ = pipe.Exec(ctx) // per-command errors are read below
+	var again []int
+	for i, cmd := range cmds {
+		if goredis.HasErrorPrefix(cmd.Err(), "NOSCRIPT") {
+			again = append(again, i)
+		}
+	}
+	if len(again) > 0 {
+		pipe := s.client.Pipeline()
+		for _, i := range again {
+			c := calls[i]
+			cmds[i] = c.script.Eval(ctx, pipe, c.keys, c.args...)
+		}
+		_, _ = pipe.Exec(ctx)
+	}
+	replies = make([]any, len(calls))
+	errs = make([]error, len(calls))
+	for i, cmd := range cmds {
+		replies[i], errs[i] = cmd.Result()
+		if errs[i] != nil {
+			errs[i] = s.wrap(ctx, errs[i])
+		}
+	}
+	return replies, errs
+}
+
+// run runs one script.
+func (s *Store) run(ctx context.Context, sc *goredis.Script, keys []string, args ...any) (any, error) {
+	v, err := sc.Run(ctx, s.client, keys, args...).Result()
+	if err != nil {
+		return nil, s.wrap(ctx, err)
+	}
+	return v, nil
+}
+
+// reply is a channel script's answer: a status, then values.
+type reply []any
+
+// asReply checks a script's answer has the reply shape.
+func asReply(v any) (reply, error) {
+	r, ok := v.([]any)
+	if !ok || len(r) == 0 {
+		return nil, fmt.Errorf("redis store: unexpected script reply %v", v)
+	}
+	if _, ok := r[0].(string); !ok {
+		return nil, fmt.Errorf("redis store: unexpected script reply %v", v)
+	}
+	return reply(r), nil
+}
+
+func (r reply) status() string { return r[0].(string) }
+
+// str returns the i-th value as a string ("" when missing).
+func (r reply) str(i int) string {
+	if i >= len(r) {
+		return ""
+	}
+	switch v := r[i].(type) {
+	case string:
+		return v
+	case int64:
+		return fmt.Sprint(v)
+	}
+	return ""
+}

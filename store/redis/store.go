@@ -1,0 +1,230 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/tincan-dev/tincan/migrations"
+	"github.com/tincan-dev/tincan/store"
+	"github.com/tincan-dev/tincan/store/internal/notify"
+)
+
+// Defaults for Options.
+const (
+	// DefaultPrefix starts every key and the notify channel.
+	DefaultPrefix = "tincan:"
+	// DefaultMoveTimeout is how long a port may stay locked by a move in a
+	// message before anyone may abort the move.
+	DefaultMoveTimeout = 10 * time.Second
+	// DefaultSweepInterval is how often the sweeper settles abandoned moves.
+	DefaultSweepInterval = 2 * time.Second
+)
+
+// decisionTTL is how long a move's decision key outlives the move: far
+// longer than a lock can stay unsettled while any instance is running.
+const decisionTTL = 24 * time.Hour
+
+// Options configure a Store. The zero value of a field means its default.
+type Options struct {
+	// Prefix starts every key name and the pub/sub channel, so that
+	// several deployments (or tests) can share a Redis. It may not contain
+	// '{' or '}', which would break the channels' hash tags.
+	Prefix string
+	Limits store.Limits
+	Logger *slog.Logger
+	// MoveTimeout bounds a move in a message (see the package doc).
+	MoveTimeout time.Duration
+	// SweepInterval is how often abandoned moves are looked for.
+	SweepInterval time.Duration
+}
+
+// Store is the Redis store. It is safe for concurrent use.
+type Store struct {
+	client        goredis.UniversalClient
+	keys          keys
+	limits        store.Limits
+	log           *slog.Logger
+	moveTimeout   time.Duration
+	sweepInterval time.Duration
+	scripts       *scripts
+	hub           *notify.Hub
+
+	pubsub    *goredis.PubSub
+	stop      context.CancelFunc
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+}
+
+var _ store.Store = (*Store)(nil)
+
+// New returns a Store on client, after bringing the key schema up to
+// migrations.Version. It refuses a schema newer than this build. It starts
+// the pub/sub listener and the sweeper of abandoned moves; Close stops
+// them. The client stays the caller's to close, after the Store.
+func New(ctx context.Context, client goredis.UniversalClient, opts Options) (*Store, error) {
+	if opts.Prefix == "" {
+		opts.Prefix = DefaultPrefix
+	}
+	if strings.ContainsAny(opts.Prefix, "{}") {
+		return nil, fmt.Errorf("redis store: prefix %q may not contain '{' or '}'", opts.Prefix)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.MoveTimeout <= 0 {
+		opts.MoveTimeout = DefaultMoveTimeout
+	}
+	if opts.SweepInterval <= 0 {
+		opts.SweepInterval = DefaultSweepInterval
+	}
+	s := &Store{
+		client:        client,
+		keys:          keys{prefix: opts.Prefix},
+		limits:        opts.Limits.WithDefaults(),
+		log:           opts.Logger,
+		moveTimeout:   opts.MoveTimeout,
+		sweepInterval: opts.SweepInterval,
+		scripts:       loadScripts(),
+		hub:           notify.New(),
+	}
+	if err := s.migrate(ctx); err != nil {
+		return nil, err
+	}
+	bg, stop := context.WithCancel(context.Background())
+	s.stop = stop
+	s.pubsub = client.Subscribe(bg, s.keys.notify())
+	s.wg.Add(2)
+	go s.listen(bg)
+	go s.sweep(bg)
+	return s, nil
+}
+
+// Close stops the listener and the sweeper, and waits for them.
+// Subscriptions stop ringing. It does not close the client.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.stop()
+		_ = s.pubsub.Close() // unblocks the listener's Receive
+		s.wg.Wait()
+	})
+	return nil
+}
+
+// Ready reports whether Redis answers and holds the schema this build
+// expects.
+func (s *Store) Ready(ctx context.Context) error {
+	if err := s.client.Ping(ctx).Err(); err != nil {
+		return s.wrap(ctx, err)
+	}
+	v, err := s.schemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if v != migrations.Version {
+		return fmt.Errorf("redis store: schema version %d, this build needs %d", v, migrations.Version)
+	}
+	return nil
+}
+
+// Subscribe returns a doorbell for portID. It costs no Redis connection:
+// the one listener rings it.
+func (s *Store) Subscribe(portID string) *store.Subscription {
+	return s.hub.Subscribe(portID)
+}
+
+// CreateChannel makes a channel. On the rare clash of tags with an
+// existing channel it draws new ids.
+func (s *Store) CreateChannel(ctx context.Context) (store.NewChannel, error) {
+	for range 5 {
+		id, p1, p2, err := store.NewChannelIDs(time.Now())
+		if err != nil {
+			return store.NewChannel{}, err
+		}
+		t1, t2 := store.NewToken(), store.NewToken()
+		v, err := s.run(ctx, s.scripts.create, s.keys.forTag(store.Tag(id)).list(),
+			id, p1, p2, store.HashToken(t1), store.HashToken(t2), s.ttlMs())
+		if err != nil {
+			return store.NewChannel{}, err
+		}
+		r, err := asReply(v)
+		if err != nil {
+			return store.NewChannel{}, err
+		}
+		if r.status() == "clash" {
+			continue
+		}
+		if r.status() != "ok" {
+			return store.NewChannel{}, fmt.Errorf("create channel: unexpected status %q", r.status())
+		}
+		return store.NewChannel{
+			ID:        id,
+			CreatedAt: msTime(r.str(1)),
+			Port1:     store.PortCredentials{ID: p1, Token: t1},
+			Port2:     store.PortCredentials{ID: p2, Token: t2},
+		}, nil
+	}
+	return store.NewChannel{}, errors.New("create channel: channel ids kept clashing")
+}
+
+// Describe returns what the holder of a port may know about it.
+func (s *Store) Describe(ctx context.Context, port store.Credentials) (store.PortInfo, error) {
+	r, err := s.portScript(ctx, s.scripts.describe, port)
+	if err != nil {
+		return store.PortInfo{}, err
+	}
+	info := store.PortInfo{
+		ID:        port.PortID,
+		ChannelID: r.str(1),
+		Peer:      r.str(2),
+		State:     store.State(r.str(3)),
+		CreatedAt: msTime(r.str(4)),
+		ClosedAt:  msTime(r.str(5)),
+	}
+	if info.LastID, err = store.ParseEventID(r.str(6)); err != nil {
+		return store.PortInfo{}, err
+	}
+	if info.Acked, err = store.ParseEventID(r.str(7)); err != nil {
+		return store.PortInfo{}, err
+	}
+	if n, ok := r[8].(int64); ok {
+		info.Queued = int(n)
+	}
+	return info, nil
+}
+
+// portScript runs a channel script for a port, settling moves it reports
+// (see runSettled), and turns a refusal into its store error.
+func (s *Store) portScript(ctx context.Context, sc *goredis.Script, port store.Credentials, args ...any) (reply, error) {
+	ck, ok := s.keys.forPort(port.PortID)
+	if !ok {
+		return nil, fmt.Errorf("port %q: %w", port.PortID, store.ErrUnauthorized)
+	}
+	args = append([]any{port.PortID, store.HashToken(port.Token)}, args...)
+	r, err := s.runSettled(ctx, sc, ck.list(), args...)
+	if err != nil {
+		return nil, err
+	}
+	if r.status() != "ok" {
+		return nil, statusError(port.PortID, r.status())
+	}
+	return r, nil
+}
+
+func (s *Store) ttlMs() int64 { return s.limits.ChannelTTL.Milliseconds() }
+
+// msTime converts unix milliseconds in a string; "" is the zero time.
+func msTime(ms string) time.Time {
+	n, err := strconv.ParseInt(ms, 10, 64)
+	if ms == "" || err != nil {
+		return time.Time{}
+	}
+	return time.UnixMilli(n).UTC()
+}
