@@ -1,0 +1,77 @@
+package handlers
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/tincan-dev/tincan/store"
+	"github.com/tincan-dev/tincan/store/memory"
+)
+
+// decode is strict, and says what was wrong in words for the client.
+func TestDecode(t *testing.T) {
+	type body struct {
+		Through store.EventID `json:"through"`
+		N       int           `json:"n"`
+		List    []string      `json:"list"`
+	}
+	tests := []struct {
+		in     string
+		err    error
+		detail string // a part of the detail
+	}{
+		{`{"through":"1-2","n":3,"list":["a"]}`, nil, ""},
+		{` {"n":1} `, nil, ""},
+		{``, errInvalidRequest, "empty"},
+		{`{"n":`, errInvalidRequest, "ends in the middle"},
+		{`{"n":1,}`, errInvalidRequest, "not valid JSON"},
+		{`{"m":1}`, errInvalidRequest, `unknown field "m"`},
+		{`{"n":"1"}`, errInvalidRequest, `"n" must be a JSON number`},
+		{`{"list":{}}`, errInvalidRequest, `"list" must be a JSON array`},
+		{`{"through":5}`, errInvalidRequest, `"through" must be a JSON string`},
+		{`{"through":"1-x"}`, errInvalidRequest, "malformed event id"},
+		{`[]`, errInvalidRequest, "must be a JSON object"},
+		{`{"n":1}{"n":2}`, errInvalidRequest, "more than one JSON value"},
+		{`{"n":1}]`, errInvalidRequest, "not valid JSON"},
+		{`{"list":["` + strings.Repeat("x", 100) + `"]}`, errTooLarge, ""},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest("POST", "/", strings.NewReader(tt.in))
+		_, err := decode[body](httptest.NewRecorder(), r, 64)
+		if tt.err == nil {
+			if err != nil {
+				t.Errorf("%s: %v", tt.in, err)
+			}
+			continue
+		}
+		if k := classify(err); !errors.Is(err, tt.err) && k.err != tt.err {
+			t.Errorf("%s: %v (%s), want %v", tt.in, err, k.code, tt.err)
+			continue
+		}
+		var re *requestError
+		if tt.detail != "" && (!errors.As(err, &re) || !strings.Contains(re.detail, tt.detail)) {
+			t.Errorf("%s: detail of %v lacks %q", tt.in, err, tt.detail)
+		}
+	}
+}
+
+// The request log never holds a token, from the query or the header.
+func TestRequestLogHidesTokens(t *testing.T) {
+	mem := memory.New(store.Limits{})
+	defer mem.Close()
+	var logs bytes.Buffer
+	s := NewServer(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})), mem, Config{})
+	r := httptest.NewRequest("GET", "/ports/01ARZ3NDEKTSV4RRFFQ69G5FAV/messages?access_token=sekrit-query", nil)
+	r.Header.Set("Authorization", "Bearer sekrit-header")
+	s.ServeHTTP(httptest.NewRecorder(), r)
+	if !strings.Contains(logs.String(), "status=401") {
+		t.Errorf("no request log: %s", logs.String())
+	}
+	if strings.Contains(logs.String(), "sekrit") {
+		t.Errorf("a token was logged: %s", logs.String())
+	}
+}
