@@ -93,7 +93,7 @@ func TestLongPollTimesOut(t *testing.T) {
 		}{
 			{"0", 0, 500 * time.Millisecond},
 			{"1", 900 * time.Millisecond, 3 * time.Second},
-			{"3600", 1400 * time.Millisecond, 4 * time.Second},            // clamped
+			{"3600", 1400 * time.Millisecond, 4 * time.Second},              // clamped
 			{"99999999999999999", 1400 * time.Millisecond, 4 * time.Second}, // clamped, no overflow
 		} {
 			start := time.Now()
