@@ -1,10 +1,12 @@
 package redis_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"testing"
 
+	goredis "github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 
 	"github.com/tincan-dev/tincan/internal/redistest"
@@ -17,6 +19,8 @@ var shared *redistest.Server
 // TestMain starts the shared server and fails the package if a goroutine
 // outlives the tests: every Store's listener and sweeper must stop at Close.
 func TestMain(m *testing.M) {
+	// go-redis logs every failed dial; tests that stop servers make many.
+	goredis.SetLogger(quietLogger{})
 	tb := &mainTB{}
 	shared = redistest.Start(tb)
 	code := m.Run()
@@ -67,3 +71,7 @@ func (tb *mainTB) cleanup() {
 	}
 	tb.cleanups = nil
 }
+
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}

@@ -74,6 +74,9 @@ func (s *Store) postMoving(ctx context.Context, from store.Credentials, msg stor
 		return store.EventID{}, err
 	}
 	deadline, _ := v.(string)
+	if s.crashed(crashAfterIndex) {
+		return store.EventID{}, errCrashed
+	}
 
 	// Step 2: lock every listed port.
 	calls := make([]call, len(list))
@@ -109,6 +112,9 @@ func (s *Store) postMoving(ctx context.Context, from store.Credentials, msg stor
 		s.conclude(ctx, fromTag, moveID, locks)
 		return store.EventID{}, refusal
 	}
+	if s.crashed(crashAfterLock) {
+		return store.EventID{}, errCrashed
+	}
 
 	// Step 3: store the message, deciding the move.
 	ports, err := json.Marshal(fresh)
@@ -133,6 +139,9 @@ func (s *Store) postMoving(ctx context.Context, from store.Credentials, msg stor
 	if err != nil {
 		return store.EventID{}, err
 	}
+	if s.crashed(crashAfterPost) {
+		return store.EventID{}, errCrashed
+	}
 
 	// Step 4: commit. The message is stored, so the move is done whatever
 	// happens now; what is left undone here, the sweeper finishes.
@@ -145,9 +154,22 @@ func (s *Store) postMoving(ctx context.Context, from store.Credentials, msg stor
 			args:   []any{c.PortID, moveID, s.keys.notify(), s.ttlMs()},
 		}
 	}
+	if s.crashed(crashMidCommit) {
+		s.pipelined(ctx, calls[:1])
+		return store.EventID{}, errCrashed
+	}
 	s.finishLocks(ctx, calls, locks)
 	return eventID, nil
 }
+
+// The points at which a test may make postMoving stop dead, as if its
+// process died there, leaving the move to the others (see crashhook.go).
+const (
+	crashAfterIndex = iota + 1
+	crashAfterLock
+	crashAfterPost
+	crashMidCommit // after committing the first listed port only
+)
 
 // conclude finishes a move whose sender stops before or at step 3: it
 // decides the move now (aborted, unless the message was in fact stored),

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -56,6 +57,9 @@ type Store struct {
 	sweepInterval time.Duration
 	scripts       *scripts
 	hub           *notify.Hub
+
+	// crashAfter is a test hook (see crashhook.go).
+	crashAfter atomic.Int32
 
 	pubsub    *goredis.PubSub
 	stop      context.CancelFunc

@@ -1,0 +1,74 @@
+package redis_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/tincan-dev/tincan/internal/redistest"
+	"github.com/tincan-dev/tincan/store"
+	"github.com/tincan-dev/tincan/store/redis"
+)
+
+func rings(sub *store.Subscription, d time.Duration) bool {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-sub.C:
+		return true
+	case <-timer.C:
+		return false
+	}
+}
+
+// TestListenerSurvivesRestart: when the server restarts, the listener
+// resubscribes and rings every doorbell (notices sent meanwhile are lost,
+// so waiters must look again), and later notices arrive as before.
+func TestListenerSurvivesRestart(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	s := newStore(t, srv, redis.Options{})
+	waiting := s.Subscribe("01ARZ3NDEKTSV4RRFFQ69G5FAV")
+	defer waiting.Close()
+	rings(waiting, 2*time.Second) // the first subscription's ring
+
+	srv.Restart()
+	if !rings(waiting, 5*time.Second) {
+		t.Fatal("no ring after the server restarted")
+	}
+
+	// The restarted server lost everything; the store still works on it.
+	ch, err := s.CreateChannel(t.Context())
+	if err != nil {
+		t.Fatalf("CreateChannel after the restart: %v", err)
+	}
+	sub := s.Subscribe(ch.Port2.ID)
+	defer sub.Close()
+	if _, err := s.Post(t.Context(), creds(ch.Port1), store.Outgoing{Data: []byte(`1`)}); err != nil {
+		t.Fatal(err)
+	}
+	if !rings(sub, 5*time.Second) {
+		t.Fatal("no ring for a post after the restart")
+	}
+}
+
+// TestListenerAcrossStores: a post through one store (instance) rings a
+// subscriber of another on the same Redis.
+func TestListenerAcrossStores(t *testing.T) {
+	t.Parallel()
+	prefix := redistest.Prefix(t)
+	one := newStore(t, shared, redis.Options{Prefix: prefix})
+	two := newStore(t, shared, redis.Options{Prefix: prefix})
+	ch, err := one.CreateChannel(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := two.Subscribe(ch.Port2.ID)
+	defer sub.Close()
+	rings(sub, 200*time.Millisecond) // a first subscription's ring
+	if _, err := one.Post(t.Context(), creds(ch.Port1), store.Outgoing{Data: []byte(`1`)}); err != nil {
+		t.Fatal(err)
+	}
+	if !rings(sub, 5*time.Second) {
+		t.Fatal("no ring across instances")
+	}
+}
