@@ -3,6 +3,7 @@ package handlers
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -14,7 +15,9 @@ import (
 	"time"
 
 	"github.com/tincan-dev/tincan/store"
+	"github.com/tincan-dev/tincan/internal/redistest"
 	"github.com/tincan-dev/tincan/store/memory"
+	redisstore "github.com/tincan-dev/tincan/store/redis"
 )
 
 // A test that gets no answer within this long fails rather than hangs.
@@ -33,6 +36,21 @@ var storeKinds = []storeKind{
 	{name: "memory", setup: func(*testing.T) func(*testing.T, store.Limits) store.Store {
 		return func(t *testing.T, limits store.Limits) store.Store {
 			st := memory.New(limits)
+			t.Cleanup(func() { _ = st.Close() })
+			return st
+		}
+	}},
+	{name: "redis", setup: func(t *testing.T) func(*testing.T, store.Limits) store.Store {
+		srv := redistest.Start(t)
+		return func(t *testing.T, limits store.Limits) store.Store {
+			st, err := redisstore.New(context.Background(), srv.Client(t), redisstore.Options{
+				Prefix: redistest.Prefix(t),
+				Limits: limits,
+				Logger: slog.New(slog.NewTextHandler(newTestLog(t), &slog.HandlerOptions{Level: slog.LevelWarn})),
+			})
+			if err != nil {
+				t.Fatalf("redis store: %v", err)
+			}
 			t.Cleanup(func() { _ = st.Close() })
 			return st
 		}
@@ -354,6 +372,7 @@ func (c *client) open(p port, sr streamReq) *sseStream {
 		s.body = io.NopCloser(bytes.NewReader(b))
 		return s
 	}
+	checkSpec(c.t, hr, res, nil) // the status and headers; frames are read below
 	go s.read(res.Body)
 	return s
 }
@@ -508,9 +527,11 @@ func (s *sseStream) wantQuiet(d time.Duration) {
 // close hangs up.
 func (s *sseStream) close() { s.body.Close() }
 
-// checkSpec validates a non-streaming answer against api/openapi.yaml.
+// checkSpec validates an answer (not a stream's frames) against
+// api/openapi.yaml.
 func checkSpec(t *testing.T, req *http.Request, res *http.Response, body []byte) {
 	t.Helper()
+	validateAgainstSpec(t, req, res, body)
 }
 
 func stringsReader(s string) io.Reader { return strings.NewReader(s) }
