@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tincan-dev/tincan/store"
 	"github.com/tincan-dev/tincan/internal/redistest"
+	"github.com/tincan-dev/tincan/store"
 	"github.com/tincan-dev/tincan/store/memory"
 	redisstore "github.com/tincan-dev/tincan/store/redis"
 )
