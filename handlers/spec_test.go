@@ -306,9 +306,24 @@ var loadContract = sync.OnceValues(func() (*contract, error) {
 		return nil, err
 	}
 	doc.Servers = nil
+	// An inline allOf branch sees the whole object, so closing it would
+	// refuse the other branches' fields; a branch by $ref is closed like
+	// any named schema (Problem lists every field a problem may have).
+	inlineBranches := map[*openapi3.Schema]bool{}
+	err = doc.WalkSchemas(func(_ string, s *openapi3.SchemaRef) error {
+		for _, b := range s.Value.AllOf {
+			if b.Ref == "" {
+				inlineBranches[b.Value] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find allOf branches: %w", err)
+	}
 	err = doc.WalkSchemas(func(_ string, s *openapi3.SchemaRef) error {
 		v := s.Value
-		if len(v.Properties) > 0 && v.AdditionalProperties.Has == nil && v.AdditionalProperties.Schema == nil {
+		if len(v.Properties) > 0 && !inlineBranches[v] && v.AdditionalProperties.Has == nil && v.AdditionalProperties.Schema == nil {
 			closed := false
 			v.AdditionalProperties.Has = &closed
 		}
@@ -530,6 +545,8 @@ func TestCheckAgainstSpecRefuses(t *testing.T) {
 		{"error as plain JSON", "POST", "/ports/" + testPort + "/transfer", answer(410, "application/json", ""), problemBody(410, "port_closed")},
 		{"code of another status", "POST", "/ports/" + testPort + "/transfer", answer(410, "application/problem+json", ""), problemBody(410, "queue_full")},
 		{"unknown code", "POST", "/ports/" + testPort + "/transfer", answer(410, "application/problem+json", ""), problemBody(410, "gone")},
+		{"undescribed field in a transfer problem", "POST", "/ports/" + testPort + "/messages", answer(422, "application/problem+json", ""),
+			`{"type":"urn:tincan:problem:invalid_transfer","title":"T","status":422,"detail":"d","code":"invalid_transfer","transfer_index":1,"port":"x","reason":"self","stack":"..."}`},
 		{"transfer problem without index", "POST", "/ports/" + testPort + "/messages", answer(422, "application/problem+json", ""), problemBody(422, "invalid_transfer")},
 		{"stream as JSON", "GET", "/ports/" + testPort + "/events",
 			answer(200, "application/json", "", "Cache-Control", "no-cache", "X-Accel-Buffering", "no"), `{}`},
