@@ -1,6 +1,9 @@
 package redis
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Crash points of a move, for tests that stop the sender between steps.
 const (
@@ -18,3 +21,7 @@ func SetCrash(s *Store, step int32) { s.crashAfter.Store(step) }
 
 // SweepOnce runs one pass of the sweeper.
 func SweepOnce(ctx context.Context, s *Store) (int, error) { return s.sweepOnce(ctx) }
+
+// SetListenerPing shortens how long the listener lets its connection stay
+// silent before pinging it.
+func SetListenerPing(o *Options, d time.Duration) { o.listenerPing = d }

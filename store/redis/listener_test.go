@@ -72,3 +72,31 @@ func TestListenerAcrossStores(t *testing.T) {
 		t.Fatal("no ring across instances")
 	}
 }
+
+// TestListenerReplacesASilentConnection: when the server stops answering
+// on the pub/sub connection (paused here; a vanished peer in real life),
+// the listener's unanswered ping makes it subscribe on a new connection,
+// which rings every doorbell.
+func TestListenerReplacesASilentConnection(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	opts := redis.Options{}
+	redis.SetListenerPing(&opts, 100*time.Millisecond)
+	s := newStore(t, srv, opts)
+	waiting := s.Subscribe("01ARZ3NDEKTSV4RRFFQ69G5FAV")
+	defer waiting.Close()
+	rings(waiting, 2*time.Second) // the first subscription's ring
+	time.Sleep(300 * time.Millisecond)
+	select {
+	case <-waiting.C:
+		t.Fatal("rang while nothing happened")
+	default:
+	}
+
+	if err := client(t, srv).Do(t.Context(), "CLIENT", "PAUSE", 700, "ALL").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if !rings(waiting, 8*time.Second) {
+		t.Fatal("no ring after the pub/sub connection went silent")
+	}
+}

@@ -45,6 +45,9 @@ type Options struct {
 	MoveTimeout time.Duration
 	// SweepInterval is how often abandoned moves are looked for.
 	SweepInterval time.Duration
+
+	// listenerPing is defaultListenerPing, shortened by tests.
+	listenerPing time.Duration
 }
 
 // Store is the Redis store. It is safe for concurrent use.
@@ -61,10 +64,12 @@ type Store struct {
 	// crashAfter is a test hook (see crashhook.go).
 	crashAfter atomic.Int32
 
-	pubsub    *goredis.PubSub
-	stop      context.CancelFunc
-	wg        sync.WaitGroup
-	closeOnce sync.Once
+	listenerPing time.Duration
+	mu           sync.Mutex // guards pubsub, which the listener may replace
+	pubsub       *goredis.PubSub
+	stop         context.CancelFunc
+	wg           sync.WaitGroup
+	closeOnce    sync.Once
 }
 
 var _ store.Store = (*Store)(nil)
@@ -89,6 +94,9 @@ func New(ctx context.Context, client goredis.UniversalClient, opts Options) (*St
 	if opts.SweepInterval <= 0 {
 		opts.SweepInterval = DefaultSweepInterval
 	}
+	if opts.listenerPing <= 0 {
+		opts.listenerPing = defaultListenerPing
+	}
 	s := &Store{
 		client:        client,
 		keys:          keys{prefix: opts.Prefix},
@@ -96,6 +104,7 @@ func New(ctx context.Context, client goredis.UniversalClient, opts Options) (*St
 		log:           opts.Logger,
 		moveTimeout:   opts.MoveTimeout,
 		sweepInterval: opts.SweepInterval,
+		listenerPing:  opts.listenerPing,
 		scripts:       loadScripts(),
 		hub:           notify.New(),
 	}
@@ -116,7 +125,7 @@ func New(ctx context.Context, client goredis.UniversalClient, opts Options) (*St
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.stop()
-		_ = s.pubsub.Close() // unblocks the listener's Receive
+		_ = s.currentPubSub().Close() // unblocks the listener's receive
 		s.wg.Wait()
 	})
 	return nil
