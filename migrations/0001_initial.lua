@@ -9,9 +9,10 @@
 -- hash tag that keeps a channel's keys in one slot):
 --   <prefix>{T}:channel  hash: id, created_at, state, closed_at, p1, p2,
 --                        p1:token, p2:token (SHA-256 hex), p1:last, p2:last,
---                        p1:acked, p2:acked, and per side while the port is
---                        being moved in a message: pN:move, pN:mover,
---                        pN:pending, pN:deadline
+--                        p1:acked, p2:acked, p1:post, p2:post (id and event
+--                        id of the side's last post, to answer a replay),
+--                        and per side while the port is being moved in a
+--                        message: pN:move, pN:mover, pN:pending, pN:deadline
 --   <prefix>{T}:q1, :q2  streams: the queues of port 1 and port 2;
 --                        entry fields d (data), s (source), t (sent at, ms),
 --                        p (transferred ports, JSON), id = event id

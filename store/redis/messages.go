@@ -2,6 +2,8 @@ package redis
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 
@@ -24,9 +26,14 @@ func (s *Store) Post(ctx context.Context, from store.Credentials, msg store.Outg
 	return store.ParseEventID(r.str(1))
 }
 
-// postArgs are post.lua's ARGV after the port id and token hash.
+// postArgs are post.lua's ARGV after the port id and token hash. Each
+// call gets a fresh post id, which makes a replay of the same script run
+// harmless.
 func (s *Store) postArgs(data json.RawMessage, ports string) []any {
-	return []any{string(data), s.limits.MaxQueue, s.ttlMs(), s.keys.notify(), ports, decisionTTL.Milliseconds()}
+	var b [12]byte
+	_, _ = rand.Read(b[:]) // never fails; see crypto/rand
+	return []any{string(data), s.limits.MaxQueue, s.ttlMs(), s.keys.notify(), ports,
+		decisionTTL.Milliseconds(), base64.RawURLEncoding.EncodeToString(b[:])}
 }
 
 // Read returns up to limit messages after `after` (the zero EventID: from

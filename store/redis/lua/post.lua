@@ -5,7 +5,7 @@
 -- ARGV[1] sender port id, ARGV[2] token hash, ARGV[3] data (JSON),
 -- ARGV[4] max queue, ARGV[5] ttl ms, ARGV[6] notify channel,
 -- ARGV[7] transferred ports as JSON [{"id","token"}] or '',
--- ARGV[8] decision ttl ms
+-- ARGV[8] decision ttl ms, ARGV[9] post id (random, one per Post call)
 -- Returns {'ok', event id}, {'closed'}, {'queue_full'}, {'fenced'}, an
 -- auth reply, or 'locked' when the sender is being moved.
 --
@@ -18,6 +18,13 @@
 -- must get them, and only the holder of this port can read its queue.
 local side, other, err = auth(ARGV[1], ARGV[2])
 if not side then return err end
+-- go-redis sends a script again when the connection dropped before its
+-- answer came; the side's last post id lets the replay answer the first
+-- run's event id instead of queueing the message twice.
+local last_post = redis.call('HGET', KEYS[1], side .. ':post')
+if last_post and string.sub(last_post, 1, #ARGV[9] + 1) == ARGV[9] .. ' ' then
+  return {'ok', string.sub(last_post, #ARGV[9] + 2)}
+end
 local l = lock_of(side)
 if l then return l end
 local d = KEYS[5] and redis.call('GET', KEYS[5])
@@ -36,7 +43,7 @@ if ARGV[7] ~= '' then
 else
   redis.call('XADD', q, id, 'd', ARGV[3], 's', ARGV[1], 't', fmt(now))
 end
-redis.call('HSET', KEYS[1], other .. ':last', id)
+redis.call('HSET', KEYS[1], other .. ':last', id, side .. ':post', ARGV[9] .. ' ' .. id)
 if KEYS[5] then
   redis.call('SET', KEYS[5], 'done:' .. id, 'PX', ARGV[8])
 end

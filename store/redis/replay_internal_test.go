@@ -1,0 +1,53 @@
+package redis
+
+import (
+	"io"
+	"log/slog"
+	"testing"
+
+	"github.com/tincan-dev/tincan/internal/redistest"
+	"github.com/tincan-dev/tincan/store"
+)
+
+// TestPostReplayQueuesOnce: go-redis runs a script again when the answer
+// was lost; the second run of the same post answers the first one's id and
+// queues nothing more.
+func TestPostReplayQueuesOnce(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	c := srv.Client(t)
+	s, err := New(t.Context(), c, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ch, err := s.CreateChannel(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}
+	keys := s.keys.forTag(store.Tag(ch.ID)).list()
+	args := append([]any{from.PortID, store.HashToken(from.Token)}, s.postArgs([]byte(`"once"`), "")...)
+	var ids []string
+	for range 2 {
+		v, err := s.run(t.Context(), s.scripts.post, keys, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := asReply(v)
+		if err != nil || r.status() != "ok" {
+			t.Fatalf("post: %v %v", r, err)
+		}
+		ids = append(ids, r.str(1))
+	}
+	if ids[0] != ids[1] {
+		t.Errorf("replay answered %s, first run %s", ids[1], ids[0])
+	}
+	// A different post still queues.
+	if _, err := s.Post(t.Context(), from, store.Outgoing{Data: []byte(`"twice"`)}); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.XLen(t.Context(), keys[2]).Val(); n != 2 {
+		t.Errorf("queue holds %d messages, want 2", n)
+	}
+}
