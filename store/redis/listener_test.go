@@ -36,7 +36,11 @@ func TestListenerSurvivesRestart(t *testing.T) {
 		t.Fatal("no ring after the server restarted")
 	}
 
-	// The restarted server lost everything; the store still works on it.
+	// The restarted server lost everything; the store still works on it,
+	// and is ready once it wrote the schema again.
+	if err := s.Ready(t.Context()); err != nil {
+		t.Errorf("Ready after the server lost its data: %v", err)
+	}
 	ch, err := s.CreateChannel(t.Context())
 	if err != nil {
 		t.Fatalf("CreateChannel after the restart: %v", err)

@@ -132,7 +132,8 @@ func (s *Store) Close() error {
 }
 
 // Ready reports whether Redis answers and holds the schema this build
-// expects.
+// expects. A schema behind this build's (a Redis that lost its data, say,
+// which is then simply empty) is migrated first; a newer one is not ready.
 func (s *Store) Ready(ctx context.Context) error {
 	if err := s.client.Ping(ctx).Err(); err != nil {
 		return s.wrap(ctx, err)
@@ -140,6 +141,14 @@ func (s *Store) Ready(ctx context.Context) error {
 	v, err := s.schemaVersion(ctx)
 	if err != nil {
 		return err
+	}
+	if v < migrations.Version {
+		if err := s.migrate(ctx); err != nil {
+			return err
+		}
+		if v, err = s.schemaVersion(ctx); err != nil {
+			return err
+		}
 	}
 	if v != migrations.Version {
 		return fmt.Errorf("redis store: schema version %d, this build needs %d", v, migrations.Version)
