@@ -59,13 +59,21 @@
 // for longer than that, with every instance down, would be aborted, and
 // its message would carry a token that never became valid.
 //
-// Post with a transfer list also retries safely: a replayed post.lua
-// finds its own "done" and answers the same event id.
+// # Replays
+//
+// go-redis sends a command again when the connection drops before its
+// answer; the scripts make that harmless. A replayed post.lua finds its
+// post id (or, with a transfer list, its own "done" in D) and answers the
+// first run's event id; a replayed transfer.lua finds its new token in
+// place; the move scripts find their own lock or its absence; closing and
+// acknowledging are idempotent anyway.
 //
 // # Notifications
 //
 // One goroutine holds one pub/sub subscription to the notify channel and
 // rings the process's doorbells (store/internal/notify). Waiting readers
 // hold no Redis connection. After every (re)subscription it rings every
-// doorbell, since notices published while it was disconnected are lost.
+// doorbell, since notices published while it was disconnected are lost. It
+// pings a connection that stays silent, and subscribes on a new one when
+// the ping goes unanswered, since a half-open connection reports nothing.
 package redis

@@ -88,29 +88,9 @@ func (s *Store) postMoving(ctx context.Context, from store.Credentials, msg stor
 				store.HashToken(fresh[i].Token), deadline, s.ttlMs()},
 		}
 	}
-	replies, errs := s.pipelined(ctx, calls)
-	var refusal *store.TransferError
-	for i := range list {
-		if errs[i] != nil {
-			s.conclude(ctx, fromTag, moveID, locks)
-			return store.EventID{}, errs[i]
-		}
-		r, err := asReply(replies[i])
-		if err == nil && r.status() == "locked" {
-			// Another move holds the port: settle it, and lock again.
-			r, err = s.runSettled(ctx, calls[i].script, calls[i].keys, calls[i].args...)
-		}
-		if err != nil {
-			s.conclude(ctx, fromTag, moveID, locks)
-			return store.EventID{}, err
-		}
-		if r.status() != "ok" && refusal == nil {
-			refusal = transferError(i, list[i].PortID, r.status())
-		}
-	}
-	if refusal != nil {
+	if err := s.lockAll(ctx, calls, list); err != nil {
 		s.conclude(ctx, fromTag, moveID, locks)
-		return store.EventID{}, refusal
+		return store.EventID{}, err
 	}
 	if s.crashed(crashAfterLock) {
 		return store.EventID{}, errCrashed
@@ -170,6 +150,33 @@ const (
 	crashAfterPost
 	crashMidCommit // after committing the first listed port only
 )
+
+// lockAll runs the move_lock calls of a move, one per listed port, in one
+// round trip; a port held by another move is settled and locked again. It
+// returns the refusal of the lowest refused entry, or the first error.
+func (s *Store) lockAll(ctx context.Context, calls []call, list []store.Credentials) error {
+	replies, errs := s.pipelined(ctx, calls)
+	var refusal *store.TransferError
+	for i := range list {
+		if errs[i] != nil {
+			return errs[i]
+		}
+		r, err := asReply(replies[i])
+		if err == nil && r.status() == "locked" {
+			r, err = s.runSettled(ctx, calls[i].script, calls[i].keys, calls[i].args...)
+		}
+		if err != nil {
+			return err
+		}
+		if r.status() != "ok" && refusal == nil {
+			refusal = transferError(i, list[i].PortID, r.status())
+		}
+	}
+	if refusal != nil {
+		return refusal
+	}
+	return nil
+}
 
 // conclude finishes a move whose sender stops before or at step 3: it
 // decides the move now (aborted, unless the message was in fact stored),
