@@ -25,7 +25,7 @@ func rings(sub *store.Subscription, d time.Duration) bool {
 // so waiters must look again), and later notices arrive as before.
 func TestListenerSurvivesRestart(t *testing.T) {
 	t.Parallel()
-	srv := redistest.Start(t)
+	srv := privateServer(t)
 	s := newStore(t, srv, redis.Options{})
 	waiting := s.Subscribe("01ARZ3NDEKTSV4RRFFQ69G5FAV")
 	defer waiting.Close()
@@ -83,7 +83,7 @@ func TestListenerAcrossStores(t *testing.T) {
 // which rings every doorbell.
 func TestListenerReplacesASilentConnection(t *testing.T) {
 	t.Parallel()
-	srv := redistest.Start(t)
+	srv := privateServer(t)
 	opts := redis.Options{}
 	redis.SetListenerPing(&opts, 100*time.Millisecond)
 	s := newStore(t, srv, opts)

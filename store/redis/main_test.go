@@ -75,3 +75,13 @@ func (tb *mainTB) cleanup() {
 type quietLogger struct{}
 
 func (quietLogger) Printf(context.Context, string, ...any) {}
+
+// privateServer starts a server the test may stop, restart or pause; a
+// shared server at REDIS_URL is not one, so such tests skip there.
+func privateServer(t *testing.T) *redistest.Server {
+	t.Helper()
+	if os.Getenv("REDIS_URL") != "" {
+		t.Skip("stops or pauses its server; not done to the one at REDIS_URL")
+	}
+	return redistest.Start(t)
+}

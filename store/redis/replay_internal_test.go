@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"testing"
@@ -16,11 +17,18 @@ func TestPostReplayQueuesOnce(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
 	c := srv.Client(t)
-	s, err := New(t.Context(), c, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	prefix := redistest.Prefix(t)
+	s, err := New(t.Context(), c, Options{Prefix: prefix, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer func() {
+		_ = s.Close()
+		keys, _ := c.Keys(context.Background(), prefix+"*").Result()
+		if len(keys) > 0 {
+			c.Del(context.Background(), keys...)
+		}
+	}()
 	ch, err := s.CreateChannel(t.Context())
 	if err != nil {
 		t.Fatal(err)

@@ -110,7 +110,7 @@ func TestPrefixWithBracesRefused(t *testing.T) {
 // TestUnavailable: with the server gone, calls fail with ErrUnavailable.
 func TestUnavailable(t *testing.T) {
 	t.Parallel()
-	srv := redistest.Start(t)
+	srv := privateServer(t)
 	s := newStore(t, srv, redis.Options{})
 	ch, err := s.CreateChannel(t.Context())
 	if err != nil {
