@@ -42,13 +42,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	logger := newLogger(cfg, stdout)
 
-	st, err := openStore(ctx, cfg, logger)
+	st, closeStore, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
 	defer func() {
-		if err := st.Close(); err != nil {
-			logger.Warn("close store", "err", err)
+		if err := closeStore(); err != nil {
+			logger.Warn("close the store", "err", err)
 		}
 	}()
 

@@ -2,16 +2,49 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/tincan-dev/tincan/store"
 	"github.com/tincan-dev/tincan/store/memory"
+	redisstore "github.com/tincan-dev/tincan/store/redis"
 )
 
 // openStore opens the store cfg asks for: Redis when REDIS_URL is set,
-// otherwise the embedded memory store.
-func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (store.Store, error) {
+// otherwise the embedded memory store. The returned close releases the
+// store and whatever it was built on.
+func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (store.Store, func() error, error) {
 	limits := store.Limits{MaxQueue: cfg.MaxQueueLength, ChannelTTL: cfg.ChannelIdleTTL}
-	logger.Warn("using the embedded memory store: nothing is kept across restarts, and instances share nothing; set REDIS_URL to use Redis")
-	return memory.New(limits), nil
+	if cfg.RedisURL == "" {
+		logger.Warn("using the embedded memory store: nothing is kept across restarts and instances share nothing; set REDIS_URL to use Redis")
+		st := memory.New(limits)
+		return st, st.Close, nil
+	}
+
+	opt, err := goredis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		// The URL may hold a password: say what is wrong, not what it is.
+		return nil, nil, fmt.Errorf("REDIS_URL: not a valid redis:// or rediss:// URL")
+	}
+	client := goredis.NewClient(opt)
+	st, err := redisstore.New(ctx, client, redisstore.Options{
+		Prefix: cfg.RedisKeyPrefix,
+		Limits: limits,
+		Logger: logger.With("component", "redis"),
+	})
+	if err != nil {
+		_ = client.Close()
+		return nil, nil, fmt.Errorf("open the redis store at %s: %w", opt.Addr, err)
+	}
+	logger.Info("using the redis store", "addr", opt.Addr, "db", opt.DB, "prefix", cfg.RedisKeyPrefix)
+	return st, func() error {
+		// The store first: it stops using the client.
+		err := st.Close()
+		if cerr := client.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}, nil
 }

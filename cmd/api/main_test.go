@@ -1,0 +1,152 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tincan-dev/tincan/internal/redistest"
+)
+
+// syncBuffer is a bytes.Buffer safe for a server's goroutines and a test.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// waitHealthy polls base/healthz until it answers 200.
+func waitHealthy(t *testing.T, base string, logs fmt.Stringer) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		res, err := http.Get(base + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s/healthz never answered: %v\nlogs:\n%s", base, err, logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Mat Ryer's test: run the whole service in-process, wait for /healthz,
+// use it, and shut it down.
+func TestRun(t *testing.T) {
+	addr := fmt.Sprintf("127.0.0.1:%d", redistest.FreePort(t))
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var logs syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"api"}, env(map[string]string{"ADDR": addr, "LOG_FORMAT": "json"}), &logs)
+	}()
+	base := "http://" + addr
+	waitHealthy(t, base, &logs)
+
+	ch := createChannel(t, base)
+	post(t, base, ch.Port1, "hello")
+	res := get(t, base+"/ports/"+ch.Port2.ID+"/messages?access_token="+ch.Port2.Token)
+	if !strings.Contains(res, `"data":"hello"`) {
+		t.Errorf("messages: %s", res)
+	}
+	if !strings.Contains(get(t, base+"/readyz"), "ready") {
+		t.Error("not ready")
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return after its context ended")
+	}
+	out := logs.String()
+	for _, want := range []string{`"msg":"listening"`, "embedded memory store", `"msg":"stopped"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("logs lack %s:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, ch.Port2.Token) {
+		t.Error("a token was logged")
+	}
+}
+
+type portCreds struct {
+	ID    string `json:"id"`
+	Token string `json:"token"`
+}
+
+type channelCreds struct {
+	ID    string    `json:"id"`
+	Port1 portCreds `json:"port1"`
+	Port2 portCreds `json:"port2"`
+}
+
+func createChannel(t *testing.T, base string) channelCreds {
+	t.Helper()
+	res, err := http.Post(base+"/channels", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var ch channelCreds
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d", res.StatusCode)
+	}
+	if err := json.NewDecoder(res.Body).Decode(&ch); err != nil {
+		t.Fatal(err)
+	}
+	return ch
+}
+
+// post posts text through p; it may run on any goroutine.
+func post(t *testing.T, base string, p portCreds, text string) {
+	req, _ := http.NewRequest("POST", base+"/ports/"+p.ID+"/messages", strings.NewReader(text))
+	req.Header.Set("Authorization", "Bearer "+p.Token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Errorf("post: %v", err)
+		return
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		b, _ := io.ReadAll(res.Body)
+		t.Errorf("post: %d %s", res.StatusCode, b)
+	}
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return string(b)
+}
