@@ -32,11 +32,17 @@ const (
 
 // Config tunes a Server. The zero value of a field means its Default*.
 type Config struct {
-	MaxMessageSize  int64
-	KeepAlive       time.Duration
-	Retry           time.Duration
+	// MaxMessageSize bounds a request body, in bytes; larger is 413.
+	MaxMessageSize int64
+	// KeepAlive is how long an event stream stays silent before it gets
+	// a keep-alive comment.
+	KeepAlive time.Duration
+	// Retry is the "retry:" hint that opens every event stream.
+	Retry time.Duration
+	// LongPollMaxWait caps a long poll's wait parameter.
 	LongPollMaxWait time.Duration
-	WriteTimeout    time.Duration
+	// WriteTimeout bounds each write and flush of an event stream.
+	WriteTimeout time.Duration
 }
 
 func (c Config) withDefaults() Config {
