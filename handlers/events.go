@@ -117,7 +117,7 @@ func (st *stream) run(sub *store.Subscription, first store.Batch) {
 		case <-ctx.Done():
 			return
 		case <-st.keepAlive.C:
-			done = st.check(st.w.Comment("keep-alive")) || st.flush()
+			done = st.keepAliveTick()
 		case <-sub.C:
 			done = st.readAndDeliver()
 		case <-st.retry.C:
@@ -127,6 +127,15 @@ func (st *stream) run(sub *store.Subscription, first store.Batch) {
 			return
 		}
 	}
+}
+
+// keepAliveTick runs when the stream has been silent for a keep-alive
+// interval. It reads before it sends the comment: the read restarts the
+// channel's idle timer, so a port somebody listens on never expires, and it
+// ends the stream if the channel is gone anyway (Redis key expiry rings no
+// doorbell). It reports whether the stream has ended.
+func (st *stream) keepAliveTick() bool {
+	return st.readAndDeliver() || st.check(st.w.Comment("keep-alive")) || st.flush()
 }
 
 // readAndDeliver delivers what is new. It reports whether the stream has

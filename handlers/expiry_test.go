@@ -30,3 +30,24 @@ func TestChannelExpires(t *testing.T) {
 		}
 	})
 }
+
+// Listening is activity: a stream's keep-alive reads the port, which
+// restarts the channel's idle timer, so a channel with a listener outlives
+// its TTL while an idle one does not.
+func TestListeningKeepsChannelAlive(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e env) {
+		const ttl = time.Second
+		c := e.server(t, func(o *options) {
+			o.limits.ChannelTTL = ttl
+			o.cfg.KeepAlive = ttl / 5
+		})
+		listened, idle := c.createChannel(), c.createChannel()
+		s := c.open(listened.Port2, streamReq{})
+		time.Sleep(3 * ttl)
+		c.do(req{method: "GET", path: "/ports/" + idle.Port2.ID, token: idle.Port2.Token}).wantProblem(t, http.StatusUnauthorized, "unauthorized")
+		id := c.send(listened.Port1, `"still here"`)
+		if m := s.next(); m.id != id {
+			t.Fatalf("got event %q, want %q", m.id, id)
+		}
+	})
+}
