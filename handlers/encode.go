@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"unicode/utf8"
 
 	"github.com/tincan-dev/tincan/store"
 )
@@ -51,11 +52,25 @@ func marshal(v any) ([]byte, error) {
 }
 
 // decode reads the request body, at most limit bytes, as one JSON value of
-// type T, strictly: an unknown field, a wrong type, or anything after the
-// value is an invalid_request; a body over limit is payload_too_large.
+// type T, strictly: bytes that are not UTF-8, an unknown field (also one
+// that differs from a known one only in case), a field given twice, a
+// wrong type, or anything after the value is an invalid_request; a body
+// over limit is payload_too_large.
 func decode[T any](w http.ResponseWriter, r *http.Request, limit int64) (T, error) {
 	var v T
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		return v, decodeError(err)
+	}
+	// JSON is UTF-8 (RFC 8259); encoding/json would keep invalid bytes
+	// inside a raw value and hand them on to the receiver.
+	if !utf8.Valid(body) {
+		return v, badRequest("The body must be valid UTF-8.")
+	}
+	if err := exactNames(body, reflect.TypeFor[T]()); err != nil {
+		return v, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&v); err != nil {
 		return v, decodeError(err)

@@ -38,6 +38,9 @@ func TestDecode(t *testing.T) {
 		{`{"n":1}{"n":2}`, errInvalidRequest, "more than one JSON value"},
 		{`{"n":1}]`, errInvalidRequest, "not valid JSON"},
 		{`{"list":["` + strings.Repeat("x", 100) + `"]}`, errTooLarge, ""},
+		{`{"N":1}`, errInvalidRequest, `unknown field "N"`},
+		{`{"n":1,"n":2}`, errInvalidRequest, `"n" more than once`},
+		{"{\"list\":[\"\xff\"]}", errInvalidRequest, "UTF-8"},
 	}
 	for _, tt := range tests {
 		r := httptest.NewRequest("POST", "/", strings.NewReader(tt.in))
@@ -55,6 +58,32 @@ func TestDecode(t *testing.T) {
 		var re *requestError
 		if tt.detail != "" && (!errors.As(err, &re) || !strings.Contains(re.detail, tt.detail)) {
 			t.Errorf("%s: detail of %v lacks %q", tt.in, err, tt.detail)
+		}
+	}
+}
+
+// Member names are exact and unique at every depth of our own types, and
+// the sender's data is left as it is.
+func TestDecodeExactNames(t *testing.T) {
+	tests := []struct {
+		in     string
+		detail string // a part of the detail, or "" when the body is fine
+	}{
+		{`{"data":{"a":1,"a":2,"A":3},"transfer":[{"port":"p","token":"t"}]}`, ""},
+		{`{"Data":1}`, `unknown field "Data"`},
+		{`{"data":1,"data":2}`, `"data" more than once`},
+		{`{"data":1,"transfer":[{"port":"p","Token":"t"}]}`, `unknown field "Token"`},
+		{`{"data":1,"transfer":[{"port":"p","port":"q","token":"t"}]}`, `"port" more than once`},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest("POST", "/", strings.NewReader(tt.in))
+		_, err := decode[postRequest](httptest.NewRecorder(), r, 1024)
+		var re *requestError
+		switch {
+		case tt.detail == "" && err != nil:
+			t.Errorf("%s: %v", tt.in, err)
+		case tt.detail != "" && (!errors.As(err, &re) || !strings.Contains(re.detail, tt.detail)):
+			t.Errorf("%s: got %v, want a detail with %q", tt.in, err, tt.detail)
 		}
 	}
 }

@@ -95,6 +95,10 @@ func TestPostRefusals(t *testing.T) {
 			{"trailing brace", "application/json", `{"data":1}}`},
 			{"invalid UTF-8 text", "text/plain", "caf\xe9"},
 			{"invalid UTF-8 form", "", "\xff\xfe"},
+			{"invalid UTF-8 JSON", "application/json", "{\"data\":\"caf\xe9\"}"},
+			{"field name in another case", "application/json", `{"Data":1}`},
+			{"field given twice", "application/json", `{"data":1,"data":2}`},
+			{"transfer field given twice", "application/json", `{"data":1,"transfer":[],"transfer":[]}`},
 		}
 		for _, tc := range bad {
 			res := c.do(req{method: "POST", path: "/ports/" + ch.Port1.ID + "/messages", token: ch.Port1.Token, contentType: tc.contentType, body: tc.body})
