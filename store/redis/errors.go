@@ -14,15 +14,24 @@ import (
 )
 
 // wrap turns an error from go-redis into a store error: the caller's
-// context error when its context ended, store.ErrUnavailable when Redis
-// could not be reached or cannot serve now, and anything else (a script
-// bug, say) as it is, to be answered as an internal error.
+// context error when the caller gave up (canceled), store.ErrUnavailable
+// when Redis could not be reached, cannot serve now, or did not answer
+// within the deadline, and anything else (a script bug, say) as it is, to
+// be answered as an internal error.
+//
+// A deadline that passed after the command was sent leaves its outcome
+// unknown: it may have run. That is still ErrUnavailable, never a
+// success; the client retries, with an Idempotency-Key when a duplicate
+// would matter.
 func (s *Store) wrap(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
 	}
-	if ctx.Err() != nil {
+	if errors.Is(ctx.Err(), context.Canceled) {
 		return fmt.Errorf("redis: %w", ctx.Err())
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("%w: no answer in time: %w", store.ErrUnavailable, ctx.Err())
 	}
 	if unreachable(err) {
 		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -106,7 +107,9 @@ func (s *Store) postMoving(ctx context.Context, from store.Credentials, msg stor
 	r, err := s.runSettled(ctx, s.scripts.post, keys, args...)
 	if err != nil {
 		// Whether the message was stored is unknown: the decision says.
-		if out, cerr := s.conclude(ctx, fromTag, moveID, locks); cerr == nil && strings.HasPrefix(out, "done:") {
+		// Stored but short of its replicas, it is still an error (the
+		// ports move all the same).
+		if out, cerr := s.conclude(ctx, fromTag, moveID, locks); cerr == nil && strings.HasPrefix(out, "done:") && !errors.Is(err, errNotReplicated) {
 			return store.ParseEventID(strings.TrimPrefix(out, "done:"))
 		}
 		return store.EventID{}, err

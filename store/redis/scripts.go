@@ -4,6 +4,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -40,6 +41,23 @@ func loadScripts() *scripts {
 	}
 }
 
+// durable reports whether sc's success is an answer the client keeps (a
+// message's id, a new token, a new channel), which WaitReplicas must not
+// give before the replicas have it.
+func (sc *scripts) durable(script *goredis.Script) bool {
+	return script == sc.post || script == sc.create || script == sc.transfer
+}
+
+// bound limits one round trip to Redis to the store's timeout (plus extra,
+// for a round trip that waits on purpose), or the caller's deadline when
+// that comes first. The go-redis client should have its dial, read and
+// write timeouts set as well, and ContextTimeoutEnabled, so that the
+// deadline reaches the socket; without it a call still returns at the
+// client's read timeout.
+func (s *Store) bound(ctx context.Context, extra time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, s.timeout+extra)
+}
+
 func mustRead(name string) string {
 	b, err := luaFiles.ReadFile("lua/" + name)
 	if err != nil {
@@ -62,6 +80,8 @@ type call struct {
 // EVAL. A call's error is in errs; err is set only when nothing could be
 // sent at all.
 func (s *Store) pipelined(ctx context.Context, calls []call) (replies []any, errs []error) {
+	ctx, cancel := s.bound(ctx, 0)
+	defer cancel()
 	cmds := make([]*goredis.Cmd, len(calls))
 	pipe := s.client.Pipeline()
 	for i, c := range calls {
@@ -93,8 +113,15 @@ func (s *Store) pipelined(ctx context.Context, calls []call) (replies []any, err
 	return replies, errs
 }
 
-// run runs one script.
+// run runs one script, within the round trip's bound. A script that
+// hands out something new waits for replicas too, when the store is set
+// to (see durability.go).
 func (s *Store) run(ctx context.Context, sc *goredis.Script, keys []string, args ...any) (any, error) {
+	if s.waitReplicas > 0 && s.scripts.durable(sc) {
+		return s.runDurable(ctx, sc, keys, args...)
+	}
+	ctx, cancel := s.bound(ctx, 0)
+	defer cancel()
 	v, err := sc.Run(ctx, s.client, keys, args...).Result()
 	if err != nil {
 		return nil, s.wrap(ctx, err)

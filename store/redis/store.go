@@ -27,6 +27,11 @@ const (
 	DefaultMoveTimeout = 10 * time.Second
 	// DefaultSweepInterval is how often the sweeper settles abandoned moves.
 	DefaultSweepInterval = 2 * time.Second
+	// DefaultTimeout bounds each round trip to Redis.
+	DefaultTimeout = 2 * time.Second
+	// DefaultWaitTimeout bounds the wait for replicas when WaitReplicas is
+	// set.
+	DefaultWaitTimeout = time.Second
 )
 
 // decisionTTL is how long a move's decision key outlives the move: far
@@ -45,6 +50,15 @@ type Options struct {
 	MoveTimeout time.Duration
 	// SweepInterval is how often abandoned moves are looked for.
 	SweepInterval time.Duration
+	// Timeout bounds each round trip to Redis (see durability.go); past
+	// it the call fails with store.ErrUnavailable.
+	Timeout time.Duration
+	// WaitReplicas, when above zero, makes a post (and a channel's
+	// creation or a port's transfer) succeed only once that many replicas
+	// have its write, waiting up to WaitTimeout (see durability.go).
+	WaitReplicas int
+	// WaitTimeout bounds the wait for replicas.
+	WaitTimeout time.Duration
 
 	// listenerPing is defaultListenerPing, shortened by tests.
 	listenerPing time.Duration
@@ -60,6 +74,9 @@ type Store struct {
 	sweepInterval time.Duration
 	scripts       *scripts
 	hub           *notify.Hub
+	timeout       time.Duration
+	waitReplicas  int
+	waitTimeout   time.Duration
 
 	// crashAfter is a test hook (see crashhook.go).
 	crashAfter atomic.Int32
@@ -97,6 +114,12 @@ func New(ctx context.Context, client goredis.UniversalClient, opts Options) (*St
 	if opts.listenerPing <= 0 {
 		opts.listenerPing = defaultListenerPing
 	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.WaitTimeout <= 0 {
+		opts.WaitTimeout = DefaultWaitTimeout
+	}
 	s := &Store{
 		client:        client,
 		keys:          keys{prefix: opts.Prefix},
@@ -105,6 +128,9 @@ func New(ctx context.Context, client goredis.UniversalClient, opts Options) (*St
 		moveTimeout:   opts.MoveTimeout,
 		sweepInterval: opts.SweepInterval,
 		listenerPing:  opts.listenerPing,
+		timeout:       opts.Timeout,
+		waitReplicas:  opts.WaitReplicas,
+		waitTimeout:   opts.WaitTimeout,
 		scripts:       loadScripts(),
 		hub:           notify.New(),
 	}

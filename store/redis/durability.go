@@ -1,0 +1,170 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/tincan-dev/tincan/store"
+)
+
+// Durability: what an answer of this store promises.
+//
+// With WaitReplicas zero (the default) a post succeeds once the primary
+// has run its script: a failover before a replica copied it loses it, and
+// so may a crash of Redis itself, depending on its persistence (which
+// ReadPersistence reads and LossOnCrash puts into words).
+//
+// With WaitReplicas N, a durable script (post, create, transfer) is sent
+// in one pipeline with WAIT N on the same connection, so WAIT counts
+// exactly the replicas that have that script's write. Fewer than N within
+// WaitTimeout is store.ErrUnavailable although the write stands: the
+// client retries, with an Idempotency-Key so the retry is not a second
+// message. On a Cluster the pipeline goes to the primary of the keys' slot,
+// the only node whose replicas matter.
+
+// errNotReplicated marks a write that was made but reached fewer replicas
+// than asked for. It wraps store.ErrUnavailable.
+var errNotReplicated = errors.New("redis: write not acknowledged by enough replicas")
+
+// runDurable runs sc and WAIT in one pipeline on one connection (that of
+// the primary holding keys on a Cluster), within the store's timeout plus
+// WaitTimeout. A refusal is answered as it is; a success that fewer than
+// WaitReplicas replicas acknowledged is an error.
+func (s *Store) runDurable(ctx context.Context, sc *goredis.Script, keys []string, args ...any) (any, error) {
+	ctx, cancel := s.bound(ctx, s.waitTimeout)
+	defer cancel()
+	var node goredis.Cmdable = s.client
+	if cc, ok := s.client.(*goredis.ClusterClient); ok {
+		c, err := cc.MasterForKey(ctx, keys[0])
+		if err != nil {
+			return nil, s.wrap(ctx, err)
+		}
+		node = c
+	}
+	run, wait := s.pipeWait(ctx, node, sc.EvalSha, keys, args)
+	if goredis.HasErrorPrefix(run.Err(), "NOSCRIPT") {
+		run, wait = s.pipeWait(ctx, node, sc.Eval, keys, args)
+	}
+	v, err := run.Result()
+	if err != nil {
+		return nil, s.wrap(ctx, err)
+	}
+	if r, err := asReply(v); err != nil || r.status() != "ok" {
+		return v, nil // a refusal wrote nothing worth waiting for
+	}
+	acked, err := wait.Int64()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w: replication unknown: %w", store.ErrUnavailable, errNotReplicated, s.wrap(ctx, err))
+	}
+	if acked < int64(s.waitReplicas) {
+		return nil, fmt.Errorf("%w: %w: %d of %d replicas within %v", store.ErrUnavailable, errNotReplicated, acked, s.waitReplicas, s.waitTimeout)
+	}
+	return v, nil
+}
+
+// pipeWait sends one script run (eval is the script's EvalSha or Eval) and WAIT in one
+// pipeline.
+func (s *Store) pipeWait(ctx context.Context, node goredis.Cmdable,
+	eval func(context.Context, goredis.Scripter, []string, ...any) *goredis.Cmd,
+	keys []string, args []any) (run, wait *goredis.Cmd) {
+	pipe := node.Pipeline()
+	run = eval(ctx, pipe, keys, args...)
+	wait = pipe.Do(ctx, "wait", s.waitReplicas, s.waitTimeout.Milliseconds())
+	_, _ = pipe.Exec(ctx) // each command's error is read from it
+	return run, wait
+}
+
+// Persistence is what a Redis server says of how it keeps data on disk.
+type Persistence struct {
+	// Addr names the server (on a Cluster, one primary).
+	Addr string
+	// AppendOnly, AppendFsync and Save are the values of CONFIG GET
+	// appendonly, appendfsync and save.
+	AppendOnly, AppendFsync, Save string
+	// Err is set when the settings could not be read (CONFIG disabled or
+	// renamed, an ACL without +config, ...).
+	Err error
+}
+
+// ReadPersistence reads the persistence settings of the Redis behind client:
+// one entry, or one per primary of a Cluster. A server whose settings
+// cannot be read has Err set; only a Cluster whose primaries cannot be
+// listed makes the call fail.
+func ReadPersistence(ctx context.Context, client goredis.UniversalClient) ([]Persistence, error) {
+	cc, ok := client.(*goredis.ClusterClient)
+	if !ok {
+		return []Persistence{readPersistence(ctx, client, "")}, nil
+	}
+	var out syncSlice
+	err := cc.ForEachMaster(ctx, func(ctx context.Context, c *goredis.Client) error {
+		out.add(readPersistence(ctx, c, c.Options().Addr))
+		return nil
+	})
+	return out.items, err
+}
+
+func readPersistence(ctx context.Context, c goredis.Cmdable, addr string) Persistence {
+	p := Persistence{Addr: addr}
+	if c, ok := c.(*goredis.Client); ok && addr == "" {
+		p.Addr = c.Options().Addr
+	}
+	for _, f := range []struct {
+		name string
+		to   *string
+	}{{"appendonly", &p.AppendOnly}, {"appendfsync", &p.AppendFsync}, {"save", &p.Save}} {
+		m, err := c.ConfigGet(ctx, f.name).Result()
+		if err != nil {
+			p.Err = err
+			return p
+		}
+		v, ok := m[f.name]
+		if !ok {
+			p.Err = fmt.Errorf("CONFIG GET %s answered nothing", f.name)
+			return p
+		}
+		*f.to = v
+	}
+	return p
+}
+
+// LossOnCrash says, in a sentence for an operator, what acknowledged
+// messages a crash of this Redis server would lose. A crash of the Redis
+// process and a crash of its machine differ: data Redis handed to the
+// operating system survives the first.
+func (p Persistence) LossOnCrash() string {
+	if p.Err != nil {
+		return fmt.Sprintf("unknown: the persistence settings could not be read (%v); check appendonly, appendfsync and save on the server", p.Err)
+	}
+	if strings.EqualFold(p.AppendOnly, "yes") {
+		switch strings.ToLower(p.AppendFsync) {
+		case "always":
+			return "nothing: every write is in the append-only file, fsynced, before it is acknowledged (appendfsync always)"
+		case "everysec":
+			return "nothing when only the Redis process crashes; up to about 1 s of acknowledged messages (2 s with a slow disk) when its machine crashes (appendfsync everysec)"
+		case "no":
+			return "nothing when only the Redis process crashes; whatever the operating system had not yet flushed to disk (often up to 30 s) when its machine crashes (appendfsync no)"
+		}
+		return fmt.Sprintf("unknown: appendonly yes with an unknown appendfsync %q", p.AppendFsync)
+	}
+	if strings.TrimSpace(p.Save) != "" {
+		return fmt.Sprintf("everything acknowledged since the last snapshot: there is no append-only file, only RDB snapshots (save %q)", p.Save)
+	}
+	return "everything: this Redis keeps nothing on disk (appendonly no, save \"\")"
+}
+
+// syncSlice collects results from ForEachMaster's goroutines.
+type syncSlice struct {
+	mu    sync.Mutex
+	items []Persistence
+}
+
+func (s *syncSlice) add(p Persistence) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.items = append(s.items, p)
+}

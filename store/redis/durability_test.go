@@ -1,0 +1,158 @@
+package redis_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/tincan-dev/tincan/internal/redistest"
+	"github.com/tincan-dev/tincan/store"
+	"github.com/tincan-dev/tincan/store/redis"
+)
+
+func TestLossOnCrash(t *testing.T) {
+	tests := []struct {
+		name string
+		p    redis.Persistence
+		want string // the sentence starts with it
+	}{
+		{"always", redis.Persistence{AppendOnly: "yes", AppendFsync: "always", Save: "3600 1"}, "nothing: every write"},
+		{"everysec", redis.Persistence{AppendOnly: "yes", AppendFsync: "everysec"}, "nothing when only the Redis process crashes; up to about 1 s"},
+		{"no fsync", redis.Persistence{AppendOnly: "yes", AppendFsync: "no"}, "nothing when only the Redis process crashes; whatever the operating system"},
+		{"case-insensitive", redis.Persistence{AppendOnly: "YES", AppendFsync: "Always"}, "nothing: every write"},
+		{"unknown fsync", redis.Persistence{AppendOnly: "yes", AppendFsync: "sometimes"}, "unknown: appendonly yes"},
+		{"snapshots only", redis.Persistence{AppendOnly: "no", AppendFsync: "everysec", Save: "3600 1 300 100"}, `everything acknowledged since the last snapshot: there is no append-only file, only RDB snapshots (save "3600 1 300 100")`},
+		{"nothing", redis.Persistence{AppendOnly: "no", AppendFsync: "everysec", Save: ""}, "everything: this Redis keeps nothing on disk"},
+		{"blank save", redis.Persistence{AppendOnly: "no", Save: " "}, "everything: this Redis keeps nothing on disk"},
+		{"unreadable", redis.Persistence{Err: errors.New("ERR unknown command 'CONFIG'")}, "unknown: the persistence settings could not be read (ERR unknown command 'CONFIG')"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.p.LossOnCrash(); !strings.HasPrefix(got, tt.want) {
+				t.Errorf("got  %q\nwant %q...", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestReadPersistence(t *testing.T) {
+	ctx := t.Context()
+	srv := redistest.Start(t, "--appendonly", "yes", "--appendfsync", "always")
+	ps, err := redis.ReadPersistence(ctx, srv.Client(t))
+	if err != nil || len(ps) != 1 {
+		t.Fatalf("ReadPersistence: %v, %v", ps, err)
+	}
+	p := ps[0]
+	if p.Err != nil || p.AppendOnly != "yes" || p.AppendFsync != "always" || p.Addr != srv.Addr {
+		t.Fatalf("got %+v", p)
+	}
+	if got := p.LossOnCrash(); !strings.HasPrefix(got, "nothing:") {
+		t.Errorf("LossOnCrash: %s", got)
+	}
+
+	// CONFIG renamed away, as hardened deployments do: said plainly.
+	hidden := redistest.Start(t, "--rename-command", "CONFIG", "")
+	ps, err = redis.ReadPersistence(ctx, hidden.Client(t))
+	if err != nil || len(ps) != 1 || ps[0].Err == nil {
+		t.Fatalf("with CONFIG renamed: %+v, %v", ps, err)
+	}
+	if got := ps[0].LossOnCrash(); !strings.HasPrefix(got, "unknown:") {
+		t.Errorf("LossOnCrash: %s", got)
+	}
+}
+
+// A post in WAIT mode succeeds once a real replica has it, and is
+// refused as unavailable, though stored, when the replicas are too few.
+func TestWaitReplicas(t *testing.T) {
+	ctx := t.Context()
+	primary := redistest.Start(t, "--repl-diskless-sync-delay", "0")
+	_, port, _ := net.SplitHostPort(primary.Addr)
+	replica := redistest.Start(t, "--replicaof", "127.0.0.1", port)
+	waitLinked(t, replica.Client(t))
+
+	prefix := redistest.Prefix(t)
+	plain := newStore(t, primary, redis.Options{Prefix: prefix})
+	ch, err := plain.CreateChannel(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}
+	to := store.Credentials{PortID: ch.Port2.ID, Token: ch.Port2.Token}
+
+	one := newStore(t, primary, redis.Options{Prefix: prefix, WaitReplicas: 1, WaitTimeout: 2 * time.Second})
+	if _, err := one.Post(ctx, from, store.Outgoing{Data: []byte(`"replicated"`)}); err != nil {
+		t.Fatalf("post waiting for the one replica: %v", err)
+	}
+	if _, err := one.CreateChannel(ctx); err != nil {
+		t.Fatalf("create waiting for the one replica: %v", err)
+	}
+	// The replica has it: read it there.
+	n, err := replica.Client(t).XLen(ctx, streamKeyOf(t, replica.Client(t), prefix)).Result()
+	if err != nil || n != 1 {
+		t.Errorf("replica holds %d messages (%v), want 1", n, err)
+	}
+
+	const waitTimeout = 300 * time.Millisecond
+	two := newStore(t, primary, redis.Options{Prefix: prefix, WaitReplicas: 2, WaitTimeout: waitTimeout})
+	start := time.Now()
+	_, err = two.Post(ctx, from, store.Outgoing{Data: []byte(`"short of replicas"`)})
+	took := time.Since(start)
+	if !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("post with too few replicas: %v, want ErrUnavailable", err)
+	}
+	if took < waitTimeout || took > waitTimeout+time.Second {
+		t.Errorf("the refusal took %v, want about the wait timeout %v", took, waitTimeout)
+	}
+	b, err := plain.Read(ctx, to, store.EventID{}, 10)
+	if err != nil || len(b.Messages) != 2 {
+		t.Fatalf("read: %d messages, %v; want both, the unacknowledged one stored too", len(b.Messages), err)
+	}
+	// A refusal is answered as such, not waited for.
+	if _, err := two.Post(ctx, store.Credentials{PortID: ch.Port1.ID, Token: "wrong"}, store.Outgoing{Data: []byte(`1`)}); !errors.Is(err, store.ErrUnauthorized) {
+		t.Errorf("post with a wrong token: %v", err)
+	}
+}
+
+// With no replica at all, WAIT 1 answers unavailable.
+func TestWaitWithoutReplicas(t *testing.T) {
+	ctx := t.Context()
+	s := newStore(t, privateServer(t), redis.Options{WaitReplicas: 1, WaitTimeout: 100 * time.Millisecond})
+	if _, err := s.CreateChannel(ctx); !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("create: %v, want ErrUnavailable", err)
+	}
+}
+
+// waitLinked waits until the replica behind c has synced with its primary.
+func waitLinked(t *testing.T, c *goredis.Client) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		info, err := c.Info(context.Background(), "replication").Result()
+		if err == nil && strings.Contains(info, "master_link_status:up") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the replica never linked: %v\n%s", err, info)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// streamKeyOf finds the one message stream under prefix.
+func streamKeyOf(t *testing.T, c *goredis.Client, prefix string) string {
+	t.Helper()
+	for _, k := range keysWithPrefix(t, c, prefix) {
+		if typ, _ := c.Type(context.Background(), k).Result(); typ == "stream" {
+			if n, _ := c.XLen(context.Background(), k).Result(); n > 0 {
+				return k
+			}
+		}
+	}
+	t.Fatalf("no stream with messages under %s", prefix)
+	return ""
+}
