@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore func(t *testing.T, limits store.Limits) store.St
 		{"Concurrency", concurrencyTests},
 		{"Expiry", expiryTests},
 		{"Ready", readyTests},
+		{"Linearizability", linearizabilityTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
