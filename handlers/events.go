@@ -17,6 +17,16 @@ const (
 	// busyRetry is how soon a stream reads again after finding its port
 	// in the middle of a move.
 	busyRetry = 100 * time.Millisecond
+	// While the store is unavailable a stream stays open and reads again
+	// after a delay that doubles from minUnavailableRetry up to
+	// maxUnavailableRetry; the store's return rings every doorbell, so the
+	// cap bounds only how late a stream notices a return without one.
+	minUnavailableRetry = 100 * time.Millisecond
+	maxUnavailableRetry = 2 * time.Second
+	// shutdownRetry is the "retry:" hint a stream sends as its last frame
+	// when the server shuts down: short, so that EventSource reconnects
+	// (to another instance) at once rather than after the usual delay.
+	shutdownRetry = time.Second
 )
 
 // closeData is the data of an `event: close`.
@@ -34,7 +44,9 @@ type transferredData struct {
 // from its resume point on: the Last-Event-ID header (or last_event_id
 // parameter), acknowledged up to there first, or else the oldest
 // unacknowledged message. Errors before the stream starts are answered as
-// problems; afterwards the stream just ends.
+// problems (a store that is unavailable then is a 503); afterwards the
+// stream ends with an event that says why, or, while the store is
+// unavailable, stays open and reads again until it answers.
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	c, err := credentials(r)
 	if err != nil {
@@ -90,6 +102,9 @@ type stream struct {
 
 	keepAlive *time.Timer
 	retry     *time.Timer
+	// unavailable is the delay before the next read while the store is
+	// unavailable; zero while it answers.
+	unavailable time.Duration
 }
 
 // run sends first and everything that follows, until the channel closes,
@@ -113,6 +128,7 @@ func (st *stream) run(sub *store.Subscription, first store.Batch) {
 		var done bool
 		select {
 		case <-st.s.shutdown:
+			st.endForShutdown()
 			return
 		case <-ctx.Done():
 			return
@@ -145,7 +161,21 @@ func (st *stream) readAndDeliver() bool {
 	if err != nil {
 		return st.readFailed(err)
 	}
+	if st.unavailable != 0 {
+		st.unavailable = 0
+		st.retry.Stop()
+		st.s.logger.InfoContext(st.r.Context(), "stream resumes: the store answers again", "port", st.port.PortID)
+	}
 	return st.deliver(batch)
+}
+
+// endForShutdown sends the last frame of a stream the server ends: a
+// short "retry:" hint, so that the client reconnects promptly, to another
+// instance, resuming from its Last-Event-ID.
+func (st *stream) endForShutdown() {
+	if !st.check(st.w.Retry(shutdownRetry)) {
+		st.flush()
+	}
 }
 
 // deliver writes batch, then reads and writes the next ones until a read
@@ -198,7 +228,15 @@ func (st *stream) readFailed(err error) bool {
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
 		return true
 	case errors.Is(err, store.ErrUnavailable):
-		st.s.logger.WarnContext(ctx, "stream read", "port", st.port.PortID, slogErr(err))
+		// The stream stays open, keep-alives go on, and the reads after
+		// the store's return pick up from the last message written: no
+		// gap and no repeat, and the client need not reconnect.
+		if st.unavailable == 0 {
+			st.s.logger.WarnContext(ctx, "stream waits for the store", "port", st.port.PortID, slogErr(err))
+		}
+		st.unavailable = min(max(2*st.unavailable, minUnavailableRetry), maxUnavailableRetry)
+		st.retry.Reset(st.unavailable)
+		return false
 	case errors.Is(err, store.ErrUnauthorized):
 		// The channel expired under the stream.
 		st.s.logger.DebugContext(ctx, "stream read", "port", st.port.PortID, slogErr(err))

@@ -196,8 +196,9 @@ func TestStreamKeepAlive(t *testing.T) {
 	})
 }
 
-// The shutdown path: CloseStreams ends open streams (with no event: clients
-// reconnect elsewhere) and answers waiting long polls at once.
+// The shutdown path: CloseStreams ends open streams (with no event, only a
+// short retry: hint, so clients reconnect elsewhere at once) and answers
+// waiting long polls at once.
 func TestCloseStreams(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e env) {
 		c := e.server(t)
@@ -221,6 +222,9 @@ func TestCloseStreams(t *testing.T) {
 		time.Sleep(50 * time.Millisecond) // let the poll start waiting
 		start := time.Now()
 		c.srv.CloseStreams()
+		if ev := s.nextAny(); ev.retry != strconv.Itoa(int(shutdownRetry.Milliseconds())) || ev.typ+ev.data+ev.id != "" {
+			t.Errorf("last frame %+v, want retry: %d alone", ev, shutdownRetry.Milliseconds())
+		}
 		s.wantEnd()
 		if res := <-polled; res.status != http.StatusOK {
 			t.Errorf("long poll after CloseStreams: %d", res.status)

@@ -55,6 +55,13 @@ func (sw *Writer) Event(ev Event) error {
 	return sw.write(b)
 }
 
+// Retry writes a "retry:" hint on its own, which sets the client's
+// reconnection delay from then on; a stream about to end sends one to say
+// how soon to come back. It is sent at the next Flush.
+func (sw *Writer) Retry(d time.Duration) error {
+	return sw.write(appendRetry(sw.buf[:0], d))
+}
+
 // Comment writes a comment, which clients ignore; a "keep-alive" comment on
 // an idle stream keeps the connection from timing out. It is sent at the
 // next Flush.

@@ -1,0 +1,126 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tincan-dev/tincan/store"
+	"github.com/tincan-dev/tincan/store/memory"
+)
+
+// flakyStore is a memory store whose reads and posts fail as unavailable
+// while down is set, as a store whose Redis is gone does.
+type flakyStore struct {
+	store.Store
+	down  atomic.Bool
+	reads atomic.Int64 // reads attempted while down
+}
+
+func (f *flakyStore) Read(ctx context.Context, c store.Credentials, after store.EventID, limit int) (store.Batch, error) {
+	if f.down.Load() {
+		f.reads.Add(1)
+		return store.Batch{}, fmt.Errorf("read: %w", store.ErrUnavailable)
+	}
+	return f.Store.Read(ctx, c, after, limit)
+}
+
+func (f *flakyStore) Post(ctx context.Context, from store.Credentials, msg store.Outgoing) (store.EventID, error) {
+	if f.down.Load() {
+		return store.EventID{}, fmt.Errorf("post: %w", store.ErrUnavailable)
+	}
+	return f.Store.Post(ctx, from, msg)
+}
+
+func flakyServer(t *testing.T, cfg Config) (*client, *flakyStore) {
+	t.Helper()
+	mem := memory.New(store.Limits{})
+	t.Cleanup(func() { _ = mem.Close() })
+	st := &flakyStore{Store: mem}
+	s := NewServer(slog.New(slog.NewTextHandler(newTestLog(t), &slog.HandlerOptions{Level: slog.LevelWarn})), st, cfg)
+	ts := httptest.NewServer(s)
+	t.Cleanup(func() {
+		s.CloseStreams()
+		ts.Close()
+	})
+	return &client{t: t, url: ts.URL, hc: ts.Client(), srv: s, store: st}, st
+}
+
+// While the store is unavailable an open stream stays open, keeps sending
+// keep-alives and retries with a capped backoff; posts and long polls
+// answer 503 with Retry-After. When the store answers again the stream
+// delivers what is new, each message once, in order.
+func TestStreamOutlivesUnavailableStore(t *testing.T) {
+	c, st := flakyServer(t, Config{KeepAlive: 100 * time.Millisecond})
+	ch := c.createChannel()
+	s := c.open(ch.Port2, streamReq{})
+	c.send(ch.Port1, `"before"`)
+	if m := s.nextMessage(); string(m.Data) != `"before"` {
+		t.Fatalf("first message %s", m.Data)
+	}
+
+	st.down.Store(true)
+	res := c.postJSON(ch.Port1, `{"data":"refused"}`)
+	res.wantProblem(t, http.StatusServiceUnavailable, "unavailable")
+	if res.header.Get("Retry-After") == "" {
+		t.Error("503 without Retry-After")
+	}
+	c.do(req{method: "GET", path: "/ports/" + ch.Port2.ID + "/messages?wait=1", token: ch.Port2.Token}).
+		wantProblem(t, http.StatusServiceUnavailable, "unavailable")
+
+	// Messages stored by other means (another instance, before the
+	// outage) while this one cannot read: the doorbell rings, reads fail.
+	const n = 5
+	for i := range n {
+		if _, err := st.Store.Post(t.Context(), store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token},
+			store.Outgoing{Data: []byte(strconv.Itoa(i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The stream stays open through several keep-alive intervals.
+	comments := 0
+	deadline := time.After(time.Second)
+	for waiting := true; waiting; {
+		select {
+		case ev, ok := <-s.events:
+			if !ok {
+				t.Fatal("the stream ended while the store was unavailable")
+			}
+			if ev.comment == "" {
+				t.Fatalf("got %+v while the store was unavailable", ev)
+			}
+			comments++
+		case <-deadline:
+			waiting = false
+		}
+	}
+	if comments < 3 {
+		t.Errorf("%d keep-alives in 1s of a 100ms interval", comments)
+	}
+	// Capped backoff: a handful of reads a second, not a busy loop.
+	if r := st.reads.Load(); r < 3 || r > 40 {
+		t.Errorf("%d reads in 1s while unavailable", r)
+	}
+
+	st.down.Store(false)
+	back := time.Now()
+	for i := range n {
+		if m := s.nextMessage(); string(m.Data) != strconv.Itoa(i) {
+			t.Fatalf("after the outage, message %d has data %s", i, m.Data)
+		}
+	}
+	if d := time.Since(back); d > maxUnavailableRetry+500*time.Millisecond {
+		t.Errorf("the stream resumed %v after the store returned", d)
+	}
+	c.send(ch.Port1, `"after"`)
+	if m := s.nextMessage(); string(m.Data) != `"after"` {
+		t.Fatalf("then %s", m.Data)
+	}
+	s.wantQuiet(100 * time.Millisecond)
+}
