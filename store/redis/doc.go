@@ -17,8 +17,9 @@
 // in front of each. The scripts authenticate in the same step as the
 // change they make, answer small status replies that Go maps to store
 // errors, restart the idle timer (PEXPIRE) of all of a channel's keys, and
-// PUBLISH the id of every port whose holder should look again on the one
-// notify channel. A post without a transfer list is one round trip.
+// SPUBLISH the id of every port whose holder should look again on the
+// channel's shard channel <prefix>{T}:notify (lib.lua's notify). A post
+// without a transfer list is one round trip.
 //
 // # Moving ports in a message
 //
@@ -70,10 +71,17 @@
 //
 // # Notifications
 //
-// One goroutine holds one pub/sub subscription to the notify channel and
-// rings the process's doorbells (store/internal/notify). Waiting readers
-// hold no Redis connection. After every (re)subscription it rings every
-// doorbell, since notices published while it was disconnected are lost. It
-// pings a connection that stays silent, and subscribes on a new one when
-// the ping goes unanswered, since a half-open connection reports nothing.
+// Notices use sharded pub/sub (Redis 7) in every mode, so that one design
+// serves a single server, Sentinel and Cluster: on a Cluster a notice goes
+// from the node owning the channel's slot to the instances subscribed to
+// that channel, never to every node. The listener (listener.go) subscribes
+// (SSUBSCRIBE) to the shard channel of each tag on which somebody in this
+// process waits, from the first waiter to the last, on one pub/sub
+// connection per node; Subscribe returns once the subscription is in
+// place. So an instance's Redis connections are its pool plus one per
+// node, however many streams wait. Whenever a subscription is made again
+// (a reconnection, a slot that moved) the tag's waiters are rung, since
+// notices published meanwhile are lost. It pings a connection that stays
+// silent, and subscribes on a new one when the ping goes unanswered, since
+// a half-open connection reports nothing.
 package redis

@@ -3,85 +3,495 @@ package redis
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
 	"net"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/tincan-dev/tincan/store"
+	"github.com/tincan-dev/tincan/store/internal/notify"
 )
 
-// defaultListenerPing is how long the listener lets its connection stay
+// defaultListenerPing is how long the listener lets a connection stay
 // silent before pinging it. A ping unanswered for as long again means the
 // connection died without being closed (a peer that vanished, a NAT that
 // forgot it), which no read would ever report: the listener subscribes
 // on a new connection.
 const defaultListenerPing = 15 * time.Second
 
-// listen is the store's one pub/sub reader. Every notice names a port whose
-// doorbells it rings. Every subscription confirmation, the first and each
-// one after a reconnection, rings every doorbell: notices published while
-// the connection was down are lost, so every waiter looks again.
-func (s *Store) listen(ctx context.Context) {
-	defer s.wg.Done()
-	ps := s.currentPubSub()
-	backoff := 50 * time.Millisecond
+// subscribeWait bounds how long Subscribe waits for a new tag's
+// subscription to be in place, so that its caller's next read sees
+// everything a notice would ring for.
+const subscribeWait = 500 * time.Millisecond
+
+// Bounds of the pause between attempts to subscribe again after a failure.
+const (
+	minListenerBackoff = 50 * time.Millisecond
+	maxListenerBackoff = time.Second
+)
+
+// listener fans Redis's notices into the process's doorbells. It holds a
+// sharded subscription (SSUBSCRIBE) to the notify channel of each channel
+// tag that has a waiter in this process, and to no other, on one pub/sub
+// connection per Redis node: a Cluster sends each notice only to the
+// instances waiting for it, from the one node owning its slot. Waiters
+// cost no connection; a waiter on a new tag costs one SSUBSCRIBE, and the
+// last waiter leaving one SUNSUBSCRIBE.
+//
+// Subscribe returns once the port's tag is subscribed (see wait), so a
+// read after it misses nothing. Whenever a tag's subscription is confirmed
+// again (after a reconnection, after its slot moved) all its waiters are
+// rung, since notices published while it was not in place are lost; so
+// are those whose Subscribe stopped waiting before the first confirmation.
+type listener struct {
+	client goredis.UniversalClient
+	prefix string
+	hub    *notify.Hub
+	log    *slog.Logger
+	ping   time.Duration
+
+	// poke wakes the manager: the wanted tags changed or a shard failed.
+	poke chan struct{}
+	wg   sync.WaitGroup
+
+	mu     sync.Mutex
+	tags   map[string]*tagState // tags with waiters
+	placed map[string]*shard    // tag -> shard its SSUBSCRIBE went to
+	shards map[string]*shard    // node address -> its shard
+	failed bool                 // a shard failed since the manager's last pass
+	closed bool
+	done   chan struct{} // closed by close
+}
+
+// tagState is what the listener knows of a tag with waiters.
+type tagState struct {
+	ports map[string]struct{} // with waiters
+	live  bool                // its subscription is confirmed
+	ready chan struct{}       // closed when live
+	owed  map[string]struct{} // ports whose Subscribe stopped waiting for ready
+	lost  bool                // it was live: ring every port once live again
+}
+
+func newTagState() *tagState {
+	return &tagState{ports: map[string]struct{}{}, owed: map[string]struct{}{}, ready: make(chan struct{})}
+}
+
+// unlive records that t's subscription is gone.
+func (t *tagState) unlive() {
+	if t.live {
+		t.live = false
+		t.lost = true
+		t.ready = make(chan struct{})
+	}
+}
+
+// shard is the pub/sub connection to one node. Its fields but ps are
+// guarded by listener.mu.
+type shard struct {
+	addr string
+	ps   *goredis.PubSub
+	tags map[string]struct{}
+	dead bool
+}
+
+// newListener returns a listener whose hub (its field) is the store's: the
+// hub tells it which ports are waited on.
+func newListener(client goredis.UniversalClient, prefix string, log *slog.Logger, ping time.Duration) *listener {
+	l := &listener{
+		client: client,
+		prefix: prefix,
+		log:    log,
+		ping:   ping,
+		poke:   make(chan struct{}, 1),
+		tags:   make(map[string]*tagState),
+		done:   make(chan struct{}),
+		placed: make(map[string]*shard),
+		shards: make(map[string]*shard),
+	}
+	l.hub = notify.NewWatched(l.watch)
+	return l
+}
+
+// checkShardedPubSub refuses a Redis without SPUBLISH (before 7.0): the
+// scripts would fail after their writes.
+func checkShardedPubSub(ctx context.Context, c goredis.UniversalClient) error {
+	info, err := c.Do(ctx, "COMMAND", "INFO", "SPUBLISH").Slice()
+	if err != nil {
+		return fmt.Errorf("redis store: look for SPUBLISH: %w", err)
+	}
+	if len(info) != 1 || info[0] == nil {
+		return errors.New("redis store: this Redis has no sharded pub/sub (SPUBLISH); tincan needs Redis 7.0 or later")
+	}
+	return nil
+}
+
+// channel is the shard channel of tag T, <prefix>{T}:notify: lib.lua's
+// notify publishes there.
+func (l *listener) channel(tag string) string {
+	return l.prefix + "{" + tag + "}:notify"
+}
+
+// tagOf returns the tag of a shard channel name (the prefix has no braces).
+func tagOf(channel string) string {
+	i := strings.IndexByte(channel, '{')
+	j := strings.IndexByte(channel, '}')
+	if i < 0 || j < i {
+		return ""
+	}
+	return channel[i+1 : j]
+}
+
+// watch is the hub's hook. It only records the change and wakes the
+// manager, since it runs under the hub's lock.
+func (l *listener) watch(port string, watched bool) {
+	tag := store.Tag(port)
+	if tag == "" {
+		return // not an id: nothing is ever published for it
+	}
+	l.mu.Lock()
+	t := l.tags[tag]
+	if watched {
+		if t == nil {
+			t = newTagState()
+			l.tags[tag] = t
+		}
+		t.ports[port] = struct{}{}
+	} else if t != nil {
+		delete(t.ports, port)
+		delete(t.owed, port)
+		if len(t.ports) == 0 {
+			delete(l.tags, tag)
+		}
+	}
+	l.mu.Unlock()
+	l.wake()
+}
+
+// wait returns once the subscription for port's tag is in place, or after
+// subscribeWait, or at once while subscribing is known to fail (Redis
+// down: the caller's read will fail anyway). A port that stopped waiting is
+// rung when the subscription comes.
+func (l *listener) wait(port string) {
+	tag := store.Tag(port)
+	l.mu.Lock()
+	t := l.tags[tag]
+	if t == nil || t.live {
+		l.mu.Unlock()
+		return
+	}
+	ready := t.ready
+	failing := l.failed
+	l.mu.Unlock()
+	if !failing {
+		timer := time.NewTimer(subscribeWait)
+		defer timer.Stop()
+		select {
+		case <-ready:
+			return
+		case <-l.done:
+			return
+		case <-timer.C:
+		}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if t := l.tags[tag]; t != nil && !t.live {
+		t.owed[port] = struct{}{}
+	}
+}
+
+func (l *listener) wake() {
+	select {
+	case l.poke <- struct{}{}:
+	default:
+	}
+}
+
+// start runs the manager, which makes the subscriptions follow the
+// wanted tags. close stops it.
+func (l *listener) start(ctx context.Context) {
+	l.wg.Add(1)
+	go l.manage(ctx)
+}
+
+// close closes every connection and waits for the listener's goroutines;
+// ctx given to start must be cancelled first.
+func (l *listener) close() {
+	l.mu.Lock()
+	if !l.closed {
+		close(l.done)
+	}
+	l.closed = true
+	shards := slices.Collect(maps.Values(l.shards))
+	l.shards = map[string]*shard{}
+	l.mu.Unlock()
+	for _, sh := range shards {
+		_ = sh.ps.Close() // unblocks its reader
+	}
+	l.wg.Wait()
+}
+
+func (l *listener) manage(ctx context.Context) {
+	defer l.wg.Done()
+	backoff := minListenerBackoff
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-l.poke:
+		}
+		l.mu.Lock()
+		failed := l.failed
+		l.failed = false
+		l.mu.Unlock()
+		if failed {
+			if sleep(ctx, backoff) != nil {
+				return
+			}
+			backoff = min(2*backoff, maxListenerBackoff)
+			// A node failed or a slot moved: learn the slots afresh.
+			if cc, ok := l.client.(*goredis.ClusterClient); ok {
+				cc.ReloadState(ctx)
+			}
+		} else {
+			backoff = minListenerBackoff
+		}
+		if err := l.reconcile(ctx); err != nil && ctx.Err() == nil {
+			l.log.Debug("redis store: subscribe", "err", err)
+			l.mu.Lock()
+			l.failed = true
+			l.mu.Unlock()
+			l.wake()
+		}
+	}
+}
+
+// reconcile unsubscribes the tags nobody waits on any more and subscribes
+// the waited-on tags that have no subscription.
+func (l *listener) reconcile(ctx context.Context) error {
+	type placement struct {
+		sh  *shard
+		tag string
+	}
+	var add []string
+	var drop []placement
+	l.mu.Lock()
+	for tag := range l.tags {
+		if _, ok := l.placed[tag]; !ok {
+			add = append(add, tag)
+		}
+	}
+	for tag, sh := range l.placed {
+		if _, ok := l.tags[tag]; !ok {
+			drop = append(drop, placement{sh, tag})
+			delete(l.placed, tag)
+			delete(sh.tags, tag)
+		}
+	}
+	l.mu.Unlock()
+
+	for _, d := range drop {
+		// A failure shows in the shard's reader, which replaces it.
+		_ = d.sh.ps.SUnsubscribe(ctx, l.channel(d.tag))
+	}
+	var errs []error
+	down := make(map[string]bool)
+	for _, tag := range add {
+		node, addr, err := l.route(ctx, tag)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if down[addr] {
+			continue
+		}
+		sh := l.shard(ctx, addr, node)
+		l.mu.Lock()
+		_, wanted := l.tags[tag]
+		ok := sh != nil && !sh.dead && wanted
+		if ok {
+			// Placed before subscribing: the confirmation must find it.
+			l.placed[tag] = sh
+			sh.tags[tag] = struct{}{}
+		}
+		l.mu.Unlock()
+		if sh == nil {
+			return nil // closing
+		}
+		if !ok {
+			if sh.dead {
+				errs = append(errs, fmt.Errorf("node %s failed", addr))
+			}
+			continue
+		}
+		if err := sh.ps.SSubscribe(ctx, l.channel(tag)); err != nil {
+			down[addr] = true
+			l.fail(sh)
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// route returns the client of the node owning tag's notify channel and
+// that node's address: on a Cluster the master of the slot, elsewhere the
+// one client (a Sentinel client follows the current primary itself).
+func (l *listener) route(ctx context.Context, tag string) (goredis.UniversalClient, string, error) {
+	cc, ok := l.client.(*goredis.ClusterClient)
+	if !ok {
+		return l.client, "", nil
+	}
+	node, err := cc.MasterForKey(ctx, l.channel(tag))
+	if err != nil {
+		return nil, "", err
+	}
+	return node, node.Options().Addr, nil
+}
+
+// shard returns the shard of the node at addr, making it (and starting its
+// reader) if there is none; nil once the listener is closing.
+func (l *listener) shard(ctx context.Context, addr string, node goredis.UniversalClient) *shard {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed || ctx.Err() != nil {
+		return nil
+	}
+	if sh := l.shards[addr]; sh != nil {
+		return sh
+	}
+	// Without channels this makes no connection yet; the reader's first
+	// receive dials.
+	sh := &shard{addr: addr, ps: node.SSubscribe(ctx), tags: make(map[string]struct{})}
+	l.shards[addr] = sh
+	l.wg.Add(1)
+	go l.read(ctx, sh)
+	return sh
+}
+
+// fail retires a shard whose connection broke, closes it, and has the
+// manager subscribe its tags again (on whichever node owns them now).
+// go-redis would reconnect by itself, but it resubscribes all of a
+// connection's shard channels in one command, which a Cluster refuses when
+// they span slots; a fresh connection subscribes them one by one.
+func (l *listener) fail(sh *shard) {
+	l.mu.Lock()
+	if sh.dead {
+		l.mu.Unlock()
+		return
+	}
+	sh.dead = true
+	if l.shards[sh.addr] == sh {
+		delete(l.shards, sh.addr)
+	}
+	for tag := range sh.tags {
+		if l.placed[tag] == sh {
+			delete(l.placed, tag)
+			if t := l.tags[tag]; t != nil {
+				t.unlive()
+			}
+		}
+	}
+	sh.tags = nil
+	l.failed = true
+	l.mu.Unlock()
+	_ = sh.ps.Close()
+	l.wake()
+}
+
+// read is a shard's reader: it rings the doorbell of every port named in
+// a notice, rings a tag's waiters whenever its subscription is confirmed,
+// and retires the shard when its connection fails or stays silent.
+func (l *listener) read(ctx context.Context, sh *shard) {
+	defer l.wg.Done()
 	pinged := false
 	for {
-		m, err := ps.ReceiveTimeout(ctx, s.listenerPing)
+		m, err := sh.ps.ReceiveTimeout(ctx, l.ping)
 		if ctx.Err() != nil {
 			return
 		}
 		var netErr net.Error
 		switch {
 		case err != nil && errors.As(err, &netErr) && netErr.Timeout():
-			if pinged {
-				s.log.Warn("redis store: pub/sub connection silent; subscribing again")
-				ps = s.resubscribe(ctx)
-				pinged = false
-			} else {
+			if !pinged {
 				// An error here shows in the next receive.
-				_ = ps.Ping(ctx)
+				_ = sh.ps.Ping(ctx)
 				pinged = true
+				continue
 			}
-			continue
+			l.log.Warn("redis store: pub/sub connection silent; subscribing again", "node", sh.addr)
+			l.fail(sh)
+			return
 		case err != nil:
-			// go-redis reconnects and resubscribes on the next receive.
-			s.log.Debug("redis store: pub/sub receive", "err", err)
-			if sleep(ctx, backoff) != nil {
-				return
-			}
-			backoff = min(2*backoff, time.Second)
-			continue
+			l.log.Debug("redis store: pub/sub receive", "node", sh.addr, "err", err)
+			l.fail(sh)
+			return
 		}
-		backoff = 50 * time.Millisecond
 		pinged = false
 		switch m := m.(type) {
 		case *goredis.Message:
-			s.hub.Notify(m.Payload)
+			l.hub.Notify(m.Payload)
 		case *goredis.Subscription:
-			if m.Kind == "subscribe" {
-				s.hub.NotifyAll()
+			switch m.Kind {
+			case "ssubscribe":
+				l.confirmed(sh, tagOf(m.Channel))
+			case "sunsubscribe":
+				l.unsubscribed(sh, tagOf(m.Channel))
 			}
 		}
 	}
 }
 
-func (s *Store) currentPubSub() *goredis.PubSub {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.pubsub
+// confirmed handles an SSUBSCRIBE reply: the tag is live, and the ports
+// that may have missed notices are rung.
+func (l *listener) confirmed(sh *shard, tag string) {
+	l.mu.Lock()
+	t := l.tags[tag]
+	if t == nil || t.live || l.placed[tag] != sh {
+		l.mu.Unlock()
+		return // unwanted meanwhile, or an SSUBSCRIBE sent again
+	}
+	t.live = true
+	close(t.ready)
+	ring := t.owed
+	if t.lost {
+		ring = t.ports
+	}
+	ports := slices.Collect(maps.Keys(ring))
+	t.owed = map[string]struct{}{}
+	t.lost = false
+	l.mu.Unlock()
+	for _, p := range ports {
+		l.hub.Notify(p)
+	}
 }
 
-// resubscribe replaces the pub/sub connection, unless the store is closing
-// (Close cancels ctx before it takes the lock, so it always closes the
-// last connection made).
-func (s *Store) resubscribe(ctx context.Context) *goredis.PubSub {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if ctx.Err() != nil {
-		return s.pubsub
+// unsubscribed handles an SUNSUBSCRIBE reply. For a tag still placed on
+// this shard it is the server's doing (its slot moved to another node):
+// the tag is subscribed again, wherever it lives now.
+func (l *listener) unsubscribed(sh *shard, tag string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.placed[tag] != sh {
+		return // our own SUNSUBSCRIBE
 	}
-	old := s.pubsub
-	s.pubsub = s.client.Subscribe(ctx, s.keys.notify())
-	_ = old.Close()
-	return s.pubsub
+	delete(l.placed, tag)
+	delete(sh.tags, tag)
+	if t := l.tags[tag]; t != nil {
+		t.unlive()
+	}
+	l.failed = true
+	l.wake()
+}
+
+// subscribedTags returns how many tags have a subscription, for tests.
+func (l *listener) subscribedTags() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.placed)
 }

@@ -15,7 +15,6 @@ import (
 
 	"github.com/tincan-dev/tincan/migrations"
 	"github.com/tincan-dev/tincan/store"
-	"github.com/tincan-dev/tincan/store/internal/notify"
 )
 
 // Defaults for Options.
@@ -73,7 +72,6 @@ type Store struct {
 	moveTimeout   time.Duration
 	sweepInterval time.Duration
 	scripts       *scripts
-	hub           *notify.Hub
 	timeout       time.Duration
 	waitReplicas  int
 	waitTimeout   time.Duration
@@ -82,8 +80,7 @@ type Store struct {
 	crashAfter atomic.Int32
 
 	listenerPing time.Duration
-	mu           sync.Mutex // guards pubsub, which the listener may replace
-	pubsub       *goredis.PubSub
+	listener     *listener
 	stop         context.CancelFunc
 	wg           sync.WaitGroup
 	closeOnce    sync.Once
@@ -132,16 +129,18 @@ func New(ctx context.Context, client goredis.UniversalClient, opts Options) (*St
 		waitReplicas:  opts.WaitReplicas,
 		waitTimeout:   opts.WaitTimeout,
 		scripts:       loadScripts(),
-		hub:           notify.New(),
+		listener:      newListener(client, opts.Prefix, opts.Logger, opts.listenerPing),
 	}
 	if err := s.migrate(ctx); err != nil {
 		return nil, err
 	}
+	if err := checkShardedPubSub(ctx, client); err != nil {
+		return nil, err
+	}
 	bg, stop := context.WithCancel(context.Background())
 	s.stop = stop
-	s.pubsub = client.Subscribe(bg, s.keys.notify())
-	s.wg.Add(2)
-	go s.listen(bg)
+	s.listener.start(bg)
+	s.wg.Add(1)
 	go s.sweep(bg)
 	return s, nil
 }
@@ -151,7 +150,7 @@ func New(ctx context.Context, client goredis.UniversalClient, opts Options) (*St
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.stop()
-		_ = s.currentPubSub().Close() // unblocks the listener's receive
+		s.listener.close()
 		s.wg.Wait()
 	})
 	return nil
@@ -182,10 +181,13 @@ func (s *Store) Ready(ctx context.Context) error {
 	return nil
 }
 
-// Subscribe returns a doorbell for portID. It costs no Redis connection:
-// the one listener rings it.
+// Subscribe returns a doorbell for portID, once the listener is
+// subscribed to the port's channel (see listener.go). It costs no Redis
+// connection of its own.
 func (s *Store) Subscribe(portID string) *store.Subscription {
-	return s.hub.Subscribe(portID)
+	sub := s.listener.hub.Subscribe(portID)
+	s.listener.wait(portID)
+	return sub
 }
 
 // CreateChannel makes a channel. On the rare clash of tags with an

@@ -11,13 +11,25 @@ import (
 
 // Hub holds the subscriptions of one process, by port id.
 type Hub struct {
-	mu   sync.Mutex
-	subs map[string]map[chan struct{}]struct{}
+	mu    sync.Mutex
+	subs  map[string]map[chan struct{}]struct{}
+	watch func(port string, watched bool)
 }
 
 // New returns an empty Hub.
 func New() *Hub {
 	return &Hub{subs: make(map[string]map[chan struct{}]struct{})}
+}
+
+// NewWatched returns an empty Hub that tells watch when a port gets its
+// first subscription (watched true) and when its last one closes (false),
+// so that a store can listen for exactly the ports somebody waits on. The
+// calls for one port come in order, made under the Hub's lock: watch must
+// return at once and must not call the Hub.
+func NewWatched(watch func(port string, watched bool)) *Hub {
+	h := New()
+	h.watch = watch
+	return h
 }
 
 // Subscribe returns a doorbell for port.
@@ -28,15 +40,25 @@ func (h *Hub) Subscribe(port string) *store.Subscription {
 	if set == nil {
 		set = make(map[chan struct{}]struct{})
 		h.subs[port] = set
+		if h.watch != nil {
+			h.watch(port, true)
+		}
 	}
 	set[c] = struct{}{}
 	h.mu.Unlock()
 	return store.NewSubscription(c, func() {
 		h.mu.Lock()
 		defer h.mu.Unlock()
-		delete(h.subs[port], c)
-		if len(h.subs[port]) == 0 {
+		set := h.subs[port]
+		if _, ok := set[c]; !ok {
+			return
+		}
+		delete(set, c)
+		if len(set) == 0 {
 			delete(h.subs, port)
+			if h.watch != nil {
+				h.watch(port, false)
+			}
 		}
 	})
 }

@@ -3,7 +3,7 @@
 -- KEYS[5] (only with a transfer list) the move's decision key D, which
 --         lives in this channel's slot
 -- ARGV[1] sender port id, ARGV[2] token hash, ARGV[3] data (JSON),
--- ARGV[4] max queue, ARGV[5] ttl ms, ARGV[6] notify channel,
+-- ARGV[4] max queue, ARGV[5] ttl ms, ARGV[6] unused (lib.lua's notify names the channel),
 -- ARGV[7] transferred ports as JSON [{"id","token"}] or '',
 -- ARGV[8] decision ttl ms, ARGV[9] post id (random, one per Post call)
 -- Returns {'ok', event id}, {'closed'}, {'queue_full'}, {'fenced'}, an
@@ -48,5 +48,5 @@ if KEYS[5] then
   redis.call('SET', KEYS[5], 'done:' .. id, 'PX', ARGV[8])
 end
 touch(ARGV[5])
-redis.call('PUBLISH', ARGV[6], h[2])
+notify(h[2])
 return {'ok', id}
