@@ -1,0 +1,202 @@
+package fault
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tincan-dev/tincan/store"
+)
+
+// LoadConfig shapes a load.
+type LoadConfig struct {
+	// Targets are the api base URLs; each request goes to a random one.
+	Targets []string
+	// Channels is how many channels carry the load: each has one poster
+	// at port 1 and one stream reading at port 2.
+	Channels int
+	// Interval is the pause between one poster's posts.
+	Interval time.Duration
+	// PostTimeout bounds one post; a post that takes longer is Unknown.
+	PostTimeout time.Duration
+}
+
+// Load is a steady stream of posts and event streams on some channels.
+type Load struct {
+	cfg   LoadConfig
+	rec   *Recorder
+	chans []loadChannel
+	post  *http.Client
+	sse   *http.Client
+
+	stopPosts   context.CancelFunc
+	stopReaders context.CancelFunc
+	posters     sync.WaitGroup
+	readers     sync.WaitGroup
+}
+
+type loadChannel struct {
+	from, to portCreds
+}
+
+type portCreds struct {
+	ID    string `json:"id"`
+	Token string `json:"token"`
+}
+
+// NewLoad creates the load's channels through the first target. It fails
+// tb when the service does not create them.
+func NewLoad(tb testing.TB, cfg LoadConfig) *Load {
+	tb.Helper()
+	if cfg.PostTimeout == 0 {
+		cfg.PostTimeout = 5 * time.Second
+	}
+	dial := &net.Dialer{Timeout: time.Second}
+	l := &Load{
+		cfg: cfg,
+		rec: &Recorder{},
+		// Posters keep their connections alive between posts, as a busy
+		// client would; a killed process breaks them mid-flight.
+		post: &http.Client{Timeout: cfg.PostTimeout, Transport: &http.Transport{
+			DialContext: dial.DialContext, MaxIdleConnsPerHost: cfg.Channels,
+		}},
+		sse: &http.Client{Transport: &http.Transport{DialContext: dial.DialContext}},
+	}
+	tb.Cleanup(l.post.CloseIdleConnections)
+	for range cfg.Channels {
+		var ch struct{ Port1, Port2 portCreds }
+		res, err := l.post.Post(cfg.Targets[0]+"/channels", "", nil)
+		if err != nil {
+			tb.Fatalf("create a channel: %v", err)
+		}
+		err = json.NewDecoder(res.Body).Decode(&ch)
+		res.Body.Close()
+		if err != nil || res.StatusCode != http.StatusCreated {
+			tb.Fatalf("create a channel: %d %v", res.StatusCode, err)
+		}
+		l.chans = append(l.chans, loadChannel{from: ch.Port1, to: ch.Port2})
+	}
+	return l
+}
+
+// Recorder returns what the load recorded.
+func (l *Load) Recorder() *Recorder { return l.rec }
+
+// Start starts the posters and the readers. They run until StopPosting
+// and Stop.
+func (l *Load) Start() {
+	postCtx, stopPosts := context.WithCancel(context.Background())
+	readCtx, stopReaders := context.WithCancel(context.Background())
+	l.stopPosts, l.stopReaders = stopPosts, stopReaders
+	for i, ch := range l.chans {
+		l.posters.Go(func() { l.poster(postCtx, ch, uint64(i)) })
+		l.readers.Go(func() { l.reader(readCtx, ch.to, uint64(i)) })
+	}
+}
+
+// StopPosting stops the posters and waits until each has its last answer.
+func (l *Load) StopPosting() {
+	l.stopPosts()
+	l.posters.Wait()
+}
+
+// Drain waits until every acknowledged message has been delivered, or
+// limit passes; it reports whether they all were.
+func (l *Load) Drain(limit time.Duration) bool {
+	deadline := time.Now().Add(limit)
+	for {
+		missing := 0
+		for _, ch := range l.chans {
+			got := l.rec.deliveredAt(ch.to.ID)
+			for _, id := range l.rec.acknowledgedAt(ch.to.ID) {
+				if !got[id] {
+					missing++
+				}
+			}
+		}
+		if missing == 0 {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Stop stops the readers (and the posters, if still running).
+func (l *Load) Stop() {
+	if l.stopPosts == nil {
+		return
+	}
+	l.StopPosting()
+	l.stopReaders()
+	l.readers.Wait()
+	l.post.CloseIdleConnections()
+	l.sse.CloseIdleConnections()
+}
+
+// target picks a random target.
+func (l *Load) target(rng *rand.Rand) string {
+	return l.cfg.Targets[rng.IntN(len(l.cfg.Targets))]
+}
+
+// poster posts {"seq": n} from ch's first port, n counting every attempt,
+// and records each outcome, until ctx ends.
+func (l *Load) poster(ctx context.Context, ch loadChannel, seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, uint64(time.Now().UnixNano())))
+	pause := time.NewTimer(0)
+	defer pause.Stop()
+	for seq := 0; ; seq++ {
+		select {
+		case <-ctx.Done():
+			return
+		case <-pause.C:
+		}
+		l.rec.Attempted(l.postOnce(l.target(rng), ch, seq))
+		pause.Reset(l.cfg.Interval)
+	}
+}
+
+// postOnce makes one post. Its request is not tied to the load's context:
+// stopping must not turn an answer into an Unknown.
+func (l *Load) postOnce(base string, ch loadChannel, seq int) Attempt {
+	a := Attempt{Port: ch.to.ID, Seq: seq, Outcome: Unknown}
+	body := fmt.Sprintf(`{"data":{"seq":%d}}`, seq)
+	req, err := http.NewRequest(http.MethodPost, base+"/ports/"+ch.from.ID+"/messages", bytes.NewBufferString(body))
+	if err != nil {
+		return a
+	}
+	req.Header.Set("Authorization", "Bearer "+ch.from.Token)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := l.post.Do(req)
+	if err != nil {
+		return a
+	}
+	defer res.Body.Close()
+	var ans struct{ ID string }
+	decodeErr := json.NewDecoder(res.Body).Decode(&ans)
+	a.Status = res.StatusCode
+	switch {
+	case res.StatusCode == http.StatusCreated:
+		id, err := store.ParseEventID(ans.ID)
+		if decodeErr != nil || err != nil || id.IsZero() {
+			// A 201 whose body broke off is an answer not fully heard.
+			a.Outcome, a.Status = Unknown, 0
+			return a
+		}
+		a.Outcome, a.ID = Acknowledged, id
+	case res.StatusCode >= 500:
+		a.Outcome = Unavailable
+	default:
+		a.Outcome = Refused
+	}
+	return a
+}
