@@ -3,8 +3,6 @@ package redis_test
 import (
 	"context"
 	"fmt"
-	"net"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,81 +15,175 @@ import (
 	"github.com/tincan-dev/tincan/store/storetest"
 )
 
-// TestClusterConformance runs the conformance suite on a three-master Redis
-// Cluster, where a channel's keys and a moved port's keys live on different
-// nodes: no script may touch two slots, and moves must work across nodes.
-func TestClusterConformance(t *testing.T) {
+// TestCluster runs on a three-master Redis Cluster, where a channel's keys
+// and a moved port's keys live on different nodes: no script may touch two
+// slots, moves must work across nodes, and notices travel by sharded
+// pub/sub. The node restart comes last: it disturbs the others.
+func TestCluster(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a Redis Cluster")
 	}
-	addrs := startCluster(t, 3)
-	storetest.Run(t, func(t *testing.T, limits store.Limits) store.Store {
-		c := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: addrs})
-		prefix := redistest.Prefix(t)
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		s, err := redis.New(ctx, c, redis.Options{Prefix: prefix, Limits: limits})
-		if err != nil {
-			_ = c.Close()
-			t.Fatalf("redis.New on a cluster: %v", err)
-		}
-		t.Cleanup(func() {
-			_ = s.Close()
-			_ = c.ForEachMaster(context.Background(), func(ctx context.Context, node *goredis.Client) error {
-				deleteKeys(t, node, prefix)
-				return nil
-			})
-			_ = c.Close()
+	c := redistest.SharedCluster(t)
+	t.Run("Conformance", func(t *testing.T) {
+		storetest.Run(t, func(t *testing.T, limits store.Limits) store.Store {
+			return clusterStore(t, c, redis.Options{Limits: limits}, nil)
 		})
-		return s
 	})
+	t.Run("AcrossStores", func(t *testing.T) { testClusterAcrossStores(t, c) })
+	t.Run("FewConnections", func(t *testing.T) { testClusterFewConnections(t, c) })
+	t.Run("NodeRestart", func(t *testing.T) { testClusterNodeRestart(t, c) })
 }
 
-// startCluster starts n cluster-enabled servers, gives each an equal share
-// of the slots, introduces them, and waits until the cluster is up.
-func startCluster(t *testing.T, n int) []string {
+// clusterStore returns a Store on its own cluster client (tuned by tune),
+// with a prefix of its own unless opts has one, closed and its keys
+// deleted at the end of t.
+func clusterStore(t *testing.T, c *redistest.Cluster, opts redis.Options, tune func(*goredis.ClusterOptions)) *redis.Store {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	o := &goredis.ClusterOptions{Addrs: c.Addrs}
+	if tune != nil {
+		tune(o)
+	}
+	cc := goredis.NewClusterClient(o)
+	if opts.Prefix == "" {
+		opts.Prefix = redistest.Prefix(t)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	var addrs []string
-	var nodes []*goredis.Client
-	var busPorts []string
-	for range n {
-		bus := strconv.Itoa(redistest.FreePort(t))
-		srv := redistest.Start(t,
-			"--cluster-enabled", "yes",
-			"--cluster-config-file", "nodes.conf",
-			"--cluster-port", bus,
-			"--cluster-node-timeout", "5000")
-		addrs = append(addrs, srv.Addr)
-		busPorts = append(busPorts, bus)
-		nodes = append(nodes, client(t, srv))
+	s, err := redis.New(ctx, cc, opts)
+	if err != nil {
+		_ = cc.Close()
+		t.Fatalf("redis.New on a cluster: %v", err)
 	}
-	const slots = 16384
-	for i, c := range nodes {
-		lo, hi := i*slots/n, (i+1)*slots/n-1
-		if err := c.ClusterAddSlotsRange(ctx, lo, hi).Err(); err != nil {
-			t.Fatalf("add slots %d-%d: %v", lo, hi, err)
+	t.Cleanup(func() {
+		_ = s.Close()
+		_ = cc.ForEachMaster(context.Background(), func(ctx context.Context, node *goredis.Client) error {
+			deleteKeys(t, node, opts.Prefix)
+			return nil
+		})
+		_ = cc.Close()
+	})
+	return s
+}
+
+// testClusterAcrossStores: a post through one instance rings a waiter in
+// another, for channels whose slots are spread over every node.
+func testClusterAcrossStores(t *testing.T, c *redistest.Cluster) {
+	prefix := redistest.Prefix(t)
+	one := clusterStore(t, c, redis.Options{Prefix: prefix}, nil)
+	two := clusterStore(t, c, redis.Options{Prefix: prefix}, nil)
+	for i := range 12 {
+		ch, err := one.CreateChannel(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		sub := two.Subscribe(ch.Port2.ID)
+		if _, err := one.Post(t.Context(), creds(ch.Port1), store.Outgoing{Data: []byte(`1`)}); err != nil {
+			t.Fatal(err)
+		}
+		if !rings(sub, 5*time.Second) {
+			t.Fatalf("channel %d: no ring across instances", i)
+		}
+		sub.Close()
+	}
+}
+
+// testClusterFewConnections: however many streams wait, on however many
+// channels, an instance holds one pub/sub connection per node, and only
+// its pool besides.
+func testClusterFewConnections(t *testing.T, c *redistest.Cluster) {
+	name := fmt.Sprintf("tincan-test-%d", time.Now().UnixNano())
+	s := clusterStore(t, c, redis.Options{}, func(o *goredis.ClusterOptions) {
+		o.ClientName = name
+		o.PoolSize = 4
+	})
+	const channels, waitersEach = 150, 2
+	var subs []*store.Subscription
+	defer func() {
+		for _, sub := range subs {
+			sub.Close()
+		}
+	}()
+	for range channels {
+		ch, err := s.CreateChannel(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range waitersEach {
+			subs = append(subs, s.Subscribe(ch.Port1.ID), s.Subscribe(ch.Port2.ID))
 		}
 	}
-	for i, a := range addrs[1:] {
-		host, port, _ := net.SplitHostPort(a)
-		// The bus port is not port+10000 here, so MEET must be told it.
-		if err := nodes[0].Do(ctx, "CLUSTER", "MEET", host, port, busPorts[i+1]).Err(); err != nil {
-			t.Fatalf("cluster meet %s: %v", a, err)
+	total, pubsub := 0, 0
+	for _, srv := range c.Nodes {
+		list, err := srv.Client(t).ClientList(t.Context()).Result()
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	for _, c := range nodes {
-		for {
-			info, err := c.ClusterInfo(ctx).Result()
-			if err == nil && strings.Contains(info, "cluster_state:ok") && strings.Contains(info, fmt.Sprintf("cluster_known_nodes:%d", n)) {
-				break
+		for _, line := range strings.Split(list, "\n") {
+			if !strings.Contains(line, " name="+name+" ") {
+				continue
 			}
-			if ctx.Err() != nil {
-				t.Fatalf("cluster did not come up: %v\n%s", err, info)
+			total++
+			if !strings.Contains(line, " ssub=0 ") {
+				pubsub++
 			}
-			time.Sleep(50 * time.Millisecond)
 		}
 	}
-	return addrs
+	t.Logf("%d waiters on %d channels: %d connections, %d of them pub/sub", len(subs), channels, total, pubsub)
+	if pubsub > len(c.Nodes) {
+		t.Errorf("%d pub/sub connections, want at most one per node (%d)", pubsub, len(c.Nodes))
+	}
+	if max := len(c.Nodes) * (4 + 1); total > max {
+		t.Errorf("%d connections, want at most %d (a pool of 4 and a pub/sub connection per node)", total, max)
+	}
+}
+
+// testClusterNodeRestart: when a node restarts, the waiters on channels in
+// its slots are rung (notices sent meanwhile are lost), and later posts
+// ring again.
+func testClusterNodeRestart(t *testing.T, c *redistest.Cluster) {
+	s := clusterStore(t, c, redis.Options{}, nil)
+	node := c.Nodes[0]
+	// A channel whose slot the first node serves.
+	var ch store.NewChannel
+	for {
+		var err error
+		if ch, err = s.CreateChannel(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		owner, err := c.Client(t).MasterForKey(t.Context(), "{"+store.Tag(ch.ID)+"}")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if owner.Options().Addr == node.Addr {
+			break
+		}
+	}
+	sub := s.Subscribe(ch.Port2.ID)
+	defer sub.Close()
+
+	start := time.Now()
+	node.Restart()
+	if !rings(sub, 15*time.Second) {
+		t.Fatal("no ring after the node restarted")
+	}
+	t.Logf("rung %v after the restart began", time.Since(start).Round(time.Millisecond))
+	// The restarted node lost its data (no persistence): a new channel.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		ch2, err := s.CreateChannel(t.Context())
+		if err == nil {
+			sub2 := s.Subscribe(ch2.Port2.ID)
+			defer sub2.Close()
+			if _, err = s.Post(t.Context(), creds(ch2.Port1), store.Outgoing{Data: []byte(`1`)}); err == nil {
+				if !rings(sub2, 5*time.Second) {
+					t.Fatal("no ring for a post after the restart")
+				}
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the cluster did not take posts again: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

@@ -24,6 +24,7 @@ func TestMain(m *testing.M) {
 	tb := &mainTB{}
 	shared = redistest.Start(tb)
 	code := m.Run()
+	redistest.StopShared()
 	tb.cleanup()
 	if code == 0 {
 		if err := goleak.Find(); err != nil {

@@ -1,0 +1,136 @@
+package redistest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// SentinelMaster is the name under which a Sentinel set monitors its
+// primary.
+const SentinelMaster = "tincan"
+
+// Sentinel timings, short so that a failover test takes seconds: the
+// primary is deemed down after SentinelDownAfter without an answer, and a
+// failover is retried after SentinelFailoverTimeout.
+const (
+	SentinelDownAfter       = time.Second
+	SentinelFailoverTimeout = 3 * time.Second
+)
+
+// Sentinel is a primary, one replica and three redis-sentinel processes
+// monitoring them (quorum 2), started for a test.
+type Sentinel struct {
+	Primary, Replica *Server
+	// Addrs are the sentinels' host:port.
+	Addrs []string
+	// URL reads with go-redis's ParseFailoverURL:
+	// redis://<sentinel>?addr=<sentinel>&addr=<sentinel>&master_name=tincan.
+	URL string
+
+	procs []*exec.Cmd
+}
+
+// StartSentinel starts the primary, the replica and the sentinels on free
+// loopback ports, waits until every sentinel knows the replica and the
+// other sentinels (so that a failover can happen), and stops them all at
+// tb's end.
+func StartSentinel(tb testing.TB) *Sentinel {
+	tb.Helper()
+	if _, err := exec.LookPath("redis-sentinel"); err != nil {
+		tb.Fatalf("redis-sentinel is not installed: apt-get install -y redis-sentinel")
+	}
+	s := &Sentinel{}
+	s.Primary = Start(tb, "--appendonly", "no")
+	host, port := hostPort(s.Primary.Addr)
+	s.Replica = Start(tb, "--replicaof", host, port)
+	tb.Cleanup(s.stopSentinels)
+	for range 3 {
+		s.startSentinel(tb, host, port)
+	}
+	s.URL = "redis://" + s.Addrs[0] + "?addr=" + strings.Join(s.Addrs[1:], "&addr=") + "&master_name=" + SentinelMaster
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, a := range s.Addrs {
+		if err := waitSentinelReady(ctx, a); err != nil {
+			tb.Fatalf("sentinel %s: %v", a, err)
+		}
+	}
+	return s
+}
+
+func (s *Sentinel) startSentinel(tb testing.TB, primaryHost, primaryPort string) {
+	tb.Helper()
+	dir := tb.TempDir()
+	port := FreePort(tb)
+	name := SentinelMaster
+	conf := strings.Join([]string{
+		"port " + strconv.Itoa(port),
+		"bind 127.0.0.1",
+		"dir " + dir,
+		"daemonize no",
+		"logfile " + filepath.Join(dir, "sentinel.log"),
+		"sentinel monitor " + name + " " + primaryHost + " " + primaryPort + " 2",
+		"sentinel down-after-milliseconds " + name + " " + strconv.FormatInt(SentinelDownAfter.Milliseconds(), 10),
+		"sentinel failover-timeout " + name + " " + strconv.FormatInt(SentinelFailoverTimeout.Milliseconds(), 10),
+	}, "\n") + "\n"
+	path := filepath.Join(dir, "sentinel.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	cmd := exec.Command("redis-sentinel", path)
+	if err := cmd.Start(); err != nil {
+		tb.Fatalf("start redis-sentinel: %v", err)
+	}
+	s.procs = append(s.procs, cmd)
+	s.Addrs = append(s.Addrs, "127.0.0.1:"+strconv.Itoa(port))
+}
+
+func (s *Sentinel) stopSentinels() {
+	for _, c := range s.procs {
+		_ = c.Process.Kill()
+		_ = c.Wait()
+	}
+	s.procs = nil
+}
+
+// Client returns a go-redis failover client for s, closed at tb's end.
+func (s *Sentinel) Client(tb testing.TB) *redis.Client {
+	tb.Helper()
+	opt, err := redis.ParseFailoverURL(s.URL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c := redis.NewFailoverClient(opt)
+	tb.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// waitSentinelReady waits until the sentinel at addr answers for the
+// master, knows its replica and both other sentinels.
+func waitSentinelReady(ctx context.Context, addr string) error {
+	c := redis.NewSentinelClient(&redis.Options{Addr: addr, MaxRetries: -1})
+	defer c.Close()
+	var err error
+	for {
+		var replicas, sentinels []map[string]string
+		if replicas, err = c.Replicas(ctx, SentinelMaster).Result(); err == nil {
+			if sentinels, err = c.Sentinels(ctx, SentinelMaster).Result(); err == nil &&
+				len(replicas) == 1 && len(sentinels) == 2 && !strings.Contains(replicas[0]["flags"], "down") {
+				return nil
+			}
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("not ready: %v (%v)", err, ctx.Err())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
