@@ -24,6 +24,12 @@ var (
 	ErrBusy = errors.New("port busy")
 	// ErrUnavailable: the storage engine cannot be reached.
 	ErrUnavailable = errors.New("store unavailable")
+	// ErrKeyReused: an idempotency key came again with a request other
+	// than the one it was first used with.
+	ErrKeyReused = errors.New("idempotency key reused for another request")
+	// ErrInFlight: the first request with an idempotency key is still
+	// being carried out; retrying shortly gets its answer.
+	ErrInFlight = errors.New("idempotency key in flight")
 )
 
 // TransferRefusal says why a port in a transfer list was refused. The names

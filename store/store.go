@@ -33,6 +33,17 @@ type Store interface {
 	// only their hashes.
 	CreateChannel(ctx context.Context) (NewChannel, error)
 
+	// CreateChannelOnce is CreateChannel under an idempotency key, which is
+	// global. The first call with a key creates; a later call with the
+	// same key and fingerprint within Limits.IdempotencyWindow creates
+	// nothing and answers the same channel, tokens included, with
+	// replayed true. The answer is kept sealed under a key derived from
+	// the idempotency key (see SealChannel), never in plain text.
+	//
+	// Errors: ErrKeyReused when the key was used with another fingerprint;
+	// ErrInFlight while an earlier call with the key is still creating.
+	CreateChannelOnce(ctx context.Context, once Idempotency) (ch NewChannel, replayed bool, err error)
+
 	// Describe returns what the holder of a port may know about it.
 	Describe(ctx context.Context, port Credentials) (PortInfo, error)
 
@@ -46,6 +57,19 @@ type Store interface {
 	// transfer list is refused (nothing is stored then, and no port moves);
 	// ErrBusy when a listed port is in the middle of another move.
 	Post(ctx context.Context, from Credentials, msg Outgoing) (EventID, error)
+
+	// PostOnce is Post under an idempotency key, so that a client may
+	// retry a post whose answer it never got. Keys are scoped to the
+	// sending port. The first call with a key posts; a later call with the
+	// same key and fingerprint, within Limits.IdempotencyWindow, stores
+	// nothing and answers the first call's event id with replayed true.
+	// Only a stored message is remembered: a refused post leaves no record,
+	// so the key may be used again.
+	//
+	// Errors: those of Post; ErrKeyReused when the key was used with
+	// another fingerprint; ErrInFlight while an earlier call with the key
+	// is still moving the ports of its transfer list.
+	PostOnce(ctx context.Context, from Credentials, msg Outgoing, once Idempotency) (id EventID, replayed bool, err error)
 
 	// Read returns up to limit messages queued at the port with ids after
 	// `after` (the zero EventID means from the oldest unacknowledged
@@ -101,12 +125,17 @@ type Limits struct {
 	// ChannelTTL is how long a channel may go without activity before the
 	// store forgets it with everything it holds.
 	ChannelTTL time.Duration
+	// IdempotencyWindow is how long the answer to a request made under an
+	// idempotency key is remembered for its retries.
+	IdempotencyWindow time.Duration
 }
 
 // Defaults for Limits.
 const (
 	DefaultMaxQueue   = 10_000
 	DefaultChannelTTL = 7 * 24 * time.Hour
+
+	DefaultIdempotencyWindow = 24 * time.Hour
 )
 
 // WithDefaults returns l with every zero field set to its default.
@@ -116,6 +145,9 @@ func (l Limits) WithDefaults() Limits {
 	}
 	if l.ChannelTTL <= 0 {
 		l.ChannelTTL = DefaultChannelTTL
+	}
+	if l.IdempotencyWindow <= 0 {
+		l.IdempotencyWindow = DefaultIdempotencyWindow
 	}
 	return l
 }

@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"time"
 
 	"github.com/tincan-dev/tincan/store"
 )
@@ -14,8 +15,13 @@ func (s *Store) CreateChannel(ctx context.Context) (store.NewChannel, error) {
 		return store.NewChannel{}, err
 	}
 	defer s.mu.Unlock()
+	return s.create(now)
+}
 
+// create makes a new open channel. s.mu must be held.
+func (s *Store) create(now time.Time) (store.NewChannel, error) {
 	var id, id1, id2 string
+	var err error
 	for {
 		if id, id1, id2, err = store.NewChannelIDs(now); err != nil {
 			return store.NewChannel{}, err

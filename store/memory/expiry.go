@@ -43,6 +43,11 @@ func (s *Store) sweep() {
 		return
 	}
 	now := time.Now()
+	for k, r := range s.records {
+		if !now.Before(r.expires) {
+			delete(s.records, k)
+		}
+	}
 	for tag, ch := range s.channels {
 		if !s.expired(ch, now) {
 			continue

@@ -23,6 +23,11 @@ func (s *Store) Post(ctx context.Context, from store.Credentials, msg store.Outg
 	if err != nil {
 		return store.EventID{}, err
 	}
+	return s.post(src, msg, now)
+}
+
+// post queues msg at the peer of src, authenticated. s.mu must be held.
+func (s *Store) post(src *port, msg store.Outgoing, now time.Time) (store.EventID, error) {
 	if src.ch.isClosed() {
 		return store.EventID{}, fmt.Errorf("port %s: %w", src.id, store.ErrClosed)
 	}

@@ -35,6 +35,7 @@ type Store struct {
 	closed   bool
 	channels map[string]*channel // by tag (store.TagLength prefix of every id)
 	ports    map[string]*port    // by port id
+	records  map[string]*record  // answers remembered for idempotency keys
 }
 
 // New returns an empty Store enforcing limits (zero fields take their
@@ -48,6 +49,7 @@ func New(limits store.Limits) *Store {
 		done:     make(chan struct{}),
 		channels: make(map[string]*channel),
 		ports:    make(map[string]*port),
+		records:  make(map[string]*record),
 	}
 	go s.janitor(sweepInterval(s.limits.ChannelTTL))
 	return s
@@ -83,6 +85,7 @@ func (s *Store) Close() error {
 		s.closed = true
 		s.channels = nil
 		s.ports = nil
+		s.records = nil
 		s.mu.Unlock()
 	})
 	return nil

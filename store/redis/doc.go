@@ -69,6 +69,28 @@
 // place; the move scripts find their own lock or its absence; closing and
 // acknowledging are idempotent anyway.
 //
+// # Idempotency keys
+//
+// A post under an Idempotency-Key has a record in the sender's slot,
+// {T}:idem:<sha256 of port id and key>. Without a transfer list, post.lua
+// checks it and writes it ('done <fingerprint> <event id>') in the same
+// step as the message, so neither exists without the other. With a
+// transfer list, idem_begin.lua first claims it for the move ('pending
+// <fingerprint> <move id> <deadline>'); post.lua stores the message only
+// while the claim is its own and turns it into 'done' in the move's
+// decisive step. A claim is settled like a lock, by the move's D: done
+// answers the retry, aborted (a refusal, or a sender dead past the
+// deadline) lets the next attempt take the record over, absent is still
+// in flight. Only answers are remembered; records expire after the window.
+//
+// A channel created under a key cannot be recorded in the same step (its
+// keys live in a random slot), so the record is claimed, the channel
+// made, and the answer recorded if the claim is still this call's; a
+// channel whose creator died in between is never handed out and expires.
+// Its answer holds both tokens: it is stored sealed (AES-GCM) under a key
+// derived from the Idempotency-Key, in a record named by another
+// derivation, so Redis never holds a usable token (store.SealChannel).
+//
 // # Notifications
 //
 // Notices use sharded pub/sub (Redis 7) in every mode, so that one design

@@ -47,6 +47,19 @@ func (k keys) decision(mover, moveID string) string {
 	return k.prefix + "{" + mover + "}:move:" + moveID
 }
 
+// postRecord is the idempotency record of a post through portID under an
+// idempotency key. It lives in the sender's channel slot, so that post.lua
+// checks and writes it in the same step as the message.
+func (k keys) postRecord(portID, key string) string {
+	return k.prefix + "{" + store.Tag(portID) + "}:idem:" + store.PostIndex(portID, key)
+}
+
+// channelRecord is the idempotency record of a channel created under an
+// idempotency key; the name is a one-way derivation of the key.
+func (k keys) channelRecord(key string) string {
+	return k.prefix + "idem:channel:" + store.ChannelIndex(key)
+}
+
 // moves is the zset indexing moves in flight by deadline.
 func (k keys) moves() string { return k.prefix + "moves" }
 

@@ -17,7 +17,8 @@ func (s *Store) Post(ctx context.Context, from store.Credentials, msg store.Outg
 		return store.EventID{}, fmt.Errorf("message data is not JSON: %w", store.ErrInvalid)
 	}
 	if len(msg.Transfer) > 0 {
-		return s.postMoving(ctx, from, msg)
+		id, _, err := s.postMoving(ctx, from, msg, nil)
+		return id, err
 	}
 	r, err := s.portScript(ctx, s.scripts.post, from, s.postArgs(msg.Data, "")...)
 	if err != nil {

@@ -26,10 +26,14 @@ const cleanupTimeout = 5 * time.Second
 // in the four steps the package doc describes. Refusals that need no
 // Redis (self, duplicate, not an id) and ports of the sender's own channel
 // (always refused) go to refuseList, which changes nothing.
-func (s *Store) postMoving(ctx context.Context, from store.Credentials, msg store.Outgoing) (store.EventID, error) {
+//
+// Under an idempotency key (once is not nil), the key's record is claimed
+// as pending for this move before step 1 (see claimPost), and post.lua
+// turns it into the answer in step 3; replayed reports an earlier answer.
+func (s *Store) postMoving(ctx context.Context, from store.Credentials, msg store.Outgoing, once *store.Idempotency) (_ store.EventID, replayed bool, _ error) {
 	ck, ok := s.keys.forPort(from.PortID)
 	if !ok {
-		return store.EventID{}, fmt.Errorf("port %q: %w", from.PortID, store.ErrUnauthorized)
+		return store.EventID{}, false, fmt.Errorf("port %q: %w", from.PortID, store.ErrUnauthorized)
 	}
 	fromTag := store.Tag(from.PortID)
 	list := msg.Transfer
@@ -52,14 +56,24 @@ func (s *Store) postMoving(ctx context.Context, from store.Credentials, msg stor
 		refused = refused || reasons[i] != ""
 	}
 	if refused {
-		return store.EventID{}, s.refuseList(ctx, from, list, reasons)
+		return store.EventID{}, false, s.refuseList(ctx, from, list, reasons)
 	}
 
 	id, err := ulid.New(ulid.Now(), rand.Reader)
 	if err != nil {
-		return store.EventID{}, err
+		return store.EventID{}, false, err
 	}
 	moveID := id.String()
+	var idemKeys []string
+	var idemArgs []any
+	if once != nil {
+		answer, replayed, err := s.claimPost(ctx, from, *once, moveID)
+		if err != nil || replayed {
+			return answer, replayed, err
+		}
+		idemKeys = []string{s.keys.postRecord(from.PortID, once.Key)}
+		idemArgs = []any{once.FingerprintHex(), s.limits.IdempotencyWindow.Milliseconds(), moveID}
+	}
 	locks := make([]lock, len(list))
 	fresh := make([]store.PortCredentials, len(list))
 	members := []any{s.moveTimeout.Milliseconds()}
@@ -72,11 +86,11 @@ func (s *Store) postMoving(ctx context.Context, from store.Credentials, msg stor
 	// Step 1: index the move before anything is locked.
 	v, err := s.run(ctx, s.scripts.movesAdd, []string{s.keys.moves()}, members...)
 	if err != nil {
-		return store.EventID{}, err
+		return store.EventID{}, false, err
 	}
 	deadline, _ := v.(string)
 	if s.crashed(crashAfterIndex) {
-		return store.EventID{}, errCrashed
+		return store.EventID{}, false, errCrashed
 	}
 
 	// Step 2: lock every listed port.
@@ -91,39 +105,41 @@ func (s *Store) postMoving(ctx context.Context, from store.Credentials, msg stor
 	}
 	if err := s.lockAll(ctx, calls, list); err != nil {
 		s.conclude(ctx, fromTag, moveID, locks)
-		return store.EventID{}, err
+		return store.EventID{}, false, err
 	}
 	if s.crashed(crashAfterLock) {
-		return store.EventID{}, errCrashed
+		return store.EventID{}, false, errCrashed
 	}
 
 	// Step 3: store the message, deciding the move.
 	ports, err := json.Marshal(fresh)
 	if err != nil {
-		return store.EventID{}, err
+		return store.EventID{}, false, err
 	}
-	keys := append(ck.list(), s.keys.decision(fromTag, moveID))
+	keys := append(append(ck.list(), s.keys.decision(fromTag, moveID)), idemKeys...)
 	args := append([]any{from.PortID, store.HashToken(from.Token)}, s.postArgs(msg.Data, string(ports))...)
+	args = append(args, idemArgs...)
 	r, err := s.runSettled(ctx, s.scripts.post, keys, args...)
 	if err != nil {
 		// Whether the message was stored is unknown: the decision says.
 		// Stored but short of its replicas, it is still an error (the
 		// ports move all the same).
 		if out, cerr := s.conclude(ctx, fromTag, moveID, locks); cerr == nil && strings.HasPrefix(out, "done:") && !errors.Is(err, errNotReplicated) {
-			return store.ParseEventID(strings.TrimPrefix(out, "done:"))
+			id, err := store.ParseEventID(strings.TrimPrefix(out, "done:"))
+			return id, false, err
 		}
-		return store.EventID{}, err
+		return store.EventID{}, false, err
 	}
 	if r.status() != "ok" {
 		s.conclude(ctx, fromTag, moveID, locks)
-		return store.EventID{}, statusError(from.PortID, r.status())
+		return store.EventID{}, false, postStatusError(from.PortID, r.status())
 	}
 	eventID, err := store.ParseEventID(r.str(1))
 	if err != nil {
-		return store.EventID{}, err
+		return store.EventID{}, false, err
 	}
 	if s.crashed(crashAfterPost) {
-		return store.EventID{}, errCrashed
+		return store.EventID{}, false, errCrashed
 	}
 
 	// Step 4: commit. The message is stored, so the move is done whatever
@@ -139,10 +155,10 @@ func (s *Store) postMoving(ctx context.Context, from store.Credentials, msg stor
 	}
 	if s.crashed(crashMidCommit) {
 		s.pipelined(ctx, calls[:1])
-		return store.EventID{}, errCrashed
+		return store.EventID{}, false, errCrashed
 	}
 	s.finishLocks(ctx, calls, locks)
-	return eventID, nil
+	return eventID, false, nil
 }
 
 // The points at which a test may make postMoving stop dead, as if its

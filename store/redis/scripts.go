@@ -15,7 +15,8 @@ var luaFiles embed.FS
 // scripts are the Lua scripts, each with lua/lib.lua in front of it.
 type scripts struct {
 	create, describe, post, postCheck, read, ack, close, transfer,
-	moveLock, moveCommit, moveAbort, decide, movesAdd, movesDue *goredis.Script
+	moveLock, moveCommit, moveAbort, decide, movesAdd, movesDue,
+	idemBegin, idemFinish *goredis.Script
 }
 
 func loadScripts() *scripts {
@@ -38,6 +39,8 @@ func loadScripts() *scripts {
 		decide:     load("decide.lua"),
 		movesAdd:   load("moves_add.lua"),
 		movesDue:   load("moves_due.lua"),
+		idemBegin:  load("idem_begin.lua"),
+		idemFinish: load("idem_finish.lua"),
 	}
 }
 
@@ -45,7 +48,7 @@ func loadScripts() *scripts {
 // message's id, a new token, a new channel), which WaitReplicas must not
 // give before the replicas have it.
 func (sc *scripts) durable(script *goredis.Script) bool {
-	return script == sc.post || script == sc.create || script == sc.transfer
+	return script == sc.post || script == sc.create || script == sc.transfer || script == sc.idemFinish
 }
 
 // bound limits one round trip to Redis to the store's timeout (plus extra,

@@ -29,6 +29,7 @@ func Run(t *testing.T, newStore func(t *testing.T, limits store.Limits) store.St
 		{"Subscribe", subscribeTests},
 		{"Concurrency", concurrencyTests},
 		{"Expiry", expiryTests},
+		{"Idempotency", idempotencyTests},
 		{"Ready", readyTests},
 		{"Linearizability", linearizabilityTests},
 	}

@@ -1,13 +1,19 @@
 -- post.lua: queues a message at the sender's peer, in one round trip.
 -- KEYS[1] channel, KEYS[2] q1, KEYS[3] q2, KEYS[4] former,
 -- KEYS[5] (only with a transfer list) the move's decision key D, which
---         lives in this channel's slot
+--         lives in this channel's slot,
+-- KEYS[#KEYS] (only with ARGV[10]) the post's idempotency record, in this
+--         channel's slot too (see idem_begin.lua for its format)
 -- ARGV[1] sender port id, ARGV[2] token hash, ARGV[3] data (JSON),
 -- ARGV[4] max queue, ARGV[5] ttl ms, ARGV[6] unused (lib.lua's notify names the channel),
 -- ARGV[7] transferred ports as JSON [{"id","token"}] or '',
--- ARGV[8] decision ttl ms, ARGV[9] post id (random, one per Post call)
--- Returns {'ok', event id}, {'closed'}, {'queue_full'}, {'fenced'}, an
--- auth reply, or 'locked' when the sender is being moved.
+-- ARGV[8] decision ttl ms, ARGV[9] post id (random, one per Post call),
+-- ARGV[10] (optional) the request's fingerprint under an idempotency key,
+-- ARGV[11] the idempotency window ms, ARGV[12] with a transfer list, the
+-- move id that idem_begin.lua put in the record as pending
+-- Returns {'ok', event id}, {'ok', event id, 'replayed'}, {'closed'},
+-- {'queue_full'}, {'fenced'}, {'idem_reused'}, {'idem_in_flight'}, an auth
+-- reply, or 'locked' when the sender is being moved.
 --
 -- With a transfer list, the listed ports are already locked for this move.
 -- Setting D to 'done:<id>' in the same step as storing the message is the
@@ -16,6 +22,11 @@
 -- 'done', this is a retry of a post whose answer was lost: answer it again.
 -- The message holds the fresh tokens in plain text (field p): the receiver
 -- must get them, and only the holder of this port can read its queue.
+--
+-- Under an idempotency key the record is checked and written in the same
+-- step as the message, so that neither can exist without the other.
+local idem = ARGV[10] and ARGV[10] ~= '' and KEYS[#KEYS] or nil
+local dkey = KEYS[5] ~= idem and KEYS[5] or nil
 local side, other, err = auth(ARGV[1], ARGV[2])
 if not side then return err end
 -- go-redis sends a script again when the connection dropped before its
@@ -27,10 +38,28 @@ if last_post and string.sub(last_post, 1, #ARGV[9] + 1) == ARGV[9] .. ' ' then
 end
 local l = lock_of(side)
 if l then return l end
-local d = KEYS[5] and redis.call('GET', KEYS[5])
+local d = dkey and redis.call('GET', dkey)
 if d then
   if string.sub(d, 1, 5) == 'done:' then return {'ok', string.sub(d, 6)} end
   return {'fenced'}
+end
+if idem then
+  local rec = redis.call('GET', idem)
+  if rec then
+    local kind, fp, a = string.match(rec, '^(%S+) (%S+) (%S+)')
+    if kind == 'pending' then
+      -- Another attempt's claim (see idem_begin.lua): Go settles it.
+      if a ~= ARGV[12] then return {'idem_in_flight'} end
+    elseif fp ~= ARGV[10] then
+      return {'idem_reused'}
+    elseif dkey then
+      -- A move must find its own claim: anything else means the key was
+      -- taken over, and this move may neither store nor commit.
+      return {'idem_in_flight'}
+    else
+      return {'ok', a, 'replayed'}
+    end
+  end
 end
 local h = redis.call('HMGET', KEYS[1], 'state', other, other .. ':last')
 if h[1] == 'closed' then return {'closed'} end
@@ -44,8 +73,11 @@ else
   redis.call('XADD', q, id, 'd', ARGV[3], 's', ARGV[1], 't', fmt(now))
 end
 redis.call('HSET', KEYS[1], other .. ':last', id, side .. ':post', ARGV[9] .. ' ' .. id)
-if KEYS[5] then
-  redis.call('SET', KEYS[5], 'done:' .. id, 'PX', ARGV[8])
+if dkey then
+  redis.call('SET', dkey, 'done:' .. id, 'PX', ARGV[8])
+end
+if idem then
+  redis.call('SET', idem, 'done ' .. ARGV[10] .. ' ' .. id, 'PX', ARGV[11])
 end
 touch(ARGV[5])
 notify(h[2])

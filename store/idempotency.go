@@ -1,0 +1,114 @@
+package store
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// Idempotency names a request that its client may send more than once,
+// meaning it once: the client's Idempotency-Key, and a fingerprint of what
+// the request asks for. Whoever makes the fingerprint decides what counts
+// as the same request; the stores compare fingerprints and nothing else.
+type Idempotency struct {
+	Key         string
+	Fingerprint [sha256.Size]byte
+}
+
+// FingerprintHex is the fingerprint as the stores keep it.
+func (o Idempotency) FingerprintHex() string { return hex.EncodeToString(o.Fingerprint[:]) }
+
+// Labels that keep the derivations of one idempotency key apart: knowing
+// one derived value says nothing about the others.
+const (
+	postIndexLabel     = "tincan idempotency: post record\x00"
+	channelIndexLabel  = "tincan idempotency: channel record"
+	channelSealedLabel = "tincan idempotency: channel answer key"
+)
+
+// PostIndex names the record of a post made under key through the port
+// portID: the key is scoped to its sending port.
+func PostIndex(portID, key string) string {
+	sum := sha256.Sum256([]byte(postIndexLabel + portID + "\x00" + key))
+	return hex.EncodeToString(sum[:])
+}
+
+// ChannelIndex names the record of a channel created under key. It is a
+// derivation of the key distinct from the sealing key (see SealChannel),
+// so that the record's name does not open the record.
+func ChannelIndex(key string) string {
+	b, err := hkdf.Key(sha256.New, []byte(key), nil, channelIndexLabel, sha256.Size)
+	if err != nil {
+		panic(err) // only for lengths beyond what HKDF-SHA-256 can make
+	}
+	return hex.EncodeToString(b)
+}
+
+// SealChannel encrypts the answer to a channel creation for its record.
+//
+// The answer holds both ports' tokens, which the stores otherwise keep only
+// as hashes, so that reading the store never yields a working token. The
+// record keeps that promise: it is AES-256-GCM under a key derived (HKDF)
+// from the client's Idempotency-Key, which the store never keeps, and is
+// named by another derivation of it (ChannelIndex). Only a client that
+// presents the key again can open it. The record name and fingerprint are
+// the additional data, so a sealed answer cannot be moved to another
+// record. This is as strong as the key is unguessable: clients should use
+// random keys (a UUIDv4, say), as every idempotency-key API asks.
+func SealChannel(once Idempotency, ch NewChannel) ([]byte, error) {
+	aead, err := channelAEAD(once.Key)
+	if err != nil {
+		return nil, err
+	}
+	plain, err := json.Marshal(ch)
+	if err != nil {
+		return nil, err
+	}
+	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
+	_, _ = rand.Read(nonce) // never fails; see crypto/rand
+	return aead.Seal(nonce, nonce, plain, channelAAD(once)), nil
+}
+
+// OpenChannel decrypts what SealChannel made with the same key and
+// fingerprint.
+func OpenChannel(once Idempotency, sealed []byte) (NewChannel, error) {
+	aead, err := channelAEAD(once.Key)
+	if err != nil {
+		return NewChannel{}, err
+	}
+	if len(sealed) < aead.NonceSize() {
+		return NewChannel{}, errors.New("sealed channel answer too short")
+	}
+	nonce, box := sealed[:aead.NonceSize()], sealed[aead.NonceSize():]
+	plain, err := aead.Open(nil, nonce, box, channelAAD(once))
+	if err != nil {
+		return NewChannel{}, fmt.Errorf("open sealed channel answer: %w", err)
+	}
+	var ch NewChannel
+	if err := json.Unmarshal(plain, &ch); err != nil {
+		return NewChannel{}, fmt.Errorf("sealed channel answer: %w", err)
+	}
+	return ch, nil
+}
+
+func channelAEAD(key string) (cipher.AEAD, error) {
+	k, err := hkdf.Key(sha256.New, []byte(key), nil, channelSealedLabel, 32)
+	if err != nil {
+		return nil, err
+	}
+	block, err := aes.NewCipher(k)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
+}
+
+func channelAAD(once Idempotency) []byte {
+	return append([]byte(ChannelIndex(once.Key)), once.Fingerprint[:]...)
+}

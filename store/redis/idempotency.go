@@ -1,0 +1,248 @@
+package redis
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/tincan-dev/tincan/store"
+)
+
+// PostOnce is Post under an idempotency key scoped to the sending port.
+// Without a transfer list, post.lua checks the key's record and writes it
+// in the same step as the message, so a crash can never leave one without
+// the other; a retry of a stored post finds the record and stores nothing.
+// With a transfer list the post takes several steps, so the record is
+// first claimed as pending for the move (claimPost) and answered by
+// post.lua in the move's decisive step.
+func (s *Store) PostOnce(ctx context.Context, from store.Credentials, msg store.Outgoing, once store.Idempotency) (store.EventID, bool, error) {
+	if !json.Valid(msg.Data) {
+		return store.EventID{}, false, fmt.Errorf("message data is not JSON: %w", store.ErrInvalid)
+	}
+	if len(msg.Transfer) > 0 {
+		return s.postMoving(ctx, from, msg, &once)
+	}
+	ck, ok := s.keys.forPort(from.PortID)
+	if !ok {
+		return store.EventID{}, false, fmt.Errorf("port %q: %w", from.PortID, store.ErrUnauthorized)
+	}
+	keys := append(ck.list(), s.keys.postRecord(from.PortID, once.Key))
+	args := append([]any{from.PortID, store.HashToken(from.Token)}, s.postArgs(msg.Data, "")...)
+	args = append(args, once.FingerprintHex(), s.windowMs(), "")
+	r, err := s.runSettled(ctx, s.scripts.post, keys, args...)
+	if err == nil && r.status() == "idem_in_flight" {
+		// A post with a transfer list holds the key, or left it behind
+		// when it was refused or died. Claiming the key settles which;
+		// once the claim is this call's, post.lua accepts it.
+		attempt := newAttemptID()
+		answer, replayed, cerr := s.claimPost(ctx, from, once, attempt)
+		if cerr != nil || replayed {
+			return answer, replayed, cerr
+		}
+		args[len(args)-1] = attempt
+		r, err = s.runSettled(ctx, s.scripts.post, keys, args...)
+		if err == nil && r.status() != "ok" {
+			// Refused: nothing is remembered, so give the claim up at
+			// once rather than at its deadline.
+			s.release(ctx, from.PortID, attempt)
+		}
+	}
+	if err != nil {
+		return store.EventID{}, false, err
+	}
+	if r.status() != "ok" {
+		return store.EventID{}, false, postStatusError(from.PortID, r.status())
+	}
+	id, err := store.ParseEventID(r.str(1))
+	return id, err == nil && r.str(2) == "replayed", err
+}
+
+// claimPost claims a post's idempotency record as pending for the move
+// moveID (idem_begin.lua), before the move takes its first step. It
+// answers an earlier answer (replayed), ErrKeyReused, or ErrInFlight while
+// another move under the key is live; a pending record whose move was
+// aborted (its decision key says so, or its deadline passed, which
+// decide.lua turns into 'aborted' so that it can never store) is taken
+// over. The decision key lives in the sender's slot, with the record.
+func (s *Store) claimPost(ctx context.Context, from store.Credentials, once store.Idempotency, moveID string) (store.EventID, bool, error) {
+	rec := s.keys.postRecord(from.PortID, once.Key)
+	replace := ""
+	for range 3 {
+		v, err := s.run(ctx, s.scripts.idemBegin, []string{rec},
+			once.FingerprintHex(), moveID, s.moveTimeout.Milliseconds(), s.windowMs(), replace, "0")
+		if err != nil {
+			return store.EventID{}, false, err
+		}
+		r, err := asReply(v)
+		if err != nil {
+			return store.EventID{}, false, err
+		}
+		switch r.status() {
+		case "new":
+			return store.EventID{}, false, nil
+		case "done":
+			return s.replayPost(ctx, from, r.str(1))
+		case "reused":
+			if err := s.checkSender(ctx, from); err != nil {
+				return store.EventID{}, false, err
+			}
+			return store.EventID{}, false, fmt.Errorf("port %s: %w", from.PortID, store.ErrKeyReused)
+		case "pending":
+			other := r.str(1)
+			d, err := s.run(ctx, s.scripts.decide, []string{s.keys.decision(store.Tag(from.PortID), other)},
+				r.str(2), decisionTTL.Milliseconds())
+			if err != nil {
+				return store.EventID{}, false, err
+			}
+			out, _ := d.(string)
+			switch {
+			case out == "pending":
+				return store.EventID{}, false, fmt.Errorf("port %s: %w", from.PortID, store.ErrInFlight)
+			case strings.HasPrefix(out, "done:") && r.str(3) == "same":
+				return s.replayPost(ctx, from, strings.TrimPrefix(out, "done:"))
+			case strings.HasPrefix(out, "done:"):
+				if err := s.checkSender(ctx, from); err != nil {
+					return store.EventID{}, false, err
+				}
+				return store.EventID{}, false, fmt.Errorf("port %s: %w", from.PortID, store.ErrKeyReused)
+			}
+			replace = other // aborted: nothing was stored under the key
+		default:
+			return store.EventID{}, false, fmt.Errorf("redis store: unexpected idempotency status %q", r.status())
+		}
+	}
+	return store.EventID{}, false, fmt.Errorf("port %s: %w", from.PortID, store.ErrInFlight)
+}
+
+// release gives up a post's claim on its key after a refusal: deciding its
+// attempt 'aborted' lets the next claim take the record over.
+func (s *Store) release(ctx context.Context, portID, attempt string) {
+	_, err := s.run(ctx, s.scripts.decide, []string{s.keys.decision(store.Tag(portID), attempt)}, 0, decisionTTL.Milliseconds())
+	if err != nil {
+		s.log.Warn("redis store: releasing an idempotency key; it is free at its deadline", "port", portID, "err", err)
+	}
+}
+
+// replayPost answers a post's earlier event id, to the sender's holder only.
+func (s *Store) replayPost(ctx context.Context, from store.Credentials, id string) (store.EventID, bool, error) {
+	if err := s.checkSender(ctx, from); err != nil {
+		return store.EventID{}, false, err
+	}
+	eid, err := store.ParseEventID(id)
+	return eid, err == nil, err
+}
+
+// checkSender authenticates a sender without changing anything, so that
+// an idempotency record answers only the port's holder, as post.lua does.
+func (s *Store) checkSender(ctx context.Context, from store.Credentials) error {
+	_, err := s.portScript(ctx, s.scripts.postCheck, from)
+	return err
+}
+
+// postStatusError is statusError, knowing the idempotency refusals too.
+func postStatusError(port, status string) error {
+	switch status {
+	case "idem_reused":
+		return fmt.Errorf("port %s: %w", port, store.ErrKeyReused)
+	case "idem_in_flight":
+		return fmt.Errorf("port %s: %w", port, store.ErrInFlight)
+	}
+	return statusError(port, status)
+}
+
+// CreateChannelOnce creates a channel under a global idempotency key.
+//
+// The channel's keys live in a slot chosen by its random tag, so creating
+// it and recording the answer cannot be one step: the record is claimed
+// as pending first, the channel made, and the answer recorded only if the
+// claim is still this call's. An attempt that dies in between leaves a
+// pending record, which a retry takes over once its deadline passed, and
+// a channel whose tokens nobody ever got, which expires unused.
+//
+// The answer holds both tokens, which are otherwise never stored: it is
+// recorded sealed, under a key derived from the client's Idempotency-Key,
+// in a record named by another derivation of it (store.SealChannel).
+func (s *Store) CreateChannelOnce(ctx context.Context, once store.Idempotency) (store.NewChannel, bool, error) {
+	rec := s.keys.channelRecord(once.Key)
+	attempt := newAttemptID()
+	v, err := s.run(ctx, s.scripts.idemBegin, []string{rec},
+		once.FingerprintHex(), attempt, s.moveTimeout.Milliseconds(), s.windowMs(), "", "1")
+	if err != nil {
+		return store.NewChannel{}, false, err
+	}
+	r, err := asReply(v)
+	if err != nil {
+		return store.NewChannel{}, false, err
+	}
+	switch r.status() {
+	case "new":
+	case "done":
+		return openChannel(once, r.str(1))
+	case "reused":
+		return store.NewChannel{}, false, store.ErrKeyReused
+	case "pending":
+		return store.NewChannel{}, false, store.ErrInFlight
+	default:
+		return store.NewChannel{}, false, fmt.Errorf("redis store: unexpected idempotency status %q", r.status())
+	}
+
+	ch, err := s.CreateChannel(ctx)
+	if err != nil {
+		return store.NewChannel{}, false, err
+	}
+	sealed, err := store.SealChannel(once, ch)
+	if err != nil {
+		return store.NewChannel{}, false, err
+	}
+	v, err = s.run(ctx, s.scripts.idemFinish, []string{rec},
+		once.FingerprintHex(), attempt, base64.RawURLEncoding.EncodeToString(sealed), s.windowMs())
+	if err != nil {
+		return store.NewChannel{}, false, err
+	}
+	if r, err = asReply(v); err != nil {
+		return store.NewChannel{}, false, err
+	}
+	if r.status() == "ok" {
+		return ch, false, nil
+	}
+	// Another attempt took the record over: its answer is the key's, and
+	// the channel made here is never handed out.
+	kind, rest, _ := strings.Cut(r.str(1), " ")
+	fp, answer, _ := strings.Cut(rest, " ")
+	if kind != "done" || fp != once.FingerprintHex() {
+		return store.NewChannel{}, false, store.ErrInFlight
+	}
+	theirs, _, err := openChannel(once, answer)
+	if err != nil {
+		return store.NewChannel{}, false, err
+	}
+	// A replayed idem_finish.lua (go-redis resends a script whose answer
+	// was lost) finds its own answer: that is no replay for the client.
+	return theirs, theirs.ID != ch.ID, nil
+}
+
+// openChannel opens a recorded channel answer.
+func openChannel(once store.Idempotency, answer string) (store.NewChannel, bool, error) {
+	sealed, err := base64.RawURLEncoding.DecodeString(answer)
+	if err != nil {
+		return store.NewChannel{}, false, errors.New("redis store: malformed channel idempotency record")
+	}
+	ch, err := store.OpenChannel(once, sealed)
+	if err != nil {
+		return store.NewChannel{}, false, err
+	}
+	return ch, true, nil
+}
+
+func (s *Store) windowMs() int64 { return s.limits.IdempotencyWindow.Milliseconds() }
+
+// newAttemptID names one attempt at a request in its idempotency record.
+func newAttemptID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:]) // never fails; see crypto/rand
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
