@@ -17,9 +17,21 @@ type channelResponse struct {
 }
 
 // handleChannelCreate is `new MessageChannel()`. The request body is
-// ignored.
+// ignored. With an Idempotency-Key, a retry gets the same channel, tokens
+// included, and creates nothing.
 func (s *Server) handleChannelCreate(w http.ResponseWriter, r *http.Request) error {
-	ch, err := s.store.CreateChannel(r.Context())
+	key, idempotent, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	var ch store.NewChannel
+	if idempotent {
+		var replayed bool
+		ch, replayed, err = s.store.CreateChannelOnce(r.Context(), store.Idempotency{Key: key, Fingerprint: channelFingerprint})
+		markReplayed(w, replayed)
+	} else {
+		ch, err = s.store.CreateChannel(r.Context())
+	}
 	if err != nil {
 		return err
 	}

@@ -56,9 +56,11 @@ var problemKinds = []problemKind{
 	{errNotFound, http.StatusNotFound, "not_found", "Not found", "There is no such resource."},
 	{errMethodNotAllowed, http.StatusMethodNotAllowed, "method_not_allowed", "Method not allowed", "The resource does not support this method."},
 	{store.ErrBusy, http.StatusConflict, "port_busy", "Port busy", "The port is being moved; retry shortly."},
+	{store.ErrInFlight, http.StatusConflict, "idempotency_in_flight", "Request in flight", "A request with this Idempotency-Key is still being carried out; retry shortly for its answer."},
 	{store.ErrClosed, http.StatusGone, "port_closed", "Port closed", "The port's channel is closed."},
 	{errTooLarge, http.StatusRequestEntityTooLarge, "payload_too_large", "Payload too large", "The request body is larger than the server accepts."},
 	{errInvalidTransfer, http.StatusUnprocessableEntity, "invalid_transfer", "Invalid transfer", "A port in the transfer list cannot be transferred."},
+	{store.ErrKeyReused, http.StatusUnprocessableEntity, "idempotency_key_reused", "Idempotency key reused", "This Idempotency-Key was already used for a different request."},
 	{store.ErrQueueFull, http.StatusTooManyRequests, "queue_full", "Queue full", "The receiving port's queue is full; retry once it has been read."},
 	{store.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "Service unavailable", "The store cannot be reached; retry shortly."},
 }

@@ -59,9 +59,31 @@ type listResponse struct {
 }
 
 // handleMessagePost is port.postMessage(data, transfer): the message is
-// queued at the peer, and answered once it is stored.
+// queued at the peer, and answered once it is stored. With an
+// Idempotency-Key, a retry of the same post gets the first answer again
+// and stores nothing (see postFingerprint for what "the same" means).
 func (s *Server) handleMessagePost(w http.ResponseWriter, r *http.Request) error {
 	c, err := credentials(r)
+	if err != nil {
+		return err
+	}
+	key, idempotent, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	if !idempotent {
+		msg, err := s.readOutgoing(w, r)
+		if err != nil {
+			return err
+		}
+		id, err := s.store.Post(r.Context(), c, msg)
+		if err != nil {
+			return err
+		}
+		return encode(w, http.StatusCreated, postResponse{ID: id})
+	}
+
+	body, err := bufferBody(w, r, s.cfg.MaxMessageSize)
 	if err != nil {
 		return err
 	}
@@ -69,10 +91,12 @@ func (s *Server) handleMessagePost(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	id, err := s.store.Post(r.Context(), c, msg)
+	once := store.Idempotency{Key: key, Fingerprint: postFingerprint(c.PortID, r.Header.Get("Content-Type"), body)}
+	id, replayed, err := s.store.PostOnce(r.Context(), c, msg, once)
 	if err != nil {
 		return err
 	}
+	markReplayed(w, replayed)
 	return encode(w, http.StatusCreated, postResponse{ID: id})
 }
 

@@ -1,0 +1,98 @@
+package handlers
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"io"
+	"net/http"
+)
+
+// The headers of idempotent requests (POST /channels, POST
+// /ports/{id}/messages).
+const (
+	// idempotencyKeyHeader names a request its client may retry: a retry
+	// with the same key and the same request gets the first answer again.
+	idempotencyKeyHeader = "Idempotency-Key"
+	// replayedHeader marks an answer given again to such a retry.
+	replayedHeader = "Idempotent-Replayed"
+	// maxIdempotencyKey bounds a key's length; a UUID takes 36.
+	maxIdempotencyKey = 255
+)
+
+// idempotencyKey returns the request's Idempotency-Key and whether it has
+// one. A key is 1 to 255 printable ASCII characters, given once; anything
+// else is invalid_request, never silently ignored, since a client that
+// sends a key relies on it.
+func idempotencyKey(r *http.Request) (string, bool, error) {
+	values := r.Header.Values(idempotencyKeyHeader)
+	switch len(values) {
+	case 0:
+		return "", false, nil
+	case 1:
+	default:
+		return "", false, badRequest("Give at most one %s header.", idempotencyKeyHeader)
+	}
+	key := values[0]
+	if key == "" || len(key) > maxIdempotencyKey {
+		return "", false, badRequest("%s must be 1 to %d characters.", idempotencyKeyHeader, maxIdempotencyKey)
+	}
+	for i := 0; i < len(key); i++ {
+		if key[i] < 0x20 || key[i] > 0x7e {
+			return "", false, badRequest("%s must be printable ASCII.", idempotencyKeyHeader)
+		}
+	}
+	return key, true, nil
+}
+
+// fingerprint digests what defines a request, each part length-prefixed
+// so that no two different lists of parts digest alike.
+func fingerprint(parts ...[]byte) [sha256.Size]byte {
+	h := sha256.New()
+	for _, p := range parts {
+		var n [8]byte
+		for i, l := 0, uint64(len(p)); i < 8; i++ {
+			n[i] = byte(l >> (8 * i))
+		}
+		h.Write(n[:])
+		h.Write(p)
+	}
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return sum
+}
+
+// postFingerprint defines "the same post": the same sending port, the same
+// kind of body (JSON or raw text; a charset parameter changes nothing) and
+// the same body, byte for byte. Re-encoding the same JSON differently
+// (other spacing, other key order) is another request: a client retries by
+// sending the very bytes it sent before.
+func postFingerprint(portID, contentType string, body []byte) [sha256.Size]byte {
+	class := "text"
+	if isJSON(contentType) {
+		class = "json"
+	}
+	return fingerprint([]byte("POST /ports/{id}/messages"), []byte(portID), []byte(class), body)
+}
+
+// channelFingerprint defines "the same channel creation". The body is
+// ignored, so every creation is the same request: a key used for one can
+// be replayed, never reused for something else.
+var channelFingerprint = fingerprint([]byte("POST /channels"))
+
+// bufferBody reads the whole body, at most limit bytes, and puts it back
+// for the decoder, so that the request can be fingerprinted as sent.
+func bufferBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		return nil, readError(err)
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return body, nil
+}
+
+// markReplayed says, on an answer given again, that nothing new was done.
+func markReplayed(w http.ResponseWriter, replayed bool) {
+	if replayed {
+		w.Header().Set(replayedHeader, "true")
+	}
+}
