@@ -27,6 +27,10 @@ const (
 	DefaultLogFormat       = "text"
 )
 
+// DefaultIdempotencyWindow is how long answers to requests with an
+// Idempotency-Key are kept.
+const DefaultIdempotencyWindow = store.DefaultIdempotencyWindow
+
 // Timeouts of the HTTP server itself. There is deliberately no
 // WriteTimeout: it would cut event streams, which live for hours; each
 // stream write has its own deadline instead.
@@ -50,6 +54,9 @@ type Config struct {
 	MaxQueueLength int
 	// ChannelIdleTTL is how long an idle channel lives (CHANNEL_IDLE_TTL).
 	ChannelIdleTTL time.Duration
+	// IdempotencyWindow is how long the answer to a request with an
+	// Idempotency-Key is kept for its retries (IDEMPOTENCY_WINDOW).
+	IdempotencyWindow time.Duration
 	// KeepAlive is the keep-alive interval of idle event streams
 	// (KEEPALIVE_INTERVAL).
 	KeepAlive time.Duration
@@ -84,6 +91,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		LogLevel:        l.level("LOG_LEVEL", DefaultLogLevel),
 		LogFormat:       l.oneOf("LOG_FORMAT", DefaultLogFormat, "text", "json"),
 	}
+	cfg.IdempotencyWindow = l.duration("IDEMPOTENCY_WINDOW", DefaultIdempotencyWindow)
 	if cfg.SSERetry < time.Millisecond {
 		l.fail("SSE_RETRY", cfg.SSERetry.String(), "at least 1ms")
 	}

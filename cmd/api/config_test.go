@@ -29,6 +29,7 @@ func TestConfigDefaults(t *testing.T) {
 		LogLevel:        slog.LevelInfo,
 		LogFormat:       "text",
 	}
+	want.IdempotencyWindow = 24 * time.Hour
 	if cfg != want {
 		t.Errorf("defaults:\n got %+v\nwant %+v", cfg, want)
 	}
@@ -48,6 +49,8 @@ func TestConfigFromEnv(t *testing.T) {
 		"SHUTDOWN_TIMEOUT":   "3s",
 		"LOG_LEVEL":          "DEBUG",
 		"LOG_FORMAT":         "JSON",
+		// Idempotent posts.
+		"IDEMPOTENCY_WINDOW": "1h",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -58,6 +61,7 @@ func TestConfigFromEnv(t *testing.T) {
 		KeepAlive: 5 * time.Second, SSERetry: 500 * time.Millisecond, LongPollMaxWait: time.Minute,
 		ShutdownTimeout: 3 * time.Second, LogLevel: slog.LevelDebug, LogFormat: "json",
 	}
+	want.IdempotencyWindow = time.Hour
 	if cfg != want {
 		t.Errorf("from env:\n got %+v\nwant %+v", cfg, want)
 	}
@@ -76,6 +80,8 @@ func TestConfigInvalid(t *testing.T) {
 		"SHUTDOWN_TIMEOUT":   "soon",
 		"LOG_LEVEL":          "loud",
 		"LOG_FORMAT":         "xml",
+		// Idempotent posts.
+		"IDEMPOTENCY_WINDOW": "1 day",
 	}
 	_, err := loadConfig(env(bad))
 	if err == nil {

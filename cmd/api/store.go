@@ -16,7 +16,7 @@ import (
 // otherwise the embedded memory store. The returned close releases the
 // store and whatever it was built on.
 func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (store.Store, func() error, error) {
-	limits := store.Limits{MaxQueue: cfg.MaxQueueLength, ChannelTTL: cfg.ChannelIdleTTL}
+	limits := store.Limits{MaxQueue: cfg.MaxQueueLength, ChannelTTL: cfg.ChannelIdleTTL, IdempotencyWindow: cfg.IdempotencyWindow}
 	if cfg.RedisURL == "" {
 		logger.Warn("using the embedded memory store: nothing is kept across restarts and instances share nothing; set REDIS_URL to use Redis")
 		st := memory.New(limits)
