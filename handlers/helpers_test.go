@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/tincan-dev/tincan/internal/redistest"
 	"github.com/tincan-dev/tincan/store"
 	"github.com/tincan-dev/tincan/store/memory"
@@ -55,6 +57,35 @@ var storeKinds = []storeKind{
 			return st
 		}
 	}},
+	{name: "redis-cluster", setup: func(t *testing.T) func(*testing.T, store.Limits) store.Store {
+		if testing.Short() {
+			t.Skip("starts a Redis Cluster")
+		}
+		return topologyStore(redistest.SharedCluster(t).Client(t))
+	}},
+	{name: "redis-sentinel", setup: func(t *testing.T) func(*testing.T, store.Limits) store.Store {
+		if testing.Short() {
+			t.Skip("starts Redis Sentinel")
+		}
+		return topologyStore(redistest.SharedSentinel(t).Client(t))
+	}},
+}
+
+// topologyStore opens Redis stores on a client of a topology shared by
+// the package's tests (see main_test.go), each with a prefix of its own.
+func topologyStore(c redis.UniversalClient) func(*testing.T, store.Limits) store.Store {
+	return func(t *testing.T, limits store.Limits) store.Store {
+		st, err := redisstore.New(context.Background(), c, redisstore.Options{
+			Prefix: redistest.Prefix(t),
+			Limits: limits,
+			Logger: slog.New(slog.NewTextHandler(newTestLog(t), &slog.HandlerOptions{Level: slog.LevelWarn})),
+		})
+		if err != nil {
+			t.Fatalf("redis store: %v", err)
+		}
+		t.Cleanup(func() { _ = st.Close() })
+		return st
+	}
 }
 
 // env opens a store and a server over it for one test.
