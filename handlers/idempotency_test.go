@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tincan-dev/tincan/store"
@@ -193,4 +195,49 @@ func TestIdempotencyInFlight(t *testing.T) {
 			t.Errorf("Retry-After %q", res.header.Get("Retry-After"))
 		}
 	}
+}
+
+// Five clients sending one post under one key at once: one message is
+// stored, and every answer is its 201 (first or replayed) or in flight.
+func TestIdempotentPostConcurrent(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e env) {
+		c := e.server(t)
+		for round := range 5 {
+			ch := c.createChannel()
+			key := "race-" + strconv.Itoa(round)
+			answers := make([]response, 5)
+			var wg sync.WaitGroup
+			for i := range answers {
+				wg.Go(func() {
+					answers[i] = c.postWithKey(ch.Port1, key, "application/json", `{"data":"once"}`)
+				})
+			}
+			wg.Wait()
+			var first []byte
+			fresh := 0
+			for _, res := range answers {
+				switch res.status {
+				case http.StatusConflict:
+					res.wantProblem(t, http.StatusConflict, "idempotency_in_flight")
+				case http.StatusCreated:
+					if res.header.Get("Idempotent-Replayed") == "" {
+						fresh++
+					}
+					if first == nil {
+						first = res.body
+					} else if !bytes.Equal(res.body, first) {
+						t.Fatalf("answers %s and %s", first, res.body)
+					}
+				default:
+					t.Fatalf("answer %d %s", res.status, res.body)
+				}
+			}
+			if fresh != 1 {
+				t.Errorf("%d answers were not replays, want 1", fresh)
+			}
+			if n := len(c.list(ch.Port2, "").Messages); n != 1 {
+				t.Fatalf("%d messages stored, want 1", n)
+			}
+		}
+	})
 }
