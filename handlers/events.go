@@ -149,9 +149,14 @@ func (st *stream) run(sub *store.Subscription, first store.Batch) {
 // interval. It reads before it sends the comment: the read restarts the
 // channel's idle timer, so a port somebody listens on never expires, and it
 // ends the stream if the channel is gone anyway (Redis key expiry rings no
-// doorbell). It reports whether the stream has ended.
+// doorbell). While the store is unavailable the backoff's reads stand in
+// for it, so the comment goes out on time. It reports whether the stream
+// has ended.
 func (st *stream) keepAliveTick() bool {
-	return st.readAndDeliver() || st.check(st.w.Comment("keep-alive")) || st.flush()
+	if st.unavailable == 0 && st.readAndDeliver() {
+		return true
+	}
+	return st.check(st.w.Comment("keep-alive")) || st.flush()
 }
 
 // readAndDeliver delivers what is new. It reports whether the stream has

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tincan-dev/tincan/handlers"
 	"github.com/tincan-dev/tincan/store"
+	redisstore "github.com/tincan-dev/tincan/store/redis"
 )
 
 // Defaults for Config, one per environment variable.
@@ -30,6 +31,14 @@ const (
 // DefaultIdempotencyWindow is how long answers to requests with an
 // Idempotency-Key are kept.
 const DefaultIdempotencyWindow = store.DefaultIdempotencyWindow
+
+// Defaults of the settings for Redis trouble and durability.
+const (
+	DefaultRedisTimeout        = redisstore.DefaultTimeout
+	DefaultRedisWaitReplicas   = 0
+	DefaultRedisWaitTimeout    = redisstore.DefaultWaitTimeout
+	DefaultRedisStartupTimeout = 30 * time.Second
+)
 
 // Timeouts of the HTTP server itself. There is deliberately no
 // WriteTimeout: it would cut event streams, which live for hours; each
@@ -66,6 +75,19 @@ type Config struct {
 	LongPollMaxWait time.Duration
 	// ShutdownTimeout bounds a graceful shutdown (SHUTDOWN_TIMEOUT).
 	ShutdownTimeout time.Duration
+	// RedisTimeout bounds each round trip to Redis (REDIS_TIMEOUT); past
+	// it a request is answered 503.
+	RedisTimeout time.Duration
+	// RedisWaitReplicas is how many replicas must have a post before it
+	// is acknowledged (REDIS_WAIT_REPLICAS); 0 acknowledges after the
+	// primary's write.
+	RedisWaitReplicas int
+	// RedisWaitTimeout bounds the wait for those replicas
+	// (REDIS_WAIT_TIMEOUT); fewer in time is a 503.
+	RedisWaitTimeout time.Duration
+	// RedisStartupTimeout is how long start-up waits for an unreachable
+	// Redis before giving up (REDIS_STARTUP_TIMEOUT).
+	RedisStartupTimeout time.Duration
 	// LogLevel is debug, info, warn or error (LOG_LEVEL).
 	LogLevel slog.Level
 	// LogFormat is text or json (LOG_FORMAT).
@@ -92,6 +114,10 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		LogFormat:       l.oneOf("LOG_FORMAT", DefaultLogFormat, "text", "json"),
 	}
 	cfg.IdempotencyWindow = l.duration("IDEMPOTENCY_WINDOW", DefaultIdempotencyWindow)
+	cfg.RedisTimeout = l.duration("REDIS_TIMEOUT", DefaultRedisTimeout)
+	cfg.RedisWaitReplicas = l.nonNegativeInt("REDIS_WAIT_REPLICAS", DefaultRedisWaitReplicas)
+	cfg.RedisWaitTimeout = l.duration("REDIS_WAIT_TIMEOUT", DefaultRedisWaitTimeout)
+	cfg.RedisStartupTimeout = l.duration("REDIS_STARTUP_TIMEOUT", DefaultRedisStartupTimeout)
 	if cfg.SSERetry < time.Millisecond {
 		l.fail("SSE_RETRY", cfg.SSERetry.String(), "at least 1ms")
 	}
@@ -126,6 +152,19 @@ func (l *loader) positiveInt(name string, def int) int {
 	n, err := strconv.Atoi(v)
 	if err != nil || n <= 0 {
 		l.fail(name, v, "a positive integer")
+		return def
+	}
+	return n
+}
+
+func (l *loader) nonNegativeInt(name string, def int) int {
+	v := l.getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		l.fail(name, v, "a whole number, 0 or more")
 		return def
 	}
 	return n

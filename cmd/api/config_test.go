@@ -30,6 +30,7 @@ func TestConfigDefaults(t *testing.T) {
 		LogFormat:       "text",
 	}
 	want.IdempotencyWindow = 24 * time.Hour
+	want.RedisTimeout, want.RedisWaitTimeout, want.RedisStartupTimeout = 2*time.Second, time.Second, 30*time.Second
 	if cfg != want {
 		t.Errorf("defaults:\n got %+v\nwant %+v", cfg, want)
 	}
@@ -51,6 +52,11 @@ func TestConfigFromEnv(t *testing.T) {
 		"LOG_FORMAT":         "JSON",
 		// Idempotent posts.
 		"IDEMPOTENCY_WINDOW": "1h",
+		// Redis trouble and durability.
+		"REDIS_TIMEOUT":         "750ms",
+		"REDIS_WAIT_REPLICAS":   "2",
+		"REDIS_WAIT_TIMEOUT":    "3s",
+		"REDIS_STARTUP_TIMEOUT": "1m",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -60,6 +66,8 @@ func TestConfigFromEnv(t *testing.T) {
 		MaxMessageSize: 1024, MaxQueueLength: 5, ChannelIdleTTL: 90 * time.Minute,
 		KeepAlive: 5 * time.Second, SSERetry: 500 * time.Millisecond, LongPollMaxWait: time.Minute,
 		ShutdownTimeout: 3 * time.Second, LogLevel: slog.LevelDebug, LogFormat: "json",
+		RedisTimeout: 750 * time.Millisecond, RedisWaitReplicas: 2, RedisWaitTimeout: 3 * time.Second,
+		RedisStartupTimeout: time.Minute,
 	}
 	want.IdempotencyWindow = time.Hour
 	if cfg != want {
@@ -82,6 +90,11 @@ func TestConfigInvalid(t *testing.T) {
 		"LOG_FORMAT":         "xml",
 		// Idempotent posts.
 		"IDEMPOTENCY_WINDOW": "1 day",
+		// Redis trouble and durability.
+		"REDIS_TIMEOUT":         "0s",
+		"REDIS_WAIT_REPLICAS":   "-1",
+		"REDIS_WAIT_TIMEOUT":    "1",
+		"REDIS_STARTUP_TIMEOUT": "forever",
 	}
 	_, err := loadConfig(env(bad))
 	if err == nil {

@@ -27,8 +27,11 @@ func main() {
 
 // run starts the service and serves until ctx ends or the process gets
 // SIGINT or SIGTERM, then shuts down gracefully: it stops accepting, ends
-// open streams (clients reconnect, elsewhere, with Last-Event-ID), waits
-// for requests in flight, and closes the store.
+// open streams with a short retry: hint (clients reconnect, elsewhere,
+// with Last-Event-ID), lets requests in flight finish, and closes the
+// store. Whatever is still running after SHUTDOWN_TIMEOUT is cut, so the
+// process always exits within it. A Redis unreachable at start-up is
+// waited for, up to REDIS_STARTUP_TIMEOUT.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -86,7 +89,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		// Requests still running: cut them rather than outlive the bound.
+		_ = srv.Close()
+		return fmt.Errorf("shutdown: requests still running after %v were cut: %w", cfg.ShutdownTimeout, err)
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"os/exec"
 	"path/filepath"
@@ -146,8 +148,9 @@ func TestTwoInstancesOnRedis(t *testing.T) {
 	}
 }
 
-// SIGTERM ends open streams cleanly (the response ends, it is not cut) and
-// the process exits with status 0.
+// SIGTERM stops accepting, lets a post in flight finish (201), ends open
+// streams cleanly (the response ends, it is not cut) with a short retry:
+// hint as the last frame, and the process exits with status 0.
 func TestSIGTERM(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -162,22 +165,29 @@ func TestSIGTERM(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
+	// The raw stream, to see the retry: frame that EventSource parsers hide.
 	type result struct {
-		events []gosse.Event
-		err    error
+		body []byte
+		err  error
 	}
 	read := make(chan result, 1)
 	first := make(chan struct{})
 	go func() {
 		var r result
-		for ev, err := range gosse.Read(res.Body, nil) {
-			if err != nil {
-				r.err = err
-				break
-			}
-			r.events = append(r.events, ev)
-			if len(r.events) == 1 {
+		buf := make([]byte, 4096)
+		seen := false
+		for {
+			n, err := res.Body.Read(buf)
+			r.body = append(r.body, buf[:n]...)
+			if !seen && bytes.Contains(r.body, []byte(`"before"`)) {
 				close(first)
+				seen = true
+			}
+			if err != nil {
+				if err != io.EOF {
+					r.err = err
+				}
+				break
 			}
 		}
 		read <- r
@@ -188,6 +198,28 @@ func TestSIGTERM(t *testing.T) {
 		t.Fatal("no first event")
 	}
 
+	// A post in flight: its headers and half its body are sent before
+	// SIGTERM, the rest after.
+	body, rest := io.Pipe()
+	req, _ := http.NewRequest("POST", p.base+"/ports/"+ch.Port1.ID+"/messages", body)
+	req.Header.Set("Authorization", "Bearer "+ch.Port1.Token)
+	req.ContentLength = int64(len("in flight"))
+	posted := make(chan int, 1)
+	go func() {
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Errorf("the post in flight: %v", err)
+			posted <- 0
+			return
+		}
+		res.Body.Close()
+		posted <- res.StatusCode
+	}()
+	if _, err := rest.Write([]byte("in ")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // the handler is reading the body
+
 	start := time.Now()
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -197,11 +229,31 @@ func TestSIGTERM(t *testing.T) {
 		if r.err != nil {
 			t.Errorf("stream ended with an error: %v", r.err)
 		}
-		if len(r.events) != 1 || !strings.Contains(r.events[0].Data, `"before"`) {
-			t.Errorf("events: %+v", r.events)
+		if !bytes.Contains(r.body, []byte(`"data":"before"`)) {
+			t.Errorf("stream: %q", r.body)
+		}
+		if !bytes.HasSuffix(r.body, []byte("\n\nretry: 1000\n\n")) {
+			t.Errorf("the stream's last frame is not a lone retry: 1000 hint: %q", r.body)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the stream stayed open after SIGTERM")
+	}
+	// No longer accepting, while the post is still in flight.
+	if res, err := http.Get(p.base + "/healthz"); err == nil {
+		res.Body.Close()
+		t.Errorf("a new connection was accepted during the shutdown: %d", res.StatusCode)
+	}
+	if _, err := rest.Write([]byte("flight")); err != nil {
+		t.Fatal(err)
+	}
+	rest.Close()
+	select {
+	case status := <-posted:
+		if status != http.StatusCreated {
+			t.Errorf("the post in flight at SIGTERM: %d, want 201", status)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the post in flight got no answer")
 	}
 	select {
 	case <-p.done:

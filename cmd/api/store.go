@@ -28,17 +28,24 @@ func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (store.Stor
 		// The URL may hold a password: say what is wrong, not what it is.
 		return nil, nil, fmt.Errorf("REDIS_URL: not a valid redis:// or rediss:// URL")
 	}
+	applyRedisTimeouts(opt, cfg)
 	client := goredis.NewClient(opt)
-	st, err := redisstore.New(ctx, client, redisstore.Options{
-		Prefix: cfg.RedisKeyPrefix,
-		Limits: limits,
-		Logger: logger.With("component", "redis"),
+	st, err := untilReachable(ctx, logger, cfg.RedisStartupTimeout, opt.Addr, func(ctx context.Context) (*redisstore.Store, error) {
+		return redisstore.New(ctx, client, redisstore.Options{
+			Prefix:       cfg.RedisKeyPrefix,
+			Limits:       limits,
+			Logger:       logger.With("component", "redis"),
+			Timeout:      cfg.RedisTimeout,
+			WaitReplicas: cfg.RedisWaitReplicas,
+			WaitTimeout:  cfg.RedisWaitTimeout,
+		})
 	})
 	if err != nil {
 		_ = client.Close()
 		return nil, nil, fmt.Errorf("open the redis store at %s: %w", opt.Addr, err)
 	}
 	logger.Info("using the redis store", "addr", opt.Addr, "db", opt.DB, "prefix", cfg.RedisKeyPrefix)
+	logDurability(ctx, logger, client, cfg)
 	return st, func() error {
 		// The store first: it stops using the client.
 		err := st.Close()
