@@ -65,6 +65,7 @@ type listener struct {
 	placed map[string]*shard    // tag -> shard its SSUBSCRIBE went to
 	shards map[string]*shard    // node address -> its shard
 	failed bool                 // a shard failed since the manager's last pass
+	down   bool                 // subscribing fails, until a subscription is confirmed
 	closed bool
 	done   chan struct{} // closed by close
 }
@@ -186,9 +187,9 @@ func (l *listener) wait(port string) {
 		return
 	}
 	ready := t.ready
-	failing := l.failed
+	down := l.down
 	l.mu.Unlock()
-	if !failing {
+	if !down {
 		timer := time.NewTimer(subscribeWait)
 		defer timer.Stop()
 		select {
@@ -266,6 +267,7 @@ func (l *listener) manage(ctx context.Context) {
 			l.log.Debug("redis store: subscribe", "err", err)
 			l.mu.Lock()
 			l.failed = true
+			l.down = true
 			l.mu.Unlock()
 			l.wake()
 		}
@@ -399,6 +401,7 @@ func (l *listener) fail(sh *shard) {
 	}
 	sh.tags = nil
 	l.failed = true
+	l.down = true
 	l.mu.Unlock()
 	_ = sh.ps.Close()
 	l.wake()
@@ -457,6 +460,7 @@ func (l *listener) confirmed(sh *shard, tag string) {
 		return // unwanted meanwhile, or an SSUBSCRIBE sent again
 	}
 	t.live = true
+	l.down = false
 	close(t.ready)
 	ring := t.owed
 	if t.lost {
