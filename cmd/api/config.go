@@ -17,6 +17,7 @@ import (
 const (
 	DefaultAddr            = ":8080"
 	DefaultRedisKeyPrefix  = "tincan:"
+	DefaultRedisMode       = redisSingle
 	DefaultMaxMessageSize  = handlers.DefaultMaxMessageSize
 	DefaultMaxQueueLength  = store.DefaultMaxQueue
 	DefaultChannelIdleTTL  = store.DefaultChannelTTL
@@ -55,6 +56,9 @@ type Config struct {
 	// RedisURL selects the Redis store (REDIS_URL); empty means the
 	// embedded memory store.
 	RedisURL string
+	// RedisMode is how REDIS_URL is read: single, sentinel or cluster
+	// (REDIS_MODE).
+	RedisMode string
 	// RedisKeyPrefix starts every Redis key (REDIS_KEY_PREFIX).
 	RedisKeyPrefix string
 	// MaxMessageSize bounds a POST body in bytes (MAX_MESSAGE_SIZE).
@@ -118,6 +122,12 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	cfg.RedisWaitReplicas = l.nonNegativeInt("REDIS_WAIT_REPLICAS", DefaultRedisWaitReplicas)
 	cfg.RedisWaitTimeout = l.duration("REDIS_WAIT_TIMEOUT", DefaultRedisWaitTimeout)
 	cfg.RedisStartupTimeout = l.duration("REDIS_STARTUP_TIMEOUT", DefaultRedisStartupTimeout)
+	cfg.RedisMode = l.oneOf("REDIS_MODE", DefaultRedisMode, redisSingle, redisSentinel, redisCluster)
+	if cfg.RedisURL != "" || cfg.RedisMode != DefaultRedisMode {
+		if _, err := parseRedisTarget(cfg.RedisMode, cfg.RedisURL); err != nil {
+			l.errs = append(l.errs, err)
+		}
+	}
 	if cfg.SSERetry < time.Millisecond {
 		l.fail("SSE_RETRY", cfg.SSERetry.String(), "at least 1ms")
 	}

@@ -31,6 +31,7 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	want.IdempotencyWindow = 24 * time.Hour
 	want.RedisTimeout, want.RedisWaitTimeout, want.RedisStartupTimeout = 2*time.Second, time.Second, 30*time.Second
+	want.RedisMode = "single"
 	if cfg != want {
 		t.Errorf("defaults:\n got %+v\nwant %+v", cfg, want)
 	}
@@ -70,6 +71,7 @@ func TestConfigFromEnv(t *testing.T) {
 		RedisStartupTimeout: time.Minute,
 	}
 	want.IdempotencyWindow = time.Hour
+	want.RedisMode = "single"
 	if cfg != want {
 		t.Errorf("from env:\n got %+v\nwant %+v", cfg, want)
 	}

@@ -12,8 +12,9 @@ import (
 	redisstore "github.com/tincan-dev/tincan/store/redis"
 )
 
-// openStore opens the store cfg asks for: Redis when REDIS_URL is set,
-// otherwise the embedded memory store. The returned close releases the
+// openStore opens the store cfg asks for: Redis when REDIS_URL is set, in
+// the REDIS_MODE it names (see parseRedisTarget), otherwise the embedded
+// memory store. The returned close releases the
 // store and whatever it was built on.
 func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (store.Store, func() error, error) {
 	limits := store.Limits{MaxQueue: cfg.MaxQueueLength, ChannelTTL: cfg.ChannelIdleTTL, IdempotencyWindow: cfg.IdempotencyWindow}
@@ -23,14 +24,12 @@ func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (store.Stor
 		return st, st.Close, nil
 	}
 
-	opt, err := goredis.ParseURL(cfg.RedisURL)
+	target, err := parseRedisTarget(cfg.RedisMode, cfg.RedisURL)
 	if err != nil {
-		// The URL may hold a password: say what is wrong, not what it is.
-		return nil, nil, fmt.Errorf("REDIS_URL: not a valid redis:// or rediss:// URL")
+		return nil, nil, err
 	}
-	applyRedisTimeouts(opt, cfg)
-	client := goredis.NewClient(opt)
-	st, err := untilReachable(ctx, logger, cfg.RedisStartupTimeout, opt.Addr, func(ctx context.Context) (*redisstore.Store, error) {
+	client := target.newClient(func(o *goredis.Options) { applyRedisTimeouts(o, cfg) })
+	st, err := untilReachable(ctx, logger, cfg.RedisStartupTimeout, target.String(), func(ctx context.Context) (*redisstore.Store, error) {
 		return redisstore.New(ctx, client, redisstore.Options{
 			Prefix:       cfg.RedisKeyPrefix,
 			Limits:       limits,
@@ -42,9 +41,9 @@ func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (store.Stor
 	})
 	if err != nil {
 		_ = client.Close()
-		return nil, nil, fmt.Errorf("open the redis store at %s: %w", opt.Addr, err)
+		return nil, nil, fmt.Errorf("open the redis store (%s): %w", target, err)
 	}
-	logger.Info("using the redis store", "addr", opt.Addr, "db", opt.DB, "prefix", cfg.RedisKeyPrefix)
+	logger.Info("using the redis store", "mode", target.mode, "addrs", target.addrs(), "prefix", cfg.RedisKeyPrefix)
 	logDurability(ctx, logger, client, cfg)
 	return st, func() error {
 		// The store first: it stops using the client.

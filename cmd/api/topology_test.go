@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tincan-dev/tincan/internal/redistest"
+	"github.com/tincan-dev/tincan/store"
+)
+
+// TestOpenStoreTopologies: REDIS_MODE=cluster and REDIS_MODE=sentinel open
+// a working store on a real Cluster and Sentinel set, and the log says
+// which mode and addresses.
+func TestOpenStoreTopologies(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Redis Cluster and Sentinel")
+	}
+	t.Run("cluster", func(t *testing.T) {
+		t.Parallel()
+		c := redistest.StartCluster(t)
+		checkOpenStore(t, "cluster", c.URL, c.Addrs[0])
+	})
+	t.Run("sentinel", func(t *testing.T) {
+		t.Parallel()
+		s := redistest.StartSentinel(t)
+		checkOpenStore(t, "sentinel", s.URL, s.Addrs[0])
+	})
+}
+
+func checkOpenStore(t *testing.T, mode, url, addr string) {
+	cfg, err := loadConfig(env(map[string]string{
+		"REDIS_MODE": mode, "REDIS_URL": url, "REDIS_KEY_PREFIX": redistest.Prefix(t),
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	st, closeStore, err := openStore(ctx, cfg, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatalf("open: %v\n%s", err, logs.String())
+	}
+	defer func() { _ = closeStore() }()
+	if !strings.Contains(logs.String(), "mode="+mode) || !strings.Contains(logs.String(), addr) {
+		t.Errorf("the log does not name the mode and addresses:\n%s", logs.String())
+	}
+	ch, err := st.CreateChannel(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := st.Subscribe(ch.Port2.ID)
+	defer sub.Close()
+	from := store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}
+	if _, err := st.Post(ctx, from, store.Outgoing{Data: []byte(`"hi"`)}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-sub.C:
+	case <-ctx.Done():
+		t.Fatal("no ring for the post")
+	}
+}
