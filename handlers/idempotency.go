@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"io"
 	"net/http"
 )
@@ -49,11 +50,7 @@ func idempotencyKey(r *http.Request) (string, bool, error) {
 func fingerprint(parts ...[]byte) [sha256.Size]byte {
 	h := sha256.New()
 	for _, p := range parts {
-		var n [8]byte
-		for i, l := 0, uint64(len(p)); i < 8; i++ {
-			n[i] = byte(l >> (8 * i))
-		}
-		h.Write(n[:])
+		h.Write(binary.LittleEndian.AppendUint64(nil, uint64(len(p))))
 		h.Write(p)
 	}
 	var sum [sha256.Size]byte
