@@ -121,6 +121,8 @@ func (s *Store) claimPost(ctx context.Context, from store.Credentials, once stor
 // release gives up a post's claim on its key after a refusal: deciding its
 // attempt 'aborted' lets the next claim take the record over.
 func (s *Store) release(ctx context.Context, portID, attempt string) {
+	ctx, cancel := context.WithTimeout(ctx, cleanupTimeout)
+	defer cancel()
 	_, err := s.run(ctx, s.scripts.decide, []string{s.keys.decision(store.Tag(portID), attempt)}, 0, decisionTTL.Milliseconds())
 	if err != nil {
 		s.log.Warn("redis store: releasing an idempotency key; it is free at its deadline", "port", portID, "err", err)
@@ -192,6 +194,14 @@ func (s *Store) CreateChannelOnce(ctx context.Context, once store.Idempotency) (
 
 	ch, err := s.CreateChannel(ctx)
 	if err != nil {
+		// Give the claim up, so that a retry need not wait for its
+		// deadline. Should the channel exist after all, nobody has its
+		// tokens, and it expires unused.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+		defer cancel()
+		if _, rerr := s.run(rctx, s.scripts.idemFinish, []string{rec}, once.FingerprintHex(), attempt, "", s.windowMs()); rerr != nil {
+			s.log.Warn("redis store: giving up an idempotency key; it is free at its deadline", "err", rerr)
+		}
 		return store.NewChannel{}, false, err
 	}
 	sealed, err := store.SealChannel(once, ch)

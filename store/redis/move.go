@@ -86,6 +86,11 @@ func (s *Store) postMoving(ctx context.Context, from store.Credentials, msg stor
 	// Step 1: index the move before anything is locked.
 	v, err := s.run(ctx, s.scripts.movesAdd, []string{s.keys.moves()}, members...)
 	if err != nil {
+		if once != nil {
+			// No lock exists yet, so the move can be aborted at once and
+			// the key's claim with it.
+			s.release(context.WithoutCancel(ctx), from.PortID, moveID)
+		}
 		return store.EventID{}, false, err
 	}
 	deadline, _ := v.(string)
