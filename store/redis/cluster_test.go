@@ -31,6 +31,7 @@ func TestCluster(t *testing.T) {
 	})
 	t.Run("AcrossStores", func(t *testing.T) { testClusterAcrossStores(t, c) })
 	t.Run("FewConnections", func(t *testing.T) { testClusterFewConnections(t, c) })
+	t.Run("SlotMoves", func(t *testing.T) { testClusterSlotMoves(t, c) })
 	t.Run("NodeRestart", func(t *testing.T) { testClusterNodeRestart(t, c) })
 }
 
@@ -134,6 +135,71 @@ func testClusterFewConnections(t *testing.T, c *redistest.Cluster) {
 	}
 	if max := len(c.Nodes) * (4 + 1); total > max {
 		t.Errorf("%d connections, want at most %d (a pool of 4 and a pub/sub connection per node)", total, max)
+	}
+}
+
+// testClusterSlotMoves: when the slot of a waited-on channel moves to
+// another node, that node's notices reach the waiter: the old node drops
+// the subscription (SUNSUBSCRIBE), the listener subscribes on the new
+// owner and rings the waiter, since notices may have been lost meanwhile.
+func testClusterSlotMoves(t *testing.T, c *redistest.Cluster) {
+	prefix := redistest.Prefix(t)
+	s := clusterStore(t, c, redis.Options{Prefix: prefix}, nil)
+	// A channel that has no keys, so that its slot moves without MIGRATE.
+	_, port, _, err := store.NewChannelIDs(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	channel := prefix + "{" + store.Tag(port) + "}:notify"
+	sub := s.Subscribe(port)
+	defer sub.Close()
+
+	cc := c.Client(t)
+	ctx := t.Context()
+	slot, err := cc.ClusterKeySlot(ctx, channel).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := cc.MasterForKey(ctx, channel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dst *redistest.Server
+	ids := map[string]string{}
+	for _, n := range c.Nodes {
+		id, err := n.Client(t).Do(ctx, "CLUSTER", "MYID").Text()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[n.Addr] = id
+		if dst == nil && n.Addr != src.Options().Addr {
+			dst = n
+		}
+	}
+	// The new owner first, then the old one (which drops the slot's shard
+	// subscribers), then the third.
+	order := []string{dst.Addr, src.Options().Addr}
+	for _, n := range c.Nodes {
+		if n.Addr != dst.Addr && n.Addr != src.Options().Addr {
+			order = append(order, n.Addr)
+		}
+	}
+	for _, addr := range order {
+		nc := goredis.NewClient(&goredis.Options{Addr: addr})
+		err := nc.Do(ctx, "CLUSTER", "SETSLOT", slot, "NODE", ids[dst.Addr]).Err()
+		_ = nc.Close()
+		if err != nil {
+			t.Fatalf("CLUSTER SETSLOT %d NODE on %s: %v", slot, addr, err)
+		}
+	}
+	if !rings(sub, 10*time.Second) {
+		t.Fatal("no ring after the slot moved")
+	}
+	if err := dst.Client(t).SPublish(ctx, channel, port).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if !rings(sub, 5*time.Second) {
+		t.Fatal("a notice from the slot's new node did not ring")
 	}
 }
 
