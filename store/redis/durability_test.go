@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -69,6 +71,7 @@ func TestReadPersistence(t *testing.T) {
 // A post in WAIT mode succeeds once a real replica has it, and is
 // refused as unavailable, though stored, when the replicas are too few.
 func TestWaitReplicas(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	primary := redistest.Start(t, "--repl-diskless-sync-delay", "0")
 	_, port, _ := net.SplitHostPort(primary.Addr)
@@ -155,4 +158,103 @@ func streamKeyOf(t *testing.T, c *goredis.Client, prefix string) string {
 	}
 	t.Fatalf("no stream with messages under %s", prefix)
 	return ""
+}
+
+// On a Cluster, WAIT must go to the primary of the post's slot, on the
+// connection that wrote it. One primary of three gets a replica: a post
+// waiting for one replica succeeds exactly when its channel lives there.
+// Persistence is read from every primary.
+func TestWaitReplicasOnCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Redis Cluster")
+	}
+	t.Parallel()
+	ctx := t.Context()
+	c := redistest.StartCluster(t)
+	withReplica := c.Nodes[0]
+	replica := addClusterReplica(t, c, withReplica)
+	cc := c.Client(t)
+
+	ps, err := redis.ReadPersistence(ctx, cc)
+	if err != nil || len(ps) != 3 {
+		t.Fatalf("ReadPersistence on the cluster: %+v, %v", ps, err)
+	}
+	for _, p := range ps {
+		if p.Err != nil || !strings.HasPrefix(p.LossOnCrash(), "everything") {
+			t.Errorf("%s: %+v: %s", p.Addr, p, p.LossOnCrash())
+		}
+	}
+
+	prefix := redistest.Prefix(t)
+	plain := clusterStore(t, c, redis.Options{Prefix: prefix}, nil)
+	waiting := clusterStore(t, c, redis.Options{Prefix: prefix, WaitReplicas: 1, WaitTimeout: 200 * time.Millisecond}, nil)
+	var on, off int
+	for i := 0; on < 2 || off < 2; i++ {
+		if i == 60 {
+			t.Fatalf("60 channels, %d on the primary with the replica, %d elsewhere", on, off)
+		}
+		ch, err := plain.CreateChannel(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		node, err := cc.MasterForKey(ctx, "{"+store.Tag(ch.ID)+"}")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = waiting.Post(ctx, store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}, store.Outgoing{Data: []byte(`1`)})
+		if node.Options().Addr == withReplica.Addr {
+			on++
+			if err != nil {
+				t.Errorf("post on the primary with a replica: %v", err)
+			}
+		} else {
+			off++
+			if !errors.Is(err, store.ErrUnavailable) {
+				t.Errorf("post on a primary without replicas: %v, want ErrUnavailable", err)
+			}
+		}
+	}
+	if info, _ := replica.Client(t).Info(ctx, "replication").Result(); !strings.Contains(info, "role:slave") {
+		t.Errorf("the replica is not one:\n%s", info)
+	}
+}
+
+// addClusterReplica starts a cluster-enabled server and makes it a
+// replica of primary, and waits until it has synced.
+func addClusterReplica(t *testing.T, c *redistest.Cluster, primary *redistest.Server) *redistest.Server {
+	t.Helper()
+	srv := redistest.Start(t,
+		"--cluster-enabled", "yes",
+		"--cluster-config-file", "nodes.conf",
+		"--cluster-port", strconv.Itoa(redistest.FreePort(t)),
+		"--cluster-node-timeout", "2000")
+	pc := primary.Client(t)
+	// A full sync otherwise waits 5 s for more replicas to share it.
+	if err := pc.ConfigSet(t.Context(), "repl-diskless-sync-delay", "0").Err(); err != nil {
+		t.Fatal(err)
+	}
+	id, err := pc.ClusterMyID(t.Context()).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.CommandContext(t.Context(), "redis-cli", "--cluster", "add-node", srv.Addr, primary.Addr,
+		"--cluster-slave", "--cluster-master-id", id).CombinedOutput(); err != nil {
+		t.Fatalf("redis-cli --cluster add-node: %v\n%s", err, out)
+	}
+	waitLinked(t, srv.Client(t))
+	// Every primary must know the new node before the client asks them.
+	deadline := time.Now().Add(10 * time.Second)
+	for _, n := range c.Nodes {
+		for {
+			info, err := n.Client(t).ClusterInfo(t.Context()).Result()
+			if err == nil && strings.Contains(info, "cluster_known_nodes:4") && strings.Contains(info, "cluster_state:ok") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s never learned of the replica: %v\n%s", n.Addr, err, info)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	return srv
 }
