@@ -17,6 +17,8 @@ type Report struct {
 	Refused      int
 	Unavailable  int
 	Unknown      int
+	// Statuses counts the answers by HTTP status (0: no answer).
+	Statuses map[int]int
 	// Delivered counts distinct event ids received; Redelivered counts
 	// events received again under an id already seen (allowed: a stream
 	// may repeat what was not yet acknowledged).
@@ -63,9 +65,9 @@ func (r Report) Violations() []string {
 
 // String sums the report up in one line, for logs and RELIABILITY.md.
 func (r Report) String() string {
-	return fmt.Sprintf("%d posts: %d acknowledged, %d refused, %d unavailable (%d of them stored), %d unknown (%d of them stored); "+
+	return fmt.Sprintf("%d posts %v: %d acknowledged, %d refused, %d unavailable (%d of them stored), %d unknown (%d of them stored); "+
 		"%d delivered, %d redelivered, %d resumes; lost %d, duplicates %d, out of order %d, bad resumes %d",
-		r.Attempts, r.Acknowledged, r.Refused, r.Unavailable, r.UnavailableDelivered, r.Unknown, r.UnknownDelivered,
+		r.Attempts, r.Statuses, r.Acknowledged, r.Refused, r.Unavailable, r.UnavailableDelivered, r.Unknown, r.UnknownDelivered,
 		r.Delivered, r.Redelivered, r.Resumes, len(r.Lost), len(r.Duplicates), len(r.OutOfOrder), len(r.BadResumes))
 }
 
@@ -79,7 +81,7 @@ func first(list []string, n int) []string {
 // Check compares what was posted with what was delivered.
 func (r *Recorder) Check() Report {
 	attempts, deliveries, resumes := r.snapshot()
-	rep := Report{Attempts: len(attempts), Resumes: resumes}
+	rep := Report{Attempts: len(attempts), Resumes: resumes, Statuses: map[int]int{}}
 
 	type key struct {
 		port string
@@ -119,6 +121,7 @@ func (r *Recorder) Check() Report {
 
 	acked := map[string][]Attempt{}
 	for _, a := range attempts {
+		rep.Statuses[a.Status]++
 		stored := len(idsOf[post{a.Port, a.Seq}]) > 0
 		switch a.Outcome {
 		case Acknowledged:

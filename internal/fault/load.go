@@ -70,18 +70,22 @@ func NewLoad(tb testing.TB, cfg LoadConfig) *Load {
 		sse: &http.Client{Transport: &http.Transport{DialContext: dial.DialContext}},
 	}
 	tb.Cleanup(l.post.CloseIdleConnections)
+	c := newClient()
 	for range cfg.Channels {
-		var ch struct{ Port1, Port2 portCreds }
-		res, err := l.post.Post(cfg.Targets[0]+"/channels", "", nil)
-		if err != nil {
-			tb.Fatalf("create a channel: %v", err)
+		// A service just started may answer 503 for a moment (a replica
+		// still syncing, with WAIT): retry for a few seconds.
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			ch, err := c.createChannel(cfg.Targets[0])
+			if err == nil {
+				l.chans = append(l.chans, loadChannel{from: ch.Port1, to: ch.Port2})
+				break
+			}
+			if time.Now().After(deadline) {
+				tb.Fatalf("create a channel: %v", err)
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
-		err = json.NewDecoder(res.Body).Decode(&ch)
-		res.Body.Close()
-		if err != nil || res.StatusCode != http.StatusCreated {
-			tb.Fatalf("create a channel: %d %v", res.StatusCode, err)
-		}
-		l.chans = append(l.chans, loadChannel{from: ch.Port1, to: ch.Port2})
 	}
 	return l
 }
@@ -160,7 +164,10 @@ func (l *Load) poster(ctx context.Context, ch loadChannel, seed uint64) {
 			return
 		case <-pause.C:
 		}
-		l.rec.Attempted(l.postOnce(l.target(rng), ch, seq))
+		sent := time.Now()
+		a := l.postOnce(l.target(rng), ch, seq)
+		a.Sent, a.At = sent, time.Now()
+		l.rec.Attempted(a)
 		pause.Reset(l.cfg.Interval)
 	}
 }

@@ -25,15 +25,28 @@ func TestKillAPIMidMove(t *testing.T) {
 	needProcesses(t)
 	srv := redistest.Start(t)
 	prefix := redistest.Prefix(t)
-	raw := srv.Client(t)
-	runMoveKills(t, srv.URL, prefix, raw, forms(1, 5), 20)
+	runMoveKills(t, apiEnv(srv.URL, prefix), prefix, srv.Client(t), forms(1, 5), 20)
+}
+
+// The same on a three-master Redis Cluster, where the sender's channel
+// and the carried port's channel mostly live on different nodes, so that a
+// move is two slots' steps with the kill falling between them.
+func TestKillAPIMidMoveCluster(t *testing.T) {
+	needProcesses(t)
+	c := redistest.StartCluster(t)
+	prefix := redistest.Prefix(t)
+	env := apiEnv(c.URL, prefix)
+	env["REDIS_MODE"] = "cluster"
+	raw := redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.Addrs})
+	defer raw.Close()
+	runMoveKills(t, env, prefix, raw, forms(1, 5), 20)
 }
 
 // runMoveKills runs rounds of `moves` concurrent moves, killing the api in
 // each, and checks every move. raw reads the store's moves index.
-func runMoveKills(t *testing.T, redisURL, prefix string, raw redis.UniversalClient, rounds, moves int) {
+func runMoveKills(t *testing.T, env map[string]string, prefix string, raw redis.UniversalClient, rounds, moves int) {
 	t.Helper()
-	api := StartAPI(t, apiBin, apiEnv(redisURL, prefix))
+	api := StartAPI(t, apiBin, env)
 	c := newClient()
 	var abandoned, moved, stayed int
 	for round := range rounds {

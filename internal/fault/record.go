@@ -2,6 +2,7 @@ package fault
 
 import (
 	"sync"
+	"time"
 
 	"github.com/tincan-dev/tincan/store"
 )
@@ -39,6 +40,9 @@ type Attempt struct {
 	Status int
 	// ID is the event id of an acknowledged post.
 	ID store.EventID
+	// Sent is when the post was sent; At is when the answer came (or
+	// the attempt failed).
+	Sent, At time.Time
 }
 
 // Delivery is one message event a stream received.
@@ -79,6 +83,21 @@ func (r *Recorder) Resumed() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.resumes++
+}
+
+// FirstAcknowledgedAfter returns when the first post sent after t was
+// acknowledged, and false when none was: how long writes took to resume
+// after a failure at t.
+func (r *Recorder) FirstAcknowledgedAfter(t time.Time) (time.Time, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var first time.Time
+	for _, a := range r.attempts {
+		if a.Outcome == Acknowledged && a.Sent.After(t) && (first.IsZero() || a.At.Before(first)) {
+			first = a.At
+		}
+	}
+	return first, !first.IsZero()
 }
 
 // acknowledgedAt returns the ids acknowledged for port.

@@ -1,0 +1,153 @@
+package fault
+
+import (
+	"context"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/tincan-dev/tincan/internal/redistest"
+)
+
+// failoverLimit bounds one failover, from the primary's death to the
+// first acknowledged post: the Sentinel timings (redistest) plus the
+// "few seconds" the issue allows.
+const failoverLimit = redistest.SentinelDownAfter + redistest.SentinelFailoverTimeout + 5*time.Second
+
+// With REDIS_WAIT_REPLICAS=1 a post is acknowledged only once the replica
+// has it, so killing the primary (SIGKILL) loses nothing acknowledged,
+// and writes resume once Sentinel has promoted the replica and the old
+// primary has come back as its replica.
+func TestSentinelFailoverWait(t *testing.T) {
+	needProcesses(t)
+	runFailovers(t, 1, false)
+}
+
+// Without WAIT a post is acknowledged after the primary's write; what the
+// replica had not received when the primary died is lost. The count is a
+// figure, not an assertion.
+func TestSentinelFailoverNoWait(t *testing.T) {
+	needProcesses(t)
+	runFailovers(t, 0, true)
+}
+
+func runFailovers(t *testing.T, waitReplicas int, allowLoss bool) {
+	t.Helper()
+	rounds := forms(1, 5)
+	s := redistest.StartSentinel(t)
+	// The replica's first sync may still be under way (diskless sync
+	// waits 5s for more replicas): a failover now would lose everything.
+	waitReplicaOnline(t, s.Primary.Addr)
+	env := apiEnv(s.URL, redistest.Prefix(t))
+	env["REDIS_MODE"] = "sentinel"
+	env["REDIS_WAIT_REPLICAS"] = strconv.Itoa(waitReplicas)
+	apis := []*API{StartAPI(t, apiBin, env), StartAPI(t, apiBin, env)}
+	load := NewLoad(t, LoadConfig{Targets: []string{apis[0].Base, apis[1].Base}, Channels: 4, Interval: 5 * time.Millisecond})
+	load.Start()
+	defer load.Stop()
+	sentinel := redis.NewSentinelClient(&redis.Options{Addr: s.Addrs[0]})
+	defer sentinel.Close()
+	var worst time.Duration
+	for round := range rounds {
+		time.Sleep(500 * time.Millisecond)
+		primary := masterAddr(t, sentinel)
+		victim := map[string]*redistest.Server{s.Primary.Addr: s.Primary, s.Replica.Addr: s.Replica}[primary]
+		if victim == nil {
+			t.Fatalf("Sentinel names %s as primary, which is neither server", primary)
+		}
+		killed := time.Now()
+		victim.Stop()
+		promoted := waitMasterChange(t, sentinel, primary)
+		t.Logf("round %d: Sentinel promoted %s %v after the primary died", round, promoted, time.Since(killed).Round(time.Millisecond))
+		// Back only once the other was promoted, and as its replica at
+		// once, as an operator would: Sentinel would get there too, but
+		// only at its next look (up to 10s). Had it come back first, as an
+		// empty primary, the replica would have copied its emptiness.
+		victim.Restart()
+		replicate(t, victim, promoted)
+		first, ok := waitAcknowledged(load, killed, failoverLimit)
+		if !ok {
+			t.Fatalf("round %d: no post acknowledged within %v of the primary's death", round, failoverLimit)
+		}
+		worst = max(worst, first.Sub(killed))
+		t.Logf("round %d: writes resumed %v after the primary died", round, first.Sub(killed).Round(time.Millisecond))
+	}
+	rep := finishAllowingLoss(t, load, allowLoss)
+	t.Logf("REDIS_WAIT_REPLICAS=%d, %d failovers: %d acknowledged, %d lost; writes resumed within %v",
+		waitReplicas, rounds, rep.Acknowledged, len(load.Recorder().Check().Lost), worst.Round(time.Millisecond))
+}
+
+// masterAddr asks a sentinel for the primary's address.
+func masterAddr(t *testing.T, c *redis.SentinelClient) string {
+	t.Helper()
+	addr, err := c.GetMasterAddrByName(context.Background(), redistest.SentinelMaster).Result()
+	if err != nil || len(addr) != 2 {
+		t.Fatalf("sentinel get-master-addr-by-name: %v %v", addr, err)
+	}
+	return net.JoinHostPort(addr[0], addr[1])
+}
+
+// waitMasterChange waits until Sentinel names another primary than old,
+// and returns it.
+func waitMasterChange(t *testing.T, c *redis.SentinelClient, old string) string {
+	t.Helper()
+	deadline := time.Now().Add(failoverLimit)
+	for {
+		if addr := masterAddr(t, c); addr != old {
+			return addr
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Sentinel did not fail over within %v", failoverLimit)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// replicate makes srv a replica of primary and waits until the primary
+// sees it online.
+func replicate(t *testing.T, srv *redistest.Server, primary string) {
+	t.Helper()
+	ctx := context.Background()
+	host, port, _ := net.SplitHostPort(primary)
+	if err := srv.Client(t).SlaveOf(ctx, host, port).Err(); err != nil {
+		t.Fatalf("REPLICAOF %s on %s: %v", primary, srv.Addr, err)
+	}
+	waitReplicaOnline(t, primary)
+}
+
+// waitReplicaOnline waits until the primary sees its replica online.
+func waitReplicaOnline(t *testing.T, primary string) {
+	t.Helper()
+	ctx := context.Background()
+	p := redis.NewClient(&redis.Options{Addr: primary})
+	defer p.Close()
+	deadline := time.Now().Add(failoverLimit)
+	for {
+		info, err := p.Info(ctx, "replication").Result()
+		if err == nil && strings.Contains(info, "connected_slaves:1") && strings.Contains(info, "state=online") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s has no replica online after %v:\n%s", primary, failoverLimit, info)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// waitAcknowledged waits until a post answered after t is acknowledged.
+func waitAcknowledged(load *Load, t time.Time, limit time.Duration) (time.Time, bool) {
+	deadline := time.Now().Add(limit)
+	for {
+		if at, ok := load.Recorder().FirstAcknowledgedAfter(t); ok {
+			return at, true
+		}
+		if time.Now().After(deadline) {
+			return time.Time{}, false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
