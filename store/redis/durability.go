@@ -54,8 +54,12 @@ func (s *Store) runDurable(ctx context.Context, sc *goredis.Script, keys []strin
 	if err != nil {
 		return nil, s.wrap(ctx, err)
 	}
-	if r, err := asReply(v); err != nil || r.status() != "ok" {
+	r, err := asReply(v)
+	if err != nil || r.status() != "ok" {
 		return v, nil // a refusal wrote nothing worth waiting for
+	}
+	if sc == s.scripts.post && r.str(2) == "replayed" {
+		wait = s.fenceWait(ctx, node, keys[:4])
 	}
 	acked, err := wait.Int64()
 	if err != nil {
@@ -77,6 +81,25 @@ func (s *Store) pipeWait(ctx context.Context, node goredis.Cmdable,
 	wait = pipe.Do(ctx, "wait", s.waitReplicas, s.waitTimeout.Milliseconds())
 	_, _ = pipe.Exec(ctx) // each command's error is read from it
 	return run, wait
+}
+
+// fenceWait waits for replicas on behalf of a replayed post, which wrote
+// nothing: WAIT counts the replicas that have everything up to its own
+// connection's last write (in the documented contract; some versions
+// take the primary's offset), and the first run's write may have been
+// made on another connection, or by another instance, and never have
+// reached a replica (its client got a 503 for that). So the replay first
+// restarts the channel's idle timer, as every post does, which is a write
+// after the first run's in the primary's replication stream, and WAIT
+// covers both. keys are the channel's keys.
+func (s *Store) fenceWait(ctx context.Context, node goredis.Cmdable, keys []string) *goredis.Cmd {
+	pipe := node.Pipeline()
+	for _, k := range keys {
+		pipe.PExpire(ctx, k, s.limits.ChannelTTL)
+	}
+	wait := pipe.Do(ctx, "wait", s.waitReplicas, s.waitTimeout.Milliseconds())
+	_, _ = pipe.Exec(ctx)
+	return wait
 }
 
 // Persistence is what a Redis server says of how it keeps data on disk.

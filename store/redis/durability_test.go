@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -257,4 +258,79 @@ func addClusterReplica(t *testing.T, c *redistest.Cluster, primary *redistest.Se
 		}
 	}
 	return srv
+}
+
+// A retry of a post under an Idempotency-Key replays the first answer; in
+// WAIT mode it must still wait until a replica has the first run's write,
+// which its own connection did not make.
+func TestWaitReplicasOnReplay(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	primary := redistest.Start(t, "--repl-diskless-sync-delay", "0")
+	_, port, _ := net.SplitHostPort(primary.Addr)
+	replica := redistest.Start(t, "--replicaof", "127.0.0.1", port)
+	waitLinked(t, replica.Client(t))
+
+	prefix := redistest.Prefix(t)
+	plain := newStore(t, primary, redis.Options{Prefix: prefix})
+	ch, err := plain.CreateChannel(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}
+	msg := store.Outgoing{Data: []byte(`"once"`)}
+	once := store.Idempotency{Key: "retry-me"}
+
+	// The replica stops taking writes; the first run is acknowledged
+	// without waiting (another instance, set up so, or one whose WAIT
+	// fell short).
+	pid := serverPID(t, replica)
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGCONT) })
+	first, _, err := plain.PostOnce(ctx, from, msg, once)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	waiting := newStore(t, primary, redis.Options{Prefix: prefix, WaitReplicas: 1, WaitTimeout: 200 * time.Millisecond})
+	if _, _, err := waiting.PostOnce(ctx, from, msg, once); !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("replay while the replica lacks the first write: %v, want ErrUnavailable", err)
+	}
+	_ = syscall.Kill(pid, syscall.SIGCONT)
+	// The replica catches up within moments.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		id, replayed, err := waiting.PostOnce(ctx, from, msg, once)
+		if err == nil {
+			if !replayed || id != first {
+				t.Fatalf("replay once the replica is back: %v (replayed %v), want %v replayed", id, replayed, first)
+			}
+			break
+		}
+		if !errors.Is(err, store.ErrUnavailable) || time.Now().After(deadline) {
+			t.Fatalf("replay once the replica is back: %v", err)
+		}
+	}
+}
+
+// serverPID asks a redis-server for its process id.
+func serverPID(t *testing.T, srv *redistest.Server) int {
+	t.Helper()
+	info, err := srv.Client(t).Info(t.Context(), "server").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "process_id:"); ok {
+			pid, err := strconv.Atoi(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return pid
+		}
+	}
+	t.Fatal("no process_id in INFO server")
+	return 0
 }
