@@ -74,6 +74,39 @@ func (c client) messages(base string, port portCreds) ([]message, error) {
 	return b.Messages, json.NewDecoder(res.Body).Decode(&b)
 }
 
+// allMessages returns the ids of everything that waits at port, or none
+// when the port is unknown (401): a store that lost the channel.
+func (c client) allMessages(base string, port portCreds) (map[string]bool, error) {
+	held := map[string]bool{}
+	after := ""
+	for {
+		req, _ := http.NewRequest(http.MethodGet, base+"/ports/"+port.ID+"/messages?limit=1000&after="+after, nil)
+		req.Header.Set("Authorization", "Bearer "+port.Token)
+		res, err := c.http.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		var b struct {
+			Messages []message
+			Next     string
+		}
+		err = json.NewDecoder(res.Body).Decode(&b)
+		res.Body.Close()
+		switch {
+		case res.StatusCode == http.StatusUnauthorized:
+			return held, nil
+		case res.StatusCode != http.StatusOK || err != nil:
+			return nil, fmt.Errorf("read %s: status %d %v", port.ID, res.StatusCode, err)
+		case len(b.Messages) == 0:
+			return held, nil
+		}
+		for _, m := range b.Messages {
+			held[m.ID] = true
+		}
+		after = b.Next
+	}
+}
+
 // describeStatus returns the status of GET /ports/{id} with port's token:
 // 200 when the token is the port's, 401 or 403 when it is not.
 func (c client) describeStatus(base string, port portCreds) (int, error) {

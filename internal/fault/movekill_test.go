@@ -23,6 +23,8 @@ const moveSettleLimit = 20 * time.Second
 // the message carries), and no message exists twice.
 func TestKillAPIMidMove(t *testing.T) {
 	needProcesses(t)
+	// Most of the time goes into waiting for move deadlines: share it.
+	t.Parallel()
 	srv := redistest.Start(t)
 	prefix := redistest.Prefix(t)
 	runMoveKills(t, apiEnv(srv.URL, prefix), prefix, srv.Client(t), forms(1, 5), 20)
@@ -33,6 +35,7 @@ func TestKillAPIMidMove(t *testing.T) {
 // move is two slots' steps with the kill falling between them.
 func TestKillAPIMidMoveCluster(t *testing.T) {
 	needProcesses(t)
+	t.Parallel()
 	c := redistest.StartCluster(t)
 	prefix := redistest.Prefix(t)
 	env := apiEnv(c.URL, prefix)
