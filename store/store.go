@@ -199,6 +199,12 @@ type PortInfo struct {
 	LastID EventID
 	// Acked is the newest acknowledged id, or the zero EventID.
 	Acked EventID
+	// Posted counts the messages ever queued at the port, and
+	// Acknowledged those ever deleted by an acknowledgement. Nothing else
+	// deletes a message short of the whole channel's expiry, so Queued is
+	// always Posted - Acknowledged: a difference would be a loss.
+	Posted       int64
+	Acknowledged int64
 }
 
 // Outgoing is a message as posted.
@@ -232,4 +238,8 @@ type Batch struct {
 	State State
 	// ClosedAt is set when State is StateClosed.
 	ClosedAt time.Time
+	// Acked is the port's acknowledged-through id when the batch was
+	// read. A reader whose `after` is before it has missed messages that
+	// were acknowledged (by another reader) and deleted since.
+	Acked EventID
 }

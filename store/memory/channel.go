@@ -42,6 +42,9 @@ type port struct {
 	queue  []store.Message // unacknowledged, ids ascending
 	lastID store.EventID   // newest id ever queued here
 	acked  store.EventID
+	// posted and acknowledged count the messages ever queued here and
+	// those ever deleted by Ack (see store.PortInfo).
+	posted, acknowledged int64
 }
 
 // rekey mints the port's next token and kills the current one.
@@ -77,6 +80,9 @@ func (p *port) info() store.PortInfo {
 		Queued:    len(p.queue),
 		LastID:    p.lastID,
 		Acked:     p.acked,
+
+		Posted:       p.posted,
+		Acknowledged: p.acknowledged,
 	}
 	return info
 }

@@ -55,6 +55,7 @@ func (s *Store) post(src *port, msg store.Outgoing, now time.Time) (store.EventI
 		SentAt: now.UTC(),
 	})
 	dst.lastID = id
+	dst.posted++
 	src.ch.touched = now
 	s.hub.Notify(dst.id)
 	return id, nil

@@ -55,6 +55,9 @@ func (s *Store) Read(ctx context.Context, port store.Credentials, after store.Ev
 		return store.Batch{}, err
 	}
 	b := store.Batch{State: store.State(r.str(1)), ClosedAt: msTime(r.str(2))}
+	if b.Acked, err = store.ParseEventID(r.str(4)); err != nil {
+		return store.Batch{}, fmt.Errorf("port %s: acked: %w", port.PortID, err)
+	}
 	entries, _ := r[3].([]any)
 	for _, e := range entries {
 		m, err := parseEntry(e)

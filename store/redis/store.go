@@ -247,6 +247,12 @@ func (s *Store) Describe(ctx context.Context, port store.Credentials) (store.Por
 	if n, ok := r[8].(int64); ok {
 		info.Queued = int(n)
 	}
+	if info.Posted, err = strconv.ParseInt(r.str(9), 10, 64); err != nil {
+		return store.PortInfo{}, fmt.Errorf("port %s: posted: %w", port.PortID, err)
+	}
+	if info.Acknowledged, err = strconv.ParseInt(r.str(10), 10, 64); err != nil {
+		return store.PortInfo{}, fmt.Errorf("port %s: acknowledged: %w", port.PortID, err)
+	}
 	return info, nil
 }
 

@@ -192,6 +192,8 @@ func samePort(a, b store.PortInfo) string {
 		return fmt.Sprintf("queued %d became %d", a.Queued, b.Queued)
 	case a.LastID != b.LastID || a.Acked != b.Acked:
 		return fmt.Sprintf("last/acked %q/%q became %q/%q", a.LastID, a.Acked, b.LastID, b.Acked)
+	case a.Posted != b.Posted || a.Acknowledged != b.Acknowledged:
+		return fmt.Sprintf("posted/acknowledged %d/%d became %d/%d", a.Posted, a.Acknowledged, b.Posted, b.Acknowledged)
 	}
 	return ""
 }

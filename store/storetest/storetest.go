@@ -23,6 +23,7 @@ func Run(t *testing.T, newStore func(t *testing.T, limits store.Limits) store.St
 		{"Post", postTests},
 		{"Read", readTests},
 		{"Ack", ackTests},
+		{"Retention", retentionTests},
 		{"Close", closeTests},
 		{"Transfer", transferTests},
 		{"TransferList", transferListTests},

@@ -12,8 +12,11 @@ local h = redis.call('HMGET', KEYS[1], side .. ':last', side .. ':acked')
 if idcmp(ARGV[3], h[1] or '') > 0 then return {'invalid'} end
 if idcmp(ARGV[3], h[2] or '') > 0 then
   -- MINID keeps ids >= its argument, so this removes exactly <= through.
-  redis.call('XTRIM', queue(side), 'MINID', ARGV[4])
+  -- Without LIMIT or '~' the trim is exact, and its count is what this
+  -- acknowledgement deleted: the port's acknowledged counter.
+  local n = redis.call('XTRIM', queue(side), 'MINID', ARGV[4])
   redis.call('HSET', KEYS[1], side .. ':acked', ARGV[3])
+  redis.call('HINCRBY', KEYS[1], side .. ':acknowledged', n)
 end
 touch(ARGV[5])
 return {'ok'}

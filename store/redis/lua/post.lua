@@ -61,10 +61,17 @@ if idem then
     end
   end
 end
-local h = redis.call('HMGET', KEYS[1], 'state', other, other .. ':last')
+local h = redis.call('HMGET', KEYS[1], 'state', other, other .. ':last', other .. ':posted')
 if h[1] == 'closed' then return {'closed'} end
 local q = queue(other)
-if redis.call('XLEN', q) >= tonumber(ARGV[4]) then return {'queue_full'} end
+local queued = redis.call('XLEN', q)
+if queued >= tonumber(ARGV[4]) then return {'queue_full'} end
+if not h[4] then
+  -- A channel made before the counters existed starts its posted counter
+  -- from what it holds, so that queued = posted - acknowledged holds.
+  local acknowledged = redis.call('HGET', KEYS[1], other .. ':acknowledged') or '0'
+  redis.call('HSET', KEYS[1], other .. ':posted', fmt(queued + tonumber(acknowledged)))
+end
 local now = now_ms()
 local id = next_id(h[3], now)
 if ARGV[7] ~= '' then
@@ -73,6 +80,7 @@ else
   redis.call('XADD', q, id, 'd', ARGV[3], 's', ARGV[1], 't', fmt(now))
 end
 redis.call('HSET', KEYS[1], other .. ':last', id, side .. ':post', ARGV[9] .. ' ' .. id)
+redis.call('HINCRBY', KEYS[1], other .. ':posted', 1)
 if dkey then
   redis.call('SET', dkey, 'done:' .. id, 'PX', ARGV[8])
 end

@@ -2,13 +2,14 @@
 -- KEYS[1] channel, KEYS[2] q1, KEYS[3] q2, KEYS[4] former
 -- ARGV[1] port id, ARGV[2] token hash, ARGV[3] first id to return
 -- (inclusive; '-' for the oldest), ARGV[4] limit, ARGV[5] ttl ms
--- Returns {'ok', state, closed_at, entries (as XRANGE)}, an auth reply, or
--- 'locked' for an abandoned move.
+-- Returns {'ok', state, closed_at, entries (as XRANGE), acked (the port's
+-- acknowledged-through id, '' for none)}, an auth reply, or 'locked' for an
+-- abandoned move.
 local side, other, err = auth(ARGV[1], ARGV[2])
 if not side then return err end
 local l = stale_lock(side)
 if l then return l end
 local entries = redis.call('XRANGE', queue(side), ARGV[3], '+', 'COUNT', ARGV[4])
-local h = redis.call('HMGET', KEYS[1], 'state', 'closed_at')
+local h = redis.call('HMGET', KEYS[1], 'state', 'closed_at', side .. ':acked')
 touch(ARGV[5])
-return {'ok', h[1], h[2] or '', entries}
+return {'ok', h[1], h[2] or '', entries, h[3] or ''}
