@@ -35,6 +35,16 @@ type closeData struct {
 	ClosedAt time.Time `json:"closed_at"`
 }
 
+// resetData is the data of an `event: reset`: the messages after
+// LastEventID up to and including AckedThrough were acknowledged, by
+// another reader or an ack call, and deleted before this stream could
+// deliver them. The stream goes on after AckedThrough.
+type resetData struct {
+	Port         string        `json:"port"`
+	LastEventID  store.EventID `json:"last_event_id"`
+	AckedThrough store.EventID `json:"acked_through"`
+}
+
 // transferredData is the data of an `event: transferred`.
 type transferredData struct {
 	Port string `json:"port"`
@@ -188,7 +198,13 @@ func (st *stream) endForShutdown() {
 // channel means everything has been delivered: the stream sends `event:
 // close` and ends. deliver reports whether the stream has ended.
 func (st *stream) deliver(batch store.Batch) bool {
-	for len(batch.Messages) > 0 {
+	for {
+		if st.skipAcked(batch) {
+			return true
+		}
+		if len(batch.Messages) == 0 {
+			break
+		}
 		for _, m := range batch.Messages {
 			data, err := marshal(toMessageJSON(m))
 			if err != nil {
@@ -214,6 +230,23 @@ func (st *stream) deliver(batch store.Batch) bool {
 		return true
 	}
 	return false
+}
+
+// skipAcked tells the client, with an `event: reset`, when messages after
+// the stream's position were acknowledged and deleted before it could
+// deliver them, and moves the position past them: a resume never skips
+// in silence. A stream that started without a resume point and has
+// delivered nothing yet has no position to fall behind. skipAcked
+// reports whether the stream has ended.
+func (st *stream) skipAcked(batch store.Batch) bool {
+	if st.after.IsZero() || st.after.Compare(batch.Acked) >= 0 {
+		return false
+	}
+	reset := resetData{Port: st.port.PortID, LastEventID: st.after, AckedThrough: batch.Acked}
+	// Every message of the batch is after Acked: the store deletes
+	// through Acked in the same step as it records it.
+	st.after = batch.Acked
+	return st.control("reset", reset)
 }
 
 // readFailed handles a failed read mid-stream, and reports whether the
@@ -252,16 +285,15 @@ func (st *stream) readFailed(err error) bool {
 	return true
 }
 
-// control sends a control event (close, transferred): no id, so that a
-// resuming client's Last-Event-ID stays the last message's.
-func (st *stream) control(typ string, v any) {
+// control sends a control event (close, transferred, reset): no id, so
+// that a resuming client's Last-Event-ID stays the last message's. It
+// reports whether the stream has ended.
+func (st *stream) control(typ string, v any) bool {
 	data, err := marshal(v)
 	if err == nil {
 		err = st.w.Event(sse.Event{Type: typ, Data: data[:len(data)-1]})
 	}
-	if !st.check(err) {
-		st.flush()
-	}
+	return st.check(err) || st.flush()
 }
 
 // flush sends what was written and restarts the keep-alive timer, which

@@ -56,6 +56,28 @@ type listResponse struct {
 	// Next is the `after` to ask with next time.
 	Next  store.EventID `json:"next"`
 	State store.State   `json:"state"`
+	// Reset is set when `after` was before the port's acknowledged-through
+	// id: the messages between were acknowledged and deleted, and the
+	// answer goes on after them.
+	Reset *resetJSON `json:"reset,omitempty"`
+}
+
+// resetJSON says which messages a reader missed because they were
+// acknowledged (by another reader or an ack call) before it read them:
+// those after LastEventID up to and including AckedThrough.
+type resetJSON struct {
+	LastEventID  store.EventID `json:"last_event_id"`
+	AckedThrough store.EventID `json:"acked_through"`
+}
+
+// missedAcked is the reset to report to a reader that asked for what
+// follows after, or nil when it missed nothing: a reader without a
+// position (the zero id) starts at the oldest unacknowledged message.
+func missedAcked(after store.EventID, batch store.Batch) *resetJSON {
+	if after.IsZero() || after.Compare(batch.Acked) >= 0 {
+		return nil
+	}
+	return &resetJSON{LastEventID: after, AckedThrough: batch.Acked}
 }
 
 // handleMessagePost is port.postMessage(data, transfer): the message is
@@ -208,6 +230,10 @@ func (s *Server) handleMessageList(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	res := listResponse{Messages: make([]messageJSON, 0, len(batch.Messages)), Next: q.after, State: batch.State}
+	if res.Reset = missedAcked(q.after, batch); res.Reset != nil {
+		// Asking again from `after` would only report the same gap.
+		res.Next = batch.Acked
+	}
 	for _, m := range batch.Messages {
 		res.Messages = append(res.Messages, toMessageJSON(m))
 	}
@@ -233,7 +259,7 @@ func (s *Server) poll(r *http.Request, c store.Credentials, q listQuery) (store.
 	defer timer.Stop()
 	for {
 		batch, err := s.store.Read(ctx, c, q.after, q.limit)
-		if err != nil || len(batch.Messages) > 0 || batch.State == store.StateClosed {
+		if err != nil || len(batch.Messages) > 0 || batch.State == store.StateClosed || missedAcked(q.after, batch) != nil {
 			return batch, err
 		}
 		select {

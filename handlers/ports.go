@@ -18,6 +18,10 @@ type portResponse struct {
 	Queued       int           `json:"queued"`
 	LastEventID  store.EventID `json:"last_event_id"`
 	AckedEventID store.EventID `json:"acked_event_id"`
+	// Posted and Acknowledged count the messages ever queued at the port
+	// and those deleted by acknowledgement; queued is their difference.
+	Posted       int64 `json:"posted"`
+	Acknowledged int64 `json:"acknowledged"`
 }
 
 // handlePortDescribe answers what the holder of a port may know about it.
@@ -40,6 +44,8 @@ func (s *Server) handlePortDescribe(w http.ResponseWriter, r *http.Request) erro
 		Queued:       info.Queued,
 		LastEventID:  info.LastID,
 		AckedEventID: info.Acked,
+		Posted:       info.Posted,
+		Acknowledged: info.Acknowledged,
 	})
 }
 
