@@ -31,9 +31,9 @@ const (
 	longTrialBudget  = 20 * time.Minute
 )
 
-// LongTests reports whether the long forms of the fault and trial tests
+// longTests reports whether the long forms of the fault and trial tests
 // were asked for, with TINCAN_LONG_TESTS=1.
-func LongTests() bool { return os.Getenv("TINCAN_LONG_TESTS") == "1" }
+func longTests() bool { return os.Getenv("TINCAN_LONG_TESTS") == "1" }
 
 // testLinearizable: clients transfer, post, post carrying a port of
 // another channel, close and describe the same ports at once. Every
@@ -42,7 +42,7 @@ func LongTests() bool { return os.Getenv("TINCAN_LONG_TESTS") == "1" }
 // that were ever issued for it.
 func testLinearizable(t *testing.T, h harness) {
 	trials, budget := shortTrials, shortTrialBudget
-	if LongTests() {
+	if longTests() {
 		trials, budget = longTrials, longTrialBudget
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), budget)
