@@ -24,6 +24,7 @@ const (
 	Unknown
 )
 
+// String names the outcome, for reports.
 func (o Outcome) String() string {
 	return [...]string{"acknowledged", "refused", "unavailable", "unknown"}[o]
 }
