@@ -40,13 +40,15 @@
 //  4. move_commit.lua, on each listed port, makes the pending token the
 //     port's token and retires the old one; then the index entries go.
 //
-// Whoever meets a lock whose move is unfinished (a mutating script, a
-// holder presenting the pending token, a reader past the deadline, or the
-// sweeper walking the index past deadlines) settles it with decide.lua on
+// Whoever meets a lock whose move is unfinished (any script on the port,
+// reads included, whichever of its two tokens is presented, or the sweeper
+// walking the index past deadlines) settles it with decide.lua on
 // D: "done" commits, "aborted" undoes, and an absent D past the deadline
 // is set to "aborted" first (atomically, so post.lua can no longer store).
 // An absent D before the deadline means the sender may still be working:
-// the caller gets store.ErrBusy.
+// the caller gets store.ErrBusy. Reads wait for the decision too: once D
+// says "done" the port has changed hands, so letting the old token read
+// it until the commit would be a stale read.
 //
 // The invariant: a port never ends with two valid tokens, nor with none.
 // Its token field always holds exactly one hash; the pending hash is never

@@ -130,12 +130,7 @@ func (tr *trial) act(ctx context.Context, c int, rng *rand.Rand) {
 	case r < 65:
 		in.kind = opPost
 	case r < 85:
-		// Describing C while it moves is left out: the Redis store lets
-		// the old token read C from when the message carrying it is stored
-		// until the sender commits the move (a stale read, one round trip
-		// long; every change through the old token settles the move first
-		// and is refused). The probes after the trial describe C strictly.
-		in.kind, in.port = opDescribe, rng.IntN(portC)
+		in.kind = opDescribe
 	default:
 		tr.receive(ctx, rng.IntN(portC))
 		return

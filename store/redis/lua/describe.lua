@@ -3,12 +3,12 @@
 -- KEYS[1] channel, KEYS[2] q1, KEYS[3] q2, KEYS[4] former
 -- ARGV[1] port id, ARGV[2] token hash
 -- Returns {'ok', channel id, peer id, state, created_at, closed_at, last,
--- acked, queued, posted, acknowledged}, or an auth reply, or 'locked' for
--- an abandoned move. The counters are decimal strings; a channel made
+-- acked, queued, posted, acknowledged}, or an auth reply, or 'locked' while
+-- a move holds the port. The counters are decimal strings; a channel made
 -- before they existed, and not posted to since, counts what it holds.
 local side, other, err = auth(ARGV[1], ARGV[2])
 if not side then return err end
-local l = stale_lock(side)
+local l = lock_of(side)
 if l then return l end
 local h = redis.call('HMGET', KEYS[1], 'id', other, 'state', 'created_at', 'closed_at',
   side .. ':last', side .. ':acked', side .. ':posted', side .. ':acknowledged')

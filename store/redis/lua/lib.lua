@@ -94,14 +94,6 @@ local function lock_of(side)
   return {'locked', l[1], l[2], l[3], l[4]}
 end
 
--- stale_lock is lock_of, but only for a lock whose deadline has passed:
--- readers ignore a live move and help finish an abandoned one.
-local function stale_lock(side)
-  local l = lock_of(side)
-  if l and tonumber(l[5]) <= now_ms() then return l end
-  return nil
-end
-
 -- auth checks the token hash presented for port. It returns side, other
 -- side, nil on success, else nil, nil, the reply to give. Presenting the
 -- pending token of a move answers 'locked', so that the caller settles the

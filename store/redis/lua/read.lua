@@ -3,11 +3,11 @@
 -- ARGV[1] port id, ARGV[2] token hash, ARGV[3] first id to return
 -- (inclusive; '-' for the oldest), ARGV[4] limit, ARGV[5] ttl ms
 -- Returns {'ok', state, closed_at, entries (as XRANGE), acked (the port's
--- acknowledged-through id, '' for none)}, an auth reply, or 'locked' for an
--- abandoned move.
+-- acknowledged-through id, '' for none)}, an auth reply, or 'locked' while a move
+-- holds the port.
 local side, other, err = auth(ARGV[1], ARGV[2])
 if not side then return err end
-local l = stale_lock(side)
+local l = lock_of(side)
 if l then return l end
 local entries = redis.call('XRANGE', queue(side), ARGV[3], '+', 'COUNT', ARGV[4])
 local h = redis.call('HMGET', KEYS[1], 'state', 'closed_at', side .. ':acked')
