@@ -188,7 +188,9 @@ func TestWaitReplicasOnCluster(t *testing.T) {
 
 	prefix := redistest.Prefix(t)
 	plain := clusterStore(t, c, redis.Options{Prefix: prefix}, nil)
-	waiting := clusterStore(t, c, redis.Options{Prefix: prefix, WaitReplicas: 1, WaitTimeout: 200 * time.Millisecond}, nil)
+	// Long enough for a replica on a machine busy with the race detector
+	// (200ms fell short once); each post elsewhere waits it out in full.
+	waiting := clusterStore(t, c, redis.Options{Prefix: prefix, WaitReplicas: 1, WaitTimeout: time.Second}, nil)
 	var on, off int
 	for i := 0; on < 2 || off < 2; i++ {
 		if i == 60 {
