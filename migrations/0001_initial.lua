@@ -9,18 +9,24 @@
 -- hash tag that keeps a channel's keys in one slot):
 --   <prefix>{T}:channel  hash: id, created_at, state, closed_at, p1, p2,
 --                        p1:token, p2:token (SHA-256 hex), p1:last, p2:last,
---                        p1:acked, p2:acked, p1:post, p2:post (id and event
---                        id of the side's last post, to answer a replay),
---                        and per side while the port is being moved in a
---                        message: pN:move, pN:mover, pN:pending, pN:deadline
+--                        p1:acked, p2:acked, p1:posted, p2:posted and
+--                        p1:acknowledged, p2:acknowledged (counters),
+--                        p1:post, p2:post (id and event id of the side's last
+--                        post, to answer a replay), and per side while the
+--                        port is being moved in a message: pN:move, pN:mover,
+--                        pN:pending, pN:deadline
 --   <prefix>{T}:q1, :q2  streams: the queues of port 1 and port 2;
 --                        entry fields d (data), s (source), t (sent at, ms),
 --                        p (transferred ports, JSON), id = event id
 --   <prefix>{T}:former   set of "<port id>:<token hash>" killed by transfer
---   <prefix>{T}:move:<move id>  a move's decision ("done" or "aborted")
+--   <prefix>{T}:move:<move id>  a move's decision ("done:<id>" or "aborted")
+--   <prefix>{T}:idem:<index>    a post's answer under an Idempotency-Key
+--   <prefix>idem:channel:<index>  a created channel's answer, sealed under
+--                        a key derived from the client's Idempotency-Key
 --   <prefix>moves        zset of moves in flight, scored by deadline (ms)
 --   <prefix>schema       this version
--- Pub/sub channel <prefix>notify carries the id of a port to wake.
+-- Shard channel <prefix>{T}:notify (SPUBLISH) carries the id of a port of
+-- the channel to wake.
 local want = tonumber(ARGV[1])
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
 if cur == nil then

@@ -66,5 +66,8 @@ func (k keys) moves() string { return k.prefix + "moves" }
 // schema holds the key-schema version (see package migrations).
 func (k keys) schema() string { return k.prefix + "schema" }
 
-// notify is the pub/sub channel carrying the ids of ports to wake.
-func (k keys) notify() string { return k.prefix + "notify" }
+// notify is the shard channel of the channel with tag T, carrying the ids
+// of its ports to wake. It shares the channel's hash tag, so a script may
+// SPUBLISH there on a Cluster, and only the node owning the slot carries
+// the notice.
+func (k keys) notify(tag string) string { return k.prefix + "{" + tag + "}:notify" }

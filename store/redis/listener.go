@@ -132,10 +132,9 @@ func checkShardedPubSub(ctx context.Context, c goredis.UniversalClient) error {
 	return nil
 }
 
-// channel is the shard channel of tag T, <prefix>{T}:notify: lib.lua's
-// notify publishes there.
+// channel is the shard channel of tag T, where the scripts publish.
 func (l *listener) channel(tag string) string {
-	return l.prefix + "{" + tag + "}:notify"
+	return keys{prefix: l.prefix}.notify(tag)
 }
 
 // tagOf returns the tag of a shard channel name (the prefix has no braces).

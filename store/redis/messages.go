@@ -20,7 +20,7 @@ func (s *Store) Post(ctx context.Context, from store.Credentials, msg store.Outg
 		id, _, err := s.postMoving(ctx, from, msg, nil)
 		return id, err
 	}
-	r, err := s.portScript(ctx, s.scripts.post, from, s.postArgs(msg.Data, "")...)
+	r, err := s.portScript(ctx, s.scripts.post, from, s.postArgs(from.PortID, msg.Data, "")...)
 	if err != nil {
 		return store.EventID{}, err
 	}
@@ -30,10 +30,10 @@ func (s *Store) Post(ctx context.Context, from store.Credentials, msg store.Outg
 // postArgs are post.lua's ARGV after the port id and token hash. Each
 // call gets a fresh post id, which makes a replay of the same script run
 // harmless.
-func (s *Store) postArgs(data json.RawMessage, ports string) []any {
+func (s *Store) postArgs(from string, data json.RawMessage, ports string) []any {
 	var b [12]byte
 	_, _ = rand.Read(b[:]) // never fails; see crypto/rand
-	return []any{string(data), s.limits.MaxQueue, s.ttlMs(), s.keys.notify(), ports,
+	return []any{string(data), s.limits.MaxQueue, s.ttlMs(), s.keys.notify(store.Tag(from)), ports,
 		decisionTTL.Milliseconds(), base64.RawURLEncoding.EncodeToString(b[:])}
 }
 

@@ -122,7 +122,7 @@ func (s *Store) postMoving(ctx context.Context, from store.Credentials, msg stor
 		return store.EventID{}, false, err
 	}
 	keys := append(append(ck.list(), s.keys.decision(fromTag, moveID)), idemKeys...)
-	args := append([]any{from.PortID, store.HashToken(from.Token)}, s.postArgs(msg.Data, string(ports))...)
+	args := append([]any{from.PortID, store.HashToken(from.Token)}, s.postArgs(from.PortID, msg.Data, string(ports))...)
 	args = append(args, idemArgs...)
 	r, err := s.runSettled(ctx, s.scripts.post, keys, args...)
 	if err != nil {
@@ -155,7 +155,7 @@ func (s *Store) postMoving(ctx context.Context, from store.Credentials, msg stor
 		calls[i] = call{
 			script: s.scripts.moveCommit,
 			keys:   calls[i].keys,
-			args:   []any{c.PortID, moveID, s.keys.notify(), s.ttlMs()},
+			args:   []any{c.PortID, moveID, s.keys.notify(store.Tag(c.PortID)), s.ttlMs()},
 		}
 	}
 	if s.crashed(crashMidCommit) {
@@ -221,7 +221,7 @@ func (s *Store) conclude(ctx context.Context, mover, moveID string, locks []lock
 		ck, _ := s.keys.forPort(lk.port)
 		calls[i] = call{script: s.scripts.moveAbort, keys: ck.list(), args: []any{lk.port, moveID}}
 		if strings.HasPrefix(out, "done:") {
-			calls[i] = call{script: s.scripts.moveCommit, keys: ck.list(), args: []any{lk.port, moveID, s.keys.notify(), s.ttlMs()}}
+			calls[i] = call{script: s.scripts.moveCommit, keys: ck.list(), args: []any{lk.port, moveID, s.keys.notify(store.Tag(lk.port)), s.ttlMs()}}
 		}
 	}
 	if !s.finishLocks(ctx, calls, locks) {

@@ -91,7 +91,7 @@ func (s *Store) settle(ctx context.Context, lk lock) error {
 	out, _ := v.(string)
 	switch {
 	case strings.HasPrefix(out, "done:"):
-		_, err = s.onPort(ctx, s.scripts.moveCommit, lk.port, lk.move, s.keys.notify(), s.ttlMs())
+		_, err = s.onPort(ctx, s.scripts.moveCommit, lk.port, lk.move, s.keys.notify(store.Tag(lk.port)), s.ttlMs())
 	case out == "aborted":
 		_, err = s.onPort(ctx, s.scripts.moveAbort, lk.port, lk.move)
 	case out == "pending":

@@ -1,6 +1,6 @@
 -- close.lua: closes a channel, for both ports; idempotent.
 -- KEYS[1] channel, KEYS[2] q1, KEYS[3] q2, KEYS[4] former
--- ARGV[1] port id, ARGV[2] token hash, ARGV[3] unused (lib.lua's notify names the channel),
+-- ARGV[1] port id, ARGV[2] token hash, ARGV[3] the channel's shard channel,
 -- ARGV[4] ttl ms
 -- Returns {'ok'}, an auth reply, or 'locked' while either port is being
 -- moved (a move checked the channel open when it locked the port; closing
@@ -12,8 +12,8 @@ if h[1] ~= 'closed' then
   local l = lock_of('p1') or lock_of('p2')
   if l then return l end
   redis.call('HSET', KEYS[1], 'state', 'closed', 'closed_at', fmt(now_ms()))
-  notify(h[2])
-  notify(h[3])
+  notify(ARGV[3], h[2])
+  notify(ARGV[3], h[3])
 end
 touch(ARGV[4])
 return {'ok'}

@@ -119,13 +119,12 @@ local function unlock(side)
   end
 end
 
--- notify tells whoever waits on port to look again. It SPUBLISHes the port
--- id on the channel's own shard channel <prefix>{T}:notify (KEYS[1] with
--- 'notify' for its last word 'channel'): that name is in the channel's
--- slot, so a script may publish there on a Cluster too, and only the node
--- owning the slot carries the notice, to the instances listening for T.
-local function notify(port)
-  redis.call('SPUBLISH', string.sub(KEYS[1], 1, -8) .. 'notify', port)
+-- notify tells whoever waits on port to look again: it SPUBLISHes the port
+-- id on the channel's shard channel (keys.go's notify), which is in the
+-- channel's slot, so only the node owning the slot carries the notice, to
+-- the instances listening for the channel.
+local function notify(channel, port)
+  redis.call('SPUBLISH', channel, port)
 end
 
 -- The script proper follows.

@@ -1,7 +1,7 @@
 -- move_commit.lua: step 4 of a move: the pending token replaces the old
 -- one, which dies (ErrTransferred). Only once the move's decision is done.
 -- KEYS[1] channel, KEYS[2] q1, KEYS[3] q2, KEYS[4] former (of the port)
--- ARGV[1] port id, ARGV[2] move id, ARGV[3] unused (lib.lua's notify names the channel),
+-- ARGV[1] port id, ARGV[2] move id, ARGV[3] the channel's shard channel,
 -- ARGV[4] ttl ms
 -- Returns {'ok'}, or {'gone'} when the port holds no lock of this move
 -- (already settled, or the channel expired).
@@ -13,5 +13,5 @@ redis.call('SADD', KEYS[4], ARGV[1] .. ':' .. h[2])
 redis.call('HSET', KEYS[1], side .. ':token', h[3])
 unlock(side)
 touch(ARGV[4])
-notify(ARGV[1])
+notify(ARGV[3], ARGV[1])
 return {'ok'}

@@ -5,7 +5,7 @@
 -- KEYS[#KEYS] (only with ARGV[10]) the post's idempotency record, in this
 --         channel's slot too (see idem_begin.lua for its format)
 -- ARGV[1] sender port id, ARGV[2] token hash, ARGV[3] data (JSON),
--- ARGV[4] max queue, ARGV[5] ttl ms, ARGV[6] unused (lib.lua's notify names the channel),
+-- ARGV[4] max queue, ARGV[5] ttl ms, ARGV[6] the channel's shard channel,
 -- ARGV[7] transferred ports as JSON [{"id","token"}] or '',
 -- ARGV[8] decision ttl ms, ARGV[9] post id (random, one per Post call),
 -- ARGV[10] (optional) the request's fingerprint under an idempotency key,
@@ -88,5 +88,5 @@ if idem then
   redis.call('SET', idem, 'done ' .. ARGV[10] .. ' ' .. id, 'PX', ARGV[11])
 end
 touch(ARGV[5])
-notify(h[2])
+notify(ARGV[6], h[2])
 return {'ok', id}

@@ -1,7 +1,7 @@
 -- transfer.lua: replaces a port's token; the old one dies (ErrTransferred).
 -- KEYS[1] channel, KEYS[2] q1, KEYS[3] q2, KEYS[4] former
 -- ARGV[1] port id, ARGV[2] token hash, ARGV[3] new token hash,
--- ARGV[4] unused (lib.lua's notify names the channel),
+-- ARGV[4] the channel's shard channel,
 -- ARGV[5] ttl ms
 -- Returns {'ok'}, {'closed'}, an auth reply, or 'locked'.
 local side, other, err = auth(ARGV[1], ARGV[2])
@@ -19,5 +19,5 @@ if redis.call('HGET', KEYS[1], 'state') == 'closed' then return {'closed'} end
 redis.call('SADD', KEYS[4], ARGV[1] .. ':' .. ARGV[2])
 redis.call('HSET', KEYS[1], side .. ':token', ARGV[3])
 touch(ARGV[5])
-notify(ARGV[1])
+notify(ARGV[4], ARGV[1])
 return {'ok'}
