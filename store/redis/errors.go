@@ -39,9 +39,17 @@ func (s *Store) wrap(ctx context.Context, err error) error {
 	return fmt.Errorf("redis: %w", err)
 }
 
+// unreachable reports whether err says Redis cannot serve the command now
+// but may soon: down, loading, failing over, or (for the pipelines that
+// talk to a slot's primary directly, such as WAIT's) the slot moved to
+// another node. The client's retry then finds the new state.
 func unreachable(err error) bool {
 	var netErr net.Error
+	_, moved := goredis.IsMovedError(err)
+	_, ask := goredis.IsAskError(err)
 	switch {
+	case moved, ask:
+		return true
 	case errors.As(err, &netErr),
 		errors.Is(err, io.EOF),
 		errors.Is(err, io.ErrUnexpectedEOF),
