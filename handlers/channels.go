@@ -17,9 +17,16 @@ type channelResponse struct {
 }
 
 // handleChannelCreate is `new MessageChannel()`. The request body is
-// ignored. With an Idempotency-Key, a retry gets the same channel, tokens
-// included, and creates nothing.
+// ignored. With an authenticator configured, the caller's credentials are
+// checked before anything else. With an Idempotency-Key, a retry by the
+// same creator gets the same channel, tokens included, and creates
+// nothing; keys are scoped to their creator, so two creators never meet
+// on one key.
 func (s *Server) handleChannelCreate(w http.ResponseWriter, r *http.Request) error {
+	creator, err := s.creator(r)
+	if err != nil {
+		return err
+	}
 	key, idempotent, err := idempotencyKey(r)
 	if err != nil {
 		return err
@@ -27,7 +34,8 @@ func (s *Server) handleChannelCreate(w http.ResponseWriter, r *http.Request) err
 	var ch store.NewChannel
 	if idempotent {
 		var replayed bool
-		ch, replayed, err = s.store.CreateChannelOnce(r.Context(), store.Idempotency{Key: key, Fingerprint: channelFingerprint})
+		once := store.Idempotency{Key: store.CreatorKey(creator, key), Fingerprint: channelFingerprint}
+		ch, replayed, err = s.store.CreateChannelOnce(r.Context(), once)
 		markReplayed(w, replayed)
 	} else {
 		ch, err = s.store.CreateChannel(r.Context())

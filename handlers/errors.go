@@ -51,6 +51,8 @@ type problemKind struct {
 var problemKinds = []problemKind{
 	{errInvalidRequest, http.StatusBadRequest, "invalid_request", "Invalid request", "The request is malformed."},
 	{store.ErrInvalid, http.StatusBadRequest, "invalid_request", "Invalid request", "An event id in the request is malformed or after the newest message at the port."},
+	{errCreateUnauthorized, http.StatusUnauthorized, "unauthorized", "Unauthorized", "Creating a channel needs valid credentials: an API key or a JWT in the Authorization header (Bearer)."},
+	{errQueryToken, http.StatusUnauthorized, "unauthorized", "Unauthorized", "This server does not accept tokens in the URL (access_token); send the token in the Authorization header (Bearer)."},
 	{store.ErrUnauthorized, http.StatusUnauthorized, "unauthorized", "Unauthorized", "A valid bearer token for this port is required."},
 	{store.ErrTransferred, http.StatusForbidden, "port_transferred", "Port transferred", "The port has been transferred; this token no longer works."},
 	{errNotFound, http.StatusNotFound, "not_found", "Not found", "There is no such resource."},

@@ -3,6 +3,8 @@ package handlers
 // routes lists the whole API, one route a line.
 func (s *Server) routes() {
 	s.router.Use(s.logRequests)
+	s.router.Use(referrerPolicy)
+	s.router.Use(s.refuseQueryTokens)
 	s.router.NotFound(s.handle(s.handleNotFound))
 	s.router.MethodNotAllowed(s.handle(s.handleMethodNotAllowed))
 

@@ -43,6 +43,12 @@ type Config struct {
 	LongPollMaxWait time.Duration
 	// WriteTimeout bounds each write and flush of an event stream.
 	WriteTimeout time.Duration
+	// CreateAuth decides who may create channels; nil leaves creation
+	// open to anyone who can reach the server.
+	CreateAuth Authenticator
+	// RefuseQueryTokens refuses ?access_token= (401) on every route, so
+	// that tokens travel only in the Authorization header.
+	RefuseQueryTokens bool
 }
 
 func (c Config) withDefaults() Config {

@@ -39,6 +39,19 @@ func PostIndex(portID, key string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// CreatorKey scopes a channel creation's idempotency key to its creator:
+// the result is the key that CreateChannelOnce is given, so the record's
+// name (ChannelIndex) and its sealing key both depend on the creator too.
+// An anonymous creator ("", while creation is open) keeps the key as it
+// is. Keys are printable ASCII, so the NUL separator keeps every
+// (creator, key) pair apart.
+func CreatorKey(creator, key string) string {
+	if creator == "" {
+		return key
+	}
+	return creator + "\x00" + key
+}
+
 // ChannelIndex names the record of a channel created under key. It is a
 // derivation of the key distinct from the sealing key (see SealChannel),
 // so that the record's name does not open the record.

@@ -1,0 +1,83 @@
+package handlers
+
+import (
+	"bytes"
+	"net/http"
+	"testing"
+)
+
+// Every answer carries Referrer-Policy: no-referrer: successes, problems,
+// 404, 405, the spec, and event streams.
+func TestReferrerPolicy(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e env) {
+		c := e.server(t)
+		ch := c.createChannel()
+		p := ch.Port1
+		for _, r := range []req{
+			{method: "POST", path: "/channels"},
+			{method: "GET", path: "/healthz"},
+			{method: "GET", path: "/readyz"},
+			{method: "GET", path: "/openapi.yaml"},
+			{method: "GET", path: "/ports/" + p.ID, token: p.Token},
+			{method: "GET", path: "/ports/" + p.ID, token: "wrong"},
+			{method: "GET", path: "/ports/" + p.ID + "/messages", token: p.Token},
+			{method: "POST", path: "/ports/" + p.ID + "/messages", token: p.Token, body: "hi"},
+			{method: "POST", path: "/ports/" + p.ID + "/messages", token: p.Token, contentType: "application/json", body: "{"},
+			{method: "GET", path: "/nowhere"},
+			{method: "DELETE", path: "/channels"},
+		} {
+			res := c.do(r)
+			if got := res.header.Get("Referrer-Policy"); got != "no-referrer" {
+				t.Errorf("%s %s (%d): Referrer-Policy %q", r.method, r.path, res.status, got)
+			}
+		}
+		s := c.open(ch.Port2, streamReq{})
+		defer s.close()
+		if s.status != http.StatusOK || s.header.Get("Referrer-Policy") != "no-referrer" {
+			t.Errorf("event stream: %d, Referrer-Policy %q", s.status, s.header.Get("Referrer-Policy"))
+		}
+	})
+}
+
+// With RefuseQueryTokens, ?access_token= is a 401 on every route, even
+// a correct token and even beside a header; the header alone works.
+// Without it (the default), GET routes take it as before.
+func TestQueryTokenPolicy(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e env) {
+		open := e.server(t)
+		closed := e.server(t, func(o *options) { o.cfg.RefuseQueryTokens = true })
+		for _, tt := range []struct {
+			name    string
+			c       *client
+			refused bool
+		}{{"allowed", open, false}, {"refused", closed, true}} {
+			t.Run(tt.name, func(t *testing.T) {
+				c := tt.c
+				ch := c.createChannel()
+				p := ch.Port2
+				c.send(ch.Port1, `"x"`)
+				for _, r := range []req{
+					{method: "GET", path: "/ports/" + p.ID + "?access_token=" + p.Token},
+					{method: "GET", path: "/ports/" + p.ID + "/messages?access_token=" + p.Token},
+					{method: "GET", path: "/ports/" + p.ID + "/messages?access_token=" + p.Token, token: p.Token},
+				} {
+					res := c.do(r)
+					if !tt.refused {
+						res.want(t, http.StatusOK)
+						continue
+					}
+					pr := res.wantProblem(t, http.StatusUnauthorized, "unauthorized")
+					if !bytes.Contains(res.body, []byte("Authorization header")) || pr.Detail == "" {
+						t.Errorf("%s: detail %q does not point to the header", r.path, pr.Detail)
+					}
+				}
+				s := c.open(p, streamReq{queryToken: true})
+				s.close()
+				if want := map[bool]int{false: http.StatusOK, true: http.StatusUnauthorized}[tt.refused]; s.status != want {
+					t.Errorf("stream with access_token: %d, want %d", s.status, want)
+				}
+				c.do(req{method: "GET", path: "/ports/" + p.ID + "/messages", token: p.Token}).want(t, http.StatusOK)
+			})
+		}
+	})
+}
