@@ -41,6 +41,14 @@ const (
 	DefaultRedisStartupTimeout = 30 * time.Second
 )
 
+// Defaults of the access settings: channel creation is open, which suits
+// local use only (start-up warns), and ?access_token= is accepted while it
+// is (see Config.RefuseQueryTokens).
+const (
+	DefaultCreateAuth         = createOpen
+	DefaultAccessTokenInQuery = queryAuto
+)
+
 // Timeouts of the HTTP server itself. There is deliberately no
 // WriteTimeout: it would cut event streams, which live for hours; each
 // stream write has its own deadline instead.
@@ -92,6 +100,27 @@ type Config struct {
 	// RedisStartupTimeout is how long start-up waits for an unreachable
 	// Redis before giving up (REDIS_STARTUP_TIMEOUT).
 	RedisStartupTimeout time.Duration
+	// CreateAuth is who may create channels: open, apikey or jwt
+	// (CREATE_AUTH).
+	CreateAuth string
+	// APIKeys are the SHA-256 hashes, in hex and comma-separated, of the
+	// API keys that may create channels (API_KEYS, with CREATE_AUTH=apikey).
+	APIKeys string
+	// JWTHS256Secret, JWTPublicKeys (a PEM file's path) and JWTJWKSFile
+	// (a JWKS file's path) are the JWT verification keys; exactly one is
+	// set with CREATE_AUTH=jwt (JWT_HS256_SECRET, JWT_PUBLIC_KEYS,
+	// JWT_JWKS_FILE).
+	JWTHS256Secret, JWTPublicKeys, JWTJWKSFile string
+	// JWTAudience and JWTIssuer, when set, must be a token's aud and iss
+	// (JWT_AUDIENCE, JWT_ISSUER).
+	JWTAudience, JWTIssuer string
+	// AccessTokenInQuery is whether GET routes take ?access_token=: auto,
+	// allow or deny (ACCESS_TOKEN_IN_QUERY); auto allows it only while
+	// CreateAuth is open.
+	AccessTokenInQuery string
+	// TLSCertFile and TLSKeyFile, both or neither, make the listener serve
+	// HTTPS (TLS_CERT_FILE, TLS_KEY_FILE).
+	TLSCertFile, TLSKeyFile string
 	// LogLevel is debug, info, warn or error (LOG_LEVEL).
 	LogLevel slog.Level
 	// LogFormat is text or json (LOG_FORMAT).
@@ -122,6 +151,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	cfg.RedisWaitReplicas = l.nonNegativeInt("REDIS_WAIT_REPLICAS", DefaultRedisWaitReplicas)
 	cfg.RedisWaitTimeout = l.duration("REDIS_WAIT_TIMEOUT", DefaultRedisWaitTimeout)
 	cfg.RedisStartupTimeout = l.duration("REDIS_STARTUP_TIMEOUT", DefaultRedisStartupTimeout)
+	l.access(&cfg)
 	cfg.RedisMode = l.oneOf("REDIS_MODE", DefaultRedisMode, redisSingle, redisSentinel, redisCluster)
 	if cfg.RedisURL != "" || cfg.RedisMode != DefaultRedisMode {
 		if _, err := parseRedisTarget(cfg.RedisMode, cfg.RedisURL); err != nil {

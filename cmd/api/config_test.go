@@ -30,6 +30,7 @@ func TestConfigDefaults(t *testing.T) {
 		LogFormat:       "text",
 	}
 	want.IdempotencyWindow = 24 * time.Hour
+	want.CreateAuth, want.AccessTokenInQuery = "open", "auto"
 	want.RedisTimeout, want.RedisWaitTimeout, want.RedisStartupTimeout = 2*time.Second, time.Second, 30*time.Second
 	want.RedisMode = "single"
 	if cfg != want {
@@ -71,6 +72,7 @@ func TestConfigFromEnv(t *testing.T) {
 		RedisStartupTimeout: time.Minute,
 	}
 	want.IdempotencyWindow = time.Hour
+	want.CreateAuth, want.AccessTokenInQuery = "open", "auto"
 	want.RedisMode = "single"
 	if cfg != want {
 		t.Errorf("from env:\n got %+v\nwant %+v", cfg, want)

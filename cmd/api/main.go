@@ -44,6 +44,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("configuration: %w", err)
 	}
 	logger := newLogger(cfg, stdout)
+	acc, err := loadAccess(cfg, logger)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
 
 	st, closeStore, err := openStore(ctx, cfg, logger)
 	if err != nil {
@@ -60,6 +64,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		KeepAlive:       cfg.KeepAlive,
 		Retry:           cfg.SSERetry,
 		LongPollMaxWait: cfg.LongPollMaxWait,
+
+		CreateAuth:        acc.createAuth,
+		RefuseQueryTokens: cfg.RefuseQueryTokens(),
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -76,8 +83,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	srv.RegisterOnShutdown(api.CloseStreams)
 
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	logger.Info("listening", "addr", ln.Addr().String())
+	srv.TLSConfig = acc.tls
+	go func() { served <- serve(srv, ln) }()
+	logger.Info("listening", "addr", ln.Addr().String(), "tls", acc.tls != nil)
 
 	select {
 	case err := <-served:
