@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -22,6 +23,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/tincan-dev/tincan/auth"
+	"github.com/tincan-dev/tincan/store"
 )
 
 // authKeys are the keys the creation-auth tests sign and verify with,
@@ -217,6 +219,7 @@ func TestCreateAuth(t *testing.T) {
 				res := c.do(req{method: "POST", path: "/channels", token: m.valid(t)}).want(t, http.StatusCreated)
 				ch := decodeBody[channel](t, res)
 				c.send(ch.Port1, `"hello"`)
+				checkCreator(t, c, ch, m.creator)
 				if l := c.list(ch.Port2, ""); len(l.Messages) != 1 {
 					t.Errorf("port routes with auth on: %+v", l)
 				}
@@ -245,6 +248,36 @@ func TestCreateAuth(t *testing.T) {
 	})
 }
 
+// checkCreator fails the test unless both of ch's ports were recorded
+// with creator, which GET /ports/{id} does not show.
+func checkCreator(t *testing.T, c *client, ch channel, creator string) {
+	t.Helper()
+	for _, p := range []port{ch.Port1, ch.Port2} {
+		info, err := c.store.Describe(context.Background(), store.Credentials{PortID: p.ID, Token: p.Token})
+		if err != nil {
+			t.Fatalf("describe: %v", err)
+		}
+		if info.Creator != creator {
+			t.Errorf("port %s: creator %q, want %q", p.ID, info.Creator, creator)
+		}
+		res := c.do(req{method: "GET", path: "/ports/" + p.ID, token: p.Token}).want(t, http.StatusOK)
+		if creator != "" && bytes.Contains(res.body, []byte(creator)) {
+			t.Errorf("GET /ports/{id} shows the creator: %s", res.body)
+		}
+	}
+}
+
+// With creation open, channels have no creator, also when created under
+// an Idempotency-Key.
+func TestCreateOpenNoCreator(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e env) {
+		c := e.server(t)
+		checkCreator(t, c, c.createChannel(), "")
+		res := c.do(req{method: "POST", path: "/channels", header: map[string]string{"Idempotency-Key": "open-1"}}).want(t, http.StatusCreated)
+		checkCreator(t, c, decodeBody[channel](t, res), "")
+	})
+}
+
 // A channel creation's Idempotency-Key is scoped to its creator: the same
 // creator's retry is replayed, another creator's use of the same key
 // makes another channel.
@@ -259,11 +292,13 @@ func TestCreateAuthIdempotencyPerCreator(t *testing.T) {
 			return decodeBody[channel](t, res), res.header.Get("Idempotent-Replayed")
 		}
 		a1, _ := create(alice)
+		checkCreator(t, c, a1, "alice")
 		a2, replayed := create(alice)
 		if a2.ID != a1.ID || replayed != "true" {
 			t.Errorf("alice's retry: %s (replayed %q), want %s replayed", a2.ID, replayed, a1.ID)
 		}
 		b1, replayed := create(bob)
+		checkCreator(t, c, b1, "bob")
 		if b1.ID == a1.ID || replayed != "" {
 			t.Errorf("bob's use of alice's key got %s (replayed %q)", b1.ID, replayed)
 		}

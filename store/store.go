@@ -30,7 +30,8 @@ import (
 type Store interface {
 	// CreateChannel makes a new open channel and returns it with both
 	// ports' tokens. The tokens are returned only here; the store keeps
-	// only their hashes.
+	// only their hashes. The creator named in ctx (see WithCreator) is
+	// recorded with the channel.
 	CreateChannel(ctx context.Context) (NewChannel, error)
 
 	// CreateChannelOnce is CreateChannel under an idempotency key, which is
@@ -171,6 +172,9 @@ type NewChannel struct {
 	CreatedAt time.Time
 	Port1     PortCredentials
 	Port2     PortCredentials
+	// Creator is who created the channel (see WithCreator); "" when
+	// creation was anonymous.
+	Creator string
 }
 
 // State is the state of a channel, and so of both of its ports.
@@ -205,6 +209,10 @@ type PortInfo struct {
 	// always Posted - Acknowledged: a difference would be a loss.
 	Posted       int64
 	Acknowledged int64
+	// Creator is who created the channel (see WithCreator), or "". It is
+	// for the deployment (audit, quotas), not necessarily for the port's
+	// holder: the HTTP layer does not show it.
+	Creator string
 }
 
 // Outgoing is a message as posted.

@@ -20,6 +20,7 @@ type channel struct {
 	// wall-clock jump neither expires nor revives channels.
 	touched time.Time
 	ports   [2]*port
+	creator string // see store.WithCreator
 }
 
 func (c *channel) isClosed() bool { return !c.closedAt.IsZero() }
@@ -83,6 +84,7 @@ func (p *port) info() store.PortInfo {
 
 		Posted:       p.posted,
 		Acknowledged: p.acknowledged,
+		Creator:      p.ch.creator,
 	}
 	return info
 }

@@ -15,11 +15,11 @@ func (s *Store) CreateChannel(ctx context.Context) (store.NewChannel, error) {
 		return store.NewChannel{}, err
 	}
 	defer s.mu.Unlock()
-	return s.create(now)
+	return s.create(now, store.CreatorOf(ctx))
 }
 
-// create makes a new open channel. s.mu must be held.
-func (s *Store) create(now time.Time) (store.NewChannel, error) {
+// create makes a new open channel for creator. s.mu must be held.
+func (s *Store) create(now time.Time, creator string) (store.NewChannel, error) {
 	var id, id1, id2 string
 	var err error
 	for {
@@ -30,7 +30,7 @@ func (s *Store) create(now time.Time) (store.NewChannel, error) {
 			break
 		}
 	}
-	ch := &channel{id: id, createdAt: now.UTC(), touched: now}
+	ch := &channel{id: id, createdAt: now.UTC(), touched: now, creator: creator}
 	p1 := &port{id: id1, ch: ch}
 	p2 := &port{id: id2, ch: ch}
 	p1.peer, p2.peer = p2, p1
@@ -46,6 +46,7 @@ func (s *Store) create(now time.Time) (store.NewChannel, error) {
 		CreatedAt: ch.createdAt,
 		Port1:     store.PortCredentials{ID: id1, Token: token1},
 		Port2:     store.PortCredentials{ID: id2, Token: token2},
+		Creator:   creator,
 	}, nil
 }
 

@@ -81,7 +81,7 @@ func (s *Store) CreateChannelOnce(ctx context.Context, once store.Idempotency) (
 		ch, err := store.OpenChannel(once, r.sealed)
 		return ch, err == nil, err
 	}
-	ch, err := s.create(now)
+	ch, err := s.create(now, store.CreatorOf(ctx))
 	if err != nil {
 		return store.NewChannel{}, false, err
 	}

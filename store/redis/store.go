@@ -200,7 +200,7 @@ func (s *Store) CreateChannel(ctx context.Context) (store.NewChannel, error) {
 		}
 		t1, t2 := store.NewToken(), store.NewToken()
 		v, err := s.run(ctx, s.scripts.create, s.keys.forTag(store.Tag(id)).list(),
-			id, p1, p2, store.HashToken(t1), store.HashToken(t2), s.ttlMs())
+			id, p1, p2, store.HashToken(t1), store.HashToken(t2), s.ttlMs(), store.CreatorOf(ctx))
 		if err != nil {
 			return store.NewChannel{}, err
 		}
@@ -219,6 +219,7 @@ func (s *Store) CreateChannel(ctx context.Context) (store.NewChannel, error) {
 			CreatedAt: msTime(r.str(1)),
 			Port1:     store.PortCredentials{ID: p1, Token: t1},
 			Port2:     store.PortCredentials{ID: p2, Token: t2},
+			Creator:   store.CreatorOf(ctx),
 		}, nil
 	}
 	return store.NewChannel{}, errors.New("create channel: channel ids kept clashing")
@@ -237,6 +238,7 @@ func (s *Store) Describe(ctx context.Context, port store.Credentials) (store.Por
 		State:     store.State(r.str(3)),
 		CreatedAt: msTime(r.str(4)),
 		ClosedAt:  msTime(r.str(5)),
+		Creator:   r.str(11),
 	}
 	if info.LastID, err = store.ParseEventID(r.str(6)); err != nil {
 		return store.PortInfo{}, err

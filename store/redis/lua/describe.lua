@@ -3,7 +3,7 @@
 -- KEYS[1] channel, KEYS[2] q1, KEYS[3] q2, KEYS[4] former
 -- ARGV[1] port id, ARGV[2] token hash
 -- Returns {'ok', channel id, peer id, state, created_at, closed_at, last,
--- acked, queued, posted, acknowledged}, or an auth reply, or 'locked' while
+-- acked, queued, posted, acknowledged, creator}, or an auth reply, or 'locked' while
 -- a move holds the port. The counters are decimal strings; a channel made
 -- before they existed, and not posted to since, counts what it holds.
 local side, other, err = auth(ARGV[1], ARGV[2])
@@ -11,9 +11,9 @@ if not side then return err end
 local l = lock_of(side)
 if l then return l end
 local h = redis.call('HMGET', KEYS[1], 'id', other, 'state', 'created_at', 'closed_at',
-  side .. ':last', side .. ':acked', side .. ':posted', side .. ':acknowledged')
+  side .. ':last', side .. ':acked', side .. ':posted', side .. ':acknowledged', 'creator')
 local queued = redis.call('XLEN', queue(side))
 local acknowledged = h[9] or '0'
 local posted = h[8] or fmt(queued + tonumber(acknowledged))
 return {'ok', h[1], h[2], h[3], h[4], h[5] or '', h[6] or '', h[7] or '',
-  queued, posted, acknowledged}
+  queued, posted, acknowledged, h[10] or ''}
