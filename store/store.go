@@ -35,11 +35,13 @@ type Store interface {
 	CreateChannel(ctx context.Context) (NewChannel, error)
 
 	// CreateChannelOnce is CreateChannel under an idempotency key, which is
-	// global. The first call with a key creates; a later call with the
-	// same key and fingerprint within Limits.IdempotencyWindow creates
-	// nothing and answers the same channel, tokens included, with
-	// replayed true. The answer is kept sealed under a key derived from
-	// the idempotency key (see SealChannel), never in plain text.
+	// global to the store (the HTTP layer scopes a client's key to its
+	// creator first, see CreatorKey). The first call with a key creates; a
+	// later call with the same key and fingerprint within
+	// Limits.IdempotencyWindow creates nothing and answers the same
+	// channel, tokens included, with replayed true. The answer is kept
+	// sealed under a key derived from the idempotency key (see
+	// SealChannel), never in plain text.
 	//
 	// Errors: ErrKeyReused when the key was used with another fingerprint;
 	// ErrInFlight while an earlier call with the key is still creating.
