@@ -14,7 +14,10 @@
 --                        p1:post, p2:post (id and event id of the side's last
 --                        post, to answer a replay), and per side while the
 --                        port is being moved in a message: pN:move, pN:mover,
---                        pN:pending, pN:deadline
+--                        pN:pending, pN:deadline; scoped tokens (added
+--                        later, optional, so no new version): tok:<hash> =
+--                        JSON {port, id, scope, label, created_at} and
+--                        pN:tokens, the side's token hashes oldest first
 --   <prefix>{T}:q1, :q2  streams: the queues of port 1 and port 2;
 --                        entry fields d (data), s (source), t (sent at, ms),
 --                        p (transferred ports, JSON), id = event id

@@ -24,7 +24,9 @@ import (
 //
 // Unless a method says otherwise, its errors are (wrapped) ErrUnauthorized
 // for an unknown port or a wrong token, ErrTransferred for a token that was
-// valid before the port was transferred, ErrInvalid for malformed input
+// valid before the port was transferred, ErrInsufficientScope for a scoped
+// token whose scope does not allow the method (see Scope.Allows),
+// ErrInvalid for malformed input
 // (a bad event id, for example), ErrUnavailable when the engine cannot be
 // reached, and ctx's error when ctx ends first.
 type Store interface {
@@ -102,6 +104,28 @@ type Store interface {
 	// Errors: ErrClosed when the channel is closed; ErrBusy when the port
 	// is in the middle of a move.
 	Transfer(ctx context.Context, port Credentials) (PortCredentials, error)
+
+	// MintToken makes a new token for the port with a narrower scope
+	// (ScopePost or ScopeListen; anything else is ErrInvalid) and an
+	// optional label (see ValidLabel). Only a ScopeFull token may mint,
+	// list or revoke. Scoped tokens live until revoked, until the port is
+	// transferred (which kills every token of the port), or until the
+	// channel expires; closing the channel leaves them.
+	//
+	// Errors: ErrInsufficientScope for a scoped caller; ErrTooManyTokens
+	// when the port has MaxScopedTokens already.
+	MintToken(ctx context.Context, port Credentials, scope Scope, label string) (MintedToken, error)
+
+	// ListTokens returns the port's live scoped tokens, oldest first,
+	// without their secrets.
+	ListTokens(ctx context.Context, port Credentials) ([]ScopedToken, error)
+
+	// RevokeToken kills the port's scoped token with id tokenID: later use
+	// of it is ErrUnauthorized.
+	//
+	// Errors: ErrTokenNotFound when the port has no live scoped token with
+	// that id.
+	RevokeToken(ctx context.Context, port Credentials, tokenID string) error
 
 	// Subscribe returns a Subscription that is woken whenever something
 	// happens at the port that a reader should look at: a message queued,

@@ -39,6 +39,8 @@ type port struct {
 	peer      *port
 	tokenHash string
 	former    []string // hashes of tokens this port had before, oldest first
+	// scoped are the port's live scoped tokens, oldest first.
+	scoped []*scopedToken
 
 	queue  []store.Message // unacknowledged, ids ascending
 	lastID store.EventID   // newest id ever queued here
@@ -48,10 +50,21 @@ type port struct {
 	posted, acknowledged int64
 }
 
-// rekey mints the port's next token and kills the current one.
+// scopedToken is a scoped token as kept: its hash, never the secret.
+type scopedToken struct {
+	store.ScopedToken
+	hash string
+}
+
+// rekey mints the port's next token and kills the current one and every
+// scoped token: whoever holds the port now decides who else may use it.
 func (p *port) rekey() string {
 	token := store.NewToken()
 	p.former = append(p.former, p.tokenHash)
+	for _, t := range p.scoped {
+		p.former = append(p.former, t.hash)
+	}
+	p.scoped = nil
 	if len(p.former) > maxFormerTokens {
 		p.former = append(p.former[:0], p.former[len(p.former)-maxFormerTokens:]...)
 	}

@@ -14,7 +14,7 @@ func (s *Store) ClosePort(ctx context.Context, c store.Credentials) error {
 		return err
 	}
 	defer s.mu.Unlock()
-	p, err := s.authenticate(c, now)
+	p, err := s.authenticate(c, now, store.OpClose)
 	if err != nil {
 		return err
 	}

@@ -58,7 +58,7 @@ func (s *Store) Describe(ctx context.Context, c store.Credentials) (store.PortIn
 		return store.PortInfo{}, err
 	}
 	defer s.mu.Unlock()
-	p, err := s.authenticate(c, now)
+	p, err := s.authenticate(c, now, store.OpDescribe)
 	if err != nil {
 		return store.PortInfo{}, err
 	}

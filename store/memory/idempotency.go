@@ -43,7 +43,7 @@ func (s *Store) PostOnce(ctx context.Context, from store.Credentials, msg store.
 	}
 	defer s.mu.Unlock()
 
-	src, err := s.authenticate(from, now)
+	src, err := s.authenticate(from, now, store.OpPost)
 	if err != nil {
 		return store.EventID{}, false, err
 	}

@@ -19,7 +19,7 @@ func (s *Store) Post(ctx context.Context, from store.Credentials, msg store.Outg
 	}
 	defer s.mu.Unlock()
 
-	src, err := s.authenticate(from, now)
+	src, err := s.authenticate(from, now, store.OpPost)
 	if err != nil {
 		return store.EventID{}, err
 	}
@@ -79,10 +79,12 @@ func (s *Store) checkTransferList(src *port, list []store.Credentials, now time.
 			return nil, refuse(store.RefusedDuplicate)
 		}
 		seen[c.PortID] = true
-		p, err := s.authenticate(c, now)
+		p, err := s.authenticate(c, now, store.OpGiveAway)
 		switch {
 		case errors.Is(err, store.ErrTransferred):
 			return nil, refuse(store.RefusedTransferred)
+		case errors.Is(err, store.ErrInsufficientScope):
+			return nil, refuse(store.RefusedScope)
 		case err != nil:
 			return nil, refuse(store.RefusedUnauthorized)
 		case p.ch.isClosed():

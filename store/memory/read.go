@@ -21,7 +21,7 @@ func (s *Store) Read(ctx context.Context, c store.Credentials, after store.Event
 		return store.Batch{}, err
 	}
 	defer s.mu.Unlock()
-	p, err := s.authenticate(c, now)
+	p, err := s.authenticate(c, now, store.OpRead)
 	if err != nil {
 		return store.Batch{}, err
 	}
@@ -48,7 +48,7 @@ func (s *Store) Ack(ctx context.Context, c store.Credentials, through store.Even
 		return err
 	}
 	defer s.mu.Unlock()
-	p, err := s.authenticate(c, now)
+	p, err := s.authenticate(c, now, store.OpAck)
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ func (s *Store) Transfer(ctx context.Context, c store.Credentials) (store.PortCr
 		return store.PortCredentials{}, err
 	}
 	defer s.mu.Unlock()
-	p, err := s.authenticate(c, now)
+	p, err := s.authenticate(c, now, store.OpTransfer)
 	if err != nil {
 		return store.PortCredentials{}, err
 	}

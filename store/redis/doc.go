@@ -21,6 +21,18 @@
 // channel's shard channel <prefix>{T}:notify (lib.lua's notify). A post
 // without a transfer list is one round trip.
 //
+// # Scoped tokens
+//
+// A port's scoped tokens live in its channel's hash (token_mint.lua): the
+// field tok:<hash> holds the token's port, id, scope, label and creation
+// time, and <side>:tokens lists the side's hashes. lib.lua's auth looks
+// the presented hash up in the same HMGET as the port's own token, so
+// authentication stays one step of the script it guards, and checks the
+// scope against its ALLOWS table (the same as store.Scope.Allows).
+// transfer.lua and move_commit.lua kill every scoped token of the port in
+// the step that replaces its token, putting them in the former set, so
+// that they answer ErrTransferred like the old token.
+//
 // # Moving ports in a message
 //
 // A port listed in a message's transfer list belongs to another channel,

@@ -86,6 +86,12 @@ func statusError(port, status string) error {
 		err = store.ErrInvalid
 	case "locked", "fenced":
 		err = store.ErrBusy
+	case "insufficient_scope":
+		err = store.ErrInsufficientScope
+	case "too_many":
+		err = store.ErrTooManyTokens
+	case "not_found":
+		err = store.ErrTokenNotFound
 	default:
 		return fmt.Errorf("port %s: unexpected script status %q", port, status)
 	}
@@ -104,6 +110,8 @@ func refusal(status string) (store.TransferRefusal, bool) {
 		return store.RefusedClosed, true
 	case "locked":
 		return store.RefusedBusy, true
+	case "insufficient_scope":
+		return store.RefusedScope, true
 	case "self":
 		return store.RefusedSelf, true
 	case "peer":

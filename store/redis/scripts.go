@@ -16,7 +16,8 @@ var luaFiles embed.FS
 type scripts struct {
 	create, describe, post, postCheck, read, ack, close, transfer,
 	moveLock, moveCommit, moveAbort, decide, movesAdd, movesDue,
-	idemBegin, idemFinish *goredis.Script
+	idemBegin, idemFinish,
+	tokenMint, tokenList, tokenRevoke *goredis.Script
 }
 
 func loadScripts() *scripts {
@@ -41,6 +42,10 @@ func loadScripts() *scripts {
 		movesDue:   load("moves_due.lua"),
 		idemBegin:  load("idem_begin.lua"),
 		idemFinish: load("idem_finish.lua"),
+
+		tokenMint:   load("token_mint.lua"),
+		tokenList:   load("token_list.lua"),
+		tokenRevoke: load("token_revoke.lua"),
 	}
 }
 
@@ -48,7 +53,8 @@ func loadScripts() *scripts {
 // message's id, a new token, a new channel), which WaitReplicas must not
 // give before the replicas have it.
 func (sc *scripts) durable(script *goredis.Script) bool {
-	return script == sc.post || script == sc.create || script == sc.transfer || script == sc.idemFinish
+	return script == sc.post || script == sc.create || script == sc.transfer || script == sc.idemFinish ||
+		script == sc.tokenMint
 }
 
 // bound limits one round trip to Redis to the store's timeout (plus extra,

@@ -27,6 +27,7 @@ func Run(t *testing.T, newStore func(t *testing.T, limits store.Limits) store.St
 		{"Close", closeTests},
 		{"Transfer", transferTests},
 		{"TransferList", transferListTests},
+		{"Scope", scopeTests},
 		{"Subscribe", subscribeTests},
 		{"Concurrency", concurrencyTests},
 		{"Expiry", expiryTests},

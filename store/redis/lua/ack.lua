@@ -4,7 +4,7 @@
 -- ARGV[4] the id right after through, ARGV[5] ttl ms
 -- Returns {'ok'}, {'invalid'} (through is after the newest id ever queued
 -- at the port), an auth reply, or 'locked'.
-local side, other, err = auth(ARGV[1], ARGV[2])
+local side, other, err = auth(ARGV[1], ARGV[2], 'ack')
 if not side then return err end
 local l = lock_of(side)
 if l then return l end

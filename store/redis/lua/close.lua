@@ -5,7 +5,7 @@
 -- Returns {'ok'}, an auth reply, or 'locked' while either port is being
 -- moved (a move checked the channel open when it locked the port; closing
 -- under it would let a closed port move).
-local side, other, err = auth(ARGV[1], ARGV[2])
+local side, other, err = auth(ARGV[1], ARGV[2], 'close')
 if not side then return err end
 local h = redis.call('HMGET', KEYS[1], 'state', 'p1', 'p2')
 if h[1] ~= 'closed' then

@@ -6,7 +6,7 @@
 -- acked, queued, posted, acknowledged, creator}, or an auth reply, or 'locked' while
 -- a move holds the port. The counters are decimal strings; a channel made
 -- before they existed, and not posted to since, counts what it holds.
-local side, other, err = auth(ARGV[1], ARGV[2])
+local side, other, err = auth(ARGV[1], ARGV[2], 'describe')
 if not side then return err end
 local l = lock_of(side)
 if l then return l end

@@ -94,20 +94,51 @@ local function lock_of(side)
   return {'locked', l[1], l[2], l[3], l[4]}
 end
 
--- auth checks the token hash presented for port. It returns side, other
+-- ALLOWS is what each scoped token's scope allows, by operation: the same
+-- table as store.Scope.Allows (the port's own token allows everything).
+local ALLOWS = {
+  post = {describe = true, post = true},
+  listen = {describe = true, read = true, ack = true},
+}
+
+-- auth checks the token hash presented for port, for operation op (a
+-- store.Op; nil allows the port's own token only). It returns side, other
 -- side, nil on success, else nil, nil, the reply to give. Presenting the
 -- pending token of a move answers 'locked', so that the caller settles the
 -- move (the receiver may use its fresh token before the sender committed).
-local function auth(port, hash)
+-- A scoped token is the hash field 'tok:<hash>' (see token_mint.lua):
+-- finding it by its hash tells nothing about the token itself, whose hash
+-- it is.
+local function auth(port, hash, op)
   local side, other = side_of(port)
   if not side then return nil, nil, {'unauthorized'} end
-  local t = redis.call('HMGET', KEYS[1], side .. ':token', side .. ':pending')
+  local t = redis.call('HMGET', KEYS[1], side .. ':token', side .. ':pending', 'tok:' .. hash)
   if same(t[1], hash) then return side, other, nil end
   if t[2] and same(t[2], hash) then return nil, nil, lock_of(side) end
+  if t[3] then
+    local rec = cjson.decode(t[3])
+    if rec.port == port then
+      if op and ALLOWS[rec.scope] and ALLOWS[rec.scope][op] then return side, other, nil end
+      return nil, nil, {'insufficient_scope'}
+    end
+  end
   if redis.call('SISMEMBER', KEYS[4], port .. ':' .. hash) == 1 then
     return nil, nil, {'transferred'}
   end
   return nil, nil, {'unauthorized'}
+end
+
+-- revoke_all kills every scoped token of a side whose port changes hands:
+-- each goes to the former set, so that it answers 'transferred' like the
+-- port's old token. '<side>:tokens' lists their hashes, oldest first.
+local function revoke_all(side, port)
+  local list = redis.call('HGET', KEYS[1], side .. ':tokens')
+  if not list then return end
+  for h in string.gmatch(list, '%S+') do
+    redis.call('HDEL', KEYS[1], 'tok:' .. h)
+    redis.call('SADD', KEYS[4], port .. ':' .. h)
+  end
+  redis.call('HDEL', KEYS[1], side .. ':tokens')
 end
 
 local LOCK_FIELDS = {':move', ':mover', ':pending', ':deadline'}

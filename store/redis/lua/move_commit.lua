@@ -1,5 +1,6 @@
 -- move_commit.lua: step 4 of a move: the pending token replaces the old
--- one, which dies (ErrTransferred). Only once the move's decision is done.
+-- one, which dies (ErrTransferred) with every scoped token of the port.
+-- Only once the move's decision is done.
 -- KEYS[1] channel, KEYS[2] q1, KEYS[3] q2, KEYS[4] former (of the port)
 -- ARGV[1] port id, ARGV[2] move id, ARGV[3] the channel's shard channel,
 -- ARGV[4] ttl ms
@@ -11,6 +12,7 @@ local h = redis.call('HMGET', KEYS[1], side .. ':move', side .. ':token', side .
 if h[1] ~= ARGV[2] then return {'gone'} end
 redis.call('SADD', KEYS[4], ARGV[1] .. ':' .. h[2])
 redis.call('HSET', KEYS[1], side .. ':token', h[3])
+revoke_all(side, ARGV[1])
 unlock(side)
 touch(ARGV[4])
 notify(ARGV[3], ARGV[1])

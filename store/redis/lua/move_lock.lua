@@ -6,7 +6,7 @@
 -- (fresh) token hash, ARGV[7] deadline ms, ARGV[8] ttl ms
 -- Returns {'ok'}, {'closed'}, an auth reply, or 'locked' when another move
 -- holds the port.
-local side, other, err = auth(ARGV[1], ARGV[2])
+local side, other, err = auth(ARGV[1], ARGV[2], 'give_away')
 if not side then return err end
 local l = lock_of(side)
 if l then

@@ -5,7 +5,7 @@
 -- ARGV[1] sender port id, ARGV[2] token hash, ARGV[3..] listed port ids
 -- Returns {'ok', reason...} (one reason per listed id: 'self', 'peer' or
 -- 'unauthorized'), or an auth reply.
-local side, other, err = auth(ARGV[1], ARGV[2])
+local side, other, err = auth(ARGV[1], ARGV[2], 'post')
 if not side then return err end
 local peer = redis.call('HGET', KEYS[1], other)
 local out = {'ok'}

@@ -5,7 +5,7 @@
 -- Returns {'ok', state, closed_at, entries (as XRANGE), acked (the port's
 -- acknowledged-through id, '' for none)}, an auth reply, or 'locked' while a move
 -- holds the port.
-local side, other, err = auth(ARGV[1], ARGV[2])
+local side, other, err = auth(ARGV[1], ARGV[2], 'read')
 if not side then return err end
 local l = lock_of(side)
 if l then return l end
