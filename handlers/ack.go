@@ -18,7 +18,7 @@ func (s *Server) handleAck(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	req, err := decode[ackRequest](w, r, s.cfg.MaxMessageSize)
+	req, err := decode[ackRequest](w, r, s.cfg.MaxMessageSize, s.cfg.MaxJSONDepth)
 	if err != nil {
 		return err
 	}

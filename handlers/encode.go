@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"reflect"
 	"unicode/utf8"
 
@@ -54,9 +55,9 @@ func marshal(v any) ([]byte, error) {
 // decode reads the request body, at most limit bytes, as one JSON value of
 // type T, strictly: bytes that are not UTF-8, an unknown field (also one
 // that differs from a known one only in case), a field given twice, a
-// wrong type, or anything after the value is an invalid_request; a body
-// over limit is payload_too_large.
-func decode[T any](w http.ResponseWriter, r *http.Request, limit int64) (T, error) {
+// wrong type, nesting deeper than maxDepth, or anything after the value is
+// an invalid_request; a body over limit is payload_too_large.
+func decode[T any](w http.ResponseWriter, r *http.Request, limit int64, maxDepth int) (T, error) {
 	var v T
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
@@ -66,6 +67,9 @@ func decode[T any](w http.ResponseWriter, r *http.Request, limit int64) (T, erro
 	// inside a raw value and hand them on to the receiver.
 	if !utf8.Valid(body) {
 		return v, badRequest("The body must be valid UTF-8.")
+	}
+	if !checkDepth(body, maxDepth) {
+		return v, badRequest("The body nests arrays and objects more than %d deep.", maxDepth)
 	}
 	if err := exactNames(body, reflect.TypeFor[T]()); err != nil {
 		return v, err
@@ -93,6 +97,8 @@ func decodeError(err error) error {
 	switch {
 	case errors.As(err, &maxBytes):
 		return err
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return errRequestTimeout
 	case errors.Is(err, io.EOF):
 		return badRequest("The body is empty; a JSON object is required.")
 	case errors.Is(err, io.ErrUnexpectedEOF):

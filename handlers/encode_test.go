@@ -41,10 +41,12 @@ func TestDecode(t *testing.T) {
 		{`{"N":1}`, errInvalidRequest, `unknown field "N"`},
 		{`{"n":1,"n":2}`, errInvalidRequest, `"n" more than once`},
 		{"{\"list\":[\"\xff\"]}", errInvalidRequest, "UTF-8"},
+		{`{"list":[],"x":[[[[[]]]]]}`, errInvalidRequest, "more than 4 deep"},
+		{`{"list":["[[[[[[[[[["]}`, nil, ""},
 	}
 	for _, tt := range tests {
 		r := httptest.NewRequest("POST", "/", strings.NewReader(tt.in))
-		_, err := decode[body](httptest.NewRecorder(), r, 64)
+		_, err := decode[body](httptest.NewRecorder(), r, 64, 4)
 		if tt.err == nil {
 			if err != nil {
 				t.Errorf("%s: %v", tt.in, err)
@@ -77,7 +79,7 @@ func TestDecodeExactNames(t *testing.T) {
 	}
 	for _, tt := range tests {
 		r := httptest.NewRequest("POST", "/", strings.NewReader(tt.in))
-		_, err := decode[postRequest](httptest.NewRecorder(), r, 1024)
+		_, err := decode[postRequest](httptest.NewRecorder(), r, 1024, DefaultMaxJSONDepth)
 		var re *requestError
 		switch {
 		case tt.detail == "" && err != nil:

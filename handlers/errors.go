@@ -60,9 +60,11 @@ var problemKinds = []problemKind{
 	{store.ErrBusy, http.StatusConflict, "port_busy", "Port busy", "The port is being moved; retry shortly."},
 	{store.ErrInFlight, http.StatusConflict, "idempotency_in_flight", "Request in flight", "A request with this Idempotency-Key is still being carried out; retry shortly for its answer."},
 	{store.ErrClosed, http.StatusGone, "port_closed", "Port closed", "The port's channel is closed."},
+	{errRequestTimeout, http.StatusRequestTimeout, "request_timeout", "Request timeout", "The request body did not arrive in time."},
 	{errTooLarge, http.StatusRequestEntityTooLarge, "payload_too_large", "Payload too large", "The request body is larger than the server accepts."},
 	{errInvalidTransfer, http.StatusUnprocessableEntity, "invalid_transfer", "Invalid transfer", "A port in the transfer list cannot be transferred."},
 	{store.ErrKeyReused, http.StatusUnprocessableEntity, "idempotency_key_reused", "Idempotency key reused", "This Idempotency-Key was already used for a different request."},
+	{errTooManyStreams, http.StatusTooManyRequests, "too_many_streams", "Too many streams", "Too many event streams are open on this port or from this address; close one or retry later."},
 	{store.ErrQueueFull, http.StatusTooManyRequests, "queue_full", "Queue full", "The receiving port's queue is full; retry once it has been read."},
 	{store.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "Service unavailable", "The store cannot be reached; retry shortly."},
 }

@@ -90,6 +90,13 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
+	// Counted only once the token has proved good, so that nobody can use
+	// up a port's streams without holding it.
+	release, err := s.streams.acquire(c.PortID, clientAddr(r))
+	if err != nil {
+		return err
+	}
+	defer release()
 
 	st := &stream{
 		s:     s,

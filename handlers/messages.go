@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -141,9 +142,12 @@ func (s *Server) readOutgoing(w http.ResponseWriter, r *http.Request) (store.Out
 		return store.Outgoing{Data: bytes.TrimSuffix(data, []byte("\n"))}, nil
 	}
 
-	req, err := decode[postRequest](w, r, s.cfg.MaxMessageSize)
+	req, err := decode[postRequest](w, r, s.cfg.MaxMessageSize, s.cfg.MaxJSONDepth)
 	if err != nil {
 		return store.Outgoing{}, err
+	}
+	if len(req.Transfer) > s.cfg.MaxTransfer {
+		return store.Outgoing{}, badRequest("The transfer list holds %d ports; at most %d may go with one message.", len(req.Transfer), s.cfg.MaxTransfer)
 	}
 	if len(req.Data) == 0 {
 		return store.Outgoing{}, badRequest(`Field "data" is required (it may be null).`)
@@ -172,6 +176,9 @@ func readError(err error) error {
 	var maxBytes *http.MaxBytesError
 	if errors.As(err, &maxBytes) {
 		return err
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return errRequestTimeout
 	}
 	return badRequest("The body could not be read.")
 }

@@ -5,6 +5,8 @@ func (s *Server) routes() {
 	s.router.Use(s.logRequests)
 	s.router.Use(referrerPolicy)
 	s.router.Use(s.refuseQueryTokens)
+	s.router.Use(corsMiddleware(s.cfg.CORSOrigins))
+	s.router.Use(s.limitBodyTime)
 	s.router.NotFound(s.handle(s.handleNotFound))
 	s.router.MethodNotAllowed(s.handle(s.handleMethodNotAllowed))
 

@@ -49,6 +49,20 @@ type Config struct {
 	// RefuseQueryTokens refuses ?access_token= (401) on every route, so
 	// that tokens travel only in the Authorization header.
 	RefuseQueryTokens bool
+	// MaxJSONDepth bounds the nesting of a JSON request body; deeper is
+	// 400.
+	MaxJSONDepth int
+	// MaxTransfer bounds a message's transfer list; longer is 400.
+	MaxTransfer int
+	// MaxStreamsPerPort and MaxStreamsPerClient bound the event streams
+	// open at once on one port and from one client IP; one more is 429.
+	MaxStreamsPerPort, MaxStreamsPerClient int
+	// BodyReadTimeout bounds how long a request body takes to arrive;
+	// slower is 408.
+	BodyReadTimeout time.Duration
+	// CORSOrigins are the origins browsers may call the API from, as
+	// ParseCORSOrigins returns them; none means no CORS headers at all.
+	CORSOrigins []string
 }
 
 func (c Config) withDefaults() Config {
@@ -67,6 +81,21 @@ func (c Config) withDefaults() Config {
 	if c.WriteTimeout <= 0 {
 		c.WriteTimeout = DefaultWriteTimeout
 	}
+	if c.MaxJSONDepth <= 0 {
+		c.MaxJSONDepth = DefaultMaxJSONDepth
+	}
+	if c.MaxTransfer <= 0 {
+		c.MaxTransfer = DefaultMaxTransfer
+	}
+	if c.MaxStreamsPerPort <= 0 {
+		c.MaxStreamsPerPort = DefaultMaxStreamsPerPort
+	}
+	if c.MaxStreamsPerClient <= 0 {
+		c.MaxStreamsPerClient = DefaultMaxStreamsPerClient
+	}
+	if c.BodyReadTimeout <= 0 {
+		c.BodyReadTimeout = DefaultBodyReadTimeout
+	}
 	return c
 }
 
@@ -76,6 +105,8 @@ type Server struct {
 	store  store.Store
 	cfg    Config
 	router *chi.Mux
+	// streams counts the open event streams, for their limits.
+	streams *streamCounter
 
 	// shutdown is closed by CloseStreams; every stream and long poll
 	// watches it.
@@ -92,6 +123,7 @@ func NewServer(logger *slog.Logger, st store.Store, cfg Config) *Server {
 		router:   chi.NewRouter(),
 		shutdown: make(chan struct{}),
 	}
+	s.streams = newStreamCounter(s.cfg.MaxStreamsPerPort, s.cfg.MaxStreamsPerClient)
 	s.routes()
 	return s
 }

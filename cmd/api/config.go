@@ -49,12 +49,18 @@ const (
 	DefaultAccessTokenInQuery = queryAuto
 )
 
-// Timeouts of the HTTP server itself. There is deliberately no
-// WriteTimeout: it would cut event streams, which live for hours; each
-// stream write has its own deadline instead.
+// Limits on hostile or careless clients. There is deliberately no
+// server-wide WriteTimeout: it would cut event streams, which live for
+// hours; each stream write has its own deadline instead.
 const (
-	readHeaderTimeout = 10 * time.Second
-	idleTimeout       = 2 * time.Minute
+	DefaultMaxJSONDepth        = handlers.DefaultMaxJSONDepth
+	DefaultMaxTransfer         = handlers.DefaultMaxTransfer
+	DefaultMaxStreamsPerPort   = handlers.DefaultMaxStreamsPerPort
+	DefaultMaxStreamsPerClient = handlers.DefaultMaxStreamsPerClient
+	DefaultBodyReadTimeout     = handlers.DefaultBodyReadTimeout
+	DefaultMaxHeaderBytes      = 64 << 10
+	DefaultReadHeaderTimeout   = 10 * time.Second
+	DefaultIdleTimeout         = 2 * time.Minute
 )
 
 // Config is everything the service reads from its environment.
@@ -121,6 +127,31 @@ type Config struct {
 	// TLSCertFile and TLSKeyFile, both or neither, make the listener serve
 	// HTTPS (TLS_CERT_FILE, TLS_KEY_FILE).
 	TLSCertFile, TLSKeyFile string
+	// MaxJSONDepth bounds the nesting of a JSON body (MAX_JSON_DEPTH).
+	MaxJSONDepth int
+	// MaxTransfer bounds a message's transfer list (MAX_TRANSFER).
+	MaxTransfer int
+	// MaxStreamsPerPort bounds the event streams open on one port
+	// (MAX_STREAMS_PER_PORT).
+	MaxStreamsPerPort int
+	// MaxStreamsPerClient bounds the event streams open from one client
+	// IP (MAX_STREAMS_PER_CLIENT).
+	MaxStreamsPerClient int
+	// MaxHeaderBytes bounds a request's header (MAX_HEADER_BYTES); Go's
+	// server answers larger ones 431 itself.
+	MaxHeaderBytes int
+	// ReadHeaderTimeout bounds how long a request's header may take to
+	// arrive (READ_HEADER_TIMEOUT).
+	ReadHeaderTimeout time.Duration
+	// BodyReadTimeout bounds how long a request's body may take to arrive
+	// (BODY_READ_TIMEOUT).
+	BodyReadTimeout time.Duration
+	// IdleTimeout is how long a kept-alive connection may wait for its
+	// next request (IDLE_TIMEOUT).
+	IdleTimeout time.Duration
+	// CORSOrigins is the comma-separated list of origins browsers may call
+	// the API from (CORS_ORIGINS); empty means no CORS headers at all.
+	CORSOrigins string
 	// LogLevel is debug, info, warn or error (LOG_LEVEL).
 	LogLevel slog.Level
 	// LogFormat is text or json (LOG_FORMAT).
@@ -152,6 +183,18 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	cfg.RedisWaitTimeout = l.duration("REDIS_WAIT_TIMEOUT", DefaultRedisWaitTimeout)
 	cfg.RedisStartupTimeout = l.duration("REDIS_STARTUP_TIMEOUT", DefaultRedisStartupTimeout)
 	l.access(&cfg)
+	cfg.MaxJSONDepth = l.positiveInt("MAX_JSON_DEPTH", DefaultMaxJSONDepth)
+	cfg.MaxTransfer = l.positiveInt("MAX_TRANSFER", DefaultMaxTransfer)
+	cfg.MaxStreamsPerPort = l.positiveInt("MAX_STREAMS_PER_PORT", DefaultMaxStreamsPerPort)
+	cfg.MaxStreamsPerClient = l.positiveInt("MAX_STREAMS_PER_CLIENT", DefaultMaxStreamsPerClient)
+	cfg.MaxHeaderBytes = l.positiveInt("MAX_HEADER_BYTES", DefaultMaxHeaderBytes)
+	cfg.ReadHeaderTimeout = l.duration("READ_HEADER_TIMEOUT", DefaultReadHeaderTimeout)
+	cfg.BodyReadTimeout = l.duration("BODY_READ_TIMEOUT", DefaultBodyReadTimeout)
+	cfg.IdleTimeout = l.duration("IDLE_TIMEOUT", DefaultIdleTimeout)
+	cfg.CORSOrigins = l.str("CORS_ORIGINS", "")
+	if _, err := handlers.ParseCORSOrigins(cfg.CORSOrigins); err != nil {
+		l.errs = append(l.errs, fmt.Errorf("CORS_ORIGINS: %w", err))
+	}
 	cfg.RedisMode = l.oneOf("REDIS_MODE", DefaultRedisMode, redisSingle, redisSentinel, redisCluster)
 	if cfg.RedisURL != "" || cfg.RedisMode != DefaultRedisMode {
 		if _, err := parseRedisTarget(cfg.RedisMode, cfg.RedisURL); err != nil {

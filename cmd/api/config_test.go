@@ -33,6 +33,7 @@ func TestConfigDefaults(t *testing.T) {
 	want.CreateAuth, want.AccessTokenInQuery = "open", "auto"
 	want.RedisTimeout, want.RedisWaitTimeout, want.RedisStartupTimeout = 2*time.Second, time.Second, 30*time.Second
 	want.RedisMode = "single"
+	want = withLimitDefaults(want)
 	if cfg != want {
 		t.Errorf("defaults:\n got %+v\nwant %+v", cfg, want)
 	}
@@ -74,6 +75,7 @@ func TestConfigFromEnv(t *testing.T) {
 	want.IdempotencyWindow = time.Hour
 	want.CreateAuth, want.AccessTokenInQuery = "open", "auto"
 	want.RedisMode = "single"
+	want = withLimitDefaults(want)
 	if cfg != want {
 		t.Errorf("from env:\n got %+v\nwant %+v", cfg, want)
 	}

@@ -59,14 +59,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 	}()
 
+	// Validated by loadConfig already.
+	origins, _ := handlers.ParseCORSOrigins(cfg.CORSOrigins)
 	api := handlers.NewServer(logger, st, handlers.Config{
 		MaxMessageSize:  cfg.MaxMessageSize,
 		KeepAlive:       cfg.KeepAlive,
 		Retry:           cfg.SSERetry,
 		LongPollMaxWait: cfg.LongPollMaxWait,
 
-		CreateAuth:        acc.createAuth,
-		RefuseQueryTokens: cfg.RefuseQueryTokens(),
+		CreateAuth:          acc.createAuth,
+		RefuseQueryTokens:   cfg.RefuseQueryTokens(),
+		MaxJSONDepth:        cfg.MaxJSONDepth,
+		MaxTransfer:         cfg.MaxTransfer,
+		MaxStreamsPerPort:   cfg.MaxStreamsPerPort,
+		MaxStreamsPerClient: cfg.MaxStreamsPerClient,
+		BodyReadTimeout:     cfg.BodyReadTimeout,
+		CORSOrigins:         origins,
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -74,8 +82,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	srv := &http.Server{
 		Handler:           api,
-		ReadHeaderTimeout: readHeaderTimeout,
-		IdleTimeout:       idleTimeout,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    cfg.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	// Shutdown closes the listeners first and then runs this, so no new

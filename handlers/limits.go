@@ -1,0 +1,170 @@
+package handlers
+
+import (
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+)
+
+// Defaults of the limits on hostile or careless clients.
+const (
+	// DefaultMaxJSONDepth bounds how deeply a request body's arrays and
+	// objects may nest, message data included.
+	DefaultMaxJSONDepth = 64
+	// DefaultMaxTransfer bounds the ports one message may carry.
+	DefaultMaxTransfer = 16
+	// DefaultMaxStreamsPerPort bounds the event streams open at once on
+	// one port.
+	DefaultMaxStreamsPerPort = 8
+	// DefaultMaxStreamsPerClient bounds the event streams open at once
+	// from one client address (the TCP peer's IP).
+	DefaultMaxStreamsPerClient = 256
+	// DefaultBodyReadTimeout bounds how long a request body may take to
+	// arrive.
+	DefaultBodyReadTimeout = 30 * time.Second
+)
+
+// Errors of the limits, answered by writeError.
+var (
+	errTooManyStreams = errors.New("too many open event streams")
+	errRequestTimeout = errors.New("request body too slow")
+)
+
+// checkDepth reports whether the JSON text b nests arrays and objects no
+// deeper than max. It only counts brackets outside strings, so it costs
+// one pass and no allocation, and runs before the decoder, which would
+// otherwise recurse as deep as the body asks. Malformed JSON is left to
+// the decoder.
+func checkDepth(b []byte, max int) bool {
+	depth := 0
+	inString, escaped := false, false
+	for _, c := range b {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			depth++
+			if depth > max {
+				return false
+			}
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return true
+}
+
+// streamCounter counts the event streams open per port and per client
+// address, and refuses one past either limit.
+type streamCounter struct {
+	perPort, perClient int
+
+	mu       sync.Mutex
+	byPort   map[string]int
+	byClient map[string]int
+}
+
+func newStreamCounter(perPort, perClient int) *streamCounter {
+	return &streamCounter{perPort: perPort, perClient: perClient, byPort: map[string]int{}, byClient: map[string]int{}}
+}
+
+// acquire counts a stream of port from client, or returns
+// errTooManyStreams and counts nothing. release must be called exactly
+// once when the stream ends.
+func (sc *streamCounter) acquire(port, client string) (release func(), err error) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.byPort[port] >= sc.perPort || sc.byClient[client] >= sc.perClient {
+		return nil, errTooManyStreams
+	}
+	sc.byPort[port]++
+	sc.byClient[client]++
+	var once sync.Once
+	return func() { once.Do(func() { sc.release(port, client) }) }, nil
+}
+
+func (sc *streamCounter) release(port, client string) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	// Deleting at zero keeps the maps as small as the streams open now.
+	if sc.byPort[port]--; sc.byPort[port] <= 0 {
+		delete(sc.byPort, port)
+	}
+	if sc.byClient[client]--; sc.byClient[client] <= 0 {
+		delete(sc.byClient, client)
+	}
+}
+
+// open returns how many streams are counted in all; for tests.
+func (sc *streamCounter) open() (ports, clients int) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	for _, n := range sc.byPort {
+		ports += n
+	}
+	for _, n := range sc.byClient {
+		clients += n
+	}
+	return ports, clients
+}
+
+// clientAddr is the address a client's streams are counted under: the
+// TCP peer's IP. Forwarding headers such as X-Forwarded-For are ignored on
+// purpose, since any client can send them; behind a proxy every client
+// shares the proxy's address.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// limitBodyTime gives a request body BodyReadTimeout to arrive, so that a
+// client trickling a body cannot hold a connection and a handler. Once the
+// body has been read to its end the deadline is lifted again: a read
+// deadline left in place would end the request's context mid-handler.
+func (s *Server) limitBodyTime(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rc := http.NewResponseController(w)
+		if err := rc.SetReadDeadline(time.Now().Add(s.cfg.BodyReadTimeout)); err == nil {
+			r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// deadlineBody lifts the connection's read deadline when the body ends.
+type deadlineBody struct {
+	io.ReadCloser
+	rc   *http.ResponseController
+	done bool
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && !b.done {
+		b.done = true
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			_ = b.rc.SetReadDeadline(time.Time{})
+		}
+	}
+	return n, err
+}

@@ -1,0 +1,104 @@
+package sse
+
+import (
+	"bytes"
+	"errors"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	gosse "github.com/tmaxmax/go-sse"
+)
+
+// FuzzEventRoundTrip writes one event and reads the stream back with an
+// independent parser (go-sse's): the data comes back as it went in (line
+// breaks, which are framing, as "\n"), as exactly one event with the id
+// and type given, never as an extra field or event; an id or type holding
+// CR, LF or NUL is refused and nothing is written.
+func FuzzEventRoundTrip(f *testing.F) {
+	f.Add("1-0", "message", []byte(`{"data":"x"}`))
+	f.Add("", "close", []byte("{}"))
+	f.Add("1-1", "message", []byte("line\nid: 9-9\nevent: close\n\ndata: injected"))
+	f.Add("1-2", "message", []byte("cr\rcrlf\r\nlf\n"))
+	f.Add("1-3\ndata: x", "message", []byte("x"))
+	f.Add("1-4", "message\r", []byte("x"))
+	f.Add("1\x00", "", []byte(""))
+	f.Add("", "", []byte(": not a comment\n\n\nretry: 1"))
+	f.Add("7-7", " spaced", []byte(" leading space"))
+	f.Fuzz(func(t *testing.T, id, typ string, data []byte) {
+		rec := httptest.NewRecorder()
+		w := NewWriter(rec, 0)
+		err := w.Event(Event{ID: id, Type: typ, Data: data})
+		bad := strings.ContainsAny(id, "\r\n\x00") || strings.ContainsAny(typ, "\r\n\x00")
+		if bad {
+			if !errors.Is(err, ErrInvalidField) || rec.Body.Len() != 0 {
+				t.Fatalf("id %q type %q: err %v, wrote %q", id, typ, err, rec.Body.Bytes())
+			}
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		wire := rec.Body.String()
+		var events []gosse.Event
+		for ev, err := range gosse.Read(strings.NewReader(wire), &gosse.ReadConfig{MaxEventSize: 1 << 20}) {
+			if err != nil {
+				t.Fatalf("parse %q: %v", wire, err)
+			}
+			events = append(events, ev)
+		}
+		if len(events) != 1 {
+			t.Fatalf("%d events from %q", len(events), wire)
+		}
+		ev := events[0]
+		want := strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(string(data))
+		if ev.Data != want || ev.Type != typ || ev.LastEventID != id {
+			t.Fatalf("wrote id %q type %q data %q; read back id %q type %q data %q (wire %q)", id, typ, data, ev.LastEventID, ev.Type, ev.Data, wire)
+		}
+		// Only the fields written are present: one id, one event line.
+		if n := strings.Count(wire, "\nid: ") + b2i(strings.HasPrefix(wire, "id: ")); n != b2i(id != "") {
+			t.Fatalf("%d id lines in %q", n, wire)
+		}
+		if !bytes.HasSuffix(rec.Body.Bytes(), []byte("\n\n")) {
+			t.Fatalf("not terminated: %q", wire)
+		}
+	})
+}
+
+// FuzzComment checks that a comment never becomes an event or a field.
+func FuzzComment(f *testing.F) {
+	f.Add("keep-alive")
+	f.Add("x\ndata: y\n\n")
+	f.Add("\r\rid: 1\r\r")
+	f.Fuzz(func(t *testing.T, text string) {
+		rec := httptest.NewRecorder()
+		w := NewWriter(rec, 0)
+		if err := w.Comment(text); err != nil {
+			t.Fatal(err)
+		}
+		// A message after it must arrive alone and intact.
+		if err := w.Event(Event{ID: "1-0", Type: "message", Data: []byte("ok")}); err != nil {
+			t.Fatal(err)
+		}
+		var events []gosse.Event
+		for ev, err := range gosse.Read(strings.NewReader(rec.Body.String()), nil) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			events = append(events, ev)
+		}
+		if len(events) != 1 || events[0].Data != "ok" || events[0].LastEventID != "1-0" || events[0].Type != "message" {
+			t.Fatalf("comment %q gave events %+v", text, events)
+		}
+	})
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
