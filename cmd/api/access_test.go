@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/pem"
 	"fmt"
@@ -21,6 +22,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/tincan-dev/tincan/internal/redistest"
 )
@@ -198,6 +201,54 @@ func TestRunCreateAuth(t *testing.T) {
 			t.Errorf("log:\n%s", logs)
 		}
 	})
+}
+
+// CREATE_AUTH=jwt reads its keys from files at start-up: a PEM file of
+// public keys, or a JWKS; a token signed by the key creates a channel.
+func TestRunCreateAuthJWTFiles(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := key.PublicKey.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64 := base64.RawURLEncoding.EncodeToString
+	dir := t.TempDir()
+	pemFile, jwksFile := filepath.Join(dir, "keys.pem"), filepath.Join(dir, "jwks.json")
+	if err := os.WriteFile(pemFile, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	jwks := fmt.Sprintf(`{"keys":[{"kty":"EC","crv":"P-256","kid":"k1","x":%q,"y":%q}]}`, b64(raw[1:33]), b64(raw[33:]))
+	if err := os.WriteFile(jwksFile, []byte(jwks), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tok := jwt.NewWithClaims(jwt.SigningMethodES256, jwt.MapClaims{"sub": "svc", "aud": "tincan", "exp": time.Now().Add(time.Minute).Unix()})
+	tok.Header["kid"] = "k1"
+	signed, err := tok.SignedString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, e := range map[string]map[string]string{
+		"pem":  {"JWT_PUBLIC_KEYS": pemFile},
+		"jwks": {"JWT_JWKS_FILE": jwksFile},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e["CREATE_AUTH"], e["JWT_AUDIENCE"] = "jwt", "tincan"
+			base, _ := startRun(t, "http", e, http.DefaultClient)
+			if status, body := send(t, http.DefaultClient, "POST", base+"/channels", signed); status != http.StatusCreated {
+				t.Errorf("valid token: %d %s", status, body)
+			}
+			if status, _ := send(t, http.DefaultClient, "POST", base+"/channels", signed[:len(signed)-2]); status != http.StatusUnauthorized {
+				t.Errorf("tampered token: %d", status)
+			}
+		})
+	}
 }
 
 // field digs a string out of a JSON object by a path of keys, crudely
