@@ -10,7 +10,7 @@ import (
 // 404, 405, the spec, and event streams.
 func TestReferrerPolicy(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e env) {
-		c := e.server(t)
+		c := e.server(t, func(o *options) { o.cfg.CORSOrigins = []string{"https://app.example"} })
 		ch := c.createChannel()
 		p := ch.Port1
 		for _, r := range []req{
@@ -29,6 +29,22 @@ func TestReferrerPolicy(t *testing.T) {
 			res := c.do(r)
 			if got := res.header.Get("Referrer-Policy"); got != "no-referrer" {
 				t.Errorf("%s %s (%d): Referrer-Policy %q", r.method, r.path, res.status, got)
+			}
+		}
+		// Preflights, which CORS answers itself (so the spec, which has no
+		// OPTIONS operations, is not consulted), from an allowed origin and
+		// from another.
+		for _, origin := range []string{"https://app.example", "https://evil.example"} {
+			pre, _ := http.NewRequest("OPTIONS", c.url+"/ports/"+p.ID+"/messages", nil)
+			pre.Header.Set("Origin", origin)
+			pre.Header.Set("Access-Control-Request-Method", "POST")
+			res, err := c.hc.Do(pre)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if got := res.Header.Get("Referrer-Policy"); got != "no-referrer" {
+				t.Errorf("preflight from %s (%d): Referrer-Policy %q", origin, res.StatusCode, got)
 			}
 		}
 		s := c.open(ch.Port2, streamReq{})

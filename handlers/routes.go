@@ -3,10 +3,10 @@ package handlers
 // routes lists the whole API, one route a line.
 func (s *Server) routes() {
 	s.router.Use(s.logRequests)
-	// First, so that preflights are answered and refusals carry the
-	// headers a page needs to read them.
-	s.router.Use(corsMiddleware(s.cfg.CORSOrigins))
 	s.router.Use(referrerPolicy)
+	// Before the rest, so that preflights are answered and refusals carry
+	// the headers a page needs to read them.
+	s.router.Use(corsMiddleware(s.cfg.CORSOrigins))
 	s.router.Use(s.refuseQueryTokens)
 	s.router.Use(s.limitBodyTime)
 	s.router.NotFound(s.handle(s.handleNotFound))
