@@ -91,11 +91,12 @@ func simple(t *testing.T, ts *httptest.Server, path, origin string) *http.Respon
 }
 
 // routeList is every route of the API, from the router itself, with a
-// port id in place of {id}.
+// port id in place of {id} and a token id in place of {token_id}.
 func routeList(t *testing.T, s *Server) [][2]string {
 	t.Helper()
 	var routes [][2]string
 	err := chi.Walk(s.router, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		route = strings.ReplaceAll(route, "{token_id}", "01M7ZA44XY8SS3CPCTSSJNAQ57")
 		routes = append(routes, [2]string{method, strings.ReplaceAll(route, "{id}", "01M7Z9ZAEYB3WVD1BRTFA6JAW0")})
 		return nil
 	})

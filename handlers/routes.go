@@ -24,4 +24,7 @@ func (s *Server) routes() {
 	s.router.Post("/ports/{id}/ack", s.handle(s.handleAck))
 	s.router.Post("/ports/{id}/close", s.handle(s.handleClose))
 	s.router.Post("/ports/{id}/transfer", s.handle(s.handleTransfer))
+	s.router.Post("/ports/{id}/tokens", s.handle(s.handleTokenMint))
+	s.router.Get("/ports/{id}/tokens", s.handle(s.handleTokenList))
+	s.router.Delete("/ports/{id}/tokens/{token_id}", s.handle(s.handleTokenRevoke))
 }

@@ -77,6 +77,10 @@ var specOperations = map[string]string{
 	"GET /healthz":              "healthz",
 	"GET /readyz":               "readyz",
 	"GET /openapi.yaml":         "getOpenAPI",
+
+	"POST /ports/{id}/tokens":              "mintToken",
+	"GET /ports/{id}/tokens":               "listTokens",
+	"DELETE /ports/{id}/tokens/{token_id}": "revokeToken",
 }
 
 // TestSpecOperations checks what generated clients rely on: operation ids,
