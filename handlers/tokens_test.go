@@ -185,3 +185,27 @@ func TestScopeTransferRevokes(t *testing.T) {
 		}
 	})
 }
+
+// TestScopeStreamTransferred: a stream opened with a listen token ends with
+// event: transferred when the port's holder transfers it.
+func TestScopeStreamTransferred(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e env) {
+		c := e.server(t)
+		ch := c.createChannel()
+		l := c.mint(ch.Port1, "listen", "")
+		s := c.open(port{ID: ch.Port1.ID, Token: l.Token}, streamReq{})
+		defer s.close()
+		if s.status != http.StatusOK {
+			t.Fatalf("status %d", s.status)
+		}
+		id := c.send(ch.Port2, `"hello"`)
+		if got := s.nextMessage(); got.ID != id {
+			t.Fatalf("got %+v", got)
+		}
+		c.transfer(ch.Port1).want(t, http.StatusOK)
+		if ev := s.next(); ev.typ != "transferred" {
+			t.Fatalf("event %+v, want transferred", ev)
+		}
+		s.wantEnd()
+	})
+}
