@@ -36,14 +36,16 @@ func TestChannelExpires(t *testing.T) {
 // its TTL while an idle one does not.
 func TestListeningKeepsChannelAlive(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e env) {
-		const ttl = time.Second
+		// A keep-alive read every tenth of the TTL leaves a loaded machine
+		// (the race detector, other tests in parallel) ample slack.
+		const ttl = 2 * time.Second
 		c := e.server(t, func(o *options) {
 			o.limits.ChannelTTL = ttl
-			o.cfg.KeepAlive = ttl / 5
+			o.cfg.KeepAlive = ttl / 10
 		})
 		listened, idle := c.createChannel(), c.createChannel()
 		s := c.open(listened.Port2, streamReq{})
-		time.Sleep(3 * ttl)
+		time.Sleep(2*ttl + ttl/2)
 		c.do(req{method: "GET", path: "/ports/" + idle.Port2.ID, token: idle.Port2.Token}).wantProblem(t, http.StatusUnauthorized, "unauthorized")
 		id := c.send(listened.Port1, `"still here"`)
 		if m := s.next(); m.id != id {
