@@ -9,10 +9,8 @@ import (
 	"net/http"
 	"os"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -97,14 +95,9 @@ func TestRedisOutage(t *testing.T) {
 			name := fmt.Sprintf("%s-%d", fault, cycle)
 			keepAlives := st.keepAlives()
 			carried := createChannel(t, base) // its port goes in a message
-			var pid int
 			switch fault {
 			case "pause":
-				pid = redisPID(t, srv)
-				if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGCONT) })
+				srv.Pause()
 			case "kill":
 				srv.Stop()
 			}
@@ -116,7 +109,7 @@ func TestRedisOutage(t *testing.T) {
 			back := time.Now()
 			switch fault {
 			case "pause":
-				_ = syscall.Kill(pid, syscall.SIGCONT)
+				srv.Resume()
 			case "kill":
 				srv.Restart()
 			}
@@ -141,26 +134,6 @@ func TestRedisOutage(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("run did not return")
 	}
-}
-
-// redisPID asks the server for its process id.
-func redisPID(t *testing.T, srv *redistest.Server) int {
-	t.Helper()
-	info, err := srv.Client(t).Info(t.Context(), "server").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(info, "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "process_id:"); ok {
-			pid, err := strconv.Atoi(v)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return pid
-		}
-	}
-	t.Fatalf("no process_id in INFO server")
-	return 0
 }
 
 // trouble runs clients against the service for a second while Redis is

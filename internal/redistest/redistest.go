@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -114,6 +115,26 @@ func (s *Server) Restart() {
 	}
 	s.Stop()
 	s.start()
+}
+
+// Pause stops the server's process (SIGSTOP) with its connections open, as
+// a server hung on a slow disk would be, until Resume, or the test's end.
+func (s *Server) Pause() {
+	s.tb.Helper()
+	if s.cmd == nil || s.cmd.Process == nil {
+		s.tb.Fatalf("cannot pause a server this package did not start")
+	}
+	if err := s.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		s.tb.Fatalf("pause redis-server: %v", err)
+	}
+	s.tb.Cleanup(s.Resume)
+}
+
+// Resume continues a paused server. It is safe to call on one that runs.
+func (s *Server) Resume() {
+	if s.cmd != nil && s.cmd.Process != nil {
+		_ = s.cmd.Process.Signal(syscall.SIGCONT)
+	}
 }
 
 // Client returns a go-redis client for the server, closed at the test's end.

@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -286,11 +285,7 @@ func TestWaitReplicasOnReplay(t *testing.T) {
 	// The replica stops taking writes; the first run is acknowledged
 	// without waiting (another instance, set up so, or one whose WAIT
 	// fell short).
-	pid := serverPID(t, replica)
-	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGCONT) })
+	replica.Pause()
 	first, _, err := plain.PostOnce(ctx, from, msg, once)
 	if err != nil {
 		t.Fatal(err)
@@ -300,7 +295,7 @@ func TestWaitReplicasOnReplay(t *testing.T) {
 	if _, _, err := waiting.PostOnce(ctx, from, msg, once); !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("replay while the replica lacks the first write: %v, want ErrUnavailable", err)
 	}
-	_ = syscall.Kill(pid, syscall.SIGCONT)
+	replica.Resume()
 	// The replica catches up within moments.
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -315,24 +310,4 @@ func TestWaitReplicasOnReplay(t *testing.T) {
 			t.Fatalf("replay once the replica is back: %v", err)
 		}
 	}
-}
-
-// serverPID asks a redis-server for its process id.
-func serverPID(t *testing.T, srv *redistest.Server) int {
-	t.Helper()
-	info, err := srv.Client(t).Info(t.Context(), "server").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(info, "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "process_id:"); ok {
-			pid, err := strconv.Atoi(v)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return pid
-		}
-	}
-	t.Fatal("no process_id in INFO server")
-	return 0
 }
