@@ -73,10 +73,7 @@ func TestReadPersistence(t *testing.T) {
 func TestWaitReplicas(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	primary := redistest.Start(t, "--repl-diskless-sync-delay", "0")
-	_, port, _ := net.SplitHostPort(primary.Addr)
-	replica := redistest.Start(t, "--replicaof", "127.0.0.1", port)
-	waitLinked(t, replica.Client(t))
+	primary, replica := startReplicated(t)
 
 	prefix := redistest.Prefix(t)
 	plain := newStore(t, primary, redis.Options{Prefix: prefix})
@@ -128,6 +125,17 @@ func TestWaitWithoutReplicas(t *testing.T) {
 	if _, err := s.CreateChannel(ctx); !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("create: %v, want ErrUnavailable", err)
 	}
+}
+
+// startReplicated starts a primary and one replica of it, and returns
+// them once the replica has synced.
+func startReplicated(t *testing.T) (primary, replica *redistest.Server) {
+	t.Helper()
+	primary = redistest.Start(t, "--repl-diskless-sync-delay", "0")
+	_, port, _ := net.SplitHostPort(primary.Addr)
+	replica = redistest.Start(t, "--replicaof", "127.0.0.1", port)
+	waitLinked(t, replica.Client(t))
+	return primary, replica
 }
 
 // waitLinked waits until the replica behind c has synced with its primary.
@@ -267,10 +275,7 @@ func addClusterReplica(t *testing.T, c *redistest.Cluster, primary *redistest.Se
 func TestWaitReplicasOnReplay(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	primary := redistest.Start(t, "--repl-diskless-sync-delay", "0")
-	_, port, _ := net.SplitHostPort(primary.Addr)
-	replica := redistest.Start(t, "--replicaof", "127.0.0.1", port)
-	waitLinked(t, replica.Client(t))
+	primary, replica := startReplicated(t)
 
 	prefix := redistest.Prefix(t)
 	plain := newStore(t, primary, redis.Options{Prefix: prefix})

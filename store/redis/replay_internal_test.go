@@ -1,12 +1,8 @@
 package redis
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"testing"
 
-	"github.com/tincan-dev/tincan/internal/redistest"
 	"github.com/tincan-dev/tincan/store"
 )
 
@@ -15,20 +11,7 @@ import (
 // queues nothing more.
 func TestPostReplayQueuesOnce(t *testing.T) {
 	t.Parallel()
-	srv := redistest.Start(t)
-	c := srv.Client(t)
-	prefix := redistest.Prefix(t)
-	s, err := New(t.Context(), c, Options{Prefix: prefix, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		_ = s.Close()
-		keys, _ := c.Keys(context.Background(), prefix+"*").Result()
-		if len(keys) > 0 {
-			c.Del(context.Background(), keys...)
-		}
-	}()
+	s, c := newInternalStore(t)
 	ch, err := s.CreateChannel(t.Context())
 	if err != nil {
 		t.Fatal(err)
