@@ -178,6 +178,13 @@ func (l *Log) Scan() []Finding {
 	return out
 }
 
+// String returns what the Log holds.
+func (l *Log) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
 // Reset forgets what the Log holds, for a test that planted a secret in
 // it on purpose.
 func (l *Log) Reset() {
