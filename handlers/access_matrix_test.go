@@ -223,7 +223,9 @@ var matrixRoutes = []matrixRoute{
 	{method: "POST", pattern: "/ports/{id}/transfer", op: store.OpTransfer, ok: 200, afterClose: refusedClosed,
 		build: func(_ *world, p port) req { return req{method: "POST", path: "/ports/" + p.ID + "/transfer"} }},
 	{method: "POST", pattern: "/ports/{id}/tokens", op: store.OpTokens, ok: 201, afterClose: success(201),
-		build: func(_ *world, p port) req { return jsonReq("POST", "/ports/"+p.ID+"/tokens", `{"scope":"listen","label":"matrix"}`) }},
+		build: func(_ *world, p port) req {
+			return jsonReq("POST", "/ports/"+p.ID+"/tokens", `{"scope":"listen","label":"matrix"}`)
+		}},
 	{method: "GET", pattern: "/ports/{id}/tokens", op: store.OpTokens, ok: 200, afterClose: success(200),
 		build: func(_ *world, p port) req { return req{method: "GET", path: "/ports/" + p.ID + "/tokens"} }},
 	{method: "DELETE", pattern: "/ports/{id}/tokens/{token_id}", op: store.OpTokens, ok: 204, afterClose: success(204),

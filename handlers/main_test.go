@@ -12,6 +12,7 @@ import (
 // TestMain stops the Redis topologies the tests shared, then fails the
 // run if any server log of any test holds a secret.
 func TestMain(m *testing.M) {
+	logscan.Secret("API key", apiKey)
 	code := m.Run()
 	redistest.StopShared()
 	if err := logscan.Check(); err != nil {
