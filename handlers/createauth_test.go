@@ -23,6 +23,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/tincan-dev/tincan/auth"
+	"github.com/tincan-dev/tincan/internal/logscan"
 	"github.com/tincan-dev/tincan/store"
 )
 
@@ -86,6 +87,7 @@ func sign(t *testing.T, m jwt.SigningMethod, key any, c jwt.MapClaims, kid strin
 	if err != nil {
 		t.Fatal(err)
 	}
+	logscan.Secret("JWT", s)
 	return s
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/tincan-dev/tincan/internal/logscan"
 	"github.com/tincan-dev/tincan/internal/redistest"
 	"github.com/tincan-dev/tincan/store"
 	"github.com/tincan-dev/tincan/store/memory"
@@ -120,25 +121,30 @@ func (e env) server(t *testing.T, opts ...func(*options)) *client {
 	}
 	st := e.open(t, o.limits)
 	logs := newTestLog(t)
-	s := NewServer(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})), st, o.cfg)
+	// Debug, so that refusals are logged too, for the scan for secrets in
+	// TestMain; testLog passes only warnings and errors on to the test.
+	s := NewServer(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), st, o.cfg)
 	ts := httptest.NewServer(s)
 	t.Cleanup(func() {
 		s.CloseStreams()
 		ts.Close()
 	})
-	return &client{t: t, url: ts.URL, hc: ts.Client(), srv: s, store: st}
+	return &client{t: t, url: ts.URL, hc: ts.Client(), srv: s, store: st, logs: logs}
 }
 
-// testLog passes the server's log to the test's and fails the test on an
-// ERROR entry: no test may provoke an internal error.
+// testLog passes the server's warnings and errors to the test's log and
+// fails the test on an ERROR entry: no test may provoke an internal error.
+// Every entry, whatever its level, goes to the scan for secrets (see
+// TestMain).
 type testLog struct {
 	mu   sync.Mutex
 	t    *testing.T
 	done bool
+	scan *logscan.Log
 }
 
 func newTestLog(t *testing.T) *testLog {
-	l := &testLog{t: t}
+	l := &testLog{t: t, scan: logscan.New(t.Name())}
 	t.Cleanup(func() {
 		l.mu.Lock()
 		defer l.mu.Unlock()
@@ -150,7 +156,9 @@ func newTestLog(t *testing.T) *testLog {
 func (l *testLog) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !l.done {
+	_, _ = l.scan.Write(p)
+	quiet := bytes.Contains(p, []byte("level=DEBUG")) || bytes.Contains(p, []byte("level=INFO"))
+	if !l.done && !quiet {
 		l.t.Logf("server: %s", bytes.TrimSpace(p))
 		if bytes.Contains(p, []byte("level=ERROR")) {
 			l.t.Errorf("the server logged an error")
@@ -166,6 +174,7 @@ type client struct {
 	hc    *http.Client
 	srv   *Server
 	store store.Store
+	logs  *testLog // the server's log
 }
 
 // response is a complete non-streaming answer.
@@ -215,6 +224,7 @@ func (c *client) do(r req) response {
 		c.t.Fatalf("%s %s: read body: %v", r.method, r.path, err)
 	}
 	checkSpec(c.t, hr, res, b)
+	logscan.SecretsInJSON(b)
 	return response{status: res.StatusCode, header: res.Header, body: b}
 }
 
@@ -442,6 +452,7 @@ func (s *sseStream) read(body io.Reader) {
 			ev.id, ev.hasID = value, true
 		case "data":
 			data = append(data, value)
+			logscan.SecretsInJSON([]byte(value))
 		case "retry":
 			ev.retry = value
 		}

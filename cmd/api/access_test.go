@@ -25,6 +25,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/tincan-dev/tincan/internal/logscan"
 	"github.com/tincan-dev/tincan/internal/redistest"
 )
 
@@ -120,8 +121,11 @@ func startRun(t *testing.T, scheme string, e map[string]string, hc *http.Client)
 	t.Helper()
 	addr := fmt.Sprintf("127.0.0.1:%d", redistest.FreePort(t))
 	e["ADDR"], e["LOG_FORMAT"] = addr, "json"
+	if e["LOG_LEVEL"] == "" {
+		e["LOG_LEVEL"] = "debug" // refusals too, for the scan for secrets
+	}
 	ctx, cancel := context.WithCancel(t.Context())
-	logs := &syncBuffer{}
+	logs := newSyncBuffer(t)
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"api"}, env(e), logs) }()
 	t.Cleanup(func() {
@@ -164,6 +168,7 @@ func send(t *testing.T, hc *http.Client, method, url, token string) (int, string
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
+	logscan.SecretsInJSON(b)
 	return res.StatusCode, string(b)
 }
 

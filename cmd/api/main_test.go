@@ -12,18 +12,29 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tincan-dev/tincan/internal/logscan"
 	"github.com/tincan-dev/tincan/internal/redistest"
 )
 
 // syncBuffer is a bytes.Buffer safe for a server's goroutines and a test.
+// What it gets also goes to the scan for secrets (see TestMain).
 type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	scan *logscan.Log
+}
+
+// newSyncBuffer returns a buffer for a log of t's.
+func newSyncBuffer(t *testing.T) *syncBuffer {
+	return &syncBuffer{scan: logscan.New(t.Name())}
 }
 
 func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.scan != nil {
+		_, _ = b.scan.Write(p)
+	}
 	return b.buf.Write(p)
 }
 
@@ -58,13 +69,13 @@ func TestRun(t *testing.T) {
 	addr := fmt.Sprintf("127.0.0.1:%d", redistest.FreePort(t))
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	var logs syncBuffer
+	logs := newSyncBuffer(t)
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"api"}, env(map[string]string{"ADDR": addr, "LOG_FORMAT": "json"}), &logs)
+		done <- run(ctx, []string{"api"}, env(map[string]string{"ADDR": addr, "LOG_FORMAT": "json", "LOG_LEVEL": "debug"}), logs)
 	}()
 	base := "http://" + addr
-	waitHealthy(t, base, &logs)
+	waitHealthy(t, base, logs)
 
 	ch := createChannel(t, base)
 	post(t, base, ch.Port1, "hello")
@@ -121,6 +132,8 @@ func createChannel(t *testing.T, base string) channelCreds {
 	if err := json.NewDecoder(res.Body).Decode(&ch); err != nil {
 		t.Fatal(err)
 	}
+	logscan.Secret("port token", ch.Port1.Token)
+	logscan.Secret("port token", ch.Port2.Token)
 	return ch
 }
 

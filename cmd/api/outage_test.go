@@ -54,7 +54,7 @@ func TestRedisOutage(t *testing.T) {
 	addr := fmt.Sprintf("127.0.0.1:%d", redistest.FreePort(t))
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	var logs syncBuffer
+	logs := newSyncBuffer(t)
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"api"}, env(map[string]string{
@@ -64,7 +64,7 @@ func TestRedisOutage(t *testing.T) {
 			"REDIS_TIMEOUT":      redisTimeout.String(),
 			"KEEPALIVE_INTERVAL": "200ms",
 			"LOG_LEVEL":          "warn",
-		}), &logs)
+		}), logs)
 	}()
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -72,7 +72,7 @@ func TestRedisOutage(t *testing.T) {
 		}
 	})
 	base := "http://" + addr
-	waitHealthy(t, base, &logs)
+	waitHealthy(t, base, logs)
 	hc := &http.Client{Transport: &http.Transport{}}
 	defer hc.CloseIdleConnections()
 
@@ -468,7 +468,7 @@ func TestStartWhileRedisDown(t *testing.T) {
 	srv.Stop()
 
 	addr := fmt.Sprintf("127.0.0.1:%d", redistest.FreePort(t))
-	var logs syncBuffer
+	logs := newSyncBuffer(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	done := make(chan error, 1)
@@ -476,7 +476,7 @@ func TestStartWhileRedisDown(t *testing.T) {
 		done <- run(ctx, []string{"api"}, env(map[string]string{
 			"ADDR": addr, "REDIS_URL": srv.URL, "REDIS_KEY_PREFIX": redistest.Prefix(t),
 			"REDIS_TIMEOUT": "200ms", "REDIS_STARTUP_TIMEOUT": "20s",
-		}), &logs)
+		}), logs)
 	}()
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(logs.String(), "waiting for redis before serving") {
@@ -486,7 +486,7 @@ func TestStartWhileRedisDown(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	srv.Restart()
-	waitHealthy(t, "http://"+addr, &logs)
+	waitHealthy(t, "http://"+addr, logs)
 	createChannel(t, "http://"+addr)
 	if !strings.Contains(logs.String(), "what a crash of redis would lose: everything") {
 		t.Errorf("no word of what a crash would lose:\n%s", logs.String())

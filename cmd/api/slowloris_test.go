@@ -22,13 +22,13 @@ func TestSlowloris(t *testing.T) {
 	addr := fmt.Sprintf("127.0.0.1:%d", redistest.FreePort(t))
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	var logs syncBuffer
+	logs := newSyncBuffer(t)
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"api"}, env(map[string]string{"ADDR": addr, "LOG_LEVEL": "error", "READ_HEADER_TIMEOUT": headerTimeout.String()}), &logs)
+		done <- run(ctx, []string{"api"}, env(map[string]string{"ADDR": addr, "LOG_LEVEL": "error", "READ_HEADER_TIMEOUT": headerTimeout.String()}), logs)
 	}()
 	base := "http://" + addr
-	waitHealthy(t, base, &logs)
+	waitHealthy(t, base, logs)
 
 	stop := make(chan struct{})
 	var wg sync.WaitGroup

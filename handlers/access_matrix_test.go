@@ -1,0 +1,457 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/tincan-dev/tincan/store"
+)
+
+// The access matrix: every route of the router (found with chi.Walk, so a
+// route added without rows fails TestAccessMatrix) against every way of
+// presenting a credential, in three deployments. Each cell has one
+// expected outcome: a success status, or a refusal's exact status and
+// problem code; a refused request must change nothing.
+//
+// To add a credential state (stream tickets, say), append a matrixState:
+// present makes whatever it needs on the world (a fresh ticket per cell,
+// since tickets are single-use) and says how the credential travels;
+// expect gives its outcome on a port route (the service routes and POST
+// /channels are derived for every state by expected). To add a route, add
+// a matrixRoute; a row's except map overrides single cells.
+
+// outcome is what one cell must answer: a success status, or a refusal's
+// status and problem code.
+type outcome struct {
+	status int
+	code   string
+}
+
+func (o outcome) String() string {
+	if o.code == "" {
+		return fmt.Sprint(o.status)
+	}
+	return fmt.Sprintf("%d %s", o.status, o.code)
+}
+
+func success(status int) outcome { return outcome{status: status} }
+
+var (
+	refusedUnauthorized = outcome{http.StatusUnauthorized, "unauthorized"}
+	refusedTransferred  = outcome{http.StatusForbidden, "port_transferred"}
+	refusedScope        = outcome{http.StatusForbidden, "insufficient_scope"}
+	refusedClosed       = outcome{http.StatusGone, "port_closed"}
+)
+
+// matrixRoute is one row: a route as the router knows it.
+type matrixRoute struct {
+	method, pattern string
+	// op is what the route does to its port, for scoped tokens; "" for
+	// the routes without a port (service routes and POST /channels).
+	op store.Op
+	// ok is the answer to the holder of the port's own token.
+	ok int
+	// afterClose is the answer to that holder once the channel is closed.
+	afterClose outcome
+	// build makes the request for port p, without credentials. It may
+	// prepare what the request needs on the world first (a token to
+	// revoke, say), using the port's own token.
+	build func(w *world, p port) req
+	// except overrides the derived outcome for the states it names.
+	except map[string]outcome
+}
+
+// presented is how a cell's credential travels: an Authorization header
+// and an access_token query parameter, each left out when empty.
+type presented struct {
+	header string
+	query  string
+}
+
+// matrixState is one column: a way of presenting a credential.
+type matrixState struct {
+	name string
+	// present returns the port the request is about and the credential,
+	// which it may make on the world.
+	present func(w *world) (port, presented)
+	// query is set for states that put a token in the URL, refused
+	// everywhere by a deployment that keeps tokens out of URLs.
+	query bool
+	// creator is set for the state that presents a valid credential for
+	// creating channels.
+	creator bool
+	// expect is the outcome on a route with a port, in mode m.
+	expect func(r matrixRoute, m matrixMode) outcome
+}
+
+// matrixMode is one deployment the matrix runs in.
+type matrixMode struct {
+	name string
+	// auth is the creation-auth mode, nil for open creation.
+	auth *authMode
+	// refuseQuery is ACCESS_TOKEN_IN_QUERY=false.
+	refuseQuery bool
+}
+
+// world is what the cells of one mode act on, made afresh after any cell
+// that may have changed it.
+type world struct {
+	t *testing.T
+	c *client
+	m matrixMode
+	// creatorCred is a valid credential for POST /channels ("" when
+	// creation is open).
+	creatorCred string
+	// a1 (peer a2) is the port most cells target; b1 is in another
+	// channel; t1 was transferred (t1Old is its dead token); c1's channel
+	// (peer c2) is closed.
+	a1, a2, b1, t1, t1Old, t2, c1, c2 port
+	// Scoped tokens of a1; revoked was a listen token.
+	post, listen, revoked string
+	// queued names a message waiting at each of a1, t1 and c1.
+	queued map[string]string
+	// full is every port's own live token, by port id.
+	full map[string]string
+}
+
+func bearer(token string) presented { return presented{header: "Bearer " + token} }
+
+// portOnly is the outcome of a state that holds no credential of the port.
+func portOnly(o outcome) func(matrixRoute, matrixMode) outcome {
+	return func(matrixRoute, matrixMode) outcome { return o }
+}
+
+// ownToken is the outcome for the holder of the port's own token.
+func ownToken(r matrixRoute, _ matrixMode) outcome { return success(r.ok) }
+
+// scoped is the outcome of a token of the scope.
+func scoped(s store.Scope) func(matrixRoute, matrixMode) outcome {
+	return func(r matrixRoute, _ matrixMode) outcome {
+		if s.Allows(r.op) {
+			return success(r.ok)
+		}
+		return refusedScope
+	}
+}
+
+var matrixStates = []matrixState{
+	{name: "none", present: func(w *world) (port, presented) { return w.a1, presented{} }, expect: portOnly(refusedUnauthorized)},
+	{name: "Bearer without a token", present: func(w *world) (port, presented) { return w.a1, presented{header: "Bearer"} }, expect: portOnly(refusedUnauthorized)},
+	{name: "own token under Basic", present: func(w *world) (port, presented) {
+		return w.a1, presented{header: "Basic " + w.a1.Token}
+	}, expect: portOnly(refusedUnauthorized)},
+	{name: "own token twice", present: func(w *world) (port, presented) {
+		return w.a1, presented{header: "Bearer " + w.a1.Token + " " + w.a1.Token}
+	}, expect: portOnly(refusedUnauthorized)},
+	{name: "random token", present: func(w *world) (port, presented) { return w.a1, bearer(store.NewToken()) }, expect: portOnly(refusedUnauthorized)},
+	{name: "peer's token", present: func(w *world) (port, presented) { return w.a1, bearer(w.a2.Token) }, expect: portOnly(refusedUnauthorized)},
+	{name: "other channel's token", present: func(w *world) (port, presented) { return w.a1, bearer(w.b1.Token) }, expect: portOnly(refusedUnauthorized)},
+	{name: "post scope", present: func(w *world) (port, presented) { return w.a1, bearer(w.post) }, expect: scoped(store.ScopePost)},
+	{name: "listen scope", present: func(w *world) (port, presented) { return w.a1, bearer(w.listen) }, expect: scoped(store.ScopeListen)},
+	{name: "revoked scoped token", present: func(w *world) (port, presented) { return w.a1, bearer(w.revoked) }, expect: portOnly(refusedUnauthorized)},
+	{name: "transferred-away token", present: func(w *world) (port, presented) { return w.t1, bearer(w.t1Old.Token) }, expect: portOnly(refusedTransferred)},
+	{name: "own token, channel closed", present: func(w *world) (port, presented) { return w.c1, bearer(w.c1.Token) },
+		expect: func(r matrixRoute, _ matrixMode) outcome { return r.afterClose }},
+	{name: "own token", present: func(w *world) (port, presented) { return w.a1, bearer(w.a1.Token) }, expect: ownToken},
+	{name: "creation credential", creator: true, present: func(w *world) (port, presented) {
+		if w.creatorCred == "" {
+			return w.a1, bearer(apiKey)
+		}
+		return w.a1, bearer(w.creatorCred)
+	}, expect: portOnly(refusedUnauthorized)},
+	{name: "wrong creation credential", present: func(w *world) (port, presented) { return w.a1, bearer(apiKey + "x") }, expect: portOnly(refusedUnauthorized)},
+	{name: "access_token in the query", query: true, present: func(w *world) (port, presented) {
+		return w.a1, presented{query: w.a1.Token}
+	}, expect: func(r matrixRoute, m matrixMode) outcome {
+		if r.method == http.MethodGet { // the only routes that read it
+			return success(r.ok)
+		}
+		return refusedUnauthorized
+	}},
+	{name: "header and a wrong access_token", query: true, present: func(w *world) (port, presented) {
+		return w.a1, presented{header: "Bearer " + w.a1.Token, query: store.NewToken()}
+	}, expect: ownToken}, // the header wins
+}
+
+// expected is the outcome of a cell.
+func expected(r matrixRoute, s matrixState, m matrixMode) outcome {
+	if o, ok := r.except[s.name]; ok {
+		return o
+	}
+	if s.query && m.refuseQuery {
+		return refusedUnauthorized
+	}
+	if r.op == "" {
+		if r.pattern == "/channels" && m.auth != nil && !s.creator {
+			return refusedUnauthorized
+		}
+		return success(r.ok)
+	}
+	return s.expect(r, m)
+}
+
+func jsonReq(method, path, body string) req {
+	return req{method: method, path: path, contentType: "application/json", body: body}
+}
+
+var matrixRoutes = []matrixRoute{
+	{method: "GET", pattern: "/healthz", ok: 200, build: func(*world, port) req { return req{method: "GET", path: "/healthz"} }},
+	{method: "GET", pattern: "/readyz", ok: 200, build: func(*world, port) req { return req{method: "GET", path: "/readyz"} }},
+	{method: "GET", pattern: "/openapi.yaml", ok: 200, build: func(*world, port) req { return req{method: "GET", path: "/openapi.yaml"} }},
+	{method: "POST", pattern: "/channels", ok: 201, build: func(*world, port) req { return req{method: "POST", path: "/channels"} }},
+	{method: "GET", pattern: "/ports/{id}", op: store.OpDescribe, ok: 200, afterClose: success(200),
+		build: func(_ *world, p port) req { return req{method: "GET", path: "/ports/" + p.ID} }},
+	{method: "POST", pattern: "/ports/{id}/messages", op: store.OpPost, ok: 201, afterClose: refusedClosed,
+		build: func(_ *world, p port) req { return jsonReq("POST", "/ports/"+p.ID+"/messages", `{"data":"matrix"}`) }},
+	{method: "GET", pattern: "/ports/{id}/messages", op: store.OpRead, ok: 200, afterClose: success(200),
+		build: func(_ *world, p port) req { return req{method: "GET", path: "/ports/" + p.ID + "/messages"} }},
+	{method: "GET", pattern: "/ports/{id}/events", op: store.OpRead, ok: 200, afterClose: success(200),
+		build: func(_ *world, p port) req { return req{method: "GET", path: "/ports/" + p.ID + "/events"} }},
+	{method: "POST", pattern: "/ports/{id}/ack", op: store.OpAck, ok: 204, afterClose: success(204),
+		build: func(w *world, p port) req {
+			return jsonReq("POST", "/ports/"+p.ID+"/ack", `{"through":"`+w.queued[p.ID]+`"}`)
+		}},
+	{method: "POST", pattern: "/ports/{id}/close", op: store.OpClose, ok: 204, afterClose: success(204),
+		build: func(_ *world, p port) req { return req{method: "POST", path: "/ports/" + p.ID + "/close"} }},
+	{method: "POST", pattern: "/ports/{id}/transfer", op: store.OpTransfer, ok: 200, afterClose: refusedClosed,
+		build: func(_ *world, p port) req { return req{method: "POST", path: "/ports/" + p.ID + "/transfer"} }},
+	{method: "POST", pattern: "/ports/{id}/tokens", op: store.OpTokens, ok: 201, afterClose: success(201),
+		build: func(_ *world, p port) req {
+			return jsonReq("POST", "/ports/"+p.ID+"/tokens", `{"scope":"listen","label":"matrix"}`)
+		}},
+	{method: "GET", pattern: "/ports/{id}/tokens", op: store.OpTokens, ok: 200, afterClose: success(200),
+		build: func(_ *world, p port) req { return req{method: "GET", path: "/ports/" + p.ID + "/tokens"} }},
+	{method: "DELETE", pattern: "/ports/{id}/tokens/{token_id}", op: store.OpTokens, ok: 204, afterClose: success(204),
+		build: func(w *world, p port) req {
+			// A live token of the port, so that only the credential
+			// decides.
+			m := w.c.mint(port{ID: p.ID, Token: w.full[p.ID]}, "post", "to revoke")
+			return req{method: "DELETE", path: "/ports/" + p.ID + "/tokens/" + m.ID}
+		}},
+}
+
+// matrixModes are the deployments the matrix runs in.
+func matrixModes() []matrixMode {
+	return []matrixMode{
+		{name: "open creation, query tokens allowed"},
+		{name: "apikey creation, query tokens refused", auth: &authModes[0], refuseQuery: true},
+		{name: "jwt creation, query tokens allowed", auth: &authModes[1]},
+	}
+}
+
+// TestAccessMatrix runs every cell of the matrix on memory and single
+// Redis: nothing that should be refused succeeds, every refusal has its
+// status and code, and a refused request changes nothing.
+func TestAccessMatrix(t *testing.T) {
+	for _, k := range storeKinds {
+		if k.name != "memory" && k.name != "redis" {
+			continue
+		}
+		t.Run(k.name, func(t *testing.T) {
+			t.Parallel()
+			e := env{open: k.setup(t)}
+			for _, m := range matrixModes() {
+				t.Run(m.name, func(t *testing.T) { runMatrix(t, e, m) })
+			}
+		})
+	}
+}
+
+func runMatrix(t *testing.T, e env, m matrixMode) {
+	c := e.server(t, func(o *options) {
+		o.cfg.RefuseQueryTokens = m.refuseQuery
+		if m.auth != nil {
+			o.cfg.CreateAuth = m.auth.auth(t)
+		}
+	})
+	checkMatrixCoversRouter(t, c.srv)
+
+	var cells, refusals, successes, wronglyServed int
+	w := newWorld(t, c, m)
+	for _, r := range matrixRoutes {
+		for _, s := range matrixStates {
+			cells++
+			want := expected(r, s, m)
+			target, cred := s.present(w)
+			rq := r.build(w, target)
+			before := w.snapshot(target)
+			got := w.send(rq, cred)
+			what := fmt.Sprintf("%s %s, %s", r.method, r.pattern, s.name)
+			if got.status != want.status {
+				t.Errorf("%s: status %d, want %v; body %s", what, got.status, want, got.body)
+			}
+			if want.code == "" {
+				successes++
+				if r.method != http.MethodGet && r.op != "" {
+					w = newWorld(t, c, m) // the success may have changed it
+				}
+				continue
+			}
+			refusals++
+			if got.status < 300 {
+				wronglyServed++
+			}
+			if got.status == want.status {
+				got.wantProblem(t, want.status, want.code)
+			}
+			if got.status == http.StatusUnauthorized && got.header.Get("WWW-Authenticate") == "" {
+				t.Errorf("%s: 401 without WWW-Authenticate", what)
+			}
+			if after := w.snapshot(target); after != before {
+				t.Errorf("%s: refused, but it changed the ports:\nbefore %s\nafter  %s", what, before, after)
+			}
+		}
+	}
+	t.Logf("%d cells: %d successes, %d refusals", cells, successes, refusals)
+	if wronglyServed != 0 {
+		t.Errorf("%d requests that must be refused succeeded", wronglyServed)
+	}
+}
+
+// checkMatrixCoversRouter fails the test unless the matrix has a row for
+// every route of the router, and no row for a route it lacks.
+func checkMatrixCoversRouter(t *testing.T, s *Server) {
+	t.Helper()
+	var routes []string
+	err := chi.Walk(s.router, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		routes = append(routes, method+" "+route)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("walk the router: %v", err)
+	}
+	var rows []string
+	for _, r := range matrixRoutes {
+		rows = append(rows, r.method+" "+r.pattern)
+	}
+	for _, rt := range routes {
+		if !slices.Contains(rows, rt) {
+			t.Errorf("route %s has no row in the access matrix", rt)
+		}
+	}
+	for _, row := range rows {
+		if !slices.Contains(routes, row) {
+			t.Errorf("the access matrix has a row for %s, which the router lacks", row)
+		}
+	}
+}
+
+// newWorld makes the channels and tokens the cells act on.
+func newWorld(t *testing.T, c *client, m matrixMode) *world {
+	t.Helper()
+	w := &world{t: t, c: c, m: m, queued: map[string]string{}, full: map[string]string{}}
+	if m.auth != nil {
+		w.creatorCred = m.auth.valid(t)
+	}
+	a, b, tr, cl := w.createChannel(), w.createChannel(), w.createChannel(), w.createChannel()
+	w.a1, w.a2, w.b1 = a.Port1, a.Port2, b.Port1
+	w.t1Old, w.t2, w.c1, w.c2 = tr.Port1, tr.Port2, cl.Port1, cl.Port2
+
+	w.post = c.mint(w.a1, "post", "").Token
+	w.listen = c.mint(w.a1, "listen", "").Token
+	revoked := c.mint(w.a1, "listen", "")
+	c.do(req{method: "DELETE", path: "/ports/" + w.a1.ID + "/tokens/" + revoked.ID, token: w.a1.Token}).want(t, http.StatusNoContent)
+	w.revoked = revoked.Token
+
+	res := c.transfer(w.t1Old).want(t, http.StatusOK)
+	w.t1 = decodeBody[port](t, res)
+	if w.t1.ID != w.t1Old.ID {
+		t.Fatalf("transfer answered port %s for %s", w.t1.ID, w.t1Old.ID)
+	}
+	w.queued[w.a1.ID] = c.send(w.a2, `"waiting at a1"`)
+	w.queued[w.t1.ID] = c.send(w.t2, `"waiting at t1"`)
+	w.queued[w.c1.ID] = c.send(w.c2, `"waiting at c1"`)
+	c.closePort(w.c1).want(t, http.StatusNoContent)
+	for _, p := range []port{w.a1, w.a2, w.b1, w.t1, w.t2, w.c1, w.c2} {
+		w.full[p.ID] = p.Token
+	}
+	return w
+}
+
+func (w *world) createChannel() channel {
+	w.t.Helper()
+	r := req{method: "POST", path: "/channels"}
+	if w.creatorCred != "" {
+		r.token = w.creatorCred
+	}
+	return decodeBody[channel](w.t, w.c.do(r).want(w.t, http.StatusCreated))
+}
+
+// send sends rq with the credential. An event stream that opens is
+// closed at once: its status and headers are the answer.
+func (w *world) send(rq req, cred presented) response {
+	w.t.Helper()
+	if cred.header != "" {
+		rq.header = map[string]string{"Authorization": cred.header}
+	}
+	if cred.query != "" {
+		sep := "?"
+		if strings.Contains(rq.path, "?") {
+			sep = "&"
+		}
+		rq.path += sep + accessTokenParam + "=" + cred.query
+	}
+	if !strings.HasSuffix(strings.SplitN(rq.path, "?", 2)[0], "/events") {
+		return w.c.do(rq)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	hr, err := http.NewRequestWithContext(ctx, rq.method, w.c.url+rq.path, nil)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	for k, v := range rq.header {
+		hr.Header.Set(k, v)
+	}
+	res, err := w.c.hc.Do(hr)
+	if err != nil {
+		w.t.Fatalf("%s %s: %v", rq.method, rq.path, err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode == http.StatusOK {
+		checkSpec(w.t, hr, res, nil)
+		return response{status: res.StatusCode, header: res.Header}
+	}
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		w.t.Fatalf("read: %v", err)
+	}
+	checkSpec(w.t, hr, res, b)
+	return response{status: res.StatusCode, header: res.Header, body: b}
+}
+
+// snapshot describes, from the store itself, everything a refused request
+// about port p might have changed: p, its peer, the other channel's port
+// and p's scoped tokens.
+func (w *world) snapshot(p port) string {
+	w.t.Helper()
+	ctx := context.Background()
+	var b strings.Builder
+	info, err := w.c.store.Describe(ctx, store.Credentials{PortID: p.ID, Token: w.full[p.ID]})
+	if err != nil {
+		w.t.Fatalf("describe %s: %v", p.ID, err)
+	}
+	fmt.Fprintf(&b, "%+v", info)
+	for _, id := range []string{info.Peer, w.b1.ID} {
+		other, err := w.c.store.Describe(ctx, store.Credentials{PortID: id, Token: w.full[id]})
+		if err != nil {
+			w.t.Fatalf("describe %s: %v", id, err)
+		}
+		fmt.Fprintf(&b, " %+v", other)
+	}
+	tokens, err := w.c.store.ListTokens(ctx, store.Credentials{PortID: p.ID, Token: w.full[p.ID]})
+	if err != nil {
+		w.t.Fatalf("list tokens of %s: %v", p.ID, err)
+	}
+	for _, tk := range tokens {
+		fmt.Fprintf(&b, " token %s/%s", tk.ID, tk.Scope)
+	}
+	return b.String()
+}
