@@ -74,3 +74,30 @@ func TestRedisDown(t *testing.T) {
 	}
 	srv.Resume()
 }
+
+// TestSameAnswers runs one sequence on Memory and on Redis side by side:
+// the decisions and remaining counts are equal, and the waits equal up to
+// the moments between the two calls. Every step keeps 250ms away from a
+// boundary of the 500ms interval, so the test's pace cannot tip one.
+func TestSameAnswers(t *testing.T) {
+	mem := NewMemory()
+	red := NewRedis(redistest.Start(t).Client(t), redistest.Prefix(t), 0)
+	l := Limit{Rate: 2, Burst: 3}
+	const slack = 50 * time.Millisecond
+	near := func(a, b time.Duration) bool { return a-b < slack && b-a < slack }
+	allowed := 0
+	for i, wait := range []time.Duration{0, 0, 0, 0, 250, 500, 0, 1000, 0, 0, 0} {
+		time.Sleep(wait * time.Millisecond)
+		m, r := allow(t, mem, "k", l), allow(t, red, "k", l)
+		if m.Allowed != r.Allowed || m.Remaining != r.Remaining || !near(m.RetryAfter, r.RetryAfter) || !near(m.ResetAfter, r.ResetAfter) {
+			t.Errorf("step %d: memory %+v, redis %+v", i+1, m, r)
+		}
+		if m.Allowed {
+			allowed++
+		}
+	}
+	// The burst of 3, then one after 750ms, and two after 1750ms.
+	if allowed != 6 {
+		t.Errorf("%d of 11 allowed, want 6", allowed)
+	}
+}
