@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tincan-dev/tincan/store"
 	"github.com/tincan-dev/tincan/store/memory"
@@ -35,6 +36,7 @@ func TestClassify(t *testing.T) {
 		{&http.MaxBytesError{Limit: 1}, 413, "payload_too_large"},
 		{fmt.Errorf("post: %w", &store.TransferError{Index: 2, PortID: "p", Reason: store.RefusedPeer}), 422, "invalid_transfer"},
 		{fmt.Errorf("post: %w", store.ErrQueueFull), 429, "queue_full"},
+		{&rateLimitedError{retryAfter: time.Second}, 429, "rate_limited"},
 		{errors.New("boom"), 500, "internal_error"},
 		{context.DeadlineExceeded, 500, "internal_error"},
 		{fmt.Errorf("dial: %w", store.ErrUnavailable), 503, "unavailable"},

@@ -92,7 +92,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Counted only once the token has proved good, so that nobody can use
 	// up a port's streams without holding it.
-	release, err := s.streams.acquire(c.PortID, clientAddr(r))
+	release, err := s.streams.acquire(c.PortID, s.clientAddress(r))
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"sync"
@@ -21,7 +20,7 @@ const (
 	// one port.
 	DefaultMaxStreamsPerPort = 8
 	// DefaultMaxStreamsPerClient bounds the event streams open at once
-	// from one client address (the TCP peer's IP).
+	// from one client address (see Server.clientAddress).
 	DefaultMaxStreamsPerClient = 256
 	// DefaultBodyReadTimeout bounds how long a request body may take to
 	// arrive.
@@ -119,18 +118,6 @@ func (sc *streamCounter) open() (ports, clients int) {
 		clients += n
 	}
 	return ports, clients
-}
-
-// clientAddr is the address a client's streams are counted under: the
-// TCP peer's IP. Forwarding headers such as X-Forwarded-For are ignored on
-// purpose, since any client can send them; behind a proxy every client
-// shares the proxy's address.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // limitBodyTime gives a request body BodyReadTimeout to arrive, so that a

@@ -7,6 +7,8 @@ func (s *Server) routes() {
 	// Before the rest, so that preflights are answered and refusals carry
 	// the headers a page needs to read them.
 	s.router.Use(corsMiddleware(s.cfg.CORSOrigins))
+	// After CORS, so that a page can read a 429; before the body is read.
+	s.router.Use(s.limitRate)
 	s.router.Use(s.refuseQueryTokens)
 	s.router.Use(s.limitBodyTime)
 	s.router.NotFound(s.handle(s.handleNotFound))

@@ -6,6 +6,7 @@ package handlers
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -55,7 +56,8 @@ type Config struct {
 	// MaxTransfer bounds a message's transfer list; longer is 400.
 	MaxTransfer int
 	// MaxStreamsPerPort and MaxStreamsPerClient bound the event streams
-	// open at once on one port and from one client IP; one more is 429.
+	// open at once on one port and from one client address; one more is
+	// 429.
 	MaxStreamsPerPort, MaxStreamsPerClient int
 	// BodyReadTimeout bounds how long a request body takes to arrive;
 	// slower is 408.
@@ -63,6 +65,13 @@ type Config struct {
 	// CORSOrigins are the origins browsers may call the API from, as
 	// ParseCORSOrigins returns them; none means no CORS headers at all.
 	CORSOrigins []string
+	// RateLimiter limits requests per client address and per credential;
+	// nil limits nothing. Health checks are never limited.
+	RateLimiter RateLimiter
+	// TrustedProxies are the networks whose proxies' X-Forwarded-For
+	// names the client, as ParseTrustedProxies returns them; none means
+	// the client is always the TCP peer.
+	TrustedProxies []netip.Prefix
 }
 
 func (c Config) withDefaults() Config {

@@ -433,14 +433,18 @@ func checkAgainstSpec(req *http.Request, res *http.Response, body []byte) error 
 }
 
 // routeLevel makes a stand-in operation for a request that matches no
-// operation of the spec, answered only by the named component response.
+// operation of the spec, answered by the named component response, or by
+// RateLimited, since the rate limits come before routing.
 func (c *contract) routeLevel(req *http.Request, status int, response string) *routers.Route {
 	return &routers.Route{
 		Spec:   c.doc,
 		Path:   req.URL.Path,
 		Method: req.Method,
 		Operation: &openapi3.Operation{
-			Responses: openapi3.NewResponses(openapi3.WithStatus(status, c.doc.Components.Responses[response])),
+			Responses: openapi3.NewResponses(
+				openapi3.WithStatus(status, c.doc.Components.Responses[response]),
+				openapi3.WithStatus(http.StatusTooManyRequests, c.doc.Components.Responses["RateLimited"]),
+			),
 		},
 	}
 }
@@ -520,6 +524,10 @@ func TestCheckAgainstSpecAccepts(t *testing.T) {
 			`{"type":"urn:tincan:problem:invalid_transfer","title":"T","status":422,"detail":"d","code":"invalid_transfer","transfer_index":1,"port":"x","reason":"duplicate"}`},
 		{"queue full", "POST", "/ports/" + testPort + "/messages",
 			answer(429, "application/problem+json", "", "Retry-After", "1"), problemBody(429, "queue_full")},
+		{"rate limited", "POST", "/ports/" + testPort + "/close",
+			answer(429, "application/problem+json", "", "Retry-After", "3"), problemBody(429, "rate_limited")},
+		{"unknown route rate limited", "GET", "/nowhere",
+			answer(429, "application/problem+json", "", "Retry-After", "1"), problemBody(429, "rate_limited")},
 		{"replayed post", "POST", "/ports/" + testPort + "/messages",
 			answer(201, "application/json", "", "Idempotent-Replayed", "true"), `{"id":"1763731800456-0"}`},
 		{"key reused", "POST", "/ports/" + testPort + "/messages", answer(422, "application/problem+json", ""), problemBody(422, "idempotency_key_reused")},
@@ -557,6 +565,9 @@ func TestCheckAgainstSpecRefuses(t *testing.T) {
 		{"body on 204", "POST", "/ports/" + testPort + "/close", answer(204, "application/json", ""), `{}`},
 		{"no WWW-Authenticate", "POST", "/ports/" + testPort + "/close", answer(401, "application/problem+json", ""), problemBody(401, "unauthorized")},
 		{"no Retry-After", "POST", "/ports/" + testPort + "/messages", answer(429, "application/problem+json", ""), problemBody(429, "queue_full")},
+		{"rate limited without Retry-After", "GET", "/ports/" + testPort, answer(429, "application/problem+json", ""), problemBody(429, "rate_limited")},
+		{"health check rate limited", "GET", "/healthz",
+			answer(429, "application/problem+json", "", "Retry-After", "1"), problemBody(429, "rate_limited")},
 		{"error as plain JSON", "POST", "/ports/" + testPort + "/transfer", answer(410, "application/json", ""), problemBody(410, "port_closed")},
 		{"code of another status", "POST", "/ports/" + testPort + "/transfer", answer(410, "application/problem+json", ""), problemBody(410, "queue_full")},
 		{"unknown code", "POST", "/ports/" + testPort + "/transfer", answer(410, "application/problem+json", ""), problemBody(410, "gone")},

@@ -63,6 +63,16 @@ const (
 	DefaultIdleTimeout         = 2 * time.Minute
 )
 
+// Defaults of the rate limits: requests a second and bursts, per client
+// address and per credential; see the ratelimit package.
+const (
+	DefaultRateLimitPerClient      = 100
+	DefaultRateLimitPerClientBurst = 200
+	DefaultRateLimitPerToken       = 50
+	DefaultRateLimitPerTokenBurst  = 100
+	DefaultRateLimitBackend        = rateLimitAuto
+)
+
 // Config is everything the service reads from its environment.
 type Config struct {
 	// Addr is the listen address (ADDR).
@@ -152,6 +162,24 @@ type Config struct {
 	// CORSOrigins is the comma-separated list of origins browsers may call
 	// the API from (CORS_ORIGINS); empty means no CORS headers at all.
 	CORSOrigins string
+	// RateLimitPerClient is the requests a second each client address may
+	// send (RATE_LIMIT_PER_CLIENT); 0 turns the limit off.
+	RateLimitPerClient int
+	// RateLimitPerClientBurst is how many requests a client address may
+	// send at once (RATE_LIMIT_PER_CLIENT_BURST).
+	RateLimitPerClientBurst int
+	// RateLimitPerToken is the requests a second each credential may be
+	// used for (RATE_LIMIT_PER_TOKEN); 0 turns the limit off.
+	RateLimitPerToken int
+	// RateLimitPerTokenBurst is how many requests a credential may be
+	// used for at once (RATE_LIMIT_PER_TOKEN_BURST).
+	RateLimitPerTokenBurst int
+	// RateLimitBackend is where the limits are kept: auto, memory or
+	// redis (RATE_LIMIT_BACKEND); auto is redis when REDIS_URL is set.
+	RateLimitBackend string
+	// TrustedProxies is the comma-separated list of CIDRs of the proxies
+	// whose X-Forwarded-For names the client (TRUSTED_PROXIES).
+	TrustedProxies string
 	// LogLevel is debug, info, warn or error (LOG_LEVEL).
 	LogLevel slog.Level
 	// LogFormat is text or json (LOG_FORMAT).
@@ -195,6 +223,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if _, err := handlers.ParseCORSOrigins(cfg.CORSOrigins); err != nil {
 		l.errs = append(l.errs, fmt.Errorf("CORS_ORIGINS: %w", err))
 	}
+	l.rateLimits(&cfg)
 	cfg.RedisMode = l.oneOf("REDIS_MODE", DefaultRedisMode, redisSingle, redisSentinel, redisCluster)
 	if cfg.RedisURL != "" || cfg.RedisMode != DefaultRedisMode {
 		if _, err := parseRedisTarget(cfg.RedisMode, cfg.RedisURL); err != nil {

@@ -34,6 +34,9 @@ func TestConfigDefaults(t *testing.T) {
 	want.RedisTimeout, want.RedisWaitTimeout, want.RedisStartupTimeout = 2*time.Second, time.Second, 30*time.Second
 	want.RedisMode = "single"
 	want = withLimitDefaults(want)
+	want.RateLimitPerClient, want.RateLimitPerClientBurst = 100, 200
+	want.RateLimitPerToken, want.RateLimitPerTokenBurst = 50, 100
+	want.RateLimitBackend = "auto"
 	if cfg != want {
 		t.Errorf("defaults:\n got %+v\nwant %+v", cfg, want)
 	}
@@ -76,6 +79,9 @@ func TestConfigFromEnv(t *testing.T) {
 	want.CreateAuth, want.AccessTokenInQuery = "open", "auto"
 	want.RedisMode = "single"
 	want = withLimitDefaults(want)
+	want.RateLimitPerClient, want.RateLimitPerClientBurst = 100, 200
+	want.RateLimitPerToken, want.RateLimitPerTokenBurst = 50, 100
+	want.RateLimitBackend = "auto"
 	if cfg != want {
 		t.Errorf("from env:\n got %+v\nwant %+v", cfg, want)
 	}

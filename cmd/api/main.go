@@ -49,7 +49,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("configuration: %w", err)
 	}
 
-	st, closeStore, err := openStore(ctx, cfg, logger)
+	st, redisClient, closeStore, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
@@ -61,6 +61,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 
 	// Validated by loadConfig already.
 	origins, _ := handlers.ParseCORSOrigins(cfg.CORSOrigins)
+	proxies, _ := handlers.ParseTrustedProxies(cfg.TrustedProxies)
 	api := handlers.NewServer(logger, st, handlers.Config{
 		MaxMessageSize:  cfg.MaxMessageSize,
 		KeepAlive:       cfg.KeepAlive,
@@ -75,6 +76,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		MaxStreamsPerClient: cfg.MaxStreamsPerClient,
 		BodyReadTimeout:     cfg.BodyReadTimeout,
 		CORSOrigins:         origins,
+		RateLimiter:         newRateLimiter(cfg, redisClient, logger),
+		TrustedProxies:      proxies,
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

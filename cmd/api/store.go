@@ -14,19 +14,20 @@ import (
 
 // openStore opens the store cfg asks for: Redis when REDIS_URL is set, in
 // the REDIS_MODE it names (see parseRedisTarget), otherwise the embedded
-// memory store. The returned close releases the
-// store and whatever it was built on.
-func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (store.Store, func() error, error) {
+// memory store. It also returns the Redis client the store uses (nil for
+// the memory store), for the rate limits to share. The returned close
+// releases the store and whatever it was built on.
+func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (store.Store, goredis.UniversalClient, func() error, error) {
 	limits := store.Limits{MaxQueue: cfg.MaxQueueLength, ChannelTTL: cfg.ChannelIdleTTL, IdempotencyWindow: cfg.IdempotencyWindow}
 	if cfg.RedisURL == "" {
 		logger.Warn("using the embedded memory store: nothing is kept across restarts and instances share nothing; set REDIS_URL to use Redis")
 		st := memory.New(limits)
-		return st, st.Close, nil
+		return st, nil, st.Close, nil
 	}
 
 	target, err := parseRedisTarget(cfg.RedisMode, cfg.RedisURL)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	client := target.newClient(func(o *goredis.Options) { applyRedisTimeouts(o, cfg) })
 	st, err := untilReachable(ctx, logger, cfg.RedisStartupTimeout, target.String(), func(ctx context.Context) (*redisstore.Store, error) {
@@ -41,11 +42,11 @@ func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (store.Stor
 	})
 	if err != nil {
 		_ = client.Close()
-		return nil, nil, fmt.Errorf("open the redis store (%s): %w", target, err)
+		return nil, nil, nil, fmt.Errorf("open the redis store (%s): %w", target, err)
 	}
 	logger.Info("using the redis store", "mode", target.mode, "addrs", target.addrs(), "prefix", cfg.RedisKeyPrefix)
 	logDurability(ctx, logger, client, cfg)
-	return st, func() error {
+	return st, client, func() error {
 		// The store first: it stops using the client.
 		err := st.Close()
 		if cerr := client.Close(); err == nil {

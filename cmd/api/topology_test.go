@@ -41,7 +41,7 @@ func checkOpenStore(t *testing.T, mode, url, addr string) {
 	var logs bytes.Buffer
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	st, closeStore, err := openStore(ctx, cfg, slog.New(slog.NewTextHandler(&logs, nil)))
+	st, _, closeStore, err := openStore(ctx, cfg, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatalf("open: %v\n%s", err, logs.String())
 	}

@@ -1,0 +1,255 @@
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/tincan-dev/tincan/internal/redistest"
+	"github.com/tincan-dev/tincan/ratelimit"
+	"github.com/tincan-dev/tincan/store"
+	redisstore "github.com/tincan-dev/tincan/store/redis"
+)
+
+// limiterKind makes a rate limiting backend for a test.
+type limiterKind struct {
+	name    string
+	backend func(t *testing.T) ratelimit.Backend
+}
+
+// limiterKinds are the backends the end-to-end rate limit tests run on.
+var limiterKinds = []limiterKind{
+	{"memory", func(*testing.T) ratelimit.Backend { return ratelimit.NewMemory() }},
+	{"redis", func(t *testing.T) ratelimit.Backend {
+		return ratelimit.NewRedis(redistest.Start(t).Client(t), redistest.Prefix(t), 0)
+	}},
+}
+
+// forEachLimiter runs fn as a parallel subtest for every limiter backend,
+// on servers over the memory store.
+func forEachLimiter(t *testing.T, fn func(t *testing.T, e env, backend ratelimit.Backend)) {
+	t.Helper()
+	for _, k := range limiterKinds {
+		t.Run(k.name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, env{open: storeKinds[0].setup(t)}, k.backend(t))
+		})
+	}
+}
+
+// limited configures a test server with a Limiter on backend, and trusts
+// the loopback proxies that the tests' X-Forwarded-For headers come from.
+func limited(backend ratelimit.Backend, perClient, perToken ratelimit.Limit, trusted ...string) func(*options) {
+	return func(o *options) {
+		o.cfg.RateLimiter = ratelimit.New(backend, perClient, perToken, slog.New(slog.DiscardHandler))
+		for _, p := range trusted {
+			o.cfg.TrustedProxies = append(o.cfg.TrustedProxies, netip.MustParsePrefix(p))
+		}
+	}
+}
+
+// describeFrom describes p as the client at the forwarded address from
+// (none if empty).
+func (c *client) describeFrom(p port, from string) response {
+	c.t.Helper()
+	r := req{method: "GET", path: "/ports/" + p.ID, token: p.Token}
+	if from != "" {
+		r.header = map[string]string{"X-Forwarded-For": from}
+	}
+	return c.do(r)
+}
+
+// wantRateLimited fails unless res is 429 rate_limited with a Retry-After
+// of whole seconds, at least 1, and returns the wait.
+func (res response) wantRateLimited(t *testing.T) time.Duration {
+	t.Helper()
+	res.wantProblem(t, http.StatusTooManyRequests, "rate_limited")
+	secs, err := strconv.Atoi(res.header.Get("Retry-After"))
+	if err != nil || secs < 1 {
+		t.Fatalf("Retry-After %q, want whole seconds, at least 1", res.header.Get("Retry-After"))
+	}
+	return time.Duration(secs) * time.Second
+}
+
+func TestRateLimitBurstThenRetry(t *testing.T) {
+	forEachLimiter(t, func(t *testing.T, e env, b ratelimit.Backend) {
+		c := e.server(t, limited(b, ratelimit.Limit{Rate: 1, Burst: 4}, ratelimit.Limit{}))
+		ch := c.createChannel() // the burst's first request
+		for range 3 {
+			c.describeFrom(ch.Port1, "").want(t, http.StatusOK)
+		}
+		wait := c.describeFrom(ch.Port1, "").wantRateLimited(t)
+		// Nothing else gets through either, whatever it is.
+		c.do(req{method: "POST", path: "/channels"}).wantRateLimited(t)
+		c.do(req{method: "GET", path: "/nowhere"}).wantRateLimited(t)
+		c.postJSON(ch.Port1, `{"data":1}`).wantRateLimited(t)
+		info, err := c.store.Describe(t.Context(), store.Credentials{PortID: ch.Port2.ID, Token: ch.Port2.Token})
+		if err != nil || info.Queued != 0 {
+			t.Fatalf("after a refused post the peer has %d queued (%v), want none", info.Queued, err)
+		}
+		time.Sleep(wait)
+		c.describeFrom(ch.Port1, "").want(t, http.StatusOK)
+		c.describeFrom(ch.Port1, "").wantRateLimited(t)
+	})
+}
+
+// TestRateLimitPerToken checks that a token's limit holds whichever
+// address it comes from, and leaves other tokens alone.
+func TestRateLimitPerToken(t *testing.T) {
+	forEachLimiter(t, func(t *testing.T, e env, b ratelimit.Backend) {
+		c := e.server(t, limited(b, ratelimit.Limit{Rate: 1, Burst: 3}, ratelimit.Limit{Rate: 1, Burst: 3}, "127.0.0.0/8", "::1/128"))
+		ch := c.createChannel()
+		for _, from := range []string{"192.0.2.1", "192.0.2.2", "2001:db8::1"} {
+			c.describeFrom(ch.Port1, from).want(t, http.StatusOK)
+		}
+		c.describeFrom(ch.Port1, "192.0.2.4").wantRateLimited(t)
+		// The same token in the URL is the same credential.
+		c.do(req{method: "GET", path: "/ports/" + ch.Port1.ID + "/messages?access_token=" + ch.Port1.Token,
+			header: map[string]string{"X-Forwarded-For": "192.0.2.5"}}).wantRateLimited(t)
+		// The other port's token has its own budget, from an address
+		// that has already spent some of its own.
+		c.describeFrom(ch.Port2, "192.0.2.1").want(t, http.StatusOK)
+	})
+}
+
+// TestRateLimitPerClient checks that an address's limit holds whatever
+// tokens it presents, and leaves other addresses alone.
+func TestRateLimitPerClient(t *testing.T) {
+	forEachLimiter(t, func(t *testing.T, e env, b ratelimit.Backend) {
+		c := e.server(t, limited(b, ratelimit.Limit{Rate: 1, Burst: 3}, ratelimit.Limit{Rate: 1, Burst: 3}, "127.0.0.0/8", "::1/128"))
+		ch := c.createChannel() // from the TCP peer, not 192.0.2.1
+		c.describeFrom(ch.Port1, "192.0.2.1").want(t, http.StatusOK)
+		c.describeFrom(ch.Port2, "192.0.2.1").want(t, http.StatusOK)
+		c.do(req{method: "GET", path: "/ports/" + ch.Port1.ID, header: map[string]string{"X-Forwarded-For": "192.0.2.1"}}).
+			wantProblem(t, http.StatusUnauthorized, "unauthorized")
+		c.describeFrom(ch.Port2, "192.0.2.1").wantRateLimited(t)
+		// A proxy chain: the right-most untrusted address is the client;
+		// what the client wrote further left counts for nothing.
+		c.describeFrom(ch.Port1, "198.51.100.7, 192.0.2.1, 127.0.0.2").wantRateLimited(t)
+		c.describeFrom(ch.Port1, "192.0.2.1, 192.0.2.2").want(t, http.StatusOK)
+	})
+}
+
+// TestRateLimitUntrustedForwardedFor checks that a client that is not a
+// trusted proxy cannot spread its requests over forged addresses.
+func TestRateLimitUntrustedForwardedFor(t *testing.T) {
+	forEachLimiter(t, func(t *testing.T, e env, b ratelimit.Backend) {
+		// Trusts a network the test's connections do not come from.
+		c := e.server(t, limited(b, ratelimit.Limit{Rate: 1, Burst: 3}, ratelimit.Limit{}, "10.0.0.0/8"))
+		ch := c.createChannel()
+		c.describeFrom(ch.Port1, "192.0.2.1").want(t, http.StatusOK)
+		c.describeFrom(ch.Port1, "192.0.2.2").want(t, http.StatusOK)
+		for _, forged := range []string{"192.0.2.3", "10.0.0.1", "192.0.2.4, 10.0.0.1"} {
+			c.describeFrom(ch.Port1, forged).wantRateLimited(t)
+		}
+	})
+}
+
+// TestRateLimitHealthChecks checks that health checks are answered
+// however busy the client is.
+func TestRateLimitHealthChecks(t *testing.T) {
+	forEachLimiter(t, func(t *testing.T, e env, b ratelimit.Backend) {
+		c := e.server(t, limited(b, ratelimit.Limit{Rate: 1, Burst: 1}, ratelimit.Limit{Rate: 1, Burst: 1}))
+		c.do(req{method: "GET", path: "/openapi.yaml"}).want(t, http.StatusOK)
+		c.do(req{method: "GET", path: "/openapi.yaml"}).wantRateLimited(t)
+		for range 20 {
+			c.do(req{method: "GET", path: "/healthz", token: "x"}).want(t, http.StatusOK)
+			c.do(req{method: "GET", path: "/readyz", token: "x"}).want(t, http.StatusOK)
+		}
+	})
+}
+
+// TestRateLimitScaleOut checks that two API servers sharing a Redis share
+// the limits: a client cannot double its rate by spreading its requests.
+func TestRateLimitScaleOut(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	rc := srv.Client(t)
+	prefix := redistest.Prefix(t)
+	a, b := scaledServer(t, rc, prefix), scaledServer(t, rc, prefix)
+
+	ch := a.createChannel()
+	b.describeFrom(ch.Port1, "").want(t, http.StatusOK)
+	a.describeFrom(ch.Port1, "").want(t, http.StatusOK)
+	b.describeFrom(ch.Port1, "").want(t, http.StatusOK)
+	a.describeFrom(ch.Port1, "").wantRateLimited(t)
+	b.describeFrom(ch.Port1, "").wantRateLimited(t)
+}
+
+// scaledServer starts an API server over the Redis store and limiter at
+// prefix, as one of several instances of a deployment: 4 requests at once
+// per client, then 1 a second.
+func scaledServer(t *testing.T, rc redis.UniversalClient, prefix string) *client {
+	t.Helper()
+	logger := slog.New(slog.NewTextHandler(newTestLog(t), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	st, err := redisstore.New(context.Background(), rc, redisstore.Options{Prefix: prefix, Logger: logger})
+	if err != nil {
+		t.Fatalf("redis store: %v", err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	limiter := ratelimit.New(ratelimit.NewRedis(rc, prefix, 0), ratelimit.Limit{Rate: 1, Burst: 4}, ratelimit.Limit{}, logger)
+	s := NewServer(logger, st, Config{KeepAlive: time.Minute, RateLimiter: limiter})
+	ts := httptest.NewServer(s)
+	t.Cleanup(func() {
+		s.CloseStreams()
+		ts.Close()
+	})
+	return &client{t: t, url: ts.URL, hc: ts.Client(), srv: s, store: st}
+}
+
+// TestRateLimitRedisDown checks that the API keeps serving when the
+// limiter's Redis stops: the limits fail open.
+func TestRateLimitRedisDown(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	e := env{open: storeKinds[0].setup(t)}
+	c := e.server(t, func(o *options) {
+		o.cfg.RateLimiter = ratelimit.New(ratelimit.NewRedis(srv.Client(t), redistest.Prefix(t), 0),
+			ratelimit.Limit{Rate: 1, Burst: 2}, ratelimit.Limit{Rate: 1, Burst: 2}, slog.New(slog.DiscardHandler))
+	})
+	ch := c.createChannel()
+	c.describeFrom(ch.Port1, "").want(t, http.StatusOK)
+	c.describeFrom(ch.Port1, "").wantRateLimited(t)
+	srv.Stop()
+	for range 10 {
+		c.describeFrom(ch.Port1, "").want(t, http.StatusOK)
+	}
+	c.send(ch.Port1, `"still served"`)
+}
+
+// TestStreamsCountForwardedClients checks that behind a trusted proxy the
+// streams per client are counted per forwarded address.
+func TestStreamsCountForwardedClients(t *testing.T) {
+	e := env{open: storeKinds[0].setup(t)}
+	c := e.server(t, func(o *options) {
+		o.cfg.MaxStreamsPerClient = 1
+		o.cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	})
+	open := func(from string) *http.Response {
+		ch := c.createChannel()
+		hr, _ := http.NewRequest("GET", c.url+"/ports/"+ch.Port1.ID+"/events", nil)
+		hr.Header.Set("Authorization", "Bearer "+ch.Port1.Token)
+		hr.Header.Set("X-Forwarded-For", from)
+		res, err := c.hc.Do(hr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { res.Body.Close() })
+		return res
+	}
+	for _, from := range []string{"192.0.2.1", "192.0.2.2"} {
+		if res := open(from); res.StatusCode != http.StatusOK {
+			t.Fatalf("first stream from %s: status %d", from, res.StatusCode)
+		}
+	}
+	if res := open("192.0.2.1"); res.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("second stream from 192.0.2.1: status %d, want 429", res.StatusCode)
+	}
+}

@@ -1,0 +1,141 @@
+package ratelimit
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tincan-dev/tincan/internal/redistest"
+)
+
+func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func TestLimiterPerClient(t *testing.T) {
+	l := New(NewMemory(), Limit{Rate: 1, Burst: 2}, Limit{}, quietLogger())
+	for i := range 2 {
+		if wait, limited := l.Check(t.Context(), "192.0.2.1", ""); limited {
+			t.Fatalf("request %d limited (retry after %v)", i+1, wait)
+		}
+	}
+	wait, limited := l.Check(t.Context(), "192.0.2.1", "")
+	if !limited || wait <= 0 || wait > time.Second {
+		t.Fatalf("third request: limited %v, retry after %v; want limited for up to 1s", limited, wait)
+	}
+	if _, limited := l.Check(t.Context(), "192.0.2.2", ""); limited {
+		t.Error("another client was limited")
+	}
+}
+
+func TestLimiterPerToken(t *testing.T) {
+	l := New(NewMemory(), Limit{}, Limit{Rate: 1, Burst: 2}, quietLogger())
+	// The same token from three addresses shares one budget.
+	for _, client := range []string{"192.0.2.1", "192.0.2.2"} {
+		if _, limited := l.Check(t.Context(), client, "secret-a"); limited {
+			t.Fatalf("request from %s limited", client)
+		}
+	}
+	if _, limited := l.Check(t.Context(), "192.0.2.3", "secret-a"); !limited {
+		t.Error("the token's third request was let through")
+	}
+	if _, limited := l.Check(t.Context(), "192.0.2.3", "secret-b"); limited {
+		t.Error("another token was limited")
+	}
+	if _, limited := l.Check(t.Context(), "192.0.2.3", ""); limited {
+		t.Error("a request without a token was limited by the token limit")
+	}
+}
+
+// TestLimiterClientFirst checks that a request refused for its client is
+// not counted against its token.
+func TestLimiterClientFirst(t *testing.T) {
+	l := New(NewMemory(), Limit{Rate: 1, Burst: 1}, Limit{Rate: 1, Burst: 2}, quietLogger())
+	l.Check(t.Context(), "192.0.2.1", "secret")
+	for range 5 {
+		if _, limited := l.Check(t.Context(), "192.0.2.1", "secret"); !limited {
+			t.Fatal("the client's second request was let through")
+		}
+	}
+	if _, limited := l.Check(t.Context(), "192.0.2.2", "secret"); limited {
+		t.Error("the token's second request was limited: the client's refusals were counted against it")
+	}
+}
+
+// TestLimiterKeepsNoSecret checks that a credential is known only by its
+// SHA-256 hex.
+func TestLimiterKeepsNoSecret(t *testing.T) {
+	m := NewMemory()
+	l := New(m, Limit{Rate: 1, Burst: 1}, Limit{Rate: 1, Burst: 1}, quietLogger())
+	const secret = "0voxnM0Y3nhDl52Cxhozk_TeftiHmGA7tQCYu2ol4rs"
+	l.Check(t.Context(), "192.0.2.1", secret)
+	sum := sha256.Sum256([]byte(secret))
+	m.mu.Lock()
+	keys := slices.Sorted(maps.Keys(m.tat))
+	m.mu.Unlock()
+	want := []string{"client:192.0.2.1", "token:" + hex.EncodeToString(sum[:])}
+	if !slices.Equal(keys, want) {
+		t.Errorf("keys %q, want %q", keys, want)
+	}
+}
+
+// TestLimiterFailsOpen checks that requests go through while the backend
+// fails, and that the failure is logged once, not once per request.
+func TestLimiterFailsOpen(t *testing.T) {
+	srv := redistest.Start(t)
+	logs := &syncBuffer{}
+	l := New(NewRedis(srv.Client(t), redistest.Prefix(t), 0), Limit{Rate: 1, Burst: 1}, Limit{Rate: 1, Burst: 1},
+		slog.New(slog.NewTextHandler(logs, nil)))
+	l.Check(t.Context(), "192.0.2.1", "secret")
+	if _, limited := l.Check(t.Context(), "192.0.2.1", "secret"); !limited {
+		t.Fatal("the second request was let through while Redis was up")
+	}
+	srv.Stop()
+	if wait, limited := l.Check(t.Context(), "192.0.2.1", "secret"); limited {
+		t.Fatalf("the first request with Redis stopped: limited (retry after %v), want let through", wait)
+	}
+	// Only that check waited for Redis to fail; the next go through at
+	// once while the backend is paused.
+	start := time.Now()
+	for i := range 10 {
+		if wait, limited := l.Check(t.Context(), "192.0.2.1", "secret"); limited {
+			t.Fatalf("request %d with Redis stopped: limited (retry after %v), want let through", i+1, wait)
+		}
+	}
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Errorf("10 checks took %v during the pause", d)
+	}
+	time.Sleep(backendPause)
+	if _, limited := l.Check(t.Context(), "192.0.2.1", "secret"); limited {
+		t.Fatal("limited after the pause with Redis still stopped")
+	}
+	if n := strings.Count(logs.String(), "level=WARN"); n != 1 {
+		t.Errorf("%d warnings for two failures within %v, want 1:\n%s", n, DefaultWarnEvery, logs)
+	}
+	if !strings.Contains(logs.String(), "rate limits not applied") {
+		t.Errorf("the warning does not say what happens:\n%s", logs)
+	}
+}
+
+// syncBuffer is a bytes.Buffer that is safe for concurrent use.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
