@@ -63,6 +63,10 @@ type Config struct {
 	// CORSOrigins are the origins browsers may call the API from, as
 	// ParseCORSOrigins returns them; none means no CORS headers at all.
 	CORSOrigins []string
+	// TicketTTL is how long a stream ticket stays usable.
+	TicketTTL time.Duration
+	// MaxTicketPorts bounds the ports one ticket serves; more is 400.
+	MaxTicketPorts int
 }
 
 func (c Config) withDefaults() Config {
@@ -95,6 +99,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.BodyReadTimeout <= 0 {
 		c.BodyReadTimeout = DefaultBodyReadTimeout
+	}
+	if c.TicketTTL <= 0 {
+		c.TicketTTL = DefaultTicketTTL
+	}
+	if c.MaxTicketPorts <= 0 {
+		c.MaxTicketPorts = DefaultMaxTicketPorts
 	}
 	return c
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/tincan-dev/tincan/sse"
@@ -50,71 +51,15 @@ type transferredData struct {
 	Port string `json:"port"`
 }
 
-// handleEvents streams the messages queued at a port as Server-Sent Events,
-// from its resume point on: the Last-Event-ID header (or last_event_id
-// parameter), acknowledged up to there first, or else the oldest
-// unacknowledged message. Errors before the stream starts are answered as
-// problems (a store that is unavailable then is a 503); afterwards the
-// stream ends with an event that says why, or, while the store is
-// unavailable, stays open and reads again until it answers.
-func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
-	c, err := credentials(r)
-	if err != nil {
-		return err
-	}
-	resumeText := r.Header.Get("Last-Event-ID")
-	if resumeText == "" {
-		resumeText = r.URL.Query().Get("last_event_id")
-	}
-	resume, err := store.ParseEventID(resumeText)
-	if err != nil {
-		return badRequest("The resume point (Last-Event-ID or last_event_id) is not an event id.")
-	}
-	if !resume.IsZero() {
-		// The client has seen everything up to its last event id.
-		if err := s.store.Ack(r.Context(), c, resume); err != nil {
-			return err
-		}
-	}
-
-	// Subscribe before the first read: whatever happens after the read
-	// rings the doorbell, so nothing falls between the two.
-	sub := s.store.Subscribe(c.PortID)
-	defer sub.Close()
-	first, err := s.store.Read(r.Context(), c, resume, streamBatch)
-	if err != nil {
-		return err
-	}
-	if len(first.Messages) == 0 && first.State == store.StateClosed {
-		// Nothing will ever arrive: 204 tells EventSource not to reconnect.
-		w.WriteHeader(http.StatusNoContent)
-		return nil
-	}
-	// Counted only once the token has proved good, so that nobody can use
-	// up a port's streams without holding it.
-	release, err := s.streams.acquire(c.PortID, clientAddr(r))
-	if err != nil {
-		return err
-	}
-	defer release()
-
-	st := &stream{
-		s:     s,
-		r:     r,
-		port:  c,
-		after: resume,
-		w:     sse.NewWriter(w, s.cfg.WriteTimeout),
-	}
-	st.run(sub, first)
-	return nil
-}
-
-// stream is one open event stream.
+// stream is one open event stream, of one port or of the several ports of
+// a ticket.
 type stream struct {
-	s     *Server
-	r     *http.Request
-	port  store.Credentials
-	after store.EventID // the last message written
+	s *Server
+	r *http.Request
+	// ports are the stream's ports in ticket order, including those that
+	// have left it; live counts those that have not.
+	ports []*streamPort
+	live  int
 	w     *sse.Writer
 
 	keepAlive *time.Timer
@@ -124,10 +69,30 @@ type stream struct {
 	unavailable time.Duration
 }
 
-// run sends first and everything that follows, until the channel closes,
-// the port is transferred, the client goes, or the server shuts down.
-func (st *stream) run(sub *store.Subscription, first store.Batch) {
+// streamPort is one port of a stream and how far the stream has got.
+type streamPort struct {
+	store.Credentials
+	after store.EventID // the last message written, or the resume point
+	left  bool          // closed or gone: no longer read
+}
+
+// newStream prepares a stream of the ports, each starting after its
+// resume point.
+func newStream(s *Server, r *http.Request, ports []store.Credentials, resume []store.EventID) *stream {
+	st := &stream{s: s, r: r, live: len(ports)}
+	for i, c := range ports {
+		st.ports = append(st.ports, &streamPort{Credentials: c, after: resume[i]})
+	}
+	return st
+}
+
+// run sends the first batches (one per port, in the stream's order) and
+// everything that follows, until every port has left the stream (its
+// channel closed, or it was transferred), the client goes, or the server
+// shuts down.
+func (st *stream) run(w http.ResponseWriter, sub *store.Subscription, first []store.Batch) {
 	ctx := st.r.Context()
+	st.w = sse.NewWriter(w, st.s.cfg.WriteTimeout)
 	if err := st.w.Start(st.s.cfg.Retry); err != nil {
 		st.s.logger.DebugContext(ctx, "start stream", slogErr(err))
 		return
@@ -138,7 +103,7 @@ func (st *stream) run(sub *store.Subscription, first store.Batch) {
 	st.retry.Stop()
 	defer st.retry.Stop()
 
-	if st.deliver(first) {
+	if st.deliverFirst(first) {
 		return
 	}
 	for {
@@ -164,11 +129,11 @@ func (st *stream) run(sub *store.Subscription, first store.Batch) {
 
 // keepAliveTick runs when the stream has been silent for a keep-alive
 // interval. It reads before it sends the comment: the read restarts the
-// channel's idle timer, so a port somebody listens on never expires, and it
-// ends the stream if the channel is gone anyway (Redis key expiry rings no
-// doorbell). While the store is unavailable the backoff's reads stand in
-// for it, so the comment goes out on time. It reports whether the stream
-// has ended.
+// channels' idle timers, so a port somebody listens on never expires, and
+// it ends the stream if the channels are gone anyway (Redis key expiry
+// rings no doorbell). While the store is unavailable the backoff's reads
+// stand in for it, so the comment goes out on time. It reports whether the
+// stream has ended.
 func (st *stream) keepAliveTick() bool {
 	if st.unavailable == 0 && st.readAndDeliver() {
 		return true
@@ -176,19 +141,67 @@ func (st *stream) keepAliveTick() bool {
 	return st.check(st.w.Comment("keep-alive")) || st.flush()
 }
 
-// readAndDeliver delivers what is new. It reports whether the stream has
-// ended.
+// deliverFirst delivers the batches read when the stream opened, one per
+// port, then whatever more the ports have. It reports whether the stream
+// has ended.
+func (st *stream) deliverFirst(first []store.Batch) bool {
+	var more []*streamPort
+	for i, p := range st.ports {
+		again, ended := st.deliver(p, first[i])
+		if ended {
+			return true
+		}
+		if again {
+			more = append(more, p)
+		}
+	}
+	return st.deliverFrom(more)
+}
+
+// readAndDeliver delivers what is new at any of the stream's ports. It
+// reports whether the stream has ended.
 func (st *stream) readAndDeliver() bool {
-	batch, err := st.s.store.Read(st.r.Context(), st.port, st.after, streamBatch)
-	if err != nil {
-		return st.readFailed(err)
+	return st.deliverFrom(st.ports)
+}
+
+// deliverFrom reads the ports that are still in the stream and delivers
+// what is new, one batch per port in turn, until no port has more: a busy
+// port cannot hold back the others. It reports whether the stream has
+// ended.
+func (st *stream) deliverFrom(ports []*streamPort) bool {
+	for len(ports) > 0 {
+		var more []*streamPort
+		for _, p := range ports {
+			if p.left {
+				continue
+			}
+			batch, err := st.s.store.Read(st.r.Context(), p.Credentials, p.after, streamBatch)
+			if err != nil {
+				if st.readFailed(p, err) {
+					return true
+				}
+				if errors.Is(err, store.ErrUnavailable) {
+					// The other ports would only fail the same way.
+					return false
+				}
+				continue
+			}
+			if st.unavailable != 0 {
+				st.unavailable = 0
+				st.retry.Stop()
+				st.s.logger.InfoContext(st.r.Context(), "stream resumes: the store answers again", "port", p.PortID)
+			}
+			again, ended := st.deliver(p, batch)
+			if ended {
+				return true
+			}
+			if again {
+				more = append(more, p)
+			}
+		}
+		ports = more
 	}
-	if st.unavailable != 0 {
-		st.unavailable = 0
-		st.retry.Stop()
-		st.s.logger.InfoContext(st.r.Context(), "stream resumes: the store answers again", "port", st.port.PortID)
-	}
-	return st.deliver(batch)
+	return false
 }
 
 // endForShutdown sends the last frame of a stream the server ends: a
@@ -200,71 +213,75 @@ func (st *stream) endForShutdown() {
 	}
 }
 
-// deliver writes batch, then reads and writes the next ones until a read
-// comes back empty, flushing once per batch. An empty batch of a closed
-// channel means everything has been delivered: the stream sends `event:
-// close` and ends. deliver reports whether the stream has ended.
-func (st *stream) deliver(batch store.Batch) bool {
-	for {
-		if st.skipAcked(batch) {
-			return true
+// deliver writes a batch read at the port p and flushes it. An empty batch
+// of a closed channel means everything has been delivered: p gets its
+// `event: close` and leaves the stream. deliver reports whether p may have
+// more to deliver (the batch had messages), and whether the stream has
+// ended.
+func (st *stream) deliver(p *streamPort, batch store.Batch) (more, ended bool) {
+	if st.skipAcked(p, batch) {
+		return false, true
+	}
+	if len(batch.Messages) == 0 {
+		if batch.State == store.StateClosed {
+			return false, st.leave(p, "close", closeData{Port: p.PortID, ClosedAt: batch.ClosedAt.UTC()})
 		}
-		if len(batch.Messages) == 0 {
-			break
-		}
-		for _, m := range batch.Messages {
-			data, err := marshal(toMessageJSON(m))
-			if err != nil {
-				st.s.logger.ErrorContext(st.r.Context(), "encode message", "port", st.port.PortID, slogErr(err))
-				return true
-			}
-			if st.check(st.w.Event(sse.Event{ID: m.ID.String(), Type: "message", Data: data[:len(data)-1]})) {
-				return true
-			}
-			st.after = m.ID
-		}
-		if st.flush() {
-			return true
-		}
-		var err error
-		batch, err = st.s.store.Read(st.r.Context(), st.port, st.after, streamBatch)
+		return false, false
+	}
+	for _, m := range batch.Messages {
+		data, err := marshal(toMessageJSON(p.PortID, m))
 		if err != nil {
-			return st.readFailed(err)
+			st.s.logger.ErrorContext(st.r.Context(), "encode message", "port", p.PortID, slogErr(err))
+			return false, true
+		}
+		p.after = m.ID
+		if st.check(st.w.Event(sse.Event{ID: st.position(), Type: "message", Data: data[:len(data)-1]})) {
+			return false, true
 		}
 	}
-	if batch.State == store.StateClosed {
-		st.control("close", closeData{Port: st.port.PortID, ClosedAt: batch.ClosedAt.UTC()})
-		return true
+	return true, st.flush()
+}
+
+// position is the id of the stream's latest message event, what a client
+// resumes from: the port's last event id in a one-port stream; in a
+// stream of several ports, every port's last event id (the empty string
+// for a port with none yet) in ticket order, joined by ",".
+func (st *stream) position() string {
+	if len(st.ports) == 1 {
+		return st.ports[0].after.String()
 	}
-	return false
+	parts := make([]string, len(st.ports))
+	for i, p := range st.ports {
+		parts[i] = p.after.String()
+	}
+	return strings.Join(parts, ",")
 }
 
 // skipAcked tells the client, with an `event: reset`, when messages after
-// the stream's position were acknowledged and deleted before it could
+// p's position were acknowledged and deleted before the stream could
 // deliver them, and moves the position past them: a resume never skips
-// in silence. A stream that started without a resume point and has
+// in silence. A port that started without a resume point and has
 // delivered nothing yet has no position to fall behind. skipAcked
 // reports whether the stream has ended.
-func (st *stream) skipAcked(batch store.Batch) bool {
-	if st.after.IsZero() || st.after.Compare(batch.Acked) >= 0 {
+func (st *stream) skipAcked(p *streamPort, batch store.Batch) bool {
+	if p.after.IsZero() || p.after.Compare(batch.Acked) >= 0 {
 		return false
 	}
-	reset := resetData{Port: st.port.PortID, LastEventID: st.after, AckedThrough: batch.Acked}
+	reset := resetData{Port: p.PortID, LastEventID: p.after, AckedThrough: batch.Acked}
 	// Every message of the batch is after Acked: the store deletes
 	// through Acked in the same step as it records it.
-	st.after = batch.Acked
+	p.after = batch.Acked
 	return st.control("reset", reset)
 }
 
-// readFailed handles a failed read mid-stream, and reports whether the
-// stream has ended.
-func (st *stream) readFailed(err error) bool {
+// readFailed handles a failed read of p mid-stream, and reports whether
+// the stream has ended.
+func (st *stream) readFailed(p *streamPort, err error) bool {
 	ctx := st.r.Context()
 	switch {
 	case errors.Is(err, store.ErrTransferred):
-		// The token died: tell its holder why the stream ends.
-		st.control("transferred", transferredData{Port: st.port.PortID})
-		return true
+		// The credential died: tell its holder why the port leaves.
+		return st.leave(p, "transferred", transferredData{Port: p.PortID})
 	case errors.Is(err, store.ErrBusy):
 		// The port is being moved; the move ends one way or the other
 		// within moments.
@@ -277,19 +294,32 @@ func (st *stream) readFailed(err error) bool {
 		// the store's return pick up from the last message written: no
 		// gap and no repeat, and the client need not reconnect.
 		if st.unavailable == 0 {
-			st.s.logger.WarnContext(ctx, "stream waits for the store", "port", st.port.PortID, slogErr(err))
+			st.s.logger.WarnContext(ctx, "stream waits for the store", "port", p.PortID, slogErr(err))
 		}
 		st.unavailable = min(max(2*st.unavailable, minUnavailableRetry), maxUnavailableRetry)
 		st.retry.Reset(st.unavailable)
 		return false
 	case errors.Is(err, store.ErrUnauthorized):
 		// The channel expired under the stream.
-		st.s.logger.DebugContext(ctx, "stream read", "port", st.port.PortID, slogErr(err))
+		st.s.logger.DebugContext(ctx, "stream read", "port", p.PortID, slogErr(err))
 	default:
-		st.s.logger.ErrorContext(ctx, "stream read", "port", st.port.PortID, slogErr(err))
+		st.s.logger.ErrorContext(ctx, "stream read", "port", p.PortID, slogErr(err))
 	}
-	// The client reconnects and gets a proper answer then.
-	return true
+	// The port leaves without an event; a client that reconnects gets a
+	// proper answer then.
+	return st.leave(p, "", nil)
+}
+
+// leave takes p out of the stream, after sending the control event typ
+// with data v unless typ is empty. It reports whether the stream has
+// ended: the write failed, or p was its last port.
+func (st *stream) leave(p *streamPort, typ string, v any) bool {
+	p.left = true
+	st.live--
+	if typ != "" && st.control(typ, v) {
+		return true
+	}
+	return st.live == 0
 }
 
 // control sends a control event (close, transferred, reset): no id, so
@@ -318,7 +348,7 @@ func (st *stream) flush() bool {
 // client is gone or too slow.
 func (st *stream) check(err error) bool {
 	if err != nil {
-		st.s.logger.DebugContext(st.r.Context(), "stream write", "port", st.port.PortID, slogErr(err))
+		st.s.logger.DebugContext(st.r.Context(), "stream write", "port", st.ports[0].PortID, slogErr(err))
 		return true
 	}
 	return false

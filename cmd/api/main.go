@@ -75,6 +75,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		MaxStreamsPerClient: cfg.MaxStreamsPerClient,
 		BodyReadTimeout:     cfg.BodyReadTimeout,
 		CORSOrigins:         origins,
+		TicketTTL:           cfg.TicketTTL,
+		MaxTicketPorts:      cfg.MaxTicketPorts,
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -1,0 +1,98 @@
+package handlers
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/tincan-dev/tincan/store"
+)
+
+// handleEvents streams the messages queued at a port as Server-Sent Events,
+// from its resume point on: the Last-Event-ID header (or last_event_id
+// parameter), acknowledged up to there first, or else the oldest
+// unacknowledged message. With a ticket for several ports it streams all
+// of them at once (see stream.position for the ids then). Errors before
+// the stream starts are answered as problems (a store that is unavailable
+// then is a 503); afterwards the stream ends with an event that says why,
+// or, while the store is unavailable, stays open and reads again until it
+// answers. stream.go has the stream itself.
+func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
+	ports, err := s.streamCredentials(r)
+	if err != nil {
+		return err
+	}
+	resume, err := parseResume(r, len(ports))
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(ports))
+	for i, c := range ports {
+		ids[i] = c.PortID
+		if !resume[i].IsZero() {
+			// The client has seen everything up to its last event id.
+			if err := s.store.Ack(r.Context(), c, resume[i]); err != nil {
+				return err
+			}
+		}
+	}
+
+	// Subscribe before the first read: whatever happens after the read
+	// rings the doorbell, so nothing falls between the two.
+	sub := s.store.Subscribe(ids...)
+	defer sub.Close()
+	first := make([]store.Batch, len(ports))
+	finished := 0
+	for i, c := range ports {
+		if first[i], err = s.store.Read(r.Context(), c, resume[i], streamBatch); err != nil {
+			return err
+		}
+		if len(first[i].Messages) == 0 && first[i].State == store.StateClosed {
+			finished++
+		}
+	}
+	if finished == len(ports) {
+		// Nothing will ever arrive: 204 tells EventSource not to reconnect.
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	// Counted only once the credentials have proved good, so that nobody
+	// can use up a port's streams without holding it.
+	release, err := s.streams.acquire(ids, clientAddr(r))
+	if err != nil {
+		return err
+	}
+	defer release()
+
+	newStream(s, r, ports, resume).run(w, sub, first)
+	return nil
+}
+
+// parseResume reads the resume point of a stream of k ports: the
+// Last-Event-ID header, else the last_event_id parameter. For one port it
+// is an event id; for several, one event id per port in ticket order,
+// joined by "," (the ids the stream sends), with the empty string for a
+// port with nothing delivered yet. No resume point is k zero ids.
+func parseResume(r *http.Request, k int) ([]store.EventID, error) {
+	text := r.Header.Get("Last-Event-ID")
+	if text == "" {
+		text = r.URL.Query().Get("last_event_id")
+	}
+	resume := make([]store.EventID, k)
+	if text == "" {
+		return resume, nil
+	}
+	parts := []string{text}
+	if k > 1 {
+		parts = strings.Split(text, ",")
+	}
+	if len(parts) != k {
+		return nil, badRequest("The resume point (Last-Event-ID or last_event_id) must be %d event ids joined by \",\", one per port of the ticket, in its order.", k)
+	}
+	for i, part := range parts {
+		var err error
+		if resume[i], err = store.ParseEventID(part); err != nil {
+			return nil, badRequest("The resume point (Last-Event-ID or last_event_id) is not an event id.")
+		}
+	}
+	return resume, nil
+}
