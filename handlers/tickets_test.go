@@ -485,3 +485,21 @@ func TestTicketLogRedacted(t *testing.T) {
 		}
 	})
 }
+
+// redactedQuery keeps what operators need and nothing secret, even from a
+// query that does not parse cleanly: a pair that does not parse is left
+// out, never passed on raw.
+func TestRedactedQuery(t *testing.T) {
+	for raw, want := range map[string]string{
+		"":                                 "",
+		"wait=5&after=1-0":                 "after=1-0&wait=5",
+		"ticket=abc&last_event_id=1-0,2-0": "last_event_id=1-0%2C2-0&ticket=REDACTED",
+		"access_token=abc&access_token=":   "access_token=REDACTED&access_token=REDACTED",
+		"access_token=%zzsecret&wait=1":    "wait=1",
+		"ticket=abc;x=secret&wait=1":       "wait=1",
+	} {
+		if got := redactedQuery(&url.URL{RawQuery: raw}); got != want {
+			t.Errorf("%q: %q, want %q", raw, got, want)
+		}
+	}
+}
