@@ -53,6 +53,7 @@ var problemKinds = []problemKind{
 	{store.ErrInvalid, http.StatusBadRequest, "invalid_request", "Invalid request", "An event id in the request is malformed or after the newest message at the port."},
 	{errCreateUnauthorized, http.StatusUnauthorized, "unauthorized", "Unauthorized", "Creating a channel needs valid credentials: an API key or a JWT in the Authorization header (Bearer)."},
 	{errQueryToken, http.StatusUnauthorized, "unauthorized", "Unauthorized", "This server does not accept tokens in the URL (access_token); send the token in the Authorization header (Bearer)."},
+	{store.ErrTicketInvalid, http.StatusUnauthorized, "invalid_ticket", "Invalid ticket", "The ticket is unknown, used, expired or for another port; get a new one (POST /ports/{id}/tickets)."},
 	{store.ErrUnauthorized, http.StatusUnauthorized, "unauthorized", "Unauthorized", "A valid bearer token for this port is required."},
 	{store.ErrTransferred, http.StatusForbidden, "port_transferred", "Port transferred", "The port has been transferred; this token no longer works."},
 	{store.ErrInsufficientScope, http.StatusForbidden, "insufficient_scope", "Insufficient scope", "This token's scope does not allow this operation on the port."},
@@ -136,6 +137,12 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		// Busy refusals are port_busy but name the entry all the same.
 		p.TransferIndex, p.Port, p.Reason = &refused.Index, refused.PortID, string(refused.Reason)
 		p.Detail = fmt.Sprintf("Entry %d of the transfer list was refused: %s.", refused.Index, refused.Reason)
+	}
+	var refusedTicket *store.TicketError
+	if errors.As(err, &refusedTicket) && refusedTicket.Index > 0 {
+		// Entry 0 of the store's list is the path's port; the body's
+		// entries follow it.
+		p.Detail = fmt.Sprintf(`Entry %d of "ports" was refused: %s`, refusedTicket.Index-1, k.detail)
 	}
 
 	switch k.status {

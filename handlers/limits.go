@@ -80,27 +80,36 @@ func newStreamCounter(perPort, perClient int) *streamCounter {
 	return &streamCounter{perPort: perPort, perClient: perClient, byPort: map[string]int{}, byClient: map[string]int{}}
 }
 
-// acquire counts a stream of port from client, or returns
-// errTooManyStreams and counts nothing. release must be called exactly
-// once when the stream ends.
-func (sc *streamCounter) acquire(port, client string) (release func(), err error) {
+// acquire counts a stream of the ports (each of them, once) from client,
+// or returns errTooManyStreams and counts nothing. release must be called
+// exactly once when the stream ends.
+func (sc *streamCounter) acquire(ports []string, client string) (release func(), err error) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	if sc.byPort[port] >= sc.perPort || sc.byClient[client] >= sc.perClient {
+	if sc.byClient[client] >= sc.perClient {
 		return nil, errTooManyStreams
 	}
-	sc.byPort[port]++
+	for _, p := range ports {
+		if sc.byPort[p] >= sc.perPort {
+			return nil, errTooManyStreams
+		}
+	}
+	for _, p := range ports {
+		sc.byPort[p]++
+	}
 	sc.byClient[client]++
 	var once sync.Once
-	return func() { once.Do(func() { sc.release(port, client) }) }, nil
+	return func() { once.Do(func() { sc.release(ports, client) }) }, nil
 }
 
-func (sc *streamCounter) release(port, client string) {
+func (sc *streamCounter) release(ports []string, client string) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	// Deleting at zero keeps the maps as small as the streams open now.
-	if sc.byPort[port]--; sc.byPort[port] <= 0 {
-		delete(sc.byPort, port)
+	for _, p := range ports {
+		if sc.byPort[p]--; sc.byPort[p] <= 0 {
+			delete(sc.byPort, p)
+		}
 	}
 	if sc.byClient[client]--; sc.byClient[client] <= 0 {
 		delete(sc.byClient, client)

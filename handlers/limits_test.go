@@ -181,7 +181,7 @@ func TestStreamCounterExact(t *testing.T) {
 	for i := range 64 {
 		wg.Go(func() {
 			for range 200 {
-				release, err := sc.acquire("p", fmt.Sprint(i%4))
+				release, err := sc.acquire([]string{"p"}, fmt.Sprint(i%4))
 				if err != nil {
 					continue
 				}

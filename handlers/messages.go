@@ -42,9 +42,11 @@ type postResponse struct {
 }
 
 // messageJSON is a delivered message, the same object in a long poll's
-// answer and in an event stream's data.
+// answer and in an event stream's data. Port is the receiving port, so
+// that a stream serving several ports says whose message each is.
 type messageJSON struct {
 	ID     store.EventID           `json:"id"`
+	Port   string                  `json:"port"`
 	Data   json.RawMessage         `json:"data"`
 	Ports  []store.PortCredentials `json:"ports"`
 	Source string                  `json:"source"`
@@ -242,7 +244,7 @@ func (s *Server) handleMessageList(w http.ResponseWriter, r *http.Request) error
 		res.Next = batch.Acked
 	}
 	for _, m := range batch.Messages {
-		res.Messages = append(res.Messages, toMessageJSON(m))
+		res.Messages = append(res.Messages, toMessageJSON(c.PortID, m))
 	}
 	if n := len(batch.Messages); n > 0 {
 		res.Next = batch.Messages[n-1].ID
@@ -281,11 +283,11 @@ func (s *Server) poll(r *http.Request, c store.Credentials, q listQuery) (store.
 	}
 }
 
-// toMessageJSON is m as clients see it.
-func toMessageJSON(m store.Message) messageJSON {
+// toMessageJSON is m, received at the port portID, as clients see it.
+func toMessageJSON(portID string, m store.Message) messageJSON {
 	ports := m.Ports
 	if ports == nil {
 		ports = []store.PortCredentials{}
 	}
-	return messageJSON{ID: m.ID, Data: m.Data, Ports: ports, Source: m.Source, SentAt: m.SentAt.UTC()}
+	return messageJSON{ID: m.ID, Port: portID, Data: m.Data, Ports: ports, Source: m.Source, SentAt: m.SentAt.UTC()}
 }

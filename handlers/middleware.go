@@ -2,12 +2,13 @@ package handlers
 
 import (
 	"net/http"
+	"net/url"
 	"time"
 )
 
-// logRequests logs each request when it ends: method, path, status, size
-// and duration. It never logs the query string or the Authorization
-// header, which carry tokens.
+// logRequests logs each request when it ends: method, path, query, status,
+// size and duration. It never logs the Authorization header, and the query
+// only with its secrets redacted (see redactedQuery).
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -16,11 +17,33 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		s.logger.InfoContext(r.Context(), "request",
 			"method", r.Method,
 			"path", r.URL.Path,
+			"query", redactedQuery(r.URL),
 			"status", rw.statusOrOK(),
 			"bytes", rw.bytes,
 			"duration", time.Since(start),
 		)
 	})
+}
+
+// secretParams are the query parameters that carry credentials.
+var secretParams = []string{accessTokenParam, ticketParam}
+
+// redactedQuery is u's query for the log, with every value of a
+// secretParams parameter replaced by REDACTED and the other parameters
+// kept, so that operators see last_event_id or wait but never a secret.
+// It is rebuilt from the parsed parameters, so a pair that does not parse
+// is left out rather than passed on raw.
+func redactedQuery(u *url.URL) string {
+	if u.RawQuery == "" {
+		return ""
+	}
+	q := u.Query()
+	for _, name := range secretParams {
+		for i := range q[name] {
+			q[name][i] = "REDACTED"
+		}
+	}
+	return q.Encode()
 }
 
 // recordingWriter notes the status and size of a response. It unwraps, so

@@ -23,6 +23,7 @@ func (s *Server) routes() {
 	s.router.Post("/ports/{id}/messages", s.handle(s.handleMessagePost))
 	s.router.Get("/ports/{id}/messages", s.handle(s.handleMessageList))
 	s.router.Get("/ports/{id}/events", s.handle(s.handleEvents))
+	s.router.Post("/ports/{id}/tickets", s.handle(s.handleTicketIssue))
 	s.router.Post("/ports/{id}/ack", s.handle(s.handleAck))
 	s.router.Post("/ports/{id}/close", s.handle(s.handleClose))
 	s.router.Post("/ports/{id}/transfer", s.handle(s.handleTransfer))

@@ -72,6 +72,10 @@ type Config struct {
 	// names the client, as ParseTrustedProxies returns them; none means
 	// the client is always the TCP peer.
 	TrustedProxies []netip.Prefix
+	// TicketTTL is how long a stream ticket stays usable.
+	TicketTTL time.Duration
+	// MaxTicketPorts bounds the ports one ticket serves; more is 400.
+	MaxTicketPorts int
 }
 
 func (c Config) withDefaults() Config {
@@ -104,6 +108,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.BodyReadTimeout <= 0 {
 		c.BodyReadTimeout = DefaultBodyReadTimeout
+	}
+	if c.TicketTTL <= 0 {
+		c.TicketTTL = DefaultTicketTTL
+	}
+	if c.MaxTicketPorts <= 0 {
+		c.MaxTicketPorts = DefaultMaxTicketPorts
 	}
 	return c
 }

@@ -71,6 +71,7 @@ var specOperations = map[string]string{
 	"POST /ports/{id}/messages": "postMessage",
 	"GET /ports/{id}/messages":  "listMessages",
 	"GET /ports/{id}/events":    "streamEvents",
+	"POST /ports/{id}/tickets":  "createTicket",
 	"POST /ports/{id}/ack":      "ackMessages",
 	"POST /ports/{id}/close":    "closePort",
 	"POST /ports/{id}/transfer": "transferPort",
@@ -119,6 +120,9 @@ func TestSpecOperations(t *testing.T) {
 				// as the deployment chooses.
 				want = []string{"creatorBearer"}
 			case !strings.HasPrefix(path, "/ports/"):
+			case path == "/ports/{id}/events":
+				// A stream ticket stands in for a token on the stream only.
+				want = []string{"portToken", "portTokenQuery", "streamTicket"}
 			case method == http.MethodGet:
 				want = []string{"portToken", "portTokenQuery"}
 			default:
@@ -504,7 +508,7 @@ type specCase struct {
 }
 
 func TestCheckAgainstSpecAccepts(t *testing.T) {
-	msg := `{"id":"1763731800456-0","data":null,"ports":[{"id":"` + testPeer + `","token":"` + testToken + `"}],"source":"` + testPort + `","sent_at":"2025-11-21T13:30:00.4567Z"}`
+	msg := `{"id":"1763731800456-0","port":"` + testPort + `","data":null,"ports":[{"id":"` + testPeer + `","token":"` + testToken + `"}],"source":"` + testPort + `","sent_at":"2025-11-21T13:30:00.4567Z"}`
 	cases := []specCase{
 		{"health", "GET", "/healthz", answer(200, "application/json", ""), `{"status":"ok"}`},
 		{"channel", "POST", "/channels", answer(201, "application/json; charset=utf-8", ""),

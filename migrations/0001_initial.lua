@@ -26,6 +26,9 @@
 --   <prefix>{T}:idem:<index>    a post's answer under an Idempotency-Key
 --   <prefix>idem:channel:<index>  a created channel's answer, sealed under
 --                        a key derived from the client's Idempotency-Key
+--   <prefix>ticket:<index>  a stream ticket's credentials, sealed under a
+--                        key derived from the ticket (added later, with a
+--                        TTL, so no new version)
 --   <prefix>moves        zset of moves in flight, scored by deadline (ms)
 --   <prefix>schema       this version
 -- Shard channel <prefix>{T}:notify (SPUBLISH) carries the id of a port of

@@ -1,14 +1,9 @@
 package store
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/hkdf"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 )
 
@@ -56,11 +51,7 @@ func CreatorKey(creator, key string) string {
 // derivation of the key distinct from the sealing key (see SealChannel),
 // so that the record's name does not open the record.
 func ChannelIndex(key string) string {
-	b, err := hkdf.Key(sha256.New, []byte(key), nil, channelIndexLabel, sha256.Size)
-	if err != nil {
-		panic(err) // only for lengths beyond what HKDF-SHA-256 can make
-	}
-	return hex.EncodeToString(b)
+	return deriveName(key, channelIndexLabel)
 }
 
 // SealChannel encrypts the answer to a channel creation for its record.
@@ -75,51 +66,25 @@ func ChannelIndex(key string) string {
 // record. This is as strong as the key is unguessable: clients should use
 // random keys (a UUIDv4, say), as every idempotency-key API asks.
 func SealChannel(once Idempotency, ch NewChannel) ([]byte, error) {
-	aead, err := channelAEAD(once.Key)
-	if err != nil {
-		return nil, err
-	}
 	plain, err := json.Marshal(ch)
 	if err != nil {
 		return nil, err
 	}
-	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
-	_, _ = rand.Read(nonce) // never fails; see crypto/rand
-	return aead.Seal(nonce, nonce, plain, channelAAD(once)), nil
+	return seal(once.Key, channelSealedLabel, plain, channelAAD(once))
 }
 
 // OpenChannel decrypts what SealChannel made with the same key and
 // fingerprint.
 func OpenChannel(once Idempotency, sealed []byte) (NewChannel, error) {
-	aead, err := channelAEAD(once.Key)
+	plain, err := unseal(once.Key, channelSealedLabel, sealed, channelAAD(once))
 	if err != nil {
-		return NewChannel{}, err
-	}
-	if len(sealed) < aead.NonceSize() {
-		return NewChannel{}, errors.New("sealed channel answer too short")
-	}
-	nonce, box := sealed[:aead.NonceSize()], sealed[aead.NonceSize():]
-	plain, err := aead.Open(nil, nonce, box, channelAAD(once))
-	if err != nil {
-		return NewChannel{}, fmt.Errorf("open sealed channel answer: %w", err)
+		return NewChannel{}, fmt.Errorf("channel answer: %w", err)
 	}
 	var ch NewChannel
 	if err := json.Unmarshal(plain, &ch); err != nil {
 		return NewChannel{}, fmt.Errorf("sealed channel answer: %w", err)
 	}
 	return ch, nil
-}
-
-func channelAEAD(key string) (cipher.AEAD, error) {
-	k, err := hkdf.Key(sha256.New, []byte(key), nil, channelSealedLabel, 32)
-	if err != nil {
-		return nil, err
-	}
-	block, err := aes.NewCipher(k)
-	if err != nil {
-		return nil, err
-	}
-	return cipher.NewGCM(block)
 }
 
 func channelAAD(once Idempotency) []byte {

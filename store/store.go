@@ -127,13 +127,37 @@ type Store interface {
 	// that id.
 	RevokeToken(ctx context.Context, port Credentials, tokenID string) error
 
+	// IssueTicket returns a fresh single-use ticket standing for the given
+	// ports' credentials (at least one; the first is the port the ticket is
+	// bound to), valid for ttl. Every credential must allow reading
+	// (OpRead): otherwise the error is a *TicketError naming the first
+	// refused entry, unwrapping to ErrUnauthorized, ErrTransferred or
+	// ErrInsufficientScope.
+	//
+	// Errors: ErrInvalid for no ports, a port listed twice or a ttl under
+	// a millisecond; a *TicketError unwrapping to ErrBusy when a port is
+	// in the middle of a move. Issuing is not activity: it keeps no
+	// channel alive.
+	IssueTicket(ctx context.Context, ports []Credentials, ttl time.Duration) (Ticket, error)
+
+	// RedeemTicket uses up a ticket presented for the port portID and
+	// returns the credentials it stands for, in the order they were given.
+	// A ticket works once and only for its first port: an unknown, used,
+	// expired or other port's ticket is ErrTicketInvalid (and a ticket
+	// presented for another port is NOT used up by that).
+	//
+	// The credentials are those given to IssueTicket, checked then: the
+	// caller's next call with them checks them again.
+	RedeemTicket(ctx context.Context, portID, ticket string) ([]Credentials, error)
+
 	// Subscribe returns a Subscription that is woken whenever something
-	// happens at the port that a reader should look at: a message queued,
-	// the channel closed, the port transferred. It is only a doorbell:
-	// the reader then calls Read. Subscribing costs no connection to the
-	// engine per subscriber. Subscribe before the first Read, so that
-	// nothing happening between the two is missed.
-	Subscribe(portID string) *Subscription
+	// happens at any of the ports that a reader should look at: a message
+	// queued, the channel closed, the port transferred. It is only a
+	// doorbell: the reader then calls Read. One doorbell serves all the
+	// ports, and subscribing costs no connection to the engine per
+	// subscriber nor a goroutine per port. Subscribe before the first
+	// Read, so that nothing happening between the two is missed.
+	Subscribe(portIDs ...string) *Subscription
 
 	// Ready reports whether the engine is reachable and its schema is the
 	// one this build expects.

@@ -2,8 +2,9 @@ package store
 
 import "sync"
 
-// Subscription is a doorbell for one port: C receives a value whenever
-// something happened at the port since the last receive. Wake-ups coalesce,
+// Subscription is a doorbell for one or more ports: C receives a value
+// whenever something happened at any of them since the last receive; the
+// reader then looks at each port that may have news. Wake-ups coalesce,
 // so a slow reader sees one ring for many events and never blocks the
 // ringer.
 type Subscription struct {

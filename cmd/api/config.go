@@ -73,6 +73,12 @@ const (
 	DefaultRateLimitBackend        = rateLimitAuto
 )
 
+// Defaults of the stream tickets (POST /ports/{id}/tickets).
+const (
+	DefaultTicketTTL      = handlers.DefaultTicketTTL
+	DefaultMaxTicketPorts = handlers.DefaultMaxTicketPorts
+)
+
 // Config is everything the service reads from its environment.
 type Config struct {
 	// Addr is the listen address (ADDR).
@@ -180,6 +186,11 @@ type Config struct {
 	// TrustedProxies is the comma-separated list of CIDRs of the proxies
 	// whose X-Forwarded-For names the client (TRUSTED_PROXIES).
 	TrustedProxies string
+	// TicketTTL is how long a stream ticket stays usable (TICKET_TTL).
+	TicketTTL time.Duration
+	// MaxTicketPorts bounds the ports one ticket, and so one event
+	// stream, serves (MAX_TICKET_PORTS).
+	MaxTicketPorts int
 	// LogLevel is debug, info, warn or error (LOG_LEVEL).
 	LogLevel slog.Level
 	// LogFormat is text or json (LOG_FORMAT).
@@ -220,6 +231,8 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	cfg.BodyReadTimeout = l.duration("BODY_READ_TIMEOUT", DefaultBodyReadTimeout)
 	cfg.IdleTimeout = l.duration("IDLE_TIMEOUT", DefaultIdleTimeout)
 	cfg.CORSOrigins = l.str("CORS_ORIGINS", "")
+	cfg.TicketTTL = l.duration("TICKET_TTL", DefaultTicketTTL)
+	cfg.MaxTicketPorts = l.positiveInt("MAX_TICKET_PORTS", DefaultMaxTicketPorts)
 	if _, err := handlers.ParseCORSOrigins(cfg.CORSOrigins); err != nil {
 		l.errs = append(l.errs, fmt.Errorf("CORS_ORIGINS: %w", err))
 	}
@@ -232,6 +245,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	if cfg.SSERetry < time.Millisecond {
 		l.fail("SSE_RETRY", cfg.SSERetry.String(), "at least 1ms")
+	}
+	if cfg.TicketTTL < time.Millisecond {
+		l.fail("TICKET_TTL", cfg.TicketTTL.String(), "at least 1ms")
 	}
 	if cfg.LongPollMaxWait < time.Second {
 		l.fail("LONG_POLL_MAX_WAIT", cfg.LongPollMaxWait.String(), "at least 1s (waits are whole seconds)")

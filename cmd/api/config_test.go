@@ -124,3 +124,26 @@ func TestConfigInvalid(t *testing.T) {
 		t.Error("run with arguments: no error")
 	}
 }
+
+// TICKET_TTL and MAX_TICKET_PORTS are read like every setting: a valid
+// value is taken, and an invalid one stops start-up naming it.
+func TestConfigTickets(t *testing.T) {
+	cfg, err := loadConfig(env(map[string]string{"TICKET_TTL": "15s", "MAX_TICKET_PORTS": "4"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.TicketTTL != 15*time.Second || cfg.MaxTicketPorts != 4 {
+		t.Errorf("TicketTTL %v, MaxTicketPorts %d; want 15s and 4", cfg.TicketTTL, cfg.MaxTicketPorts)
+	}
+	for _, bad := range []struct{ name, value string }{
+		{"TICKET_TTL", "500us"},
+		{"TICKET_TTL", "1 minute"},
+		{"MAX_TICKET_PORTS", "0"},
+		{"MAX_TICKET_PORTS", "many"},
+	} {
+		_, err := loadConfig(env(map[string]string{bad.name: bad.value}))
+		if err == nil || !strings.Contains(err.Error(), bad.name+"=") {
+			t.Errorf("%s=%s: error %v, want one naming it", bad.name, bad.value, err)
+		}
+	}
+}

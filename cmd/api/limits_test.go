@@ -17,6 +17,7 @@ func withLimitDefaults(c Config) Config {
 	c.MaxStreamsPerPort, c.MaxStreamsPerClient = 8, 256
 	c.MaxHeaderBytes = 64 << 10
 	c.ReadHeaderTimeout, c.BodyReadTimeout, c.IdleTimeout = 10*time.Second, 30*time.Second, 2*time.Minute
+	c.TicketTTL, c.MaxTicketPorts = time.Minute, 16
 	return c
 }
 

@@ -78,6 +78,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		CORSOrigins:         origins,
 		RateLimiter:         newRateLimiter(cfg, redisClient, logger),
 		TrustedProxies:      proxies,
+		TicketTTL:           cfg.TicketTTL,
+		MaxTicketPorts:      cfg.MaxTicketPorts,
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -17,7 +17,8 @@ func sweepInterval(ttl time.Duration) time.Duration {
 	return min(max(ttl/4, 10*time.Millisecond), time.Minute)
 }
 
-// janitor forgets expired channels until Close.
+// janitor forgets expired channels, idempotency records and tickets until
+// Close.
 func (s *Store) janitor(every time.Duration) {
 	defer close(s.done)
 	t := time.NewTicker(every)
@@ -43,6 +44,7 @@ func (s *Store) sweep() {
 		return
 	}
 	now := time.Now()
+	s.sweepTickets(now)
 	for k, r := range s.records {
 		if !now.Before(r.expires) {
 			delete(s.records, k)

@@ -36,6 +36,7 @@ type Store struct {
 	channels map[string]*channel // by tag (store.TagLength prefix of every id)
 	ports    map[string]*port    // by port id
 	records  map[string]*record  // answers remembered for idempotency keys
+	tickets  map[string]*ticket  // by store.TicketIndex
 }
 
 // New returns an empty Store enforcing limits (zero fields take their
@@ -50,15 +51,16 @@ func New(limits store.Limits) *Store {
 		channels: make(map[string]*channel),
 		ports:    make(map[string]*port),
 		records:  make(map[string]*record),
+		tickets:  make(map[string]*ticket),
 	}
 	go s.janitor(sweepInterval(s.limits.ChannelTTL))
 	return s
 }
 
-// Subscribe returns a doorbell for portID. It rings from the goroutine that
-// made the change, without blocking it.
-func (s *Store) Subscribe(portID string) *store.Subscription {
-	return s.hub.Subscribe(portID)
+// Subscribe returns one doorbell for all of portIDs. It rings from the
+// goroutine that made the change, without blocking it.
+func (s *Store) Subscribe(portIDs ...string) *store.Subscription {
+	return s.hub.Subscribe(portIDs...)
 }
 
 // Ready reports nil while the store is open: there is nothing to reach.
@@ -86,6 +88,7 @@ func (s *Store) Close() error {
 		s.channels = nil
 		s.ports = nil
 		s.records = nil
+		s.tickets = nil
 		s.mu.Unlock()
 	})
 	return nil

@@ -105,6 +105,16 @@
 // derived from the Idempotency-Key, in a record named by another
 // derivation, so Redis never holds a usable token (store.SealChannel).
 //
+// # Stream tickets
+//
+// A ticket is one key, <prefix>ticket:<derivation of port and ticket>,
+// holding the credentials sealed under another derivation of the ticket
+// (store.SealTicket), set with the ticket's lifetime (SET PX) and redeemed
+// with GETDEL: one atomic command on one key, so a ticket is used once
+// even by many instances and on a Cluster. Issuing checks each port's
+// credentials with check.lua in its own slot, all in one pipeline; a port
+// held by a move is settled and checked again, as a read would be.
+//
 // # Notifications
 //
 // Notices use sharded pub/sub (Redis 7) in every mode, so that one design
@@ -113,8 +123,8 @@
 // that channel, never to every node. The listener (listener.go) subscribes
 // (SSUBSCRIBE) to the shard channel of each tag on which somebody in this
 // process waits, from the first waiter to the last, on one pub/sub
-// connection per node; Subscribe returns once the subscription is in
-// place. So an instance's Redis connections are its pool plus one per
+// connection per node; Subscribe returns once the subscriptions of all
+// its ports' tags are in place (one doorbell serves several ports). So an instance's Redis connections are its pool plus one per
 // node, however many streams wait. Whenever a subscription is made again
 // (a reconnection, a slot that moved) the tag's waiters are rung, since
 // notices published meanwhile are lost. It pings a connection that stays

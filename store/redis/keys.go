@@ -60,6 +60,13 @@ func (k keys) channelRecord(key string) string {
 	return k.prefix + "idem:channel:" + store.ChannelIndex(key)
 }
 
+// ticket is the record of a stream ticket presented for the port portID
+// (see store.TicketIndex): one key, outside any channel's slot, since a
+// ticket may stand for ports of several channels.
+func (k keys) ticket(portID, secret string) string {
+	return k.prefix + "ticket:" + store.TicketIndex(portID, secret)
+}
+
 // moves is the zset indexing moves in flight by deadline.
 func (k keys) moves() string { return k.prefix + "moves" }
 

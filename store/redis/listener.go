@@ -173,37 +173,51 @@ func (l *listener) watch(port string, watched bool) {
 	l.wake()
 }
 
-// wait returns once the subscription for port's tag is in place, or after
-// subscribeWait, or at once while subscribing is known to fail (Redis
-// down: the caller's read will fail anyway). A port that stopped waiting is
-// rung when the subscription comes.
-func (l *listener) wait(port string) {
-	tag := store.Tag(port)
+// wait returns once the subscriptions for the tags of ports are in place,
+// or after subscribeWait (one bound for them all), or at once while
+// subscribing is known to fail (Redis down: the caller's read will fail
+// anyway). A port that stopped waiting is rung when its subscription
+// comes.
+func (l *listener) wait(ports ...string) {
 	l.mu.Lock()
-	t := l.tags[tag]
-	if t == nil || t.live {
-		l.mu.Unlock()
-		return
+	var pending []<-chan struct{}
+	for _, port := range ports {
+		if t := l.tags[store.Tag(port)]; t != nil && !t.live {
+			pending = append(pending, t.ready)
+		}
 	}
-	ready := t.ready
 	down := l.down
 	l.mu.Unlock()
-	if !down {
-		timer := time.NewTimer(subscribeWait)
-		defer timer.Stop()
-		select {
-		case <-ready:
-			return
-		case <-l.done:
-			return
-		case <-timer.C:
-		}
+	if len(pending) == 0 {
+		return
+	}
+	if !down && l.await(pending) {
+		return
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if t := l.tags[tag]; t != nil && !t.live {
-		t.owed[port] = struct{}{}
+	for _, port := range ports {
+		if t := l.tags[store.Tag(port)]; t != nil && !t.live {
+			t.owed[port] = struct{}{}
+		}
 	}
+}
+
+// await waits for every channel in ready to close, for up to
+// subscribeWait in all, and reports whether they all did.
+func (l *listener) await(ready []<-chan struct{}) bool {
+	timer := time.NewTimer(subscribeWait)
+	defer timer.Stop()
+	for _, r := range ready {
+		select {
+		case <-r:
+		case <-l.done:
+			return true
+		case <-timer.C:
+			return false
+		}
+	}
+	return true
 }
 
 func (l *listener) wake() {

@@ -17,7 +17,8 @@ type scripts struct {
 	create, describe, post, postCheck, read, ack, close, transfer,
 	moveLock, moveCommit, moveAbort, decide, movesAdd, movesDue,
 	idemBegin, idemFinish,
-	tokenMint, tokenList, tokenRevoke *goredis.Script
+	tokenMint, tokenList, tokenRevoke,
+	check *goredis.Script
 }
 
 func loadScripts() *scripts {
@@ -46,6 +47,8 @@ func loadScripts() *scripts {
 		tokenMint:   load("token_mint.lua"),
 		tokenList:   load("token_list.lua"),
 		tokenRevoke: load("token_revoke.lua"),
+
+		check: load("check.lua"),
 	}
 }
 

@@ -181,12 +181,12 @@ func (s *Store) Ready(ctx context.Context) error {
 	return nil
 }
 
-// Subscribe returns a doorbell for portID, once the listener is
-// subscribed to the port's channel (see listener.go). It costs no Redis
-// connection of its own.
-func (s *Store) Subscribe(portID string) *store.Subscription {
-	sub := s.listener.hub.Subscribe(portID)
-	s.listener.wait(portID)
+// Subscribe returns one doorbell for all of portIDs, once the listener is
+// subscribed to each port's channel (see listener.go). It costs no Redis
+// connection of its own, nor a goroutine.
+func (s *Store) Subscribe(portIDs ...string) *store.Subscription {
+	sub := s.listener.hub.Subscribe(portIDs...)
+	s.listener.wait(portIDs...)
 	return sub
 }
 

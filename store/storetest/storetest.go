@@ -29,6 +29,7 @@ func Run(t *testing.T, newStore func(t *testing.T, limits store.Limits) store.St
 		{"TransferList", transferListTests},
 		{"Scope", scopeTests},
 		{"Subscribe", subscribeTests},
+		{"Ticket", ticketTests},
 		{"Concurrency", concurrencyTests},
 		{"Expiry", expiryTests},
 		{"Idempotency", idempotencyTests},

@@ -14,13 +14,15 @@ var subscribeTests = []test{
 	{"QuietForOtherPorts", testSubscribeQuietForOthers},
 	{"CloseStops", testSubscribeCloseStops},
 	{"Coalesces", testSubscribeCoalesces},
+	{"SeveralPortsRingForEach", testSubscribeSeveralPorts},
+	{"SeveralPortsCloseStopsAll", testSubscribeSeveralPortsClose},
 }
 
-func subscribe(t *testing.T, s store.Store, portID string) *store.Subscription {
+func subscribe(t *testing.T, s store.Store, portIDs ...string) *store.Subscription {
 	t.Helper()
-	sub := s.Subscribe(portID)
+	sub := s.Subscribe(portIDs...)
 	if sub == nil || sub.C == nil {
-		t.Fatalf("Subscribe %s returned no doorbell", portID)
+		t.Fatalf("Subscribe %v returned no doorbell", portIDs)
 	}
 	t.Cleanup(sub.Close)
 	return sub
@@ -141,4 +143,52 @@ func testSubscribeCoalesces(t *testing.T, h harness) {
 	drain(sub) // a ring still in flight may land once more
 	post(ctx, t, s, p.p1, text("one more"))
 	wantRing(t, sub, "a post after draining")
+}
+
+// testSubscribeSeveralPorts: one doorbell for ports of different channels
+// rings for a post, a close and a transfer at each of them, and for
+// nothing else.
+func testSubscribeSeveralPorts(t *testing.T, h harness) {
+	ctx := testContext(t)
+	s := h.store(t)
+	a, b, c := newPair(ctx, t, s), newPair(ctx, t, s), newPair(ctx, t, s)
+	sub := subscribe(t, s, a.p2.PortID, b.p1.PortID, c.p2.PortID, a.p2.PortID)
+
+	post(ctx, t, s, c.p1, text("to c"))
+	wantRing(t, sub, "post at the third port")
+	post(ctx, t, s, a.p1, text("to a"))
+	wantRing(t, sub, "post at the first port")
+	post(ctx, t, s, b.p2, text("to b"))
+	wantRing(t, sub, "post at the second port")
+
+	post(ctx, t, s, b.p1, text("to b's peer"))
+	wantQuiet(t, sub, "post at a port not subscribed")
+
+	if _, err := s.Transfer(ctx, c.p2); err != nil {
+		t.Fatalf("Transfer: %v", err)
+	}
+	wantRing(t, sub, "transfer of the third port")
+	if err := s.ClosePort(ctx, b.p2); err != nil {
+		t.Fatalf("ClosePort: %v", err)
+	}
+	wantRing(t, sub, "close of the second port's channel")
+}
+
+// testSubscribeSeveralPortsClose: closing a doorbell for several ports
+// silences it for all of them and leaves other subscriptions to the same
+// ports ringing.
+func testSubscribeSeveralPortsClose(t *testing.T, h harness) {
+	ctx := testContext(t)
+	s := h.store(t)
+	a, b := newPair(ctx, t, s), newPair(ctx, t, s)
+	sub := s.Subscribe(a.p2.PortID, b.p2.PortID)
+	witnessA := subscribe(t, s, a.p2.PortID)
+	witnessB := subscribe(t, s, b.p2.PortID, a.p1.PortID)
+	sub.Close()
+	sub.Close()
+	post(ctx, t, s, a.p1, text("nobody listens"))
+	post(ctx, t, s, b.p1, text("nobody listens either"))
+	wantRing(t, witnessA, "a single-port subscription to the first port")
+	wantRing(t, witnessB, "another several-port subscription to the second port")
+	wantQuiet(t, sub, "a closed several-port subscription")
 }

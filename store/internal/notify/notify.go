@@ -4,6 +4,7 @@
 package notify
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/tincan-dev/tincan/store"
@@ -32,35 +33,47 @@ func NewWatched(watch func(port string, watched bool)) *Hub {
 	return h
 }
 
-// Subscribe returns a doorbell for port.
-func (h *Hub) Subscribe(port string) *store.Subscription {
+// Subscribe returns one doorbell for all of ports: it rings for anything
+// at any of them. The one channel is registered under each port, so it
+// costs no goroutine; closing the subscription unregisters it from all.
+func (h *Hub) Subscribe(ports ...string) *store.Subscription {
 	c := make(chan struct{}, 1)
+	ports = slices.Compact(slices.Sorted(slices.Values(ports)))
 	h.mu.Lock()
-	set := h.subs[port]
-	if set == nil {
-		set = make(map[chan struct{}]struct{})
-		h.subs[port] = set
-		if h.watch != nil {
-			h.watch(port, true)
+	for _, port := range ports {
+		set := h.subs[port]
+		if set == nil {
+			set = make(map[chan struct{}]struct{})
+			h.subs[port] = set
+			if h.watch != nil {
+				h.watch(port, true)
+			}
 		}
+		set[c] = struct{}{}
 	}
-	set[c] = struct{}{}
 	h.mu.Unlock()
 	return store.NewSubscription(c, func() {
 		h.mu.Lock()
 		defer h.mu.Unlock()
-		set := h.subs[port]
-		if _, ok := set[c]; !ok {
-			return
-		}
-		delete(set, c)
-		if len(set) == 0 {
-			delete(h.subs, port)
-			if h.watch != nil {
-				h.watch(port, false)
-			}
+		for _, port := range ports {
+			h.unregister(port, c)
 		}
 	})
+}
+
+// unregister removes c from port's doorbells. h.mu must be held.
+func (h *Hub) unregister(port string, c chan struct{}) {
+	set := h.subs[port]
+	if _, ok := set[c]; !ok {
+		return
+	}
+	delete(set, c)
+	if len(set) == 0 {
+		delete(h.subs, port)
+		if h.watch != nil {
+			h.watch(port, false)
+		}
+	}
 }
 
 // Notify rings every doorbell of port. It never blocks.
@@ -85,7 +98,8 @@ func (h *Hub) NotifyAll() {
 	}
 }
 
-// Len returns how many subscriptions are open.
+// Len returns how many doorbells are registered, counting a subscription
+// once for each of its ports.
 func (h *Hub) Len() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -32,3 +32,47 @@ func TestWatched(t *testing.T) {
 		t.Errorf("hook calls %v, want %v", got, want)
 	}
 }
+
+// TestSeveralPorts: one subscription for several ports is one doorbell
+// registered under each (a port listed twice counts once): the hook hears
+// of each port once, Notify at any of them rings it, and closing it
+// unregisters it from all.
+func TestSeveralPorts(t *testing.T) {
+	var got []string
+	h := notify.NewWatched(func(port string, watched bool) {
+		if watched {
+			got = append(got, "+"+port)
+		} else {
+			got = append(got, "-"+port)
+		}
+	})
+	other := h.Subscribe("b")
+	sub := h.Subscribe("c", "a", "b", "a")
+	if n := h.Len(); n != 4 {
+		t.Errorf("Len %d, want 4 (b once, then a, b, c)", n)
+	}
+	for _, port := range []string{"a", "b", "c"} {
+		h.Notify(port)
+		select {
+		case <-sub.C:
+		default:
+			t.Errorf("Notify(%q) did not ring the subscription", port)
+		}
+	}
+	h.Notify("d")
+	select {
+	case <-sub.C:
+		t.Error("Notify of a port not subscribed rang")
+	default:
+	}
+	sub.Close()
+	sub.Close()
+	other.Close()
+	want := []string{"+b", "+a", "+c", "-a", "-c", "-b"}
+	if !slices.Equal(got, want) {
+		t.Errorf("hook calls %v, want %v", got, want)
+	}
+	if n := h.Len(); n != 0 {
+		t.Errorf("Len %d after closing everything, want 0", n)
+	}
+}

@@ -1,0 +1,355 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/tincan-dev/tincan/sse"
+	"github.com/tincan-dev/tincan/store"
+)
+
+const (
+	// streamBatch is how many messages a stream reads at a time; it reads
+	// again until nothing new is left, flushing once per batch.
+	streamBatch = 100
+	// busyRetry is how soon a stream reads again after finding its port
+	// in the middle of a move.
+	busyRetry = 100 * time.Millisecond
+	// While the store is unavailable a stream stays open and reads again
+	// after a delay that doubles from minUnavailableRetry up to
+	// maxUnavailableRetry; the store's return rings every doorbell, so the
+	// cap bounds only how late a stream notices a return without one.
+	minUnavailableRetry = 100 * time.Millisecond
+	maxUnavailableRetry = 2 * time.Second
+	// shutdownRetry is the "retry:" hint a stream sends as its last frame
+	// when the server shuts down: short, so that EventSource reconnects
+	// (to another instance) at once rather than after the usual delay.
+	shutdownRetry = time.Second
+)
+
+// closeData is the data of an `event: close`.
+type closeData struct {
+	Port     string    `json:"port"`
+	ClosedAt time.Time `json:"closed_at"`
+}
+
+// resetData is the data of an `event: reset`: the messages after
+// LastEventID up to and including AckedThrough were acknowledged, by
+// another reader or an ack call, and deleted before this stream could
+// deliver them. The stream goes on after AckedThrough.
+type resetData struct {
+	Port         string        `json:"port"`
+	LastEventID  store.EventID `json:"last_event_id"`
+	AckedThrough store.EventID `json:"acked_through"`
+}
+
+// transferredData is the data of an `event: transferred`.
+type transferredData struct {
+	Port string `json:"port"`
+}
+
+// stream is one open event stream, of one port or of the several ports of
+// a ticket.
+type stream struct {
+	s *Server
+	r *http.Request
+	// ports are the stream's ports in ticket order, including those that
+	// have left it; live counts those that have not.
+	ports []*streamPort
+	live  int
+	w     *sse.Writer
+
+	keepAlive *time.Timer
+	retry     *time.Timer
+	// unavailable is the delay before the next read while the store is
+	// unavailable; zero while it answers.
+	unavailable time.Duration
+}
+
+// streamPort is one port of a stream and how far the stream has got.
+type streamPort struct {
+	store.Credentials
+	after store.EventID // the last message written, or the resume point
+	left  bool          // closed or gone: no longer read
+}
+
+// newStream prepares a stream of the ports, each starting after its
+// resume point.
+func newStream(s *Server, r *http.Request, ports []store.Credentials, resume []store.EventID) *stream {
+	st := &stream{s: s, r: r, live: len(ports)}
+	for i, c := range ports {
+		st.ports = append(st.ports, &streamPort{Credentials: c, after: resume[i]})
+	}
+	return st
+}
+
+// run sends the first batches (one per port, in the stream's order) and
+// everything that follows, until every port has left the stream (its
+// channel closed, or it was transferred), the client goes, or the server
+// shuts down.
+func (st *stream) run(w http.ResponseWriter, sub *store.Subscription, first []store.Batch) {
+	ctx := st.r.Context()
+	st.w = sse.NewWriter(w, st.s.cfg.WriteTimeout)
+	if err := st.w.Start(st.s.cfg.Retry); err != nil {
+		st.s.logger.DebugContext(ctx, "start stream", slogErr(err))
+		return
+	}
+	st.keepAlive = time.NewTimer(st.s.cfg.KeepAlive)
+	defer st.keepAlive.Stop()
+	st.retry = time.NewTimer(time.Hour)
+	st.retry.Stop()
+	defer st.retry.Stop()
+
+	if st.deliverFirst(first) {
+		return
+	}
+	for {
+		var done bool
+		select {
+		case <-st.s.shutdown:
+			st.endForShutdown()
+			return
+		case <-ctx.Done():
+			return
+		case <-st.keepAlive.C:
+			done = st.keepAliveTick()
+		case <-sub.C:
+			done = st.readAndDeliver()
+		case <-st.retry.C:
+			done = st.readAndDeliver()
+		}
+		if done {
+			return
+		}
+	}
+}
+
+// keepAliveTick runs when the stream has been silent for a keep-alive
+// interval. It reads before it sends the comment: the read restarts the
+// channels' idle timers, so a port somebody listens on never expires, and
+// it ends the stream if the channels are gone anyway (Redis key expiry
+// rings no doorbell). While the store is unavailable the backoff's reads
+// stand in for it, so the comment goes out on time. It reports whether the
+// stream has ended.
+func (st *stream) keepAliveTick() bool {
+	if st.unavailable == 0 && st.readAndDeliver() {
+		return true
+	}
+	return st.check(st.w.Comment("keep-alive")) || st.flush()
+}
+
+// deliverFirst delivers the batches read when the stream opened, one per
+// port, then whatever more the ports have. It reports whether the stream
+// has ended.
+func (st *stream) deliverFirst(first []store.Batch) bool {
+	var more []*streamPort
+	for i, p := range st.ports {
+		again, ended := st.deliver(p, first[i])
+		if ended {
+			return true
+		}
+		if again {
+			more = append(more, p)
+		}
+	}
+	return st.deliverFrom(more)
+}
+
+// readAndDeliver delivers what is new at any of the stream's ports. It
+// reports whether the stream has ended.
+func (st *stream) readAndDeliver() bool {
+	return st.deliverFrom(st.ports)
+}
+
+// deliverFrom reads the ports that are still in the stream and delivers
+// what is new, one batch per port in turn, until no port has more: a busy
+// port cannot hold back the others. It reports whether the stream has
+// ended.
+func (st *stream) deliverFrom(ports []*streamPort) bool {
+	for len(ports) > 0 {
+		var more []*streamPort
+		for _, p := range ports {
+			if p.left {
+				continue
+			}
+			batch, err := st.s.store.Read(st.r.Context(), p.Credentials, p.after, streamBatch)
+			if err != nil {
+				if st.readFailed(p, err) {
+					return true
+				}
+				if errors.Is(err, store.ErrUnavailable) {
+					// The other ports would only fail the same way.
+					return false
+				}
+				continue
+			}
+			if st.unavailable != 0 {
+				st.unavailable = 0
+				st.retry.Stop()
+				st.s.logger.InfoContext(st.r.Context(), "stream resumes: the store answers again", "port", p.PortID)
+			}
+			again, ended := st.deliver(p, batch)
+			if ended {
+				return true
+			}
+			if again {
+				more = append(more, p)
+			}
+		}
+		ports = more
+	}
+	return false
+}
+
+// endForShutdown sends the last frame of a stream the server ends: a
+// short "retry:" hint, so that the client reconnects promptly, to another
+// instance, resuming from its Last-Event-ID.
+func (st *stream) endForShutdown() {
+	if !st.check(st.w.Retry(shutdownRetry)) {
+		st.flush()
+	}
+}
+
+// deliver writes a batch read at the port p and flushes it. An empty batch
+// of a closed channel means everything has been delivered: p gets its
+// `event: close` and leaves the stream. deliver reports whether p may have
+// more to deliver (the batch had messages), and whether the stream has
+// ended.
+func (st *stream) deliver(p *streamPort, batch store.Batch) (more, ended bool) {
+	if st.skipAcked(p, batch) {
+		return false, true
+	}
+	if len(batch.Messages) == 0 {
+		if batch.State == store.StateClosed {
+			return false, st.leave(p, "close", closeData{Port: p.PortID, ClosedAt: batch.ClosedAt.UTC()})
+		}
+		return false, false
+	}
+	for _, m := range batch.Messages {
+		data, err := marshal(toMessageJSON(p.PortID, m))
+		if err != nil {
+			st.s.logger.ErrorContext(st.r.Context(), "encode message", "port", p.PortID, slogErr(err))
+			return false, true
+		}
+		p.after = m.ID
+		if st.check(st.w.Event(sse.Event{ID: st.position(), Type: "message", Data: data[:len(data)-1]})) {
+			return false, true
+		}
+	}
+	return true, st.flush()
+}
+
+// position is the id of the stream's latest message event, what a client
+// resumes from: the port's last event id in a one-port stream; in a
+// stream of several ports, every port's last event id (the empty string
+// for a port with none yet) in ticket order, joined by ",".
+func (st *stream) position() string {
+	if len(st.ports) == 1 {
+		return st.ports[0].after.String()
+	}
+	parts := make([]string, len(st.ports))
+	for i, p := range st.ports {
+		parts[i] = p.after.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+// skipAcked tells the client, with an `event: reset`, when messages after
+// p's position were acknowledged and deleted before the stream could
+// deliver them, and moves the position past them: a resume never skips
+// in silence. A port that started without a resume point and has
+// delivered nothing yet has no position to fall behind. skipAcked
+// reports whether the stream has ended.
+func (st *stream) skipAcked(p *streamPort, batch store.Batch) bool {
+	if p.after.IsZero() || p.after.Compare(batch.Acked) >= 0 {
+		return false
+	}
+	reset := resetData{Port: p.PortID, LastEventID: p.after, AckedThrough: batch.Acked}
+	// Every message of the batch is after Acked: the store deletes
+	// through Acked in the same step as it records it.
+	p.after = batch.Acked
+	return st.control("reset", reset)
+}
+
+// readFailed handles a failed read of p mid-stream, and reports whether
+// the stream has ended.
+func (st *stream) readFailed(p *streamPort, err error) bool {
+	ctx := st.r.Context()
+	switch {
+	case errors.Is(err, store.ErrTransferred):
+		// The credential died: tell its holder why the port leaves.
+		return st.leave(p, "transferred", transferredData{Port: p.PortID})
+	case errors.Is(err, store.ErrBusy):
+		// The port is being moved; the move ends one way or the other
+		// within moments.
+		st.retry.Reset(busyRetry)
+		return false
+	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
+		return true
+	case errors.Is(err, store.ErrUnavailable):
+		// The stream stays open, keep-alives go on, and the reads after
+		// the store's return pick up from the last message written: no
+		// gap and no repeat, and the client need not reconnect.
+		if st.unavailable == 0 {
+			st.s.logger.WarnContext(ctx, "stream waits for the store", "port", p.PortID, slogErr(err))
+		}
+		st.unavailable = min(max(2*st.unavailable, minUnavailableRetry), maxUnavailableRetry)
+		st.retry.Reset(st.unavailable)
+		return false
+	case errors.Is(err, store.ErrUnauthorized):
+		// The channel expired under the stream.
+		st.s.logger.DebugContext(ctx, "stream read", "port", p.PortID, slogErr(err))
+	default:
+		st.s.logger.ErrorContext(ctx, "stream read", "port", p.PortID, slogErr(err))
+	}
+	// The port leaves without an event; a client that reconnects gets a
+	// proper answer then.
+	return st.leave(p, "", nil)
+}
+
+// leave takes p out of the stream, after sending the control event typ
+// with data v unless typ is empty. It reports whether the stream has
+// ended: the write failed, or p was its last port.
+func (st *stream) leave(p *streamPort, typ string, v any) bool {
+	p.left = true
+	st.live--
+	if typ != "" && st.control(typ, v) {
+		return true
+	}
+	return st.live == 0
+}
+
+// control sends a control event (close, transferred, reset): no id, so
+// that a resuming client's Last-Event-ID stays the last message's. It
+// reports whether the stream has ended.
+func (st *stream) control(typ string, v any) bool {
+	data, err := marshal(v)
+	if err == nil {
+		err = st.w.Event(sse.Event{Type: typ, Data: data[:len(data)-1]})
+	}
+	return st.check(err) || st.flush()
+}
+
+// flush sends what was written and restarts the keep-alive timer, which
+// only has to fire on a silent stream. It reports whether the stream has
+// ended.
+func (st *stream) flush() bool {
+	if st.check(st.w.Flush()) {
+		return true
+	}
+	st.keepAlive.Reset(st.s.cfg.KeepAlive)
+	return false
+}
+
+// check reports whether err ends the stream; a failed write means the
+// client is gone or too slow.
+func (st *stream) check(err error) bool {
+	if err != nil {
+		st.s.logger.DebugContext(st.r.Context(), "stream write", "port", st.ports[0].PortID, slogErr(err))
+		return true
+	}
+	return false
+}
