@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -20,12 +22,13 @@ import (
 // expected outcome: a success status, or a refusal's exact status and
 // problem code; a refused request must change nothing.
 //
-// To add a credential state (stream tickets, say), append a matrixState:
-// present makes whatever it needs on the world (a fresh ticket per cell,
-// since tickets are single-use) and says how the credential travels;
-// expect gives its outcome on a port route (the service routes and POST
-// /channels are derived for every state by expected). To add a route, add
-// a matrixRoute; a row's except map overrides single cells.
+// To add a credential state, append a matrixState (the stream tickets are
+// an example): present makes whatever it needs on the world (a fresh
+// ticket per cell, since tickets are single-use) and says how the
+// credential travels; expect gives its outcome on a port route (the
+// service routes and POST /channels are derived for every state by
+// expected). To add a route, add a matrixRoute; a row's except map
+// overrides single cells.
 
 // outcome is what one cell must answer: a success status, or a refusal's
 // status and problem code.
@@ -48,6 +51,8 @@ var (
 	refusedTransferred  = outcome{http.StatusForbidden, "port_transferred"}
 	refusedScope        = outcome{http.StatusForbidden, "insufficient_scope"}
 	refusedClosed       = outcome{http.StatusGone, "port_closed"}
+	refusedTicket       = outcome{http.StatusUnauthorized, "invalid_ticket"}
+	refusedMixed        = outcome{http.StatusBadRequest, "invalid_request"}
 )
 
 // matrixRoute is one row: a route as the router knows it.
@@ -68,11 +73,13 @@ type matrixRoute struct {
 	except map[string]outcome
 }
 
-// presented is how a cell's credential travels: an Authorization header
-// and an access_token query parameter, each left out when empty.
+// presented is how a cell's credential travels: an Authorization header,
+// an access_token query parameter and a ticket query parameter, each left
+// out when empty.
 type presented struct {
 	header string
 	query  string
+	ticket string
 }
 
 // matrixState is one column: a way of presenting a credential.
@@ -178,6 +185,29 @@ var matrixStates = []matrixState{
 	{name: "header and a wrong access_token", query: true, present: func(w *world) (port, presented) {
 		return w.a1, presented{header: "Bearer " + w.a1.Token, query: store.NewToken()}
 	}, expect: ownToken}, // the header wins
+	// Stream tickets: each cell mints its own, since a ticket works once.
+	// A ticket is a credential of the event stream alone, whatever
+	// ACCESS_TOKEN_IN_QUERY says; every other route ignores ?ticket=.
+	{name: "valid ticket", present: func(w *world) (port, presented) {
+		return w.a1, presented{ticket: w.issueTicket(w.a1)}
+	}, expect: onEvents(ownToken, refusedUnauthorized)},
+	{name: "used ticket", present: func(w *world) (port, presented) {
+		return w.a1, presented{ticket: w.usedTicket(w.a1)}
+	}, expect: onEvents(portOnly(refusedTicket), refusedUnauthorized)},
+	{name: "another port's ticket", present: func(w *world) (port, presented) {
+		return w.a1, presented{ticket: w.issueTicket(w.b1)}
+	}, expect: onEvents(portOnly(refusedTicket), refusedUnauthorized)},
+	{name: "expired ticket", present: func(w *world) (port, presented) {
+		return w.a1, presented{ticket: w.expiredTicket(w.a1)}
+	}, expect: onEvents(portOnly(refusedTicket), refusedUnauthorized)},
+	{name: "ticket and own token", present: func(w *world) (port, presented) {
+		return w.a1, presented{header: "Bearer " + w.a1.Token, ticket: w.issueTicket(w.a1)}
+	}, expect: func(r matrixRoute, m matrixMode) outcome {
+		if r.pattern == eventsPattern {
+			return refusedMixed // never unclear which credential was used
+		}
+		return ownToken(r, m)
+	}},
 }
 
 // expected is the outcome of a cell.
@@ -212,8 +242,12 @@ var matrixRoutes = []matrixRoute{
 		build: func(_ *world, p port) req { return jsonReq("POST", "/ports/"+p.ID+"/messages", `{"data":"matrix"}`) }},
 	{method: "GET", pattern: "/ports/{id}/messages", op: store.OpRead, ok: 200, afterClose: success(200),
 		build: func(_ *world, p port) req { return req{method: "GET", path: "/ports/" + p.ID + "/messages"} }},
-	{method: "GET", pattern: "/ports/{id}/events", op: store.OpRead, ok: 200, afterClose: success(200),
+	{method: "GET", pattern: eventsPattern, op: store.OpRead, ok: 200, afterClose: success(200),
 		build: func(_ *world, p port) req { return req{method: "GET", path: "/ports/" + p.ID + "/events"} }},
+	// Issuing reads nothing, but asks for a credential that may read; a
+	// closed channel's port may still read what is left, so it gets one.
+	{method: "POST", pattern: "/ports/{id}/tickets", op: store.OpRead, ok: 201, afterClose: success(201),
+		build: func(_ *world, p port) req { return jsonReq("POST", "/ports/"+p.ID+"/tickets", `{}`) }},
 	{method: "POST", pattern: "/ports/{id}/ack", op: store.OpAck, ok: 204, afterClose: success(204),
 		build: func(w *world, p port) req {
 			return jsonReq("POST", "/ports/"+p.ID+"/ack", `{"through":"`+w.queued[p.ID]+`"}`)
@@ -392,11 +426,10 @@ func (w *world) send(rq req, cred presented) response {
 		rq.header = map[string]string{"Authorization": cred.header}
 	}
 	if cred.query != "" {
-		sep := "?"
-		if strings.Contains(rq.path, "?") {
-			sep = "&"
-		}
-		rq.path += sep + accessTokenParam + "=" + cred.query
+		rq.path = withParam(rq.path, accessTokenParam, cred.query)
+	}
+	if cred.ticket != "" {
+		rq.path = withParam(rq.path, ticketParam, cred.ticket)
 	}
 	if !strings.HasSuffix(strings.SplitN(rq.path, "?", 2)[0], "/events") {
 		return w.c.do(rq)
@@ -454,4 +487,60 @@ func (w *world) snapshot(p port) string {
 		fmt.Fprintf(&b, " token %s/%s", tk.ID, tk.Scope)
 	}
 	return b.String()
+}
+
+// eventsPattern is the one route that takes a stream ticket.
+const eventsPattern = "/ports/{id}/events"
+
+// onEvents is the outcome of a ticket state: the event stream's, or, on
+// any other route with a port, elsewhere (where ?ticket= is no credential).
+func onEvents(events func(matrixRoute, matrixMode) outcome, elsewhere outcome) func(matrixRoute, matrixMode) outcome {
+	return func(r matrixRoute, m matrixMode) outcome {
+		if r.pattern == eventsPattern {
+			return events(r, m)
+		}
+		return elsewhere
+	}
+}
+
+// withParam adds name=value to the query of path.
+func withParam(path, name, value string) string {
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return path + sep + name + "=" + url.QueryEscape(value)
+}
+
+// issueTicket gets a fresh ticket for p's stream with p's own token.
+func (w *world) issueTicket(p port) string {
+	w.t.Helper()
+	rq := jsonReq("POST", "/ports/"+p.ID+"/tickets", `{}`)
+	rq.token = w.full[p.ID]
+	return decodeBody[ticketAnswer](w.t, w.c.do(rq).want(w.t, http.StatusCreated)).Ticket
+}
+
+// usedTicket gets a ticket for p and uses it up: it opens (and closes)
+// p's stream.
+func (w *world) usedTicket(p port) string {
+	w.t.Helper()
+	t := w.issueTicket(p)
+	w.send(req{method: "GET", path: "/ports/" + p.ID + "/events"}, presented{ticket: t}).want(w.t, http.StatusOK)
+	return t
+}
+
+// expiredTicket gets a ticket for p that has expired. It is issued by the
+// store itself, the server's, with a TTL of a millisecond: a server TTL
+// that short would expire the other states' tickets before they are
+// presented, and one long enough to wait out in every cell would make the
+// matrix slow. The handler does no more than pass its TTL to the store
+// (TestTicketExpiry expires one issued over HTTP).
+func (w *world) expiredTicket(p port) string {
+	w.t.Helper()
+	t, err := w.c.store.IssueTicket(context.Background(), []store.Credentials{{PortID: p.ID, Token: w.full[p.ID]}}, time.Millisecond)
+	if err != nil {
+		w.t.Fatalf("issue a ticket for %s: %v", p.ID, err)
+	}
+	time.Sleep(20 * time.Millisecond)
+	return t.Secret
 }
