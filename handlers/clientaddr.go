@@ -37,14 +37,15 @@ func ParseTrustedProxies(list string) ([]netip.Prefix, error) {
 // (Config.TrustedProxies). Then it is the right-most X-Forwarded-For
 // address that is not itself a trusted proxy: each proxy appends the
 // address it got the request from, so everything left of that could have
-// been written by the client and is not believed.
+// been written by the client and is not believed. An IPv6 client is
+// counted by its /64 (see clientGroup).
 func (s *Server) clientAddress(r *http.Request) string {
 	peer, ok := peerAddr(r)
 	if !ok {
 		return r.RemoteAddr
 	}
 	if !s.trusted(peer) {
-		return peer.String()
+		return clientGroup(peer)
 	}
 	client := peer
 	hops := forwardedFor(r)
@@ -60,7 +61,18 @@ func (s *Server) clientAddress(r *http.Request) string {
 			break
 		}
 	}
-	return client.String()
+	return clientGroup(client)
+}
+
+// clientGroup is what a client address is counted as: an IPv4 address as
+// it is, an IPv6 address as its /64, the smallest network a subscriber is
+// usually given. Counting single IPv6 addresses would hand anyone with a
+// /64 (which is almost everyone) 2^64 separate budgets.
+func clientGroup(a netip.Addr) string {
+	if a.Is4() {
+		return a.String()
+	}
+	return netip.PrefixFrom(a, 64).Masked().String()
 }
 
 // trusted reports whether a is in one of the trusted proxies' networks.

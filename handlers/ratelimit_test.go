@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/tincan-dev/tincan/internal/redistest"
 	"github.com/tincan-dev/tincan/ratelimit"
 	"github.com/tincan-dev/tincan/store"
+	"github.com/tincan-dev/tincan/store/memory"
 	redisstore "github.com/tincan-dev/tincan/store/redis"
 )
 
@@ -251,5 +253,31 @@ func TestStreamsCountForwardedClients(t *testing.T) {
 	}
 	if res := open("192.0.2.1"); res.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("second stream from 192.0.2.1: status %d, want 429", res.StatusCode)
+	}
+}
+
+// TestRateLimitAnswerReadableByPages checks that a page on an allowed
+// origin can read a 429 and its Retry-After: the limiter runs after the
+// CORS middleware, so its refusals carry the CORS headers too.
+func TestRateLimitAnswerReadableByPages(t *testing.T) {
+	const origin = "https://app.example"
+	st := memory.New(store.Limits{})
+	t.Cleanup(func() { _ = st.Close() })
+	s := NewServer(slog.New(slog.DiscardHandler), st, Config{
+		CORSOrigins: []string{origin},
+		RateLimiter: ratelimit.New(ratelimit.NewMemory(), ratelimit.Limit{Rate: 1, Burst: 1}, ratelimit.Limit{}, slog.New(slog.DiscardHandler)),
+	})
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	if res := simple(t, ts, "/openapi.yaml", origin); res.StatusCode != http.StatusOK {
+		t.Fatalf("first request: %d, want 200", res.StatusCode)
+	}
+	res := simple(t, ts, "/openapi.yaml", origin)
+	if res.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("second request: %d, want 429", res.StatusCode)
+	}
+	h := corsHeaders(res.Header)
+	if h["Access-Control-Allow-Origin"] != origin || !strings.Contains(h["Access-Control-Expose-Headers"], "Retry-After") {
+		t.Errorf("429's CORS headers %v: the page cannot read it or its Retry-After", h)
 	}
 }
