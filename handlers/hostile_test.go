@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"log"
@@ -18,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tincan-dev/tincan/internal/syncbuf"
 	"github.com/tincan-dev/tincan/store"
 )
 
@@ -43,7 +43,7 @@ func TestHostileInput(t *testing.T) {
 
 func hostile(t *testing.T, open func(*testing.T, store.Limits) store.Store) {
 	st := open(t, store.Limits{})
-	var serverLog syncBuf
+	var serverLog syncbuf.Buffer
 	s := NewServer(slog.New(slog.NewTextHandler(newTestLog(t), &slog.HandlerOptions{Level: slog.LevelWarn})), st, Config{KeepAlive: time.Minute})
 	ts := httptest.NewUnstartedServer(s)
 	ts.Config.MaxHeaderBytes = 8 << 10
@@ -139,24 +139,6 @@ func hostile(t *testing.T, open func(*testing.T, store.Limits) store.Store) {
 	if n := runtime.NumGoroutine(); n > baseline+2 {
 		t.Errorf("%d goroutines, %d before", n, baseline)
 	}
-}
-
-// syncBuf collects the http.Server's own log.
-type syncBuf struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuf) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuf) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func describeAll(c *client, ports []port) string {

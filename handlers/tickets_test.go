@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -9,12 +8,12 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	gosse "github.com/tmaxmax/go-sse"
 
+	"github.com/tincan-dev/tincan/internal/syncbuf"
 	"github.com/tincan-dev/tincan/store"
 )
 
@@ -423,29 +422,11 @@ func waitCounted(t *testing.T, c *client, ports int) (int, int) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // The request log shows the query, with every token and ticket replaced
 // by REDACTED, and the other parameters as they were.
 func TestTicketLogRedacted(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e env) {
-		var logs syncBuffer
+		var logs syncbuf.Buffer
 		st := e.open(t, store.Limits{})
 		srv := NewServer(slog.New(slog.NewTextHandler(&logs, nil)), st, Config{KeepAlive: time.Minute})
 		ts := httptest.NewServer(srv)

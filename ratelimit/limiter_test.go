@@ -1,18 +1,17 @@
 package ratelimit
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
 	"maps"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tincan-dev/tincan/internal/redistest"
+	"github.com/tincan-dev/tincan/internal/syncbuf"
 )
 
 func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
@@ -88,7 +87,7 @@ func TestLimiterKeepsNoSecret(t *testing.T) {
 // fails, and that the failure is logged once, not once per request.
 func TestLimiterFailsOpen(t *testing.T) {
 	srv := redistest.Start(t)
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	l := New(NewRedis(srv.Client(t), redistest.Prefix(t), 0), Limit{Rate: 1, Burst: 1}, Limit{Rate: 1, Burst: 1},
 		slog.New(slog.NewTextHandler(logs, nil)))
 	l.Check(t.Context(), "192.0.2.1", "secret")
@@ -120,22 +119,4 @@ func TestLimiterFailsOpen(t *testing.T) {
 	if !strings.Contains(logs.String(), "rate limits not applied") {
 		t.Errorf("the warning does not say what happens:\n%s", logs)
 	}
-}
-
-// syncBuffer is a bytes.Buffer that is safe for concurrent use.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

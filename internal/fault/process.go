@@ -1,7 +1,6 @@
 package fault
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
 	"os/exec"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tincan-dev/tincan/internal/redistest"
+	"github.com/tincan-dev/tincan/internal/syncbuf"
 )
 
 // startTimeout bounds how long an api process may take to answer /healthz.
@@ -24,7 +24,7 @@ type API struct {
 	tb   testing.TB
 	bin  string
 	env  []string
-	logs *logBuffer
+	logs *syncbuf.Buffer
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -37,7 +37,7 @@ type API struct {
 func StartAPI(tb testing.TB, bin string, env map[string]string) *API {
 	tb.Helper()
 	addr := fmt.Sprintf("127.0.0.1:%d", redistest.FreePort(tb))
-	a := &API{Base: "http://" + addr, tb: tb, bin: bin, logs: &logBuffer{}}
+	a := &API{Base: "http://" + addr, tb: tb, bin: bin, logs: &syncbuf.Buffer{}}
 	a.env = []string{"ADDR=" + addr}
 	for k, v := range env {
 		a.env = append(a.env, k+"="+v)
@@ -46,7 +46,7 @@ func StartAPI(tb testing.TB, bin string, env map[string]string) *API {
 	tb.Cleanup(func() {
 		a.Kill()
 		if tb.Failed() {
-			tb.Logf("logs of %s (last 8 KiB):\n%s", a.Base, a.logs.tail(8<<10))
+			tb.Logf("logs of %s (last 8 KiB):\n%s", a.Base, tail(a.logs, 8<<10))
 		}
 	})
 	return a
@@ -71,7 +71,7 @@ func (a *API) Start() {
 	a.mu.Unlock()
 	if err := waitHealthy(a.Base, done); err != nil {
 		a.Kill()
-		a.tb.Fatalf("%s: %v\nlogs:\n%s", a.Base, err, a.logs.tail(8<<10))
+		a.tb.Fatalf("%s: %v\nlogs:\n%s", a.Base, err, tail(a.logs, 8<<10))
 	}
 }
 
@@ -117,26 +117,9 @@ func waitHealthy(base string, exited <-chan struct{}) error {
 	}
 }
 
-// logBuffer keeps a process's output for the failure message.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func (b *logBuffer) tail(n int) string {
-	s := b.String()
+// tail is the last n bytes of a process's output, for a failure message.
+func tail(logs *syncbuf.Buffer, n int) string {
+	s := logs.String()
 	if len(s) > n {
 		return "..." + s[len(s)-n:]
 	}
