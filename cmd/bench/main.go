@@ -111,7 +111,10 @@ func run(opts options, stdout, stderr io.Writer) error {
 
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
+	defer func() {
+		signal.Stop(sigs)
+		close(sigs)
+	}()
 	go func() {
 		sig, ok := <-sigs
 		if !ok {

@@ -28,7 +28,6 @@ type target struct {
 type channel struct {
 	postURL, postToken     string
 	eventsURL, eventsToken string
-	readPort, readToken    string
 }
 
 // portJSON is one port of a POST /channels answer.
@@ -63,7 +62,6 @@ func (t *target) newChannel(ctx context.Context, client *http.Client) (channel, 
 	return channel{
 		postURL: t.base + "/ports/" + ch.Port1.ID + "/messages", postToken: ch.Port1.Token,
 		eventsURL: t.base + "/ports/" + ch.Port2.ID + "/events", eventsToken: ch.Port2.Token,
-		readPort: ch.Port2.ID, readToken: ch.Port2.Token,
 	}, nil
 }
 
