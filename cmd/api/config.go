@@ -195,6 +195,9 @@ type Config struct {
 	LogLevel slog.Level
 	// LogFormat is text or json (LOG_FORMAT).
 	LogFormat string
+	// DebugAddr, when set, is the loopback address on which net/http/pprof
+	// is served (DEBUG_ADDR); empty, the default, serves no profiles.
+	DebugAddr string
 }
 
 // loadConfig reads Config from getenv. An unset or empty variable takes
@@ -237,6 +240,10 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		l.errs = append(l.errs, fmt.Errorf("CORS_ORIGINS: %w", err))
 	}
 	l.rateLimits(&cfg)
+	cfg.DebugAddr = l.str("DEBUG_ADDR", "")
+	if err := checkDebugAddr(cfg.DebugAddr); err != nil {
+		l.fail("DEBUG_ADDR", cfg.DebugAddr, "a loopback host:port such as 127.0.0.1:6060 ("+err.Error()+")")
+	}
 	cfg.RedisMode = l.oneOf("REDIS_MODE", DefaultRedisMode, redisSingle, redisSentinel, redisCluster)
 	if cfg.RedisURL != "" || cfg.RedisMode != DefaultRedisMode {
 		if _, err := parseRedisTarget(cfg.RedisMode, cfg.RedisURL); err != nil {

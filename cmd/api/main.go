@@ -49,6 +49,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("configuration: %w", err)
 	}
 
+	stopDebug, err := startDebug(cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer stopDebug()
+
 	st, redisClient, closeStore, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		return err

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// buildBench compiles this command into a temporary directory, with the
+// race detector when the tests have it.
+func buildBench(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "bench")
+	args := []string{"build", "-o", bin}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	out, err := exec.Command("go", append(args, "github.com/tincan-dev/tincan/cmd/bench")...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build ./cmd/bench: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestSmokeRun runs `bench -smoke` end to end, with real processes, and
+// checks that every scenario produced a row for each of its targets, that
+// no message was lost, repeated or out of order, and that no child
+// outlived the bench. It never looks at a timing.
+func TestSmokeRun(t *testing.T) {
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		t.Skip("redis-server is not on PATH, so the bench cannot run: sudo apt-get install -y redis-server")
+	}
+	bin := buildBench(t)
+	jsonPath := filepath.Join(t.TempDir(), "report.json")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "-smoke", "-json", jsonPath)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("bench -smoke: %v\nstderr:\n%s", err, stderr.String())
+	}
+	raw, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep report
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		t.Fatal(err)
+	}
+
+	want := map[string][]string{
+		s1: {relayName, apiRedisName, apiMemoryName, apiRedisRateName},
+		s2: {relayName, apiRedisName, apiMemoryName},
+		s3: {relayName, apiRedisName, apiMemoryName},
+		s4: {apiRedisName, apiMemoryName},
+		s5: {relayName, apiRedisName, apiMemoryName},
+	}
+	messages := map[string]int{s1: smokeSizes.s1Messages, s2: smokeSizes.s2Messages, s3: int(smokeSizes.s3Duration.Seconds() * float64(smokeSizes.s3Rate)), s5: smokeSizes.s5Messages}
+	got := map[string][]string{}
+	for _, rw := range rep.Rows {
+		got[rw.Scenario] = append(got[rw.Scenario], rw.Target)
+		if rw.Scenario == s4 {
+			checkIdleRow(t, rw)
+			continue
+		}
+		f := rw.Flow
+		if f == nil {
+			t.Errorf("%s on %s: no flow figures", rw.Scenario, rw.Target)
+			continue
+		}
+		if f.Messages != messages[rw.Scenario] || f.Lost != 0 || f.Duplicated != 0 || f.OutOfOrder != 0 ||
+			f.PostErrors != 0 || f.ReadErrors != 0 || f.Unrecognised != 0 {
+			t.Errorf("%s on %s: %+v; want all %d messages once, in order, without errors", rw.Scenario, rw.Target, *f, messages[rw.Scenario])
+		}
+		if rw.Scenario == s5 && f.Reconnects != 1 {
+			t.Errorf("S5 on %s: %d reconnects, want 1", rw.Target, f.Reconnects)
+		}
+	}
+	for sc, targets := range want {
+		if strings.Join(got[sc], "|") != strings.Join(targets, "|") {
+			t.Errorf("%s rows: got %q, want %q", sc, got[sc], targets)
+		}
+	}
+	for _, sc := range allScenarios {
+		if !strings.Contains(stdout.String(), "\n## "+sc+" ") {
+			t.Errorf("the Markdown report has no %s table:\n%s", sc, stdout.String())
+		}
+	}
+	if len(rep.ChildPIDs) < 5 {
+		t.Errorf("child pids %v: want redis-server, the relay and three api processes", rep.ChildPIDs)
+	}
+	for _, pid := range rep.ChildPIDs {
+		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+			t.Errorf("child %d outlived the bench (kill 0: %v)", pid, err)
+		}
+	}
+}
+
+// checkIdleRow checks that S4 held its streams open: each one runs at
+// least its handler's goroutine in the api.
+func checkIdleRow(t *testing.T, rw row) {
+	t.Helper()
+	i := rw.Idle
+	if i == nil {
+		t.Errorf("S4 on %s: no idle figures", rw.Target)
+		return
+	}
+	if i.Streams != smokeSizes.s4Streams || i.GoroutinesAfter-i.GoroutinesBefore < i.Streams || i.RSSAfterKiB <= 0 {
+		t.Errorf("S4 on %s: %+v; want %d streams held open, each with a goroutine", rw.Target, *i, smokeSizes.s4Streams)
+	}
+	onRedis := rw.Target == apiRedisName
+	if onRedis != (i.RedisClientsBefore > 0 && i.RedisClientsAfter > 0) {
+		t.Errorf("S4 on %s: Redis clients %d → %d; want them counted exactly on Redis", rw.Target, i.RedisClientsBefore, i.RedisClientsAfter)
+	}
+}
+
+// TestNoRedisServer checks that without redis-server the bench says how
+// to install it and exits, having started nothing.
+func TestNoRedisServer(t *testing.T) {
+	bin := buildBench(t)
+	cmd := exec.Command(bin, "-smoke")
+	cmd.Env = []string{"PATH=" + t.TempDir()}
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 3 {
+		t.Fatalf("got %v, want exit status 3\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "apt-get install -y redis-server") {
+		t.Errorf("output does not say how to install redis-server:\n%s", out)
+	}
+}
+
+func TestPayloadRoundTrip(t *testing.T) {
+	for _, seq := range []int{0, 7, 123456} {
+		ts := 1234567890 * time.Nanosecond
+		p := makePayload(nil, seq, ts)
+		if len(p) != payloadSize {
+			t.Errorf("payload %q is %d bytes, want %d", p, len(p), payloadSize)
+		}
+		// As the api sends it: inside a JSON string.
+		wrapped := []byte(`{"id":"1-0","data":"` + string(p) + `","ports":[]}`)
+		gotSeq, gotTS, ok := parsePayload(wrapped)
+		if !ok || gotSeq != seq || gotTS != ts {
+			t.Errorf("parse %q: %d %v %v, want %d %v", wrapped, gotSeq, gotTS, ok, seq, ts)
+		}
+	}
+	if _, _, ok := parsePayload([]byte(`{"data":"hello"}`)); ok {
+		t.Error("a payload not of ours was parsed")
+	}
+}
+
+func TestTallyCounts(t *testing.T) {
+	tl := newTally(4)
+	for i := range tl.acked {
+		tl.acked[i] = true
+	}
+	for _, seq := range []int{0, 2, 1, 2} {
+		tl.record(seq, 0, time.Millisecond)
+	}
+	if tl.unique != 3 || tl.dup != 1 || tl.outOfOrd != 1 || tl.lost() != 1 {
+		t.Errorf("unique %d dup %d out of order %d lost %d; want 3 1 1 1", tl.unique, tl.dup, tl.outOfOrd, tl.lost())
+	}
+}
+
+func TestParseScenarios(t *testing.T) {
+	got, err := parseScenarios("s4, S1,S4")
+	if err != nil || strings.Join(got, ",") != "S1,S4" {
+		t.Errorf("got %v, %v; want S1,S4", got, err)
+	}
+	for _, bad := range []string{"", "S6", "S1,X"} {
+		if _, err := parseScenarios(bad); err == nil {
+			t.Errorf("%q: want an error", bad)
+		}
+	}
+}
+
+func TestMedian(t *testing.T) {
+	if m := median([]float64{3, 1, 2}); m != 2 {
+		t.Errorf("median of 3,1,2: %v", m)
+	}
+	if m := median([]float64{4, 1, 2, 3}); m != 2.5 {
+		t.Errorf("median of 4,1,2,3: %v", m)
+	}
+}

@@ -1,0 +1,264 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// idleResult is what S4 measured on one target.
+type idleResult struct {
+	Streams            int     `json:"streams"`
+	RSSBeforeKiB       int     `json:"rss_before_kib"`
+	RSSAfterKiB        int     `json:"rss_after_kib"`
+	KiBPerStream       float64 `json:"kib_per_stream"`
+	GoroutinesBefore   int     `json:"goroutines_before"`
+	GoroutinesAfter    int     `json:"goroutines_after"`
+	GoroutinesPerStrm  float64 `json:"goroutines_per_stream"`
+	RedisClientsBefore int     `json:"redis_clients_before"`
+	RedisClientsAfter  int     `json:"redis_clients_after"`
+}
+
+// idleSettle is how long open streams are left before measuring, so that
+// every handler has reached its wait.
+const idleSettle = time.Second
+
+// openConcurrency bounds channel creations and stream openings in flight.
+const openConcurrency = 32
+
+// runIdle opens n event streams on n distinct ports of t and measures the
+// server's memory, goroutines and Redis connections before and after.
+// Streams are raw TCP connections holding a request's answer unread, so
+// the bench itself stays small.
+func runIdle(ctx context.Context, t *target, cl *clients, rdb *redis.Client, n int) (idleResult, error) {
+	chans := make([]channel, n)
+	err := parallel(n, func(i int) error {
+		ch, err := t.newChannel(ctx, cl.post)
+		chans[i] = ch
+		return err
+	})
+	if err != nil {
+		return idleResult{}, err
+	}
+	res := idleResult{Streams: n, RedisClientsBefore: -1, RedisClientsAfter: -1}
+	if res.RSSBeforeKiB, res.GoroutinesBefore, err = t.snapshot(ctx, cl); err != nil {
+		return res, err
+	}
+	if t.onRedis {
+		if res.RedisClientsBefore, err = redisClients(ctx, rdb); err != nil {
+			return res, err
+		}
+	}
+	conns := make([]net.Conn, n)
+	defer func() {
+		for _, c := range conns {
+			if c != nil {
+				c.Close()
+			}
+		}
+	}()
+	err = parallel(n, func(i int) error {
+		c, err := openIdle(ctx, chans[i])
+		conns[i] = c
+		return err
+	})
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", t.name, err)
+	}
+	select {
+	case <-time.After(idleSettle):
+	case <-ctx.Done():
+		return res, ctx.Err()
+	}
+	if res.RSSAfterKiB, res.GoroutinesAfter, err = t.snapshot(ctx, cl); err != nil {
+		return res, err
+	}
+	if t.onRedis {
+		if res.RedisClientsAfter, err = redisClients(ctx, rdb); err != nil {
+			return res, err
+		}
+	}
+	res.KiBPerStream = float64(res.RSSAfterKiB-res.RSSBeforeKiB) / float64(n)
+	res.GoroutinesPerStrm = float64(res.GoroutinesAfter-res.GoroutinesBefore) / float64(n)
+	return res, nil
+}
+
+// parallel calls f(0..n-1), openConcurrency at a time, and returns the
+// first error.
+func parallel(n int, f func(i int) error) error {
+	var (
+		wg    sync.WaitGroup
+		once  sync.Once
+		first error
+	)
+	next := make(chan int)
+	for range min(n, openConcurrency) {
+		wg.Go(func() {
+			for i := range next {
+				if err := f(i); err != nil {
+					once.Do(func() { first = err })
+				}
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return first
+}
+
+// openIdle sends a stream request on a connection of its own and returns
+// once the answer's header says 200, leaving the stream unread.
+func openIdle(ctx context.Context, ch channel) (net.Conn, error) {
+	u, err := url.Parse(ch.eventsURL)
+	if err != nil {
+		return nil, err
+	}
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "tcp", u.Host)
+	if err != nil {
+		return nil, fmt.Errorf("open an idle stream: %w", err)
+	}
+	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+	req := "GET " + u.RequestURI() + " HTTP/1.1\r\nHost: " + u.Host + "\r\nAccept: text/event-stream\r\n"
+	if ch.eventsToken != "" {
+		req += "Authorization: Bearer " + ch.eventsToken + "\r\n"
+	}
+	if _, err := io.WriteString(c, req+"\r\n"); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("open an idle stream: %w", err)
+	}
+	br := bufio.NewReaderSize(c, 1024)
+	status, err := br.ReadString('\n')
+	if err != nil || !strings.HasPrefix(status, "HTTP/1.1 200") {
+		c.Close()
+		return nil, fmt.Errorf("open an idle stream: answer %q: %v", strings.TrimSpace(status), err)
+	}
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			c.Close()
+			return nil, fmt.Errorf("open an idle stream: %w", err)
+		}
+		if line == "\r\n" {
+			break
+		}
+	}
+	_ = c.SetDeadline(time.Time{})
+	return c, nil
+}
+
+// snapshot collects the garbage in t's process (through pprof's heap page,
+// which runs a GC first) and reads its resident memory and goroutine count.
+func (t *target) snapshot(ctx context.Context, cl *clients) (rssKiB, goroutines int, err error) {
+	if _, err = debugGet(ctx, cl, t.debugAddr, "/debug/pprof/heap?gc=1"); err != nil {
+		return 0, 0, err
+	}
+	if goroutines, err = t.goroutines(ctx, cl); err != nil {
+		return 0, 0, err
+	}
+	rssKiB, err = vmRSS(t.proc.Pid())
+	return rssKiB, goroutines, err
+}
+
+// goroutines is the total of t's goroutine profile.
+func (t *target) goroutines(ctx context.Context, cl *clients) (int, error) {
+	page, err := debugGet(ctx, cl, t.debugAddr, "/debug/pprof/goroutine?debug=1")
+	if err != nil {
+		return 0, err
+	}
+	first, _, _ := strings.Cut(page, "\n")
+	n, err := strconv.Atoi(strings.TrimPrefix(first, "goroutine profile: total "))
+	if err != nil {
+		return 0, fmt.Errorf("%s: goroutine profile starts %q", t.name, first)
+	}
+	return n, nil
+}
+
+// debugGet fetches a page of the api's pprof listener.
+func debugGet(ctx context.Context, cl *clients, addr, path string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+path, nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := cl.post.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("debug page %s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("debug page %s: %d %v", path, resp.StatusCode, err)
+	}
+	return string(body), nil
+}
+
+// vmRSS reads a process's resident set size, in KiB, from /proc.
+func vmRSS(pid int) (int, error) {
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, fmt.Errorf("read RSS: %w", err)
+	}
+	for line := range strings.SplitSeq(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			return strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+		}
+	}
+	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
+}
+
+// redisClients is INFO clients' connected_clients (the bench's own
+// connection included).
+func redisClients(ctx context.Context, rdb *redis.Client) (int, error) {
+	info, err := rdb.Info(ctx, "clients").Result()
+	if err != nil {
+		return 0, fmt.Errorf("INFO clients: %w", err)
+	}
+	for line := range strings.SplitSeq(info, "\n") {
+		if v, ok := strings.CutPrefix(line, "connected_clients:"); ok {
+			return strconv.Atoi(strings.TrimSpace(v))
+		}
+	}
+	return 0, fmt.Errorf("INFO clients has no connected_clients")
+}
+
+// streamsGoneTimeout bounds the wait for closed idle streams' handlers to
+// end before the next measurement.
+const streamsGoneTimeout = 30 * time.Second
+
+// waitStreamsGone waits until t runs no more goroutines than it did before
+// S4 opened its streams (a few more are allowed for what else runs), so
+// that the next run's "before" is not S4's leftovers.
+func (t *target) waitStreamsGone(ctx context.Context, cl *clients, before int) error {
+	deadline := time.Now().Add(streamsGoneTimeout)
+	for {
+		n, err := t.goroutines(ctx, cl)
+		if err != nil {
+			return err
+		}
+		if n <= before+16 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s still runs %d goroutines %v after its idle streams closed (%d before them)", t.name, n, streamsGoneTimeout, before)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,147 @@
+// Command bench measures tincan against the thinnest Redis relay of
+// messages, in one run on one machine, and prints a Markdown table of
+// absolute figures and ratios to the relay. It starts everything it needs
+// (a private redis-server, the api on Redis and on the embedded store, the
+// relay) on free loopback ports and kills it all when it ends.
+//
+//	go run ./cmd/bench                      # the full scenarios, 3 runs
+//	go run ./cmd/bench -smoke               # a small run proving it all works
+//	go run ./cmd/bench -scenarios S1,S4 -runs 5
+//
+// docs/PERFORMANCE.md describes the scenarios and the figures.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+// options are the command line's choices.
+type options struct {
+	smoke     bool
+	runs      int
+	scenarios []string
+	jsonPath  string
+	sizes     sizes
+}
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "-relay" {
+		if len(os.Args) != 4 {
+			fmt.Fprintln(os.Stderr, "usage: bench -relay LISTEN_ADDR REDIS_ADDR")
+			os.Exit(2)
+		}
+		if err := runRelay(os.Args[2], os.Args[3]); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
+	opts, err := parseFlags(os.Args[1:], os.Stderr)
+	if err != nil {
+		os.Exit(2)
+	}
+	if err := run(opts, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+		if errors.Is(err, errNoRedis) {
+			os.Exit(3)
+		}
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	fs.BoolVar(&o.smoke, "smoke", false, "a small run (a few hundred messages, 100 idle streams, 1 run) proving the bench works")
+	fs.IntVar(&o.runs, "runs", 0, "times each scenario runs; medians are reported (default 3, or 1 with -smoke)")
+	list := fs.String("scenarios", "S1,S2,S3,S4,S5", "comma-separated scenarios to run")
+	fs.StringVar(&o.jsonPath, "json", "", "also write every run's figures as JSON to this file")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		err := fmt.Errorf("unexpected arguments %q", fs.Args())
+		fmt.Fprintln(stderr, err)
+		return o, err
+	}
+	var err error
+	if o.scenarios, err = parseScenarios(*list); err != nil {
+		fmt.Fprintln(stderr, err)
+		return o, err
+	}
+	o.sizes = fullSizes
+	if o.smoke {
+		o.sizes = smokeSizes
+	}
+	if o.runs == 0 {
+		o.runs = o.sizes.defaultRuns
+	}
+	if o.runs < 0 {
+		err := errors.New("-runs must be 1 or more")
+		fmt.Fprintln(stderr, err)
+		return o, err
+	}
+	return o, nil
+}
+
+// run sets everything up, runs the scenarios and reports. Every child is
+// killed before it returns; a first SIGINT or SIGTERM stops the runs, and
+// should stopping hang, the children are killed within a few seconds
+// anyway and the bench exits.
+func run(opts options, stdout, stderr io.Writer) error {
+	started := time.Now()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dir, err := os.MkdirTemp("", "tincan-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	kids := &children{dir: dir}
+	defer kids.killAll()
+
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer func() {
+		signal.Stop(sigs)
+		close(sigs)
+	}()
+	go func() {
+		sig, ok := <-sigs
+		if !ok {
+			return
+		}
+		fmt.Fprintf(stderr, "bench: %v: stopping and killing the children\n", sig)
+		cancel()
+		time.Sleep(3 * time.Second)
+		kids.killAll()
+		os.RemoveAll(dir)
+		os.Exit(130)
+	}()
+
+	env, err := setUp(ctx, kids, dir, opts, stderr)
+	if err != nil {
+		return err
+	}
+	defer env.close()
+	rows, err := runAll(ctx, env, opts, stderr)
+	if err != nil {
+		return err
+	}
+	rep := report{Machine: env.machine, Sizes: opts.sizes.describeName, Runs: opts.runs, Rows: rows, ChildPIDs: kids.pids(), Load: describeLoad(opts.sizes)}
+	rep.writeMarkdown(stdout, opts.scenarios)
+	fmt.Fprintf(stdout, "\nTotal wall time: %s (set-up, %d run(s) of %v).\n", time.Since(started).Round(time.Second), opts.runs, opts.scenarios)
+	if opts.jsonPath != "" {
+		return rep.writeJSON(opts.jsonPath)
+	}
+	return nil
+}

@@ -1,0 +1,222 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// report is a whole bench run: the machine, every run's rows, and the
+// children's process ids (all gone once the bench has exited).
+type report struct {
+	Machine   machine `json:"machine"`
+	Sizes     string  `json:"sizes"`
+	Runs      int     `json:"runs"`
+	Rows      []row   `json:"rows"`
+	ChildPIDs []int   `json:"child_pids"`
+	// Load names each scenario's size, for the tables' titles.
+	Load map[string]string `json:"load"`
+}
+
+func (r report) writeJSON(path string) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write -json: %w", err)
+	}
+	return nil
+}
+
+// group is one scenario on one target over every run.
+type group struct {
+	target string
+	rows   []row
+}
+
+// groups gathers a scenario's rows by target, in first-seen order.
+func (r report) groups(scenario string) []group {
+	var gs []group
+	for _, rw := range r.Rows {
+		if rw.Scenario != scenario {
+			continue
+		}
+		i := 0
+		for i < len(gs) && gs[i].target != rw.Target {
+			i++
+		}
+		if i == len(gs) {
+			gs = append(gs, group{target: rw.Target})
+		}
+		gs[i].rows = append(gs[i].rows, rw)
+	}
+	return gs
+}
+
+// flowMedian is the median over g's runs of one flow figure.
+func (g group) flowMedian(f func(flowResult) float64) float64 {
+	var xs []float64
+	for _, rw := range g.rows {
+		xs = append(xs, f(*rw.Flow))
+	}
+	return median(xs)
+}
+
+// flowSum adds one count over g's runs: a message lost in any run counts.
+func (g group) flowSum(f func(flowResult) int) int {
+	n := 0
+	for _, rw := range g.rows {
+		n += f(*rw.Flow)
+	}
+	return n
+}
+
+func (g group) idleMedian(f func(idleResult) float64) float64 {
+	var xs []float64
+	for _, rw := range g.rows {
+		xs = append(xs, f(*rw.Idle))
+	}
+	return median(xs)
+}
+
+// relayOf is the relay's group among gs, if it ran.
+func relayOf(gs []group) (group, bool) {
+	for _, g := range gs {
+		if g.target == relayName {
+			return g, true
+		}
+	}
+	return group{}, false
+}
+
+// ratio is a/b as "1.23×", or "–" without a yardstick.
+func ratio(a, b float64) string {
+	if b == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f×", a/b)
+}
+
+// describeLoad names each scenario's load at sizes z.
+func describeLoad(z sizes) map[string]string {
+	return map[string]string{
+		s1: fmt.Sprintf("S1 one stream: one sequential poster (keep-alive), one SSE reader, %d messages of %d bytes", z.s1Messages, payloadSize),
+		s2: fmt.Sprintf("S2 parallel: %d channels, one poster and one reader each, %d messages in all", z.s2Channels, z.s2Messages),
+		s3: fmt.Sprintf("S3 fixed rate: %d messages/s on one channel for %v; latency from the scheduled send time", z.s3Rate, z.s3Duration),
+		s4: fmt.Sprintf("S4 idle streams: %d on distinct ports (no relay row: a blocking XREAD per stream needs a Redis connection each)", z.s4Streams),
+		s5: fmt.Sprintf("S5 resume: %d messages; the reader drops its connection after half and reconnects with Last-Event-ID", z.s5Messages),
+	}
+}
+
+// writeMarkdown prints the machine and one table per scenario: medians
+// over the runs, counts of faults summed over them, ratios to the relay.
+func (r report) writeMarkdown(w io.Writer, scenarios []string) {
+	m := r.Machine
+	fmt.Fprintf(w, "# tincan bench: %s sizes, %d run(s); medians over runs, faults summed over runs\n\n", r.Sizes, r.Runs)
+	fmt.Fprintf(w, "Machine: %d cores, %s, %s, %s, Redis %s, open files limit %d; started %s.\n",
+		m.Cores, m.CPU, m.Kernel, m.GoVersion, m.RedisVersion, m.OpenFiles, m.When)
+	for _, sc := range scenarios {
+		gs := r.groups(sc)
+		if len(gs) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\n## %s\n\n", r.Load[sc])
+		switch sc {
+		case s1, s2:
+			writeThroughput(w, gs)
+		case s3:
+			writeFixedRate(w, gs)
+		case s4:
+			writeIdle(w, gs)
+		case s5:
+			writeResume(w, gs)
+		}
+	}
+}
+
+func faults(g group) string {
+	return fmt.Sprintf("%d | %d | %d | %d",
+		g.flowSum(func(f flowResult) int { return f.Lost }),
+		g.flowSum(func(f flowResult) int { return f.Duplicated }),
+		g.flowSum(func(f flowResult) int { return f.OutOfOrder }),
+		g.flowSum(func(f flowResult) int { return f.PostErrors + f.ReadErrors + f.Unrecognised }))
+}
+
+const faultHeads = "lost | duplicated | out of order | errors"
+
+func writeThroughput(w io.Writer, gs []group) {
+	relay, _ := relayOf(gs)
+	delivered := func(f flowResult) float64 { return f.DeliverPerS }
+	posted := func(f flowResult) float64 { return f.PostedPerS }
+	fmt.Fprintln(w, "| target | messages | posted msg/s | delivered msg/s | delivered ÷ relay | p50 ms | p99 ms | max ms | "+faultHeads+" |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, g := range gs {
+		fmt.Fprintf(w, "| %s | %.0f | %.0f | %.0f | %s | %.2f | %.2f | %.2f | %s |\n", g.target,
+			g.flowMedian(func(f flowResult) float64 { return float64(f.Messages) }),
+			g.flowMedian(posted), g.flowMedian(delivered),
+			ratioTo(g, relay, delivered),
+			g.flowMedian(func(f flowResult) float64 { return f.P50ms }),
+			g.flowMedian(func(f flowResult) float64 { return f.P99ms }),
+			g.flowMedian(func(f flowResult) float64 { return f.MaxMs }),
+			faults(g))
+	}
+}
+
+func ratioTo(g, relay group, f func(flowResult) float64) string {
+	if len(relay.rows) == 0 {
+		return "–"
+	}
+	return ratio(g.flowMedian(f), relay.flowMedian(f))
+}
+
+func writeFixedRate(w io.Writer, gs []group) {
+	relay, _ := relayOf(gs)
+	p99 := func(f flowResult) float64 { return f.P99ms }
+	fmt.Fprintln(w, "| target | messages | p50 ms | p99 ms | p99.9 ms | max ms | p99 ÷ relay | "+faultHeads+" |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, g := range gs {
+		fmt.Fprintf(w, "| %s | %.0f | %.2f | %.2f | %.2f | %.2f | %s | %s |\n", g.target,
+			g.flowMedian(func(f flowResult) float64 { return float64(f.Messages) }),
+			g.flowMedian(func(f flowResult) float64 { return f.P50ms }),
+			g.flowMedian(p99),
+			g.flowMedian(func(f flowResult) float64 { return f.P999ms }),
+			g.flowMedian(func(f flowResult) float64 { return f.MaxMs }),
+			ratioTo(g, relay, p99), faults(g))
+	}
+}
+
+func writeIdle(w io.Writer, gs []group) {
+	fmt.Fprintln(w, "| target | streams | RSS before MiB | RSS after MiB | KiB per stream | goroutines before → after | goroutines per stream | Redis clients before → after |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|")
+	for _, g := range gs {
+		clients := "–"
+		if before := g.idleMedian(func(i idleResult) float64 { return float64(i.RedisClientsBefore) }); before >= 0 {
+			clients = fmt.Sprintf("%.0f → %.0f", before, g.idleMedian(func(i idleResult) float64 { return float64(i.RedisClientsAfter) }))
+		}
+		fmt.Fprintf(w, "| %s | %.0f | %.1f | %.1f | %.1f | %.0f → %.0f | %.2f | %s |\n", g.target,
+			g.idleMedian(func(i idleResult) float64 { return float64(i.Streams) }),
+			g.idleMedian(func(i idleResult) float64 { return float64(i.RSSBeforeKiB) / 1024 }),
+			g.idleMedian(func(i idleResult) float64 { return float64(i.RSSAfterKiB) / 1024 }),
+			g.idleMedian(func(i idleResult) float64 { return i.KiBPerStream }),
+			g.idleMedian(func(i idleResult) float64 { return float64(i.GoroutinesBefore) }),
+			g.idleMedian(func(i idleResult) float64 { return float64(i.GoroutinesAfter) }),
+			g.idleMedian(func(i idleResult) float64 { return i.GoroutinesPerStrm }),
+			clients)
+	}
+}
+
+func writeResume(w io.Writer, gs []group) {
+	relay, _ := relayOf(gs)
+	delivered := func(f flowResult) float64 { return f.DeliverPerS }
+	fmt.Fprintln(w, "| target | messages | reconnects | delivered msg/s | delivered ÷ relay | "+strings.Replace(faultHeads, "duplicated", "repeated", 1)+" |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, g := range gs {
+		fmt.Fprintf(w, "| %s | %.0f | %d | %.0f | %s | %s |\n", g.target,
+			g.flowMedian(func(f flowResult) float64 { return float64(f.Messages) }),
+			g.flowSum(func(f flowResult) int { return f.Reconnects }),
+			g.flowMedian(delivered), ratioTo(g, relay, delivered), faults(g))
+	}
+}

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+)
+
+// row is one scenario's figures on one target in one run.
+type row struct {
+	Scenario string      `json:"scenario"`
+	Target   string      `json:"target"`
+	Run      int         `json:"run"`
+	Flow     *flowResult `json:"flow,omitempty"`
+	Idle     *idleResult `json:"idle,omitempty"`
+}
+
+// targetsFor lists who runs a scenario, the relay first. The relay has no
+// S4: a blocking XREAD per stream needs a Redis connection each, so its
+// idle cost is Redis's, not a server's.
+func (e *benchEnv) targetsFor(scenario string) []*target {
+	switch scenario {
+	case s1:
+		ts := []*target{e.relay, e.apiRedis, e.apiMemory}
+		if e.apiRedisRate != nil {
+			ts = append(ts, e.apiRedisRate)
+		}
+		return ts
+	case s4:
+		return []*target{e.apiRedis, e.apiMemory}
+	}
+	return []*target{e.relay, e.apiRedis, e.apiMemory}
+}
+
+// runAll runs every picked scenario on each of its targets, opts.runs
+// times; targets take turns within a run, so that the machine's noise
+// falls on all of them alike.
+func runAll(ctx context.Context, e *benchEnv, opts options, log io.Writer) ([]row, error) {
+	var rows []row
+	for r := 1; r <= opts.runs; r++ {
+		for _, sc := range opts.scenarios {
+			for _, t := range e.targetsFor(sc) {
+				fmt.Fprintf(log, "bench: run %d/%d %s on %s\n", r, opts.runs, sc, t.name)
+				rw := row{Scenario: sc, Target: t.name, Run: r}
+				if sc == s4 {
+					res, err := runIdle(ctx, t, e.cl, e.rdb, opts.sizes.s4Streams)
+					if err != nil {
+						return nil, fmt.Errorf("%s on %s: %w", sc, t.name, err)
+					}
+					if err := t.waitStreamsGone(ctx, e.cl, res.GoroutinesBefore); err != nil {
+						return nil, err
+					}
+					rw.Idle = &res
+				} else {
+					res, err := runFlow(ctx, t, e.cl, flowSpecFor(sc, opts.sizes))
+					if err != nil {
+						return nil, fmt.Errorf("%s on %s: %w", sc, t.name, err)
+					}
+					rw.Flow = &res
+				}
+				rows = append(rows, rw)
+			}
+		}
+	}
+	return rows, nil
+}

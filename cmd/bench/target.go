@@ -1,0 +1,103 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+)
+
+// target is one server under test.
+type target struct {
+	// name labels the target's rows: relay, api-redis, api-memory, ...
+	name string
+	// base is its http://host:port.
+	base string
+	// debugAddr serves the api's pprof pages; empty for the relay.
+	debugAddr string
+	// onRedis says whether it keeps its data in the private Redis.
+	onRedis bool
+	proc    *child
+}
+
+// channel is where one flow posts and reads: a post URL with its token and
+// an events URL with its token.
+type channel struct {
+	postURL, postToken     string
+	eventsURL, eventsToken string
+}
+
+// portJSON is one port of a POST /channels answer.
+type portJSON struct {
+	ID    string `json:"id"`
+	Token string `json:"token"`
+}
+
+// newChannel creates a channel: posts go through port 1, reads through
+// port 2.
+func (t *target) newChannel(ctx context.Context, client *http.Client) (channel, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.base+"/channels", nil)
+	if err != nil {
+		return channel{}, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return channel{}, fmt.Errorf("%s: create a channel: %w", t.name, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return channel{}, fmt.Errorf("%s: create a channel: %w", t.name, err)
+	}
+	if resp.StatusCode != http.StatusCreated {
+		return channel{}, fmt.Errorf("%s: create a channel: %d %s", t.name, resp.StatusCode, bytes.TrimSpace(body))
+	}
+	var ch struct{ Port1, Port2 portJSON }
+	if err := json.Unmarshal(body, &ch); err != nil {
+		return channel{}, fmt.Errorf("%s: create a channel: %w", t.name, err)
+	}
+	return channel{
+		postURL: t.base + "/ports/" + ch.Port1.ID + "/messages", postToken: ch.Port1.Token,
+		eventsURL: t.base + "/ports/" + ch.Port2.ID + "/events", eventsToken: ch.Port2.Token,
+	}, nil
+}
+
+// post sends one text message and reads the whole answer, so that the
+// keep-alive connection is reused.
+func post(ctx context.Context, client *http.Client, ch channel, body []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ch.postURL, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "text/plain; charset=utf-8")
+	if ch.postToken != "" {
+		req.Header.Set("Authorization", "Bearer "+ch.postToken)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	answer, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		return fmt.Errorf("post: %d %s", resp.StatusCode, bytes.TrimSpace(answer))
+	}
+	return nil
+}
+
+// newClient is an HTTP client that keeps up to conns connections alive
+// per host; streams set no overall timeout.
+func newClient(conns int, timeout time.Duration) *http.Client {
+	return &http.Client{
+		Timeout: timeout,
+		Transport: &http.Transport{
+			MaxIdleConns:        conns,
+			MaxIdleConnsPerHost: conns,
+			IdleConnTimeout:     time.Minute,
+			DisableCompression:  true,
+		},
+	}
+}
