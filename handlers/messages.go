@@ -105,7 +105,8 @@ func (s *Server) handleMessagePost(w http.ResponseWriter, r *http.Request) error
 		if err != nil {
 			return err
 		}
-		return encode(w, http.StatusCreated, postResponse{ID: id})
+		writePosted(w, id)
+		return nil
 	}
 
 	body, err := bufferBody(w, r, s.cfg.MaxMessageSize)
@@ -122,7 +123,8 @@ func (s *Server) handleMessagePost(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	markReplayed(w, replayed)
-	return encode(w, http.StatusCreated, postResponse{ID: id})
+	writePosted(w, id)
+	return nil
 }
 
 // readOutgoing reads a post's body. With Content-Type application/json it
