@@ -157,15 +157,52 @@ func (s *Server) readOutgoing(w http.ResponseWriter, r *http.Request) (store.Out
 		return store.Outgoing{}, badRequest(`Field "data" is required (it may be null).`)
 	}
 	// Stored compact, the data fits on one SSE data line as it is.
-	var data bytes.Buffer
-	if err := json.Compact(&data, req.Data); err != nil {
+	data, err := compact(req.Data)
+	if err != nil {
 		return store.Outgoing{}, badRequest(`Field "data" is not valid JSON.`)
 	}
-	msg := store.Outgoing{Data: data.Bytes()}
+	msg := store.Outgoing{Data: data}
 	for _, t := range req.Transfer {
 		msg.Transfer = append(msg.Transfer, store.Credentials{PortID: t.Port, Token: t.Token})
 	}
 	return msg, nil
+}
+
+// compact returns the JSON text b without insignificant whitespace: b
+// itself when it has none, as most clients send it, else a compacted copy.
+func compact(b []byte) ([]byte, error) {
+	if isCompact(b) {
+		return b, nil
+	}
+	out := bytes.NewBuffer(make([]byte, 0, len(b)))
+	if err := json.Compact(out, b); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// isCompact reports whether the JSON text b has no whitespace outside its
+// strings. Like checkDepth, it costs one pass and no allocation.
+func isCompact(b []byte) bool {
+	inString, escaped := false, false
+	for _, c := range b {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			return false
+		}
+	}
+	return true
 }
 
 // isJSON reports whether a Content-Type is application/json, with or
