@@ -29,12 +29,28 @@ func (s *Store) Post(ctx context.Context, from store.Credentials, msg store.Outg
 
 // postArgs are post.lua's ARGV after the port id and token hash. Each
 // call gets a fresh post id, which makes a replay of the same script run
-// harmless.
+// harmless. The data goes as it is, not copied into a string, and the
+// numbers are boxed once, in New: this runs for every message.
 func (s *Store) postArgs(from string, data json.RawMessage, ports string) []any {
 	var b [12]byte
 	_, _ = rand.Read(b[:]) // never fails; see crypto/rand
-	return []any{string(data), s.limits.MaxQueue, s.ttlMs(), s.keys.notify(store.Tag(from)), ports,
-		decisionTTL.Milliseconds(), base64.RawURLEncoding.EncodeToString(b[:])}
+	return []any{[]byte(data), s.postLimits.maxQueue, s.postLimits.ttlMs, s.keys.notify(store.Tag(from)), ports,
+		s.postLimits.decisionTTLMs, base64.RawURLEncoding.EncodeToString(b[:])}
+}
+
+// postLimits are the numbers every post passes to post.lua, as the
+// interface values go-redis takes, so that they are not boxed again for
+// each message.
+type postLimits struct {
+	maxQueue, ttlMs, decisionTTLMs any
+}
+
+func newPostLimits(l store.Limits) postLimits {
+	return postLimits{
+		maxQueue:      l.MaxQueue,
+		ttlMs:         l.ChannelTTL.Milliseconds(),
+		decisionTTLMs: decisionTTL.Milliseconds(),
+	}
 }
 
 // Read returns up to limit messages after `after` (the zero EventID: from

@@ -72,6 +72,7 @@ type Store struct {
 	moveTimeout   time.Duration
 	sweepInterval time.Duration
 	scripts       *scripts
+	postLimits    postLimits
 	timeout       time.Duration
 	waitReplicas  int
 	waitTimeout   time.Duration
@@ -129,6 +130,7 @@ func New(ctx context.Context, client goredis.UniversalClient, opts Options) (*St
 		waitReplicas:  opts.WaitReplicas,
 		waitTimeout:   opts.WaitTimeout,
 		scripts:       loadScripts(),
+		postLimits:    newPostLimits(opts.Limits.WithDefaults()),
 		listener:      newListener(client, opts.Prefix, opts.Logger, opts.listenerPing),
 	}
 	if err := s.migrate(ctx); err != nil {
