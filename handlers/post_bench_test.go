@@ -78,9 +78,20 @@ func BenchmarkDecodePost(b *testing.B) {
 // called directly on the memory store: no network and no client, so that
 // the allocations counted are the server's own.
 func BenchmarkPostServeHTTP(b *testing.B) {
+	benchPostServeHTTP(b, slog.LevelInfo)
+}
+
+// BenchmarkPostServeHTTPNoLog is BenchmarkPostServeHTTP with the request
+// log off (LOG_LEVEL=warn): the difference is what the log line costs.
+func BenchmarkPostServeHTTPNoLog(b *testing.B) {
+	benchPostServeHTTP(b, slog.LevelWarn)
+}
+
+func benchPostServeHTTP(b *testing.B, level slog.Level) {
 	st := memory.New(benchLimits)
 	b.Cleanup(func() { _ = st.Close() })
 	s := benchServer(st)
+	s.logger = slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: level}))
 	p := benchChannel(b, st)
 	body := []byte(benchPostBody)
 	rd := bytes.NewReader(body)
