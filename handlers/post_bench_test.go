@@ -64,6 +64,7 @@ func BenchmarkDecodePost(b *testing.B) {
 	w := httptest.NewRecorder()
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
+	r.ContentLength = int64(len(body))
 	for b.Loop() {
 		rd.Reset(body)
 		r.Body = io.NopCloser(rd)
