@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -109,11 +108,12 @@ func (s *Server) handleMessagePost(w http.ResponseWriter, r *http.Request) error
 		return nil
 	}
 
-	body, err := bufferBody(w, r, s.cfg.MaxMessageSize)
+	// Read once: the body is fingerprinted as sent, then decoded.
+	body, err := readBody(w, r, s.cfg.MaxMessageSize)
 	if err != nil {
-		return err
+		return readError(err)
 	}
-	msg, err := s.readOutgoing(w, r)
+	msg, err := s.outgoing(r.Header.Get("Content-Type"), body)
 	if err != nil {
 		return err
 	}
@@ -127,15 +127,25 @@ func (s *Server) handleMessagePost(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-// readOutgoing reads a post's body. With Content-Type application/json it
-// is a postRequest; with any other type, or none, the raw body is the data,
-// as a JSON string, so that `curl -d hello` posts "hello".
+// readOutgoing reads a post's body and makes it a message (see outgoing).
 func (s *Server) readOutgoing(w http.ResponseWriter, r *http.Request) (store.Outgoing, error) {
-	if !isJSON(r.Header.Get("Content-Type")) {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxMessageSize))
-		if err != nil {
-			return store.Outgoing{}, readError(err)
+	contentType := r.Header.Get("Content-Type")
+	body, err := readBody(w, r, s.cfg.MaxMessageSize)
+	if err != nil {
+		if isJSON(contentType) {
+			return store.Outgoing{}, decodeError(err)
 		}
+		return store.Outgoing{}, readError(err)
+	}
+	return s.outgoing(contentType, body)
+}
+
+// outgoing makes a post's body a message. With Content-Type
+// application/json it is a postRequest; with any other type, or none, the
+// raw body is the data, as a JSON string, so that `curl -d hello` posts
+// "hello".
+func (s *Server) outgoing(contentType string, body []byte) (store.Outgoing, error) {
+	if !isJSON(contentType) {
 		if !utf8.Valid(body) {
 			return store.Outgoing{}, badRequest("A text body must be valid UTF-8.")
 		}
@@ -146,7 +156,7 @@ func (s *Server) readOutgoing(w http.ResponseWriter, r *http.Request) (store.Out
 		return store.Outgoing{Data: bytes.TrimSuffix(data, []byte("\n"))}, nil
 	}
 
-	req, err := decode[postRequest](w, r, s.cfg.MaxMessageSize, s.cfg.MaxJSONDepth)
+	req, err := decodeJSON[postRequest](body, s.cfg.MaxJSONDepth)
 	if err != nil {
 		return store.Outgoing{}, err
 	}
