@@ -79,7 +79,7 @@ var channelFingerprint = fingerprint([]byte("POST /channels"))
 // bufferBody reads the whole body, at most limit bytes, and puts it back
 // for the decoder, so that the request can be fingerprinted as sent.
 func bufferBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	body, err := readBody(w, r, limit)
 	if err != nil {
 		return nil, readError(err)
 	}

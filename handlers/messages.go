@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -105,14 +104,16 @@ func (s *Server) handleMessagePost(w http.ResponseWriter, r *http.Request) error
 		if err != nil {
 			return err
 		}
-		return encode(w, http.StatusCreated, postResponse{ID: id})
+		writePosted(w, id)
+		return nil
 	}
 
-	body, err := bufferBody(w, r, s.cfg.MaxMessageSize)
+	// Read once: the body is fingerprinted as sent, then decoded.
+	body, err := readBody(w, r, s.cfg.MaxMessageSize)
 	if err != nil {
-		return err
+		return readError(err)
 	}
-	msg, err := s.readOutgoing(w, r)
+	msg, err := s.outgoing(r.Header.Get("Content-Type"), body)
 	if err != nil {
 		return err
 	}
@@ -122,18 +123,29 @@ func (s *Server) handleMessagePost(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	markReplayed(w, replayed)
-	return encode(w, http.StatusCreated, postResponse{ID: id})
+	writePosted(w, id)
+	return nil
 }
 
-// readOutgoing reads a post's body. With Content-Type application/json it
-// is a postRequest; with any other type, or none, the raw body is the data,
-// as a JSON string, so that `curl -d hello` posts "hello".
+// readOutgoing reads a post's body and makes it a message (see outgoing).
 func (s *Server) readOutgoing(w http.ResponseWriter, r *http.Request) (store.Outgoing, error) {
-	if !isJSON(r.Header.Get("Content-Type")) {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxMessageSize))
-		if err != nil {
-			return store.Outgoing{}, readError(err)
+	contentType := r.Header.Get("Content-Type")
+	body, err := readBody(w, r, s.cfg.MaxMessageSize)
+	if err != nil {
+		if isJSON(contentType) {
+			return store.Outgoing{}, decodeError(err)
 		}
+		return store.Outgoing{}, readError(err)
+	}
+	return s.outgoing(contentType, body)
+}
+
+// outgoing makes a post's body a message. With Content-Type
+// application/json it is a postRequest; with any other type, or none, the
+// raw body is the data, as a JSON string, so that `curl -d hello` posts
+// "hello".
+func (s *Server) outgoing(contentType string, body []byte) (store.Outgoing, error) {
+	if !isJSON(contentType) {
 		if !utf8.Valid(body) {
 			return store.Outgoing{}, badRequest("A text body must be valid UTF-8.")
 		}
@@ -144,7 +156,7 @@ func (s *Server) readOutgoing(w http.ResponseWriter, r *http.Request) (store.Out
 		return store.Outgoing{Data: bytes.TrimSuffix(data, []byte("\n"))}, nil
 	}
 
-	req, err := decode[postRequest](w, r, s.cfg.MaxMessageSize, s.cfg.MaxJSONDepth)
+	req, err := decodeJSON[postRequest](body, s.cfg.MaxJSONDepth)
 	if err != nil {
 		return store.Outgoing{}, err
 	}
@@ -155,15 +167,52 @@ func (s *Server) readOutgoing(w http.ResponseWriter, r *http.Request) (store.Out
 		return store.Outgoing{}, badRequest(`Field "data" is required (it may be null).`)
 	}
 	// Stored compact, the data fits on one SSE data line as it is.
-	var data bytes.Buffer
-	if err := json.Compact(&data, req.Data); err != nil {
+	data, err := compact(req.Data)
+	if err != nil {
 		return store.Outgoing{}, badRequest(`Field "data" is not valid JSON.`)
 	}
-	msg := store.Outgoing{Data: data.Bytes()}
+	msg := store.Outgoing{Data: data}
 	for _, t := range req.Transfer {
 		msg.Transfer = append(msg.Transfer, store.Credentials{PortID: t.Port, Token: t.Token})
 	}
 	return msg, nil
+}
+
+// compact returns the JSON text b without insignificant whitespace: b
+// itself when it has none, as most clients send it, else a compacted copy.
+func compact(b []byte) ([]byte, error) {
+	if isCompact(b) {
+		return b, nil
+	}
+	out := bytes.NewBuffer(make([]byte, 0, len(b)))
+	if err := json.Compact(out, b); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// isCompact reports whether the JSON text b has no whitespace outside its
+// strings. Like checkDepth, it costs one pass and no allocation.
+func isCompact(b []byte) bool {
+	inString, escaped := false, false
+	for _, c := range b {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			return false
+		}
+	}
+	return true
 }
 
 // isJSON reports whether a Content-Type is application/json, with or

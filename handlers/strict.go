@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"strings"
+	"sync"
 )
 
 var rawMessageType = reflect.TypeFor[json.RawMessage]()
@@ -35,36 +36,23 @@ func exactNames(raw []byte, t reflect.Type) error {
 			}
 		}
 	case t.Kind() == reflect.Struct && !reflect.PointerTo(t).Implements(textUnmarshaler):
-		var members []struct {
-			name  string
-			value json.RawMessage
-		}
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		// Bodies have a few members; the array keeps them off the heap.
+		var room [4]member
+		members, ok := objectMembers(raw, room[:0])
+		if !ok {
 			return nil
 		}
-		for dec.More() {
-			tok, err := dec.Token()
-			if err != nil {
-				return nil
-			}
-			var value json.RawMessage
-			if dec.Decode(&value) != nil {
-				return nil
-			}
-			members = append(members, struct {
-				name  string
-				value json.RawMessage
-			}{tok.(string), value})
-		}
 		fields := jsonFields(t)
-		seen := make(map[string]bool, len(members))
-		for _, m := range members {
-			if seen[m.name] {
-				return badRequest("The body gives field %q more than once.", m.name)
+		for i, m := range members {
+			// The members before m are known fields, each named once (else
+			// the loop would have stopped), so this looks at no more of
+			// them than t has fields.
+			for _, before := range members[:i] {
+				if bytes.Equal(before.name, m.name) {
+					return badRequest("The body gives field %q more than once.", m.name)
+				}
 			}
-			seen[m.name] = true
-			ft, ok := fields[m.name]
+			ft, ok := fields[string(m.name)]
 			if !ok {
 				return badRequest("The body has an unknown field %q.", m.name)
 			}
@@ -76,8 +64,29 @@ func exactNames(raw []byte, t reflect.Type) error {
 	return nil
 }
 
+// member is one member of a JSON object: its name, unescaped, and its
+// value as it stands in the text.
+type member struct {
+	name  []byte
+	value []byte
+}
+
+// fieldsByType caches jsonFields: a type's fields never change, and every
+// request body of a route decodes into the same type.
+var fieldsByType sync.Map // reflect.Type -> map[string]reflect.Type
+
 // jsonFields maps the JSON member names of struct type t to field types.
+// The map is shared: callers must not change it.
 func jsonFields(t reflect.Type) map[string]reflect.Type {
+	if f, ok := fieldsByType.Load(t); ok {
+		return f.(map[string]reflect.Type)
+	}
+	f, _ := fieldsByType.LoadOrStore(t, structFields(t))
+	return f.(map[string]reflect.Type)
+}
+
+// structFields maps the JSON member names of struct type t to field types.
+func structFields(t reflect.Type) map[string]reflect.Type {
 	fields := make(map[string]reflect.Type, t.NumField())
 	for f := range t.Fields() {
 		if !f.IsExported() {

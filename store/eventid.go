@@ -59,6 +59,17 @@ func (id EventID) String() string {
 	return strconv.FormatUint(id.Ms, 10) + "-" + strconv.FormatUint(id.Seq, 10)
 }
 
+// AppendText appends the wire form of id to b (nothing for the zero
+// EventID), for answers written without an allocation per id.
+func (id EventID) AppendText(b []byte) ([]byte, error) {
+	if id.IsZero() {
+		return b, nil
+	}
+	b = strconv.AppendUint(b, id.Ms, 10)
+	b = append(b, '-')
+	return strconv.AppendUint(b, id.Seq, 10), nil
+}
+
 // IsZero reports whether id is the zero EventID.
 func (id EventID) IsZero() bool { return id == EventID{} }
 

@@ -23,10 +23,22 @@ func NewToken() string {
 // is no dictionary to try.
 func HashToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
+	// Encoded on the stack, so the result is the one allocation.
+	var text [2 * sha256.Size]byte
+	hex.Encode(text[:], sum[:])
+	return string(text[:])
 }
 
-// SameHash compares two token hashes in constant time.
+// SameHash compares two token hashes in constant time. It is
+// subtle.ConstantTimeCompare on the strings themselves: converting them to
+// byte slices would copy both on every authenticated request.
 func SameHash(a, b string) bool {
-	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+	if len(a) != len(b) {
+		return false
+	}
+	var diff byte
+	for i := 0; i < len(a); i++ {
+		diff |= a[i] ^ b[i]
+	}
+	return subtle.ConstantTimeByteEq(diff, 0) == 1
 }

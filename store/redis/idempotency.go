@@ -31,8 +31,7 @@ func (s *Store) PostOnce(ctx context.Context, from store.Credentials, msg store.
 		return store.EventID{}, false, fmt.Errorf("port %q: %w", from.PortID, store.ErrUnauthorized)
 	}
 	keys := append(ck.list(), s.keys.postRecord(from.PortID, once.Key))
-	args := append([]any{from.PortID, store.HashToken(from.Token)}, s.postArgs(from.PortID, msg.Data, "")...)
-	args = append(args, once.FingerprintHex(), s.windowMs(), "")
+	args := append(s.postArgs(from, msg.Data, ""), once.FingerprintHex(), s.windowMs(), "")
 	r, err := s.runSettled(ctx, s.scripts.post, keys, args...)
 	if err == nil && r.status() == "idem_in_flight" {
 		// A post with a transfer list holds the key, or left it behind

@@ -14,15 +14,19 @@ type channelKeys struct {
 	channel, q1, q2, former string
 }
 
-// forTag returns the keys of the channel with tag T.
+// forTag returns the keys of the channel with tag T. The four names are
+// slices of one string, built in one allocation: every channel script call
+// needs them.
 func (k keys) forTag(tag string) channelKeys {
-	base := k.prefix + "{" + tag + "}:"
-	return channelKeys{
-		channel: base + "channel",
-		q1:      base + "q1",
-		q2:      base + "q2",
-		former:  base + "former",
-	}
+	all := k.prefix + "{" + tag + "}:channel" +
+		k.prefix + "{" + tag + "}:q1" +
+		k.prefix + "{" + tag + "}:q2" +
+		k.prefix + "{" + tag + "}:former"
+	base := len(k.prefix) + len("{") + len(tag) + len("}:")
+	channel := base + len("channel")
+	q1 := channel + base + len("q1")
+	q2 := q1 + base + len("q2")
+	return channelKeys{channel: all[:channel], q1: all[channel:q1], q2: all[q1:q2], former: all[q2:]}
 }
 
 // forPort returns the keys of the channel of a port id, and false for a

@@ -20,21 +20,40 @@ func (s *Store) Post(ctx context.Context, from store.Credentials, msg store.Outg
 		id, _, err := s.postMoving(ctx, from, msg, nil)
 		return id, err
 	}
-	r, err := s.portScript(ctx, s.scripts.post, from, s.postArgs(from.PortID, msg.Data, "")...)
+	r, err := s.portScriptArgv(ctx, s.scripts.post, from, s.postArgs(from, msg.Data, ""))
 	if err != nil {
 		return store.EventID{}, err
 	}
 	return store.ParseEventID(r.str(1))
 }
 
-// postArgs are post.lua's ARGV after the port id and token hash. Each
-// call gets a fresh post id, which makes a replay of the same script run
-// harmless.
-func (s *Store) postArgs(from string, data json.RawMessage, ports string) []any {
+// postArgs is post.lua's ARGV up to ARGV[9], from the sender's port id and
+// token hash on, with room for the three that an idempotency key adds.
+// Each call gets a fresh post id, which makes a replay of the same script
+// run harmless. The data goes as it is, not copied into a string, and the
+// numbers are boxed once, in New: this runs for every message.
+func (s *Store) postArgs(from store.Credentials, data json.RawMessage, ports string) []any {
 	var b [12]byte
 	_, _ = rand.Read(b[:]) // never fails; see crypto/rand
-	return []any{string(data), s.limits.MaxQueue, s.ttlMs(), s.keys.notify(store.Tag(from)), ports,
-		decisionTTL.Milliseconds(), base64.RawURLEncoding.EncodeToString(b[:])}
+	argv := make([]any, 0, 12)
+	return append(argv, from.PortID, store.HashToken(from.Token), []byte(data), s.postLimits.maxQueue,
+		s.postLimits.ttlMs, s.keys.notify(store.Tag(from.PortID)), ports,
+		s.postLimits.decisionTTLMs, base64.RawURLEncoding.EncodeToString(b[:]))
+}
+
+// postLimits are the numbers every post passes to post.lua, as the
+// interface values go-redis takes, so that they are not boxed again for
+// each message.
+type postLimits struct {
+	maxQueue, ttlMs, decisionTTLMs any
+}
+
+func newPostLimits(l store.Limits) postLimits {
+	return postLimits{
+		maxQueue:      l.MaxQueue,
+		ttlMs:         l.ChannelTTL.Milliseconds(),
+		decisionTTLMs: decisionTTL.Milliseconds(),
+	}
 }
 
 // Read returns up to limit messages after `after` (the zero EventID: from

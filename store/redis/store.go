@@ -72,6 +72,7 @@ type Store struct {
 	moveTimeout   time.Duration
 	sweepInterval time.Duration
 	scripts       *scripts
+	postLimits    postLimits
 	timeout       time.Duration
 	waitReplicas  int
 	waitTimeout   time.Duration
@@ -129,6 +130,7 @@ func New(ctx context.Context, client goredis.UniversalClient, opts Options) (*St
 		waitReplicas:  opts.WaitReplicas,
 		waitTimeout:   opts.WaitTimeout,
 		scripts:       loadScripts(),
+		postLimits:    newPostLimits(opts.Limits.WithDefaults()),
 		listener:      newListener(client, opts.Prefix, opts.Logger, opts.listenerPing),
 	}
 	if err := s.migrate(ctx); err != nil {
@@ -261,12 +263,17 @@ func (s *Store) Describe(ctx context.Context, port store.Credentials) (store.Por
 // portScript runs a channel script for a port, settling moves it reports
 // (see runSettled), and turns a refusal into its store error.
 func (s *Store) portScript(ctx context.Context, sc *goredis.Script, port store.Credentials, args ...any) (reply, error) {
+	return s.portScriptArgv(ctx, sc, port, append([]any{port.PortID, store.HashToken(port.Token)}, args...))
+}
+
+// portScriptArgv is portScript given the whole ARGV, port id and token
+// hash first: a caller that builds its ARGV anyway saves a copy of it.
+func (s *Store) portScriptArgv(ctx context.Context, sc *goredis.Script, port store.Credentials, argv []any) (reply, error) {
 	ck, ok := s.keys.forPort(port.PortID)
 	if !ok {
 		return nil, fmt.Errorf("port %q: %w", port.PortID, store.ErrUnauthorized)
 	}
-	args = append([]any{port.PortID, store.HashToken(port.Token)}, args...)
-	r, err := s.runSettled(ctx, sc, ck.list(), args...)
+	r, err := s.runSettled(ctx, sc, ck.list(), argv...)
 	if err != nil {
 		return nil, err
 	}
