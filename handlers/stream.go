@@ -91,21 +91,14 @@ func newStream(s *Server, r *http.Request, ports []store.Credentials, resume []s
 // channel closed, or it was transferred), the client goes, or the server
 // shuts down.
 func (st *stream) run(w http.ResponseWriter, sub *store.Subscription, first []store.Batch) {
-	ctx := st.r.Context()
-	st.w = sse.NewWriter(w, st.s.cfg.WriteTimeout)
-	if err := st.w.Start(st.s.cfg.Retry); err != nil {
-		st.s.logger.DebugContext(ctx, "start stream", slogErr(err))
+	if !st.start(w) {
 		return
 	}
-	st.keepAlive = time.NewTimer(st.s.cfg.KeepAlive)
-	defer st.keepAlive.Stop()
-	st.retry = time.NewTimer(time.Hour)
-	st.retry.Stop()
-	defer st.retry.Stop()
-
+	defer st.stop()
 	if st.deliverFirst(first) {
 		return
 	}
+	ctx := st.r.Context()
 	for {
 		var done bool
 		select {
@@ -125,6 +118,25 @@ func (st *stream) run(w http.ResponseWriter, sub *store.Subscription, first []st
 			return
 		}
 	}
+}
+
+// start sends the stream's headers and starts its timers; it reports
+// whether the stream is open. stop stops the timers.
+func (st *stream) start(w http.ResponseWriter) bool {
+	st.w = sse.NewWriter(w, st.s.cfg.WriteTimeout)
+	if err := st.w.Start(st.s.cfg.Retry); err != nil {
+		st.s.logger.DebugContext(st.r.Context(), "start stream", slogErr(err))
+		return false
+	}
+	st.keepAlive = time.NewTimer(st.s.cfg.KeepAlive)
+	st.retry = time.NewTimer(time.Hour)
+	st.retry.Stop()
+	return true
+}
+
+func (st *stream) stop() {
+	st.keepAlive.Stop()
+	st.retry.Stop()
 }
 
 // keepAliveTick runs when the stream has been silent for a keep-alive
