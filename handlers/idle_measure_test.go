@@ -60,6 +60,10 @@ func TestIdleStreamCost(t *testing.T) {
 			t.Fatalf("TINCAN_MEASURE_STREAMS=%q", v)
 		}
 	}
+	if os.Getenv("TINCAN_MEASURE_PROFILE") != "" {
+		// Sample finely: a stream's allocations are small.
+		runtime.MemProfileRate = 512
+	}
 	t.Run("memory", func(t *testing.T) {
 		st := memory.New(store.Limits{})
 		t.Cleanup(func() { _ = st.Close() })
