@@ -100,7 +100,8 @@ func TestIdleStreamCost(t *testing.T) {
 
 // idleFigures are one measurement of the server process.
 type idleFigures struct {
-	heap, stack uint64
+	heap, stack uint64 // HeapInuse, StackInuse
+	alloc       uint64 // HeapAlloc: the objects alone, without the spans' slack
 	goroutines  int
 	redisConns  int
 }
@@ -114,7 +115,7 @@ func measureIdle(redisConns func() int) idleFigures {
 	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	f := idleFigures{heap: ms.HeapInuse, stack: ms.StackInuse, goroutines: runtime.NumGoroutine()}
+	f := idleFigures{heap: ms.HeapInuse, stack: ms.StackInuse, alloc: ms.HeapAlloc, goroutines: runtime.NumGoroutine()}
 	if redisConns != nil {
 		f.redisConns = redisConns()
 	}
@@ -188,8 +189,8 @@ func measureIdleStreams(t *testing.T, st store.Store, n int, redisConns func() i
 	}
 
 	per := func(a, b uint64) float64 { return (float64(b) - float64(a)) / float64(n) }
-	t.Logf("%d idle streams: heap %.0f B/stream, stack %.0f B/stream, heap+stack %.0f B/stream (%.2f KiB); goroutines %.2f/stream",
-		n, per(before.heap, after.heap), per(before.stack, after.stack),
+	t.Logf("%d idle streams: heap %.0f B/stream (objects %.0f), stack %.0f B/stream, heap+stack %.0f B/stream (%.2f KiB); goroutines %.2f/stream",
+		n, per(before.heap, after.heap), per(before.alloc, after.alloc), per(before.stack, after.stack),
 		per(before.heap+before.stack, after.heap+after.stack), per(before.heap+before.stack, after.heap+after.stack)/1024,
 		float64(after.goroutines-before.goroutines)/float64(n))
 	if redisConns != nil {
