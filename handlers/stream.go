@@ -61,9 +61,14 @@ type stream struct {
 	ports []*streamPort
 	live  int
 	w     *sse.Writer
+	// sub rings when any port may have news; release uncounts the stream.
+	sub     *store.Subscription
+	release func()
 
 	keepAlive *time.Timer
-	retry     *time.Timer
+	// retry, made when first needed, fires for a read again after a busy
+	// or unavailable store; most streams never need it.
+	retry *time.Timer
 	// unavailable is the delay before the next read while the store is
 	// unavailable; zero while it answers.
 	unavailable time.Duration
@@ -90,41 +95,78 @@ func newStream(s *Server, r *http.Request, ports []store.Credentials, resume []s
 // everything that follows, until every port has left the stream (its
 // channel closed, or it was transferred), the client goes, or the server
 // shuts down.
-func (st *stream) run(w http.ResponseWriter, sub *store.Subscription, first []store.Batch) {
-	ctx := st.r.Context()
-	st.w = sse.NewWriter(w, st.s.cfg.WriteTimeout)
-	if err := st.w.Start(st.s.cfg.Retry); err != nil {
-		st.s.logger.DebugContext(ctx, "start stream", slogErr(err))
+func (st *stream) run(w http.ResponseWriter, first []store.Batch) {
+	if !st.start(w) {
 		return
 	}
-	st.keepAlive = time.NewTimer(st.s.cfg.KeepAlive)
-	defer st.keepAlive.Stop()
-	st.retry = time.NewTimer(time.Hour)
-	st.retry.Stop()
-	defer st.retry.Stop()
-
+	defer st.stop()
 	if st.deliverFirst(first) {
 		return
 	}
+	st.wait()
+}
+
+// wait is the stream's loop: one select until the stream ends. Its frame
+// and those below it are what an idle stream keeps on its stack.
+func (st *stream) wait() {
+	done := st.r.Context().Done()
 	for {
-		var done bool
+		var retry <-chan time.Time
+		if st.retry != nil {
+			retry = st.retry.C
+		}
+		var ended bool
 		select {
 		case <-st.s.shutdown:
 			st.endForShutdown()
 			return
-		case <-ctx.Done():
+		case <-done:
 			return
 		case <-st.keepAlive.C:
-			done = st.keepAliveTick()
-		case <-sub.C:
-			done = st.readAndDeliver()
-		case <-st.retry.C:
-			done = st.readAndDeliver()
+			ended = st.keepAliveTick()
+		case <-st.sub.C:
+			ended = st.readAndDeliver()
+		case <-retry:
+			ended = st.readAndDeliver()
 		}
-		if done {
+		if ended {
 			return
 		}
 	}
+}
+
+// close ends the stream's subscription and uncounts it.
+func (st *stream) close() {
+	st.sub.Close()
+	st.release()
+}
+
+// start sends the stream's headers and starts its timers; it reports
+// whether the stream is open. stop stops the timers.
+func (st *stream) start(w http.ResponseWriter) bool {
+	st.w = sse.NewWriter(w, st.s.cfg.WriteTimeout)
+	if err := st.w.Start(st.s.cfg.Retry); err != nil {
+		st.s.logger.DebugContext(st.r.Context(), "start stream", slogErr(err))
+		return false
+	}
+	st.keepAlive = time.NewTimer(st.s.cfg.KeepAlive)
+	return true
+}
+
+func (st *stream) stop() {
+	st.keepAlive.Stop()
+	if st.retry != nil {
+		st.retry.Stop()
+	}
+}
+
+// readAgainIn has the stream read again after d.
+func (st *stream) readAgainIn(d time.Duration) {
+	if st.retry == nil {
+		st.retry = time.NewTimer(d)
+		return
+	}
+	st.retry.Reset(d)
 }
 
 // keepAliveTick runs when the stream has been silent for a keep-alive
@@ -188,7 +230,7 @@ func (st *stream) deliverFrom(ports []*streamPort) bool {
 			}
 			if st.unavailable != 0 {
 				st.unavailable = 0
-				st.retry.Stop()
+				st.retry.Stop() // made when the store became unavailable
 				st.s.logger.InfoContext(st.r.Context(), "stream resumes: the store answers again", "port", p.PortID)
 			}
 			again, ended := st.deliver(p, batch)
@@ -216,7 +258,7 @@ func (st *stream) endForShutdown() {
 // deliver writes a batch read at the port p and flushes it. An empty batch
 // of a closed channel means everything has been delivered: p gets its
 // `event: close` and leaves the stream. deliver reports whether p may have
-// more to deliver (the batch had messages), and whether the stream has
+// more to deliver now (the batch was full), and whether the stream has
 // ended.
 func (st *stream) deliver(p *streamPort, batch store.Batch) (more, ended bool) {
 	if st.skipAcked(p, batch) {
@@ -228,18 +270,35 @@ func (st *stream) deliver(p *streamPort, batch store.Batch) (more, ended bool) {
 		}
 		return false, false
 	}
+	buf := getEventBuffer()
+	defer putEventBuffer(buf)
 	for _, m := range batch.Messages {
-		data, err := marshal(toMessageJSON(p.PortID, m))
-		if err != nil {
-			st.s.logger.ErrorContext(st.r.Context(), "encode message", "port", p.PortID, slogErr(err))
-			return false, true
+		buf.Reset()
+		if !writeMessageJSON(buf, p.PortID, m) {
+			buf.Reset()
+			data, err := marshal(toMessageJSON(p.PortID, m))
+			if err != nil {
+				st.s.logger.ErrorContext(st.r.Context(), "encode message", "port", p.PortID, slogErr(err))
+				return false, true
+			}
+			buf.Write(data[:len(data)-1])
 		}
 		p.after = m.ID
-		if st.check(st.w.Event(sse.Event{ID: st.position(), Type: "message", Data: data[:len(data)-1]})) {
+		if st.check(st.w.Event(sse.Event{ID: st.position(), Type: "message", Data: buf.Bytes()})) {
 			return false, true
 		}
 	}
-	return true, st.flush()
+	// A batch short of the limit held everything there was at the read;
+	// whatever came after rings the doorbell. Only a full batch calls
+	// for another read now, so a ring costs one read per port.
+	if len(batch.Messages) == streamBatch {
+		return true, st.flush()
+	}
+	if batch.State == store.StateClosed {
+		// Nothing can follow: the close goes out in the same flush.
+		return false, st.leave(p, "close", closeData{Port: p.PortID, ClosedAt: batch.ClosedAt.UTC()})
+	}
+	return false, st.flush()
 }
 
 // position is the id of the stream's latest message event, what a client
@@ -285,7 +344,7 @@ func (st *stream) readFailed(p *streamPort, err error) bool {
 	case errors.Is(err, store.ErrBusy):
 		// The port is being moved; the move ends one way or the other
 		// within moments.
-		st.retry.Reset(busyRetry)
+		st.readAgainIn(busyRetry)
 		return false
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
 		return true
@@ -297,7 +356,7 @@ func (st *stream) readFailed(p *streamPort, err error) bool {
 			st.s.logger.WarnContext(ctx, "stream waits for the store", "port", p.PortID, slogErr(err))
 		}
 		st.unavailable = min(max(2*st.unavailable, minUnavailableRetry), maxUnavailableRetry)
-		st.retry.Reset(st.unavailable)
+		st.readAgainIn(st.unavailable)
 		return false
 	case errors.Is(err, store.ErrUnauthorized):
 		// The channel expired under the stream.

@@ -152,6 +152,31 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// TestLargeEventRoundTrip frames events far longer than a fuzz input may
+// be (see maxFuzzInput) and reads them back with the independent parser:
+// a megabyte on one line, and thousands of lines of every kind of break.
+func TestLargeEventRoundTrip(t *testing.T) {
+	oneLine := strings.Repeat("g", 1<<20)
+	manyLines := strings.Repeat("a\rb\r\nc\n\n", 4000)
+	for _, data := range []string{oneLine, manyLines} {
+		rec := httptest.NewRecorder()
+		w := NewWriter(rec, 0)
+		must(t, w.Event(Event{ID: "9-9", Type: strings.Repeat("t", 5000), Data: []byte(data)}))
+		must(t, w.Flush())
+		var got []gosse.Event
+		for ev, err := range gosse.Read(rec.Body, &gosse.ReadConfig{MaxEventSize: 8 << 20}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, ev)
+		}
+		want := strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(data)
+		if len(got) != 1 || got[0].Data != want || got[0].LastEventID != "9-9" || len(got[0].Type) != 5000 {
+			t.Fatalf("%d events; first data %d bytes, want %d", len(got), len(got[0].Data), len(want))
+		}
+	}
+}
+
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {

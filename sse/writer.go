@@ -3,8 +3,24 @@ package sse
 import (
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 )
+
+// frames holds the buffers events are framed in, shared by all Writers:
+// an idle stream keeps no buffer, and a busy one allocates none.
+var frames = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledFrame bounds the buffers put back in frames: one that grew for
+// a very large event is left to the collector.
+const maxPooledFrame = 64 << 10
+
+func putFrame(b *[]byte) {
+	if cap(*b) <= maxPooledFrame {
+		*b = (*b)[:0]
+		frames.Put(b)
+	}
+}
 
 // Writer writes an event stream to one response. Events are buffered by
 // the ResponseWriter until Flush, so a caller that writes a batch of events
@@ -19,7 +35,6 @@ type Writer struct {
 	w       http.ResponseWriter
 	rc      *http.ResponseController
 	timeout time.Duration
-	buf     []byte
 }
 
 // NewWriter returns a Writer on w. timeout bounds each write and flush;
@@ -39,7 +54,7 @@ func (sw *Writer) Start(retry time.Duration) error {
 	h.Set("X-Accel-Buffering", "no")
 	sw.w.WriteHeader(http.StatusOK)
 	if retry > 0 {
-		if err := sw.write(appendRetry(sw.buf[:0], retry)); err != nil {
+		if err := sw.Retry(retry); err != nil {
 			return err
 		}
 	}
@@ -48,25 +63,33 @@ func (sw *Writer) Start(retry time.Duration) error {
 
 // Event writes ev. It is sent at the next Flush.
 func (sw *Writer) Event(ev Event) error {
-	b, err := appendEvent(sw.buf[:0], ev)
-	if err != nil {
+	b := frames.Get().(*[]byte)
+	defer putFrame(b)
+	var err error
+	if *b, err = appendEvent(*b, ev); err != nil {
 		return err
 	}
-	return sw.write(b)
+	return sw.write(*b)
 }
 
 // Retry writes a "retry:" hint on its own, which sets the client's
 // reconnection delay from then on; a stream about to end sends one to say
 // how soon to come back. It is sent at the next Flush.
 func (sw *Writer) Retry(d time.Duration) error {
-	return sw.write(appendRetry(sw.buf[:0], d))
+	b := frames.Get().(*[]byte)
+	defer putFrame(b)
+	*b = appendRetry(*b, d)
+	return sw.write(*b)
 }
 
 // Comment writes a comment, which clients ignore; a "keep-alive" comment on
 // an idle stream keeps the connection from timing out. It is sent at the
 // next Flush.
 func (sw *Writer) Comment(text string) error {
-	return sw.write(appendComment(sw.buf[:0], text))
+	b := frames.Get().(*[]byte)
+	defer putFrame(b)
+	*b = appendComment(*b, text)
+	return sw.write(*b)
 }
 
 // Flush sends everything written so far.
@@ -78,7 +101,6 @@ func (sw *Writer) Flush() error {
 }
 
 func (sw *Writer) write(b []byte) error {
-	sw.buf = b[:0] // keep the grown buffer for the next event
 	if err := sw.deadline(); err != nil {
 		return err
 	}

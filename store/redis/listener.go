@@ -75,12 +75,14 @@ type tagState struct {
 	ports map[string]struct{} // with waiters
 	live  bool                // its subscription is confirmed
 	ready chan struct{}       // closed when live
-	owed  map[string]struct{} // ports whose Subscribe stopped waiting for ready
+	owed  map[string]struct{} // ports whose Subscribe stopped waiting for ready; nil for none
 	lost  bool                // it was live: ring every port once live again
 }
 
 func newTagState() *tagState {
-	return &tagState{ports: map[string]struct{}{}, owed: map[string]struct{}{}, ready: make(chan struct{})}
+	// owed is made only when needed: every waiting stream has a tag, and
+	// an empty map is a hundred bytes it seldom uses.
+	return &tagState{ports: map[string]struct{}{}, ready: make(chan struct{})}
 }
 
 // unlive records that t's subscription is gone.
@@ -198,6 +200,9 @@ func (l *listener) wait(ports ...string) {
 	defer l.mu.Unlock()
 	for _, port := range ports {
 		if t := l.tags[store.Tag(port)]; t != nil && !t.live {
+			if t.owed == nil {
+				t.owed = map[string]struct{}{}
+			}
 			t.owed[port] = struct{}{}
 		}
 	}
@@ -480,7 +485,7 @@ func (l *listener) confirmed(sh *shard, tag string) {
 		ring = t.ports
 	}
 	ports := slices.Collect(maps.Keys(ring))
-	t.owed = map[string]struct{}{}
+	t.owed = nil
 	t.lost = false
 	l.mu.Unlock()
 	for _, p := range ports {

@@ -101,3 +101,25 @@ func TestListenerReplacesASilentConnection(t *testing.T) {
 		t.Fatal("no ring after the pub/sub connection went silent")
 	}
 }
+
+// TestListenerRingsASubscribeThatStoppedWaiting: when Subscribe gives up
+// waiting for its subscription (the server is paused here), the port is
+// owed a ring, and gets it once the subscription is confirmed, so a
+// reader that read meanwhile looks again.
+func TestListenerRingsASubscribeThatStoppedWaiting(t *testing.T) {
+	t.Parallel()
+	srv := privateServer(t)
+	s := newStore(t, srv, redis.Options{})
+	if err := client(t, srv).Do(t.Context(), "CLIENT", "PAUSE", 1500, "ALL").Err(); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	waiting := s.Subscribe("01ARZ3NDEKTSV4RRFFQ69G5FAV")
+	defer waiting.Close()
+	if d := time.Since(start); d >= 1500*time.Millisecond {
+		t.Fatalf("Subscribe waited %v, through the whole pause", d)
+	}
+	if !rings(waiting, 8*time.Second) {
+		t.Fatal("no ring once the subscription was confirmed")
+	}
+}

@@ -12,14 +12,17 @@ import (
 
 // Hub holds the subscriptions of one process, by port id.
 type Hub struct {
-	mu    sync.Mutex
-	subs  map[string]map[chan struct{}]struct{}
+	mu sync.Mutex
+	// subs are the doorbells of each port with any. A slice rather than a
+	// set: a port nearly always has one or two, and a slice of one costs
+	// a word where a map costs a hundred bytes, for every waiting stream.
+	subs  map[string][]chan struct{}
 	watch func(port string, watched bool)
 }
 
 // New returns an empty Hub.
 func New() *Hub {
-	return &Hub{subs: make(map[string]map[chan struct{}]struct{})}
+	return &Hub{subs: make(map[string][]chan struct{})}
 }
 
 // NewWatched returns an empty Hub that tells watch when a port gets its
@@ -41,15 +44,11 @@ func (h *Hub) Subscribe(ports ...string) *store.Subscription {
 	ports = slices.Compact(slices.Sorted(slices.Values(ports)))
 	h.mu.Lock()
 	for _, port := range ports {
-		set := h.subs[port]
-		if set == nil {
-			set = make(map[chan struct{}]struct{})
-			h.subs[port] = set
-			if h.watch != nil {
-				h.watch(port, true)
-			}
+		bells := h.subs[port]
+		if len(bells) == 0 && h.watch != nil {
+			h.watch(port, true)
 		}
-		set[c] = struct{}{}
+		h.subs[port] = append(bells, c)
 	}
 	h.mu.Unlock()
 	return store.NewSubscription(c, func() {
@@ -63,24 +62,30 @@ func (h *Hub) Subscribe(ports ...string) *store.Subscription {
 
 // unregister removes c from port's doorbells. h.mu must be held.
 func (h *Hub) unregister(port string, c chan struct{}) {
-	set := h.subs[port]
-	if _, ok := set[c]; !ok {
+	bells := h.subs[port]
+	i := slices.Index(bells, c)
+	if i < 0 {
 		return
 	}
-	delete(set, c)
-	if len(set) == 0 {
+	if len(bells) == 1 {
 		delete(h.subs, port)
 		if h.watch != nil {
 			h.watch(port, false)
 		}
+		return
 	}
+	// Order does not matter: move the last into the gap.
+	last := len(bells) - 1
+	bells[i] = bells[last]
+	bells[last] = nil
+	h.subs[port] = bells[:last]
 }
 
 // Notify rings every doorbell of port. It never blocks.
 func (h *Hub) Notify(port string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for c := range h.subs[port] {
+	for _, c := range h.subs[port] {
 		ring(c)
 	}
 }
@@ -91,8 +96,8 @@ func (h *Hub) Notify(port string) {
 func (h *Hub) NotifyAll() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for _, set := range h.subs {
-		for c := range set {
+	for _, bells := range h.subs {
+		for _, c := range bells {
 			ring(c)
 		}
 	}
@@ -104,8 +109,8 @@ func (h *Hub) Len() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	n := 0
-	for _, set := range h.subs {
-		n += len(set)
+	for _, bells := range h.subs {
+		n += len(bells)
 	}
 	return n
 }

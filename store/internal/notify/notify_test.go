@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/tincan-dev/tincan/store"
 	"github.com/tincan-dev/tincan/store/internal/notify"
 )
 
@@ -72,6 +73,35 @@ func TestSeveralPorts(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("hook calls %v, want %v", got, want)
 	}
+	if n := h.Len(); n != 0 {
+		t.Errorf("Len %d after closing everything, want 0", n)
+	}
+}
+
+// TestManyOnOnePort: closing one of several subscriptions on a port,
+// whichever its place, leaves the others ringing and itself silent.
+func TestManyOnOnePort(t *testing.T) {
+	h := notify.New()
+	subs := []*store.Subscription{h.Subscribe("p"), h.Subscribe("p"), h.Subscribe("p"), h.Subscribe("p")}
+	subs[1].Close()
+	subs[3].Close()
+	if n := h.Len(); n != 2 {
+		t.Fatalf("Len %d, want 2", n)
+	}
+	h.Notify("p")
+	for i, sub := range subs {
+		rang := false
+		select {
+		case <-sub.C:
+			rang = true
+		default:
+		}
+		if want := i == 0 || i == 2; rang != want {
+			t.Errorf("subscription %d rang %v, want %v", i, rang, want)
+		}
+	}
+	subs[0].Close()
+	subs[2].Close()
 	if n := h.Len(); n != 0 {
 		t.Errorf("Len %d after closing everything, want 0", n)
 	}
