@@ -82,7 +82,7 @@ func (res response) wantRateLimited(t *testing.T) time.Duration {
 
 func TestRateLimitBurstThenRetry(t *testing.T) {
 	forEachLimiter(t, func(t *testing.T, e env, b ratelimit.Backend) {
-		c := e.server(t, limited(b, ratelimit.Limit{Rate: 1, Burst: 4}, ratelimit.Limit{}))
+		c := e.server(t, limited(b, ratelimit.Limit{Rate: 1, Burst: 4, Period: 3 * time.Second}, ratelimit.Limit{}))
 		ch := c.createChannel() // the burst's first request
 		for range 3 {
 			c.describeFrom(ch.Port1, "").want(t, http.StatusOK)
@@ -106,7 +106,7 @@ func TestRateLimitBurstThenRetry(t *testing.T) {
 // address it comes from, and leaves other tokens alone.
 func TestRateLimitPerToken(t *testing.T) {
 	forEachLimiter(t, func(t *testing.T, e env, b ratelimit.Backend) {
-		c := e.server(t, limited(b, ratelimit.Limit{Rate: 1, Burst: 3}, ratelimit.Limit{Rate: 1, Burst: 3}, "127.0.0.0/8", "::1/128"))
+		c := e.server(t, limited(b, ratelimit.Limit{Rate: 1, Burst: 3, Period: time.Minute}, ratelimit.Limit{Rate: 1, Burst: 3, Period: time.Minute}, "127.0.0.0/8", "::1/128"))
 		ch := c.createChannel()
 		for _, from := range []string{"192.0.2.1", "192.0.2.2", "2001:db8::1"} {
 			c.describeFrom(ch.Port1, from).want(t, http.StatusOK)
@@ -125,7 +125,7 @@ func TestRateLimitPerToken(t *testing.T) {
 // tokens it presents, and leaves other addresses alone.
 func TestRateLimitPerClient(t *testing.T) {
 	forEachLimiter(t, func(t *testing.T, e env, b ratelimit.Backend) {
-		c := e.server(t, limited(b, ratelimit.Limit{Rate: 1, Burst: 3}, ratelimit.Limit{Rate: 1, Burst: 3}, "127.0.0.0/8", "::1/128"))
+		c := e.server(t, limited(b, ratelimit.Limit{Rate: 1, Burst: 3, Period: time.Minute}, ratelimit.Limit{Rate: 1, Burst: 3, Period: time.Minute}, "127.0.0.0/8", "::1/128"))
 		ch := c.createChannel() // from the TCP peer, not 192.0.2.1
 		c.describeFrom(ch.Port1, "192.0.2.1").want(t, http.StatusOK)
 		c.describeFrom(ch.Port2, "192.0.2.1").want(t, http.StatusOK)
@@ -144,7 +144,7 @@ func TestRateLimitPerClient(t *testing.T) {
 func TestRateLimitUntrustedForwardedFor(t *testing.T) {
 	forEachLimiter(t, func(t *testing.T, e env, b ratelimit.Backend) {
 		// Trusts a network the test's connections do not come from.
-		c := e.server(t, limited(b, ratelimit.Limit{Rate: 1, Burst: 3}, ratelimit.Limit{}, "10.0.0.0/8"))
+		c := e.server(t, limited(b, ratelimit.Limit{Rate: 1, Burst: 3, Period: time.Minute}, ratelimit.Limit{}, "10.0.0.0/8"))
 		ch := c.createChannel()
 		c.describeFrom(ch.Port1, "192.0.2.1").want(t, http.StatusOK)
 		c.describeFrom(ch.Port1, "192.0.2.2").want(t, http.StatusOK)
@@ -158,7 +158,7 @@ func TestRateLimitUntrustedForwardedFor(t *testing.T) {
 // however busy the client is.
 func TestRateLimitHealthChecks(t *testing.T) {
 	forEachLimiter(t, func(t *testing.T, e env, b ratelimit.Backend) {
-		c := e.server(t, limited(b, ratelimit.Limit{Rate: 1, Burst: 1}, ratelimit.Limit{Rate: 1, Burst: 1}))
+		c := e.server(t, limited(b, ratelimit.Limit{Rate: 1, Burst: 1, Period: time.Minute}, ratelimit.Limit{Rate: 1, Burst: 1, Period: time.Minute}))
 		c.do(req{method: "GET", path: "/openapi.yaml"}).want(t, http.StatusOK)
 		c.do(req{method: "GET", path: "/openapi.yaml"}).wantRateLimited(t)
 		for range 20 {
@@ -196,7 +196,7 @@ func scaledServer(t *testing.T, rc redis.UniversalClient, prefix string) *client
 		t.Fatalf("redis store: %v", err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	limiter := ratelimit.New(ratelimit.NewRedis(rc, prefix, 0), ratelimit.Limit{Rate: 1, Burst: 4}, ratelimit.Limit{}, logger)
+	limiter := ratelimit.New(ratelimit.NewRedis(rc, prefix, 0), ratelimit.Limit{Rate: 1, Burst: 4, Period: time.Minute}, ratelimit.Limit{}, logger)
 	s := NewServer(logger, st, Config{KeepAlive: time.Minute, RateLimiter: limiter})
 	ts := httptest.NewServer(s)
 	t.Cleanup(func() {
@@ -214,7 +214,7 @@ func TestRateLimitRedisDown(t *testing.T) {
 	e := env{open: storeKinds[0].setup(t)}
 	c := e.server(t, func(o *options) {
 		o.cfg.RateLimiter = ratelimit.New(ratelimit.NewRedis(srv.Client(t), redistest.Prefix(t), 0),
-			ratelimit.Limit{Rate: 1, Burst: 2}, ratelimit.Limit{Rate: 1, Burst: 2}, slog.New(slog.DiscardHandler))
+			ratelimit.Limit{Rate: 1, Burst: 2, Period: time.Minute}, ratelimit.Limit{Rate: 1, Burst: 2, Period: time.Minute}, slog.New(slog.DiscardHandler))
 	})
 	ch := c.createChannel()
 	c.describeFrom(ch.Port1, "").want(t, http.StatusOK)
@@ -265,7 +265,7 @@ func TestRateLimitAnswerReadableByPages(t *testing.T) {
 	t.Cleanup(func() { _ = st.Close() })
 	s := NewServer(slog.New(slog.DiscardHandler), st, Config{
 		CORSOrigins: []string{origin},
-		RateLimiter: ratelimit.New(ratelimit.NewMemory(), ratelimit.Limit{Rate: 1, Burst: 1}, ratelimit.Limit{}, slog.New(slog.DiscardHandler)),
+		RateLimiter: ratelimit.New(ratelimit.NewMemory(), ratelimit.Limit{Rate: 1, Burst: 1, Period: time.Minute}, ratelimit.Limit{}, slog.New(slog.DiscardHandler)),
 	})
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)

@@ -71,3 +71,22 @@ func TestMemoryForgets(t *testing.T) {
 		t.Errorf("%d keys remembered after their buckets filled up, want only the new one", n)
 	}
 }
+
+// TestMemoryPeriod checks a rate counted over a period other than a
+// second: 2 a minute is an interval of 30 s.
+func TestMemoryPeriod(t *testing.T) {
+	c := &clock{now: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)}
+	m := newMemoryAt(c.Now)
+	l := Limit{Rate: 2, Burst: 1, Period: time.Minute}
+	if res, _ := m.Allow(t.Context(), "k", l); !res.Allowed || res.ResetAfter != 30*time.Second {
+		t.Fatalf("first request: %+v, want allowed, full again in 30s", res)
+	}
+	c.advance(10 * time.Second)
+	if res, _ := m.Allow(t.Context(), "k", l); res.Allowed || res.RetryAfter != 20*time.Second {
+		t.Fatalf("10s later: %+v, want refused for 20s more", res)
+	}
+	c.advance(20 * time.Second)
+	if res, _ := m.Allow(t.Context(), "k", l); !res.Allowed {
+		t.Fatalf("30s later: %+v, want allowed", res)
+	}
+}

@@ -11,14 +11,17 @@ import (
 )
 
 // Limit is a sustained rate and a burst: Burst requests may arrive at
-// once, and then Rate more every second.
+// once, and then Rate more every Period.
 type Limit struct {
-	// Rate is the sustained number of requests per second; 0 turns the
+	// Rate is the sustained number of requests per Period; 0 turns the
 	// limit off.
 	Rate int
 	// Burst is how many requests may arrive at once; it is at least 1
 	// when Rate is set.
 	Burst int
+	// Period is what Rate counts over; zero means a second, which is what
+	// the settings use.
+	Period time.Duration
 }
 
 // Off reports whether the limit lets everything through.
@@ -26,7 +29,15 @@ func (l Limit) Off() bool { return l.Rate <= 0 }
 
 // interval is the time one request costs: the time between two
 // requests at the sustained rate.
-func (l Limit) interval() time.Duration { return time.Second / time.Duration(l.Rate) }
+func (l Limit) interval() time.Duration { return l.period() / time.Duration(l.Rate) }
+
+// period is Period, or a second when it is not set.
+func (l Limit) period() time.Duration {
+	if l.Period <= 0 {
+		return time.Second
+	}
+	return l.Period
+}
 
 // Result is the answer to one check.
 type Result struct {

@@ -38,7 +38,7 @@ func NewRedis(client redis.UniversalClient, prefix string, timeout time.Duration
 func (r *Redis) Allow(ctx context.Context, key string, limit Limit) (Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
-	res, err := r.limiter.Allow(ctx, key, redis_rate.Limit{Rate: limit.Rate, Burst: limit.Burst, Period: time.Second})
+	res, err := r.limiter.Allow(ctx, key, redis_rate.Limit{Rate: limit.Rate, Burst: limit.Burst, Period: limit.period()})
 	if err != nil {
 		return Result{}, fmt.Errorf("rate limit check in redis: %w", err)
 	}
