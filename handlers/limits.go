@@ -40,26 +40,18 @@ var (
 // the decoder.
 func checkDepth(b []byte, max int) bool {
 	depth := 0
-	inString, escaped := false, false
+	var t stringTracker
 	for _, c := range b {
-		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == '[' || c == '{':
+		if !t.outside(c) {
+			continue
+		}
+		switch c {
+		case '[', '{':
 			depth++
 			if depth > max {
 				return false
 			}
-		case c == ']' || c == '}':
+		case ']', '}':
 			depth--
 		}
 	}

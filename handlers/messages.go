@@ -194,21 +194,9 @@ func compact(b []byte) ([]byte, error) {
 // isCompact reports whether the JSON text b has no whitespace outside its
 // strings. Like checkDepth, it costs one pass and no allocation.
 func isCompact(b []byte) bool {
-	inString, escaped := false, false
+	var t stringTracker
 	for _, c := range b {
-		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+		if t.outside(c) && (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
 			return false
 		}
 	}
