@@ -88,5 +88,9 @@ if idem then
   redis.call('SET', idem, 'done ' .. ARGV[10] .. ' ' .. id, 'PX', ARGV[11])
 end
 touch(ARGV[5])
-notify(ARGV[6], h[2])
+if ARGV[7] ~= '' then
+  notify(ARGV[6], h[2])
+else
+  notify_message(ARGV[6], h[2], h[3] or '', id, fmt(now), ARGV[1], ARGV[3])
+end
 return {'ok', id}
