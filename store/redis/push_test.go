@@ -1,6 +1,7 @@
 package redis_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -25,7 +26,8 @@ func takeOne(t *testing.T, sub *store.Subscription) store.Notice {
 // TestNoticesPushMessages: a post without ports hands the waiter the
 // message itself, with the port's previous id; whatever else changes what
 // a reader of the port may see (a message with ports, a revoked token, a
-// transfer, a close) is a plain look. A plain notice published by hand, as
+// transfer, a close) is a plain look, and so is a message over 8 KiB,
+// which would make a waiter's queue of notices hold too much. A plain notice published by hand, as
 // a publisher from before pushed messages sends it, is a look too.
 func TestNoticesPushMessages(t *testing.T) {
 	t.Parallel()
@@ -72,6 +74,11 @@ func TestNoticesPushMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	look("a message with ports")
+	big := []byte(`"` + strings.Repeat("x", 8192) + `"`)
+	if _, err := s.Post(ctx, creds(ch.Port1), store.Outgoing{Data: big}); err != nil {
+		t.Fatal(err)
+	}
+	look("a message over 8 KiB")
 
 	minted, err := s.MintToken(ctx, creds(ch.Port2), store.ScopeListen, "")
 	if err != nil {
