@@ -181,6 +181,34 @@ func (g *gatedStore) Read(ctx context.Context, c store.Credentials, after store.
 	return g.Store.Read(ctx, c, after, limit)
 }
 
+// Subscribe turns every notice into a look, never a pushed message, so
+// that everything the stream delivers goes through Read and its gate.
+func (g *gatedStore) Subscribe(ports ...string) *store.Subscription {
+	inner := g.Store.Subscribe(ports...)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	outer := store.NewSubscription(func() {
+		close(done)
+		wg.Wait()
+		inner.Close()
+	})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-done:
+				return
+			case <-inner.C:
+				for _, n := range inner.Take(nil) {
+					outer.Add(store.Notice{Port: n.Port})
+				}
+			}
+		}
+	}()
+	return outer
+}
+
 // hold closes the gate once no read is under way, so that every read
 // from now on sees what happens before release.
 func (g *gatedStore) hold(t *testing.T) {

@@ -64,6 +64,9 @@ type stream struct {
 	// sub rings when any port may have news; release uncounts the stream.
 	sub     *store.Subscription
 	release func()
+	// notices is the buffer sub's notices are taken into, kept between
+	// rings.
+	notices []store.Notice
 
 	keepAlive *time.Timer
 	// retry, made when first needed, fires for a read again after a busy
@@ -79,6 +82,13 @@ type streamPort struct {
 	store.Credentials
 	after store.EventID // the last message written, or the resume point
 	left  bool          // closed or gone: no longer read
+	// owed is set while a read of the port failed (busy, unavailable) and
+	// is to be tried again: until one succeeds, no pushed message is
+	// used, since the read may yet find the port transferred or closed.
+	owed bool
+	// read is set when the port is read while a ring's notices are
+	// handled: the read saw everything they announce.
+	read bool
 }
 
 // newStream prepares a stream of the ports, each starting after its
@@ -125,7 +135,7 @@ func (st *stream) wait() {
 		case <-st.keepAlive.C:
 			ended = st.keepAliveTick()
 		case <-st.sub.C:
-			ended = st.readAndDeliver()
+			ended = st.takeNotices()
 		case <-retry:
 			ended = st.readAndDeliver()
 		}
@@ -217,6 +227,7 @@ func (st *stream) deliverFrom(ports []*streamPort) bool {
 			if p.left {
 				continue
 			}
+			p.read = true
 			batch, err := st.s.store.Read(st.r.Context(), p.Credentials, p.after, streamBatch)
 			if err != nil {
 				if st.readFailed(p, err) {
@@ -228,6 +239,7 @@ func (st *stream) deliverFrom(ports []*streamPort) bool {
 				}
 				continue
 			}
+			p.owed = false
 			if st.unavailable != 0 {
 				st.unavailable = 0
 				st.retry.Stop() // made when the store became unavailable
@@ -270,21 +282,8 @@ func (st *stream) deliver(p *streamPort, batch store.Batch) (more, ended bool) {
 		}
 		return false, false
 	}
-	buf := getEventBuffer()
-	defer putEventBuffer(buf)
 	for _, m := range batch.Messages {
-		buf.Reset()
-		if !writeMessageJSON(buf, p.PortID, m) {
-			buf.Reset()
-			data, err := marshal(toMessageJSON(p.PortID, m))
-			if err != nil {
-				st.s.logger.ErrorContext(st.r.Context(), "encode message", "port", p.PortID, slogErr(err))
-				return false, true
-			}
-			buf.Write(data[:len(data)-1])
-		}
-		p.after = m.ID
-		if st.check(st.w.Event(sse.Event{ID: st.position(), Type: "message", Data: buf.Bytes()})) {
+		if st.writeMessage(p, m) {
 			return false, true
 		}
 	}
@@ -344,6 +343,7 @@ func (st *stream) readFailed(p *streamPort, err error) bool {
 	case errors.Is(err, store.ErrBusy):
 		// The port is being moved; the move ends one way or the other
 		// within moments.
+		p.owed = true
 		st.readAgainIn(busyRetry)
 		return false
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
@@ -356,6 +356,11 @@ func (st *stream) readFailed(p *streamPort, err error) bool {
 			st.s.logger.WarnContext(ctx, "stream waits for the store", "port", p.PortID, slogErr(err))
 		}
 		st.unavailable = min(max(2*st.unavailable, minUnavailableRetry), maxUnavailableRetry)
+		// The read again is of every port: deliverFrom gives up on the
+		// others too.
+		for _, q := range st.ports {
+			q.owed = true
+		}
 		st.readAgainIn(st.unavailable)
 		return false
 	case errors.Is(err, store.ErrUnauthorized):

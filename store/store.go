@@ -152,8 +152,9 @@ type Store interface {
 
 	// Subscribe returns a Subscription that is woken whenever something
 	// happens at any of the ports that a reader should look at: a message
-	// queued, the channel closed, the port transferred. It is only a
-	// doorbell: the reader then calls Read. One doorbell serves all the
+	// queued, the channel closed, the port transferred, a token revoked.
+	// Its notices say which port to Read, or hand over a message (see
+	// Notice), in the order things happened. One doorbell serves all the
 	// ports, and subscribing costs no connection to the engine per
 	// subscriber nor a goroutine per port. Subscribe before the first
 	// Read, so that nothing happening between the two is missed.

@@ -18,8 +18,11 @@
 // change they make, answer small status replies that Go maps to store
 // errors, restart the idle timer (PEXPIRE) of all of a channel's keys, and
 // SPUBLISH the id of every port whose holder should look again on the
-// channel's shard channel <prefix>{T}:notify (lib.lua's notify). A post
-// without a transfer list is one round trip.
+// channel's shard channel <prefix>{T}:notify (lib.lua's notify): a
+// transfer, a close, a revoked token, a move's lock and commit. A post
+// without a transfer list is one round trip, and publishes the message
+// itself (lib.lua's notify_message, notice.go), so that a stream waiting
+// at the port's last id writes it without reading it back.
 //
 // # Scoped tokens
 //

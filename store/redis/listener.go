@@ -425,8 +425,8 @@ func (l *listener) fail(sh *shard) {
 	l.wake()
 }
 
-// read is a shard's reader: it rings the doorbell of every port named in
-// a notice, rings a tag's waiters whenever its subscription is confirmed,
+// read is a shard's reader: it hands every notice to the waiters of the
+// port it names, rings a tag's waiters whenever its subscription is confirmed,
 // and retires the shard when its connection fails or stays silent.
 func (l *listener) read(ctx context.Context, sh *shard) {
 	defer l.wg.Done()
@@ -456,7 +456,7 @@ func (l *listener) read(ctx context.Context, sh *shard) {
 		pinged = false
 		switch m := m.(type) {
 		case *goredis.Message:
-			l.hub.Notify(m.Payload)
+			l.hub.Push(parseNotice(m.Payload))
 		case *goredis.Subscription:
 			switch m.Kind {
 			case "ssubscribe":

@@ -105,7 +105,7 @@ func (s *Store) postMoving(ctx context.Context, from store.Credentials, msg stor
 			script: s.scripts.moveLock,
 			keys:   s.keys.forTag(store.Tag(c.PortID)).list(),
 			args: []any{c.PortID, store.HashToken(c.Token), "0", moveID, fromTag,
-				store.HashToken(fresh[i].Token), deadline, s.ttlMs()},
+				store.HashToken(fresh[i].Token), deadline, s.ttlMs(), s.keys.notify(store.Tag(c.PortID))},
 		}
 	}
 	if err := s.lockAll(ctx, calls, list); err != nil {

@@ -58,6 +58,6 @@ func (s *Store) ListTokens(ctx context.Context, port store.Credentials) ([]store
 
 // RevokeToken forgets one scoped token of the port.
 func (s *Store) RevokeToken(ctx context.Context, port store.Credentials, tokenID string) error {
-	_, err := s.portScript(ctx, s.scripts.tokenRevoke, port, tokenID)
+	_, err := s.portScript(ctx, s.scripts.tokenRevoke, port, tokenID, s.keys.notify(store.Tag(port.PortID)))
 	return err
 }

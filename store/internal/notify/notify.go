@@ -16,13 +16,13 @@ type Hub struct {
 	// subs are the doorbells of each port with any. A slice rather than a
 	// set: a port nearly always has one or two, and a slice of one costs
 	// a word where a map costs a hundred bytes, for every waiting stream.
-	subs  map[string][]chan struct{}
+	subs  map[string][]*store.Subscription
 	watch func(port string, watched bool)
 }
 
 // New returns an empty Hub.
 func New() *Hub {
-	return &Hub{subs: make(map[string][]chan struct{})}
+	return &Hub{subs: make(map[string][]*store.Subscription)}
 }
 
 // NewWatched returns an empty Hub that tells watch when a port gets its
@@ -37,11 +37,18 @@ func NewWatched(watch func(port string, watched bool)) *Hub {
 }
 
 // Subscribe returns one doorbell for all of ports: it rings for anything
-// at any of them. The one channel is registered under each port, so it
-// costs no goroutine; closing the subscription unregisters it from all.
+// at any of them. The one subscription is registered under each port, so
+// it costs no goroutine; closing it unregisters it from all.
 func (h *Hub) Subscribe(ports ...string) *store.Subscription {
-	c := make(chan struct{}, 1)
 	ports = slices.Compact(slices.Sorted(slices.Values(ports)))
+	var c *store.Subscription
+	c = store.NewSubscription(func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		for _, port := range ports {
+			h.unregister(port, c)
+		}
+	})
 	h.mu.Lock()
 	for _, port := range ports {
 		bells := h.subs[port]
@@ -51,17 +58,11 @@ func (h *Hub) Subscribe(ports ...string) *store.Subscription {
 		h.subs[port] = append(bells, c)
 	}
 	h.mu.Unlock()
-	return store.NewSubscription(c, func() {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		for _, port := range ports {
-			h.unregister(port, c)
-		}
-	})
+	return c
 }
 
 // unregister removes c from port's doorbells. h.mu must be held.
-func (h *Hub) unregister(port string, c chan struct{}) {
+func (h *Hub) unregister(port string, c *store.Subscription) {
 	bells := h.subs[port]
 	i := slices.Index(bells, c)
 	if i < 0 {
@@ -81,24 +82,30 @@ func (h *Hub) unregister(port string, c chan struct{}) {
 	h.subs[port] = bells[:last]
 }
 
-// Notify rings every doorbell of port. It never blocks.
+// Notify tells every subscription of port to look at it. It never blocks.
 func (h *Hub) Notify(port string) {
+	h.Push(store.Notice{Port: port})
+}
+
+// Push gives n to every subscription of n.Port, after what they were
+// given before. It never blocks.
+func (h *Hub) Push(n store.Notice) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for _, c := range h.subs[port] {
-		ring(c)
+	for _, c := range h.subs[n.Port] {
+		c.Add(n)
 	}
 }
 
-// NotifyAll rings every doorbell. A store calls it when it may have missed
-// notifications (its listener reconnected, say), so that every waiter
-// looks again.
+// NotifyAll tells every subscription to look at all its ports. A store
+// calls it when it may have missed notifications (its listener
+// reconnected, say).
 func (h *Hub) NotifyAll() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, bells := range h.subs {
 		for _, c := range bells {
-			ring(c)
+			c.Add(store.Notice{})
 		}
 	}
 }
@@ -113,11 +120,4 @@ func (h *Hub) Len() int {
 		n += len(bells)
 	}
 	return n
-}
-
-func ring(c chan struct{}) {
-	select {
-	case c <- struct{}{}:
-	default: // already ringing
-	}
 }

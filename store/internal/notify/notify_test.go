@@ -106,3 +106,29 @@ func TestManyOnOnePort(t *testing.T) {
 		t.Errorf("Len %d after closing everything, want 0", n)
 	}
 }
+
+// TestPushInOrder: every subscription of a port gets the port's notices
+// in the order they were given, and no other port's.
+func TestPushInOrder(t *testing.T) {
+	h := notify.New()
+	a := h.Subscribe("p")
+	b := h.Subscribe("p", "q")
+	defer a.Close()
+	defer b.Close()
+	h.Notify("p")
+	h.Push(store.Notice{Port: "q", Pushed: true, Message: store.Message{ID: store.EventID{Ms: 1}}})
+	h.Push(store.Notice{Port: "p", Pushed: true, Message: store.Message{ID: store.EventID{Ms: 2}}})
+	describe := func(ns []store.Notice) []string {
+		var out []string
+		for _, n := range ns {
+			out = append(out, n.Port+":"+n.Message.ID.String())
+		}
+		return out
+	}
+	if got, want := describe(a.Take(nil)), []string{"p:", "p:2-0"}; !slices.Equal(got, want) {
+		t.Errorf("a got %v, want %v", got, want)
+	}
+	if got, want := describe(b.Take(nil)), []string{"p:", "q:1-0", "p:2-0"}; !slices.Equal(got, want) {
+		t.Errorf("b got %v, want %v", got, want)
+	}
+}

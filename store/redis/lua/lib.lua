@@ -149,4 +149,13 @@ local function notify(channel, port)
   redis.call('SPUBLISH', channel, port)
 end
 
+-- notify_message pushes a message without ports, just queued at port with
+-- id after prev ('' for none), to whoever waits on port, in the same
+-- place as notify: a reader waiting at prev delivers it without reading
+-- it back (notice.go describes the format).
+local function notify_message(channel, port, prev, id, sent_at, source, data)
+  redis.call('SPUBLISH', channel,
+    'm\0' .. port .. '\0' .. prev .. '\0' .. id .. '\0' .. sent_at .. '\0' .. source .. '\0' .. data)
+end
+
 -- The script proper follows.

@@ -3,7 +3,10 @@
 -- KEYS[1] channel, KEYS[2] q1, KEYS[3] q2, KEYS[4] former (of the port)
 -- ARGV[1] port id, ARGV[2] token hash, ARGV[3] '1' to check only,
 -- ARGV[4] move id, ARGV[5] mover (the sender's tag), ARGV[6] pending
--- (fresh) token hash, ARGV[7] deadline ms, ARGV[8] ttl ms
+-- (fresh) token hash, ARGV[7] deadline ms, ARGV[8] ttl ms, ARGV[9] (when
+-- locking) the channel's shard channel: the port's waiters are told to
+-- look, and find it busy, so that none is handed a message pushed while
+-- the port is on its way to another holder
 -- Returns {'ok'}, {'closed'}, an auth reply, or 'locked' when another move
 -- holds the port.
 local side, other, err = auth(ARGV[1], ARGV[2], 'give_away')
@@ -18,4 +21,5 @@ if ARGV[3] == '1' then return {'ok'} end
 redis.call('HSET', KEYS[1], side .. ':move', ARGV[4], side .. ':mover', ARGV[5],
   side .. ':pending', ARGV[6], side .. ':deadline', ARGV[7])
 touch(ARGV[8])
+notify(ARGV[9], ARGV[1])
 return {'ok'}

@@ -88,5 +88,12 @@ if idem then
   redis.call('SET', idem, 'done ' .. ARGV[10] .. ' ' .. id, 'PX', ARGV[11])
 end
 touch(ARGV[5])
-notify(ARGV[6], h[2])
+-- A message with ports, or larger than 8 KiB, only rings: a waiting
+-- reader reads it. Pushing at most 8 KiB keeps what a waiter's queue of
+-- notices can hold (64 of them, see store/subscription.go) to 512 KiB.
+if ARGV[7] ~= '' or #ARGV[3] > 8192 then
+  notify(ARGV[6], h[2])
+else
+  notify_message(ARGV[6], h[2], h[3] or '', id, fmt(now), ARGV[1], ARGV[3])
+end
 return {'ok', id}

@@ -1,7 +1,10 @@
 -- token_revoke.lua: forgets one scoped token of a port. It does not go to
--- the former set: a revoked token is simply wrong from now on.
+-- the former set: a revoked token is simply wrong from now on. The port's
+-- waiters are told to look, so that a stream opened with the token reads,
+-- and ends, before it could be handed a message pushed after this.
 -- KEYS[1] channel, KEYS[2] q1, KEYS[3] q2, KEYS[4] former
--- ARGV[1] port id, ARGV[2] token hash, ARGV[3] the scoped token's id
+-- ARGV[1] port id, ARGV[2] token hash, ARGV[3] the scoped token's id,
+-- ARGV[4] the channel's shard channel
 -- Returns {'ok'}, {'not_found'}, an auth reply, or 'locked' while a move
 -- holds the port.
 local side, other, err = auth(ARGV[1], ARGV[2], 'tokens')
@@ -26,4 +29,5 @@ if #keep == 0 then
 else
   redis.call('HSET', KEYS[1], side .. ':tokens', table.concat(keep, ' '))
 end
+notify(ARGV[4], ARGV[1])
 return {'ok'}

@@ -1,0 +1,34 @@
+package redis
+
+import (
+	"testing"
+
+	"github.com/tincan-dev/tincan/store"
+)
+
+// TestParseNotice: the plain form is a look at its port, the pushed form a
+// message, and a pushed form that does not parse a look at its port.
+func TestParseNotice(t *testing.T) {
+	const port = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
+	look := store.Notice{Port: port}
+	for _, tc := range []struct {
+		name, payload string
+		want          store.Notice
+	}{
+		{"plain", port, look},
+		{"too few fields", "m\x00" + port + "\x001-0\x002-0", look},
+		{"bad previous id", "m\x00" + port + "\x00x\x002-0\x005\x00src\x00{}", look},
+		{"bad id", "m\x00" + port + "\x00\x00-\x005\x00src\x00{}", look},
+		{"zero id", "m\x00" + port + "\x00\x00\x005\x00src\x00{}", look},
+	} {
+		if got := parseNotice(tc.payload); got.Port != tc.want.Port || got.Pushed {
+			t.Errorf("%s: %+v, want a look at %s", tc.name, got, port)
+		}
+	}
+	got := parseNotice("m\x00" + port + "\x001-2\x001-3\x001700000000000\x00src\x00\"a\\u0000b\"")
+	want := store.EventID{Ms: 1, Seq: 3}
+	if !got.Pushed || got.Port != port || got.Prev != (store.EventID{Ms: 1, Seq: 2}) || got.Message.ID != want ||
+		got.Message.SentAt.UnixMilli() != 1700000000000 || got.Message.Source != "src" || string(got.Message.Data) != `"a\u0000b"` {
+		t.Errorf("pushed: %+v", got)
+	}
+}
