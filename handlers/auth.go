@@ -19,13 +19,10 @@ import (
 // a wrong token, so that the answer tells nothing about which ports exist.
 func credentials(r *http.Request) (store.Credentials, error) {
 	c := store.Credentials{PortID: chi.URLParam(r, "id")}
-	if h := r.Header.Get("Authorization"); h != "" {
-		scheme, token, _ := strings.Cut(h, " ")
-		if strings.EqualFold(scheme, "Bearer") {
-			c.Token = strings.TrimSpace(token)
-		}
+	if r.Header.Get("Authorization") != "" {
+		c.Token = bearerToken(r)
 	} else if r.Method == http.MethodGet {
-		c.Token = r.URL.Query().Get("access_token")
+		c.Token = r.URL.Query().Get(accessTokenParam)
 	}
 	if c.Token == "" {
 		return c, fmt.Errorf("no bearer token: %w", store.ErrUnauthorized)
@@ -34,4 +31,14 @@ func credentials(r *http.Request) (store.Credentials, error) {
 		return c, fmt.Errorf("malformed port id: %w", store.ErrUnauthorized)
 	}
 	return c, nil
+}
+
+// bearerToken returns the credential of the request's "Authorization: Bearer"
+// header (the scheme in any case), or "" when there is none.
+func bearerToken(r *http.Request) string {
+	scheme, credential, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(credential)
 }

@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"strings"
 )
 
 // Authenticator decides who may create channels. Authenticate is given
@@ -33,9 +32,8 @@ func (s *Server) creator(r *http.Request) (string, error) {
 	if s.cfg.CreateAuth == nil {
 		return "", nil
 	}
-	scheme, credential, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	credential = strings.TrimSpace(credential)
-	if !strings.EqualFold(scheme, "Bearer") || credential == "" {
+	credential := bearerToken(r)
+	if credential == "" {
 		return "", errCreateUnauthorized
 	}
 	who, err := s.cfg.CreateAuth.Authenticate(credential)

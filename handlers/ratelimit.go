@@ -6,7 +6,6 @@ import (
 	"math"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -63,14 +62,12 @@ func (s *Server) limitRate(next http.Handler) http.Handler {
 // the route would use, that is the bearer token of the Authorization
 // header, else the access_token or ticket query parameter; "" for none.
 func presentedSecret(r *http.Request) string {
-	if scheme, secret, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
-		if secret = strings.TrimSpace(secret); secret != "" {
-			return secret
-		}
+	if secret := bearerToken(r); secret != "" {
+		return secret
 	}
 	q := r.URL.Query()
 	if t := q.Get(accessTokenParam); t != "" {
 		return t
 	}
-	return q.Get("ticket")
+	return q.Get(ticketParam)
 }
