@@ -318,6 +318,7 @@ type portInfo struct {
 // message is a delivered message as clients see it.
 type message struct {
 	ID     string          `json:"id"`
+	Port   string          `json:"port"`
 	Data   json.RawMessage `json:"data"`
 	Ports  []port          `json:"ports"`
 	Source string          `json:"source"`

@@ -190,8 +190,14 @@ func TestTicketStream(t *testing.T) {
 			t.Errorf("live message %+v, want %s", m, id2)
 		}
 		// Long polls tag their messages with the port too.
-		if l := c.list(ch.Port2, ""); len(l.Messages) != 2 {
+		l := c.list(ch.Port2, "")
+		if len(l.Messages) != 2 {
 			t.Errorf("long poll: %d messages, want 2", len(l.Messages))
+		}
+		for _, m := range l.Messages {
+			if m.Port != ch.Port2.ID {
+				t.Errorf("long poll: message %s tagged with port %q, want %s", m.ID, m.Port, ch.Port2.ID)
+			}
 		}
 	})
 }
