@@ -84,14 +84,14 @@ func (s *Server) readTicketRequest(w http.ResponseWriter, r *http.Request) (tick
 	// Room for the most entries allowed, each a port id and a long token
 	// with their quoting, and some white space.
 	limit := int64(s.cfg.MaxTicketPorts)*256 + 1024
-	body, err := bufferBody(w, r, limit)
+	body, err := readBody(w, r, limit)
 	if err != nil {
-		return ticketRequest{}, err
+		return ticketRequest{}, readError(err)
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return ticketRequest{}, nil
 	}
-	return decode[ticketRequest](w, r, limit, s.cfg.MaxJSONDepth)
+	return decodeJSON[ticketRequest](body, s.cfg.MaxJSONDepth)
 }
 
 // streamCredentials returns the ports an event stream serves: the path's
