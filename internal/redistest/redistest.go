@@ -4,7 +4,9 @@
 package redistest
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -28,7 +30,9 @@ type Server struct {
 	dir  string
 	args []string
 	cmd  *exec.Cmd
-	tb   testing.TB
+	// exited is closed when cmd's process has exited and been waited for.
+	exited <-chan struct{}
+	tb     testing.TB
 }
 
 // Start returns a running redis-server for tb and stops it at tb's end. With
@@ -47,38 +51,71 @@ func Start(tb testing.TB, extraArgs ...string) *Server {
 		tb.Fatalf("redis-server is not installed: apt-get install -y redis-server (or set REDIS_URL)")
 	}
 	s := &Server{dir: tb.TempDir(), tb: tb}
-	port := FreePort(tb)
-	s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	s.URL = "redis://" + s.Addr + "/0"
-	s.args = append([]string{
-		"--port", strconv.Itoa(port),
-		"--bind", "127.0.0.1",
-		"--dir", s.dir,
-		"--save", "",
-		"--appendonly", "no",
-		"--daemonize", "no",
-		"--logfile", filepath.Join(s.dir, "redis.log"),
-	}, extraArgs...)
-	s.start()
+	// Another process may take the free port before redis-server binds
+	// it: then try another.
+	for attempt := 1; ; attempt++ {
+		port := FreePort(tb)
+		s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		s.URL = "redis://" + s.Addr + "/0"
+		s.args = append([]string{
+			"--port", strconv.Itoa(port),
+			"--bind", "127.0.0.1",
+			"--dir", s.dir,
+			"--save", "",
+			"--appendonly", "no",
+			"--daemonize", "no",
+			"--logfile", filepath.Join(s.dir, "redis.log"),
+		}, extraArgs...)
+		err := s.launch()
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, errPortTaken) || attempt == 5 {
+			tb.Fatal(err)
+		}
+	}
 	tb.Cleanup(s.Stop)
 	return s
 }
 
+// errPortTaken is a server that exited because its port was in use.
+var errPortTaken = errors.New("port already in use")
+
+// start starts the server on its set port, or fails the test.
 func (s *Server) start() {
 	s.tb.Helper()
-	s.cmd = exec.Command("redis-server", s.args...)
-	if err := s.cmd.Start(); err != nil {
-		s.tb.Fatalf("start redis-server: %v", err)
-	}
-	if err := s.waitReady(10 * time.Second); err != nil {
-		s.Stop()
-		log, _ := os.ReadFile(filepath.Join(s.dir, "redis.log"))
-		s.tb.Fatalf("redis-server on %s did not come up: %v\n%s", s.Addr, err, log)
+	if err := s.launch(); err != nil {
+		s.tb.Fatal(err)
 	}
 }
 
+// launch starts redis-server and waits until it answers.
+func (s *Server) launch() error {
+	s.cmd = exec.Command("redis-server", s.args...)
+	if err := s.cmd.Start(); err != nil {
+		return fmt.Errorf("start redis-server: %w", err)
+	}
+	exited := make(chan struct{})
+	s.exited = exited
+	go func(cmd *exec.Cmd) {
+		_ = cmd.Wait()
+		close(exited)
+	}(s.cmd)
+	if err := s.waitReady(10 * time.Second); err != nil {
+		s.Stop()
+		log, _ := os.ReadFile(filepath.Join(s.dir, "redis.log"))
+		if bytes.Contains(log, []byte("Address already in use")) {
+			return fmt.Errorf("redis-server on %s: %w", s.Addr, errPortTaken)
+		}
+		return fmt.Errorf("redis-server on %s did not come up: %v\n%s", s.Addr, err, log)
+	}
+	return nil
+}
+
+// waitReady waits until the server answers PING, for up to limit, or
+// until it exits.
 func (s *Server) waitReady(limit time.Duration) error {
-	c := redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1})
+	c := redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1, ContextTimeoutEnabled: true})
 	defer c.Close()
 	deadline := time.Now().Add(limit)
 	for {
@@ -91,7 +128,11 @@ func (s *Server) waitReady(limit time.Duration) error {
 		if time.Now().After(deadline) {
 			return err
 		}
-		time.Sleep(20 * time.Millisecond)
+		select {
+		case <-s.exited:
+			return errors.New("redis-server exited")
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 }
 
@@ -102,7 +143,7 @@ func (s *Server) Stop() {
 		return
 	}
 	_ = s.cmd.Process.Kill()
-	_ = s.cmd.Wait()
+	<-s.exited
 	s.cmd = nil
 }
 
