@@ -9,16 +9,22 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/tincan-dev/tincan/internal/redistest"
+	"github.com/tincan-dev/tincan/store"
 )
 
 // newInternalStore opens a Store on a private redis-server for the tests
 // that look inside the package, and removes its keys and closes it at the
 // test's end. It returns the client too, to inspect or tamper with Redis.
-func newInternalStore(t *testing.T) (*Store, *goredis.Client) {
+// Limits, when given, are the store's.
+func newInternalStore(t *testing.T, limits ...store.Limits) (*Store, *goredis.Client) {
 	t.Helper()
 	c := redistest.Start(t).Client(t)
 	prefix := redistest.Prefix(t)
-	s, err := New(t.Context(), c, Options{Prefix: prefix, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	opts := Options{Prefix: prefix, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, l := range limits {
+		opts.Limits = l
+	}
+	s, err := New(t.Context(), c, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,11 +58,25 @@ local function queue(side)
   return KEYS[3]
 end
 
--- touch restarts the idle timer of every key of the channel.
+-- touch restarts the idle timer of every key of the channel, for the
+-- channel's idle TTL and a slack of a sixteenth of it: a channel lives at
+-- least ttl after its last activity and at most ttl/16 longer. The slack
+-- lets post.lua restart the timers only once every ttl/16 (see
+-- touch_due) instead of on every post: whenever a post skips it, the keys
+-- still live at least ttl from now.
 local function touch(ttl)
+  ttl = tonumber(ttl)
   for i = 1, 4 do
-    redis.call('PEXPIRE', KEYS[i], ttl)
+    redis.call('PEXPIRE', KEYS[i], fmt(ttl + math.floor(ttl / 16)))
   end
+end
+
+-- touch_due reports whether a post at now must restart the idle timers,
+-- given when a post last did (the hash's 'touched' field, nil if never).
+-- Other scripts restart them every time and need not record it: a later
+-- restart only moves the expiry further away.
+local function touch_due(ttl, now, touched)
+  return not touched or now - tonumber(touched) >= math.floor(tonumber(ttl) / 16)
 end
 
 -- side_of returns the side of port and the other side, or nil.
@@ -100,14 +114,21 @@ local ALLOWS = {
 -- help to find it. (Lua interns its strings, so == on two strings compares
 -- two pointers anyway.) A byte-by-byte comparison cost about 11 µs of
 -- Redis's single thread per call.
-local function auth(port, hash, op)
-  local side, other = side_of(port)
-  if not side then return nil, nil, {'unauthorized'} end
-  local t = redis.call('HMGET', KEYS[1], side .. ':token', side .. ':pending', 'tok:' .. hash)
-  if t[1] == hash then return side, other, nil end
-  if t[2] and t[2] == hash then return nil, nil, lock_of(side) end
-  if t[3] then
-    local rec = cjson.decode(t[3])
+--
+-- auth is side_of, then one HMGET of auth_fields, then authorize: a script
+-- that needs more of the hash reads it in that same HMGET and calls
+-- authorize itself (post.lua does), one call to Redis fewer.
+local function auth_fields(side, hash)
+  return side .. ':token', side .. ':pending', 'tok:' .. hash
+end
+
+-- authorize decides from the values of auth_fields: the side's token, its
+-- pending token and the scoped token record, if any.
+local function authorize(port, hash, op, side, other, token, pending, scoped)
+  if token == hash then return side, other, nil end
+  if pending and pending == hash then return nil, nil, lock_of(side) end
+  if scoped then
+    local rec = cjson.decode(scoped)
     if rec.port == port then
       if op and ALLOWS[rec.scope] and ALLOWS[rec.scope][op] then return side, other, nil end
       return nil, nil, {'insufficient_scope'}
@@ -117,6 +138,13 @@ local function auth(port, hash, op)
     return nil, nil, {'transferred'}
   end
   return nil, nil, {'unauthorized'}
+end
+
+local function auth(port, hash, op)
+  local side, other = side_of(port)
+  if not side then return nil, nil, {'unauthorized'} end
+  local t = redis.call('HMGET', KEYS[1], auth_fields(side, hash))
+  return authorize(port, hash, op, side, other, t[1], t[2], t[3])
 end
 
 -- revoke_all kills every scoped token of a side whose port changes hands:
