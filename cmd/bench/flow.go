@@ -42,6 +42,11 @@ type flowResult struct {
 	Reconnects   int     `json:"reconnects"`
 	ReadErrors   int     `json:"read_errors"`
 	Unrecognised int     `json:"unrecognised"`
+	// CPU time per delivered message, from the first post to the last
+	// receipt, of the server, its redis-server and the bench (the load).
+	ServerCPUus float64 `json:"server_cpu_us_per_msg"`
+	RedisCPUus  float64 `json:"redis_cpu_us_per_msg"`
+	BenchCPUus  float64 `json:"bench_cpu_us_per_msg"`
 }
 
 // clients are the bench's HTTP clients: one keeping connections alive for
@@ -93,6 +98,10 @@ func runFlow(ctx context.Context, t *target, cl *clients, spec flowSpec) (flowRe
 		})
 	}
 
+	cpuBefore, err := measureCPU(t)
+	if err != nil {
+		return flowResult{}, err
+	}
 	start := now()
 	var postErrs atomic.Int64
 	var posters sync.WaitGroup
@@ -115,6 +124,10 @@ func runFlow(ctx context.Context, t *target, cl *clients, spec flowSpec) (flowRe
 		stopReading()
 		<-readersDone
 		return flowResult{}, ctx.Err()
+	}
+	cpuAfter, err := measureCPU(t)
+	if err != nil {
+		return flowResult{}, err
 	}
 
 	var lat []time.Duration
@@ -140,6 +153,7 @@ func runFlow(ctx context.Context, t *target, cl *clients, spec flowSpec) (flowRe
 	if len(lat) > 0 {
 		res.MaxMs = ms(lat[len(lat)-1])
 	}
+	res.setCPU(cpuBefore, cpuAfter)
 	return res, nil
 }
 

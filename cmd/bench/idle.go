@@ -55,7 +55,7 @@ func runIdle(ctx context.Context, t *target, cl *clients, rdb *redis.Client, n i
 	if res.RSSBeforeKiB, res.GoroutinesBefore, err = t.snapshot(ctx, cl); err != nil {
 		return res, err
 	}
-	if t.onRedis {
+	if t.redis != nil {
 		if res.RedisClientsBefore, err = redisClients(ctx, rdb); err != nil {
 			return res, err
 		}
@@ -84,7 +84,7 @@ func runIdle(ctx context.Context, t *target, cl *clients, rdb *redis.Client, n i
 	if res.RSSAfterKiB, res.GoroutinesAfter, err = t.snapshot(ctx, cl); err != nil {
 		return res, err
 	}
-	if t.onRedis {
+	if t.redis != nil {
 		if res.RedisClientsAfter, err = redisClients(ctx, rdb); err != nil {
 			return res, err
 		}

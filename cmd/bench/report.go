@@ -163,6 +163,24 @@ func writeThroughput(w io.Writer, gs []group) {
 			g.flowMedian(func(f flowResult) float64 { return f.MaxMs }),
 			faults(g))
 	}
+	writeCPU(w, gs)
+}
+
+// writeCPU prints where a flow's CPU went, per delivered message: the
+// two cores are shared by the server, Redis and the load generator, so a
+// process that needs more of them leaves less to the others.
+func writeCPU(w io.Writer, gs []group) {
+	fmt.Fprintln(w, "\nCPU time per delivered message, µs (from /proc/<pid>/stat; 10 ms ticks):")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| target | server | redis-server | bench (load) | total |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|")
+	for _, g := range gs {
+		server := g.flowMedian(func(f flowResult) float64 { return f.ServerCPUus })
+		redis := g.flowMedian(func(f flowResult) float64 { return f.RedisCPUus })
+		bench := g.flowMedian(func(f flowResult) float64 { return f.BenchCPUus })
+		fmt.Fprintf(w, "| %s | %.0f | %.0f | %.0f | %.0f |\n", g.target, server, redis, bench,
+			g.flowMedian(func(f flowResult) float64 { return f.ServerCPUus + f.RedisCPUus + f.BenchCPUus }))
+	}
 }
 
 func ratioTo(g, relay group, f func(flowResult) float64) string {

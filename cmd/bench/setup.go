@@ -66,7 +66,7 @@ func setUp(ctx context.Context, kids *children, dir string, opts options, log io
 		return nil, fmt.Errorf("open files limit is %d, S4 needs about %d: raise the hard limit (ulimit -Hn, /etc/security/limits.conf)", nofile, need)
 	}
 	fmt.Fprintf(log, "bench: starting redis-server\n")
-	redisAddr, _, err := kids.startRedis(ctx)
+	redisAddr, redisProc, err := kids.startRedis(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +105,11 @@ func setUp(ctx context.Context, kids *children, dir string, opts options, log io
 		if err != nil {
 			return nil, err
 		}
-		return &target{name: name, base: "http://" + addr, debugAddr: debugAddr, onRedis: onRedis, proc: c}, nil
+		t := &target{name: name, base: "http://" + addr, debugAddr: debugAddr, proc: c}
+		if onRedis {
+			t.redis = redisProc
+		}
+		return t, nil
 	}
 	if env.apiRedis, err = start(apiRedisName, nil, true); err != nil {
 		return nil, err
@@ -135,7 +139,7 @@ func setUp(ctx context.Context, kids *children, dir string, opts options, log io
 	if err != nil {
 		return nil, err
 	}
-	env.relay = &target{name: relayName, base: "http://" + relayAddr, onRedis: true, proc: rc}
+	env.relay = &target{name: relayName, base: "http://" + relayAddr, proc: rc, redis: redisProc}
 	env.machine = describeMachine(ctx, env.rdb, nofile)
 	return env, nil
 }

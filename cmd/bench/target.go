@@ -18,9 +18,10 @@ type target struct {
 	base string
 	// debugAddr serves the api's pprof pages; empty for the relay.
 	debugAddr string
-	// onRedis says whether it keeps its data in the private Redis.
-	onRedis bool
-	proc    *child
+	proc      *child
+	// redis is the private redis-server when the target keeps its data
+	// there, else nil.
+	redis *child
 }
 
 // channel is where one flow posts and reads: a post URL with its token and
