@@ -271,6 +271,24 @@ type Channel struct {
 // Example: 01KAK9Q01VBCAB18KVMXX5178Z
 type ChannelId = string
 
+// CloseEvent The data of an SSE `event: close`: the channel is closed and every
+// message queued before the close was sent. The stream ends after it.
+//
+// Example: {"closed_at":"2025-11-21T13:31:02.5Z","port":"01KAK9Q01VBCAB18KVMXN4YNBZ"}
+type CloseEvent struct {
+	// ClosedAt RFC 3339 in UTC, with up to nanosecond precision and no trailing
+	// zeros in the fraction (Go's time.RFC3339Nano).
+	//
+	//
+	// Example: 2025-11-21T13:30:00.123456789Z
+	ClosedAt Timestamp `json:"closed_at"`
+
+	// Port A port id, a ULID (26 characters of Crockford base32).
+	//
+	// Example: 01KAK9Q01VBCAB18KVMXVCJ4NX
+	Port PortId `json:"port"`
+}
+
 // Data The message: any JSON value (object, array, string, number, boolean
 // or null), stored and delivered byte for byte.
 //
@@ -462,6 +480,11 @@ type MessageCreated struct {
 	// Example: 1763731800456-0
 	Id EventId `json:"id"`
 }
+
+// MessageEvent The data of an SSE `event: message`: the delivered Message. The
+// frame's `id:` is the message's id, or, in a stream of several ports,
+// the stream's composite position (`StreamPosition`).
+type MessageEvent = Message
 
 // MessageList A batch of queued messages, oldest first.
 //
@@ -726,6 +749,37 @@ type Ready struct {
 // ReadyStatus defines model for Ready.Status.
 type ReadyStatus string
 
+// ResetEvent The data of an SSE `event: reset`: the messages after
+// `last_event_id` (the stream's resume point, or the last message it
+// sent) up to and including `acked_through` were acknowledged, by
+// another reader or an ack call, and deleted before this stream could
+// send them. The stream goes on with the messages after
+// `acked_through`. Like every control event it has no `id:`, so a
+// client that reconnects now resumes from `last_event_id` and is told
+// again.
+//
+// Example: {"acked_through":"1763731800456-2","last_event_id":"1763731800456-0","port":"01KAK9Q01VBCAB18KVMXN4YNBZ"}
+type ResetEvent struct {
+	// AckedThrough A message's event id: opaque, increasing strictly per port. Compare
+	// ids only for equality; the service orders them.
+	//
+	//
+	// Example: 1763731800456-0
+	AckedThrough EventId `json:"acked_through"`
+
+	// LastEventId A message's event id: opaque, increasing strictly per port. Compare
+	// ids only for equality; the service orders them.
+	//
+	//
+	// Example: 1763731800456-0
+	LastEventId EventId `json:"last_event_id"`
+
+	// Port A port id, a ULID (26 characters of Crockford base32).
+	//
+	// Example: 01KAK9Q01VBCAB18KVMXVCJ4NX
+	Port PortId `json:"port"`
+}
+
 // Scope What a token may do: `full` (the port's own token: everything),
 // `post` (post, describe), `listen` (read, acknowledge, describe).
 type Scope string
@@ -840,6 +894,18 @@ type TransferEntry struct {
 // (`insufficient_scope`).
 type TransferRefusal string
 
+// TransferredEvent The data of an SSE `event: transferred`: the port was transferred and
+// the token this stream was opened with no longer works. The stream
+// ends after it.
+//
+// Example: {"port":"01KAK9Q01VBCAB18KVMXN4YNBZ"}
+type TransferredEvent struct {
+	// Port A port id, a ULID (26 characters of Crockford base32).
+	//
+	// Example: 01KAK9Q01VBCAB18KVMXVCJ4NX
+	Port PortId `json:"port"`
+}
+
 // After An event id, or the empty string for "none".
 //
 // Example: 1763731800456-0
@@ -893,8 +959,14 @@ type InternalError = Problem
 // InvalidRequest An RFC 9457 problem, with tincan's `code`.
 type InvalidRequest = Problem
 
+// MethodNotAllowed An RFC 9457 problem, with tincan's `code`.
+type MethodNotAllowed = Problem
+
 // MintConflict An RFC 9457 problem, with tincan's `code`.
 type MintConflict = Problem
+
+// NotFound An RFC 9457 problem, with tincan's `code`.
+type NotFound = Problem
 
 // PayloadTooLarge An RFC 9457 problem, with tincan's `code`.
 type PayloadTooLarge = Problem

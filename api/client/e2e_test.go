@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"encoding/json"
+	"iter"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	gosse "github.com/tmaxmax/go-sse"
 
 	"github.com/tincan-dev/tincan/api/client"
 	"github.com/tincan-dev/tincan/handlers"
@@ -83,6 +86,7 @@ func TestEndToEnd(t *testing.T) {
 			t.Parallel()
 			c := startTincan(t, s.open(t))
 			e := &e2e{t: t, c: c}
+			e.service()
 			a := e.createChannel()
 			e.postAndLongPoll(a)
 			e.acknowledge(a)
@@ -104,6 +108,33 @@ func (e *e2e) ctx() context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), callLimit)
 	e.t.Cleanup(cancel)
 	return ctx
+}
+
+// service checks the routes that need no port: health, readiness and
+// the API description the client was generated from.
+func (e *e2e) service() {
+	t := e.t
+	t.Helper()
+	h, err := e.c.HealthzWithResponse(e.ctx())
+	mustStatus(t, "healthz", h, err, http.StatusOK)
+	if h.JSON200 == nil || h.JSON200.Status != client.Ok {
+		t.Errorf("healthz: %s", h.Body)
+	}
+	r, err := e.c.ReadyzWithResponse(e.ctx())
+	mustStatus(t, "readyz", r, err, http.StatusOK)
+	if r.JSON200 == nil || r.JSON200.Status != client.ReadyStatusReady {
+		t.Errorf("readyz: %s", r.Body)
+	}
+	o, err := e.c.GetOpenAPIWithResponse(e.ctx())
+	if err != nil {
+		t.Fatalf("openapi.yaml: %v", err)
+	}
+	if o.StatusCode() != http.StatusOK || o.YAML200 == nil || !strings.HasPrefix(o.ContentType(), "application/yaml") {
+		t.Fatalf("openapi.yaml: %d %s", o.StatusCode(), o.ContentType())
+	}
+	if doc := *o.YAML200; doc["openapi"] != "3.0.3" || doc["paths"] == nil {
+		t.Errorf("openapi.yaml: openapi %v, paths %T", doc["openapi"], doc["paths"])
+	}
 }
 
 // createChannel creates a channel and checks what the answer says of it.
@@ -349,28 +380,57 @@ func (e *e2e) transferInMessage(a, b client.Channel) client.PortCredentials {
 }
 
 // closeChannel closes b from port2 while port1's holder (b1, the moved
-// port) waits in a long poll, and checks that b1 sees the close every way
-// it can look.
+// port) reads its event stream and waits in a long poll, and checks that
+// b1 sees the close every way it can look.
 func (e *e2e) closeChannel(b client.Channel, b1 client.PortCredentials) {
 	t := e.t
 	t.Helper()
-	after := e.describe(b1).AckedEventId
-	polled := e.longPoll(b1, &client.ListMessagesParams{After: &after, Wait: ptr(10)})
+	last := e.post(b.Port2, client.PostMessageRequest{Data: json.RawMessage(`"last words"`)})
+
+	// The generated Client hands the stream back open; an independent SSE
+	// parser frames it, and the generated event types decode it.
+	res, err := e.c.StreamEvents(e.ctx(), b1.Id, nil, client.Bearer(b1.Token))
+	if err != nil {
+		t.Fatalf("stream: %v", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("stream: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	next, stop := iter.Pull2(gosse.Read(res.Body, nil))
+	defer stop()
+	ev := nextEvent(t, next)
+	var m client.MessageEvent
+	decodeEvent(t, ev, "message", &m)
+	if ev.LastEventID != last || m.Id != last || m.Port != b1.Id || m.Source != b.Port2.Id || string(m.Data) != `"last words"` {
+		t.Errorf("stream: message event id %q, %+v; want %s", ev.LastEventID, m, last)
+	}
+
+	polled := e.longPoll(b1, &client.ListMessagesParams{After: &last, Wait: ptr(10)})
 	time.Sleep(200 * time.Millisecond)
 	before := time.Now()
-	res, err := e.c.ClosePortWithResponse(e.ctx(), b.Port2.Id, client.Bearer(b.Port2.Token))
-	mustStatus(t, "close", res, err, http.StatusNoContent)
+	cres, err := e.c.ClosePortWithResponse(e.ctx(), b.Port2.Id, client.Bearer(b.Port2.Token))
+	mustStatus(t, "close", cres, err, http.StatusNoContent)
 
 	l, ok := <-polled
-	if ok && (l.State != client.StateClosed || len(l.Messages) != 0 || l.Next != after) {
+	if ok && (l.State != client.StateClosed || len(l.Messages) != 0 || l.Next != last) {
 		t.Errorf("the long poll at close answered %+v", l)
 	}
 	if waited := time.Since(before); ok && waited > 5*time.Second {
 		t.Errorf("the long poll answered %v after the close", waited)
 	}
+	ev = nextEvent(t, next)
+	var closed client.CloseEvent
+	decodeEvent(t, ev, "close", &closed)
+	if closed.Port != b1.Id || closed.ClosedAt.Before(before.Add(-time.Minute)) || ev.LastEventID != last {
+		t.Errorf("stream: close event %+v (last event id %q)", closed, ev.LastEventID)
+	}
+	if ev, err, more := next(); more {
+		t.Errorf("stream: after the close event, %+v %v; want its end", ev, err)
+	}
 
 	p := e.describe(b1)
-	if p.State != client.StateClosed || p.ClosedAt == nil || p.ClosedAt.Before(before.Add(-time.Minute)) {
+	if p.State != client.StateClosed || p.ClosedAt == nil || !p.ClosedAt.Equal(closed.ClosedAt) || p.Queued != 1 {
 		t.Errorf("the peer after close: %+v", p)
 	}
 	for _, from := range []client.PortCredentials{b1, b.Port2} {
@@ -378,13 +438,36 @@ func (e *e2e) closeChannel(b client.Channel, b1 client.PortCredentials) {
 		mustStatus(t, "post after close", res, err, http.StatusGone)
 		wantProblem(t, "post after close", res, res.ApplicationproblemJSON410, client.ProblemCodePortClosed)
 	}
-	// A stream on a closed port with nothing left says so with 204, which
-	// tells an EventSource to stop.
+	// What was queued before the close stays readable and ackable; then a
+	// stream with nothing left says so with 204, which tells an
+	// EventSource to stop.
+	e.ack(b1, last)
 	sres, err := e.c.StreamEventsWithResponse(e.ctx(), b1.Id, nil, client.Bearer(b1.Token))
 	mustStatus(t, "stream a closed port", sres, err, http.StatusNoContent)
 	// Closing again is a no-op.
-	res, err = e.c.ClosePortWithResponse(e.ctx(), b1.Id, client.Bearer(b1.Token))
-	mustStatus(t, "close again", res, err, http.StatusNoContent)
+	cres, err = e.c.ClosePortWithResponse(e.ctx(), b1.Id, client.Bearer(b1.Token))
+	mustStatus(t, "close again", cres, err, http.StatusNoContent)
+}
+
+// nextEvent answers the stream's next event, failing the test if it ends.
+func nextEvent(t *testing.T, next func() (gosse.Event, error, bool)) gosse.Event {
+	t.Helper()
+	ev, err, ok := next()
+	if !ok || err != nil {
+		t.Fatalf("stream: ended (%v) before the next event", err)
+	}
+	return ev
+}
+
+// decodeEvent checks ev's type and decodes its data into v.
+func decodeEvent(t *testing.T, ev gosse.Event, typ string, v any) {
+	t.Helper()
+	if ev.Type != typ {
+		t.Fatalf("stream: event %q (%s), want %q", ev.Type, ev.Data, typ)
+	}
+	if err := json.Unmarshal([]byte(ev.Data), v); err != nil {
+		t.Fatalf("stream: %s event data %s: %v", typ, ev.Data, err)
+	}
 }
 
 // describe answers the port, failing the test on anything but 200.
