@@ -4,10 +4,11 @@
 // NewClientWithResponses answers each call with a typed response: JSON201,
 // JSON200 and so on for successes, and ApplicationproblemJSON4xx/5xx, a
 // Problem with its stable Code, for refusals. Port routes need the port's
-// token as "Authorization: Bearer <token>": pass a RequestEditorFn that
-// sets it on each call. For an event stream, use Client.StreamEvents,
-// which hands back the open *http.Response to read as it arrives
-// (StreamEventsWithResponse reads the body to its end first).
+// token as "Authorization: Bearer <token>": pass Bearer(token) to each
+// call. For an event stream, use Client.StreamEvents, which hands back the
+// open *http.Response to read with an SSE parser as it arrives
+// (StreamEventsWithResponse reads the body to its end first); the events'
+// data are MessageEvent, CloseEvent, TransferredEvent and ResetEvent.
 //
 // oapi-codegen.yaml holds the generator's settings and overlay.yaml the
 // Go-only hints it applies to the spec first. After a change to either or
