@@ -483,7 +483,11 @@ async function start() {
   });
   render();
   const h = handoffFromLocation();
-  for (const end of state.ends) if (!h || end.port !== h.port) listen(end);
+  for (const end of state.ends) {
+    if (h && end.port === h.port) continue;
+    if (end.state === 'open' && end.last) addEntry(end, { kind: 'info', text: `page reloaded: resuming after ${end.last}` });
+    listen(end);
+  }
   if (h) await takeOver(h.port, h.token);
   else if (state.ends.length) setStatus('Resumed where this tab was.');
   document.body.dataset.ready = 'true';
