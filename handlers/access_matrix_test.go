@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/tincan-dev/tincan/store"
+	"github.com/tincan-dev/tincan/web"
 )
 
 // The access matrix: every route of the router (found with chi.Walk, so a
@@ -235,6 +236,9 @@ var matrixRoutes = []matrixRoute{
 	{method: "GET", pattern: "/healthz", ok: 200, build: func(*world, port) req { return req{method: "GET", path: "/healthz"} }},
 	{method: "GET", pattern: "/readyz", ok: 200, build: func(*world, port) req { return req{method: "GET", path: "/readyz"} }},
 	{method: "GET", pattern: "/openapi.yaml", ok: 200, build: func(*world, port) req { return req{method: "GET", path: "/openapi.yaml"} }},
+	{method: "GET", pattern: "/", ok: 200, build: func(*world, port) req { return req{method: "GET", path: "/"} }},
+	{method: "GET", pattern: "/docs", ok: 200, build: func(*world, port) req { return req{method: "GET", path: "/docs"} }},
+	{method: "GET", pattern: "/docs/errors", ok: 200, build: func(*world, port) req { return req{method: "GET", path: "/docs/errors"} }},
 	{method: "POST", pattern: "/channels", ok: 201, build: func(*world, port) req { return req{method: "POST", path: "/channels"} }},
 	{method: "GET", pattern: "/ports/{id}", op: store.OpDescribe, ok: 200, afterClose: success(200),
 		build: func(_ *world, p port) req { return req{method: "GET", path: "/ports/" + p.ID} }},
@@ -301,6 +305,7 @@ func TestAccessMatrix(t *testing.T) {
 func runMatrix(t *testing.T, e env, m matrixMode) {
 	c := e.server(t, func(o *options) {
 		o.cfg.RefuseQueryTokens = m.refuseQuery
+		o.cfg.Pages = web.Static()
 		if m.auth != nil {
 			o.cfg.CreateAuth = m.auth.auth(t)
 		}

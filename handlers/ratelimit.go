@@ -35,7 +35,8 @@ func (e *rateLimitedError) retryAfterSeconds() string {
 }
 
 // unlimitedPaths are never rate limited: orchestrators poll them, and
-// refusing them would take a busy instance out of service.
+// refusing them would take a busy instance out of service. Nor are the
+// pages and their files (Server.isPage).
 var unlimitedPaths = map[string]bool{"/healthz": true, "/readyz": true}
 
 // limitRate refuses a request over its client's or its credential's rate
@@ -47,7 +48,7 @@ func (s *Server) limitRate(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !unlimitedPaths[r.URL.Path] {
+		if !unlimitedPaths[r.URL.Path] && !s.isPage(r) {
 			wait, limited := s.cfg.RateLimiter.Check(r.Context(), s.clientAddress(r), presentedSecret(r))
 			if limited {
 				s.writeError(w, r, &rateLimitedError{retryAfter: wait})

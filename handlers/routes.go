@@ -11,12 +11,16 @@ func (s *Server) routes() {
 	s.router.Use(s.limitRate)
 	s.router.Use(s.refuseQueryTokens)
 	s.router.Use(s.limitBodyTime)
-	s.router.NotFound(s.handle(s.handleNotFound))
+	// Any other path is a file of the pages, if it names one (pages.go).
+	s.router.NotFound(s.handle(s.handleFileOrNotFound))
 	s.router.MethodNotAllowed(s.handle(s.handleMethodNotAllowed))
 
 	s.router.Get("/healthz", s.handle(s.handleHealthz))
 	s.router.Get("/readyz", s.handle(s.handleReadyz))
 	s.router.Get("/openapi.yaml", s.handle(s.handleOpenAPI))
+	s.router.Get("/", s.handle(s.handlePage("index.html")))
+	s.router.Get("/docs", s.handle(s.handlePage(docsFile)))
+	s.router.Get("/docs/errors", s.handle(s.handleErrorCatalogue))
 
 	s.router.Post("/channels", s.handle(s.handleChannelCreate))
 	s.router.Get("/ports/{id}", s.handle(s.handlePortDescribe))

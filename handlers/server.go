@@ -4,6 +4,7 @@
 package handlers
 
 import (
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -76,6 +77,10 @@ type Config struct {
 	TicketTTL time.Duration
 	// MaxTicketPorts bounds the ports one ticket serves; more is 400.
 	MaxTicketPorts int
+	// Pages are the files of the pages (web.Static()): index.html is
+	// served at /, docs.html at /docs, every file at its own path. Nil
+	// serves none of them; /docs/errors is served all the same.
+	Pages fs.FS
 }
 
 func (c Config) withDefaults() Config {
@@ -126,6 +131,8 @@ type Server struct {
 	router *chi.Mux
 	// streams counts the open event streams, for their limits.
 	streams *streamCounter
+	// pages are Config.Pages, read once.
+	pages pageFiles
 
 	// shutdown is closed by CloseStreams; every stream and long poll
 	// watches it.
@@ -143,6 +150,10 @@ func NewServer(logger *slog.Logger, st store.Store, cfg Config) *Server {
 		shutdown: make(chan struct{}),
 	}
 	s.streams = newStreamCounter(s.cfg.MaxStreamsPerPort, s.cfg.MaxStreamsPerClient)
+	var err error
+	if s.pages, err = loadPages(s.cfg.Pages); err != nil && logger != nil {
+		logger.Warn("some page files are not served", "err", err)
+	}
 	s.routes()
 	return s
 }

@@ -78,6 +78,9 @@ var specOperations = map[string]string{
 	"GET /healthz":              "healthz",
 	"GET /readyz":               "readyz",
 	"GET /openapi.yaml":         "getOpenAPI",
+	"GET /":                     "getDemoPage",
+	"GET /docs":                 "getDocsPage",
+	"GET /docs/errors":          "getErrorCatalogue",
 
 	"POST /ports/{id}/tokens":              "mintToken",
 	"GET /ports/{id}/tokens":               "listTokens",
@@ -318,6 +321,11 @@ var loadContract = sync.OnceValues(func() (*contract, error) {
 		return nil, err
 	}
 	doc.Servers = nil
+	// A page is checked as the string it is (its schema is type: string).
+	openapi3filter.RegisterBodyDecoder("text/html", func(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
+		b, err := io.ReadAll(body)
+		return string(b), err
+	})
 	// An inline allOf branch sees the whole object, so closing it would
 	// refuse the other branches' fields; a branch by $ref is closed like
 	// any named schema (Problem lists every field a problem may have).

@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/tincan-dev/tincan/handlers"
+	"github.com/tincan-dev/tincan/web"
 )
 
 func main() {
@@ -86,6 +87,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		TrustedProxies:      proxies,
 		TicketTTL:           cfg.TicketTTL,
 		MaxTicketPorts:      cfg.MaxTicketPorts,
+		Pages:               web.Static(),
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
