@@ -9,7 +9,8 @@
 //
 // With --check it writes them all to a temporary directory instead, fails
 // when any differs from the committed one, then type-checks all of ts/ with
-// tsc --strict --noEmit.
+// tsc --strict --noEmit, and checks that README.md's TypeScript snippet is
+// ts/readme-example.ts, word for word (so the README's code type-checks).
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -102,4 +103,12 @@ if (!check) {
 
   run(["-p", "tsconfig.json", "--strict", "--noEmit"]);
   console.log("tsc --strict --noEmit: no errors");
+
+  const example = readFileSync(join(web, "ts", "readme-example.ts"), "utf8");
+  const readme = readFileSync(join(repo, "README.md"), "utf8");
+  if (!readme.includes("```ts\n" + example + "```\n")) {
+    console.error("README.md's TypeScript snippet is not web/ts/readme-example.ts: copy the file into its ```ts block");
+    process.exit(1);
+  }
+  console.log("README.md's TypeScript snippet is web/ts/readme-example.ts");
 }
