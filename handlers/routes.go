@@ -19,7 +19,7 @@ func (s *Server) routes() {
 	s.router.Get("/readyz", s.handle(s.handleReadyz))
 	s.router.Get("/openapi.yaml", s.handle(s.handleOpenAPI))
 	s.router.Get("/", s.handle(s.handlePage("index.html")))
-	s.router.Get("/docs", s.handle(s.handlePage("docs.html")))
+	s.router.Get("/docs", s.handle(s.handlePage(docsFile)))
 	s.router.Get("/docs/errors", s.handle(s.handleErrorCatalogue))
 
 	s.router.Post("/channels", s.handle(s.handleChannelCreate))

@@ -1,0 +1,227 @@
+// The demo page (GET /) in a real Chromium: create a channel, exchange
+// messages both ways, reload mid-stream and get every message exactly once,
+// hand a port to another tab, close and see the close event at the other
+// end. Saves a screenshot as $ARTIFACTS/demo.png.
+//
+// Run by web/browser_test.go against a running tincan, or by hand:
+//   TINCAN_URL=http://127.0.0.1:8080 CHROMIUM=/usr/bin/chromium ARTIFACTS=/tmp/x \
+//     node web/browser/demo.test.mjs
+// Exits 0 on success; on failure, non-zero with the reason on stderr.
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const BASE = process.env.TINCAN_URL;
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ARTIFACTS = process.env.ARTIFACTS;
+const WAIT = 10_000; // bound of every single wait, in ms
+const WHOLE = 85_000; // bound of the whole script, in ms
+
+if (!BASE || !ARTIFACTS) {
+  console.error('demo.test.mjs: set TINCAN_URL (the running tincan) and ARTIFACTS (where the screenshot goes)');
+  process.exit(2);
+}
+
+let browser;
+const problems = []; // what the pages said that they should not have
+
+async function finish(code, message) {
+  if (message) console.error(`demo.test.mjs: ${message}`);
+  try {
+    await browser?.close();
+  } catch {
+    // Closing is best effort; the exit code says what happened.
+  }
+  process.exit(code);
+}
+
+const watchdog = setTimeout(() => finish(1, `the test took more than ${WHOLE / 1000} s`), WHOLE);
+
+function check(ok, message) {
+  if (!ok) throw new Error(message);
+}
+
+// until polls fn until it returns a truthy value, for at most WAIT ms.
+async function until(what, fn) {
+  const deadline = Date.now() + WAIT;
+  let last;
+  for (;;) {
+    last = await fn();
+    if (last) return last;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function watch(page, name) {
+  page.setDefaultTimeout(WAIT);
+  page.on('pageerror', (e) => problems.push(`${name}: uncaught ${e.message}`));
+  page.on('console', (m) => {
+    // A refused resource or CSP violation is an error on the console.
+    if (m.type() === 'error') problems.push(`${name}: console error: ${m.text()}`);
+  });
+}
+
+// received lists, oldest first, the data of the messages shown at slot.
+function received(page, slot) {
+  return page.$$eval(
+    `[data-testid="entry-${slot}"][data-kind="message"] [data-testid="text-${slot}"]`,
+    (els) => els.map((e) => e.textContent).reverse(),
+  );
+}
+
+function entries(page, slot, kind) {
+  return page.$$eval(`[data-testid="entry-${slot}"][data-kind="${kind}"]`, (els) => els.length);
+}
+
+async function expectReceived(page, slot, want, what) {
+  let got;
+  try {
+    await until(what, async () => {
+      got = await received(page, slot);
+      return got.length >= want.length;
+    });
+  } catch (err) {
+    throw new Error(`${err.message}: shown at ${slot}: ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
+  }
+  await new Promise((r) => setTimeout(r, 300)); // a duplicate would show by now
+  got = await received(page, slot);
+  check(JSON.stringify(got) === JSON.stringify(want),
+    `${what}: shown at ${slot}: ${JSON.stringify(got)}, want exactly ${JSON.stringify(want)}`);
+}
+
+async function live(page, slot) {
+  await page.waitForSelector(`[data-testid="end-${slot}"][data-stream="live"]`);
+}
+
+async function send(page, slot, text) {
+  await page.getByTestId(`input-${slot}`).fill(text);
+  await page.getByTestId(`send-${slot}`).click();
+  await until(`"${text}" to be sent from ${slot}`, async () =>
+    (await page.$$eval(`[data-testid="entry-${slot}"][data-kind="sent"] [data-testid="text-${slot}"]`,
+      (els, t) => els.some((e) => e.textContent === t), text)));
+}
+
+// held is what the tab keeps in sessionStorage about the port of slot.
+async function held(page, slot) {
+  const s = await page.evaluate(() => JSON.parse(sessionStorage.getItem('tincan-demo')));
+  const end = s?.ends?.find((e) => e.slot === slot);
+  check(end, `the page keeps no port in slot ${slot}`);
+  return end;
+}
+
+async function api(method, path, token, body) {
+  const headers = { Authorization: `Bearer ${token}` };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+async function main() {
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const offsite = [];
+  context.on('request', (r) => {
+    if (!r.url().startsWith(BASE)) offsite.push(r.url());
+  });
+  const tab1 = await context.newPage();
+  watch(tab1, 'tab 1');
+
+  // A channel, both ends live.
+  const res = await tab1.goto(`${BASE}/`);
+  check(res.status() === 200, `GET / answered ${res.status()}`);
+  check((res.headers()['content-security-policy'] ?? '').includes("script-src 'self'"), 'GET / has no strict CSP');
+  await tab1.getByTestId('new-channel').click();
+  await live(tab1, 'a');
+  await live(tab1, 'b');
+  const a = await held(tab1, 'a');
+  const b = await held(tab1, 'b');
+  check(a.port !== b.port, 'both ends show the same port');
+  check((await tab1.getByTestId('port-b').textContent()) === b.port, 'end b does not show its port id');
+
+  // Both ways.
+  for (const m of ['a1', 'a2', 'a3']) await send(tab1, 'a', m);
+  for (const m of ['b1', 'b2']) await send(tab1, 'b', m);
+  await expectReceived(tab1, 'b', ['a1', 'a2', 'a3'], 'messages from port1');
+  await expectReceived(tab1, 'a', ['b1', 'b2'], 'messages from port2');
+  console.log('exchanged messages both ways');
+
+  // Reload while messages keep coming: every one shown exactly once.
+  const burst = Array.from({ length: 12 }, (_, i) => `r${i + 1}`);
+  let posted = 0;
+  const posting = (async () => {
+    for (const m of burst) {
+      const r = await api('POST', `/ports/${a.port}/messages`, a.token, { data: m });
+      check(r.status === 201, `posting ${m} from outside the page answered ${r.status}`);
+      posted++;
+      await new Promise((res) => setTimeout(res, 40));
+    }
+  })();
+  await until('the first posts of the burst to be shown', async () => (await received(tab1, 'b')).includes('r2'));
+  const shownBefore = (await received(tab1, 'b')).length - 3;
+  await tab1.reload();
+  const postedDuring = posted;
+  await posting;
+  check(postedDuring < burst.length, 'the burst was over before the page came back: nothing was posted mid-stream');
+  await live(tab1, 'b');
+  await expectReceived(tab1, 'b', ['a1', 'a2', 'a3', ...burst], 'messages across a reload');
+  await expectReceived(tab1, 'a', ['b1', 'b2'], 'messages at port1 across a reload');
+  const last = (await held(tab1, 'b')).last;
+  const after = await until('the shown messages to be acknowledged', async () => {
+    const d = await api('GET', `/ports/${b.port}`, b.token);
+    return d.body.acked_event_id === last && d.body.queued === 0 ? d.body : null;
+  });
+  console.log(`reloaded mid-stream: ${shownBefore} of ${burst.length} posts shown before the reload, ` +
+    `${postedDuring} posted when the page was back, all shown once after; acknowledged through ${after.acked_event_id}`);
+
+  // Hand port2 to another tab.
+  await tab1.getByTestId('handoff-b').click();
+  const link = await tab1.getByTestId('handoff-link-b').getAttribute('href');
+  check(link.startsWith(`${BASE}/#port=${b.port}&token=`), `hand-off link ${link}`);
+  const tab2 = await context.newPage();
+  watch(tab2, 'tab 2');
+  await tab2.goto(link);
+  await until('tab 2 to take the port over', async () =>
+    (await tab2.getByTestId('port-a').textContent().catch(() => '')) === b.port);
+  await live(tab2, 'a');
+  check(!tab2.url().includes('token='), `tab 2 keeps the token in its address: ${tab2.url()}`);
+  await until('tab 1 to hear of the transfer', async () => (await entries(tab1, 'b', 'transferred')) === 1);
+  check((await tab1.getByTestId('state-b').textContent()) === 'transferred', 'tab 1 still shows port2 as its own');
+  const old = await api('POST', `/ports/${b.port}/messages`, b.token, { data: 'with the dead token' });
+  check(old.status === 403 && old.body.code === 'port_transferred', `the old token still works: ${old.status}`);
+  await send(tab1, 'a', 'to the new holder');
+  await expectReceived(tab2, 'a', ['to the new holder'], 'tab 2 receiving');
+  await send(tab2, 'a', 'from tab 2');
+  await expectReceived(tab1, 'a', ['b1', 'b2', 'from tab 2'], 'tab 1 receiving from tab 2');
+  console.log('handed port2 to another tab, which took it over; messages flow both ways');
+
+  // Close from tab 2: both ends see it.
+  await tab2.getByTestId('close-a').click();
+  await until('the close event at tab 1', async () => (await entries(tab1, 'a', 'close')) === 1);
+  await until('the close event at tab 2', async () => (await entries(tab2, 'a', 'close')) === 1);
+  check((await tab1.getByTestId('state-a').textContent()) === 'closed', 'tab 1 does not show port1 closed');
+  check(await tab1.getByTestId('send-a').isDisabled(), 'tab 1 can still send through a closed port');
+  console.log('closed from tab 2; the close event reached both ends');
+
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const shot = join(ARTIFACTS, 'demo.png');
+  await tab1.screenshot({ path: shot, fullPage: true });
+  console.log(`screenshot: ${shot}`);
+
+  check(offsite.length === 0, `the pages asked for other origins: ${offsite.join(', ')}`);
+  check(problems.length === 0, `the pages reported errors:\n  ${problems.join('\n  ')}`);
+}
+
+main().then(
+  () => {
+    clearTimeout(watchdog);
+    return finish(0);
+  },
+  (err) => finish(1, err.stack || String(err)),
+);
