@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -188,8 +189,8 @@ type problemDoc struct {
 	Meanings []string
 }
 
-// problemDocs lists every code of the problem table once, in the table's
-// order, with every meaning it has there; internal_error comes last.
+// problemDocs lists every code of the problem table once, by status (in
+// the table's order within one), with every meaning it has there.
 func problemDocs() []problemDoc {
 	var docs []problemDoc
 	at := map[string]int{}
@@ -202,6 +203,7 @@ func problemDocs() []problemDoc {
 		}
 		docs[i].Meanings = append(docs[i].Meanings, k.detail)
 	}
+	slices.SortStableFunc(docs, func(a, b problemDoc) int { return a.Status - b.Status })
 	return docs
 }
 
@@ -211,6 +213,7 @@ var catalogueTemplate = template.Must(template.New("errors").Parse(`<!doctype ht
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>tincan problem codes</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/style.css">
 </head>
 <body class="catalogue">

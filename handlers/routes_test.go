@@ -14,7 +14,7 @@ import (
 func TestServiceRoutes(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e env) {
 		c := e.server(t)
-		for _, path := range []string{"/", "/nope", "/channels/x", "/ports", "/ports/", "/ports/x/y", "/healthz/x"} {
+		for _, path := range []string{"/nope", "/docs/nope", "/channels/x", "/ports", "/ports/", "/ports/x/y", "/healthz/x"} {
 			c.do(req{method: "GET", path: path}).wantProblem(t, http.StatusNotFound, "not_found")
 		}
 		for _, tc := range []struct {
