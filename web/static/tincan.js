@@ -117,7 +117,7 @@ export function subscribe(api, baseUrl, port, on) {
     let ended = false; // by the stream's close or transferred event
     let handled = ""; // id of the last message whose listener settled
     let failures = 0;
-    const pending = new Set(); // delivered, not yet handled: not handed over twice
+    // The listener's work, in order; it never rejects.
     let chain = Promise.resolve();
     const stop = () => {
         stopped = true;
@@ -125,6 +125,7 @@ export function subscribe(api, baseUrl, port, on) {
     };
     const reopen = () => {
         source?.close();
+        source = undefined;
         if (stopped || ended)
             return;
         if (++failures > maxReopens) {
@@ -135,6 +136,9 @@ export function subscribe(api, baseUrl, port, on) {
         setTimeout(open, 250 * failures);
     };
     const open = async () => {
+        // Resume after the last message handled, once every message already
+        // delivered is: the new stream starts after it, so none comes twice.
+        await chain;
         if (stopped)
             return;
         let t;
@@ -164,14 +168,10 @@ export function subscribe(api, baseUrl, port, on) {
         };
         es.addEventListener("message", (e) => {
             const msg = JSON.parse(e.data);
-            if (pending.has(msg.id))
-                return;
-            pending.add(msg.id);
             chain = chain
                 .then(() => (stopped ? undefined : on.message(msg)))
                 .catch((err) => on.error?.(err))
                 .finally(() => {
-                pending.delete(msg.id);
                 handled = msg.id;
             });
         });

@@ -166,7 +166,7 @@ export function subscribe(api: Tincan, baseUrl: string, port: PortCredentials, o
   let ended = false; // by the stream's close or transferred event
   let handled = ""; // id of the last message whose listener settled
   let failures = 0;
-  const pending = new Set<string>(); // delivered, not yet handled: not handed over twice
+  // The listener's work, in order; it never rejects.
   let chain: Promise<void> = Promise.resolve();
 
   const stop = () => {
@@ -176,6 +176,7 @@ export function subscribe(api: Tincan, baseUrl: string, port: PortCredentials, o
 
   const reopen = () => {
     source?.close();
+    source = undefined;
     if (stopped || ended) return;
     if (++failures > maxReopens) {
       ended = true;
@@ -186,6 +187,9 @@ export function subscribe(api: Tincan, baseUrl: string, port: PortCredentials, o
   };
 
   const open = async () => {
+    // Resume after the last message handled, once every message already
+    // delivered is: the new stream starts after it, so none comes twice.
+    await chain;
     if (stopped) return;
     let t: Ticket;
     try {
@@ -210,13 +214,10 @@ export function subscribe(api: Tincan, baseUrl: string, port: PortCredentials, o
     };
     es.addEventListener("message", (e) => {
       const msg = JSON.parse(e.data) as Message;
-      if (pending.has(msg.id)) return;
-      pending.add(msg.id);
       chain = chain
         .then(() => (stopped ? undefined : on.message(msg)))
         .catch((err: unknown) => on.error?.(err))
         .finally(() => {
-          pending.delete(msg.id);
           handled = msg.id;
         });
     });
