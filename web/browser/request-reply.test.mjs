@@ -1,0 +1,154 @@
+// Browser test of the request/reply page (web/static/request-reply.html),
+// run by web/browser_test.go against a real tincan: TINCAN_URL is its base
+// URL, CHROMIUM the browser to drive, ARTIFACTS where the screenshot goes.
+//
+// Several requests go out at once, from the page's form and from its
+// sendMessage; each must settle with its own answer, carried back on its own
+// reply port, and the requests the worker answers with {"error": ...} must
+// reject. Exits 0 on success; on failure says why on stderr and exits 1.
+// The browser is always closed, and the whole run is bounded.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const limitMs = 90_000;
+const stepMs = 20_000;
+
+function env(name) {
+  const v = process.env[name];
+  if (!v) {
+    console.error(`request-reply.test.mjs: ${name} is not set (web/browser_test.go sets it)`);
+    process.exit(2);
+  }
+  return v;
+}
+
+const base = env("TINCAN_URL");
+const executablePath = env("CHROMIUM");
+const artifacts = env("ARTIFACTS");
+
+class Failure extends Error {}
+
+function expect(ok, what) {
+  if (!ok) throw new Failure(what);
+}
+
+// The requests, and what each must come to. The worker computes "a op b".
+const cases = [
+  { text: "6*7", state: "resolved", outcome: '{"result":42}' },
+  { text: "1.5+2.25", state: "resolved", outcome: '{"result":3.75}' },
+  { text: "10-30", state: "resolved", outcome: '{"result":-20}' },
+  { text: "1/0", state: "rejected", outcome: "rejected: division by zero" },
+  { text: "9/4", state: "resolved", outcome: '{"result":2.25}' },
+  { text: "what is it", state: "rejected", outcome: /^rejected: cannot read "what is it"/ },
+];
+
+let browser;
+const timer = setTimeout(async () => {
+  console.error(`request-reply.test.mjs: FAILED: not done within ${limitMs / 1000} s`);
+  await browser?.close().catch(() => {});
+  process.exit(1);
+}, limitMs);
+
+async function main() {
+  browser = await chromium.launch({
+    executablePath,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  page.setDefaultTimeout(stepMs);
+  const problems = [];
+  page.on("pageerror", (err) => problems.push(`uncaught in the page: ${err.message}`));
+  page.on("console", (msg) => {
+    if (msg.type() === "error") problems.push(`console error: ${msg.text()}`);
+  });
+  page.on("response", (res) => {
+    if (res.status() >= 400) problems.push(`${res.request().method()} ${res.url()}: ${res.status()}`);
+  });
+
+  const res = await page.goto(new URL("/request-reply.html", base).href);
+  expect(res?.status() === 200, `GET /request-reply.html answered ${res?.status()}`);
+  const status = page.getByTestId("worker-status");
+  await status.filter({ hasText: /^listening$/ }).waitFor();
+
+  // Every request at once, from the form: none waits for another's answer.
+  const input = page.getByTestId("request-input");
+  const send = page.getByTestId("request-send");
+  await send.waitFor({ state: "visible" });
+  for (const c of cases) {
+    await input.fill(c.text);
+    await send.click();
+  }
+  const rows = page.getByTestId("request");
+  await page.waitForFunction(
+    (n) => {
+      const lis = document.querySelectorAll('[data-testid="request"]');
+      return lis.length === n && [...lis].every((li) => li.getAttribute("data-state") !== "pending");
+    },
+    cases.length,
+  );
+  for (const [i, c] of cases.entries()) {
+    const row = rows.nth(i);
+    const text = await row.getByTestId("request-text").textContent();
+    const state = await row.getAttribute("data-state");
+    const outcome = await row.getByTestId("request-outcome").textContent();
+    expect(text === c.text, `request ${i} shows "${text}", sent "${c.text}"`);
+    expect(state === c.state, `request "${c.text}" ${state}, want ${c.state} (outcome: ${outcome})`);
+    const same = c.outcome instanceof RegExp ? c.outcome.test(outcome ?? "") : outcome === c.outcome;
+    expect(same, `request "${c.text}" came to ${outcome}, want ${c.outcome}`);
+  }
+
+  // The promise itself, as the docs' sendMessage gives it: resolves with
+  // the answer's data, rejects with its error.
+  const settled = await page.evaluate(async () => {
+    const outcome = (p) => p.then((v) => ({ resolved: v }), (e) => ({ rejected: e }));
+    return Promise.all([outcome(window.sendMessage("2*21")), outcome(window.sendMessage("7/0"))]);
+  });
+  expect(
+    JSON.stringify(settled) === JSON.stringify([{ resolved: { result: 42 } }, { rejected: "division by zero" }]),
+    `sendMessage settled as ${JSON.stringify(settled)}`,
+  );
+
+  // Each request carried its own reply port, and the worker handled
+  // (answered and acknowledged) every one.
+  const total = cases.length + 2;
+  await page.getByTestId("worker-handled").filter({ hasText: new RegExp(`^${total}$`) }).waitFor();
+  const carried = await page.getByTestId("worker-log").locator("li").filter({ hasText: "carrying port" }).allTextContents();
+  const ports = new Set(carried.map((line) => /carrying port (\S+)/.exec(line)?.[1]));
+  expect(carried.length === total, `the worker logged ${carried.length} requests with a reply port, want ${total}`);
+  expect(ports.size === total, `the ${total} requests came with ${ports.size} distinct reply ports`);
+  // Every reply channel is acknowledged and closed once its answer is in.
+  await page.waitForFunction(
+    (n) =>
+      [...document.querySelectorAll('[data-testid="client-log"] li')].filter((li) =>
+        li.textContent?.includes("closed reply channel"),
+      ).length === n,
+    total,
+  );
+
+  expect(problems.length === 0, `the page had problems:\n  ${problems.join("\n  ")}`);
+
+  mkdirSync(artifacts, { recursive: true });
+  await page.screenshot({ path: join(artifacts, "request-reply.png"), fullPage: true });
+}
+
+let code = 0;
+try {
+  await main();
+  console.log("request-reply.test.mjs: ok");
+} catch (err) {
+  console.error(`request-reply.test.mjs: FAILED: ${err instanceof Failure ? err.message : err?.stack ?? err}`);
+  code = 1;
+} finally {
+  clearTimeout(timer);
+  await browser?.close().catch(() => {});
+}
+process.exit(code);

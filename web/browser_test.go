@@ -1,0 +1,141 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/tincan-dev/tincan/internal/fault"
+	"github.com/tincan-dev/tincan/internal/redistest"
+)
+
+// chromiumPath is where Debian's chromium package puts the browser; the
+// scripts drive it with playwright-core, which never downloads one.
+const chromiumPath = "/usr/bin/chromium"
+
+// scriptTimeout bounds one browser script. Each script bounds itself to
+// 90 s; this is the harness's own limit, in case one does not.
+const scriptTimeout = 120 * time.Second
+
+// TestBrowser runs every web/browser/*.test.mjs in a real Chromium against
+// a real api process: once on the embedded store, once on a private
+// redis-server. Each script gets TINCAN_URL, CHROMIUM and ARTIFACTS (the
+// repository's artifacts/<store>/, where screenshots go) and must exit 0.
+func TestBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts api processes and a browser")
+	}
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	node := browserTools(t)
+	scripts, err := filepath.Glob(filepath.Join("browser", "*.test.mjs"))
+	if err != nil || len(scripts) == 0 {
+		t.Fatalf("no browser scripts in web/browser (%v)", err)
+	}
+	artifacts, err := filepath.Abs(filepath.Join("..", "artifacts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, err := fault.Build(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	stores := []struct {
+		name string
+		env  func(t *testing.T) map[string]string
+	}{
+		{"embedded", func(*testing.T) map[string]string { return nil }},
+		{"redis", func(t *testing.T) map[string]string {
+			srv := redistest.Start(t)
+			return map[string]string{"REDIS_URL": srv.URL, "REDIS_KEY_PREFIX": redistest.Prefix(t)}
+		}},
+	}
+	for _, st := range stores {
+		t.Run(st.name, func(t *testing.T) {
+			api := fault.StartAPI(t, bin, st.env(t))
+			dir := filepath.Join(artifacts, st.name)
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			for _, script := range scripts {
+				name := strings.TrimSuffix(filepath.Base(script), ".test.mjs")
+				t.Run(name, func(t *testing.T) {
+					runScript(t, node, script, []string{
+						"TINCAN_URL=" + api.Base,
+						"CHROMIUM=" + chromiumPath,
+						"ARTIFACTS=" + dir,
+					})
+				})
+			}
+		})
+	}
+}
+
+// browserTools fails the test at once, saying how to get it, when node,
+// chromium or web/node_modules is missing; it returns node's path.
+func browserTools(t *testing.T) string {
+	t.Helper()
+	var missing []string
+	node, err := exec.LookPath("node")
+	if err != nil {
+		missing = append(missing, "node is not installed: apt-get install -y nodejs npm (Node 20 or later)")
+	}
+	if _, err := os.Stat(chromiumPath); err != nil {
+		missing = append(missing, chromiumPath+" is missing: apt-get install -y chromium")
+	}
+	if _, err := os.Stat(filepath.Join("node_modules", "playwright-core", "package.json")); err != nil {
+		missing = append(missing, "web/node_modules is missing: npm ci --prefix web (from the repository's root)")
+	}
+	if len(missing) > 0 {
+		t.Fatalf("the browser tests need:\n  %s", strings.Join(missing, "\n  "))
+	}
+	return node
+}
+
+// runScript runs one browser script with env (and PATH and HOME, which
+// node and chromium need) in a process group of its own, so that the
+// browser it starts goes with it: on timeout the group is killed, and so is
+// anything the script left behind when it ends.
+func runScript(t *testing.T, node, script string, env []string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), scriptTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, script)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+	start := time.Now()
+	err := cmd.Run()
+	if cmd.Process != nil {
+		// Whatever the script started and did not stop.
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	t.Logf("%s (%v):\n%s", script, time.Since(start).Round(time.Millisecond), out.String())
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		t.Fatalf("%s: killed after %v", script, scriptTimeout)
+	case err != nil:
+		t.Fatalf("%s: %v", script, describe(err))
+	}
+}
+
+func describe(err error) string {
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return fmt.Sprintf("exited with %v (its output is above)", exit.ProcessState)
+	}
+	return err.Error()
+}

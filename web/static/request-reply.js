@@ -1,0 +1,202 @@
+// The request/reply pattern of the service-worker docs, over tincan.
+//
+// In a browser, a page asks its service worker something by creating a
+// MessageChannel, sending one end along with the request
+// (controller.postMessage(message, [channel.port2])) and waiting on the other
+// end for the answer; the worker replies on the port it received. Here the
+// "worker" is the right half of this page, holding one port of a tincan
+// channel; the client half holds the other port. Each request makes a fresh
+// tincan channel and moves one of its ports inside the request (the transfer
+// list); the worker gets that port with a fresh token in the message's ports,
+// posts its answer there, and the client resolves (or, on {"error": ...},
+// rejects) the promise that sendMessage returned.
+//
+// The worker is a tiny calculator: a request is text such as "6*7", the
+// answer {"result": 42}, or {"error": "..."} for what it cannot compute.
+import { ack, close, connect, createChannel, post, subscribe, } from "./tincan.js";
+// The API is the origin that served this page.
+const base = new URL(".", location.href).href;
+const api = connect(base);
+// A browser opens at most 6 HTTP/1.1 connections to one origin, and every
+// request waiting for its answer holds one (its reply port's event stream),
+// as does the worker's stream: more requests than this wait for a turn, so
+// that posts and answers always find a free connection.
+const maxWaiting = 3;
+function byTestId(id) {
+    const el = document.querySelector(`[data-testid="${id}"]`);
+    if (!el)
+        throw new Error(`the page has no [data-testid="${id}"]`);
+    return el;
+}
+const workerStatus = byTestId("worker-status");
+const workerLog = byTestId("worker-log");
+const workerCount = byTestId("worker-handled");
+const clientLog = byTestId("client-log");
+const requests = byTestId("requests");
+const form = byTestId("request-form");
+const input = byTestId("request-input");
+const sendButton = byTestId("request-send");
+function log(list, text) {
+    const li = document.createElement("li");
+    const time = document.createElement("time");
+    time.textContent = new Date().toISOString().slice(11, 23);
+    li.append(time, " ", text);
+    list.append(li);
+    li.scrollIntoView({ block: "nearest" });
+}
+const short = (id) => `…${id.slice(-6)}`;
+const expression = /^\s*(-?\d+(?:\.\d+)?)\s*([-+*/])\s*(-?\d+(?:\.\d+)?)\s*$/;
+function compute(request) {
+    if (typeof request !== "string")
+        return { error: "a request is text such as 6*7" };
+    const m = expression.exec(request);
+    if (!m)
+        return { error: `cannot read "${request}": write a number, + - * or /, and a number` };
+    const [a, b] = [Number(m[1]), Number(m[3])];
+    switch (m[2]) {
+        case "+":
+            return { result: a + b };
+        case "-":
+            return { result: a - b };
+        case "*":
+            return { result: a * b };
+        default:
+            return b === 0 ? { error: "division by zero" } : { result: a / b };
+    }
+}
+let handled = 0;
+async function answer(worker, msg) {
+    const reply = msg.ports[0];
+    if (!reply) {
+        log(workerLog, `got ${JSON.stringify(msg.data)} without a reply port: nobody to answer`);
+    }
+    else {
+        log(workerLog, `got ${JSON.stringify(msg.data)} carrying port ${short(reply.id)} (a fresh token for it)`);
+        const ans = compute(msg.data);
+        await post(api, reply, ans);
+        log(workerLog, `answered ${JSON.stringify(ans)} on port ${short(reply.id)}`);
+    }
+    // Handled: the request may go.
+    await ack(api, worker, msg.id);
+    workerCount.textContent = String(++handled);
+}
+// ---- the client side ----------------------------------------------------
+let free = maxWaiting;
+const turns = [];
+async function turn() {
+    if (free > 0) {
+        free--;
+        return;
+    }
+    await new Promise((resolve) => turns.push(resolve));
+}
+function done() {
+    const next = turns.shift();
+    if (next)
+        next();
+    else
+        free++;
+}
+/**
+ * sendMessage sends message to the worker with a fresh reply port and
+ * settles with the worker's answer: it resolves with the answer's data, or
+ * rejects with its error, as the service-worker docs' sendMessage does.
+ */
+function sendMessage(controller, message) {
+    return new Promise((resolve, reject) => {
+        const run = async () => {
+            await turn();
+            // new MessageChannel(): port1 stays here, port2 goes to the worker.
+            const channel = await createChannel(api);
+            log(clientLog, `made reply channel: keeps ${short(channel.port1.id)}, sends ${short(channel.port2.id)}`);
+            let sub;
+            const settled = new Promise((answered, failed) => {
+                sub = subscribe(api, base, channel.port1, {
+                    message: (msg) => {
+                        sub?.stop();
+                        const data = msg.data;
+                        if (data !== null && typeof data === "object" && "error" in data) {
+                            reject(data.error);
+                        }
+                        else {
+                            resolve(data);
+                        }
+                        answered();
+                        // Tidy up after settling: the answer is handled, the channel done with.
+                        void ack(api, channel.port1, msg.id)
+                            .then(() => close(api, channel.port1))
+                            .then(() => log(clientLog, `closed reply channel of ${short(channel.port1.id)}`))
+                            .catch((err) => log(clientLog, `tidying up ${short(channel.port1.id)}: ${String(err)}`));
+                    },
+                    error: failed,
+                });
+            });
+            try {
+                // controller.postMessage(message, [channel.port2])
+                await post(api, controller, message, [channel.port2]);
+                log(clientLog, `sent ${JSON.stringify(message)} with port ${short(channel.port2.id)} in its transfer list`);
+                await settled;
+            }
+            finally {
+                sub?.stop();
+            }
+        };
+        run()
+            .catch(reject)
+            .finally(done);
+    });
+}
+function show(message, outcome) {
+    const li = document.createElement("li");
+    li.dataset.testid = "request";
+    li.dataset.state = "pending";
+    const expr = document.createElement("code");
+    expr.dataset.testid = "request-text";
+    expr.textContent = message;
+    const result = document.createElement("span");
+    result.dataset.testid = "request-outcome";
+    result.textContent = "waiting…";
+    li.append(expr, " → ", result);
+    requests.append(li);
+    outcome.then((data) => {
+        li.dataset.state = "resolved";
+        result.textContent = JSON.stringify(data);
+    }, (err) => {
+        li.dataset.state = "rejected";
+        result.textContent = `rejected: ${err instanceof Error ? err.message : String(err)}`;
+    });
+}
+async function start() {
+    // The worker's channel: port1 is how clients reach it (the page's
+    // navigator.serviceWorker.controller), port2 is the worker's own.
+    const service = await createChannel(api);
+    const controller = service.port1;
+    const worker = service.port2;
+    log(workerLog, `holds port ${short(worker.id)}; clients post to ${short(controller.id)}`);
+    subscribe(api, base, worker, {
+        open: () => {
+            workerStatus.textContent = "listening";
+        },
+        message: (msg) => answer(worker, msg),
+        close: () => {
+            workerStatus.textContent = "closed";
+        },
+        error: (err) => {
+            workerStatus.textContent = "stopped";
+            log(workerLog, `stream stopped: ${String(err)}`);
+        },
+    });
+    const send = (message) => sendMessage(controller, message);
+    window.sendMessage = send;
+    form.addEventListener("submit", (e) => {
+        e.preventDefault();
+        const text = input.value;
+        show(text, send(text));
+        input.select();
+    });
+    sendButton.disabled = false;
+}
+start().catch((err) => {
+    workerStatus.textContent = "failed";
+    log(workerLog, `could not start: ${String(err)}`);
+});

@@ -1,0 +1,200 @@
+// A small typed client for tincan: openapi-fetch over the types that
+// openapi-typescript generates from api/openapi.yaml (schema.d.ts), and the
+// few steps a page takes: create a channel, post (with a transfer list), get
+// a ticket, long-poll, acknowledge, close, and follow a port's event stream.
+//
+// Every helper takes the port it acts on as its credentials ({id, token}),
+// sends the token as a Bearer header, and throws a TincanError carrying the
+// problem document when the service refuses.
+// openapi-fetch's own ESM build, vendored into static/ (see tsconfig.json's
+// rootDirs): the browser loads it from next to the compiled tincan.js.
+import createClient from "./vendor/openapi-fetch/index.mjs";
+/** TincanError is a refusal by the service, with its problem document. */
+export class TincanError extends Error {
+    status;
+    problem;
+    constructor(what, status, problem) {
+        super(`${what}: ${status} ${problem ? `${problem.code}: ${problem.detail}` : "(no problem document)"}`);
+        this.name = "TincanError";
+        this.status = status;
+        this.problem = problem;
+    }
+}
+/** connect returns a client for the tincan at baseUrl (such as "http://localhost:8080"). */
+export function connect(baseUrl) {
+    return createClient({ baseUrl });
+}
+function bearer(port) {
+    return { Authorization: `Bearer ${port.token}` };
+}
+// refused turns openapi-fetch's error branch into a thrown TincanError.
+function refused(what, response, error) {
+    const problem = typeof error === "object" && error !== null && "code" in error ? error : undefined;
+    throw new TincanError(what, response.status, problem);
+}
+/** createChannel makes a channel (new MessageChannel()) and answers both ports' credentials. */
+export async function createChannel(api) {
+    const { data, error, response } = await api.POST("/channels");
+    if (data === undefined)
+        refused("create channel", response, error);
+    return data;
+}
+/**
+ * post sends data through port to its peer (port.postMessage(data, transfer)).
+ * Each port in transfer moves to the receiver with the message: its token
+ * here dies, and the receiver gets a fresh one. Answers the message's event id.
+ */
+export async function post(api, port, data, transfer = []) {
+    const { data: created, error, response } = await api.POST("/ports/{id}/messages", {
+        params: { path: { id: port.id } },
+        headers: bearer(port),
+        body: { data, transfer: transfer.map((p) => ({ port: p.id, token: p.token })) },
+    });
+    if (created === undefined)
+        refused(`post through ${port.id}`, response, error);
+    return created.id;
+}
+/**
+ * ticket gets a single-use ticket that opens port's event stream without
+ * putting its token in a URL; more adds other ports to the same stream.
+ */
+export async function ticket(api, port, more = []) {
+    const { data, error, response } = await api.POST("/ports/{id}/tickets", {
+        params: { path: { id: port.id } },
+        headers: bearer(port),
+        body: { ports: more.map((p) => ({ port: p.id, token: p.token })) },
+    });
+    if (data === undefined)
+        refused(`ticket for ${port.id}`, response, error);
+    return data;
+}
+/**
+ * poll reads the messages queued at port after the id after (all
+ * unacknowledged ones when it is empty), waiting up to wait seconds for one
+ * to arrive. It never acknowledges: call ack with the answer's next.
+ */
+export async function poll(api, port, after = "", wait = 30) {
+    const { data, error, response } = await api.GET("/ports/{id}/messages", {
+        params: { path: { id: port.id }, query: after ? { after, wait } : { wait } },
+        headers: bearer(port),
+    });
+    if (data === undefined)
+        refused(`poll ${port.id}`, response, error);
+    return data;
+}
+/** ack deletes every message at port up to and including the event id through. */
+export async function ack(api, port, through) {
+    const { error, response } = await api.POST("/ports/{id}/ack", {
+        params: { path: { id: port.id } },
+        headers: bearer(port),
+        body: { through },
+    });
+    if (!response.ok)
+        refused(`ack ${port.id}`, response, error);
+}
+/** close closes port's channel for both ends (port.close()). */
+export async function close(api, port) {
+    const { error, response } = await api.POST("/ports/{id}/close", {
+        params: { path: { id: port.id } },
+        headers: bearer(port),
+    });
+    if (!response.ok)
+        refused(`close ${port.id}`, response, error);
+}
+/** How often subscribe asks for a new ticket in a row before it gives up. */
+const maxReopens = 5;
+/**
+ * subscribe follows port's event stream with an EventSource opened by a
+ * ticket (never the token in a URL). A ticket works once, so when the
+ * EventSource gives up (a dropped connection comes back as 401 on the used
+ * ticket), subscribe asks for a new ticket and resumes after the last message
+ * its listener finished with: last_event_id acknowledges up to there, so a
+ * message is acknowledged only once it was handled, and none is lost.
+ */
+export function subscribe(api, baseUrl, port, on) {
+    let source;
+    let stopped = false; // by stop(): nothing more is handed over
+    let ended = false; // by the stream's close or transferred event
+    let handled = ""; // id of the last message whose listener settled
+    let failures = 0;
+    // The listener's work, in order; it never rejects.
+    let chain = Promise.resolve();
+    const stop = () => {
+        stopped = true;
+        source?.close();
+    };
+    const reopen = () => {
+        source?.close();
+        source = undefined;
+        if (stopped || ended)
+            return;
+        if (++failures > maxReopens) {
+            ended = true;
+            on.error?.(new Error(`stream of ${port.id}: gave up after ${maxReopens} attempts`));
+            return;
+        }
+        setTimeout(open, 250 * failures);
+    };
+    const open = async () => {
+        // Resume after the last message handled, once every message already
+        // delivered is: the new stream starts after it, so none comes twice.
+        await chain;
+        if (stopped)
+            return;
+        let t;
+        try {
+            t = await ticket(api, port);
+        }
+        catch (err) {
+            if (err instanceof TincanError && err.status >= 400 && err.status < 500 && err.status !== 429) {
+                ended = true; // closed, transferred or unknown: a new ticket will not help
+                on.error?.(err);
+            }
+            else {
+                reopen();
+            }
+            return;
+        }
+        if (stopped)
+            return;
+        const url = new URL(t.events_url, baseUrl);
+        if (handled)
+            url.searchParams.set("last_event_id", handled);
+        const es = new EventSource(url);
+        source = es;
+        es.onopen = () => {
+            failures = 0;
+            on.open?.();
+        };
+        es.addEventListener("message", (e) => {
+            const msg = JSON.parse(e.data);
+            chain = chain
+                .then(() => (stopped ? undefined : on.message(msg)))
+                .catch((err) => on.error?.(err))
+                .finally(() => {
+                handled = msg.id;
+            });
+        });
+        // The stream's last event: no reopening, but the messages before it
+        // are still handed over first.
+        const last = (type, listener) => {
+            es.addEventListener(type, (e) => {
+                ended = true;
+                es.close();
+                const ev = JSON.parse(e.data);
+                chain = chain.then(() => listener?.(ev)).catch((err) => on.error?.(err));
+            });
+        };
+        last("close", on.close);
+        last("transferred", on.transferred);
+        es.addEventListener("reset", (e) => on.reset?.(JSON.parse(e.data)));
+        es.onerror = () => {
+            // While the EventSource reconnects by itself its state is
+            // CONNECTING; CLOSED means it gave up (the used ticket got a 401).
+            if (es.readyState === EventSource.CLOSED && source === es)
+                reopen();
+        };
+    };
+    void open();
+    return { stop };
+}

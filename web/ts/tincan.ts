@@ -1,0 +1,246 @@
+// A small typed client for tincan: openapi-fetch over the types that
+// openapi-typescript generates from api/openapi.yaml (schema.d.ts), and the
+// few steps a page takes: create a channel, post (with a transfer list), get
+// a ticket, long-poll, acknowledge, close, and follow a port's event stream.
+//
+// Every helper takes the port it acts on as its credentials ({id, token}),
+// sends the token as a Bearer header, and throws a TincanError carrying the
+// problem document when the service refuses.
+
+// openapi-fetch's own ESM build, vendored into static/ (see tsconfig.json's
+// rootDirs): the browser loads it from next to the compiled tincan.js.
+import createClient from "./vendor/openapi-fetch/index.mjs";
+import type { Client } from "./vendor/openapi-fetch/index.mjs";
+import type { components, paths } from "./schema.js";
+
+type Schemas = components["schemas"];
+export type Channel = Schemas["Channel"];
+export type PortCredentials = Schemas["PortCredentials"];
+export type Message = Schemas["Message"];
+export type MessageList = Schemas["MessageList"];
+export type Ticket = Schemas["Ticket"];
+export type Problem = Schemas["Problem"];
+export type CloseEvent = Schemas["CloseEvent"];
+export type TransferredEvent = Schemas["TransferredEvent"];
+export type ResetEvent = Schemas["ResetEvent"];
+
+/** The generated client: every path and method of api/openapi.yaml, typed. */
+export type Tincan = Client<paths>;
+
+/** TincanError is a refusal by the service, with its problem document. */
+export class TincanError extends Error {
+  readonly status: number;
+  readonly problem: Problem | undefined;
+
+  constructor(what: string, status: number, problem?: Problem) {
+    super(`${what}: ${status} ${problem ? `${problem.code}: ${problem.detail}` : "(no problem document)"}`);
+    this.name = "TincanError";
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+/** connect returns a client for the tincan at baseUrl (such as "http://localhost:8080"). */
+export function connect(baseUrl: string): Tincan {
+  return createClient<paths>({ baseUrl });
+}
+
+function bearer(port: PortCredentials) {
+  return { Authorization: `Bearer ${port.token}` };
+}
+
+// refused turns openapi-fetch's error branch into a thrown TincanError.
+function refused(what: string, response: Response, error: unknown): never {
+  const problem = typeof error === "object" && error !== null && "code" in error ? (error as Problem) : undefined;
+  throw new TincanError(what, response.status, problem);
+}
+
+/** createChannel makes a channel (new MessageChannel()) and answers both ports' credentials. */
+export async function createChannel(api: Tincan): Promise<Channel> {
+  const { data, error, response } = await api.POST("/channels");
+  if (data === undefined) refused("create channel", response, error);
+  return data;
+}
+
+/**
+ * post sends data through port to its peer (port.postMessage(data, transfer)).
+ * Each port in transfer moves to the receiver with the message: its token
+ * here dies, and the receiver gets a fresh one. Answers the message's event id.
+ */
+export async function post(api: Tincan, port: PortCredentials, data: unknown, transfer: PortCredentials[] = []): Promise<string> {
+  const { data: created, error, response } = await api.POST("/ports/{id}/messages", {
+    params: { path: { id: port.id } },
+    headers: bearer(port),
+    body: { data, transfer: transfer.map((p) => ({ port: p.id, token: p.token })) },
+  });
+  if (created === undefined) refused(`post through ${port.id}`, response, error);
+  return created.id;
+}
+
+/**
+ * ticket gets a single-use ticket that opens port's event stream without
+ * putting its token in a URL; more adds other ports to the same stream.
+ */
+export async function ticket(api: Tincan, port: PortCredentials, more: PortCredentials[] = []): Promise<Ticket> {
+  const { data, error, response } = await api.POST("/ports/{id}/tickets", {
+    params: { path: { id: port.id } },
+    headers: bearer(port),
+    body: { ports: more.map((p) => ({ port: p.id, token: p.token })) },
+  });
+  if (data === undefined) refused(`ticket for ${port.id}`, response, error);
+  return data;
+}
+
+/**
+ * poll reads the messages queued at port after the id after (all
+ * unacknowledged ones when it is empty), waiting up to wait seconds for one
+ * to arrive. It never acknowledges: call ack with the answer's next.
+ */
+export async function poll(api: Tincan, port: PortCredentials, after = "", wait = 30): Promise<MessageList> {
+  const { data, error, response } = await api.GET("/ports/{id}/messages", {
+    params: { path: { id: port.id }, query: after ? { after, wait } : { wait } },
+    headers: bearer(port),
+  });
+  if (data === undefined) refused(`poll ${port.id}`, response, error);
+  return data;
+}
+
+/** ack deletes every message at port up to and including the event id through. */
+export async function ack(api: Tincan, port: PortCredentials, through: string): Promise<void> {
+  const { error, response } = await api.POST("/ports/{id}/ack", {
+    params: { path: { id: port.id } },
+    headers: bearer(port),
+    body: { through },
+  });
+  if (!response.ok) refused(`ack ${port.id}`, response, error);
+}
+
+/** close closes port's channel for both ends (port.close()). */
+export async function close(api: Tincan, port: PortCredentials): Promise<void> {
+  const { error, response } = await api.POST("/ports/{id}/close", {
+    params: { path: { id: port.id } },
+    headers: bearer(port),
+  });
+  if (!response.ok) refused(`close ${port.id}`, response, error);
+}
+
+/** What subscribe calls as port's stream goes. */
+export interface Listeners {
+  /** open: the stream is open (again). */
+  open?(): void;
+  /**
+   * message handles one delivered message. Messages are handed over one at
+   * a time, in order: the next waits until the promise this returns settles.
+   */
+  message(msg: Message): void | Promise<void>;
+  /** close: the channel closed and every message before it was delivered. */
+  close?(ev: CloseEvent): void;
+  /** transferred: the port moved to another holder; this token is dead. */
+  transferred?(ev: TransferredEvent): void;
+  /** reset: messages after the last one handled here were acknowledged elsewhere. */
+  reset?(ev: ResetEvent): void;
+  /** error: the stream could not be (re)opened and subscribe gave up. */
+  error?(err: unknown): void;
+}
+
+/** A stream being followed. */
+export interface Subscription {
+  /** stop closes the stream for good. */
+  stop(): void;
+}
+
+/** How often subscribe asks for a new ticket in a row before it gives up. */
+const maxReopens = 5;
+
+/**
+ * subscribe follows port's event stream with an EventSource opened by a
+ * ticket (never the token in a URL). A ticket works once, so when the
+ * EventSource gives up (a dropped connection comes back as 401 on the used
+ * ticket), subscribe asks for a new ticket and resumes after the last message
+ * its listener finished with: last_event_id acknowledges up to there, so a
+ * message is acknowledged only once it was handled, and none is lost.
+ */
+export function subscribe(api: Tincan, baseUrl: string, port: PortCredentials, on: Listeners): Subscription {
+  let source: EventSource | undefined;
+  let stopped = false; // by stop(): nothing more is handed over
+  let ended = false; // by the stream's close or transferred event
+  let handled = ""; // id of the last message whose listener settled
+  let failures = 0;
+  // The listener's work, in order; it never rejects.
+  let chain: Promise<void> = Promise.resolve();
+
+  const stop = () => {
+    stopped = true;
+    source?.close();
+  };
+
+  const reopen = () => {
+    source?.close();
+    source = undefined;
+    if (stopped || ended) return;
+    if (++failures > maxReopens) {
+      ended = true;
+      on.error?.(new Error(`stream of ${port.id}: gave up after ${maxReopens} attempts`));
+      return;
+    }
+    setTimeout(open, 250 * failures);
+  };
+
+  const open = async () => {
+    // Resume after the last message handled, once every message already
+    // delivered is: the new stream starts after it, so none comes twice.
+    await chain;
+    if (stopped) return;
+    let t: Ticket;
+    try {
+      t = await ticket(api, port);
+    } catch (err) {
+      if (err instanceof TincanError && err.status >= 400 && err.status < 500 && err.status !== 429) {
+        ended = true; // closed, transferred or unknown: a new ticket will not help
+        on.error?.(err);
+      } else {
+        reopen();
+      }
+      return;
+    }
+    if (stopped) return;
+    const url = new URL(t.events_url, baseUrl);
+    if (handled) url.searchParams.set("last_event_id", handled);
+    const es = new EventSource(url);
+    source = es;
+    es.onopen = () => {
+      failures = 0;
+      on.open?.();
+    };
+    es.addEventListener("message", (e) => {
+      const msg = JSON.parse(e.data) as Message;
+      chain = chain
+        .then(() => (stopped ? undefined : on.message(msg)))
+        .catch((err: unknown) => on.error?.(err))
+        .finally(() => {
+          handled = msg.id;
+        });
+    });
+    // The stream's last event: no reopening, but the messages before it
+    // are still handed over first.
+    const last = <T>(type: string, listener: ((ev: T) => void) | undefined) => {
+      es.addEventListener(type, (e) => {
+        ended = true;
+        es.close();
+        const ev = JSON.parse((e as MessageEvent<string>).data) as T;
+        chain = chain.then(() => listener?.(ev)).catch((err: unknown) => on.error?.(err));
+      });
+    };
+    last<CloseEvent>("close", on.close);
+    last<TransferredEvent>("transferred", on.transferred);
+    es.addEventListener("reset", (e) => on.reset?.(JSON.parse((e as MessageEvent<string>).data) as ResetEvent));
+    es.onerror = () => {
+      // While the EventSource reconnects by itself its state is
+      // CONNECTING; CLOSED means it gave up (the used ticket got a 401).
+      if (es.readyState === EventSource.CLOSED && source === es) reopen();
+    };
+  };
+
+  void open();
+  return { stop };
+}
