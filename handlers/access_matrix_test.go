@@ -235,6 +235,7 @@ var matrixRoutes = []matrixRoute{
 	{method: "GET", pattern: "/healthz", ok: 200, build: func(*world, port) req { return req{method: "GET", path: "/healthz"} }},
 	{method: "GET", pattern: "/readyz", ok: 200, build: func(*world, port) req { return req{method: "GET", path: "/readyz"} }},
 	{method: "GET", pattern: "/openapi.yaml", ok: 200, build: func(*world, port) req { return req{method: "GET", path: "/openapi.yaml"} }},
+	{method: "GET", pattern: "/metrics", ok: 200, build: func(*world, port) req { return req{method: "GET", path: "/metrics"} }},
 	{method: "POST", pattern: "/channels", ok: 201, build: func(*world, port) req { return req{method: "POST", path: "/channels"} }},
 	{method: "GET", pattern: "/ports/{id}", op: store.OpDescribe, ok: 200, afterClose: success(200),
 		build: func(_ *world, p port) req { return req{method: "GET", path: "/ports/" + p.ID} }},

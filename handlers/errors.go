@@ -121,6 +121,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	k := classify(err)
+	s.metrics.problems.WithLabelValues(k.code).Inc()
 	p := problem{
 		Type:   "urn:tincan:problem:" + k.code,
 		Title:  k.title,

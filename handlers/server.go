@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tincan-dev/tincan/store"
 )
@@ -76,6 +77,11 @@ type Config struct {
 	TicketTTL time.Duration
 	// MaxTicketPorts bounds the ports one ticket serves; more is 400.
 	MaxTicketPorts int
+	// Metrics is the registry GET /metrics serves and the server's
+	// collectors join; nil gives the server a registry of its own.
+	Metrics *prometheus.Registry
+	// DisableMetrics makes GET /metrics a 404; the counting goes on.
+	DisableMetrics bool
 }
 
 func (c Config) withDefaults() Config {
@@ -126,6 +132,7 @@ type Server struct {
 	router *chi.Mux
 	// streams counts the open event streams, for their limits.
 	streams *streamCounter
+	metrics *metrics
 
 	// shutdown is closed by CloseStreams; every stream and long poll
 	// watches it.
@@ -133,10 +140,19 @@ type Server struct {
 	shutdownOnce sync.Once
 }
 
-// NewServer returns the API over st.
+// NewServer returns the API over st; a nil logger logs nothing. Its log entries made with a
+// request's context carry the request's id (see requestIDHeader).
 func NewServer(logger *slog.Logger, st store.Store, cfg Config) *Server {
+	reg := cfg.Metrics
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	s := &Server{
-		logger:   logger,
+		logger:   slog.New(requestIDHandler{logger.Handler()}),
+		metrics:  newMetrics(reg, problemCodes()),
 		store:    st,
 		cfg:      cfg.withDefaults(),
 		router:   chi.NewRouter(),

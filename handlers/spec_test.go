@@ -78,6 +78,7 @@ var specOperations = map[string]string{
 	"GET /healthz":              "healthz",
 	"GET /readyz":               "readyz",
 	"GET /openapi.yaml":         "getOpenAPI",
+	"GET /metrics":              "getMetrics",
 
 	"POST /ports/{id}/tokens":              "mintToken",
 	"GET /ports/{id}/tokens":               "listTokens",

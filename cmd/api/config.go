@@ -27,6 +27,7 @@ const (
 	DefaultShutdownTimeout = 10 * time.Second
 	DefaultLogLevel        = slog.LevelInfo
 	DefaultLogFormat       = "text"
+	DefaultMetrics         = "on"
 )
 
 // DefaultIdempotencyWindow is how long answers to requests with an
@@ -195,6 +196,8 @@ type Config struct {
 	LogLevel slog.Level
 	// LogFormat is text or json (LOG_FORMAT).
 	LogFormat string
+	// Metrics is whether GET /metrics answers (METRICS: on or off).
+	Metrics bool
 	// DebugAddr, when set, is the loopback address on which net/http/pprof
 	// is served (DEBUG_ADDR); empty, the default, serves no profiles.
 	DebugAddr string
@@ -240,6 +243,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		l.errs = append(l.errs, fmt.Errorf("CORS_ORIGINS: %w", err))
 	}
 	l.rateLimits(&cfg)
+	cfg.Metrics = l.oneOf("METRICS", DefaultMetrics, "on", "off") == "on"
 	cfg.DebugAddr = l.str("DEBUG_ADDR", "")
 	if err := checkDebugAddr(cfg.DebugAddr); err != nil {
 		l.fail("DEBUG_ADDR", cfg.DebugAddr, "a loopback host:port such as 127.0.0.1:6060 ("+err.Error()+")")

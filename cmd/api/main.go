@@ -55,7 +55,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	defer stopDebug()
 
-	st, redisClient, closeStore, err := openStore(ctx, cfg, logger)
+	registry := newRegistry()
+	st, redisClient, closeStore, err := openStore(ctx, cfg, logger, newRedisMetrics(registry))
 	if err != nil {
 		return err
 	}
@@ -86,6 +87,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		TrustedProxies:      proxies,
 		TicketTTL:           cfg.TicketTTL,
 		MaxTicketPorts:      cfg.MaxTicketPorts,
+		Metrics:             registry,
+		DisableMetrics:      !cfg.Metrics,
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
