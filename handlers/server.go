@@ -140,8 +140,9 @@ type Server struct {
 	shutdownOnce sync.Once
 }
 
-// NewServer returns the API over st; a nil logger logs nothing. Its log entries made with a
-// request's context carry the request's id (see requestIDHeader).
+// NewServer returns the API over st; a nil logger logs nothing. Its log
+// entries made with a request's context carry the request's id (see
+// requestIDHeader).
 func NewServer(logger *slog.Logger, st store.Store, cfg Config) *Server {
 	reg := cfg.Metrics
 	if reg == nil {
