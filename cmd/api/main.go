@@ -36,8 +36,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	if wantsHelp(args) {
+		return printHelp(stdout)
+	}
 	if len(args) > 1 {
-		return fmt.Errorf("unexpected arguments %q: tincan takes its settings from environment variables only", args[1:])
+		return fmt.Errorf("unexpected arguments %q: tincan takes its settings from environment variables only (see %s -help)", args[1:], args[0])
 	}
 	cfg, err := loadConfig(getenv)
 	if err != nil {
@@ -109,6 +112,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	srv.TLSConfig = acc.tls
 	go func() { served <- serve(srv, ln) }()
 	logger.Info("listening", "addr", ln.Addr().String(), "tls", acc.tls != nil)
+	base := baseURL(ln.Addr(), acc.tls != nil)
+	logger.Info("tincan listening on "+base+" — demo page "+base+"/, API docs "+base+"/docs, spec "+base+"/openapi.yaml",
+		"url", base)
 
 	select {
 	case err := <-served:
