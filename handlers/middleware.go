@@ -8,6 +8,9 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // requestIDHeader carries a request's id: taken from the request when it
@@ -19,7 +22,7 @@ const requestIDHeader = "X-Request-ID"
 const maxRequestIDLen = 128
 
 // observeRequests gives each request its id and, when it ends, records
-// it in the metrics and logs it: route pattern, method, path, query,
+// it in the metrics, names its trace span (if any) by route, and logs it: route pattern, method, path, query,
 // status, size, duration and id. It never logs the Authorization header,
 // and the query only with its secrets redacted (see redactedQuery).
 func (s *Server) observeRequests(next http.Handler) http.Handler {
@@ -39,6 +42,12 @@ func (s *Server) observeRequests(next http.Handler) http.Handler {
 		route := routePattern(r)
 		status := rw.statusOrOK()
 		s.metrics.observeRequest(r, route, status, took)
+		if span := trace.SpanFromContext(ctx); span.IsRecording() {
+			// A tracing middleware outside the router (cmd/api) cannot
+			// see the route; name its span here, before it ends.
+			span.SetName(r.Method + " " + route)
+			span.SetAttributes(attribute.String("http.route", route))
+		}
 		if !s.logger.Enabled(ctx, slog.LevelInfo) {
 			return
 		}

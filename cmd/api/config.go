@@ -198,6 +198,10 @@ type Config struct {
 	LogFormat string
 	// Metrics is whether GET /metrics answers (METRICS: on or off).
 	Metrics bool
+	// OTLPEndpoint and OTLPTracesEndpoint, the standard
+	// OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+	// turn tracing on when either is set (see tracesURL).
+	OTLPEndpoint, OTLPTracesEndpoint string
 	// DebugAddr, when set, is the loopback address on which net/http/pprof
 	// is served (DEBUG_ADDR); empty, the default, serves no profiles.
 	DebugAddr string
@@ -259,6 +263,8 @@ func (l *loader) config() (Config, error) {
 	}
 	l.rateLimits(&cfg)
 	cfg.Metrics = l.oneOf("METRICS", DefaultMetrics, "serve Prometheus metrics at GET /metrics: on or off", "on", "off") == "on"
+	cfg.OTLPEndpoint = l.str("OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/HTTP base URL; set, traces are exported to it + /v1/traces")
+	cfg.OTLPTracesEndpoint = l.str("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "", "OTLP/HTTP URL for traces, used as is; overrides the one above")
 	cfg.DebugAddr = l.str("DEBUG_ADDR", "", "loopback host:port for pprof profiles; empty serves none")
 	if err := checkDebugAddr(cfg.DebugAddr); err != nil {
 		l.fail("DEBUG_ADDR", cfg.DebugAddr, "a loopback host:port such as 127.0.0.1:6060 ("+err.Error()+")")

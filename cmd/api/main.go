@@ -15,6 +15,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/tincan-dev/tincan/handlers"
 )
 
@@ -58,8 +60,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	defer stopDebug()
 
+	tr, err := startTracing(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// After the store's close (deferred below, so run before this):
+		// the last spans are exported, within a bound of their own.
+		ctx, cancel := context.WithTimeout(context.Background(), tracingShutdownTimeout)
+		defer cancel()
+		if err := tr.shutdown(ctx); err != nil {
+			logger.Warn("tracing: export the last spans", "err", err)
+		}
+	}()
+
 	registry := newRegistry()
-	st, redisClient, closeStore, err := openStore(ctx, cfg, logger, newRedisMetrics(registry))
+	redisMetrics := newRedisMetrics(registry)
+	st, redisClient, closeStore, err := openStore(ctx, cfg, logger,
+		func(c goredis.UniversalClient) error { c.AddHook(redisMetrics); return nil },
+		tr.instrumentRedis)
 	if err != nil {
 		return err
 	}
@@ -98,7 +117,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           api,
+		Handler:           tr.wrap(api),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    cfg.MaxHeaderBytes,
