@@ -22,9 +22,10 @@ const requestIDHeader = "X-Request-ID"
 const maxRequestIDLen = 128
 
 // observeRequests gives each request its id and, when it ends, records
-// it in the metrics, names its trace span (if any) by route, and logs it: route pattern, method, path, query,
-// status, size, duration and id. It never logs the Authorization header,
-// and the query only with its secrets redacted (see redactedQuery).
+// it in the metrics, names its trace span (if any) by route, and logs it:
+// route pattern, method, path, query, status, size, duration and id. It
+// never logs the Authorization header, and the query only with its
+// secrets redacted (see redactedQuery).
 func (s *Server) observeRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
