@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -265,6 +266,17 @@ func (l *loader) config() (Config, error) {
 	cfg.Metrics = l.oneOf("METRICS", DefaultMetrics, "serve Prometheus metrics at GET /metrics: on or off", "on", "off") == "on"
 	cfg.OTLPEndpoint = l.str("OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/HTTP base URL; set, traces are exported to it + /v1/traces")
 	cfg.OTLPTracesEndpoint = l.str("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "", "OTLP/HTTP URL for traces, used as is; overrides the one above")
+	for _, e := range []struct{ name, v string }{
+		{"OTEL_EXPORTER_OTLP_ENDPOINT", cfg.OTLPEndpoint},
+		{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", cfg.OTLPTracesEndpoint},
+	} {
+		name, v := e.name, e.v
+		if u, err := url.Parse(v); v != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+			// The exporter would drop a bad URL with a log line and
+			// trace nothing: refuse it at start-up instead.
+			l.fail(name, redactURL(v), "an http:// or https:// URL such as http://collector:4318")
+		}
+	}
 	cfg.DebugAddr = l.str("DEBUG_ADDR", "", "loopback host:port for pprof profiles; empty serves none")
 	if err := checkDebugAddr(cfg.DebugAddr); err != nil {
 		l.fail("DEBUG_ADDR", cfg.DebugAddr, "a loopback host:port such as 127.0.0.1:6060 ("+err.Error()+")")

@@ -103,6 +103,9 @@ func TestConfigInvalid(t *testing.T) {
 		"LOG_LEVEL":          "loud",
 		"LOG_FORMAT":         "xml",
 		"METRICS":            "maybe",
+		// Tracing.
+		"OTEL_EXPORTER_OTLP_ENDPOINT":        "collector:4318",
+		"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "ftp://collector/v1/traces",
 		// Idempotent posts.
 		"IDEMPOTENCY_WINDOW": "1 day",
 		// Redis trouble and durability.
