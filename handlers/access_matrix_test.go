@@ -236,6 +236,7 @@ var matrixRoutes = []matrixRoute{
 	{method: "GET", pattern: "/healthz", ok: 200, build: func(*world, port) req { return req{method: "GET", path: "/healthz"} }},
 	{method: "GET", pattern: "/readyz", ok: 200, build: func(*world, port) req { return req{method: "GET", path: "/readyz"} }},
 	{method: "GET", pattern: "/openapi.yaml", ok: 200, build: func(*world, port) req { return req{method: "GET", path: "/openapi.yaml"} }},
+	{method: "GET", pattern: "/metrics", ok: 200, build: func(*world, port) req { return req{method: "GET", path: "/metrics"} }},
 	{method: "GET", pattern: "/", ok: 200, build: func(*world, port) req { return req{method: "GET", path: "/"} }},
 	{method: "GET", pattern: "/docs", ok: 200, build: func(*world, port) req { return req{method: "GET", path: "/docs"} }},
 	{method: "GET", pattern: "/docs/errors", ok: 200, build: func(*world, port) req { return req{method: "GET", path: "/docs/errors"} }},

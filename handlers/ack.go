@@ -28,6 +28,7 @@ func (s *Server) handleAck(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.Ack(r.Context(), c, req.Through); err != nil {
 		return err
 	}
+	s.metrics.ackedRequest.Inc()
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -12,6 +12,7 @@ func (s *Server) handleClose(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.ClosePort(r.Context(), c); err != nil {
 		return err
 	}
+	s.metrics.closes.Inc()
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

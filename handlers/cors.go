@@ -62,11 +62,13 @@ func corsMiddleware(origins []string) func(http.Handler) http.Handler {
 		AllowedMethods: []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodDelete},
 		// What clients send (browsers list them lowercase and sorted in a
 		// preflight): the port token, JSON bodies, EventSource
-		// polyfills' resume point, and idempotent retries.
-		AllowedHeaders: []string{"Authorization", "Content-Type", "Last-Event-ID", "Idempotency-Key"},
+		// polyfills' resume point, idempotent retries, and the client's
+		// own request id.
+		AllowedHeaders: []string{"Authorization", "Content-Type", "Last-Event-ID", "Idempotency-Key", requestIDHeader},
 		// What a browser client must read: when to retry, whether a post
-		// was a replay, why it was refused, what methods a route has.
-		ExposedHeaders:   []string{"Retry-After", replayedHeader, "WWW-Authenticate", "Allow"},
+		// was a replay, why it was refused, what methods a route has, and
+		// the id to quote when reporting a problem.
+		ExposedHeaders:   []string{"Retry-After", replayedHeader, "WWW-Authenticate", "Allow", requestIDHeader},
 		AllowCredentials: false,
 		MaxAge:           corsMaxAge,
 	})

@@ -74,6 +74,11 @@ var problemKinds = []problemKind{
 	{store.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "Service unavailable", "The store cannot be reached; retry shortly."},
 }
 
+// problemTypeBase starts every problem's type: a reference, relative to
+// the server, to the section of the error documentation (GET
+// /docs/errors) that explains the code.
+const problemTypeBase = "/docs/errors#"
+
 // internalError answers everything the table does not know.
 var internalError = problemKind{nil, http.StatusInternalServerError, "internal_error", "Internal error", "Something went wrong on our side."}
 
@@ -121,8 +126,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	k := classify(err)
+	s.metrics.problems.WithLabelValues(k.code).Inc()
 	p := problem{
-		Type:   "urn:tincan:problem:" + k.code,
+		Type:   problemTypeBase + k.code,
 		Title:  k.title,
 		Status: k.status,
 		Detail: k.detail,

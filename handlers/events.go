@@ -52,6 +52,7 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (*stream, []
 			if err := s.store.Ack(r.Context(), c, resume[i]); err != nil {
 				return nil, nil, err
 			}
+			s.metrics.ackedResume.Inc()
 		}
 	}
 
@@ -84,6 +85,8 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (*stream, []
 	}
 	st := newStream(s, r, ports, resume)
 	st.sub, st.release = sub, release
+	s.metrics.streamsOpen.Inc()
+	s.logger.InfoContext(r.Context(), "stream open", "ports", ids, "resumed", !resume[0].IsZero())
 	return st, first, nil
 }
 

@@ -256,7 +256,7 @@ func (res response) wantProblem(t *testing.T, status int, code string) problem {
 		t.Fatalf("Content-Type %q, want application/problem+json", ct)
 	}
 	p := decodeBody[problem](t, res)
-	if p.Code != code || p.Status != status || p.Type != "urn:tincan:problem:"+code || p.Title == "" || p.Detail == "" {
+	if p.Code != code || p.Status != status || p.Type != problemTypeBase+code || p.Title == "" || p.Detail == "" {
 		t.Fatalf("problem %+v, want code %s status %d", p, code, status)
 	}
 	return p

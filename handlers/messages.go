@@ -104,6 +104,7 @@ func (s *Server) handleMessagePost(w http.ResponseWriter, r *http.Request) error
 		if err != nil {
 			return err
 		}
+		s.metrics.countPost(msg)
 		writePosted(w, id)
 		return nil
 	}
@@ -121,6 +122,9 @@ func (s *Server) handleMessagePost(w http.ResponseWriter, r *http.Request) error
 	id, replayed, err := s.store.PostOnce(r.Context(), c, msg, once)
 	if err != nil {
 		return err
+	}
+	if !replayed {
+		s.metrics.countPost(msg)
 	}
 	markReplayed(w, replayed)
 	writePosted(w, id)
@@ -283,6 +287,7 @@ func (s *Server) handleMessageList(w http.ResponseWriter, r *http.Request) error
 	for _, m := range batch.Messages {
 		res.Messages = append(res.Messages, toMessageJSON(c.PortID, m))
 	}
+	s.metrics.deliveredRead.Add(float64(len(batch.Messages)))
 	if n := len(batch.Messages); n > 0 {
 		res.Next = batch.Messages[n-1].ID
 	}

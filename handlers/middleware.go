@@ -1,36 +1,111 @@
 package handlers
 
 import (
+	"context"
+	"crypto/rand"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 )
 
-// logRequests logs each request when it ends: method, path, query, status,
-// size and duration. It never logs the Authorization header, and the query
-// only with its secrets redacted (see redactedQuery).
-func (s *Server) logRequests(next http.Handler) http.Handler {
+// requestIDHeader carries a request's id: taken from the request when it
+// is sane (see sanitizeRequestID), made up otherwise, and always echoed
+// in the answer, so that a client's report can be matched to the log.
+const requestIDHeader = "X-Request-ID"
+
+// maxRequestIDLen bounds an incoming request id.
+const maxRequestIDLen = 128
+
+// observeRequests gives each request its id and, when it ends, records
+// it in the metrics, names its trace span (if any) by route, and logs it:
+// route pattern, method, path, query, status, size, duration and id. It
+// never logs the Authorization header, and the query only with its
+// secrets redacted (see redactedQuery).
+func (s *Server) observeRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
-		if !s.logger.Enabled(ctx, slog.LevelInfo) {
-			next.ServeHTTP(w, r)
-			return
-		}
 		start := time.Now()
+		id := sanitizeRequestID(r.Header.Get(requestIDHeader))
+		if id == "" {
+			id = rand.Text()
+		}
+		w.Header().Set(requestIDHeader, id)
+		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+		r = r.WithContext(ctx)
 		rw := &recordingWriter{ResponseWriter: w}
 		next.ServeHTTP(rw, r)
+		took := time.Since(start)
+		// chi fills the route pattern in as it routes: it is known now.
+		route := routePattern(r)
+		status := rw.statusOrOK()
+		s.metrics.observeRequest(r, route, status, took)
+		if span := trace.SpanFromContext(ctx); span.IsRecording() {
+			// A tracing middleware outside the router (cmd/api) cannot
+			// see the route; name its span here, before it ends.
+			span.SetName(r.Method + " " + route)
+			span.SetAttributes(attribute.String("http.route", route))
+		}
+		if !s.logger.Enabled(ctx, slog.LevelInfo) {
+			return
+		}
 		// Typed attributes, not key-value pairs: nothing is boxed on the
-		// way to the handler, on every request.
+		// way to the handler, on every request. The request id comes
+		// from the context (see requestIDHandler).
 		s.logger.LogAttrs(ctx, slog.LevelInfo, "request",
+			slog.String("route", route),
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.String("query", redactedQuery(r.URL)),
-			slog.Int("status", rw.statusOrOK()),
+			slog.Int("status", status),
 			slog.Int64("bytes", rw.bytes),
-			slog.Duration("duration", time.Since(start)),
+			slog.Duration("duration", took),
 		)
 	})
+}
+
+// sanitizeRequestID returns id if it is fit to log and echo: 1 to
+// maxRequestIDLen letters, digits and - _ . : / + =, nothing that could
+// break a log line or a header; otherwise "".
+func sanitizeRequestID(id string) string {
+	if id == "" || len(id) > maxRequestIDLen {
+		return ""
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("-_.:/+=", c) >= 0:
+		default:
+			return ""
+		}
+	}
+	return id
+}
+
+// requestIDKey is the context key of a request's id.
+type requestIDKey struct{}
+
+// requestIDHandler adds the id of the request whose context a log entry
+// was made with, as request_id, to the entry.
+type requestIDHandler struct{ slog.Handler }
+
+func (h requestIDHandler) Handle(ctx context.Context, rec slog.Record) error {
+	if id, ok := ctx.Value(requestIDKey{}).(string); ok {
+		rec.AddAttrs(slog.String("request_id", id))
+	}
+	return h.Handler.Handle(ctx, rec)
+}
+
+func (h requestIDHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return requestIDHandler{h.Handler.WithAttrs(attrs)}
+}
+
+func (h requestIDHandler) WithGroup(name string) slog.Handler {
+	return requestIDHandler{h.Handler.WithGroup(name)}
 }
 
 // secretParams are the query parameters that carry credentials.

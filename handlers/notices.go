@@ -86,5 +86,11 @@ func (st *stream) writeMessage(p *streamPort, m store.Message) bool {
 		buf.Write(data[:len(data)-1])
 	}
 	p.after = m.ID
-	return st.check(st.w.Event(sse.Event{ID: st.position(), Type: "message", Data: buf.Bytes()}))
+	if st.check(st.w.Event(sse.Event{ID: st.position(), Type: "message", Data: buf.Bytes()})) {
+		return true
+	}
+	st.messages++
+	st.events++
+	st.s.metrics.deliveredStream.Inc()
+	return false
 }

@@ -34,6 +34,7 @@ func (s *Server) handlePortDescribe(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	s.metrics.queueDepth.Observe(float64(info.Queued))
 	return encode(w, http.StatusOK, portResponse{
 		ID:           info.ID,
 		Channel:      info.ChannelID,

@@ -34,10 +34,11 @@ func (e *rateLimitedError) retryAfterSeconds() string {
 	return strconv.Itoa(max(1, int(math.Ceil(e.retryAfter.Seconds()))))
 }
 
-// unlimitedPaths are never rate limited: orchestrators poll them, and
-// refusing them would take a busy instance out of service. Nor are the
-// pages and their files (Server.isPage).
-var unlimitedPaths = map[string]bool{"/healthz": true, "/readyz": true}
+// unlimitedPaths are never rate limited: orchestrators and Prometheus
+// poll them, and refusing them would take a busy instance out of service
+// or blind its monitoring exactly when it is busiest. Nor are the pages
+// and their files (Server.isPage).
+var unlimitedPaths = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
 
 // limitRate refuses a request over its client's or its credential's rate
 // (Config.RateLimiter) with 429 rate_limited and Retry-After. It runs

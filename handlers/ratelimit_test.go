@@ -154,8 +154,8 @@ func TestRateLimitUntrustedForwardedFor(t *testing.T) {
 	})
 }
 
-// TestRateLimitHealthChecks checks that health checks are answered
-// however busy the client is.
+// TestRateLimitHealthChecks checks that health checks and metrics are
+// answered however busy the client is.
 func TestRateLimitHealthChecks(t *testing.T) {
 	forEachLimiter(t, func(t *testing.T, e env, b ratelimit.Backend) {
 		c := e.server(t, limited(b, ratelimit.Limit{Rate: 1, Burst: 1, Period: time.Minute}, ratelimit.Limit{Rate: 1, Burst: 1, Period: time.Minute}))
@@ -164,6 +164,7 @@ func TestRateLimitHealthChecks(t *testing.T) {
 		for range 20 {
 			c.do(req{method: "GET", path: "/healthz", token: "x"}).want(t, http.StatusOK)
 			c.do(req{method: "GET", path: "/readyz", token: "x"}).want(t, http.StatusOK)
+			c.do(req{method: "GET", path: "/metrics", token: "x"}).want(t, http.StatusOK)
 		}
 	})
 }

@@ -2,7 +2,7 @@ package handlers
 
 // routes lists the whole API, one route a line.
 func (s *Server) routes() {
-	s.router.Use(s.logRequests)
+	s.router.Use(s.observeRequests)
 	s.router.Use(referrerPolicy)
 	// Before the rest, so that preflights are answered and refusals carry
 	// the headers a page needs to read them.
@@ -18,6 +18,7 @@ func (s *Server) routes() {
 	s.router.Get("/healthz", s.handle(s.handleHealthz))
 	s.router.Get("/readyz", s.handle(s.handleReadyz))
 	s.router.Get("/openapi.yaml", s.handle(s.handleOpenAPI))
+	s.router.Get("/metrics", s.handle(s.handleMetrics))
 	s.router.Get("/", s.handle(s.handlePage("index.html")))
 	s.router.Get("/docs", s.handle(s.handlePage(docsFile)))
 	s.router.Get("/docs/errors", s.handle(s.handleErrorCatalogue))

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tincan-dev/tincan/store"
 )
@@ -81,6 +82,11 @@ type Config struct {
 	// served at /, docs.html at /docs, every file at its own path. Nil
 	// serves none of them; /docs/errors is served all the same.
 	Pages fs.FS
+	// Metrics is the registry GET /metrics serves and the server's
+	// collectors join; nil gives the server a registry of its own.
+	Metrics *prometheus.Registry
+	// DisableMetrics makes GET /metrics a 404; the counting goes on.
+	DisableMetrics bool
 }
 
 func (c Config) withDefaults() Config {
@@ -132,7 +138,8 @@ type Server struct {
 	// streams counts the open event streams, for their limits.
 	streams *streamCounter
 	// pages are Config.Pages, read once.
-	pages pageFiles
+	pages   pageFiles
+	metrics *metrics
 
 	// shutdown is closed by CloseStreams; every stream and long poll
 	// watches it.
@@ -140,10 +147,20 @@ type Server struct {
 	shutdownOnce sync.Once
 }
 
-// NewServer returns the API over st.
+// NewServer returns the API over st; a nil logger logs nothing. Its log
+// entries made with a request's context carry the request's id (see
+// requestIDHeader).
 func NewServer(logger *slog.Logger, st store.Store, cfg Config) *Server {
+	reg := cfg.Metrics
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	s := &Server{
-		logger:   logger,
+		logger:   slog.New(requestIDHandler{logger.Handler()}),
+		metrics:  newMetrics(reg, problemCodes()),
 		store:    st,
 		cfg:      cfg.withDefaults(),
 		router:   chi.NewRouter(),

@@ -78,6 +78,7 @@ var specOperations = map[string]string{
 	"GET /healthz":              "healthz",
 	"GET /readyz":               "readyz",
 	"GET /openapi.yaml":         "getOpenAPI",
+	"GET /metrics":              "getMetrics",
 	"GET /":                     "getDemoPage",
 	"GET /docs":                 "getDocsPage",
 	"GET /docs/errors":          "getErrorCatalogue",
@@ -169,8 +170,8 @@ func checkProblemResponse(t *testing.T, where, status string, res *openapi3.Resp
 	if got := fmt.Sprint(statusOf[code]); got != status || fmt.Sprint(ex["status"]) != status {
 		t.Errorf("%s: example code %q (status %s) and status %v do not belong together", where, code, got, ex["status"])
 	}
-	if ex["type"] != "urn:tincan:problem:"+code {
-		t.Errorf("%s: example type %v, want urn:tincan:problem:%s", where, ex["type"], code)
+	if ex["type"] != problemTypeBase+code {
+		t.Errorf("%s: example type %v, want /docs/errors#%s", where, ex["type"], code)
 	}
 }
 
@@ -477,8 +478,8 @@ func (c *contract) checkProblem(status int, body []byte) error {
 		return fmt.Errorf("problem code %q belongs to status %d, not %d", p.Code, c.statusOf[p.Code], status)
 	case p.Status != status:
 		return fmt.Errorf("problem status field %d, answer status %d", p.Status, status)
-	case p.Type != "urn:tincan:problem:"+p.Code:
-		return fmt.Errorf("problem type %q, want urn:tincan:problem:%s", p.Type, p.Code)
+	case p.Type != problemTypeBase+p.Code:
+		return fmt.Errorf("problem type %q, want /docs/errors#%s", p.Type, p.Code)
 	}
 	return nil
 }
@@ -502,7 +503,7 @@ const (
 )
 
 func problemBody(status int, code string) string {
-	return fmt.Sprintf(`{"type":"urn:tincan:problem:%s","title":"T","status":%d,"detail":"d","code":%q}`, code, status, code)
+	return fmt.Sprintf(`{"type":"/docs/errors#%s","title":"T","status":%d,"detail":"d","code":%q}`, code, status, code)
 }
 
 // specCase is one fabricated exchange for the self-test of
@@ -533,7 +534,7 @@ func TestCheckAgainstSpecAccepts(t *testing.T) {
 		{"unauthorized", "GET", "/ports/nonsense/events",
 			answer(401, "application/problem+json", "", "WWW-Authenticate", `Bearer realm="tincan"`), problemBody(401, "unauthorized")},
 		{"refused transfer", "POST", "/ports/" + testPort + "/messages", answer(422, "application/problem+json", ""),
-			`{"type":"urn:tincan:problem:invalid_transfer","title":"T","status":422,"detail":"d","code":"invalid_transfer","transfer_index":1,"port":"x","reason":"duplicate"}`},
+			`{"type":"/docs/errors#invalid_transfer","title":"T","status":422,"detail":"d","code":"invalid_transfer","transfer_index":1,"port":"x","reason":"duplicate"}`},
 		{"queue full", "POST", "/ports/" + testPort + "/messages",
 			answer(429, "application/problem+json", "", "Retry-After", "1"), problemBody(429, "queue_full")},
 		{"rate limited", "POST", "/ports/" + testPort + "/close",
@@ -584,7 +585,7 @@ func TestCheckAgainstSpecRefuses(t *testing.T) {
 		{"code of another status", "POST", "/ports/" + testPort + "/transfer", answer(410, "application/problem+json", ""), problemBody(410, "queue_full")},
 		{"unknown code", "POST", "/ports/" + testPort + "/transfer", answer(410, "application/problem+json", ""), problemBody(410, "gone")},
 		{"undescribed field in a transfer problem", "POST", "/ports/" + testPort + "/messages", answer(422, "application/problem+json", ""),
-			`{"type":"urn:tincan:problem:invalid_transfer","title":"T","status":422,"detail":"d","code":"invalid_transfer","transfer_index":1,"port":"x","reason":"self","stack":"..."}`},
+			`{"type":"/docs/errors#invalid_transfer","title":"T","status":422,"detail":"d","code":"invalid_transfer","transfer_index":1,"port":"x","reason":"self","stack":"..."}`},
 		{"transfer problem without index", "POST", "/ports/" + testPort + "/messages", answer(422, "application/problem+json", ""), problemBody(422, "invalid_transfer")},
 		{"in flight without Retry-After", "POST", "/channels", answer(409, "application/problem+json", ""), problemBody(409, "idempotency_in_flight")},
 		{"key reused on a creation", "POST", "/channels", answer(422, "application/problem+json", ""), problemBody(422, "idempotency_key_reused")},

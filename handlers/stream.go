@@ -75,6 +75,11 @@ type stream struct {
 	// unavailable is the delay before the next read while the store is
 	// unavailable; zero while it answers.
 	unavailable time.Duration
+
+	// For the log: when the stream opened, and the message events and
+	// all events (control events included) it has written.
+	opened           time.Time
+	messages, events int
 }
 
 // streamPort is one port of a stream and how far the stream has got.
@@ -94,7 +99,7 @@ type streamPort struct {
 // newStream prepares a stream of the ports, each starting after its
 // resume point.
 func newStream(s *Server, r *http.Request, ports []store.Credentials, resume []store.EventID) *stream {
-	st := &stream{s: s, r: r, live: len(ports)}
+	st := &stream{s: s, r: r, live: len(ports), opened: time.Now()}
 	for i, c := range ports {
 		st.ports = append(st.ports, &streamPort{Credentials: c, after: resume[i]})
 	}
@@ -149,6 +154,9 @@ func (st *stream) wait() {
 func (st *stream) close() {
 	st.sub.Close()
 	st.release()
+	st.s.metrics.streamsOpen.Dec()
+	st.s.logger.InfoContext(st.r.Context(), "stream closed",
+		"ports", len(st.ports), "messages", st.messages, "events", st.events, "duration", time.Since(st.opened))
 }
 
 // start sends the stream's headers and starts its timers; it reports
@@ -393,6 +401,9 @@ func (st *stream) control(typ string, v any) bool {
 	data, err := marshal(v)
 	if err == nil {
 		err = st.w.Event(sse.Event{Type: typ, Data: data[:len(data)-1]})
+	}
+	if err == nil {
+		st.events++
 	}
 	return st.check(err) || st.flush()
 }

@@ -14,5 +14,6 @@ func (s *Server) handleTransfer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.metrics.transferredAlone.Inc()
 	return encode(w, http.StatusOK, pc)
 }

@@ -296,7 +296,7 @@ func (e *e2e) refusals(ch client.Channel) {
 	if err != nil {
 		t.Fatalf("422 as InvalidTransferProblem: %v", err)
 	}
-	if p.Code != client.ProblemCodeInvalidTransfer || p.Status != http.StatusUnprocessableEntity || p.Type != "urn:tincan:problem:invalid_transfer" ||
+	if p.Code != client.ProblemCodeInvalidTransfer || p.Status != http.StatusUnprocessableEntity || p.Type != "/docs/errors#invalid_transfer" ||
 		p.TransferIndex != 0 || p.Port != ch.Port2.Id || p.Reason != client.TransferRefusalPeer || p.Detail == "" || p.Title == "" {
 		t.Errorf("transfer the peer: %+v", p)
 	}
@@ -538,7 +538,7 @@ func wantProblem(t *testing.T, what string, res response, p *client.Problem, cod
 	if p == nil {
 		t.Fatalf("%s: no problem decoded from %s", what, res.GetBody())
 	}
-	if p.Code != code || !p.Code.Valid() || p.Status != res.StatusCode() || p.Type != "urn:tincan:problem:"+string(code) || p.Title == "" || p.Detail == "" {
+	if p.Code != code || !p.Code.Valid() || p.Status != res.StatusCode() || p.Type != "/docs/errors#"+string(code) || p.Title == "" || p.Detail == "" {
 		t.Errorf("%s: problem %+v, want code %s", what, p, code)
 	}
 }

@@ -31,16 +31,16 @@ const (
 // API_KEYS but forgets CREATE_AUTH=apikey must not believe creation is
 // guarded while it is open. Files are read later, by loadAccess.
 func (l *loader) access(cfg *Config) {
-	cfg.CreateAuth = l.oneOf("CREATE_AUTH", DefaultCreateAuth, createOpen, createAPIKey, createJWT)
-	cfg.APIKeys = l.getenv("API_KEYS")
-	cfg.JWTHS256Secret = l.getenv("JWT_HS256_SECRET")
-	cfg.JWTPublicKeys = l.getenv("JWT_PUBLIC_KEYS")
-	cfg.JWTJWKSFile = l.getenv("JWT_JWKS_FILE")
-	cfg.JWTAudience = l.getenv("JWT_AUDIENCE")
-	cfg.JWTIssuer = l.getenv("JWT_ISSUER")
-	cfg.AccessTokenInQuery = l.oneOf("ACCESS_TOKEN_IN_QUERY", DefaultAccessTokenInQuery, queryAuto, queryAllow, queryDeny)
-	cfg.TLSCertFile = l.getenv("TLS_CERT_FILE")
-	cfg.TLSKeyFile = l.getenv("TLS_KEY_FILE")
+	cfg.CreateAuth = l.oneOf("CREATE_AUTH", DefaultCreateAuth, "who may create channels: open, apikey or jwt", createOpen, createAPIKey, createJWT)
+	cfg.APIKeys = l.str("API_KEYS", "", "SHA-256 hex hashes, comma-separated, of the API keys (CREATE_AUTH=apikey)")
+	cfg.JWTHS256Secret = l.str("JWT_HS256_SECRET", "", "HS256 secret of the JWTs (CREATE_AUTH=jwt)")
+	cfg.JWTPublicKeys = l.str("JWT_PUBLIC_KEYS", "", "PEM file of RS256/ES256 public keys (CREATE_AUTH=jwt)")
+	cfg.JWTJWKSFile = l.str("JWT_JWKS_FILE", "", "JWKS file of the JWT keys (CREATE_AUTH=jwt)")
+	cfg.JWTAudience = l.str("JWT_AUDIENCE", "", "audience a JWT must name, if set")
+	cfg.JWTIssuer = l.str("JWT_ISSUER", "", "issuer a JWT must name, if set")
+	cfg.AccessTokenInQuery = l.oneOf("ACCESS_TOKEN_IN_QUERY", DefaultAccessTokenInQuery, "whether GET routes take ?access_token=: auto, allow or deny", queryAuto, queryAllow, queryDeny)
+	cfg.TLSCertFile = l.str("TLS_CERT_FILE", "", "PEM certificate chain; with TLS_KEY_FILE, serve HTTPS")
+	cfg.TLSKeyFile = l.str("TLS_KEY_FILE", "", "PEM private key; with TLS_CERT_FILE, serve HTTPS")
 
 	unused := func(name, value, mode string) {
 		if value != "" && cfg.CreateAuth != mode {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +28,7 @@ const (
 	DefaultShutdownTimeout = 10 * time.Second
 	DefaultLogLevel        = slog.LevelInfo
 	DefaultLogFormat       = "text"
+	DefaultMetrics         = "on"
 )
 
 // DefaultIdempotencyWindow is how long answers to requests with an
@@ -195,6 +197,12 @@ type Config struct {
 	LogLevel slog.Level
 	// LogFormat is text or json (LOG_FORMAT).
 	LogFormat string
+	// Metrics is whether GET /metrics answers (METRICS: on or off).
+	Metrics bool
+	// OTLPEndpoint and OTLPTracesEndpoint, the standard
+	// OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+	// turn tracing on when either is set (see tracesURL).
+	OTLPEndpoint, OTLPTracesEndpoint string
 	// DebugAddr, when set, is the loopback address on which net/http/pprof
 	// is served (DEBUG_ADDR); empty, the default, serves no profiles.
 	DebugAddr string
@@ -205,46 +213,74 @@ type Config struct {
 // Every invalid variable is reported at once.
 func loadConfig(getenv func(string) string) (Config, error) {
 	l := loader{getenv: getenv}
+	return l.config()
+}
+
+// settings lists every setting the service reads, in the order it reads
+// them, with its default and meaning: what the loader notes while it
+// loads the defaults. -help prints it, so the list is never written twice.
+func settings() []setting {
+	l := loader{getenv: func(string) string { return "" }, noted: []setting{}}
+	_, _ = l.config() // the defaults load; TestConfigDefaults checks it
+	return l.noted
+}
+
+// config reads every setting.
+func (l *loader) config() (Config, error) {
 	cfg := Config{
-		Addr:            l.str("ADDR", DefaultAddr),
-		RedisURL:        l.str("REDIS_URL", ""),
-		RedisKeyPrefix:  l.str("REDIS_KEY_PREFIX", DefaultRedisKeyPrefix),
-		MaxMessageSize:  int64(l.positiveInt("MAX_MESSAGE_SIZE", DefaultMaxMessageSize)),
-		MaxQueueLength:  l.positiveInt("MAX_QUEUE_LENGTH", DefaultMaxQueueLength),
-		ChannelIdleTTL:  l.duration("CHANNEL_IDLE_TTL", DefaultChannelIdleTTL),
-		KeepAlive:       l.duration("KEEPALIVE_INTERVAL", DefaultKeepAlive),
-		SSERetry:        l.duration("SSE_RETRY", DefaultSSERetry),
-		LongPollMaxWait: l.duration("LONG_POLL_MAX_WAIT", DefaultLongPollMaxWait),
-		ShutdownTimeout: l.duration("SHUTDOWN_TIMEOUT", DefaultShutdownTimeout),
-		LogLevel:        l.level("LOG_LEVEL", DefaultLogLevel),
-		LogFormat:       l.oneOf("LOG_FORMAT", DefaultLogFormat, "text", "json"),
+		Addr:            l.str("ADDR", DefaultAddr, "address to listen on"),
+		RedisURL:        l.str("REDIS_URL", "", "Redis to keep everything in (read as REDIS_MODE says); empty keeps it in memory"),
+		RedisKeyPrefix:  l.str("REDIS_KEY_PREFIX", DefaultRedisKeyPrefix, "prefix of every Redis key"),
+		MaxMessageSize:  int64(l.positiveInt("MAX_MESSAGE_SIZE", DefaultMaxMessageSize, "largest request body, in bytes")),
+		MaxQueueLength:  l.positiveInt("MAX_QUEUE_LENGTH", DefaultMaxQueueLength, "most unacknowledged messages waiting at one port"),
+		ChannelIdleTTL:  l.duration("CHANNEL_IDLE_TTL", DefaultChannelIdleTTL, "an idle channel is deleted after this long"),
+		KeepAlive:       l.duration("KEEPALIVE_INTERVAL", DefaultKeepAlive, "keep-alive comment interval of a silent event stream"),
+		SSERetry:        l.duration("SSE_RETRY", DefaultSSERetry, "reconnection delay suggested to EventSource"),
+		LongPollMaxWait: l.duration("LONG_POLL_MAX_WAIT", DefaultLongPollMaxWait, "longest wait a long poll may ask for"),
+		ShutdownTimeout: l.duration("SHUTDOWN_TIMEOUT", DefaultShutdownTimeout, "bound on a graceful shutdown"),
+		LogLevel:        l.level("LOG_LEVEL", DefaultLogLevel, "debug, info, warn or error"),
+		LogFormat:       l.oneOf("LOG_FORMAT", DefaultLogFormat, "text or json", "text", "json"),
 	}
-	cfg.IdempotencyWindow = l.duration("IDEMPOTENCY_WINDOW", DefaultIdempotencyWindow)
-	cfg.RedisTimeout = l.duration("REDIS_TIMEOUT", DefaultRedisTimeout)
-	cfg.RedisWaitReplicas = l.nonNegativeInt("REDIS_WAIT_REPLICAS", DefaultRedisWaitReplicas)
-	cfg.RedisWaitTimeout = l.duration("REDIS_WAIT_TIMEOUT", DefaultRedisWaitTimeout)
-	cfg.RedisStartupTimeout = l.duration("REDIS_STARTUP_TIMEOUT", DefaultRedisStartupTimeout)
+	cfg.RedisMode = l.oneOf("REDIS_MODE", DefaultRedisMode, "how REDIS_URL is read: single, sentinel or cluster", redisSingle, redisSentinel, redisCluster)
+	cfg.IdempotencyWindow = l.duration("IDEMPOTENCY_WINDOW", DefaultIdempotencyWindow, "how long answers to Idempotency-Key requests are kept")
+	cfg.RedisTimeout = l.duration("REDIS_TIMEOUT", DefaultRedisTimeout, "bound on each Redis round trip; slower is 503")
+	cfg.RedisWaitReplicas = l.nonNegativeInt("REDIS_WAIT_REPLICAS", DefaultRedisWaitReplicas, "replicas that must hold a write before it is acknowledged")
+	cfg.RedisWaitTimeout = l.duration("REDIS_WAIT_TIMEOUT", DefaultRedisWaitTimeout, "how long a write waits for those replicas")
+	cfg.RedisStartupTimeout = l.duration("REDIS_STARTUP_TIMEOUT", DefaultRedisStartupTimeout, "how long start-up waits for an unreachable Redis")
 	l.access(&cfg)
-	cfg.MaxJSONDepth = l.positiveInt("MAX_JSON_DEPTH", DefaultMaxJSONDepth)
-	cfg.MaxTransfer = l.positiveInt("MAX_TRANSFER", DefaultMaxTransfer)
-	cfg.MaxStreamsPerPort = l.positiveInt("MAX_STREAMS_PER_PORT", DefaultMaxStreamsPerPort)
-	cfg.MaxStreamsPerClient = l.positiveInt("MAX_STREAMS_PER_CLIENT", DefaultMaxStreamsPerClient)
-	cfg.MaxHeaderBytes = l.positiveInt("MAX_HEADER_BYTES", DefaultMaxHeaderBytes)
-	cfg.ReadHeaderTimeout = l.duration("READ_HEADER_TIMEOUT", DefaultReadHeaderTimeout)
-	cfg.BodyReadTimeout = l.duration("BODY_READ_TIMEOUT", DefaultBodyReadTimeout)
-	cfg.IdleTimeout = l.duration("IDLE_TIMEOUT", DefaultIdleTimeout)
-	cfg.CORSOrigins = l.str("CORS_ORIGINS", "")
-	cfg.TicketTTL = l.duration("TICKET_TTL", DefaultTicketTTL)
-	cfg.MaxTicketPorts = l.positiveInt("MAX_TICKET_PORTS", DefaultMaxTicketPorts)
+	cfg.MaxJSONDepth = l.positiveInt("MAX_JSON_DEPTH", DefaultMaxJSONDepth, "deepest nesting of a JSON body")
+	cfg.MaxTransfer = l.positiveInt("MAX_TRANSFER", DefaultMaxTransfer, "most ports in one message's transfer list")
+	cfg.MaxStreamsPerPort = l.positiveInt("MAX_STREAMS_PER_PORT", DefaultMaxStreamsPerPort, "most event streams open on one port")
+	cfg.MaxStreamsPerClient = l.positiveInt("MAX_STREAMS_PER_CLIENT", DefaultMaxStreamsPerClient, "most event streams open from one client address")
+	cfg.MaxHeaderBytes = l.positiveInt("MAX_HEADER_BYTES", DefaultMaxHeaderBytes, "largest request header, in bytes")
+	cfg.ReadHeaderTimeout = l.duration("READ_HEADER_TIMEOUT", DefaultReadHeaderTimeout, "how long a request header may take to arrive")
+	cfg.BodyReadTimeout = l.duration("BODY_READ_TIMEOUT", DefaultBodyReadTimeout, "how long a request body may take to arrive; slower is 408")
+	cfg.IdleTimeout = l.duration("IDLE_TIMEOUT", DefaultIdleTimeout, "how long a kept-alive connection may wait for its next request")
+	cfg.CORSOrigins = l.str("CORS_ORIGINS", "", "comma-separated origins whose pages may call the API; empty: no CORS")
+	cfg.TicketTTL = l.duration("TICKET_TTL", DefaultTicketTTL, "how long a stream ticket stays usable")
+	cfg.MaxTicketPorts = l.positiveInt("MAX_TICKET_PORTS", DefaultMaxTicketPorts, "most ports one stream ticket may serve")
 	if _, err := handlers.ParseCORSOrigins(cfg.CORSOrigins); err != nil {
 		l.errs = append(l.errs, fmt.Errorf("CORS_ORIGINS: %w", err))
 	}
 	l.rateLimits(&cfg)
-	cfg.DebugAddr = l.str("DEBUG_ADDR", "")
+	cfg.Metrics = l.oneOf("METRICS", DefaultMetrics, "serve Prometheus metrics at GET /metrics: on or off", "on", "off") == "on"
+	cfg.OTLPEndpoint = l.str("OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/HTTP base URL; set, traces are exported to it + /v1/traces")
+	cfg.OTLPTracesEndpoint = l.str("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "", "OTLP/HTTP URL for traces, used as is; overrides the one above")
+	for _, e := range []struct{ name, v string }{
+		{"OTEL_EXPORTER_OTLP_ENDPOINT", cfg.OTLPEndpoint},
+		{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", cfg.OTLPTracesEndpoint},
+	} {
+		name, v := e.name, e.v
+		if u, err := url.Parse(v); v != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+			// The exporter would drop a bad URL with a log line and
+			// trace nothing: refuse it at start-up instead.
+			l.fail(name, redactURL(v), "an http:// or https:// URL such as http://collector:4318")
+		}
+	}
+	cfg.DebugAddr = l.str("DEBUG_ADDR", "", "loopback host:port for pprof profiles; empty serves none")
 	if err := checkDebugAddr(cfg.DebugAddr); err != nil {
 		l.fail("DEBUG_ADDR", cfg.DebugAddr, "a loopback host:port such as 127.0.0.1:6060 ("+err.Error()+")")
 	}
-	cfg.RedisMode = l.oneOf("REDIS_MODE", DefaultRedisMode, redisSingle, redisSentinel, redisCluster)
 	if cfg.RedisURL != "" || cfg.RedisMode != DefaultRedisMode {
 		if _, err := parseRedisTarget(cfg.RedisMode, cfg.RedisURL); err != nil {
 			l.errs = append(l.errs, err)
@@ -263,23 +299,41 @@ func loadConfig(getenv func(string) string) (Config, error) {
 }
 
 // loader reads typed variables and collects what is wrong with them.
+// Every reader takes the variable's name, its default and a one-line
+// meaning, so that the calls in config are the table of settings.
 type loader struct {
 	getenv func(string) string
 	errs   []error
+	// noted, when not nil, collects the settings as they are read.
+	noted []setting
+}
+
+// setting is one environment variable the service reads.
+type setting struct {
+	name, def, meaning string
+}
+
+// note records a setting being read, when the loader collects them.
+func (l *loader) note(name, def, meaning string) {
+	if l.noted != nil {
+		l.noted = append(l.noted, setting{name: name, def: def, meaning: meaning})
+	}
 }
 
 func (l *loader) fail(name, value, want string) {
 	l.errs = append(l.errs, fmt.Errorf("%s=%q: want %s", name, value, want))
 }
 
-func (l *loader) str(name, def string) string {
+func (l *loader) str(name, def, meaning string) string {
+	l.note(name, def, meaning)
 	if v := l.getenv(name); v != "" {
 		return v
 	}
 	return def
 }
 
-func (l *loader) positiveInt(name string, def int) int {
+func (l *loader) positiveInt(name string, def int, meaning string) int {
+	l.note(name, strconv.Itoa(def), meaning)
 	v := l.getenv(name)
 	if v == "" {
 		return def
@@ -292,7 +346,8 @@ func (l *loader) positiveInt(name string, def int) int {
 	return n
 }
 
-func (l *loader) nonNegativeInt(name string, def int) int {
+func (l *loader) nonNegativeInt(name string, def int, meaning string) int {
+	l.note(name, strconv.Itoa(def), meaning)
 	v := l.getenv(name)
 	if v == "" {
 		return def
@@ -305,7 +360,8 @@ func (l *loader) nonNegativeInt(name string, def int) int {
 	return n
 }
 
-func (l *loader) duration(name string, def time.Duration) time.Duration {
+func (l *loader) duration(name string, def time.Duration, meaning string) time.Duration {
+	l.note(name, shortDuration(def), meaning)
 	v := l.getenv(name)
 	if v == "" {
 		return def
@@ -318,7 +374,8 @@ func (l *loader) duration(name string, def time.Duration) time.Duration {
 	return d
 }
 
-func (l *loader) level(name string, def slog.Level) slog.Level {
+func (l *loader) level(name string, def slog.Level, meaning string) slog.Level {
+	l.note(name, strings.ToLower(def.String()), meaning)
 	v := l.getenv(name)
 	if v == "" {
 		return def
@@ -331,7 +388,8 @@ func (l *loader) level(name string, def slog.Level) slog.Level {
 	return lv
 }
 
-func (l *loader) oneOf(name, def string, allowed ...string) string {
+func (l *loader) oneOf(name, def, meaning string, allowed ...string) string {
+	l.note(name, def, meaning)
 	v := l.getenv(name)
 	if v == "" {
 		return def
@@ -343,4 +401,16 @@ func (l *loader) oneOf(name, def string, allowed ...string) string {
 	}
 	l.fail(name, v, strings.Join(allowed, " or "))
 	return def
+}
+
+// shortDuration is d as an operator would write it: 168h, 2m, 1m30s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

@@ -37,6 +37,7 @@ func TestConfigDefaults(t *testing.T) {
 	want.RateLimitPerClient, want.RateLimitPerClientBurst = 100, 200
 	want.RateLimitPerToken, want.RateLimitPerTokenBurst = 50, 100
 	want.RateLimitBackend = "auto"
+	want.Metrics = true
 	if cfg != want {
 		t.Errorf("defaults:\n got %+v\nwant %+v", cfg, want)
 	}
@@ -82,6 +83,7 @@ func TestConfigFromEnv(t *testing.T) {
 	want.RateLimitPerClient, want.RateLimitPerClientBurst = 100, 200
 	want.RateLimitPerToken, want.RateLimitPerTokenBurst = 50, 100
 	want.RateLimitBackend = "auto"
+	want.Metrics = true
 	if cfg != want {
 		t.Errorf("from env:\n got %+v\nwant %+v", cfg, want)
 	}
@@ -100,6 +102,10 @@ func TestConfigInvalid(t *testing.T) {
 		"SHUTDOWN_TIMEOUT":   "soon",
 		"LOG_LEVEL":          "loud",
 		"LOG_FORMAT":         "xml",
+		"METRICS":            "maybe",
+		// Tracing.
+		"OTEL_EXPORTER_OTLP_ENDPOINT":        "collector:4318",
+		"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "ftp://collector/v1/traces",
 		// Idempotent posts.
 		"IDEMPOTENCY_WINDOW": "1 day",
 		// Redis trouble and durability.

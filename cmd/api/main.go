@@ -15,6 +15,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/tincan-dev/tincan/handlers"
 	"github.com/tincan-dev/tincan/web"
 )
@@ -37,8 +39,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	if wantsHelp(args) {
+		return printHelp(stdout)
+	}
 	if len(args) > 1 {
-		return fmt.Errorf("unexpected arguments %q: tincan takes its settings from environment variables only", args[1:])
+		return fmt.Errorf("unexpected arguments %q: tincan takes its settings from environment variables only (see %s -help)", args[1:], args[0])
 	}
 	cfg, err := loadConfig(getenv)
 	if err != nil {
@@ -56,7 +61,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	defer stopDebug()
 
-	st, redisClient, closeStore, err := openStore(ctx, cfg, logger)
+	tr, err := startTracing(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// After the store's close (deferred below, so run before this):
+		// the last spans are exported, within a bound of their own.
+		ctx, cancel := context.WithTimeout(context.Background(), tracingShutdownTimeout)
+		defer cancel()
+		if err := tr.shutdown(ctx); err != nil {
+			logger.Warn("tracing: export the last spans", "err", err)
+		}
+	}()
+
+	registry := newRegistry()
+	redisMetrics := newRedisMetrics(registry)
+	st, redisClient, closeStore, err := openStore(ctx, cfg, logger,
+		func(c goredis.UniversalClient) error { c.AddHook(redisMetrics); return nil },
+		tr.instrumentRedis)
 	if err != nil {
 		return err
 	}
@@ -88,13 +111,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		TicketTTL:           cfg.TicketTTL,
 		MaxTicketPorts:      cfg.MaxTicketPorts,
 		Pages:               web.Static(),
+		Metrics:             registry,
+		DisableMetrics:      !cfg.Metrics,
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           api,
+		Handler:           tr.wrap(api),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    cfg.MaxHeaderBytes,
@@ -108,6 +133,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	srv.TLSConfig = acc.tls
 	go func() { served <- serve(srv, ln) }()
 	logger.Info("listening", "addr", ln.Addr().String(), "tls", acc.tls != nil)
+	base := baseURL(ln.Addr(), acc.tls != nil)
+	logger.Info("tincan listening on "+base+" — demo page "+base+"/, API docs "+base+"/docs, spec "+base+"/openapi.yaml",
+		"url", base)
 
 	select {
 	case err := <-served:

@@ -97,7 +97,9 @@ func TestRun(t *testing.T) {
 		t.Fatal("run did not return after its context ended")
 	}
 	out := logs.String()
-	for _, want := range []string{`"msg":"listening"`, "embedded memory store", `"msg":"stopped"`} {
+	for _, want := range []string{`"msg":"listening"`, "embedded memory store", `"msg":"stopped"`,
+		// Where to go, with the address it really listens on.
+		"tincan listening on " + base + " — demo page " + base + "/, API docs " + base + "/docs"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("logs lack %s:\n%s", want, out)
 		}

@@ -20,15 +20,15 @@ const (
 
 // rateLimits reads the rate limit settings into cfg.
 func (l *loader) rateLimits(cfg *Config) {
-	cfg.RateLimitPerClient = l.nonNegativeInt("RATE_LIMIT_PER_CLIENT", DefaultRateLimitPerClient)
-	cfg.RateLimitPerClientBurst = l.positiveInt("RATE_LIMIT_PER_CLIENT_BURST", DefaultRateLimitPerClientBurst)
-	cfg.RateLimitPerToken = l.nonNegativeInt("RATE_LIMIT_PER_TOKEN", DefaultRateLimitPerToken)
-	cfg.RateLimitPerTokenBurst = l.positiveInt("RATE_LIMIT_PER_TOKEN_BURST", DefaultRateLimitPerTokenBurst)
-	cfg.RateLimitBackend = l.oneOf("RATE_LIMIT_BACKEND", DefaultRateLimitBackend, rateLimitAuto, rateLimitMemory, rateLimitRedis)
+	cfg.RateLimitPerClient = l.nonNegativeInt("RATE_LIMIT_PER_CLIENT", DefaultRateLimitPerClient, "requests a second per client address; 0 is no limit")
+	cfg.RateLimitPerClientBurst = l.positiveInt("RATE_LIMIT_PER_CLIENT_BURST", DefaultRateLimitPerClientBurst, "burst of requests per client address")
+	cfg.RateLimitPerToken = l.nonNegativeInt("RATE_LIMIT_PER_TOKEN", DefaultRateLimitPerToken, "requests a second per credential; 0 is no limit")
+	cfg.RateLimitPerTokenBurst = l.positiveInt("RATE_LIMIT_PER_TOKEN_BURST", DefaultRateLimitPerTokenBurst, "burst of requests per credential")
+	cfg.RateLimitBackend = l.oneOf("RATE_LIMIT_BACKEND", DefaultRateLimitBackend, "where rate limits are counted: auto, memory or redis", rateLimitAuto, rateLimitMemory, rateLimitRedis)
 	if cfg.RateLimitBackend == rateLimitRedis && cfg.RedisURL == "" {
 		l.fail("RATE_LIMIT_BACKEND", rateLimitRedis, "memory or auto without REDIS_URL: the redis backend uses the store's Redis")
 	}
-	cfg.TrustedProxies = l.str("TRUSTED_PROXIES", "")
+	cfg.TrustedProxies = l.str("TRUSTED_PROXIES", "", "CIDRs of proxies whose X-Forwarded-For is believed")
 	if _, err := handlers.ParseTrustedProxies(cfg.TrustedProxies); err != nil {
 		l.errs = append(l.errs, fmt.Errorf("TRUSTED_PROXIES: %w", err))
 	}

@@ -15,9 +15,11 @@ import (
 // openStore opens the store cfg asks for: Redis when REDIS_URL is set, in
 // the REDIS_MODE it names (see parseRedisTarget), otherwise the embedded
 // memory store. It also returns the Redis client the store uses (nil for
-// the memory store), for the rate limits to share. The returned close
-// releases the store and whatever it was built on.
-func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (store.Store, goredis.UniversalClient, func() error, error) {
+// the memory store), for the rate limits to share. The instrument
+// functions (metrics, tracing) get the Redis client before its first
+// command. The returned close releases the store and whatever it was
+// built on.
+func openStore(ctx context.Context, cfg Config, logger *slog.Logger, instrument ...func(goredis.UniversalClient) error) (store.Store, goredis.UniversalClient, func() error, error) {
 	limits := store.Limits{MaxQueue: cfg.MaxQueueLength, ChannelTTL: cfg.ChannelIdleTTL, IdempotencyWindow: cfg.IdempotencyWindow}
 	if cfg.RedisURL == "" {
 		logger.Warn("using the embedded memory store: nothing is kept across restarts and instances share nothing; set REDIS_URL to use Redis")
@@ -30,6 +32,12 @@ func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (store.Stor
 		return nil, nil, nil, err
 	}
 	client := target.newClient(func(o *goredis.Options) { applyRedisTimeouts(o, cfg) })
+	for _, f := range instrument {
+		if err := f(client); err != nil {
+			_ = client.Close()
+			return nil, nil, nil, fmt.Errorf("instrument the redis client: %w", err)
+		}
+	}
 	st, err := untilReachable(ctx, logger, cfg.RedisStartupTimeout, target.String(), func(ctx context.Context) (*redisstore.Store, error) {
 		return redisstore.New(ctx, client, redisstore.Options{
 			Prefix:       cfg.RedisKeyPrefix,

@@ -501,6 +501,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prometheus metrics
+         * @description The service's metrics in Prometheus's text exposition format, for a
+         *     Prometheus server to scrape: messages posted, delivered and
+         *     acknowledged, problems by code, open event streams, transfers and
+         *     closes, request latency by route, and (with Redis) Redis command
+         *     latency and errors. docs/OPERATIONS.md says what each means and
+         *     what to alert on. Like the health checks it needs no credential and
+         *     is never rate limited; restrict it at the network if its numbers
+         *     are private. With `METRICS=off` it is `404 not_found`.
+         */
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/": {
         parameters: {
             query?: never;
@@ -1033,8 +1060,11 @@ export interface components {
         /** @description An RFC 9457 problem, with tincan's `code`. */
         Problem: {
             /**
-             * @description `urn:tincan:problem:<code>`.
-             * @example urn:tincan:problem:unauthorized
+             * @description Where the code is explained: `/docs/errors#<code>`, a URI
+             *     reference relative to the server that answered (RFC 9457 allows
+             *     relative references; resolve it against the request's URL). The
+             *     page lists every code with its status, meaning and what to do.
+             * @example /docs/errors#unauthorized
              */
             type: string;
             /** @description A short human summary of the code; the same for every occurrence. */
@@ -1104,7 +1134,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "urn:tincan:problem:invalid_request",
+                 *       "type": "/docs/errors#invalid_request",
                  *       "title": "Invalid request",
                  *       "status": 400,
                  *       "detail": "json: unknown field \"dta\"",
@@ -1126,7 +1156,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "urn:tincan:problem:unauthorized",
+                 *       "type": "/docs/errors#unauthorized",
                  *       "title": "Unauthorized",
                  *       "status": 401,
                  *       "detail": "unknown port or wrong token",
@@ -1151,7 +1181,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "urn:tincan:problem:unauthorized",
+                 *       "type": "/docs/errors#unauthorized",
                  *       "title": "Unauthorized",
                  *       "status": 401,
                  *       "detail": "This server does not accept tokens in the URL (access_token); send the token in the Authorization header (Bearer).",
@@ -1175,7 +1205,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "urn:tincan:problem:invalid_ticket",
+                 *       "type": "/docs/errors#invalid_ticket",
                  *       "title": "Invalid ticket",
                  *       "status": 401,
                  *       "detail": "The ticket is unknown, used, expired or for another port; get a new one (POST /ports/{id}/tickets).",
@@ -1198,7 +1228,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "urn:tincan:problem:unauthorized",
+                 *       "type": "/docs/errors#unauthorized",
                  *       "title": "Unauthorized",
                  *       "status": 401,
                  *       "detail": "Creating a channel needs valid credentials: an API key or a JWT in the Authorization header (Bearer).",
@@ -1220,7 +1250,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "urn:tincan:problem:port_transferred",
+                 *       "type": "/docs/errors#port_transferred",
                  *       "title": "Port transferred",
                  *       "status": 403,
                  *       "detail": "this port was transferred; its old token no longer works",
@@ -1238,7 +1268,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "urn:tincan:problem:not_found",
+                 *       "type": "/docs/errors#not_found",
                  *       "title": "Not found",
                  *       "status": 404,
                  *       "detail": "no such route",
@@ -1257,7 +1287,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "urn:tincan:problem:method_not_allowed",
+                 *       "type": "/docs/errors#method_not_allowed",
                  *       "title": "Method not allowed",
                  *       "status": 405,
                  *       "detail": "this route does not accept DELETE",
@@ -1280,7 +1310,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "urn:tincan:problem:port_busy",
+                 *       "type": "/docs/errors#port_busy",
                  *       "title": "Port busy",
                  *       "status": 409,
                  *       "detail": "the port is being moved; retry shortly",
@@ -1302,7 +1332,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "urn:tincan:problem:idempotency_in_flight",
+                 *       "type": "/docs/errors#idempotency_in_flight",
                  *       "title": "Request in flight",
                  *       "status": 409,
                  *       "detail": "a request with this Idempotency-Key is still being carried out",
@@ -1325,7 +1355,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "urn:tincan:problem:port_busy",
+                 *       "type": "/docs/errors#port_busy",
                  *       "title": "Port busy",
                  *       "status": 409,
                  *       "detail": "the port is being moved; retry shortly",
@@ -1350,7 +1380,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "urn:tincan:problem:invalid_transfer",
+                 *       "type": "/docs/errors#invalid_transfer",
                  *       "title": "Invalid transfer",
                  *       "status": 422,
                  *       "detail": "transfer[0] refused: the port is the sending port's peer",
@@ -1375,7 +1405,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "urn:tincan:problem:too_many_tokens",
+                 *       "type": "/docs/errors#too_many_tokens",
                  *       "title": "Too many tokens",
                  *       "status": 409,
                  *       "detail": "The port has as many scoped tokens as it may; revoke one first.",
@@ -1393,7 +1423,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "urn:tincan:problem:not_found",
+                 *       "type": "/docs/errors#not_found",
                  *       "title": "Not found",
                  *       "status": 404,
                  *       "detail": "The port has no scoped token with this id.",
@@ -1411,7 +1441,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "urn:tincan:problem:port_closed",
+                 *       "type": "/docs/errors#port_closed",
                  *       "title": "Port closed",
                  *       "status": 410,
                  *       "detail": "the channel is closed",
@@ -1429,7 +1459,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "urn:tincan:problem:payload_too_large",
+                 *       "type": "/docs/errors#payload_too_large",
                  *       "title": "Payload too large",
                  *       "status": 413,
                  *       "detail": "the body is larger than 262144 bytes",
@@ -1453,7 +1483,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "urn:tincan:problem:queue_full",
+                 *       "type": "/docs/errors#queue_full",
                  *       "title": "Queue full",
                  *       "status": 429,
                  *       "detail": "the receiving port's queue is full",
@@ -1479,7 +1509,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "urn:tincan:problem:too_many_streams",
+                 *       "type": "/docs/errors#too_many_streams",
                  *       "title": "Too many streams",
                  *       "status": 429,
                  *       "detail": "Too many event streams are open on this port or from this address; close one or retry later.",
@@ -1505,7 +1535,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "urn:tincan:problem:rate_limited",
+                 *       "type": "/docs/errors#rate_limited",
                  *       "title": "Rate limited",
                  *       "status": 429,
                  *       "detail": "Too many requests from this address or with this credential; retry after Retry-After seconds.",
@@ -1523,7 +1553,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "urn:tincan:problem:request_timeout",
+                 *       "type": "/docs/errors#request_timeout",
                  *       "title": "Request timeout",
                  *       "status": 408,
                  *       "detail": "The request body did not arrive in time.",
@@ -1541,7 +1571,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "urn:tincan:problem:internal_error",
+                 *       "type": "/docs/errors#internal_error",
                  *       "title": "Internal error",
                  *       "status": 500,
                  *       "detail": "internal error",
@@ -1560,7 +1590,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "urn:tincan:problem:unavailable",
+                 *       "type": "/docs/errors#unavailable",
                  *       "title": "Unavailable",
                  *       "status": 503,
                  *       "detail": "the store is unavailable",
@@ -2213,6 +2243,33 @@ export interface operations {
             };
             401: components["responses"]["QueryTokenRefused"];
             429: components["responses"]["RateLimited"];
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metrics, in the text format (version 0.0.4). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example # HELP tincan_messages_posted_total Messages stored by a post (idempotent replays excluded).
+                     *     # TYPE tincan_messages_posted_total counter
+                     *     tincan_messages_posted_total 42
+                     */
+                    "text/plain": string;
+                };
+            };
+            401: components["responses"]["QueryTokenRefused"];
+            404: components["responses"]["NotFound"];
         };
     };
     getDemoPage: {

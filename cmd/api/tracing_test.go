@@ -1,0 +1,222 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/tincan-dev/tincan/internal/redistest"
+)
+
+// otlpReceiver is an OTLP/HTTP trace receiver: it takes POST /v1/traces
+// in protobuf, as a collector does, and keeps the spans.
+type otlpReceiver struct {
+	mu    sync.Mutex
+	spans []*tracepb.Span
+	raw   bytes.Buffer // every request body, decompressed
+	posts int
+}
+
+func (rc *otlpReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost || r.URL.Path != "/v1/traces" || r.Header.Get("Content-Type") != "application/x-protobuf" {
+		http.Error(w, "want POST /v1/traces in protobuf", http.StatusBadRequest)
+		return
+	}
+	var body io.Reader = r.Body
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		body = zr
+	}
+	b, err := io.ReadAll(body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	var req coltracepb.ExportTraceServiceRequest
+	if err := proto.Unmarshal(b, &req); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	rc.mu.Lock()
+	rc.posts++
+	rc.raw.Write(b)
+	for _, rs := range req.GetResourceSpans() {
+		for _, ss := range rs.GetScopeSpans() {
+			rc.spans = append(rc.spans, ss.GetSpans()...)
+		}
+	}
+	rc.mu.Unlock()
+	out, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{})
+	w.Header().Set("Content-Type", "application/x-protobuf")
+	_, _ = w.Write(out)
+}
+
+func attr(s *tracepb.Span, key string) (string, bool) {
+	for _, kv := range s.GetAttributes() {
+		if kv.GetKey() == key {
+			return kv.GetValue().GetStringValue(), true
+		}
+	}
+	return "", false
+}
+
+// With OTEL_EXPORTER_OTLP_ENDPOINT set, requests and Redis commands are
+// exported as spans to a real OTLP/HTTP receiver: request spans named by
+// route pattern and continuing the caller's trace, Redis spans without
+// their arguments, the last ones flushed when the service stops. An event
+// stream works through the tracing middleware.
+func TestTracingExportsSpans(t *testing.T) {
+	rc := &otlpReceiver{}
+	collector := httptest.NewServer(rc)
+	defer collector.Close()
+	srv := redistest.Start(t)
+
+	addr := fmt.Sprintf("127.0.0.1:%d", redistest.FreePort(t))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logs := newSyncBuffer(t)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"api"}, env(map[string]string{
+			"ADDR":                        addr,
+			"REDIS_URL":                   "redis://" + srv.Addr,
+			"REDIS_KEY_PREFIX":            redistest.Prefix(t),
+			"OTEL_EXPORTER_OTLP_ENDPOINT": collector.URL,
+		}), logs)
+	}()
+	base := "http://" + addr
+	waitHealthy(t, base, logs)
+
+	ch := createChannel(t, base)
+	// A caller's trace: the post's span must join it.
+	const traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
+	req, _ := http.NewRequest("POST", base+"/ports/"+ch.Port1.ID+"/messages", strings.NewReader("traced"))
+	req.Header.Set("Authorization", "Bearer "+ch.Port1.Token)
+	req.Header.Set("traceparent", "00-"+traceID+"-00f067aa0ba902b7-01")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("post: %d", res.StatusCode)
+	}
+
+	// The stream, through otelhttp's response writer, still flushes and
+	// sets its write deadlines.
+	sctx, scancel := context.WithTimeout(ctx, 10*time.Second)
+	sreq, _ := http.NewRequestWithContext(sctx, "GET", base+"/ports/"+ch.Port2.ID+"/events", nil)
+	sreq.Header.Set("Authorization", "Bearer "+ch.Port2.Token)
+	sres, err := http.DefaultClient.Do(sreq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(sres.Body)
+	var got string
+	for sc.Scan() {
+		if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+			got = data
+			break
+		}
+	}
+	scancel()
+	sres.Body.Close()
+	if !strings.Contains(got, `"traced"`) {
+		t.Fatalf("stream: %d, first data %q", sres.StatusCode, got)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("run did not return")
+	}
+
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.posts == 0 {
+		t.Fatalf("no export reached the receiver; logs:\n%s", logs)
+	}
+	names := map[string]*tracepb.Span{}
+	redisSpans := 0
+	for _, s := range rc.spans {
+		names[s.GetName()] = s
+		if _, ok := attr(s, "db.system"); ok || strings.Contains(s.GetName(), "evalsha") || s.GetName() == "pipeline" {
+			redisSpans++
+			if stmt, ok := attr(s, "db.statement"); ok {
+				t.Errorf("Redis span %q carries its statement %q", s.GetName(), stmt)
+			}
+		}
+	}
+	for _, want := range []string{"POST /channels", "POST /ports/{id}/messages", "GET /ports/{id}/events", "GET /healthz"} {
+		s, ok := names[want]
+		if !ok {
+			t.Errorf("no span %q among %d spans", want, len(rc.spans))
+			continue
+		}
+		if route, _ := attr(s, "http.route"); route != strings.SplitN(want, " ", 2)[1] {
+			t.Errorf("span %q: http.route %q", want, route)
+		}
+	}
+	if post := names["POST /ports/{id}/messages"]; post != nil && hex.EncodeToString(post.GetTraceId()) != traceID {
+		t.Errorf("the post's span is in trace %x, not the caller's %s", post.GetTraceId(), traceID)
+	}
+	var all []string
+	for n := range names {
+		all = append(all, n)
+	}
+	t.Logf("%d exports, %d spans (%d of Redis), named %v", rc.posts, len(rc.spans), redisSpans, all)
+	if redisSpans == 0 {
+		t.Error("no Redis span")
+	}
+	for _, secret := range []string{ch.Port1.Token, ch.Port2.Token} {
+		if bytes.Contains(rc.raw.Bytes(), []byte(secret)) {
+			t.Error("a port token was exported in a span")
+		}
+	}
+}
+
+// Without an OTLP endpoint nothing is traced, and the endpoint variables
+// are read as the specification says.
+func TestTracesURL(t *testing.T) {
+	for _, tc := range []struct {
+		base, traces, want string
+	}{
+		{"", "", ""},
+		{"http://c:4318", "", "http://c:4318/v1/traces"},
+		{"http://c:4318/", "", "http://c:4318/v1/traces"},
+		{"http://c:4318", "https://t.example/custom", "https://t.example/custom"},
+	} {
+		if got := tracesURL(Config{OTLPEndpoint: tc.base, OTLPTracesEndpoint: tc.traces}); got != tc.want {
+			t.Errorf("tracesURL(%q, %q) = %q, want %q", tc.base, tc.traces, got, tc.want)
+		}
+	}
+	tr, err := startTracing(t.Context(), Config{}, nil)
+	if err != nil || tr.tp != nil {
+		t.Errorf("tracing without an endpoint: %v, %v", tr.tp, err)
+	}
+	if got := redactURL("https://user:secret@collector.example:4318/v1/traces?key=x"); got != "https://collector.example:4318/v1/traces" {
+		t.Errorf("redactURL: %q", got)
+	}
+}
