@@ -45,12 +45,17 @@ func untilReachable[T any](ctx context.Context, logger *slog.Logger, limit time.
 	giveUp := time.Now().Add(limit)
 	wait := startupFirstRetry
 	for {
-		v, err := open(ctx)
-		if err == nil || !errors.Is(err, store.ErrUnavailable) || ctx.Err() != nil {
+		// An attempt ends at the limit too: the client's own retries of a
+		// refused connection could otherwise outlast it by a second.
+		attempt, cancel := context.WithDeadline(ctx, giveUp)
+		v, err := open(attempt)
+		expired := attempt.Err() != nil
+		cancel()
+		if err == nil || ctx.Err() != nil || (!expired && !errors.Is(err, store.ErrUnavailable)) {
 			return v, err
 		}
 		left := time.Until(giveUp)
-		if left <= 0 {
+		if left <= 0 || expired {
 			return v, fmt.Errorf("redis at %s still unreachable after %v (REDIS_STARTUP_TIMEOUT): %w", addr, limit, err)
 		}
 		wait = min(wait, left)
