@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -26,7 +25,6 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/tincan-dev/tincan/internal/logscan"
-	"github.com/tincan-dev/tincan/internal/redistest"
 )
 
 const (
@@ -115,47 +113,6 @@ func TestAccessTokenInQueryPolicy(t *testing.T) {
 	}
 }
 
-// startRun runs the service with e on a free loopback port until the test
-// ends, and returns its base URL and its log.
-func startRun(t *testing.T, scheme string, e map[string]string, hc *http.Client) (string, *syncBuffer) {
-	t.Helper()
-	addr := fmt.Sprintf("127.0.0.1:%d", redistest.FreePort(t))
-	e["ADDR"], e["LOG_FORMAT"] = addr, "json"
-	if e["LOG_LEVEL"] == "" {
-		e["LOG_LEVEL"] = "debug" // refusals too, for the scan for secrets
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	logs := newSyncBuffer(t)
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"api"}, env(e), logs) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("run: %v", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Error("run did not return")
-		}
-	})
-	base := scheme + "://" + addr
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		res, err := hc.Get(base + "/healthz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return base, logs
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s never answered: %v\n%s", base, err, logs)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func send(t *testing.T, hc *http.Client, method, url, token string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, nil)
@@ -177,14 +134,14 @@ func send(t *testing.T, hc *http.Client, method, url, token string) (int, string
 // and the log never holds the key.
 func TestRunCreateAuth(t *testing.T) {
 	t.Run("open", func(t *testing.T) {
-		_, logs := startRun(t, "http", map[string]string{}, http.DefaultClient)
+		_, logs, _ := startRun(t, "http", map[string]string{}, http.DefaultClient)
 		if !strings.Contains(logs.String(), "anyone who can reach this address can create channels") || !strings.Contains(logs.String(), `"level":"WARN"`) {
 			t.Errorf("no warning that creation is open:\n%s", logs)
 		}
 	})
 	t.Run("apikey", func(t *testing.T) {
 		hc := http.DefaultClient
-		base, logs := startRun(t, "http", map[string]string{"CREATE_AUTH": "apikey", "API_KEYS": hashHex("other") + "," + hashHex(testAPIKey)}, hc)
+		base, logs, _ := startRun(t, "http", map[string]string{"CREATE_AUTH": "apikey", "API_KEYS": hashHex("other") + "," + hashHex(testAPIKey)}, hc)
 		if status, body := send(t, hc, "POST", base+"/channels", ""); status != http.StatusUnauthorized {
 			t.Errorf("no key: %d %s", status, body)
 		}
@@ -245,7 +202,7 @@ func TestRunCreateAuthJWTFiles(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			e["CREATE_AUTH"], e["JWT_AUDIENCE"] = "jwt", "tincan"
-			base, _ := startRun(t, "http", e, http.DefaultClient)
+			base, _, _ := startRun(t, "http", e, http.DefaultClient)
 			if status, body := send(t, http.DefaultClient, "POST", base+"/channels", signed); status != http.StatusCreated {
 				t.Errorf("valid token: %d %s", status, body)
 			}
@@ -319,7 +276,7 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.
 func TestRunTLS(t *testing.T) {
 	certFile, keyFile, pool := selfSigned(t, t.TempDir())
 	hc := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	base, logs := startRun(t, "https", map[string]string{"TLS_CERT_FILE": certFile, "TLS_KEY_FILE": keyFile}, hc)
+	base, logs, _ := startRun(t, "https", map[string]string{"TLS_CERT_FILE": certFile, "TLS_KEY_FILE": keyFile}, hc)
 	if !strings.Contains(logs.String(), `"tls":true`) {
 		t.Errorf("the log does not say TLS is on:\n%s", logs)
 	}

@@ -39,7 +39,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			hc := http.DefaultClient
-			base, logs := startRun(t, "http", tc.env, hc)
+			base, logs, _ := startRun(t, "http", tc.env, hc)
 			send(t, hc, "POST", base+"/channels", testAPIKey+"x")
 			send(t, hc, "POST", base+"/channels", store.NewToken())
 			status, body := send(t, hc, "POST", base+"/channels", testAPIKey)

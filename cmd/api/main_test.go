@@ -44,12 +44,16 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// waitHealthy polls base/healthz until it answers 200.
-func waitHealthy(t *testing.T, base string, logs fmt.Stringer) {
+// waitHealthy polls base/healthz through hc (nil: http.DefaultClient)
+// until it answers 200.
+func waitHealthy(t *testing.T, hc *http.Client, base string, logs fmt.Stringer) {
 	t.Helper()
+	if hc == nil {
+		hc = http.DefaultClient
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		res, err := http.Get(base + "/healthz")
+		res, err := hc.Get(base + "/healthz")
 		if err == nil {
 			res.Body.Close()
 			if res.StatusCode == http.StatusOK {
@@ -63,19 +67,45 @@ func waitHealthy(t *testing.T, base string, logs fmt.Stringer) {
 	}
 }
 
+// startRun runs the whole service in-process, as main does, with the
+// settings e on a free loopback port (it sets ADDR), and waits until it is
+// healthy through hc (nil: http.DefaultClient). Unless e says otherwise it
+// logs JSON at debug level, refusals too, for the scan for secrets. It
+// returns the base URL (scheme://addr), the log, and stop, which ends the
+// service and fails the test unless run returned nil in time; the test's
+// end stops it too.
+func startRun(t *testing.T, scheme string, e map[string]string, hc *http.Client) (base string, logs *syncBuffer, stop func()) {
+	t.Helper()
+	addr := fmt.Sprintf("127.0.0.1:%d", redistest.FreePort(t))
+	settings := map[string]string{"ADDR": addr, "LOG_FORMAT": "json", "LOG_LEVEL": "debug"}
+	for k, v := range e {
+		settings[k] = v
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	logs = newSyncBuffer(t)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"api"}, env(settings), logs) }()
+	stop = sync.OnceFunc(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("run: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("run did not return after its context ended")
+		}
+	})
+	t.Cleanup(stop)
+	base = scheme + "://" + addr
+	waitHealthy(t, hc, base, logs)
+	return base, logs, stop
+}
+
 // Mat Ryer's test: run the whole service in-process, wait for /healthz,
 // use it, and shut it down.
 func TestRun(t *testing.T) {
-	addr := fmt.Sprintf("127.0.0.1:%d", redistest.FreePort(t))
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	logs := newSyncBuffer(t)
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"api"}, env(map[string]string{"ADDR": addr, "LOG_FORMAT": "json", "LOG_LEVEL": "debug"}), logs)
-	}()
-	base := "http://" + addr
-	waitHealthy(t, base, logs)
+	base, logs, stop := startRun(t, "http", nil, nil)
 
 	ch := createChannel(t, base)
 	post(t, base, ch.Port1, "hello")
@@ -87,15 +117,7 @@ func TestRun(t *testing.T) {
 		t.Error("not ready")
 	}
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not return after its context ended")
-	}
+	stop()
 	out := logs.String()
 	for _, want := range []string{`"msg":"listening"`, "embedded memory store", `"msg":"stopped"`,
 		// Where to go, with the address it really listens on.

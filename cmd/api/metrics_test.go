@@ -1,47 +1,15 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/tincan-dev/tincan/internal/redistest"
 )
-
-// startService runs the service on a free port with the settings kv and
-// returns its base URL; the service stops when the test ends.
-func startService(t *testing.T, kv map[string]string) (string, *syncBuffer) {
-	t.Helper()
-	addr := fmt.Sprintf("127.0.0.1:%d", redistest.FreePort(t))
-	settings := map[string]string{"ADDR": addr}
-	for k, v := range kv {
-		settings[k] = v
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	logs := newSyncBuffer(t)
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"api"}, env(settings), logs) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("run: %v", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Error("run did not return after its context ended")
-		}
-	})
-	base := "http://" + addr
-	waitHealthy(t, base, logs)
-	return base, logs
-}
 
 // sample is the value of the first series of the text exposition whose
 // line starts with prefix (a metric name and, optionally, labels), and
@@ -61,11 +29,11 @@ func sample(exposition, prefix string) (float64, bool) {
 // service's own metrics, on the main listener, with no credential.
 func TestMetricsWithRedis(t *testing.T) {
 	srv := redistest.Start(t)
-	base, _ := startService(t, map[string]string{
+	base, _, _ := startRun(t, "http", map[string]string{
 		"REDIS_URL":        "redis://" + srv.Addr,
 		"REDIS_KEY_PREFIX": redistest.Prefix(t),
 		"REDIS_TIMEOUT":    "300ms",
-	})
+	}, nil)
 	ch := createChannel(t, base)
 	post(t, base, ch.Port1, "hello")
 
@@ -122,7 +90,7 @@ func TestMetricsWithRedis(t *testing.T) {
 
 // METRICS=off makes /metrics a 404.
 func TestMetricsOff(t *testing.T) {
-	base, _ := startService(t, map[string]string{"METRICS": "off"})
+	base, _, _ := startRun(t, "http", map[string]string{"METRICS": "off"}, nil)
 	res, err := http.Get(base + "/metrics")
 	if err != nil {
 		t.Fatal(err)

@@ -72,7 +72,7 @@ func TestRedisOutage(t *testing.T) {
 		}
 	})
 	base := "http://" + addr
-	waitHealthy(t, base, logs)
+	waitHealthy(t, nil, base, logs)
 	hc := &http.Client{Transport: &http.Transport{}}
 	defer hc.CloseIdleConnections()
 
@@ -486,7 +486,7 @@ func TestStartWhileRedisDown(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	srv.Restart()
-	waitHealthy(t, "http://"+addr, logs)
+	waitHealthy(t, nil, "http://"+addr, logs)
 	createChannel(t, "http://"+addr)
 	if !strings.Contains(logs.String(), "what a crash of redis would lose: everything") {
 		t.Errorf("no word of what a crash would lose:\n%s", logs.String())

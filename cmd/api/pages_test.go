@@ -1,15 +1,11 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
 	"testing"
-	"time"
 
-	"github.com/tincan-dev/tincan/internal/redistest"
 	"github.com/tincan-dev/tincan/web"
 )
 
@@ -17,16 +13,7 @@ import (
 // the embedded pages: the demo page at /, the reference at /docs, and
 // every file of web/static at its path.
 func TestRunServesPages(t *testing.T) {
-	addr := fmt.Sprintf("127.0.0.1:%d", redistest.FreePort(t))
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	logs := newSyncBuffer(t)
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"api"}, env(map[string]string{"ADDR": addr}), logs)
-	}()
-	base := "http://" + addr
-	waitHealthy(t, base, logs)
+	base, _, _ := startRun(t, "http", nil, nil)
 
 	files := web.Static()
 	want := map[string]string{"/": "index.html", "/docs": "docs.html"}
@@ -61,15 +48,5 @@ func TestRunServesPages(t *testing.T) {
 	_ = res.Body.Close()
 	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "text/html; charset=utf-8" {
 		t.Errorf("GET /docs/errors: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
-	}
-
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not return after its context ended")
 	}
 }

@@ -69,7 +69,7 @@ func startAPI(t *testing.T, bin string, env map[string]string) *process {
 			t.Logf("logs of %s:\n%s", p.base, p.logs)
 		}
 	})
-	waitHealthy(t, p.base, p.logs)
+	waitHealthy(t, nil, p.base, p.logs)
 	return p
 }
 

@@ -48,7 +48,7 @@ func TestRateLimitSettings(t *testing.T) {
 // TestRunRateLimited runs the service with small limits behind a trusted
 // proxy (the test itself) and checks the answers a client sees.
 func TestRunRateLimited(t *testing.T) {
-	base, logs := startRun(t, "http", map[string]string{
+	base, logs, _ := startRun(t, "http", map[string]string{
 		"RATE_LIMIT_PER_CLIENT":       "1",
 		"RATE_LIMIT_PER_CLIENT_BURST": "3",
 		"TRUSTED_PROXIES":             "127.0.0.1",
@@ -92,7 +92,7 @@ func TestRunRateLimited(t *testing.T) {
 func TestRunRateLimitsInRedis(t *testing.T) {
 	srv := redistest.Start(t)
 	prefix := redistest.Prefix(t)
-	base, logs := startRun(t, "http", map[string]string{"REDIS_URL": srv.URL, "REDIS_KEY_PREFIX": prefix}, http.DefaultClient)
+	base, logs, _ := startRun(t, "http", map[string]string{"REDIS_URL": srv.URL, "REDIS_KEY_PREFIX": prefix}, http.DefaultClient)
 	ch := createChannel(t, base)
 	if status, body := send(t, http.DefaultClient, "GET", base+"/ports/"+ch.Port1.ID, ch.Port1.Token); status != http.StatusOK {
 		t.Fatalf("status %d: %s", status, body)

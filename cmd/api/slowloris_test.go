@@ -1,17 +1,15 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/tincan-dev/tincan/internal/redistest"
 )
 
 // TestSlowloris opens 500 connections that trickle header lines and never
@@ -19,16 +17,8 @@ import (
 // second, while ordinary requests go on being answered.
 func TestSlowloris(t *testing.T) {
 	const conns, headerTimeout = 500, time.Second
-	addr := fmt.Sprintf("127.0.0.1:%d", redistest.FreePort(t))
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	logs := newSyncBuffer(t)
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"api"}, env(map[string]string{"ADDR": addr, "LOG_LEVEL": "error", "READ_HEADER_TIMEOUT": headerTimeout.String()}), logs)
-	}()
-	base := "http://" + addr
-	waitHealthy(t, base, logs)
+	base, _, stopRun := startRun(t, "http", map[string]string{"LOG_LEVEL": "error", "READ_HEADER_TIMEOUT": headerTimeout.String()}, nil)
+	addr := strings.TrimPrefix(base, "http://")
 
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -101,8 +91,5 @@ func TestSlowloris(t *testing.T) {
 	if failed != 0 || served < 10 {
 		t.Errorf("ordinary requests: %d served, %d failed", served, failed)
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("run: %v", err)
-	}
+	stopRun()
 }

@@ -6,7 +6,6 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/hex"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -89,21 +88,11 @@ func TestTracingExportsSpans(t *testing.T) {
 	defer collector.Close()
 	srv := redistest.Start(t)
 
-	addr := fmt.Sprintf("127.0.0.1:%d", redistest.FreePort(t))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	logs := newSyncBuffer(t)
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"api"}, env(map[string]string{
-			"ADDR":                        addr,
-			"REDIS_URL":                   "redis://" + srv.Addr,
-			"REDIS_KEY_PREFIX":            redistest.Prefix(t),
-			"OTEL_EXPORTER_OTLP_ENDPOINT": collector.URL,
-		}), logs)
-	}()
-	base := "http://" + addr
-	waitHealthy(t, base, logs)
+	base, logs, stop := startRun(t, "http", map[string]string{
+		"REDIS_URL":                   "redis://" + srv.Addr,
+		"REDIS_KEY_PREFIX":            redistest.Prefix(t),
+		"OTEL_EXPORTER_OTLP_ENDPOINT": collector.URL,
+	}, nil)
 
 	ch := createChannel(t, base)
 	// A caller's trace: the post's span must join it.
@@ -122,7 +111,7 @@ func TestTracingExportsSpans(t *testing.T) {
 
 	// The stream, through otelhttp's response writer, still flushes and
 	// sets its write deadlines.
-	sctx, scancel := context.WithTimeout(ctx, 10*time.Second)
+	sctx, scancel := context.WithTimeout(t.Context(), 10*time.Second)
 	sreq, _ := http.NewRequestWithContext(sctx, "GET", base+"/ports/"+ch.Port2.ID+"/events", nil)
 	sreq.Header.Set("Authorization", "Bearer "+ch.Port2.Token)
 	sres, err := http.DefaultClient.Do(sreq)
@@ -143,15 +132,8 @@ func TestTracingExportsSpans(t *testing.T) {
 		t.Fatalf("stream: %d, first data %q", sres.StatusCode, got)
 	}
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run: %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("run did not return")
-	}
+	// Stopping flushes the last spans to the receiver.
+	stop()
 
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
