@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -52,9 +53,16 @@ var stores = []struct {
 // URL and a generated client for it.
 func startTincan(t *testing.T, st store.Store) (string, *client.ClientWithResponses) {
 	t.Helper()
+	return startTincanBehind(t, st, func(h http.Handler) http.Handler { return h })
+}
+
+// startTincanBehind is startTincan with the server behind what wrap
+// makes of it.
+func startTincanBehind(t *testing.T, st store.Store, wrap func(http.Handler) http.Handler) (string, *client.ClientWithResponses) {
+	t.Helper()
 	logger := slog.New(slog.NewTextHandler(newServerLog(t), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	srv := handlers.NewServer(logger, st, handlers.Config{})
-	ts := httptest.NewServer(srv)
+	ts := httptest.NewServer(wrap(srv))
 	t.Cleanup(func() {
 		srv.CloseStreams()
 		ts.Close()
@@ -233,6 +241,101 @@ func TestConcurrentClients(t *testing.T) {
 			}
 			if p := describe(t, api, w.own); p.Posted != int64(len(want)) || p.Acknowledged != int64(len(want)) || p.Queued != 0 || p.State != client.StateOpen {
 				t.Errorf("the worker's port afterwards: %+v; want %d requests, all acknowledged", p, len(want))
+			}
+		})
+	}
+}
+
+// TestWorkerReconnects cuts the worker's event stream every 150 ms while
+// waves of clients ask: the worker comes back each time after the last
+// request it handled, and every request is answered, once, correctly.
+func TestWorkerReconnects(t *testing.T) {
+	var workerStream atomic.Value // the worker's stream path, once known
+	workerStream.Store("")
+	var cuts atomic.Int32
+	cut := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == workerStream.Load().(string) {
+				ctx, cancel := context.WithTimeout(r.Context(), 150*time.Millisecond)
+				defer cancel()
+				r = r.WithContext(ctx)
+				cuts.Add(1)
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
+	for _, s := range stores {
+		t.Run(s.name, func(t *testing.T) {
+			_, api := startTincanBehind(t, s.open(t), cut)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			// The worker's port is known once it is made: cut from its
+			// first stream on.
+			w, err := NewWorker(ctx, api, Calculate, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			workerStream.Store("/ports/" + w.own.Id + "/events")
+			cuts.Store(0)
+			var mu sync.Mutex
+			answered := map[string]int{}
+			w.Answered = func(reply client.PortCredentials) {
+				mu.Lock()
+				defer mu.Unlock()
+				answered[reply.Id]++
+			}
+			serveCtx, stop := context.WithCancel(ctx)
+			served := make(chan error, 1)
+			go func() { served <- w.Serve(serveCtx) }()
+			defer func() {
+				stop()
+				if err := <-served; err != nil {
+					t.Errorf("Serve: %v", err)
+				}
+			}()
+			endpoint, err := w.Endpoint(ctx, "reconnect test")
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			want := asks(30)
+			for wave := range 5 {
+				var wg sync.WaitGroup
+				for i := wave * 6; i < (wave+1)*6; i++ {
+					a := want[i]
+					wg.Go(func() {
+						reply, err := NewClient(api, endpoint, a.mode).Send(ctx, a.request)
+						var r struct {
+							Result float64 `json:"result"`
+						}
+						var re *ReplyError
+						switch {
+						case a.rejection != "" && errors.As(err, &re) && re.Error() == a.rejection:
+						case a.rejection == "" && err == nil && json.Unmarshal(reply, &r) == nil && r.Result == a.result:
+						default:
+							t.Errorf("client %d asked %s: got %s, %v", i, a.request, reply, err)
+						}
+					})
+				}
+				wg.Wait()
+				time.Sleep(200 * time.Millisecond)
+			}
+			t.Logf("the worker opened its stream %d times", cuts.Load())
+			if n := cuts.Load(); n < 4 {
+				t.Errorf("the worker opened its stream %d times; the test means to cut it more often", n)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(answered) != len(want) {
+				t.Errorf("the worker answered on %d reply ports, want %d", len(answered), len(want))
+			}
+			for id, n := range answered {
+				if n != 1 {
+					t.Errorf("the worker answered %d times on %s", n, id)
+				}
+			}
+			if p := describe(t, api, w.own); p.Posted != int64(len(want)) || p.Acknowledged != int64(len(want)) {
+				t.Errorf("the worker's port afterwards: %+v", p)
 			}
 		})
 	}

@@ -73,71 +73,92 @@ func (w *Worker) Endpoint(ctx context.Context, label string) (client.PortCredent
 // Serve reads the worker's port over Server-Sent Events and answers each
 // request in turn, acknowledging it once answered. When the stream drops
 // it comes back after the last request handled (Last-Event-ID), so that
-// nothing is lost and nothing is answered twice. It returns nil when ctx
-// ends or the worker's channel is closed.
+// nothing is lost (a request whose answer went out but whose
+// acknowledgement did not is answered again; the client takes the first
+// answer). It returns nil when ctx ends or the worker's channel is closed,
+// and an error when the port is transferred away or its stream cannot be
+// opened.
+//
+// Requests are answered one at a time, in the order they came: a slow
+// Handler holds up the requests behind it.
+//
+// A stream that drops after it opened is reopened at once; one that cannot
+// be opened is tried again after a growing pause, and after maxFailures
+// such tries in a row Serve gives up and answers why.
 func (w *Worker) Serve(ctx context.Context) error {
 	last := ""
 	failures := 0
 	for {
-		done, err := w.stream(ctx, &last)
-		if done || ctx.Err() != nil {
+		opened, done, err := w.stream(ctx, &last)
+		switch {
+		case ctx.Err() != nil:
 			return nil
+		case done:
+			return err
+		}
+		if opened {
+			failures = 0
 		}
 		failures++
-		if failures > 5 {
+		if failures > maxFailures {
 			return err
 		}
 		w.logger.Warn("worker stream dropped; reconnecting", "err", err, "after", last)
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(time.Duration(failures) * 200 * time.Millisecond):
+		case <-time.After(time.Duration(failures-1) * 200 * time.Millisecond):
 		}
 	}
 }
 
+// maxFailures is how many times in a row Serve tries to open its stream
+// before it gives up.
+const maxFailures = 5
+
 // stream reads one event stream of the worker's port, from after *last,
-// answering each request and moving *last past it. It answers done when
-// the channel was closed, and the reason otherwise.
-func (w *Worker) stream(ctx context.Context, last *string) (done bool, err error) {
+// answering each request and moving *last past it. It answers whether the
+// stream opened, done when the channel was closed, and otherwise why the
+// stream ended.
+func (w *Worker) stream(ctx context.Context, last *string) (opened, done bool, err error) {
 	var params *client.StreamEventsParams
 	if *last != "" {
 		params = &client.StreamEventsParams{LastEventID: last}
 	}
 	res, err := w.api.StreamEvents(ctx, w.own.Id, params, client.Bearer(w.own.Token))
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	defer res.Body.Close()
 	switch res.StatusCode {
 	case http.StatusOK:
 	case http.StatusNoContent: // closed, nothing left to read
-		return true, nil
+		return false, true, nil
 	default:
 		body, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
-		return false, fmt.Errorf("stream: %d %s", res.StatusCode, body)
+		return false, false, fmt.Errorf("stream: %d %s", res.StatusCode, body)
 	}
 	for ev, err := range gosse.Read(res.Body, nil) {
 		if err != nil {
-			return false, err
+			return true, false, err
 		}
 		switch ev.Type {
 		case "message":
 			var m client.MessageEvent
 			if err := json.Unmarshal([]byte(ev.Data), &m); err != nil {
-				return false, fmt.Errorf("a message event: %w", err)
+				return true, false, fmt.Errorf("a message event: %w", err)
 			}
 			if err := w.answer(ctx, m); err != nil {
-				return false, err
+				return true, false, err
 			}
 			*last = m.Id
 		case "close":
-			return true, nil
+			return true, true, nil
 		case "transferred":
-			return true, errors.New("the worker's port was transferred away")
+			return true, true, errors.New("the worker's port was transferred away")
 		}
 	}
-	return false, io.ErrUnexpectedEOF
+	return true, false, io.ErrUnexpectedEOF
 }
 
 // answer computes the reply to m, posts it on the port m carries, and
