@@ -74,6 +74,20 @@ async function main() {
     if (res.status() >= 400) problems.push(`${res.request().method()} ${res.url()}: ${res.status()}`);
   });
 
+  // The clients' token for the worker's port: minted with scope post, and
+  // the only credential any request is posted with.
+  const minted = [];
+  const posts = [];
+  page.on("response", async (res) => {
+    if (res.request().method() === "POST" && /\/ports\/[^/]+\/tokens$/.test(new URL(res.url()).pathname) && res.status() === 201) {
+      minted.push(await res.json());
+    }
+  });
+  page.on("request", async (req) => {
+    const m = /^\/ports\/([^/]+)\/messages$/.exec(new URL(req.url()).pathname);
+    if (req.method() === "POST" && m) posts.push({ port: m[1], authorization: (await req.allHeaders())["authorization"] });
+  });
+
   const res = await page.goto(new URL("/request-reply.html", base).href);
   expect(res?.status() === 200, `GET /request-reply.html answered ${res?.status()}`);
   const status = page.getByTestId("worker-status");
@@ -133,6 +147,15 @@ async function main() {
       ).length === n,
     total,
   );
+
+  // Clients posted every request with the post-scoped token, never with
+  // the port's own.
+  expect(minted.length === 1 && minted[0].scope === "post", `the page minted ${JSON.stringify(minted.map((t) => t.scope))}, want one post token`);
+  const front = posts.filter((p) => p.authorization === `Bearer ${minted[0].token}`);
+  expect(front.length === total, `${front.length} requests were posted with the post-scoped token, want ${total}`);
+  const frontPort = front[0].port;
+  const others = posts.filter((p) => p.port === frontPort && p.authorization !== `Bearer ${minted[0].token}`);
+  expect(others.length === 0, `${others.length} posts to the worker's port used another token`);
 
   expect(problems.length === 0, `the page had problems:\n  ${problems.join("\n  ")}`);
 

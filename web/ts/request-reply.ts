@@ -5,11 +5,14 @@
 // (controller.postMessage(message, [channel.port2])) and waiting on the other
 // end for the answer; the worker replies on the port it received. Here the
 // "worker" is the right half of this page, holding one port of a tincan
-// channel; the client half holds the other port. Each request makes a fresh
-// tincan channel and moves one of its ports inside the request (the transfer
-// list); the worker gets that port with a fresh token in the message's ports,
-// posts its answer there, and the client resolves (or, on {"error": ...},
-// rejects) the promise that sendMessage returned.
+// channel; the client half posts to the other port with a post-scoped token
+// minted for it, which can send but not read, acknowledge, close or transfer
+// that port (the service worker's clients can message it, nothing more).
+// Each request makes a fresh tincan channel and moves one of its ports inside
+// the request (the transfer list); the worker gets that port with a fresh
+// token in the message's ports, posts its answer there, and the client
+// resolves (or, on {"error": ...}, rejects) the promise that sendMessage
+// returned.
 //
 // The worker is a tiny calculator: a request is text such as "6*7", the
 // answer {"result": 42}, or {"error": "..."} for what it cannot compute.
@@ -21,7 +24,9 @@ import {
   createChannel,
   post,
   subscribe,
+  TincanError,
   type Message,
+  type Problem,
   type PortCredentials,
   type Subscription,
 } from "./tincan.js";
@@ -203,13 +208,30 @@ declare global {
   }
 }
 
+/** postToken mints a post-scoped token for port and answers the port with it. */
+async function postToken(port: PortCredentials, label: string): Promise<PortCredentials> {
+  const { data, error, response } = await api.POST("/ports/{id}/tokens", {
+    params: { path: { id: port.id } },
+    headers: { Authorization: `Bearer ${port.token}` },
+    body: { scope: "post", label },
+  });
+  if (data === undefined) {
+    const problem = typeof error === "object" && error !== null && "code" in error ? (error as Problem) : undefined;
+    throw new TincanError(`mint a post token for ${port.id}`, response.status, problem);
+  }
+  return { id: port.id, token: data.token };
+}
+
 async function start(): Promise<void> {
   // The worker's channel: port1 is how clients reach it (the page's
   // navigator.serviceWorker.controller), port2 is the worker's own.
   const service = await createChannel(api);
-  const controller = service.port1;
   const worker = service.port2;
-  log(workerLog, `holds port ${short(worker.id)}; clients post to ${short(controller.id)}`);
+  // Clients get no more than they need: a post-scoped token for port1,
+  // which sends (and describes) but cannot read, acknowledge, close or
+  // transfer it. The full tokens stay with the worker.
+  const controller = await postToken(service.port1, "request-reply clients");
+  log(workerLog, `holds port ${short(worker.id)}; clients post to ${short(controller.id)} with a post-scoped token`);
 
   subscribe(api, base, worker, {
     open: () => {
