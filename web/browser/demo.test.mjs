@@ -8,39 +8,13 @@
 //     node web/browser/demo.test.mjs
 // Exits 0 on success; on failure, non-zero with the reason on stderr.
 
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { check, run, screenshot, settings } from './support.mjs';
 
-const BASE = process.env.TINCAN_URL;
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const ARTIFACTS = process.env.ARTIFACTS;
+const { base: BASE, artifacts: ARTIFACTS, chromium: CHROMIUM } = settings('demo.test.mjs');
 const WAIT = 10_000; // bound of every single wait, in ms
 const WHOLE = 85_000; // bound of the whole script, in ms
 
-if (!BASE || !ARTIFACTS) {
-  console.error('demo.test.mjs: set TINCAN_URL (the running tincan) and ARTIFACTS (where the screenshot goes)');
-  process.exit(2);
-}
-
-let browser;
 const problems = []; // what the pages said that they should not have
-
-async function finish(code, message) {
-  if (message) console.error(`demo.test.mjs: ${message}`);
-  try {
-    await browser?.close();
-  } catch {
-    // Closing is best effort; the exit code says what happened.
-  }
-  process.exit(code);
-}
-
-const watchdog = setTimeout(() => finish(1, `the test took more than ${WHOLE / 1000} s`), WHOLE);
-
-function check(ok, message) {
-  if (!ok) throw new Error(message);
-}
 
 // until polls fn until it returns a truthy value, for at most WAIT ms.
 async function until(what, fn) {
@@ -119,12 +93,8 @@ async function api(method, path, token, body) {
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
-async function main() {
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+run('demo.test.mjs', WHOLE, CHROMIUM, async (launch) => {
+  const browser = await launch();
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const offsite = [];
   context.on('request', (r) => {
@@ -209,19 +179,8 @@ async function main() {
   check(await tab1.getByTestId('send-a').isDisabled(), 'tab 1 can still send through a closed port');
   console.log('closed from tab 2; the close event reached both ends');
 
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const shot = join(ARTIFACTS, 'demo.png');
-  await tab1.screenshot({ path: shot, fullPage: true });
-  console.log(`screenshot: ${shot}`);
+  console.log(`screenshot: ${await screenshot(tab1, ARTIFACTS, 'demo.png')}`);
 
   check(offsite.length === 0, `the pages asked for other origins: ${offsite.join(', ')}`);
   check(problems.length === 0, `the pages reported errors:\n  ${problems.join('\n  ')}`);
-}
-
-main().then(
-  () => {
-    clearTimeout(watchdog);
-    return finish(0);
-  },
-  (err) => finish(1, err.stack || String(err)),
-);
+});

@@ -7,13 +7,9 @@
 //     node web/browser/docs.test.mjs
 // Exits 0 on success; on failure, non-zero with the reason on stderr.
 
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { check, run, screenshot, settings } from './support.mjs';
 
-const BASE = process.env.TINCAN_URL;
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const ARTIFACTS = process.env.ARTIFACTS;
+const { base: BASE, artifacts: ARTIFACTS, chromium: CHROMIUM } = settings('docs.test.mjs');
 const WAIT = 15_000;
 const WHOLE = 60_000;
 
@@ -22,35 +18,8 @@ const WHOLE = 60_000;
 // then leaves the badge out; that refusal is expected, nothing else is.
 const BADGE = /^https:\/\/cdn\.redoc\.ly\/redoc\/logo-mini(-full)?\.svg$/;
 
-if (!BASE || !ARTIFACTS) {
-  console.error('docs.test.mjs: set TINCAN_URL (the running tincan) and ARTIFACTS (where the screenshot goes)');
-  process.exit(2);
-}
-
-let browser;
-
-async function finish(code, message) {
-  if (message) console.error(`docs.test.mjs: ${message}`);
-  try {
-    await browser?.close();
-  } catch {
-    // Closing is best effort; the exit code says what happened.
-  }
-  process.exit(code);
-}
-
-const watchdog = setTimeout(() => finish(1, `the test took more than ${WHOLE / 1000} s`), WHOLE);
-
-function check(ok, message) {
-  if (!ok) throw new Error(message);
-}
-
-async function main() {
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+run('docs.test.mjs', WHOLE, CHROMIUM, async (launch) => {
+  const browser = await launch();
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.setDefaultTimeout(WAIT);
   const problems = [];
@@ -83,8 +52,7 @@ async function main() {
   await page.waitForURL(/#.*createchannel/i);
   check(served.includes('/vendor/redoc/redoc.standalone.js') && served.includes('/openapi.yaml'),
     `the reference did not load Redoc and the spec from tincan: ${served.join(', ')}`);
-  mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: join(ARTIFACTS, 'docs.png') });
+  await screenshot(page, ARTIFACTS, 'docs.png');
   console.log('/docs rendered /openapi.yaml with the vendored Redoc');
 
   await page.goto(`${BASE}/docs/errors#port_closed`);
@@ -98,12 +66,4 @@ async function main() {
   check(unexpected.length === 0, `the pages asked for other origins: ${unexpected.join(', ')}`);
   check(blocked.every((b) => b.endsWith('(csp)')), `a request to another origin was not refused by the CSP: ${blocked.join(', ')}`);
   check(problems.length === 0, `the pages reported errors:\n  ${problems.join('\n  ')}`);
-}
-
-main().then(
-  () => {
-    clearTimeout(watchdog);
-    return finish(0);
-  },
-  (err) => finish(1, err.stack || String(err)),
-);
+});

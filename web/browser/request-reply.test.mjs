@@ -7,31 +7,11 @@
 // reply port, and the requests the worker answers with {"error": ...} must
 // reject. Exits 0 on success; on failure says why on stderr and exits 1.
 // The browser is always closed, and the whole run is bounded.
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { check, run, screenshot, settings } from "./support.mjs";
 
+const { base, artifacts, chromium } = settings("request-reply.test.mjs");
 const limitMs = 90_000;
 const stepMs = 20_000;
-
-function env(name) {
-  const v = process.env[name];
-  if (!v) {
-    console.error(`request-reply.test.mjs: ${name} is not set (web/browser_test.go sets it)`);
-    process.exit(2);
-  }
-  return v;
-}
-
-const base = env("TINCAN_URL");
-const executablePath = env("CHROMIUM");
-const artifacts = env("ARTIFACTS");
-
-class Failure extends Error {}
-
-function expect(ok, what) {
-  if (!ok) throw new Failure(what);
-}
 
 // The requests, and what each must come to. The worker computes "a op b".
 const cases = [
@@ -43,26 +23,8 @@ const cases = [
   { text: "what is it", state: "rejected", outcome: /^rejected: cannot read "what is it"/ },
 ];
 
-let browser;
-const timer = setTimeout(async () => {
-  console.error(`request-reply.test.mjs: FAILED: not done within ${limitMs / 1000} s`);
-  await browser?.close().catch(() => {});
-  process.exit(1);
-}, limitMs);
-
-async function main() {
-  browser = await chromium.launch({
-    executablePath,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+run("request-reply.test.mjs", limitMs, chromium, async (launch) => {
+  const browser = await launch();
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   page.setDefaultTimeout(stepMs);
   const problems = [];
@@ -89,7 +51,7 @@ async function main() {
   });
 
   const res = await page.goto(new URL("/request-reply.html", base).href);
-  expect(res?.status() === 200, `GET /request-reply.html answered ${res?.status()}`);
+  check(res?.status() === 200, `GET /request-reply.html answered ${res?.status()}`);
   const status = page.getByTestId("worker-status");
   await status.filter({ hasText: /^listening$/ }).waitFor();
 
@@ -114,10 +76,10 @@ async function main() {
     const text = await row.getByTestId("request-text").textContent();
     const state = await row.getAttribute("data-state");
     const outcome = await row.getByTestId("request-outcome").textContent();
-    expect(text === c.text, `request ${i} shows "${text}", sent "${c.text}"`);
-    expect(state === c.state, `request "${c.text}" ${state}, want ${c.state} (outcome: ${outcome})`);
+    check(text === c.text, `request ${i} shows "${text}", sent "${c.text}"`);
+    check(state === c.state, `request "${c.text}" ${state}, want ${c.state} (outcome: ${outcome})`);
     const same = c.outcome instanceof RegExp ? c.outcome.test(outcome ?? "") : outcome === c.outcome;
-    expect(same, `request "${c.text}" came to ${outcome}, want ${c.outcome}`);
+    check(same, `request "${c.text}" came to ${outcome}, want ${c.outcome}`);
   }
 
   // The promise itself, as the docs' sendMessage gives it: resolves with
@@ -126,7 +88,7 @@ async function main() {
     const outcome = (p) => p.then((v) => ({ resolved: v }), (e) => ({ rejected: e }));
     return Promise.all([outcome(window.sendMessage("2*21")), outcome(window.sendMessage("7/0"))]);
   });
-  expect(
+  check(
     JSON.stringify(settled) === JSON.stringify([{ resolved: { result: 42 } }, { rejected: "division by zero" }]),
     `sendMessage settled as ${JSON.stringify(settled)}`,
   );
@@ -137,8 +99,8 @@ async function main() {
   await page.getByTestId("worker-handled").filter({ hasText: new RegExp(`^${total}$`) }).waitFor();
   const carried = await page.getByTestId("worker-log").locator("li").filter({ hasText: "carrying port" }).allTextContents();
   const ports = new Set(carried.map((line) => /carrying port (\S+)/.exec(line)?.[1]));
-  expect(carried.length === total, `the worker logged ${carried.length} requests with a reply port, want ${total}`);
-  expect(ports.size === total, `the ${total} requests came with ${ports.size} distinct reply ports`);
+  check(carried.length === total, `the worker logged ${carried.length} requests with a reply port, want ${total}`);
+  check(ports.size === total, `the ${total} requests came with ${ports.size} distinct reply ports`);
   // Every reply channel is acknowledged and closed once its answer is in.
   await page.waitForFunction(
     (n) =>
@@ -150,28 +112,14 @@ async function main() {
 
   // Clients posted every request with the post-scoped token, never with
   // the port's own.
-  expect(minted.length === 1 && minted[0].scope === "post", `the page minted ${JSON.stringify(minted.map((t) => t.scope))}, want one post token`);
+  check(minted.length === 1 && minted[0].scope === "post", `the page minted ${JSON.stringify(minted.map((t) => t.scope))}, want one post token`);
   const front = posts.filter((p) => p.authorization === `Bearer ${minted[0].token}`);
-  expect(front.length === total, `${front.length} requests were posted with the post-scoped token, want ${total}`);
+  check(front.length === total, `${front.length} requests were posted with the post-scoped token, want ${total}`);
   const frontPort = front[0].port;
   const others = posts.filter((p) => p.port === frontPort && p.authorization !== `Bearer ${minted[0].token}`);
-  expect(others.length === 0, `${others.length} posts to the worker's port used another token`);
+  check(others.length === 0, `${others.length} posts to the worker's port used another token`);
 
-  expect(problems.length === 0, `the page had problems:\n  ${problems.join("\n  ")}`);
+  check(problems.length === 0, `the page had problems:\n  ${problems.join("\n  ")}`);
 
-  mkdirSync(artifacts, { recursive: true });
-  await page.screenshot({ path: join(artifacts, "request-reply.png"), fullPage: true });
-}
-
-let code = 0;
-try {
-  await main();
-  console.log("request-reply.test.mjs: ok");
-} catch (err) {
-  console.error(`request-reply.test.mjs: FAILED: ${err instanceof Failure ? err.message : err?.stack ?? err}`);
-  code = 1;
-} finally {
-  clearTimeout(timer);
-  await browser?.close().catch(() => {});
-}
-process.exit(code);
+  await screenshot(page, artifacts, "request-reply.png");
+});
