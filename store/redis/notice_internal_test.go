@@ -43,4 +43,10 @@ func TestParseNotice(t *testing.T) {
 		got.Message.Source != "src" || got.Message.Origin != "https://example.com:8443" || string(got.Message.Data) != `{"k":[1]}` {
 		t.Errorf("pushed with an origin: %+v", got)
 	}
+	// A reader from before origins finds the mark where the previous id
+	// should be: it must not parse as one, so that such a reader reads the
+	// port instead of delivering the message without its origin.
+	if _, err := store.ParseEventID("o"); err == nil {
+		t.Error(`"o" parses as an event id: readers older than origins would misread the origin form`)
+	}
 }
