@@ -80,16 +80,21 @@ if not posted then
 end
 local now = now_ms()
 local id = next_id(peer_last, now)
-local entry = {'d', ARGV[3], 's', ARGV[1], 't', fmt(now)}
-if ARGV[7] ~= '' then
-  entry[#entry + 1] = 'p'
-  entry[#entry + 1] = ARGV[7]
+if ARGV[7] == '' and ARGV[10] == '' then
+  -- The common case, without building a table.
+  redis.call('XADD', q, id, 'd', ARGV[3], 's', ARGV[1], 't', fmt(now))
+else
+  local entry = {'d', ARGV[3], 's', ARGV[1], 't', fmt(now)}
+  if ARGV[7] ~= '' then
+    entry[#entry + 1] = 'p'
+    entry[#entry + 1] = ARGV[7]
+  end
+  if ARGV[10] ~= '' then
+    entry[#entry + 1] = 'o'
+    entry[#entry + 1] = ARGV[10]
+  end
+  redis.call('XADD', q, id, unpack(entry))
 end
-if ARGV[10] ~= '' then
-  entry[#entry + 1] = 'o'
-  entry[#entry + 1] = ARGV[10]
-end
-redis.call('XADD', q, id, unpack(entry))
 -- An empty queue may not have existed: XADD just made it, without a timer.
 if queued == 0 or touch_due(ARGV[5], now, touched) then
   touch(ARGV[5])
