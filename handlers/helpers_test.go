@@ -323,13 +323,22 @@ type message struct {
 	Ports  []port          `json:"ports"`
 	Source string          `json:"source"`
 	SentAt time.Time       `json:"sent_at"`
+	Origin string          `json:"origin"`
+}
+
+// messageError stands for a message that could not be decoded.
+type messageError struct {
+	ID    string `json:"id"`
+	Port  string `json:"port"`
+	Error string `json:"error"`
 }
 
 // list is a long poll's answer.
 type list struct {
-	Messages []message `json:"messages"`
-	Next     string    `json:"next"`
-	State    string    `json:"state"`
+	Messages      []message      `json:"messages"`
+	MessageErrors []messageError `json:"message_errors"`
+	Next          string         `json:"next"`
+	State         string         `json:"state"`
 }
 
 // list reads p's queue as JSON with the query (without '?').
@@ -585,4 +594,18 @@ func decodeInto(t *testing.T, res *http.Response, v any) {
 	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
 		t.Errorf("decode %T: %v", v, err)
 	}
+}
+
+// decodeEvent decodes the data of ev, which must be an event of type typ
+// with an id.
+func decodeEvent[T any](t *testing.T, ev sseEvent, typ string) T {
+	t.Helper()
+	if ev.typ != typ || !ev.hasID {
+		t.Fatalf("got %+v, want a %s event with an id", ev, typ)
+	}
+	var v T
+	if err := json.Unmarshal([]byte(ev.data), &v); err != nil {
+		t.Fatalf("%s data %q: %v", typ, ev.data, err)
+	}
+	return v
 }

@@ -50,11 +50,38 @@ type messageJSON struct {
 	Ports  []store.PortCredentials `json:"ports"`
 	Source string                  `json:"source"`
 	SentAt time.Time               `json:"sent_at"`
+	Origin string                  `json:"origin"`
+}
+
+// messageErrorJSON stands for a stored message that could not be decoded
+// (see store.Message.Undecodable): the data of an `event: messageerror`,
+// and an entry of a long poll's message_errors. Error is a short reason
+// for people, not a code.
+type messageErrorJSON struct {
+	ID    store.EventID `json:"id"`
+	Port  string        `json:"port"`
+	Error string        `json:"error"`
+}
+
+// toMessageErrorJSON is the undecodable m, queued at portID, as clients
+// see it.
+func toMessageErrorJSON(portID string, m store.Message) messageErrorJSON {
+	return messageErrorJSON{ID: m.ID, Port: portID, Error: m.Undecodable}
+}
+
+// logUndecodable tells the operator about a stored message that could
+// not be decoded: it is delivered as an error, and its content is lost to
+// the receiver.
+func (s *Server) logUndecodable(r *http.Request, portID string, m store.Message) {
+	s.logger.WarnContext(r.Context(), "undecodable message", "port", portID, "id", m.ID.String(), "reason", m.Undecodable)
 }
 
 // listResponse is a long poll's answer.
 type listResponse struct {
 	Messages []messageJSON `json:"messages"`
+	// MessageErrors stand for the messages in the same range that could
+	// not be decoded, oldest first; Next is past them too.
+	MessageErrors []messageErrorJSON `json:"message_errors"`
 	// Next is the `after` to ask with next time.
 	Next  store.EventID `json:"next"`
 	State store.State   `json:"state"`
@@ -95,11 +122,16 @@ func (s *Server) handleMessagePost(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	origin, err := requestOrigin(r)
+	if err != nil {
+		return err
+	}
 	if !idempotent {
 		msg, err := s.readOutgoing(w, r)
 		if err != nil {
 			return err
 		}
+		msg.Origin = origin
 		id, err := s.store.Post(r.Context(), c, msg)
 		if err != nil {
 			return err
@@ -118,6 +150,7 @@ func (s *Server) handleMessagePost(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	msg.Origin = origin
 	once := store.Idempotency{Key: key, Fingerprint: postFingerprint(c.PortID, r.Header.Get("Content-Type"), body)}
 	id, replayed, err := s.store.PostOnce(r.Context(), c, msg, once)
 	if err != nil {
@@ -129,6 +162,24 @@ func (s *Server) handleMessagePost(w http.ResponseWriter, r *http.Request) error
 	markReplayed(w, replayed)
 	writePosted(w, id)
 	return nil
+}
+
+// requestOrigin is the origin a post claims, its Origin header, "" when
+// it has none. A browser sets the header itself, truthfully; any other
+// client may write what it likes, so the origin is a claim, like the
+// header is to any server. One that is not a serialized origin or "null"
+// (see store.ValidOrigin), or several headers, make the request invalid.
+func requestOrigin(r *http.Request) (string, error) {
+	vals := r.Header.Values("Origin")
+	switch {
+	case len(vals) == 0:
+		return "", nil
+	case len(vals) > 1:
+		return "", badRequest("The request has more than one Origin header.")
+	case vals[0] == "" || !store.ValidOrigin(vals[0]):
+		return "", badRequest(`The Origin header must be a serialized origin (scheme://host or scheme://host:port, in lower case, without a path) or "null", at most %d bytes.`, store.MaxOriginLen)
+	}
+	return vals[0], nil
 }
 
 // readOutgoing reads a post's body and makes it a message (see outgoing).
@@ -284,10 +335,16 @@ func (s *Server) handleMessageList(w http.ResponseWriter, r *http.Request) error
 		// Asking again from `after` would only report the same gap.
 		res.Next = batch.Acked
 	}
+	res.MessageErrors = []messageErrorJSON{}
 	for _, m := range batch.Messages {
+		if m.Undecodable != "" {
+			s.logUndecodable(r, c.PortID, m)
+			res.MessageErrors = append(res.MessageErrors, toMessageErrorJSON(c.PortID, m))
+			continue
+		}
 		res.Messages = append(res.Messages, toMessageJSON(c.PortID, m))
 	}
-	s.metrics.deliveredRead.Add(float64(len(batch.Messages)))
+	s.metrics.deliveredRead.Add(float64(len(res.Messages)))
 	if n := len(batch.Messages); n > 0 {
 		res.Next = batch.Messages[n-1].ID
 	}
@@ -331,5 +388,5 @@ func toMessageJSON(portID string, m store.Message) messageJSON {
 	if ports == nil {
 		ports = []store.PortCredentials{}
 	}
-	return messageJSON{ID: m.ID, Port: portID, Data: m.Data, Ports: ports, Source: m.Source, SentAt: m.SentAt.UTC()}
+	return messageJSON{ID: m.ID, Port: portID, Data: m.Data, Ports: ports, Source: m.Source, SentAt: m.SentAt.UTC(), Origin: m.Origin}
 }

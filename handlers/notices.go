@@ -74,6 +74,9 @@ func (st *stream) port(id string) *streamPort {
 // writeMessage writes m, queued at p, without flushing, and moves p's
 // position to it. It reports whether the stream has ended.
 func (st *stream) writeMessage(p *streamPort, m store.Message) bool {
+	if m.Undecodable != "" {
+		return st.writeMessageError(p, m)
+	}
 	buf := getEventBuffer()
 	defer putEventBuffer(buf)
 	if !writeMessageJSON(buf, p.PortID, m) {
@@ -92,5 +95,23 @@ func (st *stream) writeMessage(p *streamPort, m store.Message) bool {
 	st.messages++
 	st.events++
 	st.s.metrics.deliveredStream.Inc()
+	return false
+}
+
+// writeMessageError writes, in place of m, a message queued at p that the
+// store could not decode, as an `event: messageerror`, without flushing,
+// and moves p's position past it: the client can acknowledge it away.
+func (st *stream) writeMessageError(p *streamPort, m store.Message) bool {
+	st.s.logUndecodable(st.r, p.PortID, m)
+	data, err := marshal(toMessageErrorJSON(p.PortID, m))
+	if err != nil {
+		st.s.logger.ErrorContext(st.r.Context(), "encode message error", "port", p.PortID, slogErr(err))
+		return true
+	}
+	p.after = m.ID
+	if st.check(st.w.Event(sse.Event{ID: st.position(), Type: "messageerror", Data: data[:len(data)-1]})) {
+		return true
+	}
+	st.events++
 	return false
 }

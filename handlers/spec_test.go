@@ -378,6 +378,28 @@ func validateAgainstSpec(t testing.TB, req *http.Request, res *http.Response, bo
 	}
 }
 
+// validateEventData reports, as a test error, an SSE event's data that
+// does not match the named schema of api/openapi.yaml (see the stream's
+// x-sse-events), closed like every schema of the contract.
+func validateEventData(t testing.TB, schema, data string) {
+	t.Helper()
+	c, err := loadContract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := c.doc.Components.Schemas[schema]
+	if ref == nil {
+		t.Fatalf("api/openapi.yaml has no schema %s", schema)
+	}
+	var v any
+	if err := json.Unmarshal([]byte(data), &v); err != nil {
+		t.Fatalf("event data %q: %v", data, err)
+	}
+	if err := ref.Value.VisitJSON(v, openapi3.EnableFormatValidation(), openapi3.MultiErrors()); err != nil {
+		t.Errorf("event data does not match %s: %v\ndata: %.2000s", schema, err, data)
+	}
+}
+
 // checkAgainstSpec is validateAgainstSpec returning its finding, so that
 // it can be tested.
 func checkAgainstSpec(req *http.Request, res *http.Response, body []byte) error {
@@ -517,7 +539,7 @@ type specCase struct {
 }
 
 func TestCheckAgainstSpecAccepts(t *testing.T) {
-	msg := `{"id":"1763731800456-0","port":"` + testPort + `","data":null,"ports":[{"id":"` + testPeer + `","token":"` + testToken + `"}],"source":"` + testPort + `","sent_at":"2025-11-21T13:30:00.4567Z"}`
+	msg := `{"id":"1763731800456-0","port":"` + testPort + `","data":null,"ports":[{"id":"` + testPeer + `","token":"` + testToken + `"}],"source":"` + testPort + `","sent_at":"2025-11-21T13:30:00.4567Z","origin":""}`
 	cases := []specCase{
 		{"health", "GET", "/healthz", answer(200, "application/json", ""), `{"status":"ok"}`},
 		{"channel", "POST", "/channels", answer(201, "application/json; charset=utf-8", ""),
@@ -525,7 +547,9 @@ func TestCheckAgainstSpecAccepts(t *testing.T) {
 		{"open port", "GET", "/ports/" + testPort, answer(200, "application/json", ""),
 			`{"id":"` + testPort + `","channel":"01KAK9Q01VBCAB18KVMXX5178Z","peer":"` + testPeer + `","state":"open","created_at":"2025-11-21T13:30:00.1Z","queued":0,"last_event_id":"","acked_event_id":"","posted":0,"acknowledged":0}`},
 		{"messages", "GET", "/ports/" + testPort + "/messages", answer(200, "application/json", ""),
-			`{"messages":[` + msg + `],"next":"1763731800456-0","state":"closed"}`},
+			`{"messages":[` + msg + `],"message_errors":[],"next":"1763731800456-0","state":"closed"}`},
+		{"messages with an origin and an error", "GET", "/ports/" + testPort + "/messages", answer(200, "application/json", ""),
+			`{"messages":[` + strings.Replace(msg, `"origin":""`, `"origin":"https://[::1]:8443"`, 1) + `],"message_errors":[{"id":"1763731800456-1","port":"` + testPort + `","error":"no data"}],"next":"1763731800456-1","state":"open"}`},
 		{"posted", "POST", "/ports/" + testPort + "/messages", answer(201, "application/json", ""), `{"id":"1763731800456-0"}`},
 		{"acked", "POST", "/ports/" + testPort + "/ack", answer(204, "", ""), ""},
 		{"stream", "GET", "/ports/" + testPort + "/events",
@@ -575,6 +599,11 @@ func TestCheckAgainstSpecRefuses(t *testing.T) {
 			`{"id":"01KAK9Q01VBCAB18KVMXX5178Z","created_at":"2025-11-21T14:30:00+01:00","port1":{"id":"` + testPort + `","token":"` + testToken + `"},"port2":{"id":"` + testPeer + `","token":"` + testToken + `"}}`},
 		{"ports null", "GET", "/ports/" + testPort + "/messages", answer(200, "application/json", ""),
 			`{"messages":[{"id":"1-0","data":1,"ports":null,"source":"` + testPort + `","sent_at":"2025-11-21T13:30:00Z"}],"next":"1-0","state":"open"}`},
+		{"no message_errors", "GET", "/ports/" + testPort + "/messages", answer(200, "application/json", ""), `{"messages":[],"next":"","state":"open"}`},
+		{"origin with a path", "GET", "/ports/" + testPort + "/messages", answer(200, "application/json", ""),
+			`{"messages":[{"id":"1-0","port":"` + testPort + `","data":1,"ports":[],"source":"` + testPort + `","sent_at":"2025-11-21T13:30:00Z","origin":"https://a.example/x"}],"message_errors":[],"next":"1-0","state":"open"}`},
+		{"message error without a reason", "GET", "/ports/" + testPort + "/messages", answer(200, "application/json", ""),
+			`{"messages":[],"message_errors":[{"id":"1-0","port":"` + testPort + `"}],"next":"1-0","state":"open"}`},
 		{"body on 204", "POST", "/ports/" + testPort + "/close", answer(204, "application/json", ""), `{}`},
 		{"no WWW-Authenticate", "POST", "/ports/" + testPort + "/close", answer(401, "application/problem+json", ""), problemBody(401, "unauthorized")},
 		{"no Retry-After", "POST", "/ports/" + testPort + "/messages", answer(429, "application/problem+json", ""), problemBody(429, "queue_full")},

@@ -35,7 +35,7 @@ func putEventBuffer(b *bytes.Buffer) {
 // JSON; the caller then resets buf and uses marshal.
 func writeMessageJSON(buf *bytes.Buffer, port string, m store.Message) bool {
 	sent := m.SentAt.UTC()
-	if y := sent.Year(); y < 0 || y > 9999 || !plainJSON(port) || !plainJSON(m.Source) {
+	if y := sent.Year(); y < 0 || y > 9999 || !plainJSON(port) || !plainJSON(m.Source) || !plainJSON(m.Origin) {
 		return false
 	}
 	for _, p := range m.Ports {
@@ -72,6 +72,8 @@ func writeMessageJSON(buf *bytes.Buffer, port string, m store.Message) bool {
 	buf.WriteString(m.Source)
 	buf.WriteString(`","sent_at":"`)
 	buf.Write(sent.AppendFormat(buf.AvailableBuffer(), time.RFC3339Nano))
+	buf.WriteString(`","origin":"`)
+	buf.WriteString(m.Origin)
 	buf.WriteString(`"}`)
 	return true
 }

@@ -20,7 +20,9 @@ func FuzzWriteMessageJSON(f *testing.F) {
 	f.Add(uint64(5), uint64(1), "p", []byte(`{"a":`), "s", int64(1), "é", "\n")
 	f.Add(uint64(5), uint64(1), "p", []byte(``), "s", int64(1), "", "")
 	f.Fuzz(func(t *testing.T, ms, seq uint64, port string, data []byte, source string, sentNs int64, portID, token string) {
-		m := store.Message{ID: store.EventID{Ms: ms, Seq: seq}, Data: data, Source: source, SentAt: time.Unix(0, sentNs).In(time.FixedZone("X", 3600))}
+		// The token doubles as the origin: any string may reach the
+		// encoder from a store.
+		m := store.Message{ID: store.EventID{Ms: ms, Seq: seq}, Data: data, Source: source, SentAt: time.Unix(0, sentNs).In(time.FixedZone("X", 3600)), Origin: token}
 		if portID != "" || token != "" {
 			m.Ports = []store.PortCredentials{{ID: portID, Token: token}, {ID: token, Token: portID}}
 		}

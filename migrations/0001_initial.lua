@@ -20,7 +20,9 @@
 --                        pN:tokens, the side's token hashes oldest first
 --   <prefix>{T}:q1, :q2  streams: the queues of port 1 and port 2;
 --                        entry fields d (data), s (source), t (sent at, ms),
---                        p (transferred ports, JSON), id = event id
+--                        p (transferred ports, JSON), id = event id; o
+--                        (the posting request's origin; added later,
+--                        optional, so no new version: none without it)
 --   <prefix>{T}:former   set of "<port id>:<token hash>" killed by transfer
 --   <prefix>{T}:move:<move id>  a move's decision ("done:<id>" or "aborted")
 --   <prefix>{T}:idem:<index>    a post's answer under an Idempotency-Key

@@ -273,6 +273,10 @@ type Outgoing struct {
 	// Transfer lists ports to hand to the receiver with the message, with
 	// the sender's tokens for them.
 	Transfer []Credentials
+	// Origin is the origin the posting request claimed (its Origin
+	// header), "" for none. The HTTP layer checks its form (see
+	// ValidOrigin); the store keeps it as given.
+	Origin string
 }
 
 // Message is a message as delivered.
@@ -286,6 +290,16 @@ type Message struct {
 	// Source is the id of the port the message was posted through.
 	Source string
 	SentAt time.Time
+	// Origin is Outgoing.Origin as posted, "" for none (and for messages
+	// stored before origins were kept).
+	Origin string
+	// Undecodable is set, to a short reason, when the stored message
+	// could not be decoded: it is corrupt, or was written by a newer
+	// schema. Then only ID is known for sure (Source and SentAt when
+	// they could be read) and Data and Ports are empty. Such a message
+	// is delivered as an error in its place (the Web API's
+	// messageerror event) and acknowledged like any other.
+	Undecodable string
 }
 
 // Batch is what one Read returns.

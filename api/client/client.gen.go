@@ -308,7 +308,8 @@ type EventIdOrEmpty = string
 
 // EventStream A text/event-stream body (the Server-Sent Events format): frames
 // separated by blank lines. The events are `message` (with `id:`;
-// data: MessageEvent), `close` (data: CloseEvent), `transferred`
+// data: MessageEvent), `messageerror` (with `id:`; data:
+// MessageErrorEvent), `close` (data: CloseEvent), `transferred`
 // (data: TransferredEvent) and `reset` (data: ResetEvent); see
 // streamEvents for their order.
 type EventStream = string
@@ -440,42 +441,46 @@ type ListReset struct {
 	LastEventId EventId `json:"last_event_id"`
 }
 
-// Message A message as delivered, in a MessageList or as the data of an SSE `message` event.
+// Message A message as delivered, in a MessageList or as the data of an SSE
+// `message` event. Its fields are those of the Web API's
+// `MessageEvent` (and of `ExtendableMessageEvent`, the service
+// worker's): `data` is `.data`, `ports` is `.ports`, `id` is
+// `.lastEventId` (an SSE frame's `id:`), `source` is `.source` (here
+// the sending port's id, not an object), `origin` is `.origin`;
+// `port` and `sent_at` have no counterpart.
 //
-// Example: {"data":{"hello":"world"},"id":"1763731800456-0","port":"01KAK9Q01VBCAB18KVMXN4YNBZ","ports":[],"sent_at":"2025-11-21T13:30:00.456789012Z","source":"01KAK9Q01VBCAB18KVMXVCJ4NX"}
+// Example: {"data":{"hello":"world"},"id":"1763731800456-0","origin":"https://app.example.com","port":"01KAK9Q01VBCAB18KVMXN4YNBZ","ports":[],"sent_at":"2025-11-21T13:30:00.456789012Z","source":"01KAK9Q01VBCAB18KVMXVCJ4NX"}
 type Message struct {
-	// Data The message: any JSON value (object, array, string, number, boolean
-	// or null), stored and delivered byte for byte.
-	//
-	//
-	// Example: {"hello":"world"}
+	// Data The posted data, byte for byte (`MessageEvent.data`).
 	Data Data `json:"data"`
 
-	// Id A message's event id: opaque, increasing strictly per port. Compare
-	// ids only for equality; the service orders them.
-	//
-	//
-	// Example: 1763731800456-0
+	// Id The message's event id at the receiving port (`MessageEvent.lastEventId`):
+	// the `id:` of its SSE frame in a one-port stream, what to pass as
+	// `after`, and what to acknowledge through.
 	Id EventId `json:"id"`
+
+	// Origin The `Origin` header of the request that posted the message, or
+	// the empty string when it had none (`MessageEvent.origin`). It is
+	// what that request claimed: browsers set it truthfully, any
+	// other client can send anything, as with any server that reads
+	// `Origin`. Messages stored before origins were kept have `""`.
+	Origin OriginOrEmpty `json:"origin"`
 
 	// Port The port the message was queued at (the receiving port): in a
 	// stream of several ports, whose message this is.
 	Port PortId `json:"port"`
 
 	// Ports The ports transferred with the message, with fresh tokens that
-	// are now the receiver's. Always present; empty when none.
+	// are now the receiver's (`MessageEvent.ports`). Always present;
+	// empty when none.
 	Ports []PortCredentials `json:"ports"`
 
-	// SentAt RFC 3339 in UTC, with up to nanosecond precision and no trailing
-	// zeros in the fraction (Go's time.RFC3339Nano).
-	//
-	//
-	// Example: 2025-11-21T13:30:00.123456789Z
+	// SentAt When the message was stored (the Web API has no such field).
 	SentAt Timestamp `json:"sent_at"`
 
-	// Source A port id, a ULID (26 characters of Crockford base32).
-	//
-	// Example: 01KAK9Q01VBCAB18KVMXVCJ4NX
+	// Source The id of the port the message was posted through
+	// (`MessageEvent.source`, which in a browser is the sending
+	// `MessagePort`, `Client` or `ServiceWorker` object).
 	Source PortId `json:"source"`
 }
 
@@ -489,6 +494,32 @@ type MessageCreated struct {
 	Id EventId `json:"id"`
 }
 
+// MessageError A queued message that could not be decoded: corrupted in the
+// store, or written by a newer version of the service (the Web API's
+// `messageerror` event). Only its id is known; acknowledge through
+// it like any message.
+//
+// Example: {"error":"data is not JSON","id":"1763731800456-1","port":"01KAK9Q01VBCAB18KVMXN4YNBZ"}
+type MessageError struct {
+	// Error A short reason, for people (not a stable code).
+	Error string `json:"error"`
+
+	// Id A message's event id: opaque, increasing strictly per port. Compare
+	// ids only for equality; the service orders them.
+	//
+	//
+	// Example: 1763731800456-0
+	Id EventId `json:"id"`
+
+	// Port The port the message was queued at.
+	Port PortId `json:"port"`
+}
+
+// MessageErrorEvent The data of an SSE `event: messageerror`: in place of a queued
+// message that could not be decoded. Its `id:` is as a message
+// event's; the stream goes on with the next message.
+type MessageErrorEvent = MessageError
+
 // MessageEvent The data of an SSE `event: message`: the delivered Message. The
 // frame's `id:` is the message's id, or, in a stream of several ports,
 // the stream's composite position (`StreamPosition`).
@@ -496,14 +527,19 @@ type MessageEvent = Message
 
 // MessageList A batch of queued messages, oldest first.
 //
-// Example: {"messages":[{"data":{"hello":"world"},"id":"1763731800456-0","port":"01KAK9Q01VBCAB18KVMXN4YNBZ","ports":[],"sent_at":"2025-11-21T13:30:00.456789012Z","source":"01KAK9Q01VBCAB18KVMXVCJ4NX"}],"next":"1763731800456-0","state":"open"}
+// Example: {"message_errors":[],"messages":[{"data":{"hello":"world"},"id":"1763731800456-0","origin":"https://app.example.com","port":"01KAK9Q01VBCAB18KVMXN4YNBZ","ports":[],"sent_at":"2025-11-21T13:30:00.456789012Z","source":"01KAK9Q01VBCAB18KVMXVCJ4NX"}],"next":"1763731800456-0","state":"open"}
 type MessageList struct {
-	Messages []Message `json:"messages"`
+	// MessageErrors The messages of the same range that could not be decoded,
+	// oldest first; always present, almost always empty. Each stands
+	// in the queue where a message would, between the messages around
+	// its id.
+	MessageErrors []MessageError `json:"message_errors"`
+	Messages      []Message      `json:"messages"`
 
 	// Next Where the next read should start (pass it as `after`) and what to
 	// acknowledge once these are handled: the id of the last message
-	// answered, else `reset.acked_through` when there is a reset, else
-	// the `after` given, else the empty string.
+	// or message error answered, else `reset.acked_through` when
+	// there is a reset, else the `after` given, else the empty string.
 	Next EventIdOrEmpty `json:"next"`
 
 	// Reset Present only when `after` was before the port's last acknowledged
@@ -555,6 +591,18 @@ type MintedToken struct {
 	// Example: 0voxnM0Y3nhDl52Cxhozk_TeftiHmGA7tQCYu2ol4rs
 	Token Token `json:"token"`
 }
+
+// Origin A serialized origin as a browser writes it in an `Origin` header
+// (`scheme://host` or `scheme://host:port`, lower case, no path), or
+// `null` for an opaque origin.
+//
+// Example: https://app.example.com
+type Origin = string
+
+// OriginOrEmpty An `Origin`, or the empty string for none.
+//
+// Example: https://app.example.com
+type OriginOrEmpty = string
 
 // Port What the holder of a port may know about it.
 //
@@ -945,6 +993,13 @@ type LastEventIdQuery = StreamPosition
 // Limit defines model for Limit.
 type Limit = int
 
+// OriginHeader A serialized origin as a browser writes it in an `Origin` header
+// (`scheme://host` or `scheme://host:port`, lower case, no path), or
+// `null` for an opaque origin.
+//
+// Example: https://app.example.com
+type OriginHeader = Origin
+
 // PortIdPath defines model for PortIdPath.
 type PortIdPath = string
 
@@ -1076,6 +1131,15 @@ type PostMessageParams struct {
 	// changes nothing. 1 to 255 printable ASCII characters; use a random
 	// one (a UUID) per request. Anything else is `400 invalid_request`.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// Origin The origin the post comes from, kept with the message and delivered
+	// as its `origin`. Browsers set it themselves (a page cannot); other
+	// clients may send any value, so it is a claim, not a proof. It must
+	// be a serialized origin as a browser writes it, `scheme://host` or
+	// `scheme://host:port` in lower case without a path, or `null`, at
+	// most 256 bytes; anything else, an empty value or several `Origin`
+	// headers, is `400 invalid_request`.
+	Origin *OriginHeader `json:"Origin,omitempty"`
 }
 
 // AckMessagesJSONRequestBody defines body for AckMessages for application/json ContentType.
@@ -1365,8 +1429,13 @@ type ClientInterface interface {
 	//    without an id.
 	// 2. For each message: `event: message`, `id: <event id>` (a
 	//    composite position in a stream of several ports, see below),
-	//    `data: <MessageEvent JSON>`. Only message events carry `id:`, so
-	//    an EventSource's last event id is always a message's.
+	//    `data: <MessageEvent JSON>`. A queued message that cannot be
+	//    decoded (corrupted in the store, or written by a newer version
+	//    of the service) comes in its place as `event: messageerror`,
+	//    with its `id:` likewise and `data: <MessageErrorEvent JSON>`;
+	//    the stream goes on with the next message, and acknowledging
+	//    through that id deletes it like any other. Only these two carry
+	//    `id:`, so an EventSource's last event id is always a message's.
 	// 3. `: keep-alive` comment lines every 15 s by default, while idle.
 	// 4. When the channel is closed (by either end) and every message
 	//    queued before the close was sent: `event: close`,
@@ -1392,7 +1461,8 @@ type ClientInterface interface {
 	//
 	// The JSON of each event's `data` line is described by the schemas
 	// named in `x-sse-events` of the 200 response: `MessageEvent`,
-	// `CloseEvent`, `TransferredEvent` and `ResetEvent`.
+	// `MessageErrorEvent`, `CloseEvent`, `TransferredEvent` and
+	// `ResetEvent`.
 	//
 	// **Tickets.** Instead of a token, the stream may be opened with
 	// `?ticket=<ticket>` from `createTicket` (accepted even where
@@ -1441,6 +1511,12 @@ type ClientInterface interface {
 	// call) and deleted: the answer says so in `reset` and goes on after
 	// the acknowledged ones, never skipping them in silence.
 	//
+	// A queued message that cannot be decoded (corrupted in the store, or
+	// written by a newer version of the service) is not in `messages` but
+	// in `message_errors`, with its id and a short reason: the long-poll
+	// form of the Web API's `messageerror` event. `next` is past it too,
+	// so acknowledging `next` deletes it with the others.
+	//
 	// Corresponds with GET /ports/{id}/messages (the `ListMessages` operationId).
 	ListMessages(ctx context.Context, id PortIdPath, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -1472,7 +1548,17 @@ type ClientInterface interface {
 	// still being carried out (a transfer list takes several steps), `409
 	// idempotency_in_flight` with `Retry-After`. Only a stored message is
 	// remembered: a refused request leaves no trace, so the same key may
-	// be retried, as it was or corrected.
+	// be retried, as it was or corrected. The fingerprint leaves out the
+	// `Origin` header: a retry answers the first post, whose origin the
+	// message keeps.
+	//
+	// **Origin.** The message keeps the request's `Origin` header, which
+	// the receiver gets as `origin` (the Web API's `MessageEvent.origin`).
+	// It is what the request claims: a browser sets the header itself and
+	// truthfully, any other client may send what it likes, so trust it as
+	// far as a server trusts `Origin`. A header that is not a serialized
+	// origin or `null`, or several of them, is `400 invalid_request` and
+	// stores nothing.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1507,7 +1593,17 @@ type ClientInterface interface {
 	// still being carried out (a transfer list takes several steps), `409
 	// idempotency_in_flight` with `Retry-After`. Only a stored message is
 	// remembered: a refused request leaves no trace, so the same key may
-	// be retried, as it was or corrected.
+	// be retried, as it was or corrected. The fingerprint leaves out the
+	// `Origin` header: a retry answers the first post, whose origin the
+	// message keeps.
+	//
+	// **Origin.** The message keeps the request's `Origin` header, which
+	// the receiver gets as `origin` (the Web API's `MessageEvent.origin`).
+	// It is what the request claims: a browser sets the header itself and
+	// truthfully, any other client may send what it likes, so trust it as
+	// far as a server trusts `Origin`. A header that is not a serialized
+	// origin or `null`, or several of them, is `400 invalid_request` and
+	// stores nothing.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1542,7 +1638,17 @@ type ClientInterface interface {
 	// still being carried out (a transfer list takes several steps), `409
 	// idempotency_in_flight` with `Retry-After`. Only a stored message is
 	// remembered: a refused request leaves no trace, so the same key may
-	// be retried, as it was or corrected.
+	// be retried, as it was or corrected. The fingerprint leaves out the
+	// `Origin` header: a retry answers the first post, whose origin the
+	// message keeps.
+	//
+	// **Origin.** The message keeps the request's `Origin` header, which
+	// the receiver gets as `origin` (the Web API's `MessageEvent.origin`).
+	// It is what the request claims: a browser sets the header itself and
+	// truthfully, any other client may send what it likes, so trust it as
+	// far as a server trusts `Origin`. A header that is not a serialized
+	// origin or `null`, or several of them, is `400 invalid_request` and
+	// stores nothing.
 	//
 	// Takes a body of the `text/plain` content type.
 	//
@@ -1917,8 +2023,13 @@ func (c *Client) ClosePort(ctx context.Context, id PortIdPath, reqEditors ...Req
 //     without an id.
 //  2. For each message: `event: message`, `id: <event id>` (a
 //     composite position in a stream of several ports, see below),
-//     `data: <MessageEvent JSON>`. Only message events carry `id:`, so
-//     an EventSource's last event id is always a message's.
+//     `data: <MessageEvent JSON>`. A queued message that cannot be
+//     decoded (corrupted in the store, or written by a newer version
+//     of the service) comes in its place as `event: messageerror`,
+//     with its `id:` likewise and `data: <MessageErrorEvent JSON>`;
+//     the stream goes on with the next message, and acknowledging
+//     through that id deletes it like any other. Only these two carry
+//     `id:`, so an EventSource's last event id is always a message's.
 //  3. `: keep-alive` comment lines every 15 s by default, while idle.
 //  4. When the channel is closed (by either end) and every message
 //     queued before the close was sent: `event: close`,
@@ -1944,7 +2055,8 @@ func (c *Client) ClosePort(ctx context.Context, id PortIdPath, reqEditors ...Req
 //
 // The JSON of each event's `data` line is described by the schemas
 // named in `x-sse-events` of the 200 response: `MessageEvent`,
-// `CloseEvent`, `TransferredEvent` and `ResetEvent`.
+// `MessageErrorEvent`, `CloseEvent`, `TransferredEvent` and
+// `ResetEvent`.
 //
 // **Tickets.** Instead of a token, the stream may be opened with
 // `?ticket=<ticket>` from `createTicket` (accepted even where
@@ -2003,6 +2115,12 @@ func (c *Client) StreamEvents(ctx context.Context, id PortIdPath, params *Stream
 // call) and deleted: the answer says so in `reset` and goes on after
 // the acknowledged ones, never skipping them in silence.
 //
+// A queued message that cannot be decoded (corrupted in the store, or
+// written by a newer version of the service) is not in `messages` but
+// in `message_errors`, with its id and a short reason: the long-poll
+// form of the Web API's `messageerror` event. `next` is past it too,
+// so acknowledging `next` deletes it with the others.
+//
 // Corresponds with GET /ports/{id}/messages (the `ListMessages` operationId).
 func (c *Client) ListMessages(ctx context.Context, id PortIdPath, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListMessagesRequest(c.Server, id, params)
@@ -2044,7 +2162,17 @@ func (c *Client) ListMessages(ctx context.Context, id PortIdPath, params *ListMe
 // still being carried out (a transfer list takes several steps), `409
 // idempotency_in_flight` with `Retry-After`. Only a stored message is
 // remembered: a refused request leaves no trace, so the same key may
-// be retried, as it was or corrected.
+// be retried, as it was or corrected. The fingerprint leaves out the
+// `Origin` header: a retry answers the first post, whose origin the
+// message keeps.
+//
+// **Origin.** The message keeps the request's `Origin` header, which
+// the receiver gets as `origin` (the Web API's `MessageEvent.origin`).
+// It is what the request claims: a browser sets the header itself and
+// truthfully, any other client may send what it likes, so trust it as
+// far as a server trusts `Origin`. A header that is not a serialized
+// origin or `null`, or several of them, is `400 invalid_request` and
+// stores nothing.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2089,7 +2217,17 @@ func (c *Client) PostMessageWithBody(ctx context.Context, id PortIdPath, params 
 // still being carried out (a transfer list takes several steps), `409
 // idempotency_in_flight` with `Retry-After`. Only a stored message is
 // remembered: a refused request leaves no trace, so the same key may
-// be retried, as it was or corrected.
+// be retried, as it was or corrected. The fingerprint leaves out the
+// `Origin` header: a retry answers the first post, whose origin the
+// message keeps.
+//
+// **Origin.** The message keeps the request's `Origin` header, which
+// the receiver gets as `origin` (the Web API's `MessageEvent.origin`).
+// It is what the request claims: a browser sets the header itself and
+// truthfully, any other client may send what it likes, so trust it as
+// far as a server trusts `Origin`. A header that is not a serialized
+// origin or `null`, or several of them, is `400 invalid_request` and
+// stores nothing.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2134,7 +2272,17 @@ func (c *Client) PostMessage(ctx context.Context, id PortIdPath, params *PostMes
 // still being carried out (a transfer list takes several steps), `409
 // idempotency_in_flight` with `Retry-After`. Only a stored message is
 // remembered: a refused request leaves no trace, so the same key may
-// be retried, as it was or corrected.
+// be retried, as it was or corrected. The fingerprint leaves out the
+// `Origin` header: a retry answers the first post, whose origin the
+// message keeps.
+//
+// **Origin.** The message keeps the request's `Origin` header, which
+// the receiver gets as `origin` (the Web API's `MessageEvent.origin`).
+// It is what the request claims: a browser sets the header itself and
+// truthfully, any other client may send what it likes, so trust it as
+// far as a server trusts `Origin`. A header that is not a serialized
+// origin or `null`, or several of them, is `400 invalid_request` and
+// stores nothing.
 //
 // Takes a body of the `text/plain` content type.
 //
@@ -2912,6 +3060,17 @@ func NewPostMessageRequestWithBody(server string, id PortIdPath, params *PostMes
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+		if params.Origin != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Origin", *params.Origin, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Origin", headerParam1)
+		}
+
 	}
 
 	return req, nil
@@ -3345,8 +3504,13 @@ type ClientWithResponsesInterface interface {
 	//    without an id.
 	// 2. For each message: `event: message`, `id: <event id>` (a
 	//    composite position in a stream of several ports, see below),
-	//    `data: <MessageEvent JSON>`. Only message events carry `id:`, so
-	//    an EventSource's last event id is always a message's.
+	//    `data: <MessageEvent JSON>`. A queued message that cannot be
+	//    decoded (corrupted in the store, or written by a newer version
+	//    of the service) comes in its place as `event: messageerror`,
+	//    with its `id:` likewise and `data: <MessageErrorEvent JSON>`;
+	//    the stream goes on with the next message, and acknowledging
+	//    through that id deletes it like any other. Only these two carry
+	//    `id:`, so an EventSource's last event id is always a message's.
 	// 3. `: keep-alive` comment lines every 15 s by default, while idle.
 	// 4. When the channel is closed (by either end) and every message
 	//    queued before the close was sent: `event: close`,
@@ -3372,7 +3536,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// The JSON of each event's `data` line is described by the schemas
 	// named in `x-sse-events` of the 200 response: `MessageEvent`,
-	// `CloseEvent`, `TransferredEvent` and `ResetEvent`.
+	// `MessageErrorEvent`, `CloseEvent`, `TransferredEvent` and
+	// `ResetEvent`.
 	//
 	// **Tickets.** Instead of a token, the stream may be opened with
 	// `?ticket=<ticket>` from `createTicket` (accepted even where
@@ -3423,6 +3588,12 @@ type ClientWithResponsesInterface interface {
 	// call) and deleted: the answer says so in `reset` and goes on after
 	// the acknowledged ones, never skipping them in silence.
 	//
+	// A queued message that cannot be decoded (corrupted in the store, or
+	// written by a newer version of the service) is not in `messages` but
+	// in `message_errors`, with its id and a short reason: the long-poll
+	// form of the Web API's `messageerror` event. `next` is past it too,
+	// so acknowledging `next` deletes it with the others.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /ports/{id}/messages (the `ListMessages` operationId).
@@ -3456,7 +3627,17 @@ type ClientWithResponsesInterface interface {
 	// still being carried out (a transfer list takes several steps), `409
 	// idempotency_in_flight` with `Retry-After`. Only a stored message is
 	// remembered: a refused request leaves no trace, so the same key may
-	// be retried, as it was or corrected.
+	// be retried, as it was or corrected. The fingerprint leaves out the
+	// `Origin` header: a retry answers the first post, whose origin the
+	// message keeps.
+	//
+	// **Origin.** The message keeps the request's `Origin` header, which
+	// the receiver gets as `origin` (the Web API's `MessageEvent.origin`).
+	// It is what the request claims: a browser sets the header itself and
+	// truthfully, any other client may send what it likes, so trust it as
+	// far as a server trusts `Origin`. A header that is not a serialized
+	// origin or `null`, or several of them, is `400 invalid_request` and
+	// stores nothing.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3491,7 +3672,17 @@ type ClientWithResponsesInterface interface {
 	// still being carried out (a transfer list takes several steps), `409
 	// idempotency_in_flight` with `Retry-After`. Only a stored message is
 	// remembered: a refused request leaves no trace, so the same key may
-	// be retried, as it was or corrected.
+	// be retried, as it was or corrected. The fingerprint leaves out the
+	// `Origin` header: a retry answers the first post, whose origin the
+	// message keeps.
+	//
+	// **Origin.** The message keeps the request's `Origin` header, which
+	// the receiver gets as `origin` (the Web API's `MessageEvent.origin`).
+	// It is what the request claims: a browser sets the header itself and
+	// truthfully, any other client may send what it likes, so trust it as
+	// far as a server trusts `Origin`. A header that is not a serialized
+	// origin or `null`, or several of them, is `400 invalid_request` and
+	// stores nothing.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3526,7 +3717,17 @@ type ClientWithResponsesInterface interface {
 	// still being carried out (a transfer list takes several steps), `409
 	// idempotency_in_flight` with `Retry-After`. Only a stored message is
 	// remembered: a refused request leaves no trace, so the same key may
-	// be retried, as it was or corrected.
+	// be retried, as it was or corrected. The fingerprint leaves out the
+	// `Origin` header: a retry answers the first post, whose origin the
+	// message keeps.
+	//
+	// **Origin.** The message keeps the request's `Origin` header, which
+	// the receiver gets as `origin` (the Web API's `MessageEvent.origin`).
+	// It is what the request claims: a browser sets the header itself and
+	// truthfully, any other client may send what it likes, so trust it as
+	// far as a server trusts `Origin`. A header that is not a serialized
+	// origin or `null`, or several of them, is `400 invalid_request` and
+	// stores nothing.
 	//
 	// Takes a body of the `text/plain` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -5785,8 +5986,13 @@ func (c *ClientWithResponses) ClosePortWithResponse(ctx context.Context, id Port
 //     without an id.
 //  2. For each message: `event: message`, `id: <event id>` (a
 //     composite position in a stream of several ports, see below),
-//     `data: <MessageEvent JSON>`. Only message events carry `id:`, so
-//     an EventSource's last event id is always a message's.
+//     `data: <MessageEvent JSON>`. A queued message that cannot be
+//     decoded (corrupted in the store, or written by a newer version
+//     of the service) comes in its place as `event: messageerror`,
+//     with its `id:` likewise and `data: <MessageErrorEvent JSON>`;
+//     the stream goes on with the next message, and acknowledging
+//     through that id deletes it like any other. Only these two carry
+//     `id:`, so an EventSource's last event id is always a message's.
 //  3. `: keep-alive` comment lines every 15 s by default, while idle.
 //  4. When the channel is closed (by either end) and every message
 //     queued before the close was sent: `event: close`,
@@ -5812,7 +6018,8 @@ func (c *ClientWithResponses) ClosePortWithResponse(ctx context.Context, id Port
 //
 // The JSON of each event's `data` line is described by the schemas
 // named in `x-sse-events` of the 200 response: `MessageEvent`,
-// `CloseEvent`, `TransferredEvent` and `ResetEvent`.
+// `MessageErrorEvent`, `CloseEvent`, `TransferredEvent` and
+// `ResetEvent`.
 //
 // **Tickets.** Instead of a token, the stream may be opened with
 // `?ticket=<ticket>` from `createTicket` (accepted even where
@@ -5869,6 +6076,12 @@ func (c *ClientWithResponses) StreamEventsWithResponse(ctx context.Context, id P
 // call) and deleted: the answer says so in `reset` and goes on after
 // the acknowledged ones, never skipping them in silence.
 //
+// A queued message that cannot be decoded (corrupted in the store, or
+// written by a newer version of the service) is not in `messages` but
+// in `message_errors`, with its id and a short reason: the long-poll
+// form of the Web API's `messageerror` event. `next` is past it too,
+// so acknowledging `next` deletes it with the others.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /ports/{id}/messages (the `ListMessages` operationId).
@@ -5908,7 +6121,17 @@ func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, id P
 // still being carried out (a transfer list takes several steps), `409
 // idempotency_in_flight` with `Retry-After`. Only a stored message is
 // remembered: a refused request leaves no trace, so the same key may
-// be retried, as it was or corrected.
+// be retried, as it was or corrected. The fingerprint leaves out the
+// `Origin` header: a retry answers the first post, whose origin the
+// message keeps.
+//
+// **Origin.** The message keeps the request's `Origin` header, which
+// the receiver gets as `origin` (the Web API's `MessageEvent.origin`).
+// It is what the request claims: a browser sets the header itself and
+// truthfully, any other client may send what it likes, so trust it as
+// far as a server trusts `Origin`. A header that is not a serialized
+// origin or `null`, or several of them, is `400 invalid_request` and
+// stores nothing.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5949,7 +6172,17 @@ func (c *ClientWithResponses) PostMessageWithBodyWithResponse(ctx context.Contex
 // still being carried out (a transfer list takes several steps), `409
 // idempotency_in_flight` with `Retry-After`. Only a stored message is
 // remembered: a refused request leaves no trace, so the same key may
-// be retried, as it was or corrected.
+// be retried, as it was or corrected. The fingerprint leaves out the
+// `Origin` header: a retry answers the first post, whose origin the
+// message keeps.
+//
+// **Origin.** The message keeps the request's `Origin` header, which
+// the receiver gets as `origin` (the Web API's `MessageEvent.origin`).
+// It is what the request claims: a browser sets the header itself and
+// truthfully, any other client may send what it likes, so trust it as
+// far as a server trusts `Origin`. A header that is not a serialized
+// origin or `null`, or several of them, is `400 invalid_request` and
+// stores nothing.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5990,7 +6223,17 @@ func (c *ClientWithResponses) PostMessageWithResponse(ctx context.Context, id Po
 // still being carried out (a transfer list takes several steps), `409
 // idempotency_in_flight` with `Retry-After`. Only a stored message is
 // remembered: a refused request leaves no trace, so the same key may
-// be retried, as it was or corrected.
+// be retried, as it was or corrected. The fingerprint leaves out the
+// `Origin` header: a retry answers the first post, whose origin the
+// message keeps.
+//
+// **Origin.** The message keeps the request's `Origin` header, which
+// the receiver gets as `origin` (the Web API's `MessageEvent.origin`).
+// It is what the request claims: a browser sets the header itself and
+// truthfully, any other client may send what it likes, so trust it as
+// far as a server trusts `Origin`. A header that is not a serialized
+// origin or `null`, or several of them, is `400 invalid_request` and
+// stores nothing.
 //
 // Takes a body of the `text/plain` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -8,7 +8,8 @@
 // call. For an event stream, use Client.StreamEvents, which hands back the
 // open *http.Response to read with an SSE parser as it arrives
 // (StreamEventsWithResponse reads the body to its end first); the events'
-// data are MessageEvent, CloseEvent, TransferredEvent and ResetEvent.
+// data are MessageEvent, MessageErrorEvent, CloseEvent, TransferredEvent
+// and ResetEvent.
 //
 // oapi-codegen.yaml holds the generator's settings and overlay.yaml the
 // Go-only hints it applies to the spec first. After a change to either or

@@ -28,6 +28,9 @@ func (s *Store) Post(ctx context.Context, from store.Credentials, msg store.Outg
 
 // post queues msg at the peer of src, authenticated. s.mu must be held.
 func (s *Store) post(src *port, msg store.Outgoing, now time.Time) (store.EventID, error) {
+	if !store.ValidOrigin(msg.Origin) {
+		return store.EventID{}, fmt.Errorf("origin %q: %w", msg.Origin, store.ErrInvalid)
+	}
 	if src.ch.isClosed() {
 		return store.EventID{}, fmt.Errorf("port %s: %w", src.id, store.ErrClosed)
 	}
@@ -53,6 +56,7 @@ func (s *Store) post(src *port, msg store.Outgoing, now time.Time) (store.EventI
 		Ports:  moved,
 		Source: src.id,
 		SentAt: now.UTC(),
+		Origin: msg.Origin,
 	})
 	dst.lastID = id
 	dst.posted++

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -20,8 +19,8 @@ import (
 // first claimed as pending for the move (claimPost) and answered by
 // post.lua in the move's decisive step.
 func (s *Store) PostOnce(ctx context.Context, from store.Credentials, msg store.Outgoing, once store.Idempotency) (store.EventID, bool, error) {
-	if !json.Valid(msg.Data) {
-		return store.EventID{}, false, fmt.Errorf("message data is not JSON: %w", store.ErrInvalid)
+	if err := checkOutgoing(msg); err != nil {
+		return store.EventID{}, false, err
 	}
 	if len(msg.Transfer) > 0 {
 		return s.postMoving(ctx, from, msg, &once)
@@ -31,7 +30,7 @@ func (s *Store) PostOnce(ctx context.Context, from store.Credentials, msg store.
 		return store.EventID{}, false, fmt.Errorf("port %q: %w", from.PortID, store.ErrUnauthorized)
 	}
 	keys := append(ck.list(), s.keys.postRecord(from.PortID, once.Key))
-	args := append(s.postArgs(from, msg.Data, ""), once.FingerprintHex(), s.windowMs(), "")
+	args := append(s.postArgs(from, msg, ""), once.FingerprintHex(), s.windowMs(), "")
 	r, err := s.runSettled(ctx, s.scripts.post, keys, args...)
 	if err == nil && r.status() == "idem_in_flight" {
 		// A post with a transfer list holds the key, or left it behind

@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/tincan-dev/tincan/store"
 )
@@ -13,32 +15,46 @@ import (
 // Post queues msg at the peer of from. Without a transfer list it is one
 // round trip (post.lua); with one, see postMoving.
 func (s *Store) Post(ctx context.Context, from store.Credentials, msg store.Outgoing) (store.EventID, error) {
-	if !json.Valid(msg.Data) {
-		return store.EventID{}, fmt.Errorf("message data is not JSON: %w", store.ErrInvalid)
+	if err := checkOutgoing(msg); err != nil {
+		return store.EventID{}, err
 	}
 	if len(msg.Transfer) > 0 {
 		id, _, err := s.postMoving(ctx, from, msg, nil)
 		return id, err
 	}
-	r, err := s.portScriptArgv(ctx, s.scripts.post, from, s.postArgs(from, msg.Data, ""))
+	r, err := s.portScriptArgv(ctx, s.scripts.post, from, s.postArgs(from, msg, ""))
 	if err != nil {
 		return store.EventID{}, err
 	}
 	return store.ParseEventID(r.str(1))
 }
 
-// postArgs is post.lua's ARGV up to ARGV[9], from the sender's port id and
-// token hash on, with room for the three that an idempotency key adds.
+// checkOutgoing refuses, before any round trip, what no script may store:
+// data that is not JSON, an origin that is not one (which could also break
+// the pushed notice's format, see notice.go).
+func checkOutgoing(msg store.Outgoing) error {
+	if !json.Valid(msg.Data) {
+		return fmt.Errorf("message data is not JSON: %w", store.ErrInvalid)
+	}
+	if !store.ValidOrigin(msg.Origin) {
+		return fmt.Errorf("origin %q: %w", msg.Origin, store.ErrInvalid)
+	}
+	return nil
+}
+
+// postArgs is post.lua's ARGV up to ARGV[10], from the sender's port id and
+// token hash on to the message's origin, with room for the three that an
+// idempotency key adds.
 // Each call gets a fresh post id, which makes a replay of the same script
 // run harmless. The data goes as it is, not copied into a string, and the
 // numbers are boxed once, in New: this runs for every message.
-func (s *Store) postArgs(from store.Credentials, data json.RawMessage, ports string) []any {
+func (s *Store) postArgs(from store.Credentials, msg store.Outgoing, ports string) []any {
 	var b [12]byte
 	_, _ = rand.Read(b[:]) // never fails; see crypto/rand
-	argv := make([]any, 0, 12)
-	return append(argv, from.PortID, store.HashToken(from.Token), []byte(data), s.postLimits.maxQueue,
+	argv := make([]any, 0, 13)
+	return append(argv, from.PortID, store.HashToken(from.Token), []byte(msg.Data), s.postLimits.maxQueue,
 		s.postLimits.ttlMs, s.keys.notify(store.Tag(from.PortID)), ports,
-		s.postLimits.decisionTTLMs, base64.RawURLEncoding.EncodeToString(b[:]))
+		s.postLimits.decisionTTLMs, base64.RawURLEncoding.EncodeToString(b[:]), msg.Origin)
 }
 
 // postLimits are the numbers every post passes to post.lua, as the
@@ -79,45 +95,89 @@ func (s *Store) Read(ctx context.Context, port store.Credentials, after store.Ev
 	}
 	entries, _ := r[3].([]any)
 	for _, e := range entries {
-		m, err := parseEntry(e)
-		if err != nil {
-			return store.Batch{}, fmt.Errorf("port %s: %w", port.PortID, err)
+		m, ok := parseEntry(e)
+		if !ok {
+			// Without an id the entry cannot even be skipped: it is the
+			// reply, not the data, that is broken.
+			return store.Batch{}, fmt.Errorf("port %s: malformed stream entry %v", port.PortID, e)
 		}
 		b.Messages = append(b.Messages, m)
 	}
 	return b, nil
 }
 
-// parseEntry turns a stream entry as XRANGE returns it into a Message.
-func parseEntry(e any) (store.Message, error) {
+// parseEntry turns a stream entry as XRANGE returns it into a Message. An
+// entry whose fields do not decode (written by a newer schema, or
+// corrupted) is still a message, with its id and Undecodable saying what
+// is wrong, so that one bad entry holds up neither the read nor the
+// entries after it. It reports false only for a reply that is not an
+// entry at all, which Redis never gives.
+func parseEntry(e any) (store.Message, bool) {
 	pair, ok := e.([]any)
 	if !ok || len(pair) != 2 {
-		return store.Message{}, fmt.Errorf("malformed stream entry %v", e)
+		return store.Message{}, false
 	}
 	idStr, _ := pair[0].(string)
 	id, err := store.ParseEventID(idStr)
-	if err != nil {
-		return store.Message{}, err
+	if err != nil || id.IsZero() {
+		return store.Message{}, false
 	}
 	fields, _ := pair[1].([]any)
 	m := store.Message{ID: id}
+	var data, ports, sent string
+	var hasData, hasSent bool
 	for i := 0; i+1 < len(fields); i += 2 {
 		k, _ := fields[i].(string)
 		v, _ := fields[i+1].(string)
 		switch k {
 		case "d":
-			m.Data = json.RawMessage(v)
+			data, hasData = v, true
 		case "s":
 			m.Source = v
 		case "t":
-			m.SentAt = msTime(v)
+			sent, hasSent = v, true
 		case "p":
-			if err := json.Unmarshal([]byte(v), &m.Ports); err != nil {
-				return store.Message{}, fmt.Errorf("entry %s: ports: %w", idStr, err)
+			ports = v
+		case "o":
+			m.Origin = v
+		}
+	}
+	bad := func(reason string) (store.Message, bool) {
+		return store.Message{ID: id, Source: m.Source, SentAt: m.SentAt, Undecodable: reason}, true
+	}
+	if hasSent {
+		ms, err := strconv.ParseInt(sent, 10, 64)
+		if err != nil || ms < 0 {
+			return bad("sent time is not a time")
+		}
+		m.SentAt = time.UnixMilli(ms).UTC()
+	}
+	switch {
+	case len(fields)%2 != 0:
+		return bad("fields are not pairs")
+	case !hasData:
+		return bad("no data")
+	case !json.Valid([]byte(data)):
+		return bad("data is not JSON")
+	case m.Source == "":
+		return bad("no source")
+	case !hasSent:
+		return bad("no sent time")
+	case !store.ValidOrigin(m.Origin):
+		return bad("origin is not an origin")
+	}
+	m.Data = json.RawMessage(data)
+	if ports != "" {
+		if err := json.Unmarshal([]byte(ports), &m.Ports); err != nil {
+			return bad("transferred ports do not parse")
+		}
+		for _, p := range m.Ports {
+			if p.ID == "" || p.Token == "" {
+				return bad("transferred ports do not parse")
 			}
 		}
 	}
-	return m, nil
+	return m, true
 }
 
 // Ack deletes the port's messages up to and including through.

@@ -122,7 +122,7 @@ func (s *Store) postMoving(ctx context.Context, from store.Credentials, msg stor
 		return store.EventID{}, false, err
 	}
 	keys := append(append(ck.list(), s.keys.decision(fromTag, moveID)), idemKeys...)
-	args := append(s.postArgs(from, msg.Data, string(ports)), idemArgs...)
+	args := append(s.postArgs(from, msg, string(ports)), idemArgs...)
 	r, err := s.runSettled(ctx, s.scripts.post, keys, args...)
 	if err != nil {
 		// Whether the message was stored is unknown: the decision says.

@@ -15,8 +15,18 @@ import (
 //	"m" NUL port NUL prev id NUL id NUL sent at (unix ms) NUL source NUL data
 //
 // prev id is the port's last id before the message ("" for none), data
-// the stored JSON. No port id holds a NUL, and JSON holds none unescaped.
+// the stored JSON. A message with an origin has the mark "o" before prev
+// id and its origin before data:
+//
+//	"m" NUL port NUL "o" NUL prev id NUL id NUL sent at NUL source NUL origin NUL data
+//
+// (a reader that predates origins takes "o" for a malformed prev id and
+// reads the port). No port id or origin (see store.ValidOrigin) holds a
+// NUL, and JSON holds none unescaped.
 const pushedPrefix = "m\x00"
+
+// originMark starts the fields after the port in a notice with an origin.
+const originMark = "o\x00"
 
 // parseNotice turns a notice's payload into what the hub hands readers.
 // A pushed message that does not parse becomes a look at its port (or,
@@ -26,24 +36,31 @@ func parseNotice(payload string) store.Notice {
 	if !pushed {
 		return store.Notice{Port: payload}
 	}
-	f := strings.SplitN(rest, "\x00", 6)
-	if len(f) != 6 {
-		port, _, _ := strings.Cut(rest, "\x00")
-		return store.Notice{Port: port}
+	port, fields, ok := strings.Cut(rest, "\x00")
+	look := store.Notice{Port: port}
+	if !ok {
+		return look
 	}
-	look := store.Notice{Port: f[0]}
-	prev, err := store.ParseEventID(f[1])
+	fields, withOrigin := strings.CutPrefix(fields, originMark)
+	n := 5
+	if withOrigin {
+		n = 6
+	}
+	f := strings.SplitN(fields, "\x00", n)
+	if len(f) != n {
+		return look
+	}
+	prev, err := store.ParseEventID(f[0])
 	if err != nil {
 		return look
 	}
-	id, err := store.ParseEventID(f[2])
+	id, err := store.ParseEventID(f[1])
 	if err != nil || id.IsZero() {
 		return look
 	}
-	return store.Notice{Port: f[0], Pushed: true, Prev: prev, Message: store.Message{
-		ID:     id,
-		SentAt: msTime(f[3]),
-		Source: f[4],
-		Data:   json.RawMessage(f[5]),
-	}}
+	m := store.Message{ID: id, SentAt: msTime(f[2]), Source: f[3], Data: json.RawMessage(f[n-1])}
+	if withOrigin {
+		m.Origin = f[4]
+	}
+	return store.Notice{Port: port, Pushed: true, Prev: prev, Message: m}
 }

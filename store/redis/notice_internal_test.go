@@ -20,6 +20,9 @@ func TestParseNotice(t *testing.T) {
 		{"bad previous id", "m\x00" + port + "\x00x\x002-0\x005\x00src\x00{}", look},
 		{"bad id", "m\x00" + port + "\x00\x00-\x005\x00src\x00{}", look},
 		{"zero id", "m\x00" + port + "\x00\x00\x005\x00src\x00{}", look},
+		{"origin form, too few fields", "m\x00" + port + "\x00o\x001-0\x002-0\x005\x00src\x00{}", look},
+		{"origin form, bad id", "m\x00" + port + "\x00o\x001-0\x00x\x005\x00src\x00null\x00{}", look},
+		{"port only", "m\x00" + port, look},
 	} {
 		if got := parseNotice(tc.payload); got.Port != tc.want.Port || got.Pushed {
 			t.Errorf("%s: %+v, want a look at %s", tc.name, got, port)
@@ -30,5 +33,20 @@ func TestParseNotice(t *testing.T) {
 	if !got.Pushed || got.Port != port || got.Prev != (store.EventID{Ms: 1, Seq: 2}) || got.Message.ID != want ||
 		got.Message.SentAt.UnixMilli() != 1700000000000 || got.Message.Source != "src" || string(got.Message.Data) != `"a\u0000b"` {
 		t.Errorf("pushed: %+v", got)
+	}
+	if got.Message.Origin != "" {
+		t.Errorf("pushed without an origin has origin %q", got.Message.Origin)
+	}
+
+	got = parseNotice("m\x00" + port + "\x00o\x00\x001-0\x001700000000000\x00src\x00https://example.com:8443\x00{\"k\":[1]}")
+	if !got.Pushed || got.Port != port || !got.Prev.IsZero() || got.Message.ID != (store.EventID{Ms: 1}) ||
+		got.Message.Source != "src" || got.Message.Origin != "https://example.com:8443" || string(got.Message.Data) != `{"k":[1]}` {
+		t.Errorf("pushed with an origin: %+v", got)
+	}
+	// A reader from before origins finds the mark where the previous id
+	// should be: it must not parse as one, so that such a reader reads the
+	// port instead of delivering the message without its origin.
+	if _, err := store.ParseEventID("o"); err == nil {
+		t.Error(`"o" parses as an event id: readers older than origins would misread the origin form`)
 	}
 }

@@ -100,3 +100,31 @@ func TestNoticesPushMessages(t *testing.T) {
 	}
 	look("a transfer")
 }
+
+// TestNoticesPushOrigins: a message with an origin is pushed whole too,
+// origin included, after one without and before one without, each with
+// the right previous id.
+func TestNoticesPushOrigins(t *testing.T) {
+	t.Parallel()
+	s := newStore(t, shared, redis.Options{Prefix: redistest.Prefix(t)})
+	ctx := t.Context()
+	ch, err := s.CreateChannel(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := s.Subscribe(ch.Port2.ID)
+	defer sub.Close()
+	prev := store.EventID{}
+	for _, origin := range []string{"", "https://app.example:8443", "null", ""} {
+		id, err := s.Post(ctx, creds(ch.Port1), store.Outgoing{Data: []byte(`"x"`), Origin: origin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := takeOne(t, sub)
+		if !n.Pushed || n.Port != ch.Port2.ID || n.Prev != prev || n.Message.ID != id || n.Message.Origin != origin ||
+			string(n.Message.Data) != `"x"` || n.Message.Source != ch.Port1.ID {
+			t.Errorf("origin %q: notice %+v, want message %s pushed after %q", origin, n, id, prev)
+		}
+		prev = id
+	}
+}

@@ -18,7 +18,7 @@ func TestPostReplayQueuesOnce(t *testing.T) {
 	}
 	from := store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}
 	keys := s.keys.forTag(store.Tag(ch.ID)).list()
-	args := s.postArgs(from, []byte(`"once"`), "")
+	args := s.postArgs(from, store.Outgoing{Data: []byte(`"once"`)}, "")
 	var ids []string
 	for range 2 {
 		v, err := s.run(t.Context(), s.scripts.post, keys, args...)

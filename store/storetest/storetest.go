@@ -21,6 +21,7 @@ func Run(t *testing.T, newStore func(t *testing.T, limits store.Limits) store.St
 	}{
 		{"Channels", channelTests},
 		{"Post", postTests},
+		{"Origin", originTests},
 		{"Read", readTests},
 		{"Ack", ackTests},
 		{"Retention", retentionTests},

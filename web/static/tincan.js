@@ -175,6 +175,15 @@ export function subscribe(api, baseUrl, port, on) {
                 handled = msg.id;
             });
         });
+        es.addEventListener("messageerror", (e) => {
+            const ev = JSON.parse(e.data);
+            chain = chain
+                .then(() => (stopped ? undefined : on.messageerror?.(ev)))
+                .catch((err) => on.error?.(err))
+                .finally(() => {
+                handled = ev.id;
+            });
+        });
         // The stream's last event: no reopening, but the messages before it
         // are still handed over first.
         const last = (type, listener) => {

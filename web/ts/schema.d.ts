@@ -94,6 +94,12 @@ export interface paths {
          *     messages between were acknowledged (by another reader or an ack
          *     call) and deleted: the answer says so in `reset` and goes on after
          *     the acknowledged ones, never skipping them in silence.
+         *
+         *     A queued message that cannot be decoded (corrupted in the store, or
+         *     written by a newer version of the service) is not in `messages` but
+         *     in `message_errors`, with its id and a short reason: the long-poll
+         *     form of the Web API's `messageerror` event. `next` is past it too,
+         *     so acknowledging `next` deletes it with the others.
          */
         get: operations["listMessages"];
         put?: never;
@@ -125,7 +131,17 @@ export interface paths {
          *     still being carried out (a transfer list takes several steps), `409
          *     idempotency_in_flight` with `Retry-After`. Only a stored message is
          *     remembered: a refused request leaves no trace, so the same key may
-         *     be retried, as it was or corrected.
+         *     be retried, as it was or corrected. The fingerprint leaves out the
+         *     `Origin` header: a retry answers the first post, whose origin the
+         *     message keeps.
+         *
+         *     **Origin.** The message keeps the request's `Origin` header, which
+         *     the receiver gets as `origin` (the Web API's `MessageEvent.origin`).
+         *     It is what the request claims: a browser sets the header itself and
+         *     truthfully, any other client may send what it likes, so trust it as
+         *     far as a server trusts `Origin`. A header that is not a serialized
+         *     origin or `null`, or several of them, is `400 invalid_request` and
+         *     stores nothing.
          */
         post: operations["postMessage"];
         delete?: never;
@@ -168,8 +184,13 @@ export interface paths {
          *        without an id.
          *     2. For each message: `event: message`, `id: <event id>` (a
          *        composite position in a stream of several ports, see below),
-         *        `data: <MessageEvent JSON>`. Only message events carry `id:`, so
-         *        an EventSource's last event id is always a message's.
+         *        `data: <MessageEvent JSON>`. A queued message that cannot be
+         *        decoded (corrupted in the store, or written by a newer version
+         *        of the service) comes in its place as `event: messageerror`,
+         *        with its `id:` likewise and `data: <MessageErrorEvent JSON>`;
+         *        the stream goes on with the next message, and acknowledging
+         *        through that id deletes it like any other. Only these two carry
+         *        `id:`, so an EventSource's last event id is always a message's.
          *     3. `: keep-alive` comment lines every 15 s by default, while idle.
          *     4. When the channel is closed (by either end) and every message
          *        queued before the close was sent: `event: close`,
@@ -195,7 +216,8 @@ export interface paths {
          *
          *     The JSON of each event's `data` line is described by the schemas
          *     named in `x-sse-events` of the 200 response: `MessageEvent`,
-         *     `CloseEvent`, `TransferredEvent` and `ResetEvent`.
+         *     `MessageErrorEvent`, `CloseEvent`, `TransferredEvent` and
+         *     `ResetEvent`.
          *
          *     **Tickets.** Instead of a token, the stream may be opened with
          *     `?ticket=<ticket>` from `createTicket` (accepted even where
@@ -818,7 +840,13 @@ export interface components {
             id: components["schemas"]["EventId"];
         };
         /**
-         * @description A message as delivered, in a MessageList or as the data of an SSE `message` event.
+         * @description A message as delivered, in a MessageList or as the data of an SSE
+         *     `message` event. Its fields are those of the Web API's
+         *     `MessageEvent` (and of `ExtendableMessageEvent`, the service
+         *     worker's): `data` is `.data`, `ports` is `.ports`, `id` is
+         *     `.lastEventId` (an SSE frame's `id:`), `source` is `.source` (here
+         *     the sending port's id, not an object), `origin` is `.origin`;
+         *     `port` and `sent_at` have no counterpart.
          * @example {
          *       "id": "1763731800456-0",
          *       "port": "01KAK9Q01VBCAB18KVMXN4YNBZ",
@@ -827,24 +855,76 @@ export interface components {
          *       },
          *       "ports": [],
          *       "source": "01KAK9Q01VBCAB18KVMXVCJ4NX",
-         *       "sent_at": "2025-11-21T13:30:00.456789012Z"
+         *       "sent_at": "2025-11-21T13:30:00.456789012Z",
+         *       "origin": "https://app.example.com"
          *     }
          */
         Message: {
+            /**
+             * @description The message's event id at the receiving port (`MessageEvent.lastEventId`):
+             *     the `id:` of its SSE frame in a one-port stream, what to pass as
+             *     `after`, and what to acknowledge through.
+             */
             id: components["schemas"]["EventId"];
             /**
              * @description The port the message was queued at (the receiving port): in a
              *     stream of several ports, whose message this is.
              */
             port: components["schemas"]["PortId"];
+            /** @description The posted data, byte for byte (`MessageEvent.data`). */
             data: components["schemas"]["Data"];
             /**
              * @description The ports transferred with the message, with fresh tokens that
-             *     are now the receiver's. Always present; empty when none.
+             *     are now the receiver's (`MessageEvent.ports`). Always present;
+             *     empty when none.
              */
             ports: components["schemas"]["PortCredentials"][];
+            /**
+             * @description The id of the port the message was posted through
+             *     (`MessageEvent.source`, which in a browser is the sending
+             *     `MessagePort`, `Client` or `ServiceWorker` object).
+             */
             source: components["schemas"]["PortId"];
+            /** @description When the message was stored (the Web API has no such field). */
             sent_at: components["schemas"]["Timestamp"];
+            /**
+             * @description The `Origin` header of the request that posted the message, or
+             *     the empty string when it had none (`MessageEvent.origin`). It is
+             *     what that request claimed: browsers set it truthfully, any
+             *     other client can send anything, as with any server that reads
+             *     `Origin`. Messages stored before origins were kept have `""`.
+             */
+            origin: components["schemas"]["OriginOrEmpty"];
+        };
+        /**
+         * @description A serialized origin as a browser writes it in an `Origin` header
+         *     (`scheme://host` or `scheme://host:port`, lower case, no path), or
+         *     `null` for an opaque origin.
+         * @example https://app.example.com
+         */
+        Origin: string;
+        /**
+         * @description An `Origin`, or the empty string for none.
+         * @example https://app.example.com
+         */
+        OriginOrEmpty: string;
+        /**
+         * @description A queued message that could not be decoded: corrupted in the
+         *     store, or written by a newer version of the service (the Web API's
+         *     `messageerror` event). Only its id is known; acknowledge through
+         *     it like any message.
+         * @example {
+         *       "id": "1763731800456-1",
+         *       "port": "01KAK9Q01VBCAB18KVMXN4YNBZ",
+         *       "error": "data is not JSON"
+         *     }
+         */
+        MessageError: {
+            id: components["schemas"]["EventId"];
+            /** @description The port the message was queued at. */
+            port: components["schemas"]["PortId"];
+            /** @description A short reason, for people (not a stable code). */
+            error: string;
         };
         /**
          * @description A batch of queued messages, oldest first.
@@ -858,9 +938,11 @@ export interface components {
          *           },
          *           "ports": [],
          *           "source": "01KAK9Q01VBCAB18KVMXVCJ4NX",
-         *           "sent_at": "2025-11-21T13:30:00.456789012Z"
+         *           "sent_at": "2025-11-21T13:30:00.456789012Z",
+         *           "origin": "https://app.example.com"
          *         }
          *       ],
+         *       "message_errors": [],
          *       "next": "1763731800456-0",
          *       "state": "open"
          *     }
@@ -868,10 +950,17 @@ export interface components {
         MessageList: {
             messages: components["schemas"]["Message"][];
             /**
+             * @description The messages of the same range that could not be decoded,
+             *     oldest first; always present, almost always empty. Each stands
+             *     in the queue where a message would, between the messages around
+             *     its id.
+             */
+            message_errors: components["schemas"]["MessageError"][];
+            /**
              * @description Where the next read should start (pass it as `after`) and what to
              *     acknowledge once these are handled: the id of the last message
-             *     answered, else `reset.acked_through` when there is a reset, else
-             *     the `after` given, else the empty string.
+             *     or message error answered, else `reset.acked_through` when
+             *     there is a reset, else the `after` given, else the empty string.
              */
             next: components["schemas"]["EventIdOrEmpty"];
             state: components["schemas"]["State"];
@@ -951,7 +1040,8 @@ export interface components {
         /**
          * @description A text/event-stream body (the Server-Sent Events format): frames
          *     separated by blank lines. The events are `message` (with `id:`;
-         *     data: MessageEvent), `close` (data: CloseEvent), `transferred`
+         *     data: MessageEvent), `messageerror` (with `id:`; data:
+         *     MessageErrorEvent), `close` (data: CloseEvent), `transferred`
          *     (data: TransferredEvent) and `reset` (data: ResetEvent); see
          *     streamEvents for their order.
          */
@@ -962,6 +1052,12 @@ export interface components {
          *     the stream's composite position (`StreamPosition`).
          */
         MessageEvent: components["schemas"]["Message"];
+        /**
+         * @description The data of an SSE `event: messageerror`: in place of a queued
+         *     message that could not be decoded. Its `id:` is as a message
+         *     event's; the stream goes on with the next message.
+         */
+        MessageErrorEvent: components["schemas"]["MessageError"];
         /**
          * @description The data of an SSE `event: close`: the channel is closed and every
          *     message queued before the close was sent. The stream ends after it.
@@ -1644,6 +1740,17 @@ export interface components {
          * @example 5f0c2a9e-8d4b-4c61-9a57-2f3e1b7d6c90
          */
         IdempotencyKey: string;
+        /**
+         * @description The origin the post comes from, kept with the message and delivered
+         *     as its `origin`. Browsers set it themselves (a page cannot); other
+         *     clients may send any value, so it is a claim, not a proof. It must
+         *     be a serialized origin as a browser writes it, `scheme://host` or
+         *     `scheme://host:port` in lower case without a path, or `null`, at
+         *     most 256 bytes; anything else, an empty value or several `Origin`
+         *     headers, is `400 invalid_request`.
+         * @example https://app.example.com
+         */
+        OriginHeader: components["schemas"]["Origin"];
         /** @description The resume point, for a first connection; see `Last-Event-ID`. */
         LastEventIdQuery: components["schemas"]["StreamPosition"];
         /**
@@ -1803,6 +1910,17 @@ export interface operations {
                  * @example 5f0c2a9e-8d4b-4c61-9a57-2f3e1b7d6c90
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description The origin the post comes from, kept with the message and delivered
+                 *     as its `origin`. Browsers set it themselves (a page cannot); other
+                 *     clients may send any value, so it is a claim, not a proof. It must
+                 *     be a serialized origin as a browser writes it, `scheme://host` or
+                 *     `scheme://host:port` in lower case without a path, or `null`, at
+                 *     most 256 bytes; anything else, an empty value or several `Origin`
+                 *     headers, is `400 invalid_request`.
+                 * @example https://app.example.com
+                 */
+                Origin?: components["parameters"]["OriginHeader"];
             };
             path: {
                 /**
@@ -1894,7 +2012,7 @@ export interface operations {
                      *
                      *     event: message
                      *     id: 1763731800456-0
-                     *     data: {"id":"1763731800456-0","port":"01KAK9Q01VBCAB18KVMXN4YNBZ","data":{"hello":"world"},"ports":[],"source":"01KAK9Q01VBCAB18KVMXVCJ4NX","sent_at":"2025-11-21T13:30:00.456789012Z"}
+                     *     data: {"id":"1763731800456-0","port":"01KAK9Q01VBCAB18KVMXN4YNBZ","data":{"hello":"world"},"ports":[],"source":"01KAK9Q01VBCAB18KVMXVCJ4NX","sent_at":"2025-11-21T13:30:00.456789012Z","origin":"https://app.example.com"}
                      *
                      *     : keep-alive
                      *

@@ -23,6 +23,7 @@ export type Problem = Schemas["Problem"];
 export type CloseEvent = Schemas["CloseEvent"];
 export type TransferredEvent = Schemas["TransferredEvent"];
 export type ResetEvent = Schemas["ResetEvent"];
+export type MessageErrorEvent = Schemas["MessageErrorEvent"];
 
 /** The generated client: every path and method of api/openapi.yaml, typed. */
 export type Tincan = Client<paths>;
@@ -133,6 +134,12 @@ export interface Listeners {
    * a time, in order: the next waits until the promise this returns settles.
    */
   message(msg: Message): void | Promise<void>;
+  /**
+   * messageerror: in place of a queued message the service could not decode.
+   * It is handed over in order like a message and counts as handled once
+   * this returns: resuming goes on after it, which acknowledges it away.
+   */
+  messageerror?(ev: MessageErrorEvent): void | Promise<void>;
   /** close: the channel closed and every message before it was delivered. */
   close?(ev: CloseEvent): void;
   /** transferred: the port moved to another holder; this token is dead. */
@@ -219,6 +226,15 @@ export function subscribe(api: Tincan, baseUrl: string, port: PortCredentials, o
         .catch((err: unknown) => on.error?.(err))
         .finally(() => {
           handled = msg.id;
+        });
+    });
+    es.addEventListener("messageerror", (e) => {
+      const ev = JSON.parse((e as MessageEvent<string>).data) as MessageErrorEvent;
+      chain = chain
+        .then(() => (stopped ? undefined : on.messageerror?.(ev)))
+        .catch((err: unknown) => on.error?.(err))
+        .finally(() => {
+          handled = ev.id;
         });
     });
     // The stream's last event: no reopening, but the messages before it

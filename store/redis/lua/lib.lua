@@ -180,10 +180,18 @@ end
 -- notify_message pushes a message without ports, just queued at port with
 -- id after prev ('' for none), to whoever waits on port, in the same
 -- place as notify: a reader waiting at prev delivers it without reading
--- it back (notice.go describes the format).
-local function notify_message(channel, port, prev, id, sent_at, source, data)
-  redis.call('SPUBLISH', channel,
-    'm\0' .. port .. '\0' .. prev .. '\0' .. id .. '\0' .. sent_at .. '\0' .. source .. '\0' .. data)
+-- it back (notice.go describes the format). A message with an origin
+-- puts the mark 'o' before prev and the origin before the data: a reader
+-- older than origins finds no event id where prev should be and reads
+-- the port instead, which is what it does with any notice it cannot use.
+local function notify_message(channel, port, prev, id, sent_at, source, origin, data)
+  if origin == '' then
+    redis.call('SPUBLISH', channel,
+      'm\0' .. port .. '\0' .. prev .. '\0' .. id .. '\0' .. sent_at .. '\0' .. source .. '\0' .. data)
+  else
+    redis.call('SPUBLISH', channel,
+      'm\0' .. port .. '\0o\0' .. prev .. '\0' .. id .. '\0' .. sent_at .. '\0' .. source .. '\0' .. origin .. '\0' .. data)
+  end
 end
 
 -- The script proper follows.

@@ -2,14 +2,16 @@
 -- KEYS[1] channel, KEYS[2] q1, KEYS[3] q2, KEYS[4] former,
 -- KEYS[5] (only with a transfer list) the move's decision key D, which
 --         lives in this channel's slot,
--- KEYS[#KEYS] (only with ARGV[10]) the post's idempotency record, in this
+-- KEYS[#KEYS] (only with ARGV[11]) the post's idempotency record, in this
 --         channel's slot too (see idem_begin.lua for its format)
 -- ARGV[1] sender port id, ARGV[2] token hash, ARGV[3] data (JSON),
 -- ARGV[4] max queue, ARGV[5] ttl ms, ARGV[6] the channel's shard channel,
 -- ARGV[7] transferred ports as JSON [{"id","token"}] or '',
 -- ARGV[8] decision ttl ms, ARGV[9] post id (random, one per Post call),
--- ARGV[10] (optional) the request's fingerprint under an idempotency key,
--- ARGV[11] the idempotency window ms, ARGV[12] with a transfer list, the
+-- ARGV[10] the origin the post claimed ('' for none; stored as field o
+-- only when there is one: an entry without o has none),
+-- ARGV[11] (optional) the request's fingerprint under an idempotency key,
+-- ARGV[12] the idempotency window ms, ARGV[13] with a transfer list, the
 -- move id that idem_begin.lua put in the record as pending
 -- Returns {'ok', event id}, {'ok', event id, 'replayed'}, {'closed'},
 -- {'queue_full'}, {'fenced'}, {'idem_reused'}, {'idem_in_flight'}, an auth
@@ -25,7 +27,7 @@
 --
 -- Under an idempotency key the record is checked and written in the same
 -- step as the message, so that neither can exist without the other.
-local idem = ARGV[10] and ARGV[10] ~= '' and KEYS[#KEYS] or nil
+local idem = ARGV[11] and ARGV[11] ~= '' and KEYS[#KEYS] or nil
 local dkey = KEYS[5] ~= idem and KEYS[5] or nil
 -- Everything the post reads of the channel hash comes in one HMGET (each
 -- redis.call costs Redis's thread about half a microsecond of its own).
@@ -54,8 +56,8 @@ if idem then
     local kind, fp, a = string.match(rec, '^(%S+) (%S+) (%S+)')
     if kind == 'pending' then
       -- Another attempt's claim (see idem_begin.lua): Go settles it.
-      if a ~= ARGV[12] then return {'idem_in_flight'} end
-    elseif fp ~= ARGV[10] then
+      if a ~= ARGV[13] then return {'idem_in_flight'} end
+    elseif fp ~= ARGV[11] then
       return {'idem_reused'}
     elseif dkey then
       -- A move must find its own claim: anything else means the key was
@@ -78,10 +80,20 @@ if not posted then
 end
 local now = now_ms()
 local id = next_id(peer_last, now)
-if ARGV[7] ~= '' then
-  redis.call('XADD', q, id, 'd', ARGV[3], 's', ARGV[1], 't', fmt(now), 'p', ARGV[7])
-else
+if ARGV[7] == '' and ARGV[10] == '' then
+  -- The common case, without building a table.
   redis.call('XADD', q, id, 'd', ARGV[3], 's', ARGV[1], 't', fmt(now))
+else
+  local entry = {'d', ARGV[3], 's', ARGV[1], 't', fmt(now)}
+  if ARGV[7] ~= '' then
+    entry[#entry + 1] = 'p'
+    entry[#entry + 1] = ARGV[7]
+  end
+  if ARGV[10] ~= '' then
+    entry[#entry + 1] = 'o'
+    entry[#entry + 1] = ARGV[10]
+  end
+  redis.call('XADD', q, id, unpack(entry))
 end
 -- An empty queue may not have existed: XADD just made it, without a timer.
 if queued == 0 or touch_due(ARGV[5], now, touched) then
@@ -94,7 +106,7 @@ if dkey then
   redis.call('SET', dkey, 'done:' .. id, 'PX', ARGV[8])
 end
 if idem then
-  redis.call('SET', idem, 'done ' .. ARGV[10] .. ' ' .. id, 'PX', ARGV[11])
+  redis.call('SET', idem, 'done ' .. ARGV[11] .. ' ' .. id, 'PX', ARGV[12])
 end
 -- A message with ports, or larger than 8 KiB, only rings: a waiting
 -- reader reads it. Pushing at most 8 KiB keeps what a waiter's queue of
@@ -102,6 +114,6 @@ end
 if ARGV[7] ~= '' or #ARGV[3] > 8192 then
   notify(ARGV[6], peer)
 else
-  notify_message(ARGV[6], peer, peer_last or '', id, fmt(now), ARGV[1], ARGV[3])
+  notify_message(ARGV[6], peer, peer_last or '', id, fmt(now), ARGV[1], ARGV[10], ARGV[3])
 end
 return {'ok', id}
