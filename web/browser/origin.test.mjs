@@ -4,38 +4,15 @@
 // it claims, and a malformed claim is refused.
 //
 // Run by web/browser_test.go against a running tincan, or by hand:
-//   TINCAN_URL=http://127.0.0.1:8080 CHROMIUM=/usr/bin/chromium node web/browser/origin.test.mjs
+//   TINCAN_URL=http://127.0.0.1:8080 CHROMIUM=/usr/bin/chromium ARTIFACTS=/tmp/x \
+//     node web/browser/origin.test.mjs
 // Exits 0 on success; on failure, non-zero with the reason on stderr.
 
-import { chromium } from 'playwright-core';
+import { check, run, settings } from './support.mjs';
 
-const BASE = process.env.TINCAN_URL;
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const { base: BASE, chromium: CHROMIUM } = settings('origin.test.mjs');
 const WAIT = 10_000; // bound of every single wait, in ms
 const WHOLE = 60_000; // bound of the whole script, in ms
-
-if (!BASE) {
-  console.error('origin.test.mjs: set TINCAN_URL (the running tincan)');
-  process.exit(2);
-}
-
-let browser;
-
-async function finish(code, message) {
-  if (message) console.error(`origin.test.mjs: ${message}`);
-  try {
-    await browser?.close();
-  } catch {
-    // Closing is best effort; the exit code says what happened.
-  }
-  process.exit(code);
-}
-
-const watchdog = setTimeout(() => finish(1, `the test took more than ${WHOLE / 1000} s`), WHOLE);
-
-function check(ok, message) {
-  if (!ok) throw new Error(message);
-}
 
 // call sends a request from Node (no Origin header unless given) and
 // answers its status and JSON body.
@@ -50,12 +27,8 @@ async function call(method, path, token, body, headers = {}) {
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
-async function main() {
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+run('origin.test.mjs', WHOLE, CHROMIUM, async (launch) => {
+  const browser = await launch();
   const page = await browser.newPage();
   page.setDefaultTimeout(WAIT);
   const res = await page.goto(`${BASE}/`);
@@ -95,12 +68,4 @@ async function main() {
   check(JSON.stringify(got) === JSON.stringify(want), `messages ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
   check(list.body.message_errors.length === 0, `message_errors ${JSON.stringify(list.body.message_errors)}`);
   console.log(`a page's posts carry its origin ${pageOrigin}, even when it tries another; other clients' claims pass as sent`);
-}
-
-main().then(
-  () => {
-    clearTimeout(watchdog);
-    return finish(0);
-  },
-  (err) => finish(1, err.stack || String(err)),
-);
+});
