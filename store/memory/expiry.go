@@ -50,6 +50,11 @@ func (s *Store) sweep() {
 			delete(s.records, k)
 		}
 	}
+	for id, c := range s.collections {
+		if s.collectionExpired(c, now) {
+			delete(s.collections, id)
+		}
+	}
 	for tag, ch := range s.channels {
 		if !s.expired(ch, now) {
 			continue
