@@ -17,8 +17,8 @@ func sweepInterval(ttl time.Duration) time.Duration {
 	return min(max(ttl/4, 10*time.Millisecond), time.Minute)
 }
 
-// janitor forgets expired channels, idempotency records and tickets until
-// Close.
+// janitor forgets expired channels, collections, idempotency records and
+// tickets until Close.
 func (s *Store) janitor(every time.Duration) {
 	defer close(s.done)
 	t := time.NewTicker(every)

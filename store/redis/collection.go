@@ -24,7 +24,7 @@ const broadcastBatch = 500
 // collScripts are the collection scripts, each with lua/lib.lua and
 // lua/coll_lib.lua in front of it, and the member check.
 type collScripts struct {
-	create, add, remove, get, del, members, memberCheck *goredis.Script
+	create, check, add, remove, get, del, members, memberCheck *goredis.Script
 }
 
 func loadCollScripts() *collScripts {
@@ -34,6 +34,7 @@ func loadCollScripts() *collScripts {
 	}
 	return &collScripts{
 		create:      load("coll_create.lua"),
+		check:       load("coll_check.lua"),
 		add:         load("coll_add.lua"),
 		remove:      load("coll_remove.lua"),
 		get:         load("coll_get.lua"),
@@ -104,7 +105,7 @@ func (s *Store) AddMember(ctx context.Context, id, token string, member store.Cr
 	}
 	// The collection's token first, so that a stranger learns nothing of
 	// the port.
-	if _, err := s.collScript(ctx, s.coll.get, id, token); err != nil {
+	if _, err := s.collScript(ctx, s.coll.check, id, token); err != nil {
 		return false, err
 	}
 	if _, err := s.portScript(ctx, s.coll.memberCheck, member); err != nil {
@@ -189,6 +190,16 @@ func (s *Store) Broadcast(ctx context.Context, id, token string, data json.RawMe
 		return 0
 	})
 
+	if len(members) > 0 {
+		// A pipeline cannot fall back from EVALSHA to EVAL by itself: with
+		// the script missing (a fresh or restarted Redis) every member's
+		// call would fail and go again with the whole script's text. Load
+		// it first, on every primary (go-redis sends SCRIPT LOAD to each
+		// shard of a Cluster): one round trip per node.
+		if err := s.loadScript(ctx, s.scripts.post); err != nil {
+			return store.BroadcastResult{}, err
+		}
+	}
 	var res store.BroadcastResult
 	payload := []byte(data)
 	for start := 0; start < len(members); start += broadcastBatch {
@@ -260,4 +271,12 @@ func (s *Store) broadcastReply(portID string, v any, err error) (store.EventID, 
 		return store.EventID{}, statusError(portID, r.status())
 	}
 	return store.ParseEventID(r.str(1))
+}
+
+// loadScript loads sc into Redis (every primary, on a Cluster), within
+// the round trip's bound.
+func (s *Store) loadScript(ctx context.Context, sc *goredis.Script) error {
+	ctx, cancel := s.bound(ctx, 0)
+	defer cancel()
+	return s.wrap(ctx, sc.Load(ctx, s.client).Err())
 }
