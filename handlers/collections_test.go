@@ -145,3 +145,30 @@ func TestAddMemberRefused(t *testing.T) {
 		c.addMember(cc, d.Port1).wantProblem(t, http.StatusConflict, "too_many_members")
 	})
 }
+
+// TestBroadcastStreams: a broadcast arrives on each peer's open event
+// stream, as a post does, under the id the answer names.
+func TestBroadcastStreams(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e env) {
+		c := e.server(t)
+		cc := c.createCollection()
+		chans := []channel{c.createChannel(), c.createChannel(), c.createChannel()}
+		streams := make([]*sseStream, len(chans))
+		for i, ch := range chans {
+			c.addMember(cc, ch.Port1).want(t, http.StatusCreated)
+			streams[i] = c.open(ch.Port2, streamReq{})
+		}
+		res := decodeBody[broadcastAnswer](t, c.broadcast(cc, "application/json", `{"data":{"to":"streams"}}`).want(t, http.StatusOK))
+		ids := map[string]string{}
+		for _, d := range res.Delivered {
+			ids[d.Port] = d.ID
+		}
+		for i, s := range streams {
+			m := s.nextMessage()
+			if string(m.Data) != `{"to":"streams"}` || m.Source != chans[i].Port1.ID || m.ID != ids[chans[i].Port1.ID] {
+				t.Errorf("stream of %s: %+v, want the broadcast with id %s", chans[i].Port2.ID, m, ids[chans[i].Port1.ID])
+			}
+			s.close()
+		}
+	})
+}
