@@ -2707,6 +2707,8 @@ export interface operations {
                 "application/json": components["schemas"]["BroadcastRequest"];
                 /** @example hello, everyone */
                 "text/plain": components["schemas"]["RawMessage"];
+                /** @example hello, everyone */
+                "*/*": components["schemas"]["RawMessage"];
             };
         };
         responses: {
