@@ -72,6 +72,10 @@ type matrixRoute struct {
 	build func(w *world, p port) req
 	// except overrides the derived outcome for the states it names.
 	except map[string]outcome
+	// collection is set for the routes of a collection (w.coll), which
+	// take the collection's token: a cell presents it wherever its state
+	// presents a1's own token (see forCollection).
+	collection bool
 }
 
 // presented is how a cell's credential travels: an Authorization header,
@@ -127,6 +131,36 @@ type world struct {
 	queued map[string]string
 	// full is every port's own live token, by port id.
 	full map[string]string
+	// coll is a collection whose one member is a1, added with a1's own
+	// token.
+	coll collectionCreds
+}
+
+// collectionCreds are a collection's id and token.
+type collectionCreds struct {
+	ID    string `json:"id"`
+	Token string `json:"token"`
+}
+
+// forCollection is the credential of a cell on a collection route: the
+// state's, with a1's own token replaced by the collection's, so that
+// "own token" holds the collection's token and every other state holds
+// something that is not it.
+func (w *world) forCollection(p presented) presented {
+	p.header = strings.ReplaceAll(p.header, w.a1.Token, w.coll.Token)
+	p.query = strings.ReplaceAll(p.query, w.a1.Token, w.coll.Token)
+	return p
+}
+
+// collectionExpect is the outcome of a state on a collection route: only
+// the collection's token in the header opens it (a ticket beside it is
+// ignored; a token in the URL is no credential of a collection).
+func collectionExpect(r matrixRoute, s matrixState) outcome {
+	switch s.name {
+	case "own token", "header and a wrong access_token", "ticket and own token":
+		return success(r.ok)
+	}
+	return refusedUnauthorized
 }
 
 func bearer(token string) presented { return presented{header: "Bearer " + token} }
@@ -219,8 +253,11 @@ func expected(r matrixRoute, s matrixState, m matrixMode) outcome {
 	if s.query && m.refuseQuery {
 		return refusedUnauthorized
 	}
+	if r.collection {
+		return collectionExpect(r, s)
+	}
 	if r.op == "" {
-		if r.pattern == "/channels" && m.auth != nil && !s.creator {
+		if (r.pattern == "/channels" || r.pattern == "/collections") && m.auth != nil && !s.creator {
 			return refusedUnauthorized
 		}
 		return success(r.ok)
@@ -274,6 +311,24 @@ var matrixRoutes = []matrixRoute{
 			m := w.c.mint(port{ID: p.ID, Token: w.full[p.ID]}, "post", "to revoke")
 			return req{method: "DELETE", path: "/ports/" + p.ID + "/tokens/" + m.ID}
 		}},
+
+	{method: "POST", pattern: "/collections", ok: 201, build: func(*world, port) req { return req{method: "POST", path: "/collections"} }},
+	{method: "GET", pattern: "/collections/{id}", collection: true, ok: 200,
+		build: func(w *world, _ port) req { return req{method: "GET", path: "/collections/" + w.coll.ID} }},
+	{method: "DELETE", pattern: "/collections/{id}", collection: true, ok: 204,
+		build: func(w *world, _ port) req { return req{method: "DELETE", path: "/collections/" + w.coll.ID} }},
+	{method: "POST", pattern: "/collections/{id}/members", collection: true, ok: 201,
+		build: func(w *world, _ port) req {
+			return jsonReq("POST", "/collections/"+w.coll.ID+"/members", `{"port":"`+w.b1.ID+`","token":"`+w.full[w.b1.ID]+`"}`)
+		}},
+	{method: "DELETE", pattern: "/collections/{id}/members/{port}", collection: true, ok: 204,
+		build: func(w *world, _ port) req {
+			return req{method: "DELETE", path: "/collections/" + w.coll.ID + "/members/" + w.a1.ID}
+		}},
+	{method: "POST", pattern: "/collections/{id}/messages", collection: true, ok: 200,
+		build: func(w *world, _ port) req {
+			return jsonReq("POST", "/collections/"+w.coll.ID+"/messages", `{"data":"matrix"}`)
+		}},
 }
 
 // matrixModes are the deployments the matrix runs in.
@@ -320,6 +375,9 @@ func runMatrix(t *testing.T, e env, m matrixMode) {
 			cells++
 			want := expected(r, s, m)
 			target, cred := s.present(w)
+			if r.collection {
+				cred = w.forCollection(cred)
+			}
 			rq := r.build(w, target)
 			before := w.snapshot(target)
 			got := w.send(rq, cred)
@@ -329,7 +387,7 @@ func runMatrix(t *testing.T, e env, m matrixMode) {
 			}
 			if want.code == "" {
 				successes++
-				if r.method != http.MethodGet && r.op != "" {
+				if r.method != http.MethodGet && (r.op != "" || r.collection) {
 					w = newWorld(t, c, m) // the success may have changed it
 				}
 				continue
@@ -412,6 +470,9 @@ func newWorld(t *testing.T, c *client, m matrixMode) *world {
 	for _, p := range []port{w.a1, w.a2, w.b1, w.t1, w.t2, w.c1, w.c2} {
 		w.full[p.ID] = p.Token
 	}
+	cr := req{method: "POST", path: "/collections", token: w.creatorCred}
+	w.coll = decodeBody[collectionCreds](t, c.do(cr).want(t, http.StatusCreated))
+	c.do(jsonReq2("/collections/"+w.coll.ID+"/members", `{"port":"`+w.a1.ID+`","token":"`+w.a1.Token+`"}`, w.coll.Token)).want(t, http.StatusCreated)
 	return w
 }
 
@@ -492,6 +553,10 @@ func (w *world) snapshot(p port) string {
 	for _, tk := range tokens {
 		fmt.Fprintf(&b, " token %s/%s", tk.ID, tk.Scope)
 	}
+	// The collection, which a refused collection request must not change
+	// either (a broadcast would show at a2, a1's peer, above).
+	coll, err := w.c.store.DescribeCollection(ctx, w.coll.ID, w.coll.Token)
+	fmt.Fprintf(&b, " collection %v %v", coll.Members, err)
 	return b.String()
 }
 
@@ -549,4 +614,11 @@ func (w *world) expiredTicket(p port) string {
 	}
 	time.Sleep(20 * time.Millisecond)
 	return t.Secret
+}
+
+// jsonReq2 is a JSON POST to path with a bearer token.
+func jsonReq2(path, body, token string) req {
+	r := jsonReq("POST", path, body)
+	r.token = token
+	return r
 }

@@ -59,14 +59,17 @@ var problemKinds = []problemKind{
 	{store.ErrInsufficientScope, http.StatusForbidden, "insufficient_scope", "Insufficient scope", "This token's scope does not allow this operation on the port."},
 	{errNotFound, http.StatusNotFound, "not_found", "Not found", "There is no such resource."},
 	{store.ErrTokenNotFound, http.StatusNotFound, "not_found", "Not found", "The port has no scoped token with this id."},
+	{store.ErrMemberNotFound, http.StatusNotFound, "not_found", "Not found", "The port is not a member of this collection."},
 	{errMethodNotAllowed, http.StatusMethodNotAllowed, "method_not_allowed", "Method not allowed", "The resource does not support this method."},
 	{store.ErrBusy, http.StatusConflict, "port_busy", "Port busy", "The port is being moved; retry shortly."},
+	{store.ErrTooManyMembers, http.StatusConflict, "too_many_members", "Too many members", "The collection has as many members as it may (MAX_COLLECTION_MEMBERS); remove one first."},
 	{store.ErrTooManyTokens, http.StatusConflict, "too_many_tokens", "Too many tokens", "The port has as many scoped tokens as it may; revoke one first."},
 	{store.ErrInFlight, http.StatusConflict, "idempotency_in_flight", "Request in flight", "A request with this Idempotency-Key is still being carried out; retry shortly for its answer."},
 	{store.ErrClosed, http.StatusGone, "port_closed", "Port closed", "The port's channel is closed."},
 	{errRequestTimeout, http.StatusRequestTimeout, "request_timeout", "Request timeout", "The request body did not arrive in time."},
 	{errTooLarge, http.StatusRequestEntityTooLarge, "payload_too_large", "Payload too large", "The request body is larger than the server accepts."},
 	{errInvalidTransfer, http.StatusUnprocessableEntity, "invalid_transfer", "Invalid transfer", "A port in the transfer list cannot be transferred."},
+	{errInvalidMember, http.StatusUnprocessableEntity, "invalid_member", "Invalid member", "The port cannot be added: the token given with it does not allow posting through it, or its channel is closed."},
 	{store.ErrKeyReused, http.StatusUnprocessableEntity, "idempotency_key_reused", "Idempotency key reused", "This Idempotency-Key was already used for a different request."},
 	{errTooManyStreams, http.StatusTooManyRequests, "too_many_streams", "Too many streams", "Too many event streams are open on this port or from this address; close one or retry later."},
 	{errRateLimited, http.StatusTooManyRequests, "rate_limited", "Rate limited", "Too many requests from this address or with this credential; retry after Retry-After seconds."},
@@ -94,15 +97,24 @@ type problem struct {
 	TransferIndex *int   `json:"transfer_index,omitempty"`
 	Port          string `json:"port,omitempty"`
 	Reason        string `json:"reason,omitempty"`
+	// The refused member's problem, as the port's own routes would
+	// answer it (invalid_member only; port names the member).
+	MemberCode string `json:"member_code,omitempty"`
 }
 
 // classify returns the row of the error table for err.
 func classify(err error) problemKind {
 	var tooLarge *http.MaxBytesError
 	var refused *store.TransferError
+	var member *store.MemberError
 	switch {
 	case errors.As(err, &tooLarge):
 		err = errTooLarge
+	case errors.As(err, &member) && !errors.Is(err, store.ErrBusy) && !errors.Is(err, store.ErrUnavailable):
+		// The member's credentials were refused, not the caller's: a
+		// 401 would blame the collection's token. A busy port stays
+		// port_busy, worth a retry.
+		err = errInvalidMember
 	case errors.As(err, &refused) && refused.Reason != store.RefusedBusy:
 		// A busy port is worth a retry, so it stays port_busy (the
 		// TransferError unwraps to store.ErrBusy); the other refusals
@@ -143,6 +155,16 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		// Busy refusals are port_busy but name the entry all the same.
 		p.TransferIndex, p.Port, p.Reason = &refused.Index, refused.PortID, string(refused.Reason)
 		p.Detail = fmt.Sprintf("Entry %d of the transfer list was refused: %s.", refused.Index, refused.Reason)
+	}
+	var member *store.MemberError
+	if errors.As(err, &member) {
+		p.Port = member.PortID
+		if k.code == "invalid_member" {
+			// The member's refusal as the problem code it would have on
+			// the port's own routes.
+			p.MemberCode = classify(member.Err).code
+			p.Detail = fmt.Sprintf("Port %s was refused: %s", member.PortID, classify(member.Err).detail)
+		}
 	}
 	var refusedTicket *store.TicketError
 	if errors.As(err, &refusedTicket) && refusedTicket.Index > 0 {

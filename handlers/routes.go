@@ -35,4 +35,11 @@ func (s *Server) routes() {
 	s.router.Post("/ports/{id}/tokens", s.handle(s.handleTokenMint))
 	s.router.Get("/ports/{id}/tokens", s.handle(s.handleTokenList))
 	s.router.Delete("/ports/{id}/tokens/{token_id}", s.handle(s.handleTokenRevoke))
+
+	s.router.Post("/collections", s.handle(s.handleCollectionCreate))
+	s.router.Get("/collections/{id}", s.handle(s.handleCollectionDescribe))
+	s.router.Delete("/collections/{id}", s.handle(s.handleCollectionDelete))
+	s.router.Post("/collections/{id}/members", s.handle(s.handleMemberAdd))
+	s.router.Delete("/collections/{id}/members/{port}", s.handle(s.handleMemberRemove))
+	s.router.Post("/collections/{id}/messages", s.handle(s.handleBroadcast))
 }

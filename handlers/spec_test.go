@@ -86,6 +86,13 @@ var specOperations = map[string]string{
 	"POST /ports/{id}/tokens":              "mintToken",
 	"GET /ports/{id}/tokens":               "listTokens",
 	"DELETE /ports/{id}/tokens/{token_id}": "revokeToken",
+
+	"POST /collections":                       "createCollection",
+	"GET /collections/{id}":                   "describeCollection",
+	"DELETE /collections/{id}":                "deleteCollection",
+	"POST /collections/{id}/members":          "addMember",
+	"DELETE /collections/{id}/members/{port}": "removeMember",
+	"POST /collections/{id}/messages":         "broadcastMessage",
 }
 
 // TestSpecOperations checks what generated clients rely on: operation ids,
@@ -119,10 +126,13 @@ func TestSpecOperations(t *testing.T) {
 			slices.Sort(schemes)
 			var want []string
 			switch {
-			case path == "/channels":
+			case path == "/channels" || path == "/collections":
 				// Open (the empty requirement) or a creation credential,
 				// as the deployment chooses.
 				want = []string{"creatorBearer"}
+			case strings.HasPrefix(path, "/collections/"):
+				// The collection's own token, in the header only.
+				want = []string{"collectionToken"}
 			case !strings.HasPrefix(path, "/ports/"):
 			case path == "/ports/{id}/events":
 				// A stream ticket stands in for a token on the stream only.

@@ -150,6 +150,56 @@ type Store interface {
 	// caller's next call with them checks them again.
 	RedeemTicket(ctx context.Context, portID, ticket string) ([]Credentials, error)
 
+	// CreateCollection makes a new, empty collection (see collection.go)
+	// and returns it with its token, which the store keeps only as a hash.
+	CreateCollection(ctx context.Context) (NewCollection, error)
+
+	// AddMember adds the port `member` to the collection id, whose token
+	// is token. The member's credentials must allow posting through it:
+	// the port's own token or a scoped token of ScopePost; a ScopeListen
+	// token does not. The collection keeps the hash of that token, never
+	// the token, and a broadcast posts with it: the member keeps working
+	// exactly as long as the token does. Adding a member again replaces
+	// the token it was added with. added is false for such a replacement.
+	//
+	// Errors: ErrUnauthorized for an unknown or expired collection or a
+	// wrong collection token; a *MemberError for a refused member (an
+	// unknown port, a wrong, dead or listen-only token, a closed channel,
+	// a port in the middle of a move); ErrTooManyMembers when the
+	// collection has Limits.MaxCollectionMembers members already.
+	AddMember(ctx context.Context, id, token string, member Credentials) (added bool, err error)
+
+	// RemoveMember removes the port portID from the collection.
+	//
+	// Errors: ErrUnauthorized as for AddMember; ErrMemberNotFound when the
+	// port is not a member.
+	RemoveMember(ctx context.Context, id, token, portID string) error
+
+	// DescribeCollection returns the collection and its members. Looking
+	// is not activity: it does not keep the collection alive.
+	//
+	// Errors: ErrUnauthorized as for AddMember.
+	DescribeCollection(ctx context.Context, id, token string) (CollectionInfo, error)
+
+	// DeleteCollection forgets the collection. Its members' ports are
+	// not touched.
+	//
+	// Errors: ErrUnauthorized as for AddMember.
+	DeleteCollection(ctx context.Context, id, token string) error
+
+	// Broadcast posts data (a message without a transfer list: a port
+	// cannot be given to many) through every member, each exactly as
+	// Post through that member with the token it was added with: queued
+	// at the member's peer with the peer's own next id, bounded by
+	// Limits.MaxQueue, pushed to the peer's readers. Every member ends in
+	// the result, either delivered (with the message's id at the peer) or
+	// refused with the reason; a member is never skipped silently. Members
+	// are posted to independently: one's refusal does not stop the others.
+	//
+	// Errors: ErrUnauthorized as for AddMember; ErrInvalid when data is
+	// not JSON.
+	Broadcast(ctx context.Context, id, token string, data json.RawMessage) (BroadcastResult, error)
+
 	// Subscribe returns a Subscription that is woken whenever something
 	// happens at any of the ports that a reader should look at: a message
 	// queued, the channel closed, the port transferred, a token revoked.
@@ -180,6 +230,8 @@ type Limits struct {
 	// IdempotencyWindow is how long the answer to a request made under an
 	// idempotency key is remembered for its retries.
 	IdempotencyWindow time.Duration
+	// MaxCollectionMembers is the most members one collection may have.
+	MaxCollectionMembers int
 }
 
 // Defaults for Limits.
@@ -200,6 +252,9 @@ func (l Limits) WithDefaults() Limits {
 	}
 	if l.IdempotencyWindow <= 0 {
 		l.IdempotencyWindow = DefaultIdempotencyWindow
+	}
+	if l.MaxCollectionMembers <= 0 {
+		l.MaxCollectionMembers = DefaultMaxCollectionMembers
 	}
 	return l
 }

@@ -19,6 +19,39 @@ import (
 	"github.com/oapi-codegen/runtime"
 )
 
+// Defines values for BroadcastRefusal.
+const (
+	BroadcastRefusalInsufficientScope BroadcastRefusal = "insufficient_scope"
+	BroadcastRefusalPortBusy          BroadcastRefusal = "port_busy"
+	BroadcastRefusalPortClosed        BroadcastRefusal = "port_closed"
+	BroadcastRefusalPortTransferred   BroadcastRefusal = "port_transferred"
+	BroadcastRefusalQueueFull         BroadcastRefusal = "queue_full"
+	BroadcastRefusalUnauthorized      BroadcastRefusal = "unauthorized"
+	BroadcastRefusalUnavailable       BroadcastRefusal = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the BroadcastRefusal enum.
+func (e BroadcastRefusal) Valid() bool {
+	switch e {
+	case BroadcastRefusalInsufficientScope:
+		return true
+	case BroadcastRefusalPortBusy:
+		return true
+	case BroadcastRefusalPortClosed:
+		return true
+	case BroadcastRefusalPortTransferred:
+		return true
+	case BroadcastRefusalQueueFull:
+		return true
+	case BroadcastRefusalUnauthorized:
+		return true
+	case BroadcastRefusalUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HealthStatus.
 const (
 	Ok HealthStatus = "ok"
@@ -73,6 +106,7 @@ const (
 	ProblemCodeIdempotencyKeyReused ProblemCode = "idempotency_key_reused"
 	ProblemCodeInsufficientScope    ProblemCode = "insufficient_scope"
 	ProblemCodeInternalError        ProblemCode = "internal_error"
+	ProblemCodeInvalidMember        ProblemCode = "invalid_member"
 	ProblemCodeInvalidRequest       ProblemCode = "invalid_request"
 	ProblemCodeInvalidTicket        ProblemCode = "invalid_ticket"
 	ProblemCodeInvalidTransfer      ProblemCode = "invalid_transfer"
@@ -85,6 +119,7 @@ const (
 	ProblemCodeQueueFull            ProblemCode = "queue_full"
 	ProblemCodeRateLimited          ProblemCode = "rate_limited"
 	ProblemCodeRequestTimeout       ProblemCode = "request_timeout"
+	ProblemCodeTooManyMembers       ProblemCode = "too_many_members"
 	ProblemCodeTooManyStreams       ProblemCode = "too_many_streams"
 	ProblemCodeTooManyTokens        ProblemCode = "too_many_tokens"
 	ProblemCodeUnauthorized         ProblemCode = "unauthorized"
@@ -101,6 +136,8 @@ func (e ProblemCode) Valid() bool {
 	case ProblemCodeInsufficientScope:
 		return true
 	case ProblemCodeInternalError:
+		return true
+	case ProblemCodeInvalidMember:
 		return true
 	case ProblemCodeInvalidRequest:
 		return true
@@ -125,6 +162,8 @@ func (e ProblemCode) Valid() bool {
 	case ProblemCodeRateLimited:
 		return true
 	case ProblemCodeRequestTimeout:
+		return true
+	case ProblemCodeTooManyMembers:
 		return true
 	case ProblemCodeTooManyStreams:
 		return true
@@ -239,6 +278,82 @@ type AckRequest struct {
 	Through EventId `json:"through"`
 }
 
+// AddMemberRequest A port and a token that may post through it (its own, or a `post` scoped token).
+type AddMemberRequest struct {
+	// Port The port's id.
+	//
+	// Example: 01KAK9Q01VBCAB18KVMXVCJ4NX
+	Port string `json:"port"`
+
+	// Token The port's own token or a `post` scoped token of it.
+	//
+	// Example: 0voxnM0Y3nhDl52Cxhozk_TeftiHmGA7tQCYu2ol4rs
+	Token string `json:"token"`
+}
+
+// BroadcastRefusal Why a broadcast did not reach a member's peer, as the problem code a
+// post through the member would get: its channel is closed
+// (`port_closed`), it was transferred since it was added
+// (`port_transferred`), the peer's queue is full (`queue_full`), its
+// channel expired or the scoped token it was added with was revoked
+// (`unauthorized`), the token may not post (`insufficient_scope`), it
+// is in the middle of a move (`port_busy`; a later broadcast may reach
+// it), or the part of the store holding its channel could not be
+// reached (`unavailable`; whether the message was stored is unknown).
+type BroadcastRefusal string
+
+// BroadcastRequest A message to broadcast. There is no transfer list.
+type BroadcastRequest struct {
+	// Data The message: any JSON value (object, array, string, number, boolean
+	// or null), stored and delivered byte for byte.
+	//
+	//
+	// Example: {"hello":"world"}
+	Data Data `json:"data"`
+}
+
+// BroadcastResult Every member of the collection, delivered or refused.
+//
+// Example: {"delivered":[{"id":"1763731800456-0","port":"01KAK9Q01VBCAB18KVMXVCJ4NX"}],"reached":1,"refused":[{"code":"port_transferred","port":"01KAK9Q0FJ2M7T4D1WZ3S8X6QH"}]}
+type BroadcastResult struct {
+	// Delivered The members reached, ascending by port id, with the message's event id at each peer.
+	Delivered []struct {
+		// Id A message's event id: opaque, increasing strictly per port. Compare
+		// ids only for equality; the service orders them.
+		//
+		//
+		// Example: 1763731800456-0
+		Id EventId `json:"id"`
+
+		// Port A port id, a ULID (26 characters of Crockford base32).
+		//
+		// Example: 01KAK9Q01VBCAB18KVMXVCJ4NX
+		Port PortId `json:"port"`
+	} `json:"delivered"`
+
+	// Reached How many members' peers got the message (the length of `delivered`).
+	Reached int `json:"reached"`
+
+	// Refused The members not reached, ascending by port id, and why.
+	Refused []struct {
+		// Code Why a broadcast did not reach a member's peer, as the problem code a
+		// post through the member would get: its channel is closed
+		// (`port_closed`), it was transferred since it was added
+		// (`port_transferred`), the peer's queue is full (`queue_full`), its
+		// channel expired or the scoped token it was added with was revoked
+		// (`unauthorized`), the token may not post (`insufficient_scope`), it
+		// is in the middle of a move (`port_busy`; a later broadcast may reach
+		// it), or the part of the store holding its channel could not be
+		// reached (`unavailable`; whether the message was stored is unknown).
+		Code BroadcastRefusal `json:"code"`
+
+		// Port A port id, a ULID (26 characters of Crockford base32).
+		//
+		// Example: 01KAK9Q01VBCAB18KVMXVCJ4NX
+		Port PortId `json:"port"`
+	} `json:"refused"`
+}
+
 // Channel A new channel with both of its ports. The tokens are answered only here.
 //
 // Example: {"created_at":"2025-11-21T13:30:00.123456789Z","id":"01KAK9Q01VBCAB18KVMXX5178Z","port1":{"id":"01KAK9Q01VBCAB18KVMXVCJ4NX","token":"0voxnM0Y3nhDl52Cxhozk_TeftiHmGA7tQCYu2ol4rs"},"port2":{"id":"01KAK9Q01VBCAB18KVMXN4YNBZ","token":"dtPdL7dtMWd7pPPFa3iSeL6wd2XaWasc9VsI8_F9Oy8"}}
@@ -289,6 +404,32 @@ type CloseEvent struct {
 	Port PortId `json:"port"`
 }
 
+// CollectionId A collection id, a ULID.
+//
+// Example: 01KAKB3T9Z4XQ0M5R8W2N6J7CV
+type CollectionId = string
+
+// CollectionInfo A collection and its members.
+type CollectionInfo struct {
+	// Count How many members there are.
+	Count int `json:"count"`
+
+	// CreatedAt RFC 3339 in UTC, with up to nanosecond precision and no trailing
+	// zeros in the fraction (Go's time.RFC3339Nano).
+	//
+	//
+	// Example: 2025-11-21T13:30:00.123456789Z
+	CreatedAt Timestamp `json:"created_at"`
+
+	// Id A collection id, a ULID.
+	//
+	// Example: 01KAKB3T9Z4XQ0M5R8W2N6J7CV
+	Id CollectionId `json:"id"`
+
+	// Members The member ports' ids, ascending.
+	Members []PortId `json:"members"`
+}
+
 // Data The message: any JSON value (object, array, string, number, boolean
 // or null), stored and delivered byte for byte.
 //
@@ -329,7 +470,39 @@ type IdempotencyKeyReusedProblem struct {
 	// Detail A human explanation of this occurrence. It never reveals internals.
 	Detail string `json:"detail"`
 
-	// Port Transfer refusals only: the refused entry's port id, as given.
+	// MemberCode The stable machine-readable error code. Each code has one HTTP
+	// status (`x-status` below):
+	//
+	// | code | status |
+	// |---|---|
+	// | invalid_request | 400 |
+	// | unauthorized | 401 |
+	// | invalid_ticket | 401 |
+	// | port_transferred | 403 |
+	// | insufficient_scope | 403 |
+	// | not_found | 404 |
+	// | method_not_allowed | 405 |
+	// | port_busy | 409 |
+	// | idempotency_in_flight | 409 |
+	// | too_many_tokens | 409 |
+	// | too_many_members | 409 |
+	// | port_closed | 410 |
+	// | request_timeout | 408 |
+	// | payload_too_large | 413 |
+	// | invalid_transfer | 422 |
+	// | invalid_member | 422 |
+	// | idempotency_key_reused | 422 |
+	// | queue_full | 429 |
+	// | too_many_streams | 429 |
+	// | rate_limited | 429 |
+	// | internal_error | 500 |
+	// | unavailable | 503 |
+	//
+	// A transfer list refused because a listed port is mid-move answers
+	// `409 port_busy` with the invalid_transfer extension fields.
+	MemberCode *ProblemCode `json:"member_code,omitempty"`
+
+	// Port Transfer refusals and invalid_member only: the refused port's id, as given.
 	Port *string `json:"port,omitempty"`
 
 	// Reason Why a port in a transfer list was refused (the cases in which a
@@ -364,6 +537,105 @@ type IdempotencyKeyReusedProblem struct {
 // IdempotencyKeyReusedProblemCode defines model for IdempotencyKeyReusedProblem.Code.
 type IdempotencyKeyReusedProblemCode string
 
+// InvalidMemberProblem A problem refusing a port offered as a collection member.
+type InvalidMemberProblem struct {
+	// Code The stable machine-readable error code. Each code has one HTTP
+	// status (`x-status` below):
+	//
+	// | code | status |
+	// |---|---|
+	// | invalid_request | 400 |
+	// | unauthorized | 401 |
+	// | invalid_ticket | 401 |
+	// | port_transferred | 403 |
+	// | insufficient_scope | 403 |
+	// | not_found | 404 |
+	// | method_not_allowed | 405 |
+	// | port_busy | 409 |
+	// | idempotency_in_flight | 409 |
+	// | too_many_tokens | 409 |
+	// | too_many_members | 409 |
+	// | port_closed | 410 |
+	// | request_timeout | 408 |
+	// | payload_too_large | 413 |
+	// | invalid_transfer | 422 |
+	// | invalid_member | 422 |
+	// | idempotency_key_reused | 422 |
+	// | queue_full | 429 |
+	// | too_many_streams | 429 |
+	// | rate_limited | 429 |
+	// | internal_error | 500 |
+	// | unavailable | 503 |
+	//
+	// A transfer list refused because a listed port is mid-move answers
+	// `409 port_busy` with the invalid_transfer extension fields.
+	Code ProblemCode `json:"code"`
+
+	// Detail A human explanation of this occurrence. It never reveals internals.
+	Detail string `json:"detail"`
+
+	// MemberCode The stable machine-readable error code. Each code has one HTTP
+	// status (`x-status` below):
+	//
+	// | code | status |
+	// |---|---|
+	// | invalid_request | 400 |
+	// | unauthorized | 401 |
+	// | invalid_ticket | 401 |
+	// | port_transferred | 403 |
+	// | insufficient_scope | 403 |
+	// | not_found | 404 |
+	// | method_not_allowed | 405 |
+	// | port_busy | 409 |
+	// | idempotency_in_flight | 409 |
+	// | too_many_tokens | 409 |
+	// | too_many_members | 409 |
+	// | port_closed | 410 |
+	// | request_timeout | 408 |
+	// | payload_too_large | 413 |
+	// | invalid_transfer | 422 |
+	// | invalid_member | 422 |
+	// | idempotency_key_reused | 422 |
+	// | queue_full | 429 |
+	// | too_many_streams | 429 |
+	// | rate_limited | 429 |
+	// | internal_error | 500 |
+	// | unavailable | 503 |
+	//
+	// A transfer list refused because a listed port is mid-move answers
+	// `409 port_busy` with the invalid_transfer extension fields.
+	MemberCode ProblemCode `json:"member_code"`
+	Port       string      `json:"port"`
+
+	// Reason Why a port in a transfer list was refused (the cases in which a
+	// browser's postMessage throws DataCloneError): the sending port
+	// itself (`self`), its peer (`peer`), listed twice (`duplicate`, the
+	// second occurrence), its channel closed (`closed`), unknown or wrong
+	// token (`unauthorized`), a token from before a transfer
+	// (`transferred`), in the middle of another move (`busy`), or listed
+	// with a scoped token, which may not give the port away
+	// (`insufficient_scope`).
+	Reason *TransferRefusal `json:"reason,omitempty"`
+
+	// Status The HTTP status, repeated.
+	Status int `json:"status"`
+
+	// Title A short human summary of the code; the same for every occurrence.
+	Title string `json:"title"`
+
+	// TransferIndex Transfer refusals only: the position of the refused entry in `transfer`.
+	TransferIndex *int `json:"transfer_index,omitempty"`
+
+	// Type Where the code is explained: `/docs/errors#<code>`, a URI
+	// reference relative to the server that answered (RFC 9457 allows
+	// relative references; resolve it against the request's URL). The
+	// page lists every code with its status, meaning and what to do.
+	//
+	//
+	// Example: /docs/errors#unauthorized
+	Type string `json:"type"`
+}
+
 // InvalidTransferProblem A problem refusing a transfer list, with its extension fields.
 type InvalidTransferProblem struct {
 	// Code The stable machine-readable error code. Each code has one HTTP
@@ -381,10 +653,12 @@ type InvalidTransferProblem struct {
 	// | port_busy | 409 |
 	// | idempotency_in_flight | 409 |
 	// | too_many_tokens | 409 |
+	// | too_many_members | 409 |
 	// | port_closed | 410 |
 	// | request_timeout | 408 |
 	// | payload_too_large | 413 |
 	// | invalid_transfer | 422 |
+	// | invalid_member | 422 |
 	// | idempotency_key_reused | 422 |
 	// | queue_full | 429 |
 	// | too_many_streams | 429 |
@@ -398,7 +672,39 @@ type InvalidTransferProblem struct {
 
 	// Detail A human explanation of this occurrence. It never reveals internals.
 	Detail string `json:"detail"`
-	Port   string `json:"port"`
+
+	// MemberCode The stable machine-readable error code. Each code has one HTTP
+	// status (`x-status` below):
+	//
+	// | code | status |
+	// |---|---|
+	// | invalid_request | 400 |
+	// | unauthorized | 401 |
+	// | invalid_ticket | 401 |
+	// | port_transferred | 403 |
+	// | insufficient_scope | 403 |
+	// | not_found | 404 |
+	// | method_not_allowed | 405 |
+	// | port_busy | 409 |
+	// | idempotency_in_flight | 409 |
+	// | too_many_tokens | 409 |
+	// | too_many_members | 409 |
+	// | port_closed | 410 |
+	// | request_timeout | 408 |
+	// | payload_too_large | 413 |
+	// | invalid_transfer | 422 |
+	// | invalid_member | 422 |
+	// | idempotency_key_reused | 422 |
+	// | queue_full | 429 |
+	// | too_many_streams | 429 |
+	// | rate_limited | 429 |
+	// | internal_error | 500 |
+	// | unavailable | 503 |
+	//
+	// A transfer list refused because a listed port is mid-move answers
+	// `409 port_busy` with the invalid_transfer extension fields.
+	MemberCode *ProblemCode `json:"member_code,omitempty"`
+	Port       string       `json:"port"`
 
 	// Reason Why a port in a transfer list was refused (the cases in which a
 	// browser's postMessage throws DataCloneError): the sending port
@@ -439,6 +745,18 @@ type ListReset struct {
 
 	// LastEventId The `after` asked with.
 	LastEventId EventId `json:"last_event_id"`
+}
+
+// MemberAdded The port added; `added` is false when it was a member already.
+//
+// Example: {"added":true,"port":"01KAK9Q01VBCAB18KVMXVCJ4NX"}
+type MemberAdded struct {
+	Added bool `json:"added"`
+
+	// Port A port id, a ULID (26 characters of Crockford base32).
+	//
+	// Example: 01KAK9Q01VBCAB18KVMXVCJ4NX
+	Port PortId `json:"port"`
 }
 
 // Message A message as delivered, in a MessageList or as the data of an SSE
@@ -592,6 +910,26 @@ type MintedToken struct {
 	Token Token `json:"token"`
 }
 
+// NewCollection A new collection, with its token, which is never shown again.
+type NewCollection struct {
+	// CreatedAt RFC 3339 in UTC, with up to nanosecond precision and no trailing
+	// zeros in the fraction (Go's time.RFC3339Nano).
+	//
+	//
+	// Example: 2025-11-21T13:30:00.123456789Z
+	CreatedAt Timestamp `json:"created_at"`
+
+	// Id A collection id, a ULID.
+	//
+	// Example: 01KAKB3T9Z4XQ0M5R8W2N6J7CV
+	Id CollectionId `json:"id"`
+
+	// Token A port token, a bearer secret (unpadded base64url, at least 128 bits).
+	//
+	// Example: 0voxnM0Y3nhDl52Cxhozk_TeftiHmGA7tQCYu2ol4rs
+	Token Token `json:"token"`
+}
+
 // Origin A serialized origin as a browser writes it in an `Origin` header
 // (`scheme://host` or `scheme://host:port`, lower case, no path), or
 // `null` for an opaque origin.
@@ -716,10 +1054,12 @@ type Problem struct {
 	// | port_busy | 409 |
 	// | idempotency_in_flight | 409 |
 	// | too_many_tokens | 409 |
+	// | too_many_members | 409 |
 	// | port_closed | 410 |
 	// | request_timeout | 408 |
 	// | payload_too_large | 413 |
 	// | invalid_transfer | 422 |
+	// | invalid_member | 422 |
 	// | idempotency_key_reused | 422 |
 	// | queue_full | 429 |
 	// | too_many_streams | 429 |
@@ -734,7 +1074,39 @@ type Problem struct {
 	// Detail A human explanation of this occurrence. It never reveals internals.
 	Detail string `json:"detail"`
 
-	// Port Transfer refusals only: the refused entry's port id, as given.
+	// MemberCode The stable machine-readable error code. Each code has one HTTP
+	// status (`x-status` below):
+	//
+	// | code | status |
+	// |---|---|
+	// | invalid_request | 400 |
+	// | unauthorized | 401 |
+	// | invalid_ticket | 401 |
+	// | port_transferred | 403 |
+	// | insufficient_scope | 403 |
+	// | not_found | 404 |
+	// | method_not_allowed | 405 |
+	// | port_busy | 409 |
+	// | idempotency_in_flight | 409 |
+	// | too_many_tokens | 409 |
+	// | too_many_members | 409 |
+	// | port_closed | 410 |
+	// | request_timeout | 408 |
+	// | payload_too_large | 413 |
+	// | invalid_transfer | 422 |
+	// | invalid_member | 422 |
+	// | idempotency_key_reused | 422 |
+	// | queue_full | 429 |
+	// | too_many_streams | 429 |
+	// | rate_limited | 429 |
+	// | internal_error | 500 |
+	// | unavailable | 503 |
+	//
+	// A transfer list refused because a listed port is mid-move answers
+	// `409 port_busy` with the invalid_transfer extension fields.
+	MemberCode *ProblemCode `json:"member_code,omitempty"`
+
+	// Port Transfer refusals and invalid_member only: the refused port's id, as given.
 	Port *string `json:"port,omitempty"`
 
 	// Reason Why a port in a transfer list was refused (the cases in which a
@@ -781,10 +1153,12 @@ type Problem struct {
 // | port_busy | 409 |
 // | idempotency_in_flight | 409 |
 // | too_many_tokens | 409 |
+// | too_many_members | 409 |
 // | port_closed | 410 |
 // | request_timeout | 408 |
 // | payload_too_large | 413 |
 // | invalid_transfer | 422 |
+// | invalid_member | 422 |
 // | idempotency_key_reused | 422 |
 // | queue_full | 429 |
 // | too_many_streams | 429 |
@@ -971,6 +1345,11 @@ type TransferredEvent struct {
 // Example: 1763731800456-0
 type After = EventIdOrEmpty
 
+// CollectionIdPath A collection id, a ULID.
+//
+// Example: 01KAKB3T9Z4XQ0M5R8W2N6J7CV
+type CollectionIdPath = CollectionId
+
 // IdempotencyKey defines model for IdempotencyKey.
 type IdempotencyKey = string
 
@@ -993,6 +1372,9 @@ type LastEventIdQuery = StreamPosition
 // Limit defines model for Limit.
 type Limit = int
 
+// MemberPortPath defines model for MemberPortPath.
+type MemberPortPath = string
+
 // OriginHeader A serialized origin as a browser writes it in an `Origin` header
 // (`scheme://host` or `scheme://host:port`, lower case, no path), or
 // `null` for an opaque origin.
@@ -1014,6 +1396,12 @@ type TokenIdPath = string
 // Wait defines model for Wait.
 type Wait = int
 
+// AddMemberConflict An RFC 9457 problem, with tincan's `code`.
+type AddMemberConflict = Problem
+
+// CollectionUnauthorized An RFC 9457 problem, with tincan's `code`.
+type CollectionUnauthorized = Problem
+
 // CreateUnauthorized An RFC 9457 problem, with tincan's `code`.
 type CreateUnauthorized = Problem
 
@@ -1023,8 +1411,14 @@ type IdempotencyInFlight = Problem
 // InternalError An RFC 9457 problem, with tincan's `code`.
 type InternalError = Problem
 
+// InvalidMember A problem refusing a port offered as a collection member.
+type InvalidMember = InvalidMemberProblem
+
 // InvalidRequest An RFC 9457 problem, with tincan's `code`.
 type InvalidRequest = Problem
+
+// MemberNotFound An RFC 9457 problem, with tincan's `code`.
+type MemberNotFound = Problem
 
 // MethodNotAllowed An RFC 9457 problem, with tincan's `code`.
 type MethodNotAllowed = Problem
@@ -1141,6 +1535,15 @@ type PostMessageParams struct {
 	// headers, is `400 invalid_request`.
 	Origin *OriginHeader `json:"Origin,omitempty"`
 }
+
+// AddMemberJSONRequestBody defines body for AddMember for application/json ContentType.
+type AddMemberJSONRequestBody = AddMemberRequest
+
+// BroadcastMessageJSONRequestBody defines body for BroadcastMessage for application/json ContentType.
+type BroadcastMessageJSONRequestBody = BroadcastRequest
+
+// BroadcastMessageTextRequestBody defines body for BroadcastMessage for text/plain ContentType.
+type BroadcastMessageTextRequestBody = RawMessage
 
 // AckMessagesJSONRequestBody defines body for AckMessages for application/json ContentType.
 type AckMessagesJSONRequestBody = AckRequest
@@ -1325,6 +1728,165 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /channels (the `CreateChannel` operationId).
 	CreateChannel(ctx context.Context, params *CreateChannelParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCollection Create a port collection (for broadcast)
+	//
+	// Creates an empty collection of ports and answers its id and its own
+	// token, which is shown only here (the service keeps its hash). Send
+	// the token as `Authorization: Bearer` on the collection's routes.
+	// A collection with no activity (adding or removing a member,
+	// broadcasting) for `CHANNEL_IDLE_TTL` is forgotten, like a channel.
+	//
+	// Who may create is decided as for channels (`CREATE_AUTH`): anyone,
+	// or only a caller with an API key or a JWT. Any request body is
+	// ignored.
+	//
+	// Corresponds with POST /collections (the `CreateCollection` operationId).
+	CreateCollection(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteCollection Delete a collection
+	//
+	// Forgets the collection and its token. The member ports are not touched.
+	//
+	// Corresponds with DELETE /collections/{id} (the `DeleteCollection` operationId).
+	DeleteCollection(ctx context.Context, id CollectionIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DescribeCollection Describe a collection and list its members
+	//
+	// The collection's member ports, in ascending order of id. Looking is not activity.
+	//
+	// Corresponds with GET /collections/{id} (the `DescribeCollection` operationId).
+	DescribeCollection(ctx context.Context, id CollectionIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddMemberWithBody Add a port to a collection
+	//
+	// Adds a port, proving the right to post through it: its id and its
+	// own token, or a scoped token of scope `post` (a `listen` token may
+	// not post, and is refused). The collection keeps the SHA-256 of that
+	// token, never the token, and broadcasts with it: the member works
+	// exactly as long as the token does. Once the port is transferred, or
+	// the scoped token revoked, or the channel closed or expired,
+	// broadcasts report the member as refused.
+	//
+	// A port that is a member already is answered `200` with `added:
+	// false`, and the token it is kept with is replaced. A refused port
+	// is `422 invalid_member`, with `port` and the problem code the
+	// port's own routes would answer (`member_code`). A collection holds
+	// at most `MAX_COLLECTION_MEMBERS` ports (`409 too_many_members`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /collections/{id}/members (the `AddMember` operationId).
+	AddMemberWithBody(ctx context.Context, id CollectionIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddMember Add a port to a collection
+	//
+	// Adds a port, proving the right to post through it: its id and its
+	// own token, or a scoped token of scope `post` (a `listen` token may
+	// not post, and is refused). The collection keeps the SHA-256 of that
+	// token, never the token, and broadcasts with it: the member works
+	// exactly as long as the token does. Once the port is transferred, or
+	// the scoped token revoked, or the channel closed or expired,
+	// broadcasts report the member as refused.
+	//
+	// A port that is a member already is answered `200` with `added:
+	// false`, and the token it is kept with is replaced. A refused port
+	// is `422 invalid_member`, with `port` and the problem code the
+	// port's own routes would answer (`member_code`). A collection holds
+	// at most `MAX_COLLECTION_MEMBERS` ports (`409 too_many_members`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /collections/{id}/members (the `AddMember` operationId).
+	AddMember(ctx context.Context, id CollectionIdPath, body AddMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RemoveMember Remove a port from a collection
+	//
+	// The port is no longer broadcast to. A port that is not a member is `404 not_found`.
+	//
+	// Corresponds with DELETE /collections/{id}/members/{port} (the `RemoveMember` operationId).
+	RemoveMember(ctx context.Context, id CollectionIdPath, port MemberPortPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// BroadcastMessageWithBody Broadcast a message through every member port
+	//
+	// Posts one message through every member port to its peer, each
+	// exactly as `postMessage` through that port would: the message is
+	// queued at the peer with the peer's own next event id, read and
+	// acknowledged there like any other message (a slow or offline
+	// receiver holds nobody up and loses nothing), bounded by the peer's
+	// queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
+	// The delivered message's `source` is the member port.
+	//
+	// The body is a post's: `{"data": ...}` with `Content-Type:
+	// application/json`, or any other body as a JSON string. A broadcast
+	// carries no transfer list, since a port can be given to one receiver
+	// only: a `transfer` field is `400 invalid_request`.
+	//
+	// The answer accounts for every member: `delivered` lists the members
+	// reached with the message's event id at each peer, `refused` the
+	// others with the reason (the problem code a post through the port
+	// would get). One member's refusal does not stop the others.
+	// Broadcasting is not idempotent: a retry after a lost answer posts
+	// again.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
+	BroadcastMessageWithBody(ctx context.Context, id CollectionIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// BroadcastMessage Broadcast a message through every member port
+	//
+	// Posts one message through every member port to its peer, each
+	// exactly as `postMessage` through that port would: the message is
+	// queued at the peer with the peer's own next event id, read and
+	// acknowledged there like any other message (a slow or offline
+	// receiver holds nobody up and loses nothing), bounded by the peer's
+	// queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
+	// The delivered message's `source` is the member port.
+	//
+	// The body is a post's: `{"data": ...}` with `Content-Type:
+	// application/json`, or any other body as a JSON string. A broadcast
+	// carries no transfer list, since a port can be given to one receiver
+	// only: a `transfer` field is `400 invalid_request`.
+	//
+	// The answer accounts for every member: `delivered` lists the members
+	// reached with the message's event id at each peer, `refused` the
+	// others with the reason (the problem code a post through the port
+	// would get). One member's refusal does not stop the others.
+	// Broadcasting is not idempotent: a retry after a lost answer posts
+	// again.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
+	BroadcastMessage(ctx context.Context, id CollectionIdPath, body BroadcastMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// BroadcastMessageWithTextBody Broadcast a message through every member port
+	//
+	// Posts one message through every member port to its peer, each
+	// exactly as `postMessage` through that port would: the message is
+	// queued at the peer with the peer's own next event id, read and
+	// acknowledged there like any other message (a slow or offline
+	// receiver holds nobody up and loses nothing), bounded by the peer's
+	// queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
+	// The delivered message's `source` is the member port.
+	//
+	// The body is a post's: `{"data": ...}` with `Content-Type:
+	// application/json`, or any other body as a JSON string. A broadcast
+	// carries no transfer list, since a port can be given to one receiver
+	// only: a `transfer` field is `400 invalid_request`.
+	//
+	// The answer accounts for every member: `delivered` lists the members
+	// reached with the message's event id at each peer, `refused` the
+	// others with the reason (the problem code a post through the port
+	// would get). One member's refusal does not stop the others.
+	// Broadcasting is not idempotent: a retry after a lost answer posts
+	// again.
+	//
+	// Takes a body of the `text/plain` content type.
+	//
+	// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
+	BroadcastMessageWithTextBody(ctx context.Context, id CollectionIdPath, body BroadcastMessageTextRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetDocsPage API reference page
 	//
@@ -1820,6 +2382,255 @@ func (c *Client) GetDemoPage(ctx context.Context, reqEditors ...RequestEditorFn)
 // Corresponds with POST /channels (the `CreateChannel` operationId).
 func (c *Client) CreateChannel(ctx context.Context, params *CreateChannelParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateChannelRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCollection Create a port collection (for broadcast)
+//
+// Creates an empty collection of ports and answers its id and its own
+// token, which is shown only here (the service keeps its hash). Send
+// the token as `Authorization: Bearer` on the collection's routes.
+// A collection with no activity (adding or removing a member,
+// broadcasting) for `CHANNEL_IDLE_TTL` is forgotten, like a channel.
+//
+// Who may create is decided as for channels (`CREATE_AUTH`): anyone,
+// or only a caller with an API key or a JWT. Any request body is
+// ignored.
+//
+// Corresponds with POST /collections (the `CreateCollection` operationId).
+func (c *Client) CreateCollection(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCollectionRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteCollection Delete a collection
+//
+// Forgets the collection and its token. The member ports are not touched.
+//
+// Corresponds with DELETE /collections/{id} (the `DeleteCollection` operationId).
+func (c *Client) DeleteCollection(ctx context.Context, id CollectionIdPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteCollectionRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DescribeCollection Describe a collection and list its members
+//
+// The collection's member ports, in ascending order of id. Looking is not activity.
+//
+// Corresponds with GET /collections/{id} (the `DescribeCollection` operationId).
+func (c *Client) DescribeCollection(ctx context.Context, id CollectionIdPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDescribeCollectionRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddMemberWithBody Add a port to a collection
+//
+// Adds a port, proving the right to post through it: its id and its
+// own token, or a scoped token of scope `post` (a `listen` token may
+// not post, and is refused). The collection keeps the SHA-256 of that
+// token, never the token, and broadcasts with it: the member works
+// exactly as long as the token does. Once the port is transferred, or
+// the scoped token revoked, or the channel closed or expired,
+// broadcasts report the member as refused.
+//
+// A port that is a member already is answered `200` with `added:
+// false`, and the token it is kept with is replaced. A refused port
+// is `422 invalid_member`, with `port` and the problem code the
+// port's own routes would answer (`member_code`). A collection holds
+// at most `MAX_COLLECTION_MEMBERS` ports (`409 too_many_members`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /collections/{id}/members (the `AddMember` operationId).
+func (c *Client) AddMemberWithBody(ctx context.Context, id CollectionIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddMemberRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddMember Add a port to a collection
+//
+// Adds a port, proving the right to post through it: its id and its
+// own token, or a scoped token of scope `post` (a `listen` token may
+// not post, and is refused). The collection keeps the SHA-256 of that
+// token, never the token, and broadcasts with it: the member works
+// exactly as long as the token does. Once the port is transferred, or
+// the scoped token revoked, or the channel closed or expired,
+// broadcasts report the member as refused.
+//
+// A port that is a member already is answered `200` with `added:
+// false`, and the token it is kept with is replaced. A refused port
+// is `422 invalid_member`, with `port` and the problem code the
+// port's own routes would answer (`member_code`). A collection holds
+// at most `MAX_COLLECTION_MEMBERS` ports (`409 too_many_members`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /collections/{id}/members (the `AddMember` operationId).
+func (c *Client) AddMember(ctx context.Context, id CollectionIdPath, body AddMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddMemberRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RemoveMember Remove a port from a collection
+//
+// The port is no longer broadcast to. A port that is not a member is `404 not_found`.
+//
+// Corresponds with DELETE /collections/{id}/members/{port} (the `RemoveMember` operationId).
+func (c *Client) RemoveMember(ctx context.Context, id CollectionIdPath, port MemberPortPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRemoveMemberRequest(c.Server, id, port)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// BroadcastMessageWithBody Broadcast a message through every member port
+//
+// Posts one message through every member port to its peer, each
+// exactly as `postMessage` through that port would: the message is
+// queued at the peer with the peer's own next event id, read and
+// acknowledged there like any other message (a slow or offline
+// receiver holds nobody up and loses nothing), bounded by the peer's
+// queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
+// The delivered message's `source` is the member port.
+//
+// The body is a post's: `{"data": ...}` with `Content-Type:
+// application/json`, or any other body as a JSON string. A broadcast
+// carries no transfer list, since a port can be given to one receiver
+// only: a `transfer` field is `400 invalid_request`.
+//
+// The answer accounts for every member: `delivered` lists the members
+// reached with the message's event id at each peer, `refused` the
+// others with the reason (the problem code a post through the port
+// would get). One member's refusal does not stop the others.
+// Broadcasting is not idempotent: a retry after a lost answer posts
+// again.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
+func (c *Client) BroadcastMessageWithBody(ctx context.Context, id CollectionIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBroadcastMessageRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// BroadcastMessage Broadcast a message through every member port
+//
+// Posts one message through every member port to its peer, each
+// exactly as `postMessage` through that port would: the message is
+// queued at the peer with the peer's own next event id, read and
+// acknowledged there like any other message (a slow or offline
+// receiver holds nobody up and loses nothing), bounded by the peer's
+// queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
+// The delivered message's `source` is the member port.
+//
+// The body is a post's: `{"data": ...}` with `Content-Type:
+// application/json`, or any other body as a JSON string. A broadcast
+// carries no transfer list, since a port can be given to one receiver
+// only: a `transfer` field is `400 invalid_request`.
+//
+// The answer accounts for every member: `delivered` lists the members
+// reached with the message's event id at each peer, `refused` the
+// others with the reason (the problem code a post through the port
+// would get). One member's refusal does not stop the others.
+// Broadcasting is not idempotent: a retry after a lost answer posts
+// again.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
+func (c *Client) BroadcastMessage(ctx context.Context, id CollectionIdPath, body BroadcastMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBroadcastMessageRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// BroadcastMessageWithTextBody Broadcast a message through every member port
+//
+// Posts one message through every member port to its peer, each
+// exactly as `postMessage` through that port would: the message is
+// queued at the peer with the peer's own next event id, read and
+// acknowledged there like any other message (a slow or offline
+// receiver holds nobody up and loses nothing), bounded by the peer's
+// queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
+// The delivered message's `source` is the member port.
+//
+// The body is a post's: `{"data": ...}` with `Content-Type:
+// application/json`, or any other body as a JSON string. A broadcast
+// carries no transfer list, since a port can be given to one receiver
+// only: a `transfer` field is `400 invalid_request`.
+//
+// The answer accounts for every member: `delivered` lists the members
+// reached with the message's event id at each peer, `refused` the
+// others with the reason (the problem code a post through the port
+// would get). One member's refusal does not stop the others.
+// Broadcasting is not idempotent: a retry after a lost answer posts
+// again.
+//
+// Takes a body of the `text/plain` content type.
+//
+// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
+func (c *Client) BroadcastMessageWithTextBody(ctx context.Context, id CollectionIdPath, body BroadcastMessageTextRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBroadcastMessageRequestWithTextBody(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2565,6 +3376,247 @@ func NewCreateChannelRequest(server string, params *CreateChannelParams) (*http.
 		}
 
 	}
+
+	return req, nil
+}
+
+// NewCreateCollectionRequest constructs an http.Request for the CreateCollection method
+func NewCreateCollectionRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/collections")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDeleteCollectionRequest constructs an http.Request for the DeleteCollection method
+func NewDeleteCollectionRequest(server string, id CollectionIdPath) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/collections/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDescribeCollectionRequest constructs an http.Request for the DescribeCollection method
+func NewDescribeCollectionRequest(server string, id CollectionIdPath) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/collections/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAddMemberRequest calls the generic AddMember builder with application/json body
+func NewAddMemberRequest(server string, id CollectionIdPath, body AddMemberJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAddMemberRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewAddMemberRequestWithBody constructs an http.Request for the AddMember method, with any body, and a specified content type
+func NewAddMemberRequestWithBody(server string, id CollectionIdPath, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/collections/%s/members", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRemoveMemberRequest constructs an http.Request for the RemoveMember method
+func NewRemoveMemberRequest(server string, id CollectionIdPath, port MemberPortPath) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "port", port, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/collections/%s/members/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewBroadcastMessageRequest calls the generic BroadcastMessage builder with application/json body
+func NewBroadcastMessageRequest(server string, id CollectionIdPath, body BroadcastMessageJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewBroadcastMessageRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewBroadcastMessageRequestWithTextBody calls the generic BroadcastMessage builder with text/plain body
+func NewBroadcastMessageRequestWithTextBody(server string, id CollectionIdPath, body BroadcastMessageTextRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	if stringer, ok := interface{}(body).(fmt.Stringer); ok {
+		bodyReader = strings.NewReader(stringer.String())
+	} else {
+		bodyReader = strings.NewReader(fmt.Sprint(body))
+	}
+	return NewBroadcastMessageRequestWithBody(server, id, "text/plain", bodyReader)
+}
+
+// NewBroadcastMessageRequestWithBody constructs an http.Request for the BroadcastMessage method, with any body, and a specified content type
+func NewBroadcastMessageRequestWithBody(server string, id CollectionIdPath, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/collections/%s/messages", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -3387,6 +4439,173 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /channels (the `CreateChannel` operationId).
 	CreateChannelWithResponse(ctx context.Context, params *CreateChannelParams, reqEditors ...RequestEditorFn) (*CreateChannelResponse, error)
 
+	// CreateCollectionWithResponse Create a port collection (for broadcast)
+	//
+	// Creates an empty collection of ports and answers its id and its own
+	// token, which is shown only here (the service keeps its hash). Send
+	// the token as `Authorization: Bearer` on the collection's routes.
+	// A collection with no activity (adding or removing a member,
+	// broadcasting) for `CHANNEL_IDLE_TTL` is forgotten, like a channel.
+	//
+	// Who may create is decided as for channels (`CREATE_AUTH`): anyone,
+	// or only a caller with an API key or a JWT. Any request body is
+	// ignored.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /collections (the `CreateCollection` operationId).
+	CreateCollectionWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*CreateCollectionResponse, error)
+
+	// DeleteCollectionWithResponse Delete a collection
+	//
+	// Forgets the collection and its token. The member ports are not touched.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /collections/{id} (the `DeleteCollection` operationId).
+	DeleteCollectionWithResponse(ctx context.Context, id CollectionIdPath, reqEditors ...RequestEditorFn) (*DeleteCollectionResponse, error)
+
+	// DescribeCollectionWithResponse Describe a collection and list its members
+	//
+	// The collection's member ports, in ascending order of id. Looking is not activity.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /collections/{id} (the `DescribeCollection` operationId).
+	DescribeCollectionWithResponse(ctx context.Context, id CollectionIdPath, reqEditors ...RequestEditorFn) (*DescribeCollectionResponse, error)
+
+	// AddMemberWithBodyWithResponse Add a port to a collection
+	//
+	// Adds a port, proving the right to post through it: its id and its
+	// own token, or a scoped token of scope `post` (a `listen` token may
+	// not post, and is refused). The collection keeps the SHA-256 of that
+	// token, never the token, and broadcasts with it: the member works
+	// exactly as long as the token does. Once the port is transferred, or
+	// the scoped token revoked, or the channel closed or expired,
+	// broadcasts report the member as refused.
+	//
+	// A port that is a member already is answered `200` with `added:
+	// false`, and the token it is kept with is replaced. A refused port
+	// is `422 invalid_member`, with `port` and the problem code the
+	// port's own routes would answer (`member_code`). A collection holds
+	// at most `MAX_COLLECTION_MEMBERS` ports (`409 too_many_members`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /collections/{id}/members (the `AddMember` operationId).
+	AddMemberWithBodyWithResponse(ctx context.Context, id CollectionIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddMemberResponse, error)
+
+	// AddMemberWithResponse Add a port to a collection
+	//
+	// Adds a port, proving the right to post through it: its id and its
+	// own token, or a scoped token of scope `post` (a `listen` token may
+	// not post, and is refused). The collection keeps the SHA-256 of that
+	// token, never the token, and broadcasts with it: the member works
+	// exactly as long as the token does. Once the port is transferred, or
+	// the scoped token revoked, or the channel closed or expired,
+	// broadcasts report the member as refused.
+	//
+	// A port that is a member already is answered `200` with `added:
+	// false`, and the token it is kept with is replaced. A refused port
+	// is `422 invalid_member`, with `port` and the problem code the
+	// port's own routes would answer (`member_code`). A collection holds
+	// at most `MAX_COLLECTION_MEMBERS` ports (`409 too_many_members`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /collections/{id}/members (the `AddMember` operationId).
+	AddMemberWithResponse(ctx context.Context, id CollectionIdPath, body AddMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*AddMemberResponse, error)
+
+	// RemoveMemberWithResponse Remove a port from a collection
+	//
+	// The port is no longer broadcast to. A port that is not a member is `404 not_found`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /collections/{id}/members/{port} (the `RemoveMember` operationId).
+	RemoveMemberWithResponse(ctx context.Context, id CollectionIdPath, port MemberPortPath, reqEditors ...RequestEditorFn) (*RemoveMemberResponse, error)
+
+	// BroadcastMessageWithBodyWithResponse Broadcast a message through every member port
+	//
+	// Posts one message through every member port to its peer, each
+	// exactly as `postMessage` through that port would: the message is
+	// queued at the peer with the peer's own next event id, read and
+	// acknowledged there like any other message (a slow or offline
+	// receiver holds nobody up and loses nothing), bounded by the peer's
+	// queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
+	// The delivered message's `source` is the member port.
+	//
+	// The body is a post's: `{"data": ...}` with `Content-Type:
+	// application/json`, or any other body as a JSON string. A broadcast
+	// carries no transfer list, since a port can be given to one receiver
+	// only: a `transfer` field is `400 invalid_request`.
+	//
+	// The answer accounts for every member: `delivered` lists the members
+	// reached with the message's event id at each peer, `refused` the
+	// others with the reason (the problem code a post through the port
+	// would get). One member's refusal does not stop the others.
+	// Broadcasting is not idempotent: a retry after a lost answer posts
+	// again.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
+	BroadcastMessageWithBodyWithResponse(ctx context.Context, id CollectionIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BroadcastMessageResponse, error)
+
+	// BroadcastMessageWithResponse Broadcast a message through every member port
+	//
+	// Posts one message through every member port to its peer, each
+	// exactly as `postMessage` through that port would: the message is
+	// queued at the peer with the peer's own next event id, read and
+	// acknowledged there like any other message (a slow or offline
+	// receiver holds nobody up and loses nothing), bounded by the peer's
+	// queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
+	// The delivered message's `source` is the member port.
+	//
+	// The body is a post's: `{"data": ...}` with `Content-Type:
+	// application/json`, or any other body as a JSON string. A broadcast
+	// carries no transfer list, since a port can be given to one receiver
+	// only: a `transfer` field is `400 invalid_request`.
+	//
+	// The answer accounts for every member: `delivered` lists the members
+	// reached with the message's event id at each peer, `refused` the
+	// others with the reason (the problem code a post through the port
+	// would get). One member's refusal does not stop the others.
+	// Broadcasting is not idempotent: a retry after a lost answer posts
+	// again.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
+	BroadcastMessageWithResponse(ctx context.Context, id CollectionIdPath, body BroadcastMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*BroadcastMessageResponse, error)
+
+	// BroadcastMessageWithTextBodyWithResponse Broadcast a message through every member port
+	//
+	// Posts one message through every member port to its peer, each
+	// exactly as `postMessage` through that port would: the message is
+	// queued at the peer with the peer's own next event id, read and
+	// acknowledged there like any other message (a slow or offline
+	// receiver holds nobody up and loses nothing), bounded by the peer's
+	// queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
+	// The delivered message's `source` is the member port.
+	//
+	// The body is a post's: `{"data": ...}` with `Content-Type:
+	// application/json`, or any other body as a JSON string. A broadcast
+	// carries no transfer list, since a port can be given to one receiver
+	// only: a `transfer` field is `400 invalid_request`.
+	//
+	// The answer accounts for every member: `delivered` lists the members
+	// reached with the message's event id at each peer, `refused` the
+	// others with the reason (the problem code a post through the port
+	// would get). One member's refusal does not stop the others.
+	// Broadcasting is not idempotent: a retry after a lost answer posts
+	// again.
+	//
+	// Takes a body of the `text/plain` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
+	BroadcastMessageWithTextBodyWithResponse(ctx context.Context, id CollectionIdPath, body BroadcastMessageTextRequestBody, reqEditors ...RequestEditorFn) (*BroadcastMessageResponse, error)
+
 	// GetDocsPageWithResponse API reference page
 	//
 	// This description, rendered for reading, with assets served by tincan.
@@ -4041,6 +5260,609 @@ func (r CreateChannelResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateChannelResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateCollectionResponse401Headers the declared response headers of an HTTP 401 response for CreateCollection
+type CreateCollectionResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+// CreateCollectionResponse429Headers the declared response headers of an HTTP 429 response for CreateCollection
+type CreateCollectionResponse429Headers struct {
+	RetryAfter int
+}
+
+// CreateCollectionResponse503Headers the declared response headers of an HTTP 503 response for CreateCollection
+type CreateCollectionResponse503Headers struct {
+	RetryAfter int
+}
+
+type CreateCollectionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *NewCollection
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *CreateUnauthorized
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *RateLimited
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateCollectionResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateCollectionResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateCollectionResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateCollectionResponse) GetJSON201() *NewCollection {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateCollectionResponse) GetApplicationproblemJSON401() *CreateUnauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateCollectionResponse) GetApplicationproblemJSON429() *RateLimited {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateCollectionResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateCollectionResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateCollectionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateCollectionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateCollectionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateCollectionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteCollectionResponse401Headers the declared response headers of an HTTP 401 response for DeleteCollection
+type DeleteCollectionResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+// DeleteCollectionResponse429Headers the declared response headers of an HTTP 429 response for DeleteCollection
+type DeleteCollectionResponse429Headers struct {
+	RetryAfter int
+}
+
+// DeleteCollectionResponse503Headers the declared response headers of an HTTP 503 response for DeleteCollection
+type DeleteCollectionResponse503Headers struct {
+	RetryAfter int
+}
+
+type DeleteCollectionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *CollectionUnauthorized
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *RateLimited
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteCollectionResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteCollectionResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteCollectionResponse503Headers
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteCollectionResponse) GetApplicationproblemJSON401() *CollectionUnauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DeleteCollectionResponse) GetApplicationproblemJSON429() *RateLimited {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteCollectionResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteCollectionResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteCollectionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteCollectionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteCollectionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteCollectionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DescribeCollectionResponse401Headers the declared response headers of an HTTP 401 response for DescribeCollection
+type DescribeCollectionResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+// DescribeCollectionResponse429Headers the declared response headers of an HTTP 429 response for DescribeCollection
+type DescribeCollectionResponse429Headers struct {
+	RetryAfter int
+}
+
+// DescribeCollectionResponse503Headers the declared response headers of an HTTP 503 response for DescribeCollection
+type DescribeCollectionResponse503Headers struct {
+	RetryAfter int
+}
+
+type DescribeCollectionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CollectionInfo
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *CollectionUnauthorized
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *RateLimited
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DescribeCollectionResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DescribeCollectionResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DescribeCollectionResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DescribeCollectionResponse) GetJSON200() *CollectionInfo {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DescribeCollectionResponse) GetApplicationproblemJSON401() *CollectionUnauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DescribeCollectionResponse) GetApplicationproblemJSON429() *RateLimited {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DescribeCollectionResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DescribeCollectionResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DescribeCollectionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DescribeCollectionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DescribeCollectionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DescribeCollectionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AddMemberResponse401Headers the declared response headers of an HTTP 401 response for AddMember
+type AddMemberResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+// AddMemberResponse409Headers the declared response headers of an HTTP 409 response for AddMember
+type AddMemberResponse409Headers struct {
+	RetryAfter int
+}
+
+// AddMemberResponse429Headers the declared response headers of an HTTP 429 response for AddMember
+type AddMemberResponse429Headers struct {
+	RetryAfter int
+}
+
+// AddMemberResponse503Headers the declared response headers of an HTTP 503 response for AddMember
+type AddMemberResponse503Headers struct {
+	RetryAfter int
+}
+
+type AddMemberResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MemberAdded
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *MemberAdded
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *InvalidRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *CollectionUnauthorized
+	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
+	ApplicationproblemJSON408 *RequestTimeout
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *AddMemberConflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *InvalidMember
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *RateLimited
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *AddMemberResponse401Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *AddMemberResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AddMemberResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *AddMemberResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AddMemberResponse) GetJSON200() *MemberAdded {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r AddMemberResponse) GetJSON201() *MemberAdded {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AddMemberResponse) GetApplicationproblemJSON400() *InvalidRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AddMemberResponse) GetApplicationproblemJSON401() *CollectionUnauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
+func (r AddMemberResponse) GetApplicationproblemJSON408() *RequestTimeout {
+	return r.ApplicationproblemJSON408
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AddMemberResponse) GetApplicationproblemJSON409() *AddMemberConflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r AddMemberResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r AddMemberResponse) GetApplicationproblemJSON422() *InvalidMember {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r AddMemberResponse) GetApplicationproblemJSON429() *RateLimited {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r AddMemberResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r AddMemberResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r AddMemberResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AddMemberResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AddMemberResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AddMemberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RemoveMemberResponse401Headers the declared response headers of an HTTP 401 response for RemoveMember
+type RemoveMemberResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+// RemoveMemberResponse429Headers the declared response headers of an HTTP 429 response for RemoveMember
+type RemoveMemberResponse429Headers struct {
+	RetryAfter int
+}
+
+// RemoveMemberResponse503Headers the declared response headers of an HTTP 503 response for RemoveMember
+type RemoveMemberResponse503Headers struct {
+	RetryAfter int
+}
+
+type RemoveMemberResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *CollectionUnauthorized
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *MemberNotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *RateLimited
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RemoveMemberResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RemoveMemberResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *RemoveMemberResponse503Headers
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RemoveMemberResponse) GetApplicationproblemJSON401() *CollectionUnauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RemoveMemberResponse) GetApplicationproblemJSON404() *MemberNotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RemoveMemberResponse) GetApplicationproblemJSON429() *RateLimited {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RemoveMemberResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RemoveMemberResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RemoveMemberResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RemoveMemberResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RemoveMemberResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RemoveMemberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// BroadcastMessageResponse401Headers the declared response headers of an HTTP 401 response for BroadcastMessage
+type BroadcastMessageResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+// BroadcastMessageResponse429Headers the declared response headers of an HTTP 429 response for BroadcastMessage
+type BroadcastMessageResponse429Headers struct {
+	RetryAfter int
+}
+
+// BroadcastMessageResponse503Headers the declared response headers of an HTTP 503 response for BroadcastMessage
+type BroadcastMessageResponse503Headers struct {
+	RetryAfter int
+}
+
+type BroadcastMessageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BroadcastResult
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *InvalidRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *CollectionUnauthorized
+	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
+	ApplicationproblemJSON408 *RequestTimeout
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *RateLimited
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *BroadcastMessageResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *BroadcastMessageResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *BroadcastMessageResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r BroadcastMessageResponse) GetJSON200() *BroadcastResult {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r BroadcastMessageResponse) GetApplicationproblemJSON400() *InvalidRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r BroadcastMessageResponse) GetApplicationproblemJSON401() *CollectionUnauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
+func (r BroadcastMessageResponse) GetApplicationproblemJSON408() *RequestTimeout {
+	return r.ApplicationproblemJSON408
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r BroadcastMessageResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r BroadcastMessageResponse) GetApplicationproblemJSON429() *RateLimited {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r BroadcastMessageResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r BroadcastMessageResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r BroadcastMessageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r BroadcastMessageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r BroadcastMessageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r BroadcastMessageResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -5815,6 +7637,227 @@ func (c *ClientWithResponses) CreateChannelWithResponse(ctx context.Context, par
 	return ParseCreateChannelResponse(rsp)
 }
 
+// CreateCollectionWithResponse Create a port collection (for broadcast)
+//
+// Creates an empty collection of ports and answers its id and its own
+// token, which is shown only here (the service keeps its hash). Send
+// the token as `Authorization: Bearer` on the collection's routes.
+// A collection with no activity (adding or removing a member,
+// broadcasting) for `CHANNEL_IDLE_TTL` is forgotten, like a channel.
+//
+// Who may create is decided as for channels (`CREATE_AUTH`): anyone,
+// or only a caller with an API key or a JWT. Any request body is
+// ignored.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /collections (the `CreateCollection` operationId).
+func (c *ClientWithResponses) CreateCollectionWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*CreateCollectionResponse, error) {
+	rsp, err := c.CreateCollection(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCollectionResponse(rsp)
+}
+
+// DeleteCollectionWithResponse Delete a collection
+//
+// Forgets the collection and its token. The member ports are not touched.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /collections/{id} (the `DeleteCollection` operationId).
+func (c *ClientWithResponses) DeleteCollectionWithResponse(ctx context.Context, id CollectionIdPath, reqEditors ...RequestEditorFn) (*DeleteCollectionResponse, error) {
+	rsp, err := c.DeleteCollection(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteCollectionResponse(rsp)
+}
+
+// DescribeCollectionWithResponse Describe a collection and list its members
+//
+// The collection's member ports, in ascending order of id. Looking is not activity.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /collections/{id} (the `DescribeCollection` operationId).
+func (c *ClientWithResponses) DescribeCollectionWithResponse(ctx context.Context, id CollectionIdPath, reqEditors ...RequestEditorFn) (*DescribeCollectionResponse, error) {
+	rsp, err := c.DescribeCollection(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDescribeCollectionResponse(rsp)
+}
+
+// AddMemberWithBodyWithResponse Add a port to a collection
+//
+// Adds a port, proving the right to post through it: its id and its
+// own token, or a scoped token of scope `post` (a `listen` token may
+// not post, and is refused). The collection keeps the SHA-256 of that
+// token, never the token, and broadcasts with it: the member works
+// exactly as long as the token does. Once the port is transferred, or
+// the scoped token revoked, or the channel closed or expired,
+// broadcasts report the member as refused.
+//
+// A port that is a member already is answered `200` with `added:
+// false`, and the token it is kept with is replaced. A refused port
+// is `422 invalid_member`, with `port` and the problem code the
+// port's own routes would answer (`member_code`). A collection holds
+// at most `MAX_COLLECTION_MEMBERS` ports (`409 too_many_members`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /collections/{id}/members (the `AddMember` operationId).
+func (c *ClientWithResponses) AddMemberWithBodyWithResponse(ctx context.Context, id CollectionIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddMemberResponse, error) {
+	rsp, err := c.AddMemberWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddMemberResponse(rsp)
+}
+
+// AddMemberWithResponse Add a port to a collection
+//
+// Adds a port, proving the right to post through it: its id and its
+// own token, or a scoped token of scope `post` (a `listen` token may
+// not post, and is refused). The collection keeps the SHA-256 of that
+// token, never the token, and broadcasts with it: the member works
+// exactly as long as the token does. Once the port is transferred, or
+// the scoped token revoked, or the channel closed or expired,
+// broadcasts report the member as refused.
+//
+// A port that is a member already is answered `200` with `added:
+// false`, and the token it is kept with is replaced. A refused port
+// is `422 invalid_member`, with `port` and the problem code the
+// port's own routes would answer (`member_code`). A collection holds
+// at most `MAX_COLLECTION_MEMBERS` ports (`409 too_many_members`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /collections/{id}/members (the `AddMember` operationId).
+func (c *ClientWithResponses) AddMemberWithResponse(ctx context.Context, id CollectionIdPath, body AddMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*AddMemberResponse, error) {
+	rsp, err := c.AddMember(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddMemberResponse(rsp)
+}
+
+// RemoveMemberWithResponse Remove a port from a collection
+//
+// The port is no longer broadcast to. A port that is not a member is `404 not_found`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /collections/{id}/members/{port} (the `RemoveMember` operationId).
+func (c *ClientWithResponses) RemoveMemberWithResponse(ctx context.Context, id CollectionIdPath, port MemberPortPath, reqEditors ...RequestEditorFn) (*RemoveMemberResponse, error) {
+	rsp, err := c.RemoveMember(ctx, id, port, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRemoveMemberResponse(rsp)
+}
+
+// BroadcastMessageWithBodyWithResponse Broadcast a message through every member port
+//
+// Posts one message through every member port to its peer, each
+// exactly as `postMessage` through that port would: the message is
+// queued at the peer with the peer's own next event id, read and
+// acknowledged there like any other message (a slow or offline
+// receiver holds nobody up and loses nothing), bounded by the peer's
+// queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
+// The delivered message's `source` is the member port.
+//
+// The body is a post's: `{"data": ...}` with `Content-Type:
+// application/json`, or any other body as a JSON string. A broadcast
+// carries no transfer list, since a port can be given to one receiver
+// only: a `transfer` field is `400 invalid_request`.
+//
+// The answer accounts for every member: `delivered` lists the members
+// reached with the message's event id at each peer, `refused` the
+// others with the reason (the problem code a post through the port
+// would get). One member's refusal does not stop the others.
+// Broadcasting is not idempotent: a retry after a lost answer posts
+// again.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
+func (c *ClientWithResponses) BroadcastMessageWithBodyWithResponse(ctx context.Context, id CollectionIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BroadcastMessageResponse, error) {
+	rsp, err := c.BroadcastMessageWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBroadcastMessageResponse(rsp)
+}
+
+// BroadcastMessageWithResponse Broadcast a message through every member port
+//
+// Posts one message through every member port to its peer, each
+// exactly as `postMessage` through that port would: the message is
+// queued at the peer with the peer's own next event id, read and
+// acknowledged there like any other message (a slow or offline
+// receiver holds nobody up and loses nothing), bounded by the peer's
+// queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
+// The delivered message's `source` is the member port.
+//
+// The body is a post's: `{"data": ...}` with `Content-Type:
+// application/json`, or any other body as a JSON string. A broadcast
+// carries no transfer list, since a port can be given to one receiver
+// only: a `transfer` field is `400 invalid_request`.
+//
+// The answer accounts for every member: `delivered` lists the members
+// reached with the message's event id at each peer, `refused` the
+// others with the reason (the problem code a post through the port
+// would get). One member's refusal does not stop the others.
+// Broadcasting is not idempotent: a retry after a lost answer posts
+// again.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
+func (c *ClientWithResponses) BroadcastMessageWithResponse(ctx context.Context, id CollectionIdPath, body BroadcastMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*BroadcastMessageResponse, error) {
+	rsp, err := c.BroadcastMessage(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBroadcastMessageResponse(rsp)
+}
+
+// BroadcastMessageWithTextBodyWithResponse Broadcast a message through every member port
+//
+// Posts one message through every member port to its peer, each
+// exactly as `postMessage` through that port would: the message is
+// queued at the peer with the peer's own next event id, read and
+// acknowledged there like any other message (a slow or offline
+// receiver holds nobody up and loses nothing), bounded by the peer's
+// queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
+// The delivered message's `source` is the member port.
+//
+// The body is a post's: `{"data": ...}` with `Content-Type:
+// application/json`, or any other body as a JSON string. A broadcast
+// carries no transfer list, since a port can be given to one receiver
+// only: a `transfer` field is `400 invalid_request`.
+//
+// The answer accounts for every member: `delivered` lists the members
+// reached with the message's event id at each peer, `refused` the
+// others with the reason (the problem code a post through the port
+// would get). One member's refusal does not stop the others.
+// Broadcasting is not idempotent: a retry after a lost answer posts
+// again.
+//
+// Takes a body of the `text/plain` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
+func (c *ClientWithResponses) BroadcastMessageWithTextBodyWithResponse(ctx context.Context, id CollectionIdPath, body BroadcastMessageTextRequestBody, reqEditors ...RequestEditorFn) (*BroadcastMessageResponse, error) {
+	rsp, err := c.BroadcastMessageWithTextBody(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBroadcastMessageResponse(rsp)
+}
+
 // GetDocsPageWithResponse API reference page
 //
 // This description, rendered for reading, with assets served by tincan.
@@ -6614,6 +8657,600 @@ func ParseCreateChannelResponse(rsp *http.Response) (*CreateChannelResponse, err
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers CreateChannelResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateCollectionResponse parses an HTTP response from a CreateCollectionWithResponse call
+func ParseCreateCollectionResponse(rsp *http.Response) (*CreateCollectionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateCollectionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest NewCollection
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest CreateUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers CreateCollectionResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateCollectionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateCollectionResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteCollectionResponse parses an HTTP response from a DeleteCollectionWithResponse call
+func ParseDeleteCollectionResponse(rsp *http.Response) (*DeleteCollectionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteCollectionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest CollectionUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteCollectionResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteCollectionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteCollectionResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDescribeCollectionResponse parses an HTTP response from a DescribeCollectionWithResponse call
+func ParseDescribeCollectionResponse(rsp *http.Response) (*DescribeCollectionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DescribeCollectionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CollectionInfo
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest CollectionUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DescribeCollectionResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DescribeCollectionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers DescribeCollectionResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAddMemberResponse parses an HTTP response from a AddMemberWithResponse call
+func ParseAddMemberResponse(rsp *http.Response) (*AddMemberResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AddMemberResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MemberAdded
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest MemberAdded
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest CollectionUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 408:
+		var dest RequestTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON408 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest AddMemberConflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest InvalidMember
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers AddMemberResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 409:
+		var headers AddMemberResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers AddMemberResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers AddMemberResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRemoveMemberResponse parses an HTTP response from a RemoveMemberWithResponse call
+func ParseRemoveMemberResponse(rsp *http.Response) (*RemoveMemberResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RemoveMemberResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest CollectionUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest MemberNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers RemoveMemberResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers RemoveMemberResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers RemoveMemberResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseBroadcastMessageResponse parses an HTTP response from a BroadcastMessageWithResponse call
+func ParseBroadcastMessageResponse(rsp *http.Response) (*BroadcastMessageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &BroadcastMessageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BroadcastResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest CollectionUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 408:
+		var dest RequestTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON408 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers BroadcastMessageResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers BroadcastMessageResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers BroadcastMessageResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {

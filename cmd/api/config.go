@@ -16,19 +16,21 @@ import (
 
 // Defaults for Config, one per environment variable.
 const (
-	DefaultAddr            = ":8080"
-	DefaultRedisKeyPrefix  = "tincan:"
-	DefaultRedisMode       = redisSingle
-	DefaultMaxMessageSize  = handlers.DefaultMaxMessageSize
-	DefaultMaxQueueLength  = store.DefaultMaxQueue
-	DefaultChannelIdleTTL  = store.DefaultChannelTTL
-	DefaultKeepAlive       = handlers.DefaultKeepAlive
-	DefaultSSERetry        = handlers.DefaultRetry
-	DefaultLongPollMaxWait = handlers.DefaultLongPollMaxWait
-	DefaultShutdownTimeout = 10 * time.Second
-	DefaultLogLevel        = slog.LevelInfo
-	DefaultLogFormat       = "text"
-	DefaultMetrics         = "on"
+	DefaultAddr           = ":8080"
+	DefaultRedisKeyPrefix = "tincan:"
+	DefaultRedisMode      = redisSingle
+	DefaultMaxMessageSize = handlers.DefaultMaxMessageSize
+	DefaultMaxQueueLength = store.DefaultMaxQueue
+	// DefaultMaxCollectionMembers bounds a port collection.
+	DefaultMaxCollectionMembers = store.DefaultMaxCollectionMembers
+	DefaultChannelIdleTTL       = store.DefaultChannelTTL
+	DefaultKeepAlive            = handlers.DefaultKeepAlive
+	DefaultSSERetry             = handlers.DefaultRetry
+	DefaultLongPollMaxWait      = handlers.DefaultLongPollMaxWait
+	DefaultShutdownTimeout      = 10 * time.Second
+	DefaultLogLevel             = slog.LevelInfo
+	DefaultLogFormat            = "text"
+	DefaultMetrics              = "on"
 )
 
 // DefaultIdempotencyWindow is how long answers to requests with an
@@ -97,6 +99,9 @@ type Config struct {
 	MaxMessageSize int64
 	// MaxQueueLength bounds the messages waiting at a port (MAX_QUEUE_LENGTH).
 	MaxQueueLength int
+	// MaxCollectionMembers bounds the ports of one collection
+	// (MAX_COLLECTION_MEMBERS).
+	MaxCollectionMembers int
 	// ChannelIdleTTL is how long an idle channel lives (CHANNEL_IDLE_TTL).
 	ChannelIdleTTL time.Duration
 	// IdempotencyWindow is how long the answer to a request with an
@@ -228,11 +233,13 @@ func settings() []setting {
 // config reads every setting.
 func (l *loader) config() (Config, error) {
 	cfg := Config{
-		Addr:            l.str("ADDR", DefaultAddr, "address to listen on"),
-		RedisURL:        l.str("REDIS_URL", "", "Redis to keep everything in (read as REDIS_MODE says); empty keeps it in memory"),
-		RedisKeyPrefix:  l.str("REDIS_KEY_PREFIX", DefaultRedisKeyPrefix, "prefix of every Redis key"),
-		MaxMessageSize:  int64(l.positiveInt("MAX_MESSAGE_SIZE", DefaultMaxMessageSize, "largest request body, in bytes")),
-		MaxQueueLength:  l.positiveInt("MAX_QUEUE_LENGTH", DefaultMaxQueueLength, "most unacknowledged messages waiting at one port"),
+		Addr:           l.str("ADDR", DefaultAddr, "address to listen on"),
+		RedisURL:       l.str("REDIS_URL", "", "Redis to keep everything in (read as REDIS_MODE says); empty keeps it in memory"),
+		RedisKeyPrefix: l.str("REDIS_KEY_PREFIX", DefaultRedisKeyPrefix, "prefix of every Redis key"),
+		MaxMessageSize: int64(l.positiveInt("MAX_MESSAGE_SIZE", DefaultMaxMessageSize, "largest request body, in bytes")),
+		MaxQueueLength: l.positiveInt("MAX_QUEUE_LENGTH", DefaultMaxQueueLength, "most unacknowledged messages waiting at one port"),
+		MaxCollectionMembers: l.positiveInt("MAX_COLLECTION_MEMBERS", DefaultMaxCollectionMembers,
+			"most ports in one collection (a broadcast posts through each)"),
 		ChannelIdleTTL:  l.duration("CHANNEL_IDLE_TTL", DefaultChannelIdleTTL, "an idle channel is deleted after this long"),
 		KeepAlive:       l.duration("KEEPALIVE_INTERVAL", DefaultKeepAlive, "keep-alive comment interval of a silent event stream"),
 		SSERetry:        l.duration("SSE_RETRY", DefaultSSERetry, "reconnection delay suggested to EventSource"),

@@ -30,6 +30,7 @@ func TestConfigDefaults(t *testing.T) {
 		LogFormat:       "text",
 	}
 	want.IdempotencyWindow = 24 * time.Hour
+	want.MaxCollectionMembers = 10000
 	want.CreateAuth, want.AccessTokenInQuery = "open", "auto"
 	want.RedisTimeout, want.RedisWaitTimeout, want.RedisStartupTimeout = 2*time.Second, time.Second, 30*time.Second
 	want.RedisMode = "single"
@@ -64,6 +65,8 @@ func TestConfigFromEnv(t *testing.T) {
 		"REDIS_WAIT_REPLICAS":   "2",
 		"REDIS_WAIT_TIMEOUT":    "3s",
 		"REDIS_STARTUP_TIMEOUT": "1m",
+		// Collections.
+		"MAX_COLLECTION_MEMBERS": "50",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -77,6 +80,7 @@ func TestConfigFromEnv(t *testing.T) {
 		RedisStartupTimeout: time.Minute,
 	}
 	want.IdempotencyWindow = time.Hour
+	want.MaxCollectionMembers = 50
 	want.CreateAuth, want.AccessTokenInQuery = "open", "auto"
 	want.RedisMode = "single"
 	want = withLimitDefaults(want)

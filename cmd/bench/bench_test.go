@@ -69,6 +69,7 @@ func TestSmokeRun(t *testing.T) {
 		s3: {relayName, apiRedisName, apiMemoryName},
 		s4: {apiRedisName, apiMemoryName},
 		s5: {relayName, apiRedisName, apiMemoryName},
+		s6: {apiRedisName, apiMemoryName},
 	}
 	messages := map[string]int{s1: smokeSizes.s1Messages, s2: smokeSizes.s2Messages, s3: int(smokeSizes.s3Duration.Seconds() * float64(smokeSizes.s3Rate)), s5: smokeSizes.s5Messages}
 	got := map[string][]string{}
@@ -76,6 +77,10 @@ func TestSmokeRun(t *testing.T) {
 		got[rw.Scenario] = append(got[rw.Scenario], rw.Target)
 		if rw.Scenario == s4 {
 			checkIdleRow(t, rw)
+			continue
+		}
+		if rw.Scenario == s6 {
+			checkBroadcastRow(t, rw)
 			continue
 		}
 		f := rw.Flow
@@ -126,6 +131,29 @@ func checkIdleRow(t *testing.T, rw row) {
 	onRedis := rw.Target == apiRedisName
 	if onRedis != (i.RedisClientsBefore > 0 && i.RedisClientsAfter > 0) {
 		t.Errorf("S4 on %s: Redis clients %d → %d; want them counted exactly on Redis", rw.Target, i.RedisClientsBefore, i.RedisClientsAfter)
+	}
+}
+
+// checkBroadcastRow checks that S6 reached every member, that every peer
+// holds the message, and that on Redis the members' posts ran as scripts
+// in far fewer reads than members (pipelined, not a round trip each).
+func checkBroadcastRow(t *testing.T, rw row) {
+	t.Helper()
+	b := rw.Broadcast
+	if b == nil {
+		t.Errorf("S6 on %s: no broadcast figures", rw.Target)
+		return
+	}
+	n := smokeSizes.s6Members
+	if b.Members != n || b.Reached != n || b.Refused != 0 || b.Verified != n || b.AnswerMs <= 0 {
+		t.Errorf("S6 on %s: %+v; want all %d members reached and read back", rw.Target, *b, n)
+	}
+	if rw.Target == apiRedisName {
+		if b.Evalsha < int64(n) || b.RedisReads <= 0 || b.RedisReads >= int64(n)/2 {
+			t.Errorf("S6 on Redis: %d script calls in %d reads for %d members; want at least one call each, pipelined", b.Evalsha, b.RedisReads, n)
+		}
+	} else if b.Evalsha != -1 || b.RedisReads != -1 {
+		t.Errorf("S6 on %s: Redis figures %d, %d on the embedded store", rw.Target, b.Evalsha, b.RedisReads)
 	}
 }
 
@@ -182,7 +210,7 @@ func TestParseScenarios(t *testing.T) {
 	if err != nil || strings.Join(got, ",") != "S1,S4" {
 		t.Errorf("got %v, %v; want S1,S4", got, err)
 	}
-	for _, bad := range []string{"", "S6", "S1,X"} {
+	for _, bad := range []string{"", "S7", "S1,X"} {
 		if _, err := parseScenarios(bad); err == nil {
 			t.Errorf("%q: want an error", bad)
 		}

@@ -63,7 +63,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs.BoolVar(&o.smoke, "smoke", false, "a small run (a few hundred messages, 100 idle streams, 1 run) proving the bench works")
 	fs.IntVar(&o.runs, "runs", 0, "times each scenario runs; medians are reported (default 3, or 1 with -smoke)")
-	list := fs.String("scenarios", "S1,S2,S3,S4,S5", "comma-separated scenarios to run")
+	list := fs.String("scenarios", "S1,S2,S3,S4,S5,S6", "comma-separated scenarios to run")
 	fs.StringVar(&o.jsonPath, "json", "", "also write every run's figures as JSON to this file")
 	if err := fs.Parse(args); err != nil {
 		return o, err

@@ -107,6 +107,7 @@ func describeLoad(z sizes) map[string]string {
 		s2: fmt.Sprintf("S2 parallel: %d channels, one poster and one reader each, %d messages in all", z.s2Channels, z.s2Messages),
 		s3: fmt.Sprintf("S3 fixed rate: %d messages/s on one channel for %v; latency from the scheduled send time", z.s3Rate, z.s3Duration),
 		s4: fmt.Sprintf("S4 idle streams: %d on distinct ports (no relay row: a blocking XREAD per stream needs a Redis connection each)", z.s4Streams),
+		s6: fmt.Sprintf("S6 broadcast: one POST /collections/{id}/messages to %d members, each a port of its own channel (no relay row: the relay has no broadcast)", z.s6Members),
 		s5: fmt.Sprintf("S5 resume: %d messages; the reader drops its connection after half and reconnects with Last-Event-ID", z.s5Messages),
 	}
 }
@@ -133,6 +134,8 @@ func (r report) writeMarkdown(w io.Writer, scenarios []string) {
 			writeIdle(w, gs)
 		case s5:
 			writeResume(w, gs)
+		case s6:
+			writeBroadcast(w, gs)
 		}
 	}
 }

@@ -13,6 +13,8 @@ type row struct {
 	Run      int         `json:"run"`
 	Flow     *flowResult `json:"flow,omitempty"`
 	Idle     *idleResult `json:"idle,omitempty"`
+	// Broadcast is S6's.
+	Broadcast *broadcastResult `json:"broadcast,omitempty"`
 }
 
 // targetsFor lists who runs a scenario, the relay first. The relay has no
@@ -26,7 +28,7 @@ func (e *benchEnv) targetsFor(scenario string) []*target {
 			ts = append(ts, e.apiRedisRate)
 		}
 		return ts
-	case s4:
+	case s4, s6:
 		return []*target{e.apiRedis, e.apiMemory}
 	}
 	return []*target{e.relay, e.apiRedis, e.apiMemory}
@@ -42,7 +44,13 @@ func runAll(ctx context.Context, e *benchEnv, opts options, log io.Writer) ([]ro
 			for _, t := range e.targetsFor(sc) {
 				fmt.Fprintf(log, "bench: run %d/%d %s on %s\n", r, opts.runs, sc, t.name)
 				rw := row{Scenario: sc, Target: t.name, Run: r}
-				if sc == s4 {
+				if sc == s6 {
+					res, err := runBroadcast(ctx, t, e.cl, e.rdb, opts.sizes.s6Members)
+					if err != nil {
+						return nil, fmt.Errorf("%s on %s: %w", sc, t.name, err)
+					}
+					rw.Broadcast = &res
+				} else if sc == s4 {
 					res, err := runIdle(ctx, t, e.cl, e.rdb, opts.sizes.s4Streams)
 					if err != nil {
 						return nil, fmt.Errorf("%s on %s: %w", sc, t.name, err)

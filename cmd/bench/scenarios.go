@@ -14,9 +14,10 @@ const (
 	s3 = "S3"
 	s4 = "S4"
 	s5 = "S5"
+	s6 = "S6"
 )
 
-var allScenarios = []string{s1, s2, s3, s4, s5}
+var allScenarios = []string{s1, s2, s3, s4, s5, s6}
 
 // sizes are a run's loads: the full figures, or a smoke run's.
 type sizes struct {
@@ -27,6 +28,7 @@ type sizes struct {
 	s3Duration   time.Duration
 	s4Streams    int
 	s5Messages   int
+	s6Members    int
 	drain        time.Duration
 	defaultRuns  int
 	describeName string
@@ -35,18 +37,18 @@ type sizes struct {
 var fullSizes = sizes{
 	s1Messages: 20000, s2Channels: 64, s2Messages: 50000,
 	s3Rate: 1000, s3Duration: 10 * time.Second,
-	s4Streams: 10000, s5Messages: 10000,
+	s4Streams: 10000, s5Messages: 10000, s6Members: 10000,
 	drain: 30 * time.Second, defaultRuns: 3, describeName: "full",
 }
 
 var smokeSizes = sizes{
 	s1Messages: 300, s2Channels: 8, s2Messages: 400,
 	s3Rate: 1000, s3Duration: 300 * time.Millisecond,
-	s4Streams: 100, s5Messages: 300,
+	s4Streams: 100, s5Messages: 300, s6Members: 200,
 	drain: 10 * time.Second, defaultRuns: 1, describeName: "smoke",
 }
 
-// parseScenarios reads -scenarios: a comma-separated subset of S1..S5.
+// parseScenarios reads -scenarios: a comma-separated subset of S1..S6.
 func parseScenarios(list string) ([]string, error) {
 	var picked []string
 	for name := range strings.SplitSeq(list, ",") {

@@ -17,11 +17,16 @@ import (
 // compared, each in constant time, so the time taken does not say which
 // matched.
 func (s *Store) authenticate(c store.Credentials, now time.Time, op store.Op) (*port, error) {
-	p := s.ports[c.PortID]
+	return s.authenticateHash(c.PortID, store.HashToken(c.Token), now, op)
+}
+
+// authenticateHash is authenticate given the hash of the token, as a
+// collection keeps it for each member.
+func (s *Store) authenticateHash(portID, h string, now time.Time, op store.Op) (*port, error) {
+	p := s.ports[portID]
 	if p == nil || s.expired(p.ch, now) {
-		return nil, fmt.Errorf("port %q: %w", c.PortID, store.ErrUnauthorized)
+		return nil, fmt.Errorf("port %q: %w", portID, store.ErrUnauthorized)
 	}
-	h := store.HashToken(c.Token)
 	if store.SameHash(h, p.tokenHash) {
 		return p, nil
 	}

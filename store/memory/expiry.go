@@ -17,8 +17,8 @@ func sweepInterval(ttl time.Duration) time.Duration {
 	return min(max(ttl/4, 10*time.Millisecond), time.Minute)
 }
 
-// janitor forgets expired channels, idempotency records and tickets until
-// Close.
+// janitor forgets expired channels, collections, idempotency records and
+// tickets until Close.
 func (s *Store) janitor(every time.Duration) {
 	defer close(s.done)
 	t := time.NewTicker(every)
@@ -48,6 +48,11 @@ func (s *Store) sweep() {
 	for k, r := range s.records {
 		if !now.Before(r.expires) {
 			delete(s.records, k)
+		}
+	}
+	for id, c := range s.collections {
+		if s.collectionExpired(c, now) {
+			delete(s.collections, id)
 		}
 	}
 	for tag, ch := range s.channels {

@@ -37,6 +37,8 @@ type Store struct {
 	ports    map[string]*port    // by port id
 	records  map[string]*record  // answers remembered for idempotency keys
 	tickets  map[string]*ticket  // by store.TicketIndex
+	// collections are the port collections, by id.
+	collections map[string]*collection
 }
 
 // New returns an empty Store enforcing limits (zero fields take their
@@ -52,6 +54,8 @@ func New(limits store.Limits) *Store {
 		ports:    make(map[string]*port),
 		records:  make(map[string]*record),
 		tickets:  make(map[string]*ticket),
+
+		collections: make(map[string]*collection),
 	}
 	go s.janitor(sweepInterval(s.limits.ChannelTTL))
 	return s
@@ -89,6 +93,7 @@ func (s *Store) Close() error {
 		s.ports = nil
 		s.records = nil
 		s.tickets = nil
+		s.collections = nil
 		s.mu.Unlock()
 	})
 	return nil

@@ -118,6 +118,23 @@
 // credentials with check.lua in its own slot, all in one pipeline; a port
 // held by a move is settled and checked again, as a read would be.
 //
+// # Collections
+//
+// A collection is two keys in the slot of its own hash tag {c:<id>}
+// (keys.go's collection): a hash with its token's hash and creation time,
+// and a hash of its members, port id -> hash of the token the member was
+// added with. They are not in migrations/0001_initial.lua: they came after
+// it, and no migration is needed, since nothing older reads them. Adding
+// a member checks its credentials at its channel (member_check.lua), then
+// adds it with coll_add.lua: two slots, so two steps; a token that dies in
+// between is refused by the next broadcast. A broadcast reads the members
+// (coll_members.lua, which restarts the collection's idle timer) and runs
+// post.lua for each, with the stored hash, in pipelines of broadcastBatch
+// calls: go-redis splits each pipeline by node on a Cluster, so a batch is
+// one round trip per node. post.lua is loaded first (SCRIPT LOAD on every
+// primary), so that a fresh Redis does not refuse a whole pipeline with
+// NOSCRIPT.
+//
 // # Notifications
 //
 // Notices use sharded pub/sub (Redis 7) in every mode, so that one design

@@ -82,3 +82,12 @@ func (k keys) schema() string { return k.prefix + "schema" }
 // SPUBLISH there on a Cluster, and only the node owning the slot carries
 // the notice.
 func (k keys) notify(tag string) string { return k.prefix + "{" + tag + "}:notify" }
+
+// collection returns the keys of the collection id: its hash (token hash,
+// creation time) and its members' hash (port id -> hash of the token the
+// member was added with), both in the slot of the hash tag {c:<id>}, which
+// no channel's tag can equal.
+func (k keys) collection(id string) []string {
+	base := k.prefix + "{c:" + id + "}:"
+	return []string{base + "collection", base + "members"}
+}

@@ -72,6 +72,7 @@ type Store struct {
 	moveTimeout   time.Duration
 	sweepInterval time.Duration
 	scripts       *scripts
+	coll          *collScripts
 	postLimits    postLimits
 	timeout       time.Duration
 	waitReplicas  int
@@ -130,6 +131,7 @@ func New(ctx context.Context, client goredis.UniversalClient, opts Options) (*St
 		waitReplicas:  opts.WaitReplicas,
 		waitTimeout:   opts.WaitTimeout,
 		scripts:       loadScripts(),
+		coll:          loadCollScripts(),
 		postLimits:    newPostLimits(opts.Limits.WithDefaults()),
 		listener:      newListener(client, opts.Prefix, opts.Logger, opts.listenerPing),
 	}

@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore func(t *testing.T, limits store.Limits) store.St
 		{"Idempotency", idempotencyTests},
 		{"Ready", readyTests},
 		{"Linearizability", linearizabilityTests},
+		{"Collections", collectionTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

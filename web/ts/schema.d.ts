@@ -466,6 +466,165 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/collections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a port collection (for broadcast)
+         * @description Creates an empty collection of ports and answers its id and its own
+         *     token, which is shown only here (the service keeps its hash). Send
+         *     the token as `Authorization: Bearer` on the collection's routes.
+         *     A collection with no activity (adding or removing a member,
+         *     broadcasting) for `CHANNEL_IDLE_TTL` is forgotten, like a channel.
+         *
+         *     Who may create is decided as for channels (`CREATE_AUTH`): anyone,
+         *     or only a caller with an API key or a JWT. Any request body is
+         *     ignored.
+         */
+        post: operations["createCollection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/collections/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A collection's id (a ULID), as answered by `createCollection`. */
+                id: components["parameters"]["CollectionIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Describe a collection and list its members
+         * @description The collection's member ports, in ascending order of id. Looking is not activity.
+         */
+        get: operations["describeCollection"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a collection
+         * @description Forgets the collection and its token. The member ports are not touched.
+         */
+        delete: operations["deleteCollection"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/collections/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A collection's id (a ULID), as answered by `createCollection`. */
+                id: components["parameters"]["CollectionIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a port to a collection
+         * @description Adds a port, proving the right to post through it: its id and its
+         *     own token, or a scoped token of scope `post` (a `listen` token may
+         *     not post, and is refused). The collection keeps the SHA-256 of that
+         *     token, never the token, and broadcasts with it: the member works
+         *     exactly as long as the token does. Once the port is transferred, or
+         *     the scoped token revoked, or the channel closed or expired,
+         *     broadcasts report the member as refused.
+         *
+         *     A port that is a member already is answered `200` with `added:
+         *     false`, and the token it is kept with is replaced. A refused port
+         *     is `422 invalid_member`, with `port` and the problem code the
+         *     port's own routes would answer (`member_code`). A collection holds
+         *     at most `MAX_COLLECTION_MEMBERS` ports (`409 too_many_members`).
+         */
+        post: operations["addMember"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/collections/{id}/members/{port}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A collection's id (a ULID), as answered by `createCollection`. */
+                id: components["parameters"]["CollectionIdPath"];
+                /**
+                 * @description A member port's id.
+                 * @example 01KAK9Q01VBCAB18KVMXVCJ4NX
+                 */
+                port: components["parameters"]["MemberPortPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a port from a collection
+         * @description The port is no longer broadcast to. A port that is not a member is `404 not_found`.
+         */
+        delete: operations["removeMember"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/collections/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A collection's id (a ULID), as answered by `createCollection`. */
+                id: components["parameters"]["CollectionIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Broadcast a message through every member port
+         * @description Posts one message through every member port to its peer, each
+         *     exactly as `postMessage` through that port would: the message is
+         *     queued at the peer with the peer's own next event id, read and
+         *     acknowledged there like any other message (a slow or offline
+         *     receiver holds nobody up and loses nothing), bounded by the peer's
+         *     queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
+         *     The delivered message's `source` is the member port.
+         *
+         *     The body is a post's: `{"data": ...}` with `Content-Type:
+         *     application/json`, or any other body as a JSON string. A broadcast
+         *     carries no transfer list, since a port can be given to one receiver
+         *     only: a `transfer` field is `400 invalid_request`.
+         *
+         *     The answer accounts for every member: `delivered` lists the members
+         *     reached with the message's event id at each peer, `refused` the
+         *     others with the reason (the problem code a post through the port
+         *     would get). One member's refusal does not stop the others.
+         *     Broadcasting is not idempotent: a retry after a lost answer posts
+         *     again.
+         */
+        post: operations["broadcastMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1125,10 +1284,12 @@ export interface components {
          *     | port_busy | 409 |
          *     | idempotency_in_flight | 409 |
          *     | too_many_tokens | 409 |
+         *     | too_many_members | 409 |
          *     | port_closed | 410 |
          *     | request_timeout | 408 |
          *     | payload_too_large | 413 |
          *     | invalid_transfer | 422 |
+         *     | invalid_member | 422 |
          *     | idempotency_key_reused | 422 |
          *     | queue_full | 429 |
          *     | too_many_streams | 429 |
@@ -1140,7 +1301,7 @@ export interface components {
          *     `409 port_busy` with the invalid_transfer extension fields.
          * @enum {string}
          */
-        ProblemCode: "invalid_request" | "unauthorized" | "invalid_ticket" | "port_transferred" | "insufficient_scope" | "not_found" | "method_not_allowed" | "port_busy" | "idempotency_in_flight" | "too_many_tokens" | "port_closed" | "request_timeout" | "payload_too_large" | "invalid_transfer" | "idempotency_key_reused" | "queue_full" | "too_many_streams" | "rate_limited" | "internal_error" | "unavailable";
+        ProblemCode: "invalid_request" | "unauthorized" | "invalid_ticket" | "port_transferred" | "insufficient_scope" | "not_found" | "method_not_allowed" | "port_busy" | "idempotency_in_flight" | "too_many_tokens" | "too_many_members" | "port_closed" | "request_timeout" | "payload_too_large" | "invalid_transfer" | "invalid_member" | "idempotency_key_reused" | "queue_full" | "too_many_streams" | "rate_limited" | "internal_error" | "unavailable";
         /**
          * @description Why a port in a transfer list was refused (the cases in which a
          *     browser's postMessage throws DataCloneError): the sending port
@@ -1172,14 +1333,113 @@ export interface components {
             code: components["schemas"]["ProblemCode"];
             /** @description Transfer refusals only: the position of the refused entry in `transfer`. */
             transfer_index?: number;
-            /** @description Transfer refusals only: the refused entry's port id, as given. */
+            /** @description Transfer refusals and invalid_member only: the refused port's id, as given. */
             port?: string;
             reason?: components["schemas"]["TransferRefusal"];
+            member_code?: components["schemas"]["ProblemCode"];
+        };
+        /**
+         * @description A collection id, a ULID.
+         * @example 01KAKB3T9Z4XQ0M5R8W2N6J7CV
+         */
+        CollectionId: string;
+        /** @description A new collection, with its token, which is never shown again. */
+        NewCollection: {
+            id: components["schemas"]["CollectionId"];
+            token: components["schemas"]["Token"];
+            created_at: components["schemas"]["Timestamp"];
+        };
+        /** @description A collection and its members. */
+        CollectionInfo: {
+            id: components["schemas"]["CollectionId"];
+            created_at: components["schemas"]["Timestamp"];
+            /** @description How many members there are. */
+            count: number;
+            /** @description The member ports' ids, ascending. */
+            members: components["schemas"]["PortId"][];
+        };
+        /** @description A port and a token that may post through it (its own, or a `post` scoped token). */
+        AddMemberRequest: {
+            /**
+             * @description The port's id.
+             * @example 01KAK9Q01VBCAB18KVMXVCJ4NX
+             */
+            port: string;
+            /**
+             * @description The port's own token or a `post` scoped token of it.
+             * @example 0voxnM0Y3nhDl52Cxhozk_TeftiHmGA7tQCYu2ol4rs
+             */
+            token: string;
+        };
+        /**
+         * @description The port added; `added` is false when it was a member already.
+         * @example {
+         *       "port": "01KAK9Q01VBCAB18KVMXVCJ4NX",
+         *       "added": true
+         *     }
+         */
+        MemberAdded: {
+            port: components["schemas"]["PortId"];
+            added: boolean;
+        };
+        /** @description A message to broadcast. There is no transfer list. */
+        BroadcastRequest: {
+            data: components["schemas"]["Data"];
+        };
+        /**
+         * @description Why a broadcast did not reach a member's peer, as the problem code a
+         *     post through the member would get: its channel is closed
+         *     (`port_closed`), it was transferred since it was added
+         *     (`port_transferred`), the peer's queue is full (`queue_full`), its
+         *     channel expired or the scoped token it was added with was revoked
+         *     (`unauthorized`), the token may not post (`insufficient_scope`), it
+         *     is in the middle of a move (`port_busy`; a later broadcast may reach
+         *     it), or the part of the store holding its channel could not be
+         *     reached (`unavailable`; whether the message was stored is unknown).
+         * @enum {string}
+         */
+        BroadcastRefusal: "port_closed" | "port_transferred" | "queue_full" | "unauthorized" | "insufficient_scope" | "port_busy" | "unavailable";
+        /**
+         * @description Every member of the collection, delivered or refused.
+         * @example {
+         *       "reached": 1,
+         *       "delivered": [
+         *         {
+         *           "port": "01KAK9Q01VBCAB18KVMXVCJ4NX",
+         *           "id": "1763731800456-0"
+         *         }
+         *       ],
+         *       "refused": [
+         *         {
+         *           "port": "01KAK9Q0FJ2M7T4D1WZ3S8X6QH",
+         *           "code": "port_transferred"
+         *         }
+         *       ]
+         *     }
+         */
+        BroadcastResult: {
+            /** @description How many members' peers got the message (the length of `delivered`). */
+            reached: number;
+            /** @description The members reached, ascending by port id, with the message's event id at each peer. */
+            delivered: {
+                port: components["schemas"]["PortId"];
+                id: components["schemas"]["EventId"];
+            }[];
+            /** @description The members not reached, ascending by port id, and why. */
+            refused: {
+                port: components["schemas"]["PortId"];
+                code: components["schemas"]["BroadcastRefusal"];
+            }[];
         };
         /** @description A problem refusing a request whose Idempotency-Key was used for another. */
         IdempotencyKeyReusedProblem: components["schemas"]["Problem"] & {
             /** @enum {string} */
             code?: "idempotency_key_reused";
+        };
+        /** @description A problem refusing a port offered as a collection member. */
+        InvalidMemberProblem: components["schemas"]["Problem"] & {
+            port: string;
+            member_code: components["schemas"]["ProblemCode"];
         };
         /** @description A problem refusing a transfer list, with its extension fields. */
         InvalidTransferProblem: components["schemas"]["Problem"] & {
@@ -1529,6 +1789,95 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /**
+         * @description `unauthorized`: the collection's token is missing or wrong, or the
+         *     collection is unknown, expired or deleted (one answer for all).
+         */
+        CollectionUnauthorized: {
+            headers: {
+                "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "/docs/errors#unauthorized",
+                 *       "title": "Unauthorized",
+                 *       "status": 401,
+                 *       "detail": "A valid bearer token for this port is required.",
+                 *       "code": "unauthorized"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description `too_many_members`: the collection has `MAX_COLLECTION_MEMBERS`
+         *     members; remove one first. Or `port_busy`: the port is in the
+         *     middle of a move; retry after `Retry-After`.
+         */
+        AddMemberConflict: {
+            headers: {
+                "Retry-After": components["headers"]["Retry-After"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "/docs/errors#too_many_members",
+                 *       "title": "Too many members",
+                 *       "status": 409,
+                 *       "detail": "The collection has as many members as it may (MAX_COLLECTION_MEMBERS); remove one first.",
+                 *       "code": "too_many_members"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description `invalid_member`: the port cannot be added. `port` names it and
+         *     `member_code` is the problem the port's own routes would answer:
+         *     `unauthorized` (unknown port, wrong or revoked token),
+         *     `port_transferred`, `insufficient_scope` (a `listen` token) or
+         *     `port_closed`.
+         */
+        InvalidMember: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "/docs/errors#invalid_member",
+                 *       "title": "Invalid member",
+                 *       "status": 422,
+                 *       "detail": "Port 01KAK9Q01VBCAB18KVMXVCJ4NX was refused: This token's scope does not allow this operation on the port.",
+                 *       "code": "invalid_member",
+                 *       "port": "01KAK9Q01VBCAB18KVMXVCJ4NX",
+                 *       "member_code": "insufficient_scope"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["InvalidMemberProblem"];
+            };
+        };
+        /** @description `not_found`: the port is not a member of the collection. */
+        MemberNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "/docs/errors#not_found",
+                 *       "title": "Not found",
+                 *       "status": 404,
+                 *       "detail": "The port is not a member of this collection.",
+                 *       "code": "not_found"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description `port_closed`: the channel is closed. */
         PortClosed: {
             headers: {
@@ -1698,6 +2047,13 @@ export interface components {
         };
     };
     parameters: {
+        /** @description A collection's id (a ULID), as answered by `createCollection`. */
+        CollectionIdPath: components["schemas"]["CollectionId"];
+        /**
+         * @description A member port's id.
+         * @example 01KAK9Q01VBCAB18KVMXVCJ4NX
+         */
+        MemberPortPath: string;
         /**
          * @description A scoped token's id (a ULID), as minted or listed.
          * @example 01KAKA2ZQ8W6Q3X9T4J5N7M1PB
@@ -2291,6 +2647,202 @@ export interface operations {
             403: components["responses"]["PortTransferred"];
             404: components["responses"]["TokenNotFound"];
             409: components["responses"]["PortBusy"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createCollection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new collection, with its token. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewCollection"];
+                };
+            };
+            401: components["responses"]["CreateUnauthorized"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    describeCollection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A collection's id (a ULID), as answered by `createCollection`. */
+                id: components["parameters"]["CollectionIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The collection. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CollectionInfo"];
+                };
+            };
+            401: components["responses"]["CollectionUnauthorized"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteCollection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A collection's id (a ULID), as answered by `createCollection`. */
+                id: components["parameters"]["CollectionIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["CollectionUnauthorized"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    addMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A collection's id (a ULID), as answered by `createCollection`. */
+                id: components["parameters"]["CollectionIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddMemberRequest"];
+            };
+        };
+        responses: {
+            /** @description The port was a member already; its token is replaced. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "port": "01KAK9Q01VBCAB18KVMXVCJ4NX",
+                     *       "added": false
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MemberAdded"];
+                };
+            };
+            /** @description The port is a member now. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberAdded"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["CollectionUnauthorized"];
+            408: components["responses"]["RequestTimeout"];
+            409: components["responses"]["AddMemberConflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["InvalidMember"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    removeMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A collection's id (a ULID), as answered by `createCollection`. */
+                id: components["parameters"]["CollectionIdPath"];
+                /**
+                 * @description A member port's id.
+                 * @example 01KAK9Q01VBCAB18KVMXVCJ4NX
+                 */
+                port: components["parameters"]["MemberPortPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["CollectionUnauthorized"];
+            404: components["responses"]["MemberNotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    broadcastMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A collection's id (a ULID), as answered by `createCollection`. */
+                id: components["parameters"]["CollectionIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BroadcastRequest"];
+                /** @example hello, everyone */
+                "text/plain": components["schemas"]["RawMessage"];
+                /** @example hello, everyone */
+                "*/*": components["schemas"]["RawMessage"];
+            };
+        };
+        responses: {
+            /** @description Every member, delivered or refused. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BroadcastResult"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["CollectionUnauthorized"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];

@@ -1,0 +1,195 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/tincan-dev/tincan/store"
+)
+
+// Port collections: one message to many ports (see store/collection.go).
+// A collection's routes take the collection's own token, in the
+// Authorization header only: a collection has no event stream, so no
+// route of it needs a token in the URL.
+
+// errInvalidMember refuses a port offered as a member whose credentials do
+// not allow posting through it (a *store.MemberError says why).
+var errInvalidMember = errors.New("member refused")
+
+// maxMemberBody bounds an add-member request: a port id and a token.
+const maxMemberBody = 1 << 10
+
+// collectionResponse is a new collection with its token, which is never
+// shown again.
+type collectionResponse struct {
+	ID        string    `json:"id"`
+	Token     string    `json:"token"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// collectionInfo is GET /collections/{id}'s answer.
+type collectionInfo struct {
+	ID        string    `json:"id"`
+	CreatedAt time.Time `json:"created_at"`
+	Count     int       `json:"count"`
+	Members   []string  `json:"members"`
+}
+
+// memberRequest proves the right to post through a port.
+type memberRequest struct {
+	Port  string `json:"port"`
+	Token string `json:"token"`
+}
+
+// memberResponse answers an add: Added is false when the port was a
+// member already (its token is replaced).
+type memberResponse struct {
+	Port  string `json:"port"`
+	Added bool   `json:"added"`
+}
+
+// broadcastResponse accounts for every member: Reached counts Delivered.
+type broadcastResponse struct {
+	Reached   int             `json:"reached"`
+	Delivered []deliveryJSON  `json:"delivered"`
+	Refused   []refusedMember `json:"refused"`
+}
+
+type deliveryJSON struct {
+	Port string        `json:"port"`
+	ID   store.EventID `json:"id"`
+}
+
+type refusedMember struct {
+	Port string `json:"port"`
+	Code string `json:"code"`
+}
+
+// collectionCredentials returns the collection named in the path and the
+// bearer token presented for it. A missing token is store.ErrUnauthorized,
+// like a wrong one.
+func collectionCredentials(r *http.Request) (id, token string, err error) {
+	id, token = chi.URLParam(r, "id"), bearerToken(r)
+	if token == "" {
+		return "", "", fmt.Errorf("no bearer token: %w", store.ErrUnauthorized)
+	}
+	return id, token, nil
+}
+
+// handleCollectionCreate makes a collection. Creating one is gated like
+// creating a channel (CREATE_AUTH).
+func (s *Server) handleCollectionCreate(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.creator(r); err != nil {
+		return err
+	}
+	c, err := s.store.CreateCollection(r.Context())
+	if err != nil {
+		return err
+	}
+	return encode(w, http.StatusCreated, collectionResponse{ID: c.ID, Token: c.Token, CreatedAt: c.CreatedAt.UTC()})
+}
+
+// handleCollectionDescribe lists the members.
+func (s *Server) handleCollectionDescribe(w http.ResponseWriter, r *http.Request) error {
+	id, token, err := collectionCredentials(r)
+	if err != nil {
+		return err
+	}
+	info, err := s.store.DescribeCollection(r.Context(), id, token)
+	if err != nil {
+		return err
+	}
+	members := info.Members
+	if members == nil {
+		members = []string{}
+	}
+	return encode(w, http.StatusOK, collectionInfo{ID: info.ID, CreatedAt: info.CreatedAt.UTC(), Count: len(members), Members: members})
+}
+
+// handleCollectionDelete forgets the collection; its members' ports stay.
+func (s *Server) handleCollectionDelete(w http.ResponseWriter, r *http.Request) error {
+	id, token, err := collectionCredentials(r)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteCollection(r.Context(), id, token); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// handleMemberAdd adds a port, given its id and a token that may post
+// through it: 201 for a new member, 200 when it was one already.
+func (s *Server) handleMemberAdd(w http.ResponseWriter, r *http.Request) error {
+	id, token, err := collectionCredentials(r)
+	if err != nil {
+		return err
+	}
+	req, err := decode[memberRequest](w, r, maxMemberBody, s.cfg.MaxJSONDepth)
+	if err != nil {
+		return err
+	}
+	if req.Port == "" || req.Token == "" {
+		return badRequest(`Fields "port" and "token" are required.`)
+	}
+	added, err := s.store.AddMember(r.Context(), id, token, store.Credentials{PortID: req.Port, Token: req.Token})
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if added {
+		status = http.StatusCreated
+	}
+	return encode(w, status, memberResponse{Port: req.Port, Added: added})
+}
+
+// handleMemberRemove removes a member port.
+func (s *Server) handleMemberRemove(w http.ResponseWriter, r *http.Request) error {
+	id, token, err := collectionCredentials(r)
+	if err != nil {
+		return err
+	}
+	if err := s.store.RemoveMember(r.Context(), id, token, chi.URLParam(r, "port")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// handleBroadcast posts one message through every member. The body is a
+// post's (JSON {"data"} or a text body), without a transfer list: a port
+// cannot be given to many. The answer accounts for every member.
+func (s *Server) handleBroadcast(w http.ResponseWriter, r *http.Request) error {
+	id, token, err := collectionCredentials(r)
+	if err != nil {
+		return err
+	}
+	msg, err := s.readOutgoing(w, r)
+	if err != nil {
+		return err
+	}
+	if len(msg.Transfer) > 0 {
+		return badRequest("A broadcast cannot carry a transfer list: a port can be given to one receiver only. Post it through one port instead.")
+	}
+	res, err := s.store.Broadcast(r.Context(), id, token, msg.Data)
+	if err != nil {
+		return err
+	}
+	out := broadcastResponse{
+		Reached:   len(res.Delivered),
+		Delivered: make([]deliveryJSON, len(res.Delivered)),
+		Refused:   make([]refusedMember, len(res.Refused)),
+	}
+	for i, d := range res.Delivered {
+		out.Delivered[i] = deliveryJSON{Port: d.Port, ID: d.ID}
+	}
+	for i, f := range res.Refused {
+		out.Refused[i] = refusedMember{Port: f.Port, Code: string(f.Reason)}
+	}
+	return encode(w, http.StatusOK, out)
+}

@@ -1,0 +1,146 @@
+package store
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+)
+
+// Collections: one message to many ports.
+//
+// A collection is a set of member ports, each added by proving the right to
+// post through it. Broadcasting posts one message through every member to
+// its peer, exactly as that member's own post would: the message lands in
+// the peer's own queue, with its own id, cursor and acknowledgements, and
+// wakes the peer's readers. A collection keeps no usable secret of its
+// members: it keeps the hash of the token each member was added with,
+// which is what a store checks a post against anyway. So a member whose
+// token dies (the port transferred, the scoped token revoked, the channel
+// expired) is refused at the next broadcast, and reported as such.
+//
+// A collection has its own token, returned once at creation and kept only
+// as a hash. Like a channel it is forgotten after Limits.ChannelTTL without
+// activity (creating it, adding or removing a member, broadcasting).
+
+// Errors of collections.
+var (
+	// ErrTooManyMembers: the collection has Limits.MaxCollectionMembers
+	// members already.
+	ErrTooManyMembers = errors.New("too many members")
+	// ErrMemberNotFound: the port is not a member of the collection.
+	ErrMemberNotFound = errors.New("not a member")
+)
+
+// DefaultMaxCollectionMembers is the default of Limits.MaxCollectionMembers.
+const DefaultMaxCollectionMembers = 10_000
+
+// NewCollection is a freshly created collection with its token, which is
+// returned only here.
+type NewCollection struct {
+	ID        string
+	Token     string
+	CreatedAt time.Time
+}
+
+// CollectionInfo describes a collection to the holder of its token.
+type CollectionInfo struct {
+	ID        string
+	CreatedAt time.Time
+	// Members are the member ports' ids, in ascending order.
+	Members []string
+}
+
+// MemberError refuses the port offered as a member: its credentials do not
+// allow posting through it. It unwraps to the port's error
+// (ErrUnauthorized, ErrTransferred, ErrInsufficientScope, ErrClosed,
+// ErrBusy), so that the caller can tell the collection's credentials
+// (refused with a bare error) from the member's.
+type MemberError struct {
+	PortID string
+	Err    error
+}
+
+func (e *MemberError) Error() string { return fmt.Sprintf("member port %q: %v", e.PortID, e.Err) }
+
+func (e *MemberError) Unwrap() error { return e.Err }
+
+// BroadcastRefusal says why a broadcast did not reach a member's peer.
+type BroadcastRefusal string
+
+// The reasons a member is refused by a broadcast.
+const (
+	// BroadcastClosed: the member's channel is closed.
+	BroadcastClosed BroadcastRefusal = "port_closed"
+	// BroadcastTransferred: the member port was transferred since it was
+	// added; the token it was added with is dead.
+	BroadcastTransferred BroadcastRefusal = "port_transferred"
+	// BroadcastQueueFull: the peer's queue holds Limits.MaxQueue messages.
+	BroadcastQueueFull BroadcastRefusal = "queue_full"
+	// BroadcastUnauthorized: the member's channel expired or was never
+	// there any more, or the scoped token it was added with was revoked.
+	BroadcastUnauthorized BroadcastRefusal = "unauthorized"
+	// BroadcastScope: the token the member was added with may not post.
+	BroadcastScope BroadcastRefusal = "insufficient_scope"
+	// BroadcastBusy: the member port is in the middle of a move in a
+	// message; a later broadcast may reach it.
+	BroadcastBusy BroadcastRefusal = "port_busy"
+	// BroadcastUnavailable: the part of the store holding the member's
+	// channel could not be reached; whether the message was stored there
+	// is unknown.
+	BroadcastUnavailable BroadcastRefusal = "unavailable"
+)
+
+// RefusalOf returns the broadcast refusal for a member's post error, and
+// false for an error that is not about the member (the store's own).
+func RefusalOf(err error) (BroadcastRefusal, bool) {
+	switch {
+	case errors.Is(err, ErrClosed):
+		return BroadcastClosed, true
+	case errors.Is(err, ErrTransferred):
+		return BroadcastTransferred, true
+	case errors.Is(err, ErrQueueFull):
+		return BroadcastQueueFull, true
+	case errors.Is(err, ErrUnauthorized):
+		return BroadcastUnauthorized, true
+	case errors.Is(err, ErrInsufficientScope):
+		return BroadcastScope, true
+	case errors.Is(err, ErrBusy):
+		return BroadcastBusy, true
+	case errors.Is(err, ErrUnavailable):
+		return BroadcastUnavailable, true
+	}
+	return "", false
+}
+
+// Delivery is a broadcast's message as stored at one member's peer.
+type Delivery struct {
+	// Port is the member port the message was posted through.
+	Port string
+	// ID is the message's event id at the peer.
+	ID EventID
+}
+
+// Refused is a member a broadcast did not reach, and why.
+type Refused struct {
+	Port   string
+	Reason BroadcastRefusal
+}
+
+// BroadcastResult accounts for every member of the collection: each is in
+// Delivered or in Refused, both in ascending order of port id.
+type BroadcastResult struct {
+	Delivered []Delivery
+	Refused   []Refused
+}
+
+// NewCollectionID returns a fresh collection id: a ULID from crypto/rand.
+func NewCollectionID(now time.Time) (string, error) {
+	id, err := ulid.New(ulid.Timestamp(now), rand.Reader)
+	if err != nil {
+		return "", fmt.Errorf("new collection id: %w", err)
+	}
+	return id.String(), nil
+}

@@ -1,0 +1,282 @@
+package redis
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/tincan-dev/tincan/store"
+)
+
+// broadcastBatch is how many members' posts go in one pipeline: one round
+// trip (one per node on a Cluster) per broadcastBatch members, each
+// pipeline a few hundred KiB for small messages, so that one broadcast
+// neither holds a connection long nor makes Redis buffer much.
+const broadcastBatch = 500
+
+// collScripts are the collection scripts, each with lua/lib.lua and
+// lua/coll_lib.lua in front of it, and the member check.
+type collScripts struct {
+	create, check, add, remove, get, del, members, memberCheck *goredis.Script
+}
+
+func loadCollScripts() *collScripts {
+	lib := mustRead("lib.lua") + "\n" + mustRead("coll_lib.lua")
+	load := func(name string) *goredis.Script {
+		return goredis.NewScript(lib + "\n" + mustRead(name))
+	}
+	return &collScripts{
+		create:      load("coll_create.lua"),
+		check:       load("coll_check.lua"),
+		add:         load("coll_add.lua"),
+		remove:      load("coll_remove.lua"),
+		get:         load("coll_get.lua"),
+		del:         load("coll_delete.lua"),
+		members:     load("coll_members.lua"),
+		memberCheck: goredis.NewScript(mustRead("lib.lua") + "\n" + mustRead("member_check.lua")),
+	}
+}
+
+// collScript runs a collection script on the collection id and returns
+// its reply once it is 'ok'; the refusals are ErrUnauthorized, and those
+// the caller knows.
+func (s *Store) collScript(ctx context.Context, sc *goredis.Script, id, token string, args ...any) (reply, error) {
+	if !store.ValidID(id) {
+		return nil, fmt.Errorf("collection %q: %w", id, store.ErrUnauthorized)
+	}
+	v, err := s.run(ctx, sc, s.keys.collection(id), append([]any{store.HashToken(token)}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	r, err := asReply(v)
+	if err != nil {
+		return nil, err
+	}
+	switch r.status() {
+	case "ok":
+		return r, nil
+	case "unauthorized":
+		return nil, fmt.Errorf("collection %q: %w", id, store.ErrUnauthorized)
+	case "too_many":
+		return nil, fmt.Errorf("collection %s: %w", id, store.ErrTooManyMembers)
+	case "not_member":
+		return nil, fmt.Errorf("collection %s: %w", id, store.ErrMemberNotFound)
+	}
+	return nil, fmt.Errorf("collection %s: unexpected script status %q", id, r.status())
+}
+
+// CreateCollection makes a new, empty collection.
+func (s *Store) CreateCollection(ctx context.Context) (store.NewCollection, error) {
+	for {
+		id, err := store.NewCollectionID(time.Now())
+		if err != nil {
+			return store.NewCollection{}, err
+		}
+		token := store.NewToken()
+		v, err := s.run(ctx, s.coll.create, s.keys.collection(id), store.HashToken(token), s.ttlMs())
+		if err != nil {
+			return store.NewCollection{}, err
+		}
+		r, err := asReply(v)
+		if err != nil {
+			return store.NewCollection{}, err
+		}
+		if r.status() == "exists" {
+			continue // 80 random bits met again: draw another id
+		}
+		return store.NewCollection{ID: id, Token: token, CreatedAt: msTime(r.str(1))}, nil
+	}
+}
+
+// AddMember checks the member's credentials at its channel, then adds it.
+// The two are separate steps (the collection and the channel live in
+// different slots): a member whose token dies in between is added, and
+// refused by the next broadcast, as if it had died just after.
+func (s *Store) AddMember(ctx context.Context, id, token string, member store.Credentials) (bool, error) {
+	if !store.ValidID(id) {
+		return false, fmt.Errorf("collection %q: %w", id, store.ErrUnauthorized)
+	}
+	// The collection's token first, so that a stranger learns nothing of
+	// the port.
+	if _, err := s.collScript(ctx, s.coll.check, id, token); err != nil {
+		return false, err
+	}
+	if _, err := s.portScript(ctx, s.coll.memberCheck, member); err != nil {
+		if errors.Is(err, store.ErrUnavailable) || ctx.Err() != nil {
+			return false, err
+		}
+		if _, ok := store.RefusalOf(err); !ok {
+			return false, err
+		}
+		return false, &store.MemberError{PortID: member.PortID, Err: err}
+	}
+	r, err := s.collScript(ctx, s.coll.add, id, token, member.PortID, store.HashToken(member.Token),
+		s.limits.MaxCollectionMembers, s.ttlMs())
+	if err != nil {
+		return false, err
+	}
+	return r.str(1) == "1", nil
+}
+
+// RemoveMember removes a member.
+func (s *Store) RemoveMember(ctx context.Context, id, token, portID string) error {
+	_, err := s.collScript(ctx, s.coll.remove, id, token, portID, s.ttlMs())
+	return err
+}
+
+// DescribeCollection returns the collection and its members.
+func (s *Store) DescribeCollection(ctx context.Context, id, token string) (store.CollectionInfo, error) {
+	r, err := s.collScript(ctx, s.coll.get, id, token)
+	if err != nil {
+		return store.CollectionInfo{}, err
+	}
+	info := store.CollectionInfo{ID: id, CreatedAt: msTime(r.str(1)), Members: []string{}}
+	list, _ := r[2].([]any)
+	for _, p := range list {
+		if p, ok := p.(string); ok {
+			info.Members = append(info.Members, p)
+		}
+	}
+	slices.Sort(info.Members)
+	return info, nil
+}
+
+// DeleteCollection forgets the collection.
+func (s *Store) DeleteCollection(ctx context.Context, id, token string) error {
+	_, err := s.collScript(ctx, s.coll.del, id, token)
+	return err
+}
+
+// Broadcast reads the members and posts through each with post.lua, the
+// script of an ordinary post, given the member's stored token hash. The
+// posts go in pipelines of broadcastBatch: on a Cluster go-redis splits
+// each pipeline by node, so a batch costs one round trip per node, however
+// the members' channels are spread over the slots.
+//
+// A member whose port is in the middle of a move is refused as busy
+// rather than waited for. With Options.WaitReplicas set, a broadcast does
+// not wait for replicas: its deliveries have a plain post's durability
+// without WaitReplicas.
+func (s *Store) Broadcast(ctx context.Context, id, token string, data json.RawMessage) (store.BroadcastResult, error) {
+	if !json.Valid(data) {
+		return store.BroadcastResult{}, fmt.Errorf("message data is not JSON: %w", store.ErrInvalid)
+	}
+	r, err := s.collScript(ctx, s.coll.members, id, token, s.ttlMs())
+	if err != nil {
+		return store.BroadcastResult{}, err
+	}
+	flat, _ := r[1].([]any)
+	type member struct{ port, hash string }
+	members := make([]member, 0, len(flat)/2)
+	for i := 0; i+1 < len(flat); i += 2 {
+		p, _ := flat[i].(string)
+		h, _ := flat[i+1].(string)
+		members = append(members, member{p, h})
+	}
+	slices.SortFunc(members, func(a, b member) int {
+		switch {
+		case a.port < b.port:
+			return -1
+		case a.port > b.port:
+			return 1
+		}
+		return 0
+	})
+
+	if len(members) > 0 {
+		// A pipeline cannot fall back from EVALSHA to EVAL by itself: with
+		// the script missing (a fresh or restarted Redis) every member's
+		// call would fail and go again with the whole script's text. Load
+		// it first, on every primary (go-redis sends SCRIPT LOAD to each
+		// shard of a Cluster): one round trip per node.
+		if err := s.loadScript(ctx, s.scripts.post); err != nil {
+			return store.BroadcastResult{}, err
+		}
+	}
+	var res store.BroadcastResult
+	payload := []byte(data)
+	for start := 0; start < len(members); start += broadcastBatch {
+		if err := ctx.Err(); err != nil {
+			// The members not posted to yet are not silently skipped:
+			// the whole broadcast fails, as a canceled post does.
+			return store.BroadcastResult{}, err
+		}
+		batch := members[start:min(start+broadcastBatch, len(members))]
+		calls := make([]call, 0, len(batch))
+		posted := make([]member, 0, len(batch))
+		for _, m := range batch {
+			ck, ok := s.keys.forPort(m.port)
+			if !ok {
+				res.Refused = append(res.Refused, store.Refused{Port: m.port, Reason: store.BroadcastUnauthorized})
+				continue
+			}
+			calls = append(calls, call{script: s.scripts.post, keys: ck.list(), args: s.broadcastArgs(m.port, m.hash, payload)})
+			posted = append(posted, m)
+		}
+		replies, errs := s.pipelined(ctx, calls)
+		for i, m := range posted {
+			eid, err := s.broadcastReply(m.port, replies[i], errs[i])
+			if err != nil {
+				reason, ok := store.RefusalOf(err)
+				if !ok {
+					s.log.ErrorContext(ctx, "broadcast: post to member failed", "collection", id, "port", m.port, "err", err)
+					reason = store.BroadcastUnavailable
+				}
+				res.Refused = append(res.Refused, store.Refused{Port: m.port, Reason: reason})
+				continue
+			}
+			res.Delivered = append(res.Delivered, store.Delivery{Port: m.port, ID: eid})
+		}
+	}
+	slices.SortFunc(res.Refused, func(a, b store.Refused) int {
+		switch {
+		case a.Port < b.Port:
+			return -1
+		case a.Port > b.Port:
+			return 1
+		}
+		return 0
+	})
+	return res, nil
+}
+
+// broadcastArgs is post.lua's ARGV for a member's post, as postArgs makes
+// it for an ordinary one, with the stored token hash.
+func (s *Store) broadcastArgs(portID, tokenHash string, data []byte) []any {
+	var b [12]byte
+	_, _ = rand.Read(b[:]) // never fails; see crypto/rand
+	return []any{portID, tokenHash, data, s.postLimits.maxQueue,
+		s.postLimits.ttlMs, s.keys.notify(store.Tag(portID)), "",
+		s.postLimits.decisionTTLMs, base64.RawURLEncoding.EncodeToString(b[:])}
+}
+
+// broadcastReply turns post.lua's answer for one member into the event id
+// or the store error.
+func (s *Store) broadcastReply(portID string, v any, err error) (store.EventID, error) {
+	if err != nil {
+		return store.EventID{}, err
+	}
+	r, err := asReply(v)
+	if err != nil {
+		return store.EventID{}, err
+	}
+	if r.status() != "ok" {
+		return store.EventID{}, statusError(portID, r.status())
+	}
+	return store.ParseEventID(r.str(1))
+}
+
+// loadScript loads sc into Redis (every primary, on a Cluster), within
+// the round trip's bound.
+func (s *Store) loadScript(ctx context.Context, sc *goredis.Script) error {
+	ctx, cancel := s.bound(ctx, 0)
+	defer cancel()
+	return s.wrap(ctx, sc.Load(ctx, s.client).Err())
+}

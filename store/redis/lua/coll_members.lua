@@ -1,0 +1,7 @@
+-- coll_members.lua: the members of a collection about to broadcast, with
+-- the token hashes to post with. Broadcasting is activity.
+-- ARGV[1] collection token hash, ARGV[2] ttl ms
+-- Returns {'ok', {port id, token hash, ...}} or {'unauthorized'}.
+if not coll_open(ARGV[1]) then return {'unauthorized'} end
+coll_touch(ARGV[2])
+return {'ok', redis.call('HGETALL', KEYS[2])}
