@@ -163,9 +163,14 @@ func (s *Server) handleMemberRemove(w http.ResponseWriter, r *http.Request) erro
 
 // handleBroadcast posts one message through every member. The body is a
 // post's (JSON {"data"} or a text body), without a transfer list: a port
-// cannot be given to many. The answer accounts for every member.
+// cannot be given to many; the Origin header is kept as a post's is. The
+// answer accounts for every member.
 func (s *Server) handleBroadcast(w http.ResponseWriter, r *http.Request) error {
 	id, token, err := collectionCredentials(r)
+	if err != nil {
+		return err
+	}
+	origin, err := requestOrigin(r)
 	if err != nil {
 		return err
 	}
@@ -176,7 +181,8 @@ func (s *Server) handleBroadcast(w http.ResponseWriter, r *http.Request) error {
 	if len(msg.Transfer) > 0 {
 		return badRequest("A broadcast cannot carry a transfer list: a port can be given to one receiver only. Post it through one port instead.")
 	}
-	res, err := s.store.Broadcast(r.Context(), id, token, msg.Data)
+	msg.Origin = origin
+	res, err := s.store.Broadcast(r.Context(), id, token, msg)
 	if err != nil {
 		return err
 	}

@@ -83,6 +83,19 @@ func TestBroadcast(t *testing.T) {
 			t.Errorf("text broadcast: %+v", l.Messages)
 		}
 
+		// The Origin header reaches every peer, as a post's does; a
+		// malformed one is refused and posts nothing.
+		c.do(req{method: "POST", path: "/collections/" + cc.ID + "/messages", token: cc.Token, contentType: "text/plain",
+			body: "from a page", header: map[string]string{"Origin": "https://example.com"}}).want(t, http.StatusOK)
+		if l := c.list(b.Port2, ""); len(l.Messages) != 3 || l.Messages[2].Origin != "https://example.com" {
+			t.Errorf("broadcast with an origin: %+v", l.Messages)
+		}
+		c.do(req{method: "POST", path: "/collections/" + cc.ID + "/messages", token: cc.Token, contentType: "text/plain",
+			body: "x", header: map[string]string{"Origin": "https://example.com/path"}}).wantProblem(t, http.StatusBadRequest, "invalid_request")
+		if l := c.list(b.Port2, ""); len(l.Messages) != 3 {
+			t.Errorf("a refused broadcast posted: %d messages", len(l.Messages))
+		}
+
 		// A transfer list is refused: one port cannot go to many.
 		other := c.createChannel()
 		p := c.broadcast(cc, "application/json", `{"data":1,"transfer":[{"port":"`+other.Port1.ID+`","token":"`+other.Port1.Token+`"}]}`).

@@ -2,6 +2,7 @@ package store
 
 import (
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -143,4 +144,19 @@ func NewCollectionID(now time.Time) (string, error) {
 		return "", fmt.Errorf("new collection id: %w", err)
 	}
 	return id.String(), nil
+}
+
+// CheckBroadcast refuses, with ErrInvalid, what no broadcast may post:
+// data that is not JSON, an origin that is not one (ValidOrigin), or a
+// transfer list, since a port can be given to one receiver only.
+func CheckBroadcast(msg Outgoing) error {
+	switch {
+	case !json.Valid(msg.Data):
+		return fmt.Errorf("message data is not JSON: %w", ErrInvalid)
+	case !ValidOrigin(msg.Origin):
+		return fmt.Errorf("origin %q: %w", msg.Origin, ErrInvalid)
+	case len(msg.Transfer) > 0:
+		return fmt.Errorf("a broadcast cannot carry a transfer list: %w", ErrInvalid)
+	}
+	return nil
 }

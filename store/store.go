@@ -187,8 +187,9 @@ type Store interface {
 	// Errors: ErrUnauthorized as for AddMember.
 	DeleteCollection(ctx context.Context, id, token string) error
 
-	// Broadcast posts data (a message without a transfer list: a port
-	// cannot be given to many) through every member, each exactly as
+	// Broadcast posts msg (its data and origin; a transfer list is
+	// refused: a port cannot be given to many) through every member, each
+	// exactly as
 	// Post through that member with the token it was added with: queued
 	// at the member's peer with the peer's own next id, bounded by
 	// Limits.MaxQueue, pushed to the peer's readers. Every member ends in
@@ -196,9 +197,9 @@ type Store interface {
 	// refused with the reason; a member is never skipped silently. Members
 	// are posted to independently: one's refusal does not stop the others.
 	//
-	// Errors: ErrUnauthorized as for AddMember; ErrInvalid when data is
-	// not JSON.
-	Broadcast(ctx context.Context, id, token string, data json.RawMessage) (BroadcastResult, error)
+	// Errors: ErrUnauthorized as for AddMember; ErrInvalid when the data
+	// is not JSON, the origin not one (ValidOrigin) or msg has ports.
+	Broadcast(ctx context.Context, id, token string, msg Outgoing) (BroadcastResult, error)
 
 	// Subscribe returns a Subscription that is woken whenever something
 	// happens at any of the ports that a reader should look at: a message

@@ -1485,6 +1485,18 @@ type CreateChannelParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// BroadcastMessageParams defines parameters for BroadcastMessage.
+type BroadcastMessageParams struct {
+	// Origin The origin the post comes from, kept with the message and delivered
+	// as its `origin`. Browsers set it themselves (a page cannot); other
+	// clients may send any value, so it is a claim, not a proof. It must
+	// be a serialized origin as a browser writes it, `scheme://host` or
+	// `scheme://host:port` in lower case without a path, or `null`, at
+	// most 256 bytes; anything else, an empty value or several `Origin`
+	// headers, is `400 invalid_request`.
+	Origin *OriginHeader `json:"Origin,omitempty"`
+}
+
 // StreamEventsParams defines parameters for StreamEvents.
 type StreamEventsParams struct {
 	// LastEventId The resume point, for a first connection; see `Last-Event-ID`.
@@ -1815,7 +1827,8 @@ type ClientInterface interface {
 	// acknowledged there like any other message (a slow or offline
 	// receiver holds nobody up and loses nothing), bounded by the peer's
 	// queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
-	// The delivered message's `source` is the member port.
+	// The delivered message's `source` is the member port, and its
+	// `origin` the broadcasting request's `Origin`, as for a post.
 	//
 	// The body is a post's: `{"data": ...}` with `Content-Type:
 	// application/json`, or any other body as a JSON string. A broadcast
@@ -1832,7 +1845,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
-	BroadcastMessageWithBody(ctx context.Context, id CollectionIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	BroadcastMessageWithBody(ctx context.Context, id CollectionIdPath, params *BroadcastMessageParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// BroadcastMessage Broadcast a message through every member port
 	//
@@ -1842,7 +1855,8 @@ type ClientInterface interface {
 	// acknowledged there like any other message (a slow or offline
 	// receiver holds nobody up and loses nothing), bounded by the peer's
 	// queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
-	// The delivered message's `source` is the member port.
+	// The delivered message's `source` is the member port, and its
+	// `origin` the broadcasting request's `Origin`, as for a post.
 	//
 	// The body is a post's: `{"data": ...}` with `Content-Type:
 	// application/json`, or any other body as a JSON string. A broadcast
@@ -1859,7 +1873,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
-	BroadcastMessage(ctx context.Context, id CollectionIdPath, body BroadcastMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	BroadcastMessage(ctx context.Context, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// BroadcastMessageWithTextBody Broadcast a message through every member port
 	//
@@ -1869,7 +1883,8 @@ type ClientInterface interface {
 	// acknowledged there like any other message (a slow or offline
 	// receiver holds nobody up and loses nothing), bounded by the peer's
 	// queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
-	// The delivered message's `source` is the member port.
+	// The delivered message's `source` is the member port, and its
+	// `origin` the broadcasting request's `Origin`, as for a post.
 	//
 	// The body is a post's: `{"data": ...}` with `Content-Type:
 	// application/json`, or any other body as a JSON string. A broadcast
@@ -1886,7 +1901,7 @@ type ClientInterface interface {
 	// Takes a body of the `text/plain` content type.
 	//
 	// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
-	BroadcastMessageWithTextBody(ctx context.Context, id CollectionIdPath, body BroadcastMessageTextRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	BroadcastMessageWithTextBody(ctx context.Context, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageTextRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetDocsPage API reference page
 	//
@@ -2538,7 +2553,8 @@ func (c *Client) RemoveMember(ctx context.Context, id CollectionIdPath, port Mem
 // acknowledged there like any other message (a slow or offline
 // receiver holds nobody up and loses nothing), bounded by the peer's
 // queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
-// The delivered message's `source` is the member port.
+// The delivered message's `source` is the member port, and its
+// `origin` the broadcasting request's `Origin`, as for a post.
 //
 // The body is a post's: `{"data": ...}` with `Content-Type:
 // application/json`, or any other body as a JSON string. A broadcast
@@ -2555,8 +2571,8 @@ func (c *Client) RemoveMember(ctx context.Context, id CollectionIdPath, port Mem
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
-func (c *Client) BroadcastMessageWithBody(ctx context.Context, id CollectionIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewBroadcastMessageRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) BroadcastMessageWithBody(ctx context.Context, id CollectionIdPath, params *BroadcastMessageParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBroadcastMessageRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2575,7 +2591,8 @@ func (c *Client) BroadcastMessageWithBody(ctx context.Context, id CollectionIdPa
 // acknowledged there like any other message (a slow or offline
 // receiver holds nobody up and loses nothing), bounded by the peer's
 // queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
-// The delivered message's `source` is the member port.
+// The delivered message's `source` is the member port, and its
+// `origin` the broadcasting request's `Origin`, as for a post.
 //
 // The body is a post's: `{"data": ...}` with `Content-Type:
 // application/json`, or any other body as a JSON string. A broadcast
@@ -2592,8 +2609,8 @@ func (c *Client) BroadcastMessageWithBody(ctx context.Context, id CollectionIdPa
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
-func (c *Client) BroadcastMessage(ctx context.Context, id CollectionIdPath, body BroadcastMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewBroadcastMessageRequest(c.Server, id, body)
+func (c *Client) BroadcastMessage(ctx context.Context, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBroadcastMessageRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2612,7 +2629,8 @@ func (c *Client) BroadcastMessage(ctx context.Context, id CollectionIdPath, body
 // acknowledged there like any other message (a slow or offline
 // receiver holds nobody up and loses nothing), bounded by the peer's
 // queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
-// The delivered message's `source` is the member port.
+// The delivered message's `source` is the member port, and its
+// `origin` the broadcasting request's `Origin`, as for a post.
 //
 // The body is a post's: `{"data": ...}` with `Content-Type:
 // application/json`, or any other body as a JSON string. A broadcast
@@ -2629,8 +2647,8 @@ func (c *Client) BroadcastMessage(ctx context.Context, id CollectionIdPath, body
 // Takes a body of the `text/plain` content type.
 //
 // Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
-func (c *Client) BroadcastMessageWithTextBody(ctx context.Context, id CollectionIdPath, body BroadcastMessageTextRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewBroadcastMessageRequestWithTextBody(c.Server, id, body)
+func (c *Client) BroadcastMessageWithTextBody(ctx context.Context, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageTextRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBroadcastMessageRequestWithTextBody(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3564,29 +3582,29 @@ func NewRemoveMemberRequest(server string, id CollectionIdPath, port MemberPortP
 }
 
 // NewBroadcastMessageRequest calls the generic BroadcastMessage builder with application/json body
-func NewBroadcastMessageRequest(server string, id CollectionIdPath, body BroadcastMessageJSONRequestBody) (*http.Request, error) {
+func NewBroadcastMessageRequest(server string, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewBroadcastMessageRequestWithBody(server, id, "application/json", bodyReader)
+	return NewBroadcastMessageRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewBroadcastMessageRequestWithTextBody calls the generic BroadcastMessage builder with text/plain body
-func NewBroadcastMessageRequestWithTextBody(server string, id CollectionIdPath, body BroadcastMessageTextRequestBody) (*http.Request, error) {
+func NewBroadcastMessageRequestWithTextBody(server string, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageTextRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	if stringer, ok := interface{}(body).(fmt.Stringer); ok {
 		bodyReader = strings.NewReader(stringer.String())
 	} else {
 		bodyReader = strings.NewReader(fmt.Sprint(body))
 	}
-	return NewBroadcastMessageRequestWithBody(server, id, "text/plain", bodyReader)
+	return NewBroadcastMessageRequestWithBody(server, id, params, "text/plain", bodyReader)
 }
 
 // NewBroadcastMessageRequestWithBody constructs an http.Request for the BroadcastMessage method, with any body, and a specified content type
-func NewBroadcastMessageRequestWithBody(server string, id CollectionIdPath, contentType string, body io.Reader) (*http.Request, error) {
+func NewBroadcastMessageRequestWithBody(server string, id CollectionIdPath, params *BroadcastMessageParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3617,6 +3635,21 @@ func NewBroadcastMessageRequestWithBody(server string, id CollectionIdPath, cont
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.Origin != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Origin", *params.Origin, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Origin", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -4533,7 +4566,8 @@ type ClientWithResponsesInterface interface {
 	// acknowledged there like any other message (a slow or offline
 	// receiver holds nobody up and loses nothing), bounded by the peer's
 	// queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
-	// The delivered message's `source` is the member port.
+	// The delivered message's `source` is the member port, and its
+	// `origin` the broadcasting request's `Origin`, as for a post.
 	//
 	// The body is a post's: `{"data": ...}` with `Content-Type:
 	// application/json`, or any other body as a JSON string. A broadcast
@@ -4550,7 +4584,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
-	BroadcastMessageWithBodyWithResponse(ctx context.Context, id CollectionIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BroadcastMessageResponse, error)
+	BroadcastMessageWithBodyWithResponse(ctx context.Context, id CollectionIdPath, params *BroadcastMessageParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BroadcastMessageResponse, error)
 
 	// BroadcastMessageWithResponse Broadcast a message through every member port
 	//
@@ -4560,7 +4594,8 @@ type ClientWithResponsesInterface interface {
 	// acknowledged there like any other message (a slow or offline
 	// receiver holds nobody up and loses nothing), bounded by the peer's
 	// queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
-	// The delivered message's `source` is the member port.
+	// The delivered message's `source` is the member port, and its
+	// `origin` the broadcasting request's `Origin`, as for a post.
 	//
 	// The body is a post's: `{"data": ...}` with `Content-Type:
 	// application/json`, or any other body as a JSON string. A broadcast
@@ -4577,7 +4612,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
-	BroadcastMessageWithResponse(ctx context.Context, id CollectionIdPath, body BroadcastMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*BroadcastMessageResponse, error)
+	BroadcastMessageWithResponse(ctx context.Context, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*BroadcastMessageResponse, error)
 
 	// BroadcastMessageWithTextBodyWithResponse Broadcast a message through every member port
 	//
@@ -4587,7 +4622,8 @@ type ClientWithResponsesInterface interface {
 	// acknowledged there like any other message (a slow or offline
 	// receiver holds nobody up and loses nothing), bounded by the peer's
 	// queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
-	// The delivered message's `source` is the member port.
+	// The delivered message's `source` is the member port, and its
+	// `origin` the broadcasting request's `Origin`, as for a post.
 	//
 	// The body is a post's: `{"data": ...}` with `Content-Type:
 	// application/json`, or any other body as a JSON string. A broadcast
@@ -4604,7 +4640,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `text/plain` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
-	BroadcastMessageWithTextBodyWithResponse(ctx context.Context, id CollectionIdPath, body BroadcastMessageTextRequestBody, reqEditors ...RequestEditorFn) (*BroadcastMessageResponse, error)
+	BroadcastMessageWithTextBodyWithResponse(ctx context.Context, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageTextRequestBody, reqEditors ...RequestEditorFn) (*BroadcastMessageResponse, error)
 
 	// GetDocsPageWithResponse API reference page
 	//
@@ -7767,7 +7803,8 @@ func (c *ClientWithResponses) RemoveMemberWithResponse(ctx context.Context, id C
 // acknowledged there like any other message (a slow or offline
 // receiver holds nobody up and loses nothing), bounded by the peer's
 // queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
-// The delivered message's `source` is the member port.
+// The delivered message's `source` is the member port, and its
+// `origin` the broadcasting request's `Origin`, as for a post.
 //
 // The body is a post's: `{"data": ...}` with `Content-Type:
 // application/json`, or any other body as a JSON string. A broadcast
@@ -7784,8 +7821,8 @@ func (c *ClientWithResponses) RemoveMemberWithResponse(ctx context.Context, id C
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
-func (c *ClientWithResponses) BroadcastMessageWithBodyWithResponse(ctx context.Context, id CollectionIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BroadcastMessageResponse, error) {
-	rsp, err := c.BroadcastMessageWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) BroadcastMessageWithBodyWithResponse(ctx context.Context, id CollectionIdPath, params *BroadcastMessageParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BroadcastMessageResponse, error) {
+	rsp, err := c.BroadcastMessageWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -7800,7 +7837,8 @@ func (c *ClientWithResponses) BroadcastMessageWithBodyWithResponse(ctx context.C
 // acknowledged there like any other message (a slow or offline
 // receiver holds nobody up and loses nothing), bounded by the peer's
 // queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
-// The delivered message's `source` is the member port.
+// The delivered message's `source` is the member port, and its
+// `origin` the broadcasting request's `Origin`, as for a post.
 //
 // The body is a post's: `{"data": ...}` with `Content-Type:
 // application/json`, or any other body as a JSON string. A broadcast
@@ -7817,8 +7855,8 @@ func (c *ClientWithResponses) BroadcastMessageWithBodyWithResponse(ctx context.C
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
-func (c *ClientWithResponses) BroadcastMessageWithResponse(ctx context.Context, id CollectionIdPath, body BroadcastMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*BroadcastMessageResponse, error) {
-	rsp, err := c.BroadcastMessage(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) BroadcastMessageWithResponse(ctx context.Context, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*BroadcastMessageResponse, error) {
+	rsp, err := c.BroadcastMessage(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -7833,7 +7871,8 @@ func (c *ClientWithResponses) BroadcastMessageWithResponse(ctx context.Context, 
 // acknowledged there like any other message (a slow or offline
 // receiver holds nobody up and loses nothing), bounded by the peer's
 // queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
-// The delivered message's `source` is the member port.
+// The delivered message's `source` is the member port, and its
+// `origin` the broadcasting request's `Origin`, as for a post.
 //
 // The body is a post's: `{"data": ...}` with `Content-Type:
 // application/json`, or any other body as a JSON string. A broadcast
@@ -7850,8 +7889,8 @@ func (c *ClientWithResponses) BroadcastMessageWithResponse(ctx context.Context, 
 // Takes a body of the `text/plain` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
-func (c *ClientWithResponses) BroadcastMessageWithTextBodyWithResponse(ctx context.Context, id CollectionIdPath, body BroadcastMessageTextRequestBody, reqEditors ...RequestEditorFn) (*BroadcastMessageResponse, error) {
-	rsp, err := c.BroadcastMessageWithTextBody(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) BroadcastMessageWithTextBodyWithResponse(ctx context.Context, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageTextRequestBody, reqEditors ...RequestEditorFn) (*BroadcastMessageResponse, error) {
+	rsp, err := c.BroadcastMessageWithTextBody(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package memory
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -143,9 +142,9 @@ func (s *Store) DeleteCollection(ctx context.Context, id, token string) error {
 // Broadcast posts data through every member, under the one lock, so that
 // a concurrent transfer or close of a member happens wholly before or
 // wholly after it.
-func (s *Store) Broadcast(ctx context.Context, id, token string, data json.RawMessage) (store.BroadcastResult, error) {
-	if !json.Valid(data) {
-		return store.BroadcastResult{}, fmt.Errorf("message data is not JSON: %w", store.ErrInvalid)
+func (s *Store) Broadcast(ctx context.Context, id, token string, msg store.Outgoing) (store.BroadcastResult, error) {
+	if err := store.CheckBroadcast(msg); err != nil {
+		return store.BroadcastResult{}, err
 	}
 	now, err := s.begin(ctx)
 	if err != nil {
@@ -163,7 +162,7 @@ func (s *Store) Broadcast(ctx context.Context, id, token string, data json.RawMe
 	}
 	slices.Sort(members)
 	var res store.BroadcastResult
-	msg := store.Outgoing{Data: bytes.Clone(data)}
+	msg.Data = bytes.Clone(msg.Data)
 	for _, portID := range members {
 		eid, err := s.postAs(portID, c.members[portID], msg, now)
 		if err != nil {

@@ -104,7 +104,7 @@ func TestBroadcastIsPipelined(t *testing.T) {
 		}
 	}
 	hook.count(true)
-	res, err := s.Broadcast(ctx, coll.ID, coll.Token, json.RawMessage(`"all"`))
+	res, err := s.Broadcast(ctx, coll.ID, coll.Token, store.Outgoing{Data: json.RawMessage(`"all"`)})
 	hook.count(false)
 	if err != nil {
 		t.Fatal(err)

@@ -2,9 +2,6 @@ package redis
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -161,12 +158,13 @@ func (s *Store) DeleteCollection(ctx context.Context, id, token string) error {
 // the members' channels are spread over the slots.
 //
 // A member whose port is in the middle of a move is refused as busy
-// rather than waited for. With Options.WaitReplicas set, a broadcast does
-// not wait for replicas: its deliveries have a plain post's durability
-// without WaitReplicas.
-func (s *Store) Broadcast(ctx context.Context, id, token string, data json.RawMessage) (store.BroadcastResult, error) {
-	if !json.Valid(data) {
-		return store.BroadcastResult{}, fmt.Errorf("message data is not JSON: %w", store.ErrInvalid)
+// rather than waited for. With Options.WaitReplicas set, each pipeline
+// ends with WAIT on its primary (pipelinedDurable), and a member whose
+// delivery too few replicas confirmed is reported unavailable, as a post
+// would be answered.
+func (s *Store) Broadcast(ctx context.Context, id, token string, msg store.Outgoing) (store.BroadcastResult, error) {
+	if err := store.CheckBroadcast(msg); err != nil {
+		return store.BroadcastResult{}, err
 	}
 	r, err := s.collScript(ctx, s.coll.members, id, token, s.ttlMs())
 	if err != nil {
@@ -201,7 +199,6 @@ func (s *Store) Broadcast(ctx context.Context, id, token string, data json.RawMe
 		}
 	}
 	var res store.BroadcastResult
-	payload := []byte(data)
 	for start := 0; start < len(members); start += broadcastBatch {
 		if err := ctx.Err(); err != nil {
 			// The members not posted to yet are not silently skipped:
@@ -217,10 +214,14 @@ func (s *Store) Broadcast(ctx context.Context, id, token string, data json.RawMe
 				res.Refused = append(res.Refused, store.Refused{Port: m.port, Reason: store.BroadcastUnauthorized})
 				continue
 			}
-			calls = append(calls, call{script: s.scripts.post, keys: ck.list(), args: s.broadcastArgs(m.port, m.hash, payload)})
+			calls = append(calls, call{script: s.scripts.post, keys: ck.list(), args: s.postArgsHashed(m.port, m.hash, msg, "")})
 			posted = append(posted, m)
 		}
-		replies, errs := s.pipelined(ctx, calls)
+		pipelined := s.pipelined
+		if s.waitReplicas > 0 {
+			pipelined = s.pipelinedDurable
+		}
+		replies, errs := pipelined(ctx, calls)
 		for i, m := range posted {
 			eid, err := s.broadcastReply(m.port, replies[i], errs[i])
 			if err != nil {
@@ -245,16 +246,6 @@ func (s *Store) Broadcast(ctx context.Context, id, token string, data json.RawMe
 		return 0
 	})
 	return res, nil
-}
-
-// broadcastArgs is post.lua's ARGV for a member's post, as postArgs makes
-// it for an ordinary one, with the stored token hash.
-func (s *Store) broadcastArgs(portID, tokenHash string, data []byte) []any {
-	var b [12]byte
-	_, _ = rand.Read(b[:]) // never fails; see crypto/rand
-	return []any{portID, tokenHash, data, s.postLimits.maxQueue,
-		s.postLimits.ttlMs, s.keys.notify(store.Tag(portID)), "",
-		s.postLimits.decisionTTLMs, base64.RawURLEncoding.EncodeToString(b[:])}
 }
 
 // broadcastReply turns post.lua's answer for one member into the event id

@@ -71,6 +71,75 @@ func (s *Store) runDurable(ctx context.Context, sc *goredis.Script, keys []strin
 	return v, nil
 }
 
+// pipelinedDurable is pipelined for writes that must reach replicas
+// first (Options.WaitReplicas): the calls are grouped by the primary that
+// owns their keys, and each group goes in one pipeline that ends with
+// WAIT, on one connection, so that WAIT counts exactly those writes. A
+// call that wrote (answered 'ok') on a primary whose replicas did not all
+// confirm in time fails with ErrUnavailable: it is stored on the primary
+// but might not survive a failover. Refusals wrote nothing and stand.
+func (s *Store) pipelinedDurable(ctx context.Context, calls []call) (replies []any, errs []error) {
+	ctx, cancel := s.bound(ctx, s.waitTimeout)
+	defer cancel()
+	replies = make([]any, len(calls))
+	errs = make([]error, len(calls))
+	groups := map[goredis.Cmdable][]int{}
+	var nodes []goredis.Cmdable
+	for i, c := range calls {
+		var node goredis.Cmdable = s.client
+		if cc, ok := s.client.(*goredis.ClusterClient); ok {
+			n, err := cc.MasterForKey(ctx, c.keys[0])
+			if err != nil {
+				errs[i] = s.wrap(ctx, err)
+				continue
+			}
+			node = n
+		}
+		if _, seen := groups[node]; !seen {
+			nodes = append(nodes, node)
+		}
+		groups[node] = append(groups[node], i)
+	}
+	var wg sync.WaitGroup
+	for _, node := range nodes {
+		wg.Go(func() { s.pipeGroupWait(ctx, node, calls, groups[node], replies, errs) })
+	}
+	wg.Wait()
+	return replies, errs
+}
+
+// pipeGroupWait runs the calls at indexes on node in one pipeline ending
+// with WAIT, and sets their replies and errors (see pipelinedDurable).
+// Broadcast loads its script before, so a NOSCRIPT here is a Redis that
+// restarted meanwhile: those calls fail as unavailable, unknown outcome.
+func (s *Store) pipeGroupWait(ctx context.Context, node goredis.Cmdable, calls []call, indexes []int, replies []any, errs []error) {
+	pipe := node.Pipeline()
+	cmds := make([]*goredis.Cmd, len(indexes))
+	for j, i := range indexes {
+		cmds[j] = calls[i].script.EvalSha(ctx, pipe, calls[i].keys, calls[i].args...)
+	}
+	wait := pipe.Do(ctx, "wait", s.waitReplicas, s.waitTimeout.Milliseconds())
+	_, _ = pipe.Exec(ctx) // each command's error is read from it
+	acked, werr := wait.Int64()
+	for j, i := range indexes {
+		v, err := cmds[j].Result()
+		if err != nil {
+			errs[i] = s.wrap(ctx, err)
+			continue
+		}
+		replies[i] = v
+		if r, rerr := asReply(v); rerr != nil || r.status() != "ok" {
+			continue
+		}
+		switch {
+		case werr != nil:
+			errs[i] = fmt.Errorf("%w: %w: replication unknown: %w", store.ErrUnavailable, errNotReplicated, s.wrap(ctx, werr))
+		case acked < int64(s.waitReplicas):
+			errs[i] = fmt.Errorf("%w: %w: %d of %d replicas within %v", store.ErrUnavailable, errNotReplicated, acked, s.waitReplicas, s.waitTimeout)
+		}
+	}
+}
+
 // pipeWait sends one script run (eval is the script's EvalSha or Eval) and WAIT in one
 // pipeline.
 func (s *Store) pipeWait(ctx context.Context, node goredis.Cmdable,

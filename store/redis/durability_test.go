@@ -316,3 +316,63 @@ func TestWaitReplicasOnReplay(t *testing.T) {
 		}
 	}
 }
+
+// A broadcast waits for replicas like a post: each pipeline ends with WAIT
+// on its primary, and a member whose delivery too few replicas confirmed
+// is reported unavailable, not delivered.
+func TestWaitReplicasOnBroadcast(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	primary, replica := startReplicated(t)
+	prefix := redistest.Prefix(t)
+	plain := newStore(t, primary, redis.Options{Prefix: prefix})
+	coll, err := plain.CreateCollection(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const members = 3
+	for range members {
+		ch, err := plain.CreateChannel(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := plain.AddMember(ctx, coll.ID, coll.Token, store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	one := newStore(t, primary, redis.Options{Prefix: prefix, WaitReplicas: 1, WaitTimeout: 2 * time.Second})
+	res, err := one.Broadcast(ctx, coll.ID, coll.Token, store.Outgoing{Data: []byte(`"replicated"`)})
+	if err != nil || len(res.Delivered) != members || len(res.Refused) != 0 {
+		t.Fatalf("broadcast waiting for the one replica: %+v, %v", res, err)
+	}
+	// The replica has every delivery by the time the answer came.
+	rc := replica.Client(t)
+	var held int64
+	for _, k := range keysWithPrefix(t, rc, prefix) {
+		if typ, _ := rc.Type(ctx, k).Result(); typ == "stream" {
+			n, _ := rc.XLen(ctx, k).Result()
+			held += n
+		}
+	}
+	if held != members {
+		t.Errorf("the replica holds %d messages, want %d", held, members)
+	}
+
+	const waitTimeout = 300 * time.Millisecond
+	two := newStore(t, primary, redis.Options{Prefix: prefix, WaitReplicas: 2, WaitTimeout: waitTimeout})
+	start := time.Now()
+	res, err = two.Broadcast(ctx, coll.ID, coll.Token, store.Outgoing{Data: []byte(`"short of replicas"`)})
+	took := time.Since(start)
+	if err != nil || len(res.Delivered) != 0 || len(res.Refused) != members {
+		t.Fatalf("broadcast with too few replicas: %+v, %v; want every member unavailable", res, err)
+	}
+	for _, r := range res.Refused {
+		if r.Reason != store.BroadcastUnavailable {
+			t.Errorf("member %s refused as %s, want unavailable", r.Port, r.Reason)
+		}
+	}
+	if took > waitTimeout+time.Second {
+		t.Errorf("the broadcast took %v: WAIT should be waited for once, not per member", took)
+	}
+}

@@ -45,15 +45,21 @@ func checkOutgoing(msg store.Outgoing) error {
 // postArgs is post.lua's ARGV up to ARGV[10], from the sender's port id and
 // token hash on to the message's origin, with room for the three that an
 // idempotency key adds.
+func (s *Store) postArgs(from store.Credentials, msg store.Outgoing, ports string) []any {
+	return s.postArgsHashed(from.PortID, store.HashToken(from.Token), msg, ports)
+}
+
+// postArgsHashed is postArgs given the token's hash, which is all a
+// collection keeps of its members' tokens.
 // Each call gets a fresh post id, which makes a replay of the same script
 // run harmless. The data goes as it is, not copied into a string, and the
 // numbers are boxed once, in New: this runs for every message.
-func (s *Store) postArgs(from store.Credentials, msg store.Outgoing, ports string) []any {
+func (s *Store) postArgsHashed(portID, tokenHash string, msg store.Outgoing, ports string) []any {
 	var b [12]byte
 	_, _ = rand.Read(b[:]) // never fails; see crypto/rand
 	argv := make([]any, 0, 13)
-	return append(argv, from.PortID, store.HashToken(from.Token), []byte(msg.Data), s.postLimits.maxQueue,
-		s.postLimits.ttlMs, s.keys.notify(store.Tag(from.PortID)), ports,
+	return append(argv, portID, tokenHash, []byte(msg.Data), s.postLimits.maxQueue,
+		s.postLimits.ttlMs, s.keys.notify(store.Tag(portID)), ports,
 		s.postLimits.decisionTTLMs, base64.RawURLEncoding.EncodeToString(b[:]), msg.Origin)
 }
 

@@ -46,7 +46,12 @@ func addMember(ctx context.Context, t *testing.T, s store.Store, c store.NewColl
 
 func broadcast(ctx context.Context, t *testing.T, s store.Store, c store.NewCollection, data json.RawMessage) store.BroadcastResult {
 	t.Helper()
-	res, err := s.Broadcast(ctx, c.ID, c.Token, data)
+	return broadcastMsg(ctx, t, s, c, store.Outgoing{Data: data})
+}
+
+func broadcastMsg(ctx context.Context, t *testing.T, s store.Store, c store.NewCollection, msg store.Outgoing) store.BroadcastResult {
+	t.Helper()
+	res, err := s.Broadcast(ctx, c.ID, c.Token, msg)
 	if err != nil {
 		t.Fatalf("Broadcast: %v", err)
 	}
@@ -109,19 +114,38 @@ func testCollectionBasics(t *testing.T, h harness) {
 		t.Errorf("member port got %d messages", n)
 	}
 
-	_, err = s.Broadcast(ctx, c.ID, c.Token, json.RawMessage(`{"broken"`))
+	// The origin the broadcasting request claimed reaches every peer, as
+	// a post's does.
+	res = broadcastMsg(ctx, t, s, c, store.Outgoing{Data: text("from a page"), Origin: "https://example.com"})
+	for _, d := range res.Delivered {
+		for _, p := range []pair{a, b} {
+			if p.p1.PortID != d.Port {
+				continue
+			}
+			msgs := readAll(ctx, t, s, p.p2, store.EventID{})
+			if last := msgs[len(msgs)-1]; last.ID != d.ID || last.Origin != "https://example.com" {
+				t.Errorf("at %s: %+v, want the broadcast %s with its origin", p.p2.PortID, last, d.ID)
+			}
+		}
+	}
+
+	_, err = s.Broadcast(ctx, c.ID, c.Token, store.Outgoing{Data: json.RawMessage(`{"broken"`)})
 	wantErr(t, "Broadcast of invalid JSON", err, store.ErrInvalid)
-	_, err = s.Broadcast(ctx, c.ID, "wrong", text("x"))
+	_, err = s.Broadcast(ctx, c.ID, c.Token, store.Outgoing{Data: text("x"), Origin: "https://example.com/path"})
+	wantErr(t, "Broadcast with a malformed origin", err, store.ErrInvalid)
+	_, err = s.Broadcast(ctx, c.ID, c.Token, store.Outgoing{Data: text("x"), Transfer: []store.Credentials{a.p2}})
+	wantErr(t, "Broadcast with a transfer list", err, store.ErrInvalid)
+	_, err = s.Broadcast(ctx, c.ID, "wrong", store.Outgoing{Data: text("x")})
 	wantErr(t, "Broadcast with a wrong token", err, store.ErrUnauthorized)
 	_, err = s.DescribeCollection(ctx, c.ID, "wrong")
 	wantErr(t, "DescribeCollection with a wrong token", err, store.ErrUnauthorized)
-	_, err = s.Broadcast(ctx, "not-an-id", c.Token, text("x"))
+	_, err = s.Broadcast(ctx, "not-an-id", c.Token, store.Outgoing{Data: text("x")})
 	wantErr(t, "Broadcast to a malformed id", err, store.ErrUnauthorized)
 
 	if err := s.DeleteCollection(ctx, c.ID, c.Token); err != nil {
 		t.Fatalf("DeleteCollection: %v", err)
 	}
-	_, err = s.Broadcast(ctx, c.ID, c.Token, text("x"))
+	_, err = s.Broadcast(ctx, c.ID, c.Token, store.Outgoing{Data: text("x")})
 	wantErr(t, "Broadcast after delete", err, store.ErrUnauthorized)
 	wantErr(t, "DeleteCollection again", s.DeleteCollection(ctx, c.ID, c.Token), store.ErrUnauthorized)
 	// The ports are the members' still.
@@ -318,7 +342,7 @@ func testCollectionConcurrentMoves(t *testing.T, h harness) {
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for r := range rounds {
-			res, err := s.Broadcast(ctx, c.ID, c.Token, text(fmt.Sprint(r)))
+			res, err := s.Broadcast(ctx, c.ID, c.Token, store.Outgoing{Data: text(fmt.Sprint(r))})
 			if err != nil {
 				t.Errorf("Broadcast: %v", err)
 				return

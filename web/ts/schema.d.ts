@@ -604,7 +604,8 @@ export interface paths {
          *     acknowledged there like any other message (a slow or offline
          *     receiver holds nobody up and loses nothing), bounded by the peer's
          *     queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
-         *     The delivered message's `source` is the member port.
+         *     The delivered message's `source` is the member port, and its
+         *     `origin` the broadcasting request's `Origin`, as for a post.
          *
          *     The body is a post's: `{"data": ...}` with `Content-Type:
          *     application/json`, or any other body as a JSON string. A broadcast
@@ -2813,7 +2814,19 @@ export interface operations {
     broadcastMessage: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The origin the post comes from, kept with the message and delivered
+                 *     as its `origin`. Browsers set it themselves (a page cannot); other
+                 *     clients may send any value, so it is a claim, not a proof. It must
+                 *     be a serialized origin as a browser writes it, `scheme://host` or
+                 *     `scheme://host:port` in lower case without a path, or `null`, at
+                 *     most 256 bytes; anything else, an empty value or several `Origin`
+                 *     headers, is `400 invalid_request`.
+                 * @example https://app.example.com
+                 */
+                Origin?: components["parameters"]["OriginHeader"];
+            };
             path: {
                 /** @description A collection's id (a ULID), as answered by `createCollection`. */
                 id: components["parameters"]["CollectionIdPath"];
