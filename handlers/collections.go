@@ -186,6 +186,7 @@ func (s *Server) handleBroadcast(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.metrics.countBroadcast(len(res.Delivered))
 	out := broadcastResponse{
 		Reached:   len(res.Delivered),
 		Delivered: make([]deliveryJSON, len(res.Delivered)),

@@ -67,6 +67,9 @@ func TestBroadcast(t *testing.T) {
 		if res.Reached != 2 || len(res.Delivered) != 2 || len(res.Refused) != 0 {
 			t.Fatalf("broadcast: %+v", res)
 		}
+		if got := c.scrape().value("tincan_messages_posted_total"); got != 2 {
+			t.Errorf("posted counted %v after a broadcast to 2 members, want 2", got)
+		}
 		ids := map[string]string{}
 		for _, d := range res.Delivered {
 			ids[d.Port] = d.ID

@@ -159,6 +159,9 @@ func TestLongPollMessageError(t *testing.T) {
 		if l.Next != g2 {
 			t.Errorf("next %q, want %q", l.Next, g2)
 		}
+		if got := c.scrape().value("tincan_messages_undecodable_total"); got != 2 {
+			t.Errorf("undecodable messages counted %v, want 2", got)
+		}
 
 		// A batch that ends on an undecodable message: next is past it.
 		l = c.list(ch.Port2, "limit=2")

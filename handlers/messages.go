@@ -69,10 +69,11 @@ func toMessageErrorJSON(portID string, m store.Message) messageErrorJSON {
 	return messageErrorJSON{ID: m.ID, Port: portID, Error: m.Undecodable}
 }
 
-// logUndecodable tells the operator about a stored message that could
-// not be decoded: it is delivered as an error, and its content is lost to
-// the receiver.
-func (s *Server) logUndecodable(r *http.Request, portID string, m store.Message) {
+// reportUndecodable tells the operator, in the log and the metrics, about
+// a stored message that could not be decoded: it is delivered as an
+// error, and its content is lost to the receiver.
+func (s *Server) reportUndecodable(r *http.Request, portID string, m store.Message) {
+	s.metrics.undecodable.Inc()
 	s.logger.WarnContext(r.Context(), "undecodable message", "port", portID, "id", m.ID.String(), "reason", m.Undecodable)
 }
 
@@ -338,7 +339,7 @@ func (s *Server) handleMessageList(w http.ResponseWriter, r *http.Request) error
 	res.MessageErrors = []messageErrorJSON{}
 	for _, m := range batch.Messages {
 		if m.Undecodable != "" {
-			s.logUndecodable(r, c.PortID, m)
+			s.reportUndecodable(r, c.PortID, m)
 			res.MessageErrors = append(res.MessageErrors, toMessageErrorJSON(c.PortID, m))
 			continue
 		}

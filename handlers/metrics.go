@@ -24,12 +24,13 @@ const unmatchedRoute = "unmatched"
 type metrics struct {
 	handler http.Handler
 
-	posted    prometheus.Counter
-	delivered *prometheus.CounterVec
-	acked     *prometheus.CounterVec
-	problems  *prometheus.CounterVec
-	transfers *prometheus.CounterVec
-	closes    prometheus.Counter
+	posted      prometheus.Counter
+	undecodable prometheus.Counter
+	delivered   *prometheus.CounterVec
+	acked       *prometheus.CounterVec
+	problems    *prometheus.CounterVec
+	transfers   *prometheus.CounterVec
+	closes      prometheus.Counter
 
 	// The children counted on hot paths, looked up once.
 	deliveredStream, deliveredRead   prometheus.Counter
@@ -60,7 +61,11 @@ func newMetrics(reg *prometheus.Registry, codes []string) *metrics {
 	m := &metrics{
 		posted: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tincan_messages_posted_total",
-			Help: "Messages stored by a post (idempotent replays excluded).",
+			Help: "Messages stored by a post (idempotent replays excluded) or by a broadcast (one a member reached).",
+		}),
+		undecodable: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tincan_messages_undecodable_total",
+			Help: "Stored messages that could not be decoded, each time one was handed out as a messageerror (read again, counted again).",
 		}),
 		delivered: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tincan_messages_delivered_total",
@@ -102,7 +107,7 @@ func newMetrics(reg *prometheus.Registry, codes []string) *metrics {
 			Buckets: []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10},
 		}, []string{"route", "method", "status"}),
 	}
-	reg.MustRegister(m.posted, m.delivered, m.acked, m.problems, m.transfers, m.closes,
+	reg.MustRegister(m.posted, m.undecodable, m.delivered, m.acked, m.problems, m.transfers, m.closes,
 		m.streamsOpen, m.streamDuration, m.queueDepth, m.requestDuration)
 	for _, code := range codes {
 		m.problems.WithLabelValues(code)
@@ -113,6 +118,12 @@ func newMetrics(reg *prometheus.Registry, codes []string) *metrics {
 	m.streamTime, m.longPollTime = m.streamDuration.WithLabelValues("events"), m.streamDuration.WithLabelValues("long_poll")
 	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
 	return m
+}
+
+// countBroadcast counts the messages a broadcast stored, one a member
+// reached.
+func (m *metrics) countBroadcast(reached int) {
+	m.posted.Add(float64(reached))
 }
 
 // countPost counts a stored message and the ports it carried.

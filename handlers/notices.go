@@ -102,7 +102,7 @@ func (st *stream) writeMessage(p *streamPort, m store.Message) bool {
 // store could not decode, as an `event: messageerror`, without flushing,
 // and moves p's position past it: the client can acknowledge it away.
 func (st *stream) writeMessageError(p *streamPort, m store.Message) bool {
-	st.s.logUndecodable(st.r, p.PortID, m)
+	st.s.reportUndecodable(st.r, p.PortID, m)
 	data, err := marshal(toMessageErrorJSON(p.PortID, m))
 	if err != nil {
 		st.s.logger.ErrorContext(st.r.Context(), "encode message error", "port", p.PortID, slogErr(err))
