@@ -302,7 +302,8 @@ type AddMemberRequest struct {
 // reached (`unavailable`; whether the message was stored is unknown).
 type BroadcastRefusal string
 
-// BroadcastRequest A message to broadcast. There is no transfer list.
+// BroadcastRequest A message to broadcast: a post's body without a transfer list (a
+// port can be given to one receiver only).
 type BroadcastRequest struct {
 	// Data The message: any JSON value (object, array, string, number, boolean
 	// or null), stored and delivered byte for byte.
@@ -310,6 +311,10 @@ type BroadcastRequest struct {
 	//
 	// Example: {"hello":"world"}
 	Data Data `json:"data"`
+
+	// Transfer Accepted empty, as a post's body may have it; any port in it is
+	// `400 invalid_request`.
+	Transfer []PortCredentials `json:"transfer,omitempty"`
 }
 
 // BroadcastResult Every member of the collection, delivered or refused.

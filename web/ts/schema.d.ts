@@ -1383,9 +1383,17 @@ export interface components {
             port: components["schemas"]["PortId"];
             added: boolean;
         };
-        /** @description A message to broadcast. There is no transfer list. */
+        /**
+         * @description A message to broadcast: a post's body without a transfer list (a
+         *     port can be given to one receiver only).
+         */
         BroadcastRequest: {
             data: components["schemas"]["Data"];
+            /**
+             * @description Accepted empty, as a post's body may have it; any port in it is
+             *     `400 invalid_request`.
+             */
+            transfer?: components["schemas"]["PortCredentials"][];
         };
         /**
          * @description Why a broadcast did not reach a member's peer, as the problem code a
