@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -178,15 +179,7 @@ func (s *Store) Broadcast(ctx context.Context, id, token string, msg store.Outgo
 		h, _ := flat[i+1].(string)
 		members = append(members, member{p, h})
 	}
-	slices.SortFunc(members, func(a, b member) int {
-		switch {
-		case a.port < b.port:
-			return -1
-		case a.port > b.port:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(members, func(a, b member) int { return cmp.Compare(a.port, b.port) })
 
 	if len(members) > 0 {
 		// A pipeline cannot fall back from EVALSHA to EVAL by itself: with
@@ -236,15 +229,7 @@ func (s *Store) Broadcast(ctx context.Context, id, token string, msg store.Outgo
 			res.Delivered = append(res.Delivered, store.Delivery{Port: m.port, ID: eid})
 		}
 	}
-	slices.SortFunc(res.Refused, func(a, b store.Refused) int {
-		switch {
-		case a.Port < b.Port:
-			return -1
-		case a.Port > b.Port:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(res.Refused, func(a, b store.Refused) int { return cmp.Compare(a.Port, b.Port) })
 	return res, nil
 }
 
