@@ -146,7 +146,11 @@ export interface Listeners {
   transferred?(ev: TransferredEvent): void;
   /** reset: messages after the last one handled here were acknowledged elsewhere. */
   reset?(ev: ResetEvent): void;
-  /** error: the stream could not be (re)opened and subscribe gave up. */
+  /**
+   * error: a listener above threw or rejected (the stream goes on, and
+   * that message counts as handled), or the stream could not be
+   * (re)opened and subscribe gave up.
+   */
   error?(err: unknown): void;
 }
 
