@@ -126,6 +126,19 @@ run("request-reply.test.mjs", limitMs, chromium, async (launch) => {
   const others = posts.filter((p) => p.port === frontPort && p.authorization !== `Bearer ${minted[0].token}`);
   check(others.length === 0, `${others.length} posts to the worker's port used another token`);
 
+  // An answer whose error member is falsy resolves, as the docs'
+  // `if (event.data.error)` has it: the worker's answer to "0*0" is
+  // rewritten on its way to {"result": 0, "error": ""}.
+  const falsy = async (route) => {
+    const body = route.request().postDataJSON();
+    if (JSON.stringify(body?.data) !== '{"result":0}') return route.fallback();
+    return route.continue({ postData: JSON.stringify({ ...body, data: { result: 0, error: "" } }) });
+  };
+  await page.route("**/ports/*/messages", falsy);
+  const zero = await page.evaluate(() => window.sendMessage("0*0").then((v) => ({ resolved: v }), (e) => ({ rejected: e })));
+  check(JSON.stringify(zero) === '{"resolved":{"result":0,"error":""}}', `an answer with a falsy error settled as ${JSON.stringify(zero)}`);
+  await page.unroute("**/ports/*/messages", falsy);
+
   // A request the service refuses (undefined data is no JSON, so the body
   // lacks "data"): sendMessage rejects with the refusal, and the reply
   // channel made for it is closed at once rather than left behind.
@@ -164,7 +177,7 @@ run("request-reply.test.mjs", limitMs, chromium, async (launch) => {
     transfer: [{ port: carriedPort.id, token: carriedPort.token }],
   });
   check(asked.status === 201, `posting a request from outside the page answered ${asked.status}`);
-  await page.getByTestId("worker-handled").filter({ hasText: new RegExp(`^${total + 1}$`) }).waitFor();
+  await page.getByTestId("worker-handled").filter({ hasText: new RegExp(`^${total + 2}$`) }).waitFor();
   check(closedFirst?.status === 204, `closing the reply channel before the answer answered ${closedFirst?.status}`);
   const notAnswered = await page.getByTestId("worker-log").locator("li").filter({ hasText: `could not answer on port …${carriedPort.id.slice(-6)}` }).allTextContents();
   check(notAnswered.length === 1 && /410 port_closed/.test(notAnswered[0]), `the worker logged ${JSON.stringify(notAnswered)} for the closed reply port`);

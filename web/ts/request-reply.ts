@@ -157,7 +157,9 @@ function sendMessage(controller: PortCredentials, message: unknown): Promise<unk
           message: (msg) => {
             sub?.stop();
             const data = msg.data as { error?: unknown } | null;
-            if (data !== null && typeof data === "object" && "error" in data) {
+            // As the docs' `if (event.data.error)` (and the Go example's
+            // Send): an error member rejects only when it is truthy.
+            if (data !== null && typeof data === "object" && data.error) {
               reject(data.error);
             } else {
               resolve(data);
