@@ -212,6 +212,7 @@ func TestConcurrentClients(t *testing.T) {
 
 			// Every reply channel is closed, its reply acknowledged, and
 			// the worker answered on each one exactly once.
+			waitHandled(t, api, w, len(want))
 			replyPorts := map[string]client.PortCredentials{}
 			for _, r := range answered() {
 				if _, dup := replyPorts[r.Id]; dup {
@@ -320,6 +321,7 @@ func TestWorkerReconnects(t *testing.T) {
 				wg.Wait()
 				time.Sleep(200 * time.Millisecond)
 			}
+			waitHandled(t, api, w, len(want))
 			t.Logf("the worker opened its stream %d times", cuts.Load())
 			if n := cuts.Load(); n < 4 {
 				t.Errorf("the worker opened its stream %d times; the test means to cut it more often", n)
@@ -432,18 +434,25 @@ func TestWorkerGoneRejects(t *testing.T) {
 		}()
 		wait := 10
 		l, err := api.ListMessagesWithResponse(ctx, w.own.Id, &client.ListMessagesParams{Wait: &wait}, client.Bearer(w.own.Token))
-		if err != nil || l.JSON200 == nil || len(l.JSON200.Messages) != 1 || len(l.JSON200.Messages[0].Ports) != 1 {
-			t.Fatalf("%s: the worker's read: %v %s", mode, err, l.Body)
+		if err != nil {
+			t.Fatalf("%s: the worker's read: %v", mode, err)
+		}
+		if l.JSON200 == nil || len(l.JSON200.Messages) != 1 || len(l.JSON200.Messages[0].Ports) != 1 {
+			t.Fatalf("%s: the worker's read: %d %s", mode, l.StatusCode(), l.Body)
 		}
 		reply := l.JSON200.Messages[0].Ports[0]
-		if c, err := api.ClosePortWithResponse(ctx, reply.Id, client.Bearer(reply.Token)); err != nil || c.StatusCode() != http.StatusNoContent {
+		if c, err := api.ClosePortWithResponse(ctx, reply.Id, client.Bearer(reply.Token)); err != nil {
 			t.Fatalf("%s: close the reply port: %v", mode, err)
+		} else if c.StatusCode() != http.StatusNoContent {
+			t.Fatalf("%s: close the reply port: %d %s", mode, c.StatusCode(), c.Body)
 		}
 		if err := <-done; !errors.Is(err, errNoReply) {
 			t.Errorf("%s: Send when the reply channel closes unanswered: %v; want %v", mode, err, errNoReply)
 		}
-		if a, err := api.AckMessagesWithResponse(ctx, w.own.Id, client.AckRequest{Through: l.JSON200.Next}, client.Bearer(w.own.Token)); err != nil || a.StatusCode() != http.StatusNoContent {
+		if a, err := api.AckMessagesWithResponse(ctx, w.own.Id, client.AckRequest{Through: l.JSON200.Next}, client.Bearer(w.own.Token)); err != nil {
 			t.Fatalf("%s: ack: %v", mode, err)
+		} else if a.StatusCode() != http.StatusNoContent {
+			t.Fatalf("%s: ack: %d %s", mode, a.StatusCode(), a.Body)
 		}
 	}
 }
@@ -514,13 +523,34 @@ func TestErrorMember(t *testing.T) {
 	}
 }
 
+// waitHandled waits until the worker has acknowledged n requests. A
+// client's Send returns once the answer is in, which can be before the
+// worker is told its post went through (Answered) and acknowledges.
+func waitHandled(t *testing.T, api *client.ClientWithResponses, w *Worker, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		p := describe(t, api, w.own)
+		if p.Acknowledged >= int64(n) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the worker acknowledged %d requests in 10 s, want %d", p.Acknowledged, n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func describe(t *testing.T, api *client.ClientWithResponses, p client.PortCredentials) client.Port {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	res, err := api.DescribePortWithResponse(ctx, p.Id, client.Bearer(p.Token))
-	if err != nil || res.JSON200 == nil {
-		t.Fatalf("describe %s: %v %s", p.Id, err, res.Body)
+	if err != nil {
+		t.Fatalf("describe %s: %v", p.Id, err)
+	}
+	if res.JSON200 == nil {
+		t.Fatalf("describe %s: %d %s", p.Id, res.StatusCode(), res.Body)
 	}
 	return *res.JSON200
 }
