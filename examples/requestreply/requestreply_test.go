@@ -343,6 +343,52 @@ func TestWorkerReconnects(t *testing.T) {
 	}
 }
 
+// TestWorkerRetriesRefusedAnswer refuses the worker's first answers with
+// 503, as a store that is briefly unavailable does: more of them than
+// the worker tries one answer, so that the request must also come again
+// on a new stream. The answer still reaches the client, once.
+func TestWorkerRetriesRefusedAnswer(t *testing.T) {
+	var front atomic.Value // the worker's front port, once known
+	front.Store("")
+	var refused atomic.Int32
+	const refusals = replyAttempts + 2
+	unavailable := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			id, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/ports/"), "/messages")
+			if r.Method == http.MethodPost && ok && id != front.Load().(string) && refused.Add(1) <= refusals {
+				w.Header().Set("Content-Type", "application/problem+json")
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_, _ = w.Write([]byte(`{"type":"about:blank","title":"Unavailable","status":503,"code":"store_unavailable","detail":"refused by the test"}`))
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
+	_, api := startTincanBehind(t, stores[0].open(t), unavailable)
+	w, answered := startWorker(t, api)
+	front.Store(w.front.Id)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	endpoint, err := w.Endpoint(ctx, "refused answers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, err := NewClient(api, endpoint, SSE).Send(ctx, json.RawMessage(`{"op":"*","a":6,"b":7}`))
+	if err != nil || string(reply) != `{"result":42}` {
+		t.Fatalf("Send: %s, %v; want {\"result\":42}", reply, err)
+	}
+	waitHandled(t, api, w, 1)
+	if n := refused.Load(); n <= refusals {
+		t.Errorf("the worker tried %d answers; want the %d refused ones and one more", n, refusals)
+	}
+	if got := answered(); len(got) != 1 {
+		t.Errorf("the worker answered on %d reply ports, want 1", len(got))
+	}
+	if p := describe(t, api, w.own); p.Posted != 1 || p.Acknowledged != 1 {
+		t.Errorf("the worker's port afterwards: %+v; want its one request acknowledged", p)
+	}
+}
+
 // TestEndpointTokenOnlyPosts checks what a client's endpoint token cannot
 // do: read, acknowledge or close the worker's port, or give it away
 // inside a message.
