@@ -389,6 +389,35 @@ func TestWorkerRetriesRefusedAnswer(t *testing.T) {
 	}
 }
 
+// TestWorkerAcknowledgesUndecodable queues a request the service cannot
+// decode at the worker's port, after a good one and with nothing behind
+// it: the worker acknowledges it away, unanswered, rather than leave it
+// queued until another request's acknowledgement sweeps it off.
+func TestWorkerAcknowledgesUndecodable(t *testing.T) {
+	st := stores[1].open(t).(*redisstore.Store) // only Redis can hold a corrupt entry
+	_, api := startTincan(t, st)
+	w, answered := startWorker(t, api)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	endpoint, err := w.Endpoint(ctx, "undecodable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reply, err := NewClient(api, endpoint, SSE).Send(ctx, json.RawMessage(`{"op":"+","a":1,"b":2}`)); err != nil || string(reply) != `{"result":3}` {
+		t.Fatalf("Send: %s, %v", reply, err)
+	}
+	if _, err := redisstore.AppendRawEntry(ctx, st, w.own.Id, "d", "{not json", "s", w.front.Id, "t", "1763731800456"); err != nil {
+		t.Fatal(err)
+	}
+	waitHandled(t, api, w, 2)
+	if p := describe(t, api, w.own); p.Posted != 2 || p.Acknowledged != 2 || p.Queued != 0 {
+		t.Errorf("the worker's port afterwards: %+v; want both acknowledged", p)
+	}
+	if n := len(answered()); n != 1 {
+		t.Errorf("the worker answered %d requests, want the good one only", n)
+	}
+}
+
 // TestEndpointTokenOnlyPosts checks what a client's endpoint token cannot
 // do: read, acknowledge or close the worker's port, or give it away
 // inside a message.

@@ -152,6 +152,18 @@ func (w *Worker) stream(ctx context.Context, last *string) (opened, done bool, e
 				return true, false, err
 			}
 			*last = m.Id
+		case "messageerror":
+			// A request the service cannot decode: nobody can answer it,
+			// and left unacknowledged it would stay queued for good.
+			var m client.MessageErrorEvent
+			if err := json.Unmarshal([]byte(ev.Data), &m); err != nil {
+				return true, false, fmt.Errorf("a messageerror event: %w", err)
+			}
+			w.logger.Warn("a request that cannot be decoded", "id", m.Id, "err", m.Error)
+			if err := w.ack(ctx, m.Id); err != nil {
+				return true, false, err
+			}
+			*last = m.Id
 		case "close":
 			return true, true, nil
 		case "transferred":
