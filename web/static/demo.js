@@ -203,6 +203,14 @@ async function listen(end) {
     addEntry(end, { kind: 'message', id: msg.id, text: show(msg.data) + carried });
     acknowledge(end);
   });
+  // In place of a message the service could not decode: shown, and
+  // acknowledged like a message (it will not decode later either).
+  es.addEventListener('messageerror', (e) => {
+    const ev = JSON.parse(e.data);
+    end.last = e.lastEventId || ev.id;
+    addEntry(end, { kind: 'messageerror', id: ev.id, text: `a message that cannot be read: ${ev.error}` });
+    acknowledge(end);
+  });
   es.addEventListener('close', (e) => {
     const { closed_at: at } = JSON.parse(e.data);
     end.state = 'closed';
