@@ -10,6 +10,9 @@
 import { check, run, screenshot, settings } from "./support.mjs";
 
 const { base, artifacts, chromium } = settings("request-reply.test.mjs");
+// On Redis, web/browser_test.go's corrupter: it queues a message the
+// service cannot decode (unset on the embedded store, which cannot hold one).
+const corruptUrl = process.env.CORRUPT_URL;
 const limitMs = 90_000;
 const stepMs = 20_000;
 
@@ -47,6 +50,13 @@ run("request-reply.test.mjs", limitMs, chromium, async (launch) => {
   // the only credential any request is posted with.
   const minted = [];
   const posts = [];
+  // The channels the page made, the worker's own first.
+  const channels = [];
+  page.on("response", async (res) => {
+    if (res.request().method() === "POST" && new URL(res.url()).pathname === "/channels" && res.status() === 201) {
+      channels.push(await res.json());
+    }
+  });
   page.on("response", async (res) => {
     if (res.request().method() === "POST" && /\/ports\/[^/]+\/tokens$/.test(new URL(res.url()).pathname) && res.status() === 201) {
       minted.push(await res.json());
@@ -187,6 +197,22 @@ run("request-reply.test.mjs", limitMs, chromium, async (launch) => {
   // And it still answers.
   const again = await page.evaluate(() => window.sendMessage("2+2"));
   check(JSON.stringify(again) === '{"result":4}', `after that, sendMessage("2+2") resolved with ${JSON.stringify(again)}`);
+
+  // A request the service cannot decode, queued at the worker's port
+  // behind nothing: the worker says so and acknowledges it, unanswered.
+  if (corruptUrl) {
+    const service = channels[0];
+    check(service?.port1.id === frontPort, `the page's first channel ${JSON.stringify(service?.port1.id)} is not the worker's (${frontPort})`);
+    const r = await fetch(`${corruptUrl}/?port=${service.port2.id}&source=${service.port1.id}`, { method: "POST" });
+    const badId = await r.text();
+    check(r.ok, `the corrupter answered ${r.status}: ${badId}`);
+    await page.getByTestId("worker-handled").filter({ hasText: new RegExp(`^${total + 4}$`) }).waitFor();
+    const unread = await page.getByTestId("worker-log").locator("li").filter({ hasText: "cannot be read" }).allTextContents();
+    check(unread.length === 1 && unread[0].includes("acknowledged unanswered"), `the worker logged ${JSON.stringify(unread)} for an undecodable request`);
+    const d = await api("GET", `/ports/${service.port2.id}`, service.port2.token);
+    check(d.status === 200 && d.body.queued === 0 && d.body.acked_event_id === badId,
+      `the worker's port afterwards: ${JSON.stringify(d.body)}; want ${badId} acknowledged and nothing queued`);
+  }
 
   check(problems.length === 0, `the page had problems:\n  ${problems.join("\n  ")}`);
 

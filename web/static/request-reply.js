@@ -225,6 +225,18 @@ async function start() {
             workerStatus.textContent = "listening";
         },
         message: (msg) => answer(worker, msg),
+        // A request the service cannot decode: nobody can answer it, and it
+        // is acknowledged so that it does not stay queued.
+        messageerror: async (ev) => {
+            log(workerLog, `got a request that cannot be read (${ev.error}): acknowledged unanswered`);
+            try {
+                await ack(api, worker, ev.id);
+            }
+            catch (err) {
+                log(workerLog, `acknowledging ${short(ev.id)}: ${String(err)}`);
+            }
+            workerCount.textContent = String(++handled);
+        },
         close: () => {
             workerStatus.textContent = "closed";
         },
