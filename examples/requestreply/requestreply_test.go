@@ -257,8 +257,12 @@ func TestWorkerReconnects(t *testing.T) {
 	cut := func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path == workerStream.Load().(string) {
-				ctx, cancel := context.WithTimeout(r.Context(), 150*time.Millisecond)
+				// Cancelled, as a dropped connection's request is: a
+				// deadline would read as the server's own timeout.
+				ctx, cancel := context.WithCancel(r.Context())
 				defer cancel()
+				cut := time.AfterFunc(150*time.Millisecond, cancel)
+				defer cut.Stop()
 				r = r.WithContext(ctx)
 				cuts.Add(1)
 			}
