@@ -491,14 +491,12 @@ func TestSendClosesOnCancel(t *testing.T) {
 // either mode.
 func TestWorkerGoneRejects(t *testing.T) {
 	_, api := startTincan(t, stores[0].open(t))
-	closer := func(ctx context.Context, request json.RawMessage) (json.RawMessage, error) {
-		return nil, nil
-	}
-	w, err := NewWorker(context.Background(), api, closer, nil)
+	// A worker that is never served (its Handler is never called): the
+	// test reads each request in its place and closes its reply port.
+	w, err := NewWorker(context.Background(), api, Calculate, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Instead of Serve: read each request and close its reply port.
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	endpoint, err := w.Endpoint(ctx, "closer")
