@@ -5,9 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,6 +21,7 @@ import (
 
 	"github.com/tincan-dev/tincan/internal/fault"
 	"github.com/tincan-dev/tincan/internal/redistest"
+	redisstore "github.com/tincan-dev/tincan/store/redis"
 )
 
 // chromiumPath is where Debian's chromium package puts the browser; the
@@ -30,7 +35,8 @@ const scriptTimeout = 120 * time.Second
 // TestBrowser runs every web/browser/*.test.mjs in a real Chromium against
 // a real api process: once on the embedded store, once on a private
 // redis-server. Each script gets TINCAN_URL, CHROMIUM and ARTIFACTS (the
-// repository's artifacts/<store>/, where screenshots go) and must exit 0.
+// repository's artifacts/<store>/, where screenshots go) and must exit 0;
+// on Redis, also CORRUPT_URL (see corrupter).
 func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts api processes and a browser")
@@ -52,17 +58,21 @@ func TestBrowser(t *testing.T) {
 
 	stores := []struct {
 		name string
-		env  func(t *testing.T) map[string]string
+		// env is the api process's environment; more, the scripts' own.
+		env func(t *testing.T) (env map[string]string, more []string)
 	}{
-		{"embedded", func(*testing.T) map[string]string { return nil }},
-		{"redis", func(t *testing.T) map[string]string {
+		{"embedded", func(*testing.T) (map[string]string, []string) { return nil, nil }},
+		{"redis", func(t *testing.T) (map[string]string, []string) {
 			srv := redistest.Start(t)
-			return map[string]string{"REDIS_URL": srv.URL, "REDIS_KEY_PREFIX": redistest.Prefix(t)}
+			prefix := redistest.Prefix(t)
+			return map[string]string{"REDIS_URL": srv.URL, "REDIS_KEY_PREFIX": prefix},
+				[]string{"CORRUPT_URL=" + corrupter(t, srv, prefix)}
 		}},
 	}
 	for _, st := range stores {
 		t.Run(st.name, func(t *testing.T) {
-			api := fault.StartAPI(t, bin, st.env(t))
+			env, more := st.env(t)
+			api := fault.StartAPI(t, bin, env)
 			dir := filepath.Join(artifacts, st.name)
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				t.Fatal(err)
@@ -70,15 +80,43 @@ func TestBrowser(t *testing.T) {
 			for _, script := range scripts {
 				name := strings.TrimSuffix(filepath.Base(script), ".test.mjs")
 				t.Run(name, func(t *testing.T) {
-					runScript(t, node, script, []string{
+					runScript(t, node, script, append([]string{
 						"TINCAN_URL=" + api.Base,
 						"CHROMIUM=" + chromiumPath,
 						"ARTIFACTS=" + dir,
-					})
+					}, more...))
 				})
 			}
 		})
 	}
+}
+
+// corrupter serves, on loopback, POST /?port=<id>&source=<id>: it queues
+// at that port, straight into Redis, a message whose data is not JSON
+// (which no post can make), and answers its event id. A script uses it to
+// see what a page makes of a message the service cannot decode.
+func corrupter(t *testing.T, srv *redistest.Server, prefix string) string {
+	st, err := redisstore.New(context.Background(), srv.Client(t), redisstore.Options{Prefix: prefix})
+	if err != nil {
+		t.Fatalf("redis store for the corrupter: %v", err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if r.Method != http.MethodPost || q.Get("port") == "" || q.Get("source") == "" {
+			http.Error(w, "POST /?port=<id>&source=<id>", http.StatusBadRequest)
+			return
+		}
+		id, err := redisstore.AppendRawEntry(r.Context(), st, q.Get("port"),
+			"d", "{not json", "s", q.Get("source"), "t", strconv.FormatInt(time.Now().UnixMilli(), 10))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		_, _ = io.WriteString(w, id.String())
+	}))
+	t.Cleanup(ts.Close)
+	return ts.URL
 }
 
 // browserTools fails the test at once, saying how to get it, when node,

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"io/fs"
 	"os"
+	"path"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -45,11 +47,53 @@ func TestVendoredRedoc(t *testing.T) {
 	}
 }
 
-// TestStaticHasThePages checks that the files the routes name are there.
+// TestStaticHasThePages checks that the files the routes name (/ and
+// /docs) are there, and so is every file a page or script of web/static
+// loads: a <script src>, a <link href> or a module's import.
 func TestStaticHasThePages(t *testing.T) {
-	for _, name := range []string{"index.html", "docs.html", "demo.js", "docs.js", "style.css"} {
-		if b, err := fs.ReadFile(Static(), name); err != nil || len(b) == 0 {
+	files := Static()
+	for _, name := range []string{"index.html", "docs.html"} {
+		if b, err := fs.ReadFile(files, name); err != nil || len(b) == 0 {
 			t.Errorf("web/static/%s: %v (%d bytes)", name, err, len(b))
 		}
+	}
+	loads := map[string]*regexp.Regexp{
+		".html": regexp.MustCompile(`<(?:script[^>]*\ssrc|link[^>]*\shref)="([^"]+)"`),
+		".js":   regexp.MustCompile(`(?m)^import\b[^'"]*['"]([^'"]+)['"]`),
+	}
+	checked := 0
+	err := fs.WalkDir(files, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasPrefix(name, "vendor/") {
+			return err
+		}
+		re := loads[path.Ext(name)]
+		if re == nil {
+			return nil
+		}
+		src, err := fs.ReadFile(files, name)
+		if err != nil {
+			return err
+		}
+		for _, m := range re.FindAllSubmatch(src, -1) {
+			ref := string(m[1])
+			if strings.HasPrefix(ref, "data:") || strings.Contains(ref, "//") {
+				continue // inline, or another origin (which the CSP refuses anyway)
+			}
+			target := strings.TrimPrefix(ref, "/")
+			if !strings.HasPrefix(ref, "/") {
+				target = path.Join(path.Dir(name), ref)
+			}
+			checked++
+			if _, err := fs.Stat(files, target); err != nil {
+				t.Errorf("web/static/%s loads %s, which web/static lacks (%v)", name, ref, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked == 0 {
+		t.Fatal("found no file that a page loads: the patterns above no longer match the pages")
 	}
 }

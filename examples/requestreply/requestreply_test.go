@@ -212,6 +212,7 @@ func TestConcurrentClients(t *testing.T) {
 
 			// Every reply channel is closed, its reply acknowledged, and
 			// the worker answered on each one exactly once.
+			waitHandled(t, api, w, len(want))
 			replyPorts := map[string]client.PortCredentials{}
 			for _, r := range answered() {
 				if _, dup := replyPorts[r.Id]; dup {
@@ -256,8 +257,12 @@ func TestWorkerReconnects(t *testing.T) {
 	cut := func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path == workerStream.Load().(string) {
-				ctx, cancel := context.WithTimeout(r.Context(), 150*time.Millisecond)
+				// Cancelled, as a dropped connection's request is: a
+				// deadline would read as the server's own timeout.
+				ctx, cancel := context.WithCancel(r.Context())
 				defer cancel()
+				cut := time.AfterFunc(150*time.Millisecond, cancel)
+				defer cut.Stop()
 				r = r.WithContext(ctx)
 				cuts.Add(1)
 			}
@@ -320,6 +325,7 @@ func TestWorkerReconnects(t *testing.T) {
 				wg.Wait()
 				time.Sleep(200 * time.Millisecond)
 			}
+			waitHandled(t, api, w, len(want))
 			t.Logf("the worker opened its stream %d times", cuts.Load())
 			if n := cuts.Load(); n < 4 {
 				t.Errorf("the worker opened its stream %d times; the test means to cut it more often", n)
@@ -338,6 +344,81 @@ func TestWorkerReconnects(t *testing.T) {
 				t.Errorf("the worker's port afterwards: %+v", p)
 			}
 		})
+	}
+}
+
+// TestWorkerRetriesRefusedAnswer refuses the worker's first answers with
+// 503, as a store that is briefly unavailable does: more of them than
+// the worker tries one answer, so that the request must also come again
+// on a new stream. The answer still reaches the client, once.
+func TestWorkerRetriesRefusedAnswer(t *testing.T) {
+	var front atomic.Value // the worker's front port, once known
+	front.Store("")
+	var refused atomic.Int32
+	const refusals = replyAttempts + 2
+	unavailable := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			id, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/ports/"), "/messages")
+			if r.Method == http.MethodPost && ok && id != front.Load().(string) && refused.Add(1) <= refusals {
+				w.Header().Set("Content-Type", "application/problem+json")
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_, _ = w.Write([]byte(`{"type":"about:blank","title":"Unavailable","status":503,"code":"store_unavailable","detail":"refused by the test"}`))
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
+	_, api := startTincanBehind(t, stores[0].open(t), unavailable)
+	w, answered := startWorker(t, api)
+	front.Store(w.front.Id)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	endpoint, err := w.Endpoint(ctx, "refused answers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, err := NewClient(api, endpoint, SSE).Send(ctx, json.RawMessage(`{"op":"*","a":6,"b":7}`))
+	if err != nil || string(reply) != `{"result":42}` {
+		t.Fatalf("Send: %s, %v; want {\"result\":42}", reply, err)
+	}
+	waitHandled(t, api, w, 1)
+	if n := refused.Load(); n <= refusals {
+		t.Errorf("the worker tried %d answers; want the %d refused ones and one more", n, refusals)
+	}
+	if got := answered(); len(got) != 1 {
+		t.Errorf("the worker answered on %d reply ports, want 1", len(got))
+	}
+	if p := describe(t, api, w.own); p.Posted != 1 || p.Acknowledged != 1 {
+		t.Errorf("the worker's port afterwards: %+v; want its one request acknowledged", p)
+	}
+}
+
+// TestWorkerAcknowledgesUndecodable queues a request the service cannot
+// decode at the worker's port, after a good one and with nothing behind
+// it: the worker acknowledges it away, unanswered, rather than leave it
+// queued until another request's acknowledgement sweeps it off.
+func TestWorkerAcknowledgesUndecodable(t *testing.T) {
+	st := stores[1].open(t).(*redisstore.Store) // only Redis can hold a corrupt entry
+	_, api := startTincan(t, st)
+	w, answered := startWorker(t, api)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	endpoint, err := w.Endpoint(ctx, "undecodable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reply, err := NewClient(api, endpoint, SSE).Send(ctx, json.RawMessage(`{"op":"+","a":1,"b":2}`)); err != nil || string(reply) != `{"result":3}` {
+		t.Fatalf("Send: %s, %v", reply, err)
+	}
+	if _, err := redisstore.AppendRawEntry(ctx, st, w.own.Id, "d", "{not json", "s", w.front.Id, "t", "1763731800456"); err != nil {
+		t.Fatal(err)
+	}
+	waitHandled(t, api, w, 2)
+	if p := describe(t, api, w.own); p.Posted != 2 || p.Acknowledged != 2 || p.Queued != 0 {
+		t.Errorf("the worker's port afterwards: %+v; want both acknowledged", p)
+	}
+	if n := len(answered()); n != 1 {
+		t.Errorf("the worker answered %d requests, want the good one only", n)
 	}
 }
 
@@ -410,14 +491,12 @@ func TestSendClosesOnCancel(t *testing.T) {
 // either mode.
 func TestWorkerGoneRejects(t *testing.T) {
 	_, api := startTincan(t, stores[0].open(t))
-	closer := func(ctx context.Context, request json.RawMessage) (json.RawMessage, error) {
-		return nil, nil
-	}
-	w, err := NewWorker(context.Background(), api, closer, nil)
+	// A worker that is never served (its Handler is never called): the
+	// test reads each request in its place and closes its reply port.
+	w, err := NewWorker(context.Background(), api, Calculate, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Instead of Serve: read each request and close its reply port.
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	endpoint, err := w.Endpoint(ctx, "closer")
@@ -432,18 +511,25 @@ func TestWorkerGoneRejects(t *testing.T) {
 		}()
 		wait := 10
 		l, err := api.ListMessagesWithResponse(ctx, w.own.Id, &client.ListMessagesParams{Wait: &wait}, client.Bearer(w.own.Token))
-		if err != nil || l.JSON200 == nil || len(l.JSON200.Messages) != 1 || len(l.JSON200.Messages[0].Ports) != 1 {
-			t.Fatalf("%s: the worker's read: %v %s", mode, err, l.Body)
+		if err != nil {
+			t.Fatalf("%s: the worker's read: %v", mode, err)
+		}
+		if l.JSON200 == nil || len(l.JSON200.Messages) != 1 || len(l.JSON200.Messages[0].Ports) != 1 {
+			t.Fatalf("%s: the worker's read: %d %s", mode, l.StatusCode(), l.Body)
 		}
 		reply := l.JSON200.Messages[0].Ports[0]
-		if c, err := api.ClosePortWithResponse(ctx, reply.Id, client.Bearer(reply.Token)); err != nil || c.StatusCode() != http.StatusNoContent {
+		if c, err := api.ClosePortWithResponse(ctx, reply.Id, client.Bearer(reply.Token)); err != nil {
 			t.Fatalf("%s: close the reply port: %v", mode, err)
+		} else if c.StatusCode() != http.StatusNoContent {
+			t.Fatalf("%s: close the reply port: %d %s", mode, c.StatusCode(), c.Body)
 		}
 		if err := <-done; !errors.Is(err, errNoReply) {
 			t.Errorf("%s: Send when the reply channel closes unanswered: %v; want %v", mode, err, errNoReply)
 		}
-		if a, err := api.AckMessagesWithResponse(ctx, w.own.Id, client.AckRequest{Through: l.JSON200.Next}, client.Bearer(w.own.Token)); err != nil || a.StatusCode() != http.StatusNoContent {
+		if a, err := api.AckMessagesWithResponse(ctx, w.own.Id, client.AckRequest{Through: l.JSON200.Next}, client.Bearer(w.own.Token)); err != nil {
 			t.Fatalf("%s: ack: %v", mode, err)
+		} else if a.StatusCode() != http.StatusNoContent {
+			t.Fatalf("%s: ack: %d %s", mode, a.StatusCode(), a.Body)
 		}
 	}
 }
@@ -514,13 +600,34 @@ func TestErrorMember(t *testing.T) {
 	}
 }
 
+// waitHandled waits until the worker has acknowledged n requests. A
+// client's Send returns once the answer is in, which can be before the
+// worker is told its post went through (Answered) and acknowledges.
+func waitHandled(t *testing.T, api *client.ClientWithResponses, w *Worker, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		p := describe(t, api, w.own)
+		if p.Acknowledged >= int64(n) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the worker acknowledged %d requests in 10 s, want %d", p.Acknowledged, n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func describe(t *testing.T, api *client.ClientWithResponses, p client.PortCredentials) client.Port {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	res, err := api.DescribePortWithResponse(ctx, p.Id, client.Bearer(p.Token))
-	if err != nil || res.JSON200 == nil {
-		t.Fatalf("describe %s: %v %s", p.Id, err, res.Body)
+	if err != nil {
+		t.Fatalf("describe %s: %v", p.Id, err)
+	}
+	if res.JSON200 == nil {
+		t.Fatalf("describe %s: %d %s", p.Id, res.StatusCode(), res.Body)
 	}
 	return *res.JSON200
 }

@@ -152,6 +152,18 @@ func (w *Worker) stream(ctx context.Context, last *string) (opened, done bool, e
 				return true, false, err
 			}
 			*last = m.Id
+		case "messageerror":
+			// A request the service cannot decode: nobody can answer it,
+			// and left unacknowledged it would stay queued for good.
+			var m client.MessageErrorEvent
+			if err := json.Unmarshal([]byte(ev.Data), &m); err != nil {
+				return true, false, fmt.Errorf("a messageerror event: %w", err)
+			}
+			w.logger.Warn("a request that cannot be decoded", "id", m.Id, "err", m.Error)
+			if err := w.ack(ctx, m.Id); err != nil {
+				return true, false, err
+			}
+			*last = m.Id
 		case "close":
 			return true, true, nil
 		case "transferred":
@@ -175,17 +187,48 @@ func (w *Worker) answer(ctx context.Context, m client.Message) error {
 	if err != nil {
 		data, _ = json.Marshal(map[string]string{"error": err.Error()})
 	}
-	res, err := w.api.PostMessageWithResponse(ctx, reply.Id, nil, client.PostMessageRequest{Data: data}, client.Bearer(reply.Token))
+	res, err := w.reply(ctx, reply, data)
 	switch {
 	case err != nil:
 		return fmt.Errorf("answer on %s: %w", reply.Id, err)
 	case res.JSON201 == nil:
-		// The client closed its reply channel before the answer came.
+		// Refused for good: the client closed its reply channel before
+		// the answer came.
 		w.logger.Warn("could not answer", "reply_port", reply.Id, "err", refusal(res))
 	case w.Answered != nil:
 		w.Answered(reply)
 	}
 	return w.ack(ctx, m.Id)
+}
+
+// replyAttempts is how many times reply posts an answer that meets a
+// passing refusal before it gives up.
+const replyAttempts = 4
+
+// reply posts data on the reply port. A passing refusal (429, or a 5xx
+// such as 503 while the store is unavailable) is tried again after a
+// growing pause, and answered as an error once replyAttempts are spent,
+// so that the request stays unacknowledged and comes again; any other
+// answer is the caller's to read.
+func (w *Worker) reply(ctx context.Context, reply client.PortCredentials, data json.RawMessage) (*client.PostMessageResponse, error) {
+	for attempt := 1; ; attempt++ {
+		res, err := w.api.PostMessageWithResponse(ctx, reply.Id, nil, client.PostMessageRequest{Data: data}, client.Bearer(reply.Token))
+		if err != nil {
+			return nil, err
+		}
+		if code := res.StatusCode(); code != http.StatusTooManyRequests && code < 500 {
+			return res, nil
+		}
+		if attempt == replyAttempts {
+			return nil, refusal(res)
+		}
+		w.logger.Warn("answer refused for now; trying again", "reply_port", reply.Id, "err", refusal(res))
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Duration(attempt) * 100 * time.Millisecond):
+		}
+	}
 }
 
 func (w *Worker) ack(ctx context.Context, id string) error {

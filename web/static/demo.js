@@ -203,6 +203,14 @@ async function listen(end) {
     addEntry(end, { kind: 'message', id: msg.id, text: show(msg.data) + carried });
     acknowledge(end);
   });
+  // In place of a message the service could not decode: shown, and
+  // acknowledged like a message (it will not decode later either).
+  es.addEventListener('messageerror', (e) => {
+    const ev = JSON.parse(e.data);
+    end.last = e.lastEventId || ev.id;
+    addEntry(end, { kind: 'messageerror', id: ev.id, text: `a message that cannot be read: ${ev.error}` });
+    acknowledge(end);
+  });
   es.addEventListener('close', (e) => {
     const { closed_at: at } = JSON.parse(e.data);
     end.state = 'closed';
@@ -263,7 +271,9 @@ async function reopen(end) {
 }
 
 // streamLost handles a refusal of a ticket or a describe: a port
-// transferred away is gone; anything else is retried.
+// transferred away is gone; what may pass (no answer, a 5xx, 409 port_busy,
+// 429) is retried, up to MAX_FAILURES in a row; any other refusal (401: the
+// token is unknown, the channel perhaps expired) ends the stream.
 function streamLost(end, err) {
   if (current(end) !== end) return;
   if (err.code === 'port_transferred') {
@@ -274,13 +284,12 @@ function streamLost(end, err) {
     return;
   }
   refused(end, 'stream', err);
-  if (err.status === 401 || err.status === 0 || err.status >= 500 || err.status === 409 || err.status === 429) {
-    const c = conn(end.slot);
-    if (err.status !== 401 && c.failures < MAX_FAILURES) {
-      c.failures++;
-      c.timer = setTimeout(() => listen(end), 250 * 2 ** c.failures);
-      return;
-    }
+  const passing = err.status === 0 || err.status >= 500 || err.status === 409 || err.status === 429;
+  const c = conn(end.slot);
+  if (passing && c.failures < MAX_FAILURES) {
+    c.failures++;
+    c.timer = setTimeout(() => listen(end), 250 * 2 ** c.failures);
+    return;
   }
   setStream(end, 'ended');
 }

@@ -92,6 +92,16 @@ export async function ack(api, port, through) {
     if (!response.ok)
         refused(`ack ${port.id}`, response, error);
 }
+/** describe answers what port's holder may know of it: its state, its queue. */
+export async function describe(api, port) {
+    const { data, error, response } = await api.GET("/ports/{id}", {
+        params: { path: { id: port.id } },
+        headers: bearer(port),
+    });
+    if (data === undefined)
+        refused(`describe ${port.id}`, response, error);
+    return data;
+}
 /** close closes port's channel for both ends (port.close()). */
 export async function close(api, port) {
     const { error, response } = await api.POST("/ports/{id}/close", {
@@ -110,6 +120,9 @@ const maxReopens = 5;
  * ticket), subscribe asks for a new ticket and resumes after the last message
  * its listener finished with: last_event_id acknowledges up to there, so a
  * message is acknowledged only once it was handled, and none is lost.
+ * An EventSource also gives up on a closed port with nothing left to send
+ * (204): the port's description tells the two apart, and the latter ends
+ * the subscription with close.
  */
 export function subscribe(api, baseUrl, port, on) {
     let source;
@@ -134,6 +147,39 @@ export function subscribe(api, baseUrl, port, on) {
             return;
         }
         setTimeout(open, 250 * failures);
+    };
+    // gaveUp follows an EventSource that gave up, which does not say why: a
+    // used ticket (401: reopen) or a closed port with nothing left (204).
+    const gaveUp = async () => {
+        source?.close();
+        source = undefined;
+        if (stopped || ended)
+            return;
+        let d;
+        try {
+            d = await describe(api, port);
+        }
+        catch (err) {
+            if (err instanceof TincanError && err.status >= 400 && err.status < 500 && err.status !== 429) {
+                ended = true; // transferred or unknown: a new ticket will not help
+                on.error?.(err);
+            }
+            else {
+                reopen();
+            }
+            return;
+        }
+        if (stopped || ended)
+            return;
+        if (d.state !== "closed" || d.queued > 0) {
+            // Messages still queued, those handled here included, go on the
+            // next stream, which acknowledges through the last one handled.
+            reopen();
+            return;
+        }
+        ended = true;
+        const ev = { port: port.id, closed_at: d.closed_at ?? "" };
+        chain = chain.then(() => on.close?.(ev)).catch((err) => on.error?.(err));
     };
     const open = async () => {
         // Resume after the last message handled, once every message already
@@ -199,9 +245,9 @@ export function subscribe(api, baseUrl, port, on) {
         es.addEventListener("reset", (e) => on.reset?.(JSON.parse(e.data)));
         es.onerror = () => {
             // While the EventSource reconnects by itself its state is
-            // CONNECTING; CLOSED means it gave up (the used ticket got a 401).
+            // CONNECTING; CLOSED means it gave up (gaveUp finds out why).
             if (es.readyState === EventSource.CLOSED && source === es)
-                reopen();
+                void gaveUp();
         };
     };
     void open();

@@ -100,11 +100,23 @@ async function answer(worker: PortCredentials, msg: Message): Promise<void> {
   } else {
     log(workerLog, `got ${JSON.stringify(msg.data)} carrying port ${short(reply.id)} (a fresh token for it)`);
     const ans = compute(msg.data);
-    await post(api, reply, ans);
-    log(workerLog, `answered ${JSON.stringify(ans)} on port ${short(reply.id)}`);
+    try {
+      await post(api, reply, ans);
+      log(workerLog, `answered ${JSON.stringify(ans)} on port ${short(reply.id)}`);
+    } catch (err) {
+      // Its client closed the reply channel first (or the answer could
+      // not go): nobody waits for it, and the worker goes on listening.
+      log(workerLog, `could not answer on port ${short(reply.id)}: ${String(err)}`);
+    }
   }
-  // Handled: the request may go.
-  await ack(api, worker, msg.id);
+  // Handled: the request may go. An acknowledgement that fails is made
+  // good by the next one, or by the stream's resumption, which
+  // acknowledges through the last message handled.
+  try {
+    await ack(api, worker, msg.id);
+  } catch (err) {
+    log(workerLog, `acknowledging ${short(msg.id)}: ${String(err)}`);
+  }
   workerCount.textContent = String(++handled);
 }
 
@@ -145,7 +157,9 @@ function sendMessage(controller: PortCredentials, message: unknown): Promise<unk
           message: (msg) => {
             sub?.stop();
             const data = msg.data as { error?: unknown } | null;
-            if (data !== null && typeof data === "object" && "error" in data) {
+            // As the docs' `if (event.data.error)` (and the Go example's
+            // Send): an error member rejects only when it is truthy.
+            if (data !== null && typeof data === "object" && data.error) {
               reject(data.error);
             } else {
               resolve(data);
@@ -164,6 +178,17 @@ function sendMessage(controller: PortCredentials, message: unknown): Promise<unk
         // controller.postMessage(message, [channel.port2])
         await post(api, controller, message, [channel.port2]);
         log(clientLog, `sent ${JSON.stringify(message)} with port ${short(channel.port2.id)} in its transfer list`);
+      } catch (err) {
+        // The request never went: no answer will come on the reply
+        // channel, so it goes now, and nothing waits on its stream.
+        sub?.stop();
+        settled.catch(() => undefined);
+        void close(api, channel.port1)
+          .then(() => log(clientLog, `closed reply channel of ${short(channel.port1.id)}: the request was refused`))
+          .catch((closeErr: unknown) => log(clientLog, `closing ${short(channel.port1.id)}: ${String(closeErr)}`));
+        throw err;
+      }
+      try {
         await settled;
       } finally {
         sub?.stop();
@@ -238,6 +263,17 @@ async function start(): Promise<void> {
       workerStatus.textContent = "listening";
     },
     message: (msg) => answer(worker, msg),
+    // A request the service cannot decode: nobody can answer it, and it
+    // is acknowledged so that it does not stay queued.
+    messageerror: async (ev) => {
+      log(workerLog, `got a request that cannot be read (${ev.error}): acknowledged unanswered`);
+      try {
+        await ack(api, worker, ev.id);
+      } catch (err) {
+        log(workerLog, `acknowledging ${short(ev.id)}: ${String(err)}`);
+      }
+      workerCount.textContent = String(++handled);
+    },
     close: () => {
       workerStatus.textContent = "closed";
     },

@@ -19,6 +19,7 @@ export type PortCredentials = Schemas["PortCredentials"];
 export type Message = Schemas["Message"];
 export type MessageList = Schemas["MessageList"];
 export type Ticket = Schemas["Ticket"];
+export type Port = Schemas["Port"];
 export type Problem = Schemas["Problem"];
 export type CloseEvent = Schemas["CloseEvent"];
 export type TransferredEvent = Schemas["TransferredEvent"];
@@ -116,6 +117,16 @@ export async function ack(api: Tincan, port: PortCredentials, through: string): 
   if (!response.ok) refused(`ack ${port.id}`, response, error);
 }
 
+/** describe answers what port's holder may know of it: its state, its queue. */
+export async function describe(api: Tincan, port: PortCredentials): Promise<Port> {
+  const { data, error, response } = await api.GET("/ports/{id}", {
+    params: { path: { id: port.id } },
+    headers: bearer(port),
+  });
+  if (data === undefined) refused(`describe ${port.id}`, response, error);
+  return data;
+}
+
 /** close closes port's channel for both ends (port.close()). */
 export async function close(api: Tincan, port: PortCredentials): Promise<void> {
   const { error, response } = await api.POST("/ports/{id}/close", {
@@ -146,7 +157,11 @@ export interface Listeners {
   transferred?(ev: TransferredEvent): void;
   /** reset: messages after the last one handled here were acknowledged elsewhere. */
   reset?(ev: ResetEvent): void;
-  /** error: the stream could not be (re)opened and subscribe gave up. */
+  /**
+   * error: a listener above threw or rejected (the stream goes on, and
+   * that message counts as handled), or the stream could not be
+   * (re)opened and subscribe gave up.
+   */
   error?(err: unknown): void;
 }
 
@@ -166,6 +181,9 @@ const maxReopens = 5;
  * ticket), subscribe asks for a new ticket and resumes after the last message
  * its listener finished with: last_event_id acknowledges up to there, so a
  * message is acknowledged only once it was handled, and none is lost.
+ * An EventSource also gives up on a closed port with nothing left to send
+ * (204): the port's description tells the two apart, and the latter ends
+ * the subscription with close.
  */
 export function subscribe(api: Tincan, baseUrl: string, port: PortCredentials, on: Listeners): Subscription {
   let source: EventSource | undefined;
@@ -191,6 +209,36 @@ export function subscribe(api: Tincan, baseUrl: string, port: PortCredentials, o
       return;
     }
     setTimeout(open, 250 * failures);
+  };
+
+  // gaveUp follows an EventSource that gave up, which does not say why: a
+  // used ticket (401: reopen) or a closed port with nothing left (204).
+  const gaveUp = async () => {
+    source?.close();
+    source = undefined;
+    if (stopped || ended) return;
+    let d: Port;
+    try {
+      d = await describe(api, port);
+    } catch (err) {
+      if (err instanceof TincanError && err.status >= 400 && err.status < 500 && err.status !== 429) {
+        ended = true; // transferred or unknown: a new ticket will not help
+        on.error?.(err);
+      } else {
+        reopen();
+      }
+      return;
+    }
+    if (stopped || ended) return;
+    if (d.state !== "closed" || d.queued > 0) {
+      // Messages still queued, those handled here included, go on the
+      // next stream, which acknowledges through the last one handled.
+      reopen();
+      return;
+    }
+    ended = true;
+    const ev: CloseEvent = { port: port.id, closed_at: d.closed_at ?? "" };
+    chain = chain.then(() => on.close?.(ev)).catch((err: unknown) => on.error?.(err));
   };
 
   const open = async () => {
@@ -252,8 +300,8 @@ export function subscribe(api: Tincan, baseUrl: string, port: PortCredentials, o
     es.addEventListener("reset", (e) => on.reset?.(JSON.parse((e as MessageEvent<string>).data) as ResetEvent));
     es.onerror = () => {
       // While the EventSource reconnects by itself its state is
-      // CONNECTING; CLOSED means it gave up (the used ticket got a 401).
-      if (es.readyState === EventSource.CLOSED && source === es) reopen();
+      // CONNECTING; CLOSED means it gave up (gaveUp finds out why).
+      if (es.readyState === EventSource.CLOSED && source === es) void gaveUp();
     };
   };
 
