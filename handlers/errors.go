@@ -224,12 +224,19 @@ func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) error {
 var probeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions}
 
 // handleMethodNotAllowed answers a route that exists with a method it does
-// not have, listing the methods it has in Allow.
+// not have, listing the methods it has in Allow. chi also calls it for a
+// method it does not know (BREW) on any path; on a path no route has,
+// that is a 404 like any other method's.
 func (s *Server) handleMethodNotAllowed(w http.ResponseWriter, r *http.Request) error {
+	found := false
 	for _, m := range probeMethods {
 		if s.router.Match(chi.NewRouteContext(), m, r.URL.Path) {
 			w.Header().Add("Allow", m)
+			found = true
 		}
+	}
+	if !found {
+		return errNotFound
 	}
 	return errMethodNotAllowed
 }
