@@ -172,7 +172,27 @@ func (m *metrics) observeRequest(r *http.Request, route string, status int, took
 		m.longPollTime.Observe(took.Seconds())
 		return
 	}
-	m.requestDuration.WithLabelValues(route, r.Method, statusClass(status)).Observe(took.Seconds())
+	m.requestDuration.WithLabelValues(route, methodLabel(r.Method), statusClass(status)).Observe(took.Seconds())
+}
+
+// otherMethod is the method label of every method not in knownMethods.
+const otherMethod = "other"
+
+// knownMethods are the methods of RFC 9110 and PATCH: the only method
+// labels and span names there are. Any token is a method to net/http, so
+// taking the request's own would let a client grow a series per request.
+var knownMethods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true,
+	http.MethodPatch: true, http.MethodDelete: true, http.MethodConnect: true,
+	http.MethodOptions: true, http.MethodTrace: true,
+}
+
+// methodLabel is method, if it is one of knownMethods, else otherMethod.
+func methodLabel(method string) string {
+	if knownMethods[method] {
+		return method
+	}
+	return otherMethod
 }
 
 // isLongPoll reports whether a message list asked to wait.

@@ -241,3 +241,30 @@ func TestMetricsPerServer(t *testing.T) {
 	off := e.server(t, func(o *options) { o.cfg.DisableMetrics = true })
 	off.do(req{method: "GET", path: "/metrics"}).wantProblem(t, http.StatusNotFound, "not_found")
 }
+
+// A method no standard names is counted, and its span named, as "other":
+// any token is a method to net/http, so a client making up a method per
+// request would otherwise grow a latency series per request.
+func TestMetricsMethodLabelIsBounded(t *testing.T) {
+	c := env{open: storeKinds[0].setup(t)}.server(t)
+	made := []string{"BREW", "FOO1", "FOO2"}
+	for _, m := range made {
+		c.do(req{method: m, path: "/channels"}).wantProblem(t, http.StatusMethodNotAllowed, "method_not_allowed")
+		c.do(req{method: m, path: "/nowhere"}).wantProblem(t, http.StatusNotFound, "not_found")
+	}
+	m := c.scrape()
+	lat := "tincan_http_request_duration_seconds"
+	for _, mm := range made {
+		if strings.Contains(m.text, `"`+mm+`"`) {
+			t.Errorf("method %s is a label value:\n%s", mm, m.text)
+		}
+	}
+	if got := m.count(lat, "route", unmatchedRoute, "method", otherMethod, "status", "4xx"); got != uint64(2*len(made)) {
+		t.Errorf("%s{route=%q,method=%q}: %d observations, want %d", lat, unmatchedRoute, otherMethod, got, 2*len(made))
+	}
+	for _, known := range []string{"GET", "PATCH", "OPTIONS"} {
+		if methodLabel(known) != known {
+			t.Errorf("methodLabel(%q) = %q", known, methodLabel(known))
+		}
+	}
+}

@@ -46,7 +46,7 @@ func (s *Server) observeRequests(next http.Handler) http.Handler {
 		if span := trace.SpanFromContext(ctx); span.IsRecording() {
 			// A tracing middleware outside the router (cmd/api) cannot
 			// see the route; name its span here, before it ends.
-			span.SetName(r.Method + " " + route)
+			span.SetName(methodLabel(r.Method) + " " + route)
 			span.SetAttributes(attribute.String("http.route", route))
 		}
 		if !s.logger.Enabled(ctx, slog.LevelInfo) {
