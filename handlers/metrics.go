@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -220,10 +219,14 @@ func routePattern(r *http.Request) string {
 	return unmatchedRoute
 }
 
-// statusClass is "2xx", "4xx" and so on.
+// statusClasses are the status labels, by the status's first digit.
+var statusClasses = [...]string{1: "1xx", 2: "2xx", 3: "3xx", 4: "4xx", 5: "5xx"}
+
+// statusClass is "2xx", "4xx" and so on, without making a string on
+// every request.
 func statusClass(status int) string {
 	if status < 100 || status > 599 {
 		return "other"
 	}
-	return strconv.Itoa(status/100) + "xx"
+	return statusClasses[status/100]
 }
