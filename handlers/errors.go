@@ -54,6 +54,7 @@ var problemKinds = []problemKind{
 	{errCreateUnauthorized, http.StatusUnauthorized, "unauthorized", "Unauthorized", "Creating a channel needs valid credentials: an API key or a JWT in the Authorization header (Bearer)."},
 	{errQueryToken, http.StatusUnauthorized, "unauthorized", "Unauthorized", "This server does not accept tokens in the URL (access_token); send the token in the Authorization header (Bearer)."},
 	{store.ErrTicketInvalid, http.StatusUnauthorized, "invalid_ticket", "Invalid ticket", "The ticket is unknown, used, expired or for another port; get a new one (POST /ports/{id}/tickets)."},
+	{errCollectionUnauthorized, http.StatusUnauthorized, "unauthorized", "Unauthorized", "A valid bearer token for this collection is required."},
 	{store.ErrUnauthorized, http.StatusUnauthorized, "unauthorized", "Unauthorized", "A valid bearer token for this port is required."},
 	{store.ErrTransferred, http.StatusForbidden, "port_transferred", "Port transferred", "The port has been transferred; this token no longer works."},
 	{store.ErrInsufficientScope, http.StatusForbidden, "insufficient_scope", "Insufficient scope", "This token's scope does not allow this operation on the port."},

@@ -1813,7 +1813,7 @@ export interface components {
                  *       "type": "/docs/errors#unauthorized",
                  *       "title": "Unauthorized",
                  *       "status": 401,
-                 *       "detail": "A valid bearer token for this port is required.",
+                 *       "detail": "A valid bearer token for this collection is required.",
                  *       "code": "unauthorized"
                  *     }
                  */
