@@ -152,6 +152,12 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.DisableMetrics {
 		return errNotFound
 	}
+	// promhttp answers Prometheus's protobuf format to a scraper that
+	// asks for it (one with native histograms on does); the contract is
+	// the text format, which every Prometheus reads, so the choice is
+	// not the client's.
+	r = r.Clone(r.Context())
+	r.Header.Del("Accept")
 	s.metrics.handler.ServeHTTP(w, r)
 	return nil
 }

@@ -238,6 +238,14 @@ func TestMetricsPerServer(t *testing.T) {
 	if got := two.scrape().value("tincan_messages_posted_total"); got != 0 {
 		t.Errorf("server two: %v posted, want 0", got)
 	}
+	// A scraper that prefers protobuf (Prometheus with native histograms
+	// on) gets the text format all the same, as the spec says.
+	res := one.do(req{method: "GET", path: "/metrics", header: map[string]string{
+		"Accept": "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=1,text/plain;version=0.0.4;q=0.5",
+	}}).want(t, http.StatusOK)
+	if ct := res.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
+		t.Errorf("metrics for a protobuf scraper: Content-Type %q", ct)
+	}
 	off := e.server(t, func(o *options) { o.cfg.DisableMetrics = true })
 	off.do(req{method: "GET", path: "/metrics"}).wantProblem(t, http.StatusNotFound, "not_found")
 }
