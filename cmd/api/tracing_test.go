@@ -132,6 +132,17 @@ func TestTracingExportsSpans(t *testing.T) {
 		t.Fatalf("stream: %d, first data %q", sres.StatusCode, got)
 	}
 
+	// A token in the query (ACCESS_TOKEN_IN_QUERY allows it here) must
+	// not reach a span either: the URL's query is not exported.
+	qres, err := http.Get(base + "/ports/" + ch.Port2.ID + "?access_token=" + ch.Port2.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qres.Body.Close()
+	if qres.StatusCode != http.StatusOK {
+		t.Fatalf("describe with ?access_token=: %d", qres.StatusCode)
+	}
+
 	// Stopping flushes the last spans to the receiver.
 	stop()
 
@@ -151,7 +162,7 @@ func TestTracingExportsSpans(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"POST /channels", "POST /ports/{id}/messages", "GET /ports/{id}/events", "GET /healthz"} {
+	for _, want := range []string{"POST /channels", "POST /ports/{id}/messages", "GET /ports/{id}/events", "GET /ports/{id}", "GET /healthz"} {
 		s, ok := names[want]
 		if !ok {
 			t.Errorf("no span %q among %d spans", want, len(rc.spans))
