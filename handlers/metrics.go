@@ -165,14 +165,14 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) error {
 // observeRequest records a finished request in the latency histogram,
 // unless it was an event stream or a long poll: those last as long as
 // the client wants, and would drown every other request's latency. Their
-// own histogram has them instead.
+// own histogram has them instead. One refused (not 200) never waited,
+// and is timed with the other requests.
 func (m *metrics) observeRequest(r *http.Request, route string, status int, took time.Duration) {
 	switch {
+	case status != http.StatusOK:
 	case route == eventsRoute:
-		if status == http.StatusOK {
-			m.streamTime.Observe(took.Seconds())
-			return
-		}
+		m.streamTime.Observe(took.Seconds())
+		return
 	case route == messagesRoute && r.Method == http.MethodGet && isLongPoll(r):
 		m.longPollTime.Observe(took.Seconds())
 		return

@@ -214,6 +214,8 @@ func TestMetricsResumeAndLongPoll(t *testing.T) {
 	if got := c.list(ch.Port2, "wait=1"); len(got.Messages) != 0 {
 		t.Fatalf("long poll after the ack: %d messages", len(got.Messages))
 	}
+	// A refused long poll never waited: it is timed as a request.
+	c.do(req{method: "GET", path: "/ports/" + ch.Port2.ID + "/messages?wait=5", token: "wrong"}).wantProblem(t, http.StatusUnauthorized, "unauthorized")
 	m := c.scrape()
 	if got := m.value("tincan_acknowledgements_total", "via", "resume"); got != 1 {
 		t.Errorf("acknowledgements by resume %v, want 1", got)
@@ -221,8 +223,11 @@ func TestMetricsResumeAndLongPoll(t *testing.T) {
 	if got := m.count("tincan_stream_duration_seconds", "kind", "long_poll"); got != 1 {
 		t.Errorf("long polls timed: %d, want 1", got)
 	}
-	if got := m.count("tincan_http_request_duration_seconds", "route", messagesRoute, "method", "GET"); got != 0 {
+	if got := m.count("tincan_http_request_duration_seconds", "route", messagesRoute, "method", "GET", "status", "2xx"); got != 0 {
 		t.Errorf("the long poll is in the request latency histogram (%d)", got)
+	}
+	if got := m.count("tincan_http_request_duration_seconds", "route", messagesRoute, "method", "GET", "status", "4xx"); got != 1 {
+		t.Errorf("refused long polls in the request latency histogram: %d, want 1", got)
 	}
 }
 
