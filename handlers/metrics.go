@@ -11,9 +11,9 @@ import (
 	"github.com/tincan-dev/tincan/store"
 )
 
-// unmatchedRoute is the route label of requests no route matched (404s
-// and 405s): a fixed value, so that scanners probing random paths cannot
-// grow the label set.
+// unmatchedRoute is the route label of requests no route matched (404s,
+// 405s, and the pages' files, which the NotFound handler serves): a fixed
+// value, so that scanners probing random paths cannot grow the label set.
 const unmatchedRoute = "unmatched"
 
 // metrics are the server's Prometheus collectors. They live on the
