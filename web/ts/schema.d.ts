@@ -2952,7 +2952,7 @@ export interface operations {
                 };
                 content: {
                     /**
-                     * @example # HELP tincan_messages_posted_total Messages stored by a post (idempotent replays excluded).
+                     * @example # HELP tincan_messages_posted_total Messages stored by a post (idempotent replays excluded) or by a broadcast (one a member reached).
                      *     # TYPE tincan_messages_posted_total counter
                      *     tincan_messages_posted_total 42
                      */
