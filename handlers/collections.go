@@ -20,6 +20,23 @@ import (
 // not allow posting through it (a *store.MemberError says why).
 var errInvalidMember = errors.New("member refused")
 
+// errCollectionUnauthorized refuses the collection's credentials: its
+// token is missing or wrong, or the collection is unknown, expired or
+// deleted. It is 401 unauthorized like a port's refusal, with a detail
+// that names the collection rather than a port.
+var errCollectionUnauthorized = errors.New("collection token refused")
+
+// collectionError is err, from a collection route's store call, with a
+// refusal of the collection's own credentials marked as such. A member's
+// refusal (a *store.MemberError) is left alone: it is invalid_member.
+func collectionError(err error) error {
+	var member *store.MemberError
+	if errors.Is(err, store.ErrUnauthorized) && !errors.As(err, &member) {
+		return fmt.Errorf("%w: %w", errCollectionUnauthorized, err)
+	}
+	return err
+}
+
 // maxMemberBody bounds an add-member request: a port id and a token.
 const maxMemberBody = 1 << 10
 
@@ -75,7 +92,7 @@ type refusedMember struct {
 func collectionCredentials(r *http.Request) (id, token string, err error) {
 	id, token = chi.URLParam(r, "id"), bearerToken(r)
 	if token == "" {
-		return "", "", fmt.Errorf("no bearer token: %w", store.ErrUnauthorized)
+		return "", "", collectionError(fmt.Errorf("no bearer token: %w", store.ErrUnauthorized))
 	}
 	return id, token, nil
 }
@@ -101,7 +118,7 @@ func (s *Server) handleCollectionDescribe(w http.ResponseWriter, r *http.Request
 	}
 	info, err := s.store.DescribeCollection(r.Context(), id, token)
 	if err != nil {
-		return err
+		return collectionError(err)
 	}
 	members := info.Members
 	if members == nil {
@@ -117,7 +134,7 @@ func (s *Server) handleCollectionDelete(w http.ResponseWriter, r *http.Request) 
 		return err
 	}
 	if err := s.store.DeleteCollection(r.Context(), id, token); err != nil {
-		return err
+		return collectionError(err)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -139,7 +156,7 @@ func (s *Server) handleMemberAdd(w http.ResponseWriter, r *http.Request) error {
 	}
 	added, err := s.store.AddMember(r.Context(), id, token, store.Credentials{PortID: req.Port, Token: req.Token})
 	if err != nil {
-		return err
+		return collectionError(err)
 	}
 	status := http.StatusOK
 	if added {
@@ -155,7 +172,7 @@ func (s *Server) handleMemberRemove(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	if err := s.store.RemoveMember(r.Context(), id, token, chi.URLParam(r, "port")); err != nil {
-		return err
+		return collectionError(err)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -184,7 +201,7 @@ func (s *Server) handleBroadcast(w http.ResponseWriter, r *http.Request) error {
 	msg.Origin = origin
 	res, err := s.store.Broadcast(r.Context(), id, token, msg)
 	if err != nil {
-		return err
+		return collectionError(err)
 	}
 	s.metrics.countBroadcast(len(res.Delivered))
 	out := broadcastResponse{

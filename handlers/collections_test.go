@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/tincan-dev/tincan/store"
@@ -122,10 +123,19 @@ func TestBroadcast(t *testing.T) {
 		c.do(req{method: "DELETE", path: path, token: cc.Token}).want(t, http.StatusNoContent)
 		c.do(req{method: "DELETE", path: path, token: cc.Token}).wantProblem(t, http.StatusNotFound, "not_found")
 
-		// A wrong collection token, and a deleted collection, are 401.
-		c.do(req{method: "GET", path: "/collections/" + cc.ID, token: a.Port1.Token}).wantProblem(t, http.StatusUnauthorized, "unauthorized")
+		// A wrong collection token, none, and a deleted collection, are
+		// 401, each saying it is the collection's token that is wanted.
+		wantCollection := func(p problem) {
+			t.Helper()
+			if !strings.Contains(p.Detail, "collection") || strings.Contains(p.Detail, "port") {
+				t.Errorf("a refused collection token: detail %q", p.Detail)
+			}
+		}
+		wantCollection(c.do(req{method: "GET", path: "/collections/" + cc.ID, token: a.Port1.Token}).wantProblem(t, http.StatusUnauthorized, "unauthorized"))
+		wantCollection(c.do(req{method: "GET", path: "/collections/" + cc.ID}).wantProblem(t, http.StatusUnauthorized, "unauthorized"))
 		c.do(req{method: "DELETE", path: "/collections/" + cc.ID, token: cc.Token}).want(t, http.StatusNoContent)
-		c.broadcast(cc, "application/json", `{"data":1}`).wantProblem(t, http.StatusUnauthorized, "unauthorized")
+		wantCollection(c.broadcast(cc, "application/json", `{"data":1}`).wantProblem(t, http.StatusUnauthorized, "unauthorized"))
+		wantCollection(c.do(req{method: "DELETE", path: path, token: cc.Token}).wantProblem(t, http.StatusUnauthorized, "unauthorized"))
 	})
 }
 
@@ -152,9 +162,13 @@ func TestAddMemberRefused(t *testing.T) {
 			t.Errorf("closed port: %+v", p)
 		}
 		c.do(jsonReq2("/collections/"+cc.ID+"/members", `{"port":"`+a.Port1.ID+`"}`, cc.Token)).wantProblem(t, http.StatusBadRequest, "invalid_request")
-		// The wrong collection token is the caller's problem, 401.
-		c.do(jsonReq2("/collections/"+cc.ID+"/members", `{"port":"`+a.Port1.ID+`","token":"`+a.Port1.Token+`"}`, a.Port1.Token)).
+		// The wrong collection token is the caller's problem, 401, and
+		// says so; a member's wrong token above named the port.
+		p = c.do(jsonReq2("/collections/"+cc.ID+"/members", `{"port":"`+a.Port1.ID+`","token":"`+a.Port1.Token+`"}`, a.Port1.Token)).
 			wantProblem(t, http.StatusUnauthorized, "unauthorized")
+		if !strings.Contains(p.Detail, "collection") {
+			t.Errorf("a wrong collection token: detail %q", p.Detail)
+		}
 
 		c.addMember(cc, a.Port1).want(t, http.StatusCreated)
 		d := c.createChannel()

@@ -54,6 +54,7 @@ var problemKinds = []problemKind{
 	{errCreateUnauthorized, http.StatusUnauthorized, "unauthorized", "Unauthorized", "Creating a channel needs valid credentials: an API key or a JWT in the Authorization header (Bearer)."},
 	{errQueryToken, http.StatusUnauthorized, "unauthorized", "Unauthorized", "This server does not accept tokens in the URL (access_token); send the token in the Authorization header (Bearer)."},
 	{store.ErrTicketInvalid, http.StatusUnauthorized, "invalid_ticket", "Invalid ticket", "The ticket is unknown, used, expired or for another port; get a new one (POST /ports/{id}/tickets)."},
+	{errCollectionUnauthorized, http.StatusUnauthorized, "unauthorized", "Unauthorized", "A valid bearer token for this collection is required."},
 	{store.ErrUnauthorized, http.StatusUnauthorized, "unauthorized", "Unauthorized", "A valid bearer token for this port is required."},
 	{store.ErrTransferred, http.StatusForbidden, "port_transferred", "Port transferred", "The port has been transferred; this token no longer works."},
 	{store.ErrInsufficientScope, http.StatusForbidden, "insufficient_scope", "Insufficient scope", "This token's scope does not allow this operation on the port."},
@@ -224,12 +225,19 @@ func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) error {
 var probeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions}
 
 // handleMethodNotAllowed answers a route that exists with a method it does
-// not have, listing the methods it has in Allow.
+// not have, listing the methods it has in Allow. chi also calls it for a
+// method it does not know (BREW) on any path; on a path no route has,
+// that is a 404 like any other method's.
 func (s *Server) handleMethodNotAllowed(w http.ResponseWriter, r *http.Request) error {
+	found := false
 	for _, m := range probeMethods {
 		if s.router.Match(chi.NewRouteContext(), m, r.URL.Path) {
 			w.Header().Add("Allow", m)
+			found = true
 		}
+	}
+	if !found {
+		return errNotFound
 	}
 	return errMethodNotAllowed
 }

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -12,9 +11,9 @@ import (
 	"github.com/tincan-dev/tincan/store"
 )
 
-// unmatchedRoute is the route label of requests no route matched (404s
-// and 405s): a fixed value, so that scanners probing random paths cannot
-// grow the label set.
+// unmatchedRoute is the route label of requests no route matched (404s,
+// 405s, and the pages' files, which the NotFound handler serves): a fixed
+// value, so that scanners probing random paths cannot grow the label set.
 const unmatchedRoute = "unmatched"
 
 // metrics are the server's Prometheus collectors. They live on the
@@ -153,6 +152,12 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.DisableMetrics {
 		return errNotFound
 	}
+	// promhttp answers Prometheus's protobuf format to a scraper that
+	// asks for it (one with native histograms on does); the contract is
+	// the text format, which every Prometheus reads, so the choice is
+	// not the client's.
+	r = r.Clone(r.Context())
+	r.Header.Del("Accept")
 	s.metrics.handler.ServeHTTP(w, r)
 	return nil
 }
@@ -160,19 +165,39 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) error {
 // observeRequest records a finished request in the latency histogram,
 // unless it was an event stream or a long poll: those last as long as
 // the client wants, and would drown every other request's latency. Their
-// own histogram has them instead.
+// own histogram has them instead. One refused (not 200) never waited,
+// and is timed with the other requests.
 func (m *metrics) observeRequest(r *http.Request, route string, status int, took time.Duration) {
 	switch {
+	case status != http.StatusOK:
 	case route == eventsRoute:
-		if status == http.StatusOK {
-			m.streamTime.Observe(took.Seconds())
-			return
-		}
+		m.streamTime.Observe(took.Seconds())
+		return
 	case route == messagesRoute && r.Method == http.MethodGet && isLongPoll(r):
 		m.longPollTime.Observe(took.Seconds())
 		return
 	}
-	m.requestDuration.WithLabelValues(route, r.Method, statusClass(status)).Observe(took.Seconds())
+	m.requestDuration.WithLabelValues(route, methodLabel(r.Method), statusClass(status)).Observe(took.Seconds())
+}
+
+// otherMethod is the method label of every method not in knownMethods.
+const otherMethod = "other"
+
+// knownMethods are the methods of RFC 9110 and PATCH: the only method
+// labels and span names there are. Any token is a method to net/http, so
+// taking the request's own would let a client grow a series per request.
+var knownMethods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true,
+	http.MethodPatch: true, http.MethodDelete: true, http.MethodConnect: true,
+	http.MethodOptions: true, http.MethodTrace: true,
+}
+
+// methodLabel is method, if it is one of knownMethods, else otherMethod.
+func methodLabel(method string) string {
+	if knownMethods[method] {
+		return method
+	}
+	return otherMethod
 }
 
 // isLongPoll reports whether a message list asked to wait.
@@ -200,10 +225,14 @@ func routePattern(r *http.Request) string {
 	return unmatchedRoute
 }
 
-// statusClass is "2xx", "4xx" and so on.
+// statusClasses are the status labels, by the status's first digit.
+var statusClasses = [...]string{1: "1xx", 2: "2xx", 3: "3xx", 4: "4xx", 5: "5xx"}
+
+// statusClass is "2xx", "4xx" and so on, without making a string on
+// every request.
 func statusClass(status int) string {
 	if status < 100 || status > 599 {
 		return "other"
 	}
-	return strconv.Itoa(status/100) + "xx"
+	return statusClasses[status/100]
 }

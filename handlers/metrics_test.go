@@ -214,6 +214,8 @@ func TestMetricsResumeAndLongPoll(t *testing.T) {
 	if got := c.list(ch.Port2, "wait=1"); len(got.Messages) != 0 {
 		t.Fatalf("long poll after the ack: %d messages", len(got.Messages))
 	}
+	// A refused long poll never waited: it is timed as a request.
+	c.do(req{method: "GET", path: "/ports/" + ch.Port2.ID + "/messages?wait=5", token: "wrong"}).wantProblem(t, http.StatusUnauthorized, "unauthorized")
 	m := c.scrape()
 	if got := m.value("tincan_acknowledgements_total", "via", "resume"); got != 1 {
 		t.Errorf("acknowledgements by resume %v, want 1", got)
@@ -221,8 +223,11 @@ func TestMetricsResumeAndLongPoll(t *testing.T) {
 	if got := m.count("tincan_stream_duration_seconds", "kind", "long_poll"); got != 1 {
 		t.Errorf("long polls timed: %d, want 1", got)
 	}
-	if got := m.count("tincan_http_request_duration_seconds", "route", messagesRoute, "method", "GET"); got != 0 {
+	if got := m.count("tincan_http_request_duration_seconds", "route", messagesRoute, "method", "GET", "status", "2xx"); got != 0 {
 		t.Errorf("the long poll is in the request latency histogram (%d)", got)
+	}
+	if got := m.count("tincan_http_request_duration_seconds", "route", messagesRoute, "method", "GET", "status", "4xx"); got != 1 {
+		t.Errorf("refused long polls in the request latency histogram: %d, want 1", got)
 	}
 }
 
@@ -238,6 +243,41 @@ func TestMetricsPerServer(t *testing.T) {
 	if got := two.scrape().value("tincan_messages_posted_total"); got != 0 {
 		t.Errorf("server two: %v posted, want 0", got)
 	}
+	// A scraper that prefers protobuf (Prometheus with native histograms
+	// on) gets the text format all the same, as the spec says.
+	res := one.do(req{method: "GET", path: "/metrics", header: map[string]string{
+		"Accept": "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=1,text/plain;version=0.0.4;q=0.5",
+	}}).want(t, http.StatusOK)
+	if ct := res.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
+		t.Errorf("metrics for a protobuf scraper: Content-Type %q", ct)
+	}
 	off := e.server(t, func(o *options) { o.cfg.DisableMetrics = true })
 	off.do(req{method: "GET", path: "/metrics"}).wantProblem(t, http.StatusNotFound, "not_found")
+}
+
+// A method no standard names is counted, and its span named, as "other":
+// any token is a method to net/http, so a client making up a method per
+// request would otherwise grow a latency series per request.
+func TestMetricsMethodLabelIsBounded(t *testing.T) {
+	c := env{open: storeKinds[0].setup(t)}.server(t)
+	made := []string{"BREW", "FOO1", "FOO2"}
+	for _, m := range made {
+		c.do(req{method: m, path: "/channels"}).wantProblem(t, http.StatusMethodNotAllowed, "method_not_allowed")
+		c.do(req{method: m, path: "/nowhere"}).wantProblem(t, http.StatusNotFound, "not_found")
+	}
+	m := c.scrape()
+	lat := "tincan_http_request_duration_seconds"
+	for _, mm := range made {
+		if strings.Contains(m.text, `"`+mm+`"`) {
+			t.Errorf("method %s is a label value:\n%s", mm, m.text)
+		}
+	}
+	if got := m.count(lat, "route", unmatchedRoute, "method", otherMethod, "status", "4xx"); got != uint64(2*len(made)) {
+		t.Errorf("%s{route=%q,method=%q}: %d observations, want %d", lat, unmatchedRoute, otherMethod, got, 2*len(made))
+	}
+	for _, known := range []string{"GET", "PATCH", "OPTIONS"} {
+		if methodLabel(known) != known {
+			t.Errorf("methodLabel(%q) = %q", known, methodLabel(known))
+		}
+	}
 }

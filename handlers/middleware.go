@@ -18,6 +18,9 @@ import (
 // in the answer, so that a client's report can be matched to the log.
 const requestIDHeader = "X-Request-ID"
 
+// requestIDCanonical is requestIDHeader as a key of http.Header.
+var requestIDCanonical = http.CanonicalHeaderKey(requestIDHeader)
+
 // maxRequestIDLen bounds an incoming request id.
 const maxRequestIDLen = 128
 
@@ -33,10 +36,14 @@ func (s *Server) observeRequests(next http.Handler) http.Handler {
 		if id == "" {
 			id = rand.Text()
 		}
-		w.Header().Set(requestIDHeader, id)
-		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+		// Set under the canonical key directly: Header.Set would make
+		// the canonical form of requestIDHeader anew on every request.
+		w.Header()[requestIDCanonical] = []string{id}
+		rw := &recordingWriter{ResponseWriter: w, id: id}
+		// The context holds the writer, a pointer, rather than the id: a
+		// string in an interface is one more allocation per request.
+		ctx := context.WithValue(r.Context(), requestIDKey{}, rw)
 		r = r.WithContext(ctx)
-		rw := &recordingWriter{ResponseWriter: w}
 		next.ServeHTTP(rw, r)
 		took := time.Since(start)
 		// chi fills the route pattern in as it routes: it is known now.
@@ -46,7 +53,7 @@ func (s *Server) observeRequests(next http.Handler) http.Handler {
 		if span := trace.SpanFromContext(ctx); span.IsRecording() {
 			// A tracing middleware outside the router (cmd/api) cannot
 			// see the route; name its span here, before it ends.
-			span.SetName(r.Method + " " + route)
+			span.SetName(methodLabel(r.Method) + " " + route)
 			span.SetAttributes(attribute.String("http.route", route))
 		}
 		if !s.logger.Enabled(ctx, slog.LevelInfo) {
@@ -86,7 +93,8 @@ func sanitizeRequestID(id string) string {
 	return id
 }
 
-// requestIDKey is the context key of a request's id.
+// requestIDKey is the context key of a request's *recordingWriter, which
+// knows the request's id.
 type requestIDKey struct{}
 
 // requestIDHandler adds the id of the request whose context a log entry
@@ -94,8 +102,8 @@ type requestIDKey struct{}
 type requestIDHandler struct{ slog.Handler }
 
 func (h requestIDHandler) Handle(ctx context.Context, rec slog.Record) error {
-	if id, ok := ctx.Value(requestIDKey{}).(string); ok {
-		rec.AddAttrs(slog.String("request_id", id))
+	if rw, ok := ctx.Value(requestIDKey{}).(*recordingWriter); ok {
+		rec.AddAttrs(slog.String("request_id", rw.id))
 	}
 	return h.Handler.Handle(ctx, rec)
 }
@@ -129,11 +137,12 @@ func redactedQuery(u *url.URL) string {
 	return q.Encode()
 }
 
-// recordingWriter notes the status and size of a response. It unwraps, so
-// http.ResponseController still reaches the connection's Flush and write
-// deadlines through it.
+// recordingWriter notes the status and size of a response, and holds
+// its request's id. It unwraps, so http.ResponseController still reaches
+// the connection's Flush and write deadlines through it.
 type recordingWriter struct {
 	http.ResponseWriter
+	id     string
 	status int
 	bytes  int64
 }

@@ -16,6 +16,8 @@ func TestServiceRoutes(t *testing.T) {
 		c := e.server(t)
 		for _, path := range []string{"/nope", "/docs/nope", "/channels/x", "/ports", "/ports/", "/ports/x/y", "/healthz/x"} {
 			c.do(req{method: "GET", path: path}).wantProblem(t, http.StatusNotFound, "not_found")
+			// A method chi does not know is no different there.
+			c.do(req{method: "BREW", path: path}).wantProblem(t, http.StatusNotFound, "not_found")
 		}
 		for _, tc := range []struct {
 			method, path string
@@ -27,6 +29,7 @@ func TestServiceRoutes(t *testing.T) {
 			{"POST", "/ports/01ARZ3NDEKTSV4RRFFQ69G5FAV/events", []string{"GET"}},
 			{"GET", "/ports/01ARZ3NDEKTSV4RRFFQ69G5FAV/close", []string{"POST"}},
 			{"POST", "/healthz", []string{"GET"}},
+			{"BREW", "/channels", []string{"POST"}},
 		} {
 			res := c.do(req{method: tc.method, path: tc.path})
 			res.wantProblem(t, http.StatusMethodNotAllowed, "method_not_allowed")

@@ -33,8 +33,9 @@ func main() {
 // open streams with a short retry: hint (clients reconnect, elsewhere,
 // with Last-Event-ID), lets requests in flight finish, and closes the
 // store. Whatever is still running after SHUTDOWN_TIMEOUT is cut, so the
-// process always exits within it. A Redis unreachable at start-up is
-// waited for, up to REDIS_STARTUP_TIMEOUT.
+// process always exits within it, plus, with tracing on, up to
+// tracingShutdownTimeout to export the last spans. A Redis unreachable at
+// start-up is waited for, up to REDIS_STARTUP_TIMEOUT.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()

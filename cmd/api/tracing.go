@@ -73,20 +73,24 @@ func startTracing(ctx context.Context, cfg Config, logger *slog.Logger) (tracing
 	return tracing{tp: tp}, nil
 }
 
-// redactURL is an endpoint for the log: scheme, host and path, without
-// user info or query, which may hold credentials.
+// redactURL is an endpoint for the log and for start-up errors: scheme,
+// host and path, without user info or query, which may hold credentials.
+// Everything up to the last "@" is dropped, not only what a URL parser
+// would take for user info: a password pasted raw, with a "/", "?" or "#"
+// in it (base64 has "/"), ends the parser's host early and would
+// otherwise be logged whole, as the URL it makes invalid.
 func redactURL(raw string) string {
+	scheme, rest := "", raw
 	if i := strings.Index(raw, "://"); i >= 0 {
-		rest := raw[i+3:]
-		if at := strings.LastIndex(strings.SplitN(rest, "/", 2)[0], "@"); at >= 0 {
-			rest = rest[at+1:]
-		}
-		raw = raw[:i+3] + rest
+		scheme, rest = raw[:i+3], raw[i+3:]
 	}
-	if i := strings.IndexAny(raw, "?#"); i >= 0 {
-		raw = raw[:i]
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		rest = rest[at+1:]
 	}
-	return raw
+	if i := strings.IndexAny(rest, "?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	return scheme + rest
 }
 
 // wrap makes a span for every request h serves, continuing the caller's

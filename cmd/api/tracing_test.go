@@ -132,6 +132,17 @@ func TestTracingExportsSpans(t *testing.T) {
 		t.Fatalf("stream: %d, first data %q", sres.StatusCode, got)
 	}
 
+	// A token in the query (ACCESS_TOKEN_IN_QUERY allows it here) must
+	// not reach a span either: the URL's query is not exported.
+	qres, err := http.Get(base + "/ports/" + ch.Port2.ID + "?access_token=" + ch.Port2.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qres.Body.Close()
+	if qres.StatusCode != http.StatusOK {
+		t.Fatalf("describe with ?access_token=: %d", qres.StatusCode)
+	}
+
 	// Stopping flushes the last spans to the receiver.
 	stop()
 
@@ -151,7 +162,7 @@ func TestTracingExportsSpans(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"POST /channels", "POST /ports/{id}/messages", "GET /ports/{id}/events", "GET /healthz"} {
+	for _, want := range []string{"POST /channels", "POST /ports/{id}/messages", "GET /ports/{id}/events", "GET /ports/{id}", "GET /healthz"} {
 		s, ok := names[want]
 		if !ok {
 			t.Errorf("no span %q among %d spans", want, len(rc.spans))
@@ -198,7 +209,30 @@ func TestTracesURL(t *testing.T) {
 	if err != nil || tr.tp != nil {
 		t.Errorf("tracing without an endpoint: %v, %v", tr.tp, err)
 	}
-	if got := redactURL("https://user:secret@collector.example:4318/v1/traces?key=x"); got != "https://collector.example:4318/v1/traces" {
-		t.Errorf("redactURL: %q", got)
+	for _, tc := range []struct{ raw, want string }{
+		{"https://user:secret@collector.example:4318/v1/traces?key=x", "https://collector.example:4318/v1/traces"},
+		{"http://collector:4318/v1/traces", "http://collector:4318/v1/traces"},
+		// Passwords pasted raw: a parser ends the host at the "/", "?"
+		// or "#", and none of it may show.
+		{"https://tincan:ab/cd+ef==@otel.example/v1/traces", "https://otel.example/v1/traces"},
+		{"https://tincan:12/34@otel.example", "https://otel.example"},
+		{"https://tincan:pa?ss@otel.example", "https://otel.example"},
+		{"https://tincan:pa#ss@otel.example", "https://otel.example"},
+		{"tincan:secret@otel.example:4318", "otel.example:4318"},
+	} {
+		got := redactURL(tc.raw)
+		if got != tc.want {
+			t.Errorf("redactURL(%q) = %q, want %q", tc.raw, got, tc.want)
+		}
+		for _, secret := range []string{"secret", "ab/cd", "12/34", "pa?ss", "pa#ss"} {
+			if strings.Contains(tc.raw, secret) && strings.Contains(got, secret) {
+				t.Errorf("redactURL(%q) = %q keeps %q", tc.raw, got, secret)
+			}
+		}
+	}
+	// A start-up error names the bad URL without its password.
+	_, err = loadConfig(env(map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "https://tincan:ab/cd@otel.example"}))
+	if err == nil || !strings.Contains(err.Error(), "OTEL_EXPORTER_OTLP_ENDPOINT=") || strings.Contains(err.Error(), "ab/cd") {
+		t.Errorf("a URL with a raw password: %v", err)
 	}
 }

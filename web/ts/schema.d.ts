@@ -1813,7 +1813,7 @@ export interface components {
                  *       "type": "/docs/errors#unauthorized",
                  *       "title": "Unauthorized",
                  *       "status": 401,
-                 *       "detail": "A valid bearer token for this port is required.",
+                 *       "detail": "A valid bearer token for this collection is required.",
                  *       "code": "unauthorized"
                  *     }
                  */
@@ -2952,7 +2952,7 @@ export interface operations {
                 };
                 content: {
                     /**
-                     * @example # HELP tincan_messages_posted_total Messages stored by a post (idempotent replays excluded).
+                     * @example # HELP tincan_messages_posted_total Messages stored by a post (idempotent replays excluded) or by a broadcast (one a member reached).
                      *     # TYPE tincan_messages_posted_total counter
                      *     tincan_messages_posted_total 42
                      */
