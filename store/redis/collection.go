@@ -42,6 +42,14 @@ func loadCollScripts() *collScripts {
 	}
 }
 
+// durable reports whether sc's success is an answer the client keeps (a
+// new collection's token, a member it will broadcast to), which, like
+// scripts.durable's, WaitReplicas must not give before the replicas have
+// it.
+func (cs *collScripts) durable(sc *goredis.Script) bool {
+	return sc == cs.create || sc == cs.add
+}
+
 // collScript runs a collection script on the collection id and returns
 // its reply once it is 'ok'; the refusals are ErrUnauthorized, and those
 // the caller knows.

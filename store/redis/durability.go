@@ -19,7 +19,8 @@ import (
 // so may a crash of Redis itself, depending on its persistence (which
 // ReadPersistence reads and LossOnCrash puts into words).
 //
-// With WaitReplicas N, a durable script (post, create, transfer) is sent
+// With WaitReplicas N, a durable script (post, create, transfer, a
+// minted token, a collection's creation or a member's addition) is sent
 // in one pipeline with WAIT N on the same connection, so WAIT counts
 // exactly the replicas that have that script's write. Fewer than N within
 // WaitTimeout is store.ErrUnavailable although the write stands: the

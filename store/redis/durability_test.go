@@ -376,3 +376,59 @@ func TestWaitReplicasOnBroadcast(t *testing.T) {
 		t.Errorf("the broadcast took %v: WAIT should be waited for once, not per member", took)
 	}
 }
+
+// Creating a collection and adding a member hand the client something it
+// keeps (a token, a member it will broadcast to), so they wait for
+// replicas like a new channel: too few is ErrUnavailable, though the
+// write stands on the primary.
+func TestWaitReplicasOnCollections(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	primary, replica := startReplicated(t)
+	prefix := redistest.Prefix(t)
+	plain := newStore(t, primary, redis.Options{Prefix: prefix})
+	ch, err := plain.CreateChannel(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	member := store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}
+
+	one := newStore(t, primary, redis.Options{Prefix: prefix, WaitReplicas: 1, WaitTimeout: 2 * time.Second})
+	coll, err := one.CreateCollection(ctx)
+	if err != nil {
+		t.Fatalf("create waiting for the one replica: %v", err)
+	}
+	if added, err := one.AddMember(ctx, coll.ID, coll.Token, member); err != nil || !added {
+		t.Fatalf("add waiting for the one replica: %v, %v", added, err)
+	}
+	// The replica has both keys of the collection by the time the answers came.
+	rc := replica.Client(t)
+	var held []string
+	for _, k := range keysWithPrefix(t, rc, prefix) {
+		if strings.Contains(k, "{c:"+coll.ID+"}") {
+			held = append(held, k)
+		}
+	}
+	if len(held) != 2 {
+		t.Errorf("the replica holds %v of the collection, want its hash and its members", held)
+	}
+
+	const waitTimeout = 300 * time.Millisecond
+	two := newStore(t, primary, redis.Options{Prefix: prefix, WaitReplicas: 2, WaitTimeout: waitTimeout})
+	if _, err := two.CreateCollection(ctx); !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("create with too few replicas: %v, want ErrUnavailable", err)
+	}
+	other, err := plain.CreateChannel(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = two.AddMember(ctx, coll.ID, coll.Token, store.Credentials{PortID: other.Port1.ID, Token: other.Port1.Token})
+	var me *store.MemberError
+	if !errors.Is(err, store.ErrUnavailable) || errors.As(err, &me) {
+		t.Errorf("add with too few replicas: %v, want ErrUnavailable, not the member's fault", err)
+	}
+	// A refusal is answered as such, not waited for.
+	if _, err := two.AddMember(ctx, coll.ID, "wrong", member); !errors.Is(err, store.ErrUnauthorized) {
+		t.Errorf("add with a wrong collection token: %v", err)
+	}
+}
