@@ -199,6 +199,8 @@ func TestWaitReplicasOnCluster(t *testing.T) {
 	// (200ms fell short once); each post elsewhere waits it out in full.
 	waiting := clusterStore(t, c, redis.Options{Prefix: prefix, WaitReplicas: 1, WaitTimeout: time.Second}, nil)
 	var on, off int
+	replicated := map[string]bool{} // by port id: whether it lives on withReplica
+	var channels []store.NewChannel
 	for i := 0; on < 2 || off < 2; i++ {
 		if i == 60 {
 			t.Fatalf("60 channels, %d on the primary with the replica, %d elsewhere", on, off)
@@ -207,11 +209,13 @@ func TestWaitReplicasOnCluster(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		channels = append(channels, ch)
 		node, err := cc.MasterForKey(ctx, "{"+store.Tag(ch.ID)+"}")
 		if err != nil {
 			t.Fatal(err)
 		}
 		_, err = waiting.Post(ctx, store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}, store.Outgoing{Data: []byte(`1`)})
+		replicated[ch.Port1.ID] = node.Options().Addr == withReplica.Addr
 		if node.Options().Addr == withReplica.Addr {
 			on++
 			if err != nil {
@@ -224,6 +228,37 @@ func TestWaitReplicasOnCluster(t *testing.T) {
 			}
 		}
 	}
+
+	// A broadcast to those ports groups their posts by primary, each group
+	// ending with WAIT on the connection that wrote it: delivered exactly
+	// where the replica is, unavailable elsewhere.
+	coll, err := plain.CreateCollection(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range channels {
+		if _, err := plain.AddMember(ctx, coll.ID, coll.Token, store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := waiting.Broadcast(ctx, coll.ID, coll.Token, store.Outgoing{Data: []byte(`"all"`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Delivered) != on || len(res.Refused) != off {
+		t.Errorf("broadcast: %d delivered, %d refused; want %d and %d", len(res.Delivered), len(res.Refused), on, off)
+	}
+	for _, d := range res.Delivered {
+		if !replicated[d.Port] {
+			t.Errorf("delivered to %s, on a primary without replicas", d.Port)
+		}
+	}
+	for _, r := range res.Refused {
+		if replicated[r.Port] || r.Reason != store.BroadcastUnavailable {
+			t.Errorf("%s refused as %s; on the replicated primary: %v", r.Port, r.Reason, replicated[r.Port])
+		}
+	}
+
 	if info, _ := replica.Client(t).Info(ctx, "replication").Result(); !strings.Contains(info, "role:slave") {
 		t.Errorf("the replica is not one:\n%s", info)
 	}
