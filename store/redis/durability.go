@@ -59,7 +59,7 @@ func (s *Store) runDurable(ctx context.Context, sc *goredis.Script, keys []strin
 	if err != nil || r.status() != "ok" {
 		return v, nil // a refusal wrote nothing worth waiting for
 	}
-	if sc == s.scripts.post && r.str(2) == "replayed" {
+	if sc == s.scripts.post && wroteEarlier(r) {
 		wait = s.fenceWait(ctx, node, keys[:4])
 	}
 	acked, err := wait.Int64()
@@ -129,8 +129,15 @@ func (s *Store) pipeGroupWait(ctx context.Context, node goredis.Cmdable, calls [
 			continue
 		}
 		replies[i] = v
-		if r, rerr := asReply(v); rerr != nil || r.status() != "ok" {
+		r, rerr := asReply(v)
+		if rerr != nil || r.status() != "ok" {
 			continue
+		}
+		acked, werr := acked, werr
+		if wroteEarlier(r) {
+			// Resent after a dropped connection: the first run's write
+			// is not this connection's (rare; one fence each).
+			acked, werr = s.fenceWait(ctx, node, calls[i].keys[:4]).Int64()
 		}
 		switch {
 		case werr != nil:
@@ -139,6 +146,14 @@ func (s *Store) pipeGroupWait(ctx context.Context, node goredis.Cmdable, calls [
 			errs[i] = fmt.Errorf("%w: %w: %d of %d replicas within %v", store.ErrUnavailable, errNotReplicated, acked, s.waitReplicas, s.waitTimeout)
 		}
 	}
+}
+
+// wroteEarlier reports whether post.lua answered a write made before,
+// not by this run: an idempotency key's replay, or a resent run of the
+// same post. WAIT on this connection does not cover that write; see
+// fenceWait.
+func wroteEarlier(r reply) bool {
+	return r.str(2) == "replayed" || r.str(2) == "resent"
 }
 
 // pipeWait sends one script run (eval is the script's EvalSha or Eval) and WAIT in one
