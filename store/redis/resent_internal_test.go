@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/tincan-dev/tincan/internal/redistest"
 	"github.com/tincan-dev/tincan/store"
 )
@@ -71,7 +73,11 @@ func TestWaitReplicasOnResentPost(t *testing.T) {
 
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	wg.Go(func() { _ = rc.Do(ctx, "debug", "sleep", "4").Err() })
+	// A client of its own that waits out the sleep rather than timing out
+	// and sending it again.
+	sleeper := goredis.NewClient(&goredis.Options{Addr: replica.Addr, ReadTimeout: 10 * time.Second, MaxRetries: -1})
+	defer sleeper.Close()
+	wg.Go(func() { _ = sleeper.Do(ctx, "debug", "sleep", "5").Err() })
 	time.Sleep(300 * time.Millisecond) // for the replica to fall asleep
 
 	// (A resent post is met right after its first run: post.lua knows
