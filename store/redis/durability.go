@@ -111,19 +111,39 @@ func (s *Store) pipelinedDurable(ctx context.Context, calls []call) (replies []a
 
 // pipeGroupWait runs the calls at indexes on node in one pipeline ending
 // with WAIT, and sets their replies and errors (see pipelinedDurable).
-// Broadcast loads its script before, so a NOSCRIPT here is a Redis that
-// restarted meanwhile: those calls fail as unavailable, unknown outcome.
+// Broadcast loads its script first, yet a node can lose its scripts in
+// between (a restart, a failover to a replica, SCRIPT FLUSH): the calls
+// refused with NOSCRIPT, which ran nothing, go again with their whole
+// text, in a second pipeline ending with WAIT of its own.
 func (s *Store) pipeGroupWait(ctx context.Context, node goredis.Cmdable, calls []call, indexes []int, replies []any, errs []error) {
+	if again := s.pipeGroupWaitOnce(ctx, node, calls, indexes, replies, errs, true); len(again) > 0 {
+		s.pipeGroupWaitOnce(ctx, node, calls, again, replies, errs, false)
+	}
+}
+
+// pipeGroupWaitOnce is pipeGroupWait with EVALSHA (sha) or EVAL, once. It
+// returns the indexes refused with NOSCRIPT, whose replies and errors it
+// leaves unset.
+func (s *Store) pipeGroupWaitOnce(ctx context.Context, node goredis.Cmdable, calls []call, indexes []int, replies []any, errs []error, sha bool) (noScript []int) {
 	pipe := node.Pipeline()
 	cmds := make([]*goredis.Cmd, len(indexes))
 	for j, i := range indexes {
-		cmds[j] = calls[i].script.EvalSha(ctx, pipe, calls[i].keys, calls[i].args...)
+		c := calls[i]
+		if sha {
+			cmds[j] = c.script.EvalSha(ctx, pipe, c.keys, c.args...)
+		} else {
+			cmds[j] = c.script.Eval(ctx, pipe, c.keys, c.args...)
+		}
 	}
 	wait := pipe.Do(ctx, "wait", s.waitReplicas, s.waitTimeout.Milliseconds())
 	_, _ = pipe.Exec(ctx) // each command's error is read from it
 	acked, werr := wait.Int64()
 	for j, i := range indexes {
 		v, err := cmds[j].Result()
+		if sha && goredis.HasErrorPrefix(err, "NOSCRIPT") {
+			noScript = append(noScript, i)
+			continue
+		}
 		if err != nil {
 			errs[i] = s.wrap(ctx, err)
 			continue
@@ -146,6 +166,7 @@ func (s *Store) pipeGroupWait(ctx context.Context, node goredis.Cmdable, calls [
 			errs[i] = fmt.Errorf("%w: %w: %d of %d replicas within %v", store.ErrUnavailable, errNotReplicated, acked, s.waitReplicas, s.waitTimeout)
 		}
 	}
+	return noScript
 }
 
 // wroteEarlier reports whether post.lua answered a write made before,

@@ -3,6 +3,9 @@ package redis_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"os/exec"
 	"strconv"
@@ -465,5 +468,69 @@ func TestWaitReplicasOnCollections(t *testing.T) {
 	// A refusal is answered as such, not waited for.
 	if _, err := two.AddMember(ctx, coll.ID, "wrong", member); !errors.Is(err, store.ErrUnauthorized) {
 		t.Errorf("add with a wrong collection token: %v", err)
+	}
+}
+
+// flushAfterLoad empties the server's script cache right after each
+// SCRIPT LOAD, as a restart or a failover between a broadcast's loading
+// of post.lua and its pipeline would.
+type flushAfterLoad struct{ other *goredis.Client }
+
+func (h flushAfterLoad) DialHook(next goredis.DialHook) goredis.DialHook { return next }
+
+func (h flushAfterLoad) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return func(ctx context.Context, cmd goredis.Cmder) error {
+		err := next(ctx, cmd)
+		if args := cmd.Args(); cmd.Name() == "script" && len(args) > 1 && strings.EqualFold(fmt.Sprint(args[1]), "load") {
+			if ferr := h.other.ScriptFlush(ctx).Err(); ferr != nil {
+				return ferr
+			}
+		}
+		return err
+	}
+}
+
+func (h flushAfterLoad) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return next
+}
+
+// A broadcast that waits for replicas and finds its script gone from the
+// server (NOSCRIPT, which ran nothing) sends it again whole, and waits
+// for that, rather than reporting every member unavailable.
+func TestWaitReplicasOnBroadcastWithoutScripts(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	primary, _ := startReplicated(t)
+	prefix := redistest.Prefix(t)
+	plain := newStore(t, primary, redis.Options{Prefix: prefix})
+	coll, err := plain.CreateCollection(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const members = 3
+	for range members {
+		ch, err := plain.CreateChannel(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := plain.AddMember(ctx, coll.ID, coll.Token, store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := primary.Client(t)
+	c.AddHook(flushAfterLoad{primary.Client(t)})
+	s, err := redis.New(ctx, c, redis.Options{
+		Prefix:       prefix,
+		WaitReplicas: 1,
+		WaitTimeout:  2 * time.Second,
+		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	res, err := s.Broadcast(ctx, coll.ID, coll.Token, store.Outgoing{Data: []byte(`"again"`)})
+	if err != nil || len(res.Delivered) != members || len(res.Refused) != 0 {
+		t.Fatalf("broadcast after the scripts were flushed: %+v, %v; want every member delivered", res, err)
 	}
 }
