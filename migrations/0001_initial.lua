@@ -17,7 +17,10 @@
 --                        pN:pending, pN:deadline; scoped tokens (added
 --                        later, optional, so no new version): tok:<hash> =
 --                        JSON {port, id, scope, label, created_at} and
---                        pN:tokens, the side's token hashes oldest first
+--                        pN:tokens, the side's token hashes oldest first;
+--                        touched (added later, optional, so no new
+--                        version): unix ms of the last post that restarted
+--                        the idle timers (lib.lua's touch_due)
 --   <prefix>{T}:q1, :q2  streams: the queues of port 1 and port 2;
 --                        entry fields d (data), s (source), t (sent at, ms),
 --                        p (transferred ports, JSON), id = event id; o

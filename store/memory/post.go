@@ -3,6 +3,7 @@ package memory
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -28,6 +29,9 @@ func (s *Store) Post(ctx context.Context, from store.Credentials, msg store.Outg
 
 // post queues msg at the peer of src, authenticated. s.mu must be held.
 func (s *Store) post(src *port, msg store.Outgoing, now time.Time) (store.EventID, error) {
+	if !json.Valid(msg.Data) {
+		return store.EventID{}, fmt.Errorf("message data is not JSON: %w", store.ErrInvalid)
+	}
 	if !store.ValidOrigin(msg.Origin) {
 		return store.EventID{}, fmt.Errorf("origin %q: %w", msg.Origin, store.ErrInvalid)
 	}

@@ -42,6 +42,14 @@ func loadCollScripts() *collScripts {
 	}
 }
 
+// durable reports whether sc's success is an answer the client keeps (a
+// new collection's token, a member it will broadcast to), which, like
+// scripts.durable's, WaitReplicas must not give before the replicas have
+// it.
+func (cs *collScripts) durable(sc *goredis.Script) bool {
+	return sc == cs.create || sc == cs.add
+}
+
 // collScript runs a collection script on the collection id and returns
 // its reply once it is 'ok'; the refusals are ErrUnauthorized, and those
 // the caller knows.
@@ -192,6 +200,12 @@ func (s *Store) Broadcast(ctx context.Context, id, token string, msg store.Outgo
 		}
 	}
 	var res store.BroadcastResult
+	// Posts that failed for a reason not about the member (a script
+	// error, say) are reported unavailable and logged once for the whole
+	// broadcast, with how many there were: one line per member would be
+	// up to Limits.MaxCollectionMembers lines a request.
+	var failed int
+	var firstErr error
 	for start := 0; start < len(members); start += broadcastBatch {
 		if err := ctx.Err(); err != nil {
 			// The members not posted to yet are not silently skipped:
@@ -219,8 +233,15 @@ func (s *Store) Broadcast(ctx context.Context, id, token string, msg store.Outgo
 			eid, err := s.broadcastReply(m.port, replies[i], errs[i])
 			if err != nil {
 				reason, ok := store.RefusalOf(err)
+				if !ok && ctx.Err() != nil && errors.Is(err, context.Canceled) {
+					// The caller gave up, as between batches below.
+					return store.BroadcastResult{}, ctx.Err()
+				}
 				if !ok {
-					s.log.ErrorContext(ctx, "broadcast: post to member failed", "collection", id, "port", m.port, "err", err)
+					if failed == 0 {
+						firstErr = fmt.Errorf("member port %s: %w", m.port, err)
+					}
+					failed++
 					reason = store.BroadcastUnavailable
 				}
 				res.Refused = append(res.Refused, store.Refused{Port: m.port, Reason: reason})
@@ -228,6 +249,9 @@ func (s *Store) Broadcast(ctx context.Context, id, token string, msg store.Outgo
 			}
 			res.Delivered = append(res.Delivered, store.Delivery{Port: m.port, ID: eid})
 		}
+	}
+	if failed > 0 {
+		s.log.ErrorContext(ctx, "broadcast: posts to members failed", "collection", id, "members", failed, "first_err", firstErr)
 	}
 	slices.SortFunc(res.Refused, func(a, b store.Refused) int { return cmp.Compare(a.Port, b.Port) })
 	return res, nil

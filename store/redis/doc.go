@@ -16,9 +16,11 @@
 // Each change is one script under lua/, given all its keys; lib.lua is put
 // in front of each. The scripts authenticate in the same step as the
 // change they make, answer small status replies that Go maps to store
-// errors, restart the idle timer (PEXPIRE) of all of a channel's keys, and
-// SPUBLISH the id of every port whose holder should look again on the
-// channel's shard channel <prefix>{T}:notify (lib.lua's notify): a
+// errors, restart the idle timer (PEXPIRE) of all of a channel's keys
+// (post.lua only once every ttl/16, recorded in the hash's 'touched'
+// field, see lib.lua's touch), and SPUBLISH the id of every port whose
+// holder should look again on the channel's shard channel
+// <prefix>{T}:notify (lib.lua's notify): a
 // transfer, a close, a revoked token, a move's lock and commit. A post
 // without a transfer list is one round trip, and publishes the message
 // itself (lib.lua's notify_message, notice.go), so that a stream waiting

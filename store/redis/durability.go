@@ -19,7 +19,8 @@ import (
 // so may a crash of Redis itself, depending on its persistence (which
 // ReadPersistence reads and LossOnCrash puts into words).
 //
-// With WaitReplicas N, a durable script (post, create, transfer) is sent
+// With WaitReplicas N, a durable script (post, create, transfer, a
+// minted token, a collection's creation or a member's addition) is sent
 // in one pipeline with WAIT N on the same connection, so WAIT counts
 // exactly the replicas that have that script's write. Fewer than N within
 // WaitTimeout is store.ErrUnavailable although the write stands: the
@@ -58,7 +59,7 @@ func (s *Store) runDurable(ctx context.Context, sc *goredis.Script, keys []strin
 	if err != nil || r.status() != "ok" {
 		return v, nil // a refusal wrote nothing worth waiting for
 	}
-	if sc == s.scripts.post && r.str(2) == "replayed" {
+	if sc == s.scripts.post && wroteEarlier(r) {
 		wait = s.fenceWait(ctx, node, keys[:4])
 	}
 	acked, err := wait.Int64()
@@ -110,26 +111,53 @@ func (s *Store) pipelinedDurable(ctx context.Context, calls []call) (replies []a
 
 // pipeGroupWait runs the calls at indexes on node in one pipeline ending
 // with WAIT, and sets their replies and errors (see pipelinedDurable).
-// Broadcast loads its script before, so a NOSCRIPT here is a Redis that
-// restarted meanwhile: those calls fail as unavailable, unknown outcome.
+// Broadcast loads its script first, yet a node can lose its scripts in
+// between (a restart, a failover to a replica, SCRIPT FLUSH): the calls
+// refused with NOSCRIPT, which ran nothing, go again with their whole
+// text, in a second pipeline ending with WAIT of its own.
 func (s *Store) pipeGroupWait(ctx context.Context, node goredis.Cmdable, calls []call, indexes []int, replies []any, errs []error) {
+	if again := s.pipeGroupWaitOnce(ctx, node, calls, indexes, replies, errs, true); len(again) > 0 {
+		s.pipeGroupWaitOnce(ctx, node, calls, again, replies, errs, false)
+	}
+}
+
+// pipeGroupWaitOnce is pipeGroupWait with EVALSHA (sha) or EVAL, once. It
+// returns the indexes refused with NOSCRIPT, whose replies and errors it
+// leaves unset.
+func (s *Store) pipeGroupWaitOnce(ctx context.Context, node goredis.Cmdable, calls []call, indexes []int, replies []any, errs []error, sha bool) (noScript []int) {
 	pipe := node.Pipeline()
 	cmds := make([]*goredis.Cmd, len(indexes))
 	for j, i := range indexes {
-		cmds[j] = calls[i].script.EvalSha(ctx, pipe, calls[i].keys, calls[i].args...)
+		c := calls[i]
+		if sha {
+			cmds[j] = c.script.EvalSha(ctx, pipe, c.keys, c.args...)
+		} else {
+			cmds[j] = c.script.Eval(ctx, pipe, c.keys, c.args...)
+		}
 	}
 	wait := pipe.Do(ctx, "wait", s.waitReplicas, s.waitTimeout.Milliseconds())
 	_, _ = pipe.Exec(ctx) // each command's error is read from it
 	acked, werr := wait.Int64()
 	for j, i := range indexes {
 		v, err := cmds[j].Result()
+		if sha && goredis.HasErrorPrefix(err, "NOSCRIPT") {
+			noScript = append(noScript, i)
+			continue
+		}
 		if err != nil {
 			errs[i] = s.wrap(ctx, err)
 			continue
 		}
 		replies[i] = v
-		if r, rerr := asReply(v); rerr != nil || r.status() != "ok" {
+		r, rerr := asReply(v)
+		if rerr != nil || r.status() != "ok" {
 			continue
+		}
+		acked, werr := acked, werr
+		if wroteEarlier(r) {
+			// Resent after a dropped connection: the first run's write
+			// is not this connection's (rare; one fence each).
+			acked, werr = s.fenceWait(ctx, node, calls[i].keys[:4]).Int64()
 		}
 		switch {
 		case werr != nil:
@@ -138,6 +166,15 @@ func (s *Store) pipeGroupWait(ctx context.Context, node goredis.Cmdable, calls [
 			errs[i] = fmt.Errorf("%w: %w: %d of %d replicas within %v", store.ErrUnavailable, errNotReplicated, acked, s.waitReplicas, s.waitTimeout)
 		}
 	}
+	return noScript
+}
+
+// wroteEarlier reports whether post.lua answered a write made before,
+// not by this run: an idempotency key's replay, or a resent run of the
+// same post. WAIT on this connection does not cover that write; see
+// fenceWait.
+func wroteEarlier(r reply) bool {
+	return r.str(2) == "replayed" || r.str(2) == "resent"
 }
 
 // pipeWait sends one script run (eval is the script's EvalSha or Eval) and WAIT in one

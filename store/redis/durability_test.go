@@ -3,6 +3,9 @@ package redis_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"os/exec"
 	"strconv"
@@ -199,6 +202,8 @@ func TestWaitReplicasOnCluster(t *testing.T) {
 	// (200ms fell short once); each post elsewhere waits it out in full.
 	waiting := clusterStore(t, c, redis.Options{Prefix: prefix, WaitReplicas: 1, WaitTimeout: time.Second}, nil)
 	var on, off int
+	replicated := map[string]bool{} // by port id: whether it lives on withReplica
+	var channels []store.NewChannel
 	for i := 0; on < 2 || off < 2; i++ {
 		if i == 60 {
 			t.Fatalf("60 channels, %d on the primary with the replica, %d elsewhere", on, off)
@@ -207,11 +212,13 @@ func TestWaitReplicasOnCluster(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		channels = append(channels, ch)
 		node, err := cc.MasterForKey(ctx, "{"+store.Tag(ch.ID)+"}")
 		if err != nil {
 			t.Fatal(err)
 		}
 		_, err = waiting.Post(ctx, store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}, store.Outgoing{Data: []byte(`1`)})
+		replicated[ch.Port1.ID] = node.Options().Addr == withReplica.Addr
 		if node.Options().Addr == withReplica.Addr {
 			on++
 			if err != nil {
@@ -224,6 +231,37 @@ func TestWaitReplicasOnCluster(t *testing.T) {
 			}
 		}
 	}
+
+	// A broadcast to those ports groups their posts by primary, each group
+	// ending with WAIT on the connection that wrote it: delivered exactly
+	// where the replica is, unavailable elsewhere.
+	coll, err := plain.CreateCollection(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range channels {
+		if _, err := plain.AddMember(ctx, coll.ID, coll.Token, store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := waiting.Broadcast(ctx, coll.ID, coll.Token, store.Outgoing{Data: []byte(`"all"`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Delivered) != on || len(res.Refused) != off {
+		t.Errorf("broadcast: %d delivered, %d refused; want %d and %d", len(res.Delivered), len(res.Refused), on, off)
+	}
+	for _, d := range res.Delivered {
+		if !replicated[d.Port] {
+			t.Errorf("delivered to %s, on a primary without replicas", d.Port)
+		}
+	}
+	for _, r := range res.Refused {
+		if replicated[r.Port] || r.Reason != store.BroadcastUnavailable {
+			t.Errorf("%s refused as %s; on the replicated primary: %v", r.Port, r.Reason, replicated[r.Port])
+		}
+	}
+
 	if info, _ := replica.Client(t).Info(ctx, "replication").Result(); !strings.Contains(info, "role:slave") {
 		t.Errorf("the replica is not one:\n%s", info)
 	}
@@ -374,5 +412,125 @@ func TestWaitReplicasOnBroadcast(t *testing.T) {
 	}
 	if took > waitTimeout+time.Second {
 		t.Errorf("the broadcast took %v: WAIT should be waited for once, not per member", took)
+	}
+}
+
+// Creating a collection and adding a member hand the client something it
+// keeps (a token, a member it will broadcast to), so they wait for
+// replicas like a new channel: too few is ErrUnavailable, though the
+// write stands on the primary.
+func TestWaitReplicasOnCollections(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	primary, replica := startReplicated(t)
+	prefix := redistest.Prefix(t)
+	plain := newStore(t, primary, redis.Options{Prefix: prefix})
+	ch, err := plain.CreateChannel(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	member := store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}
+
+	one := newStore(t, primary, redis.Options{Prefix: prefix, WaitReplicas: 1, WaitTimeout: 2 * time.Second})
+	coll, err := one.CreateCollection(ctx)
+	if err != nil {
+		t.Fatalf("create waiting for the one replica: %v", err)
+	}
+	if added, err := one.AddMember(ctx, coll.ID, coll.Token, member); err != nil || !added {
+		t.Fatalf("add waiting for the one replica: %v, %v", added, err)
+	}
+	// The replica has both keys of the collection by the time the answers came.
+	rc := replica.Client(t)
+	var held []string
+	for _, k := range keysWithPrefix(t, rc, prefix) {
+		if strings.Contains(k, "{c:"+coll.ID+"}") {
+			held = append(held, k)
+		}
+	}
+	if len(held) != 2 {
+		t.Errorf("the replica holds %v of the collection, want its hash and its members", held)
+	}
+
+	const waitTimeout = 300 * time.Millisecond
+	two := newStore(t, primary, redis.Options{Prefix: prefix, WaitReplicas: 2, WaitTimeout: waitTimeout})
+	if _, err := two.CreateCollection(ctx); !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("create with too few replicas: %v, want ErrUnavailable", err)
+	}
+	other, err := plain.CreateChannel(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = two.AddMember(ctx, coll.ID, coll.Token, store.Credentials{PortID: other.Port1.ID, Token: other.Port1.Token})
+	var me *store.MemberError
+	if !errors.Is(err, store.ErrUnavailable) || errors.As(err, &me) {
+		t.Errorf("add with too few replicas: %v, want ErrUnavailable, not the member's fault", err)
+	}
+	// A refusal is answered as such, not waited for.
+	if _, err := two.AddMember(ctx, coll.ID, "wrong", member); !errors.Is(err, store.ErrUnauthorized) {
+		t.Errorf("add with a wrong collection token: %v", err)
+	}
+}
+
+// flushAfterLoad empties the server's script cache right after each
+// SCRIPT LOAD, as a restart or a failover between a broadcast's loading
+// of post.lua and its pipeline would.
+type flushAfterLoad struct{ other *goredis.Client }
+
+func (h flushAfterLoad) DialHook(next goredis.DialHook) goredis.DialHook { return next }
+
+func (h flushAfterLoad) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return func(ctx context.Context, cmd goredis.Cmder) error {
+		err := next(ctx, cmd)
+		if args := cmd.Args(); cmd.Name() == "script" && len(args) > 1 && strings.EqualFold(fmt.Sprint(args[1]), "load") {
+			if ferr := h.other.ScriptFlush(ctx).Err(); ferr != nil {
+				return ferr
+			}
+		}
+		return err
+	}
+}
+
+func (h flushAfterLoad) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return next
+}
+
+// A broadcast that waits for replicas and finds its script gone from the
+// server (NOSCRIPT, which ran nothing) sends it again whole, and waits
+// for that, rather than reporting every member unavailable.
+func TestWaitReplicasOnBroadcastWithoutScripts(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	primary, _ := startReplicated(t)
+	prefix := redistest.Prefix(t)
+	plain := newStore(t, primary, redis.Options{Prefix: prefix})
+	coll, err := plain.CreateCollection(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const members = 3
+	for range members {
+		ch, err := plain.CreateChannel(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := plain.AddMember(ctx, coll.ID, coll.Token, store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := primary.Client(t)
+	c.AddHook(flushAfterLoad{primary.Client(t)})
+	s, err := redis.New(ctx, c, redis.Options{
+		Prefix:       prefix,
+		WaitReplicas: 1,
+		WaitTimeout:  2 * time.Second,
+		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	res, err := s.Broadcast(ctx, coll.ID, coll.Token, store.Outgoing{Data: []byte(`"again"`)})
+	if err != nil || len(res.Delivered) != members || len(res.Refused) != 0 {
+		t.Fatalf("broadcast after the scripts were flushed: %+v, %v; want every member delivered", res, err)
 	}
 }

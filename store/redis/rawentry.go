@@ -10,25 +10,16 @@ import (
 )
 
 // rawEntry queues a stream entry with the fields given, as they are, as
-// the next message at a port, and rings the port.
+// the next message at a port, and rings the port. lib.lua goes in front of
+// it, so that the id is computed as post.lua computes it (next_id).
 // KEYS[1] channel, KEYS[2] q1, KEYS[3] q2; ARGV[1] port id, ARGV[2] the
 // channel's shard channel, ARGV[3..] field, value, field, value, ...
 // Returns the entry's id, or false for a port not of the channel.
-var rawEntry = goredis.NewScript(`
-local p = redis.call('HMGET', KEYS[1], 'p1', 'p2')
-local side, q
-if p[1] == ARGV[1] then side, q = 'p1', KEYS[2]
-elseif p[2] == ARGV[1] then side, q = 'p2', KEYS[3]
-else return false end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local id = string.format('%.0f', now) .. '-0'
-local last = redis.call('HGET', KEYS[1], side .. ':last')
-if last then
-  local lm, ls = string.match(last, '^(%d+)-(%d+)$')
-  if tonumber(lm) >= now then id = lm .. '-' .. string.format('%.0f', tonumber(ls) + 1) end
-end
-redis.call('XADD', q, id, unpack(ARGV, 3))
+var rawEntry = goredis.NewScript(mustRead("lib.lua") + `
+local side = side_of(ARGV[1])
+if not side then return false end
+local id = next_id(redis.call('HGET', KEYS[1], side .. ':last'), now_ms())
+redis.call('XADD', queue(side), id, unpack(ARGV, 3))
 redis.call('HSET', KEYS[1], side .. ':last', id)
 redis.call('HINCRBY', KEYS[1], side .. ':posted', 1)
 redis.call('SPUBLISH', ARGV[2], ARGV[1])

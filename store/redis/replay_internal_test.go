@@ -20,7 +20,7 @@ func TestPostReplayQueuesOnce(t *testing.T) {
 	keys := s.keys.forTag(store.Tag(ch.ID)).list()
 	args := s.postArgs(from, store.Outgoing{Data: []byte(`"once"`)}, "")
 	var ids []string
-	for range 2 {
+	for run := range 2 {
 		v, err := s.run(t.Context(), s.scripts.post, keys, args...)
 		if err != nil {
 			t.Fatal(err)
@@ -28,6 +28,11 @@ func TestPostReplayQueuesOnce(t *testing.T) {
 		r, err := asReply(v)
 		if err != nil || r.status() != "ok" {
 			t.Fatalf("post: %v %v", r, err)
+		}
+		// The second run says it wrote nothing itself, so that a wait for
+		// replicas fences first (see fenceWait); the first does not.
+		if wroteEarlier(r) != (run == 1) {
+			t.Errorf("run %d answered %v", run, r)
 		}
 		ids = append(ids, r.str(1))
 	}

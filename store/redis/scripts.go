@@ -129,7 +129,7 @@ func (s *Store) pipelined(ctx context.Context, calls []call) (replies []any, err
 // hands out something new waits for replicas too, when the store is set
 // to (see durability.go).
 func (s *Store) run(ctx context.Context, sc *goredis.Script, keys []string, args ...any) (any, error) {
-	if s.waitReplicas > 0 && s.scripts.durable(sc) {
+	if s.waitReplicas > 0 && (s.scripts.durable(sc) || s.coll.durable(sc)) {
 		return s.runDurable(ctx, sc, keys, args...)
 	}
 	ctx, cancel := s.bound(ctx, 0)

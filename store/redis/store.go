@@ -53,8 +53,9 @@ type Options struct {
 	// it the call fails with store.ErrUnavailable.
 	Timeout time.Duration
 	// WaitReplicas, when above zero, makes a post (and a channel's
-	// creation or a port's transfer) succeed only once that many replicas
-	// have its write, waiting up to WaitTimeout (see durability.go).
+	// creation, a port's transfer, a collection's creation or a member's
+	// addition) succeed only once that many replicas have its write,
+	// waiting up to WaitTimeout (see durability.go).
 	WaitReplicas int
 	// WaitTimeout bounds the wait for replicas.
 	WaitTimeout time.Duration

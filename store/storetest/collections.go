@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -239,7 +240,7 @@ func testCollectionRefusals(t *testing.T, h harness) {
 		{Port: full.p1.PortID, Reason: store.BroadcastQueueFull},
 		{Port: revoked.p1.PortID, Reason: store.BroadcastUnauthorized},
 	}
-	slices.SortFunc(want, func(a, b store.Refused) int { return cmpString(a.Port, b.Port) })
+	slices.SortFunc(want, func(a, b store.Refused) int { return cmp.Compare(a.Port, b.Port) })
 	if !slices.Equal(res.Refused, want) {
 		t.Errorf("refused %+v, want %+v", res.Refused, want)
 	}
@@ -250,16 +251,6 @@ func testCollectionRefusals(t *testing.T, h harness) {
 	if n := len(readAll(ctx, t, s, closed.p2, store.EventID{})); n != 0 {
 		t.Errorf("closed peer holds %d messages, want 0", n)
 	}
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // testCollectionBound: a collection holds at most MaxCollectionMembers.

@@ -182,6 +182,14 @@ func testPostRefused(t *testing.T, h harness) {
 		_, err := s.Post(ctx, c, store.Outgoing{Data: text("x")})
 		wantErr(t, "post with "+c.PortID, err, store.ErrUnauthorized)
 	}
+	// Data that is not JSON is the store's to refuse too, not only the
+	// HTTP layer's: readers deliver the stored bytes as JSON.
+	for _, data := range []json.RawMessage{json.RawMessage(`{"broken"`), json.RawMessage(`1 2`), nil} {
+		_, err := s.Post(ctx, p.p1, store.Outgoing{Data: data})
+		wantErr(t, fmt.Sprintf("post of %q", data), err, store.ErrInvalid)
+		_, _, err = s.PostOnce(ctx, p.p1, store.Outgoing{Data: data}, store.Idempotency{Key: "not-json", Fingerprint: [32]byte{3}})
+		wantErr(t, fmt.Sprintf("post once of %q", data), err, store.ErrInvalid)
+	}
 	if d := samePort(before, describe(ctx, t, s, p.p2)); d != "" {
 		t.Errorf("refused posts changed port2: %s", d)
 	}

@@ -13,7 +13,9 @@
 -- ARGV[11] (optional) the request's fingerprint under an idempotency key,
 -- ARGV[12] the idempotency window ms, ARGV[13] with a transfer list, the
 -- move id that idem_begin.lua put in the record as pending
--- Returns {'ok', event id}, {'ok', event id, 'replayed'}, {'closed'},
+-- Returns {'ok', event id}, {'ok', event id, 'replayed'} (an idempotency
+-- key's earlier answer), {'ok', event id, 'resent'} (this post's own
+-- earlier run, resent by go-redis or met again by a move), {'closed'},
 -- {'queue_full'}, {'fenced'}, {'idem_reused'}, {'idem_in_flight'}, an auth
 -- reply, or 'locked' when the sender is being moved.
 --
@@ -40,14 +42,16 @@ local _, _, err = authorize(ARGV[1], ARGV[2], 'post', side, other, h[8], h[9], h
 if err then return err end
 -- go-redis sends a script again when the connection dropped before its
 -- answer came; the side's last post id lets the replay answer the first
--- run's event id instead of queueing the message twice.
+-- run's event id instead of queueing the message twice. The answer is
+-- marked 'resent': the write was made by the first run, on another
+-- connection, which a WAIT on this one does not count (durability.go).
 if last_post and string.sub(last_post, 1, #ARGV[9] + 1) == ARGV[9] .. ' ' then
-  return {'ok', string.sub(last_post, #ARGV[9] + 2)}
+  return {'ok', string.sub(last_post, #ARGV[9] + 2), 'resent'}
 end
 if moving then return lock_of(side) end
 local d = dkey and redis.call('GET', dkey)
 if d then
-  if string.sub(d, 1, 5) == 'done:' then return {'ok', string.sub(d, 6)} end
+  if string.sub(d, 1, 5) == 'done:' then return {'ok', string.sub(d, 6), 'resent'} end
   return {'fenced'}
 end
 if idem then
