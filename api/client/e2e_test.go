@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"iter"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -15,12 +13,8 @@ import (
 	gosse "github.com/tmaxmax/go-sse"
 
 	"github.com/tincan-dev/tincan/api/client"
-	"github.com/tincan-dev/tincan/handlers"
+	"github.com/tincan-dev/tincan/internal/apitest"
 	"github.com/tincan-dev/tincan/internal/logscan"
-	"github.com/tincan-dev/tincan/internal/redistest"
-	"github.com/tincan-dev/tincan/store"
-	"github.com/tincan-dev/tincan/store/memory"
-	redisstore "github.com/tincan-dev/tincan/store/redis"
 )
 
 // A call that gets no answer within this long fails the test rather than
@@ -34,57 +28,15 @@ var (
 	eventIDShape = regexp.MustCompile(`^(0|[1-9][0-9]{0,19})-(0|[1-9][0-9]{0,19})$`)
 )
 
-// stores are the stores a real tincan runs on in these tests.
-var stores = []struct {
-	name string
-	open func(t *testing.T) store.Store
-}{
-	{"memory", func(t *testing.T) store.Store {
-		st := memory.New(store.Limits{})
-		t.Cleanup(func() { _ = st.Close() })
-		return st
-	}},
-	{"redis", func(t *testing.T) store.Store {
-		srv := redistest.Start(t)
-		st, err := redisstore.New(context.Background(), srv.Client(t), redisstore.Options{
-			Prefix: redistest.Prefix(t),
-			Logger: slog.New(slog.NewTextHandler(newServerLog(t), &slog.HandlerOptions{Level: slog.LevelWarn})),
-		})
-		if err != nil {
-			t.Fatalf("redis store: %v", err)
-		}
-		t.Cleanup(func() { _ = st.Close() })
-		return st
-	}},
-}
-
-// startTincan serves tincan over st on a loopback port and returns a
-// generated client for it.
-func startTincan(t *testing.T, st store.Store) *client.ClientWithResponses {
-	t.Helper()
-	logger := slog.New(slog.NewTextHandler(newServerLog(t), &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv := handlers.NewServer(logger, st, handlers.Config{})
-	ts := httptest.NewServer(srv)
-	t.Cleanup(func() {
-		srv.CloseStreams()
-		ts.Close()
-	})
-	c, err := client.NewClientWithResponses(ts.URL, client.WithHTTPClient(ts.Client()))
-	if err != nil {
-		t.Fatalf("client: %v", err)
-	}
-	return c
-}
-
 // TestEndToEnd drives a real tincan, on each store, over real HTTP, with
 // nothing but the generated client: create a channel, post, long-poll,
 // acknowledge, hand a port over inside a message, use it with the token
 // the message delivered, and close.
 func TestEndToEnd(t *testing.T) {
-	for _, s := range stores {
-		t.Run(s.name, func(t *testing.T) {
+	for _, s := range apitest.Stores {
+		t.Run(s.Name, func(t *testing.T) {
 			t.Parallel()
-			c := startTincan(t, s.open(t))
+			_, c := apitest.Start(t, s.Open(t), nil)
 			e := &e2e{t: t, c: c}
 			e.service()
 			a := e.createChannel()

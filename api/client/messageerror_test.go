@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/tincan-dev/tincan/api/client"
+	"github.com/tincan-dev/tincan/internal/apitest"
 	redisstore "github.com/tincan-dev/tincan/store/redis"
 )
 
@@ -14,13 +15,13 @@ import (
 // message_errors, with next past it, on a real tincan over Redis.
 func TestOriginAndMessageErrors(t *testing.T) {
 	var redisOpen func(t *testing.T) *redisstore.Store
-	for _, s := range stores {
-		if s.name == "redis" {
-			redisOpen = func(t *testing.T) *redisstore.Store { return s.open(t).(*redisstore.Store) }
+	for _, s := range apitest.Stores {
+		if s.Name == "redis" {
+			redisOpen = func(t *testing.T) *redisstore.Store { return s.Open(t).(*redisstore.Store) }
 		}
 	}
 	st := redisOpen(t)
-	c := startTincan(t, st)
+	_, c := apitest.Start(t, st, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), callLimit)
 	defer cancel()
 

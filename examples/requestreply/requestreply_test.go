@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,71 +13,18 @@ import (
 	"time"
 
 	"github.com/tincan-dev/tincan/api/client"
-	"github.com/tincan-dev/tincan/handlers"
-	"github.com/tincan-dev/tincan/internal/redistest"
-	"github.com/tincan-dev/tincan/store"
-	"github.com/tincan-dev/tincan/store/memory"
+	"github.com/tincan-dev/tincan/internal/apitest"
 	redisstore "github.com/tincan-dev/tincan/store/redis"
 )
 
 // The number of clients that send at once.
 const concurrentClients = 50
 
-// stores are the stores a real tincan runs on in these tests.
-var stores = []struct {
-	name string
-	open func(t *testing.T) store.Store
-}{
-	{"memory", func(t *testing.T) store.Store {
-		st := memory.New(store.Limits{})
-		t.Cleanup(func() { _ = st.Close() })
-		return st
-	}},
-	{"redis", func(t *testing.T) store.Store {
-		srv := redistest.Start(t)
-		st, err := redisstore.New(context.Background(), srv.Client(t), redisstore.Options{
-			Prefix: redistest.Prefix(t),
-			Logger: slog.New(slog.NewTextHandler(newServerLog(t), &slog.HandlerOptions{Level: slog.LevelWarn})),
-		})
-		if err != nil {
-			t.Fatalf("redis store: %v", err)
-		}
-		t.Cleanup(func() { _ = st.Close() })
-		return st
-	}},
-}
-
-// startTincan serves tincan over st on a loopback port and answers its
-// URL and a generated client for it.
-func startTincan(t *testing.T, st store.Store) (string, *client.ClientWithResponses) {
-	t.Helper()
-	return startTincanBehind(t, st, func(h http.Handler) http.Handler { return h })
-}
-
-// startTincanBehind is startTincan with the server behind what wrap
-// makes of it.
-func startTincanBehind(t *testing.T, st store.Store, wrap func(http.Handler) http.Handler) (string, *client.ClientWithResponses) {
-	t.Helper()
-	logger := slog.New(slog.NewTextHandler(newServerLog(t), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv := handlers.NewServer(logger, st, handlers.Config{})
-	ts := httptest.NewServer(wrap(srv))
-	t.Cleanup(func() {
-		srv.CloseStreams()
-		ts.Close()
-	})
-	api, err := client.NewClientWithResponses(ts.URL, client.WithHTTPClient(ts.Client()))
-	if err != nil {
-		t.Fatalf("client: %v", err)
-	}
-	return ts.URL, api
-}
-
 // startWorker creates a worker that calculates, serves it until the test
 // ends, and answers it with the reply ports it answered on.
 func startWorker(t *testing.T, api *client.ClientWithResponses) (*Worker, func() []client.PortCredentials) {
 	t.Helper()
-	logger := slog.New(slog.NewTextHandler(newServerLog(t), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	w, err := NewWorker(context.Background(), api, Calculate, logger)
+	w, err := NewWorker(context.Background(), api, Calculate, apitest.Logger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,10 +97,10 @@ func asks(n int) []ask {
 // channel is closed with nothing left queued and the worker has
 // acknowledged every request.
 func TestConcurrentClients(t *testing.T) {
-	for _, s := range stores {
-		t.Run(s.name, func(t *testing.T) {
+	for _, s := range apitest.Stores {
+		t.Run(s.Name, func(t *testing.T) {
 			t.Parallel()
-			_, api := startTincan(t, s.open(t))
+			_, api := apitest.Start(t, s.Open(t), nil)
 			w, answered := startWorker(t, api)
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
@@ -269,9 +214,9 @@ func TestWorkerReconnects(t *testing.T) {
 			h.ServeHTTP(w, r)
 		})
 	}
-	for _, s := range stores {
-		t.Run(s.name, func(t *testing.T) {
-			_, api := startTincanBehind(t, s.open(t), cut)
+	for _, s := range apitest.Stores {
+		t.Run(s.Name, func(t *testing.T) {
+			_, api := apitest.Start(t, s.Open(t), cut)
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			// The worker's port is known once it is made: cut from its
@@ -368,7 +313,7 @@ func TestWorkerRetriesRefusedAnswer(t *testing.T) {
 			h.ServeHTTP(w, r)
 		})
 	}
-	_, api := startTincanBehind(t, stores[0].open(t), unavailable)
+	_, api := apitest.Start(t, apitest.Stores[0].Open(t), unavailable)
 	w, answered := startWorker(t, api)
 	front.Store(w.front.Id)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -398,8 +343,8 @@ func TestWorkerRetriesRefusedAnswer(t *testing.T) {
 // it: the worker acknowledges it away, unanswered, rather than leave it
 // queued until another request's acknowledgement sweeps it off.
 func TestWorkerAcknowledgesUndecodable(t *testing.T) {
-	st := stores[1].open(t).(*redisstore.Store) // only Redis can hold a corrupt entry
-	_, api := startTincan(t, st)
+	st := apitest.Stores[1].Open(t).(*redisstore.Store) // only Redis can hold a corrupt entry
+	_, api := apitest.Start(t, st, nil)
 	w, answered := startWorker(t, api)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -426,7 +371,7 @@ func TestWorkerAcknowledgesUndecodable(t *testing.T) {
 // do: read, acknowledge or close the worker's port, or give it away
 // inside a message.
 func TestEndpointTokenOnlyPosts(t *testing.T) {
-	_, api := startTincan(t, stores[0].open(t))
+	_, api := apitest.Start(t, apitest.Stores[0].Open(t), nil)
 	w, _ := startWorker(t, api)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
@@ -463,7 +408,7 @@ func wantRefused(t *testing.T, what string, res response, err error, p *client.P
 // returns the context's error in either mode, and the reply channel is
 // closed all the same.
 func TestSendClosesOnCancel(t *testing.T) {
-	_, api := startTincan(t, stores[0].open(t))
+	_, api := apitest.Start(t, apitest.Stores[0].Open(t), nil)
 	// A worker that is never served: requests pile up unanswered.
 	w, err := NewWorker(context.Background(), api, Calculate, nil)
 	if err != nil {
@@ -490,7 +435,7 @@ func TestSendClosesOnCancel(t *testing.T) {
 // channel instead of answering makes Send fail, rather than hang, in
 // either mode.
 func TestWorkerGoneRejects(t *testing.T) {
-	_, api := startTincan(t, stores[0].open(t))
+	_, api := apitest.Start(t, apitest.Stores[0].Open(t), nil)
 	// A worker that is never served (its Handler is never called): the
 	// test reads each request in its place and closes its reply port.
 	w, err := NewWorker(context.Background(), api, Calculate, nil)
@@ -537,7 +482,7 @@ func TestWorkerGoneRejects(t *testing.T) {
 // TestRun runs the command as a user would, against a real tincan, in
 // each mode.
 func TestRun(t *testing.T) {
-	url, _ := startTincan(t, stores[0].open(t))
+	url, _ := apitest.Start(t, apitest.Stores[0].Open(t), nil)
 	for _, mode := range []string{"sse", "poll", "mixed"} {
 		var out, errs strings.Builder
 		if err := run(context.Background(), []string{"-url", url, "-clients", "6", "-mode", mode}, &out, &errs); err != nil {
