@@ -90,20 +90,8 @@ func TestBroadcastIsPipelined(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	coll, err := s.CreateCollection(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const n = 1200
-	for range n {
-		ch, err := s.CreateChannel(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.AddMember(ctx, coll.ID, coll.Token, store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	coll := collectionOf(t, s, n)
 	hook.count(true)
 	res, err := s.Broadcast(ctx, coll.ID, coll.Token, store.Outgoing{Data: json.RawMessage(`"all"`)})
 	hook.count(false)
@@ -256,4 +244,25 @@ func TestBroadcastCanceled(t *testing.T) {
 	if len(log.records) != 0 {
 		t.Errorf("%d error records for a canceled broadcast, want none", len(log.records))
 	}
+}
+
+// collectionOf makes a collection in s whose members are port 1 of n new
+// channels.
+func collectionOf(t *testing.T, s store.Store, n int) store.NewCollection {
+	t.Helper()
+	ctx := t.Context()
+	coll, err := s.CreateCollection(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range n {
+		ch, err := s.CreateChannel(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.AddMember(ctx, coll.ID, coll.Token, store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return coll
 }

@@ -364,20 +364,8 @@ func TestWaitReplicasOnBroadcast(t *testing.T) {
 	primary, replica := startReplicated(t)
 	prefix := redistest.Prefix(t)
 	plain := newStore(t, primary, redis.Options{Prefix: prefix})
-	coll, err := plain.CreateCollection(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const members = 3
-	for range members {
-		ch, err := plain.CreateChannel(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := plain.AddMember(ctx, coll.ID, coll.Token, store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	coll := collectionOf(t, plain, members)
 
 	one := newStore(t, primary, redis.Options{Prefix: prefix, WaitReplicas: 1, WaitTimeout: 2 * time.Second})
 	res, err := one.Broadcast(ctx, coll.ID, coll.Token, store.Outgoing{Data: []byte(`"replicated"`)})
@@ -503,20 +491,8 @@ func TestWaitReplicasOnBroadcastWithoutScripts(t *testing.T) {
 	primary, _ := startReplicated(t)
 	prefix := redistest.Prefix(t)
 	plain := newStore(t, primary, redis.Options{Prefix: prefix})
-	coll, err := plain.CreateCollection(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const members = 3
-	for range members {
-		ch, err := plain.CreateChannel(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := plain.AddMember(ctx, coll.ID, coll.Token, store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	coll := collectionOf(t, plain, members)
 	c := primary.Client(t)
 	c.AddHook(flushAfterLoad{primary.Client(t)})
 	s, err := redis.New(ctx, c, redis.Options{
