@@ -34,42 +34,12 @@ var errNotReplicated = errors.New("redis: write not acknowledged by enough repli
 
 // runDurable runs sc and WAIT in one pipeline on one connection (that of
 // the primary holding keys on a Cluster), within the store's timeout plus
-// WaitTimeout. A refusal is answered as it is; a success that fewer than
-// WaitReplicas replicas acknowledged is an error.
+// WaitTimeout: pipelinedDurable with one call. A refusal is answered as it
+// is; a success that fewer than WaitReplicas replicas acknowledged is an
+// error.
 func (s *Store) runDurable(ctx context.Context, sc *goredis.Script, keys []string, args ...any) (any, error) {
-	ctx, cancel := s.bound(ctx, s.waitTimeout)
-	defer cancel()
-	var node goredis.Cmdable = s.client
-	if cc, ok := s.client.(*goredis.ClusterClient); ok {
-		c, err := cc.MasterForKey(ctx, keys[0])
-		if err != nil {
-			return nil, s.wrap(ctx, err)
-		}
-		node = c
-	}
-	run, wait := s.pipeWait(ctx, node, sc.EvalSha, keys, args)
-	if goredis.HasErrorPrefix(run.Err(), "NOSCRIPT") {
-		run, wait = s.pipeWait(ctx, node, sc.Eval, keys, args)
-	}
-	v, err := run.Result()
-	if err != nil {
-		return nil, s.wrap(ctx, err)
-	}
-	r, err := asReply(v)
-	if err != nil || r.status() != "ok" {
-		return v, nil // a refusal wrote nothing worth waiting for
-	}
-	if sc == s.scripts.post && wroteEarlier(r) {
-		wait = s.fenceWait(ctx, node, keys[:4])
-	}
-	acked, err := wait.Int64()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w: replication unknown: %w", store.ErrUnavailable, errNotReplicated, s.wrap(ctx, err))
-	}
-	if acked < int64(s.waitReplicas) {
-		return nil, fmt.Errorf("%w: %w: %d of %d replicas within %v", store.ErrUnavailable, errNotReplicated, acked, s.waitReplicas, s.waitTimeout)
-	}
-	return v, nil
+	replies, errs := s.pipelinedDurable(ctx, []call{{script: sc, keys: keys, args: args}})
+	return replies[0], errs[0]
 }
 
 // pipelinedDurable is pipelined for writes that must reach replicas
@@ -87,19 +57,19 @@ func (s *Store) pipelinedDurable(ctx context.Context, calls []call) (replies []a
 	groups := map[goredis.Cmdable][]int{}
 	var nodes []goredis.Cmdable
 	for i, c := range calls {
-		var node goredis.Cmdable = s.client
-		if cc, ok := s.client.(*goredis.ClusterClient); ok {
-			n, err := cc.MasterForKey(ctx, c.keys[0])
-			if err != nil {
-				errs[i] = s.wrap(ctx, err)
-				continue
-			}
-			node = n
+		node, err := s.primaryFor(ctx, c.keys[0])
+		if err != nil {
+			errs[i] = s.wrap(ctx, err)
+			continue
 		}
 		if _, seen := groups[node]; !seen {
 			nodes = append(nodes, node)
 		}
 		groups[node] = append(groups[node], i)
+	}
+	if len(nodes) == 1 { // every post, and a broadcast off a Cluster
+		s.pipeGroupWait(ctx, nodes[0], calls, groups[nodes[0]], replies, errs)
+		return replies, errs
 	}
 	var wg sync.WaitGroup
 	for _, node := range nodes {
@@ -109,12 +79,22 @@ func (s *Store) pipelinedDurable(ctx context.Context, calls []call) (replies []a
 	return replies, errs
 }
 
+// primaryFor is the node whose replicas a write of key must reach: the
+// primary of key's slot on a Cluster, else the client itself (a Sentinel
+// client follows the primary by itself).
+func (s *Store) primaryFor(ctx context.Context, key string) (goredis.Cmdable, error) {
+	if cc, ok := s.client.(*goredis.ClusterClient); ok {
+		return cc.MasterForKey(ctx, key)
+	}
+	return s.client, nil
+}
+
 // pipeGroupWait runs the calls at indexes on node in one pipeline ending
 // with WAIT, and sets their replies and errors (see pipelinedDurable).
-// Broadcast loads its script first, yet a node can lose its scripts in
-// between (a restart, a failover to a replica, SCRIPT FLUSH): the calls
-// refused with NOSCRIPT, which ran nothing, go again with their whole
-// text, in a second pipeline ending with WAIT of its own.
+// A node can lose its scripts at any time (a restart, a failover to a
+// replica, SCRIPT FLUSH): the calls refused with NOSCRIPT, which ran
+// nothing, go again with their whole text, in a second pipeline ending
+// with WAIT of its own.
 func (s *Store) pipeGroupWait(ctx context.Context, node goredis.Cmdable, calls []call, indexes []int, replies []any, errs []error) {
 	if again := s.pipeGroupWaitOnce(ctx, node, calls, indexes, replies, errs, true); len(again) > 0 {
 		s.pipeGroupWaitOnce(ctx, node, calls, again, replies, errs, false)
@@ -137,7 +117,6 @@ func (s *Store) pipeGroupWaitOnce(ctx context.Context, node goredis.Cmdable, cal
 	}
 	wait := pipe.Do(ctx, "wait", s.waitReplicas, s.waitTimeout.Milliseconds())
 	_, _ = pipe.Exec(ctx) // each command's error is read from it
-	acked, werr := wait.Int64()
 	for j, i := range indexes {
 		v, err := cmds[j].Result()
 		if sha && goredis.HasErrorPrefix(err, "NOSCRIPT") {
@@ -151,22 +130,31 @@ func (s *Store) pipeGroupWaitOnce(ctx context.Context, node goredis.Cmdable, cal
 		replies[i] = v
 		r, rerr := asReply(v)
 		if rerr != nil || r.status() != "ok" {
-			continue
+			continue // a refusal wrote nothing worth waiting for
 		}
-		acked, werr := acked, werr
-		if wroteEarlier(r) {
-			// Resent after a dropped connection: the first run's write
-			// is not this connection's (rare; one fence each).
-			acked, werr = s.fenceWait(ctx, node, calls[i].keys[:4]).Int64()
+		waited := wait
+		if calls[i].script == s.scripts.post && wroteEarlier(r) {
+			// Answered from a write made before, maybe on another
+			// connection (rare; one fence each).
+			waited = s.fenceWait(ctx, node, calls[i].keys[:4])
 		}
-		switch {
-		case werr != nil:
-			errs[i] = fmt.Errorf("%w: %w: replication unknown: %w", store.ErrUnavailable, errNotReplicated, s.wrap(ctx, werr))
-		case acked < int64(s.waitReplicas):
-			errs[i] = fmt.Errorf("%w: %w: %d of %d replicas within %v", store.ErrUnavailable, errNotReplicated, acked, s.waitReplicas, s.waitTimeout)
-		}
+		errs[i] = s.replicated(ctx, waited)
 	}
 	return noScript
+}
+
+// replicated is nil when wait (a WAIT's answer) counted WaitReplicas
+// replicas, else the ErrUnavailable of a write that stands on the primary
+// but may not survive a failover.
+func (s *Store) replicated(ctx context.Context, wait *goredis.Cmd) error {
+	acked, err := wait.Int64()
+	if err != nil {
+		return fmt.Errorf("%w: %w: replication unknown: %w", store.ErrUnavailable, errNotReplicated, s.wrap(ctx, err))
+	}
+	if acked < int64(s.waitReplicas) {
+		return fmt.Errorf("%w: %w: %d of %d replicas within %v", store.ErrUnavailable, errNotReplicated, acked, s.waitReplicas, s.waitTimeout)
+	}
+	return nil
 }
 
 // wroteEarlier reports whether post.lua answered a write made before,
@@ -175,18 +163,6 @@ func (s *Store) pipeGroupWaitOnce(ctx context.Context, node goredis.Cmdable, cal
 // fenceWait.
 func wroteEarlier(r reply) bool {
 	return r.str(2) == "replayed" || r.str(2) == "resent"
-}
-
-// pipeWait sends one script run (eval is the script's EvalSha or Eval) and WAIT in one
-// pipeline.
-func (s *Store) pipeWait(ctx context.Context, node goredis.Cmdable,
-	eval func(context.Context, goredis.Scripter, []string, ...any) *goredis.Cmd,
-	keys []string, args []any) (run, wait *goredis.Cmd) {
-	pipe := node.Pipeline()
-	run = eval(ctx, pipe, keys, args...)
-	wait = pipe.Do(ctx, "wait", s.waitReplicas, s.waitTimeout.Milliseconds())
-	_, _ = pipe.Exec(ctx) // each command's error is read from it
-	return run, wait
 }
 
 // fenceWait waits for replicas on behalf of a replayed post, which wrote
