@@ -92,6 +92,9 @@ const (
 	// channel could not be reached; whether the message was stored there
 	// is unknown.
 	BroadcastUnavailable BroadcastRefusal = "unavailable"
+	// BroadcastKeyReused: the broadcast's Idempotency-Key was used for
+	// another message through this member.
+	BroadcastKeyReused BroadcastRefusal = "idempotency_key_reused"
 )
 
 // RefusalOf returns the broadcast refusal for a member's post error, and
@@ -112,6 +115,8 @@ func RefusalOf(err error) (BroadcastRefusal, bool) {
 		return BroadcastBusy, true
 	case errors.Is(err, ErrUnavailable):
 		return BroadcastUnavailable, true
+	case errors.Is(err, ErrKeyReused):
+		return BroadcastKeyReused, true
 	}
 	return "", false
 }

@@ -22,16 +22,70 @@ func (o Idempotency) FingerprintHex() string { return hex.EncodeToString(o.Finge
 // Labels that keep the derivations of one idempotency key apart: knowing
 // one derived value says nothing about the others.
 const (
-	postIndexLabel     = "tincan idempotency: post record\x00"
-	channelIndexLabel  = "tincan idempotency: channel record"
-	channelSealedLabel = "tincan idempotency: channel answer key"
+	postIndexLabel      = "tincan idempotency: post record\x00"
+	transferIndexLabel  = "tincan idempotency: transfer record\x00"
+	transferSealedLabel = "tincan idempotency: transfer answer key"
+	broadcastKeyLabel   = "tincan idempotency: broadcast member key\x00"
+	channelIndexLabel   = "tincan idempotency: channel record"
+	channelSealedLabel  = "tincan idempotency: channel answer key"
 )
 
 // PostIndex names the record of a post made under key through the port
-// portID: the key is scoped to its sending port.
-func PostIndex(portID, key string) string {
-	sum := sha256.Sum256([]byte(postIndexLabel + portID + "\x00" + key))
+// portID with the token whose hash is tokenHash (see HashToken): the key
+// is scoped to the credential presented, so that only the caller who made
+// a post can replay it, not another holder of a token for the same port.
+func PostIndex(portID, tokenHash, key string) string {
+	return credentialIndex(postIndexLabel, portID, tokenHash, key)
+}
+
+// TransferIndex names the record of a transfer made under key of the port
+// portID by the holder of the token whose hash is tokenHash: the token
+// that the transfer kills, which its caller presents again on a retry.
+func TransferIndex(portID, tokenHash, key string) string {
+	return credentialIndex(transferIndexLabel, portID, tokenHash, key)
+}
+
+// credentialIndex digests a record's label, port, credential and key.
+// Ids, token hashes and keys hold no NUL, so the separators keep every
+// combination apart.
+func credentialIndex(label, portID, tokenHash, key string) string {
+	sum := sha256.Sum256([]byte(label + portID + "\x00" + tokenHash + "\x00" + key))
 	return hex.EncodeToString(sum[:])
+}
+
+// BroadcastKey is the idempotency key under which a broadcast made under
+// key through the collection id (presented with token) posts through each
+// member (see Store.BroadcastOnce). It depends on the collection's token,
+// so that only a holder of that token can replay the broadcast.
+func BroadcastKey(id, token, key string) string {
+	sum := sha256.Sum256([]byte(broadcastKeyLabel + id + "\x00" + HashToken(token) + "\x00" + key))
+	return hex.EncodeToString(sum[:])
+}
+
+// SealTransfer encrypts the answer to a transfer for its record, as
+// SealChannel does a channel's: the new token is never kept usable. Only
+// the caller presenting the same key (and so the same record name) opens
+// it.
+func SealTransfer(once Idempotency, index string, pc PortCredentials) ([]byte, error) {
+	plain, err := json.Marshal(pc)
+	if err != nil {
+		return nil, err
+	}
+	return seal(once.Key, transferSealedLabel, plain, append([]byte(index), once.Fingerprint[:]...))
+}
+
+// OpenTransfer decrypts what SealTransfer made with the same key, index and
+// fingerprint.
+func OpenTransfer(once Idempotency, index string, sealed []byte) (PortCredentials, error) {
+	plain, err := unseal(once.Key, transferSealedLabel, sealed, append([]byte(index), once.Fingerprint[:]...))
+	if err != nil {
+		return PortCredentials{}, fmt.Errorf("transfer answer: %w", err)
+	}
+	var pc PortCredentials
+	if err := json.Unmarshal(plain, &pc); err != nil {
+		return PortCredentials{}, fmt.Errorf("sealed transfer answer: %w", err)
+	}
+	return pc, nil
 }
 
 // CreatorKey scopes a channel creation's idempotency key to its creator:

@@ -71,6 +71,12 @@ const (
 	// MaxScopedTokens is the most scoped tokens one port may have at once;
 	// minting more fails with ErrTooManyTokens.
 	MaxScopedTokens = 100
+	// MaxFormerTokens is the most dead tokens (transferred away, or killed
+	// with a transfer) one port remembers, to answer their holders
+	// ErrTransferred rather than ErrUnauthorized; older ones are forgotten
+	// first. It bounds what a client looping on transfer can make a store
+	// keep.
+	MaxFormerTokens = 256
 	// MaxTokenLabel is the longest label, in bytes.
 	MaxTokenLabel = 64
 )

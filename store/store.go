@@ -105,6 +105,22 @@ type Store interface {
 	// is in the middle of a move.
 	Transfer(ctx context.Context, port Credentials) (PortCredentials, error)
 
+	// TransferOnce is Transfer under an idempotency key, so that a client
+	// whose answer was lost (a timeout, a 503 while the store stalled) can
+	// ask again and get the new token instead of finding the port
+	// transferred by its own first call and lost to everybody. The record
+	// is written in the same atomic step as the transfer, named by
+	// TransferIndex (the port, the hash of the token presented and the
+	// key, so only the caller who made the call can replay it) and holds
+	// the answer sealed (SealTransfer), never a usable token. A later call
+	// with the same key, the same (now dead) token and the same
+	// fingerprint within Limits.IdempotencyWindow changes nothing and
+	// answers the same new token with replayed true.
+	//
+	// Errors: those of Transfer; ErrKeyReused when the key was used with
+	// another fingerprint.
+	TransferOnce(ctx context.Context, port Credentials, once Idempotency) (pc PortCredentials, replayed bool, err error)
+
 	// MintToken makes a new token for the port with a narrower scope
 	// (ScopePost or ScopeListen; anything else is ErrInvalid) and an
 	// optional label (see ValidLabel). Only a ScopeFull token may mint,
@@ -200,6 +216,17 @@ type Store interface {
 	// Errors: ErrUnauthorized as for AddMember; ErrInvalid when the data
 	// is not JSON, the origin not one (ValidOrigin) or msg has ports.
 	Broadcast(ctx context.Context, id, token string, msg Outgoing) (BroadcastResult, error)
+
+	// BroadcastOnce is Broadcast under an idempotency key: each member's
+	// post is made as PostOnce through that member, under the key
+	// BroadcastKey(id, token, once.Key) and once.Fingerprint, so that a
+	// retry of a broadcast whose answer was lost (or that reported members
+	// unavailable) stores nothing twice: a member already reached answers
+	// its first id, the others are posted to now.
+	//
+	// Errors: those of Broadcast. A member whose key was used with another
+	// fingerprint is refused with BroadcastKeyReused.
+	BroadcastOnce(ctx context.Context, id, token string, msg Outgoing, once Idempotency) (BroadcastResult, error)
 
 	// Subscribe returns a Subscription that is woken whenever something
 	// happens at any of the ports that a reader should look at: a message
@@ -371,4 +398,10 @@ type Batch struct {
 	// read. A reader whose `after` is before it has missed messages that
 	// were acknowledged (by another reader) and deleted since.
 	Acked EventID
+	// LastID is the id of the newest message ever queued at the port (the
+	// zero EventID when none was). A reader whose `after` is past it asks
+	// to resume from a point the store does not know: its messages were
+	// lost with a Redis that failed over or restarted without them, and
+	// ids up to `after` may be issued again (see the handlers' reset).
+	LastID EventID
 }

@@ -47,7 +47,7 @@ func (s *Store) PostOnce(ctx context.Context, from store.Credentials, msg store.
 	if err != nil {
 		return store.EventID{}, false, err
 	}
-	k := "post:" + store.PostIndex(src.id, once.Key)
+	k := "post:" + store.PostIndex(src.id, store.HashToken(from.Token), once.Key)
 	r, err := s.lookup(k, once, now)
 	if err != nil {
 		return store.EventID{}, false, fmt.Errorf("port %s: %w", src.id, err)

@@ -29,7 +29,7 @@ func (s *Store) PostOnce(ctx context.Context, from store.Credentials, msg store.
 	if !ok {
 		return store.EventID{}, false, fmt.Errorf("port %q: %w", from.PortID, store.ErrUnauthorized)
 	}
-	keys := append(ck.list(), s.keys.postRecord(from.PortID, once.Key))
+	keys := append(ck.list(), s.keys.postRecord(from, once.Key))
 	args := append(s.postArgs(from, msg, ""), once.FingerprintHex(), s.windowMs(), "")
 	r, err := s.runSettled(ctx, s.scripts.post, keys, args...)
 	if err == nil && r.status() == "idem_in_flight" {
@@ -67,7 +67,7 @@ func (s *Store) PostOnce(ctx context.Context, from store.Credentials, msg store.
 // decide.lua turns into 'aborted' so that it can never store) is taken
 // over. The decision key lives in the sender's slot, with the record.
 func (s *Store) claimPost(ctx context.Context, from store.Credentials, once store.Idempotency, moveID string) (store.EventID, bool, error) {
-	rec := s.keys.postRecord(from.PortID, once.Key)
+	rec := s.keys.postRecord(from, once.Key)
 	replace := ""
 	for range 3 {
 		v, err := s.run(ctx, s.scripts.idemBegin, []string{rec},

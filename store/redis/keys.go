@@ -51,11 +51,12 @@ func (k keys) decision(mover, moveID string) string {
 	return k.prefix + "{" + mover + "}:move:" + moveID
 }
 
-// postRecord is the idempotency record of a post through portID under an
-// idempotency key. It lives in the sender's channel slot, so that post.lua
-// checks and writes it in the same step as the message.
-func (k keys) postRecord(portID, key string) string {
-	return k.prefix + "{" + store.Tag(portID) + "}:idem:" + store.PostIndex(portID, key)
+// postRecord is the idempotency record of a post through from under an
+// idempotency key, scoped to the credential presented. It lives in the
+// sender's channel slot, so that post.lua checks and writes it in the same
+// step as the message.
+func (k keys) postRecord(from store.Credentials, key string) string {
+	return k.prefix + "{" + store.Tag(from.PortID) + "}:idem:" + store.PostIndex(from.PortID, store.HashToken(from.Token), key)
 }
 
 // channelRecord is the idempotency record of a channel created under an

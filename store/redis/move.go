@@ -71,7 +71,7 @@ func (s *Store) postMoving(ctx context.Context, from store.Credentials, msg stor
 		if err != nil || replayed {
 			return answer, replayed, err
 		}
-		idemKeys = []string{s.keys.postRecord(from.PortID, once.Key)}
+		idemKeys = []string{s.keys.postRecord(from, once.Key)}
 		idemArgs = []any{once.FingerprintHex(), s.limits.IdempotencyWindow.Milliseconds(), moveID}
 	}
 	locks := make([]lock, len(list))
