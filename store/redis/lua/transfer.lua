@@ -17,9 +17,8 @@ end
 local l = lock_of(side)
 if l then return l end
 if redis.call('HGET', KEYS[1], 'state') == 'closed' then return {'closed'} end
-redis.call('SADD', KEYS[4], ARGV[1] .. ':' .. ARGV[2])
 redis.call('HSET', KEYS[1], side .. ':token', ARGV[3])
-revoke_all(side, ARGV[1])
+revoke_all(side, ARGV[1], ARGV[2])
 touch(ARGV[5])
 notify(ARGV[4], ARGV[1])
 return {'ok'}
