@@ -142,7 +142,7 @@ func (s *Store) pipeGroupWaitOnce(ctx context.Context, node goredis.Cmdable, cal
 			continue // a refusal wrote nothing worth waiting for
 		}
 		waited := wait
-		if calls[i].script == s.scripts.post && wroteEarlier(r) {
+		if (calls[i].script == s.scripts.post || calls[i].script == s.scripts.transfer) && wroteEarlier(r) {
 			// Answered from a write made before, maybe on another
 			// connection (rare; one fence each).
 			waited = s.fenceWait(ctx, node, calls[i].keys[:4], want)
@@ -171,10 +171,10 @@ func (s *Store) replicated(ctx context.Context, wait *goredis.Cmd, want int) err
 	return nil
 }
 
-// wroteEarlier reports whether post.lua answered a write made before,
-// not by this run: an idempotency key's replay, or a resent run of the
-// same post. WAIT on this connection does not cover that write; see
-// fenceWait.
+// wroteEarlier reports whether post.lua or transfer.lua answered a write
+// made before, not by this run: an idempotency key's replay, or a resent
+// run of the same call. WAIT on this connection does not cover that
+// write; see fenceWait.
 func wroteEarlier(r reply) bool {
 	return r.str(2) == "replayed" || r.str(2) == "resent"
 }
