@@ -11,6 +11,11 @@
 --                        they died (port 1's scored 1, 2, 3 ..., port 2's
 --                        -1, -2, -3 ...), at most 256 (store.MaxFormerTokens)
 --                        per port, the oldest forgotten first.
+-- Added with it, with a TTL, so needing no version of their own:
+--   <prefix>{T}:idem:<index>  also holds a transfer's answer under an
+--                        Idempotency-Key ('done <fingerprint> <answer
+--                        sealed under the key>', store.TransferIndex), and
+--                        a post's index now covers the token presented.
 -- channel/0002_former_zset.lua converts each channel's set before this step
 -- records the version; a build of version 1 finds a zset where it expects a
 -- set, so it stops being ready (GET /readyz) once this version is set.
