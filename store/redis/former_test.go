@@ -201,3 +201,51 @@ func TestFormerSetsMigrated(t *testing.T) {
 		}
 	}
 }
+
+// testClusterMigratesFormer: migration 0002 finds the channels of every
+// primary of a Cluster, and converts each in its own slot.
+func testClusterMigratesFormer(t *testing.T, c *redistest.Cluster) {
+	ctx := t.Context()
+	prefix := redistest.Prefix(t)
+	s := clusterStore(t, c, redis.Options{Prefix: prefix}, nil)
+	cc := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: c.Addrs})
+	t.Cleanup(func() { _ = cc.Close() })
+	var dead []store.Credentials
+	nodes := map[string]bool{}
+	for i := 0; len(nodes) < len(c.Nodes); i++ {
+		if i == 60 {
+			t.Fatalf("60 channels on %d of %d primaries", len(nodes), len(c.Nodes))
+		}
+		ch, err := s.CreateChannel(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Transfer(ctx, creds(ch.Port1)); err != nil {
+			t.Fatal(err)
+		}
+		dead = append(dead, creds(ch.Port1))
+		key := formerKey(prefix, ch.ID)
+		node, err := cc.MasterForKey(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nodes[node.Options().Addr] = true
+		members := cc.ZRange(ctx, key, 0, -1).Val()
+		cc.Del(ctx, key)
+		for _, m := range members {
+			cc.SAdd(ctx, key, m)
+		}
+	}
+	if err := cc.Set(ctx, prefix+"schema", 1, 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	s2 := clusterStore(t, c, redis.Options{Prefix: prefix}, nil)
+	for i, d := range dead {
+		if typ := cc.Type(ctx, formerKey(prefix, d.PortID)).Val(); typ != "zset" {
+			t.Errorf("channel %d's dead tokens are a %s after the migration", i, typ)
+		}
+		if _, err := s2.Describe(ctx, d); !errors.Is(err, store.ErrTransferred) {
+			t.Errorf("channel %d's dead token: %v, want ErrTransferred", i, err)
+		}
+	}
+}
