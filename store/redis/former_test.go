@@ -36,16 +36,29 @@ func formerCount(t *testing.T, c *goredis.Client, key string) int64 {
 // does not make the other's forgotten.
 func TestFormerTokensBounded(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
 	prefix := redistest.Prefix(t)
 	s := newStore(t, shared, redis.Options{Prefix: prefix})
 	c := client(t, shared)
-	ch, err := s.CreateChannel(ctx)
-	if err != nil {
-		t.Fatal(err)
+	// Either side: the two keep their dead tokens in score ranges of
+	// their own (see lib.lua).
+	for _, second := range []bool{false, true} {
+		ch, err := s.CreateChannel(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		port, peer := creds(ch.Port1), creds(ch.Port2)
+		if second {
+			port, peer = peer, port
+		}
+		t.Run(fmt.Sprintf("port %d", map[bool]int{false: 1, true: 2}[second]), func(t *testing.T) {
+			testFormerBound(t, s, c, prefix, port, peer)
+		})
 	}
+}
+
+func testFormerBound(t *testing.T, s *redis.Store, c *goredis.Client, prefix string, cur, peer store.Credentials) {
+	ctx := t.Context()
 	// The peer's two dead tokens, first.
-	peer := creds(ch.Port2)
 	var peerDead []store.Credentials
 	for range 2 {
 		pc, err := s.Transfer(ctx, peer)
@@ -57,7 +70,6 @@ func TestFormerTokensBounded(t *testing.T) {
 	}
 
 	const extra = 10
-	cur := creds(ch.Port1)
 	var dead []store.Credentials
 	for i := range store.MaxFormerTokens + extra {
 		if i == 3 {
