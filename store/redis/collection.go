@@ -172,6 +172,11 @@ func (s *Store) DeleteCollection(ctx context.Context, id, token string) error {
 // delivery too few replicas confirmed is reported unavailable, as a post
 // would be answered.
 func (s *Store) Broadcast(ctx context.Context, id, token string, msg store.Outgoing) (store.BroadcastResult, error) {
+	return s.broadcast(ctx, id, token, msg, nil)
+}
+
+// broadcast is Broadcast, and BroadcastOnce when once is set.
+func (s *Store) broadcast(ctx context.Context, id, token string, msg store.Outgoing, once *store.Idempotency) (store.BroadcastResult, error) {
 	if err := store.CheckBroadcast(msg); err != nil {
 		return store.BroadcastResult{}, err
 	}
@@ -199,6 +204,10 @@ func (s *Store) Broadcast(ctx context.Context, id, token string, msg store.Outgo
 			return store.BroadcastResult{}, err
 		}
 	}
+	var memberKey string
+	if once != nil {
+		memberKey = store.BroadcastKey(id, token, once.Key)
+	}
 	var res store.BroadcastResult
 	// Posts that failed for a reason not about the member (a script
 	// error, say) are reported unavailable and logged once for the whole
@@ -221,7 +230,12 @@ func (s *Store) Broadcast(ctx context.Context, id, token string, msg store.Outgo
 				res.Refused = append(res.Refused, store.Refused{Port: m.port, Reason: store.BroadcastUnauthorized})
 				continue
 			}
-			calls = append(calls, call{script: s.scripts.post, keys: ck.list(), args: s.postArgsHashed(m.port, m.hash, msg, "")})
+			c := call{script: s.scripts.post, keys: ck.list(), args: s.postArgsHashed(m.port, m.hash, msg, "")}
+			if once != nil {
+				c.keys = append(c.keys, s.keys.postRecordHashed(m.port, m.hash, memberKey))
+				c.args = append(c.args, once.FingerprintHex(), s.windowMs(), "")
+			}
+			calls = append(calls, c)
 			posted = append(posted, m)
 		}
 		pipelined := s.pipelined
@@ -258,7 +272,7 @@ func (s *Store) Broadcast(ctx context.Context, id, token string, msg store.Outgo
 }
 
 // broadcastReply turns post.lua's answer for one member into the event id
-// or the store error.
+// (an idempotency key's earlier one, when replayed) or the store error.
 func (s *Store) broadcastReply(portID string, v any, err error) (store.EventID, error) {
 	if err != nil {
 		return store.EventID{}, err
@@ -268,7 +282,7 @@ func (s *Store) broadcastReply(portID string, v any, err error) (store.EventID, 
 		return store.EventID{}, err
 	}
 	if r.status() != "ok" {
-		return store.EventID{}, statusError(portID, r.status())
+		return store.EventID{}, postStatusError(portID, r.status())
 	}
 	return store.ParseEventID(r.str(1))
 }

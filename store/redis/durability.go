@@ -27,6 +27,14 @@ import (
 // client retries, with an Idempotency-Key so the retry is not a second
 // message. On a Cluster the pipeline goes to the primary of the keys' slot,
 // the only node whose replicas matter.
+//
+// Reads are fenced the same way: read.lua always writes (it restarts the
+// channel's idle timers), after every write it can return in the
+// primary's replication stream, so WAIT after it confirms that the
+// replicas hold all it read; fewer is ErrUnavailable, and the reader
+// reads again later. post.lua then pushes no message in its notice, only
+// the port (see messages.go's pushArg): every delivery is such a read, and
+// no reader gets a message that a failover to a replica would take back.
 
 // errNotReplicated marks a write that was made but reached fewer replicas
 // than asked for. It wraps store.ErrUnavailable.
@@ -115,7 +123,8 @@ func (s *Store) pipeGroupWaitOnce(ctx context.Context, node goredis.Cmdable, cal
 			cmds[j] = c.script.Eval(ctx, pipe, c.keys, c.args...)
 		}
 	}
-	wait := pipe.Do(ctx, "wait", s.waitReplicas, s.waitTimeout.Milliseconds())
+	want := s.replicasToWait(ctx, node)
+	wait := pipe.Do(ctx, "wait", want, s.waitTimeout.Milliseconds())
 	_, _ = pipe.Exec(ctx) // each command's error is read from it
 	for j, i := range indexes {
 		v, err := cmds[j].Result()
@@ -133,34 +142,39 @@ func (s *Store) pipeGroupWaitOnce(ctx context.Context, node goredis.Cmdable, cal
 			continue // a refusal wrote nothing worth waiting for
 		}
 		waited := wait
-		if calls[i].script == s.scripts.post && wroteEarlier(r) {
+		if (calls[i].script == s.scripts.post || calls[i].script == s.scripts.transfer) && wroteEarlier(r) {
 			// Answered from a write made before, maybe on another
 			// connection (rare; one fence each).
-			waited = s.fenceWait(ctx, node, calls[i].keys[:4])
+			waited = s.fenceWait(ctx, node, calls[i].keys[:4], want)
 		}
-		errs[i] = s.replicated(ctx, waited)
+		errs[i] = s.replicated(ctx, waited, want)
 	}
 	return noScript
 }
 
-// replicated is nil when wait (a WAIT's answer) counted WaitReplicas
-// replicas, else the ErrUnavailable of a write that stands on the primary
-// but may not survive a failover.
-func (s *Store) replicated(ctx context.Context, wait *goredis.Cmd) error {
+// replicasToWait is how many replicas of node a write must reach before
+// its answer is given (and a read before it is handed out): every WAIT of
+// the store asks this.
+func (s *Store) replicasToWait(_ context.Context, _ goredis.Cmdable) int { return s.waitReplicas }
+
+// replicated is nil when wait (a WAIT's answer) counted want replicas,
+// else the ErrUnavailable of a write that stands on the primary but may
+// not survive a failover.
+func (s *Store) replicated(ctx context.Context, wait *goredis.Cmd, want int) error {
 	acked, err := wait.Int64()
 	if err != nil {
 		return fmt.Errorf("%w: %w: replication unknown: %w", store.ErrUnavailable, errNotReplicated, s.wrap(ctx, err))
 	}
-	if acked < int64(s.waitReplicas) {
-		return fmt.Errorf("%w: %w: %d of %d replicas within %v", store.ErrUnavailable, errNotReplicated, acked, s.waitReplicas, s.waitTimeout)
+	if acked < int64(want) {
+		return fmt.Errorf("%w: %w: %d of %d replicas within %v", store.ErrUnavailable, errNotReplicated, acked, want, s.waitTimeout)
 	}
 	return nil
 }
 
-// wroteEarlier reports whether post.lua answered a write made before,
-// not by this run: an idempotency key's replay, or a resent run of the
-// same post. WAIT on this connection does not cover that write; see
-// fenceWait.
+// wroteEarlier reports whether post.lua or transfer.lua answered a write
+// made before, not by this run: an idempotency key's replay, or a resent
+// run of the same call. WAIT on this connection does not cover that
+// write; see fenceWait.
 func wroteEarlier(r reply) bool {
 	return r.str(2) == "replayed" || r.str(2) == "resent"
 }
@@ -173,13 +187,13 @@ func wroteEarlier(r reply) bool {
 // reached a replica (its client got a 503 for that). So the replay first
 // restarts the channel's idle timer, as every post does, which is a write
 // after the first run's in the primary's replication stream, and WAIT
-// covers both. keys are the channel's keys.
-func (s *Store) fenceWait(ctx context.Context, node goredis.Cmdable, keys []string) *goredis.Cmd {
+// covers both. keys are the channel's keys, want the replicas to count.
+func (s *Store) fenceWait(ctx context.Context, node goredis.Cmdable, keys []string, want int) *goredis.Cmd {
 	pipe := node.Pipeline()
 	for _, k := range keys {
 		pipe.PExpire(ctx, k, s.limits.ChannelTTL)
 	}
-	wait := pipe.Do(ctx, "wait", s.waitReplicas, s.waitTimeout.Milliseconds())
+	wait := pipe.Do(ctx, "wait", want, s.waitTimeout.Milliseconds())
 	_, _ = pipe.Exec(ctx)
 	return wait
 }

@@ -81,6 +81,15 @@ func (s *Store) claimPost(ctx context.Context, from store.Credentials, once stor
 		}
 		switch r.status() {
 		case "new":
+			// The record is named by the token presented, so a wrong
+			// token finds none of the holder's: it is refused here, as
+			// the holder's replay would check it, before the move locks
+			// any listed port (whose refusal would otherwise be told to
+			// a caller who may not even hold the sender).
+			if err := s.checkSender(ctx, from); err != nil {
+				s.release(context.WithoutCancel(ctx), from.PortID, moveID)
+				return store.EventID{}, false, err
+			}
 			return store.EventID{}, false, nil
 		case "done":
 			return s.replayPost(ctx, from, r.str(1))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -25,6 +26,11 @@ func (s *Store) migrate(ctx context.Context) error {
 	for _, step := range migrations.Steps() {
 		if step.Version <= cur {
 			continue
+		}
+		if step.Channel != "" {
+			if err := s.eachChannel(ctx, goredis.NewScript(step.Channel)); err != nil {
+				return fmt.Errorf("redis store: migration %s: %w", step.Name, err)
+			}
 		}
 		v, err := goredis.NewScript(step.Script).Run(ctx, s.client, []string{s.keys.schema()}, step.Version).Int()
 		if err != nil {
@@ -60,4 +66,49 @@ func (s *Store) schemaVersion(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("redis store: schema key %s holds %q", s.keys.schema(), v)
 	}
 	return n, nil
+}
+
+// migrateBatch is how many channels' conversions go in one pipeline.
+const migrateBatch = 500
+
+// eachChannel runs a migration's channel script (see package migrations)
+// on every channel under the store's prefix, found by SCAN on every
+// primary, migrateBatch channels a round trip.
+func (s *Store) eachChannel(ctx context.Context, sc *goredis.Script) error {
+	scan := func(ctx context.Context, node goredis.Cmdable) error {
+		match := globEscape(s.keys.prefix) + "{*}:channel"
+		iter := node.Scan(ctx, 0, match, 1000).Iterator()
+		var calls []call
+		flush := func() error {
+			_, errs := s.pipelined(ctx, calls)
+			calls = calls[:0]
+			return errors.Join(errs...)
+		}
+		for iter.Next(ctx) {
+			tag, ok := strings.CutPrefix(iter.Val(), s.keys.prefix+"{")
+			tag, ok2 := strings.CutSuffix(tag, "}:channel")
+			if !ok || !ok2 || strings.ContainsAny(tag, "{}") {
+				continue
+			}
+			calls = append(calls, call{script: sc, keys: s.keys.forTag(tag).list()})
+			if len(calls) == migrateBatch {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		if err := iter.Err(); err != nil {
+			return s.wrap(ctx, err)
+		}
+		return flush()
+	}
+	if cc, ok := s.client.(*goredis.ClusterClient); ok {
+		return cc.ForEachMaster(ctx, func(ctx context.Context, c *goredis.Client) error { return scan(ctx, c) })
+	}
+	return scan(ctx, s.client)
+}
+
+// globEscape escapes what SCAN's MATCH would take for a pattern.
+func globEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`, `[`, `\[`, `]`, `\]`).Replace(s)
 }

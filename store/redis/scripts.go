@@ -54,10 +54,11 @@ func loadScripts() *scripts {
 
 // durable reports whether sc's success is an answer the client keeps (a
 // message's id, a new token, a new channel), which WaitReplicas must not
-// give before the replicas have it.
+// give before the replicas have it, or messages (a read), which it must
+// not hand out before the replicas have them (see durability.go).
 func (sc *scripts) durable(script *goredis.Script) bool {
 	return script == sc.post || script == sc.create || script == sc.transfer || script == sc.idemFinish ||
-		script == sc.tokenMint
+		script == sc.tokenMint || script == sc.read
 }
 
 // bound limits one round trip to Redis to the store's timeout (plus extra,
