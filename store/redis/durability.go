@@ -115,7 +115,7 @@ func (s *Store) pipeGroupWaitOnce(ctx context.Context, node goredis.Cmdable, cal
 			cmds[j] = c.script.Eval(ctx, pipe, c.keys, c.args...)
 		}
 	}
-	wait := pipe.Do(ctx, "wait", s.waitReplicas, s.waitTimeout.Milliseconds())
+	wait := pipe.Do(ctx, "wait", s.replicasToWait(node), s.waitTimeout.Milliseconds())
 	_, _ = pipe.Exec(ctx) // each command's error is read from it
 	for j, i := range indexes {
 		v, err := cmds[j].Result()
@@ -141,6 +141,12 @@ func (s *Store) pipeGroupWaitOnce(ctx context.Context, node goredis.Cmdable, cal
 		errs[i] = s.replicated(ctx, waited)
 	}
 	return noScript
+}
+
+// replicasToWait is how many replicas a write to node, a primary, waits
+// for: Options.WaitReplicas.
+func (s *Store) replicasToWait(node goredis.Cmdable) int {
+	return s.waitReplicas
 }
 
 // replicated is nil when wait (a WAIT's answer) counted WaitReplicas
@@ -179,7 +185,7 @@ func (s *Store) fenceWait(ctx context.Context, node goredis.Cmdable, keys []stri
 	for _, k := range keys {
 		pipe.PExpire(ctx, k, s.limits.ChannelTTL)
 	}
-	wait := pipe.Do(ctx, "wait", s.waitReplicas, s.waitTimeout.Milliseconds())
+	wait := pipe.Do(ctx, "wait", s.replicasToWait(node), s.waitTimeout.Milliseconds())
 	_, _ = pipe.Exec(ctx)
 	return wait
 }
