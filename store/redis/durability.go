@@ -144,21 +144,26 @@ func (s *Store) pipeGroupWaitOnce(ctx context.Context, node goredis.Cmdable, cal
 }
 
 // replicasToWait is how many replicas a write to node, a primary, waits
-// for: Options.WaitReplicas.
+// for: Options.WaitReplicas, or with WaitAll the promotable replicas of
+// that primary as last counted (see replicas.go).
 func (s *Store) replicasToWait(node goredis.Cmdable) int {
+	if s.waitReplicas == WaitAll {
+		return s.watch.waitFor(node)
+	}
 	return s.waitReplicas
 }
 
-// replicated is nil when wait (a WAIT's answer) counted WaitReplicas
-// replicas, else the ErrUnavailable of a write that stands on the primary
+// replicated is nil when wait (a WAIT's answer) counted the replicas it
+// asked for, else the ErrUnavailable of a write that stands on the primary
 // but may not survive a failover.
 func (s *Store) replicated(ctx context.Context, wait *goredis.Cmd) error {
 	acked, err := wait.Int64()
 	if err != nil {
 		return fmt.Errorf("%w: %w: replication unknown: %w", store.ErrUnavailable, errNotReplicated, s.wrap(ctx, err))
 	}
-	if acked < int64(s.waitReplicas) {
-		return fmt.Errorf("%w: %w: %d of %d replicas within %v", store.ErrUnavailable, errNotReplicated, acked, s.waitReplicas, s.waitTimeout)
+	if want := waitedFor(wait); acked < want {
+		s.watch.waitShort.Add(1)
+		return fmt.Errorf("%w: %w: %d of %d replicas within %v", store.ErrUnavailable, errNotReplicated, acked, want, s.waitTimeout)
 	}
 	return nil
 }
