@@ -87,8 +87,7 @@ func newWatcher(client goredis.UniversalClient, opts Options) *watcher {
 		warned:       map[string]string{},
 		evictedSeen:  map[string]int64{},
 	}
-	switch c := client.(type) {
-	case *goredis.Client:
+	if c, ok := client.(*goredis.Client); ok {
 		w.name = c.Options().Addr
 	}
 	if opts.Sentinel != nil {
