@@ -144,8 +144,9 @@ func (s *Store) pipeGroupWaitOnce(ctx context.Context, node goredis.Cmdable, cal
 }
 
 // replicasToWait is how many replicas a write to node, a primary, waits
-// for: Options.WaitReplicas, or with WaitAll the promotable replicas of
-// that primary as last counted (see replicas.go).
+// for: Options.WaitReplicas, or with WaitAll as many as put the write on
+// every promotable replica of that primary, as last counted (Needed; see
+// replicas.go).
 func (s *Store) replicasToWait(node goredis.Cmdable) int {
 	if s.waitReplicas == WaitAll {
 		return s.watch.waitFor(node)

@@ -106,7 +106,8 @@ var _ store.Store = (*Store)(nil)
 // New returns a Store on client, after bringing the key schema up to
 // migrations.Version. It refuses a schema newer than this build. It starts
 // the pub/sub listener, the sweeper of abandoned moves and the watcher of
-// replicas and evictions (after its first look); Close stops them. The client stays the caller's to close, after the Store.
+// replicas and evictions (after its first look); Close stops them. The
+// client stays the caller's to close, after the Store.
 func New(ctx context.Context, client goredis.UniversalClient, opts Options) (*Store, error) {
 	if opts.Prefix == "" {
 		opts.Prefix = DefaultPrefix
