@@ -123,7 +123,7 @@ func (s *Store) pipeGroupWaitOnce(ctx context.Context, node goredis.Cmdable, cal
 			cmds[j] = c.script.Eval(ctx, pipe, c.keys, c.args...)
 		}
 	}
-	want := s.replicasToWait(ctx, node)
+	want := s.replicasToWait(node)
 	wait := pipe.Do(ctx, "wait", want, s.waitTimeout.Milliseconds())
 	_, _ = pipe.Exec(ctx) // each command's error is read from it
 	for j, i := range indexes {
@@ -152,10 +152,16 @@ func (s *Store) pipeGroupWaitOnce(ctx context.Context, node goredis.Cmdable, cal
 	return noScript
 }
 
-// replicasToWait is how many replicas of node a write must reach before
-// its answer is given (and a read before it is handed out): every WAIT of
-// the store asks this.
-func (s *Store) replicasToWait(_ context.Context, _ goredis.Cmdable) int { return s.waitReplicas }
+// replicasToWait is how many replicas a write to node, a primary, waits
+// for: Options.WaitReplicas, or with WaitAll as many as put the write on
+// every promotable replica of that primary, as last counted (Needed; see
+// replicas.go).
+func (s *Store) replicasToWait(node goredis.Cmdable) int {
+	if s.waitReplicas == WaitAll {
+		return s.watch.waitFor(node)
+	}
+	return s.waitReplicas
+}
 
 // replicated is nil when wait (a WAIT's answer) counted want replicas,
 // else the ErrUnavailable of a write that stands on the primary but may
@@ -166,6 +172,7 @@ func (s *Store) replicated(ctx context.Context, wait *goredis.Cmd, want int) err
 		return fmt.Errorf("%w: %w: replication unknown: %w", store.ErrUnavailable, errNotReplicated, s.wrap(ctx, err))
 	}
 	if acked < int64(want) {
+		s.watch.waitShort.Add(1)
 		return fmt.Errorf("%w: %w: %d of %d replicas within %v", store.ErrUnavailable, errNotReplicated, acked, want, s.waitTimeout)
 	}
 	return nil
