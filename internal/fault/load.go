@@ -29,7 +29,20 @@ type LoadConfig struct {
 	// NoReaders leaves the messages queued, for tests that count what
 	// the store still holds after a failure rather than what was streamed.
 	NoReaders bool
+	// Idempotent posts each message under its own Idempotency-Key and,
+	// as a careful client would, retries one answered 5xx or not at all
+	// with the same key and body until it is answered otherwise (or the
+	// posting stops): such a message must be stored once, under one id.
+	Idempotent bool
+	// StreamLifetime, when set, makes each reader drop its stream after
+	// about that long (between half and one and a half times it) and
+	// resume it with Last-Event-ID, as a client on a poor network would,
+	// so that every stream resumes after whatever a test did.
+	StreamLifetime time.Duration
 }
+
+// retryPause is how long an Idempotent poster waits before a retry.
+const retryPause = 50 * time.Millisecond
 
 // Load is a steady stream of posts and event streams on some channels.
 type Load struct {
@@ -192,9 +205,27 @@ func (l *Load) poster(ctx context.Context, ch loadChannel, seed uint64) {
 		}
 		sent := time.Now()
 		a := l.postOnce(l.target(rng), ch, seq)
+		a.Tries = 1
+		for l.cfg.Idempotent && (a.Outcome == Unavailable || a.Outcome == Unknown) && sleepCtx(ctx, retryPause) {
+			tries := a.Tries + 1
+			a = l.postOnce(l.target(rng), ch, seq)
+			a.Tries = tries
+		}
 		a.Sent, a.At = sent, time.Now()
 		l.rec.Attempted(a)
 		pause.Reset(l.cfg.Interval)
+	}
+}
+
+// sleepCtx sleeps for d and reports whether ctx is still live.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 
@@ -209,6 +240,9 @@ func (l *Load) postOnce(base string, ch loadChannel, seq int) Attempt {
 	}
 	req.Header.Set("Authorization", "Bearer "+ch.from.Token)
 	req.Header.Set("Content-Type", "application/json")
+	if l.cfg.Idempotent {
+		req.Header.Set("Idempotency-Key", fmt.Sprintf("%s-%d", ch.from.ID, seq))
+	}
 	res, err := l.post.Do(req)
 	if err != nil {
 		return a
