@@ -267,3 +267,55 @@ func (l *Load) postOnce(base string, ch loadChannel, seq int) Attempt {
 	}
 	return a
 }
+
+// PostMarks posts one message {"seq": seq} on every channel, once the
+// posters have stopped, retrying each under its Idempotency-Key until it
+// is answered, and records it. It returns the acknowledged marks; a mark
+// refused, or unanswered within settleLimit, fails tb.
+func (l *Load) PostMarks(tb testing.TB, seq int) []Attempt {
+	tb.Helper()
+	c := newClient()
+	var marks []Attempt
+	for i, ch := range l.chans {
+		key := fmt.Sprintf("mark-%d-%s", seq, ch.from.ID)
+		body := fmt.Sprintf(`{"data":{"seq":%d}}`, seq)
+		sent := time.Now()
+		deadline := sent.Add(settleLimit)
+		for try := 1; ; try++ {
+			id, a := c.post(l.cfg.Targets[(i+try)%len(l.cfg.Targets)], ch.from, key, body)
+			if a.Status == http.StatusCreated {
+				eid, err := store.ParseEventID(id)
+				if err != nil {
+					tb.Fatalf("mark on %s: id %q: %v", ch.to.ID, id, err)
+				}
+				m := Attempt{Port: ch.to.ID, Seq: seq, Outcome: Acknowledged, Status: a.Status, ID: eid, Tries: try, Sent: sent, At: time.Now()}
+				l.rec.Attempted(m)
+				marks = append(marks, m)
+				break
+			}
+			if (a.Status != 0 && a.Status < 500) || time.Now().After(deadline) {
+				tb.Fatalf("mark on %s answered %v after %d requests", ch.to.ID, a, try)
+			}
+			time.Sleep(retryPause)
+		}
+	}
+	return marks
+}
+
+// WaitDelivered waits until the readers have received every one of marks,
+// or limit passes, and returns the marks they did not receive.
+func (l *Load) WaitDelivered(marks []Attempt, limit time.Duration) []Attempt {
+	deadline := time.Now().Add(limit)
+	for {
+		var missing []Attempt
+		for _, m := range marks {
+			if !l.rec.deliveredAt(m.Port)[m.ID] {
+				missing = append(missing, m)
+			}
+		}
+		if len(missing) == 0 || time.Now().After(deadline) {
+			return missing
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

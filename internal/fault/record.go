@@ -1,6 +1,7 @@
 package fault
 
 import (
+	"slices"
 	"sync"
 	"time"
 
@@ -153,6 +154,26 @@ func (r *Recorder) FirstAcknowledgedAfter(t time.Time) (time.Time, bool) {
 		}
 	}
 	return first, !first.IsZero()
+}
+
+// LongestAckGap returns the longest stretch of time within [from, to]
+// in which no post was acknowledged: how long writes stopped.
+func (r *Recorder) LongestAckGap(from, to time.Time) time.Duration {
+	r.mu.Lock()
+	var ats []time.Time
+	for _, a := range r.attempts {
+		if a.Outcome == Acknowledged && a.At.After(from) && a.At.Before(to) {
+			ats = append(ats, a.At)
+		}
+	}
+	r.mu.Unlock()
+	slices.SortFunc(ats, time.Time.Compare)
+	gap, prev := time.Duration(0), from
+	for _, at := range append(ats, to) {
+		gap = max(gap, at.Sub(prev))
+		prev = at
+	}
+	return gap
 }
 
 // acknowledgedAt returns the ids acknowledged for port.

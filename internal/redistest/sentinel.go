@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -112,6 +113,29 @@ func (s *Sentinel) startSentinel(tb testing.TB, primaryHost, primaryPort string)
 	}
 	s.procs = append(s.procs, cmd)
 	s.Addrs = append(s.Addrs, "127.0.0.1:"+strconv.Itoa(port))
+}
+
+// PauseSentinels stops every sentinel process (SIGSTOP) until
+// ResumeSentinels, or the test's end: a failover they began stands still
+// wherever it is, which lets a test act inside a window that is otherwise
+// short, such as between a replica's promotion and the announcement that
+// tells clients to use it.
+func (s *Sentinel) PauseSentinels(tb testing.TB) {
+	tb.Helper()
+	for _, c := range s.procs {
+		if err := c.Process.Signal(syscall.SIGSTOP); err != nil {
+			tb.Fatalf("pause redis-sentinel: %v", err)
+		}
+	}
+	tb.Cleanup(s.ResumeSentinels)
+}
+
+// ResumeSentinels continues the sentinels PauseSentinels stopped. It is
+// safe to call on sentinels that run.
+func (s *Sentinel) ResumeSentinels() {
+	for _, c := range s.procs {
+		_ = c.Process.Signal(syscall.SIGCONT)
+	}
 }
 
 func (s *Sentinel) stopSentinels() {
