@@ -195,3 +195,18 @@ func (c client) post(base string, from portCreds, key, body string) (string, ans
 	a := c.do(req, &m)
 	return m.ID, a
 }
+
+// read lists what waits at port, and returns how it was answered.
+func (c client) read(base string, port portCreds) answer {
+	req, _ := http.NewRequest(http.MethodGet, base+"/ports/"+port.ID+"/messages", nil)
+	req.Header.Set("Authorization", "Bearer "+port.Token)
+	return c.do(req, nil)
+}
+
+// createChannelAnswer creates a channel through base, and returns how it
+// was answered.
+func (c client) createChannelAnswer(base string) (channel, answer) {
+	req, _ := http.NewRequest(http.MethodPost, base+"/channels", nil)
+	var ch channel
+	return ch, c.do(req, &ch)
+}

@@ -174,10 +174,19 @@ func waitSentinelReady(ctx context.Context, addr string, n int) error {
 			}
 		}
 		if ctx.Err() != nil {
-			return fmt.Errorf("not ready: %v (%v)", err, ctx.Err())
+			return fmt.Errorf("not ready: %v (%v); replicas %v, sentinels %d", err, ctx.Err(), flags(replicas), len(sentinels))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// flags lists each replica's address and flags, for a failure message.
+func flags(replicas []map[string]string) []string {
+	var out []string
+	for _, r := range replicas {
+		out = append(out, r["name"]+" "+r["flags"])
+	}
+	return out
 }
 
 // noneDown reports whether no replica a sentinel lists is flagged down
