@@ -92,7 +92,7 @@ func (r Replicas) Problems() []string {
 	if r.Wait < r.Needed {
 		out = append(out, fmt.Sprintf("a write waits for %d replica(s), fewer than the %d that put it on every replica a failover could promote "+
 			"(%d promotable, down ones included, and %d others online, which WAIT counts as well): "+
-			"a failover can lose an acknowledged write; wait for all of them",
+			"a failover can lose an acknowledged write; wait for all of them (REDIS_WAIT_REPLICAS=all)",
 			r.Wait, r.Needed, r.Promotable, r.Needed-r.Promotable))
 	}
 	if r.Wait > r.Online {
