@@ -150,12 +150,12 @@ func (s *Server) handleMessagePost(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	msg, body, err := s.readMessage(w, r, idempotent)
+	if err != nil {
+		return err
+	}
+	msg.Origin = origin
 	if !idempotent {
-		msg, err := s.readOutgoing(w, r)
-		if err != nil {
-			return err
-		}
-		msg.Origin = origin
 		id, err := s.store.Post(r.Context(), c, msg)
 		if err != nil {
 			return err
@@ -164,17 +164,6 @@ func (s *Server) handleMessagePost(w http.ResponseWriter, r *http.Request) error
 		writePosted(w, id)
 		return nil
 	}
-
-	// Read once: the body is fingerprinted as sent, then decoded.
-	body, err := readBody(w, r, s.cfg.MaxMessageSize)
-	if err != nil {
-		return readError(err)
-	}
-	msg, err := s.outgoing(r.Header.Get("Content-Type"), body)
-	if err != nil {
-		return err
-	}
-	msg.Origin = origin
 	once := store.Idempotency{Key: key, Fingerprint: postFingerprint(c.PortID, r.Header.Get("Content-Type"), body)}
 	id, replayed, err := s.store.PostOnce(r.Context(), c, msg, once)
 	if err != nil {
@@ -204,6 +193,22 @@ func requestOrigin(r *http.Request) (string, error) {
 		return "", badRequest(`The Origin header must be a serialized origin (scheme://host or scheme://host:port, in lower case, without a path) or "null", at most %d bytes.`, store.MaxOriginLen)
 	}
 	return vals[0], nil
+}
+
+// readMessage reads a post's or a broadcast's body and makes it a message
+// (see outgoing). Under an idempotency key (keep) it returns the body too,
+// read once, to be fingerprinted as sent.
+func (s *Server) readMessage(w http.ResponseWriter, r *http.Request, keep bool) (store.Outgoing, []byte, error) {
+	if !keep {
+		msg, err := s.readOutgoing(w, r)
+		return msg, nil, err
+	}
+	body, err := readBody(w, r, s.cfg.MaxMessageSize)
+	if err != nil {
+		return store.Outgoing{}, nil, readError(err)
+	}
+	msg, err := s.outgoing(r.Header.Get("Content-Type"), body)
+	return msg, body, err
 }
 
 // readOutgoing reads a post's body and makes it a message (see outgoing).
