@@ -297,7 +297,9 @@ var matrixRoutes = []matrixRoute{
 	{method: "POST", pattern: "/ports/{id}/close", op: store.OpClose, ok: 204, afterClose: success(204),
 		build: func(_ *world, p port) req { return req{method: "POST", path: "/ports/" + p.ID + "/close"} }},
 	{method: "POST", pattern: "/ports/{id}/transfer", op: store.OpTransfer, ok: 200, afterClose: refusedClosed,
-		build: func(_ *world, p port) req { return req{method: "POST", path: "/ports/" + p.ID + "/transfer"} }},
+		build: func(_ *world, p port) req {
+			return req{method: "POST", path: "/ports/" + p.ID + "/transfer", header: keyHeader(newKey())}
+		}},
 	{method: "POST", pattern: "/ports/{id}/tokens", op: store.OpTokens, ok: 201, afterClose: success(201),
 		build: func(_ *world, p port) req {
 			return jsonReq("POST", "/ports/"+p.ID+"/tokens", `{"scope":"listen","label":"matrix"}`)
@@ -490,7 +492,12 @@ func (w *world) createChannel() channel {
 func (w *world) send(rq req, cred presented) response {
 	w.t.Helper()
 	if cred.header != "" {
-		rq.header = map[string]string{"Authorization": cred.header}
+		// The route's own headers (an Idempotency-Key) stay.
+		h := map[string]string{"Authorization": cred.header}
+		for k, v := range rq.header {
+			h[k] = v
+		}
+		rq.header = h
 	}
 	if cred.query != "" {
 		rq.path = withParam(rq.path, accessTokenParam, cred.query)

@@ -7,18 +7,19 @@ import (
 	"github.com/tincan-dev/tincan/store"
 )
 
-// portRoutes are every route that acts on a port, with a body that would
-// be accepted.
+// portRoutes are every route that acts on a port, with a body and
+// headers that would be accepted.
 var portRoutes = []struct {
 	method, path, body string
+	header             map[string]string
 }{
-	{"GET", "", ""},
-	{"POST", "/messages", `{"data":1}`},
-	{"GET", "/messages", ""},
-	{"GET", "/events", ""},
-	{"POST", "/ack", `{"through":"1-0"}`},
-	{"POST", "/close", ""},
-	{"POST", "/transfer", ""},
+	{"GET", "", "", nil},
+	{"POST", "/messages", `{"data":1}`, nil},
+	{"GET", "/messages", "", nil},
+	{"GET", "/events", "", nil},
+	{"POST", "/ack", `{"through":"1-0"}`, nil},
+	{"POST", "/close", "", nil},
+	{"POST", "/transfer", "", keyHeader("auth-test")},
 }
 
 // Contract 2: a missing or wrong token, an unknown port and a malformed
@@ -47,7 +48,7 @@ func TestUnauthorizedIsOneAnswer(t *testing.T) {
 		var first []byte
 		for _, r := range portRoutes {
 			for _, tc := range cases {
-				res := c.do(req{method: r.method, path: "/ports/" + tc.id + r.path, token: tc.token, contentType: "application/json", body: r.body})
+				res := c.do(req{method: r.method, path: "/ports/" + tc.id + r.path, token: tc.token, contentType: "application/json", body: r.body, header: r.header})
 				res.wantProblem(t, http.StatusUnauthorized, "unauthorized")
 				if got := res.header.Get("WWW-Authenticate"); got != `Bearer realm="tincan"` {
 					t.Errorf("%s %s, %s: WWW-Authenticate %q", r.method, r.path, tc.name, got)
@@ -104,7 +105,7 @@ func TestAccessToken(t *testing.T) {
 			if r.method != "POST" {
 				continue
 			}
-			res := c.do(req{method: "POST", path: "/ports/" + p.ID + r.path + "?access_token=" + p.Token, contentType: "application/json", body: r.body})
+			res := c.do(req{method: "POST", path: "/ports/" + p.ID + r.path + "?access_token=" + p.Token, contentType: "application/json", body: r.body, header: r.header})
 			res.wantProblem(t, http.StatusUnauthorized, "unauthorized")
 		}
 		res = c.do(req{method: "GET", path: "/ports/" + p.ID + "?access_token=" + p.Token, token: "wrong"})
@@ -123,7 +124,7 @@ func TestTransferredTokenEverywhere(t *testing.T) {
 		ch := c.createChannel()
 		c.transfer(ch.Port1).want(t, http.StatusOK)
 		for _, r := range portRoutes {
-			res := c.do(req{method: r.method, path: "/ports/" + ch.Port1.ID + r.path, token: ch.Port1.Token, contentType: "application/json", body: r.body})
+			res := c.do(req{method: r.method, path: "/ports/" + ch.Port1.ID + r.path, token: ch.Port1.Token, contentType: "application/json", body: r.body, header: r.header})
 			res.wantProblem(t, http.StatusForbidden, "port_transferred")
 		}
 		if info := c.describe(ch.Port2); info.Queued != 0 || info.State != "open" {

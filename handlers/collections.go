@@ -181,9 +181,16 @@ func (s *Server) handleMemberRemove(w http.ResponseWriter, r *http.Request) erro
 // handleBroadcast posts one message through every member. The body is a
 // post's (JSON {"data"} or a text body), without a transfer list: a port
 // cannot be given to many; the Origin header is kept as a post's is. The
-// answer accounts for every member.
+// answer accounts for every member. With an Idempotency-Key, a retry of
+// the same broadcast (see broadcastFingerprint) stores nothing twice: the
+// members reached already answer their first ids, the others (added
+// since, or unavailable the first time) are posted to now.
 func (s *Server) handleBroadcast(w http.ResponseWriter, r *http.Request) error {
 	id, token, err := collectionCredentials(r)
+	if err != nil {
+		return err
+	}
+	key, idempotent, err := idempotencyKey(r)
 	if err != nil {
 		return err
 	}
@@ -191,7 +198,7 @@ func (s *Server) handleBroadcast(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	msg, err := s.readOutgoing(w, r)
+	msg, body, err := s.readMessage(w, r, idempotent)
 	if err != nil {
 		return err
 	}
@@ -199,7 +206,13 @@ func (s *Server) handleBroadcast(w http.ResponseWriter, r *http.Request) error {
 		return badRequest("A broadcast cannot carry a transfer list: a port can be given to one receiver only. Post it through one port instead.")
 	}
 	msg.Origin = origin
-	res, err := s.store.Broadcast(r.Context(), id, token, msg)
+	var res store.BroadcastResult
+	if idempotent {
+		once := store.Idempotency{Key: key, Fingerprint: broadcastFingerprint(id, r.Header.Get("Content-Type"), body)}
+		res, err = s.store.BroadcastOnce(r.Context(), id, token, msg, once)
+	} else {
+		res, err = s.store.Broadcast(r.Context(), id, token, msg)
+	}
 	if err != nil {
 		return collectionError(err)
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -199,6 +200,67 @@ func TestBroadcastStreams(t *testing.T) {
 				t.Errorf("stream of %s: %+v, want the broadcast with id %s", chans[i].Port2.ID, m, ids[chans[i].Port1.ID])
 			}
 			s.close()
+		}
+	})
+}
+
+// Issue 12, point 2: a broadcast under an Idempotency-Key, retried, stores
+// nothing twice and answers the first ids; a member added in between is
+// reached by the retry; the key with another body refuses the members it
+// reached before.
+func TestBroadcastIdempotent(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e env) {
+		c := e.server(t)
+		a, b, late := c.createChannel(), c.createChannel(), c.createChannel()
+		cc := c.createCollection()
+		c.addMember(cc, a.Port1).want(t, http.StatusCreated)
+		c.addMember(cc, b.Port1).want(t, http.StatusCreated)
+		send := func(key, body string) broadcastAnswer {
+			t.Helper()
+			res := c.do(req{method: "POST", path: "/collections/" + cc.ID + "/messages", token: cc.Token,
+				contentType: "application/json", body: body, header: keyHeader(key)}).want(t, http.StatusOK)
+			return decodeBody[broadcastAnswer](t, res)
+		}
+		first := send("b-1", `{"data":"news"}`)
+		if first.Reached != 2 || len(first.Refused) != 0 {
+			t.Fatalf("broadcast: %+v", first)
+		}
+		again := send("b-1", `{"data":"news"}`)
+		if fmt.Sprint(again) != fmt.Sprint(first) {
+			t.Errorf("retry answered %+v, first %+v", again, first)
+		}
+		for _, ch := range []channel{a, b} {
+			if n := len(c.list(ch.Port2, "").Messages); n != 1 {
+				t.Errorf("%s holds %d messages after a retried broadcast, want 1", ch.Port2.ID, n)
+			}
+		}
+
+		c.addMember(cc, late.Port1).want(t, http.StatusCreated)
+		third := send("b-1", `{"data":"news"}`)
+		if third.Reached != 3 || len(third.Refused) != 0 {
+			t.Fatalf("retry after a member joined: %+v", third)
+		}
+		if l := c.list(late.Port2, ""); len(l.Messages) != 1 || string(l.Messages[0].Data) != `"news"` {
+			t.Errorf("the late member's peer holds %+v", l.Messages)
+		}
+
+		// The key with another body: every member it reached refuses.
+		other := send("b-1", `{"data":"other news"}`)
+		if other.Reached != 0 || len(other.Refused) != 3 {
+			t.Fatalf("the key with another body: %+v", other)
+		}
+		for _, r := range other.Refused {
+			if r.Code != "idempotency_key_reused" {
+				t.Errorf("member %s refused with %s, want idempotency_key_reused", r.Port, r.Code)
+			}
+		}
+		if n := len(c.list(a.Port2, "").Messages); n != 1 {
+			t.Errorf("%d messages after the refused broadcast, want 1", n)
+		}
+		// Without a key a broadcast posts every time.
+		c.broadcast(cc, "application/json", `{"data":"news"}`).want(t, http.StatusOK)
+		if n := len(c.list(a.Port2, "").Messages); n != 2 {
+			t.Errorf("%d messages after a broadcast without a key, want 2", n)
 		}
 	})
 }

@@ -20,6 +20,9 @@ var (
 	errTooLarge         = errors.New("request body too large")
 	errInvalidRequest   = errors.New("invalid request")
 	errInvalidTransfer  = errors.New("transfer list refused")
+	// errKeyRequired refuses a request that may only be made under an
+	// Idempotency-Key (a transfer: its lost answer would lose the port).
+	errKeyRequired = errors.New("idempotency key required")
 )
 
 // requestError is a 400 whose detail, written for the client, says what
@@ -50,6 +53,7 @@ type problemKind struct {
 // an error that matches none is an internal error.
 var problemKinds = []problemKind{
 	{errInvalidRequest, http.StatusBadRequest, "invalid_request", "Invalid request", "The request is malformed."},
+	{errKeyRequired, http.StatusBadRequest, "idempotency_key_required", "Idempotency key required", "This request must carry an Idempotency-Key header: a fresh random key (a UUID, say), sent again unchanged with every retry of the request, so that a retry whose first answer was lost gets that answer instead of a refusal."},
 	{store.ErrInvalid, http.StatusBadRequest, "invalid_request", "Invalid request", "An event id in the request is malformed or after the newest message at the port."},
 	{errCreateUnauthorized, http.StatusUnauthorized, "unauthorized", "Unauthorized", "Creating a channel needs valid credentials: an API key or a JWT in the Authorization header (Bearer)."},
 	{errQueryToken, http.StatusUnauthorized, "unauthorized", "Unauthorized", "This server does not accept tokens in the URL (access_token); send the token in the Authorization header (Bearer)."},
@@ -75,7 +79,7 @@ var problemKinds = []problemKind{
 	{errTooManyStreams, http.StatusTooManyRequests, "too_many_streams", "Too many streams", "Too many event streams are open on this port or from this address; close one or retry later."},
 	{errRateLimited, http.StatusTooManyRequests, "rate_limited", "Rate limited", "Too many requests from this address or with this credential; retry after Retry-After seconds."},
 	{store.ErrQueueFull, http.StatusTooManyRequests, "queue_full", "Queue full", "The receiving port's queue is full; retry once it has been read."},
-	{store.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "Service unavailable", "The store cannot be reached; retry shortly."},
+	{store.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "Service unavailable", "The store could not be reached or did not answer in time, so whether the request took effect is unknown. Retry shortly, with the same Idempotency-Key."},
 }
 
 // problemTypeBase starts every problem's type: a reference, relative to

@@ -30,11 +30,11 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// openStream authenticates a stream's request, acknowledges through its
-// resume point, subscribes and reads each port's first batch, and counts
-// the stream. It returns the stream (nil when it has already answered: a
-// 204 when nothing will ever arrive) and the first batches; the caller
-// runs the stream, then closes it.
+// openStream authenticates a stream's request, subscribes, reads each
+// port's first batch and acknowledges through its resume point, and
+// counts the stream. It returns the stream (nil when it has already
+// answered: a 204 when nothing will ever arrive) and the first batches;
+// the caller runs the stream, then closes it.
 func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (*stream, []store.Batch, error) {
 	ports, err := s.streamCredentials(r)
 	if err != nil {
@@ -47,13 +47,6 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (*stream, []
 	ids := make([]string, len(ports))
 	for i, c := range ports {
 		ids[i] = c.PortID
-		if !resume[i].IsZero() {
-			// The client has seen everything up to its last event id.
-			if err := s.store.Ack(r.Context(), c, resume[i]); err != nil {
-				return nil, nil, err
-			}
-			s.metrics.ackedResume.Inc()
-		}
 	}
 
 	// Subscribe before the first read: whatever happens after the read
@@ -62,11 +55,13 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (*stream, []
 	first := make([]store.Batch, len(ports))
 	finished := 0
 	for i, c := range ports {
-		if first[i], err = s.store.Read(r.Context(), c, resume[i], streamBatch); err != nil {
+		if first[i], err = s.resumeAt(r, c, resume[i]); err != nil {
 			sub.Close()
 			return nil, nil, err
 		}
-		if len(first[i].Messages) == 0 && first[i].State == store.StateClosed {
+		// A port whose resume point the store does not know has a reset
+		// to get first, whatever its state.
+		if len(first[i].Messages) == 0 && first[i].State == store.StateClosed && !unknownResume(resume[i], first[i]) {
 			finished++
 		}
 	}
@@ -88,6 +83,38 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (*stream, []
 	s.metrics.streamsOpen.Inc()
 	s.logger.InfoContext(r.Context(), "stream open", "ports", ids, "resumed", !resume[0].IsZero())
 	return st, first, nil
+}
+
+// resumeAt reads the first batch of port c for a stream that resumes
+// after `after`, and acknowledges through `after`: the client has seen
+// everything up to there. Only what the store knows is acknowledged: a
+// resume point after the port's newest id (lost with a failover or a
+// restart, see unknownResume) is acknowledged through that id, and the
+// stream rewinds to it when it delivers the batch. Reading first is what
+// tells the two apart, in the same step as the port's newest id is
+// learnt.
+func (s *Server) resumeAt(r *http.Request, c store.Credentials, after store.EventID) (store.Batch, error) {
+	batch, err := s.store.Read(r.Context(), c, after, streamBatch)
+	if err != nil || after.IsZero() {
+		return batch, err
+	}
+	through := after
+	if unknownResume(after, batch) {
+		through = batch.LastID
+	}
+	if through.IsZero() {
+		return batch, nil
+	}
+	if err := s.store.Ack(r.Context(), c, through); err != nil {
+		return store.Batch{}, err
+	}
+	s.metrics.ackedResume.Inc()
+	// The batch, read after `after`, holds nothing the ack deleted; it
+	// shows the port as the ack left it.
+	if through.Compare(batch.Acked) > 0 {
+		batch.Acked = through
+	}
+	return batch, nil
 }
 
 // parseResume reads the resume point of a stream of k ports: the

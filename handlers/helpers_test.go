@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -358,9 +359,25 @@ func (c *client) closePort(p port) response {
 	return c.do(req{method: "POST", path: "/ports/" + p.ID + "/close", token: p.Token})
 }
 
+// transfer transfers p under a fresh Idempotency-Key, as a client that
+// does not retry does.
 func (c *client) transfer(p port) response {
 	c.t.Helper()
-	return c.do(req{method: "POST", path: "/ports/" + p.ID + "/transfer", token: p.Token})
+	return c.transferWithKey(p, newKey())
+}
+
+// transferWithKey transfers p under the Idempotency-Key key.
+func (c *client) transferWithKey(p port, key string) response {
+	c.t.Helper()
+	return c.do(req{method: "POST", path: "/ports/" + p.ID + "/transfer", token: p.Token, header: keyHeader(key)})
+}
+
+// newKey returns a fresh Idempotency-Key.
+func newKey() string { return rand.Text() }
+
+// keyHeader is the header that sends key as the Idempotency-Key.
+func keyHeader(key string) map[string]string {
+	return map[string]string{"Idempotency-Key": key}
 }
 
 // sseEvent is one dispatched event, or one comment, of a stream, parsed

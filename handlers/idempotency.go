@@ -1,15 +1,14 @@
 package handlers
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
-	"io"
 	"net/http"
 )
 
 // The headers of idempotent requests (POST /channels, POST
-// /ports/{id}/messages).
+// /ports/{id}/messages, POST /ports/{id}/transfer, POST
+// /collections/{id}/messages).
 const (
 	// idempotencyKeyHeader names a request its client may retry: a retry
 	// with the same key and the same request gets the first answer again.
@@ -64,28 +63,35 @@ func fingerprint(parts ...[]byte) [sha256.Size]byte {
 // (other spacing, other key order) is another request: a client retries by
 // sending the very bytes it sent before.
 func postFingerprint(portID, contentType string, body []byte) [sha256.Size]byte {
+	return bodyFingerprint("POST /ports/{id}/messages", portID, contentType, body)
+}
+
+// broadcastFingerprint defines "the same broadcast" as postFingerprint
+// does the same post, for the collection id.
+func broadcastFingerprint(id, contentType string, body []byte) [sha256.Size]byte {
+	return bodyFingerprint("POST /collections/{id}/messages", id, contentType, body)
+}
+
+// bodyFingerprint digests a request to route for the resource id with a
+// post's body: its class (JSON or text) and its bytes.
+func bodyFingerprint(route, id, contentType string, body []byte) [sha256.Size]byte {
 	class := "text"
 	if isJSON(contentType) {
 		class = "json"
 	}
-	return fingerprint([]byte("POST /ports/{id}/messages"), []byte(portID), []byte(class), body)
+	return fingerprint([]byte(route), []byte(id), []byte(class), body)
+}
+
+// transferFingerprint defines "the same transfer": of the same port. The
+// body is ignored, as the route ignores it.
+func transferFingerprint(portID string) [sha256.Size]byte {
+	return fingerprint([]byte("POST /ports/{id}/transfer"), []byte(portID))
 }
 
 // channelFingerprint defines "the same channel creation". The body is
 // ignored, so every creation is the same request: a key used for one can
 // be replayed, never reused for something else.
 var channelFingerprint = fingerprint([]byte("POST /channels"))
-
-// bufferBody reads the whole body, at most limit bytes, and puts it back
-// for the decoder, so that the request can be fingerprinted as sent.
-func bufferBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	body, err := readBody(w, r, limit)
-	if err != nil {
-		return nil, readError(err)
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	return body, nil
-}
 
 // markReplayed says, on an answer given again, that nothing new was done.
 func markReplayed(w http.ResponseWriter, replayed bool) {

@@ -88,26 +88,49 @@ type listResponse struct {
 	State store.State   `json:"state"`
 	// Reset is set when `after` was before the port's acknowledged-through
 	// id: the messages between were acknowledged and deleted, and the
-	// answer goes on after them.
+	// answer goes on after them; or when `after` is unknown to the store
+	// (after its newest id, RewoundTo): Next is then RewoundTo.
 	Reset *resetJSON `json:"reset,omitempty"`
 }
 
 // resetJSON says which messages a reader missed because they were
 // acknowledged (by another reader or an ack call) before it read them:
 // those after LastEventID up to and including AckedThrough.
+//
+// RewoundTo is set, to the newest id the store knows at the port, when
+// LastEventID is after it: the store lost what the reader saw after
+// RewoundTo (a Redis failover or restart took it back), ids after
+// RewoundTo may be issued again, to other messages, and the reader must
+// drop its own dedupe mark and go on after RewoundTo.
 type resetJSON struct {
-	LastEventID  store.EventID `json:"last_event_id"`
-	AckedThrough store.EventID `json:"acked_through"`
+	LastEventID  store.EventID  `json:"last_event_id"`
+	AckedThrough store.EventID  `json:"acked_through"`
+	RewoundTo    *store.EventID `json:"rewound_to,omitempty"`
 }
 
-// missedAcked is the reset to report to a reader that asked for what
+// listReset is the reset to report to a reader that asked for what
 // follows after, or nil when it missed nothing: a reader without a
 // position (the zero id) starts at the oldest unacknowledged message.
-func missedAcked(after store.EventID, batch store.Batch) *resetJSON {
-	if after.IsZero() || after.Compare(batch.Acked) >= 0 {
+func listReset(after store.EventID, batch store.Batch) *resetJSON {
+	switch {
+	case after.IsZero():
 		return nil
+	case unknownResume(after, batch):
+		to := batch.LastID
+		return &resetJSON{LastEventID: after, AckedThrough: batch.Acked, RewoundTo: &to}
+	case after.Compare(batch.Acked) < 0:
+		return &resetJSON{LastEventID: after, AckedThrough: batch.Acked}
 	}
-	return &resetJSON{LastEventID: after, AckedThrough: batch.Acked}
+	return nil
+}
+
+// unknownResume reports whether after, a reader's resume point, is after
+// the newest id the store knows at the port: well-formed, but lost with
+// what the store lost (see store.Batch.LastID). The reader is answered
+// with a reset that rewinds it to LastID, never with a refusal it would
+// retry forever.
+func unknownResume(after store.EventID, batch store.Batch) bool {
+	return after.Compare(batch.LastID) > 0
 }
 
 // handleMessagePost is port.postMessage(data, transfer): the message is
@@ -127,12 +150,12 @@ func (s *Server) handleMessagePost(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	msg, body, err := s.readMessage(w, r, idempotent)
+	if err != nil {
+		return err
+	}
+	msg.Origin = origin
 	if !idempotent {
-		msg, err := s.readOutgoing(w, r)
-		if err != nil {
-			return err
-		}
-		msg.Origin = origin
 		id, err := s.store.Post(r.Context(), c, msg)
 		if err != nil {
 			return err
@@ -141,17 +164,6 @@ func (s *Server) handleMessagePost(w http.ResponseWriter, r *http.Request) error
 		writePosted(w, id)
 		return nil
 	}
-
-	// Read once: the body is fingerprinted as sent, then decoded.
-	body, err := readBody(w, r, s.cfg.MaxMessageSize)
-	if err != nil {
-		return readError(err)
-	}
-	msg, err := s.outgoing(r.Header.Get("Content-Type"), body)
-	if err != nil {
-		return err
-	}
-	msg.Origin = origin
 	once := store.Idempotency{Key: key, Fingerprint: postFingerprint(c.PortID, r.Header.Get("Content-Type"), body)}
 	id, replayed, err := s.store.PostOnce(r.Context(), c, msg, once)
 	if err != nil {
@@ -181,6 +193,22 @@ func requestOrigin(r *http.Request) (string, error) {
 		return "", badRequest(`The Origin header must be a serialized origin (scheme://host or scheme://host:port, in lower case, without a path) or "null", at most %d bytes.`, store.MaxOriginLen)
 	}
 	return vals[0], nil
+}
+
+// readMessage reads a post's or a broadcast's body and makes it a message
+// (see outgoing). Under an idempotency key (keep) it returns the body too,
+// read once, to be fingerprinted as sent.
+func (s *Server) readMessage(w http.ResponseWriter, r *http.Request, keep bool) (store.Outgoing, []byte, error) {
+	if !keep {
+		msg, err := s.readOutgoing(w, r)
+		return msg, nil, err
+	}
+	body, err := readBody(w, r, s.cfg.MaxMessageSize)
+	if err != nil {
+		return store.Outgoing{}, nil, readError(err)
+	}
+	msg, err := s.outgoing(r.Header.Get("Content-Type"), body)
+	return msg, body, err
 }
 
 // readOutgoing reads a post's body and makes it a message (see outgoing).
@@ -332,7 +360,12 @@ func (s *Server) handleMessageList(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	res := listResponse{Messages: make([]messageJSON, 0, len(batch.Messages)), Next: q.after, State: batch.State}
-	if res.Reset = missedAcked(q.after, batch); res.Reset != nil {
+	switch res.Reset = listReset(q.after, batch); {
+	case res.Reset == nil:
+	case res.Reset.RewoundTo != nil:
+		// Nothing after `after` exists; what follows RewoundTo does.
+		res.Next = *res.Reset.RewoundTo
+	default:
 		// Asking again from `after` would only report the same gap.
 		res.Next = batch.Acked
 	}
@@ -368,7 +401,7 @@ func (s *Server) poll(r *http.Request, c store.Credentials, q listQuery) (store.
 	defer timer.Stop()
 	for {
 		batch, err := s.store.Read(ctx, c, q.after, q.limit)
-		if err != nil || len(batch.Messages) > 0 || batch.State == store.StateClosed || missedAcked(q.after, batch) != nil {
+		if err != nil || len(batch.Messages) > 0 || batch.State == store.StateClosed || listReset(q.after, batch) != nil {
 			return batch, err
 		}
 		select {

@@ -16,9 +16,10 @@ import (
 
 // resetJSONOf is the data of an `event: reset`, and a long poll's reset.
 type resetJSONOf struct {
-	Port         string `json:"port"`
-	LastEventID  string `json:"last_event_id"`
-	AckedThrough string `json:"acked_through"`
+	Port         string  `json:"port"`
+	LastEventID  string  `json:"last_event_id"`
+	AckedThrough string  `json:"acked_through"`
+	RewoundTo    *string `json:"rewound_to"`
 }
 
 // countedPort is GET /ports/{id}'s answer, counters included.

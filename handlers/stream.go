@@ -40,10 +40,15 @@ type closeData struct {
 // LastEventID up to and including AckedThrough were acknowledged, by
 // another reader or an ack call, and deleted before this stream could
 // deliver them. The stream goes on after AckedThrough.
+//
+// RewoundTo is set instead when LastEventID is after the newest id the
+// store knows at the port (see resetJSON): the stream goes on after
+// RewoundTo, and ids after it may be issued again.
 type resetData struct {
-	Port         string        `json:"port"`
-	LastEventID  store.EventID `json:"last_event_id"`
-	AckedThrough store.EventID `json:"acked_through"`
+	Port         string         `json:"port"`
+	LastEventID  store.EventID  `json:"last_event_id"`
+	AckedThrough store.EventID  `json:"acked_through"`
+	RewoundTo    *store.EventID `json:"rewound_to,omitempty"`
 }
 
 // transferredData is the data of an `event: transferred`.
@@ -281,6 +286,10 @@ func (st *stream) endForShutdown() {
 // more to deliver now (the batch was full), and whether the stream has
 // ended.
 func (st *stream) deliver(p *streamPort, batch store.Batch) (more, ended bool) {
+	if unknownResume(p.after, batch) {
+		// Read again at once, from the point the store knows.
+		return true, st.rewind(p, batch)
+	}
 	if st.skipAcked(p, batch) {
 		return false, true
 	}
@@ -337,6 +346,20 @@ func (st *stream) skipAcked(p *streamPort, batch store.Batch) bool {
 	// Every message of the batch is after Acked: the store deletes
 	// through Acked in the same step as it records it.
 	p.after = batch.Acked
+	return st.control("reset", reset)
+}
+
+// rewind tells the client, with an `event: reset` carrying rewound_to,
+// that p's position is after the newest id the store knows at the port
+// (the store lost messages the client saw: a failover took them back, or
+// a restart without persistence), and moves the position back to that
+// id, so that the stream goes on with what the store does know instead
+// of waiting for ids it may never reach. The batch, read after the lost
+// position, holds nothing. rewind reports whether the stream has ended.
+func (st *stream) rewind(p *streamPort, batch store.Batch) bool {
+	to := batch.LastID
+	reset := resetData{Port: p.PortID, LastEventID: p.after, AckedThrough: batch.Acked, RewoundTo: &to}
+	p.after = to
 	return st.control("reset", reset)
 }
 

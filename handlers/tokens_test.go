@@ -103,7 +103,9 @@ var scopeRoutes = []scopeRoute{
 		return req{method: "POST", path: "/ports/" + p.ID + "/ack", token: p.Token, contentType: "application/json", body: `{"through":"1-0"}`}
 	}},
 	{"close", store.OpClose, func(p, _ port) req { return req{method: "POST", path: "/ports/" + p.ID + "/close", token: p.Token} }},
-	{"transfer", store.OpTransfer, func(p, _ port) req { return req{method: "POST", path: "/ports/" + p.ID + "/transfer", token: p.Token} }},
+	{"transfer", store.OpTransfer, func(p, _ port) req {
+		return req{method: "POST", path: "/ports/" + p.ID + "/transfer", token: p.Token, header: keyHeader(newKey())}
+	}},
 	{"mint", store.OpTokens, func(p, _ port) req {
 		return req{method: "POST", path: "/ports/" + p.ID + "/tokens", token: p.Token, contentType: "application/json", body: `{"scope":"listen"}`}
 	}},

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -88,6 +89,9 @@ func TestConcurrentTransfers(t *testing.T) {
 					<-start
 					hr, _ := http.NewRequest("POST", c.url+"/ports/"+p.ID+"/transfer", nil)
 					hr.Header.Set("Authorization", "Bearer "+p.Token)
+					// Each its own key: these are rival holders, not
+					// retries of one call.
+					hr.Header.Set("Idempotency-Key", newKey())
 					res, err := c.hc.Do(hr)
 					if err != nil {
 						t.Errorf("transfer: %v", err)
@@ -116,6 +120,60 @@ func TestConcurrentTransfers(t *testing.T) {
 			}
 			winner := port{ID: p.ID, Token: <-tokens}
 			c.describe(winner)
+		}
+	})
+}
+
+// Issue 12, point 2: a transfer without an Idempotency-Key is refused
+// before anything happens, so that no client can make a transfer whose
+// lost answer it could not ask for again; the token still works after.
+func TestTransferNeedsKey(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e env) {
+		c := e.server(t)
+		ch := c.createChannel()
+		c.send(ch.Port1, `"waiting"`)
+		before := c.describe(ch.Port2)
+		c.do(req{method: "POST", path: "/ports/" + ch.Port2.ID + "/transfer", token: ch.Port2.Token}).
+			wantProblem(t, http.StatusBadRequest, "idempotency_key_required")
+		for _, key := range []string{"", strings.Repeat("k", 256), "caf\u00e9"} {
+			c.transferWithKey(ch.Port2, key).wantProblem(t, http.StatusBadRequest, "invalid_request")
+		}
+		if after := c.describe(ch.Port2); after.Queued != before.Queued || after.LastEventID != before.LastEventID || after.State != before.State {
+			t.Errorf("refused transfers changed the port: %+v, was %+v", after, before)
+		}
+		// The token is still the port's: it transfers, with a key.
+		c.transfer(ch.Port2).want(t, http.StatusOK)
+	})
+}
+
+// Issue 12, point 2: a transfer whose answer was lost is asked for again
+// with the same key and the same, now dead, token, and answers the same
+// new token, marked replayed, without transferring again. The key is the
+// caller's: the new holder's token with the same key transfers afresh.
+func TestTransferReplay(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e env) {
+		c := e.server(t)
+		ch := c.createChannel()
+		id := c.send(ch.Port1, `"waiting"`)
+		first := c.transferWithKey(ch.Port2, "t-1").want(t, http.StatusOK)
+		wantReplayed(t, first, false)
+		moved := decodeBody[port](t, first)
+		for range 2 {
+			again := c.transferWithKey(ch.Port2, "t-1").want(t, http.StatusOK)
+			wantReplayed(t, again, true)
+			if string(again.body) != string(first.body) {
+				t.Fatalf("replay answered %s, first %s", again.body, first.body)
+			}
+		}
+		// One transfer happened: the answered token is the live one.
+		if l := c.list(moved, ""); len(l.Messages) != 1 || l.Messages[0].ID != id {
+			t.Errorf("the new holder reads %+v, want %s", l.Messages, id)
+		}
+		c.transfer(ch.Port2).wantProblem(t, http.StatusForbidden, "port_transferred")
+		next := c.transferWithKey(moved, "t-1").want(t, http.StatusOK)
+		wantReplayed(t, next, false)
+		if p := decodeBody[port](t, next); p.Token == moved.Token {
+			t.Errorf("the new holder's transfer under the key answered the first call's token")
 		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -67,9 +68,14 @@ func TestStreamOutlivesUnavailableStore(t *testing.T) {
 
 	st.down.Store(true)
 	res := c.postJSON(ch.Port1, `{"data":"refused"}`)
-	res.wantProblem(t, http.StatusServiceUnavailable, "unavailable")
+	p := res.wantProblem(t, http.StatusServiceUnavailable, "unavailable")
 	if res.header.Get("Retry-After") == "" {
 		t.Error("503 without Retry-After")
+	}
+	// The post may have been stored: the client is told so, and how to
+	// retry without storing it twice.
+	if !strings.Contains(p.Detail, "unknown") || !strings.Contains(p.Detail, "same Idempotency-Key") {
+		t.Errorf("503 detail %q does not say the outcome is unknown and to retry with the same Idempotency-Key", p.Detail)
 	}
 	c.do(req{method: "GET", path: "/ports/" + ch.Port2.ID + "/messages?wait=1", token: ch.Port2.Token}).
 		wantProblem(t, http.StatusServiceUnavailable, "unavailable")

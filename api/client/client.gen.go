@@ -21,18 +21,21 @@ import (
 
 // Defines values for BroadcastRefusal.
 const (
-	BroadcastRefusalInsufficientScope BroadcastRefusal = "insufficient_scope"
-	BroadcastRefusalPortBusy          BroadcastRefusal = "port_busy"
-	BroadcastRefusalPortClosed        BroadcastRefusal = "port_closed"
-	BroadcastRefusalPortTransferred   BroadcastRefusal = "port_transferred"
-	BroadcastRefusalQueueFull         BroadcastRefusal = "queue_full"
-	BroadcastRefusalUnauthorized      BroadcastRefusal = "unauthorized"
-	BroadcastRefusalUnavailable       BroadcastRefusal = "unavailable"
+	BroadcastRefusalIdempotencyKeyReused BroadcastRefusal = "idempotency_key_reused"
+	BroadcastRefusalInsufficientScope    BroadcastRefusal = "insufficient_scope"
+	BroadcastRefusalPortBusy             BroadcastRefusal = "port_busy"
+	BroadcastRefusalPortClosed           BroadcastRefusal = "port_closed"
+	BroadcastRefusalPortTransferred      BroadcastRefusal = "port_transferred"
+	BroadcastRefusalQueueFull            BroadcastRefusal = "queue_full"
+	BroadcastRefusalUnauthorized         BroadcastRefusal = "unauthorized"
+	BroadcastRefusalUnavailable          BroadcastRefusal = "unavailable"
 )
 
 // Valid indicates whether the value is a known member of the BroadcastRefusal enum.
 func (e BroadcastRefusal) Valid() bool {
 	switch e {
+	case BroadcastRefusalIdempotencyKeyReused:
+		return true
 	case BroadcastRefusalInsufficientScope:
 		return true
 	case BroadcastRefusalPortBusy:
@@ -102,34 +105,37 @@ func (e MintTokenRequestScope) Valid() bool {
 
 // Defines values for ProblemCode.
 const (
-	ProblemCodeIdempotencyInFlight  ProblemCode = "idempotency_in_flight"
-	ProblemCodeIdempotencyKeyReused ProblemCode = "idempotency_key_reused"
-	ProblemCodeInsufficientScope    ProblemCode = "insufficient_scope"
-	ProblemCodeInternalError        ProblemCode = "internal_error"
-	ProblemCodeInvalidMember        ProblemCode = "invalid_member"
-	ProblemCodeInvalidRequest       ProblemCode = "invalid_request"
-	ProblemCodeInvalidTicket        ProblemCode = "invalid_ticket"
-	ProblemCodeInvalidTransfer      ProblemCode = "invalid_transfer"
-	ProblemCodeMethodNotAllowed     ProblemCode = "method_not_allowed"
-	ProblemCodeNotFound             ProblemCode = "not_found"
-	ProblemCodePayloadTooLarge      ProblemCode = "payload_too_large"
-	ProblemCodePortBusy             ProblemCode = "port_busy"
-	ProblemCodePortClosed           ProblemCode = "port_closed"
-	ProblemCodePortTransferred      ProblemCode = "port_transferred"
-	ProblemCodeQueueFull            ProblemCode = "queue_full"
-	ProblemCodeRateLimited          ProblemCode = "rate_limited"
-	ProblemCodeRequestTimeout       ProblemCode = "request_timeout"
-	ProblemCodeTooManyMembers       ProblemCode = "too_many_members"
-	ProblemCodeTooManyStreams       ProblemCode = "too_many_streams"
-	ProblemCodeTooManyTokens        ProblemCode = "too_many_tokens"
-	ProblemCodeUnauthorized         ProblemCode = "unauthorized"
-	ProblemCodeUnavailable          ProblemCode = "unavailable"
+	ProblemCodeIdempotencyInFlight    ProblemCode = "idempotency_in_flight"
+	ProblemCodeIdempotencyKeyRequired ProblemCode = "idempotency_key_required"
+	ProblemCodeIdempotencyKeyReused   ProblemCode = "idempotency_key_reused"
+	ProblemCodeInsufficientScope      ProblemCode = "insufficient_scope"
+	ProblemCodeInternalError          ProblemCode = "internal_error"
+	ProblemCodeInvalidMember          ProblemCode = "invalid_member"
+	ProblemCodeInvalidRequest         ProblemCode = "invalid_request"
+	ProblemCodeInvalidTicket          ProblemCode = "invalid_ticket"
+	ProblemCodeInvalidTransfer        ProblemCode = "invalid_transfer"
+	ProblemCodeMethodNotAllowed       ProblemCode = "method_not_allowed"
+	ProblemCodeNotFound               ProblemCode = "not_found"
+	ProblemCodePayloadTooLarge        ProblemCode = "payload_too_large"
+	ProblemCodePortBusy               ProblemCode = "port_busy"
+	ProblemCodePortClosed             ProblemCode = "port_closed"
+	ProblemCodePortTransferred        ProblemCode = "port_transferred"
+	ProblemCodeQueueFull              ProblemCode = "queue_full"
+	ProblemCodeRateLimited            ProblemCode = "rate_limited"
+	ProblemCodeRequestTimeout         ProblemCode = "request_timeout"
+	ProblemCodeTooManyMembers         ProblemCode = "too_many_members"
+	ProblemCodeTooManyStreams         ProblemCode = "too_many_streams"
+	ProblemCodeTooManyTokens          ProblemCode = "too_many_tokens"
+	ProblemCodeUnauthorized           ProblemCode = "unauthorized"
+	ProblemCodeUnavailable            ProblemCode = "unavailable"
 )
 
 // Valid indicates whether the value is a known member of the ProblemCode enum.
 func (e ProblemCode) Valid() bool {
 	switch e {
 	case ProblemCodeIdempotencyInFlight:
+		return true
+	case ProblemCodeIdempotencyKeyRequired:
 		return true
 	case ProblemCodeIdempotencyKeyReused:
 		return true
@@ -298,8 +304,11 @@ type AddMemberRequest struct {
 // channel expired or the scoped token it was added with was revoked
 // (`unauthorized`), the token may not post (`insufficient_scope`), it
 // is in the middle of a move (`port_busy`; a later broadcast may reach
-// it), or the part of the store holding its channel could not be
-// reached (`unavailable`; whether the message was stored is unknown).
+// it), the part of the store holding its channel could not be reached
+// (`unavailable`; whether the message was stored is unknown: retry
+// with the same `Idempotency-Key`), or the broadcast's
+// Idempotency-Key was used before with another message through this
+// member (`idempotency_key_reused`).
 type BroadcastRefusal string
 
 // BroadcastRequest A message to broadcast: a post's body without a transfer list (a
@@ -348,8 +357,11 @@ type BroadcastResult struct {
 		// channel expired or the scoped token it was added with was revoked
 		// (`unauthorized`), the token may not post (`insufficient_scope`), it
 		// is in the middle of a move (`port_busy`; a later broadcast may reach
-		// it), or the part of the store holding its channel could not be
-		// reached (`unavailable`; whether the message was stored is unknown).
+		// it), the part of the store holding its channel could not be reached
+		// (`unavailable`; whether the message was stored is unknown: retry
+		// with the same `Idempotency-Key`), or the broadcast's
+		// Idempotency-Key was used before with another message through this
+		// member (`idempotency_key_reused`).
 		Code BroadcastRefusal `json:"code"`
 
 		// Port A port id, a ULID (26 characters of Crockford base32).
@@ -481,6 +493,7 @@ type IdempotencyKeyReusedProblem struct {
 	// | code | status |
 	// |---|---|
 	// | invalid_request | 400 |
+	// | idempotency_key_required | 400 |
 	// | unauthorized | 401 |
 	// | invalid_ticket | 401 |
 	// | port_transferred | 403 |
@@ -550,6 +563,7 @@ type InvalidMemberProblem struct {
 	// | code | status |
 	// |---|---|
 	// | invalid_request | 400 |
+	// | idempotency_key_required | 400 |
 	// | unauthorized | 401 |
 	// | invalid_ticket | 401 |
 	// | port_transferred | 403 |
@@ -585,6 +599,7 @@ type InvalidMemberProblem struct {
 	// | code | status |
 	// |---|---|
 	// | invalid_request | 400 |
+	// | idempotency_key_required | 400 |
 	// | unauthorized | 401 |
 	// | invalid_ticket | 401 |
 	// | port_transferred | 403 |
@@ -649,6 +664,7 @@ type InvalidTransferProblem struct {
 	// | code | status |
 	// |---|---|
 	// | invalid_request | 400 |
+	// | idempotency_key_required | 400 |
 	// | unauthorized | 401 |
 	// | invalid_ticket | 401 |
 	// | port_transferred | 403 |
@@ -684,6 +700,7 @@ type InvalidTransferProblem struct {
 	// | code | status |
 	// |---|---|
 	// | invalid_request | 400 |
+	// | idempotency_key_required | 400 |
 	// | unauthorized | 401 |
 	// | invalid_ticket | 401 |
 	// | port_transferred | 403 |
@@ -743,13 +760,25 @@ type InvalidTransferProblem struct {
 // `acked_through` were acknowledged (by another reader or an ack
 // call) and deleted. The batch goes on after `acked_through`.
 //
+// Or when `after` is after the newest message the service knows at
+// the port (`rewound_to` is then present): the store lost the
+// messages after `rewound_to` (a failover or a restart), the batch is
+// empty and `next` is `rewound_to`. Ids after it may be issued again,
+// to other messages: a client that drops messages whose id it has
+// seen must forget the ids after `rewound_to`.
+//
 // Example: {"acked_through":"1763731800456-2","last_event_id":"1763731800456-0"}
 type ListReset struct {
-	// AckedThrough The port's last acknowledged id when the batch was read.
-	AckedThrough EventId `json:"acked_through"`
+	// AckedThrough The port's last acknowledged id when the batch was read, empty when none was ever acknowledged (only with `rewound_to`).
+	AckedThrough EventIdOrEmpty `json:"acked_through"`
 
 	// LastEventId The `after` asked with.
 	LastEventId EventId `json:"last_event_id"`
+
+	// RewoundTo Present only when `after` is unknown to the service: the newest
+	// id it knows at the port (empty when it knows none), to read
+	// after next.
+	RewoundTo *EventIdOrEmpty `json:"rewound_to,omitempty"`
 }
 
 // MemberAdded The port added; `added` is false when it was a member already.
@@ -861,14 +890,22 @@ type MessageList struct {
 
 	// Next Where the next read should start (pass it as `after`) and what to
 	// acknowledge once these are handled: the id of the last message
-	// or message error answered, else `reset.acked_through` when
-	// there is a reset, else the `after` given, else the empty string.
+	// or message error answered, else `reset.rewound_to` or
+	// `reset.acked_through` when there is a reset, else the `after`
+	// given, else the empty string.
 	Next EventIdOrEmpty `json:"next"`
 
 	// Reset Present only when `after` was before the port's last acknowledged
 	// message: the messages after `last_event_id` up to and including
 	// `acked_through` were acknowledged (by another reader or an ack
 	// call) and deleted. The batch goes on after `acked_through`.
+	//
+	// Or when `after` is after the newest message the service knows at
+	// the port (`rewound_to` is then present): the store lost the
+	// messages after `rewound_to` (a failover or a restart), the batch is
+	// empty and `next` is `rewound_to`. Ids after it may be issued again,
+	// to other messages: a client that drops messages whose id it has
+	// seen must forget the ids after `rewound_to`.
 	//
 	//
 	// Example: {"acked_through":"1763731800456-2","last_event_id":"1763731800456-0"}
@@ -1050,6 +1087,7 @@ type Problem struct {
 	// | code | status |
 	// |---|---|
 	// | invalid_request | 400 |
+	// | idempotency_key_required | 400 |
 	// | unauthorized | 401 |
 	// | invalid_ticket | 401 |
 	// | port_transferred | 403 |
@@ -1085,6 +1123,7 @@ type Problem struct {
 	// | code | status |
 	// |---|---|
 	// | invalid_request | 400 |
+	// | idempotency_key_required | 400 |
 	// | unauthorized | 401 |
 	// | invalid_ticket | 401 |
 	// | port_transferred | 403 |
@@ -1149,6 +1188,7 @@ type Problem struct {
 // | code | status |
 // |---|---|
 // | invalid_request | 400 |
+// | idempotency_key_required | 400 |
 // | unauthorized | 401 |
 // | invalid_ticket | 401 |
 // | port_transferred | 403 |
@@ -1197,14 +1237,18 @@ type ReadyStatus string
 // client that reconnects now resumes from `last_event_id` and is told
 // again.
 //
+// With `rewound_to`, `last_event_id` is after the newest message the
+// service knows at the port: the store lost the messages after
+// `rewound_to` (a Redis failover took them back, or a restart without
+// persistence). The stream goes on after `rewound_to`, and ids after
+// it may be issued again, to other messages: a client that drops
+// messages whose id it has seen must forget the ids after
+// `rewound_to`.
+//
 // Example: {"acked_through":"1763731800456-2","last_event_id":"1763731800456-0","port":"01KAK9Q01VBCAB18KVMXN4YNBZ"}
 type ResetEvent struct {
-	// AckedThrough A message's event id: opaque, increasing strictly per port. Compare
-	// ids only for equality; the service orders them.
-	//
-	//
-	// Example: 1763731800456-0
-	AckedThrough EventId `json:"acked_through"`
+	// AckedThrough The port's last acknowledged id, empty when none was ever acknowledged (only with `rewound_to`).
+	AckedThrough EventIdOrEmpty `json:"acked_through"`
 
 	// LastEventId A message's event id: opaque, increasing strictly per port. Compare
 	// ids only for equality; the service orders them.
@@ -1217,6 +1261,11 @@ type ResetEvent struct {
 	//
 	// Example: 01KAK9Q01VBCAB18KVMXVCJ4NX
 	Port PortId `json:"port"`
+
+	// RewoundTo Present only when `last_event_id` is unknown to the service:
+	// the newest id it knows at the port (empty when it knows none),
+	// after which the stream goes on.
+	RewoundTo *EventIdOrEmpty `json:"rewound_to,omitempty"`
 }
 
 // Scope What a token may do: `full` (the port's own token: everything),
@@ -1358,6 +1407,9 @@ type CollectionIdPath = CollectionId
 // IdempotencyKey defines model for IdempotencyKey.
 type IdempotencyKey = string
 
+// IdempotencyKeyRequired defines model for IdempotencyKeyRequired.
+type IdempotencyKeyRequired = string
+
 // LastEventIdHeader Where an event stream resumes: for a stream of one port an event id
 // (or the empty string); for a stream of k ports, k event ids in the
 // ticket's order joined by `,`, each the empty string for a port with
@@ -1421,6 +1473,9 @@ type InvalidMember = InvalidMemberProblem
 
 // InvalidRequest An RFC 9457 problem, with tincan's `code`.
 type InvalidRequest = Problem
+
+// KeyRequired An RFC 9457 problem, with tincan's `code`.
+type KeyRequired = Problem
 
 // MemberNotFound An RFC 9457 problem, with tincan's `code`.
 type MemberNotFound = Problem
@@ -1492,6 +1547,12 @@ type CreateChannelParams struct {
 
 // BroadcastMessageParams defines parameters for BroadcastMessage.
 type BroadcastMessageParams struct {
+	// IdempotencyKey Makes the request safe to retry: a retry with the same key and the
+	// same request within the window gets the first answer again and
+	// changes nothing. 1 to 255 printable ASCII characters; use a random
+	// one (a UUID) per request. Anything else is `400 invalid_request`.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
 	// Origin The origin the post comes from, kept with the message and delivered
 	// as its `origin`. Browsers set it themselves (a page cannot); other
 	// clients may send any value, so it is a claim, not a proof. It must
@@ -1512,9 +1573,11 @@ type StreamEventsParams struct {
 	Ticket *TicketParameter `form:"ticket,omitempty" json:"ticket,omitempty"`
 
 	// LastEventID The resume point, as an EventSource sends it on reconnection: the
-	// stream acknowledges every message up to it and starts after it.
-	// Wins over `last_event_id`. For a stream of several ports, the
-	// composite position its message events carry.
+	// stream acknowledges every message up to it and starts after it (a
+	// point after the newest message the service knows is answered with
+	// `event: reset` and `rewound_to`, never refused). Wins over
+	// `last_event_id`. For a stream of several ports, the composite
+	// position its message events carry.
 	LastEventID *LastEventIdHeader `json:"Last-Event-ID,omitempty"`
 }
 
@@ -1551,6 +1614,18 @@ type PostMessageParams struct {
 	// most 256 bytes; anything else, an empty value or several `Origin`
 	// headers, is `400 invalid_request`.
 	Origin *OriginHeader `json:"Origin,omitempty"`
+}
+
+// TransferPortParams defines parameters for TransferPort.
+type TransferPortParams struct {
+	// IdempotencyKey Names the request so that its retries get its answer: a retry with
+	// the same key and the same request within the window gets the first
+	// answer again and changes nothing. 1 to 255 printable ASCII
+	// characters; use a random one (a UUID) per request, sent again
+	// unchanged on every retry. Without one the answer is `400
+	// idempotency_key_required`; a malformed one is `400
+	// invalid_request`.
+	IdempotencyKey IdempotencyKeyRequired `json:"Idempotency-Key"`
 }
 
 // AddMemberJSONRequestBody defines body for AddMember for application/json ContentType.
@@ -1844,8 +1919,18 @@ type ClientInterface interface {
 	// reached with the message's event id at each peer, `refused` the
 	// others with the reason (the problem code a post through the port
 	// would get). One member's refusal does not stop the others.
-	// Broadcasting is not idempotent: a retry after a lost answer posts
-	// again.
+	//
+	// **Retrying safely.** Without an `Idempotency-Key` a retry after a
+	// lost answer posts again. With one, each member's post is made under
+	// it as `postMessage` makes a post under a key: a retry of the same
+	// broadcast (the same collection, the same kind of body and the same
+	// body, byte for byte) within the window stores nothing twice. The
+	// members reached before answer the ids of the first call; the others
+	// (refused as `unavailable` or `port_busy` the first time, or added
+	// since) are posted to now. A member reached before under the same
+	// key with another body is refused with `idempotency_key_reused`.
+	// Only the holder of the collection's token can replay its
+	// broadcasts.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1872,8 +1957,18 @@ type ClientInterface interface {
 	// reached with the message's event id at each peer, `refused` the
 	// others with the reason (the problem code a post through the port
 	// would get). One member's refusal does not stop the others.
-	// Broadcasting is not idempotent: a retry after a lost answer posts
-	// again.
+	//
+	// **Retrying safely.** Without an `Idempotency-Key` a retry after a
+	// lost answer posts again. With one, each member's post is made under
+	// it as `postMessage` makes a post under a key: a retry of the same
+	// broadcast (the same collection, the same kind of body and the same
+	// body, byte for byte) within the window stores nothing twice. The
+	// members reached before answer the ids of the first call; the others
+	// (refused as `unavailable` or `port_busy` the first time, or added
+	// since) are posted to now. A member reached before under the same
+	// key with another body is refused with `idempotency_key_reused`.
+	// Only the holder of the collection's token can replay its
+	// broadcasts.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1900,8 +1995,18 @@ type ClientInterface interface {
 	// reached with the message's event id at each peer, `refused` the
 	// others with the reason (the problem code a post through the port
 	// would get). One member's refusal does not stop the others.
-	// Broadcasting is not idempotent: a retry after a lost answer posts
-	// again.
+	//
+	// **Retrying safely.** Without an `Idempotency-Key` a retry after a
+	// lost answer posts again. With one, each member's post is made under
+	// it as `postMessage` makes a post under a key: a retry of the same
+	// broadcast (the same collection, the same kind of body and the same
+	// body, byte for byte) within the window stores nothing twice. The
+	// members reached before answer the ids of the first call; the others
+	// (refused as `unavailable` or `port_busy` the first time, or added
+	// since) are posted to now. A member reached before under the same
+	// key with another body is refused with `idempotency_key_reused`.
+	// Only the holder of the collection's token can replay its
+	// broadcasts.
 	//
 	// Takes a body of the `text/plain` content type.
 	//
@@ -1999,11 +2104,15 @@ type ClientInterface interface {
 	// **Resume point.** The `Last-Event-ID` header, else the
 	// `last_event_id` query parameter. When one is given, every message
 	// up to and including it is acknowledged first and the stream starts
-	// after it; an id after the newest message ever queued at the port is
-	// `400 invalid_request`. Without one, the stream starts after the last
+	// after it. Without one, the stream starts after the last
 	// acknowledged message. When the resume point is before a message
 	// someone else acknowledged meanwhile, those messages are gone: the
-	// stream says so with `event: reset` before going on.
+	// stream says so with `event: reset` before going on. Only a
+	// malformed resume point is `400 invalid_request`: one after the
+	// newest message the service knows at the port (the store lost what
+	// followed, with a failover or a restart) acknowledges only through
+	// that newest message, and the stream starts with an `event: reset`
+	// whose `rewound_to` names it, then goes on after it.
 	//
 	// **Frames**, in order (each ends with a blank line):
 	//
@@ -2029,7 +2138,12 @@ type ClientInterface interface {
 	//    an ack call before it could send them: `event: reset`, `data:
 	//    <ResetEvent JSON>`, without an id; the stream goes on with the
 	//    messages after `acked_through`. A stream opened without a resume
-	//    point sends none until it has sent a message.
+	//    point sends none until it has sent a message. When the position
+	//    is after the newest message the service knows at the port, the
+	//    reset carries `rewound_to` and the stream goes on after
+	//    `rewound_to` instead: ids after it may be issued again, to other
+	//    messages, so a client that drops repeated ids must forget those
+	//    after `rewound_to`.
 	//
 	// When the server shuts down, the stream's last frame is a lone
 	// `retry: 1000` hint and the stream ends, so that clients reconnect
@@ -2039,7 +2153,7 @@ type ClientInterface interface {
 	// no repeat. A stream opened on a closed port with nothing
 	// left after its resume point answers `204 No Content`, which tells an
 	// EventSource to stop reconnecting. Errors before the stream starts
-	// (auth, a bad resume point) are ordinary problem responses.
+	// (auth, a malformed resume point) are ordinary problem responses.
 	//
 	// The JSON of each event's `data` line is described by the schemas
 	// named in `x-sse-events` of the 200 response: `MessageEvent`,
@@ -2091,7 +2205,12 @@ type ClientInterface interface {
 	// When `after` is before the port's last acknowledged message, the
 	// messages between were acknowledged (by another reader or an ack
 	// call) and deleted: the answer says so in `reset` and goes on after
-	// the acknowledged ones, never skipping them in silence.
+	// the acknowledged ones, never skipping them in silence. When `after`
+	// is after the newest message the service knows at the port (the
+	// store lost what followed, with a failover or a restart), the answer
+	// is not a refusal either: `reset.rewound_to` names that newest
+	// message and `next` is it, to ask again from. Only a malformed
+	// `after` is `400 invalid_request`.
 	//
 	// A queued message that cannot be decoded (corrupted in the store, or
 	// written by a newer version of the service) is not in `messages` but
@@ -2348,8 +2467,22 @@ type ClientInterface interface {
 	// exactly one succeeds; the others get `403 port_transferred`. Any
 	// request body is ignored.
 	//
+	// **An `Idempotency-Key` is required** (`400 idempotency_key_required`
+	// without one, and nothing changes): a transfer is the one call whose
+	// lost answer would lose the port, since the old token dies and
+	// nobody would have the new one. A retry with the same key and the
+	// same (now dead) token within the window (24 h by default,
+	// `IDEMPOTENCY_WINDOW`) answers the same new token with
+	// `Idempotent-Replayed: true` and changes nothing, even after the
+	// channel closed. The key is scoped to the port and to the token
+	// presented: only the caller who made the transfer can replay it.
+	// The answer is kept encrypted under a key derived from the
+	// Idempotency-Key, which the service does not keep: use a random key
+	// (a UUID) per transfer, and send it again unchanged on every retry,
+	// in particular after a `503 unavailable`, whose outcome is unknown.
+	//
 	// Corresponds with POST /ports/{id}/transfer (the `TransferPort` operationId).
-	TransferPort(ctx context.Context, id PortIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+	TransferPort(ctx context.Context, id PortIdPath, params *TransferPortParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// Readyz Readiness
 	//
@@ -2570,8 +2703,18 @@ func (c *Client) RemoveMember(ctx context.Context, id CollectionIdPath, port Mem
 // reached with the message's event id at each peer, `refused` the
 // others with the reason (the problem code a post through the port
 // would get). One member's refusal does not stop the others.
-// Broadcasting is not idempotent: a retry after a lost answer posts
-// again.
+//
+// **Retrying safely.** Without an `Idempotency-Key` a retry after a
+// lost answer posts again. With one, each member's post is made under
+// it as `postMessage` makes a post under a key: a retry of the same
+// broadcast (the same collection, the same kind of body and the same
+// body, byte for byte) within the window stores nothing twice. The
+// members reached before answer the ids of the first call; the others
+// (refused as `unavailable` or `port_busy` the first time, or added
+// since) are posted to now. A member reached before under the same
+// key with another body is refused with `idempotency_key_reused`.
+// Only the holder of the collection's token can replay its
+// broadcasts.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2608,8 +2751,18 @@ func (c *Client) BroadcastMessageWithBody(ctx context.Context, id CollectionIdPa
 // reached with the message's event id at each peer, `refused` the
 // others with the reason (the problem code a post through the port
 // would get). One member's refusal does not stop the others.
-// Broadcasting is not idempotent: a retry after a lost answer posts
-// again.
+//
+// **Retrying safely.** Without an `Idempotency-Key` a retry after a
+// lost answer posts again. With one, each member's post is made under
+// it as `postMessage` makes a post under a key: a retry of the same
+// broadcast (the same collection, the same kind of body and the same
+// body, byte for byte) within the window stores nothing twice. The
+// members reached before answer the ids of the first call; the others
+// (refused as `unavailable` or `port_busy` the first time, or added
+// since) are posted to now. A member reached before under the same
+// key with another body is refused with `idempotency_key_reused`.
+// Only the holder of the collection's token can replay its
+// broadcasts.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2646,8 +2799,18 @@ func (c *Client) BroadcastMessage(ctx context.Context, id CollectionIdPath, para
 // reached with the message's event id at each peer, `refused` the
 // others with the reason (the problem code a post through the port
 // would get). One member's refusal does not stop the others.
-// Broadcasting is not idempotent: a retry after a lost answer posts
-// again.
+//
+// **Retrying safely.** Without an `Idempotency-Key` a retry after a
+// lost answer posts again. With one, each member's post is made under
+// it as `postMessage` makes a post under a key: a retry of the same
+// broadcast (the same collection, the same kind of body and the same
+// body, byte for byte) within the window stores nothing twice. The
+// members reached before answer the ids of the first call; the others
+// (refused as `unavailable` or `port_busy` the first time, or added
+// since) are posted to now. A member reached before under the same
+// key with another body is refused with `idempotency_key_reused`.
+// Only the holder of the collection's token can replay its
+// broadcasts.
 //
 // Takes a body of the `text/plain` content type.
 //
@@ -2845,11 +3008,15 @@ func (c *Client) ClosePort(ctx context.Context, id PortIdPath, reqEditors ...Req
 // **Resume point.** The `Last-Event-ID` header, else the
 // `last_event_id` query parameter. When one is given, every message
 // up to and including it is acknowledged first and the stream starts
-// after it; an id after the newest message ever queued at the port is
-// `400 invalid_request`. Without one, the stream starts after the last
+// after it. Without one, the stream starts after the last
 // acknowledged message. When the resume point is before a message
 // someone else acknowledged meanwhile, those messages are gone: the
-// stream says so with `event: reset` before going on.
+// stream says so with `event: reset` before going on. Only a
+// malformed resume point is `400 invalid_request`: one after the
+// newest message the service knows at the port (the store lost what
+// followed, with a failover or a restart) acknowledges only through
+// that newest message, and the stream starts with an `event: reset`
+// whose `rewound_to` names it, then goes on after it.
 //
 // **Frames**, in order (each ends with a blank line):
 //
@@ -2875,7 +3042,12 @@ func (c *Client) ClosePort(ctx context.Context, id PortIdPath, reqEditors ...Req
 //     an ack call before it could send them: `event: reset`, `data:
 //     <ResetEvent JSON>`, without an id; the stream goes on with the
 //     messages after `acked_through`. A stream opened without a resume
-//     point sends none until it has sent a message.
+//     point sends none until it has sent a message. When the position
+//     is after the newest message the service knows at the port, the
+//     reset carries `rewound_to` and the stream goes on after
+//     `rewound_to` instead: ids after it may be issued again, to other
+//     messages, so a client that drops repeated ids must forget those
+//     after `rewound_to`.
 //
 // When the server shuts down, the stream's last frame is a lone
 // `retry: 1000` hint and the stream ends, so that clients reconnect
@@ -2885,7 +3057,7 @@ func (c *Client) ClosePort(ctx context.Context, id PortIdPath, reqEditors ...Req
 // no repeat. A stream opened on a closed port with nothing
 // left after its resume point answers `204 No Content`, which tells an
 // EventSource to stop reconnecting. Errors before the stream starts
-// (auth, a bad resume point) are ordinary problem responses.
+// (auth, a malformed resume point) are ordinary problem responses.
 //
 // The JSON of each event's `data` line is described by the schemas
 // named in `x-sse-events` of the 200 response: `MessageEvent`,
@@ -2947,7 +3119,12 @@ func (c *Client) StreamEvents(ctx context.Context, id PortIdPath, params *Stream
 // When `after` is before the port's last acknowledged message, the
 // messages between were acknowledged (by another reader or an ack
 // call) and deleted: the answer says so in `reset` and goes on after
-// the acknowledged ones, never skipping them in silence.
+// the acknowledged ones, never skipping them in silence. When `after`
+// is after the newest message the service knows at the port (the
+// store lost what followed, with a failover or a restart), the answer
+// is not a refusal either: `reset.rewound_to` names that newest
+// message and `next` is it, to ask again from. Only a malformed
+// `after` is `400 invalid_request`.
 //
 // A queued message that cannot be decoded (corrupted in the store, or
 // written by a newer version of the service) is not in `messages` but
@@ -3304,9 +3481,23 @@ func (c *Client) RevokeToken(ctx context.Context, id PortIdPath, tokenId TokenId
 // exactly one succeeds; the others get `403 port_transferred`. Any
 // request body is ignored.
 //
+// **An `Idempotency-Key` is required** (`400 idempotency_key_required`
+// without one, and nothing changes): a transfer is the one call whose
+// lost answer would lose the port, since the old token dies and
+// nobody would have the new one. A retry with the same key and the
+// same (now dead) token within the window (24 h by default,
+// `IDEMPOTENCY_WINDOW`) answers the same new token with
+// `Idempotent-Replayed: true` and changes nothing, even after the
+// channel closed. The key is scoped to the port and to the token
+// presented: only the caller who made the transfer can replay it.
+// The answer is kept encrypted under a key derived from the
+// Idempotency-Key, which the service does not keep: use a random key
+// (a UUID) per transfer, and send it again unchanged on every retry,
+// in particular after a `503 unavailable`, whose outcome is unknown.
+//
 // Corresponds with POST /ports/{id}/transfer (the `TransferPort` operationId).
-func (c *Client) TransferPort(ctx context.Context, id PortIdPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewTransferPortRequest(c.Server, id)
+func (c *Client) TransferPort(ctx context.Context, id PortIdPath, params *TransferPortParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTransferPortRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3643,15 +3834,26 @@ func NewBroadcastMessageRequestWithBody(server string, id CollectionIdPath, para
 
 	if params != nil {
 
-		if params.Origin != nil {
+		if params.IdempotencyKey != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Origin", *params.Origin, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("Origin", headerParam0)
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.Origin != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Origin", *params.Origin, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Origin", headerParam1)
 		}
 
 	}
@@ -4336,7 +4538,7 @@ func NewRevokeTokenRequest(server string, id PortIdPath, tokenId TokenIdPath) (*
 }
 
 // NewTransferPortRequest constructs an http.Request for the TransferPort method
-func NewTransferPortRequest(server string, id PortIdPath) (*http.Request, error) {
+func NewTransferPortRequest(server string, id PortIdPath, params *TransferPortParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -4364,6 +4566,19 @@ func NewTransferPortRequest(server string, id PortIdPath) (*http.Request, error)
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("Idempotency-Key", headerParam0)
+
 	}
 
 	return req, nil
@@ -4583,8 +4798,18 @@ type ClientWithResponsesInterface interface {
 	// reached with the message's event id at each peer, `refused` the
 	// others with the reason (the problem code a post through the port
 	// would get). One member's refusal does not stop the others.
-	// Broadcasting is not idempotent: a retry after a lost answer posts
-	// again.
+	//
+	// **Retrying safely.** Without an `Idempotency-Key` a retry after a
+	// lost answer posts again. With one, each member's post is made under
+	// it as `postMessage` makes a post under a key: a retry of the same
+	// broadcast (the same collection, the same kind of body and the same
+	// body, byte for byte) within the window stores nothing twice. The
+	// members reached before answer the ids of the first call; the others
+	// (refused as `unavailable` or `port_busy` the first time, or added
+	// since) are posted to now. A member reached before under the same
+	// key with another body is refused with `idempotency_key_reused`.
+	// Only the holder of the collection's token can replay its
+	// broadcasts.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4611,8 +4836,18 @@ type ClientWithResponsesInterface interface {
 	// reached with the message's event id at each peer, `refused` the
 	// others with the reason (the problem code a post through the port
 	// would get). One member's refusal does not stop the others.
-	// Broadcasting is not idempotent: a retry after a lost answer posts
-	// again.
+	//
+	// **Retrying safely.** Without an `Idempotency-Key` a retry after a
+	// lost answer posts again. With one, each member's post is made under
+	// it as `postMessage` makes a post under a key: a retry of the same
+	// broadcast (the same collection, the same kind of body and the same
+	// body, byte for byte) within the window stores nothing twice. The
+	// members reached before answer the ids of the first call; the others
+	// (refused as `unavailable` or `port_busy` the first time, or added
+	// since) are posted to now. A member reached before under the same
+	// key with another body is refused with `idempotency_key_reused`.
+	// Only the holder of the collection's token can replay its
+	// broadcasts.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4639,8 +4874,18 @@ type ClientWithResponsesInterface interface {
 	// reached with the message's event id at each peer, `refused` the
 	// others with the reason (the problem code a post through the port
 	// would get). One member's refusal does not stop the others.
-	// Broadcasting is not idempotent: a retry after a lost answer posts
-	// again.
+	//
+	// **Retrying safely.** Without an `Idempotency-Key` a retry after a
+	// lost answer posts again. With one, each member's post is made under
+	// it as `postMessage` makes a post under a key: a retry of the same
+	// broadcast (the same collection, the same kind of body and the same
+	// body, byte for byte) within the window stores nothing twice. The
+	// members reached before answer the ids of the first call; the others
+	// (refused as `unavailable` or `port_busy` the first time, or added
+	// since) are posted to now. A member reached before under the same
+	// key with another body is refused with `idempotency_key_reused`.
+	// Only the holder of the collection's token can replay its
+	// broadcasts.
 	//
 	// Takes a body of the `text/plain` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4752,11 +4997,15 @@ type ClientWithResponsesInterface interface {
 	// **Resume point.** The `Last-Event-ID` header, else the
 	// `last_event_id` query parameter. When one is given, every message
 	// up to and including it is acknowledged first and the stream starts
-	// after it; an id after the newest message ever queued at the port is
-	// `400 invalid_request`. Without one, the stream starts after the last
+	// after it. Without one, the stream starts after the last
 	// acknowledged message. When the resume point is before a message
 	// someone else acknowledged meanwhile, those messages are gone: the
-	// stream says so with `event: reset` before going on.
+	// stream says so with `event: reset` before going on. Only a
+	// malformed resume point is `400 invalid_request`: one after the
+	// newest message the service knows at the port (the store lost what
+	// followed, with a failover or a restart) acknowledges only through
+	// that newest message, and the stream starts with an `event: reset`
+	// whose `rewound_to` names it, then goes on after it.
 	//
 	// **Frames**, in order (each ends with a blank line):
 	//
@@ -4782,7 +5031,12 @@ type ClientWithResponsesInterface interface {
 	//    an ack call before it could send them: `event: reset`, `data:
 	//    <ResetEvent JSON>`, without an id; the stream goes on with the
 	//    messages after `acked_through`. A stream opened without a resume
-	//    point sends none until it has sent a message.
+	//    point sends none until it has sent a message. When the position
+	//    is after the newest message the service knows at the port, the
+	//    reset carries `rewound_to` and the stream goes on after
+	//    `rewound_to` instead: ids after it may be issued again, to other
+	//    messages, so a client that drops repeated ids must forget those
+	//    after `rewound_to`.
 	//
 	// When the server shuts down, the stream's last frame is a lone
 	// `retry: 1000` hint and the stream ends, so that clients reconnect
@@ -4792,7 +5046,7 @@ type ClientWithResponsesInterface interface {
 	// no repeat. A stream opened on a closed port with nothing
 	// left after its resume point answers `204 No Content`, which tells an
 	// EventSource to stop reconnecting. Errors before the stream starts
-	// (auth, a bad resume point) are ordinary problem responses.
+	// (auth, a malformed resume point) are ordinary problem responses.
 	//
 	// The JSON of each event's `data` line is described by the schemas
 	// named in `x-sse-events` of the 200 response: `MessageEvent`,
@@ -4846,7 +5100,12 @@ type ClientWithResponsesInterface interface {
 	// When `after` is before the port's last acknowledged message, the
 	// messages between were acknowledged (by another reader or an ack
 	// call) and deleted: the answer says so in `reset` and goes on after
-	// the acknowledged ones, never skipping them in silence.
+	// the acknowledged ones, never skipping them in silence. When `after`
+	// is after the newest message the service knows at the port (the
+	// store lost what followed, with a failover or a restart), the answer
+	// is not a refusal either: `reset.rewound_to` names that newest
+	// message and `next` is it, to ask again from. Only a malformed
+	// `after` is `400 invalid_request`.
 	//
 	// A queued message that cannot be decoded (corrupted in the store, or
 	// written by a newer version of the service) is not in `messages` but
@@ -5109,10 +5368,24 @@ type ClientWithResponsesInterface interface {
 	// exactly one succeeds; the others get `403 port_transferred`. Any
 	// request body is ignored.
 	//
+	// **An `Idempotency-Key` is required** (`400 idempotency_key_required`
+	// without one, and nothing changes): a transfer is the one call whose
+	// lost answer would lose the port, since the old token dies and
+	// nobody would have the new one. A retry with the same key and the
+	// same (now dead) token within the window (24 h by default,
+	// `IDEMPOTENCY_WINDOW`) answers the same new token with
+	// `Idempotent-Replayed: true` and changes nothing, even after the
+	// channel closed. The key is scoped to the port and to the token
+	// presented: only the caller who made the transfer can replay it.
+	// The answer is kept encrypted under a key derived from the
+	// Idempotency-Key, which the service does not keep: use a random key
+	// (a UUID) per transfer, and send it again unchanged on every retry,
+	// in particular after a `503 unavailable`, whose outcome is unknown.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /ports/{id}/transfer (the `TransferPort` operationId).
-	TransferPortWithResponse(ctx context.Context, id PortIdPath, reqEditors ...RequestEditorFn) (*TransferPortResponse, error)
+	TransferPortWithResponse(ctx context.Context, id PortIdPath, params *TransferPortParams, reqEditors ...RequestEditorFn) (*TransferPortResponse, error)
 
 	// ReadyzWithResponse Readiness
 	//
@@ -7442,6 +7715,11 @@ func (r RevokeTokenResponse) ContentType() string {
 	return ""
 }
 
+// TransferPortResponse200Headers the declared response headers of an HTTP 200 response for TransferPort
+type TransferPortResponse200Headers struct {
+	IdempotentReplayed *string
+}
+
 // TransferPortResponse401Headers the declared response headers of an HTTP 401 response for TransferPort
 type TransferPortResponse401Headers struct {
 	WWWAuthenticate string
@@ -7467,6 +7745,8 @@ type TransferPortResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *PortCredentials
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *KeyRequired
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
@@ -7481,6 +7761,8 @@ type TransferPortResponse struct {
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *TransferPortResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *TransferPortResponse401Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
@@ -7494,6 +7776,11 @@ type TransferPortResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r TransferPortResponse) GetJSON200() *PortCredentials {
 	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r TransferPortResponse) GetApplicationproblemJSON400() *KeyRequired {
+	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
@@ -7820,8 +8107,18 @@ func (c *ClientWithResponses) RemoveMemberWithResponse(ctx context.Context, id C
 // reached with the message's event id at each peer, `refused` the
 // others with the reason (the problem code a post through the port
 // would get). One member's refusal does not stop the others.
-// Broadcasting is not idempotent: a retry after a lost answer posts
-// again.
+//
+// **Retrying safely.** Without an `Idempotency-Key` a retry after a
+// lost answer posts again. With one, each member's post is made under
+// it as `postMessage` makes a post under a key: a retry of the same
+// broadcast (the same collection, the same kind of body and the same
+// body, byte for byte) within the window stores nothing twice. The
+// members reached before answer the ids of the first call; the others
+// (refused as `unavailable` or `port_busy` the first time, or added
+// since) are posted to now. A member reached before under the same
+// key with another body is refused with `idempotency_key_reused`.
+// Only the holder of the collection's token can replay its
+// broadcasts.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -7854,8 +8151,18 @@ func (c *ClientWithResponses) BroadcastMessageWithBodyWithResponse(ctx context.C
 // reached with the message's event id at each peer, `refused` the
 // others with the reason (the problem code a post through the port
 // would get). One member's refusal does not stop the others.
-// Broadcasting is not idempotent: a retry after a lost answer posts
-// again.
+//
+// **Retrying safely.** Without an `Idempotency-Key` a retry after a
+// lost answer posts again. With one, each member's post is made under
+// it as `postMessage` makes a post under a key: a retry of the same
+// broadcast (the same collection, the same kind of body and the same
+// body, byte for byte) within the window stores nothing twice. The
+// members reached before answer the ids of the first call; the others
+// (refused as `unavailable` or `port_busy` the first time, or added
+// since) are posted to now. A member reached before under the same
+// key with another body is refused with `idempotency_key_reused`.
+// Only the holder of the collection's token can replay its
+// broadcasts.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -7888,8 +8195,18 @@ func (c *ClientWithResponses) BroadcastMessageWithResponse(ctx context.Context, 
 // reached with the message's event id at each peer, `refused` the
 // others with the reason (the problem code a post through the port
 // would get). One member's refusal does not stop the others.
-// Broadcasting is not idempotent: a retry after a lost answer posts
-// again.
+//
+// **Retrying safely.** Without an `Idempotency-Key` a retry after a
+// lost answer posts again. With one, each member's post is made under
+// it as `postMessage` makes a post under a key: a retry of the same
+// broadcast (the same collection, the same kind of body and the same
+// body, byte for byte) within the window stores nothing twice. The
+// members reached before answer the ids of the first call; the others
+// (refused as `unavailable` or `port_busy` the first time, or added
+// since) are posted to now. A member reached before under the same
+// key with another body is refused with `idempotency_key_reused`.
+// Only the holder of the collection's token can replay its
+// broadcasts.
 //
 // Takes a body of the `text/plain` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8061,11 +8378,15 @@ func (c *ClientWithResponses) ClosePortWithResponse(ctx context.Context, id Port
 // **Resume point.** The `Last-Event-ID` header, else the
 // `last_event_id` query parameter. When one is given, every message
 // up to and including it is acknowledged first and the stream starts
-// after it; an id after the newest message ever queued at the port is
-// `400 invalid_request`. Without one, the stream starts after the last
+// after it. Without one, the stream starts after the last
 // acknowledged message. When the resume point is before a message
 // someone else acknowledged meanwhile, those messages are gone: the
-// stream says so with `event: reset` before going on.
+// stream says so with `event: reset` before going on. Only a
+// malformed resume point is `400 invalid_request`: one after the
+// newest message the service knows at the port (the store lost what
+// followed, with a failover or a restart) acknowledges only through
+// that newest message, and the stream starts with an `event: reset`
+// whose `rewound_to` names it, then goes on after it.
 //
 // **Frames**, in order (each ends with a blank line):
 //
@@ -8091,7 +8412,12 @@ func (c *ClientWithResponses) ClosePortWithResponse(ctx context.Context, id Port
 //     an ack call before it could send them: `event: reset`, `data:
 //     <ResetEvent JSON>`, without an id; the stream goes on with the
 //     messages after `acked_through`. A stream opened without a resume
-//     point sends none until it has sent a message.
+//     point sends none until it has sent a message. When the position
+//     is after the newest message the service knows at the port, the
+//     reset carries `rewound_to` and the stream goes on after
+//     `rewound_to` instead: ids after it may be issued again, to other
+//     messages, so a client that drops repeated ids must forget those
+//     after `rewound_to`.
 //
 // When the server shuts down, the stream's last frame is a lone
 // `retry: 1000` hint and the stream ends, so that clients reconnect
@@ -8101,7 +8427,7 @@ func (c *ClientWithResponses) ClosePortWithResponse(ctx context.Context, id Port
 // no repeat. A stream opened on a closed port with nothing
 // left after its resume point answers `204 No Content`, which tells an
 // EventSource to stop reconnecting. Errors before the stream starts
-// (auth, a bad resume point) are ordinary problem responses.
+// (auth, a malformed resume point) are ordinary problem responses.
 //
 // The JSON of each event's `data` line is described by the schemas
 // named in `x-sse-events` of the 200 response: `MessageEvent`,
@@ -8161,7 +8487,12 @@ func (c *ClientWithResponses) StreamEventsWithResponse(ctx context.Context, id P
 // When `after` is before the port's last acknowledged message, the
 // messages between were acknowledged (by another reader or an ack
 // call) and deleted: the answer says so in `reset` and goes on after
-// the acknowledged ones, never skipping them in silence.
+// the acknowledged ones, never skipping them in silence. When `after`
+// is after the newest message the service knows at the port (the
+// store lost what followed, with a failover or a restart), the answer
+// is not a refusal either: `reset.rewound_to` names that newest
+// message and `next` is it, to ask again from. Only a malformed
+// `after` is `400 invalid_request`.
 //
 // A queued message that cannot be decoded (corrupted in the store, or
 // written by a newer version of the service) is not in `messages` but
@@ -8484,11 +8815,25 @@ func (c *ClientWithResponses) RevokeTokenWithResponse(ctx context.Context, id Po
 // exactly one succeeds; the others get `403 port_transferred`. Any
 // request body is ignored.
 //
+// **An `Idempotency-Key` is required** (`400 idempotency_key_required`
+// without one, and nothing changes): a transfer is the one call whose
+// lost answer would lose the port, since the old token dies and
+// nobody would have the new one. A retry with the same key and the
+// same (now dead) token within the window (24 h by default,
+// `IDEMPOTENCY_WINDOW`) answers the same new token with
+// `Idempotent-Replayed: true` and changes nothing, even after the
+// channel closed. The key is scoped to the port and to the token
+// presented: only the caller who made the transfer can replay it.
+// The answer is kept encrypted under a key derived from the
+// Idempotency-Key, which the service does not keep: use a random key
+// (a UUID) per transfer, and send it again unchanged on every retry,
+// in particular after a `503 unavailable`, whose outcome is unknown.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /ports/{id}/transfer (the `TransferPort` operationId).
-func (c *ClientWithResponses) TransferPortWithResponse(ctx context.Context, id PortIdPath, reqEditors ...RequestEditorFn) (*TransferPortResponse, error) {
-	rsp, err := c.TransferPort(ctx, id, reqEditors...)
+func (c *ClientWithResponses) TransferPortWithResponse(ctx context.Context, id PortIdPath, params *TransferPortParams, reqEditors ...RequestEditorFn) (*TransferPortResponse, error) {
+	rsp, err := c.TransferPort(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -10900,6 +11245,13 @@ func ParseTransferPortResponse(rsp *http.Response) (*TransferPortResponse, error
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest KeyRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -10952,6 +11304,16 @@ func ParseTransferPortResponse(rsp *http.Response) (*TransferPortResponse, error
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers TransferPortResponse200Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers TransferPortResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {

@@ -384,7 +384,7 @@ func TestEndpointTokenOnlyPosts(t *testing.T) {
 	wantRefused(t, "read", l, err, l.ApplicationproblemJSON403)
 	c, err := api.ClosePortWithResponse(ctx, endpoint.Id, bearer)
 	wantRefused(t, "close", c, err, c.ApplicationproblemJSON403)
-	tr, err := api.TransferPortWithResponse(ctx, endpoint.Id, bearer)
+	tr, err := api.TransferPortWithResponse(ctx, endpoint.Id, &client.TransferPortParams{IdempotencyKey: "scope-check"}, bearer)
 	wantRefused(t, "transfer", tr, err, tr.ApplicationproblemJSON403)
 
 	// Posting with it works, and the reply still comes.

@@ -6,11 +6,6 @@ import (
 	"github.com/tincan-dev/tincan/store"
 )
 
-// maxFormerTokens bounds how many dead tokens a port remembers, so that a
-// holder transferring a port in a loop cannot grow it without end. A token
-// older than that answers ErrUnauthorized instead of ErrTransferred.
-const maxFormerTokens = 256
-
 // channel is one MessageChannel: two entangled ports.
 type channel struct {
 	id        string
@@ -38,7 +33,10 @@ type port struct {
 	ch        *channel
 	peer      *port
 	tokenHash string
-	former    []string // hashes of tokens this port had before, oldest first
+	// former are the hashes of tokens this port had before, oldest first,
+	// at most store.MaxFormerTokens of them: a holder transferring a port
+	// in a loop cannot grow it without end.
+	former []string
 	// scoped are the port's live scoped tokens, oldest first.
 	scoped []*scopedToken
 
@@ -60,16 +58,22 @@ type scopedToken struct {
 // scoped token: whoever holds the port now decides who else may use it.
 func (p *port) rekey() string {
 	token := store.NewToken()
+	p.rekeyTo(token)
+	return token
+}
+
+// rekeyTo is rekey with the next token given, for a caller that must
+// prepare what it keeps of the token before anything changes.
+func (p *port) rekeyTo(token string) {
 	p.former = append(p.former, p.tokenHash)
 	for _, t := range p.scoped {
 		p.former = append(p.former, t.hash)
 	}
 	p.scoped = nil
-	if len(p.former) > maxFormerTokens {
-		p.former = append(p.former[:0], p.former[len(p.former)-maxFormerTokens:]...)
+	if len(p.former) > store.MaxFormerTokens {
+		p.former = append(p.former[:0], p.former[len(p.former)-store.MaxFormerTokens:]...)
 	}
 	p.tokenHash = store.HashToken(token)
-	return token
 }
 
 // nextID returns the id for the next message queued at p: the current

@@ -143,6 +143,26 @@ func (s *Store) DeleteCollection(ctx context.Context, id, token string) error {
 // a concurrent transfer or close of a member happens wholly before or
 // wholly after it.
 func (s *Store) Broadcast(ctx context.Context, id, token string, msg store.Outgoing) (store.BroadcastResult, error) {
+	return s.broadcast(ctx, id, token, msg, s.postAs)
+}
+
+// BroadcastOnce is Broadcast with each member's post made as PostOnce
+// through the member under the broadcast's derived key.
+func (s *Store) BroadcastOnce(ctx context.Context, id, token string, msg store.Outgoing, once store.Idempotency) (store.BroadcastResult, error) {
+	memberOnce := store.Idempotency{Key: store.BroadcastKey(id, token, once.Key), Fingerprint: once.Fingerprint}
+	return s.broadcast(ctx, id, token, msg, func(portID, tokenHash string, msg store.Outgoing, now time.Time) (store.EventID, error) {
+		eid, _, err := s.postOnce(portID, tokenHash, msg, memberOnce, now)
+		return eid, err
+	})
+}
+
+// memberPost posts msg through the member port portID as the holder of the
+// token whose hash is tokenHash. s.mu is held while it runs.
+type memberPost func(portID, tokenHash string, msg store.Outgoing, now time.Time) (store.EventID, error)
+
+// broadcast posts msg through every member of the collection with
+// postThrough.
+func (s *Store) broadcast(ctx context.Context, id, token string, msg store.Outgoing, postThrough memberPost) (store.BroadcastResult, error) {
 	if err := store.CheckBroadcast(msg); err != nil {
 		return store.BroadcastResult{}, err
 	}
@@ -164,7 +184,7 @@ func (s *Store) Broadcast(ctx context.Context, id, token string, msg store.Outgo
 	var res store.BroadcastResult
 	msg.Data = bytes.Clone(msg.Data)
 	for _, portID := range members {
-		eid, err := s.postAs(portID, c.members[portID], msg, now)
+		eid, err := postThrough(portID, c.members[portID], msg, now)
 		if err != nil {
 			reason, ok := store.RefusalOf(err)
 			if !ok {

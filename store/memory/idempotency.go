@@ -17,7 +17,9 @@ type record struct {
 	fingerprint [sha256.Size]byte
 	expires     time.Time     // with its monotonic reading, like channel.touched
 	id          store.EventID // a post's answer
-	sealed      []byte        // a channel creation's answer, see store.SealChannel
+	// sealed is a channel creation's or a transfer's answer, see
+	// store.SealChannel and store.SealTransfer.
+	sealed []byte
 }
 
 // lookup returns the live record named k, or nil; it refuses a record made
@@ -43,11 +45,18 @@ func (s *Store) PostOnce(ctx context.Context, from store.Credentials, msg store.
 	}
 	defer s.mu.Unlock()
 
-	src, err := s.authenticate(from, now, store.OpPost)
+	return s.postOnce(from.PortID, store.HashToken(from.Token), msg, once, now)
+}
+
+// postOnce is PostOnce through the port portID as the holder of the token
+// whose hash is tokenHash, as a broadcast posts through a member. s.mu must
+// be held.
+func (s *Store) postOnce(portID, tokenHash string, msg store.Outgoing, once store.Idempotency, now time.Time) (store.EventID, bool, error) {
+	src, err := s.authenticateHash(portID, tokenHash, now, store.OpPost)
 	if err != nil {
 		return store.EventID{}, false, err
 	}
-	k := "post:" + store.PostIndex(src.id, store.HashToken(from.Token), once.Key)
+	k := "post:" + store.PostIndex(src.id, tokenHash, once.Key)
 	r, err := s.lookup(k, once, now)
 	if err != nil {
 		return store.EventID{}, false, fmt.Errorf("port %s: %w", src.id, err)

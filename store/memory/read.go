@@ -30,7 +30,7 @@ func (s *Store) Read(ctx context.Context, c store.Credentials, after store.Event
 	q := p.queue
 	i := sort.Search(len(q), func(i int) bool { return q[i].ID.Compare(after) > 0 })
 	q = q[i:min(len(q), i+limit)]
-	batch := store.Batch{Messages: make([]store.Message, len(q)), State: p.ch.state(), ClosedAt: p.ch.closedAt, Acked: p.acked}
+	batch := store.Batch{Messages: make([]store.Message, len(q)), State: p.ch.state(), ClosedAt: p.ch.closedAt, Acked: p.acked, LastID: p.lastID}
 	for i, m := range q {
 		// The caller gets its own copies: what it does with them must not
 		// reach the queue.

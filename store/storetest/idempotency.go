@@ -20,6 +20,7 @@ var idempotencyTests = []test{
 	{"ConcurrentSameKeyWithTransfer", testIdemConcurrentTransfer},
 	{"WindowExpires", testIdemWindow},
 	{"KeysAreScopedToPorts", testIdemScoped},
+	{"KeysAreScopedToCredentials", testIdemCredential},
 	{"RefusalsAreNotRemembered", testIdemRefusal},
 	{"ReplayAfterClose", testIdemAfterClose},
 	{"ReplayNeedsToken", testIdemAuth},
@@ -262,6 +263,34 @@ func testIdemScoped(t *testing.T, h harness) {
 	if _, replayed, err := s.CreateChannelOnce(ctx, once("shared", "from p1")); err != nil || replayed {
 		t.Errorf("a channel under a post's key: replayed %v, err %v", replayed, err)
 	}
+}
+
+// testIdemCredential: a post's key belongs to the credential presented,
+// not only to the port: the same key through the same port with another
+// token is another request, neither a replay nor ErrKeyReused, and the
+// first credential's record still replays.
+func testIdemCredential(t *testing.T, h harness) {
+	ctx := testContext(t)
+	s := h.store(t)
+	p := newPair(ctx, t, s)
+	scoped := mint(t, s, p.p1, store.ScopePost, "")
+	first, _ := postOnce(ctx, t, s, p.p1, "shared", "x")
+	if id, replayed := postOnce(ctx, t, s, scoped, "shared", "x"); replayed || id == first {
+		t.Errorf("the same key and body with another token answered %s (replayed %v), first %s", id, replayed, first)
+	}
+	if id, replayed := postOnce(ctx, t, s, p.p1, "shared", "x"); id != first || !replayed {
+		t.Errorf("the first token's retry answered %s (replayed %v), want %s", id, replayed, first)
+	}
+	// A token the port gets later does not inherit the records either.
+	moved := transfer(t, s, p.p1)
+	if id, replayed := postOnce(ctx, t, s, moved, "shared", "x"); replayed || id == first {
+		t.Errorf("the key with the new holder's token answered %s (replayed %v), first %s", id, replayed, first)
+	}
+	wantQueued(ctx, t, s, p.p2, 3)
+	// The scoped token died with the transfer; its holder learns that,
+	// not what the key was used for.
+	_, _, err := s.PostOnce(ctx, scoped, store.Outgoing{Data: text("x")}, once("shared", "x"))
+	wantErr(t, "the scoped token after the transfer", err, store.ErrTransferred)
 }
 
 // testIdemRefusal: a refused post is not remembered, so a retry under the

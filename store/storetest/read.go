@@ -13,6 +13,7 @@ var readTests = []test{
 	{"DoesNotAck", testReadDoesNotAck},
 	{"Empty", testReadEmpty},
 	{"Refused", testReadRefused},
+	{"LastID", testReadLastID},
 }
 
 // testReadPaging: after and limit page through the queue, oldest first.
@@ -106,5 +107,36 @@ func testReadRefused(t *testing.T, h harness) {
 		if len(b.Messages) != 0 {
 			t.Errorf("a refused read returned %d messages", len(b.Messages))
 		}
+	}
+}
+
+// testReadLastID: every batch carries the newest id ever queued at the
+// port, whatever part of the queue it holds: zero before any message,
+// unchanged by acknowledgements, the same as Describe's.
+func testReadLastID(t *testing.T, h harness) {
+	ctx := testContext(t)
+	s := h.store(t)
+	p := newPair(ctx, t, s)
+	if b := read(ctx, t, s, p.p2, store.EventID{}, 10); !b.LastID.IsZero() {
+		t.Errorf("an empty port's LastID is %q", b.LastID)
+	}
+	posted := postN(ctx, t, s, p.p1, 3)
+	newest := posted[2]
+	for _, after := range []store.EventID{{}, posted[0], newest, {Ms: newest.Ms + 1000}} {
+		if b := read(ctx, t, s, p.p2, after, 1); b.LastID != newest {
+			t.Errorf("read after %q: LastID %q, want %q", after, b.LastID, newest)
+		}
+	}
+	ack(ctx, t, s, p.p2, newest)
+	b := read(ctx, t, s, p.p2, store.EventID{}, 10)
+	if b.LastID != newest || len(b.Messages) != 0 {
+		t.Errorf("after acknowledging all: LastID %q, %d messages; want %q and none", b.LastID, len(b.Messages), newest)
+	}
+	if info := describe(ctx, t, s, p.p2); info.LastID != b.LastID {
+		t.Errorf("Describe's LastID %q, Read's %q", info.LastID, b.LastID)
+	}
+	// The other port's LastID is its own.
+	if b := read(ctx, t, s, p.p1, store.EventID{}, 10); !b.LastID.IsZero() {
+		t.Errorf("the sender's LastID is %q", b.LastID)
 	}
 }

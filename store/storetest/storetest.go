@@ -27,6 +27,7 @@ func Run(t *testing.T, newStore func(t *testing.T, limits store.Limits) store.St
 		{"Retention", retentionTests},
 		{"Close", closeTests},
 		{"Transfer", transferTests},
+		{"TransferOnce", transferOnceTests},
 		{"TransferList", transferListTests},
 		{"Scope", scopeTests},
 		{"Subscribe", subscribeTests},
@@ -37,6 +38,7 @@ func Run(t *testing.T, newStore func(t *testing.T, limits store.Limits) store.St
 		{"Ready", readyTests},
 		{"Linearizability", linearizabilityTests},
 		{"Collections", collectionTests},
+		{"BroadcastOnce", broadcastOnceTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ var transferTests = []test{
 	{"Twice", testTransferTwice},
 	{"Concurrent", testTransferConcurrent},
 	{"Refused", testTransferRefused},
+	{"FormerTokensBounded", testTransferFormerBounded},
 }
 
 func transfer(t *testing.T, s store.Store, c store.Credentials) store.Credentials {
@@ -185,4 +187,32 @@ func testTransferRefused(t *testing.T, h harness) {
 		wantErr(t, "transfer "+c.PortID, err, store.ErrUnauthorized)
 	}
 	describe(ctx, t, s, p.p1) // still the holder's
+}
+
+// testTransferFormerBounded: a port remembers at most
+// store.MaxFormerTokens dead tokens, the newest: a client transferring in
+// a loop cannot make the store keep more. The newest dead token is still
+// ErrTransferred; those past the bound are merely wrong.
+func testTransferFormerBounded(t *testing.T, h harness) {
+	ctx := testContext(t)
+	s := h.store(t)
+	p := newPair(ctx, t, s)
+	const beyond = 10
+	tokens := []store.Credentials{p.p1}
+	for range store.MaxFormerTokens + beyond {
+		tokens = append(tokens, transfer(t, s, tokens[len(tokens)-1]))
+	}
+	describe(ctx, t, s, tokens[len(tokens)-1])
+	_, err := s.Describe(ctx, tokens[len(tokens)-2])
+	wantErr(t, "the newest dead token", err, store.ErrTransferred)
+	// tokens[beyond] is the oldest of the MaxFormerTokens newest dead ones.
+	_, err = s.Describe(ctx, tokens[beyond])
+	wantErr(t, "the oldest remembered token", err, store.ErrTransferred)
+	for i, old := range tokens[:beyond] {
+		_, err := s.Describe(ctx, old)
+		wantErr(t, fmt.Sprintf("dead token %d, past the bound", i), err, store.ErrUnauthorized)
+		if errors.Is(err, store.ErrTransferred) {
+			t.Errorf("dead token %d, past the bound, is still remembered", i)
+		}
+	}
 }

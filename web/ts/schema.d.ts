@@ -93,7 +93,12 @@ export interface paths {
          *     When `after` is before the port's last acknowledged message, the
          *     messages between were acknowledged (by another reader or an ack
          *     call) and deleted: the answer says so in `reset` and goes on after
-         *     the acknowledged ones, never skipping them in silence.
+         *     the acknowledged ones, never skipping them in silence. When `after`
+         *     is after the newest message the service knows at the port (the
+         *     store lost what followed, with a failover or a restart), the answer
+         *     is not a refusal either: `reset.rewound_to` names that newest
+         *     message and `next` is it, to ask again from. Only a malformed
+         *     `after` is `400 invalid_request`.
          *
          *     A queued message that cannot be decoded (corrupted in the store, or
          *     written by a newer version of the service) is not in `messages` but
@@ -172,11 +177,15 @@ export interface paths {
          *     **Resume point.** The `Last-Event-ID` header, else the
          *     `last_event_id` query parameter. When one is given, every message
          *     up to and including it is acknowledged first and the stream starts
-         *     after it; an id after the newest message ever queued at the port is
-         *     `400 invalid_request`. Without one, the stream starts after the last
+         *     after it. Without one, the stream starts after the last
          *     acknowledged message. When the resume point is before a message
          *     someone else acknowledged meanwhile, those messages are gone: the
-         *     stream says so with `event: reset` before going on.
+         *     stream says so with `event: reset` before going on. Only a
+         *     malformed resume point is `400 invalid_request`: one after the
+         *     newest message the service knows at the port (the store lost what
+         *     followed, with a failover or a restart) acknowledges only through
+         *     that newest message, and the stream starts with an `event: reset`
+         *     whose `rewound_to` names it, then goes on after it.
          *
          *     **Frames**, in order (each ends with a blank line):
          *
@@ -202,7 +211,12 @@ export interface paths {
          *        an ack call before it could send them: `event: reset`, `data:
          *        <ResetEvent JSON>`, without an id; the stream goes on with the
          *        messages after `acked_through`. A stream opened without a resume
-         *        point sends none until it has sent a message.
+         *        point sends none until it has sent a message. When the position
+         *        is after the newest message the service knows at the port, the
+         *        reset carries `rewound_to` and the stream goes on after
+         *        `rewound_to` instead: ids after it may be issued again, to other
+         *        messages, so a client that drops repeated ids must forget those
+         *        after `rewound_to`.
          *
          *     When the server shuts down, the stream's last frame is a lone
          *     `retry: 1000` hint and the stream ends, so that clients reconnect
@@ -212,7 +226,7 @@ export interface paths {
          *     no repeat. A stream opened on a closed port with nothing
          *     left after its resume point answers `204 No Content`, which tells an
          *     EventSource to stop reconnecting. Errors before the stream starts
-         *     (auth, a bad resume point) are ordinary problem responses.
+         *     (auth, a malformed resume point) are ordinary problem responses.
          *
          *     The JSON of each event's `data` line is described by the schemas
          *     named in `x-sse-events` of the 200 response: `MessageEvent`,
@@ -386,6 +400,20 @@ export interface paths {
          *     gets `403 port_transferred`. Of concurrent transfers of one port
          *     exactly one succeeds; the others get `403 port_transferred`. Any
          *     request body is ignored.
+         *
+         *     **An `Idempotency-Key` is required** (`400 idempotency_key_required`
+         *     without one, and nothing changes): a transfer is the one call whose
+         *     lost answer would lose the port, since the old token dies and
+         *     nobody would have the new one. A retry with the same key and the
+         *     same (now dead) token within the window (24 h by default,
+         *     `IDEMPOTENCY_WINDOW`) answers the same new token with
+         *     `Idempotent-Replayed: true` and changes nothing, even after the
+         *     channel closed. The key is scoped to the port and to the token
+         *     presented: only the caller who made the transfer can replay it.
+         *     The answer is kept encrypted under a key derived from the
+         *     Idempotency-Key, which the service does not keep: use a random key
+         *     (a UUID) per transfer, and send it again unchanged on every retry,
+         *     in particular after a `503 unavailable`, whose outcome is unknown.
          */
         post: operations["transferPort"];
         delete?: never;
@@ -616,8 +644,18 @@ export interface paths {
          *     reached with the message's event id at each peer, `refused` the
          *     others with the reason (the problem code a post through the port
          *     would get). One member's refusal does not stop the others.
-         *     Broadcasting is not idempotent: a retry after a lost answer posts
-         *     again.
+         *
+         *     **Retrying safely.** Without an `Idempotency-Key` a retry after a
+         *     lost answer posts again. With one, each member's post is made under
+         *     it as `postMessage` makes a post under a key: a retry of the same
+         *     broadcast (the same collection, the same kind of body and the same
+         *     body, byte for byte) within the window stores nothing twice. The
+         *     members reached before answer the ids of the first call; the others
+         *     (refused as `unavailable` or `port_busy` the first time, or added
+         *     since) are posted to now. A member reached before under the same
+         *     key with another body is refused with `idempotency_key_reused`.
+         *     Only the holder of the collection's token can replay its
+         *     broadcasts.
          */
         post: operations["broadcastMessage"];
         delete?: never;
@@ -1119,8 +1157,9 @@ export interface components {
             /**
              * @description Where the next read should start (pass it as `after`) and what to
              *     acknowledge once these are handled: the id of the last message
-             *     or message error answered, else `reset.acked_through` when
-             *     there is a reset, else the `after` given, else the empty string.
+             *     or message error answered, else `reset.rewound_to` or
+             *     `reset.acked_through` when there is a reset, else the `after`
+             *     given, else the empty string.
              */
             next: components["schemas"]["EventIdOrEmpty"];
             state: components["schemas"]["State"];
@@ -1131,6 +1170,13 @@ export interface components {
          *     message: the messages after `last_event_id` up to and including
          *     `acked_through` were acknowledged (by another reader or an ack
          *     call) and deleted. The batch goes on after `acked_through`.
+         *
+         *     Or when `after` is after the newest message the service knows at
+         *     the port (`rewound_to` is then present): the store lost the
+         *     messages after `rewound_to` (a failover or a restart), the batch is
+         *     empty and `next` is `rewound_to`. Ids after it may be issued again,
+         *     to other messages: a client that drops messages whose id it has
+         *     seen must forget the ids after `rewound_to`.
          * @example {
          *       "last_event_id": "1763731800456-0",
          *       "acked_through": "1763731800456-2"
@@ -1139,8 +1185,14 @@ export interface components {
         ListReset: {
             /** @description The `after` asked with. */
             last_event_id: components["schemas"]["EventId"];
-            /** @description The port's last acknowledged id when the batch was read. */
-            acked_through: components["schemas"]["EventId"];
+            /** @description The port's last acknowledged id when the batch was read, empty when none was ever acknowledged (only with `rewound_to`). */
+            acked_through: components["schemas"]["EventIdOrEmpty"];
+            /**
+             * @description Present only when `after` is unknown to the service: the newest
+             *     id it knows at the port (empty when it knows none), to read
+             *     after next.
+             */
+            rewound_to?: components["schemas"]["EventIdOrEmpty"];
         };
         /**
          * @example {
@@ -1250,6 +1302,14 @@ export interface components {
          *     `acked_through`. Like every control event it has no `id:`, so a
          *     client that reconnects now resumes from `last_event_id` and is told
          *     again.
+         *
+         *     With `rewound_to`, `last_event_id` is after the newest message the
+         *     service knows at the port: the store lost the messages after
+         *     `rewound_to` (a Redis failover took them back, or a restart without
+         *     persistence). The stream goes on after `rewound_to`, and ids after
+         *     it may be issued again, to other messages: a client that drops
+         *     messages whose id it has seen must forget the ids after
+         *     `rewound_to`.
          * @example {
          *       "port": "01KAK9Q01VBCAB18KVMXN4YNBZ",
          *       "last_event_id": "1763731800456-0",
@@ -1259,7 +1319,14 @@ export interface components {
         ResetEvent: {
             port: components["schemas"]["PortId"];
             last_event_id: components["schemas"]["EventId"];
-            acked_through: components["schemas"]["EventId"];
+            /** @description The port's last acknowledged id, empty when none was ever acknowledged (only with `rewound_to`). */
+            acked_through: components["schemas"]["EventIdOrEmpty"];
+            /**
+             * @description Present only when `last_event_id` is unknown to the service:
+             *     the newest id it knows at the port (empty when it knows none),
+             *     after which the stream goes on.
+             */
+            rewound_to?: components["schemas"]["EventIdOrEmpty"];
         };
         Health: {
             /** @enum {string} */
@@ -1276,6 +1343,7 @@ export interface components {
          *     | code | status |
          *     |---|---|
          *     | invalid_request | 400 |
+         *     | idempotency_key_required | 400 |
          *     | unauthorized | 401 |
          *     | invalid_ticket | 401 |
          *     | port_transferred | 403 |
@@ -1302,7 +1370,7 @@ export interface components {
          *     `409 port_busy` with the invalid_transfer extension fields.
          * @enum {string}
          */
-        ProblemCode: "invalid_request" | "unauthorized" | "invalid_ticket" | "port_transferred" | "insufficient_scope" | "not_found" | "method_not_allowed" | "port_busy" | "idempotency_in_flight" | "too_many_tokens" | "too_many_members" | "port_closed" | "request_timeout" | "payload_too_large" | "invalid_transfer" | "invalid_member" | "idempotency_key_reused" | "queue_full" | "too_many_streams" | "rate_limited" | "internal_error" | "unavailable";
+        ProblemCode: "invalid_request" | "idempotency_key_required" | "unauthorized" | "invalid_ticket" | "port_transferred" | "insufficient_scope" | "not_found" | "method_not_allowed" | "port_busy" | "idempotency_in_flight" | "too_many_tokens" | "too_many_members" | "port_closed" | "request_timeout" | "payload_too_large" | "invalid_transfer" | "invalid_member" | "idempotency_key_reused" | "queue_full" | "too_many_streams" | "rate_limited" | "internal_error" | "unavailable";
         /**
          * @description Why a port in a transfer list was refused (the cases in which a
          *     browser's postMessage throws DataCloneError): the sending port
@@ -1403,11 +1471,14 @@ export interface components {
          *     channel expired or the scoped token it was added with was revoked
          *     (`unauthorized`), the token may not post (`insufficient_scope`), it
          *     is in the middle of a move (`port_busy`; a later broadcast may reach
-         *     it), or the part of the store holding its channel could not be
-         *     reached (`unavailable`; whether the message was stored is unknown).
+         *     it), the part of the store holding its channel could not be reached
+         *     (`unavailable`; whether the message was stored is unknown: retry
+         *     with the same `Idempotency-Key`), or the broadcast's
+         *     Idempotency-Key was used before with another message through this
+         *     member (`idempotency_key_reused`).
          * @enum {string}
          */
-        BroadcastRefusal: "port_closed" | "port_transferred" | "queue_full" | "unauthorized" | "insufficient_scope" | "port_busy" | "unavailable";
+        BroadcastRefusal: "port_closed" | "port_transferred" | "queue_full" | "unauthorized" | "insufficient_scope" | "port_busy" | "unavailable" | "idempotency_key_reused";
         /**
          * @description Every member of the collection, delivered or refused.
          * @example {
@@ -1490,7 +1561,8 @@ export interface components {
         /**
          * @description `invalid_request`: malformed JSON, an unknown field, a wrong type,
          *     trailing data, a bad query value, a malformed event id, a text body
-         *     that is not UTF-8, or an event id after the newest one queued.
+         *     that is not UTF-8, or an acknowledgement through an event id after
+         *     the newest one queued.
          */
         InvalidRequest: {
             headers: {
@@ -1504,6 +1576,29 @@ export interface components {
                  *       "status": 400,
                  *       "detail": "json: unknown field \"dta\"",
                  *       "code": "invalid_request"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description `idempotency_key_required`: the request has no `Idempotency-Key`
+         *     header, which this route requires; or `invalid_request`: the key is
+         *     malformed (empty, longer than 255 characters, not printable ASCII,
+         *     or given twice). Nothing changed.
+         */
+        KeyRequired: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "/docs/errors#idempotency_key_required",
+                 *       "title": "Idempotency key required",
+                 *       "status": 400,
+                 *       "detail": "This request must carry an Idempotency-Key header.",
+                 *       "code": "idempotency_key_required"
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
@@ -2035,7 +2130,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description `unavailable`: the store cannot be reached, did not answer within `REDIS_TIMEOUT`, or (with `REDIS_WAIT_REPLICAS`) too few replicas confirmed a write in time; retry after `Retry-After`. For a post it is an unknown outcome, not a refusal: the message may have been stored, so retry with the same `Idempotency-Key` to be sure it is stored once. */
+        /** @description `unavailable`: the store cannot be reached, did not answer within `REDIS_TIMEOUT`, is out of memory or otherwise cannot serve now, or (with `REDIS_WAIT_REPLICAS`) too few replicas confirmed a write in time; retry after `Retry-After`. For a change it is an unknown outcome, not a refusal: the change may have been made (a post stored, a port transferred), so retry with the same `Idempotency-Key` to get its answer, made once. */
         Unavailable: {
             headers: {
                 "Retry-After": components["headers"]["Retry-After"];
@@ -2092,9 +2187,11 @@ export interface components {
         Wait: number;
         /**
          * @description The resume point, as an EventSource sends it on reconnection: the
-         *     stream acknowledges every message up to it and starts after it.
-         *     Wins over `last_event_id`. For a stream of several ports, the
-         *     composite position its message events carry.
+         *     stream acknowledges every message up to it and starts after it (a
+         *     point after the newest message the service knows is answered with
+         *     `event: reset` and `rewound_to`, never refused). Wins over
+         *     `last_event_id`. For a stream of several ports, the composite
+         *     position its message events carry.
          */
         LastEventIdHeader: components["schemas"]["StreamPosition"];
         /**
@@ -2105,6 +2202,17 @@ export interface components {
          * @example 5f0c2a9e-8d4b-4c61-9a57-2f3e1b7d6c90
          */
         IdempotencyKey: string;
+        /**
+         * @description Names the request so that its retries get its answer: a retry with
+         *     the same key and the same request within the window gets the first
+         *     answer again and changes nothing. 1 to 255 printable ASCII
+         *     characters; use a random one (a UUID) per request, sent again
+         *     unchanged on every retry. Without one the answer is `400
+         *     idempotency_key_required`; a malformed one is `400
+         *     invalid_request`.
+         * @example 5f0c2a9e-8d4b-4c61-9a57-2f3e1b7d6c90
+         */
+        IdempotencyKeyRequired: string;
         /**
          * @description The origin the post comes from, kept with the message and delivered
          *     as its `origin`. Browsers set it themselves (a page cannot); other
@@ -2344,9 +2452,11 @@ export interface operations {
             header?: {
                 /**
                  * @description The resume point, as an EventSource sends it on reconnection: the
-                 *     stream acknowledges every message up to it and starts after it.
-                 *     Wins over `last_event_id`. For a stream of several ports, the
-                 *     composite position its message events carry.
+                 *     stream acknowledges every message up to it and starts after it (a
+                 *     point after the newest message the service knows is answered with
+                 *     `event: reset` and `rewound_to`, never refused). Wins over
+                 *     `last_event_id`. For a stream of several ports, the composite
+                 *     position its message events carry.
                  */
                 "Last-Event-ID"?: components["parameters"]["LastEventIdHeader"];
             };
@@ -2520,7 +2630,19 @@ export interface operations {
     transferPort: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /**
+                 * @description Names the request so that its retries get its answer: a retry with
+                 *     the same key and the same request within the window gets the first
+                 *     answer again and changes nothing. 1 to 255 printable ASCII
+                 *     characters; use a random one (a UUID) per request, sent again
+                 *     unchanged on every retry. Without one the answer is `400
+                 *     idempotency_key_required`; a malformed one is `400
+                 *     invalid_request`.
+                 * @example 5f0c2a9e-8d4b-4c61-9a57-2f3e1b7d6c90
+                 */
+                "Idempotency-Key": components["parameters"]["IdempotencyKeyRequired"];
+            };
             path: {
                 /**
                  * @description A port id (a ULID). An unknown or malformed id answers exactly like
@@ -2536,12 +2658,14 @@ export interface operations {
             /** @description The port's id and its new token. */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PortCredentials"];
                 };
             };
+            400: components["responses"]["KeyRequired"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["PortTransferred"];
             409: components["responses"]["PortBusy"];
@@ -2823,6 +2947,14 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /**
+                 * @description Makes the request safe to retry: a retry with the same key and the
+                 *     same request within the window gets the first answer again and
+                 *     changes nothing. 1 to 255 printable ASCII characters; use a random
+                 *     one (a UUID) per request. Anything else is `400 invalid_request`.
+                 * @example 5f0c2a9e-8d4b-4c61-9a57-2f3e1b7d6c90
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 /**
                  * @description The origin the post comes from, kept with the message and delivered
                  *     as its `origin`. Browsers set it themselves (a page cannot); other
