@@ -22,7 +22,7 @@ func (s *Store) Post(ctx context.Context, from store.Credentials, msg store.Outg
 		id, _, err := s.postMoving(ctx, from, msg, nil)
 		return id, err
 	}
-	r, err := s.portScriptArgv(ctx, s.scripts.post, from, s.postArgs(from, msg, ""))
+	r, err := s.exec(ctx, s.channelOp(s.scripts.post, durable|settles, from.PortID, s.postArgs(from, msg, "")))[0].ok()
 	if err != nil {
 		return store.EventID{}, err
 	}
@@ -91,7 +91,7 @@ func (s *Store) Read(ctx context.Context, port store.Credentials, after store.Ev
 			start = "+"
 		}
 	}
-	r, err := s.portScript(ctx, s.scripts.read, port, start, limit, s.ttlMs())
+	r, err := s.exec(ctx, s.portOp(s.scripts.read, settles, port, start, limit, s.ttlMs()))[0].ok()
 	if err != nil {
 		return store.Batch{}, err
 	}
@@ -192,6 +192,6 @@ func (s *Store) Ack(ctx context.Context, port store.Credentials, through store.E
 	if !through.IsZero() {
 		next = through.Next().String()
 	}
-	_, err := s.portScript(ctx, s.scripts.ack, port, through.String(), next, s.ttlMs())
+	_, err := s.exec(ctx, s.portOp(s.scripts.ack, settles, port, through.String(), next, s.ttlMs()))[0].ok()
 	return err
 }

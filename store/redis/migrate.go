@@ -26,10 +26,15 @@ func (s *Store) migrate(ctx context.Context) error {
 		if step.Version <= cur {
 			continue
 		}
-		v, err := goredis.NewScript(step.Script).Run(ctx, s.client, []string{s.keys.schema()}, step.Version).Int()
-		if err != nil {
-			return fmt.Errorf("redis store: migration %s: %w", step.Name, s.wrap(ctx, err))
+		r := s.exec(ctx, scriptOp(newScript(step.Name, step.Script), 0, []string{s.keys.schema()}, step.Version))[0]
+		if r.err != nil {
+			return fmt.Errorf("redis store: migration %s: %w", step.Name, r.err)
 		}
+		v64, ok := r.val.(int64)
+		if !ok {
+			return fmt.Errorf("redis store: migration %s answered %v", step.Name, r.val)
+		}
+		v := int(v64)
 		if err := newer(v); err != nil {
 			return err // another instance, of a newer build, went further
 		}
@@ -48,12 +53,12 @@ func newer(v int) error {
 
 // schemaVersion reads the schema version; 0 when none was written yet.
 func (s *Store) schemaVersion(ctx context.Context) (int, error) {
-	v, err := s.client.Get(ctx, s.keys.schema()).Result()
+	v, err := s.exec(ctx, command("get", s.keys.schema()))[0].text()
 	if errors.Is(err, goredis.Nil) {
 		return 0, nil
 	}
 	if err != nil {
-		return 0, s.wrap(ctx, err)
+		return 0, err
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil {

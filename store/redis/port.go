@@ -8,7 +8,7 @@ import (
 
 // ClosePort closes the port's channel for both ports and wakes both.
 func (s *Store) ClosePort(ctx context.Context, port store.Credentials) error {
-	_, err := s.portScript(ctx, s.scripts.close, port, s.keys.notify(store.Tag(port.PortID)), s.ttlMs())
+	_, err := s.exec(ctx, s.portOp(s.scripts.close, settles, port, s.keys.notify(store.Tag(port.PortID)), s.ttlMs()))[0].ok()
 	return err
 }
 
@@ -16,7 +16,8 @@ func (s *Store) ClosePort(ctx context.Context, port store.Credentials) error {
 // holder's waiting readers are woken to find out.
 func (s *Store) Transfer(ctx context.Context, port store.Credentials) (store.PortCredentials, error) {
 	token := store.NewToken()
-	_, err := s.portScript(ctx, s.scripts.transfer, port, store.HashToken(token), s.keys.notify(store.Tag(port.PortID)), s.ttlMs())
+	_, err := s.exec(ctx, s.portOp(s.scripts.transfer, durable|settles, port,
+		store.HashToken(token), s.keys.notify(store.Tag(port.PortID)), s.ttlMs()))[0].ok()
 	if err != nil {
 		return store.PortCredentials{}, err
 	}

@@ -21,13 +21,13 @@ import (
 // run's id without writing. WAIT, as documented, counts the replicas that
 // have what its own connection wrote, nothing here, so it could answer at
 // once however far behind they are: the resent post first writes
-// something after the first run's write (fenceWait) and waits for that.
+// something after the first run's write (fence) and waits for that.
 // (Redis 7.0 moves a connection's offset on any script call, written or
 // not, so this passes there without the fence; it guards versions that
 // keep to the documented contract.) The one replica is asleep (DEBUG
 // SLEEP), so it has neither run's write, and every answer, the first
-// run's and the resent one's, alone or in a broadcast's pipeline, must
-// be that the replicas did not confirm.
+// run's and the resent one's, alone or in a pipeline with another op (a
+// run and its resend, here), must be that the replicas did not confirm.
 func TestWaitReplicasOnResentPost(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
@@ -68,8 +68,8 @@ func TestWaitReplicasOnResentPost(t *testing.T) {
 	}
 	from := store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}
 	keys := s.keys.forTag(store.Tag(ch.ID)).list()
-	single := s.postArgs(from, store.Outgoing{Data: []byte(`"alone"`)}, "")
-	piped := []call{{script: s.scripts.post, keys: keys, args: s.postArgs(from, store.Outgoing{Data: []byte(`"piped"`)}, "")}}
+	single := scriptOp(s.scripts.post, durable, keys, s.postArgs(from, store.Outgoing{Data: []byte(`"alone"`)}, "")...)
+	piped := scriptOp(s.scripts.post, durable, keys, s.postArgs(from, store.Outgoing{Data: []byte(`"piped"`)}, "")...)
 
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -83,15 +83,15 @@ func TestWaitReplicasOnResentPost(t *testing.T) {
 	// (A resent post is met right after its first run: post.lua knows
 	// only the side's last post.)
 	for run, st := range []*Store{s, again} {
-		_, err := st.run(ctx, st.scripts.post, keys, single...)
-		if !errors.Is(err, errNotReplicated) {
+		if err := st.exec(ctx, single)[0].err; !errors.Is(err, errNotReplicated) {
 			t.Errorf("post, run %d: %v, want not replicated", run, err)
 		}
 	}
 	for run, st := range []*Store{s, again} {
-		_, errs := st.pipelinedDurable(ctx, piped)
-		if !errors.Is(errs[0], errNotReplicated) {
-			t.Errorf("post in a pipeline, run %d: %v, want not replicated", run, errs[0])
+		for i, r := range st.exec(ctx, piped, piped) {
+			if !errors.Is(r.err, errNotReplicated) {
+				t.Errorf("post in a pipeline, run %d, op %d: %v, want not replicated", run, i, r.err)
+			}
 		}
 	}
 	// Each post was stored once all the same.

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -73,14 +72,14 @@ type Store struct {
 	moveTimeout   time.Duration
 	sweepInterval time.Duration
 	scripts       *scripts
-	coll          *collScripts
 	postLimits    postLimits
 	timeout       time.Duration
 	waitReplicas  int
 	waitTimeout   time.Duration
 
-	// crashAfter is a test hook (see crashhook.go).
-	crashAfter atomic.Int32
+	// moveHook is nil but in tests, which stop moves dead with it (see
+	// move.go).
+	moveHook func(ctx context.Context, m *move, done moveStep) error
 
 	listenerPing time.Duration
 	listener     *listener
@@ -132,7 +131,6 @@ func New(ctx context.Context, client goredis.UniversalClient, opts Options) (*St
 		waitReplicas:  opts.WaitReplicas,
 		waitTimeout:   opts.WaitTimeout,
 		scripts:       loadScripts(),
-		coll:          loadCollScripts(),
 		postLimits:    newPostLimits(opts.Limits.WithDefaults()),
 		listener:      newListener(client, opts.Prefix, opts.Logger, opts.listenerPing),
 	}
@@ -165,8 +163,8 @@ func (s *Store) Close() error {
 // expects. A schema behind this build's (a Redis that lost its data, say,
 // which is then simply empty) is migrated first; a newer one is not ready.
 func (s *Store) Ready(ctx context.Context) error {
-	if err := s.client.Ping(ctx).Err(); err != nil {
-		return s.wrap(ctx, err)
+	if err := s.exec(ctx, command("ping"))[0].err; err != nil {
+		return err
 	}
 	v, err := s.schemaVersion(ctx)
 	if err != nil {
@@ -204,19 +202,15 @@ func (s *Store) CreateChannel(ctx context.Context) (store.NewChannel, error) {
 			return store.NewChannel{}, err
 		}
 		t1, t2 := store.NewToken(), store.NewToken()
-		v, err := s.run(ctx, s.scripts.create, s.keys.forTag(store.Tag(id)).list(),
-			id, p1, p2, store.HashToken(t1), store.HashToken(t2), s.ttlMs(), store.CreatorOf(ctx))
+		r, err := s.exec(ctx, scriptOp(s.scripts.create, durable, s.keys.forTag(store.Tag(id)).list(),
+			id, p1, p2, store.HashToken(t1), store.HashToken(t2), s.ttlMs(), store.CreatorOf(ctx)))[0].reply()
 		if err != nil {
 			return store.NewChannel{}, err
 		}
-		r, err := asReply(v)
-		if err != nil {
-			return store.NewChannel{}, err
-		}
-		if r.status() == "clash" {
+		if r.status() == stClash {
 			continue
 		}
-		if r.status() != "ok" {
+		if r.status() != stOK {
 			return store.NewChannel{}, fmt.Errorf("create channel: unexpected status %q", r.status())
 		}
 		return store.NewChannel{
@@ -232,7 +226,7 @@ func (s *Store) CreateChannel(ctx context.Context) (store.NewChannel, error) {
 
 // Describe returns what the holder of a port may know about it.
 func (s *Store) Describe(ctx context.Context, port store.Credentials) (store.PortInfo, error) {
-	r, err := s.portScript(ctx, s.scripts.describe, port)
+	r, err := s.exec(ctx, s.portOp(s.scripts.describe, settles, port))[0].ok()
 	if err != nil {
 		return store.PortInfo{}, err
 	}
@@ -261,29 +255,6 @@ func (s *Store) Describe(ctx context.Context, port store.Credentials) (store.Por
 		return store.PortInfo{}, fmt.Errorf("port %s: acknowledged: %w", port.PortID, err)
 	}
 	return info, nil
-}
-
-// portScript runs a channel script for a port, settling moves it reports
-// (see runSettled), and turns a refusal into its store error.
-func (s *Store) portScript(ctx context.Context, sc *goredis.Script, port store.Credentials, args ...any) (reply, error) {
-	return s.portScriptArgv(ctx, sc, port, append([]any{port.PortID, store.HashToken(port.Token)}, args...))
-}
-
-// portScriptArgv is portScript given the whole ARGV, port id and token
-// hash first: a caller that builds its ARGV anyway saves a copy of it.
-func (s *Store) portScriptArgv(ctx context.Context, sc *goredis.Script, port store.Credentials, argv []any) (reply, error) {
-	ck, ok := s.keys.forPort(port.PortID)
-	if !ok {
-		return nil, fmt.Errorf("port %q: %w", port.PortID, store.ErrUnauthorized)
-	}
-	r, err := s.runSettled(ctx, sc, ck.list(), argv...)
-	if err != nil {
-		return nil, err
-	}
-	if r.status() != "ok" {
-		return nil, statusError(port.PortID, r.status())
-	}
-	return r, nil
 }
 
 func (s *Store) ttlMs() int64 { return s.limits.ChannelTTL.Milliseconds() }

@@ -1,5 +1,9 @@
--- lib.lua: helpers that scripts.go puts in front of every script. It touches
--- no key by itself. Channel scripts use the key layout
+-- lib.lua: helpers that scripts.go puts in front of every script, after the
+-- preamble that preamble.go writes from Go: the statuses (ST), marks
+-- (MARK), decisions (DECIDED), bounds and ALLOWS (what each scoped
+-- token's scope allows, by operation, from store.Scope.Allows; the port's
+-- own token allows everything). It touches no key by itself. Channel
+-- scripts use the key layout
 --   KEYS[1] channel hash, KEYS[2] q1, KEYS[3] q2, KEYS[4] former
 -- and find the caller's side ('p1' or 'p2') by comparing port ids with the
 -- hash's p1 and p2 fields.
@@ -92,15 +96,8 @@ end
 local function lock_of(side)
   local l = redis.call('HMGET', KEYS[1], side, side .. ':move', side .. ':mover', side .. ':deadline')
   if not l[2] then return nil end
-  return {'locked', l[1], l[2], l[3], l[4]}
+  return {ST.locked, l[1], l[2], l[3], l[4]}
 end
-
--- ALLOWS is what each scoped token's scope allows, by operation: the same
--- table as store.Scope.Allows (the port's own token allows everything).
-local ALLOWS = {
-  post = {describe = true, post = true},
-  listen = {describe = true, read = true, ack = true},
-}
 
 -- auth checks the token hash presented for port, for operation op (a
 -- store.Op; nil allows the port's own token only). It returns side, other
@@ -131,18 +128,18 @@ local function authorize(port, hash, op, side, other, token, pending, scoped)
     local rec = cjson.decode(scoped)
     if rec.port == port then
       if op and ALLOWS[rec.scope] and ALLOWS[rec.scope][op] then return side, other, nil end
-      return nil, nil, {'insufficient_scope'}
+      return nil, nil, {ST.insufficient_scope}
     end
   end
   if redis.call('SISMEMBER', KEYS[4], port .. ':' .. hash) == 1 then
-    return nil, nil, {'transferred'}
+    return nil, nil, {ST.transferred}
   end
-  return nil, nil, {'unauthorized'}
+  return nil, nil, {ST.unauthorized}
 end
 
 local function auth(port, hash, op)
   local side, other = side_of(port)
-  if not side then return nil, nil, {'unauthorized'} end
+  if not side then return nil, nil, {ST.unauthorized} end
   local t = redis.call('HMGET', KEYS[1], auth_fields(side, hash))
   return authorize(port, hash, op, side, other, t[1], t[2], t[3])
 end
