@@ -128,62 +128,80 @@ func parseEntry(e any) (store.Message, bool) {
 	if err != nil || id.IsZero() {
 		return store.Message{}, false
 	}
-	fields, _ := pair[1].([]any)
 	m := store.Message{ID: id}
-	var data, ports, sent string
-	var hasData, hasSent bool
+	if reason := readEntry(pair[1]).decode(&m); reason != "" {
+		return store.Message{ID: id, Source: m.Source, SentAt: m.SentAt, Undecodable: reason}, true
+	}
+	return m, true
+}
+
+// entry is a stream entry's fields, as post.lua writes them (see
+// migrations/0001_initial.lua).
+type entry struct {
+	data, source, sent, ports, origin string
+	hasData, hasSent, odd             bool
+}
+
+func readEntry(v any) entry {
+	fields, _ := v.([]any)
+	f := entry{odd: len(fields)%2 != 0}
 	for i := 0; i+1 < len(fields); i += 2 {
 		k, _ := fields[i].(string)
 		v, _ := fields[i+1].(string)
 		switch k {
 		case "d":
-			data, hasData = v, true
+			f.data, f.hasData = v, true
 		case "s":
-			m.Source = v
+			f.source = v
 		case "t":
-			sent, hasSent = v, true
+			f.sent, f.hasSent = v, true
 		case "p":
-			ports = v
+			f.ports = v
 		case "o":
-			m.Origin = v
+			f.origin = v
 		}
 	}
-	bad := func(reason string) (store.Message, bool) {
-		return store.Message{ID: id, Source: m.Source, SentAt: m.SentAt, Undecodable: reason}, true
-	}
-	if hasSent {
-		ms, err := strconv.ParseInt(sent, 10, 64)
+	return f
+}
+
+// decode fills m from the fields, or says why they do not decode; m then
+// keeps its source and, if it decoded, its sent time.
+func (f entry) decode(m *store.Message) (reason string) {
+	m.Source, m.Origin = f.source, f.origin
+	if f.hasSent {
+		ms, err := strconv.ParseInt(f.sent, 10, 64)
 		if err != nil || ms < 0 {
-			return bad("sent time is not a time")
+			return "sent time is not a time"
 		}
 		m.SentAt = time.UnixMilli(ms).UTC()
 	}
 	switch {
-	case len(fields)%2 != 0:
-		return bad("fields are not pairs")
-	case !hasData:
-		return bad("no data")
-	case !json.Valid([]byte(data)):
-		return bad("data is not JSON")
+	case f.odd:
+		return "fields are not pairs"
+	case !f.hasData:
+		return "no data"
+	case !json.Valid([]byte(f.data)):
+		return "data is not JSON"
 	case m.Source == "":
-		return bad("no source")
-	case !hasSent:
-		return bad("no sent time")
+		return "no source"
+	case !f.hasSent:
+		return "no sent time"
 	case !store.ValidOrigin(m.Origin):
-		return bad("origin is not an origin")
+		return "origin is not an origin"
 	}
-	m.Data = json.RawMessage(data)
-	if ports != "" {
-		if err := json.Unmarshal([]byte(ports), &m.Ports); err != nil {
-			return bad("transferred ports do not parse")
-		}
-		for _, p := range m.Ports {
-			if p.ID == "" || p.Token == "" {
-				return bad("transferred ports do not parse")
-			}
+	m.Data = json.RawMessage(f.data)
+	if f.ports == "" {
+		return ""
+	}
+	if err := json.Unmarshal([]byte(f.ports), &m.Ports); err != nil {
+		return "transferred ports do not parse"
+	}
+	for _, p := range m.Ports {
+		if p.ID == "" || p.Token == "" {
+			return "transferred ports do not parse"
 		}
 	}
-	return m, true
+	return ""
 }
 
 // Ack deletes the port's messages up to and including through.
