@@ -14,9 +14,13 @@
 // # Scripts
 //
 // Each change is one script under lua/, given all its keys; lib.lua is put
-// in front of each. The scripts authenticate in the same step as the
-// change they make, answer small status replies that Go maps to store
-// errors, restart the idle timer (PEXPIRE) of all of a channel's keys
+// in front of each, and in front of it a preamble that preamble.go writes
+// from Go: the statuses a script may answer (ST, from status.go's table),
+// the move decisions, the bounds (MAX_SCOPED_TOKENS, MAX_FORMER_TOKENS)
+// and what each scope allows, so that no rule is written twice. The
+// scripts authenticate in the same step as the change they make, answer
+// small status replies that Go maps to store errors (status.go, the one
+// table), restart the idle timer (PEXPIRE) of all of a channel's keys
 // (post.lua only once every ttl/16, recorded in the hash's 'touched'
 // field, see lib.lua's touch), and SPUBLISH the id of every port whose
 // holder should look again on the channel's shard channel
@@ -25,6 +29,24 @@
 // without a transfer list is one round trip, and publishes the message
 // itself (lib.lua's notify_message, notice.go), so that a stream waiting
 // at the port's last id writes it without reading it back.
+//
+// # The executor
+//
+// Every Redis operation of the store is an op (exec.go): a script with
+// its keys and ARGV, or a plain command, and flags saying what else it
+// needs: durable (its success is an answer the client keeps: in WAIT mode
+// it waits for replicas) and settles (a 'locked' reply settles the move
+// holding the port, then the op goes again). exec(ctx, ops...) alone
+// sends ops, and owns what every call needs: each round trip's time bound
+// (Options.Timeout, plus WaitTimeout for a WAIT), EVALSHA and, for the ops
+// met with NOSCRIPT, one EVAL; pipelining, one round trip per route: the
+// client (which splits a Cluster pipeline by node), or, for durable ops in
+// WAIT mode, the primary owning their keys, with WAIT after them on the
+// same connection and a fence for answers written before (durability.go);
+// and settling. A store method builds its ops, execs them, and decodes the
+// results (result.ok maps a refusal to its error). Batching concurrent
+// calls' ops into one pipeline per primary (group commit) belongs in
+// exec's send, and changes nothing around it.
 //
 // # Scoped tokens
 //
@@ -43,7 +65,8 @@
 // A port listed in a message's transfer list belongs to another channel,
 // in another slot of a Cluster, so no single script can store the message
 // and move the port. A move is instead done in four steps, with one move
-// id per post and a decision key D in the sender's slot:
+// id per post and a decision key D in the sender's slot (move.go's move
+// type, one method a step):
 //
 //  1. moves_add.lua indexes each listed port in the moves zset, scored by
 //     the move's deadline, before any lock exists.
@@ -133,8 +156,9 @@
 // (coll_members.lua, which restarts the collection's idle timer) and runs
 // post.lua for each, with the stored hash, in pipelines of broadcastBatch
 // calls: go-redis splits each pipeline by node on a Cluster, so a batch is
-// one round trip per node. post.lua is loaded first (SCRIPT LOAD on every
-// primary), so that a fresh Redis does not refuse a whole pipeline with
+// one round trip per node. exec loads a script (SCRIPT LOAD on every
+// primary) before a pipeline that uses it more than once, unless it saw it
+// loaded, so that a fresh Redis does not refuse a whole pipeline with
 // NOSCRIPT.
 //
 // # Notifications

@@ -22,11 +22,11 @@ import (
 // With WaitReplicas N, a durable op (post, create, transfer, a minted
 // token, a collection's creation or a member's addition) is sent in one
 // pipeline with WAIT N on the same connection (exec's routes), so WAIT
-// counts exactly the replicas that have that script's write. Fewer than N within
-// WaitTimeout is store.ErrUnavailable although the write stands: the
-// client retries, with an Idempotency-Key so the retry is not a second
-// message. On a Cluster the pipeline goes to the primary of the keys' slot,
-// the only node whose replicas matter.
+// counts exactly the replicas that have that script's write. Fewer than N
+// within WaitTimeout is store.ErrUnavailable although the write stands:
+// the client retries, with an Idempotency-Key so the retry is not a
+// second message. On a Cluster the pipeline goes to the primary of the
+// keys' slot, the only node whose replicas matter.
 
 // errNotReplicated marks a write that was made but reached fewer replicas
 // than asked for. It wraps store.ErrUnavailable.
