@@ -26,7 +26,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		if step.Version <= cur {
 			continue
 		}
-		r := s.exec(ctx, scriptOp(newScript(step.Name, step.Script), 0, []string{s.keys.schema()}, step.Version))[0]
+		r := s.exec(ctx, scriptOp(newScript(step.Script), 0, []string{s.keys.schema()}, step.Version))[0]
 		if r.err != nil {
 			return fmt.Errorf("redis store: migration %s: %w", step.Name, r.err)
 		}

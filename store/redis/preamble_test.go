@@ -38,7 +38,7 @@ func TestPreambleIsStrict(t *testing.T) {
 	t.Parallel()
 	s, _ := newInternalStore(t)
 	ctx := t.Context()
-	sc := newScript("strict", libText()+"return {ST.ok, ST.too_many_tokens, MARK.resent, DECIDED.done, MAX_FORMER_TOKENS}")
+	sc := newScript(libText() + "return {ST.ok, ST.too_many_tokens, MARK.resent, DECIDED.done, MAX_FORMER_TOKENS}")
 	r, err := s.exec(ctx, scriptOp(sc, 0, nil))[0].reply()
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +49,7 @@ func TestPreambleIsStrict(t *testing.T) {
 			t.Errorf("value %d is %q, want %q", i, r.str(i), w)
 		}
 	}
-	sc = newScript("misspelt", libText()+"return {ST.too_many}")
+	sc = newScript(libText() + "return {ST.too_many}")
 	err = s.exec(ctx, scriptOp(sc, 0, nil))[0].err
 	if err == nil || !strings.Contains(err.Error(), "ST has no too_many") {
 		t.Errorf("a status the table lacks: %v, want a script error", err)

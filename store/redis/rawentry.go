@@ -38,7 +38,7 @@ func AppendRawEntry(ctx context.Context, s *Store, portID string, fields ...stri
 	for _, f := range fields {
 		args = append(args, f)
 	}
-	sc := newScript("raw_entry", libText()+rawEntry)
+	sc := newScript(libText() + rawEntry)
 	id, err := s.exec(ctx, scriptOp(sc, 0, []string{ck.channel, ck.q1, ck.q2}, args...))[0].text()
 	if err != nil {
 		return store.EventID{}, fmt.Errorf("raw entry at %s: %w", portID, err)

@@ -14,17 +14,16 @@ var luaFiles embed.FS
 // script is a Lua script as exec sends it: its whole text and the text's
 // SHA1, for EVALSHA.
 type script struct {
-	name string
-	src  string
-	sha  string
+	src string
+	sha string
 	// loaded says this store saw the script loaded on its servers; any
 	// NOSCRIPT clears it. It only saves round trips (see exec's preload).
 	loaded atomic.Bool
 }
 
-func newScript(name, src string) *script {
+func newScript(src string) *script {
 	sum := sha1.Sum([]byte(src))
-	return &script{name: name, src: src, sha: hex.EncodeToString(sum[:])}
+	return &script{src: src, sha: hex.EncodeToString(sum[:])}
 }
 
 // scripts are the store's Lua scripts: the file of each under lua/, with
@@ -41,8 +40,8 @@ type scripts struct {
 
 func loadScripts() *scripts {
 	lib := libText()
-	load := func(name string) *script { return newScript(name, lib+mustRead(name)) }
-	coll := func(name string) *script { return newScript(name, lib+mustRead("coll_lib.lua")+"\n"+mustRead(name)) }
+	load := func(name string) *script { return newScript(lib + mustRead(name)) }
+	coll := func(name string) *script { return newScript(lib + mustRead("coll_lib.lua") + "\n" + mustRead(name)) }
 	return &scripts{
 		create:      load("create.lua"),
 		describe:    load("describe.lua"),
