@@ -15,7 +15,7 @@
 //
 // Each change is one script under lua/, given all its keys; lib.lua is put
 // in front of each, and in front of it a preamble that preamble.go writes
-// from Go: the statuses a script may answer (ST, from status.go's table),
+// from Go: the statuses a script may answer (ST_*, from status.go's table),
 // the move decisions, the bounds (MAX_SCOPED_TOKENS, MAX_FORMER_TOKENS)
 // and what each scope allows, so that no rule is written twice. The
 // scripts authenticate in the same step as the change they make, answer

@@ -35,8 +35,8 @@ type op struct {
 	keys   []string
 	args   []any
 	flags  flags
-	// about names what the op's refusals are about ("port <id>").
-	about string
+	// about is what the op's refusals are about.
+	about subject
 	// refused is set when the op cannot be sent (a port id that is no
 	// id): exec answers it without a round trip, so that callers build,
 	// exec and decode without a check in between.
@@ -54,7 +54,7 @@ func command(args ...any) op { return op{args: args} }
 // channelOp runs a channel script on the channel of portID, whose four
 // keys are KEYS[1..4], with more after them, and with ARGV argv as it is.
 func (s *Store) channelOp(sc *script, f flags, portID string, argv []any, more ...string) op {
-	o := op{script: sc, args: argv, flags: f, about: "port " + portID}
+	o := op{script: sc, args: argv, flags: f, about: subject{"port", portID}}
 	ck, ok := s.keys.forPort(portID)
 	if !ok {
 		o.refused = fmt.Errorf("port %q: %w", portID, store.ErrUnauthorized)
@@ -73,7 +73,7 @@ func (s *Store) portOp(sc *script, f flags, port store.Credentials, args ...any)
 // collOp runs a collection script on collection id on behalf of token's
 // holder: ARGV is the token's hash, then args.
 func (s *Store) collOp(sc *script, f flags, id, token string, args ...any) op {
-	o := op{script: sc, keys: s.keys.collection(id), flags: f, about: "collection " + id,
+	o := op{script: sc, keys: s.keys.collection(id), flags: f, about: subject{"collection", id},
 		args: append([]any{store.HashToken(token)}, args...)}
 	if !store.ValidID(id) {
 		o.refused = fmt.Errorf("collection %q: %w", id, store.ErrUnauthorized)
@@ -81,12 +81,18 @@ func (s *Store) collOp(sc *script, f flags, id, token string, args ...any) op {
 	return o
 }
 
+// subject is what an op is about, for its errors ("port <id>"): kept in
+// parts, since it is put together only for an error.
+type subject struct{ kind, id string }
+
+func (s subject) String() string { return s.kind + " " + s.id }
+
 // result is what exec answers for one op.
 type result struct {
 	val any   // the answer, as go-redis gives it
 	err error // Redis's error (see wrap), a write short of its replicas, or the op's refusal
 	// about is the op's.
-	about string
+	about subject
 }
 
 // reply returns the answer as a status reply.
@@ -166,6 +172,11 @@ type route struct {
 // round sends the ops at todo, one round trip per route, the routes
 // concurrently, and sets their results.
 func (s *Store) round(ctx context.Context, ops []op, todo []int, res []result) {
+	if len(todo) == 1 && (ops[todo[0]].flags&durable == 0 || !s.waits()) {
+		// The common case, one op through the client, needs no routing.
+		s.send(ctx, &route{node: s.client, ops: todo}, ops, res)
+		return
+	}
 	routes := s.routes(ctx, ops, todo, res)
 	if len(routes) == 1 {
 		s.send(ctx, routes[0], ops, res)
@@ -185,7 +196,7 @@ func (s *Store) round(ctx context.Context, ops []op, todo []int, res []result) {
 func (s *Store) routes(ctx context.Context, ops []op, todo []int, res []result) []*route {
 	var out []*route
 	var plain *route
-	waits := map[goredis.UniversalClient]*route{}
+	var waits map[goredis.UniversalClient]*route
 	for _, i := range todo {
 		if ops[i].flags&durable == 0 || !s.waits() {
 			if plain == nil {
@@ -203,6 +214,9 @@ func (s *Store) routes(ctx context.Context, ops []op, todo []int, res []result) 
 		rt := waits[node]
 		if rt == nil {
 			rt = &route{node: node, wait: true, replicas: s.replicasToWait(ctx, node)}
+			if waits == nil {
+				waits = map[goredis.UniversalClient]*route{}
+			}
 			waits[node] = rt
 			out = append(out, rt)
 		}

@@ -11,8 +11,8 @@ import (
 )
 
 // TestScriptsAnswerNamedStatuses: no script answers a quoted word, as a
-// status or a move's decision: each comes from the preamble's ST and
-// DECIDED, whose names are Go's table (status.go), so Go knows every
+// status or a move's decision: each comes from the preamble's ST_* and
+// DECIDED_*, whose names are Go's table (status.go), so Go knows every
 // status a script can answer.
 func TestScriptsAnswerNamedStatuses(t *testing.T) {
 	quoted := regexp.MustCompile(`return\s+(nil,\s*nil,\s*)?\{?\s*'([a-z_:]*)'`)
@@ -25,20 +25,20 @@ func TestScriptsAnswerNamedStatuses(t *testing.T) {
 		for i, line := range strings.Split(src, "\n") {
 			code, _, _ := strings.Cut(line, "--")
 			for _, m := range quoted.FindAllStringSubmatch(code, -1) {
-				t.Errorf("%s:%d: %q answers a quoted %q; use ST or DECIDED", name, i+1, strings.TrimSpace(line), m[2])
+				t.Errorf("%s:%d: %q answers a quoted %q; use ST_* or DECIDED_*", name, i+1, strings.TrimSpace(line), m[2])
 			}
 		}
 	}
 }
 
 // TestPreambleIsStrict: a script that names a status Go's table lacks
-// fails, rather than answering a status Go does not know; the names it
-// has are themselves.
+// fails (Redis refuses to read an undeclared global), rather than
+// answering a status Go does not know; the names it has are themselves.
 func TestPreambleIsStrict(t *testing.T) {
 	t.Parallel()
 	s, _ := newInternalStore(t)
 	ctx := t.Context()
-	sc := newScript(libText() + "return {ST.ok, ST.too_many_tokens, MARK.resent, DECIDED.done, MAX_FORMER_TOKENS}")
+	sc := newScript(libText() + "return {ST_OK, ST_TOO_MANY_TOKENS, MARK_RESENT, DECIDED_DONE, MAX_FORMER_TOKENS}")
 	r, err := s.exec(ctx, scriptOp(sc, 0, nil))[0].reply()
 	if err != nil {
 		t.Fatal(err)
@@ -49,9 +49,9 @@ func TestPreambleIsStrict(t *testing.T) {
 			t.Errorf("value %d is %q, want %q", i, r.str(i), w)
 		}
 	}
-	sc = newScript(libText() + "return {ST.too_many}")
+	sc = newScript(libText() + "return {ST_TOO_MANY}")
 	err = s.exec(ctx, scriptOp(sc, 0, nil))[0].err
-	if err == nil || !strings.Contains(err.Error(), "ST has no too_many") {
+	if err == nil || !strings.Contains(err.Error(), "ST_TOO_MANY") {
 		t.Errorf("a status the table lacks: %v, want a script error", err)
 	}
 }

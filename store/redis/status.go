@@ -7,7 +7,7 @@ import (
 )
 
 // The statuses a script answers: the first element of its reply. The Lua
-// side knows them only as ST.<name> (see preamble.go), so a script can
+// side knows them only as ST_<NAME> (see preamble.go), so a script can
 // answer no status this file does not list.
 const (
 	stOK = "ok"
@@ -74,9 +74,9 @@ var statuses = map[string]verdict{
 	stGone:              {},
 }
 
-// statusError is the store error of a refusal, about its subject ("port
-// <id>"), or an error saying the status was not expected.
-func statusError(about, status string) error {
+// statusError is the store error of a refusal, about its subject, or an
+// error saying the status was not expected.
+func statusError(about subject, status string) error {
 	if v := statuses[status]; v.err != nil {
 		return fmt.Errorf("%s: %w", about, v.err)
 	}
@@ -95,7 +95,7 @@ func transferError(i int, port, status string) *store.TransferError {
 }
 
 // A move's decision, as decide.lua answers it and its decision key D holds
-// it (DECIDED in Lua).
+// it (DECIDED_* in Lua).
 const (
 	decidedDone    = "done:" // followed by the message's event id
 	decidedAborted = "aborted"
@@ -103,7 +103,7 @@ const (
 )
 
 // The marks a channel script puts third in an 'ok' reply answered from a
-// write made before, not by this run (MARK in Lua). exec fences them when
+// write made before, not by this run (MARK_* in Lua). exec fences them when
 // it waits for replicas (see durability.go).
 const (
 	markReplayed = "replayed" // an idempotency key's earlier answer

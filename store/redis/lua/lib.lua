@@ -1,6 +1,6 @@
 -- lib.lua: helpers that scripts.go puts in front of every script, after the
--- preamble that preamble.go writes from Go: the statuses (ST), marks
--- (MARK), decisions (DECIDED), bounds and ALLOWS (what each scoped
+-- preamble that preamble.go writes from Go: the statuses (ST_*), marks
+-- (MARK_*), decisions (DECIDED_*), bounds and ALLOWS (what each scoped
 -- token's scope allows, by operation, from store.Scope.Allows; the port's
 -- own token allows everything). It touches no key by itself. Channel
 -- scripts use the key layout
@@ -96,7 +96,7 @@ end
 local function lock_of(side)
   local l = redis.call('HMGET', KEYS[1], side, side .. ':move', side .. ':mover', side .. ':deadline')
   if not l[2] then return nil end
-  return {ST.locked, l[1], l[2], l[3], l[4]}
+  return {ST_LOCKED, l[1], l[2], l[3], l[4]}
 end
 
 -- auth checks the token hash presented for port, for operation op (a
@@ -128,18 +128,18 @@ local function authorize(port, hash, op, side, other, token, pending, scoped)
     local rec = cjson.decode(scoped)
     if rec.port == port then
       if op and ALLOWS[rec.scope] and ALLOWS[rec.scope][op] then return side, other, nil end
-      return nil, nil, {ST.insufficient_scope}
+      return nil, nil, {ST_INSUFFICIENT_SCOPE}
     end
   end
   if redis.call('SISMEMBER', KEYS[4], port .. ':' .. hash) == 1 then
-    return nil, nil, {ST.transferred}
+    return nil, nil, {ST_TRANSFERRED}
   end
-  return nil, nil, {ST.unauthorized}
+  return nil, nil, {ST_UNAUTHORIZED}
 end
 
 local function auth(port, hash, op)
   local side, other = side_of(port)
-  if not side then return nil, nil, {ST.unauthorized} end
+  if not side then return nil, nil, {ST_UNAUTHORIZED} end
   local t = redis.call('HMGET', KEYS[1], auth_fields(side, hash))
   return authorize(port, hash, op, side, other, t[1], t[2], t[3])
 end

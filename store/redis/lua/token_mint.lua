@@ -19,15 +19,15 @@ local f = 'tok:' .. ARGV[3]
 local again = redis.call('HGET', KEYS[1], f)
 if again then
   -- A replay of a mint whose answer was lost.
-  return {ST.ok, fmt(cjson.decode(again).created_at)}
+  return {ST_OK, fmt(cjson.decode(again).created_at)}
 end
 local list = redis.call('HGET', KEYS[1], side .. ':tokens') or ''
 local n = 0
 for _ in string.gmatch(list, '%S+') do n = n + 1 end
-if n >= MAX_SCOPED_TOKENS then return {ST.too_many_tokens} end
+if n >= MAX_SCOPED_TOKENS then return {ST_TOO_MANY_TOKENS} end
 local now = now_ms()
 redis.call('HSET', KEYS[1], f, cjson.encode({port = ARGV[1], id = ARGV[4],
   scope = ARGV[5], label = ARGV[6], created_at = now}))
 if list == '' then list = ARGV[3] else list = list .. ' ' .. ARGV[3] end
 redis.call('HSET', KEYS[1], side .. ':tokens', list)
-return {ST.ok, fmt(now)}
+return {ST_OK, fmt(now)}
