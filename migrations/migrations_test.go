@@ -20,10 +20,32 @@ func TestStepsAreOrderedAndEndAtVersion(t *testing.T) {
 func TestLoadRefusesGapsAndBadNames(t *testing.T) {
 	for name, fsys := range map[string]fstest.MapFS{
 		"gap":      {"0001_a.lua": {Data: []byte("x")}, "0003_b.lua": {Data: []byte("x")}},
-		"bad name": {"1_a.lua": {Data: []byte("x")}},
+		"bad name": {"0001_a.lua": {Data: []byte("x")}, "2_b.lua": {Data: []byte("x")}},
+		"channel script of no step": {
+			"0001_a.lua": {Data: []byte("x")}, "0002_b.lua": {Data: []byte("x")}, "channel/0002_c.lua": {Data: []byte("x")},
+		},
 	} {
-		if _, err := load(fsys); err == nil {
+		if _, err := load(fsys, 2); err == nil {
 			t.Errorf("%s: load succeeded", name)
 		}
+	}
+}
+
+func TestChannelScripts(t *testing.T) {
+	steps, err := load(fstest.MapFS{
+		"0001_a.lua":         {Data: []byte("a")},
+		"0002_b.lua":         {Data: []byte("b")},
+		"channel/0002_b.lua": {Data: []byte("each")},
+	}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(steps) != 2 || steps[0].Channel != "" || steps[1].Channel != "each" {
+		t.Errorf("steps %+v, want the channel script on step 2 only", steps)
+	}
+	// The bound on dead tokens came with version 2, converting each
+	// channel's set.
+	if s := Steps(); s[1].Name != "0002_former_zset.lua" || s[1].Channel == "" {
+		t.Errorf("step 2: %+v", s[1])
 	}
 }

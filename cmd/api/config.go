@@ -43,7 +43,13 @@ const (
 	DefaultRedisWaitReplicas   = 0
 	DefaultRedisWaitTimeout    = redisstore.DefaultWaitTimeout
 	DefaultRedisStartupTimeout = 30 * time.Second
+	// DefaultRedisAllowEviction refuses to start on a Redis that evicts
+	// keys when full.
+	DefaultRedisAllowEviction = false
 )
+
+// waitAll is how REDIS_WAIT_REPLICAS asks for every promotable replica.
+const waitAll = "all"
 
 // Defaults of the access settings: channel creation is open, which suits
 // local use only (start-up warns), and ?access_token= is accepted while it
@@ -121,7 +127,8 @@ type Config struct {
 	RedisTimeout time.Duration
 	// RedisWaitReplicas is how many replicas must have a post before it
 	// is acknowledged (REDIS_WAIT_REPLICAS); 0 acknowledges after the
-	// primary's write.
+	// primary's write, and redisstore.WaitAll ("all") waits for every
+	// replica a failover could promote.
 	RedisWaitReplicas int
 	// RedisWaitTimeout bounds the wait for those replicas
 	// (REDIS_WAIT_TIMEOUT); fewer in time is a 503.
@@ -129,6 +136,9 @@ type Config struct {
 	// RedisStartupTimeout is how long start-up waits for an unreachable
 	// Redis before giving up (REDIS_STARTUP_TIMEOUT).
 	RedisStartupTimeout time.Duration
+	// RedisAllowEviction lets the service start on a Redis whose
+	// maxmemory-policy evicts keys, with a warning (REDIS_ALLOW_EVICTION).
+	RedisAllowEviction bool
 	// CreateAuth is who may create channels: open, apikey or jwt
 	// (CREATE_AUTH).
 	CreateAuth string
@@ -251,9 +261,12 @@ func (l *loader) config() (Config, error) {
 	cfg.RedisMode = l.oneOf("REDIS_MODE", DefaultRedisMode, "how REDIS_URL is read: single, sentinel or cluster", redisSingle, redisSentinel, redisCluster)
 	cfg.IdempotencyWindow = l.duration("IDEMPOTENCY_WINDOW", DefaultIdempotencyWindow, "how long answers to Idempotency-Key requests are kept")
 	cfg.RedisTimeout = l.duration("REDIS_TIMEOUT", DefaultRedisTimeout, "bound on each Redis round trip; slower is 503")
-	cfg.RedisWaitReplicas = l.nonNegativeInt("REDIS_WAIT_REPLICAS", DefaultRedisWaitReplicas, "replicas that must hold a write before it is acknowledged")
+	cfg.RedisWaitReplicas = l.waitReplicas("REDIS_WAIT_REPLICAS", DefaultRedisWaitReplicas,
+		"replicas that must hold a write before it is acknowledged; all: every replica a failover could promote")
 	cfg.RedisWaitTimeout = l.duration("REDIS_WAIT_TIMEOUT", DefaultRedisWaitTimeout, "how long a write waits for those replicas")
 	cfg.RedisStartupTimeout = l.duration("REDIS_STARTUP_TIMEOUT", DefaultRedisStartupTimeout, "how long start-up waits for an unreachable Redis")
+	cfg.RedisAllowEviction = l.oneOf("REDIS_ALLOW_EVICTION", strconv.FormatBool(DefaultRedisAllowEviction),
+		"true starts (with a warning) on a Redis whose maxmemory-policy evicts keys", "true", "false") == "true"
 	l.access(&cfg)
 	cfg.MaxJSONDepth = l.positiveInt("MAX_JSON_DEPTH", DefaultMaxJSONDepth, "deepest nesting of a JSON body")
 	cfg.MaxTransfer = l.positiveInt("MAX_TRANSFER", DefaultMaxTransfer, "most ports in one message's transfer list")
@@ -362,6 +375,24 @@ func (l *loader) nonNegativeInt(name string, def int, meaning string) int {
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 0 {
 		l.fail(name, v, "a whole number, 0 or more")
+		return def
+	}
+	return n
+}
+
+// waitReplicas reads a whole number of replicas, or "all" (redisstore.WaitAll).
+func (l *loader) waitReplicas(name string, def int, meaning string) int {
+	l.note(name, strconv.Itoa(def), meaning)
+	v := l.getenv(name)
+	if v == "" {
+		return def
+	}
+	if strings.EqualFold(v, waitAll) {
+		return redisstore.WaitAll
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 || n >= redisstore.WaitAll {
+		l.fail(name, v, "a whole number, 0 or more, or all")
 		return def
 	}
 	return n

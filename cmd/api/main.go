@@ -89,6 +89,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			logger.Warn("close the store", "err", err)
 		}
 	}()
+	registerStoreMetrics(registry, st)
 
 	// Validated by loadConfig already.
 	origins, _ := handlers.ParseCORSOrigins(cfg.CORSOrigins)

@@ -9,6 +9,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/tincan-dev/tincan/store"
+	redisstore "github.com/tincan-dev/tincan/store/redis"
 )
 
 // newRegistry is the registry GET /metrics serves: the process's and Go
@@ -109,4 +112,62 @@ func failed(cmd goredis.Cmder) bool {
 		return !errors.As(err, &redisErr) // a refusal is a server's error reply
 	}
 	return true
+}
+
+// redisStoreMetrics reads, at each scrape, what the Redis store counts
+// itself: WAITs short of replicas, keys Redis evicted, and each
+// primary's replicas (only while writes wait for replicas). The replica
+// gauges carry the primary's address, a label with as many values as the
+// deployment has primaries; one that is gone drops out at the next scrape.
+type redisStoreMetrics struct {
+	st                                   *redisstore.Store
+	waitShort, evicted                   *prometheus.Desc
+	required, needed, promotable, online *prometheus.Desc
+}
+
+var _ prometheus.Collector = (*redisStoreMetrics)(nil)
+
+// registerStoreMetrics registers the Redis store's own metrics on reg;
+// other stores have none.
+func registerStoreMetrics(reg prometheus.Registerer, st store.Store) {
+	rs, ok := st.(*redisstore.Store)
+	if !ok {
+		return
+	}
+	primary := []string{"primary"}
+	reg.MustRegister(&redisStoreMetrics{
+		st: rs,
+		waitShort: prometheus.NewDesc("tincan_redis_wait_short_total",
+			"Writes whose WAIT counted fewer replicas than they waited for (REDIS_WAIT_REPLICAS): each answered 503 while the write stands on the primary.", nil, nil),
+		evicted: prometheus.NewDesc("tincan_redis_evicted_keys_total",
+			"Keys Redis evicted (its evicted_keys growing) while this instance watched: acknowledged data lost. Only maxmemory-policy noeviction keeps it at 0.", nil, nil),
+		required: prometheus.NewDesc("tincan_redis_replicas_required",
+			"Replicas a write to this primary waits for: REDIS_WAIT_REPLICAS, or with all the replicas needed.", primary, nil),
+		needed: prometheus.NewDesc("tincan_redis_replicas_needed",
+			"Replicas a WAIT must count for a write to be on every replica a failover could promote: the promotable ones and the other replicas online.", primary, nil),
+		promotable: prometheus.NewDesc("tincan_redis_replicas_promotable",
+			"Replicas of this primary a failover could promote (replica-priority above 0, or no nofailover flag on a Cluster), down ones included.", primary, nil),
+		online: prometheus.NewDesc("tincan_redis_replicas_online",
+			"Replicas connected to this primary now, promotable or not: the most a WAIT can count.", primary, nil),
+	})
+}
+
+// Describe sends every metric's description.
+func (m *redisStoreMetrics) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{m.waitShort, m.evicted, m.required, m.needed, m.promotable, m.online} {
+		ch <- d
+	}
+}
+
+// Collect sends the store's counts as they are now.
+func (m *redisStoreMetrics) Collect(ch chan<- prometheus.Metric) {
+	s := m.st.Stats()
+	ch <- prometheus.MustNewConstMetric(m.waitShort, prometheus.CounterValue, float64(s.WaitShort))
+	ch <- prometheus.MustNewConstMetric(m.evicted, prometheus.CounterValue, float64(s.EvictedKeys))
+	for _, r := range m.st.Replicas() {
+		ch <- prometheus.MustNewConstMetric(m.required, prometheus.GaugeValue, float64(r.Wait), r.Primary)
+		ch <- prometheus.MustNewConstMetric(m.needed, prometheus.GaugeValue, float64(r.Needed), r.Primary)
+		ch <- prometheus.MustNewConstMetric(m.promotable, prometheus.GaugeValue, float64(r.Promotable), r.Primary)
+		ch <- prometheus.MustNewConstMetric(m.online, prometheus.GaugeValue, float64(r.Online), r.Primary)
+	}
 }

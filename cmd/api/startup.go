@@ -71,14 +71,56 @@ func untilReachable[T any](ctx context.Context, logger *slog.Logger, limit time.
 	}
 }
 
+// checkEviction refuses a Redis whose maxmemory-policy deletes keys when
+// it is full (every primary of a Cluster is read): every tincan key has a
+// TTL, so even a volatile-* policy deletes acknowledged messages, and
+// nothing would say so. REDIS_ALLOW_EVICTION=true turns the refusal into a
+// warning. A policy that cannot be read (CONFIG renamed, an ACL without
+// +config) is warned about, not refused: the store's watcher still counts
+// the keys Redis evicts.
+func checkEviction(ctx context.Context, logger *slog.Logger, client goredis.UniversalClient, cfg Config) error {
+	ctx, cancel := context.WithTimeout(ctx, cfg.RedisTimeout)
+	defer cancel()
+	const fix = "set maxmemory-policy noeviction on every Redis node (a full Redis then refuses writes, which tincan answers 503)"
+	policies, err := redisstore.ReadEvictionPolicy(ctx, client)
+	if err != nil {
+		logger.Warn("redis maxmemory-policy: unknown, the cluster's primaries could not be listed; "+fix, "err", err)
+		return nil
+	}
+	var evicting []string
+	for _, p := range policies {
+		switch {
+		case p.Err != nil:
+			logger.Warn("redis maxmemory-policy: unknown, CONFIG GET refused; make sure it is noeviction: under any other policy Redis deletes acknowledged messages when full",
+				"addr", p.Addr, "err", p.Err)
+		case p.Evicts():
+			evicting = append(evicting, p.Addr+" ("+p.Policy+")")
+		}
+	}
+	if len(evicting) == 0 {
+		return nil
+	}
+	if cfg.RedisAllowEviction {
+		logger.Warn("redis evicts keys when full, and REDIS_ALLOW_EVICTION=true lets it: acknowledged messages can vanish without a word to their clients; "+fix,
+			"evicting", evicting)
+		return nil
+	}
+	return fmt.Errorf("redis evicts keys when full: %s. Every tincan key has a TTL, so even volatile-* policies delete acknowledged messages; %s, or set REDIS_ALLOW_EVICTION=true to start anyway",
+		strings.Join(evicting, ", "), fix)
+}
+
 // logDurability says at start-up how posts are acknowledged and, from
 // Redis's own persistence settings, what a crash of Redis would lose, so
 // that an operator learns it from the log rather than from an incident.
 func logDurability(ctx context.Context, logger *slog.Logger, client goredis.UniversalClient, cfg Config) {
-	if cfg.RedisWaitReplicas > 0 {
+	switch {
+	case cfg.RedisWaitReplicas == redisstore.WaitAll:
+		logger.Info("a post is acknowledged once the primary and every replica a failover could promote have it",
+			"replicas", waitAll, "wait_timeout", cfg.RedisWaitTimeout)
+	case cfg.RedisWaitReplicas > 0:
 		logger.Info("a post is acknowledged once the primary and replicas have it",
 			"replicas", cfg.RedisWaitReplicas, "wait_timeout", cfg.RedisWaitTimeout)
-	} else {
+	default:
 		logger.Info("a post is acknowledged once the primary has it; a failover may lose what no replica had copied yet (set REDIS_WAIT_REPLICAS to wait for replicas)")
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.RedisTimeout)

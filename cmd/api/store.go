@@ -47,20 +47,26 @@ func openStore(ctx context.Context, cfg Config, logger *slog.Logger, instrument 
 			Timeout:      cfg.RedisTimeout,
 			WaitReplicas: cfg.RedisWaitReplicas,
 			WaitTimeout:  cfg.RedisWaitTimeout,
+			Sentinel:     target.failover,
 		})
 	})
 	if err != nil {
 		_ = client.Close()
 		return nil, nil, nil, fmt.Errorf("open the redis store (%s): %w", target, err)
 	}
-	logger.Info("using the redis store", "mode", target.mode, "addrs", target.addrs(), "prefix", cfg.RedisKeyPrefix)
-	logDurability(ctx, logger, client, cfg)
-	return st, client, func() error {
+	closeAll := func() error {
 		// The store first: it stops using the client.
 		err := st.Close()
 		if cerr := client.Close(); err == nil {
 			err = cerr
 		}
 		return err
-	}, nil
+	}
+	if err := checkEviction(ctx, logger, client, cfg); err != nil {
+		_ = closeAll()
+		return nil, nil, nil, fmt.Errorf("redis (%s): %w", target, err)
+	}
+	logger.Info("using the redis store", "mode", target.mode, "addrs", target.addrs(), "prefix", cfg.RedisKeyPrefix)
+	logDurability(ctx, logger, client, cfg)
+	return st, client, closeAll, nil
 }

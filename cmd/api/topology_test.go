@@ -14,7 +14,9 @@ import (
 
 // TestOpenStoreTopologies: REDIS_MODE=cluster and REDIS_MODE=sentinel open
 // a working store on a real Cluster and Sentinel set, and the log says
-// which mode and addresses.
+// which mode and addresses. With REDIS_WAIT_REPLICAS=all the replicas are
+// counted the topology's way: each primary of the Cluster has none, the
+// Sentinel master the replica Sentinel knows.
 func TestOpenStoreTopologies(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a Redis Cluster and Sentinel")
@@ -22,18 +24,30 @@ func TestOpenStoreTopologies(t *testing.T) {
 	t.Run("cluster", func(t *testing.T) {
 		t.Parallel()
 		c := redistest.StartCluster(t)
-		checkOpenStore(t, "cluster", c.URL, c.Addrs[0])
+		logs := checkOpenStore(t, "cluster", c.URL, c.Addrs[0])
+		for _, a := range c.Addrs {
+			if want := "primary=" + a + " wait=0 needed=0 promotable=0 online=0"; !strings.Contains(logs, want) {
+				t.Errorf("the log lacks %s:\n%s", want, logs)
+			}
+		}
 	})
 	t.Run("sentinel", func(t *testing.T) {
 		t.Parallel()
 		s := redistest.StartSentinel(t)
-		checkOpenStore(t, "sentinel", s.URL, s.Addrs[0])
+		waitSynced(t, s.Replica) // or the first post waits for it in vain
+		logs := checkOpenStore(t, "sentinel", s.URL, s.Addrs[0])
+		if want := "primary=" + s.Primary.Addr + " wait=1 needed=1 promotable=1 online=1"; !strings.Contains(logs, want) {
+			t.Errorf("the log lacks %s:\n%s", want, logs)
+		}
 	})
 }
 
-func checkOpenStore(t *testing.T, mode, url, addr string) {
+// checkOpenStore opens the store with REDIS_WAIT_REPLICAS=all, uses it,
+// and returns the log.
+func checkOpenStore(t *testing.T, mode, url, addr string) string {
 	cfg, err := loadConfig(env(map[string]string{
 		"REDIS_MODE": mode, "REDIS_URL": url, "REDIS_KEY_PREFIX": redistest.Prefix(t),
+		"REDIS_WAIT_REPLICAS": "all",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -64,4 +78,5 @@ func checkOpenStore(t *testing.T, mode, url, addr string) {
 	case <-ctx.Done():
 		t.Fatal("no ring for the post")
 	}
+	return logs.String()
 }

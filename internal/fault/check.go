@@ -17,6 +17,9 @@ type Report struct {
 	Refused      int
 	Unavailable  int
 	Unknown      int
+	// Retried counts posts that took more than one request under their
+	// Idempotency-Key (LoadConfig.Idempotent).
+	Retried int
 	// Statuses counts the answers by HTTP status (0: no answer).
 	Statuses map[int]int
 	// Delivered counts distinct event ids received; Redelivered counts
@@ -66,9 +69,9 @@ func (r Report) Violations() []string {
 // String sums the report up in one line, for logs and RELIABILITY.md.
 func (r Report) String() string {
 	return fmt.Sprintf("%d posts %v: %d acknowledged, %d refused, %d unavailable (%d of them stored), %d unknown (%d of them stored); "+
-		"%d delivered, %d redelivered, %d resumes; lost %d, duplicates %d, out of order %d, bad resumes %d",
+		"%d retried with their key; %d delivered, %d redelivered, %d resumes; lost %d, duplicates %d, out of order %d, bad resumes %d",
 		r.Attempts, r.Statuses, r.Acknowledged, r.Refused, r.Unavailable, r.UnavailableDelivered, r.Unknown, r.UnknownDelivered,
-		r.Delivered, r.Redelivered, r.Resumes, len(r.Lost), len(r.Duplicates), len(r.OutOfOrder), len(r.BadResumes))
+		r.Retried, r.Delivered, r.Redelivered, r.Resumes, len(r.Lost), len(r.Duplicates), len(r.OutOfOrder), len(r.BadResumes))
 }
 
 func first(list []string, n int) []string {
@@ -122,6 +125,9 @@ func (r *Recorder) Check() Report {
 	acked := map[string][]Attempt{}
 	for _, a := range attempts {
 		rep.Statuses[a.Status]++
+		if a.Tries > 1 {
+			rep.Retried++
+		}
 		stored := len(idsOf[post{a.Port, a.Seq}]) > 0
 		switch a.Outcome {
 		case Acknowledged:

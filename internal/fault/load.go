@@ -29,7 +29,20 @@ type LoadConfig struct {
 	// NoReaders leaves the messages queued, for tests that count what
 	// the store still holds after a failure rather than what was streamed.
 	NoReaders bool
+	// Idempotent posts each message under its own Idempotency-Key and,
+	// as a careful client would, retries one answered 5xx or not at all
+	// with the same key and body until it is answered otherwise (or the
+	// posting stops): such a message must be stored once, under one id.
+	Idempotent bool
+	// StreamLifetime, when set, makes each reader drop its stream after
+	// about that long (between half and one and a half times it) and
+	// resume it with Last-Event-ID, as a client on a poor network would,
+	// so that every stream resumes after whatever a test did.
+	StreamLifetime time.Duration
 }
+
+// retryPause is how long an Idempotent poster waits before a retry.
+const retryPause = 50 * time.Millisecond
 
 // Load is a steady stream of posts and event streams on some channels.
 type Load struct {
@@ -192,9 +205,27 @@ func (l *Load) poster(ctx context.Context, ch loadChannel, seed uint64) {
 		}
 		sent := time.Now()
 		a := l.postOnce(l.target(rng), ch, seq)
+		a.Tries = 1
+		for l.cfg.Idempotent && (a.Outcome == Unavailable || a.Outcome == Unknown) && sleepCtx(ctx, retryPause) {
+			tries := a.Tries + 1
+			a = l.postOnce(l.target(rng), ch, seq)
+			a.Tries = tries
+		}
 		a.Sent, a.At = sent, time.Now()
 		l.rec.Attempted(a)
 		pause.Reset(l.cfg.Interval)
+	}
+}
+
+// sleepCtx sleeps for d and reports whether ctx is still live.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 
@@ -209,6 +240,9 @@ func (l *Load) postOnce(base string, ch loadChannel, seq int) Attempt {
 	}
 	req.Header.Set("Authorization", "Bearer "+ch.from.Token)
 	req.Header.Set("Content-Type", "application/json")
+	if l.cfg.Idempotent {
+		req.Header.Set("Idempotency-Key", fmt.Sprintf("%s-%d", ch.from.ID, seq))
+	}
 	res, err := l.post.Do(req)
 	if err != nil {
 		return a
@@ -232,4 +266,56 @@ func (l *Load) postOnce(base string, ch loadChannel, seq int) Attempt {
 		a.Outcome = Refused
 	}
 	return a
+}
+
+// PostMarks posts one message {"seq": seq} on every channel, once the
+// posters have stopped, retrying each under its Idempotency-Key until it
+// is answered, and records it. It returns the acknowledged marks; a mark
+// refused, or unanswered within settleLimit, fails tb.
+func (l *Load) PostMarks(tb testing.TB, seq int) []Attempt {
+	tb.Helper()
+	c := newClient()
+	var marks []Attempt
+	for i, ch := range l.chans {
+		key := fmt.Sprintf("mark-%d-%s", seq, ch.from.ID)
+		body := fmt.Sprintf(`{"data":{"seq":%d}}`, seq)
+		sent := time.Now()
+		deadline := sent.Add(settleLimit)
+		for try := 1; ; try++ {
+			id, a := c.post(l.cfg.Targets[(i+try)%len(l.cfg.Targets)], ch.from, key, body)
+			if a.Status == http.StatusCreated {
+				eid, err := store.ParseEventID(id)
+				if err != nil {
+					tb.Fatalf("mark on %s: id %q: %v", ch.to.ID, id, err)
+				}
+				m := Attempt{Port: ch.to.ID, Seq: seq, Outcome: Acknowledged, Status: a.Status, ID: eid, Tries: try, Sent: sent, At: time.Now()}
+				l.rec.Attempted(m)
+				marks = append(marks, m)
+				break
+			}
+			if (a.Status != 0 && a.Status < 500) || time.Now().After(deadline) {
+				tb.Fatalf("mark on %s answered %v after %d requests", ch.to.ID, a, try)
+			}
+			time.Sleep(retryPause)
+		}
+	}
+	return marks
+}
+
+// WaitDelivered waits until the readers have received every one of marks,
+// or limit passes, and returns the marks they did not receive.
+func (l *Load) WaitDelivered(marks []Attempt, limit time.Duration) []Attempt {
+	deadline := time.Now().Add(limit)
+	for {
+		var missing []Attempt
+		for _, m := range marks {
+			if !l.rec.deliveredAt(m.Port)[m.ID] {
+				missing = append(missing, m)
+			}
+		}
+		if len(missing) == 0 || time.Now().After(deadline) {
+			return missing
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -36,13 +36,21 @@ type API struct {
 // kills it at tb's end.
 func StartAPI(tb testing.TB, bin string, env map[string]string) *API {
 	tb.Helper()
+	a := newAPI(tb, bin, env)
+	a.Start()
+	return a
+}
+
+// newAPI prepares an api process on a free loopback port, to be killed at
+// tb's end, without starting it.
+func newAPI(tb testing.TB, bin string, env map[string]string) *API {
+	tb.Helper()
 	addr := fmt.Sprintf("127.0.0.1:%d", redistest.FreePort(tb))
 	a := &API{Base: "http://" + addr, tb: tb, bin: bin, logs: &syncbuf.Buffer{}}
 	a.env = []string{"ADDR=" + addr}
 	for k, v := range env {
 		a.env = append(a.env, k+"="+v)
 	}
-	a.Start()
 	tb.Cleanup(func() {
 		a.Kill()
 		if tb.Failed() {
@@ -55,11 +63,37 @@ func StartAPI(tb testing.TB, bin string, env map[string]string) *API {
 // Start starts the process (again) and waits until it is healthy.
 func (a *API) Start() {
 	a.tb.Helper()
+	if exit, err := a.launch(); err != nil {
+		a.tb.Fatalf("%s: %v (exit status %d)\nlogs:\n%s", a.Base, err, exit, tail(a.logs, 8<<10))
+	}
+}
+
+// TryStartAPI starts bin with env as StartAPI does, but a process that
+// exits before it is healthy is not a failure of the test: it returns the
+// exit status and the process's output. A process that became healthy
+// returns -1 and runs until tb's end.
+func TryStartAPI(tb testing.TB, bin string, env map[string]string) (*API, int) {
+	tb.Helper()
+	a := newAPI(tb, bin, env)
+	exit, err := a.launch()
+	switch {
+	case err == nil:
+		return a, -1
+	case exit < 0:
+		tb.Fatalf("%s: %v\nlogs:\n%s", a.Base, err, tail(a.logs, 8<<10))
+	}
+	return a, exit
+}
+
+// launch starts the process and waits until it is healthy. When it is
+// not, the process is gone, and exit is its exit status (-1 when it did
+// not exit on its own).
+func (a *API) launch() (exit int, err error) {
 	cmd := exec.Command(a.bin)
 	cmd.Env = a.env
 	cmd.Stdout, cmd.Stderr = a.logs, a.logs
 	if err := cmd.Start(); err != nil {
-		a.tb.Fatalf("start %s: %v", a.bin, err)
+		return -1, fmt.Errorf("start %s: %v", a.bin, err)
 	}
 	done := make(chan struct{})
 	go func() {
@@ -69,10 +103,18 @@ func (a *API) Start() {
 	a.mu.Lock()
 	a.cmd, a.done = cmd, done
 	a.mu.Unlock()
-	if err := waitHealthy(a.Base, done); err != nil {
-		a.Kill()
-		a.tb.Fatalf("%s: %v\nlogs:\n%s", a.Base, err, tail(a.logs, 8<<10))
+	err = waitHealthy(a.Base, done)
+	if err == nil {
+		return -1, nil
 	}
+	select {
+	case <-done:
+		exit = cmd.ProcessState.ExitCode()
+	default:
+		exit = -1
+	}
+	a.Kill()
+	return exit, err
 }
 
 // Kill sends SIGKILL, as a crash or the OOM killer would, and waits until

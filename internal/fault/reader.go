@@ -37,7 +37,8 @@ func (l *Load) reader(ctx context.Context, port portCreds, seed uint64) {
 	}
 }
 
-// stream reads one connection's events and returns the last id received.
+// stream reads one connection's events and returns the last id received,
+// or the point a rewind set the stream back to.
 func (l *Load) stream(ctx context.Context, base string, port portCreds, last store.EventID) store.EventID {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -52,14 +53,25 @@ func (l *Load) stream(ctx context.Context, base string, port portCreds, last sto
 	}
 	res, err := l.sse.Do(req)
 	if err != nil {
+		l.rec.Connected(Connect{Port: port.ID, At: time.Now(), After: last})
 		return last
 	}
 	defer res.Body.Close()
+	conn := Connect{Port: port.ID, At: time.Now(), Status: res.StatusCode, After: last}
 	if res.StatusCode != http.StatusOK {
+		var p struct{ Code string }
+		_ = json.NewDecoder(io.LimitReader(res.Body, 4<<10)).Decode(&p)
+		conn.Code = p.Code
+		l.rec.Connected(conn)
 		return last
 	}
+	l.rec.Connected(conn)
 	if resumed {
 		l.rec.Resumed()
+	}
+	if l.cfg.StreamLifetime > 0 {
+		life := l.cfg.StreamLifetime/2 + rand.N(l.cfg.StreamLifetime)
+		defer time.AfterFunc(life, cancel).Stop()
 	}
 	after := last
 	body := &watchdog{r: res.Body, timer: time.AfterFunc(silenceLimit, cancel)}
@@ -67,6 +79,16 @@ func (l *Load) stream(ctx context.Context, base string, port portCreds, last sto
 	for ev, err := range gosse.Read(body, nil) {
 		if err != nil {
 			return last
+		}
+		if ev.Type == "reset" {
+			if to, ok := rewoundTo(ev.Data); ok {
+				// The store no longer knows what this client saw after
+				// `to`: drop that mark, as the contract asks, since ids
+				// after it may be issued again.
+				l.rec.Rewound(Rewind{Port: port.ID, LastEventID: last, RewoundTo: to})
+				last, after = to, to
+			}
+			continue
 		}
 		if ev.Type != "message" {
 			continue
@@ -87,6 +109,18 @@ func (l *Load) stream(ctx context.Context, base string, port portCreds, last sto
 		last = id
 	}
 	return last
+}
+
+// rewoundTo returns the rewound_to of a reset event's data, if it has one.
+func rewoundTo(data string) (store.EventID, bool) {
+	var r struct {
+		RewoundTo *string `json:"rewound_to"`
+	}
+	if json.Unmarshal([]byte(data), &r) != nil || r.RewoundTo == nil {
+		return store.EventID{}, false
+	}
+	id, err := store.ParseEventID(*r.RewoundTo)
+	return id, err == nil
 }
 
 // watchdog ends a stream (through the timer's cancel) when no byte has

@@ -1,6 +1,7 @@
 package fault
 
 import (
+	"slices"
 	"sync"
 	"time"
 
@@ -41,6 +42,9 @@ type Attempt struct {
 	Status int
 	// ID is the event id of an acknowledged post.
 	ID store.EventID
+	// Tries counts the requests this post took: more than one when it was
+	// retried under its Idempotency-Key (LoadConfig.Idempotent).
+	Tries int
 	// Sent is when the post was sent; At is when the answer came (or
 	// the attempt failed).
 	Sent, At time.Time
@@ -57,12 +61,35 @@ type Delivery struct {
 	After   store.EventID
 }
 
+// Connect is one attempt of a reader to open its stream.
+type Connect struct {
+	Port string
+	// At is when the answer came (or the attempt failed).
+	At time.Time
+	// Status is the HTTP status, or 0 when no answer came; Code is a
+	// refusal's problem code.
+	Status int
+	Code   string
+	// After is the Last-Event-ID sent, zero for none.
+	After store.EventID
+}
+
+// Rewind is an `event: reset` carrying rewound_to: the store no longer
+// knew the stream's resume point (a failover took it back), and the
+// stream goes on after RewoundTo.
+type Rewind struct {
+	Port                   string
+	LastEventID, RewoundTo store.EventID
+}
+
 // Recorder collects attempts and deliveries from many goroutines.
 type Recorder struct {
 	mu         sync.Mutex
 	attempts   []Attempt
 	deliveries []Delivery
 	resumes    int
+	connects   []Connect
+	rewinds    []Rewind
 }
 
 // Attempted records a post's outcome.
@@ -86,6 +113,34 @@ func (r *Recorder) Resumed() {
 	r.resumes++
 }
 
+// Connected records a reader's attempt to open its stream.
+func (r *Recorder) Connected(c Connect) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.connects = append(r.connects, c)
+}
+
+// Rewound records a stream's rewind.
+func (r *Recorder) Rewound(w Rewind) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rewinds = append(r.rewinds, w)
+}
+
+// Connects returns the readers' attempts to open their streams.
+func (r *Recorder) Connects() []Connect {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Connect(nil), r.connects...)
+}
+
+// Rewinds returns the rewinds streams announced.
+func (r *Recorder) Rewinds() []Rewind {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Rewind(nil), r.rewinds...)
+}
+
 // FirstAcknowledgedAfter returns when the first post sent after t was
 // acknowledged, and false when none was: how long writes took to resume
 // after a failure at t.
@@ -99,6 +154,26 @@ func (r *Recorder) FirstAcknowledgedAfter(t time.Time) (time.Time, bool) {
 		}
 	}
 	return first, !first.IsZero()
+}
+
+// LongestAckGap returns the longest stretch of time within [from, to]
+// in which no post was acknowledged: how long writes stopped.
+func (r *Recorder) LongestAckGap(from, to time.Time) time.Duration {
+	r.mu.Lock()
+	var ats []time.Time
+	for _, a := range r.attempts {
+		if a.Outcome == Acknowledged && a.At.After(from) && a.At.Before(to) {
+			ats = append(ats, a.At)
+		}
+	}
+	r.mu.Unlock()
+	slices.SortFunc(ats, time.Time.Compare)
+	gap, prev := time.Duration(0), from
+	for _, at := range append(ats, to) {
+		gap = max(gap, at.Sub(prev))
+		prev = at
+	}
+	return gap
 }
 
 // acknowledgedAt returns the ids acknowledged for port.

@@ -73,7 +73,7 @@ func failover(t *testing.T, waitReplicas int, allowLoss bool) (Report, time.Dura
 	}
 	// The replica's first sync may still be under way: a failover now
 	// would lose everything.
-	waitReplicaOnline(t, s.Primary.Addr)
+	waitReplicasOnline(t, s.Primary.Addr, 1)
 	env := apiEnv(s.URL, redistest.Prefix(t))
 	env["REDIS_MODE"] = "sentinel"
 	env["REDIS_WAIT_REPLICAS"] = strconv.Itoa(waitReplicas)
@@ -146,8 +146,8 @@ func replicaOf(t *testing.T, srv *redistest.Server, primary string) {
 	}
 }
 
-// waitReplicaOnline waits until the primary sees its replica online.
-func waitReplicaOnline(t *testing.T, primary string) {
+// waitReplicasOnline waits until the primary sees n replicas online.
+func waitReplicasOnline(t *testing.T, primary string, n int) {
 	t.Helper()
 	ctx := context.Background()
 	p := redis.NewClient(&redis.Options{Addr: primary})
@@ -155,11 +155,12 @@ func waitReplicaOnline(t *testing.T, primary string) {
 	deadline := time.Now().Add(failoverLimit)
 	for {
 		info, err := p.Info(ctx, "replication").Result()
-		if err == nil && strings.Contains(info, "connected_slaves:1") && strings.Contains(info, "state=online") {
+		if err == nil && strings.Contains(info, fmt.Sprintf("connected_slaves:%d\r\n", n)) &&
+			strings.Count(info, "state=online") == n {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s has no replica online after %v:\n%s", primary, failoverLimit, info)
+			t.Fatalf("%s has not %d replicas online after %v:\n%s", primary, n, failoverLimit, info)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -26,10 +27,16 @@ const (
 	SentinelFailoverTimeout = 3 * time.Second
 )
 
-// Sentinel is a primary, one replica and three redis-sentinel processes
+// Sentinel is a primary, its replicas and three redis-sentinel processes
 // monitoring them (quorum 2), started for a test.
 type Sentinel struct {
-	Primary, Replica *Server
+	Primary *Server
+	// Replica is Replicas[0], for the callers of StartSentinel, which
+	// starts only one.
+	Replica *Server
+	// Replicas are the primary's replicas, in the order they started.
+	// After a failover the roles move: ask a sentinel who is primary.
+	Replicas []*Server
 	// Addrs are the sentinels' host:port.
 	Addrs []string
 	// URL reads with go-redis's ParseFailoverURL:
@@ -39,19 +46,33 @@ type Sentinel struct {
 	procs []*exec.Cmd
 }
 
-// StartSentinel starts the primary, the replica and the sentinels on free
+// StartSentinel starts the primary, one replica and the sentinels on free
 // loopback ports, waits until every sentinel knows the replica and the
 // other sentinels (so that a failover can happen), and stops them all at
 // tb's end.
 func StartSentinel(tb testing.TB) *Sentinel {
 	tb.Helper()
+	return StartSentinelReplicas(tb, 1)
+}
+
+// StartSentinelReplicas is StartSentinel with n replicas, every
+// redis-server (the primary and the replicas) started with serverArgs too.
+// It returns once every sentinel knows all n replicas, none of them down.
+func StartSentinelReplicas(tb testing.TB, n int, serverArgs ...string) *Sentinel {
+	tb.Helper()
+	if n < 1 {
+		tb.Fatalf("a Sentinel set needs a replica to fail over to, not %d", n)
+	}
 	if _, err := exec.LookPath("redis-sentinel"); err != nil {
 		tb.Fatalf("redis-sentinel is not installed: apt-get install -y redis-sentinel")
 	}
 	s := &Sentinel{}
-	s.Primary = Start(tb, "--appendonly", "no")
+	s.Primary = Start(tb, append([]string{"--appendonly", "no"}, serverArgs...)...)
 	host, port := hostPort(s.Primary.Addr)
-	s.Replica = Start(tb, "--replicaof", host, port)
+	for range n {
+		s.Replicas = append(s.Replicas, Start(tb, append([]string{"--replicaof", host, port}, serverArgs...)...))
+	}
+	s.Replica = s.Replicas[0]
 	tb.Cleanup(s.stopSentinels)
 	for range 3 {
 		s.startSentinel(tb, host, port)
@@ -60,7 +81,7 @@ func StartSentinel(tb testing.TB) *Sentinel {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for _, a := range s.Addrs {
-		if err := waitSentinelReady(ctx, a); err != nil {
+		if err := waitSentinelReady(ctx, a, n); err != nil {
 			tb.Fatalf("sentinel %s: %v", a, err)
 		}
 	}
@@ -94,6 +115,29 @@ func (s *Sentinel) startSentinel(tb testing.TB, primaryHost, primaryPort string)
 	s.Addrs = append(s.Addrs, "127.0.0.1:"+strconv.Itoa(port))
 }
 
+// PauseSentinels stops every sentinel process (SIGSTOP) until
+// ResumeSentinels, or the test's end: a failover they began stands still
+// wherever it is, which lets a test act inside a window that is otherwise
+// short, such as between a replica's promotion and the announcement that
+// tells clients to use it.
+func (s *Sentinel) PauseSentinels(tb testing.TB) {
+	tb.Helper()
+	for _, c := range s.procs {
+		if err := c.Process.Signal(syscall.SIGSTOP); err != nil {
+			tb.Fatalf("pause redis-sentinel: %v", err)
+		}
+	}
+	tb.Cleanup(s.ResumeSentinels)
+}
+
+// ResumeSentinels continues the sentinels PauseSentinels stopped. It is
+// safe to call on sentinels that run.
+func (s *Sentinel) ResumeSentinels() {
+	for _, c := range s.procs {
+		_ = c.Process.Signal(syscall.SIGCONT)
+	}
+}
+
 func (s *Sentinel) stopSentinels() {
 	for _, c := range s.procs {
 		_ = c.Process.Kill()
@@ -115,8 +159,9 @@ func (s *Sentinel) Client(tb testing.TB) *redis.Client {
 }
 
 // waitSentinelReady waits until the sentinel at addr answers for the
-// master, knows its replica and both other sentinels.
-func waitSentinelReady(ctx context.Context, addr string) error {
+// master, knows its n replicas, none of them down, and both other
+// sentinels.
+func waitSentinelReady(ctx context.Context, addr string, n int) error {
 	c := redis.NewSentinelClient(&redis.Options{Addr: addr, MaxRetries: -1})
 	defer c.Close()
 	var err error
@@ -124,13 +169,33 @@ func waitSentinelReady(ctx context.Context, addr string) error {
 		var replicas, sentinels []map[string]string
 		if replicas, err = c.Replicas(ctx, SentinelMaster).Result(); err == nil {
 			if sentinels, err = c.Sentinels(ctx, SentinelMaster).Result(); err == nil &&
-				len(replicas) == 1 && len(sentinels) == 2 && !strings.Contains(replicas[0]["flags"], "down") {
+				len(replicas) == n && len(sentinels) == 2 && noneDown(replicas) {
 				return nil
 			}
 		}
 		if ctx.Err() != nil {
-			return fmt.Errorf("not ready: %v (%v)", err, ctx.Err())
+			return fmt.Errorf("not ready: %v (%v); replicas %v, sentinels %d", err, ctx.Err(), flags(replicas), len(sentinels))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// flags lists each replica's address and flags, for a failure message.
+func flags(replicas []map[string]string) []string {
+	var out []string
+	for _, r := range replicas {
+		out = append(out, r["name"]+" "+r["flags"])
+	}
+	return out
+}
+
+// noneDown reports whether no replica a sentinel lists is flagged down
+// (s_down, o_down) or disconnected.
+func noneDown(replicas []map[string]string) bool {
+	for _, r := range replicas {
+		if strings.Contains(r["flags"], "down") || strings.Contains(r["flags"], "disconnected") {
+			return false
+		}
+	}
+	return true
 }

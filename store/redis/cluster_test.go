@@ -32,6 +32,7 @@ func TestCluster(t *testing.T) {
 	t.Run("AcrossStores", func(t *testing.T) { testClusterAcrossStores(t, c) })
 	t.Run("FewConnections", func(t *testing.T) { testClusterFewConnections(t, c) })
 	t.Run("SlotMoves", func(t *testing.T) { testClusterSlotMoves(t, c) })
+	t.Run("MigratesFormer", func(t *testing.T) { testClusterMigratesFormer(t, c) })
 	t.Run("NodeRestart", func(t *testing.T) { testClusterNodeRestart(t, c) })
 }
 

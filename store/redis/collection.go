@@ -105,12 +105,33 @@ func (s *Store) DeleteCollection(ctx context.Context, id, token string) error {
 // whose delivery too few replicas confirmed is reported unavailable, as
 // a post would be answered.
 func (s *Store) Broadcast(ctx context.Context, id, token string, msg store.Outgoing) (store.BroadcastResult, error) {
+	return s.broadcast(ctx, id, token, msg, nil)
+}
+
+// BroadcastOnce is Broadcast under an idempotency key: each member's post
+// carries the post record of that member, under the key
+// store.BroadcastKey(id, token, once.Key), so that post.lua checks and
+// writes it in the same step as the member's message, as PostOnce does. A
+// retry answers the members reached before with their first ids (their
+// replays, which exec fences in WAIT mode like any), posts to the others,
+// and refuses a member whose record holds another fingerprint
+// (store.BroadcastKeyReused).
+func (s *Store) BroadcastOnce(ctx context.Context, id, token string, msg store.Outgoing, once store.Idempotency) (store.BroadcastResult, error) {
+	return s.broadcast(ctx, id, token, msg, &once)
+}
+
+// broadcast is Broadcast, and BroadcastOnce when once is set.
+func (s *Store) broadcast(ctx context.Context, id, token string, msg store.Outgoing, once *store.Idempotency) (store.BroadcastResult, error) {
 	if err := store.CheckBroadcast(msg); err != nil {
 		return store.BroadcastResult{}, err
 	}
 	members, err := s.members(ctx, id, token)
 	if err != nil {
 		return store.BroadcastResult{}, err
+	}
+	var mk *memberKey
+	if once != nil {
+		mk = &memberKey{key: store.BroadcastKey(id, token, once.Key), fingerprint: once.FingerprintHex()}
 	}
 	var b broadcast
 	for start := 0; start < len(members); start += broadcastBatch {
@@ -122,7 +143,7 @@ func (s *Store) Broadcast(ctx context.Context, id, token string, msg store.Outgo
 		batch := members[start:min(start+broadcastBatch, len(members))]
 		posts := make([]op, len(batch))
 		for i, m := range batch {
-			posts[i] = s.channelOp(s.scripts.post, durable, m.port, s.postArgsHashed(m.port, m.hash, msg, ""))
+			posts[i] = s.memberPost(m, msg, mk)
 		}
 		for i, r := range s.exec(ctx, posts...) {
 			if err := b.add(ctx, batch[i].port, r); err != nil {
@@ -140,6 +161,22 @@ func (s *Store) Broadcast(ctx context.Context, id, token string, msg store.Outgo
 // member is a collection's member: its port, and the hash of the token it
 // was added with.
 type member struct{ port, hash string }
+
+// memberKey is what a broadcast under an idempotency key gives each
+// member's post: the key of the member's post record
+// (store.BroadcastKey), and the request's fingerprint.
+type memberKey struct{ key, fingerprint string }
+
+// memberPost is post.lua through member m, with its post record under mk
+// when there is one, as PostOnce's.
+func (s *Store) memberPost(m member, msg store.Outgoing, mk *memberKey) op {
+	args := s.postArgsHashed(m.port, m.hash, msg, "")
+	if mk == nil {
+		return s.channelOp(s.scripts.post, durable, m.port, args)
+	}
+	args = append(args, mk.fingerprint, s.windowMs(), "")
+	return s.channelOp(s.scripts.post, durable, m.port, args, s.keys.postRecordHashed(m.port, m.hash, mk.key))
+}
 
 // members reads a collection's members, ordered by port, for a broadcast
 // (coll_members.lua, which restarts the collection's idle timer).

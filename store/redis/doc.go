@@ -9,7 +9,8 @@
 // Redis Cluster hash tag {T}, so that all of them live in one slot and
 // every change to a channel is one atomic Lua script, and so that the keys
 // are found from any port id without a lookup. keys.go builds every key
-// name; migrations/0001_initial.lua lists the schema.
+// name; migrations/0001_initial.lua lists the schema, and each later step
+// what it changed (0002: the dead tokens' zset).
 //
 // # Scripts
 //
@@ -28,7 +29,8 @@
 // transfer, a close, a revoked token, a move's lock and commit. A post
 // without a transfer list is one round trip, and publishes the message
 // itself (lib.lua's notify_message, notice.go), so that a stream waiting
-// at the port's last id writes it without reading it back.
+// at the port's last id writes it without reading it back; except in WAIT
+// mode (see below), where it publishes the port id only.
 //
 // # The executor
 //
@@ -57,8 +59,22 @@
 // authentication stays one step of the script it guards, and checks the
 // scope against its ALLOWS table (the same as store.Scope.Allows).
 // transfer.lua and move_commit.lua kill every scoped token of the port in
-// the step that replaces its token, putting them in the former set, so
+// the step that replaces its token, putting them in the former zset, so
 // that they answer ErrTransferred like the old token.
+//
+// # Dead tokens
+//
+// {T}:former remembers the channel's dead tokens ('<port id>:<hash>'), so
+// that their holders learn the port was transferred rather than that their
+// token is wrong. It is a zset in which each side's tokens are numbered in
+// the order they died, port 1's with positive scores and port 2's with
+// negative ones, so that lib.lua's former_add counts and trims one port's
+// with ZCOUNT and ZREMRANGEBYRANK: each port keeps its newest
+// store.MaxFormerTokens (lib.lua's MAX_FORMER_TOKENS, compared by a test),
+// as the memory store does. Schema version 1 kept an unbounded set there;
+// migration 0002 converts each channel's set (migrations/channel/), and a
+// set an older build writes during a rolling upgrade is read as it is and
+// converted by the next script that adds to it.
 //
 // # Moving ports in a message
 //
@@ -114,7 +130,9 @@
 // # Idempotency keys
 //
 // A post under an Idempotency-Key has a record in the sender's slot,
-// {T}:idem:<sha256 of port id and key>. Without a transfer list, post.lua
+// {T}:idem:<store.PostIndex of port id, token hash and key>: scoped to the
+// credential presented, so that only the caller who made a post can
+// replay it. Without a transfer list, post.lua
 // checks it and writes it ('done <fingerprint> <event id>') in the same
 // step as the message, so neither exists without the other. With a
 // transfer list, idem_begin.lua first claims it for the move ('pending
@@ -125,6 +143,22 @@
 // deadline) lets the next attempt take the record over, absent is still
 // in flight. Only answers are remembered; records expire after the window.
 //
+// A transfer under a key is one step too: TransferOnce draws the new token
+// and seals the answer (store.SealTransfer) before calling transfer.lua,
+// which writes the record {T}:idem:<store.TransferIndex of port id, hash
+// of the token presented and key> in the step that makes the transfer. A
+// retry presents the same token, dead by then, so the script looks the
+// record up before authenticating: same fingerprint, the sealed answer
+// (the same new token, replayed); another, ErrKeyReused. Redis holds the
+// new token's hash and the sealed answer, never the token.
+//
+// A broadcast under a key (BroadcastOnce) gives each member's post.lua run
+// that member's post record, named with the member's stored token hash
+// and the key store.BroadcastKey derives from the collection, its token
+// and the client's key: a retry answers the members reached before with
+// their first ids, posts to the others, and refuses a member whose record
+// holds another fingerprint (store.BroadcastKeyReused).
+//
 // A channel created under a key cannot be recorded in the same step (its
 // keys live in a random slot), so the record is claimed, the channel
 // made, and the answer recorded if the claim is still this call's; a
@@ -132,6 +166,20 @@
 // Its answer holds both tokens: it is stored sealed (AES-GCM) under a key
 // derived from the Idempotency-Key, in a record named by another
 // derivation, so Redis never holds a usable token (store.SealChannel).
+//
+// # WAIT mode
+//
+// With Options.WaitReplicas set, a write the client keeps the answer of
+// (see durability.go) goes in one pipeline with WAIT on its primary's
+// connection, and so does every read: read.lua always writes (it restarts
+// the idle timers), so WAIT after it confirms the replicas hold all it
+// returned, and too few replicas is store.ErrUnavailable. post.lua then
+// pushes no message in its notice, only the port's id, so that every
+// delivery is such a fenced read: no reader is handed a message that a
+// failover to a replica would take back. A replayed or resent post or
+// transfer wrote nothing on this connection, so it first writes a fence
+// (durability.go's fence). Every WAIT asks replicasToWait how many
+// replicas to count.
 //
 // # Stream tickets
 //
@@ -154,7 +202,8 @@
 // adds it with coll_add.lua: two slots, so two steps; a token that dies in
 // between is refused by the next broadcast. A broadcast reads the members
 // (coll_members.lua, which restarts the collection's idle timer) and runs
-// post.lua for each, with the stored hash, in pipelines of broadcastBatch
+// post.lua for each, with the stored hash (and, under a key, the member's
+// post record), in pipelines of broadcastBatch
 // calls: go-redis splits each pipeline by node on a Cluster, so a batch is
 // one round trip per node. exec loads a script (SCRIPT LOAD on every
 // primary) before a pipeline that uses it more than once, unless it saw it

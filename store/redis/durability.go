@@ -19,14 +19,23 @@ import (
 // so may a crash of Redis itself, depending on its persistence (which
 // ReadPersistence reads and LossOnCrash puts into words).
 //
-// With WaitReplicas N, a durable op (post, create, transfer, a minted
-// token, a collection's creation or a member's addition) is sent in one
-// pipeline with WAIT N on the same connection (exec's routes), so WAIT
-// counts exactly the replicas that have that script's write. Fewer than N
-// within WaitTimeout is store.ErrUnavailable although the write stands:
-// the client retries, with an Idempotency-Key so the retry is not a
-// second message. On a Cluster the pipeline goes to the primary of the
-// keys' slot, the only node whose replicas matter.
+// With WaitReplicas N (or WaitAll, see replicasToWait), a durable op
+// (post, create, transfer, a minted token, a collection's creation or a
+// member's addition) is sent in one pipeline with WAIT N on the same
+// connection (exec's routes), so WAIT counts exactly the replicas that
+// have that script's write. Fewer than N within WaitTimeout is
+// store.ErrUnavailable although the write stands: the client retries,
+// with an Idempotency-Key so the retry is not a second message. On a
+// Cluster the pipeline goes to the primary of the keys' slot, the only
+// node whose replicas matter.
+//
+// Reads are fenced the same way, as durable ops: read.lua always writes
+// (it restarts the channel's idle timers), after every write it can
+// return in the primary's replication stream, so WAIT after it confirms
+// that the replicas hold all it read; fewer is ErrUnavailable, and the
+// reader reads again later. post.lua then pushes no message in its notice, only
+// the port (see messages.go's pushArg): every delivery is such a read, and
+// no reader gets a message that a failover to a replica would take back.
 
 // errNotReplicated marks a write that was made but reached fewer replicas
 // than asked for. It wraps store.ErrUnavailable.
@@ -35,9 +44,15 @@ var errNotReplicated = errors.New("redis: write not acknowledged by enough repli
 // waits reports whether durable ops wait for replicas (exec's routes).
 func (s *Store) waits() bool { return s.waitReplicas > 0 }
 
-// replicasToWait is how many replicas a write on node (the primary owning
-// its keys) waits for: the one number every WAIT of the store asks for.
-func (s *Store) replicasToWait(ctx context.Context, node goredis.UniversalClient) int {
+// replicasToWait is how many replicas a write to node, the primary owning
+// its keys, waits for: the one number every WAIT of the store asks for.
+// It is Options.WaitReplicas, or with WaitAll as many as put the write on
+// every promotable replica of that primary, as last counted (Needed; see
+// replicas.go).
+func (s *Store) replicasToWait(node goredis.Cmdable) int {
+	if s.waitReplicas == WaitAll {
+		return s.watch.waitFor(node)
+	}
 	return s.waitReplicas
 }
 
@@ -64,12 +79,20 @@ func (s *Store) confirm(ctx context.Context, rt *route, o op, v any, wait *gored
 	if answeredEarlier(r) {
 		wait = s.fence(ctx, rt, o.keys)
 	}
+	return s.replicated(ctx, wait, rt.replicas)
+}
+
+// replicated is nil when wait (a WAIT's answer) counted want replicas,
+// else the ErrUnavailable of a write that stands on the primary but may
+// not survive a failover, which the store counts (Stats.WaitShort).
+func (s *Store) replicated(ctx context.Context, wait *goredis.Cmd, want int) error {
 	acked, err := wait.Int64()
 	if err != nil {
 		return fmt.Errorf("%w: %w: replication unknown: %w", store.ErrUnavailable, errNotReplicated, s.wrap(ctx, err))
 	}
-	if acked < int64(rt.replicas) {
-		return fmt.Errorf("%w: %w: %d of %d replicas within %v", store.ErrUnavailable, errNotReplicated, acked, rt.replicas, s.waitTimeout)
+	if acked < int64(want) {
+		s.watch.waitShort.Add(1)
+		return fmt.Errorf("%w: %w: %d of %d replicas within %v", store.ErrUnavailable, errNotReplicated, acked, want, s.waitTimeout)
 	}
 	return nil
 }

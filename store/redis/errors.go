@@ -40,9 +40,10 @@ func (s *Store) wrap(ctx context.Context, err error) error {
 }
 
 // unreachable reports whether err says Redis cannot serve the command now
-// but may soon: down, loading, failing over, or (for the pipelines that
-// talk to a slot's primary directly, such as WAIT's) the slot moved to
-// another node. The client's retry then finds the new state.
+// but may soon: down, loading, failing over, out of memory, busy with a
+// script, short of replicas, unable to persist, or (for the pipelines
+// that talk to a slot's primary directly, such as WAIT's) the slot moved
+// to another node. The client's retry then finds the new state.
 func unreachable(err error) bool {
 	var netErr net.Error
 	_, moved := goredis.IsMovedError(err)
@@ -67,5 +68,18 @@ func unreachable(err error) bool {
 		goredis.IsMaxClientsError(err):
 		return true
 	}
+	for _, code := range cannotServeNow {
+		if goredis.HasErrorPrefix(err, code) {
+			return true
+		}
+	}
 	return false
 }
+
+// cannotServeNow are the error codes (with the space that ends a code, so
+// that BUSY is not BUSYKEY) of a server that refuses every write for a
+// while, whatever the request: out of memory under noeviction, running a
+// script past busy-reply-threshold, short of min-replicas-to-write, or
+// failing to save with stop-writes-on-bgsave-error. A script's call that
+// meets one fails with the same code.
+var cannotServeNow = []string{"OOM ", "BUSY ", "NOREPLICAS ", "MISCONF "}

@@ -213,7 +213,7 @@ func (s *Store) routes(ctx context.Context, ops []op, todo []int, res []result) 
 		}
 		rt := waits[node]
 		if rt == nil {
-			rt = &route{node: node, wait: true, replicas: s.replicasToWait(ctx, node)}
+			rt = &route{node: node, wait: true, replicas: s.replicasToWait(node)}
 			if waits == nil {
 				waits = map[goredis.UniversalClient]*route{}
 			}

@@ -72,7 +72,7 @@ func (s *Store) claimPost(ctx context.Context, from store.Credentials, once stor
 		}
 		switch r.status() {
 		case stNew:
-			return store.EventID{}, false, nil
+			return store.EventID{}, false, s.claimed(ctx, from, moveID)
 		case stDone:
 			return s.replayPost(ctx, from, r.str(1))
 		case stReused:
@@ -97,6 +97,19 @@ func (s *Store) claimPost(ctx context.Context, from store.Credentials, once stor
 		}
 	}
 	return store.EventID{}, false, fmt.Errorf("port %s: %w", from.PortID, store.ErrInFlight)
+}
+
+// claimed follows a claim that made the record the move's: the record is
+// named by the token presented, so a wrong token finds none of the
+// holder's, and is refused here, as the holder's replay would check it,
+// before the move locks any listed port (whose refusal would otherwise be
+// told to a caller who may not even hold the sender).
+func (s *Store) claimed(ctx context.Context, from store.Credentials, moveID string) error {
+	if err := s.checkSender(ctx, from); err != nil {
+		s.release(context.WithoutCancel(ctx), from.PortID, moveID)
+		return err
+	}
+	return nil
 }
 
 // release gives up a post's claim on its key after a refusal: deciding its

@@ -56,7 +56,21 @@ func (k keys) decision(mover, moveID string) string {
 // sender's channel slot, so that post.lua checks and writes it in the same
 // step as the message.
 func (k keys) postRecord(from store.Credentials, key string) string {
-	return k.prefix + "{" + store.Tag(from.PortID) + "}:idem:" + store.PostIndex(from.PortID, store.HashToken(from.Token), key)
+	return k.postRecordHashed(from.PortID, store.HashToken(from.Token), key)
+}
+
+// postRecordHashed is postRecord given the token's hash, which is all a
+// collection keeps of its members' tokens (see BroadcastOnce).
+func (k keys) postRecordHashed(portID, tokenHash, key string) string {
+	return k.prefix + "{" + store.Tag(portID) + "}:idem:" + store.PostIndex(portID, tokenHash, key)
+}
+
+// transferRecord is the idempotency record of a transfer of portID under
+// an idempotency key, by the holder of the token whose hash is tokenHash
+// (store.TransferIndex), in the channel's slot, so that transfer.lua
+// writes it in the step that makes the transfer.
+func (k keys) transferRecord(portID, tokenHash, key string) string {
+	return k.prefix + "{" + store.Tag(portID) + "}:idem:" + store.TransferIndex(portID, tokenHash, key)
 }
 
 // channelRecord is the idempotency record of a channel created under an

@@ -42,9 +42,9 @@ func checkOutgoing(msg store.Outgoing) error {
 	return nil
 }
 
-// postArgs is post.lua's ARGV up to ARGV[10], from the sender's port id and
-// token hash on to the message's origin, with room for the three that an
-// idempotency key adds.
+// postArgs is post.lua's ARGV up to ARGV[11], from the sender's port id and
+// token hash on to whether the notice may push the message, with room for
+// the three that an idempotency key adds.
 func (s *Store) postArgs(from store.Credentials, msg store.Outgoing, ports string) []any {
 	return s.postArgsHashed(from.PortID, store.HashToken(from.Token), msg, ports)
 }
@@ -57,10 +57,21 @@ func (s *Store) postArgs(from store.Credentials, msg store.Outgoing, ports strin
 func (s *Store) postArgsHashed(portID, tokenHash string, msg store.Outgoing, ports string) []any {
 	var b [12]byte
 	_, _ = rand.Read(b[:]) // never fails; see crypto/rand
-	argv := make([]any, 0, 13)
+	argv := make([]any, 0, 14)
 	return append(argv, portID, tokenHash, []byte(msg.Data), s.postLimits.maxQueue,
 		s.postLimits.ttlMs, s.keys.notify(store.Tag(portID)), ports,
-		s.postLimits.decisionTTLMs, base64.RawURLEncoding.EncodeToString(b[:]), msg.Origin)
+		s.postLimits.decisionTTLMs, base64.RawURLEncoding.EncodeToString(b[:]), msg.Origin, s.pushArg())
+}
+
+// pushArg is post.lua's ARGV[11]: "1" when its notice may carry the
+// message itself, "0" in WAIT mode, where a message is handed out only by
+// a read fenced with WAIT (see durability.go), never before its write is
+// confirmed.
+func (s *Store) pushArg() any {
+	if s.waits() {
+		return "0"
+	}
+	return "1"
 }
 
 // postLimits are the numbers every post passes to post.lua, as the
@@ -79,7 +90,8 @@ func newPostLimits(l store.Limits) postLimits {
 }
 
 // Read returns up to limit messages after `after` (the zero EventID: from
-// the oldest unacknowledged), oldest first.
+// the oldest unacknowledged), oldest first, with the port's state, its
+// acknowledged-through id and LastID (the newest id ever queued at it).
 func (s *Store) Read(ctx context.Context, port store.Credentials, after store.EventID, limit int) (store.Batch, error) {
 	if limit < 1 {
 		return store.Batch{}, fmt.Errorf("read limit %d: %w", limit, store.ErrInvalid)
@@ -91,13 +103,18 @@ func (s *Store) Read(ctx context.Context, port store.Credentials, after store.Ev
 			start = "+"
 		}
 	}
-	r, err := s.exec(ctx, s.portOp(s.scripts.read, settles, port, start, limit, s.ttlMs()))[0].ok()
+	// durable: in WAIT mode a read is fenced, as a write is (durability.go),
+	// so that it never hands out what a failover could take back.
+	r, err := s.exec(ctx, s.portOp(s.scripts.read, durable|settles, port, start, limit, s.ttlMs()))[0].ok()
 	if err != nil {
 		return store.Batch{}, err
 	}
 	b := store.Batch{State: store.State(r.str(1)), ClosedAt: msTime(r.str(2))}
 	if b.Acked, err = store.ParseEventID(r.str(4)); err != nil {
 		return store.Batch{}, fmt.Errorf("port %s: acked: %w", port.PortID, err)
+	}
+	if b.LastID, err = store.ParseEventID(r.str(5)); err != nil {
+		return store.Batch{}, fmt.Errorf("port %s: last: %w", port.PortID, err)
 	}
 	entries, _ := r[3].([]any)
 	for _, e := range entries {

@@ -61,8 +61,8 @@ func TestWaitReplicasOnResentPost(t *testing.T) {
 		t.Cleanup(func() { _ = s.Close() })
 		return s
 	}
-	s, again := open(1), open(1)
-	ch, err := open(0).CreateChannel(ctx)
+	s, again, plain := open(1), open(1), open(0)
+	ch, err := plain.CreateChannel(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,8 +94,9 @@ func TestWaitReplicasOnResentPost(t *testing.T) {
 			}
 		}
 	}
-	// Each post was stored once all the same.
-	b, err := again.Read(ctx, store.Credentials{PortID: ch.Port2.ID, Token: ch.Port2.Token}, store.EventID{}, 10)
+	// Each post was stored once all the same (read without waiting: in
+	// WAIT mode the read, too, waits for the sleeping replica).
+	b, err := plain.Read(ctx, store.Credentials{PortID: ch.Port2.ID, Token: ch.Port2.Token}, store.EventID{}, 10)
 	if err != nil || len(b.Messages) != 2 {
 		t.Errorf("read %d messages (%v), want the two posts once each", len(b.Messages), err)
 	}

@@ -54,10 +54,20 @@ type Options struct {
 	// WaitReplicas, when above zero, makes a post (and a channel's
 	// creation, a port's transfer, a collection's creation or a member's
 	// addition) succeed only once that many replicas have its write,
-	// waiting up to WaitTimeout (see durability.go).
+	// and a read hand out only what that many replicas hold, waiting up
+	// to WaitTimeout (see durability.go). WaitAll waits for
+	// every replica a failover could promote (see replicas.go).
 	WaitReplicas int
 	// WaitTimeout bounds the wait for replicas.
 	WaitTimeout time.Duration
+	// Sentinel, with a client from goredis.NewFailoverClient, is the
+	// options that client was made with: the store asks the sentinels
+	// for the master's replicas. Without it a failover client's replicas
+	// are counted as a single server's.
+	Sentinel *goredis.FailoverOptions
+	// CheckInterval is how often the store counts replicas (when
+	// WaitReplicas is set) and looks for evicted keys (see watch.go).
+	CheckInterval time.Duration
 
 	// listenerPing is defaultListenerPing, shortened by tests.
 	listenerPing time.Duration
@@ -81,6 +91,9 @@ type Store struct {
 	// move.go).
 	moveHook func(ctx context.Context, m *move, done moveStep) error
 
+	// watch counts replicas and evictions in the background (watch.go).
+	watch *watcher
+
 	listenerPing time.Duration
 	listener     *listener
 	stop         context.CancelFunc
@@ -92,8 +105,9 @@ var _ store.Store = (*Store)(nil)
 
 // New returns a Store on client, after bringing the key schema up to
 // migrations.Version. It refuses a schema newer than this build. It starts
-// the pub/sub listener and the sweeper of abandoned moves; Close stops
-// them. The client stays the caller's to close, after the Store.
+// the pub/sub listener, the sweeper of abandoned moves and the watcher of
+// replicas and evictions (after its first look); Close stops them. The
+// client stays the caller's to close, after the Store.
 func New(ctx context.Context, client goredis.UniversalClient, opts Options) (*Store, error) {
 	if opts.Prefix == "" {
 		opts.Prefix = DefaultPrefix
@@ -119,6 +133,9 @@ func New(ctx context.Context, client goredis.UniversalClient, opts Options) (*St
 	if opts.WaitTimeout <= 0 {
 		opts.WaitTimeout = DefaultWaitTimeout
 	}
+	if opts.CheckInterval <= 0 {
+		opts.CheckInterval = DefaultCheckInterval
+	}
 	s := &Store{
 		client:        client,
 		keys:          keys{prefix: opts.Prefix},
@@ -140,11 +157,17 @@ func New(ctx context.Context, client goredis.UniversalClient, opts Options) (*St
 	if err := checkShardedPubSub(ctx, client); err != nil {
 		return nil, err
 	}
+	s.watch = newWatcher(client, opts)
+	if err := s.watch.first(ctx); err != nil {
+		s.watch.counter.close()
+		return nil, s.wrap(ctx, err)
+	}
 	bg, stop := context.WithCancel(context.Background())
 	s.stop = stop
 	s.listener.start(bg)
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.sweep(bg)
+	go s.watch.run(bg, &s.wg)
 	return s, nil
 }
 

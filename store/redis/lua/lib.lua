@@ -99,6 +99,83 @@ local function lock_of(side)
   return {ST_LOCKED, l[1], l[2], l[3], l[4]}
 end
 
+-- The former key (KEYS[4]) is a zset of the channel's dead tokens,
+-- '<port id>:<token hash>', which answer 'transferred' rather than
+-- 'unauthorized'. Each side's members are numbered in the order they
+-- died, p1's scored 1, 2, 3 ... and p2's -1, -2, -3 ..., so that a side's
+-- members are one score range with its oldest nearest zero: counted with
+-- ZCOUNT and trimmed with ZREMRANGEBYRANK, without reading them. A side
+-- keeps its newest MAX_FORMER_TOKENS.
+--
+-- Builds before schema version 2 kept a plain set there (see
+-- migrations/0002_former_zset.lua, which converts them); one may still
+-- write one during a rolling upgrade, so a set is read as it is, and
+-- turned into the zset by the next script that adds to it.
+
+-- former_has reports whether member ('<port id>:<hash>') is a dead token.
+local function former_has(member)
+  if redis.call('TYPE', KEYS[4]).ok == 'set' then
+    return redis.call('SISMEMBER', KEYS[4], member) == 1
+  end
+  return redis.call('ZSCORE', KEYS[4], member) ~= false
+end
+
+-- former_push adds a side's dead tokens to the zset, in the order given
+-- (oldest first), and forgets the side's oldest beyond the bound.
+local function former_push(side, members)
+  if #members == 0 then return end
+  local neg = redis.call('ZCOUNT', KEYS[4], '-inf', '(0')
+  local n = neg
+  if side == 'p1' then n = redis.call('ZCARD', KEYS[4]) - neg end
+  local seq = 0
+  if n > 0 then
+    -- The side's newest: p1's highest score, p2's lowest.
+    local edge = side == 'p1' and -1 or 0
+    seq = math.abs(tonumber(redis.call('ZRANGE', KEYS[4], edge, edge, 'WITHSCORES')[2]))
+  end
+  local sign = side == 'p1' and 1 or -1
+  for _, m in ipairs(members) do
+    seq = seq + 1
+    n = n + redis.call('ZADD', KEYS[4], fmt(sign * seq), m)
+  end
+  if n <= MAX_FORMER_TOKENS then return end
+  if side == 'p1' then
+    -- p1's ranks follow p2's, oldest first.
+    redis.call('ZREMRANGEBYRANK', KEYS[4], neg, neg + n - MAX_FORMER_TOKENS - 1)
+  else
+    -- p2's ranks come first, newest first.
+    redis.call('ZREMRANGEBYRANK', KEYS[4], MAX_FORMER_TOKENS, n - 1)
+  end
+end
+
+-- former_upgrade turns a set of dead tokens left by an older build into
+-- the zset, in no particular order (the set kept none), dropping members
+-- of neither port.
+local function former_upgrade()
+  local members = redis.call('SMEMBERS', KEYS[4])
+  local ttl = redis.call('PTTL', KEYS[4])
+  redis.call('DEL', KEYS[4])
+  local p = redis.call('HMGET', KEYS[1], 'p1', 'p2')
+  local by = {p1 = {}, p2 = {}}
+  for _, m in ipairs(members) do
+    local port = string.match(m, '^([^:]*):')
+    if port == p[1] then by.p1[#by.p1 + 1] = m end
+    if port == p[2] then by.p2[#by.p2 + 1] = m end
+  end
+  former_push('p1', by.p1)
+  former_push('p2', by.p2)
+  if ttl > 0 and redis.call('EXISTS', KEYS[4]) == 1 then
+    redis.call('PEXPIRE', KEYS[4], ttl)
+  end
+end
+
+-- former_add remembers a side's dead tokens ('<port id>:<hash>' each,
+-- oldest first).
+local function former_add(side, members)
+  if redis.call('TYPE', KEYS[4]).ok == 'set' then former_upgrade() end
+  former_push(side, members)
+end
+
 -- auth checks the token hash presented for port, for operation op (a
 -- store.Op; nil allows the port's own token only). It returns side, other
 -- side, nil on success, else nil, nil, the reply to give. Presenting the
@@ -131,7 +208,7 @@ local function authorize(port, hash, op, side, other, token, pending, scoped)
       return nil, nil, {ST_INSUFFICIENT_SCOPE}
     end
   end
-  if redis.call('SISMEMBER', KEYS[4], port .. ':' .. hash) == 1 then
+  if former_has(port .. ':' .. hash) then
     return nil, nil, {ST_TRANSFERRED}
   end
   return nil, nil, {ST_UNAUTHORIZED}
@@ -144,17 +221,21 @@ local function auth(port, hash, op)
   return authorize(port, hash, op, side, other, t[1], t[2], t[3])
 end
 
--- revoke_all kills every scoped token of a side whose port changes hands:
--- each goes to the former set, so that it answers 'transferred' like the
--- port's old token. '<side>:tokens' lists their hashes, oldest first.
-local function revoke_all(side, port)
+-- revoke_all kills the token old of a side whose port changes hands, and
+-- every scoped token of the side: each goes to the former zset, so that it
+-- answers 'transferred'. '<side>:tokens' lists the scoped tokens' hashes,
+-- oldest first.
+local function revoke_all(side, port, old)
+  local dead = {port .. ':' .. old}
   local list = redis.call('HGET', KEYS[1], side .. ':tokens')
-  if not list then return end
-  for h in string.gmatch(list, '%S+') do
-    redis.call('HDEL', KEYS[1], 'tok:' .. h)
-    redis.call('SADD', KEYS[4], port .. ':' .. h)
+  if list then
+    for h in string.gmatch(list, '%S+') do
+      redis.call('HDEL', KEYS[1], 'tok:' .. h)
+      dead[#dead + 1] = port .. ':' .. h
+    end
+    redis.call('HDEL', KEYS[1], side .. ':tokens')
   end
-  redis.call('HDEL', KEYS[1], side .. ':tokens')
+  former_add(side, dead)
 end
 
 local LOCK_FIELDS = {':move', ':mover', ':pending', ':deadline'}

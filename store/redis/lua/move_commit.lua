@@ -10,9 +10,8 @@ local side = side_of(ARGV[1])
 if not side then return {ST_GONE} end
 local h = redis.call('HMGET', KEYS[1], side .. ':move', side .. ':token', side .. ':pending')
 if h[1] ~= ARGV[2] then return {ST_GONE} end
-redis.call('SADD', KEYS[4], ARGV[1] .. ':' .. h[2])
 redis.call('HSET', KEYS[1], side .. ':token', h[3])
-revoke_all(side, ARGV[1])
+revoke_all(side, ARGV[1], h[2])
 unlock(side)
 touch(ARGV[4])
 notify(ARGV[3], ARGV[1])

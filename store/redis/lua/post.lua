@@ -2,7 +2,7 @@
 -- KEYS[1] channel, KEYS[2] q1, KEYS[3] q2, KEYS[4] former,
 -- KEYS[5] (only with a transfer list) the move's decision key D, which
 --         lives in this channel's slot,
--- KEYS[#KEYS] (only with ARGV[11]) the post's idempotency record, in this
+-- KEYS[#KEYS] (only with ARGV[12]) the post's idempotency record, in this
 --         channel's slot too (see idem_begin.lua for its format)
 -- ARGV[1] sender port id, ARGV[2] token hash, ARGV[3] data (JSON),
 -- ARGV[4] max queue, ARGV[5] ttl ms, ARGV[6] the channel's shard channel,
@@ -10,8 +10,11 @@
 -- ARGV[8] decision ttl ms, ARGV[9] post id (random, one per Post call),
 -- ARGV[10] the origin the post claimed ('' for none; stored as field o
 -- only when there is one: an entry without o has none),
--- ARGV[11] (optional) the request's fingerprint under an idempotency key,
--- ARGV[12] the idempotency window ms, ARGV[13] with a transfer list, the
+-- ARGV[11] '1' when the notice may carry the message itself, '0' when it
+-- must only name the port (WAIT mode: readers get messages from fenced
+-- reads only, see durability.go),
+-- ARGV[12] (optional) the request's fingerprint under an idempotency key,
+-- ARGV[13] the idempotency window ms, ARGV[14] with a transfer list, the
 -- move id that idem_begin.lua put in the record as pending
 -- Returns {'ok', event id}, {'ok', event id, 'replayed'} (an idempotency
 -- key's earlier answer), {'ok', event id, 'resent'} (this post's own
@@ -29,7 +32,7 @@
 --
 -- Under an idempotency key the record is checked and written in the same
 -- step as the message, so that neither can exist without the other.
-local idem = ARGV[11] and ARGV[11] ~= '' and KEYS[#KEYS] or nil
+local idem = ARGV[12] and ARGV[12] ~= '' and KEYS[#KEYS] or nil
 local dkey = KEYS[5] ~= idem and KEYS[5] or nil
 -- Everything the post reads of the channel hash comes in one HMGET (each
 -- redis.call costs Redis's thread about half a microsecond of its own).
@@ -62,8 +65,8 @@ if idem then
     local kind, fp, a = string.match(rec, '^(%S+) (%S+) (%S+)')
     if kind == 'pending' then
       -- Another attempt's claim (see idem_begin.lua): Go settles it.
-      if a ~= ARGV[13] then return {ST_IDEM_IN_FLIGHT} end
-    elseif fp ~= ARGV[11] then
+      if a ~= ARGV[14] then return {ST_IDEM_IN_FLIGHT} end
+    elseif fp ~= ARGV[12] then
       return {ST_IDEM_REUSED}
     elseif dkey then
       -- A move must find its own claim: anything else means the key was
@@ -112,12 +115,13 @@ if dkey then
   redis.call('SET', dkey, DECIDED_DONE .. id, 'PX', ARGV[8])
 end
 if idem then
-  redis.call('SET', idem, 'done ' .. ARGV[11] .. ' ' .. id, 'PX', ARGV[12])
+  redis.call('SET', idem, 'done ' .. ARGV[12] .. ' ' .. id, 'PX', ARGV[13])
 end
 -- A message with ports, or larger than 8 KiB, only rings: a waiting
 -- reader reads it. Pushing at most 8 KiB keeps what a waiter's queue of
 -- notices can hold (64 of them, see store/subscription.go) to 512 KiB.
-if ARGV[7] ~= '' or #ARGV[3] > 8192 then
+-- In WAIT mode nothing is pushed (ARGV[11]).
+if ARGV[7] ~= '' or #ARGV[3] > 8192 or ARGV[11] ~= '1' then
   notify(ARGV[6], peer)
 else
   notify_message(ARGV[6], peer, peer_last or '', id, fmt(now), ARGV[1], ARGV[10], ARGV[3])
