@@ -17,9 +17,11 @@ type flags uint8
 
 const (
 	// durable: the op's success is an answer the client keeps (a
-	// message's id, a new token, a new channel), not to be given before
-	// the replicas have it. With Options.WaitReplicas set, exec sends it
-	// with WAIT on its primary's connection (see durability.go).
+	// message's id, a new token, a new channel), or messages a reader
+	// gets, not to be given before the replicas have it. With
+	// Options.WaitReplicas set, exec sends it with WAIT on its primary's
+	// connection, and fences an answer marked as written before (see
+	// durability.go).
 	durable flags = 1 << iota
 	// settles: a 'locked' reply (a move holds the port) makes exec settle
 	// the move (settle.go) and send the op again, a few times; a move

@@ -28,6 +28,7 @@ import (
 // SLEEP), so it has neither run's write, and every answer, the first
 // run's and the resent one's, alone or in a pipeline with another op (a
 // run and its resend, here), must be that the replicas did not confirm.
+// The same holds for a resent mint and a transfer's replay.
 func TestWaitReplicasOnResentPost(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
@@ -77,7 +78,7 @@ func TestWaitReplicasOnResentPost(t *testing.T) {
 	// and sending it again.
 	sleeper := goredis.NewClient(&goredis.Options{Addr: replica.Addr, ReadTimeout: 10 * time.Second, MaxRetries: -1})
 	defer sleeper.Close()
-	wg.Go(func() { _ = sleeper.Do(ctx, "debug", "sleep", "5").Err() })
+	wg.Go(func() { _ = sleeper.Do(ctx, "debug", "sleep", "8").Err() })
 	time.Sleep(300 * time.Millisecond) // for the replica to fall asleep
 
 	// (A resent post is met right after its first run: post.lua knows
@@ -91,6 +92,29 @@ func TestWaitReplicasOnResentPost(t *testing.T) {
 		for i, r := range st.exec(ctx, piped, piped) {
 			if !errors.Is(r.err, errNotReplicated) {
 				t.Errorf("post in a pipeline, run %d, op %d: %v, want not replicated", run, i, r.err)
+			}
+		}
+	}
+	// A minted token's resent run, and a transfer's replay under its key,
+	// answer writes made before too: their marks must reach exec, which
+	// fences them.
+	mint := s.portOp(s.scripts.tokenMint, durable, from, store.HashToken(store.NewToken()), "tok-1", string(store.ScopePost), "")
+	transfer := s.channelOp(s.scripts.transfer, durable, from.PortID,
+		[]any{from.PortID, store.HashToken(from.Token), store.HashToken(store.NewToken()), s.keys.notify(store.Tag(from.PortID)),
+			s.ttlMs(), "fp", "c2VhbGVk", s.windowMs()},
+		s.keys.transferRecord(from.PortID, store.HashToken(from.Token), "key"))
+	// The transfer kills from's token: it goes last.
+	for _, c := range []struct {
+		name string
+		op   op
+	}{{"mint", mint}, {"transfer", transfer}} {
+		for run, st := range []*Store{s, again} {
+			r := st.exec(ctx, c.op)[0]
+			if !errors.Is(r.err, errNotReplicated) {
+				t.Errorf("%s, run %d: %v, want not replicated", c.name, run, r.err)
+			}
+			if rep, err := asReply(r.val); err != nil || answeredEarlier(rep) != (run == 1) {
+				t.Errorf("%s, run %d: answer %v (%v), want it marked as written before only when sent again", c.name, run, r.val, err)
 			}
 		}
 	}

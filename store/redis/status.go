@@ -103,8 +103,9 @@ const (
 )
 
 // The marks a channel script puts third in an 'ok' reply answered from a
-// write made before, not by this run (MARK_* in Lua). exec fences them when
-// it waits for replicas (see durability.go).
+// write made before, not by this run (MARK_* in Lua): post.lua's and
+// transfer.lua's replays and resent runs, token_mint.lua's resent runs.
+// exec fences them when it waits for replicas (see durability.go).
 const (
 	markReplayed = "replayed" // an idempotency key's earlier answer
 	markResent   = "resent"   // this very call's earlier run, sent again

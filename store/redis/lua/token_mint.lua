@@ -3,7 +3,8 @@
 -- KEYS[1] channel, KEYS[2] q1, KEYS[3] q2, KEYS[4] former
 -- ARGV[1] port id, ARGV[2] token hash, ARGV[3] the new token's hash,
 -- ARGV[4] its id, ARGV[5] its scope, ARGV[6] its label
--- Returns {'ok', created_at ms}, {'too_many_tokens'} (the port has
+-- Returns {'ok', created_at ms}, {'ok', created_at ms, 'resent'} (this
+-- mint's own earlier run, resent by go-redis), {'too_many_tokens'} (the port has
 -- MAX_SCOPED_TOKENS already), an auth reply, or 'locked' while a move
 -- holds the port.
 --
@@ -18,8 +19,10 @@ if l then return l end
 local f = 'tok:' .. ARGV[3]
 local again = redis.call('HGET', KEYS[1], f)
 if again then
-  -- A replay of a mint whose answer was lost.
-  return {ST_OK, fmt(cjson.decode(again).created_at)}
+  -- A replay of a mint whose answer was lost. Its write was the first
+  -- run's, maybe on another connection, which a WAIT on this one does not
+  -- count (durability.go): hence 'resent'.
+  return {ST_OK, fmt(cjson.decode(again).created_at), MARK_RESENT}
 end
 local list = redis.call('HGET', KEYS[1], side .. ':tokens') or ''
 local n = 0
