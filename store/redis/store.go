@@ -109,32 +109,9 @@ var _ store.Store = (*Store)(nil)
 // replicas and evictions (after its first look); Close stops them. The
 // client stays the caller's to close, after the Store.
 func New(ctx context.Context, client goredis.UniversalClient, opts Options) (*Store, error) {
-	if opts.Prefix == "" {
-		opts.Prefix = DefaultPrefix
-	}
-	if strings.ContainsAny(opts.Prefix, "{}") {
-		return nil, fmt.Errorf("redis store: prefix %q may not contain '{' or '}'", opts.Prefix)
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
-	}
-	if opts.MoveTimeout <= 0 {
-		opts.MoveTimeout = DefaultMoveTimeout
-	}
-	if opts.SweepInterval <= 0 {
-		opts.SweepInterval = DefaultSweepInterval
-	}
-	if opts.listenerPing <= 0 {
-		opts.listenerPing = defaultListenerPing
-	}
-	if opts.Timeout <= 0 {
-		opts.Timeout = DefaultTimeout
-	}
-	if opts.WaitTimeout <= 0 {
-		opts.WaitTimeout = DefaultWaitTimeout
-	}
-	if opts.CheckInterval <= 0 {
-		opts.CheckInterval = DefaultCheckInterval
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
 	}
 	s := &Store{
 		client:        client,
@@ -171,7 +148,41 @@ func New(ctx context.Context, client goredis.UniversalClient, opts Options) (*St
 	return s, nil
 }
 
-// Close stops the listener and the sweeper, and waits for them.
+// withDefaults fills in the defaults of the options left zero, and
+// refuses a prefix that would break the keys' hash tags.
+func (opts Options) withDefaults() (Options, error) {
+	if opts.Prefix == "" {
+		opts.Prefix = DefaultPrefix
+	}
+	if strings.ContainsAny(opts.Prefix, "{}") {
+		return opts, fmt.Errorf("redis store: prefix %q may not contain '{' or '}'", opts.Prefix)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.MoveTimeout <= 0 {
+		opts.MoveTimeout = DefaultMoveTimeout
+	}
+	if opts.SweepInterval <= 0 {
+		opts.SweepInterval = DefaultSweepInterval
+	}
+	if opts.listenerPing <= 0 {
+		opts.listenerPing = defaultListenerPing
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.WaitTimeout <= 0 {
+		opts.WaitTimeout = DefaultWaitTimeout
+	}
+	if opts.CheckInterval <= 0 {
+		opts.CheckInterval = DefaultCheckInterval
+	}
+	return opts, nil
+}
+
+// Close stops the listener, the sweeper and the watcher, and waits for
+// them.
 // Subscriptions stop ringing. It does not close the client.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
