@@ -36,8 +36,8 @@
 //
 // Every Redis operation of the store is an op (exec.go): a script with
 // its keys and ARGV, or a plain command, and flags saying what else it
-// needs: durable (its success is an answer the client keeps: in WAIT mode
-// it waits for replicas) and settles (a 'locked' reply settles the move
+// needs: durable (its success is an answer the client keeps, or a read's
+// messages: in WAIT mode it waits for replicas) and settles (a 'locked' reply settles the move
 // holding the port, then the op goes again). exec(ctx, ops...) alone
 // sends ops, and owns what every call needs: each round trip's time bound
 // (Options.Timeout, plus WaitTimeout for a WAIT), EVALSHA and, for the ops
@@ -57,7 +57,7 @@
 // time, and <side>:tokens lists the side's hashes. lib.lua's auth looks
 // the presented hash up in the same HMGET as the port's own token, so
 // authentication stays one step of the script it guards, and checks the
-// scope against its ALLOWS table (the same as store.Scope.Allows).
+// scope against ALLOWS, which the preamble writes from store.Scope.Allows.
 // transfer.lua and move_commit.lua kill every scoped token of the port in
 // the step that replaces its token, putting them in the former zset, so
 // that they answer ErrTransferred like the old token.
@@ -70,8 +70,8 @@
 // the order they died, port 1's with positive scores and port 2's with
 // negative ones, so that lib.lua's former_add counts and trims one port's
 // with ZCOUNT and ZREMRANGEBYRANK: each port keeps its newest
-// store.MaxFormerTokens (lib.lua's MAX_FORMER_TOKENS, compared by a test),
-// as the memory store does. Schema version 1 kept an unbounded set there;
+// store.MaxFormerTokens (MAX_FORMER_TOKENS, written by the preamble), as
+// the memory store does. Schema version 1 kept an unbounded set there;
 // migration 0002 converts each channel's set (migrations/channel/), and a
 // set an older build writes during a rolling upgrade is read as it is and
 // converted by the next script that adds to it.
@@ -124,8 +124,12 @@
 // answer; the scripts make that harmless. A replayed post.lua finds its
 // post id (or, with a transfer list, its own "done" in D) and answers the
 // first run's event id; a replayed transfer.lua finds its new token in
-// place; the move scripts find their own lock or its absence; closing and
-// acknowledging are idempotent anyway.
+// place, and a replayed token_mint.lua its token; the move scripts find
+// their own lock or its absence; closing and acknowledging are idempotent
+// anyway. Such an answer, and an idempotency key's earlier one, carries a
+// mark (MARK_RESENT, MARK_REPLAYED; status.go) after its values, which
+// tells exec that the write it answers was not made by this run (see WAIT
+// mode).
 //
 // # Idempotency keys
 //
@@ -169,17 +173,19 @@
 //
 // # WAIT mode
 //
-// With Options.WaitReplicas set, a write the client keeps the answer of
-// (see durability.go) goes in one pipeline with WAIT on its primary's
-// connection, and so does every read: read.lua always writes (it restarts
-// the idle timers), so WAIT after it confirms the replicas hold all it
-// returned, and too few replicas is store.ErrUnavailable. post.lua then
-// pushes no message in its notice, only the port's id, so that every
-// delivery is such a fenced read: no reader is handed a message that a
-// failover to a replica would take back. A replayed or resent post or
-// transfer wrote nothing on this connection, so it first writes a fence
-// (durability.go's fence). Every WAIT asks replicasToWait how many
-// replicas to count.
+// With Options.WaitReplicas set (a number, or WaitAll: every replica a
+// failover could promote), exec sends each durable op in one pipeline
+// with WAIT on its primary's connection (see durability.go): a write the
+// client keeps the answer of, and every read, which is a durable op too:
+// read.lua always writes (it restarts the idle timers), so WAIT after it
+// confirms the replicas hold all it returned, and too few replicas is
+// store.ErrUnavailable. post.lua then pushes no message in its notice,
+// only the port's id, so that every delivery is such a fenced read: no
+// reader is handed a message that a failover to a replica would take
+// back. An answer with a mark (a replayed or resent post, transfer or
+// minted token) wrote nothing on this connection, so exec first writes a
+// fence (durability.go's fence) and waits after it. Every WAIT asks
+// replicasToWait how many replicas to count.
 //
 // # Stream tickets
 //
