@@ -55,8 +55,8 @@ type Options struct {
 	// creation, a port's transfer, a collection's creation or a member's
 	// addition) succeed only once that many replicas have its write,
 	// and a read hand out only what that many replicas hold, waiting up
-	// to WaitTimeout (see durability.go). WaitAll waits for
-	// every replica a failover could promote (see replicas.go).
+	// to WaitTimeout (see durability.go). WaitAll waits for every
+	// replica a failover could promote (see replicas.go).
 	WaitReplicas int
 	// WaitTimeout bounds the wait for replicas.
 	WaitTimeout time.Duration
