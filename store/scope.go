@@ -47,9 +47,10 @@ const (
 	OpTokens Op = "tokens"
 )
 
-// scopes is the one table of what each scope allows. store/redis/lua/lib.lua
-// holds the same table for the Redis store; the conformance suite checks
-// both against Allows.
+// scopes is the one table of what each scope allows. The Redis store's
+// scripts get it as their ALLOWS table, written from Allows by
+// store/redis/preamble.go; the conformance suite checks both stores
+// against Allows.
 var scopes = map[Scope]map[Op]bool{
 	ScopePost:   {OpDescribe: true, OpPost: true},
 	ScopeListen: {OpDescribe: true, OpRead: true, OpAck: true},

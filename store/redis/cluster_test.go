@@ -3,6 +3,7 @@ package redis_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -41,7 +42,10 @@ func TestCluster(t *testing.T) {
 // deleted at the end of t.
 func clusterStore(t *testing.T, c *redistest.Cluster, opts redis.Options, tune func(*goredis.ClusterOptions)) *redis.Store {
 	t.Helper()
-	o := &goredis.ClusterOptions{Addrs: c.Addrs}
+	// go-redis keeps Addrs as its list of known nodes and appends to it
+	// (a replica it learns of): clients given one slice with room to
+	// spare write into each other's lists, a data race. Each gets its own.
+	o := &goredis.ClusterOptions{Addrs: slices.Clone(c.Addrs)}
 	if tune != nil {
 		tune(o)
 	}

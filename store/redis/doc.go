@@ -15,9 +15,13 @@
 // # Scripts
 //
 // Each change is one script under lua/, given all its keys; lib.lua is put
-// in front of each. The scripts authenticate in the same step as the
-// change they make, answer small status replies that Go maps to store
-// errors, restart the idle timer (PEXPIRE) of all of a channel's keys
+// in front of each, and in front of it a preamble that preamble.go writes
+// from Go: the statuses a script may answer (ST_*, from status.go's table),
+// the move decisions, the bounds (MAX_SCOPED_TOKENS, MAX_FORMER_TOKENS)
+// and what each scope allows, so that no rule is written twice. The
+// scripts authenticate in the same step as the change they make, answer
+// small status replies that Go maps to store errors (status.go, the one
+// table), restart the idle timer (PEXPIRE) of all of a channel's keys
 // (post.lua only once every ttl/16, recorded in the hash's 'touched'
 // field, see lib.lua's touch), and SPUBLISH the id of every port whose
 // holder should look again on the channel's shard channel
@@ -28,6 +32,24 @@
 // at the port's last id writes it without reading it back; except in WAIT
 // mode (see below), where it publishes the port id only.
 //
+// # The executor
+//
+// Every Redis operation of the store is an op (exec.go): a script with
+// its keys and ARGV, or a plain command, and flags saying what else it
+// needs: durable (its success is an answer the client keeps, or a read's
+// messages: in WAIT mode it waits for replicas) and settles (a 'locked' reply settles the move
+// holding the port, then the op goes again). exec(ctx, ops...) alone
+// sends ops, and owns what every call needs: each round trip's time bound
+// (Options.Timeout, plus WaitTimeout for a WAIT), EVALSHA and, for the ops
+// met with NOSCRIPT, one EVAL; pipelining, one round trip per route: the
+// client (which splits a Cluster pipeline by node), or, for durable ops in
+// WAIT mode, the primary owning their keys, with WAIT after them on the
+// same connection and a fence for answers written before (durability.go);
+// and settling. A store method builds its ops, execs them, and decodes the
+// results (result.ok maps a refusal to its error). Batching concurrent
+// calls' ops into one pipeline per primary (group commit) belongs in
+// exec's send, and changes nothing around it.
+//
 // # Scoped tokens
 //
 // A port's scoped tokens live in its channel's hash (token_mint.lua): the
@@ -35,7 +57,7 @@
 // time, and <side>:tokens lists the side's hashes. lib.lua's auth looks
 // the presented hash up in the same HMGET as the port's own token, so
 // authentication stays one step of the script it guards, and checks the
-// scope against its ALLOWS table (the same as store.Scope.Allows).
+// scope against ALLOWS, which the preamble writes from store.Scope.Allows.
 // transfer.lua and move_commit.lua kill every scoped token of the port in
 // the step that replaces its token, putting them in the former zset, so
 // that they answer ErrTransferred like the old token.
@@ -48,8 +70,8 @@
 // the order they died, port 1's with positive scores and port 2's with
 // negative ones, so that lib.lua's former_add counts and trims one port's
 // with ZCOUNT and ZREMRANGEBYRANK: each port keeps its newest
-// store.MaxFormerTokens (lib.lua's MAX_FORMER_TOKENS, compared by a test),
-// as the memory store does. Schema version 1 kept an unbounded set there;
+// store.MaxFormerTokens (MAX_FORMER_TOKENS, written by the preamble), as
+// the memory store does. Schema version 1 kept an unbounded set there;
 // migration 0002 converts each channel's set (migrations/channel/), and a
 // set an older build writes during a rolling upgrade is read as it is and
 // converted by the next script that adds to it.
@@ -59,7 +81,8 @@
 // A port listed in a message's transfer list belongs to another channel,
 // in another slot of a Cluster, so no single script can store the message
 // and move the port. A move is instead done in four steps, with one move
-// id per post and a decision key D in the sender's slot:
+// id per post and a decision key D in the sender's slot (move.go's move
+// type, one method a step):
 //
 //  1. moves_add.lua indexes each listed port in the moves zset, scored by
 //     the move's deadline, before any lock exists.
@@ -101,8 +124,12 @@
 // answer; the scripts make that harmless. A replayed post.lua finds its
 // post id (or, with a transfer list, its own "done" in D) and answers the
 // first run's event id; a replayed transfer.lua finds its new token in
-// place; the move scripts find their own lock or its absence; closing and
-// acknowledging are idempotent anyway.
+// place, and a replayed token_mint.lua its token; the move scripts find
+// their own lock or its absence; closing and acknowledging are idempotent
+// anyway. Such an answer, and an idempotency key's earlier one, carries a
+// mark (MARK_RESENT, MARK_REPLAYED; status.go) after its values, which
+// tells exec that the write it answers was not made by this run (see WAIT
+// mode).
 //
 // # Idempotency keys
 //
@@ -146,17 +173,19 @@
 //
 // # WAIT mode
 //
-// With Options.WaitReplicas set, a write the client keeps the answer of
-// (see durability.go) goes in one pipeline with WAIT on its primary's
-// connection, and so does every read: read.lua always writes (it restarts
-// the idle timers), so WAIT after it confirms the replicas hold all it
-// returned, and too few replicas is store.ErrUnavailable. post.lua then
-// pushes no message in its notice, only the port's id, so that every
-// delivery is such a fenced read: no reader is handed a message that a
-// failover to a replica would take back. A replayed or resent post or
-// transfer wrote nothing on this connection, so it first writes a fence
-// (durability.go's fenceWait). Every WAIT asks replicasToWait how many
-// replicas to count.
+// With Options.WaitReplicas set (a number, or WaitAll: every replica a
+// failover could promote), exec sends each durable op in one pipeline
+// with WAIT on its primary's connection (see durability.go): a write the
+// client keeps the answer of, and every read, which is a durable op too:
+// read.lua always writes (it restarts the idle timers), so WAIT after it
+// confirms the replicas hold all it returned, and too few replicas is
+// store.ErrUnavailable. post.lua then pushes no message in its notice,
+// only the port's id, so that every delivery is such a fenced read: no
+// reader is handed a message that a failover to a replica would take
+// back. An answer with a mark (a replayed or resent post, transfer or
+// minted token) wrote nothing on this connection, so exec first writes a
+// fence (durability.go's fence) and waits after it. Every WAIT asks
+// replicasToWait how many replicas to count.
 //
 // # Stream tickets
 //
@@ -182,8 +211,9 @@
 // post.lua for each, with the stored hash (and, under a key, the member's
 // post record), in pipelines of broadcastBatch
 // calls: go-redis splits each pipeline by node on a Cluster, so a batch is
-// one round trip per node. post.lua is loaded first (SCRIPT LOAD on every
-// primary), so that a fresh Redis does not refuse a whole pipeline with
+// one round trip per node. exec loads a script (SCRIPT LOAD on every
+// primary) before a pipeline that uses it more than once, unless it saw it
+// loaded, so that a fresh Redis does not refuse a whole pipeline with
 // NOSCRIPT.
 //
 // # Notifications

@@ -19,20 +19,21 @@ import (
 // so may a crash of Redis itself, depending on its persistence (which
 // ReadPersistence reads and LossOnCrash puts into words).
 //
-// With WaitReplicas N, a durable script (post, create, transfer, a
-// minted token, a collection's creation or a member's addition) is sent
-// in one pipeline with WAIT N on the same connection, so WAIT counts
-// exactly the replicas that have that script's write. Fewer than N within
-// WaitTimeout is store.ErrUnavailable although the write stands: the
-// client retries, with an Idempotency-Key so the retry is not a second
-// message. On a Cluster the pipeline goes to the primary of the keys' slot,
-// the only node whose replicas matter.
+// With WaitReplicas N (or WaitAll, see replicasToWait), a durable op
+// (post, create, transfer, a minted token, a collection's creation or a
+// member's addition) is sent in one pipeline with WAIT N on the same
+// connection (exec's routes), so WAIT counts exactly the replicas that
+// have that script's write. Fewer than N within WaitTimeout is
+// store.ErrUnavailable although the write stands: the client retries,
+// with an Idempotency-Key so the retry is not a second message. On a
+// Cluster the pipeline goes to the primary of the keys' slot, the only
+// node whose replicas matter.
 //
-// Reads are fenced the same way: read.lua always writes (it restarts the
-// channel's idle timers), after every write it can return in the
-// primary's replication stream, so WAIT after it confirms that the
-// replicas hold all it read; fewer is ErrUnavailable, and the reader
-// reads again later. post.lua then pushes no message in its notice, only
+// Reads are fenced the same way, as durable ops: read.lua always writes
+// (it restarts the channel's idle timers), after every write it can
+// return in the primary's replication stream, so WAIT after it confirms
+// that the replicas hold all it read; fewer is ErrUnavailable, and the
+// reader reads again later. post.lua then pushes no message in its notice, only
 // the port (see messages.go's pushArg): every delivery is such a read, and
 // no reader gets a message that a failover to a replica would take back.
 
@@ -40,120 +41,12 @@ import (
 // than asked for. It wraps store.ErrUnavailable.
 var errNotReplicated = errors.New("redis: write not acknowledged by enough replicas")
 
-// runDurable runs sc and WAIT in one pipeline on one connection (that of
-// the primary holding keys on a Cluster), within the store's timeout plus
-// WaitTimeout: pipelinedDurable with one call. A refusal is answered as it
-// is; a success that fewer than WaitReplicas replicas acknowledged is an
-// error.
-func (s *Store) runDurable(ctx context.Context, sc *goredis.Script, keys []string, args ...any) (any, error) {
-	replies, errs := s.pipelinedDurable(ctx, []call{{script: sc, keys: keys, args: args}})
-	return replies[0], errs[0]
-}
+// waits reports whether durable ops wait for replicas (exec's routes).
+func (s *Store) waits() bool { return s.waitReplicas > 0 }
 
-// pipelinedDurable is pipelined for writes that must reach replicas
-// first (Options.WaitReplicas): the calls are grouped by the primary that
-// owns their keys, and each group goes in one pipeline that ends with
-// WAIT, on one connection, so that WAIT counts exactly those writes. A
-// call that wrote (answered 'ok') on a primary whose replicas did not all
-// confirm in time fails with ErrUnavailable: it is stored on the primary
-// but might not survive a failover. Refusals wrote nothing and stand.
-func (s *Store) pipelinedDurable(ctx context.Context, calls []call) (replies []any, errs []error) {
-	ctx, cancel := s.bound(ctx, s.waitTimeout)
-	defer cancel()
-	replies = make([]any, len(calls))
-	errs = make([]error, len(calls))
-	groups := map[goredis.Cmdable][]int{}
-	var nodes []goredis.Cmdable
-	for i, c := range calls {
-		node, err := s.primaryFor(ctx, c.keys[0])
-		if err != nil {
-			errs[i] = s.wrap(ctx, err)
-			continue
-		}
-		if _, seen := groups[node]; !seen {
-			nodes = append(nodes, node)
-		}
-		groups[node] = append(groups[node], i)
-	}
-	if len(nodes) == 1 { // every post, and a broadcast off a Cluster
-		s.pipeGroupWait(ctx, nodes[0], calls, groups[nodes[0]], replies, errs)
-		return replies, errs
-	}
-	var wg sync.WaitGroup
-	for _, node := range nodes {
-		wg.Go(func() { s.pipeGroupWait(ctx, node, calls, groups[node], replies, errs) })
-	}
-	wg.Wait()
-	return replies, errs
-}
-
-// primaryFor is the node whose replicas a write of key must reach: the
-// primary of key's slot on a Cluster, else the client itself (a Sentinel
-// client follows the primary by itself).
-func (s *Store) primaryFor(ctx context.Context, key string) (goredis.Cmdable, error) {
-	if cc, ok := s.client.(*goredis.ClusterClient); ok {
-		return cc.MasterForKey(ctx, key)
-	}
-	return s.client, nil
-}
-
-// pipeGroupWait runs the calls at indexes on node in one pipeline ending
-// with WAIT, and sets their replies and errors (see pipelinedDurable).
-// A node can lose its scripts at any time (a restart, a failover to a
-// replica, SCRIPT FLUSH): the calls refused with NOSCRIPT, which ran
-// nothing, go again with their whole text, in a second pipeline ending
-// with WAIT of its own.
-func (s *Store) pipeGroupWait(ctx context.Context, node goredis.Cmdable, calls []call, indexes []int, replies []any, errs []error) {
-	if again := s.pipeGroupWaitOnce(ctx, node, calls, indexes, replies, errs, true); len(again) > 0 {
-		s.pipeGroupWaitOnce(ctx, node, calls, again, replies, errs, false)
-	}
-}
-
-// pipeGroupWaitOnce is pipeGroupWait with EVALSHA (sha) or EVAL, once. It
-// returns the indexes refused with NOSCRIPT, whose replies and errors it
-// leaves unset.
-func (s *Store) pipeGroupWaitOnce(ctx context.Context, node goredis.Cmdable, calls []call, indexes []int, replies []any, errs []error, sha bool) (noScript []int) {
-	pipe := node.Pipeline()
-	cmds := make([]*goredis.Cmd, len(indexes))
-	for j, i := range indexes {
-		c := calls[i]
-		if sha {
-			cmds[j] = c.script.EvalSha(ctx, pipe, c.keys, c.args...)
-		} else {
-			cmds[j] = c.script.Eval(ctx, pipe, c.keys, c.args...)
-		}
-	}
-	want := s.replicasToWait(node)
-	wait := pipe.Do(ctx, "wait", want, s.waitTimeout.Milliseconds())
-	_, _ = pipe.Exec(ctx) // each command's error is read from it
-	for j, i := range indexes {
-		v, err := cmds[j].Result()
-		if sha && goredis.HasErrorPrefix(err, "NOSCRIPT") {
-			noScript = append(noScript, i)
-			continue
-		}
-		if err != nil {
-			errs[i] = s.wrap(ctx, err)
-			continue
-		}
-		replies[i] = v
-		r, rerr := asReply(v)
-		if rerr != nil || r.status() != "ok" {
-			continue // a refusal wrote nothing worth waiting for
-		}
-		waited := wait
-		if (calls[i].script == s.scripts.post || calls[i].script == s.scripts.transfer) && wroteEarlier(r) {
-			// Answered from a write made before, maybe on another
-			// connection (rare; one fence each).
-			waited = s.fenceWait(ctx, node, calls[i].keys[:4], want)
-		}
-		errs[i] = s.replicated(ctx, waited, want)
-	}
-	return noScript
-}
-
-// replicasToWait is how many replicas a write to node, a primary, waits
-// for: Options.WaitReplicas, or with WaitAll as many as put the write on
+// replicasToWait is how many replicas a write to node, the primary owning
+// its keys, waits for: the one number every WAIT of the store asks for.
+// It is Options.WaitReplicas, or with WaitAll as many as put the write on
 // every promotable replica of that primary, as last counted (Needed; see
 // replicas.go).
 func (s *Store) replicasToWait(node goredis.Cmdable) int {
@@ -163,9 +56,35 @@ func (s *Store) replicasToWait(node goredis.Cmdable) int {
 	return s.waitReplicas
 }
 
+// primaryFor is the node whose replicas a write of key must reach: the
+// primary of key's slot on a Cluster, else the client itself (a Sentinel
+// client follows the primary by itself).
+func (s *Store) primaryFor(ctx context.Context, key string) (goredis.UniversalClient, error) {
+	if cc, ok := s.client.(*goredis.ClusterClient); ok {
+		return cc.MasterForKey(ctx, key)
+	}
+	return s.client, nil
+}
+
+// confirm is nil when a durable op's write is on as many replicas as rt
+// waited for, given its answer v and wait, the answer of the WAIT sent
+// after it on the same connection. A refusal wrote nothing worth waiting
+// for. A write made but short of its replicas is the ErrUnavailable of a
+// write that stands on the primary but may not survive a failover.
+func (s *Store) confirm(ctx context.Context, rt *route, o op, v any, wait *goredis.Cmd) error {
+	r, err := asReply(v)
+	if err != nil || r.status() != stOK {
+		return nil
+	}
+	if answeredEarlier(r) {
+		wait = s.fence(ctx, rt, o.keys)
+	}
+	return s.replicated(ctx, wait, rt.replicas)
+}
+
 // replicated is nil when wait (a WAIT's answer) counted want replicas,
 // else the ErrUnavailable of a write that stands on the primary but may
-// not survive a failover.
+// not survive a failover, which the store counts (Stats.WaitShort).
 func (s *Store) replicated(ctx context.Context, wait *goredis.Cmd, want int) error {
 	acked, err := wait.Int64()
 	if err != nil {
@@ -178,29 +97,27 @@ func (s *Store) replicated(ctx context.Context, wait *goredis.Cmd, want int) err
 	return nil
 }
 
-// wroteEarlier reports whether post.lua or transfer.lua answered a write
-// made before, not by this run: an idempotency key's replay, or a resent
-// run of the same call. WAIT on this connection does not cover that
-// write; see fenceWait.
-func wroteEarlier(r reply) bool {
-	return r.str(2) == "replayed" || r.str(2) == "resent"
+// answeredEarlier reports whether a channel script's 'ok' answers a write
+// made before, not by this run (its mark, see status.go): WAIT on this
+// connection does not cover that write; see fence.
+func answeredEarlier(r reply) bool {
+	return r.str(2) == markReplayed || r.str(2) == markResent
 }
 
-// fenceWait waits for replicas on behalf of a replayed post, which wrote
-// nothing: WAIT counts the replicas that have everything up to its own
-// connection's last write (in the documented contract; some versions
-// take the primary's offset), and the first run's write may have been
-// made on another connection, or by another instance, and never have
-// reached a replica (its client got a 503 for that). So the replay first
-// restarts the channel's idle timer, as every post does, which is a write
-// after the first run's in the primary's replication stream, and WAIT
-// covers both. keys are the channel's keys, want the replicas to count.
-func (s *Store) fenceWait(ctx context.Context, node goredis.Cmdable, keys []string, want int) *goredis.Cmd {
-	pipe := node.Pipeline()
-	for _, k := range keys {
+// fence waits for replicas on behalf of an answer written before, by a
+// run that may have been on another connection, or another instance, and
+// never have reached a replica (its client got a 503 for that): WAIT
+// counts the replicas that have everything up to its own connection's
+// last write (in the documented contract; some versions take the
+// primary's offset). So the fence first restarts the idle timer of the
+// channel (keys begin with its four), which is a write after the first
+// run's in the primary's replication stream, and WAIT covers both.
+func (s *Store) fence(ctx context.Context, rt *route, keys []string) *goredis.Cmd {
+	pipe := rt.node.Pipeline()
+	for _, k := range keys[:min(4, len(keys))] {
 		pipe.PExpire(ctx, k, s.limits.ChannelTTL)
 	}
-	wait := pipe.Do(ctx, "wait", want, s.waitTimeout.Milliseconds())
+	wait := pipe.Do(ctx, "wait", rt.replicas, s.waitTimeout.Milliseconds())
 	_, _ = pipe.Exec(ctx)
 	return wait
 }

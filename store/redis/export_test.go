@@ -2,22 +2,40 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
 // Crash points of a move, for tests that stop the sender between steps.
 const (
-	CrashAfterIndex = crashAfterIndex
-	CrashAfterLock  = crashAfterLock
-	CrashAfterPost  = crashAfterPost
-	CrashMidCommit  = crashMidCommit
+	CrashAfterIndex = int32(stepIndexed)
+	CrashAfterLock  = int32(stepLocked)
+	CrashAfterPost  = int32(stepPosted)
+	CrashMidCommit  = int32(stepPosted + 1) // after committing the first listed port only
 )
 
 // ErrCrashed is what Post returns when stopped at a crash point.
-var ErrCrashed = errCrashed
+var ErrCrashed = errors.New("redis store: move stopped on purpose by a test")
 
-// SetCrash makes the store's next moves stop dead at step (0: never).
-func SetCrash(s *Store, step int32) { s.crashAfter.Store(step) }
+// SetCrash makes the store's next moves stop dead at step (0: never), as
+// if their process died there, leaving the move to the others. It must
+// not be called while a move is under way.
+func SetCrash(s *Store, step int32) {
+	if step == 0 {
+		s.moveHook = nil
+		return
+	}
+	s.moveHook = func(ctx context.Context, m *move, done moveStep) error {
+		switch {
+		case step == CrashMidCommit && done == stepPosted:
+			m.s.exec(ctx, m.commitOps()[:1]...)
+			return ErrCrashed
+		case step == int32(done):
+			return ErrCrashed
+		}
+		return nil
+	}
+}
 
 // SweepOnce runs one pass of the sweeper.
 func SweepOnce(ctx context.Context, s *Store) (int, error) { return s.sweepOnce(ctx) }

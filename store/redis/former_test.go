@@ -3,6 +3,7 @@ package redis_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -220,7 +221,7 @@ func testClusterMigratesFormer(t *testing.T, c *redistest.Cluster) {
 	ctx := t.Context()
 	prefix := redistest.Prefix(t)
 	s := clusterStore(t, c, redis.Options{Prefix: prefix}, nil)
-	cc := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: c.Addrs})
+	cc := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: slices.Clone(c.Addrs)}) // see clusterStore
 	t.Cleanup(func() { _ = cc.Close() })
 	var dead []store.Credentials
 	nodes := map[string]bool{}

@@ -25,38 +25,33 @@ func (s *Store) PostOnce(ctx context.Context, from store.Credentials, msg store.
 	if len(msg.Transfer) > 0 {
 		return s.postMoving(ctx, from, msg, &once)
 	}
-	ck, ok := s.keys.forPort(from.PortID)
-	if !ok {
-		return store.EventID{}, false, fmt.Errorf("port %q: %w", from.PortID, store.ErrUnauthorized)
-	}
-	keys := append(ck.list(), s.keys.postRecord(from, once.Key))
-	args := append(s.postArgs(from, msg, ""), once.FingerprintHex(), s.windowMs(), "")
-	r, err := s.runSettled(ctx, s.scripts.post, keys, args...)
-	if err == nil && r.status() == "idem_in_flight" {
+	post := s.channelOp(s.scripts.post, durable|settles, from.PortID,
+		append(s.postArgs(from, msg, ""), once.FingerprintHex(), s.windowMs(), ""),
+		s.keys.postRecord(from, once.Key))
+	r := s.exec(ctx, post)[0]
+	if rep, err := r.reply(); err == nil && rep.status() == stIdemInFlight {
 		// A post with a transfer list holds the key, or left it behind
 		// when it was refused or died. Claiming the key settles which;
 		// once the claim is this call's, post.lua accepts it.
 		attempt := newAttemptID()
-		answer, replayed, cerr := s.claimPost(ctx, from, once, attempt)
-		if cerr != nil || replayed {
-			return answer, replayed, cerr
+		answer, replayed, err := s.claimPost(ctx, from, once, attempt)
+		if err != nil || replayed {
+			return answer, replayed, err
 		}
-		args[len(args)-1] = attempt
-		r, err = s.runSettled(ctx, s.scripts.post, keys, args...)
-		if err == nil && r.status() != "ok" {
+		post.args[len(post.args)-1] = attempt
+		r = s.exec(ctx, post)[0]
+		if rep, err := r.reply(); err == nil && rep.status() != stOK {
 			// Refused: nothing is remembered, so give the claim up at
 			// once rather than at its deadline.
 			s.release(ctx, from.PortID, attempt)
 		}
 	}
+	rep, err := r.ok()
 	if err != nil {
 		return store.EventID{}, false, err
 	}
-	if r.status() != "ok" {
-		return store.EventID{}, false, postStatusError(from.PortID, r.status())
-	}
-	id, err := store.ParseEventID(r.str(1))
-	return id, err == nil && r.str(2) == "replayed", err
+	id, err := store.ParseEventID(rep.str(1))
+	return id, err == nil && rep.str(2) == markReplayed, err
 }
 
 // claimPost claims a post's idempotency record as pending for the move
@@ -70,54 +65,33 @@ func (s *Store) claimPost(ctx context.Context, from store.Credentials, once stor
 	rec := s.keys.postRecord(from, once.Key)
 	replace := ""
 	for range 3 {
-		v, err := s.run(ctx, s.scripts.idemBegin, []string{rec},
-			once.FingerprintHex(), moveID, s.moveTimeout.Milliseconds(), s.windowMs(), replace, "0")
-		if err != nil {
-			return store.EventID{}, false, err
-		}
-		r, err := asReply(v)
+		r, err := s.exec(ctx, scriptOp(s.scripts.idemBegin, 0, []string{rec},
+			once.FingerprintHex(), moveID, s.moveTimeout.Milliseconds(), s.windowMs(), replace, "0"))[0].reply()
 		if err != nil {
 			return store.EventID{}, false, err
 		}
 		switch r.status() {
-		case "new":
-			// The record is named by the token presented, so a wrong
-			// token finds none of the holder's: it is refused here, as
-			// the holder's replay would check it, before the move locks
-			// any listed port (whose refusal would otherwise be told to
-			// a caller who may not even hold the sender).
-			if err := s.checkSender(ctx, from); err != nil {
-				s.release(context.WithoutCancel(ctx), from.PortID, moveID)
-				return store.EventID{}, false, err
-			}
-			return store.EventID{}, false, nil
-		case "done":
+		case stNew:
+			return store.EventID{}, false, s.claimed(ctx, from, moveID)
+		case stDone:
 			return s.replayPost(ctx, from, r.str(1))
-		case "reused":
-			if err := s.checkSender(ctx, from); err != nil {
-				return store.EventID{}, false, err
-			}
-			return store.EventID{}, false, fmt.Errorf("port %s: %w", from.PortID, store.ErrKeyReused)
-		case "pending":
-			other := r.str(1)
-			d, err := s.run(ctx, s.scripts.decide, []string{s.keys.decision(store.Tag(from.PortID), other)},
-				r.str(2), decisionTTL.Milliseconds())
+		case stReused:
+			return store.EventID{}, false, s.keyReused(ctx, from)
+		case stPending:
+			out, err := s.exec(ctx, s.decideOp(store.Tag(from.PortID), r.str(1), r.str(2)))[0].text()
 			if err != nil {
 				return store.EventID{}, false, err
 			}
-			out, _ := d.(string)
+			answer, ok := strings.CutPrefix(out, decidedDone)
 			switch {
-			case out == "pending":
+			case out == undecided:
 				return store.EventID{}, false, fmt.Errorf("port %s: %w", from.PortID, store.ErrInFlight)
-			case strings.HasPrefix(out, "done:") && r.str(3) == "same":
-				return s.replayPost(ctx, from, strings.TrimPrefix(out, "done:"))
-			case strings.HasPrefix(out, "done:"):
-				if err := s.checkSender(ctx, from); err != nil {
-					return store.EventID{}, false, err
-				}
-				return store.EventID{}, false, fmt.Errorf("port %s: %w", from.PortID, store.ErrKeyReused)
+			case ok && r.str(3) == "same":
+				return s.replayPost(ctx, from, answer)
+			case ok:
+				return store.EventID{}, false, s.keyReused(ctx, from)
 			}
-			replace = other // aborted: nothing was stored under the key
+			replace = r.str(1) // aborted: nothing was stored under the key
 		default:
 			return store.EventID{}, false, fmt.Errorf("redis store: unexpected idempotency status %q", r.status())
 		}
@@ -125,13 +99,25 @@ func (s *Store) claimPost(ctx context.Context, from store.Credentials, once stor
 	return store.EventID{}, false, fmt.Errorf("port %s: %w", from.PortID, store.ErrInFlight)
 }
 
+// claimed follows a claim that made the record the move's: the record is
+// named by the token presented, so a wrong token finds none of the
+// holder's, and is refused here, as the holder's replay would check it,
+// before the move locks any listed port (whose refusal would otherwise be
+// told to a caller who may not even hold the sender).
+func (s *Store) claimed(ctx context.Context, from store.Credentials, moveID string) error {
+	if err := s.checkSender(ctx, from); err != nil {
+		s.release(context.WithoutCancel(ctx), from.PortID, moveID)
+		return err
+	}
+	return nil
+}
+
 // release gives up a post's claim on its key after a refusal: deciding its
 // attempt 'aborted' lets the next claim take the record over.
 func (s *Store) release(ctx context.Context, portID, attempt string) {
 	ctx, cancel := context.WithTimeout(ctx, cleanupTimeout)
 	defer cancel()
-	_, err := s.run(ctx, s.scripts.decide, []string{s.keys.decision(store.Tag(portID), attempt)}, 0, decisionTTL.Milliseconds())
-	if err != nil {
+	if err := s.exec(ctx, s.decideOp(store.Tag(portID), attempt, 0))[0].err; err != nil {
 		s.log.Warn("redis store: releasing an idempotency key; it is free at its deadline", "port", portID, "err", err)
 	}
 }
@@ -145,22 +131,20 @@ func (s *Store) replayPost(ctx context.Context, from store.Credentials, id strin
 	return eid, err == nil, err
 }
 
+// keyReused is ErrKeyReused for the sender's holder, and the sender's
+// refusal for anybody else.
+func (s *Store) keyReused(ctx context.Context, from store.Credentials) error {
+	if err := s.checkSender(ctx, from); err != nil {
+		return err
+	}
+	return fmt.Errorf("port %s: %w", from.PortID, store.ErrKeyReused)
+}
+
 // checkSender authenticates a sender without changing anything, so that
 // an idempotency record answers only the port's holder, as post.lua does.
 func (s *Store) checkSender(ctx context.Context, from store.Credentials) error {
-	_, err := s.portScript(ctx, s.scripts.postCheck, from)
+	_, err := s.exec(ctx, s.portOp(s.scripts.postCheck, settles, from))[0].ok()
 	return err
-}
-
-// postStatusError is statusError, knowing the idempotency refusals too.
-func postStatusError(port, status string) error {
-	switch status {
-	case "idem_reused":
-		return fmt.Errorf("port %s: %w", port, store.ErrKeyReused)
-	case "idem_in_flight":
-		return fmt.Errorf("port %s: %w", port, store.ErrInFlight)
-	}
-	return statusError(port, status)
 }
 
 // CreateChannelOnce creates a channel under a global idempotency key.
@@ -178,27 +162,22 @@ func postStatusError(port, status string) error {
 func (s *Store) CreateChannelOnce(ctx context.Context, once store.Idempotency) (store.NewChannel, bool, error) {
 	rec := s.keys.channelRecord(once.Key)
 	attempt := newAttemptID()
-	v, err := s.run(ctx, s.scripts.idemBegin, []string{rec},
-		once.FingerprintHex(), attempt, s.moveTimeout.Milliseconds(), s.windowMs(), "", "1")
-	if err != nil {
-		return store.NewChannel{}, false, err
-	}
-	r, err := asReply(v)
+	r, err := s.exec(ctx, scriptOp(s.scripts.idemBegin, 0, []string{rec},
+		once.FingerprintHex(), attempt, s.moveTimeout.Milliseconds(), s.windowMs(), "", "1"))[0].reply()
 	if err != nil {
 		return store.NewChannel{}, false, err
 	}
 	switch r.status() {
-	case "new":
-	case "done":
+	case stNew:
+	case stDone:
 		return openChannel(once, r.str(1))
-	case "reused":
+	case stReused:
 		return store.NewChannel{}, false, store.ErrKeyReused
-	case "pending":
+	case stPending:
 		return store.NewChannel{}, false, store.ErrInFlight
 	default:
 		return store.NewChannel{}, false, fmt.Errorf("redis store: unexpected idempotency status %q", r.status())
 	}
-
 	ch, err := s.CreateChannel(ctx)
 	if err != nil {
 		// Give the claim up, so that a retry need not wait for its
@@ -206,28 +185,29 @@ func (s *Store) CreateChannelOnce(ctx context.Context, once store.Idempotency) (
 		// tokens, and it expires unused.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 		defer cancel()
-		if _, rerr := s.run(rctx, s.scripts.idemFinish, []string{rec}, once.FingerprintHex(), attempt, "", s.windowMs()); rerr != nil {
+		if _, rerr := s.finishChannel(rctx, once, rec, attempt, ""); rerr != nil {
 			s.log.Warn("redis store: giving up an idempotency key; it is free at its deadline", "err", rerr)
 		}
 		return store.NewChannel{}, false, err
 	}
+	return s.recordChannel(ctx, once, rec, attempt, ch)
+}
+
+// recordChannel records ch as the answer of the claim attempt holds on
+// rec, and returns it; or, when another attempt took the record over, that
+// attempt's answer, the key's: the channel made here is never handed out.
+func (s *Store) recordChannel(ctx context.Context, once store.Idempotency, rec, attempt string, ch store.NewChannel) (store.NewChannel, bool, error) {
 	sealed, err := store.SealChannel(once, ch)
 	if err != nil {
 		return store.NewChannel{}, false, err
 	}
-	v, err = s.run(ctx, s.scripts.idemFinish, []string{rec},
-		once.FingerprintHex(), attempt, base64.RawURLEncoding.EncodeToString(sealed), s.windowMs())
+	r, err := s.finishChannel(ctx, once, rec, attempt, base64.RawURLEncoding.EncodeToString(sealed))
 	if err != nil {
 		return store.NewChannel{}, false, err
 	}
-	if r, err = asReply(v); err != nil {
-		return store.NewChannel{}, false, err
-	}
-	if r.status() == "ok" {
+	if r.status() == stOK {
 		return ch, false, nil
 	}
-	// Another attempt took the record over: its answer is the key's, and
-	// the channel made here is never handed out.
 	kind, rest, _ := strings.Cut(r.str(1), " ")
 	fp, answer, _ := strings.Cut(rest, " ")
 	if kind != "done" || fp != once.FingerprintHex() {
@@ -240,6 +220,13 @@ func (s *Store) CreateChannelOnce(ctx context.Context, once store.Idempotency) (
 	// A replayed idem_finish.lua (go-redis resends a script whose answer
 	// was lost) finds its own answer: that is no replay for the client.
 	return theirs, theirs.ID != ch.ID, nil
+}
+
+// finishChannel runs idem_finish.lua: it records answer under the claim,
+// or gives the claim up ("").
+func (s *Store) finishChannel(ctx context.Context, once store.Idempotency, rec, attempt, answer string) (reply, error) {
+	return s.exec(ctx, scriptOp(s.scripts.idemFinish, durable, []string{rec},
+		once.FingerprintHex(), attempt, answer, s.windowMs()))[0].reply()
 }
 
 // openChannel opens a recorded channel answer.

@@ -292,16 +292,17 @@ func (l *listener) manage(ctx context.Context) {
 	}
 }
 
-// reconcile unsubscribes the tags nobody waits on any more and subscribes
-// the waited-on tags that have no subscription.
-func (l *listener) reconcile(ctx context.Context) error {
-	type placement struct {
-		sh  *shard
-		tag string
-	}
-	var add []string
-	var drop []placement
+// placement is a tag's subscription on a shard.
+type placement struct {
+	sh  *shard
+	tag string
+}
+
+// changes returns the waited-on tags that have no subscription, and takes
+// out the subscriptions of the tags nobody waits on any more.
+func (l *listener) changes() (add []string, drop []placement) {
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	for tag := range l.tags {
 		if _, ok := l.placed[tag]; !ok {
 			add = append(add, tag)
@@ -314,8 +315,13 @@ func (l *listener) reconcile(ctx context.Context) error {
 			delete(sh.tags, tag)
 		}
 	}
-	l.mu.Unlock()
+	return add, drop
+}
 
+// reconcile unsubscribes the tags nobody waits on any more and subscribes
+// the waited-on tags that have no subscription.
+func (l *listener) reconcile(ctx context.Context) error {
+	add, drop := l.changes()
 	for _, d := range drop {
 		// A failure shows in the shard's reader, which replaces it.
 		_ = d.sh.ps.SUnsubscribe(ctx, l.channel(d.tag))
@@ -509,11 +515,4 @@ func (l *listener) unsubscribed(sh *shard, tag string) {
 	}
 	l.failed = true
 	l.wake()
-}
-
-// subscribedTags returns how many tags have a subscription, for tests.
-func (l *listener) subscribedTags() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.placed)
 }

@@ -22,7 +22,7 @@ func (s *Store) Post(ctx context.Context, from store.Credentials, msg store.Outg
 		id, _, err := s.postMoving(ctx, from, msg, nil)
 		return id, err
 	}
-	r, err := s.portScriptArgv(ctx, s.scripts.post, from, s.postArgs(from, msg, ""))
+	r, err := s.exec(ctx, s.channelOp(s.scripts.post, durable|settles, from.PortID, s.postArgs(from, msg, "")))[0].ok()
 	if err != nil {
 		return store.EventID{}, err
 	}
@@ -68,7 +68,7 @@ func (s *Store) postArgsHashed(portID, tokenHash string, msg store.Outgoing, por
 // a read fenced with WAIT (see durability.go), never before its write is
 // confirmed.
 func (s *Store) pushArg() any {
-	if s.waitReplicas > 0 {
+	if s.waits() {
 		return "0"
 	}
 	return "1"
@@ -90,7 +90,8 @@ func newPostLimits(l store.Limits) postLimits {
 }
 
 // Read returns up to limit messages after `after` (the zero EventID: from
-// the oldest unacknowledged), oldest first.
+// the oldest unacknowledged), oldest first, with the port's state, its
+// acknowledged-through id and LastID (the newest id ever queued at it).
 func (s *Store) Read(ctx context.Context, port store.Credentials, after store.EventID, limit int) (store.Batch, error) {
 	if limit < 1 {
 		return store.Batch{}, fmt.Errorf("read limit %d: %w", limit, store.ErrInvalid)
@@ -102,7 +103,9 @@ func (s *Store) Read(ctx context.Context, port store.Credentials, after store.Ev
 			start = "+"
 		}
 	}
-	r, err := s.portScript(ctx, s.scripts.read, port, start, limit, s.ttlMs())
+	// durable: in WAIT mode a read is fenced, as a write is (durability.go),
+	// so that it never hands out what a failover could take back.
+	r, err := s.exec(ctx, s.portOp(s.scripts.read, durable|settles, port, start, limit, s.ttlMs()))[0].ok()
 	if err != nil {
 		return store.Batch{}, err
 	}
@@ -142,62 +145,80 @@ func parseEntry(e any) (store.Message, bool) {
 	if err != nil || id.IsZero() {
 		return store.Message{}, false
 	}
-	fields, _ := pair[1].([]any)
 	m := store.Message{ID: id}
-	var data, ports, sent string
-	var hasData, hasSent bool
+	if reason := readEntry(pair[1]).decode(&m); reason != "" {
+		return store.Message{ID: id, Source: m.Source, SentAt: m.SentAt, Undecodable: reason}, true
+	}
+	return m, true
+}
+
+// entry is a stream entry's fields, as post.lua writes them (see
+// migrations/0001_initial.lua).
+type entry struct {
+	data, source, sent, ports, origin string
+	hasData, hasSent, odd             bool
+}
+
+func readEntry(v any) entry {
+	fields, _ := v.([]any)
+	f := entry{odd: len(fields)%2 != 0}
 	for i := 0; i+1 < len(fields); i += 2 {
 		k, _ := fields[i].(string)
 		v, _ := fields[i+1].(string)
 		switch k {
 		case "d":
-			data, hasData = v, true
+			f.data, f.hasData = v, true
 		case "s":
-			m.Source = v
+			f.source = v
 		case "t":
-			sent, hasSent = v, true
+			f.sent, f.hasSent = v, true
 		case "p":
-			ports = v
+			f.ports = v
 		case "o":
-			m.Origin = v
+			f.origin = v
 		}
 	}
-	bad := func(reason string) (store.Message, bool) {
-		return store.Message{ID: id, Source: m.Source, SentAt: m.SentAt, Undecodable: reason}, true
-	}
-	if hasSent {
-		ms, err := strconv.ParseInt(sent, 10, 64)
+	return f
+}
+
+// decode fills m from the fields, or says why they do not decode; m then
+// keeps its source and, if it decoded, its sent time.
+func (f entry) decode(m *store.Message) (reason string) {
+	m.Source, m.Origin = f.source, f.origin
+	if f.hasSent {
+		ms, err := strconv.ParseInt(f.sent, 10, 64)
 		if err != nil || ms < 0 {
-			return bad("sent time is not a time")
+			return "sent time is not a time"
 		}
 		m.SentAt = time.UnixMilli(ms).UTC()
 	}
 	switch {
-	case len(fields)%2 != 0:
-		return bad("fields are not pairs")
-	case !hasData:
-		return bad("no data")
-	case !json.Valid([]byte(data)):
-		return bad("data is not JSON")
+	case f.odd:
+		return "fields are not pairs"
+	case !f.hasData:
+		return "no data"
+	case !json.Valid([]byte(f.data)):
+		return "data is not JSON"
 	case m.Source == "":
-		return bad("no source")
-	case !hasSent:
-		return bad("no sent time")
+		return "no source"
+	case !f.hasSent:
+		return "no sent time"
 	case !store.ValidOrigin(m.Origin):
-		return bad("origin is not an origin")
+		return "origin is not an origin"
 	}
-	m.Data = json.RawMessage(data)
-	if ports != "" {
-		if err := json.Unmarshal([]byte(ports), &m.Ports); err != nil {
-			return bad("transferred ports do not parse")
-		}
-		for _, p := range m.Ports {
-			if p.ID == "" || p.Token == "" {
-				return bad("transferred ports do not parse")
-			}
+	m.Data = json.RawMessage(f.data)
+	if f.ports == "" {
+		return ""
+	}
+	if err := json.Unmarshal([]byte(f.ports), &m.Ports); err != nil {
+		return "transferred ports do not parse"
+	}
+	for _, p := range m.Ports {
+		if p.ID == "" || p.Token == "" {
+			return "transferred ports do not parse"
 		}
 	}
-	return m, true
+	return ""
 }
 
 // Ack deletes the port's messages up to and including through.
@@ -206,6 +227,6 @@ func (s *Store) Ack(ctx context.Context, port store.Credentials, through store.E
 	if !through.IsZero() {
 		next = through.Next().String()
 	}
-	_, err := s.portScript(ctx, s.scripts.ack, port, through.String(), next, s.ttlMs())
+	_, err := s.exec(ctx, s.portOp(s.scripts.ack, settles, port, through.String(), next, s.ttlMs()))[0].ok()
 	return err
 }

@@ -28,14 +28,19 @@ func (s *Store) migrate(ctx context.Context) error {
 			continue
 		}
 		if step.Channel != "" {
-			if err := s.eachChannel(ctx, goredis.NewScript(step.Channel)); err != nil {
+			if err := s.eachChannel(ctx, newScript(step.Channel)); err != nil {
 				return fmt.Errorf("redis store: migration %s: %w", step.Name, err)
 			}
 		}
-		v, err := goredis.NewScript(step.Script).Run(ctx, s.client, []string{s.keys.schema()}, step.Version).Int()
-		if err != nil {
-			return fmt.Errorf("redis store: migration %s: %w", step.Name, s.wrap(ctx, err))
+		r := s.exec(ctx, scriptOp(newScript(step.Script), 0, []string{s.keys.schema()}, step.Version))[0]
+		if r.err != nil {
+			return fmt.Errorf("redis store: migration %s: %w", step.Name, r.err)
 		}
+		v64, ok := r.val.(int64)
+		if !ok {
+			return fmt.Errorf("redis store: migration %s answered %v", step.Name, r.val)
+		}
+		v := int(v64)
 		if err := newer(v); err != nil {
 			return err // another instance, of a newer build, went further
 		}
@@ -54,12 +59,12 @@ func newer(v int) error {
 
 // schemaVersion reads the schema version; 0 when none was written yet.
 func (s *Store) schemaVersion(ctx context.Context) (int, error) {
-	v, err := s.client.Get(ctx, s.keys.schema()).Result()
+	v, err := s.exec(ctx, command("get", s.keys.schema()))[0].text()
 	if errors.Is(err, goredis.Nil) {
 		return 0, nil
 	}
 	if err != nil {
-		return 0, s.wrap(ctx, err)
+		return 0, err
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil {
@@ -73,39 +78,47 @@ const migrateBatch = 500
 
 // eachChannel runs a migration's channel script (see package migrations)
 // on every channel under the store's prefix, found by SCAN on every
-// primary, migrateBatch channels a round trip.
-func (s *Store) eachChannel(ctx context.Context, sc *goredis.Script) error {
-	scan := func(ctx context.Context, node goredis.Cmdable) error {
-		match := globEscape(s.keys.prefix) + "{*}:channel"
-		iter := node.Scan(ctx, 0, match, 1000).Iterator()
-		var calls []call
-		flush := func() error {
-			_, errs := s.pipelined(ctx, calls)
-			calls = calls[:0]
-			return errors.Join(errs...)
-		}
-		for iter.Next(ctx) {
-			tag, ok := strings.CutPrefix(iter.Val(), s.keys.prefix+"{")
-			tag, ok2 := strings.CutSuffix(tag, "}:channel")
-			if !ok || !ok2 || strings.ContainsAny(tag, "{}") {
-				continue
-			}
-			calls = append(calls, call{script: sc, keys: s.keys.forTag(tag).list()})
-			if len(calls) == migrateBatch {
-				if err := flush(); err != nil {
-					return err
-				}
-			}
-		}
-		if err := iter.Err(); err != nil {
-			return s.wrap(ctx, err)
-		}
-		return flush()
-	}
+// primary, migrateBatch channels an exec (a round trip per node).
+func (s *Store) eachChannel(ctx context.Context, sc *script) error {
 	if cc, ok := s.client.(*goredis.ClusterClient); ok {
-		return cc.ForEachMaster(ctx, func(ctx context.Context, c *goredis.Client) error { return scan(ctx, c) })
+		return cc.ForEachMaster(ctx, func(ctx context.Context, c *goredis.Client) error {
+			return s.eachChannelOn(ctx, c, sc)
+		})
 	}
-	return scan(ctx, s.client)
+	return s.eachChannelOn(ctx, s.client, sc)
+}
+
+// eachChannelOn is eachChannel on one primary. SCAN walks that node's
+// keys, so it goes to the node itself; the scripts go through exec.
+func (s *Store) eachChannelOn(ctx context.Context, node goredis.Cmdable, sc *script) error {
+	match := globEscape(s.keys.prefix) + "{*}:channel"
+	iter := node.Scan(ctx, 0, match, 1000).Iterator()
+	var batch []op
+	flush := func() error {
+		var errs []error
+		for _, r := range s.exec(ctx, batch...) {
+			errs = append(errs, r.err)
+		}
+		batch = batch[:0]
+		return errors.Join(errs...)
+	}
+	for iter.Next(ctx) {
+		tag, ok := strings.CutPrefix(iter.Val(), s.keys.prefix+"{")
+		tag, ok2 := strings.CutSuffix(tag, "}:channel")
+		if !ok || !ok2 || strings.ContainsAny(tag, "{}") {
+			continue
+		}
+		batch = append(batch, scriptOp(sc, 0, s.keys.forTag(tag).list()))
+		if len(batch) == migrateBatch {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := iter.Err(); err != nil {
+		return s.wrap(ctx, err)
+	}
+	return flush()
 }
 
 // globEscape escapes what SCAN's MATCH would take for a pattern.

@@ -22,21 +22,254 @@ const sameChannel store.TransferRefusal = "?"
 // went away: a move half done must not wait for the next sweep.
 const cleanupTimeout = 5 * time.Second
 
-// postMoving posts a message with a transfer list, moving the listed ports
-// in the four steps the package doc describes. Refusals that need no
-// Redis (self, duplicate, not an id) and ports of the sender's own channel
-// (always refused) go to refuseList, which changes nothing.
+// move is a post with a transfer list, carried through the steps the
+// package doc describes, one method each: index, lock, post (which
+// decides), commit; or, when it stops before its decision, conclude.
+type move struct {
+	s    *Store
+	from store.Credentials
+	msg  store.Outgoing
+	// once is the post's idempotency key, or nil.
+	once  *store.Idempotency
+	id    string // the move id
+	mover string // the sender's tag, which names the decision key D
+	// locks and fresh are, for each listed port, its lock and the token
+	// the message carries for it.
+	locks []lock
+	fresh []store.PortCredentials
+	// deadline is the move's, by the server's clock (ms), from index.
+	deadline string
+}
+
+// moveStep names a step of a move, for Store.moveHook.
+type moveStep int
+
+const (
+	stepIndexed moveStep = iota + 1
+	stepLocked
+	stepPosted
+)
+
+// postMoving posts a message with a transfer list, moving the listed
+// ports. Refusals that need no Redis (self, duplicate, not an id) and
+// ports of the sender's own channel (always refused) go to refuseList,
+// which changes nothing.
 //
 // Under an idempotency key (once is not nil), the key's record is claimed
 // as pending for this move before step 1 (see claimPost), and post.lua
 // turns it into the answer in step 3; replayed reports an earlier answer.
 func (s *Store) postMoving(ctx context.Context, from store.Credentials, msg store.Outgoing, once *store.Idempotency) (_ store.EventID, replayed bool, _ error) {
-	ck, ok := s.keys.forPort(from.PortID)
-	if !ok {
+	if _, ok := s.keys.forPort(from.PortID); !ok {
 		return store.EventID{}, false, fmt.Errorf("port %q: %w", from.PortID, store.ErrUnauthorized)
 	}
+	if reasons, refused := refuseEarly(from, msg.Transfer); refused {
+		return store.EventID{}, false, s.refuseList(ctx, from, msg.Transfer, reasons)
+	}
+	m, err := s.newMove(from, msg, once)
+	if err != nil {
+		return store.EventID{}, false, err
+	}
+	if once != nil {
+		answer, replayed, err := s.claimPost(ctx, from, *once, m.id)
+		if err != nil || replayed {
+			return answer, replayed, err
+		}
+	}
+	id, err := m.run(ctx)
+	return id, false, err
+}
+
+func (s *Store) newMove(from store.Credentials, msg store.Outgoing, once *store.Idempotency) (*move, error) {
+	id, err := ulid.New(ulid.Now(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	m := &move{s: s, from: from, msg: msg, once: once, id: id.String(), mover: store.Tag(from.PortID)}
+	for _, c := range msg.Transfer {
+		m.locks = append(m.locks, lock{port: c.PortID, move: m.id, mover: m.mover})
+		m.fresh = append(m.fresh, store.PortCredentials{ID: c.PortID, Token: store.NewToken()})
+	}
+	return m, nil
+}
+
+// run takes the move's steps, stopping dead where a test's hook says.
+func (m *move) run(ctx context.Context) (store.EventID, error) {
+	if err := m.index(ctx); err != nil {
+		return store.EventID{}, err
+	}
+	if err := m.hook(ctx, stepIndexed); err != nil {
+		return store.EventID{}, err
+	}
+	if err := m.lock(ctx); err != nil {
+		m.conclude(ctx)
+		return store.EventID{}, err
+	}
+	if err := m.hook(ctx, stepLocked); err != nil {
+		return store.EventID{}, err
+	}
+	id, err := m.post(ctx)
+	if err != nil {
+		return store.EventID{}, err
+	}
+	if err := m.hook(ctx, stepPosted); err != nil {
+		return store.EventID{}, err
+	}
+	m.commit(ctx)
+	return id, nil
+}
+
+// hook calls the store's moveHook, which only tests set: an error stops
+// the move dead after step done, as its process dying there would.
+func (m *move) hook(ctx context.Context, done moveStep) error {
+	if m.s.moveHook == nil {
+		return nil
+	}
+	return m.s.moveHook(ctx, m, done)
+}
+
+// index is step 1: the move's ports go into the moves index before any is
+// locked, and the move gets its deadline.
+func (m *move) index(ctx context.Context) error {
+	members := []any{m.s.moveTimeout.Milliseconds()}
+	for _, lk := range m.locks {
+		members = append(members, lk.member())
+	}
+	deadline, err := m.s.exec(ctx, scriptOp(m.s.scripts.movesAdd, 0, []string{m.s.keys.moves()}, members...))[0].text()
+	if err != nil {
+		if m.once != nil {
+			// No lock exists yet, so the move can be aborted at once and
+			// the key's claim with it.
+			m.s.release(context.WithoutCancel(ctx), m.from.PortID, m.id)
+		}
+		return err
+	}
+	m.deadline = deadline
+	return nil
+}
+
+// lock is step 2: every listed port is locked, in one round trip; a port
+// held by another move is settled and locked again. It returns the
+// refusal of the lowest refused entry, or the first error.
+func (m *move) lock(ctx context.Context) error {
+	ops := make([]op, len(m.locks))
+	for i, c := range m.msg.Transfer {
+		ops[i] = m.s.channelOp(m.s.scripts.moveLock, settles, c.PortID, []any{
+			c.PortID, store.HashToken(c.Token), "0", m.id, m.mover, store.HashToken(m.fresh[i].Token),
+			m.deadline, m.s.ttlMs(), m.s.keys.notify(store.Tag(c.PortID))})
+	}
+	var refusal *store.TransferError
+	for i, r := range m.s.exec(ctx, ops...) {
+		rep, err := r.reply()
+		if err != nil {
+			return err
+		}
+		if rep.status() != stOK && refusal == nil {
+			refusal = transferError(i, m.locks[i].port, rep.status())
+		}
+	}
+	if refusal != nil {
+		return refusal
+	}
+	return nil
+}
+
+// post is step 3: the message is stored, which decides the move. When its
+// outcome is unknown (an error), conclude finds it in the decision.
+func (m *move) post(ctx context.Context) (store.EventID, error) {
+	ports, err := json.Marshal(m.fresh)
+	if err != nil {
+		return store.EventID{}, err
+	}
+	argv := m.s.postArgs(m.from, m.msg, string(ports))
+	more := []string{m.s.keys.decision(m.mover, m.id)}
+	if m.once != nil {
+		argv = append(argv, m.once.FingerprintHex(), m.s.windowMs(), m.id)
+		more = append(more, m.s.keys.postRecord(m.from, m.once.Key))
+	}
+	r := m.s.exec(ctx, m.s.channelOp(m.s.scripts.post, durable|settles, m.from.PortID, argv, more...))[0]
+	rep, err := r.ok()
+	if r.err != nil {
+		// Stored but short of its replicas, it is still an error (the
+		// ports move all the same).
+		if out, cerr := m.conclude(ctx); cerr == nil && !errors.Is(r.err, errNotReplicated) {
+			if answer, ok := strings.CutPrefix(out, decidedDone); ok {
+				return store.ParseEventID(answer)
+			}
+		}
+		return store.EventID{}, r.err
+	}
+	if err != nil {
+		m.conclude(ctx)
+		return store.EventID{}, err
+	}
+	return store.ParseEventID(rep.str(1))
+}
+
+// commit is step 4. The message is stored, so the move is done whatever
+// happens now; what is left undone here, the sweeper finishes.
+func (m *move) commit(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	m.finish(ctx, m.commitOps())
+}
+
+func (m *move) commitOps() []op {
+	ops := make([]op, len(m.locks))
+	for i, lk := range m.locks {
+		ops[i] = m.s.commitOp(lk.port, m.id)
+	}
+	return ops
+}
+
+// conclude finishes a move that stops before or at step 3: it decides the
+// move now (aborted, unless the message was in fact stored), then commits
+// or unlocks every listed port and drops the index entries. It returns
+// the decision. What fails here, the sweeper finishes.
+func (m *move) conclude(ctx context.Context) (string, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	// A deadline of 0 has passed: an absent decision becomes 'aborted'.
+	out, err := m.s.exec(ctx, m.s.decideOp(m.mover, m.id, 0))[0].text()
+	if err != nil {
+		m.s.log.Warn("redis store: deciding an unfinished move; the sweeper will", "move", m.id, "err", err)
+		return "", err
+	}
+	ops := m.commitOps()
+	if !strings.HasPrefix(out, decidedDone) {
+		for i, lk := range m.locks {
+			ops[i] = m.s.abortOp(lk.port, m.id)
+		}
+	}
+	if !m.finish(ctx, ops) {
+		return out, fmt.Errorf("redis store: move %s left for the sweeper", m.id)
+	}
+	return out, nil
+}
+
+// finish runs the commit or abort ops of the move and, when all went
+// through, removes its index entries. It reports whether it did.
+func (m *move) finish(ctx context.Context, ops []op) bool {
+	for _, r := range m.s.exec(ctx, ops...) {
+		if r.err != nil {
+			m.s.log.Warn("redis store: finishing a move; the sweeper will", "move", m.id, "err", r.err)
+			return false
+		}
+	}
+	unindex := []any{"zrem", m.s.keys.moves()}
+	for _, lk := range m.locks {
+		unindex = append(unindex, lk.member())
+	}
+	if err := m.s.exec(ctx, command(unindex...))[0].err; err != nil {
+		m.s.log.Warn("redis store: unindexing a finished move", "move", m.id, "err", err)
+	}
+	return true
+}
+
+// refuseEarly finds the refusals of a transfer list that need no Redis:
+// an entry that is no port id, the sender itself, a duplicate, a port of
+// the sender's own channel (sameChannel, for refuseList to tell).
+func refuseEarly(from store.Credentials, list []store.Credentials) ([]store.TransferRefusal, bool) {
 	fromTag := store.Tag(from.PortID)
-	list := msg.Transfer
 	reasons := make([]store.TransferRefusal, len(list))
 	seen := make(map[string]bool, len(list))
 	refused := false
@@ -55,198 +288,7 @@ func (s *Store) postMoving(ctx context.Context, from store.Credentials, msg stor
 		seen[c.PortID] = true
 		refused = refused || reasons[i] != ""
 	}
-	if refused {
-		return store.EventID{}, false, s.refuseList(ctx, from, list, reasons)
-	}
-
-	id, err := ulid.New(ulid.Now(), rand.Reader)
-	if err != nil {
-		return store.EventID{}, false, err
-	}
-	moveID := id.String()
-	var idemKeys []string
-	var idemArgs []any
-	if once != nil {
-		answer, replayed, err := s.claimPost(ctx, from, *once, moveID)
-		if err != nil || replayed {
-			return answer, replayed, err
-		}
-		idemKeys = []string{s.keys.postRecord(from, once.Key)}
-		idemArgs = []any{once.FingerprintHex(), s.limits.IdempotencyWindow.Milliseconds(), moveID}
-	}
-	locks := make([]lock, len(list))
-	fresh := make([]store.PortCredentials, len(list))
-	members := []any{s.moveTimeout.Milliseconds()}
-	for i, c := range list {
-		locks[i] = lock{port: c.PortID, move: moveID, mover: fromTag}
-		fresh[i] = store.PortCredentials{ID: c.PortID, Token: store.NewToken()}
-		members = append(members, locks[i].member())
-	}
-
-	// Step 1: index the move before anything is locked.
-	v, err := s.run(ctx, s.scripts.movesAdd, []string{s.keys.moves()}, members...)
-	if err != nil {
-		if once != nil {
-			// No lock exists yet, so the move can be aborted at once and
-			// the key's claim with it.
-			s.release(context.WithoutCancel(ctx), from.PortID, moveID)
-		}
-		return store.EventID{}, false, err
-	}
-	deadline, _ := v.(string)
-	if s.crashed(crashAfterIndex) {
-		return store.EventID{}, false, errCrashed
-	}
-
-	// Step 2: lock every listed port.
-	calls := make([]call, len(list))
-	for i, c := range list {
-		calls[i] = call{
-			script: s.scripts.moveLock,
-			keys:   s.keys.forTag(store.Tag(c.PortID)).list(),
-			args: []any{c.PortID, store.HashToken(c.Token), "0", moveID, fromTag,
-				store.HashToken(fresh[i].Token), deadline, s.ttlMs(), s.keys.notify(store.Tag(c.PortID))},
-		}
-	}
-	if err := s.lockAll(ctx, calls, list); err != nil {
-		s.conclude(ctx, fromTag, moveID, locks)
-		return store.EventID{}, false, err
-	}
-	if s.crashed(crashAfterLock) {
-		return store.EventID{}, false, errCrashed
-	}
-
-	// Step 3: store the message, deciding the move.
-	ports, err := json.Marshal(fresh)
-	if err != nil {
-		return store.EventID{}, false, err
-	}
-	keys := append(append(ck.list(), s.keys.decision(fromTag, moveID)), idemKeys...)
-	args := append(s.postArgs(from, msg, string(ports)), idemArgs...)
-	r, err := s.runSettled(ctx, s.scripts.post, keys, args...)
-	if err != nil {
-		// Whether the message was stored is unknown: the decision says.
-		// Stored but short of its replicas, it is still an error (the
-		// ports move all the same).
-		if out, cerr := s.conclude(ctx, fromTag, moveID, locks); cerr == nil && strings.HasPrefix(out, "done:") && !errors.Is(err, errNotReplicated) {
-			id, err := store.ParseEventID(strings.TrimPrefix(out, "done:"))
-			return id, false, err
-		}
-		return store.EventID{}, false, err
-	}
-	if r.status() != "ok" {
-		s.conclude(ctx, fromTag, moveID, locks)
-		return store.EventID{}, false, postStatusError(from.PortID, r.status())
-	}
-	eventID, err := store.ParseEventID(r.str(1))
-	if err != nil {
-		return store.EventID{}, false, err
-	}
-	if s.crashed(crashAfterPost) {
-		return store.EventID{}, false, errCrashed
-	}
-
-	// Step 4: commit. The message is stored, so the move is done whatever
-	// happens now; what is left undone here, the sweeper finishes.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
-	defer cancel()
-	for i, c := range list {
-		calls[i] = call{
-			script: s.scripts.moveCommit,
-			keys:   calls[i].keys,
-			args:   []any{c.PortID, moveID, s.keys.notify(store.Tag(c.PortID)), s.ttlMs()},
-		}
-	}
-	if s.crashed(crashMidCommit) {
-		s.pipelined(ctx, calls[:1])
-		return store.EventID{}, false, errCrashed
-	}
-	s.finishLocks(ctx, calls, locks)
-	return eventID, false, nil
-}
-
-// The points at which a test may make postMoving stop dead, as if its
-// process died there, leaving the move to the others (see crashhook.go).
-const (
-	crashAfterIndex = iota + 1
-	crashAfterLock
-	crashAfterPost
-	crashMidCommit // after committing the first listed port only
-)
-
-// lockAll runs the move_lock calls of a move, one per listed port, in one
-// round trip; a port held by another move is settled and locked again. It
-// returns the refusal of the lowest refused entry, or the first error.
-func (s *Store) lockAll(ctx context.Context, calls []call, list []store.Credentials) error {
-	replies, errs := s.pipelined(ctx, calls)
-	var refusal *store.TransferError
-	for i := range list {
-		if errs[i] != nil {
-			return errs[i]
-		}
-		r, err := asReply(replies[i])
-		if err == nil && r.status() == "locked" {
-			r, err = s.runSettled(ctx, calls[i].script, calls[i].keys, calls[i].args...)
-		}
-		if err != nil {
-			return err
-		}
-		if r.status() != "ok" && refusal == nil {
-			refusal = transferError(i, list[i].PortID, r.status())
-		}
-	}
-	if refusal != nil {
-		return refusal
-	}
-	return nil
-}
-
-// conclude finishes a move whose sender stops before or at step 3: it
-// decides the move now (aborted, unless the message was in fact stored),
-// then commits or unlocks every listed port and drops the index entries.
-// It returns the decision. What fails here, the sweeper finishes.
-func (s *Store) conclude(ctx context.Context, mover, moveID string, locks []lock) (string, error) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
-	defer cancel()
-	// A deadline of 0 has passed: an absent decision becomes 'aborted'.
-	v, err := s.run(ctx, s.scripts.decide, []string{s.keys.decision(mover, moveID)}, 0, decisionTTL.Milliseconds())
-	if err != nil {
-		s.log.Warn("redis store: deciding an unfinished move; the sweeper will", "move", moveID, "err", err)
-		return "", err
-	}
-	out, _ := v.(string)
-	calls := make([]call, len(locks))
-	for i, lk := range locks {
-		ck, _ := s.keys.forPort(lk.port)
-		calls[i] = call{script: s.scripts.moveAbort, keys: ck.list(), args: []any{lk.port, moveID}}
-		if strings.HasPrefix(out, "done:") {
-			calls[i] = call{script: s.scripts.moveCommit, keys: ck.list(), args: []any{lk.port, moveID, s.keys.notify(store.Tag(lk.port)), s.ttlMs()}}
-		}
-	}
-	if !s.finishLocks(ctx, calls, locks) {
-		return out, fmt.Errorf("redis store: move %s left for the sweeper", moveID)
-	}
-	return out, nil
-}
-
-// finishLocks runs the commit or abort calls of a move and, when all went
-// through, removes the move's index entries. It reports whether it did.
-func (s *Store) finishLocks(ctx context.Context, calls []call, locks []lock) bool {
-	_, errs := s.pipelined(ctx, calls)
-	for _, err := range errs {
-		if err != nil {
-			s.log.Warn("redis store: finishing a move; the sweeper will", "move", locks[0].move, "err", err)
-			return false
-		}
-	}
-	members := make([]any, len(locks))
-	for i, lk := range locks {
-		members[i] = lk.member()
-	}
-	if err := s.client.ZRem(ctx, s.keys.moves(), members...).Err(); err != nil {
-		s.log.Warn("redis store: unindexing a finished move", "move", locks[0].move, "err", err)
-	}
-	return true
+	return reasons, refused
 }
 
 // refuseList finds the refusal to report for a transfer list that is
@@ -259,41 +301,34 @@ func (s *Store) refuseList(ctx context.Context, from store.Credentials, list []s
 	for reasons[first] == "" {
 		first++
 	}
-	ck, _ := s.keys.forPort(from.PortID)
 	checkArgs := []any{from.PortID, store.HashToken(from.Token)}
 	if reasons[first] == sameChannel {
 		checkArgs = append(checkArgs, list[first].PortID)
 	}
-	calls := []call{{script: s.scripts.postCheck, keys: ck.list(), args: checkArgs}}
+	ops := []op{s.channelOp(s.scripts.postCheck, 0, from.PortID, checkArgs)}
 	for _, c := range list[:first] {
-		calls = append(calls, call{
-			script: s.scripts.moveLock,
-			keys:   s.keys.forTag(store.Tag(c.PortID)).list(),
-			args:   []any{c.PortID, store.HashToken(c.Token), "1"},
-		})
+		ops = append(ops, s.channelOp(s.scripts.moveLock, 0, c.PortID, []any{c.PortID, store.HashToken(c.Token), "1"}))
 	}
-	replies, errs := s.pipelined(ctx, calls)
-	for _, err := range errs {
-		if err != nil {
-			return err
+	res := s.exec(ctx, ops...)
+	for _, r := range res {
+		if r.err != nil {
+			return r.err
 		}
 	}
-	sender, err := asReply(replies[0])
+	sender, err := res[0].reply()
 	if err != nil {
 		return err
 	}
-	switch sender.status() {
-	case "ok", "locked":
-	default:
-		return statusError(from.PortID, sender.status())
+	if st := sender.status(); st != stOK && st != stLocked {
+		return statusError(res[0].about, st)
 	}
-	for i := range list[:first] {
-		r, err := asReply(replies[i+1])
+	for i, r := range res[1:] {
+		rep, err := r.reply()
 		if err != nil {
 			return err
 		}
-		if r.status() != "ok" {
-			return transferError(i, list[i].PortID, r.status())
+		if rep.status() != stOK {
+			return transferError(i, list[i].PortID, rep.status())
 		}
 	}
 	reason := reasons[first]
@@ -304,13 +339,4 @@ func (s *Store) refuseList(ctx context.Context, from store.Credentials, list []s
 		}
 	}
 	return &store.TransferError{Index: first, PortID: list[first].PortID, Reason: reason}
-}
-
-// transferError is the refusal of list entry i for a script status.
-func transferError(i int, port, status string) *store.TransferError {
-	reason, ok := refusal(status)
-	if !ok {
-		reason = store.RefusedUnauthorized
-	}
-	return &store.TransferError{Index: i, PortID: port, Reason: reason}
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	goredis "github.com/redis/go-redis/v9"
-
 	"github.com/tincan-dev/tincan/store"
 )
 
@@ -15,7 +13,7 @@ import (
 // KEYS[1] channel, KEYS[2] q1, KEYS[3] q2; ARGV[1] port id, ARGV[2] the
 // channel's shard channel, ARGV[3..] field, value, field, value, ...
 // Returns the entry's id, or false for a port not of the channel.
-var rawEntry = goredis.NewScript(mustRead("lib.lua") + `
+const rawEntry = `
 local side = side_of(ARGV[1])
 if not side then return false end
 local id = next_id(redis.call('HGET', KEYS[1], side .. ':last'), now_ms())
@@ -24,7 +22,7 @@ redis.call('HSET', KEYS[1], side .. ':last', id)
 redis.call('HINCRBY', KEYS[1], side .. ':posted', 1)
 redis.call('SPUBLISH', ARGV[2], ARGV[1])
 return id
-`)
+`
 
 // AppendRawEntry queues at portID, as its next message, a stream entry
 // holding exactly fields (name, value, name, value, ...), and rings the
@@ -40,7 +38,8 @@ func AppendRawEntry(ctx context.Context, s *Store, portID string, fields ...stri
 	for _, f := range fields {
 		args = append(args, f)
 	}
-	id, err := rawEntry.Run(ctx, s.client, []string{ck.channel, ck.q1, ck.q2}, args...).Text()
+	sc := newScript(libText() + rawEntry)
+	id, err := s.exec(ctx, scriptOp(sc, 0, []string{ck.channel, ck.q1, ck.q2}, args...))[0].text()
 	if err != nil {
 		return store.EventID{}, fmt.Errorf("raw entry at %s: %w", portID, err)
 	}

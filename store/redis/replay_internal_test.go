@@ -21,17 +21,13 @@ func TestPostReplayQueuesOnce(t *testing.T) {
 	args := s.postArgs(from, store.Outgoing{Data: []byte(`"once"`)}, "")
 	var ids []string
 	for run := range 2 {
-		v, err := s.run(t.Context(), s.scripts.post, keys, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := asReply(v)
-		if err != nil || r.status() != "ok" {
+		r, err := s.exec(t.Context(), scriptOp(s.scripts.post, 0, keys, args...))[0].reply()
+		if err != nil || r.status() != stOK {
 			t.Fatalf("post: %v %v", r, err)
 		}
 		// The second run says it wrote nothing itself, so that a wait for
-		// replicas fences first (see fenceWait); the first does not.
-		if wroteEarlier(r) != (run == 1) {
+		// replicas fences first (see fence); the first does not.
+		if answeredEarlier(r) != (run == 1) {
 			t.Errorf("run %d answered %v", run, r)
 		}
 		ids = append(ids, r.str(1))

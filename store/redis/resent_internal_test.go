@@ -21,13 +21,14 @@ import (
 // run's id without writing. WAIT, as documented, counts the replicas that
 // have what its own connection wrote, nothing here, so it could answer at
 // once however far behind they are: the resent post first writes
-// something after the first run's write (fenceWait) and waits for that.
+// something after the first run's write (fence) and waits for that.
 // (Redis 7.0 moves a connection's offset on any script call, written or
 // not, so this passes there without the fence; it guards versions that
 // keep to the documented contract.) The one replica is asleep (DEBUG
 // SLEEP), so it has neither run's write, and every answer, the first
-// run's and the resent one's, alone or in a broadcast's pipeline, must
-// be that the replicas did not confirm.
+// run's and the resent one's, alone or in a pipeline with another op (a
+// run and its resend, here), must be that the replicas did not confirm.
+// The same holds for a resent mint and a transfer's replay.
 func TestWaitReplicasOnResentPost(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
@@ -68,8 +69,8 @@ func TestWaitReplicasOnResentPost(t *testing.T) {
 	}
 	from := store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}
 	keys := s.keys.forTag(store.Tag(ch.ID)).list()
-	single := s.postArgs(from, store.Outgoing{Data: []byte(`"alone"`)}, "")
-	piped := []call{{script: s.scripts.post, keys: keys, args: s.postArgs(from, store.Outgoing{Data: []byte(`"piped"`)}, "")}}
+	single := scriptOp(s.scripts.post, durable, keys, s.postArgs(from, store.Outgoing{Data: []byte(`"alone"`)}, "")...)
+	piped := scriptOp(s.scripts.post, durable, keys, s.postArgs(from, store.Outgoing{Data: []byte(`"piped"`)}, "")...)
 
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -77,21 +78,44 @@ func TestWaitReplicasOnResentPost(t *testing.T) {
 	// and sending it again.
 	sleeper := goredis.NewClient(&goredis.Options{Addr: replica.Addr, ReadTimeout: 10 * time.Second, MaxRetries: -1})
 	defer sleeper.Close()
-	wg.Go(func() { _ = sleeper.Do(ctx, "debug", "sleep", "5").Err() })
+	wg.Go(func() { _ = sleeper.Do(ctx, "debug", "sleep", "8").Err() })
 	time.Sleep(300 * time.Millisecond) // for the replica to fall asleep
 
 	// (A resent post is met right after its first run: post.lua knows
 	// only the side's last post.)
 	for run, st := range []*Store{s, again} {
-		_, err := st.run(ctx, st.scripts.post, keys, single...)
-		if !errors.Is(err, errNotReplicated) {
+		if err := st.exec(ctx, single)[0].err; !errors.Is(err, errNotReplicated) {
 			t.Errorf("post, run %d: %v, want not replicated", run, err)
 		}
 	}
 	for run, st := range []*Store{s, again} {
-		_, errs := st.pipelinedDurable(ctx, piped)
-		if !errors.Is(errs[0], errNotReplicated) {
-			t.Errorf("post in a pipeline, run %d: %v, want not replicated", run, errs[0])
+		for i, r := range st.exec(ctx, piped, piped) {
+			if !errors.Is(r.err, errNotReplicated) {
+				t.Errorf("post in a pipeline, run %d, op %d: %v, want not replicated", run, i, r.err)
+			}
+		}
+	}
+	// A minted token's resent run, and a transfer's replay under its key,
+	// answer writes made before too: their marks must reach exec, which
+	// fences them.
+	mint := s.portOp(s.scripts.tokenMint, durable, from, store.HashToken(store.NewToken()), "tok-1", string(store.ScopePost), "")
+	transfer := s.channelOp(s.scripts.transfer, durable, from.PortID,
+		[]any{from.PortID, store.HashToken(from.Token), store.HashToken(store.NewToken()), s.keys.notify(store.Tag(from.PortID)),
+			s.ttlMs(), "fp", "c2VhbGVk", s.windowMs()},
+		s.keys.transferRecord(from.PortID, store.HashToken(from.Token), "key"))
+	// The transfer kills from's token: it goes last.
+	for _, c := range []struct {
+		name string
+		op   op
+	}{{"mint", mint}, {"transfer", transfer}} {
+		for run, st := range []*Store{s, again} {
+			r := st.exec(ctx, c.op)[0]
+			if !errors.Is(r.err, errNotReplicated) {
+				t.Errorf("%s, run %d: %v, want not replicated", c.name, run, r.err)
+			}
+			if rep, err := asReply(r.val); err != nil || answeredEarlier(rep) != (run == 1) {
+				t.Errorf("%s, run %d: answer %v (%v), want it marked as written before only when sent again", c.name, run, r.val, err)
+			}
 		}
 	}
 	// Each post was stored once all the same (read without waiting: in

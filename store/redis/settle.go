@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
-
 	"github.com/tincan-dev/tincan/store"
 )
 
@@ -44,89 +42,50 @@ func parseMember(m string, score int64) (lock, bool) {
 	return lock{mover: parts[0], move: parts[1], port: parts[2], deadline: score}, true
 }
 
-// settleBackoff are the pauses between attempts while a live move holds a
-// port: a move takes a few round trips, so a short wait usually sees it
-// finished rather than answering ErrBusy.
-var settleBackoff = []time.Duration{2 * time.Millisecond, 5 * time.Millisecond, 10 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond}
-
-// runSettled runs a channel script; when it answers 'locked' (a move holds
-// the port), it settles the move and runs the script again. When a live
-// move still holds the port after the last attempt, it returns the
-// 'locked' reply, which the caller answers as busy.
-func (s *Store) runSettled(ctx context.Context, sc *goredis.Script, keys []string, args ...any) (reply, error) {
-	for attempt := 0; ; attempt++ {
-		v, err := s.run(ctx, sc, keys, args...)
-		if err != nil {
-			return nil, err
-		}
-		r, err := asReply(v)
-		if err != nil {
-			return nil, err
-		}
-		if r.status() != "locked" || attempt == len(settleBackoff) {
-			return r, nil
-		}
-		lk, err := parseLock(r)
-		if err != nil {
-			return nil, err
-		}
-		err = s.settle(ctx, lk)
-		if errors.Is(err, store.ErrBusy) {
-			err = sleep(ctx, settleBackoff[attempt])
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-}
-
 // settle finishes a move found holding a port, the way its decision key
-// says; it returns ErrBusy while the move is live and undecided.
+// says; it returns ErrBusy while the move is live and undecided. The index
+// entry goes only once the port is settled, so that a failure leaves it
+// for the sweeper.
 func (s *Store) settle(ctx context.Context, lk lock) error {
-	v, err := s.run(ctx, s.scripts.decide, []string{s.keys.decision(lk.mover, lk.move)},
-		lk.deadline, decisionTTL.Milliseconds())
+	out, err := s.exec(ctx, s.decideOp(lk.mover, lk.move, lk.deadline))[0].text()
 	if err != nil {
 		return err
 	}
-	out, _ := v.(string)
+	var finish op
 	switch {
-	case strings.HasPrefix(out, "done:"):
-		_, err = s.onPort(ctx, s.scripts.moveCommit, lk.port, lk.move, s.keys.notify(store.Tag(lk.port)), s.ttlMs())
-	case out == "aborted":
-		_, err = s.onPort(ctx, s.scripts.moveAbort, lk.port, lk.move)
-	case out == "pending":
+	case strings.HasPrefix(out, decidedDone):
+		finish = s.commitOp(lk.port, lk.move)
+	case out == decidedAborted:
+		finish = s.abortOp(lk.port, lk.move)
+	case out == undecided:
 		return fmt.Errorf("port %s: %w", lk.port, store.ErrBusy)
 	default:
 		return fmt.Errorf("redis store: unexpected move decision %q", out)
 	}
-	if err != nil {
+	if err := s.exec(ctx, finish)[0].err; err != nil {
 		return err
 	}
-	if err := s.client.ZRem(ctx, s.keys.moves(), lk.member()).Err(); err != nil {
-		return s.wrap(ctx, err)
+	if err := s.exec(ctx, command("zrem", s.keys.moves(), lk.member()))[0].err; err != nil {
+		return err
 	}
 	s.log.Debug("redis store: settled a move", "port", lk.port, "move", lk.move, "decision", out)
 	return nil
 }
 
-// onPort runs a script on the keys of port's channel with ARGV port, args.
-func (s *Store) onPort(ctx context.Context, sc *goredis.Script, port string, args ...any) (any, error) {
-	ck, ok := s.keys.forPort(port)
-	if !ok {
-		return nil, fmt.Errorf("redis store: not a port id: %q", port)
-	}
-	return s.run(ctx, sc, ck.list(), append([]any{port}, args...)...)
+// decideOp asks the move's decision key D what became of the move, making
+// it 'aborted' when absent past deadline (0: now).
+func (s *Store) decideOp(mover, moveID string, deadline any) op {
+	return scriptOp(s.scripts.decide, 0, []string{s.keys.decision(mover, moveID)}, deadline, decisionTTL.Milliseconds())
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+// commitOp makes a moved port's pending token its token (move_commit.lua).
+func (s *Store) commitOp(port, moveID string) op {
+	return s.channelOp(s.scripts.moveCommit, 0, port, []any{port, moveID, s.keys.notify(store.Tag(port)), s.ttlMs()})
+}
+
+// abortOp undoes a port's lock by an aborted move (move_abort.lua).
+func (s *Store) abortOp(port, moveID string) op {
+	return s.channelOp(s.scripts.moveAbort, 0, port, []any{port, moveID})
 }
 
 // sweep settles, every sweepInterval, the moves whose deadline passed with
@@ -150,11 +109,11 @@ func (s *Store) sweep(ctx context.Context) {
 // sweepOnce settles the moves past their deadline, up to a batch, and
 // returns how many it settled.
 func (s *Store) sweepOnce(ctx context.Context) (int, error) {
-	v, err := s.run(ctx, s.scripts.movesDue, []string{s.keys.moves()}, 100)
-	if err != nil {
-		return 0, err
+	r := s.exec(ctx, scriptOp(s.scripts.movesDue, 0, []string{s.keys.moves()}, 100))[0]
+	if r.err != nil {
+		return 0, r.err
 	}
-	items, _ := v.([]any)
+	items, _ := r.val.([]any)
 	settled := 0
 	for i := 0; i+1 < len(items); i += 2 {
 		member, _ := items[i].(string)
@@ -163,8 +122,8 @@ func (s *Store) sweepOnce(ctx context.Context) (int, error) {
 		lk, ok := parseMember(member, int64(score))
 		if !ok {
 			s.log.Warn("redis store: dropping a malformed moves entry", "entry", member)
-			if err := s.client.ZRem(ctx, s.keys.moves(), member).Err(); err != nil {
-				return settled, s.wrap(ctx, err)
+			if err := s.exec(ctx, command("zrem", s.keys.moves(), member))[0].err; err != nil {
+				return settled, err
 			}
 			continue
 		}

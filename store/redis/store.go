@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -55,8 +54,9 @@ type Options struct {
 	// WaitReplicas, when above zero, makes a post (and a channel's
 	// creation, a port's transfer, a collection's creation or a member's
 	// addition) succeed only once that many replicas have its write,
-	// waiting up to WaitTimeout (see durability.go). WaitAll waits for
-	// every replica a failover could promote (see replicas.go).
+	// and a read hand out only what that many replicas hold, waiting up
+	// to WaitTimeout (see durability.go). WaitAll waits for every
+	// replica a failover could promote (see replicas.go).
 	WaitReplicas int
 	// WaitTimeout bounds the wait for replicas.
 	WaitTimeout time.Duration
@@ -82,17 +82,17 @@ type Store struct {
 	moveTimeout   time.Duration
 	sweepInterval time.Duration
 	scripts       *scripts
-	coll          *collScripts
 	postLimits    postLimits
 	timeout       time.Duration
 	waitReplicas  int
 	waitTimeout   time.Duration
 
+	// moveHook is nil but in tests, which stop moves dead with it (see
+	// move.go).
+	moveHook func(ctx context.Context, m *move, done moveStep) error
+
 	// watch counts replicas and evictions in the background (watch.go).
 	watch *watcher
-
-	// crashAfter is a test hook (see crashhook.go).
-	crashAfter atomic.Int32
 
 	listenerPing time.Duration
 	listener     *listener
@@ -109,32 +109,9 @@ var _ store.Store = (*Store)(nil)
 // replicas and evictions (after its first look); Close stops them. The
 // client stays the caller's to close, after the Store.
 func New(ctx context.Context, client goredis.UniversalClient, opts Options) (*Store, error) {
-	if opts.Prefix == "" {
-		opts.Prefix = DefaultPrefix
-	}
-	if strings.ContainsAny(opts.Prefix, "{}") {
-		return nil, fmt.Errorf("redis store: prefix %q may not contain '{' or '}'", opts.Prefix)
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
-	}
-	if opts.MoveTimeout <= 0 {
-		opts.MoveTimeout = DefaultMoveTimeout
-	}
-	if opts.SweepInterval <= 0 {
-		opts.SweepInterval = DefaultSweepInterval
-	}
-	if opts.listenerPing <= 0 {
-		opts.listenerPing = defaultListenerPing
-	}
-	if opts.Timeout <= 0 {
-		opts.Timeout = DefaultTimeout
-	}
-	if opts.WaitTimeout <= 0 {
-		opts.WaitTimeout = DefaultWaitTimeout
-	}
-	if opts.CheckInterval <= 0 {
-		opts.CheckInterval = DefaultCheckInterval
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
 	}
 	s := &Store{
 		client:        client,
@@ -148,7 +125,6 @@ func New(ctx context.Context, client goredis.UniversalClient, opts Options) (*St
 		waitReplicas:  opts.WaitReplicas,
 		waitTimeout:   opts.WaitTimeout,
 		scripts:       loadScripts(),
-		coll:          loadCollScripts(),
 		postLimits:    newPostLimits(opts.Limits.WithDefaults()),
 		listener:      newListener(client, opts.Prefix, opts.Logger, opts.listenerPing),
 	}
@@ -172,7 +148,41 @@ func New(ctx context.Context, client goredis.UniversalClient, opts Options) (*St
 	return s, nil
 }
 
-// Close stops the listener and the sweeper, and waits for them.
+// withDefaults fills in the defaults of the options left zero, and
+// refuses a prefix that would break the keys' hash tags.
+func (opts Options) withDefaults() (Options, error) {
+	if opts.Prefix == "" {
+		opts.Prefix = DefaultPrefix
+	}
+	if strings.ContainsAny(opts.Prefix, "{}") {
+		return opts, fmt.Errorf("redis store: prefix %q may not contain '{' or '}'", opts.Prefix)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.MoveTimeout <= 0 {
+		opts.MoveTimeout = DefaultMoveTimeout
+	}
+	if opts.SweepInterval <= 0 {
+		opts.SweepInterval = DefaultSweepInterval
+	}
+	if opts.listenerPing <= 0 {
+		opts.listenerPing = defaultListenerPing
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.WaitTimeout <= 0 {
+		opts.WaitTimeout = DefaultWaitTimeout
+	}
+	if opts.CheckInterval <= 0 {
+		opts.CheckInterval = DefaultCheckInterval
+	}
+	return opts, nil
+}
+
+// Close stops the listener, the sweeper and the watcher, and waits for
+// them.
 // Subscriptions stop ringing. It does not close the client.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
@@ -187,8 +197,8 @@ func (s *Store) Close() error {
 // expects. A schema behind this build's (a Redis that lost its data, say,
 // which is then simply empty) is migrated first; a newer one is not ready.
 func (s *Store) Ready(ctx context.Context) error {
-	if err := s.client.Ping(ctx).Err(); err != nil {
-		return s.wrap(ctx, err)
+	if err := s.exec(ctx, command("ping"))[0].err; err != nil {
+		return err
 	}
 	v, err := s.schemaVersion(ctx)
 	if err != nil {
@@ -226,19 +236,15 @@ func (s *Store) CreateChannel(ctx context.Context) (store.NewChannel, error) {
 			return store.NewChannel{}, err
 		}
 		t1, t2 := store.NewToken(), store.NewToken()
-		v, err := s.run(ctx, s.scripts.create, s.keys.forTag(store.Tag(id)).list(),
-			id, p1, p2, store.HashToken(t1), store.HashToken(t2), s.ttlMs(), store.CreatorOf(ctx))
+		r, err := s.exec(ctx, scriptOp(s.scripts.create, durable, s.keys.forTag(store.Tag(id)).list(),
+			id, p1, p2, store.HashToken(t1), store.HashToken(t2), s.ttlMs(), store.CreatorOf(ctx)))[0].reply()
 		if err != nil {
 			return store.NewChannel{}, err
 		}
-		r, err := asReply(v)
-		if err != nil {
-			return store.NewChannel{}, err
-		}
-		if r.status() == "clash" {
+		if r.status() == stClash {
 			continue
 		}
-		if r.status() != "ok" {
+		if r.status() != stOK {
 			return store.NewChannel{}, fmt.Errorf("create channel: unexpected status %q", r.status())
 		}
 		return store.NewChannel{
@@ -254,7 +260,7 @@ func (s *Store) CreateChannel(ctx context.Context) (store.NewChannel, error) {
 
 // Describe returns what the holder of a port may know about it.
 func (s *Store) Describe(ctx context.Context, port store.Credentials) (store.PortInfo, error) {
-	r, err := s.portScript(ctx, s.scripts.describe, port)
+	r, err := s.exec(ctx, s.portOp(s.scripts.describe, settles, port))[0].ok()
 	if err != nil {
 		return store.PortInfo{}, err
 	}
@@ -283,29 +289,6 @@ func (s *Store) Describe(ctx context.Context, port store.Credentials) (store.Por
 		return store.PortInfo{}, fmt.Errorf("port %s: acknowledged: %w", port.PortID, err)
 	}
 	return info, nil
-}
-
-// portScript runs a channel script for a port, settling moves it reports
-// (see runSettled), and turns a refusal into its store error.
-func (s *Store) portScript(ctx context.Context, sc *goredis.Script, port store.Credentials, args ...any) (reply, error) {
-	return s.portScriptArgv(ctx, sc, port, append([]any{port.PortID, store.HashToken(port.Token)}, args...))
-}
-
-// portScriptArgv is portScript given the whole ARGV, port id and token
-// hash first: a caller that builds its ARGV anyway saves a copy of it.
-func (s *Store) portScriptArgv(ctx context.Context, sc *goredis.Script, port store.Credentials, argv []any) (reply, error) {
-	ck, ok := s.keys.forPort(port.PortID)
-	if !ok {
-		return nil, fmt.Errorf("port %q: %w", port.PortID, store.ErrUnauthorized)
-	}
-	r, err := s.runSettled(ctx, sc, ck.list(), argv...)
-	if err != nil {
-		return nil, err
-	}
-	if r.status() != "ok" {
-		return nil, statusError(port.PortID, r.status())
-	}
-	return r, nil
 }
 
 func (s *Store) ttlMs() int64 { return s.limits.ChannelTTL.Milliseconds() }

@@ -26,10 +26,9 @@ func (s *Store) IssueTicket(ctx context.Context, ports []store.Credentials, ttl 
 	if err != nil {
 		return store.Ticket{}, fmt.Errorf("issue ticket: %w", err)
 	}
-	bctx, cancel := s.bound(ctx, 0)
-	defer cancel()
-	if err := s.client.Set(bctx, s.keys.ticket(t.Ports[0], t.Secret), sealed, ttl).Err(); err != nil {
-		return store.Ticket{}, fmt.Errorf("issue ticket: %w", s.wrap(bctx, err))
+	key := s.keys.ticket(t.Ports[0], t.Secret)
+	if err := s.exec(ctx, command("set", key, sealed, "px", ttl.Milliseconds()))[0].err; err != nil {
+		return store.Ticket{}, fmt.Errorf("issue ticket: %w", err)
 	}
 	return t, nil
 }
@@ -37,16 +36,14 @@ func (s *Store) IssueTicket(ctx context.Context, ports []store.Credentials, ttl 
 // RedeemTicket takes the ticket's record with GETDEL, which is atomic:
 // of any number of redeemers, on any number of instances, one gets it.
 func (s *Store) RedeemTicket(ctx context.Context, portID, secret string) ([]store.Credentials, error) {
-	bctx, cancel := s.bound(ctx, 0)
-	defer cancel()
-	sealed, err := s.client.GetDel(bctx, s.keys.ticket(portID, secret)).Bytes()
+	sealed, err := s.exec(ctx, command("getdel", s.keys.ticket(portID, secret)))[0].text()
 	if errors.Is(err, goredis.Nil) {
 		return nil, fmt.Errorf("port %q: %w", portID, store.ErrTicketInvalid)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("redeem ticket: %w", s.wrap(bctx, err))
+		return nil, fmt.Errorf("redeem ticket: %w", err)
 	}
-	ports, err := store.OpenTicket(portID, secret, sealed)
+	ports, err := store.OpenTicket(portID, secret, []byte(sealed))
 	if err != nil {
 		return nil, fmt.Errorf("redeem ticket for port %q: %w", portID, err)
 	}
@@ -55,44 +52,22 @@ func (s *Store) RedeemTicket(ctx context.Context, portID, secret string) ([]stor
 
 // checkReaders returns nil when every credential may read its port, else a
 // *store.TicketError for the first that may not. The checks go in one
-// pipeline; a port a move holds is settled and checked again alone, as a
-// read would be, in list order, so that the first refusal is the one
-// reported.
+// pipeline; a port a move holds is settled and checked again, as a read
+// would be.
 func (s *Store) checkReaders(ctx context.Context, ports []store.Credentials) error {
-	calls := make([]call, 0, len(ports))
-	at := make([]int, len(ports)) // index in calls, or -1 for a non-id
+	checks := make([]op, len(ports))
 	for i, c := range ports {
-		ck, ok := s.keys.forPort(c.PortID)
-		if !ok {
-			at[i] = -1
+		checks[i] = s.portOp(s.scripts.check, settles, c)
+	}
+	for i, r := range s.exec(ctx, checks...) {
+		_, err := r.ok()
+		if err == nil {
 			continue
 		}
-		at[i] = len(calls)
-		calls = append(calls, call{script: s.scripts.check, keys: ck.list(), args: []any{c.PortID, store.HashToken(c.Token)}})
-	}
-	replies, errs := s.pipelined(ctx, calls)
-	for i, c := range ports {
-		if at[i] < 0 {
-			return &store.TicketError{Index: i, PortID: c.PortID, Err: fmt.Errorf("port %q: %w", c.PortID, store.ErrUnauthorized)}
+		if isRefusal(err) {
+			return &store.TicketError{Index: i, PortID: ports[i].PortID, Err: err}
 		}
-		if err := errs[at[i]]; err != nil {
-			return fmt.Errorf("check ticket port[%d]: %w", i, err)
-		}
-		r, err := asReply(replies[at[i]])
-		if err != nil {
-			return err
-		}
-		if r.status() == "locked" {
-			_, err = s.portScript(ctx, s.scripts.check, c)
-		} else if r.status() != "ok" {
-			err = statusError(c.PortID, r.status())
-		}
-		if err != nil {
-			if isRefusal(err) {
-				return &store.TicketError{Index: i, PortID: c.PortID, Err: err}
-			}
-			return fmt.Errorf("check ticket port[%d]: %w", i, err)
-		}
+		return fmt.Errorf("check ticket port[%d]: %w", i, err)
 	}
 	return nil
 }

@@ -24,7 +24,8 @@ func (s *Store) MintToken(ctx context.Context, port store.Credentials, scope sto
 	}
 	token := store.NewToken()
 	id := store.NewTokenID(time.Now())
-	r, err := s.portScript(ctx, s.scripts.tokenMint, port, store.HashToken(token), id, string(scope), label, store.MaxScopedTokens)
+	r, err := s.exec(ctx, s.portOp(s.scripts.tokenMint, durable|settles, port,
+		store.HashToken(token), id, string(scope), label))[0].ok()
 	if err != nil {
 		return store.MintedToken{}, err
 	}
@@ -36,7 +37,7 @@ func (s *Store) MintToken(ctx context.Context, port store.Credentials, scope sto
 
 // ListTokens returns the port's scoped tokens, oldest first.
 func (s *Store) ListTokens(ctx context.Context, port store.Credentials) ([]store.ScopedToken, error) {
-	r, err := s.portScript(ctx, s.scripts.tokenList, port)
+	r, err := s.exec(ctx, s.portOp(s.scripts.tokenList, settles, port))[0].ok()
 	if err != nil {
 		return nil, err
 	}
@@ -58,6 +59,6 @@ func (s *Store) ListTokens(ctx context.Context, port store.Credentials) ([]store
 
 // RevokeToken forgets one scoped token of the port.
 func (s *Store) RevokeToken(ctx context.Context, port store.Credentials, tokenID string) error {
-	_, err := s.portScript(ctx, s.scripts.tokenRevoke, port, tokenID, s.keys.notify(store.Tag(port.PortID)))
+	_, err := s.exec(ctx, s.portOp(s.scripts.tokenRevoke, settles, port, tokenID, s.keys.notify(store.Tag(port.PortID))))[0].ok()
 	return err
 }

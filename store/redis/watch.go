@@ -211,7 +211,6 @@ func (w *watcher) waitFor(node goredis.Cmdable) int {
 	return WaitAll
 }
 
-
 // evictions is one primary's evicted_keys.
 type evictions struct {
 	primary, runID string

@@ -9,7 +9,7 @@ if not side then return err end
 local l = lock_of(side)
 if l then return l end
 local h = redis.call('HMGET', KEYS[1], side .. ':last', side .. ':acked')
-if idcmp(ARGV[3], h[1] or '') > 0 then return {'invalid'} end
+if idcmp(ARGV[3], h[1] or '') > 0 then return {ST_INVALID} end
 if idcmp(ARGV[3], h[2] or '') > 0 then
   -- MINID keeps ids >= its argument, so this removes exactly <= through.
   -- Without LIMIT or '~' the trim is exact, and its count is what this
@@ -19,4 +19,4 @@ if idcmp(ARGV[3], h[2] or '') > 0 then
   redis.call('HINCRBY', KEYS[1], side .. ':acknowledged', n)
 end
 touch(ARGV[5])
-return {'ok'}
+return {ST_OK}

@@ -9,4 +9,4 @@ local side, _, err = auth(ARGV[1], ARGV[2], 'read')
 if not side then return err end
 local l = lock_of(side)
 if l then return l end
-return {'ok'}
+return {ST_OK}

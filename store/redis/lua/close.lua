@@ -16,4 +16,4 @@ if h[1] ~= 'closed' then
   notify(ARGV[3], h[3])
 end
 touch(ARGV[4])
-return {'ok'}
+return {ST_OK}

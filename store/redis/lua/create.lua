@@ -5,11 +5,11 @@
 -- ARGV[7] creator ('' when anonymous)
 -- Returns {'ok', created_at ms} or {'clash'} (Go retries with new ids).
 if redis.call('EXISTS', KEYS[1], KEYS[2], KEYS[3], KEYS[4]) > 0 then
-  return {'clash'}
+  return {ST_CLASH}
 end
 local now = fmt(now_ms())
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'created_at', now, 'state', 'open',
   'p1', ARGV[2], 'p2', ARGV[3], 'p1:token', ARGV[4], 'p2:token', ARGV[5],
   'creator', ARGV[7])
 touch(ARGV[6])
-return {'ok', now}
+return {ST_OK, now}

@@ -8,6 +8,6 @@
 -- succeed: the two cannot both win.
 local v = redis.call('GET', KEYS[1])
 if v then return v end
-if now_ms() < tonumber(ARGV[1]) then return 'pending' end
-redis.call('SET', KEYS[1], 'aborted', 'PX', ARGV[2])
-return 'aborted'
+if now_ms() < tonumber(ARGV[1]) then return DECIDED_PENDING end
+redis.call('SET', KEYS[1], DECIDED_ABORTED, 'PX', ARGV[2])
+return DECIDED_ABORTED

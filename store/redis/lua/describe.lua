@@ -15,5 +15,5 @@ local h = redis.call('HMGET', KEYS[1], 'id', other, 'state', 'created_at', 'clos
 local queued = redis.call('XLEN', queue(side))
 local acknowledged = h[9] or '0'
 local posted = h[8] or fmt(queued + tonumber(acknowledged))
-return {'ok', h[1], h[2], h[3], h[4], h[5] or '', h[6] or '', h[7] or '',
+return {ST_OK, h[1], h[2], h[3], h[4], h[5] or '', h[6] or '', h[7] or '',
   queued, posted, acknowledged, h[10] or ''}

@@ -22,17 +22,17 @@ local rec = redis.call('GET', KEYS[1])
 if rec then
   local kind, fp, a, b = string.match(rec, '^(%S+) (%S+) (%S+) ?(%S*)$')
   if kind == 'done' then
-    if fp ~= ARGV[1] then return {'reused'} end
-    return {'done', a}
+    if fp ~= ARGV[1] then return {ST_REUSED} end
+    return {ST_DONE, a}
   end
   -- A pending record may belong to a request that will be refused, which
   -- leaves no answer: until that is known, even another fingerprint is
   -- only 'in flight', not 'reused'.
   if a ~= ARGV[2] and a ~= ARGV[5] and
       not (ARGV[6] == '1' and tonumber(b) <= now_ms()) then
-    return {'pending', a, b, fp == ARGV[1] and 'same' or 'other'}
+    return {ST_PENDING, a, b, fp == ARGV[1] and 'same' or 'other'}
   end
 end
 local deadline = fmt(now_ms() + tonumber(ARGV[3]))
 redis.call('SET', KEYS[1], 'pending ' .. ARGV[1] .. ' ' .. ARGV[2] .. ' ' .. deadline, 'PX', ARGV[4])
-return {'new'}
+return {ST_NEW}

@@ -9,11 +9,11 @@
 local rec = redis.call('GET', KEYS[1]) or ''
 local kind, fp, a = string.match(rec, '^(%S+) (%S+) (%S+)')
 if kind ~= 'pending' or fp ~= ARGV[1] or a ~= ARGV[2] then
-  return {'lost', rec}
+  return {ST_LOST, rec}
 end
 if ARGV[3] == '' then
   redis.call('DEL', KEYS[1])
-  return {'ok'}
+  return {ST_OK}
 end
 redis.call('SET', KEYS[1], 'done ' .. ARGV[1] .. ' ' .. ARGV[3], 'PX', ARGV[4])
-return {'ok'}
+return {ST_OK}

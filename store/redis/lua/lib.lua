@@ -1,12 +1,12 @@
--- lib.lua: helpers that scripts.go puts in front of every script. It touches
--- no key by itself. Channel scripts use the key layout
+-- lib.lua: helpers that scripts.go puts in front of every script, after the
+-- preamble that preamble.go writes from Go: the statuses (ST_*), marks
+-- (MARK_*), decisions (DECIDED_*), bounds and ALLOWS (what each scoped
+-- token's scope allows, by operation, from store.Scope.Allows; the port's
+-- own token allows everything). It touches no key by itself. Channel
+-- scripts use the key layout
 --   KEYS[1] channel hash, KEYS[2] q1, KEYS[3] q2, KEYS[4] former
 -- and find the caller's side ('p1' or 'p2') by comparing port ids with the
 -- hash's p1 and p2 fields.
-
--- MAX_FORMER_TOKENS is store.MaxFormerTokens, the most dead tokens one
--- port remembers (a Go test compares the two).
-local MAX_FORMER_TOKENS = 256
 
 -- fmt writes a whole number without an exponent.
 local function fmt(n)
@@ -96,7 +96,7 @@ end
 local function lock_of(side)
   local l = redis.call('HMGET', KEYS[1], side, side .. ':move', side .. ':mover', side .. ':deadline')
   if not l[2] then return nil end
-  return {'locked', l[1], l[2], l[3], l[4]}
+  return {ST_LOCKED, l[1], l[2], l[3], l[4]}
 end
 
 -- The former key (KEYS[4]) is a zset of the channel's dead tokens,
@@ -176,13 +176,6 @@ local function former_add(side, members)
   former_push(side, members)
 end
 
--- ALLOWS is what each scoped token's scope allows, by operation: the same
--- table as store.Scope.Allows (the port's own token allows everything).
-local ALLOWS = {
-  post = {describe = true, post = true},
-  listen = {describe = true, read = true, ack = true},
-}
-
 -- auth checks the token hash presented for port, for operation op (a
 -- store.Op; nil allows the port's own token only). It returns side, other
 -- side, nil on success, else nil, nil, the reply to give. Presenting the
@@ -212,18 +205,18 @@ local function authorize(port, hash, op, side, other, token, pending, scoped)
     local rec = cjson.decode(scoped)
     if rec.port == port then
       if op and ALLOWS[rec.scope] and ALLOWS[rec.scope][op] then return side, other, nil end
-      return nil, nil, {'insufficient_scope'}
+      return nil, nil, {ST_INSUFFICIENT_SCOPE}
     end
   end
   if former_has(port .. ':' .. hash) then
-    return nil, nil, {'transferred'}
+    return nil, nil, {ST_TRANSFERRED}
   end
-  return nil, nil, {'unauthorized'}
+  return nil, nil, {ST_UNAUTHORIZED}
 end
 
 local function auth(port, hash, op)
   local side, other = side_of(port)
-  if not side then return nil, nil, {'unauthorized'} end
+  if not side then return nil, nil, {ST_UNAUTHORIZED} end
   local t = redis.call('HMGET', KEYS[1], auth_fields(side, hash))
   return authorize(port, hash, op, side, other, t[1], t[2], t[3])
 end

@@ -8,5 +8,5 @@ local side, _, err = auth(ARGV[1], ARGV[2], 'post')
 if not side then return err end
 local l = lock_of(side)
 if l then return l end
-if redis.call('HGET', KEYS[1], 'state') == 'closed' then return {'closed'} end
-return {'ok'}
+if redis.call('HGET', KEYS[1], 'state') == 'closed' then return {ST_CLOSED} end
+return {ST_OK}

@@ -5,7 +5,7 @@
 -- ARGV[1] port id, ARGV[2] move id
 -- Returns {'ok'}, or {'gone'} when the port holds no lock of this move.
 local side = side_of(ARGV[1])
-if not side then return {'gone'} end
-if redis.call('HGET', KEYS[1], side .. ':move') ~= ARGV[2] then return {'gone'} end
+if not side then return {ST_GONE} end
+if redis.call('HGET', KEYS[1], side .. ':move') ~= ARGV[2] then return {ST_GONE} end
 unlock(side)
-return {'ok'}
+return {ST_OK}

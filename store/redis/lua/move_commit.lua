@@ -7,12 +7,12 @@
 -- Returns {'ok'}, or {'gone'} when the port holds no lock of this move
 -- (already settled, or the channel expired).
 local side = side_of(ARGV[1])
-if not side then return {'gone'} end
+if not side then return {ST_GONE} end
 local h = redis.call('HMGET', KEYS[1], side .. ':move', side .. ':token', side .. ':pending')
-if h[1] ~= ARGV[2] then return {'gone'} end
+if h[1] ~= ARGV[2] then return {ST_GONE} end
 redis.call('HSET', KEYS[1], side .. ':token', h[3])
 revoke_all(side, ARGV[1], h[2])
 unlock(side)
 touch(ARGV[4])
 notify(ARGV[3], ARGV[1])
-return {'ok'}
+return {ST_OK}

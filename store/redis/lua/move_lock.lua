@@ -13,13 +13,13 @@ local side, other, err = auth(ARGV[1], ARGV[2], 'give_away')
 if not side then return err end
 local l = lock_of(side)
 if l then
-  if l[3] == ARGV[4] then return {'ok'} end -- a retry of this very lock
+  if l[3] == ARGV[4] then return {ST_OK} end -- a retry of this very lock
   return l
 end
-if redis.call('HGET', KEYS[1], 'state') == 'closed' then return {'closed'} end
-if ARGV[3] == '1' then return {'ok'} end
+if redis.call('HGET', KEYS[1], 'state') == 'closed' then return {ST_CLOSED} end
+if ARGV[3] == '1' then return {ST_OK} end
 redis.call('HSET', KEYS[1], side .. ':move', ARGV[4], side .. ':mover', ARGV[5],
   side .. ':pending', ARGV[6], side .. ':deadline', ARGV[7])
 touch(ARGV[8])
 notify(ARGV[9], ARGV[1])
-return {'ok'}
+return {ST_OK}

@@ -37,7 +37,7 @@ local dkey = KEYS[5] ~= idem and KEYS[5] or nil
 -- Everything the post reads of the channel hash comes in one HMGET (each
 -- redis.call costs Redis's thread about half a microsecond of its own).
 local side, other = side_of(ARGV[1])
-if not side then return {'unauthorized'} end
+if not side then return {ST_UNAUTHORIZED} end
 local h = redis.call('HMGET', KEYS[1], side .. ':post', side .. ':move', 'state',
   other, other .. ':last', other .. ':posted', 'touched', auth_fields(side, ARGV[2]))
 local last_post, moving, state, peer, peer_last, posted, touched = h[1], h[2], h[3], h[4], h[5], h[6], h[7]
@@ -49,13 +49,15 @@ if err then return err end
 -- marked 'resent': the write was made by the first run, on another
 -- connection, which a WAIT on this one does not count (durability.go).
 if last_post and string.sub(last_post, 1, #ARGV[9] + 1) == ARGV[9] .. ' ' then
-  return {'ok', string.sub(last_post, #ARGV[9] + 2), 'resent'}
+  return {ST_OK, string.sub(last_post, #ARGV[9] + 2), MARK_RESENT}
 end
 if moving then return lock_of(side) end
 local d = dkey and redis.call('GET', dkey)
 if d then
-  if string.sub(d, 1, 5) == 'done:' then return {'ok', string.sub(d, 6), 'resent'} end
-  return {'fenced'}
+  if string.sub(d, 1, #DECIDED_DONE) == DECIDED_DONE then
+    return {ST_OK, string.sub(d, #DECIDED_DONE + 1), MARK_RESENT}
+  end
+  return {ST_FENCED}
 end
 if idem then
   local rec = redis.call('GET', idem)
@@ -63,22 +65,22 @@ if idem then
     local kind, fp, a = string.match(rec, '^(%S+) (%S+) (%S+)')
     if kind == 'pending' then
       -- Another attempt's claim (see idem_begin.lua): Go settles it.
-      if a ~= ARGV[14] then return {'idem_in_flight'} end
+      if a ~= ARGV[14] then return {ST_IDEM_IN_FLIGHT} end
     elseif fp ~= ARGV[12] then
-      return {'idem_reused'}
+      return {ST_IDEM_REUSED}
     elseif dkey then
       -- A move must find its own claim: anything else means the key was
       -- taken over, and this move may neither store nor commit.
-      return {'idem_in_flight'}
+      return {ST_IDEM_IN_FLIGHT}
     else
-      return {'ok', a, 'replayed'}
+      return {ST_OK, a, MARK_REPLAYED}
     end
   end
 end
-if state == 'closed' then return {'closed'} end
+if state == 'closed' then return {ST_CLOSED} end
 local q = queue(other)
 local queued = redis.call('XLEN', q)
-if queued >= tonumber(ARGV[4]) then return {'queue_full'} end
+if queued >= tonumber(ARGV[4]) then return {ST_QUEUE_FULL} end
 if not posted then
   -- A channel made before the counters existed starts its posted counter
   -- from what it holds, so that queued = posted - acknowledged holds.
@@ -110,7 +112,7 @@ end
 redis.call('HSET', KEYS[1], other .. ':last', id, side .. ':post', ARGV[9] .. ' ' .. id,
   other .. ':posted', fmt(tonumber(posted) + 1), 'touched', touched)
 if dkey then
-  redis.call('SET', dkey, 'done:' .. id, 'PX', ARGV[8])
+  redis.call('SET', dkey, DECIDED_DONE .. id, 'PX', ARGV[8])
 end
 if idem then
   redis.call('SET', idem, 'done ' .. ARGV[12] .. ' ' .. id, 'PX', ARGV[13])
@@ -124,4 +126,4 @@ if ARGV[7] ~= '' or #ARGV[3] > 8192 or ARGV[11] ~= '1' then
 else
   notify_message(ARGV[6], peer, peer_last or '', id, fmt(now), ARGV[1], ARGV[10], ARGV[3])
 end
-return {'ok', id}
+return {ST_OK, id}

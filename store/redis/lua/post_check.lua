@@ -8,7 +8,7 @@
 local side, other, err = auth(ARGV[1], ARGV[2], 'post')
 if not side then return err end
 local peer = redis.call('HGET', KEYS[1], other)
-local out = {'ok'}
+local out = {ST_OK}
 for i = 3, #ARGV do
   if ARGV[i] == ARGV[1] then
     out[#out + 1] = 'self'

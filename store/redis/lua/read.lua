@@ -15,4 +15,4 @@ if l then return l end
 local entries = redis.call('XRANGE', queue(side), ARGV[3], '+', 'COUNT', ARGV[4])
 local h = redis.call('HMGET', KEYS[1], 'state', 'closed_at', side .. ':acked', side .. ':last')
 touch(ARGV[5])
-return {'ok', h[1], h[2] or '', entries, h[3] or '', h[4] or ''}
+return {ST_OK, h[1], h[2] or '', entries, h[3] or '', h[4] or ''}

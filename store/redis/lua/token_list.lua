@@ -7,7 +7,7 @@ local side, other, err = auth(ARGV[1], ARGV[2], 'tokens')
 if not side then return err end
 local l = lock_of(side)
 if l then return l end
-local out = {'ok'}
+local out = {ST_OK}
 local list = redis.call('HGET', KEYS[1], side .. ':tokens') or ''
 for h in string.gmatch(list, '%S+') do
   local rec = redis.call('HGET', KEYS[1], 'tok:' .. h)

@@ -23,11 +23,11 @@ for h in string.gmatch(list, '%S+') do
     keep[#keep + 1] = h
   end
 end
-if not found then return {'not_found'} end
+if not found then return {ST_NOT_FOUND} end
 if #keep == 0 then
   redis.call('HDEL', KEYS[1], side .. ':tokens')
 else
   redis.call('HSET', KEYS[1], side .. ':tokens', table.concat(keep, ' '))
 end
 notify(ARGV[4], ARGV[1])
-return {'ok'}
+return {ST_OK}

@@ -24,8 +24,8 @@ if idem then
   local rec = redis.call('GET', idem)
   if rec then
     local _, fp, answer = string.match(rec, '^(%S+) (%S+) (%S+)')
-    if fp ~= ARGV[6] then return {'idem_reused'} end
-    return {'ok', answer, 'replayed'}
+    if fp ~= ARGV[6] then return {ST_IDEM_REUSED} end
+    return {ST_OK, answer, MARK_REPLAYED}
   end
 end
 local side, other, err = auth(ARGV[1], ARGV[2], 'transfer')
@@ -34,14 +34,14 @@ if not side then
   -- The write was the first run's, on another connection, which a WAIT on
   -- this one does not count (durability.go): hence 'resent'.
   local s = side_of(ARGV[1])
-  if s and err[1] == 'transferred' and redis.call('HGET', KEYS[1], s .. ':token') == ARGV[3] then
-    return {'ok', '', 'resent'}
+  if s and err[1] == ST_TRANSFERRED and redis.call('HGET', KEYS[1], s .. ':token') == ARGV[3] then
+    return {ST_OK, '', MARK_RESENT}
   end
   return err
 end
 local l = lock_of(side)
 if l then return l end
-if redis.call('HGET', KEYS[1], 'state') == 'closed' then return {'closed'} end
+if redis.call('HGET', KEYS[1], 'state') == 'closed' then return {ST_CLOSED} end
 redis.call('HSET', KEYS[1], side .. ':token', ARGV[3])
 revoke_all(side, ARGV[1], ARGV[2])
 if idem then
@@ -49,4 +49,4 @@ if idem then
 end
 touch(ARGV[5])
 notify(ARGV[4], ARGV[1])
-return {'ok'}
+return {ST_OK}

@@ -1,0 +1,57 @@
+package redis
+
+import (
+	"io/fs"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/tincan-dev/tincan/store"
+)
+
+// TestScriptsAnswerNamedStatuses: no script answers a quoted word, as a
+// status or a move's decision: each comes from the preamble's ST_* and
+// DECIDED_*, whose names are Go's table (status.go), so Go knows every
+// status a script can answer.
+func TestScriptsAnswerNamedStatuses(t *testing.T) {
+	quoted := regexp.MustCompile(`return\s+(nil,\s*nil,\s*)?\{?\s*'([a-z_:]*)'`)
+	names, err := fs.Glob(luaFiles, "lua/*.lua")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no scripts: %v", err)
+	}
+	for _, name := range names {
+		src := mustRead(strings.TrimPrefix(name, "lua/"))
+		for i, line := range strings.Split(src, "\n") {
+			code, _, _ := strings.Cut(line, "--")
+			for _, m := range quoted.FindAllStringSubmatch(code, -1) {
+				t.Errorf("%s:%d: %q answers a quoted %q; use ST_* or DECIDED_*", name, i+1, strings.TrimSpace(line), m[2])
+			}
+		}
+	}
+}
+
+// TestPreambleIsStrict: a script that names a status Go's table lacks
+// fails (Redis refuses to read an undeclared global), rather than
+// answering a status Go does not know; the names it has are themselves.
+func TestPreambleIsStrict(t *testing.T) {
+	t.Parallel()
+	s, _ := newInternalStore(t)
+	ctx := t.Context()
+	sc := newScript(libText() + "return {ST_OK, ST_TOO_MANY_TOKENS, MARK_RESENT, DECIDED_DONE, MAX_FORMER_TOKENS}")
+	r, err := s.exec(ctx, scriptOp(sc, 0, nil))[0].reply()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{stOK, stTooManyTokens, markResent, decidedDone, strconv.Itoa(store.MaxFormerTokens)}
+	for i, w := range want {
+		if r.str(i) != w {
+			t.Errorf("value %d is %q, want %q", i, r.str(i), w)
+		}
+	}
+	sc = newScript(libText() + "return {ST_TOO_MANY}")
+	err = s.exec(ctx, scriptOp(sc, 0, nil))[0].err
+	if err == nil || !strings.Contains(err.Error(), "ST_TOO_MANY") {
+		t.Errorf("a status the table lacks: %v, want a script error", err)
+	}
+}
