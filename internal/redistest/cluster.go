@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -44,6 +45,9 @@ func StartCluster(tb testing.TB) *Cluster {
 		c.Nodes = append(c.Nodes, srv)
 		c.Addrs = append(c.Addrs, srv.Addr)
 	}
+	// go-redis keeps a client's Addrs as its node list and appends to it:
+	// without spare capacity, two clients never write into one array.
+	c.Addrs = slices.Clip(c.Addrs)
 	c.URL = "redis://" + c.Addrs[0] + "?addr=" + strings.Join(c.Addrs[1:], "&addr=")
 	args := append([]string{"--cluster", "create"}, c.Addrs...)
 	args = append(args, "--cluster-yes")
