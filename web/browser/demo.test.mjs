@@ -244,6 +244,36 @@ run('demo.test.mjs', WHOLE, CHROMIUM, async (launch) => {
   check(await tab1.getByTestId('send-a').isDisabled(), 'tab 1 can still send through a closed port');
   console.log('closed from tab 2; the close event reached both ends');
 
+  // A reset with rewound_to: the service lost what came after it (a
+  // failover took it back). No failover is at hand, so a stream of a new
+  // tab answers, once, the reset the service would send; the tab's mark
+  // must go back to rewound_to, so that a reload resumes from what the
+  // service knows, not from an id it may issue again to another message.
+  const tab3 = await context.newPage();
+  watch(tab3, 'tab 3');
+  await tab3.goto(`${BASE}/`);
+  await tab3.getByTestId('new-channel').click();
+  await live(tab3, 'a');
+  await live(tab3, 'b');
+  for (const m of ['x1', 'x2']) await send(tab3, 'a', m);
+  await expectReceived(tab3, 'b', ['x1', 'x2'], 'messages before the rewind');
+  const c2 = await held(tab3, 'b');
+  const [x1] = await tab3.$$eval(`[data-testid="entry-b"][data-kind="message"]`, (els) => els.map((e) => e.dataset.id).reverse());
+  check(x1 && x1 !== c2.last, `x1 was shown as ${x1}, x2 as ${c2.last}`);
+  await tab3.route(`${BASE}/ports/${c2.port}/events?*`, (route) => route.fulfill({
+    status: 200,
+    headers: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' },
+    body: `retry: 10\nevent: reset\ndata: ${JSON.stringify({ port: c2.port, last_event_id: c2.last, acked_through: x1, rewound_to: x1 })}\n\n`,
+  }), { times: 1 });
+  await tab3.reload();
+  await until('the reset to be shown', async () => (await entries(tab3, 'b', 'reset')) === 1);
+  check((await held(tab3, 'b')).last === x1, `after a reset to ${x1}, the tab resumes after ${(await held(tab3, 'b')).last}`);
+  await live(tab3, 'b');
+  await send(tab3, 'a', 'x3');
+  await expectReceived(tab3, 'b', ['x1', 'x2', 'x3'], 'messages after the rewind');
+  console.log(`a reset with rewound_to ${x1} moved the tab's mark back there`);
+  await tab3.close();
+
   console.log(`screenshot: ${await screenshot(tab1, ARTIFACTS, 'demo.png')}`);
 
   check(offsite.length === 0, `the pages asked for other origins: ${offsite.join(', ')}`);
