@@ -31,7 +31,7 @@ var (
 // TestEndToEnd drives a real tincan, on each store, over real HTTP, with
 // nothing but the generated client: create a channel, post, long-poll,
 // acknowledge, hand a port over inside a message, use it with the token
-// the message delivered, and close.
+// the message delivered, transfer it under an Idempotency-Key, and close.
 func TestEndToEnd(t *testing.T) {
 	for _, s := range apitest.Stores {
 		t.Run(s.Name, func(t *testing.T) {
@@ -45,6 +45,7 @@ func TestEndToEnd(t *testing.T) {
 			e.refusals(a)
 			b := e.createChannel()
 			b1 := e.transferInMessage(a, b)
+			b1 = e.transfer(b1)
 			e.closeChannel(b, b1)
 		})
 	}
@@ -331,6 +332,42 @@ func (e *e2e) transferInMessage(a, b client.Channel) client.PortCredentials {
 	return b1
 }
 
+// transfer moves p to a new holder under a key from NewIdempotencyKey,
+// and sends it again as a client whose first answer was lost would: the
+// retry under the same key gets the same new token, marked as replayed,
+// while the same dead token under another key is refused. It returns p
+// with its new token.
+func (e *e2e) transfer(p client.PortCredentials) client.PortCredentials {
+	t := e.t
+	t.Helper()
+	key := client.NewIdempotencyKey()
+	var got []client.PortCredentials
+	for i := range 2 {
+		res, err := e.c.TransferPortWithResponse(e.ctx(), p.Id, &client.TransferPortParams{IdempotencyKey: key}, client.Bearer(p.Token))
+		mustStatus(t, "transfer", res, err, http.StatusOK)
+		replayed := res.Headers200 != nil && res.Headers200.IdempotentReplayed != nil && *res.Headers200.IdempotentReplayed == "true"
+		if replayed != (i == 1) {
+			t.Errorf("transfer %d under one key: replayed %v", i+1, replayed)
+		}
+		got = append(got, *res.JSON200)
+	}
+	moved := got[0]
+	logscan.Secret("port token", moved.Token)
+	if moved.Id != p.Id || moved.Token == p.Token || !tokenShape.MatchString(moved.Token) {
+		t.Errorf("transfer: answered port %s with a token that is not a fresh one; want %s", moved.Id, p.Id)
+	}
+	if got[1] != moved {
+		t.Errorf("the retried transfer answered another port or token than the first")
+	}
+	res, err := e.c.TransferPortWithResponse(e.ctx(), p.Id, &client.TransferPortParams{IdempotencyKey: client.NewIdempotencyKey()}, client.Bearer(p.Token))
+	mustStatus(t, "transfer with the dead token under a new key", res, err, http.StatusForbidden)
+	wantProblem(t, "transfer with the dead token under a new key", res, res.ApplicationproblemJSON403, client.ProblemCodePortTransferred)
+	if d := e.describe(moved); d.Id != p.Id || d.State != client.StateOpen {
+		t.Errorf("the transferred port: %+v", d)
+	}
+	return moved
+}
+
 // closeChannel closes b from port2 while port1's holder (b1, the moved
 // port) reads its event stream and waits in a long poll, and checks that
 // b1 sees the close every way it can look.
@@ -430,10 +467,12 @@ func (e *e2e) describe(p client.PortCredentials) client.Port {
 	return *res.JSON200
 }
 
-// post posts m through p and answers its event id.
+// post posts m through p, under a fresh Idempotency-Key as a client
+// should, and answers its event id.
 func (e *e2e) post(p client.PortCredentials, m client.PostMessageRequest) string {
 	e.t.Helper()
-	res, err := e.c.PostMessageWithResponse(e.ctx(), p.Id, nil, m, client.Bearer(p.Token))
+	params := &client.PostMessageParams{IdempotencyKey: ptr(client.NewIdempotencyKey())}
+	res, err := e.c.PostMessageWithResponse(e.ctx(), p.Id, params, m, client.Bearer(p.Token))
 	mustStatus(e.t, "post through "+p.Id, res, err, http.StatusCreated)
 	if !eventIDShape.MatchString(res.JSON201.Id) {
 		e.t.Errorf("post: event id %q", res.JSON201.Id)

@@ -31,8 +31,12 @@ func hello(ctx context.Context, server string) error {
 	}
 	port1, port2 := created.JSON201.Port1, created.JSON201.Port2
 
-	// port1.postMessage({hello: "world"}); each call carries its port's token.
-	posted, err := c.PostMessageWithResponse(ctx, port1.Id, nil,
+	// port1.postMessage({hello: "world"}); each call carries its port's
+	// token, and each post a key of its own, sent again unchanged if the
+	// post is retried (no answer, 503), so that the message is stored once.
+	key := client.NewIdempotencyKey()
+	posted, err := c.PostMessageWithResponse(ctx, port1.Id,
+		&client.PostMessageParams{IdempotencyKey: &key},
 		client.PostMessageRequest{Data: json.RawMessage(`{"hello":"world"}`)},
 		client.Bearer(port1.Token))
 	if err != nil {
@@ -72,7 +76,9 @@ func hello(ctx context.Context, server string) error {
 	if closed.StatusCode() != http.StatusNoContent {
 		return fmt.Errorf("close: %d %s", closed.StatusCode(), closed.Body)
 	}
-	again, err := c.PostMessageWithResponse(ctx, port1.Id, nil,
+	key = client.NewIdempotencyKey()
+	again, err := c.PostMessageWithResponse(ctx, port1.Id,
+		&client.PostMessageParams{IdempotencyKey: &key},
 		client.PostMessageRequest{Data: json.RawMessage(`"anyone there?"`)},
 		client.Bearer(port1.Token))
 	if err != nil {

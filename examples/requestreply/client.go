@@ -90,10 +90,14 @@ func (c *Client) send(ctx context.Context, request json.RawMessage) (json.RawMes
 		_, _ = c.api.ClosePortWithResponse(cctx, mine.Id, client.Bearer(mine.Token))
 	}()
 
-	posted, err := c.api.PostMessageWithResponse(ctx, c.endpoint.Id, nil, client.PostMessageRequest{
+	// One key for the request, whatever number of times it is sent: a
+	// retry after a lost answer then gets the first answer, where a new
+	// key would queue the request twice, or be refused because the reply
+	// port it carries already moved with the first.
+	posted, err := postOnce(ctx, c.api, c.endpoint, client.NewIdempotencyKey(), client.PostMessageRequest{
 		Data:     request,
 		Transfer: []client.TransferEntry{{Port: theirs.Id, Token: theirs.Token}},
-	}, client.Bearer(c.endpoint.Token))
+	}, postAttempts)
 	if err != nil {
 		return nil, mine, fmt.Errorf("post the request: %w", err)
 	}

@@ -7,6 +7,12 @@
 //	go run ./cmd/api &
 //	go run ./examples/requestreply -url http://localhost:8080 -clients 8 -mode mixed
 //
+// Every post, a request or an answer, carries an Idempotency-Key and is
+// sent again under it when its answer is lost (no answer, 503
+// unavailable): it is stored once all the same. The worker resumes its
+// stream where the service tells it to when a failover took back what
+// it had seen (an `event: reset` with rewound_to).
+//
 // It uses nothing but the generated Go client (api/client).
 package main
 

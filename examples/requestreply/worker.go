@@ -32,7 +32,9 @@ type Worker struct {
 	// clients post to. Both tokens are the full ones and stay here.
 	own, front client.PortCredentials
 	// Answered, if set, is told of every reply port the worker answered
-	// on, after the answer is posted.
+	// on, after the answer is stored (again if the request came again,
+	// its acknowledgement lost: the answer, under the same key, is not
+	// stored twice).
 	Answered func(reply client.PortCredentials)
 }
 
@@ -164,6 +166,26 @@ func (w *Worker) stream(ctx context.Context, last *string) (opened, done bool, e
 				return true, false, err
 			}
 			*last = m.Id
+		case "reset":
+			// The stream goes on after another point than *last: after
+			// rewound_to when the service no longer knows *last (a
+			// failover took back what came after rewound_to, and its ids
+			// may be issued again, to other requests), after
+			// acked_through when what came after *last was acknowledged
+			// elsewhere. Resuming from *last would only meet the same
+			// reset again, or, once ids are issued again past *last,
+			// skip (and acknowledge) requests nobody answered.
+			var r client.ResetEvent
+			if err := json.Unmarshal([]byte(ev.Data), &r); err != nil {
+				return true, false, fmt.Errorf("a reset event: %w", err)
+			}
+			if r.RewoundTo != nil {
+				w.logger.Warn("the service lost requests after the worker's resume point; going on after what it knows",
+					"after", *last, "rewound_to", *r.RewoundTo)
+				*last = *r.RewoundTo
+			} else {
+				*last = r.AckedThrough
+			}
 		case "close":
 			return true, true, nil
 		case "transferred":
@@ -177,6 +199,13 @@ func (w *Worker) stream(ctx context.Context, last *string) (opened, done bool, e
 // acknowledges m. A request without a reply port, or whose reply port is
 // gone (its client gave up), is acknowledged all the same: nobody waits
 // for it.
+//
+// The answer's Idempotency-Key is made from m's id, so that a request
+// delivered again (its acknowledgement was lost, or its answer's outcome
+// was still unknown when reply gave up) is answered under the same key:
+// its answer, if stored before, is not stored twice. One key per reply
+// port is enough, since the service keeps a post's key per port and
+// token, and each request carries a reply port of its own.
 func (w *Worker) answer(ctx context.Context, m client.Message) error {
 	if len(m.Ports) == 0 {
 		w.logger.Warn("a request without a reply port", "id", m.Id)
@@ -187,13 +216,14 @@ func (w *Worker) answer(ctx context.Context, m client.Message) error {
 	if err != nil {
 		data, _ = json.Marshal(map[string]string{"error": err.Error()})
 	}
-	res, err := w.reply(ctx, reply, data)
+	res, err := w.reply(ctx, reply, "answer-"+m.Id, data)
 	switch {
 	case err != nil:
 		return fmt.Errorf("answer on %s: %w", reply.Id, err)
 	case res.JSON201 == nil:
 		// Refused for good: the client closed its reply channel before
-		// the answer came.
+		// the answer came (or, if the handler answers differently each
+		// time, 422 idempotency_key_reused: an answer went already).
 		w.logger.Warn("could not answer", "reply_port", reply.Id, "err", refusal(res))
 	case w.Answered != nil:
 		w.Answered(reply)
@@ -201,34 +231,23 @@ func (w *Worker) answer(ctx context.Context, m client.Message) error {
 	return w.ack(ctx, m.Id)
 }
 
-// replyAttempts is how many times reply posts an answer that meets a
-// passing refusal before it gives up.
-const replyAttempts = 4
+// replyAttempts is how many times reply sends an answer, while tincan's
+// response to it is lost or passing, before it gives up.
+const replyAttempts = postAttempts
 
-// reply posts data on the reply port. A passing refusal (429, or a 5xx
-// such as 503 while the store is unavailable) is tried again after a
-// growing pause, and answered as an error once replyAttempts are spent,
-// so that the request stays unacknowledged and comes again; any other
-// answer is the caller's to read.
-func (w *Worker) reply(ctx context.Context, reply client.PortCredentials, data json.RawMessage) (*client.PostMessageResponse, error) {
-	for attempt := 1; ; attempt++ {
-		res, err := w.api.PostMessageWithResponse(ctx, reply.Id, nil, client.PostMessageRequest{Data: data}, client.Bearer(reply.Token))
-		if err != nil {
-			return nil, err
-		}
-		if code := res.StatusCode(); code != http.StatusTooManyRequests && code < 500 {
-			return res, nil
-		}
-		if attempt == replyAttempts {
-			return nil, refusal(res)
-		}
-		w.logger.Warn("answer refused for now; trying again", "reply_port", reply.Id, "err", refusal(res))
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(time.Duration(attempt) * 100 * time.Millisecond):
-		}
+// reply posts data on the reply port under key (see postOnce). When the
+// answer is still lost or passing after replyAttempts, it answers an
+// error, so that the request stays unacknowledged and comes again; any
+// other answer is the caller's to read.
+func (w *Worker) reply(ctx context.Context, reply client.PortCredentials, key string, data json.RawMessage) (*client.PostMessageResponse, error) {
+	res, err := postOnce(ctx, w.api, reply, key, client.PostMessageRequest{Data: data}, replyAttempts)
+	switch {
+	case err != nil:
+		return nil, err
+	case passing(res):
+		return nil, refusal(res)
 	}
+	return res, nil
 }
 
 func (w *Worker) ack(ctx context.Context, id string) error {

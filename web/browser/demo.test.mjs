@@ -1,7 +1,8 @@
 // The demo page (GET /) in a real Chromium: create a channel, exchange
 // messages both ways, reload mid-stream and get every message exactly once,
-// hand a port to another tab, close and see the close event at the other
-// end. Saves a screenshot as $ARTIFACTS/demo.png.
+// hand a port to another tab (whose transfer's answer is lost, so that a
+// reload carries it on under its Idempotency-Key), close and see the close
+// event at the other end. Saves a screenshot as $ARTIFACTS/demo.png.
 //
 // Run by web/browser_test.go against a running tincan, or by hand:
 //   TINCAN_URL=http://127.0.0.1:8080 CHROMIUM=/usr/bin/chromium ARTIFACTS=/tmp/x \
@@ -18,6 +19,9 @@ const WAIT = 10_000; // bound of every single wait, in ms
 const WHOLE = 85_000; // bound of the whole script, in ms
 
 const problems = []; // what the pages said that they should not have
+// A path whose failed loads the test causes on purpose (a page reports
+// each on its console), or null.
+let lossy = null;
 
 // until polls fn until it returns a truthy value, for at most WAIT ms.
 async function until(what, fn) {
@@ -35,6 +39,8 @@ function watch(page, name) {
   page.setDefaultTimeout(WAIT);
   page.on('pageerror', (e) => problems.push(`${name}: uncaught ${e.message}`));
   page.on('console', (m) => {
+    const at = m.location().url ? new URL(m.location().url).pathname : '';
+    if (lossy && at === lossy && m.text().startsWith('Failed to load resource')) return;
     // A refused resource or CSP violation is an error on the console.
     if (m.type() === 'error') problems.push(`${name}: console error: ${m.text()}`);
   });
@@ -184,10 +190,40 @@ run('demo.test.mjs', WHOLE, CHROMIUM, async (launch) => {
   check(link.startsWith(`${BASE}/#port=${b.port}&token=`), `hand-off link ${link}`);
   const tab2 = await context.newPage();
   watch(tab2, 'tab 2');
+  // The service carries out tab 2's first transfer, and every answer is
+  // lost on the way back, as when the network drops: tab 2 sends it again
+  // under its key until it gives up for now, keeping the hand-off.
+  const transferPath = `/ports/${b.port}/transfer`;
+  lossy = transferPath;
+  const keys = [];
+  let lost = null; // what the service answered the transfer it carried out
+  await tab2.route(`${BASE}${transferPath}`, async (route) => {
+    keys.push(route.request().headers()['idempotency-key']);
+    if (!lost) {
+      const real = await route.fetch();
+      lost = { status: real.status(), body: await real.json() };
+    }
+    await route.abort('connectionreset');
+  });
   await tab2.goto(link);
+  await until('tab 2 to give up on the transfer for now', async () =>
+    (await tab2.locator('#status').textContent()).includes('reload the page to try again'));
+  check(lost?.status === 200, `the transfer the service carried out answered ${lost?.status}`);
+  check(keys.length > 1 && keys.every((k) => k && k === keys[0]),
+    `tab 2 sent the transfer under keys ${JSON.stringify(keys)}; want several times under one key`);
+  check(!tab2.url().includes('token='), `tab 2 keeps the token in its address: ${tab2.url()}`);
+  // A reload carries the hand-off on, under the same key, and gets the
+  // token the lost answer carried: without the key, 403 port_transferred,
+  // and the port would be held by nobody.
+  await tab2.unroute(`${BASE}${transferPath}`);
+  await tab2.reload();
   await until('tab 2 to take the port over', async () =>
     (await tab2.getByTestId('port-a').textContent().catch(() => '')) === b.port);
   await live(tab2, 'a');
+  lossy = null;
+  const taken = await tab2.evaluate(() => JSON.parse(sessionStorage.getItem('tincan-demo')));
+  check(taken.ends[0]?.token === lost.body.token, 'tab 2 holds another token than the one the lost answer carried');
+  check(taken.handoff === undefined, `tab 2 still keeps a hand-off to carry on: ${JSON.stringify(taken.handoff)}`);
   check(!tab2.url().includes('token='), `tab 2 keeps the token in its address: ${tab2.url()}`);
   await until('tab 1 to hear of the transfer', async () => (await entries(tab1, 'b', 'transferred')) === 1);
   check((await tab1.getByTestId('state-b').textContent()) === 'transferred', 'tab 1 still shows port2 as its own');
@@ -197,7 +233,8 @@ run('demo.test.mjs', WHOLE, CHROMIUM, async (launch) => {
   await expectReceived(tab2, 'a', ['to the new holder'], 'tab 2 receiving');
   await send(tab2, 'a', 'from tab 2');
   await expectReceived(tab1, 'a', ['b1', 'b2', 'from tab 2'], 'tab 1 receiving from tab 2');
-  console.log('handed port2 to another tab, which took it over; messages flow both ways');
+  console.log(`handed port2 to another tab, which took it over after a reload, its transfer sent ${keys.length} times ` +
+    'under one key and every answer lost; messages flow both ways');
 
   // Close from tab 2: both ends see it.
   await tab2.getByTestId('close-a').click();
@@ -206,6 +243,36 @@ run('demo.test.mjs', WHOLE, CHROMIUM, async (launch) => {
   check((await tab1.getByTestId('state-a').textContent()) === 'closed', 'tab 1 does not show port1 closed');
   check(await tab1.getByTestId('send-a').isDisabled(), 'tab 1 can still send through a closed port');
   console.log('closed from tab 2; the close event reached both ends');
+
+  // A reset with rewound_to: the service lost what came after it (a
+  // failover took it back). No failover is at hand, so a stream of a new
+  // tab answers, once, the reset the service would send; the tab's mark
+  // must go back to rewound_to, so that a reload resumes from what the
+  // service knows, not from an id it may issue again to another message.
+  const tab3 = await context.newPage();
+  watch(tab3, 'tab 3');
+  await tab3.goto(`${BASE}/`);
+  await tab3.getByTestId('new-channel').click();
+  await live(tab3, 'a');
+  await live(tab3, 'b');
+  for (const m of ['x1', 'x2']) await send(tab3, 'a', m);
+  await expectReceived(tab3, 'b', ['x1', 'x2'], 'messages before the rewind');
+  const c2 = await held(tab3, 'b');
+  const [x1] = await tab3.$$eval(`[data-testid="entry-b"][data-kind="message"]`, (els) => els.map((e) => e.dataset.id).reverse());
+  check(x1 && x1 !== c2.last, `x1 was shown as ${x1}, x2 as ${c2.last}`);
+  await tab3.route(`${BASE}/ports/${c2.port}/events?*`, (route) => route.fulfill({
+    status: 200,
+    headers: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' },
+    body: `retry: 10\nevent: reset\ndata: ${JSON.stringify({ port: c2.port, last_event_id: c2.last, acked_through: x1, rewound_to: x1 })}\n\n`,
+  }), { times: 1 });
+  await tab3.reload();
+  await until('the reset to be shown', async () => (await entries(tab3, 'b', 'reset')) === 1);
+  check((await held(tab3, 'b')).last === x1, `after a reset to ${x1}, the tab resumes after ${(await held(tab3, 'b')).last}`);
+  await live(tab3, 'b');
+  await send(tab3, 'a', 'x3');
+  await expectReceived(tab3, 'b', ['x1', 'x2', 'x3'], 'messages after the rewind');
+  console.log(`a reset with rewound_to ${x1} moved the tab's mark back there`);
+  await tab3.close();
 
   console.log(`screenshot: ${await screenshot(tab1, ARTIFACTS, 'demo.png')}`);
 

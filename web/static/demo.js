@@ -9,18 +9,26 @@
 // tab with a link carrying its id and token in the fragment (never sent to
 // a server); the tab that opens it transfers the port to itself, and this
 // tab's stream of that port ends with a "transferred" event.
+//
+// Posts and transfers carry an Idempotency-Key, and are sent again under it
+// when their answer is lost (no answer, 503): the service carries each out
+// once, and a transfer retried answers the same new token.
 
 const STORE_KEY = 'tincan-demo';
 const MAX_LOG = 300; // entries kept per end
 const MAX_FAILURES = 6; // stream reopenings in a row before giving up
+const MAX_ATTEMPTS = 4; // sends of one post or transfer while its answer is lost or passing
+const MAX_PAUSE = 5000; // ms: the longest pause before sending again, whatever Retry-After asks
 
-/** @type {{ends: End[]}} */
+/** @type {{ends: End[], handoff?: Handoff}} */
 let state = load();
 
 /**
  * @typedef {{kind: string, text: string, id?: string, code?: string, at: string}} Entry
  * @typedef {{slot: string, title: string, port: string, token: string,
  *   last: string, acked: string, state: string, log: Entry[]}} End
+ * @typedef {{port: string, token: string, key: string}} Handoff a transfer
+ *   to this tab whose answer has not come yet
  */
 
 // Per end (by slot), what does not survive a reload: the open stream and
@@ -49,10 +57,11 @@ function save() {
 // ---- The API ----
 
 class ApiError extends Error {
-  constructor(status, problem) {
+  constructor(status, problem, retryAfter = null) {
     super(problem?.detail ?? `HTTP ${status}`);
-    this.status = status;
+    this.status = status; // 0: no answer came
     this.code = problem?.code ?? '';
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -72,8 +81,45 @@ async function api(method, path, token, body, headers = {}) {
   if (res.status === 204) return null;
   const type = res.headers.get('Content-Type') ?? '';
   const data = type.includes('json') ? await res.json() : null;
-  if (!res.ok) throw new ApiError(res.status, data);
+  if (!res.ok) throw new ApiError(res.status, data, res.headers.get('Retry-After'));
   return data;
+}
+
+// newKey answers a fresh Idempotency-Key. crypto.randomUUID exists only in
+// secure contexts (https, localhost); getRandomValues everywhere.
+function newKey() {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+// passing reports whether a refusal may pass by itself, so that the same
+// request, under its same key, is worth sending again: no answer, or a 5xx
+// (503 unavailable: the store did not answer), both of which leave the
+// outcome unknown; 429; or a 409 that asks to retry shortly (port_busy: the
+// port is being moved; idempotency_in_flight: an earlier attempt under the
+// key is still being carried out).
+function passing(err) {
+  return err instanceof ApiError && (err.status === 0 || err.status >= 500 || err.status === 429 ||
+    (err.status === 409 && (err.code === 'port_busy' || err.code === 'idempotency_in_flight')));
+}
+
+// once calls request, one attempt of a request that always carries the
+// same Idempotency-Key, again while it fails in passing, at most
+// MAX_ATTEMPTS times, after a pause (Retry-After when the answer gives
+// one). That is safe because of the key: when an earlier attempt was
+// carried out but its answer lost, the service answers it again instead of
+// doing it twice.
+async function once(request) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await request();
+    } catch (err) {
+      if (attempt >= MAX_ATTEMPTS || !passing(err)) throw err;
+      const asked = Number.parseInt(err.retryAfter ?? '', 10);
+      const ms = Number.isNaN(asked) || asked < 0 ? 250 * attempt : Math.min(asked * 1000, MAX_PAUSE);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+    }
+  }
 }
 
 // ---- Actions ----
@@ -93,6 +139,7 @@ async function newChannel() {
       newEnd('a', 'port1', ch.port1),
       newEnd('b', 'port2', ch.port2),
     ],
+    handoff: state.handoff,
   };
   save();
   render();
@@ -113,9 +160,10 @@ function forget() {
 }
 
 async function send(end, text) {
+  const key = newKey(); // the message's, however many times it is sent
   try {
-    const posted = await api('POST', `/ports/${end.port}/messages`, end.token, { data: text },
-      { 'Idempotency-Key': crypto.randomUUID() });
+    const posted = await once(() => api('POST', `/ports/${end.port}/messages`, end.token, { data: text },
+      { 'Idempotency-Key': key }));
     addEntry(end, { kind: 'sent', id: posted.id, text });
   } catch (err) {
     refused(end, 'send', err);
@@ -141,18 +189,33 @@ function showHandoff(end, card) {
 
 // takeOver transfers the port of a hand-off link to this tab: the link's
 // token dies, and this tab holds the port with a token only it knows.
-async function takeOver(port, token) {
+//
+// The transfer carries key as its Idempotency-Key, and the hand-off stays
+// in sessionStorage with it until the answer comes: a transfer whose answer
+// is lost (no answer, 503) is sent again under the same key, now or after a
+// reload, and answers the same new token. Under a new key it would meet 403
+// port_transferred, and the port would be held by nobody.
+async function takeOver(port, token, key = newKey()) {
   setStatus(`Taking port ${port} over…`);
+  state.handoff = { port, token, key };
+  save();
   const existing = state.ends.find((e) => e.port === port);
   if (existing) stop(existing.slot);
   let creds;
   try {
-    creds = await api('POST', `/ports/${encodeURIComponent(port)}/transfer`, token);
+    creds = await once(() => api('POST', `/ports/${encodeURIComponent(port)}/transfer`, token, undefined,
+      { 'Idempotency-Key': key }));
   } catch (err) {
-    setStatus(`Could not take the port over: ${describe(err)}`, err.code);
+    // Refused for good: nothing to carry on. Still no answer: a reload
+    // tries again, under the same key.
+    const again = passing(err);
+    if (!again) delete state.handoff;
+    save();
+    setStatus(`Could not take the port over: ${describe(err)}${again ? '; reload the page to try again' : ''}`, err.code);
     if (existing) listen(existing);
     return;
   }
+  delete state.handoff;
   const slot = existing?.slot ?? nextSlot();
   const end = newEnd(slot, 'handed-over port', creds);
   if (existing) end.log = existing.log;
@@ -224,9 +287,25 @@ async function listen(end) {
     stop(end.slot);
     renderEnd(end);
   });
+  // The stream goes on after another point than the last message shown:
+  // the tab's mark moves there too, or a reload would resume from a point
+  // the service reset once already.
   es.addEventListener('reset', (e) => {
     const r = JSON.parse(e.data);
-    addEntry(end, { kind: 'reset', text: `messages after ${r.last_event_id} through ${r.acked_through} were acknowledged elsewhere` });
+    if (r.rewound_to !== undefined) {
+      // The service no longer knows the messages after rewound_to (a
+      // failover took them back): it may issue their ids again, to other
+      // messages, which must not be taken for the ones shown.
+      end.last = r.rewound_to;
+      addEntry(end, { kind: 'reset', text: `the service lost the messages after ${r.rewound_to || 'the first'} ` +
+        `(shown here through ${r.last_event_id}); what comes next may reuse their ids` });
+    } else {
+      end.last = r.acked_through;
+      addEntry(end, { kind: 'reset', text: `messages after ${r.last_event_id} through ${r.acked_through} were acknowledged elsewhere` });
+    }
+    end.acked = r.acked_through;
+    save();
+    renderEnd(end);
   });
   es.addEventListener('error', () => {
     if (c.es !== es) return;
@@ -492,13 +571,17 @@ async function start() {
   });
   render();
   const h = handoffFromLocation();
+  // A hand-off whose answer had not come when the page went: carried on
+  // under its key.
+  const pending = state.handoff;
   for (const end of state.ends) {
-    if (h && end.port === h.port) continue;
+    if ((h && end.port === h.port) || (pending && end.port === pending.port)) continue;
     if (end.state === 'open' && end.last) addEntry(end, { kind: 'info', text: `page reloaded: resuming after ${end.last}` });
     listen(end);
   }
-  if (h) await takeOver(h.port, h.token);
-  else if (state.ends.length) setStatus('Resumed where this tab was.');
+  if (pending) await takeOver(pending.port, pending.token, pending.key);
+  if (h && !(pending && h.port === pending.port && h.token === pending.token)) await takeOver(h.port, h.token);
+  else if (!pending && state.ends.length) setStatus('Resumed where this tab was.');
   document.body.dataset.ready = 'true';
 }
 

@@ -77,7 +77,11 @@ async function answer(worker, msg) {
         log(workerLog, `got ${JSON.stringify(msg.data)} carrying port ${short(reply.id)} (a fresh token for it)`);
         const ans = compute(msg.data);
         try {
-            await post(api, reply, ans);
+            // The answer's key is made from the request's id, so that a request
+            // delivered again (the stream dropped before its acknowledgement)
+            // is answered under the same key, and its answer not stored twice.
+            // The reply port is the request's own, so the key is too.
+            await post(api, reply, ans, [], `answer-${msg.id}`);
             log(workerLog, `answered ${JSON.stringify(ans)} on port ${short(reply.id)}`);
         }
         catch (err) {
@@ -151,7 +155,10 @@ function sendMessage(controller, message) {
                 });
             });
             try {
-                // controller.postMessage(message, [channel.port2])
+                // controller.postMessage(message, [channel.port2]), under a key of
+                // its own that post sends again if the answer is lost: under a new
+                // key, the request would be queued twice, or refused because port2
+                // already moved with the first.
                 await post(api, controller, message, [channel.port2]);
                 log(clientLog, `sent ${JSON.stringify(message)} with port ${short(channel.port2.id)} in its transfer list`);
             }

@@ -1,11 +1,14 @@
 // A small typed client for tincan: openapi-fetch over the types that
 // openapi-typescript generates from api/openapi.yaml (schema.d.ts), and the
-// few steps a page takes: create a channel, post (with a transfer list), get
-// a ticket, long-poll, acknowledge, close, and follow a port's event stream.
+// few steps a page takes: create a channel, post (with a transfer list),
+// transfer a port, get a ticket, long-poll, acknowledge, close, and follow a
+// port's event stream.
 //
 // Every helper takes the port it acts on as its credentials ({id, token}),
 // sends the token as a Bearer header, and throws a TincanError carrying the
-// problem document when the service refuses.
+// problem document when the service refuses. Posts and transfers carry an
+// Idempotency-Key and are sent again under it when their answer is lost (no
+// answer, 503): the service carries each out once.
 
 // openapi-fetch's own ESM build, vendored into static/ (see tsconfig.json's
 // rootDirs): the browser loads it from next to the compiled tincan.js.
@@ -57,6 +60,65 @@ function refused(what: string, response: Response, error: unknown): never {
   throw new TincanError(what, response.status, problem);
 }
 
+/**
+ * newIdempotencyKey answers a fresh random Idempotency-Key: make one per
+ * request, and send it again unchanged with every retry of that request.
+ */
+export function newIdempotencyKey(): string {
+  // randomUUID exists only in secure contexts (https, localhost): a page
+  // served over plain http elsewhere has getRandomValues alone.
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** How many times a post or a transfer is sent in all while its answer is lost or passing. */
+const maxAttempts = 4;
+/** The longest pause before sending again, whatever Retry-After asks, in ms. */
+const maxPauseMs = 5_000;
+
+// passing reports whether a refusal may pass by itself, so that the same
+// request, under its same key, is worth sending again: a 5xx (503
+// unavailable: the store did not answer, and the request may or may not
+// have been carried out), 429, or a 409 that asks to retry shortly
+// (port_busy: the port is being moved; idempotency_in_flight: an earlier
+// attempt under the key is still being carried out).
+function passing(response: Response, error: unknown): boolean {
+  const s = response.status;
+  if (s >= 500 || s === 429) return true;
+  const code = typeof error === "object" && error !== null && "code" in error ? (error as Problem).code : "";
+  return s === 409 && (code === "port_busy" || code === "idempotency_in_flight");
+}
+
+// pause waits before attempt+1: what the response's Retry-After asks (up
+// to maxPauseMs), or a little longer at each attempt.
+function pause(attempt: number, response?: Response): Promise<void> {
+  const asked = Number.parseInt(response?.headers.get("Retry-After") ?? "", 10);
+  const ms = Number.isNaN(asked) || asked < 0 ? 250 * attempt : Math.min(asked * 1000, maxPauseMs);
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// once sends a request (send makes one attempt, always under the same
+// Idempotency-Key) again while its answer is lost (fetch rejects) or
+// passing, at most maxAttempts times. That is safe because of the key:
+// when an earlier attempt was carried out but its answer lost, the
+// service answers it again (Idempotent-Replayed: true) instead of doing
+// it twice. It answers the last attempt's result, a refusal included, and
+// throws the last attempt's error when no answer came at all.
+async function once<R extends { response: Response; error?: unknown }>(send: () => Promise<R>): Promise<R> {
+  for (let attempt = 1; ; attempt++) {
+    let r: R;
+    try {
+      r = await send();
+    } catch (err) {
+      if (attempt >= maxAttempts) throw err;
+      await pause(attempt);
+      continue;
+    }
+    if (attempt >= maxAttempts || !passing(r.response, r.error)) return r;
+    await pause(attempt, r.response);
+  }
+}
+
 /** createChannel makes a channel (new MessageChannel()) and answers both ports' credentials. */
 export async function createChannel(api: Tincan): Promise<Channel> {
   const { data, error, response } = await api.POST("/channels");
@@ -68,15 +130,51 @@ export async function createChannel(api: Tincan): Promise<Channel> {
  * post sends data through port to its peer (port.postMessage(data, transfer)).
  * Each port in transfer moves to the receiver with the message: its token
  * here dies, and the receiver gets a fresh one. Answers the message's event id.
+ *
+ * The post carries key as its Idempotency-Key (a fresh one unless the
+ * caller gives its own, to post the same message again later under the
+ * same key), and is sent again under it when its answer is lost: the
+ * message is stored once all the same.
  */
-export async function post(api: Tincan, port: PortCredentials, data: unknown, transfer: PortCredentials[] = []): Promise<string> {
-  const { data: created, error, response } = await api.POST("/ports/{id}/messages", {
-    params: { path: { id: port.id } },
-    headers: bearer(port),
-    body: { data, transfer: transfer.map((p) => ({ port: p.id, token: p.token })) },
-  });
+export async function post(
+  api: Tincan,
+  port: PortCredentials,
+  data: unknown,
+  transfer: PortCredentials[] = [],
+  key: string = newIdempotencyKey(),
+): Promise<string> {
+  const body = { data, transfer: transfer.map((p) => ({ port: p.id, token: p.token })) };
+  const { data: created, error, response } = await once(() =>
+    api.POST("/ports/{id}/messages", {
+      params: { path: { id: port.id }, header: { "Idempotency-Key": key } },
+      headers: bearer(port),
+      body,
+    }),
+  );
   if (created === undefined) refused(`post through ${port.id}`, response, error);
   return created.id;
+}
+
+/**
+ * transfer moves port to the caller: the token it was given by dies, and
+ * the answer carries the port's new one, which only the caller knows.
+ *
+ * A transfer must carry an Idempotency-Key: key, a fresh one unless the
+ * caller gives its own (to carry the transfer on later, after a reload,
+ * say: keep the key with the old token until the answer comes). It is
+ * sent again under that key when its answer is lost, and a retry of a
+ * transfer that happened answers the same new token; without the key it
+ * would meet 403 port_transferred, and the port would be held by nobody.
+ */
+export async function transfer(api: Tincan, port: PortCredentials, key: string = newIdempotencyKey()): Promise<PortCredentials> {
+  const { data, error, response } = await once(() =>
+    api.POST("/ports/{id}/transfer", {
+      params: { path: { id: port.id }, header: { "Idempotency-Key": key } },
+      headers: bearer(port),
+    }),
+  );
+  if (data === undefined) refused(`transfer ${port.id}`, response, error);
+  return data;
 }
 
 /**
@@ -96,7 +194,12 @@ export async function ticket(api: Tincan, port: PortCredentials, more: PortCrede
 /**
  * poll reads the messages queued at port after the id after (all
  * unacknowledged ones when it is empty), waiting up to wait seconds for one
- * to arrive. It never acknowledges: call ack with the answer's next.
+ * to arrive. It never acknowledges: call ack with the answer's next, and
+ * pass next as the following poll's after. An answer whose reset carries
+ * rewound_to says the service no longer knows the messages after that id
+ * (a failover took them back) and may issue their ids again, to other
+ * messages: a caller that drops messages whose id it has seen must forget
+ * the ids after rewound_to (next is rewound_to then).
  */
 export async function poll(api: Tincan, port: PortCredentials, after = "", wait = 30): Promise<MessageList> {
   const { data, error, response } = await api.GET("/ports/{id}/messages", {
@@ -155,8 +258,17 @@ export interface Listeners {
   close?(ev: CloseEvent): void;
   /** transferred: the port moved to another holder; this token is dead. */
   transferred?(ev: TransferredEvent): void;
-  /** reset: messages after the last one handled here were acknowledged elsewhere. */
-  reset?(ev: ResetEvent): void;
+  /**
+   * reset: the stream goes on after another point than the last message
+   * handled here. Without rewound_to, the messages after it through
+   * acked_through were acknowledged elsewhere. With rewound_to, the
+   * service no longer knows the messages after rewound_to (a failover took
+   * them back) and may issue their ids again, to other messages: a
+   * listener that drops messages whose id it has seen must forget the ids
+   * after rewound_to. Either way subscribe resumes from there. It is
+   * handed over in order like a message.
+   */
+  reset?(ev: ResetEvent): void | Promise<void>;
   /**
    * error: a listener above threw or rejected (the stream goes on, and
    * that message counts as handled), or the stream could not be
@@ -297,7 +409,19 @@ export function subscribe(api: Tincan, baseUrl: string, port: PortCredentials, o
     };
     last<CloseEvent>("close", on.close);
     last<TransferredEvent>("transferred", on.transferred);
-    es.addEventListener("reset", (e) => on.reset?.(JSON.parse((e as MessageEvent<string>).data) as ResetEvent));
+    es.addEventListener("reset", (e) => {
+      const ev = JSON.parse((e as MessageEvent<string>).data) as ResetEvent;
+      chain = chain
+        .then(() => {
+          // The stream now goes on after rewound_to (or acked_through), and
+          // so must a reopened one: from the last message handled, it would
+          // meet the same reset again or, once the lost ids are issued
+          // again, skip (and acknowledge) the messages that carry them.
+          handled = ev.rewound_to ?? ev.acked_through;
+          return stopped ? undefined : on.reset?.(ev);
+        })
+        .catch((err: unknown) => on.error?.(err));
+    });
     es.onerror = () => {
       // While the EventSource reconnects by itself its state is
       // CONNECTING; CLOSED means it gave up (gaveUp finds out why).
