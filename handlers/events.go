@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -93,29 +95,47 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (*stream, []
 // stream rewinds to it when it delivers the batch. Reading first is what
 // tells the two apart, in the same step as the port's newest id is
 // learnt.
+//
+// The store can lose its newest messages between the read and the
+// acknowledgement too (a failover that completes in between): the
+// acknowledgement is then refused as past the newest id, and resumeAt
+// reads again to learn what the store knows now, a few times, before it
+// answers that the store is unavailable. A resume point is never refused
+// for being unknown.
 func (s *Server) resumeAt(r *http.Request, c store.Credentials, after store.EventID) (store.Batch, error) {
-	batch, err := s.store.Read(r.Context(), c, after, streamBatch)
-	if err != nil || after.IsZero() {
-		return batch, err
-	}
-	through := after
-	if unknownResume(after, batch) {
-		through = batch.LastID
-	}
-	if through.IsZero() {
+	for range resumeAttempts {
+		batch, err := s.store.Read(r.Context(), c, after, streamBatch)
+		if err != nil || after.IsZero() {
+			return batch, err
+		}
+		through := after
+		if unknownResume(after, batch) {
+			through = batch.LastID
+		}
+		if through.IsZero() {
+			return batch, nil
+		}
+		err = s.store.Ack(r.Context(), c, through)
+		if errors.Is(err, store.ErrInvalid) {
+			continue // the store lost messages since the read
+		}
+		if err != nil {
+			return store.Batch{}, err
+		}
+		s.metrics.ackedResume.Inc()
+		// The batch, read after `after`, holds nothing the ack deleted; it
+		// shows the port as the ack left it.
+		if through.Compare(batch.Acked) > 0 {
+			batch.Acked = through
+		}
 		return batch, nil
 	}
-	if err := s.store.Ack(r.Context(), c, through); err != nil {
-		return store.Batch{}, err
-	}
-	s.metrics.ackedResume.Inc()
-	// The batch, read after `after`, holds nothing the ack deleted; it
-	// shows the port as the ack left it.
-	if through.Compare(batch.Acked) > 0 {
-		batch.Acked = through
-	}
-	return batch, nil
+	return store.Batch{}, fmt.Errorf("port %s: the newest id kept moving back while resuming: %w", c.PortID, store.ErrUnavailable)
 }
+
+// resumeAttempts bounds resumeAt's reads while the store keeps losing
+// messages under it.
+const resumeAttempts = 3
 
 // parseResume reads the resume point of a stream of k ports: the
 // Last-Event-ID header, else the last_event_id parameter. For one port it

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -243,4 +244,84 @@ func TestStreamRewindMidStream(t *testing.T) {
 		}
 	}
 	s.wantQuiet(50 * time.Millisecond)
+}
+
+// lossBeforeAckStore loses, once armed, the port's messages after `to`
+// up to `through` between a stream's first read and its
+// acknowledgement: the read still saw them, the acknowledgement through
+// them is refused as past the newest id, and reads from then on no longer
+// see them (messages posted later are seen as usual). That is a failover
+// completing while a stream resumes.
+type lossBeforeAckStore struct {
+	store.Store
+	mu          sync.Mutex
+	to, through store.EventID
+	armed, lost bool
+}
+
+func (l *lossBeforeAckStore) Ack(ctx context.Context, c store.Credentials, through store.EventID) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.armed && !l.lost && through.Compare(l.to) > 0 {
+		l.lost = true
+		return fmt.Errorf("ack %s after the newest id: %w", through, store.ErrInvalid)
+	}
+	return l.Store.Ack(ctx, c, through)
+}
+
+func (l *lossBeforeAckStore) Read(ctx context.Context, c store.Credentials, after store.EventID, limit int) (store.Batch, error) {
+	b, err := l.Store.Read(ctx, c, after, limit)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err != nil || !l.lost {
+		return b, err
+	}
+	gone := func(id store.EventID) bool { return id.Compare(l.to) > 0 && id.Compare(l.through) <= 0 }
+	if gone(b.LastID) {
+		b.LastID = l.to
+	}
+	b.Messages = slices.DeleteFunc(b.Messages, func(m store.Message) bool { return gone(m.ID) })
+	return b, nil
+}
+
+// A stream resuming while the store loses its newest messages, between
+// the read that shows the resume point known and the acknowledgement
+// through it, is not refused: it reads again and rewinds. Seen from
+// outside as a 400 to a reconnecting EventSource during a Sentinel
+// failover.
+func TestStreamResumeAcrossLossBeforeAck(t *testing.T) {
+	mem := memory.New(store.Limits{})
+	t.Cleanup(func() { _ = mem.Close() })
+	l := &lossBeforeAckStore{Store: mem}
+	srv := NewServer(slog.New(slog.NewTextHandler(newTestLog(t), &slog.HandlerOptions{Level: slog.LevelWarn})), l, Config{KeepAlive: time.Minute})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		srv.CloseStreams()
+		ts.Close()
+	})
+	c := &client{t: t, url: ts.URL, hc: ts.Client(), srv: srv, store: l}
+	ch := c.createChannel()
+	first, second := c.send(ch.Port1, `1`), c.send(ch.Port1, `2`)
+	l.mu.Lock()
+	l.to, l.through, l.armed = parseID(t, first), parseID(t, second), true
+	l.mu.Unlock()
+
+	s := c.open(ch.Port2, streamReq{lastEventID: second})
+	if s.status != http.StatusOK {
+		t.Fatalf("resume at %s while the store lost it: %d, want the stream", second, s.status)
+	}
+	wantRewound(t, s.nextReset(), ch.Port2.ID, second, first, first)
+	third := c.send(ch.Port1, `3`)
+	if m := s.nextMessage(); m.ID != third {
+		t.Fatalf("after the rewind: %s, want %s", m.ID, third)
+	}
+}
+
+func parseID(t *testing.T, s string) store.EventID {
+	t.Helper()
+	id, err := store.ParseEventID(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
