@@ -64,5 +64,5 @@ func newRateLimiter(cfg Config, client goredis.UniversalClient, logger *slog.Log
 	if name == rateLimitMemory && client != nil {
 		logger.Warn("rate limits are kept in memory: each instance counts on its own; set RATE_LIMIT_BACKEND=auto to share them through Redis")
 	}
-	return ratelimit.New(backend, perClient, perToken, logger.With("component", "ratelimit"))
+	return ratelimit.New(backend, ratelimit.Limits{PerClient: perClient, PerToken: perToken}, logger.With("component", "ratelimit"))
 }
