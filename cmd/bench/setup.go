@@ -40,17 +40,19 @@ func (e *benchEnv) close() {
 }
 
 // apiSettings are the api children's settings: the defaults but for rate
-// limits off (a cost of its own, measured in one extra row), and limits
-// on streams and queues large enough for the scenarios (readers here
-// never acknowledge, and S4 opens all its streams from one address).
+// limits off (a cost of its own, measured in one extra row; S4 and S6
+// create 10,000 channels from one address), and limits on streams and
+// queues large enough for the scenarios (readers here never acknowledge,
+// and S4 opens all its streams from one address).
 func apiSettings(addr, debugAddr string) map[string]string {
 	return map[string]string{
-		"ADDR":                   addr,
-		"DEBUG_ADDR":             debugAddr,
-		"RATE_LIMIT_PER_CLIENT":  "0",
-		"RATE_LIMIT_PER_TOKEN":   "0",
-		"MAX_STREAMS_PER_CLIENT": "1000000",
-		"MAX_QUEUE_LENGTH":       "10000000",
+		"ADDR":                         addr,
+		"DEBUG_ADDR":                   debugAddr,
+		"RATE_LIMIT_CREATE_PER_CLIENT": "0",
+		"RATE_LIMIT_PER_CLIENT":        "0",
+		"RATE_LIMIT_PER_TOKEN":         "0",
+		"MAX_STREAMS_PER_CLIENT":       "1000000",
+		"MAX_QUEUE_LENGTH":             "10000000",
 	}
 }
 
