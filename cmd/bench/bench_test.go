@@ -38,8 +38,9 @@ func buildBench(t *testing.T) string {
 
 // TestSmokeRun runs `bench -smoke` end to end, with real processes, and
 // checks that every scenario produced a row for each of its targets, that
-// no message was lost, repeated or out of order, and that no child
-// outlived the bench. It never looks at a timing.
+// no message was lost, repeated or out of order, that the api's readers
+// acknowledged all they read, and that no child outlived the bench. It
+// never looks at a timing.
 func TestSmokeRun(t *testing.T) {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Skip("redis-server is not on PATH, so the bench cannot run: sudo apt-get install -y redis-server")
@@ -91,6 +92,9 @@ func TestSmokeRun(t *testing.T) {
 		if f.Messages != messages[rw.Scenario] || f.Lost != 0 || f.Duplicated != 0 || f.OutOfOrder != 0 ||
 			f.PostErrors != 0 || f.ReadErrors != 0 || f.Unrecognised != 0 {
 			t.Errorf("%s on %s: %+v; want all %d messages once, in order, without errors", rw.Scenario, rw.Target, *f, messages[rw.Scenario])
+		}
+		if acks := rw.Target != relayName; f.AckErrors != 0 || f.LeftQueued != 0 || (f.Acks > 0) != acks {
+			t.Errorf("%s on %s: %d acknowledgements, %d failed, %d messages left queued; want acknowledgements exactly on the api, none failed, none left", rw.Scenario, rw.Target, f.Acks, f.AckErrors, f.LeftQueued)
 		}
 		if rw.Scenario == s5 && f.Reconnects != 1 {
 			t.Errorf("S5 on %s: %d reconnects, want 1", rw.Target, f.Reconnects)

@@ -22,13 +22,17 @@ type target struct {
 	// redis is the private redis-server when the target keeps its data
 	// there, else nil.
 	redis *child
+	// acks says the target's readers acknowledge what they read (the api;
+	// the relay has no acknowledgement).
+	acks bool
 }
 
 // channel is where one flow posts and reads: a post URL with its token and
-// an events URL with its token.
+// an events URL with its token, whose port is readID.
 type channel struct {
 	postURL, postToken     string
 	eventsURL, eventsToken string
+	readID                 string
 }
 
 // portJSON is one port of a POST /channels answer.
@@ -63,6 +67,7 @@ func (t *target) newChannel(ctx context.Context, client *http.Client) (channel, 
 	return channel{
 		postURL: t.base + "/ports/" + ch.Port1.ID + "/messages", postToken: ch.Port1.Token,
 		eventsURL: t.base + "/ports/" + ch.Port2.ID + "/events", eventsToken: ch.Port2.Token,
+		readID: ch.Port2.ID,
 	}, nil
 }
 
