@@ -5,10 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -65,8 +68,8 @@ func TestSmokeRun(t *testing.T) {
 	}
 
 	want := map[string][]string{
-		s1: {relayName, apiRedisName, apiMemoryName, apiRedisRateName},
-		s2: {relayName, apiRedisName, apiMemoryName},
+		s1: {relayName, apiRedisName, apiMemoryName, apiRedisShippedName, apiMemoryShippedName, apiRedisRateName},
+		s2: {relayName, apiRedisName, apiMemoryName, apiRedisShippedName, apiMemoryShippedName},
 		s3: {relayName, apiRedisName, apiMemoryName},
 		s4: {apiRedisName, apiMemoryName},
 		s5: {relayName, apiRedisName, apiMemoryName},
@@ -110,8 +113,8 @@ func TestSmokeRun(t *testing.T) {
 			t.Errorf("the Markdown report has no %s table:\n%s", sc, stdout.String())
 		}
 	}
-	if len(rep.ChildPIDs) < 5 {
-		t.Errorf("child pids %v: want redis-server, the relay and three api processes", rep.ChildPIDs)
+	if len(rep.ChildPIDs) < 7 {
+		t.Errorf("child pids %v: want redis-server, the relay and five api processes", rep.ChildPIDs)
 	}
 	for _, pid := range rep.ChildPIDs {
 		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
@@ -174,6 +177,31 @@ func TestNoRedisServer(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "apt-get install -y redis-server") {
 		t.Errorf("output does not say how to install redis-server:\n%s", out)
+	}
+}
+
+// TestWaitingOut429 checks that a set-up request refused with 429 is sent
+// again once its Retry-After has passed, as the rows on the shipped
+// defaults need when S2 creates more than the default burst of creations.
+func TestWaitingOut429(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if calls.Add(1) == 1 {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+	}))
+	defer srv.Close()
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/channels", nil)
+	resp, err := doWaitingOut429(context.Background(), srv.Client(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated || calls.Load() != 2 {
+		t.Errorf("status %d after %d calls, want 201 after 2", resp.StatusCode, calls.Load())
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -48,7 +49,7 @@ func (t *target) newChannel(ctx context.Context, client *http.Client) (channel, 
 	if err != nil {
 		return channel{}, err
 	}
-	resp, err := client.Do(req)
+	resp, err := doWaitingOut429(ctx, client, req)
 	if err != nil {
 		return channel{}, fmt.Errorf("%s: create a channel: %w", t.name, err)
 	}
@@ -69,6 +70,35 @@ func (t *target) newChannel(ctx context.Context, client *http.Client) (channel, 
 		eventsURL: t.base + "/ports/" + ch.Port2.ID + "/events", eventsToken: ch.Port2.Token,
 		readID: ch.Port2.ID,
 	}, nil
+}
+
+// maxWaits bounds how many 429 answers in a row doWaitingOut429 waits out.
+const maxWaits = 30
+
+// doWaitingOut429 sends req, a request without a body, and while it is
+// refused with 429 waits as Retry-After says (a second if it says
+// nothing) and sends it again, as a client must that creates channels or
+// opens streams faster than the api's limits on creations allow; the
+// rows on the shipped defaults meet them while setting up. It returns the
+// last answer.
+func doWaitingOut429(ctx context.Context, client *http.Client, req *http.Request) (*http.Response, error) {
+	for waits := 0; ; waits++ {
+		resp, err := client.Do(req)
+		if err != nil || resp.StatusCode != http.StatusTooManyRequests || waits == maxWaits {
+			return resp, err
+		}
+		wait := time.Second
+		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
+			wait = time.Duration(s) * time.Second
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 }
 
 // post sends one text message and reads the whole answer, so that the
