@@ -218,7 +218,7 @@ func newTestServerWithoutPages(t *testing.T) *client {
 // lets one API request through per minute: the pages are all served, and
 // the API is still limited.
 func TestPagesNotRateLimited(t *testing.T) {
-	limiter := ratelimit.New(ratelimit.NewMemory(), ratelimit.Limit{Rate: 1, Burst: 1, Period: time.Minute}, ratelimit.Limit{}, slog.New(slog.DiscardHandler))
+	limiter := ratelimit.New(ratelimit.NewMemory(), ratelimit.Limits{PerClient: ratelimit.Limit{Rate: 1, Burst: 1, Period: time.Minute}}, slog.New(slog.DiscardHandler))
 	c := pagesServer(t, Config{RateLimiter: limiter})
 	c.do(req{method: "POST", path: "/channels"}).want(t, http.StatusCreated)
 	for range 5 {

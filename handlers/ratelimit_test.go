@@ -6,11 +6,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/go-chi/chi/v5"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/tincan-dev/tincan/internal/redistest"
@@ -48,13 +51,19 @@ func forEachLimiter(t *testing.T, fn func(t *testing.T, e env, backend ratelimit
 
 // limited configures a test server with a Limiter on backend, and trusts
 // the loopback proxies that the tests' X-Forwarded-For headers come from.
-func limited(backend ratelimit.Backend, perClient, perToken ratelimit.Limit, trusted ...string) func(*options) {
+func limited(backend ratelimit.Backend, limits ratelimit.Limits, trusted ...string) func(*options) {
 	return func(o *options) {
-		o.cfg.RateLimiter = ratelimit.New(backend, perClient, perToken, slog.New(slog.DiscardHandler))
+		o.cfg.RateLimiter = ratelimit.New(backend, limits, slog.New(slog.DiscardHandler))
 		for _, p := range trusted {
 			o.cfg.TrustedProxies = append(o.cfg.TrustedProxies, netip.MustParsePrefix(p))
 		}
 	}
+}
+
+// perMinute is a limit of one request a minute after a burst: within a
+// test, nothing is refilled.
+func perMinute(burst int) ratelimit.Limit {
+	return ratelimit.Limit{Rate: 1, Burst: burst, Period: time.Minute}
 }
 
 // describeFrom describes p as the client at the forwarded address from
@@ -82,7 +91,7 @@ func (res response) wantRateLimited(t *testing.T) time.Duration {
 
 func TestRateLimitBurstThenRetry(t *testing.T) {
 	forEachLimiter(t, func(t *testing.T, e env, b ratelimit.Backend) {
-		c := e.server(t, limited(b, ratelimit.Limit{Rate: 1, Burst: 4, Period: 3 * time.Second}, ratelimit.Limit{}))
+		c := e.server(t, limited(b, ratelimit.Limits{PerClient: ratelimit.Limit{Rate: 1, Burst: 4, Period: 3 * time.Second}}))
 		ch := c.createChannel() // the burst's first request
 		for range 3 {
 			c.describeFrom(ch.Port1, "").want(t, http.StatusOK)
@@ -102,11 +111,52 @@ func TestRateLimitBurstThenRetry(t *testing.T) {
 	})
 }
 
+// TestRateLimitCreations checks that with a limit on creations alone,
+// each route that creates something is refused once a client's budget is
+// spent, with Retry-After, while that client goes on posting, reading and
+// acknowledging, and another client may still create.
+func TestRateLimitCreations(t *testing.T) {
+	forEachLimiter(t, func(t *testing.T, e env, b ratelimit.Backend) {
+		c := e.server(t, limited(b, ratelimit.Limits{CreatePerClient: perMinute(len(createRoutes))}, "127.0.0.0/8", "::1/128"))
+		ch := c.createChannel()
+		creations := []req{
+			{method: "POST", path: "/channels"},
+			{method: "POST", path: "/collections"},
+			{method: "POST", path: "/ports/" + ch.Port1.ID + "/tickets", token: ch.Port1.Token},
+			{method: "POST", path: "/ports/" + ch.Port1.ID + "/tokens", token: ch.Port1.Token, contentType: "application/json", body: `{"scope":"post"}`},
+			{method: "GET", path: "/ports/" + ch.Port2.ID + "/events", token: ch.Port2.Token},
+		}
+		// The channel above and one of each but the stream spend the
+		// budget; a stream is opened last, and stays open.
+		for _, r := range creations[1:4] {
+			c.do(r).want(t, http.StatusCreated)
+		}
+		if s := c.open(ch.Port2, streamReq{}); s.status != http.StatusOK {
+			t.Fatalf("the first stream: status %d", s.status)
+		}
+		for _, r := range creations {
+			c.do(r).wantRateLimited(t)
+		}
+		// The service's work goes on for the same client.
+		var last string
+		for i := range 50 {
+			last = c.send(ch.Port1, strconv.Itoa(i))
+		}
+		if l := c.list(ch.Port2, ""); len(l.Messages) == 0 {
+			t.Fatal("the messages cannot be read")
+		}
+		c.ack(ch.Port2, last).want(t, http.StatusNoContent)
+		c.describeFrom(ch.Port1, "").want(t, http.StatusOK)
+		// Another client has a budget of its own.
+		c.do(req{method: "POST", path: "/channels", header: map[string]string{"X-Forwarded-For": "192.0.2.1"}}).want(t, http.StatusCreated)
+	})
+}
+
 // TestRateLimitPerToken checks that a token's limit holds whichever
 // address it comes from, and leaves other tokens alone.
 func TestRateLimitPerToken(t *testing.T) {
 	forEachLimiter(t, func(t *testing.T, e env, b ratelimit.Backend) {
-		c := e.server(t, limited(b, ratelimit.Limit{Rate: 1, Burst: 3, Period: time.Minute}, ratelimit.Limit{Rate: 1, Burst: 3, Period: time.Minute}, "127.0.0.0/8", "::1/128"))
+		c := e.server(t, limited(b, ratelimit.Limits{PerClient: perMinute(3), PerToken: perMinute(3)}, "127.0.0.0/8", "::1/128"))
 		ch := c.createChannel()
 		for _, from := range []string{"192.0.2.1", "192.0.2.2", "2001:db8::1"} {
 			c.describeFrom(ch.Port1, from).want(t, http.StatusOK)
@@ -125,7 +175,7 @@ func TestRateLimitPerToken(t *testing.T) {
 // tokens it presents, and leaves other addresses alone.
 func TestRateLimitPerClient(t *testing.T) {
 	forEachLimiter(t, func(t *testing.T, e env, b ratelimit.Backend) {
-		c := e.server(t, limited(b, ratelimit.Limit{Rate: 1, Burst: 3, Period: time.Minute}, ratelimit.Limit{Rate: 1, Burst: 3, Period: time.Minute}, "127.0.0.0/8", "::1/128"))
+		c := e.server(t, limited(b, ratelimit.Limits{PerClient: perMinute(3), PerToken: perMinute(3)}, "127.0.0.0/8", "::1/128"))
 		ch := c.createChannel() // from the TCP peer, not 192.0.2.1
 		c.describeFrom(ch.Port1, "192.0.2.1").want(t, http.StatusOK)
 		c.describeFrom(ch.Port2, "192.0.2.1").want(t, http.StatusOK)
@@ -144,7 +194,7 @@ func TestRateLimitPerClient(t *testing.T) {
 func TestRateLimitUntrustedForwardedFor(t *testing.T) {
 	forEachLimiter(t, func(t *testing.T, e env, b ratelimit.Backend) {
 		// Trusts a network the test's connections do not come from.
-		c := e.server(t, limited(b, ratelimit.Limit{Rate: 1, Burst: 3, Period: time.Minute}, ratelimit.Limit{}, "10.0.0.0/8"))
+		c := e.server(t, limited(b, ratelimit.Limits{PerClient: perMinute(3)}, "10.0.0.0/8"))
 		ch := c.createChannel()
 		c.describeFrom(ch.Port1, "192.0.2.1").want(t, http.StatusOK)
 		c.describeFrom(ch.Port1, "192.0.2.2").want(t, http.StatusOK)
@@ -158,7 +208,7 @@ func TestRateLimitUntrustedForwardedFor(t *testing.T) {
 // answered however busy the client is.
 func TestRateLimitHealthChecks(t *testing.T) {
 	forEachLimiter(t, func(t *testing.T, e env, b ratelimit.Backend) {
-		c := e.server(t, limited(b, ratelimit.Limit{Rate: 1, Burst: 1, Period: time.Minute}, ratelimit.Limit{Rate: 1, Burst: 1, Period: time.Minute}))
+		c := e.server(t, limited(b, ratelimit.Limits{PerClient: perMinute(1), PerToken: perMinute(1)}))
 		c.do(req{method: "GET", path: "/openapi.yaml"}).want(t, http.StatusOK)
 		c.do(req{method: "GET", path: "/openapi.yaml"}).wantRateLimited(t)
 		for range 20 {
@@ -176,7 +226,8 @@ func TestRateLimitScaleOut(t *testing.T) {
 	srv := redistest.Start(t)
 	rc := srv.Client(t)
 	prefix := redistest.Prefix(t)
-	a, b := scaledServer(t, rc, prefix), scaledServer(t, rc, prefix)
+	limits := ratelimit.Limits{PerClient: perMinute(4)}
+	a, b := scaledServer(t, rc, prefix, limits), scaledServer(t, rc, prefix, limits)
 
 	ch := a.createChannel()
 	b.describeFrom(ch.Port1, "").want(t, http.StatusOK)
@@ -186,10 +237,29 @@ func TestRateLimitScaleOut(t *testing.T) {
 	b.describeFrom(ch.Port1, "").wantRateLimited(t)
 }
 
-// scaledServer starts an API server over the Redis store and limiter at
-// prefix, as one of several instances of a deployment: 4 requests at once
-// per client, then 1 a second.
-func scaledServer(t *testing.T, rc redis.UniversalClient, prefix string) *client {
+// TestRateLimitCreationsScaleOut checks that instances sharing a Redis
+// share the creation limit too, and that it stops nothing else.
+func TestRateLimitCreationsScaleOut(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	rc := srv.Client(t)
+	prefix := redistest.Prefix(t)
+	limits := ratelimit.Limits{CreatePerClient: perMinute(3)}
+	a, b := scaledServer(t, rc, prefix, limits), scaledServer(t, rc, prefix, limits)
+
+	ch := a.createChannel()
+	b.createChannel()
+	a.createChannel()
+	b.do(req{method: "POST", path: "/channels"}).wantRateLimited(t)
+	a.do(req{method: "POST", path: "/collections"}).wantRateLimited(t)
+	for range 10 {
+		b.send(ch.Port1, `"still served"`)
+	}
+}
+
+// scaledServer starts an API server over the Redis store and a limiter
+// with limits at prefix, as one of several instances of a deployment.
+func scaledServer(t *testing.T, rc redis.UniversalClient, prefix string, limits ratelimit.Limits) *client {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(newTestLog(t), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	st, err := redisstore.New(context.Background(), rc, redisstore.Options{Prefix: prefix, Logger: logger})
@@ -197,7 +267,7 @@ func scaledServer(t *testing.T, rc redis.UniversalClient, prefix string) *client
 		t.Fatalf("redis store: %v", err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	limiter := ratelimit.New(ratelimit.NewRedis(rc, prefix, 0), ratelimit.Limit{Rate: 1, Burst: 4, Period: time.Minute}, ratelimit.Limit{}, logger)
+	limiter := ratelimit.New(ratelimit.NewRedis(rc, prefix, 0), limits, logger)
 	s := NewServer(logger, st, Config{KeepAlive: time.Minute, RateLimiter: limiter})
 	ts := httptest.NewServer(s)
 	t.Cleanup(func() {
@@ -215,7 +285,7 @@ func TestRateLimitRedisDown(t *testing.T) {
 	e := env{open: storeKinds[0].setup(t)}
 	c := e.server(t, func(o *options) {
 		o.cfg.RateLimiter = ratelimit.New(ratelimit.NewRedis(srv.Client(t), redistest.Prefix(t), 0),
-			ratelimit.Limit{Rate: 1, Burst: 2, Period: time.Minute}, ratelimit.Limit{Rate: 1, Burst: 2, Period: time.Minute}, slog.New(slog.DiscardHandler))
+			ratelimit.Limits{PerClient: perMinute(2), PerToken: perMinute(2)}, slog.New(slog.DiscardHandler))
 	})
 	ch := c.createChannel()
 	c.describeFrom(ch.Port1, "").want(t, http.StatusOK)
@@ -266,7 +336,7 @@ func TestRateLimitAnswerReadableByPages(t *testing.T) {
 	t.Cleanup(func() { _ = st.Close() })
 	s := NewServer(slog.New(slog.DiscardHandler), st, Config{
 		CORSOrigins: []string{origin},
-		RateLimiter: ratelimit.New(ratelimit.NewMemory(), ratelimit.Limit{Rate: 1, Burst: 1, Period: time.Minute}, ratelimit.Limit{}, slog.New(slog.DiscardHandler)),
+		RateLimiter: ratelimit.New(ratelimit.NewMemory(), ratelimit.Limits{PerClient: perMinute(1)}, slog.New(slog.DiscardHandler)),
 	})
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
@@ -280,5 +350,57 @@ func TestRateLimitAnswerReadableByPages(t *testing.T) {
 	h := corsHeaders(res.Header)
 	if h["Access-Control-Allow-Origin"] != origin || !strings.Contains(h["Access-Control-Expose-Headers"], "Retry-After") {
 		t.Errorf("429's CORS headers %v: the page cannot read it or its Retry-After", h)
+	}
+}
+
+// TestCreateRoutes holds createRoutes to the router: each is one of its
+// routes; every route's requests are counted as creations exactly when it
+// is listed; and on odd paths creates agrees with the router about which
+// route a request reaches.
+func TestCreateRoutes(t *testing.T) {
+	st := memory.New(store.Limits{})
+	t.Cleanup(func() { _ = st.Close() })
+	s := NewServer(nil, st, Config{})
+	var routes []string
+	err := chi.Walk(s.router, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		routes = append(routes, method+" "+route)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("walk the router: %v", err)
+	}
+	for _, route := range createRoutes {
+		if !slices.Contains(routes, route) {
+			t.Errorf("createRoutes lists %s, which the router does not serve", route)
+		}
+	}
+	param := regexp.MustCompile(`\{[^}]+\}`)
+	for _, route := range routes {
+		method, pattern, _ := strings.Cut(route, " ")
+		r := httptest.NewRequest(method, param.ReplaceAllString(pattern, "01M7Z9ZAEYB3WVD1BRTFA6JAW0"), nil)
+		if got, want := creates(r), slices.Contains(createRoutes, route); got != want {
+			t.Errorf("%s counted as a creation: %v, want %v", route, got, want)
+		}
+	}
+	for _, target := range []string{
+		"/channels/", "//channels", "/channels?x=1", "/CHANNELS", "/ports//events", "/ports/a%2Fb/events",
+		"/ports/x/events/", "/ports/x/y/events", "/ports/x/tickets", "/ports/x/tokens/y", "/collections/x",
+	} {
+		for _, method := range []string{"GET", "POST", "HEAD"} {
+			r := httptest.NewRequest(method, target, nil)
+			path := r.URL.RawPath
+			if path == "" {
+				path = r.URL.Path
+			}
+			pattern := s.router.Find(chi.NewRouteContext(), method, path)
+			want := pattern != "" && slices.Contains(createRoutes, method+" "+pattern)
+			if got := creates(r); got != want {
+				t.Errorf("%s %s counted as a creation: %v; the router finds %q", method, target, got, pattern)
+			}
+		}
+	}
+	r := httptest.NewRequest("POST", "/ports/01M7Z9ZAEYB3WVD1BRTFA6JAW0/messages", nil)
+	if n := testing.AllocsPerRun(100, func() { creates(r) }); n != 0 {
+		t.Errorf("creates allocates %v times a request", n)
 	}
 }

@@ -18,41 +18,62 @@ const DefaultWarnEvery = 10 * time.Second
 // Redis that is down to fail again.
 const backendPause = time.Second
 
-// Limiter applies a limit per client address and a limit per credential
-// on a Backend. When the backend fails it lets requests through (fail
-// open): losing the limits for a while is better than losing the service.
+// Limits are what a Limiter allows; an Off limit is not checked.
+type Limits struct {
+	// PerClient bounds every request from one client address.
+	PerClient Limit
+	// PerToken bounds every request presenting one credential, from any
+	// address.
+	PerToken Limit
+	// CreatePerClient bounds, per client address, the requests that
+	// create something that lasts or holds the server's resources: the
+	// caller says which (see Check).
+	CreatePerClient Limit
+}
+
+// Off reports whether every limit lets everything through.
+func (l Limits) Off() bool { return l.PerClient.Off() && l.PerToken.Off() && l.CreatePerClient.Off() }
+
+// Limiter applies Limits on a Backend. When the backend fails it lets
+// requests through (fail open): losing the limits for a while is better
+// than losing the service.
 type Limiter struct {
-	backend             Backend
-	perClient, perToken Limit
-	logger              *slog.Logger
-	warnEvery           time.Duration
+	backend   Backend
+	limits    Limits
+	logger    *slog.Logger
+	warnEvery time.Duration
 
 	mu        sync.Mutex
 	lastWarn  time.Time
 	downUntil time.Time
 }
 
-// New returns a Limiter that allows perClient to each client address and
-// perToken to each credential, on backend; an Off limit is not checked.
-// Backend failures are logged to logger as WARN, at most once per
-// DefaultWarnEvery.
-func New(backend Backend, perClient, perToken Limit, logger *slog.Logger) *Limiter {
-	return &Limiter{backend: backend, perClient: perClient, perToken: perToken, logger: logger, warnEvery: DefaultWarnEvery}
+// New returns a Limiter that applies limits on backend. Backend failures
+// are logged to logger as WARN, at most once per DefaultWarnEvery.
+func New(backend Backend, limits Limits, logger *slog.Logger) *Limiter {
+	return &Limiter{backend: backend, limits: limits, logger: logger, warnEvery: DefaultWarnEvery}
 }
 
 // Check counts a request from the client address client presenting the
-// secret credential ("" for none), and says whether it must be refused and
-// then how long to wait. The client's limit is checked first; a request it
-// refuses is not counted against the credential. The credential is keyed by
+// secret credential ("" for none), one that creates something if creates
+// is true, and says whether it must be refused and then how long to wait.
+// The limits are checked from the narrowest to the widest: a creation's
+// limit, then the client's, then the credential's; a request one of them
+// refuses is not counted against those after it. The credential is keyed by
 // its SHA-256, so the secret is never kept, in memory or in Redis.
-func (l *Limiter) Check(ctx context.Context, client, credential string) (retryAfter time.Duration, limited bool) {
-	if !l.perClient.Off() {
-		if wait, refused := l.check(ctx, "client:"+client, l.perClient); refused {
+func (l *Limiter) Check(ctx context.Context, client, credential string, creates bool) (retryAfter time.Duration, limited bool) {
+	if creates && !l.limits.CreatePerClient.Off() {
+		if wait, refused := l.check(ctx, "create:client:"+client, l.limits.CreatePerClient); refused {
 			return wait, true
 		}
 	}
-	if credential != "" && !l.perToken.Off() {
-		return l.check(ctx, "token:"+credentialKey(credential), l.perToken)
+	if !l.limits.PerClient.Off() {
+		if wait, refused := l.check(ctx, "client:"+client, l.limits.PerClient); refused {
+			return wait, true
+		}
+	}
+	if credential != "" && !l.limits.PerToken.Off() {
+		return l.check(ctx, "token:"+credentialKey(credential), l.limits.PerToken)
 	}
 	return 0, false
 }

@@ -1,6 +1,7 @@
 // Package ratelimit limits how often a client may call the API: a
 // sustained rate per second and a burst, per client address and per
-// credential, with the generic cell rate algorithm (GCRA). Memory keeps the
+// credential for every request, and per client address for the requests
+// that create something, with the generic cell rate algorithm (GCRA). Memory keeps the
 // state in one process; Redis shares it between every instance using the
 // same Redis. Both give the same answers to the same sequence of checks.
 package ratelimit

@@ -73,14 +73,20 @@ const (
 	DefaultIdleTimeout         = 2 * time.Minute
 )
 
-// Defaults of the rate limits: requests a second and bursts, per client
-// address and per credential; see the ratelimit package.
+// Defaults of the rate limits: requests a second and bursts; see the
+// ratelimit package. Out of the box only the requests that create
+// something are limited, per client address; posting, reading and
+// acknowledging go as fast as the server answers. The limits on every
+// request, per client address and per credential, are off until set; their
+// bursts apply then.
 const (
-	DefaultRateLimitPerClient      = 100
-	DefaultRateLimitPerClientBurst = 200
-	DefaultRateLimitPerToken       = 50
-	DefaultRateLimitPerTokenBurst  = 100
-	DefaultRateLimitBackend        = rateLimitAuto
+	DefaultRateLimitCreatePerClient      = 20
+	DefaultRateLimitCreatePerClientBurst = 100
+	DefaultRateLimitPerClient            = 0
+	DefaultRateLimitPerClientBurst       = 200
+	DefaultRateLimitPerToken             = 0
+	DefaultRateLimitPerTokenBurst        = 100
+	DefaultRateLimitBackend              = rateLimitAuto
 )
 
 // Defaults of the stream tickets (POST /ports/{id}/tickets).
@@ -185,8 +191,16 @@ type Config struct {
 	// CORSOrigins is the comma-separated list of origins browsers may call
 	// the API from (CORS_ORIGINS); empty means no CORS headers at all.
 	CORSOrigins string
-	// RateLimitPerClient is the requests a second each client address may
-	// send (RATE_LIMIT_PER_CLIENT); 0 turns the limit off.
+	// RateLimitCreatePerClient is the requests a second that create
+	// something (a channel, a collection, a ticket, a token, an event
+	// stream) each client address may send (RATE_LIMIT_CREATE_PER_CLIENT);
+	// 0 turns the limit off.
+	RateLimitCreatePerClient int
+	// RateLimitCreatePerClientBurst is how many such requests a client
+	// address may send at once (RATE_LIMIT_CREATE_PER_CLIENT_BURST).
+	RateLimitCreatePerClientBurst int
+	// RateLimitPerClient is the requests of any kind a second each client
+	// address may send (RATE_LIMIT_PER_CLIENT); 0 turns the limit off.
 	RateLimitPerClient int
 	// RateLimitPerClientBurst is how many requests a client address may
 	// send at once (RATE_LIMIT_PER_CLIENT_BURST).

@@ -35,8 +35,8 @@ func TestConfigDefaults(t *testing.T) {
 	want.RedisTimeout, want.RedisWaitTimeout, want.RedisStartupTimeout = 2*time.Second, time.Second, 30*time.Second
 	want.RedisMode = "single"
 	want = withLimitDefaults(want)
-	want.RateLimitPerClient, want.RateLimitPerClientBurst = 100, 200
-	want.RateLimitPerToken, want.RateLimitPerTokenBurst = 50, 100
+	want.RateLimitCreatePerClient, want.RateLimitCreatePerClientBurst = 20, 100
+	want.RateLimitPerClientBurst, want.RateLimitPerTokenBurst = 200, 100
 	want.RateLimitBackend = "auto"
 	want.Metrics = true
 	if cfg != want {
@@ -84,8 +84,8 @@ func TestConfigFromEnv(t *testing.T) {
 	want.CreateAuth, want.AccessTokenInQuery = "open", "auto"
 	want.RedisMode = "single"
 	want = withLimitDefaults(want)
-	want.RateLimitPerClient, want.RateLimitPerClientBurst = 100, 200
-	want.RateLimitPerToken, want.RateLimitPerTokenBurst = 50, 100
+	want.RateLimitCreatePerClient, want.RateLimitCreatePerClientBurst = 20, 100
+	want.RateLimitPerClientBurst, want.RateLimitPerTokenBurst = 200, 100
 	want.RateLimitBackend = "auto"
 	want.Metrics = true
 	if cfg != want {

@@ -20,10 +20,13 @@ const (
 
 // rateLimits reads the rate limit settings into cfg.
 func (l *loader) rateLimits(cfg *Config) {
-	cfg.RateLimitPerClient = l.nonNegativeInt("RATE_LIMIT_PER_CLIENT", DefaultRateLimitPerClient, "requests a second per client address; 0 is no limit")
-	cfg.RateLimitPerClientBurst = l.positiveInt("RATE_LIMIT_PER_CLIENT_BURST", DefaultRateLimitPerClientBurst, "burst of requests per client address")
-	cfg.RateLimitPerToken = l.nonNegativeInt("RATE_LIMIT_PER_TOKEN", DefaultRateLimitPerToken, "requests a second per credential; 0 is no limit")
-	cfg.RateLimitPerTokenBurst = l.positiveInt("RATE_LIMIT_PER_TOKEN_BURST", DefaultRateLimitPerTokenBurst, "burst of requests per credential")
+	cfg.RateLimitCreatePerClient = l.nonNegativeInt("RATE_LIMIT_CREATE_PER_CLIENT", DefaultRateLimitCreatePerClient,
+		"requests a second per client address that create channels, collections, tickets, tokens or event streams; 0 is no limit")
+	cfg.RateLimitCreatePerClientBurst = l.positiveInt("RATE_LIMIT_CREATE_PER_CLIENT_BURST", DefaultRateLimitCreatePerClientBurst, "burst of those requests per client address")
+	cfg.RateLimitPerClient = l.nonNegativeInt("RATE_LIMIT_PER_CLIENT", DefaultRateLimitPerClient, "requests of any kind a second per client address; 0 is no limit")
+	cfg.RateLimitPerClientBurst = l.positiveInt("RATE_LIMIT_PER_CLIENT_BURST", DefaultRateLimitPerClientBurst, "burst of requests per client address, once RATE_LIMIT_PER_CLIENT is set")
+	cfg.RateLimitPerToken = l.nonNegativeInt("RATE_LIMIT_PER_TOKEN", DefaultRateLimitPerToken, "requests of any kind a second per credential; 0 is no limit")
+	cfg.RateLimitPerTokenBurst = l.positiveInt("RATE_LIMIT_PER_TOKEN_BURST", DefaultRateLimitPerTokenBurst, "burst of requests per credential, once RATE_LIMIT_PER_TOKEN is set")
 	cfg.RateLimitBackend = l.oneOf("RATE_LIMIT_BACKEND", DefaultRateLimitBackend, "where rate limits are counted: auto, memory or redis", rateLimitAuto, rateLimitMemory, rateLimitRedis)
 	if cfg.RateLimitBackend == rateLimitRedis && cfg.RedisURL == "" {
 		l.fail("RATE_LIMIT_BACKEND", rateLimitRedis, "memory or auto without REDIS_URL: the redis backend uses the store's Redis")
@@ -42,12 +45,15 @@ func rateLimitTimeout(cfg Config) time.Duration { return cfg.RedisTimeout / 4 }
 
 // newRateLimiter builds the limiter the settings ask for, on client (the
 // store's Redis, nil for the memory store) when the backend is Redis. It
-// returns nil when both limits are off.
+// returns nil when every limit is off.
 func newRateLimiter(cfg Config, client goredis.UniversalClient, logger *slog.Logger) handlers.RateLimiter {
-	perClient := ratelimit.Limit{Rate: cfg.RateLimitPerClient, Burst: cfg.RateLimitPerClientBurst}
-	perToken := ratelimit.Limit{Rate: cfg.RateLimitPerToken, Burst: cfg.RateLimitPerTokenBurst}
-	if perClient.Off() && perToken.Off() {
-		logger.Warn("rate limits are off (RATE_LIMIT_PER_CLIENT=0 and RATE_LIMIT_PER_TOKEN=0)")
+	limits := ratelimit.Limits{
+		CreatePerClient: ratelimit.Limit{Rate: cfg.RateLimitCreatePerClient, Burst: cfg.RateLimitCreatePerClientBurst},
+		PerClient:       ratelimit.Limit{Rate: cfg.RateLimitPerClient, Burst: cfg.RateLimitPerClientBurst},
+		PerToken:        ratelimit.Limit{Rate: cfg.RateLimitPerToken, Burst: cfg.RateLimitPerTokenBurst},
+	}
+	if limits.Off() {
+		logger.Warn("rate limits are off (RATE_LIMIT_CREATE_PER_CLIENT=0, RATE_LIMIT_PER_CLIENT=0 and RATE_LIMIT_PER_TOKEN=0)")
 		return nil
 	}
 	var backend ratelimit.Backend
@@ -59,10 +65,11 @@ func newRateLimiter(cfg Config, client goredis.UniversalClient, logger *slog.Log
 		backend = ratelimit.NewMemory()
 	}
 	logger.Info("rate limits", "backend", name,
-		"per_client", perClient.Rate, "per_client_burst", perClient.Burst,
-		"per_token", perToken.Rate, "per_token_burst", perToken.Burst)
+		"create_per_client", limits.CreatePerClient.Rate, "create_per_client_burst", limits.CreatePerClient.Burst,
+		"per_client", limits.PerClient.Rate, "per_client_burst", limits.PerClient.Burst,
+		"per_token", limits.PerToken.Rate, "per_token_burst", limits.PerToken.Burst)
 	if name == rateLimitMemory && client != nil {
 		logger.Warn("rate limits are kept in memory: each instance counts on its own; set RATE_LIMIT_BACKEND=auto to share them through Redis")
 	}
-	return ratelimit.New(backend, perClient, perToken, logger.With("component", "ratelimit"))
+	return ratelimit.New(backend, limits, logger.With("component", "ratelimit"))
 }

@@ -5,10 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -38,8 +41,9 @@ func buildBench(t *testing.T) string {
 
 // TestSmokeRun runs `bench -smoke` end to end, with real processes, and
 // checks that every scenario produced a row for each of its targets, that
-// no message was lost, repeated or out of order, and that no child
-// outlived the bench. It never looks at a timing.
+// no message was lost, repeated or out of order, that the api's readers
+// acknowledged all they read, and that no child outlived the bench. It
+// never looks at a timing.
 func TestSmokeRun(t *testing.T) {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Skip("redis-server is not on PATH, so the bench cannot run: sudo apt-get install -y redis-server")
@@ -64,8 +68,8 @@ func TestSmokeRun(t *testing.T) {
 	}
 
 	want := map[string][]string{
-		s1: {relayName, apiRedisName, apiMemoryName, apiRedisRateName},
-		s2: {relayName, apiRedisName, apiMemoryName},
+		s1: {relayName, apiRedisName, apiMemoryName, apiRedisShippedName, apiMemoryShippedName, apiRedisRateName},
+		s2: {relayName, apiRedisName, apiMemoryName, apiRedisShippedName, apiMemoryShippedName},
 		s3: {relayName, apiRedisName, apiMemoryName},
 		s4: {apiRedisName, apiMemoryName},
 		s5: {relayName, apiRedisName, apiMemoryName},
@@ -92,6 +96,9 @@ func TestSmokeRun(t *testing.T) {
 			f.PostErrors != 0 || f.ReadErrors != 0 || f.Unrecognised != 0 {
 			t.Errorf("%s on %s: %+v; want all %d messages once, in order, without errors", rw.Scenario, rw.Target, *f, messages[rw.Scenario])
 		}
+		if acks := rw.Target != relayName; f.AckErrors != 0 || f.LeftQueued != 0 || (f.Acks > 0) != acks {
+			t.Errorf("%s on %s: %d acknowledgements, %d failed, %d messages left queued; want acknowledgements exactly on the api, none failed, none left", rw.Scenario, rw.Target, f.Acks, f.AckErrors, f.LeftQueued)
+		}
 		if rw.Scenario == s5 && f.Reconnects != 1 {
 			t.Errorf("S5 on %s: %d reconnects, want 1", rw.Target, f.Reconnects)
 		}
@@ -106,8 +113,8 @@ func TestSmokeRun(t *testing.T) {
 			t.Errorf("the Markdown report has no %s table:\n%s", sc, stdout.String())
 		}
 	}
-	if len(rep.ChildPIDs) < 5 {
-		t.Errorf("child pids %v: want redis-server, the relay and three api processes", rep.ChildPIDs)
+	if len(rep.ChildPIDs) < 7 {
+		t.Errorf("child pids %v: want redis-server, the relay and five api processes", rep.ChildPIDs)
 	}
 	for _, pid := range rep.ChildPIDs {
 		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
@@ -170,6 +177,31 @@ func TestNoRedisServer(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "apt-get install -y redis-server") {
 		t.Errorf("output does not say how to install redis-server:\n%s", out)
+	}
+}
+
+// TestWaitingOut429 checks that a set-up request refused with 429 is sent
+// again once its Retry-After has passed, as the rows on the shipped
+// defaults need when S2 creates more than the default burst of creations.
+func TestWaitingOut429(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if calls.Add(1) == 1 {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+	}))
+	defer srv.Close()
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/channels", nil)
+	resp, err := doWaitingOut429(context.Background(), srv.Client(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated || calls.Load() != 2 {
+		t.Errorf("status %d after %d calls, want 201 after 2", resp.StatusCode, calls.Load())
 	}
 }
 

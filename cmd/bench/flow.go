@@ -11,7 +11,8 @@ import (
 )
 
 // flowSpec is one message flow: channels, each with one sequential poster
-// over keep-alive and one SSE reader.
+// over keep-alive and one SSE reader that acknowledges what it reads (on
+// the api).
 type flowSpec struct {
 	channels int
 	messages int // in all, spread over the channels
@@ -42,6 +43,13 @@ type flowResult struct {
 	Reconnects   int     `json:"reconnects"`
 	ReadErrors   int     `json:"read_errors"`
 	Unrecognised int     `json:"unrecognised"`
+	// Acks counts the acknowledgements the readers sent (none to the
+	// relay), AckErrors those that failed, and LeftQueued the messages
+	// still queued at the reading ports once the readers were done: all
+	// read and acknowledged is 0.
+	Acks       int `json:"acks"`
+	AckErrors  int `json:"ack_errors"`
+	LeftQueued int `json:"left_queued"`
 	// CPU time per delivered message, from the first post to the last
 	// receipt, of the server, its redis-server and the bench (the load).
 	ServerCPUus float64 `json:"server_cpu_us_per_msg"`
@@ -71,8 +79,12 @@ func runFlow(ctx context.Context, t *target, cl *clients, spec flowSpec) (flowRe
 	}
 	tallies := make([]*tally, spec.channels)
 	streams := make([]*sseStream, spec.channels)
+	ackers := make([]*acker, spec.channels)
 	for i, ch := range chans {
 		tallies[i] = newTally(perChan[i])
+		if t.acks {
+			ackers[i] = newAcker(t, cl.post, ch)
+		}
 		s, err := openStream(ctx, cl.stream, ch.eventsURL, ch.eventsToken, "")
 		if err != nil {
 			for _, s := range streams[:i] {
@@ -90,7 +102,7 @@ func runFlow(ctx context.Context, t *target, cl *clients, spec flowSpec) (flowRe
 	var readers sync.WaitGroup
 	for i := range chans {
 		readers.Go(func() {
-			n, err := readChannel(readCtx, cl, chans[i], streams[i], tallies[i], spec.resumeAfter)
+			n, err := readChannel(readCtx, cl, chans[i], streams[i], tallies[i], ackers[i], spec.resumeAfter)
 			reconnects.Add(int64(n))
 			if err != nil && readCtx.Err() == nil {
 				readErrs.Add(1)
@@ -142,6 +154,18 @@ func runFlow(ctx context.Context, t *target, cl *clients, spec flowSpec) (flowRe
 		lastRecv = max(lastRecv, tl.lastRecv)
 	}
 	slices.Sort(lat)
+	for i, a := range ackers {
+		if a == nil {
+			continue
+		}
+		res.Acks += a.acks
+		res.AckErrors += a.errs
+		n, err := t.queued(ctx, cl.post, chans[i])
+		if err != nil {
+			return flowResult{}, err
+		}
+		res.LeftQueued += n
+	}
 	res.PostErrors = int(postErrs.Load())
 	res.Reconnects = int(reconnects.Load())
 	res.ReadErrors = int(readErrs.Load())
@@ -183,11 +207,15 @@ func postChannel(ctx context.Context, cl *clients, ch channel, tl *tally, start 
 	return fails
 }
 
-// readChannel reads s until every message of tl came or ctx ends. With
-// resumeAfter set it drops the connection once, after that many
-// messages, and reconnects with the last id it saw. It returns how many
-// times it reconnected.
-func readChannel(ctx context.Context, cl *clients, ch channel, s *sseStream, tl *tally, resumeAfter int) (int, error) {
+// readChannel reads s until every message of tl came or ctx ends, and
+// has a (nil for none) acknowledge what it read. With resumeAfter set it
+// drops the connection once, after that many messages, and reconnects
+// with the last id it saw. It returns how many times it reconnected.
+func readChannel(ctx context.Context, cl *clients, ch channel, s *sseStream, tl *tally, a *acker, resumeAfter int) (int, error) {
+	if a != nil {
+		stopAcking := a.start(ctx)
+		defer stopAcking()
+	}
 	stop := context.AfterFunc(ctx, func() { s.close() })
 	defer func() { stop(); s.close() }()
 	reconnects := 0
@@ -201,6 +229,9 @@ func readChannel(ctx context.Context, cl *clients, ch channel, s *sseStream, tl 
 		at := now()
 		got++
 		lastID = string(id)
+		if a != nil {
+			a.read(lastID)
+		}
 		seq, sent, ok := parsePayload(data)
 		if !ok {
 			tl.unparsed++

@@ -145,7 +145,7 @@ func faults(g group) string {
 		g.flowSum(func(f flowResult) int { return f.Lost }),
 		g.flowSum(func(f flowResult) int { return f.Duplicated }),
 		g.flowSum(func(f flowResult) int { return f.OutOfOrder }),
-		g.flowSum(func(f flowResult) int { return f.PostErrors + f.ReadErrors + f.Unrecognised }))
+		g.flowSum(func(f flowResult) int { return f.PostErrors + f.ReadErrors + f.Unrecognised + f.AckErrors }))
 }
 
 const faultHeads = "lost | duplicated | out of order | errors"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 )
 
 // row is one scenario's figures on one target in one run.
@@ -17,17 +18,18 @@ type row struct {
 	Broadcast *broadcastResult `json:"broadcast,omitempty"`
 }
 
-// targetsFor lists who runs a scenario, the relay first. The relay has no
-// S4: a blocking XREAD per stream needs a Redis connection each, so its
-// idle cost is Redis's, not a server's.
+// targetsFor lists who runs a scenario, the relay first. S1 and S2 run on
+// the api on its shipped defaults too, and S1 with the limits on every
+// request on. The relay has no S4: a blocking XREAD per stream needs a
+// Redis connection each, so its idle cost is Redis's, not a server's.
 func (e *benchEnv) targetsFor(scenario string) []*target {
 	switch scenario {
-	case s1:
-		ts := []*target{e.relay, e.apiRedis, e.apiMemory}
-		if e.apiRedisRate != nil {
+	case s1, s2:
+		ts := []*target{e.relay, e.apiRedis, e.apiMemory, e.apiRedisShipped, e.apiMemoryShipped}
+		if scenario == s1 {
 			ts = append(ts, e.apiRedisRate)
 		}
-		return ts
+		return slices.DeleteFunc(ts, func(t *target) bool { return t == nil })
 	case s4, s6:
 		return []*target{e.apiRedis, e.apiMemory}
 	}

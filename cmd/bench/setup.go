@@ -15,17 +15,25 @@ import (
 
 // Target names.
 const (
-	relayName        = "relay (Redis)"
-	apiRedisName     = "api-redis"
-	apiMemoryName    = "api-memory"
-	apiRedisRateName = "api-redis, rate limiter on"
+	relayName            = "relay (Redis)"
+	apiRedisName         = "api-redis"
+	apiMemoryName        = "api-memory"
+	apiRedisShippedName  = "api-redis, shipped defaults"
+	apiMemoryShippedName = "api-memory, shipped defaults"
+	apiRedisRateName     = "api-redis, per-request limits on"
 )
 
 // benchEnv is everything set up for the runs.
 type benchEnv struct {
+	// relay is the yardstick; apiRedis and apiMemory are the api tuned
+	// for every scenario (apiSettings).
 	relay, apiRedis, apiMemory *target
-	// apiRedisRate is the api on Redis with its rate limiter working
-	// (limits raised so that nothing is refused), for one extra S1 row;
+	// apiRedisShipped and apiMemoryShipped are the api on its shipped
+	// defaults, for S1 and S2 rows beside the tuned ones; nil when
+	// neither is picked.
+	apiRedisShipped, apiMemoryShipped *target
+	// apiRedisRate is the api on Redis with its limits on every request
+	// working (raised so that nothing is refused), for one extra S1 row;
 	// nil when S1 is not picked.
 	apiRedisRate *target
 	rdb          *redis.Client
@@ -40,17 +48,19 @@ func (e *benchEnv) close() {
 }
 
 // apiSettings are the api children's settings: the defaults but for rate
-// limits off (a cost of its own, measured in one extra row), and limits
-// on streams and queues large enough for the scenarios (readers here
-// never acknowledge, and S4 opens all its streams from one address).
+// limits off (a cost of its own, measured in one extra row; S4 and S6
+// create 10,000 channels from one address), and a limit on streams per
+// client large enough for S4, which opens all its streams from one
+// address. The readers acknowledge what they read, so the default queue
+// length serves.
 func apiSettings(addr, debugAddr string) map[string]string {
 	return map[string]string{
-		"ADDR":                   addr,
-		"DEBUG_ADDR":             debugAddr,
-		"RATE_LIMIT_PER_CLIENT":  "0",
-		"RATE_LIMIT_PER_TOKEN":   "0",
-		"MAX_STREAMS_PER_CLIENT": "1000000",
-		"MAX_QUEUE_LENGTH":       "10000000",
+		"ADDR":                         addr,
+		"DEBUG_ADDR":                   debugAddr,
+		"RATE_LIMIT_CREATE_PER_CLIENT": "0",
+		"RATE_LIMIT_PER_CLIENT":        "0",
+		"RATE_LIMIT_PER_TOKEN":         "0",
+		"MAX_STREAMS_PER_CLIENT":       "1000000",
 	}
 }
 
@@ -83,7 +93,27 @@ func setUp(ctx context.Context, kids *children, dir string, opts options, log io
 		rdb: redis.NewClient(&redis.Options{Addr: redisAddr}),
 		cl:  &clients{post: newClient(512, 30*time.Second), stream: newClient(0, 0)},
 	}
-	start := func(name string, settings map[string]string, onRedis bool) (*target, error) {
+	// launch starts the api as name with the settings kv, to which it adds
+	// ADDR and, on Redis, the store's.
+	launch := func(name string, onRedis bool, kv map[string]string, addr, debugAddr string) (*target, error) {
+		kv["ADDR"] = addr
+		if onRedis {
+			kv["REDIS_URL"] = "redis://" + redisAddr + "/0"
+			kv["REDIS_KEY_PREFIX"] = safeName(name) + ":"
+		}
+		fmt.Fprintf(log, "bench: starting %s on %s\n", name, addr)
+		c, err := kids.startHTTP(ctx, safeName(name), apiBin, nil, envList(kv), addr, "/readyz")
+		if err != nil {
+			return nil, err
+		}
+		t := &target{name: name, base: "http://" + addr, debugAddr: debugAddr, proc: c, acks: true}
+		if onRedis {
+			t.redis = redisProc
+		}
+		return t, nil
+	}
+	// startTuned starts a tuned api target: apiSettings, then extra.
+	startTuned := func(name string, onRedis bool, extra map[string]string) (*target, error) {
 		addr, err := freeAddr()
 		if err != nil {
 			return nil, err
@@ -93,40 +123,44 @@ func setUp(ctx context.Context, kids *children, dir string, opts options, log io
 			return nil, err
 		}
 		kv := apiSettings(addr, debugAddr)
-		if onRedis {
-			kv["REDIS_URL"] = "redis://" + redisAddr + "/0"
-			kv["REDIS_KEY_PREFIX"] = safeName(name) + ":"
-		}
-		for k, v := range settings {
+		for k, v := range extra {
 			kv[k] = v
 		}
-		fmt.Fprintf(log, "bench: starting %s on %s\n", name, addr)
-		c, err := kids.startHTTP(ctx, safeName(name), apiBin, nil, envList(kv), addr, "/readyz")
+		return launch(name, onRedis, kv, addr, debugAddr)
+	}
+	// startShipped starts an api target on the shipped defaults: nothing
+	// set but its address and its store.
+	startShipped := func(name string, onRedis bool) (*target, error) {
+		addr, err := freeAddr()
 		if err != nil {
 			return nil, err
 		}
-		t := &target{name: name, base: "http://" + addr, debugAddr: debugAddr, proc: c}
-		if onRedis {
-			t.redis = redisProc
+		return launch(name, onRedis, map[string]string{}, addr, "")
+	}
+	if env.apiRedis, err = startTuned(apiRedisName, true, nil); err != nil {
+		return nil, err
+	}
+	if env.apiMemory, err = startTuned(apiMemoryName, false, nil); err != nil {
+		return nil, err
+	}
+	if slices.Contains(opts.scenarios, s1) || slices.Contains(opts.scenarios, s2) {
+		if env.apiRedisShipped, err = startShipped(apiRedisShippedName, true); err != nil {
+			return nil, err
 		}
-		return t, nil
-	}
-	if env.apiRedis, err = start(apiRedisName, nil, true); err != nil {
-		return nil, err
-	}
-	if env.apiMemory, err = start(apiMemoryName, nil, false); err != nil {
-		return nil, err
+		if env.apiMemoryShipped, err = startShipped(apiMemoryShippedName, false); err != nil {
+			return nil, err
+		}
 	}
 	if slices.Contains(opts.scenarios, s1) {
-		// The default limits (50 requests/s per token) would throttle S1 to
-		// 50 messages/s and measure the limit, not its cost: keep the
-		// limiter working on its default backend (Redis) with limits no
-		// S1 reaches.
+		// The limits on every request are off by default; this row turns
+		// them on, on their default backend (Redis), with limits no S1
+		// reaches, to measure what checking them costs rather than the
+		// limits themselves.
 		raised := map[string]string{
 			"RATE_LIMIT_PER_CLIENT": "10000000", "RATE_LIMIT_PER_CLIENT_BURST": "10000000",
 			"RATE_LIMIT_PER_TOKEN": "10000000", "RATE_LIMIT_PER_TOKEN_BURST": "10000000",
 		}
-		if env.apiRedisRate, err = start(apiRedisRateName, raised, true); err != nil {
+		if env.apiRedisRate, err = startTuned(apiRedisRateName, true, raised); err != nil {
 			return nil, err
 		}
 	}

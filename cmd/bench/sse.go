@@ -33,7 +33,7 @@ func openStream(ctx context.Context, client *http.Client, url, token, lastID str
 	if lastID != "" {
 		req.Header.Set("Last-Event-ID", lastID)
 	}
-	resp, err := client.Do(req)
+	resp, err := doWaitingOut429(ctx, client, req)
 	if err != nil {
 		return nil, fmt.Errorf("open stream: %w", err)
 	}

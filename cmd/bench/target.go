@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -22,13 +23,17 @@ type target struct {
 	// redis is the private redis-server when the target keeps its data
 	// there, else nil.
 	redis *child
+	// acks says the target's readers acknowledge what they read (the api;
+	// the relay has no acknowledgement).
+	acks bool
 }
 
 // channel is where one flow posts and reads: a post URL with its token and
-// an events URL with its token.
+// an events URL with its token, whose port is readID.
 type channel struct {
 	postURL, postToken     string
 	eventsURL, eventsToken string
+	readID                 string
 }
 
 // portJSON is one port of a POST /channels answer.
@@ -44,7 +49,7 @@ func (t *target) newChannel(ctx context.Context, client *http.Client) (channel, 
 	if err != nil {
 		return channel{}, err
 	}
-	resp, err := client.Do(req)
+	resp, err := doWaitingOut429(ctx, client, req)
 	if err != nil {
 		return channel{}, fmt.Errorf("%s: create a channel: %w", t.name, err)
 	}
@@ -63,7 +68,37 @@ func (t *target) newChannel(ctx context.Context, client *http.Client) (channel, 
 	return channel{
 		postURL: t.base + "/ports/" + ch.Port1.ID + "/messages", postToken: ch.Port1.Token,
 		eventsURL: t.base + "/ports/" + ch.Port2.ID + "/events", eventsToken: ch.Port2.Token,
+		readID: ch.Port2.ID,
 	}, nil
+}
+
+// maxWaits bounds how many 429 answers in a row doWaitingOut429 waits out.
+const maxWaits = 30
+
+// doWaitingOut429 sends req, a request without a body, and while it is
+// refused with 429 waits as Retry-After says (a second if it says
+// nothing) and sends it again, as a client must that creates channels or
+// opens streams faster than the api's limits on creations allow; the
+// rows on the shipped defaults meet them while setting up. It returns the
+// last answer.
+func doWaitingOut429(ctx context.Context, client *http.Client, req *http.Request) (*http.Response, error) {
+	for waits := 0; ; waits++ {
+		resp, err := client.Do(req)
+		if err != nil || resp.StatusCode != http.StatusTooManyRequests || waits == maxWaits {
+			return resp, err
+		}
+		wait := time.Second
+		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
+			wait = time.Duration(s) * time.Second
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 }
 
 // post sends one text message and reads the whole answer, so that the

@@ -16,10 +16,12 @@ func apiEnv(redisURL, prefix string) map[string]string {
 		"KEEPALIVE_INTERVAL": "1s",
 		"SSE_RETRY":          "50ms",
 		"LOG_LEVEL":          "warn",
-		// The load is one client posting far faster than a client may:
-		// these tests are about failures, not rate limits.
-		"RATE_LIMIT_PER_CLIENT": "0",
-		"RATE_LIMIT_PER_TOKEN":  "0",
+		// The load is one client posting, creating channels and reopening
+		// streams far faster than a client may: these tests are about
+		// failures, not rate limits.
+		"RATE_LIMIT_CREATE_PER_CLIENT": "0",
+		"RATE_LIMIT_PER_CLIENT":        "0",
+		"RATE_LIMIT_PER_TOKEN":         "0",
 	}
 }
 
