@@ -3,6 +3,7 @@ package connlimit
 import (
 	"bufio"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -105,6 +106,20 @@ func readAll(t *testing.T, c net.Conn) string {
 	return string(b)
 }
 
+// waitStats waits until l's Stats satisfy want. A refusal is counted
+// just after the refused connection is closed, so its client may see the
+// close first.
+func waitStats(t *testing.T, l *Limiter, what string, want func(Stats) bool) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for s := l.Stats(); !want(s); s = l.Stats() {
+		if time.Now().After(deadline) {
+			t.Fatalf("stats %+v, want %s", s, what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // waitFor polls cond until it holds, failing the test after wait.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -136,9 +151,9 @@ func TestPerClientCap(t *testing.T) {
 	_ = first.Close() // counts out once
 	dialFrom(t, "127.0.0.1", a.addr)
 	a.admitted(t)
-	if s := l.Stats(); s.Open != 3 || s.Pending != 3 || s.Clients != 2 || s.Accepted != 4 || s.RefusedPerClient != 1 {
-		t.Errorf("stats %+v, want 3 open and pending from 2 clients, 4 accepted, 1 refused per client", s)
-	}
+	waitStats(t, l, "3 open and pending from 2 clients, 4 accepted, 1 refused per client", func(s Stats) bool {
+		return s.Open == 3 && s.Pending == 3 && s.Clients == 2 && s.Accepted == 4 && s.RefusedPerClient == 1
+	})
 }
 
 // Past the global cap every client is refused with 503, until a
@@ -157,9 +172,9 @@ func TestGlobalCap(t *testing.T) {
 	_ = held[0].Close()
 	dialFrom(t, "127.0.0.4", a.addr)
 	a.admitted(t)
-	if s := l.Stats(); s.Open != 3 || s.RefusedGlobal != 1 || s.RefusedPerClient != 0 {
-		t.Errorf("stats %+v, want 3 open, 1 refused globally", s)
-	}
+	waitStats(t, l, "3 open, 1 refused globally", func(s Stats) bool {
+		return s.Open == 3 && s.RefusedGlobal == 1 && s.RefusedPerClient == 0
+	})
 }
 
 // limitedServer serves h with an http.Server on a Listen of l, as
@@ -167,6 +182,8 @@ func TestGlobalCap(t *testing.T) {
 func limitedServer(t *testing.T, l *Limiter, h http.Handler, tls bool) *httptest.Server {
 	t.Helper()
 	ts := httptest.NewUnstartedServer(h)
+	// Connections the tests leave quiet end in logged handshake errors.
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0)
 	ts.Listener = l.Listen(ts.Listener)
 	ts.Config.ConnState = l.ConnState
 	if tls {
@@ -219,9 +236,9 @@ func TestPendingCap(t *testing.T) {
 	if code := get(t, next, "/"); code != http.StatusOK {
 		t.Fatalf("GET on a connection after one left pending: %d", code)
 	}
-	if s := l.Stats(); s.Open != 3 || s.Pending != 1 || s.RefusedPending != 1 {
-		t.Errorf("stats %+v, want 3 open, 1 pending, 1 refused as pending", s)
-	}
+	waitStats(t, l, "3 open, 1 pending, 1 refused as pending", func(s Stats) bool {
+		return s.Open == 3 && s.Pending == 1 && s.RefusedPending == 1
+	})
 }
 
 // A proxy in TrustedProxies is not bounded per client at accept; others
@@ -242,9 +259,9 @@ func TestTrustedProxyExempt(t *testing.T) {
 	if _, ok := l.Acquire(netip.MustParseAddr("127.0.0.2")); ok {
 		t.Error("a client forwarded by the proxy was counted beside its own full connections")
 	}
-	if s := l.Stats(); s.Open != 4 || s.Clients != 1 || s.RefusedPerClient != 1 {
-		t.Errorf("stats %+v, want 4 open from 1 counted client, 1 refused", s)
-	}
+	waitStats(t, l, "4 open from 1 counted client, 1 refused", func(s Stats) bool {
+		return s.Open == 4 && s.Clients == 1 && s.RefusedPerClient == 1
+	})
 }
 
 // A connection a handler hijacks still counts, until whoever holds it
@@ -278,9 +295,7 @@ func TestHijackedConnectionCounts(t *testing.T) {
 	if got := readAll(t, dialFrom(t, "127.0.0.1", addr)); got != answer429 {
 		t.Fatalf("beside a hijacked connection, a client's second read %q, want %q", got, answer429)
 	}
-	if s := l.Stats(); s.Open != 1 || s.Pending != 0 {
-		t.Errorf("stats %+v, want the hijacked connection open and not pending", s)
-	}
+	waitStats(t, l, "the hijacked connection open and not pending", func(s Stats) bool { return s.Open == 1 && s.Pending == 0 })
 	_ = held.Close()
 	if code := get(t, dialFrom(t, "127.0.0.1", addr), "/"); code != http.StatusOK {
 		t.Errorf("after the hijacked connection closed, GET on another: %d", code)
@@ -296,19 +311,17 @@ func TestTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Read to the end, so the client keeps the connection.
+	_, _ = io.Copy(io.Discard, res.Body)
 	_ = res.Body.Close()
-	if s := l.Stats(); s.Open != 1 || s.Pending != 0 {
-		t.Fatalf("stats %+v, want one open connection, past its headers", s)
-	}
+	waitStats(t, l, "one open connection, past its headers", func(s Stats) bool { return s.Open == 1 && s.Pending == 0 })
 	addr := ts.Listener.Addr().String()
 	dialFrom(t, "127.0.0.2", addr)
 	waitFor(t, "a quiet connection admitted", func() bool { return l.Stats().Pending == 1 })
 	if got := readAll(t, dialFrom(t, "127.0.0.3", addr)); got != "" {
 		t.Errorf("a refused TLS connection read %q, want nothing", got)
 	}
-	if l.Stats().RefusedPending != 1 {
-		t.Errorf("stats %+v, want 1 refused as pending", l.Stats())
-	}
+	waitStats(t, l, "1 refused as pending", func(s Stats) bool { return s.RefusedPending == 1 })
 }
 
 // ConnState ignores connections another listener accepted.
