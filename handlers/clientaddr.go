@@ -47,6 +47,13 @@ func (s *Server) clientAddress(r *http.Request) string {
 	if !s.trusted(peer) {
 		return clientGroup(peer)
 	}
+	return clientGroup(s.forwardedClient(r, peer))
+}
+
+// forwardedClient is the client a trusted proxy at peer forwards r for:
+// the right-most X-Forwarded-For address that is not itself a trusted
+// proxy (see clientAddress).
+func (s *Server) forwardedClient(r *http.Request, peer netip.Addr) netip.Addr {
 	client := peer
 	hops := forwardedFor(r)
 	for i := len(hops) - 1; i >= 0; i-- {
@@ -61,7 +68,7 @@ func (s *Server) clientAddress(r *http.Request) string {
 			break
 		}
 	}
-	return clientGroup(client)
+	return client
 }
 
 // clientGroup is what a client address is counted as: an IPv4 address as

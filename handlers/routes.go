@@ -9,6 +9,7 @@ func (s *Server) routes() {
 	s.router.Use(corsMiddleware(s.cfg.CORSOrigins))
 	// After CORS, so that a page can read a 429; before the body is read.
 	s.router.Use(s.limitRate)
+	s.router.Use(s.countForwardedClient)
 	s.router.Use(s.refuseQueryTokens)
 	s.router.Use(s.limitBodyTime)
 	// Any other path is a file of the pages, if it names one (pages.go).

@@ -74,6 +74,10 @@ type Config struct {
 	// names the client, as ParseTrustedProxies returns them; none means
 	// the client is always the TCP peer.
 	TrustedProxies []netip.Prefix
+	// ClientConns counts the clients trusted proxies forward, in the
+	// table where the listener counts the connections of the others
+	// (connlimit.Limiter); nil counts none.
+	ClientConns ClientConns
 	// TicketTTL is how long a stream ticket stays usable.
 	TicketTTL time.Duration
 	// MaxTicketPorts bounds the ports one ticket serves; more is 400.

@@ -203,6 +203,11 @@ type Config struct {
 	// TrustedProxies is the comma-separated list of CIDRs of the proxies
 	// whose X-Forwarded-For names the client (TRUSTED_PROXIES).
 	TrustedProxies string
+	// MaxConnectionsPerClient, MaxConnections and MaxPendingConnections
+	// bound the connections open at once from one client, in all, and
+	// before their first request's headers (MAX_CONNECTIONS_PER_CLIENT,
+	// MAX_CONNECTIONS, MAX_PENDING_CONNECTIONS); 0 is no bound.
+	MaxConnectionsPerClient, MaxConnections, MaxPendingConnections int
 	// TicketTTL is how long a stream ticket stays usable (TICKET_TTL).
 	TicketTTL time.Duration
 	// MaxTicketPorts bounds the ports one ticket, and so one event
@@ -283,6 +288,7 @@ func (l *loader) config() (Config, error) {
 		l.errs = append(l.errs, fmt.Errorf("CORS_ORIGINS: %w", err))
 	}
 	l.rateLimits(&cfg)
+	l.connLimits(&cfg)
 	cfg.Metrics = l.oneOf("METRICS", DefaultMetrics, "serve Prometheus metrics at GET /metrics: on or off", "on", "off") == "on"
 	cfg.OTLPEndpoint = l.str("OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/HTTP base URL; set, traces are exported to it + /v1/traces")
 	cfg.OTLPTracesEndpoint = l.str("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "", "OTLP/HTTP URL for traces, used as is; overrides the one above")
