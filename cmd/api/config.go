@@ -83,6 +83,20 @@ const (
 	DefaultRateLimitBackend        = rateLimitAuto
 )
 
+// Defaults of the connection bounds. A held connection costs
+// about 15-20 KiB of heap and stack (connlimit's TestHeldConnectionCost),
+// an idle stream 30-40 KiB (docs/PERFORMANCE.md), a pending one up to
+// MAX_HEADER_BYTES more: 10,000 connections stay under ~400 MiB even if
+// all are streams, and 1,024 pending ones under ~70 MiB of headers.
+const (
+	// DefaultMaxConnectionsPerClient is twice MAX_STREAMS_PER_CLIENT, so
+	// that a client holding all the event streams and long polls it may
+	// still has connections for its other requests.
+	DefaultMaxConnectionsPerClient = 512
+	DefaultMaxConnections          = 10000
+	DefaultMaxPendingConnections   = 1024
+)
+
 // Defaults of the stream tickets (POST /ports/{id}/tickets).
 const (
 	DefaultTicketTTL      = handlers.DefaultTicketTTL

@@ -10,20 +10,6 @@ import (
 	"github.com/tincan-dev/tincan/internal/connlimit"
 )
 
-// Defaults of the connection bounds (issue 13). A held connection costs
-// about 15-20 KiB of heap and stack (connlimit's TestHeldConnectionCost),
-// an idle stream 30-40 KiB (docs/PERFORMANCE.md), a pending one up to
-// MAX_HEADER_BYTES more: 10,000 connections stay under ~400 MiB even if
-// all are streams, and 1,024 pending ones under ~70 MiB of headers.
-const (
-	// DefaultMaxConnectionsPerClient is above MAX_STREAMS_PER_CLIENT, so
-	// that a client at its stream limit still has connections for its
-	// requests and long polls.
-	DefaultMaxConnectionsPerClient = 512
-	DefaultMaxConnections          = 10000
-	DefaultMaxPendingConnections   = 1024
-)
-
 // fdReserve is the descriptors kept for everything but client
 // connections: the store's pool, log files, the debug listener.
 const fdReserve = 256
@@ -84,6 +70,7 @@ func registerConnMetrics(reg prometheus.Registerer, l *connlimit.Limiter) {
 	reg.MustRegister(
 		gauge("tincan_connections_open", "Connections open now.", func(s connlimit.Stats) float64 { return float64(s.Open) }),
 		gauge("tincan_connections_pending", "Connections open now that have not finished their first request's headers.", func(s connlimit.Stats) float64 { return float64(s.Pending) }),
+		gauge("tincan_connections_forwarded", "Requests open now that trusted proxies forward, each counted as a connection of the client it names.", func(s connlimit.Stats) float64 { return float64(s.Forwarded) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "tincan_connections_accepted_total", Help: "Connections admitted."},
 			func() float64 { return float64(l.Stats().Accepted) }),
 		refused("client", func(s connlimit.Stats) uint64 { return s.RefusedPerClient }),

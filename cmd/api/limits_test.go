@@ -18,6 +18,7 @@ func withLimitDefaults(c Config) Config {
 	c.MaxHeaderBytes = 64 << 10
 	c.ReadHeaderTimeout, c.BodyReadTimeout, c.IdleTimeout = 10*time.Second, 30*time.Second, 2*time.Minute
 	c.TicketTTL, c.MaxTicketPorts = time.Minute, 16
+	c.MaxConnectionsPerClient, c.MaxConnections, c.MaxPendingConnections = 512, 10000, 1024
 	return c
 }
 
