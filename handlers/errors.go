@@ -76,7 +76,7 @@ var problemKinds = []problemKind{
 	{errInvalidTransfer, http.StatusUnprocessableEntity, "invalid_transfer", "Invalid transfer", "A port in the transfer list cannot be transferred."},
 	{errInvalidMember, http.StatusUnprocessableEntity, "invalid_member", "Invalid member", "The port cannot be added: the token given with it does not allow posting through it, or its channel is closed."},
 	{store.ErrKeyReused, http.StatusUnprocessableEntity, "idempotency_key_reused", "Idempotency key reused", "This Idempotency-Key was already used for a different request."},
-	{errTooManyStreams, http.StatusTooManyRequests, "too_many_streams", "Too many streams", "Too many event streams are open on this port or from this address; close one or retry later."},
+	{errTooManyStreams, http.StatusTooManyRequests, "too_many_streams", "Too many streams", "Too many event streams are open on this port, or event streams and waiting long polls from this address; close one or retry later."},
 	{errTooManyConnections, http.StatusTooManyRequests, "too_many_connections", "Too many connections", "Too many connections or requests are open at once from this address (MAX_CONNECTIONS_PER_CLIENT); close one or retry after Retry-After seconds."},
 	{errRateLimited, http.StatusTooManyRequests, "rate_limited", "Rate limited", "Too many requests from this address or with this credential; retry after Retry-After seconds."},
 	{store.ErrQueueFull, http.StatusTooManyRequests, "queue_full", "Queue full", "The receiving port's queue is full; retry once it has been read."},

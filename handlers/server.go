@@ -57,9 +57,9 @@ type Config struct {
 	MaxJSONDepth int
 	// MaxTransfer bounds a message's transfer list; longer is 400.
 	MaxTransfer int
-	// MaxStreamsPerPort and MaxStreamsPerClient bound the event streams
-	// open at once on one port and from one client address; one more is
-	// 429.
+	// MaxStreamsPerPort bounds the event streams open at once on one
+	// port, MaxStreamsPerClient the event streams and waiting long polls
+	// from one client address; one more is 429.
 	MaxStreamsPerPort, MaxStreamsPerClient int
 	// BodyReadTimeout bounds how long a request body takes to arrive;
 	// slower is 408.

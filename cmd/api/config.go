@@ -181,8 +181,8 @@ type Config struct {
 	// MaxStreamsPerPort bounds the event streams open on one port
 	// (MAX_STREAMS_PER_PORT).
 	MaxStreamsPerPort int
-	// MaxStreamsPerClient bounds the event streams open from one client
-	// IP (MAX_STREAMS_PER_CLIENT).
+	// MaxStreamsPerClient bounds the event streams and waiting long polls
+	// open from one client IP (MAX_STREAMS_PER_CLIENT).
 	MaxStreamsPerClient int
 	// MaxHeaderBytes bounds a request's header (MAX_HEADER_BYTES); Go's
 	// server answers larger ones 431 itself.
@@ -290,7 +290,7 @@ func (l *loader) config() (Config, error) {
 	cfg.MaxJSONDepth = l.positiveInt("MAX_JSON_DEPTH", DefaultMaxJSONDepth, "deepest nesting of a JSON body")
 	cfg.MaxTransfer = l.positiveInt("MAX_TRANSFER", DefaultMaxTransfer, "most ports in one message's transfer list")
 	cfg.MaxStreamsPerPort = l.positiveInt("MAX_STREAMS_PER_PORT", DefaultMaxStreamsPerPort, "most event streams open on one port")
-	cfg.MaxStreamsPerClient = l.positiveInt("MAX_STREAMS_PER_CLIENT", DefaultMaxStreamsPerClient, "most event streams open from one client address")
+	cfg.MaxStreamsPerClient = l.positiveInt("MAX_STREAMS_PER_CLIENT", DefaultMaxStreamsPerClient, "most event streams and waiting long polls open from one client address")
 	cfg.MaxHeaderBytes = l.positiveInt("MAX_HEADER_BYTES", DefaultMaxHeaderBytes, "largest request header, in bytes")
 	cfg.ReadHeaderTimeout = l.duration("READ_HEADER_TIMEOUT", DefaultReadHeaderTimeout, "how long a request header may take to arrive")
 	cfg.BodyReadTimeout = l.duration("BODY_READ_TIMEOUT", DefaultBodyReadTimeout, "how long a request body may take to arrive; slower is 408")
