@@ -41,16 +41,20 @@ func (e *benchEnv) close() {
 
 // apiSettings are the api children's settings: the defaults but for rate
 // limits off (a cost of its own, measured in one extra row), and limits
-// on streams and queues large enough for the scenarios (readers here
-// never acknowledge, and S4 opens all its streams from one address).
+// on streams, connections and queues large enough for the scenarios
+// (readers here never acknowledge, and S4 opens all its streams, each on
+// a connection of its own, from one address). MAX_CONNECTIONS=0 is as
+// many as the child's descriptors allow, which setUp raised.
 func apiSettings(addr, debugAddr string) map[string]string {
 	return map[string]string{
-		"ADDR":                   addr,
-		"DEBUG_ADDR":             debugAddr,
-		"RATE_LIMIT_PER_CLIENT":  "0",
-		"RATE_LIMIT_PER_TOKEN":   "0",
-		"MAX_STREAMS_PER_CLIENT": "1000000",
-		"MAX_QUEUE_LENGTH":       "10000000",
+		"ADDR":                       addr,
+		"DEBUG_ADDR":                 debugAddr,
+		"RATE_LIMIT_PER_CLIENT":      "0",
+		"RATE_LIMIT_PER_TOKEN":       "0",
+		"MAX_STREAMS_PER_CLIENT":     "1000000",
+		"MAX_CONNECTIONS_PER_CLIENT": "0",
+		"MAX_CONNECTIONS":            "0",
+		"MAX_QUEUE_LENGTH":           "10000000",
 	}
 }
 
