@@ -3,7 +3,7 @@ package handlers
 // routes lists the whole API, one route a line.
 func (s *Server) routes() {
 	s.router.Use(s.observeRequests)
-	s.router.Use(referrerPolicy)
+	s.router.Use(securityHeaders)
 	// Before the rest, so that preflights are answered and refusals carry
 	// the headers a page needs to read them.
 	s.router.Use(corsMiddleware(s.cfg.CORSOrigins))
