@@ -4,6 +4,9 @@ package handlers
 func (s *Server) routes() {
 	s.router.Use(s.observeRequests)
 	s.router.Use(securityHeaders)
+	// Before anything can answer, CORS preflights included, and before
+	// anything reads a body.
+	s.router.Use(s.refuseTransferEncoding)
 	// Before the rest, so that preflights are answered and refusals carry
 	// the headers a page needs to read them.
 	s.router.Use(corsMiddleware(s.cfg.CORSOrigins))

@@ -133,6 +133,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    cfg.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		// OPTIONS * would be answered by net/http itself, past every
+		// check of the handler's: refusing a body framed by
+		// Transfer-Encoding among them.
+		DisableGeneralOptionsHandler: true,
 	}
 	// Shutdown closes the listeners first and then runs this, so no new
 	// stream can open after the open ones were told to end.
