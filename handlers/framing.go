@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -30,12 +31,33 @@ func (s *Server) refuseTransferEncoding(next http.Handler) http.Handler {
 		}
 		// Whatever follows on this connection was framed by a length a
 		// proxy may have read differently: none of it is served, and
-		// none of it read. net/http would read up to 256 KiB of an
-		// unread chunked body before closing, waiting for a chunk a proxy
-		// cut short and reading the next client's request into it; a
-		// read deadline in the past ends that at once.
-		w.Header().Set("Connection", "close")
-		_ = http.NewResponseController(w).SetReadDeadline(time.Unix(1, 0))
+		// none of it read.
+		stopReading(w)
 		s.writeError(w, r, badRequest("Send the body with a Content-Length: Transfer-Encoding is not accepted, and with a Content-Length as well it is an error (RFC 9112, section 6.3)."))
 	})
+}
+
+// stopReading closes the request's connection after the answer and reads
+// nothing more from it, not even the rest of the request's body. Closing
+// alone is not enough: net/http reads up to 256 KiB of a body the handler
+// left unread before it closes, waiting for bytes that may never come (a
+// body refused before 100 Continue) or reading bytes that are not this
+// request's (a chunk a proxy cut short, then the next client's request). A
+// read deadline in the past ends that read at once.
+func stopReading(w http.ResponseWriter) {
+	w.Header().Set("Connection", "close")
+	_ = http.NewResponseController(w).SetReadDeadline(time.Unix(1, 0))
+}
+
+// expectsContinue reports whether the client waits for 100 Continue
+// before it sends r's body.
+func expectsContinue(r *http.Request) bool {
+	for _, v := range r.Header.Values("Expect") {
+		for token := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(token), "100-continue") {
+				return true
+			}
+		}
+	}
+	return false
 }
