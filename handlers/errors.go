@@ -140,7 +140,7 @@ func classify(err error) problemKind {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 		// The client went away; there is nobody to answer.
-		s.logger.DebugContext(r.Context(), "request canceled", "path", r.URL.Path, "err", err)
+		s.logger.DebugContext(r.Context(), "request canceled", "path", s.loggedPath(r), "err", err)
 		return
 	}
 	k := classify(err)
@@ -181,11 +181,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 
 	switch k.status {
 	case http.StatusInternalServerError:
-		s.logger.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.logger.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", s.loggedPath(r), "err", err)
 	case http.StatusServiceUnavailable:
-		s.logger.WarnContext(r.Context(), "store unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.logger.WarnContext(r.Context(), "store unavailable", "method", r.Method, "path", s.loggedPath(r), "err", err)
 	default:
-		s.logger.DebugContext(r.Context(), "request refused", "method", r.Method, "path", r.URL.Path, "code", k.code, "err", err)
+		s.logger.DebugContext(r.Context(), "request refused", "method", r.Method, "path", s.loggedPath(r), "code", k.code, "err", err)
 	}
 
 	h := w.Header()

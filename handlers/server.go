@@ -142,8 +142,11 @@ type Server struct {
 	// streams counts the open event streams, for their limits.
 	streams *streamCounter
 	// pages are Config.Pages, read once.
-	pages   pageFiles
-	metrics *metrics
+	pages pageFiles
+	// routeWords are the literal segments of the routes, which logs
+	// show as they are (see loggedPath).
+	routeWords map[string]bool
+	metrics    *metrics
 
 	// shutdown is closed by CloseStreams; every stream and long poll
 	// watches it.
@@ -176,6 +179,7 @@ func NewServer(logger *slog.Logger, st store.Store, cfg Config) *Server {
 		logger.Warn("some page files are not served", "err", err)
 	}
 	s.routes()
+	s.routeWords = routeWords(s.router)
 	return s
 }
 
