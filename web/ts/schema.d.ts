@@ -16,10 +16,14 @@ export interface paths {
          *     ports' tokens. The tokens are shown only here: the service keeps only
          *     their hashes. Any request body is ignored.
          *
-         *     With an `Idempotency-Key` (scoped to the creator when creation needs
-         *     credentials, else global), a retry within the
-         *     window gets the same channel again, tokens included, with
-         *     `Idempotent-Replayed: true`, and nothing new is created. Since the
+         *     With an `Idempotency-Key`, a retry within the window gets the same
+         *     channel again, tokens included, with `Idempotent-Replayed: true`, and
+         *     nothing new is created. The key is scoped to the creator when
+         *     creation needs credentials; while it is open, to the client address
+         *     (the TCP peer, or behind a proxy in `TRUSTED_PROXIES` the client it
+         *     names; an IPv6 client by its /64): the same key from another address
+         *     creates another channel, so a retry must come from the address of
+         *     the first try. Since the
          *     body is ignored, every creation is the same request: the key cannot
          *     be reused for another one. The answer is kept encrypted under a key
          *     derived from the Idempotency-Key, which the service does not keep:
