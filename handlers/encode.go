@@ -125,7 +125,7 @@ const bodyHintCap = 16 << 10
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	if r.ContentLength > limit {
 		if expectsContinue(r) {
-			stopReading(w)
+			stopReading(w, r)
 		}
 		return nil, &http.MaxBytesError{Limit: limit}
 	}

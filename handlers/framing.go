@@ -32,19 +32,25 @@ func (s *Server) refuseTransferEncoding(next http.Handler) http.Handler {
 		// Whatever follows on this connection was framed by a length a
 		// proxy may have read differently: none of it is served, and
 		// none of it read.
-		stopReading(w)
+		stopReading(w, r)
 		s.writeError(w, r, badRequest("Send the body with a Content-Length: Transfer-Encoding is not accepted, and with a Content-Length as well it is an error (RFC 9112, section 6.3)."))
 	})
 }
 
-// stopReading closes the request's connection after the answer and reads
-// nothing more from it, not even the rest of the request's body. Closing
-// alone is not enough: net/http reads up to 256 KiB of a body the handler
-// left unread before it closes, waiting for bytes that may never come (a
-// body refused before 100 Continue) or reading bytes that are not this
-// request's (a chunk a proxy cut short, then the next client's request). A
-// read deadline in the past ends that read at once.
-func stopReading(w http.ResponseWriter) {
+// stopReading closes an HTTP/1.x request's connection after the answer
+// and reads nothing more from it, not even the rest of the request's body.
+// Closing alone is not enough: net/http reads up to 256 KiB of a body the
+// handler left unread before it closes, waiting for bytes that may never
+// come (a body refused before 100 Continue) or reading bytes that are not
+// this request's (a chunk a proxy cut short, then the next client's
+// request). A read deadline in the past ends that read at once. An HTTP/2
+// request is left alone: its unread body ends with its own stream, and
+// Connection: close there would send every other stream of the
+// connection away.
+func stopReading(w http.ResponseWriter, r *http.Request) {
+	if r.ProtoMajor != 1 {
+		return
+	}
 	w.Header().Set("Connection", "close")
 	_ = http.NewResponseController(w).SetReadDeadline(time.Unix(1, 0))
 }
