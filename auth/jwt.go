@@ -91,10 +91,11 @@ func publicKey(pub any, kid string) (verificationKey, error) {
 }
 
 // Authenticate verifies token and returns its sub, or ErrInvalid. The
-// token must name an algorithm of a configured key, carry a valid
-// signature by such a key, an exp in the future and no nbf in the future
-// (with Leeway), the configured audience and issuer if any, and a
-// non-empty sub.
+// token must name an algorithm of a configured key, have no "crit" header
+// and a string kid if any, carry a valid signature by such a key, give
+// each registered claim its JSON type (see claims), an exp in the future
+// and no nbf in the future (with Leeway), the configured audience and
+// issuer if any, and a non-empty sub.
 func (v *JWT) Authenticate(token string) (string, error) {
 	opts := []jwt.ParserOption{
 		jwt.WithValidMethods(v.methods),
@@ -107,22 +108,32 @@ func (v *JWT) Authenticate(token string) (string, error) {
 	if v.issuer != "" {
 		opts = append(opts, jwt.WithIssuer(v.issuer))
 	}
-	var claims jwt.RegisteredClaims
-	if _, err := jwt.ParseWithClaims(token, &claims, v.keyFor, opts...); err != nil {
+	var c claims
+	if _, err := jwt.ParseWithClaims(token, &c, v.keyFor, opts...); err != nil {
 		return "", fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	if claims.Subject == "" {
+	if c.Subject == "" {
 		return "", fmt.Errorf("%w: no sub", ErrInvalid)
 	}
-	return claims.Subject, nil
+	return c.Subject, nil
 }
 
 // keyFor returns the keys that may have signed t: those of its algorithm
 // (the parser has already refused algorithms no key has), narrowed to
-// its kid when both it and the key have one.
+// its kid when both it and the key have one. It refuses, before any
+// signature is checked, a header that asks for what we do not do: a
+// "crit" parameter lists extensions the recipient must understand or
+// refuse the token (RFC 7515 §4.1.11), and we understand none; and a kid
+// that is not a string is malformed (RFC 7515 §4.1.4).
 func (v *JWT) keyFor(t *jwt.Token) (any, error) {
+	if _, ok := t.Header["crit"]; ok {
+		return nil, errors.New(`the token's header has "crit": no extension is supported`)
+	}
+	kid, ok := t.Header["kid"].(string)
+	if _, present := t.Header["kid"]; present && !ok {
+		return nil, errors.New("the token's kid is not a string")
+	}
 	alg := t.Method.Alg()
-	kid, _ := t.Header["kid"].(string)
 	var set jwt.VerificationKeySet
 	for _, k := range v.keys {
 		if k.alg == alg && (kid == "" || k.kid == "" || k.kid == kid) {

@@ -20,8 +20,8 @@ type channelResponse struct {
 // ignored. With an authenticator configured, the caller's credentials are
 // checked before anything else. With an Idempotency-Key, a retry by the
 // same creator gets the same channel, tokens included, and creates
-// nothing; keys are scoped to their creator, so two creators never meet
-// on one key.
+// nothing; keys are scoped to their creator (see idempotencyScope), so two
+// creators never meet on one key.
 func (s *Server) handleChannelCreate(w http.ResponseWriter, r *http.Request) error {
 	creator, err := s.creator(r)
 	if err != nil {
@@ -34,7 +34,7 @@ func (s *Server) handleChannelCreate(w http.ResponseWriter, r *http.Request) err
 	var ch store.NewChannel
 	if idempotent {
 		var replayed bool
-		once := store.Idempotency{Key: store.CreatorKey(creator, key), Fingerprint: channelFingerprint}
+		once := store.Idempotency{Key: store.CreatorKey(s.idempotencyScope(r, creator), key), Fingerprint: channelFingerprint}
 		ch, replayed, err = s.store.CreateChannelOnce(store.WithCreator(r.Context(), creator), once)
 		markReplayed(w, replayed)
 	} else {
@@ -49,4 +49,21 @@ func (s *Server) handleChannelCreate(w http.ResponseWriter, r *http.Request) err
 		Port1:     ch.Port1,
 		Port2:     ch.Port2,
 	})
+}
+
+// idempotencyScope is whom a channel creation's Idempotency-Key belongs
+// to: its creator, or, while creation is open and there is none, the
+// client address it came from (clientAddress: behind a trusted proxy the
+// client it names, an IPv6 client by its /64). A replay answers both
+// tokens, so a key alone must not be enough: in open mode anyone who
+// learned a key could otherwise have the channel within
+// IDEMPOTENCY_WINDOW. A client that retries from another address gets a
+// new channel instead, and the first is left to expire. The address is
+// marked by a leading NUL, which keeps it apart from any creator an
+// authenticator names (apikey:..., a JWT's sub).
+func (s *Server) idempotencyScope(r *http.Request, creator string) string {
+	if creator != "" {
+		return creator
+	}
+	return "\x00client " + s.clientAddress(r)
 }

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+
+	"github.com/tincan-dev/tincan/internal/connlimit"
 )
 
 // ParseTrustedProxies reads a comma-separated list of the networks whose
@@ -47,6 +49,13 @@ func (s *Server) clientAddress(r *http.Request) string {
 	if !s.trusted(peer) {
 		return clientGroup(peer)
 	}
+	return clientGroup(s.forwardedClient(r, peer))
+}
+
+// forwardedClient is the client a trusted proxy at peer forwards r for:
+// the right-most X-Forwarded-For address that is not itself a trusted
+// proxy (see clientAddress).
+func (s *Server) forwardedClient(r *http.Request, peer netip.Addr) netip.Addr {
 	client := peer
 	hops := forwardedFor(r)
 	for i := len(hops) - 1; i >= 0; i-- {
@@ -61,18 +70,20 @@ func (s *Server) clientAddress(r *http.Request) string {
 			break
 		}
 	}
-	return clientGroup(client)
+	return client
 }
 
-// clientGroup is what a client address is counted as: an IPv4 address as
-// it is, an IPv6 address as its /64, the smallest network a subscriber is
-// usually given. Counting single IPv6 addresses would hand anyone with a
-// /64 (which is almost everyone) 2^64 separate budgets.
+// clientGroup is what a client address is counted as, written as rate
+// limit keys have it: the group connlimit counts its connections under
+// (an IPv4 address on its own, an IPv6 address by its /64), so that one
+// rule decides who a client is for every bound. An IPv4 address is
+// written without its /32.
 func clientGroup(a netip.Addr) string {
-	if a.Is4() {
-		return a.String()
+	g := connlimit.Group(a)
+	if g.Addr().Is4() {
+		return g.Addr().String()
 	}
-	return netip.PrefixFrom(a, 64).Masked().String()
+	return g.String()
 }
 
 // trusted reports whether a is in one of the trusted proxies' networks.

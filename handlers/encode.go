@@ -116,7 +116,19 @@ const bodyHintCap = 16 << 10
 // *http.MaxBytesError), as io.ReadAll would, but into a buffer sized from
 // Content-Length (up to bodyHintCap): io.ReadAll starts at 512 bytes, too
 // many for a short message and growing by copying for a long one.
+//
+// A body whose Content-Length is over limit is refused before a byte of it
+// is read. net/http answers a client that sent Expect: 100-continue with
+// 100 Continue only when the body is first read, so such a client hears
+// the refusal at once and never sends the body, and its connection is
+// closed rather than kept waiting for it.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	if r.ContentLength > limit {
+		if expectsContinue(r) {
+			stopReading(w, r)
+		}
+		return nil, &http.MaxBytesError{Limit: limit}
+	}
 	size := int64(512)
 	if r.ContentLength >= 0 {
 		// One byte more, so that the read that finds the end needs no

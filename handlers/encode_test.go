@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -90,19 +91,52 @@ func TestDecodeExactNames(t *testing.T) {
 	}
 }
 
-// The request log never holds a token, from the query or the header.
+// The request log never holds a token: from the header, from the query
+// whatever the parameter's case, or put in the path by mistake, on a route
+// or on none. Ids and the routes' words stay readable.
 func TestRequestLogHidesTokens(t *testing.T) {
 	mem := memory.New(store.Limits{})
 	defer mem.Close()
 	var logs bytes.Buffer
 	s := NewServer(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})), mem, Config{})
-	r := httptest.NewRequest("GET", "/ports/01ARZ3NDEKTSV4RRFFQ69G5FAV/messages?access_token=sekrit-query", nil)
-	r.Header.Set("Authorization", "Bearer sekrit-header")
-	s.ServeHTTP(httptest.NewRecorder(), r)
-	if !strings.Contains(logs.String(), "status=401") {
-		t.Errorf("no request log: %s", logs.String())
+	const id = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
+	for _, tc := range []struct{ method, target, path string }{
+		{"GET", "/ports/" + id + "/messages?access_token=sekrit-query", "/ports/" + id + "/messages"},
+		{"GET", "/ports/" + id + "/messages?ACCESS_TOKEN=sekrit-query&wait=1", "/ports/" + id + "/messages"},
+		{"GET", "/ports/" + id + "/events?Ticket=sekrit-ticket", "/ports/" + id + "/events"},
+		{"GET", "/ports/sekrit-path/messages", "/ports/REDACTED/messages"},
+		{"GET", "/ports/sekrit-path", "/ports/REDACTED"},
+		{"DELETE", "/ports/" + id + "/tokens/sekrit-path", "/ports/" + id + "/tokens/REDACTED"},
+		{"GET", "/sekrit-path/" + id, "/REDACTED/" + id},
+		{"POST", "/channels/sekrit-path", "/channels/REDACTED"},
+	} {
+		logs.Reset()
+		r := httptest.NewRequest(tc.method, tc.target, nil)
+		r.Header.Set("Authorization", "Bearer sekrit-header")
+		s.ServeHTTP(httptest.NewRecorder(), r)
+		if !strings.Contains(logs.String(), "msg=request ") || !strings.Contains(logs.String(), " path="+tc.path+" ") {
+			t.Errorf("%s %s: no request log with path=%s: %s", tc.method, tc.target, tc.path, logs.String())
+		}
+		if strings.Contains(logs.String(), "sekrit") {
+			t.Errorf("%s %s: a secret was logged: %s", tc.method, tc.target, logs.String())
+		}
 	}
-	if strings.Contains(logs.String(), "sekrit") {
-		t.Errorf("a token was logged: %s", logs.String())
+}
+
+// TestLoggedParams: the query parameters whose values are logged are the
+// spec's, but for the one that carries a credential.
+func TestLoggedParams(t *testing.T) {
+	doc, err := loadSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := map[string]bool{}
+	for _, p := range doc.Components.Parameters {
+		if p.Value.In == "query" && p.Value.Name != ticketParam {
+			spec[p.Value.Name] = true
+		}
+	}
+	if !maps.Equal(spec, loggedParams) {
+		t.Errorf("the spec's query parameters, less ticket: %v; loggedParams: %v", spec, loggedParams)
 	}
 }

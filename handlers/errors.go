@@ -76,7 +76,8 @@ var problemKinds = []problemKind{
 	{errInvalidTransfer, http.StatusUnprocessableEntity, "invalid_transfer", "Invalid transfer", "A port in the transfer list cannot be transferred."},
 	{errInvalidMember, http.StatusUnprocessableEntity, "invalid_member", "Invalid member", "The port cannot be added: the token given with it does not allow posting through it, or its channel is closed."},
 	{store.ErrKeyReused, http.StatusUnprocessableEntity, "idempotency_key_reused", "Idempotency key reused", "This Idempotency-Key was already used for a different request."},
-	{errTooManyStreams, http.StatusTooManyRequests, "too_many_streams", "Too many streams", "Too many event streams are open on this port or from this address; close one or retry later."},
+	{errTooManyStreams, http.StatusTooManyRequests, "too_many_streams", "Too many streams", "Too many event streams are open on this port, or event streams and waiting long polls from this address; close one or retry later."},
+	{errTooManyConnections, http.StatusTooManyRequests, "too_many_connections", "Too many connections", "Too many connections or requests are open at once from this address (MAX_CONNECTIONS_PER_CLIENT); close one or retry after Retry-After seconds."},
 	{errRateLimited, http.StatusTooManyRequests, "rate_limited", "Rate limited", "Too many requests from this address or with this credential; retry after Retry-After seconds."},
 	{store.ErrQueueFull, http.StatusTooManyRequests, "queue_full", "Queue full", "The receiving port's queue is full; retry once it has been read."},
 	{store.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "Service unavailable", "The store could not be reached or did not answer in time, so whether the request took effect is unknown. Retry shortly, with the same Idempotency-Key."},
@@ -139,7 +140,7 @@ func classify(err error) problemKind {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 		// The client went away; there is nobody to answer.
-		s.logger.DebugContext(r.Context(), "request canceled", "path", r.URL.Path, "err", err)
+		s.logger.DebugContext(r.Context(), "request canceled", "path", s.loggedPath(r), "err", err)
 		return
 	}
 	k := classify(err)
@@ -180,11 +181,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 
 	switch k.status {
 	case http.StatusInternalServerError:
-		s.logger.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.logger.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", s.loggedPath(r), "err", err)
 	case http.StatusServiceUnavailable:
-		s.logger.WarnContext(r.Context(), "store unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.logger.WarnContext(r.Context(), "store unavailable", "method", r.Method, "path", s.loggedPath(r), "err", err)
 	default:
-		s.logger.DebugContext(r.Context(), "request refused", "method", r.Method, "path", r.URL.Path, "code", k.code, "err", err)
+		s.logger.DebugContext(r.Context(), "request refused", "method", r.Method, "path", s.loggedPath(r), "code", k.code, "err", err)
 	}
 
 	h := w.Header()

@@ -5,8 +5,10 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -122,6 +124,54 @@ func TestIdempotentChannel(t *testing.T) {
 		c.send(ch.Port2, `"works"`)
 		if other := decodeBody[channel](t, create("chan-2")); other.ID == ch.ID {
 			t.Error("another key answered the same channel")
+		}
+	})
+}
+
+// In open mode a channel creation's Idempotency-Key is scoped to the
+// client address: the same key from the same address is replayed, from
+// another address (another TCP peer, another client a trusted proxy names,
+// another IPv6 /64) it makes a new channel, and never hands out the
+// first one's tokens.
+func TestIdempotentChannelPerClient(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e env) {
+		create := func(c *client, key, from string) (channel, bool) {
+			t.Helper()
+			h := map[string]string{"Idempotency-Key": key}
+			if from != "" {
+				h["X-Forwarded-For"] = from
+			}
+			res := c.do(req{method: "POST", path: "/channels", header: h}).want(t, http.StatusCreated)
+			return decodeBody[channel](t, res), res.header.Get("Idempotent-Replayed") == "true"
+		}
+		c := e.server(t)
+		first, _ := create(c, "open-key", "")
+		if again, replayed := create(c, "open-key", ""); again.ID != first.ID || !replayed {
+			t.Errorf("the same address: %s (replayed %v), want %s replayed", again.ID, replayed, first.ID)
+		}
+		// The same server, from 127.0.0.2.
+		other := *c
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}}
+		other.hc = &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
+		defer other.hc.CloseIdleConnections()
+		if got, replayed := create(&other, "open-key", ""); got.ID == first.ID || replayed {
+			t.Errorf("another address got %s (replayed %v), the first address's channel %s", got.ID, replayed, first.ID)
+		}
+
+		// Behind a trusted proxy, the client it names is the address.
+		proxied := e.server(t, func(o *options) { o.cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")} })
+		v6, _ := create(proxied, "proxied-key", "2001:db8::1")
+		for _, tc := range []struct {
+			from string
+			same bool
+		}{
+			{"2001:db8::2", true}, // the same /64
+			{"2001:db8:0:1::1", false},
+			{"203.0.113.1", false},
+		} {
+			if got, replayed := create(proxied, "proxied-key", tc.from); (got.ID == v6.ID) != tc.same || replayed != tc.same {
+				t.Errorf("from %s: %s (replayed %v); the first from 2001:db8::1 was %s, want the same: %v", tc.from, got.ID, replayed, v6.ID, tc.same)
+			}
 		}
 	})
 }

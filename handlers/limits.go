@@ -19,8 +19,9 @@ const (
 	// DefaultMaxStreamsPerPort bounds the event streams open at once on
 	// one port.
 	DefaultMaxStreamsPerPort = 8
-	// DefaultMaxStreamsPerClient bounds the event streams open at once
-	// from one client address (see Server.clientAddress).
+	// DefaultMaxStreamsPerClient bounds the event streams and waiting long
+	// polls open at once from one client address (see
+	// Server.clientAddress).
 	DefaultMaxStreamsPerClient = 256
 	// DefaultBodyReadTimeout bounds how long a request body may take to
 	// arrive.
@@ -59,7 +60,8 @@ func checkDepth(b []byte, max int) bool {
 }
 
 // streamCounter counts the event streams open per port and per client
-// address, and refuses one past either limit.
+// address, and the waiting long polls per client address, and refuses one
+// past either limit.
 type streamCounter struct {
 	perPort, perClient int
 

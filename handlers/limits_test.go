@@ -239,3 +239,64 @@ func TestBodyReadTimeout(t *testing.T) {
 		}
 	})
 }
+
+// A long poll counts toward MAX_STREAMS_PER_CLIENT while it waits, beside
+// the client's event streams: over HTTP/2 many share one connection, so
+// the bound on connections would not hold them. A poll with something to
+// answer at once waits for nothing and is not refused.
+func TestLongPollsCountPerClient(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e env) {
+		c := e.server(t, func(o *options) { o.cfg.MaxStreamsPerClient = 2 })
+		ch, other := c.createChannel(), c.createChannel()
+		stream := c.open(other.Port1, streamReq{})
+		if stream.status != http.StatusOK {
+			t.Fatalf("stream: %d", stream.status)
+		}
+		polled := make(chan int, 1)
+		go func() {
+			hr, _ := http.NewRequest("GET", c.url+"/ports/"+ch.Port2.ID+"/messages?wait=30", nil)
+			hr.Header.Set("Authorization", "Bearer "+ch.Port2.Token)
+			res, err := c.hc.Do(hr)
+			if err != nil {
+				t.Errorf("long poll: %v", err)
+				polled <- 0
+				return
+			}
+			res.Body.Close()
+			polled <- res.StatusCode
+		}()
+		waitOpenCounts(t, c, 1, 2)
+
+		wait := func(p port) response {
+			return c.do(req{method: "GET", path: "/ports/" + p.ID + "/messages?wait=30", token: p.Token})
+		}
+		wait(other.Port2).wantProblem(t, http.StatusTooManyRequests, "too_many_streams")
+		c.open(other.Port2, streamReq{}).wantProblemStatus(t, http.StatusTooManyRequests)
+		c.send(ch.Port2, `"queued"`)
+		wait(ch.Port1).want(t, http.StatusOK)
+
+		c.send(ch.Port1, `"wake up"`)
+		if s := <-polled; s != http.StatusOK {
+			t.Errorf("the waiting long poll: %d", s)
+		}
+		stream.close()
+		waitStreams(t, c, 0)
+	})
+}
+
+// waitOpenCounts waits until the server counts ports streams by port and
+// clients streams and long polls by client.
+func waitOpenCounts(t *testing.T, c *client, ports, clients int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		p, cl := c.srv.streams.open()
+		if p == ports && cl == clients {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("counted %d by port, %d by client; want %d and %d", p, cl, ports, clients)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -387,7 +387,11 @@ func (s *Server) handleMessageList(w http.ResponseWriter, r *http.Request) error
 
 // poll reads once, and with q.wait keeps reading, each time the port's
 // doorbell rings, until there is something to answer. It holds no store
-// connection while it waits.
+// connection while it waits. A poll that waits counts as one of its
+// client's MAX_STREAMS_PER_CLIENT while it does: it holds a request open
+// as a stream does, and over HTTP/2 many share one connection, so the
+// bound on connections alone would not bound them; more is
+// errTooManyStreams.
 func (s *Server) poll(r *http.Request, c store.Credentials, q listQuery) (store.Batch, error) {
 	ctx := r.Context()
 	if q.wait <= 0 {
@@ -399,10 +403,23 @@ func (s *Server) poll(r *http.Request, c store.Credentials, q listQuery) (store.
 	defer sub.Close()
 	timer := time.NewTimer(q.wait)
 	defer timer.Stop()
+	var release func()
+	defer func() {
+		if release != nil {
+			release()
+		}
+	}()
 	for {
 		batch, err := s.store.Read(ctx, c, q.after, q.limit)
 		if err != nil || len(batch.Messages) > 0 || batch.State == store.StateClosed || listReset(q.after, batch) != nil {
 			return batch, err
+		}
+		if release == nil {
+			// Counted once the read has proved the credentials good, so
+			// that nobody can use up a client's count without a port.
+			if release, err = s.streams.acquire(nil, s.clientAddress(r)); err != nil {
+				return store.Batch{}, err
+			}
 		}
 		select {
 		case <-sub.C:

@@ -9,8 +9,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-chi/chi/v5"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/tincan-dev/tincan/store"
 )
 
 // requestIDHeader carries a request's id: taken from the request when it
@@ -27,8 +30,9 @@ const maxRequestIDLen = 128
 // observeRequests gives each request its id and, when it ends, records
 // it in the metrics, names its trace span (if any) by route, and logs it:
 // route pattern, method, path, query, status, size, duration and id. It
-// never logs the Authorization header, and the query only with its
-// secrets redacted (see redactedQuery).
+// never logs the Authorization header, and the path and query only with
+// anything that could be a secret redacted (see loggedPath and
+// redactedQuery); the span's url.path is the logged path too.
 func (s *Server) observeRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -54,7 +58,7 @@ func (s *Server) observeRequests(next http.Handler) http.Handler {
 			// A tracing middleware outside the router (cmd/api) cannot
 			// see the route; name its span here, before it ends.
 			span.SetName(methodLabel(r.Method) + " " + route)
-			span.SetAttributes(attribute.String("http.route", route))
+			span.SetAttributes(attribute.String("http.route", route), attribute.String("url.path", s.loggedPath(r)))
 		}
 		if !s.logger.Enabled(ctx, slog.LevelInfo) {
 			return
@@ -65,7 +69,7 @@ func (s *Server) observeRequests(next http.Handler) http.Handler {
 		s.logger.LogAttrs(ctx, slog.LevelInfo, "request",
 			slog.String("route", route),
 			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
+			slog.String("path", s.loggedPath(r)),
 			slog.String("query", redactedQuery(r.URL)),
 			slog.Int("status", status),
 			slog.Int64("bytes", rw.bytes),
@@ -116,25 +120,81 @@ func (h requestIDHandler) WithGroup(name string) slog.Handler {
 	return requestIDHandler{h.Handler.WithGroup(name)}
 }
 
-// secretParams are the query parameters that carry credentials.
-var secretParams = []string{accessTokenParam, ticketParam}
+// loggedParams are the query parameters whose values the log shows: the
+// API's own, none of which carries a secret (TestLoggedParams holds the
+// list to the spec's). Any other is logged with its value REDACTED:
+// access_token and ticket in whatever case (the API reads them in lower
+// case only, but a client that wrote ACCESS_TOKEN still put its token in
+// the URL), and any name a client made up.
+var loggedParams = map[string]bool{"after": true, "limit": true, "wait": true, "last_event_id": true}
 
-// redactedQuery is u's query for the log, with every value of a
-// secretParams parameter replaced by REDACTED and the other parameters
-// kept, so that operators see last_event_id or wait but never a secret.
-// It is rebuilt from the parsed parameters, so a pair that does not parse
-// is left out rather than passed on raw.
+// redactedQuery is u's query for the log, with the value of every
+// parameter but loggedParams replaced by REDACTED, so that operators see
+// last_event_id or wait but never a secret. It is rebuilt from the parsed
+// parameters, so a pair that does not parse is left out rather than passed
+// on raw.
 func redactedQuery(u *url.URL) string {
 	if u.RawQuery == "" {
 		return ""
 	}
 	q := u.Query()
-	for _, name := range secretParams {
-		for i := range q[name] {
-			q[name][i] = "REDACTED"
+	for name, values := range q {
+		if !loggedParams[name] {
+			for i := range values {
+				values[i] = "REDACTED"
+			}
 		}
 	}
 	return q.Encode()
+}
+
+// loggedPath is r's path as the log and traces show it, with nothing a
+// client wrote there that could be a secret: a segment is kept when it is
+// a word of the route table (ports, messages, ...) or an id (a ULID, which
+// names a resource and opens nothing), and written REDACTED otherwise, so
+// that a token put in the path by mistake (/ports/<token>) is never
+// written down. A file of the pages keeps its path: it is one of ours. A
+// path with nothing to redact is returned as it is.
+func (s *Server) loggedPath(r *http.Request) string {
+	p := r.URL.Path
+	if s.pages[p] != nil || s.pathIsLoggable(p) {
+		return p
+	}
+	segs := strings.Split(p, "/")
+	for i, seg := range segs {
+		if !s.segmentIsLoggable(seg) {
+			segs[i] = "REDACTED"
+		}
+	}
+	return strings.Join(segs, "/")
+}
+
+// pathIsLoggable reports whether every segment of p may be logged.
+func (s *Server) pathIsLoggable(p string) bool {
+	for seg := range strings.SplitSeq(p, "/") {
+		if !s.segmentIsLoggable(seg) {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Server) segmentIsLoggable(seg string) bool {
+	return seg == "" || s.routeWords[seg] || store.ValidID(seg)
+}
+
+// routeWords are the literal segments of the patterns of routes.
+func routeWords(routes chi.Routes) map[string]bool {
+	words := map[string]bool{}
+	_ = chi.Walk(routes, func(_, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		for seg := range strings.SplitSeq(route, "/") {
+			if seg != "" && !strings.HasPrefix(seg, "{") {
+				words[seg] = true
+			}
+		}
+		return nil
+	})
+	return words
 }
 
 // recordingWriter notes the status and size of a response, and holds

@@ -6,13 +6,19 @@ import "net/http"
 // on GET routes, for a browser's EventSource, which cannot set headers.
 const accessTokenParam = "access_token"
 
-// referrerPolicy stops browsers from sending a Referer header from pages
-// or documents served here, so that no URL of ours (which may carry a
-// token in its query) leaks to another site. It is set first, so every
-// answer has it: problems, 404, 405 and event streams alike.
-func referrerPolicy(next http.Handler) http.Handler {
+// securityHeaders sets the headers every answer carries, first, so that
+// problems, 404, 405, preflights, pages and event streams all have them:
+// Referrer-Policy: no-referrer, so that browsers send no Referer from
+// pages or documents served here and no URL of ours (which may carry a
+// token in its query) leaks to another site; and X-Content-Type-Options:
+// nosniff, so that browsers take every answer for the type it declares
+// and never sniff a message's text, echoed in JSON or in an event stream,
+// into HTML or a script.
+func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Referrer-Policy", "no-referrer")
+		h := w.Header()
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Content-Type-Options", "nosniff")
 		next.ServeHTTP(w, r)
 	})
 }

@@ -4,32 +4,51 @@ import (
 	"bytes"
 	"net/http"
 	"testing"
+
+	"github.com/tincan-dev/tincan/web"
 )
 
-// Every answer carries Referrer-Policy: no-referrer: successes, problems,
-// 404, 405, the spec, and event streams.
-func TestReferrerPolicy(t *testing.T) {
+// TestSecurityHeaders checks that every kind of answer carries
+// Referrer-Policy: no-referrer and X-Content-Type-Options: nosniff: API
+// answers, problems, 404, 405, the pages and the spec, preflights and
+// event streams.
+func TestSecurityHeaders(t *testing.T) {
+	want := map[string]string{"Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"}
+	check := func(t *testing.T, what string, status int, h http.Header) {
+		t.Helper()
+		for name, v := range want {
+			if got := h.Get(name); got != v {
+				t.Errorf("%s (%d): %s %q, want %q", what, status, name, got, v)
+			}
+		}
+	}
 	forEachStore(t, func(t *testing.T, e env) {
-		c := e.server(t, func(o *options) { o.cfg.CORSOrigins = []string{"https://app.example"} })
+		c := e.server(t, func(o *options) {
+			o.cfg.CORSOrigins = []string{"https://app.example"}
+			o.cfg.Pages = web.Static()
+		})
 		ch := c.createChannel()
 		p := ch.Port1
 		for _, r := range []req{
 			{method: "POST", path: "/channels"},
 			{method: "GET", path: "/healthz"},
 			{method: "GET", path: "/readyz"},
+			{method: "GET", path: "/metrics"},
 			{method: "GET", path: "/openapi.yaml"},
+			{method: "GET", path: "/"},
+			{method: "GET", path: "/docs"},
+			{method: "GET", path: "/docs/errors"},
 			{method: "GET", path: "/ports/" + p.ID, token: p.Token},
 			{method: "GET", path: "/ports/" + p.ID, token: "wrong"},
 			{method: "GET", path: "/ports/" + p.ID + "/messages", token: p.Token},
+			{method: "GET", path: "/ports/" + p.ID + "/messages?limit=x", token: p.Token},
 			{method: "POST", path: "/ports/" + p.ID + "/messages", token: p.Token, body: "hi"},
 			{method: "POST", path: "/ports/" + p.ID + "/messages", token: p.Token, contentType: "application/json", body: "{"},
 			{method: "GET", path: "/nowhere"},
 			{method: "DELETE", path: "/channels"},
 		} {
 			res := c.do(r)
-			if got := res.header.Get("Referrer-Policy"); got != "no-referrer" {
-				t.Errorf("%s %s (%d): Referrer-Policy %q", r.method, r.path, res.status, got)
-			}
+			check(t, r.method+" "+r.path, res.status, res.header)
 		}
 		// Preflights, which CORS answers itself (so the spec, which has no
 		// OPTIONS operations, is not consulted), from an allowed origin and
@@ -43,15 +62,11 @@ func TestReferrerPolicy(t *testing.T) {
 				t.Fatal(err)
 			}
 			res.Body.Close()
-			if got := res.Header.Get("Referrer-Policy"); got != "no-referrer" {
-				t.Errorf("preflight from %s (%d): Referrer-Policy %q", origin, res.StatusCode, got)
-			}
+			check(t, "preflight from "+origin, res.StatusCode, res.Header)
 		}
 		s := c.open(ch.Port2, streamReq{})
 		defer s.close()
-		if s.status != http.StatusOK || s.header.Get("Referrer-Policy") != "no-referrer" {
-			t.Errorf("event stream: %d, Referrer-Policy %q", s.status, s.header.Get("Referrer-Policy"))
-		}
+		check(t, "event stream", s.status, s.header)
 	})
 }
 

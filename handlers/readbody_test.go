@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -48,5 +49,43 @@ func TestReadBody(t *testing.T) {
 				t.Fatalf("read %d bytes, want the %d sent", len(got), len(body))
 			}
 		})
+	}
+}
+
+// TestExpectContinue: a client that sends Expect: 100-continue hears 100
+// Continue only when its declared Content-Length is within the route's
+// limit; over it, it hears 413 at once, without sending the body, and the
+// connection is closed, since the body will never come.
+func TestExpectContinue(t *testing.T) {
+	c := env{open: storeKinds[0].setup(t)}.server(t, func(o *options) { o.cfg.MaxMessageSize = 1000 })
+	ch := c.createChannel()
+	p := ch.Port1
+	head := func(path string, length int) string {
+		return fmt.Sprintf("POST %s HTTP/1.1\r\nHost: tincan.test\r\nAuthorization: Bearer %s\r\nContent-Type: text/plain\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n", path, p.Token, length)
+	}
+	for _, tc := range []struct {
+		path  string
+		limit int
+	}{
+		{"/ports/" + p.ID + "/messages", 1000},
+		{"/ports/" + p.ID + "/tokens", maxMintBody},
+	} {
+		rc := dialRaw(t, c.url)
+		rc.write(head(tc.path, tc.limit+1))
+		res, body := rc.answer()
+		if res.StatusCode != http.StatusRequestEntityTooLarge || !res.Close {
+			t.Errorf("POST %s declaring %d bytes: %d %s, close %v; want 413 at once and the connection closed", tc.path, tc.limit+1, res.StatusCode, body, res.Close)
+		}
+		rc.wantClosed()
+	}
+
+	rc := dialRaw(t, c.url)
+	rc.write(head("/ports/"+p.ID+"/messages", 1000))
+	if res, _ := rc.answer(); res.StatusCode != http.StatusContinue {
+		t.Fatalf("a declared length within the limit: %d, want 100 Continue", res.StatusCode)
+	}
+	rc.write(strings.Repeat("x", 1000))
+	if res, body := rc.answer(); res.StatusCode != http.StatusCreated {
+		t.Errorf("the post after 100 Continue: %d %s", res.StatusCode, body)
 	}
 }

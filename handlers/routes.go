@@ -3,12 +3,16 @@ package handlers
 // routes lists the whole API, one route a line.
 func (s *Server) routes() {
 	s.router.Use(s.observeRequests)
-	s.router.Use(referrerPolicy)
+	s.router.Use(securityHeaders)
+	// Before anything can answer, CORS preflights included, and before
+	// anything reads a body.
+	s.router.Use(s.refuseTransferEncoding)
 	// Before the rest, so that preflights are answered and refusals carry
 	// the headers a page needs to read them.
 	s.router.Use(corsMiddleware(s.cfg.CORSOrigins))
 	// After CORS, so that a page can read a 429; before the body is read.
 	s.router.Use(s.limitRate)
+	s.router.Use(s.countForwardedClient)
 	s.router.Use(s.refuseQueryTokens)
 	s.router.Use(s.limitBodyTime)
 	// Any other path is a file of the pages, if it names one (pages.go).

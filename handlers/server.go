@@ -57,9 +57,9 @@ type Config struct {
 	MaxJSONDepth int
 	// MaxTransfer bounds a message's transfer list; longer is 400.
 	MaxTransfer int
-	// MaxStreamsPerPort and MaxStreamsPerClient bound the event streams
-	// open at once on one port and from one client address; one more is
-	// 429.
+	// MaxStreamsPerPort bounds the event streams open at once on one
+	// port, MaxStreamsPerClient the event streams and waiting long polls
+	// from one client address; one more is 429.
 	MaxStreamsPerPort, MaxStreamsPerClient int
 	// BodyReadTimeout bounds how long a request body takes to arrive;
 	// slower is 408.
@@ -74,6 +74,10 @@ type Config struct {
 	// names the client, as ParseTrustedProxies returns them; none means
 	// the client is always the TCP peer.
 	TrustedProxies []netip.Prefix
+	// ClientConns counts the clients trusted proxies forward, in the
+	// table where the listener counts the connections of the others
+	// (connlimit.Limiter); nil counts none.
+	ClientConns ClientConns
 	// TicketTTL is how long a stream ticket stays usable.
 	TicketTTL time.Duration
 	// MaxTicketPorts bounds the ports one ticket serves; more is 400.
@@ -138,8 +142,11 @@ type Server struct {
 	// streams counts the open event streams, for their limits.
 	streams *streamCounter
 	// pages are Config.Pages, read once.
-	pages   pageFiles
-	metrics *metrics
+	pages pageFiles
+	// routeWords are the literal segments of the routes, which logs
+	// show as they are (see loggedPath).
+	routeWords map[string]bool
+	metrics    *metrics
 
 	// shutdown is closed by CloseStreams; every stream and long poll
 	// watches it.
@@ -172,6 +179,7 @@ func NewServer(logger *slog.Logger, st store.Store, cfg Config) *Server {
 		logger.Warn("some page files are not served", "err", err)
 	}
 	s.routes()
+	s.routeWords = routeWords(s.router)
 	return s
 }
 

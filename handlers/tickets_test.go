@@ -484,6 +484,11 @@ func TestRedactedQuery(t *testing.T) {
 		"access_token=abc&access_token=":   "access_token=REDACTED&access_token=REDACTED",
 		"access_token=%zzsecret&wait=1":    "wait=1",
 		"ticket=abc;x=secret&wait=1":       "wait=1",
+		// Whatever the case, and whatever name a client made up.
+		"ACCESS_TOKEN=abc&limit=2":             "ACCESS_TOKEN=REDACTED&limit=2",
+		"Access_Token=abc&Ticket=def&TICKET=g": "Access_Token=REDACTED&TICKET=REDACTED&Ticket=REDACTED",
+		"access%5Ftoken=abc":                   "access_token=REDACTED",
+		"token=abc&jwt=def&WAIT=1":             "WAIT=REDACTED&jwt=REDACTED&token=REDACTED",
 	} {
 		if got := redactedQuery(&url.URL{RawQuery: raw}); got != want {
 			t.Errorf("%q: %q, want %q", raw, got, want)

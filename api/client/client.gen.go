@@ -123,6 +123,7 @@ const (
 	ProblemCodeQueueFull              ProblemCode = "queue_full"
 	ProblemCodeRateLimited            ProblemCode = "rate_limited"
 	ProblemCodeRequestTimeout         ProblemCode = "request_timeout"
+	ProblemCodeTooManyConnections     ProblemCode = "too_many_connections"
 	ProblemCodeTooManyMembers         ProblemCode = "too_many_members"
 	ProblemCodeTooManyStreams         ProblemCode = "too_many_streams"
 	ProblemCodeTooManyTokens          ProblemCode = "too_many_tokens"
@@ -168,6 +169,8 @@ func (e ProblemCode) Valid() bool {
 	case ProblemCodeRateLimited:
 		return true
 	case ProblemCodeRequestTimeout:
+		return true
+	case ProblemCodeTooManyConnections:
 		return true
 	case ProblemCodeTooManyMembers:
 		return true
@@ -512,6 +515,7 @@ type IdempotencyKeyReusedProblem struct {
 	// | idempotency_key_reused | 422 |
 	// | queue_full | 429 |
 	// | too_many_streams | 429 |
+	// | too_many_connections | 429 |
 	// | rate_limited | 429 |
 	// | internal_error | 500 |
 	// | unavailable | 503 |
@@ -582,6 +586,7 @@ type InvalidMemberProblem struct {
 	// | idempotency_key_reused | 422 |
 	// | queue_full | 429 |
 	// | too_many_streams | 429 |
+	// | too_many_connections | 429 |
 	// | rate_limited | 429 |
 	// | internal_error | 500 |
 	// | unavailable | 503 |
@@ -618,6 +623,7 @@ type InvalidMemberProblem struct {
 	// | idempotency_key_reused | 422 |
 	// | queue_full | 429 |
 	// | too_many_streams | 429 |
+	// | too_many_connections | 429 |
 	// | rate_limited | 429 |
 	// | internal_error | 500 |
 	// | unavailable | 503 |
@@ -683,6 +689,7 @@ type InvalidTransferProblem struct {
 	// | idempotency_key_reused | 422 |
 	// | queue_full | 429 |
 	// | too_many_streams | 429 |
+	// | too_many_connections | 429 |
 	// | rate_limited | 429 |
 	// | internal_error | 500 |
 	// | unavailable | 503 |
@@ -719,6 +726,7 @@ type InvalidTransferProblem struct {
 	// | idempotency_key_reused | 422 |
 	// | queue_full | 429 |
 	// | too_many_streams | 429 |
+	// | too_many_connections | 429 |
 	// | rate_limited | 429 |
 	// | internal_error | 500 |
 	// | unavailable | 503 |
@@ -1106,6 +1114,7 @@ type Problem struct {
 	// | idempotency_key_reused | 422 |
 	// | queue_full | 429 |
 	// | too_many_streams | 429 |
+	// | too_many_connections | 429 |
 	// | rate_limited | 429 |
 	// | internal_error | 500 |
 	// | unavailable | 503 |
@@ -1142,6 +1151,7 @@ type Problem struct {
 	// | idempotency_key_reused | 422 |
 	// | queue_full | 429 |
 	// | too_many_streams | 429 |
+	// | too_many_connections | 429 |
 	// | rate_limited | 429 |
 	// | internal_error | 500 |
 	// | unavailable | 503 |
@@ -1207,6 +1217,7 @@ type Problem struct {
 // | idempotency_key_reused | 422 |
 // | queue_full | 429 |
 // | too_many_streams | 429 |
+// | too_many_connections | 429 |
 // | rate_limited | 429 |
 // | internal_error | 500 |
 // | unavailable | 503 |
@@ -1594,7 +1605,9 @@ type ListMessagesParams struct {
 	// Wait Seconds to wait for a message when none is queued after `after`
 	// (long poll). Values above the server's maximum (`LONG_POLL_MAX_WAIT`, 30 s
 	// by default) are clamped to it; a negative or non-integer value is
-	// `400 invalid_request`.
+	// `400 invalid_request`. While it waits, a long poll counts toward its
+	// client address's `MAX_STREAMS_PER_CLIENT`, as an event stream does;
+	// one more is `429 too_many_streams`.
 	Wait *Wait `form:"wait,omitempty" json:"wait,omitempty"`
 }
 
@@ -1803,10 +1816,14 @@ type ClientInterface interface {
 	// ports' tokens. The tokens are shown only here: the service keeps only
 	// their hashes. Any request body is ignored.
 	//
-	// With an `Idempotency-Key` (scoped to the creator when creation needs
-	// credentials, else global), a retry within the
-	// window gets the same channel again, tokens included, with
-	// `Idempotent-Replayed: true`, and nothing new is created. Since the
+	// With an `Idempotency-Key`, a retry within the window gets the same
+	// channel again, tokens included, with `Idempotent-Replayed: true`, and
+	// nothing new is created. The key is scoped to the creator when
+	// creation needs credentials; while it is open, to the client address
+	// (the TCP peer, or behind a proxy in `TRUSTED_PROXIES` the client it
+	// names; an IPv6 client by its /64): the same key from another address
+	// creates another channel, so a retry must come from the address of
+	// the first try. Since the
 	// body is ignored, every creation is the same request: the key cannot
 	// be reused for another one. The answer is kept encrypted under a key
 	// derived from the Idempotency-Key, which the service does not keep:
@@ -2517,10 +2534,14 @@ func (c *Client) GetDemoPage(ctx context.Context, reqEditors ...RequestEditorFn)
 // ports' tokens. The tokens are shown only here: the service keeps only
 // their hashes. Any request body is ignored.
 //
-// With an `Idempotency-Key` (scoped to the creator when creation needs
-// credentials, else global), a retry within the
-// window gets the same channel again, tokens included, with
-// `Idempotent-Replayed: true`, and nothing new is created. Since the
+// With an `Idempotency-Key`, a retry within the window gets the same
+// channel again, tokens included, with `Idempotent-Replayed: true`, and
+// nothing new is created. The key is scoped to the creator when
+// creation needs credentials; while it is open, to the client address
+// (the TCP peer, or behind a proxy in `TRUSTED_PROXIES` the client it
+// names; an IPv6 client by its /64): the same key from another address
+// creates another channel, so a retry must come from the address of
+// the first try. Since the
 // body is ignored, every creation is the same request: the key cannot
 // be reused for another one. The answer is kept encrypted under a key
 // derived from the Idempotency-Key, which the service does not keep:
@@ -4672,10 +4693,14 @@ type ClientWithResponsesInterface interface {
 	// ports' tokens. The tokens are shown only here: the service keeps only
 	// their hashes. Any request body is ignored.
 	//
-	// With an `Idempotency-Key` (scoped to the creator when creation needs
-	// credentials, else global), a retry within the
-	// window gets the same channel again, tokens included, with
-	// `Idempotent-Replayed: true`, and nothing new is created. Since the
+	// With an `Idempotency-Key`, a retry within the window gets the same
+	// channel again, tokens included, with `Idempotent-Replayed: true`, and
+	// nothing new is created. The key is scoped to the creator when
+	// creation needs credentials; while it is open, to the client address
+	// (the TCP peer, or behind a proxy in `TRUSTED_PROXIES` the client it
+	// names; an IPv6 client by its /64): the same key from another address
+	// creates another channel, so a retry must come from the address of
+	// the first try. Since the
 	// body is ignored, every creation is the same request: the key cannot
 	// be reused for another one. The answer is kept encrypted under a key
 	// derived from the Idempotency-Key, which the service does not keep:
@@ -6985,7 +7010,7 @@ type ListMessagesResponse struct {
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *PortBusy
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
-	ApplicationproblemJSON429 *RateLimited
+	ApplicationproblemJSON429 *TooManyStreams
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -7026,7 +7051,7 @@ func (r ListMessagesResponse) GetApplicationproblemJSON409() *PortBusy {
 }
 
 // GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
-func (r ListMessagesResponse) GetApplicationproblemJSON429() *RateLimited {
+func (r ListMessagesResponse) GetApplicationproblemJSON429() *TooManyStreams {
 	return r.ApplicationproblemJSON429
 }
 
@@ -7939,10 +7964,14 @@ func (c *ClientWithResponses) GetDemoPageWithResponse(ctx context.Context, reqEd
 // ports' tokens. The tokens are shown only here: the service keeps only
 // their hashes. Any request body is ignored.
 //
-// With an `Idempotency-Key` (scoped to the creator when creation needs
-// credentials, else global), a retry within the
-// window gets the same channel again, tokens included, with
-// `Idempotent-Replayed: true`, and nothing new is created. Since the
+// With an `Idempotency-Key`, a retry within the window gets the same
+// channel again, tokens included, with `Idempotent-Replayed: true`, and
+// nothing new is created. The key is scoped to the creator when
+// creation needs credentials; while it is open, to the client address
+// (the TCP peer, or behind a proxy in `TRUSTED_PROXIES` the client it
+// names; an IPv6 client by its /64): the same key from another address
+// creates another channel, so a retry must come from the address of
+// the first try. Since the
 // body is ignored, every creation is the same request: the key cannot
 // be reused for another one. The answer is kept encrypted under a key
 // derived from the Idempotency-Key, which the service does not keep:
@@ -10501,7 +10530,7 @@ func ParseListMessagesResponse(rsp *http.Response) (*ListMessagesResponse, error
 		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
-		var dest RateLimited
+		var dest TooManyStreams
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

@@ -89,6 +89,20 @@ const (
 	DefaultRateLimitBackend              = rateLimitAuto
 )
 
+// Defaults of the connection bounds. A held connection costs
+// about 15-20 KiB of heap and stack (connlimit's TestHeldConnectionCost),
+// an idle stream 30-40 KiB (docs/PERFORMANCE.md), a pending one up to
+// MAX_HEADER_BYTES more: 10,000 connections stay under ~400 MiB even if
+// all are streams, and 1,024 pending ones under ~70 MiB of headers.
+const (
+	// DefaultMaxConnectionsPerClient is twice MAX_STREAMS_PER_CLIENT, so
+	// that a client holding all the event streams and long polls it may
+	// still has connections for its other requests.
+	DefaultMaxConnectionsPerClient = 512
+	DefaultMaxConnections          = 10000
+	DefaultMaxPendingConnections   = 1024
+)
+
 // Defaults of the stream tickets (POST /ports/{id}/tickets).
 const (
 	DefaultTicketTTL      = handlers.DefaultTicketTTL
@@ -173,8 +187,8 @@ type Config struct {
 	// MaxStreamsPerPort bounds the event streams open on one port
 	// (MAX_STREAMS_PER_PORT).
 	MaxStreamsPerPort int
-	// MaxStreamsPerClient bounds the event streams open from one client
-	// IP (MAX_STREAMS_PER_CLIENT).
+	// MaxStreamsPerClient bounds the event streams and waiting long polls
+	// open from one client IP (MAX_STREAMS_PER_CLIENT).
 	MaxStreamsPerClient int
 	// MaxHeaderBytes bounds a request's header (MAX_HEADER_BYTES); Go's
 	// server answers larger ones 431 itself.
@@ -217,6 +231,11 @@ type Config struct {
 	// TrustedProxies is the comma-separated list of CIDRs of the proxies
 	// whose X-Forwarded-For names the client (TRUSTED_PROXIES).
 	TrustedProxies string
+	// MaxConnectionsPerClient, MaxConnections and MaxPendingConnections
+	// bound the connections open at once from one client, in all, and
+	// before their first request's headers (MAX_CONNECTIONS_PER_CLIENT,
+	// MAX_CONNECTIONS, MAX_PENDING_CONNECTIONS); 0 is no bound.
+	MaxConnectionsPerClient, MaxConnections, MaxPendingConnections int
 	// TicketTTL is how long a stream ticket stays usable (TICKET_TTL).
 	TicketTTL time.Duration
 	// MaxTicketPorts bounds the ports one ticket, and so one event
@@ -285,7 +304,7 @@ func (l *loader) config() (Config, error) {
 	cfg.MaxJSONDepth = l.positiveInt("MAX_JSON_DEPTH", DefaultMaxJSONDepth, "deepest nesting of a JSON body")
 	cfg.MaxTransfer = l.positiveInt("MAX_TRANSFER", DefaultMaxTransfer, "most ports in one message's transfer list")
 	cfg.MaxStreamsPerPort = l.positiveInt("MAX_STREAMS_PER_PORT", DefaultMaxStreamsPerPort, "most event streams open on one port")
-	cfg.MaxStreamsPerClient = l.positiveInt("MAX_STREAMS_PER_CLIENT", DefaultMaxStreamsPerClient, "most event streams open from one client address")
+	cfg.MaxStreamsPerClient = l.positiveInt("MAX_STREAMS_PER_CLIENT", DefaultMaxStreamsPerClient, "most event streams and waiting long polls open from one client address")
 	cfg.MaxHeaderBytes = l.positiveInt("MAX_HEADER_BYTES", DefaultMaxHeaderBytes, "largest request header, in bytes")
 	cfg.ReadHeaderTimeout = l.duration("READ_HEADER_TIMEOUT", DefaultReadHeaderTimeout, "how long a request header may take to arrive")
 	cfg.BodyReadTimeout = l.duration("BODY_READ_TIMEOUT", DefaultBodyReadTimeout, "how long a request body may take to arrive; slower is 408")
@@ -297,6 +316,7 @@ func (l *loader) config() (Config, error) {
 		l.errs = append(l.errs, fmt.Errorf("CORS_ORIGINS: %w", err))
 	}
 	l.rateLimits(&cfg)
+	l.connLimits(&cfg)
 	cfg.Metrics = l.oneOf("METRICS", DefaultMetrics, "serve Prometheus metrics at GET /metrics: on or off", "on", "off") == "on"
 	cfg.OTLPEndpoint = l.str("OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/HTTP base URL; set, traces are exported to it + /v1/traces")
 	cfg.OTLPTracesEndpoint = l.str("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "", "OTLP/HTTP URL for traces, used as is; overrides the one above")

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -18,6 +19,7 @@ func withLimitDefaults(c Config) Config {
 	c.MaxHeaderBytes = 64 << 10
 	c.ReadHeaderTimeout, c.BodyReadTimeout, c.IdleTimeout = 10*time.Second, 30*time.Second, 2*time.Minute
 	c.TicketTTL, c.MaxTicketPorts = time.Minute, 16
+	c.MaxConnectionsPerClient, c.MaxConnections, c.MaxPendingConnections = 512, 10000, 1024
 	return c
 }
 
@@ -84,6 +86,38 @@ func TestCORSSetting(t *testing.T) {
 	for _, bad := range []string{"null", "*,https://a.example.com", "https://*.example.com", "example.com"} {
 		if _, err := loadConfig(env(map[string]string{"CORS_ORIGINS": bad})); err == nil || !strings.Contains(err.Error(), "CORS_ORIGINS") {
 			t.Errorf("CORS_ORIGINS=%q: %v", bad, err)
+		}
+	}
+}
+
+// TestRunSmuggling sends, through the whole service, requests framed by
+// both Content-Length and Transfer-Encoding (RFC 9112, section 6.3), one
+// of them to OPTIONS *, which net/http would answer itself: each is 400
+// and the connection closed, before the request hidden in its body runs.
+func TestRunSmuggling(t *testing.T) {
+	base, _, _ := startRun(t, "http", map[string]string{"LOG_LEVEL": "error"}, nil)
+	hidden := "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+	body := "0\r\n\r\n" + hidden
+	for _, target := range []string{"*", "/healthz", "/channels"} {
+		conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+		fmt.Fprintf(conn, "OPTIONS %s HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\nTransfer-Encoding: chunked\r\n\r\n%s", target, len(body), body)
+		br := bufio.NewReader(conn)
+		res, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("OPTIONS %s: %v", target, err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusBadRequest || !res.Close {
+			t.Errorf("OPTIONS %s: %d, close %v; want 400 and the connection closed", target, res.StatusCode, res.Close)
+		}
+		if rest, err := io.ReadAll(br); len(rest) > 0 || err != nil {
+			t.Errorf("OPTIONS %s: then %q, %v; want nothing more", target, rest, err)
 		}
 	}
 }

@@ -94,6 +94,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	// Validated by loadConfig already.
 	origins, _ := handlers.ParseCORSOrigins(cfg.CORSOrigins)
 	proxies, _ := handlers.ParseTrustedProxies(cfg.TrustedProxies)
+	conns := newConnLimiter(cfg, proxies, acc.tls != nil, logger)
+	registerConnMetrics(registry, conns)
 	api := handlers.NewServer(logger, st, handlers.Config{
 		MaxMessageSize:  cfg.MaxMessageSize,
 		KeepAlive:       cfg.KeepAlive,
@@ -110,6 +112,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		CORSOrigins:         origins,
 		RateLimiter:         newRateLimiter(cfg, redisClient, logger),
 		TrustedProxies:      proxies,
+		ClientConns:         conns,
 		TicketTTL:           cfg.TicketTTL,
 		MaxTicketPorts:      cfg.MaxTicketPorts,
 		Pages:               web.Static(),
@@ -120,12 +123,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	// Counted where connections are accepted, so that idle ones, streams,
+	// long polls and hijacked ones all count (internal/connlimit).
+	ln = conns.Listen(ln)
 	srv := &http.Server{
 		Handler:           tr.wrap(api),
+		ConnState:         conns.ConnState,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    cfg.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		// OPTIONS * would be answered by net/http itself, past every
+		// check of the handler's: refusing a body framed by
+		// Transfer-Encoding among them.
+		DisableGeneralOptionsHandler: true,
 	}
 	// Shutdown closes the listeners first and then runs this, so no new
 	// stream can open after the open ones were told to end.

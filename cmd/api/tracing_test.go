@@ -143,6 +143,14 @@ func TestTracingExportsSpans(t *testing.T) {
 		t.Fatalf("describe with ?access_token=: %d", qres.StatusCode)
 	}
 
+	// Nor one put in the path by mistake: the span's url.path is the
+	// path as the log has it, with the token REDACTED.
+	pres, err := http.Get(base + "/ports/" + ch.Port1.Token + "/messages")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pres.Body.Close()
+
 	// Stopping flushes the last spans to the receiver.
 	stop()
 

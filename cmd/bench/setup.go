@@ -49,10 +49,11 @@ func (e *benchEnv) close() {
 
 // apiSettings are the api children's settings: the defaults but for rate
 // limits off (a cost of its own, measured in one extra row; S4 and S6
-// create 10,000 channels from one address), and a limit on streams per
-// client large enough for S4, which opens all its streams from one
-// address. The readers acknowledge what they read, so the default queue
-// length serves.
+// create 10,000 channels from one address), and limits on streams and
+// connections large enough for S4, which opens all its streams, each on a
+// connection of its own, from one address (MAX_CONNECTIONS=0 is as many as
+// the child's descriptors allow, which setUp raised). The readers
+// acknowledge what they read, so the default queue length serves.
 func apiSettings(addr, debugAddr string) map[string]string {
 	return map[string]string{
 		"ADDR":                         addr,
@@ -61,6 +62,8 @@ func apiSettings(addr, debugAddr string) map[string]string {
 		"RATE_LIMIT_PER_CLIENT":        "0",
 		"RATE_LIMIT_PER_TOKEN":         "0",
 		"MAX_STREAMS_PER_CLIENT":       "1000000",
+		"MAX_CONNECTIONS_PER_CLIENT":   "0",
+		"MAX_CONNECTIONS":              "0",
 	}
 }
 

@@ -16,10 +16,14 @@ export interface paths {
          *     ports' tokens. The tokens are shown only here: the service keeps only
          *     their hashes. Any request body is ignored.
          *
-         *     With an `Idempotency-Key` (scoped to the creator when creation needs
-         *     credentials, else global), a retry within the
-         *     window gets the same channel again, tokens included, with
-         *     `Idempotent-Replayed: true`, and nothing new is created. Since the
+         *     With an `Idempotency-Key`, a retry within the window gets the same
+         *     channel again, tokens included, with `Idempotent-Replayed: true`, and
+         *     nothing new is created. The key is scoped to the creator when
+         *     creation needs credentials; while it is open, to the client address
+         *     (the TCP peer, or behind a proxy in `TRUSTED_PROXIES` the client it
+         *     names; an IPv6 client by its /64): the same key from another address
+         *     creates another channel, so a retry must come from the address of
+         *     the first try. Since the
          *     body is ignored, every creation is the same request: the key cannot
          *     be reused for another one. The answer is kept encrypted under a key
          *     derived from the Idempotency-Key, which the service does not keep:
@@ -1362,6 +1366,7 @@ export interface components {
          *     | idempotency_key_reused | 422 |
          *     | queue_full | 429 |
          *     | too_many_streams | 429 |
+         *     | too_many_connections | 429 |
          *     | rate_limited | 429 |
          *     | internal_error | 500 |
          *     | unavailable | 503 |
@@ -1370,7 +1375,7 @@ export interface components {
          *     `409 port_busy` with the invalid_transfer extension fields.
          * @enum {string}
          */
-        ProblemCode: "invalid_request" | "idempotency_key_required" | "unauthorized" | "invalid_ticket" | "port_transferred" | "insufficient_scope" | "not_found" | "method_not_allowed" | "port_busy" | "idempotency_in_flight" | "too_many_tokens" | "too_many_members" | "port_closed" | "request_timeout" | "payload_too_large" | "invalid_transfer" | "invalid_member" | "idempotency_key_reused" | "queue_full" | "too_many_streams" | "rate_limited" | "internal_error" | "unavailable";
+        ProblemCode: "invalid_request" | "idempotency_key_required" | "unauthorized" | "invalid_ticket" | "port_transferred" | "insufficient_scope" | "not_found" | "method_not_allowed" | "port_busy" | "idempotency_in_flight" | "too_many_tokens" | "too_many_members" | "port_closed" | "request_timeout" | "payload_too_large" | "invalid_transfer" | "invalid_member" | "idempotency_key_reused" | "queue_full" | "too_many_streams" | "too_many_connections" | "rate_limited" | "internal_error" | "unavailable";
         /**
          * @description Why a port in a transfer list was refused (the cases in which a
          *     browser's postMessage throws DataCloneError): the sending port
@@ -2047,8 +2052,9 @@ export interface components {
          *     by default) event streams open, or this client address (the TCP
          *     peer's IP, or behind a proxy in `TRUSTED_PROXIES` the client it
          *     names in X-Forwarded-For) has `MAX_STREAMS_PER_CLIENT` (256 by
-         *     default); close one, or retry after `Retry-After`. Or
-         *     `rate_limited` (see `RateLimited`).
+         *     default) event streams and waiting long polls open; close one, or
+         *     retry after `Retry-After`. Or `rate_limited` or
+         *     `too_many_connections` (see `RateLimited`).
          */
         TooManyStreams: {
             headers: {
@@ -2061,7 +2067,7 @@ export interface components {
                  *       "type": "/docs/errors#too_many_streams",
                  *       "title": "Too many streams",
                  *       "status": 429,
-                 *       "detail": "Too many event streams are open on this port or from this address; close one or retry later.",
+                 *       "detail": "Too many event streams are open on this port, or event streams and waiting long polls from this address; close one or retry later.",
                  *       "code": "too_many_streams"
                  *     }
                  */
@@ -2074,7 +2080,11 @@ export interface components {
          *     allows (`RATE_LIMIT_PER_CLIENT` and `RATE_LIMIT_PER_TOKEN` a second,
          *     with bursts of `RATE_LIMIT_PER_CLIENT_BURST` and
          *     `RATE_LIMIT_PER_TOKEN_BURST`); nothing was done. `Retry-After` says
-         *     in how many whole seconds the next request will be accepted.
+         *     in how many whole seconds the next request will be accepted. Or
+         *     `too_many_connections`: behind a proxy in `TRUSTED_PROXIES`, the
+         *     client it names already has `MAX_CONNECTIONS_PER_CLIENT` (512 by
+         *     default) requests open at once, streams and long polls included;
+         *     end one, or retry after `Retry-After`.
          */
         RateLimited: {
             headers: {
@@ -2182,7 +2192,9 @@ export interface components {
          * @description Seconds to wait for a message when none is queued after `after`
          *     (long poll). Values above the server's maximum (`LONG_POLL_MAX_WAIT`, 30 s
          *     by default) are clamped to it; a negative or non-integer value is
-         *     `400 invalid_request`.
+         *     `400 invalid_request`. While it waits, a long poll counts toward its
+         *     client address's `MAX_STREAMS_PER_CLIENT`, as an event stream does;
+         *     one more is `429 too_many_streams`.
          */
         Wait: number;
         /**
@@ -2336,7 +2348,9 @@ export interface operations {
                  * @description Seconds to wait for a message when none is queued after `after`
                  *     (long poll). Values above the server's maximum (`LONG_POLL_MAX_WAIT`, 30 s
                  *     by default) are clamped to it; a negative or non-integer value is
-                 *     `400 invalid_request`.
+                 *     `400 invalid_request`. While it waits, a long poll counts toward its
+                 *     client address's `MAX_STREAMS_PER_CLIENT`, as an event stream does;
+                 *     one more is `429 too_many_streams`.
                  */
                 wait?: components["parameters"]["Wait"];
             };
@@ -2366,7 +2380,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["PortTransferred"];
             409: components["responses"]["PortBusy"];
-            429: components["responses"]["RateLimited"];
+            429: components["responses"]["TooManyStreams"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
