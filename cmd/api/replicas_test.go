@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
-
 	"github.com/tincan-dev/tincan/internal/redistest"
 	redisstore "github.com/tincan-dev/tincan/store/redis"
 )
@@ -64,43 +62,7 @@ func replicated(t *testing.T, n int) *redistest.Server {
 // waitSynced waits until the replica r has synced with its primary.
 func waitSynced(t *testing.T, r *redistest.Server) {
 	t.Helper()
-	c := r.Client(t)
-	_, port, _ := net.SplitHostPort(r.Addr)
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		info, _ := c.Info(t.Context(), "replication").Result()
-		// The primary counts the replica online (what WAIT and the
-		// store's replica count see) a moment after the replica's link
-		// is up: wait for both.
-		if strings.Contains(info, "master_link_status:up") && primaryListsOnline(t, info, port) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("replica %s never synced:\n%s", r.Addr, info)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// primaryListsOnline reports whether the primary named in a replica's
-// INFO replication lists the replica on port as online.
-func primaryListsOnline(t *testing.T, replicaInfo, port string) bool {
-	var host, primaryPort string
-	for _, line := range strings.Split(replicaInfo, "\r\n") {
-		if v, ok := strings.CutPrefix(line, "master_host:"); ok {
-			host = v
-		}
-		if v, ok := strings.CutPrefix(line, "master_port:"); ok {
-			primaryPort = v
-		}
-	}
-	if host == "" || primaryPort == "" {
-		return false
-	}
-	pc := goredis.NewClient(&goredis.Options{Addr: net.JoinHostPort(host, primaryPort)})
-	defer pc.Close()
-	info, err := pc.Info(t.Context(), "replication").Result()
-	return err == nil && strings.Contains(info, "port="+port+",state=online")
+	redistest.WaitReplicaOnline(t, r.Addr)
 }
 
 // A numeric REDIS_WAIT_REPLICAS that cannot keep its promise is a WARN at
