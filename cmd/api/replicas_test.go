@@ -62,18 +62,7 @@ func replicated(t *testing.T, n int) *redistest.Server {
 // waitSynced waits until the replica r has synced with its primary.
 func waitSynced(t *testing.T, r *redistest.Server) {
 	t.Helper()
-	c := r.Client(t)
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		info, _ := c.Info(t.Context(), "replication").Result()
-		if strings.Contains(info, "master_link_status:up") {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("replica %s never synced:\n%s", r.Addr, info)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	redistest.WaitReplicaOnline(t, r.Addr)
 }
 
 // A numeric REDIS_WAIT_REPLICAS that cannot keep its promise is a WARN at

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -215,4 +216,47 @@ func sanitize(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// WaitReplicaOnline waits until the replica at addr has its link to its
+// primary up and the primary lists it online: only then does WAIT count
+// it, and a count of the primary's replicas find it. The primary marks a
+// replica online a moment after the replica's own link is up.
+func WaitReplicaOnline(tb testing.TB, addr string) {
+	tb.Helper()
+	rc := redis.NewClient(&redis.Options{Addr: addr})
+	defer rc.Close()
+	_, port, _ := net.SplitHostPort(addr)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		info, err := rc.Info(context.Background(), "replication").Result()
+		if err == nil && strings.Contains(info, "master_link_status:up") && primaryListsOnline(info, port) {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("replica %s never came online at its primary: %v\n%s", addr, err, info)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// primaryListsOnline reports whether the primary named in a replica's
+// INFO replication lists the replica on port as online.
+func primaryListsOnline(replicaInfo, port string) bool {
+	var host, primaryPort string
+	for line := range strings.SplitSeq(replicaInfo, "\r\n") {
+		if v, ok := strings.CutPrefix(line, "master_host:"); ok {
+			host = v
+		}
+		if v, ok := strings.CutPrefix(line, "master_port:"); ok {
+			primaryPort = v
+		}
+	}
+	if host == "" || primaryPort == "" {
+		return false
+	}
+	pc := redis.NewClient(&redis.Options{Addr: net.JoinHostPort(host, primaryPort)})
+	defer pc.Close()
+	info, err := pc.Info(context.Background(), "replication").Result()
+	return err == nil && strings.Contains(info, "port="+port+",state=online")
 }

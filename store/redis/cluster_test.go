@@ -197,7 +197,7 @@ func testClusterSlotMoves(t *testing.T, c *redistest.Cluster) {
 			t.Fatalf("CLUSTER SETSLOT %d NODE on %s: %v", slot, addr, err)
 		}
 	}
-	if !rings(sub, 10*time.Second) {
+	if !rings(sub, 30*time.Second) {
 		t.Fatal("no ring after the slot moved")
 	}
 	if err := dst.Client(t).SPublish(ctx, channel, port).Err(); err != nil {

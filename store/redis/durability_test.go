@@ -141,20 +141,11 @@ func startReplicated(t *testing.T) (primary, replica *redistest.Server) {
 	return primary, replica
 }
 
-// waitLinked waits until the replica behind c has synced with its primary.
+// waitLinked waits until the replica behind c has synced with its primary
+// and the primary counts it online.
 func waitLinked(t *testing.T, c *goredis.Client) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		info, err := c.Info(context.Background(), "replication").Result()
-		if err == nil && strings.Contains(info, "master_link_status:up") {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the replica never linked: %v\n%s", err, info)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	redistest.WaitReplicaOnline(t, c.Options().Addr)
 }
 
 // streamKeyOf finds the one message stream under prefix.
