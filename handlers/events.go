@@ -94,7 +94,7 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (*stream, []
 // tells the two apart, in the same step as the port's newest id is
 // learnt.
 func (s *Server) resumeAt(r *http.Request, c store.Credentials, after store.EventID) (store.Batch, error) {
-	batch, err := s.store.Read(r.Context(), c, after, streamBatch)
+	batch, err := s.store.Read(r.Context(), c, after, store.ReadLimit{Messages: streamBatch})
 	if err != nil || after.IsZero() {
 		return batch, err
 	}

@@ -391,7 +391,7 @@ func (s *Server) handleMessageList(w http.ResponseWriter, r *http.Request) error
 func (s *Server) poll(r *http.Request, c store.Credentials, q listQuery) (store.Batch, error) {
 	ctx := r.Context()
 	if q.wait <= 0 {
-		return s.store.Read(ctx, c, q.after, q.limit)
+		return s.store.Read(ctx, c, q.after, store.ReadLimit{Messages: q.limit})
 	}
 	// Subscribe before reading, so that a message queued between the
 	// read and the wait still rings.
@@ -400,7 +400,7 @@ func (s *Server) poll(r *http.Request, c store.Credentials, q listQuery) (store.
 	timer := time.NewTimer(q.wait)
 	defer timer.Stop()
 	for {
-		batch, err := s.store.Read(ctx, c, q.after, q.limit)
+		batch, err := s.store.Read(ctx, c, q.after, store.ReadLimit{Messages: q.limit})
 		if err != nil || len(batch.Messages) > 0 || batch.State == store.StateClosed || listReset(q.after, batch) != nil {
 			return batch, err
 		}

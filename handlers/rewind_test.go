@@ -188,7 +188,7 @@ func (f *forgetfulStore) arm(to store.EventID) {
 	f.forget = &to
 }
 
-func (f *forgetfulStore) Read(ctx context.Context, c store.Credentials, after store.EventID, limit int) (store.Batch, error) {
+func (f *forgetfulStore) Read(ctx context.Context, c store.Credentials, after store.EventID, limit store.ReadLimit) (store.Batch, error) {
 	b, err := f.gatedStore.Read(ctx, c, after, limit)
 	f.mu.Lock()
 	to := f.forget

@@ -241,7 +241,7 @@ func (st *stream) deliverFrom(ports []*streamPort) bool {
 				continue
 			}
 			p.read = true
-			batch, err := st.s.store.Read(st.r.Context(), p.Credentials, p.after, streamBatch)
+			batch, err := st.s.store.Read(st.r.Context(), p.Credentials, p.after, store.ReadLimit{Messages: streamBatch})
 			if err != nil {
 				if st.readFailed(p, err) {
 					return true
@@ -305,9 +305,10 @@ func (st *stream) deliver(p *streamPort, batch store.Batch) (more, ended bool) {
 		}
 	}
 	// A batch short of the limit held everything there was at the read;
-	// whatever came after rings the doorbell. Only a full batch calls
-	// for another read now, so a ring costs one read per port.
-	if len(batch.Messages) == streamBatch {
+	// whatever came after rings the doorbell. Only a full batch, or one
+	// its bytes cut short, calls for another read now, so a ring costs
+	// one read per port.
+	if len(batch.Messages) == streamBatch || batch.Truncated {
 		return true, st.flush()
 	}
 	if batch.State == store.StateClosed {

@@ -129,6 +129,9 @@ func (s *Store) broadcast(ctx context.Context, id, token string, msg store.Outgo
 	if err != nil {
 		return store.BroadcastResult{}, err
 	}
+	if err := store.CheckBroadcastSize(s.limits, len(members), msg); err != nil {
+		return store.BroadcastResult{}, fmt.Errorf("collection %s: %w", id, err)
+	}
 	var mk *memberKey
 	if once != nil {
 		mk = &memberKey{key: store.BroadcastKey(id, token, once.Key), fingerprint: once.FingerprintHex()}

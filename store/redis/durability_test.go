@@ -111,7 +111,7 @@ func TestWaitReplicas(t *testing.T) {
 	if took < waitTimeout || took > waitTimeout+time.Second {
 		t.Errorf("the refusal took %v, want about the wait timeout %v", took, waitTimeout)
 	}
-	b, err := plain.Read(ctx, to, store.EventID{}, 10)
+	b, err := plain.Read(ctx, to, store.EventID{}, store.ReadLimit{Messages: 10})
 	if err != nil || len(b.Messages) != 2 {
 		t.Fatalf("read: %d messages, %v; want both, the unacknowledged one stored too", len(b.Messages), err)
 	}
