@@ -226,7 +226,12 @@
 // post.lua for each, with the stored hash (and, under a key, the member's
 // post record), in pipelines of broadcastBatch
 // calls: go-redis splits each pipeline by node on a Cluster, so a batch is
-// one round trip per node. exec loads a script (SCRIPT LOAD on every
+// one round trip per node. The members times the data's bytes are checked
+// against store.Limits.MaxBroadcastBytes before the first pipeline. A
+// member whose post was sent and not answered (a timeout, a broken
+// connection, an error reply, too few replicas) is reported Unknown, never
+// refused: exec marks such a result (result.unknown), and only a post
+// never sent is refused as unavailable. exec loads a script (SCRIPT LOAD on every
 // primary) before a pipeline that uses it more than once, unless it saw it
 // loaded, so that a fresh Redis does not refuse a whole pipeline with
 // NOSCRIPT.
