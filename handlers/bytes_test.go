@@ -350,12 +350,18 @@ func TestBroadcastBytesMeasured(t *testing.T) {
 		n, took.Round(time.Millisecond), len(during), slowest.Round(time.Millisecond), (float64(liveHeap())-float64(base))/(1<<20))
 }
 
-// gatedPosts holds every Post until open is closed.
+// gatedPosts holds every Post until open is closed (let, once).
 type gatedPosts struct {
 	store.Store
 	entered chan struct{}
 	open    chan struct{}
+	once    sync.Once
 }
+
+// let opens the gate; again is harmless. A test registers it as a cleanup
+// after its server's, so that a failed test lets the held posts go and
+// the server can close.
+func (g *gatedPosts) let() { g.once.Do(func() { close(g.open) }) }
 
 func (g *gatedPosts) Post(ctx context.Context, from store.Credentials, msg store.Outgoing) (store.EventID, error) {
 	g.entered <- struct{}{}
@@ -378,6 +384,7 @@ func TestInflightBound(t *testing.T) {
 		o.cfg.MaxInflightBytes = 300 << 10
 		o.cfg.LongPollMaxBytes = 200 << 10
 	})
+	t.Cleanup(g.let)
 	ch := c.createChannel()
 
 	first := make(chan response, 1)
@@ -422,7 +429,7 @@ func TestInflightBound(t *testing.T) {
 		small <- res.StatusCode
 	}()
 	<-g.entered
-	close(g.open)
+	g.let()
 	if r := <-first; r.status != http.StatusCreated {
 		t.Errorf("the held post: %d, want 201", r.status)
 	}
@@ -438,6 +445,59 @@ func TestInflightBound(t *testing.T) {
 	}
 	if got := c.srv.inflight.inUse(); got != 0 {
 		t.Errorf("%d bytes still in flight with nothing under way", got)
+	}
+}
+
+// An event stream counts against MAX_INFLIGHT_BYTES too: with the bytes
+// in flight held by a post, opening one is 503 server_busy, and one that is
+// open waits its turn rather than fail: the message that arrives meanwhile
+// is delivered once the post is done.
+func TestInflightStreamWaits(t *testing.T) {
+	t.Parallel()
+	g := &gatedPosts{entered: make(chan struct{}, 4), open: make(chan struct{})}
+	memory := storeKinds[0].setup(t)
+	c := env{open: func(t *testing.T, l store.Limits) store.Store {
+		g.Store = memory(t, l)
+		return g
+	}}.server(t, func(o *options) {
+		o.cfg.MaxInflightBytes = 300 << 10
+		o.cfg.LongPollMaxBytes = 200 << 10
+	})
+	t.Cleanup(g.let)
+	ch, other := c.createChannel(), c.createChannel()
+	s := c.open(ch.Port2, streamReq{})
+	defer s.close()
+	if ev := s.nextAny(); ev.retry == "" {
+		t.Fatalf("the stream opened with %+v, want its retry hint", ev)
+	}
+
+	held := make(chan int, 1)
+	go func() {
+		hr, _ := http.NewRequest("POST", c.url+"/ports/"+other.Port1.ID+"/messages", strings.NewReader(textOf(200<<10, 'a')))
+		hr.Header.Set("Authorization", "Bearer "+other.Port1.Token)
+		res, err := c.hc.Do(hr)
+		if err != nil {
+			held <- 0
+			return
+		}
+		res.Body.Close()
+		held <- res.StatusCode
+	}()
+	<-g.entered
+	c.do(req{method: "GET", path: "/ports/" + other.Port2.ID + "/events", token: other.Port2.Token}).
+		wantProblem(t, http.StatusServiceUnavailable, "server_busy")
+
+	id, err := g.Store.Post(t.Context(), store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}, store.Outgoing{Data: json.RawMessage(`"waited"`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.wantQuiet(3 * busyRetry) // the stream's read waits for room
+	g.let()
+	if m := s.nextMessage(); m.ID != id.String() {
+		t.Errorf("the stream delivered %s, want %s", m.ID, id)
+	}
+	if code := <-held; code != http.StatusCreated {
+		t.Errorf("the held post: %d", code)
 	}
 }
 

@@ -257,7 +257,6 @@ func (st *stream) deliverFrom(ports []*streamPort) bool {
 			if p.left {
 				continue
 			}
-			p.read = true
 			rsv, err := st.s.inflight.reserve(streamBatchBytes)
 			if err != nil {
 				// The process has as many bytes in flight as it may:
@@ -266,6 +265,7 @@ func (st *stream) deliverFrom(ports []*streamPort) bool {
 				st.readAgainIn(busyRetry)
 				return false
 			}
+			p.read = true
 			batch, err := st.s.store.Read(st.r.Context(), p.Credentials, p.after, streamRead)
 			rsv.shrink(batchBytes(batch.Messages))
 			if err != nil {
