@@ -70,10 +70,13 @@ type memberResponse struct {
 }
 
 // broadcastResponse accounts for every member: Reached counts Delivered.
+// Unknown lists the members whose outcome the store could not tell (see
+// store.BroadcastResult): neither reached nor refused.
 type broadcastResponse struct {
 	Reached   int             `json:"reached"`
 	Delivered []deliveryJSON  `json:"delivered"`
 	Refused   []refusedMember `json:"refused"`
+	Unknown   []string        `json:"unknown"`
 }
 
 type deliveryJSON struct {
@@ -181,10 +184,14 @@ func (s *Server) handleMemberRemove(w http.ResponseWriter, r *http.Request) erro
 // handleBroadcast posts one message through every member. The body is a
 // post's (JSON {"data"} or a text body), without a transfer list: a port
 // cannot be given to many; the Origin header is kept as a post's is. The
-// answer accounts for every member. With an Idempotency-Key, a retry of
-// the same broadcast (see broadcastFingerprint) stores nothing twice: the
-// members reached already answer their first ids, the others (added
-// since, or unavailable the first time) are posted to now.
+// answer accounts for every member: delivered, refused, or unknown when
+// the store cannot tell. With an Idempotency-Key, a retry of the same
+// broadcast (see broadcastFingerprint) stores nothing twice: the members
+// reached already (the unknown ones that were, too) answer their first
+// ids, the others (added since, or unavailable the first time) are posted
+// to now. The body is reserved in flight like a post's; the store refuses
+// a broadcast whose members times its bytes pass MaxBroadcastBytes
+// before it stores anything.
 func (s *Server) handleBroadcast(w http.ResponseWriter, r *http.Request) error {
 	id, token, err := collectionCredentials(r)
 	if err != nil {
@@ -198,6 +205,11 @@ func (s *Server) handleBroadcast(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	rsv, err := s.reserveBody(r)
+	if err != nil {
+		return err
+	}
+	defer rsv.release()
 	msg, body, err := s.readMessage(w, r, idempotent)
 	if err != nil {
 		return err
@@ -221,6 +233,10 @@ func (s *Server) handleBroadcast(w http.ResponseWriter, r *http.Request) error {
 		Reached:   len(res.Delivered),
 		Delivered: make([]deliveryJSON, len(res.Delivered)),
 		Refused:   make([]refusedMember, len(res.Refused)),
+		Unknown:   res.Unknown,
+	}
+	if out.Unknown == nil {
+		out.Unknown = []string{}
 	}
 	for i, d := range res.Delivered {
 		out.Delivered[i] = deliveryJSON{Port: d.Port, ID: d.ID}

@@ -73,13 +73,16 @@ var problemKinds = []problemKind{
 	{store.ErrClosed, http.StatusGone, "port_closed", "Port closed", "The port's channel is closed."},
 	{errRequestTimeout, http.StatusRequestTimeout, "request_timeout", "Request timeout", "The request body did not arrive in time."},
 	{errTooLarge, http.StatusRequestEntityTooLarge, "payload_too_large", "Payload too large", "The request body is larger than the server accepts."},
+	{store.ErrBroadcastTooLarge, http.StatusRequestEntityTooLarge, "broadcast_too_large", "Broadcast too large", "The collection's members times the message's bytes are more than one broadcast may store (MAX_BROADCAST_BYTES); nothing was stored. Send a smaller message, or broadcast to fewer members."},
 	{errInvalidTransfer, http.StatusUnprocessableEntity, "invalid_transfer", "Invalid transfer", "A port in the transfer list cannot be transferred."},
 	{errInvalidMember, http.StatusUnprocessableEntity, "invalid_member", "Invalid member", "The port cannot be added: the token given with it does not allow posting through it, or its channel is closed."},
 	{store.ErrKeyReused, http.StatusUnprocessableEntity, "idempotency_key_reused", "Idempotency key reused", "This Idempotency-Key was already used for a different request."},
 	{errTooManyStreams, http.StatusTooManyRequests, "too_many_streams", "Too many streams", "Too many event streams are open on this port, or event streams and waiting long polls from this address; close one or retry later."},
 	{errTooManyConnections, http.StatusTooManyRequests, "too_many_connections", "Too many connections", "Too many connections or requests are open at once from this address (MAX_CONNECTIONS_PER_CLIENT); close one or retry after Retry-After seconds."},
 	{errRateLimited, http.StatusTooManyRequests, "rate_limited", "Rate limited", "Too many requests from this address or with this credential; retry after Retry-After seconds."},
+	{store.ErrQueueBytesFull, http.StatusTooManyRequests, "queue_full", "Queue full", "The receiving port's queue has no room for this message's bytes (MAX_QUEUE_BYTES); retry once it has been read and acknowledged."},
 	{store.ErrQueueFull, http.StatusTooManyRequests, "queue_full", "Queue full", "The receiving port's queue is full; retry once it has been read."},
+	{errServerBusy, http.StatusServiceUnavailable, "server_busy", "Server busy", "The server is handling as many bytes of messages at once as it may (MAX_INFLIGHT_BYTES); nothing was done. Retry after Retry-After seconds."},
 	{store.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "Service unavailable", "The store could not be reached or did not answer in time, so whether the request took effect is unknown. Retry shortly, with the same Idempotency-Key."},
 }
 
@@ -183,7 +186,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case http.StatusInternalServerError:
 		s.logger.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", s.loggedPath(r), "err", err)
 	case http.StatusServiceUnavailable:
-		s.logger.WarnContext(r.Context(), "store unavailable", "method", r.Method, "path", s.loggedPath(r), "err", err)
+		what := "store unavailable"
+		if errors.Is(err, errServerBusy) {
+			what = "server busy"
+		}
+		s.logger.WarnContext(r.Context(), what, "method", r.Method, "path", s.loggedPath(r), "err", err)
 	default:
 		s.logger.DebugContext(r.Context(), "request refused", "method", r.Method, "path", s.loggedPath(r), "code", k.code, "err", err)
 	}

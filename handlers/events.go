@@ -51,16 +51,25 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (*stream, []
 		ids[i] = c.PortID
 	}
 
+	// The first batches are read together and held until the stream has
+	// written them (see stream.run): their bytes are reserved first.
+	rsv, err := s.inflight.reserve(int64(len(ports)) * streamBatchBytes)
+	if err != nil {
+		return nil, nil, err
+	}
 	// Subscribe before the first read: whatever happens after the read
 	// rings the doorbell, so nothing falls between the two.
 	sub := s.store.Subscribe(ids...)
 	first := make([]store.Batch, len(ports))
 	finished := 0
+	var held int64
 	for i, c := range ports {
 		if first[i], err = s.resumeAt(r, c, resume[i]); err != nil {
 			sub.Close()
+			rsv.release()
 			return nil, nil, err
 		}
+		held += batchBytes(first[i].Messages)
 		// A port whose resume point the store does not know has a reset
 		// to get first, whatever its state.
 		if len(first[i].Messages) == 0 && first[i].State == store.StateClosed && !unknownResume(resume[i], first[i]) {
@@ -69,6 +78,7 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (*stream, []
 	}
 	if finished == len(ports) {
 		sub.Close()
+		rsv.release()
 		// Nothing will ever arrive: 204 tells EventSource not to reconnect.
 		w.WriteHeader(http.StatusNoContent)
 		return nil, nil, nil
@@ -78,10 +88,12 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (*stream, []
 	release, err := s.streams.acquire(ids, s.clientAddress(r))
 	if err != nil {
 		sub.Close()
+		rsv.release()
 		return nil, nil, err
 	}
+	rsv.shrink(held)
 	st := newStream(s, r, ports, resume)
-	st.sub, st.release = sub, release
+	st.sub, st.release, st.firstBytes = sub, release, rsv
 	s.metrics.streamsOpen.Inc()
 	s.logger.InfoContext(r.Context(), "stream open", "ports", ids, "resumed", !resume[0].IsZero())
 	return st, first, nil
@@ -104,7 +116,7 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (*stream, []
 // for being unknown.
 func (s *Server) resumeAt(r *http.Request, c store.Credentials, after store.EventID) (store.Batch, error) {
 	for range resumeAttempts {
-		batch, err := s.store.Read(r.Context(), c, after, streamBatch)
+		batch, err := s.store.Read(r.Context(), c, after, streamRead)
 		if err != nil || after.IsZero() {
 			return batch, err
 		}

@@ -312,6 +312,7 @@ type portInfo struct {
 	CreatedAt    time.Time  `json:"created_at"`
 	ClosedAt     *time.Time `json:"closed_at"`
 	Queued       int        `json:"queued"`
+	QueuedBytes  int64      `json:"queued_bytes"`
 	LastEventID  string     `json:"last_event_id"`
 	AckedEventID string     `json:"acked_event_id"`
 }

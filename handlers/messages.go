@@ -2,8 +2,11 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -150,6 +153,11 @@ func (s *Server) handleMessagePost(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	rsv, err := s.reserveBody(r)
+	if err != nil {
+		return err
+	}
+	defer rsv.release()
 	msg, body, err := s.readMessage(w, r, idempotent)
 	if err != nil {
 		return err
@@ -345,7 +353,9 @@ func parseListQuery(q url.Values, maxWait time.Duration) (listQuery, error) {
 
 // handleMessageList answers the messages queued at a port after `after`,
 // without acknowledging them. With wait, and nothing to answer yet, it
-// waits for a message, the channel's close, or the end of the wait.
+// waits for a message, the channel's close, or the end of the wait. The
+// answer holds at most LongPollMaxBytes as written (see cutToBudget), but
+// always the first message: `next` says where to go on.
 func (s *Server) handleMessageList(w http.ResponseWriter, r *http.Request) error {
 	c, err := credentials(r)
 	if err != nil {
@@ -355,7 +365,8 @@ func (s *Server) handleMessageList(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	batch, err := s.poll(r, c, q)
+	batch, rsv, err := s.poll(r, c, q)
+	defer rsv.release()
 	if err != nil {
 		return err
 	}
@@ -370,7 +381,11 @@ func (s *Server) handleMessageList(w http.ResponseWriter, r *http.Request) error
 		res.Next = batch.Acked
 	}
 	res.MessageErrors = []messageErrorJSON{}
-	for _, m := range batch.Messages {
+	msgs, err := cutToBudget(c.PortID, res, batch.Messages, s.cfg.LongPollMaxBytes)
+	if err != nil {
+		return err
+	}
+	for _, m := range msgs {
 		if m.Undecodable != "" {
 			s.reportUndecodable(r, c.PortID, m)
 			res.MessageErrors = append(res.MessageErrors, toMessageErrorJSON(c.PortID, m))
@@ -379,23 +394,67 @@ func (s *Server) handleMessageList(w http.ResponseWriter, r *http.Request) error
 		res.Messages = append(res.Messages, toMessageJSON(c.PortID, m))
 	}
 	s.metrics.deliveredRead.Add(float64(len(res.Messages)))
-	if n := len(batch.Messages); n > 0 {
-		res.Next = batch.Messages[n-1].ID
+	if n := len(msgs); n > 0 {
+		res.Next = msgs[n-1].ID
 	}
 	return encode(w, http.StatusOK, res)
 }
 
+// cutToBudget returns the first of msgs, received at portID, that an answer
+// like res (its messages and message errors still empty) holds within
+// budget bytes as encode writes it, and always the first. Each message is
+// measured by encoding it with null for its data, plus its data's length:
+// data is stored compact (see outgoing), which encode writes as it is, so
+// the sum is what the answer holds (at most; exactly, for compact data),
+// without a second pass over the data. The rest of the answer is measured
+// with the longest `next` there can be.
+func cutToBudget(portID string, res listResponse, msgs []store.Message, budget int64) ([]store.Message, error) {
+	if len(msgs) == 0 {
+		return msgs, nil
+	}
+	res.Next = store.EventID{Ms: math.MaxUint64, Seq: math.MaxUint64}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(res); err != nil {
+		return nil, fmt.Errorf("encode %T: %w", res, err)
+	}
+	size := int64(buf.Len())
+	for i, m := range msgs {
+		buf.Reset()
+		var v any = toMessageErrorJSON(portID, m)
+		if m.Undecodable == "" {
+			mj := toMessageJSON(portID, m)
+			mj.Data = json.RawMessage("null")
+			v = mj
+			size += int64(len(m.Data) - len("null"))
+		}
+		if err := enc.Encode(v); err != nil {
+			return nil, fmt.Errorf("encode %T: %w", v, err)
+		}
+		// Encode ends each value with a newline; in the answer a comma
+		// separates it from the one before, in the same byte.
+		size += int64(buf.Len())
+		if i > 0 && size > budget {
+			return msgs[:i], nil
+		}
+	}
+	return msgs, nil
+}
+
 // poll reads once, and with q.wait keeps reading, each time the port's
 // doorbell rings, until there is something to answer. It holds no store
-// connection while it waits. A poll that waits counts as one of its
-// client's MAX_STREAMS_PER_CLIENT while it does: it holds a request open
-// as a stream does, and over HTTP/2 many share one connection, so the
-// bound on connections alone would not bound them; more is
-// errTooManyStreams.
-func (s *Server) poll(r *http.Request, c store.Credentials, q listQuery) (store.Batch, error) {
+// connection while it waits, nor any bytes in flight: each read reserves
+// LongPollMaxBytes first (see inflight), and the batch answered keeps what
+// it holds, for the caller to release once the answer is written. A poll
+// that waits counts as one of its client's MAX_STREAMS_PER_CLIENT while it
+// does: it holds a request open as a stream does, and over HTTP/2 many
+// share one connection, so the bound on connections alone would not bound
+// them; more is errTooManyStreams.
+func (s *Server) poll(r *http.Request, c store.Credentials, q listQuery) (store.Batch, *reservation, error) {
 	ctx := r.Context()
 	if q.wait <= 0 {
-		return s.store.Read(ctx, c, q.after, q.limit)
+		return s.readPolled(ctx, c, q)
 	}
 	// Subscribe before reading, so that a message queued between the
 	// read and the wait still rings.
@@ -410,27 +469,45 @@ func (s *Server) poll(r *http.Request, c store.Credentials, q listQuery) (store.
 		}
 	}()
 	for {
-		batch, err := s.store.Read(ctx, c, q.after, q.limit)
+		batch, rsv, err := s.readPolled(ctx, c, q)
 		if err != nil || len(batch.Messages) > 0 || batch.State == store.StateClosed || listReset(q.after, batch) != nil {
-			return batch, err
+			return batch, rsv, err
 		}
+		rsv.release()
 		if release == nil {
 			// Counted once the read has proved the credentials good, so
 			// that nobody can use up a client's count without a port.
 			if release, err = s.streams.acquire(nil, s.clientAddress(r)); err != nil {
-				return store.Batch{}, err
+				return store.Batch{}, nil, err
 			}
 		}
 		select {
 		case <-sub.C:
 		case <-timer.C:
-			return batch, nil
+			return batch, nil, nil
 		case <-s.shutdown:
-			return batch, nil
+			return batch, nil, nil
 		case <-ctx.Done():
-			return batch, ctx.Err()
+			return batch, nil, ctx.Err()
 		}
 	}
+}
+
+// readPolled is one read of a long poll, within LongPollMaxBytes reserved
+// first. The reservation is shrunk to twice what the batch holds (the
+// batch, and its encoding), or given back on an error.
+func (s *Server) readPolled(ctx context.Context, c store.Credentials, q listQuery) (store.Batch, *reservation, error) {
+	rsv, err := s.inflight.reserve(s.cfg.LongPollMaxBytes)
+	if err != nil {
+		return store.Batch{}, nil, err
+	}
+	batch, err := s.store.Read(ctx, c, q.after, store.ReadLimit{Messages: q.limit, Bytes: s.cfg.LongPollMaxBytes})
+	if err != nil {
+		rsv.release()
+		return batch, nil, err
+	}
+	rsv.shrink(2 * batchBytes(batch.Messages))
+	return batch, rsv, nil
 }
 
 // toMessageJSON is m, received at the port portID, as clients see it.

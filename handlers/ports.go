@@ -16,6 +16,7 @@ type portResponse struct {
 	CreatedAt    time.Time     `json:"created_at"`
 	ClosedAt     *time.Time    `json:"closed_at,omitempty"`
 	Queued       int           `json:"queued"`
+	QueuedBytes  int64         `json:"queued_bytes"`
 	LastEventID  store.EventID `json:"last_event_id"`
 	AckedEventID store.EventID `json:"acked_event_id"`
 	// Posted and Acknowledged count the messages ever queued at the port
@@ -43,6 +44,7 @@ func (s *Server) handlePortDescribe(w http.ResponseWriter, r *http.Request) erro
 		CreatedAt:    info.CreatedAt.UTC(),
 		ClosedAt:     closedAt(info.State, info.ClosedAt),
 		Queued:       info.Queued,
+		QueuedBytes:  info.QueuedBytes,
 		LastEventID:  info.LastID,
 		AckedEventID: info.Acked,
 		Posted:       info.Posted,

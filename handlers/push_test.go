@@ -101,7 +101,7 @@ type readCounter struct {
 	reads atomic.Int64
 }
 
-func (s *readCounter) Read(ctx context.Context, c store.Credentials, after store.EventID, limit int) (store.Batch, error) {
+func (s *readCounter) Read(ctx context.Context, c store.Credentials, after store.EventID, limit store.ReadLimit) (store.Batch, error) {
 	s.reads.Add(1)
 	return s.Store.Read(ctx, c, after, limit)
 }

@@ -162,7 +162,7 @@ type gatedStore struct {
 	gate     chan struct{} // nil while open
 }
 
-func (g *gatedStore) Read(ctx context.Context, c store.Credentials, after store.EventID, limit int) (store.Batch, error) {
+func (g *gatedStore) Read(ctx context.Context, c store.Credentials, after store.EventID, limit store.ReadLimit) (store.Batch, error) {
 	g.mu.Lock()
 	g.inFlight++
 	gate := g.gate

@@ -189,7 +189,7 @@ func (f *forgetfulStore) arm(to store.EventID) {
 	f.forget = &to
 }
 
-func (f *forgetfulStore) Read(ctx context.Context, c store.Credentials, after store.EventID, limit int) (store.Batch, error) {
+func (f *forgetfulStore) Read(ctx context.Context, c store.Credentials, after store.EventID, limit store.ReadLimit) (store.Batch, error) {
 	b, err := f.gatedStore.Read(ctx, c, after, limit)
 	f.mu.Lock()
 	to := f.forget
@@ -269,7 +269,7 @@ func (l *lossBeforeAckStore) Ack(ctx context.Context, c store.Credentials, throu
 	return l.Store.Ack(ctx, c, through)
 }
 
-func (l *lossBeforeAckStore) Read(ctx context.Context, c store.Credentials, after store.EventID, limit int) (store.Batch, error) {
+func (l *lossBeforeAckStore) Read(ctx context.Context, c store.Credentials, after store.EventID, limit store.ReadLimit) (store.Batch, error) {
 	b, err := l.Store.Read(ctx, c, after, limit)
 	l.mu.Lock()
 	defer l.mu.Unlock()

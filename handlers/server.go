@@ -28,6 +28,10 @@ const (
 	DefaultRetry = 2 * time.Second
 	// DefaultLongPollMaxWait caps the wait of a long poll.
 	DefaultLongPollMaxWait = 30 * time.Second
+	// DefaultLongPollMaxBytes bounds a long poll's answer: 16 messages of
+	// the largest default size, or all 1,000 a poll may ask for up to
+	// 4 KiB each.
+	DefaultLongPollMaxBytes = store.DefaultReadBytes
 	// DefaultWriteTimeout bounds each write to an event stream, so a client
 	// that stops reading cannot hold its stream forever.
 	DefaultWriteTimeout = 10 * time.Second
@@ -44,6 +48,14 @@ type Config struct {
 	Retry time.Duration
 	// LongPollMaxWait caps a long poll's wait parameter.
 	LongPollMaxWait time.Duration
+	// LongPollMaxBytes bounds the body of a long poll's answer, in bytes
+	// as written: it holds fewer messages than asked for rather than
+	// more bytes, but always one, however large.
+	LongPollMaxBytes int64
+	// MaxInflightBytes bounds the bytes of message bodies and of messages
+	// read for answers that the process handles at once (see inflight);
+	// a request that would pass it is 503.
+	MaxInflightBytes int64
 	// WriteTimeout bounds each write and flush of an event stream.
 	WriteTimeout time.Duration
 	// CreateAuth decides who may create channels; nil leaves creation
@@ -106,6 +118,12 @@ func (c Config) withDefaults() Config {
 	if c.LongPollMaxWait <= 0 {
 		c.LongPollMaxWait = DefaultLongPollMaxWait
 	}
+	if c.LongPollMaxBytes <= 0 {
+		c.LongPollMaxBytes = DefaultLongPollMaxBytes
+	}
+	if c.MaxInflightBytes <= 0 {
+		c.MaxInflightBytes = DefaultMaxInflightBytes
+	}
 	if c.WriteTimeout <= 0 {
 		c.WriteTimeout = DefaultWriteTimeout
 	}
@@ -141,6 +159,8 @@ type Server struct {
 	router *chi.Mux
 	// streams counts the open event streams, for their limits.
 	streams *streamCounter
+	// inflight counts the bytes of bodies and answers under way.
+	inflight *inflight
 	// pages are Config.Pages, read once.
 	pages pageFiles
 	// routeWords are the literal segments of the routes, which logs
@@ -174,6 +194,7 @@ func NewServer(logger *slog.Logger, st store.Store, cfg Config) *Server {
 		shutdown: make(chan struct{}),
 	}
 	s.streams = newStreamCounter(s.cfg.MaxStreamsPerPort, s.cfg.MaxStreamsPerClient)
+	s.inflight = newInflight(s.cfg.MaxInflightBytes)
 	var err error
 	if s.pages, err = loadPages(s.cfg.Pages); err != nil && logger != nil {
 		logger.Warn("some page files are not served", "err", err)

@@ -555,7 +555,7 @@ func TestCheckAgainstSpecAccepts(t *testing.T) {
 		{"channel", "POST", "/channels", answer(201, "application/json; charset=utf-8", ""),
 			`{"id":"01KAK9Q01VBCAB18KVMXX5178Z","created_at":"2025-11-21T13:30:00Z","port1":{"id":"` + testPort + `","token":"` + testToken + `"},"port2":{"id":"` + testPeer + `","token":"` + testToken + `"}}`},
 		{"open port", "GET", "/ports/" + testPort, answer(200, "application/json", ""),
-			`{"id":"` + testPort + `","channel":"01KAK9Q01VBCAB18KVMXX5178Z","peer":"` + testPeer + `","state":"open","created_at":"2025-11-21T13:30:00.1Z","queued":0,"last_event_id":"","acked_event_id":"","posted":0,"acknowledged":0}`},
+			`{"id":"` + testPort + `","channel":"01KAK9Q01VBCAB18KVMXX5178Z","peer":"` + testPeer + `","state":"open","created_at":"2025-11-21T13:30:00.1Z","queued":0,"queued_bytes":0,"last_event_id":"","acked_event_id":"","posted":0,"acknowledged":0}`},
 		{"messages", "GET", "/ports/" + testPort + "/messages", answer(200, "application/json", ""),
 			`{"messages":[` + msg + `],"message_errors":[],"next":"1763731800456-0","state":"closed"}`},
 		{"messages with an origin and an error", "GET", "/ports/" + testPort + "/messages", answer(200, "application/json", ""),

@@ -15,6 +15,11 @@ const (
 	// streamBatch is how many messages a stream reads at a time; it reads
 	// again until nothing new is left, flushing once per batch.
 	streamBatch = 100
+	// streamBatchBytes bounds the bytes of data of a stream's batch (past
+	// its first message), reserved in flight (see inflight) for the
+	// time the batch is read and written: a client holding many streams
+	// to slow readers holds at most this much per stream.
+	streamBatchBytes = 256 << 10
 	// busyRetry is how soon a stream reads again after finding its port
 	// in the middle of a move.
 	busyRetry = 100 * time.Millisecond
@@ -29,6 +34,9 @@ const (
 	// (to another instance) at once rather than after the usual delay.
 	shutdownRetry = time.Second
 )
+
+// streamRead is what a stream reads of a port at a time.
+var streamRead = store.ReadLimit{Messages: streamBatch, Bytes: streamBatchBytes}
 
 // closeData is the data of an `event: close`.
 type closeData struct {
@@ -69,6 +77,9 @@ type stream struct {
 	// sub rings when any port may have news; release uncounts the stream.
 	sub     *store.Subscription
 	release func()
+	// firstBytes holds the bytes of the first batches, read when the
+	// stream opened, until they are written.
+	firstBytes *reservation
 	// notices is the buffer sub's notices are taken into, kept between
 	// rings.
 	notices []store.Notice
@@ -120,7 +131,12 @@ func (st *stream) run(w http.ResponseWriter, first []store.Batch) {
 		return
 	}
 	defer st.stop()
-	if st.deliverFirst(first) {
+	ended := st.deliverFirst(first)
+	// Written: the batches are let go with their reservation, not kept
+	// for the stream's life by the frames that passed them.
+	clear(first)
+	st.firstBytes.release()
+	if ended {
 		return
 	}
 	st.wait()
@@ -159,6 +175,7 @@ func (st *stream) wait() {
 func (st *stream) close() {
 	st.sub.Close()
 	st.release()
+	st.firstBytes.release()
 	st.s.metrics.streamsOpen.Dec()
 	st.s.logger.InfoContext(st.r.Context(), "stream closed",
 		"ports", len(st.ports), "messages", st.messages, "events", st.events, "duration", time.Since(st.opened))
@@ -240,9 +257,19 @@ func (st *stream) deliverFrom(ports []*streamPort) bool {
 			if p.left {
 				continue
 			}
-			p.read = true
-			batch, err := st.s.store.Read(st.r.Context(), p.Credentials, p.after, streamBatch)
+			rsv, err := st.s.inflight.reserve(streamBatchBytes)
 			if err != nil {
+				// The process has as many bytes in flight as it may:
+				// this stream waits its turn rather than fail.
+				p.owed = true
+				st.readAgainIn(busyRetry)
+				return false
+			}
+			p.read = true
+			batch, err := st.s.store.Read(st.r.Context(), p.Credentials, p.after, streamRead)
+			rsv.shrink(batchBytes(batch.Messages))
+			if err != nil {
+				rsv.release()
 				if st.readFailed(p, err) {
 					return true
 				}
@@ -259,6 +286,7 @@ func (st *stream) deliverFrom(ports []*streamPort) bool {
 				st.s.logger.InfoContext(st.r.Context(), "stream resumes: the store answers again", "port", p.PortID)
 			}
 			again, ended := st.deliver(p, batch)
+			rsv.release()
 			if ended {
 				return true
 			}
@@ -305,9 +333,10 @@ func (st *stream) deliver(p *streamPort, batch store.Batch) (more, ended bool) {
 		}
 	}
 	// A batch short of the limit held everything there was at the read;
-	// whatever came after rings the doorbell. Only a full batch calls
-	// for another read now, so a ring costs one read per port.
-	if len(batch.Messages) == streamBatch {
+	// whatever came after rings the doorbell. Only a full batch, or one
+	// its bytes cut short, calls for another read now, so a ring costs
+	// one read per port.
+	if len(batch.Messages) == streamBatch || batch.Truncated {
 		return true, st.flush()
 	}
 	if batch.State == store.StateClosed {

@@ -48,7 +48,7 @@ type countingStore struct {
 	reads int
 }
 
-func (c *countingStore) Read(ctx context.Context, port store.Credentials, after store.EventID, limit int) (store.Batch, error) {
+func (c *countingStore) Read(ctx context.Context, port store.Credentials, after store.EventID, limit store.ReadLimit) (store.Batch, error) {
 	c.reads++
 	return c.Store.Read(ctx, port, after, limit)
 }

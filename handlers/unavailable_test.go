@@ -24,7 +24,7 @@ type flakyStore struct {
 	reads atomic.Int64 // reads attempted while down
 }
 
-func (f *flakyStore) Read(ctx context.Context, c store.Credentials, after store.EventID, limit int) (store.Batch, error) {
+func (f *flakyStore) Read(ctx context.Context, c store.Credentials, after store.EventID, limit store.ReadLimit) (store.Batch, error) {
 	if f.down.Load() {
 		f.reads.Add(1)
 		return store.Batch{}, fmt.Errorf("read: %w", store.ErrUnavailable)

@@ -48,4 +48,8 @@ func TestChannelScripts(t *testing.T) {
 	if s := Steps(); s[1].Name != "0002_former_zset.lua" || s[1].Channel == "" {
 		t.Errorf("step 2: %+v", s[1])
 	}
+	// The queues' bytes came with version 3, counted on each channel.
+	if s := Steps(); s[2].Name != "0003_queue_bytes.lua" || s[2].Channel == "" {
+		t.Errorf("step 3: %+v", s[2])
+	}
 }

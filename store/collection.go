@@ -33,6 +33,9 @@ var (
 	ErrTooManyMembers = errors.New("too many members")
 	// ErrMemberNotFound: the port is not a member of the collection.
 	ErrMemberNotFound = errors.New("not a member")
+	// ErrBroadcastTooLarge: the collection's members times the message's
+	// bytes pass Limits.MaxBroadcastBytes; nothing was stored.
+	ErrBroadcastTooLarge = errors.New("broadcast too large")
 )
 
 // DefaultMaxCollectionMembers is the default of Limits.MaxCollectionMembers.
@@ -89,8 +92,9 @@ const (
 	// message; a later broadcast may reach it.
 	BroadcastBusy BroadcastRefusal = "port_busy"
 	// BroadcastUnavailable: the part of the store holding the member's
-	// channel could not be reached; whether the message was stored there
-	// is unknown.
+	// channel could not be reached, and the message was not stored there.
+	// (A post that was sent and not answered is no refusal: its member is
+	// in BroadcastResult.Unknown.)
 	BroadcastUnavailable BroadcastRefusal = "unavailable"
 	// BroadcastKeyReused: the broadcast's Idempotency-Key was used for
 	// another message through this member.
@@ -136,10 +140,16 @@ type Refused struct {
 }
 
 // BroadcastResult accounts for every member of the collection: each is in
-// Delivered or in Refused, both in ascending order of port id.
+// exactly one of Delivered (the message is stored at its peer), Refused
+// (it is not) or Unknown (the store cannot tell: the post was sent and its
+// answer lost), each in ascending order of port id.
 type BroadcastResult struct {
 	Delivered []Delivery
 	Refused   []Refused
+	// Unknown are the member ports whose outcome is unknown. A retry under
+	// the same idempotency key (BroadcastOnce) stores nothing twice: it
+	// answers each with its first id if the message was stored.
+	Unknown []string
 }
 
 // NewCollectionID returns a fresh collection id: a ULID from crypto/rand.
@@ -149,6 +159,18 @@ func NewCollectionID(now time.Time) (string, error) {
 		return "", fmt.Errorf("new collection id: %w", err)
 	}
 	return id.String(), nil
+}
+
+// CheckBroadcastSize refuses, with ErrBroadcastTooLarge, a broadcast of msg
+// to members ports that would store more than l.MaxBroadcastBytes: members
+// times the bytes of its data. A store checks it once it knows the
+// members, before it posts to any. l must have its defaults.
+func CheckBroadcastSize(l Limits, members int, msg Outgoing) error {
+	// Divided rather than multiplied, so that nothing can overflow.
+	if size := int64(len(msg.Data)); members > 0 && size > l.MaxBroadcastBytes/int64(members) {
+		return fmt.Errorf("%d members × %d bytes is more than %d bytes: %w", members, size, l.MaxBroadcastBytes, ErrBroadcastTooLarge)
+	}
+	return nil
 }
 
 // CheckBroadcast refuses, with ErrInvalid, what no broadcast may post:

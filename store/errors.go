@@ -17,6 +17,11 @@ var (
 	ErrClosed = errors.New("channel closed")
 	// ErrQueueFull: the receiving port's queue is at its limit.
 	ErrQueueFull = errors.New("queue full")
+	// ErrQueueBytesFull: the message's data does not fit in the bytes the
+	// receiving port's queue has left (Limits.MaxQueueBytes). It is
+	// ErrQueueFull too (errors.Is): the remedy is the same, reading and
+	// acknowledging.
+	ErrQueueBytesFull = fmt.Errorf("%w: no room for the message's bytes", ErrQueueFull)
 	// ErrInvalid: the input is malformed or out of range.
 	ErrInvalid = errors.New("invalid input")
 	// ErrBusy: the port is in the middle of being moved inside a message;

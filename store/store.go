@@ -58,7 +58,10 @@ type Store interface {
 	// old tokens die and the stored message carries fresh ones.
 	//
 	// Errors: ErrClosed when the channel is closed; ErrQueueFull when the
-	// peer's queue holds Limits.MaxQueue messages; a *TransferError when the
+	// peer's queue holds Limits.MaxQueue messages, or ErrQueueBytesFull
+	// (which is ErrQueueFull too) when msg's data would take the bytes
+	// queued there past Limits.MaxQueueBytes (see Limits.Admit); a
+	// *TransferError when the
 	// transfer list is refused (nothing is stored then, and no port moves);
 	// ErrBusy when a listed port is in the middle of another move.
 	Post(ctx context.Context, from Credentials, msg Outgoing) (EventID, error)
@@ -76,10 +79,14 @@ type Store interface {
 	// is still moving the ports of its transfer list.
 	PostOnce(ctx context.Context, from Credentials, msg Outgoing, once Idempotency) (id EventID, replayed bool, err error)
 
-	// Read returns up to limit messages queued at the port with ids after
-	// `after` (the zero EventID means from the oldest unacknowledged
-	// message), oldest first. It neither waits nor acknowledges.
-	Read(ctx context.Context, port Credentials, after EventID, limit int) (Batch, error)
+	// Read returns the messages queued at the port with ids after `after`
+	// (the zero EventID means from the oldest unacknowledged message),
+	// oldest first, as many as limit allows (see ReadLimit: a count, and
+	// bytes of data, past the first message). It neither waits nor
+	// acknowledges.
+	//
+	// Errors: ErrInvalid for a limit of no messages.
+	Read(ctx context.Context, port Credentials, after EventID, limit ReadLimit) (Batch, error)
 
 	// Ack acknowledges every message at the port up to and including
 	// through: they are deleted and never delivered again. Acknowledging
@@ -213,16 +220,26 @@ type Store interface {
 	// refused with the reason; a member is never skipped silently. Members
 	// are posted to independently: one's refusal does not stop the others.
 	//
+	// A member whose post the store cannot tell the outcome of (its
+	// answer was lost: a timeout, a dropped connection) is reported as
+	// Unknown, never as refused: the message may be at its peer. A member
+	// is Delivered only when stored, Refused only when not.
+	//
+	// The check of Limits.MaxBroadcastBytes (CheckBroadcastSize) comes
+	// before anything is stored.
+	//
 	// Errors: ErrUnauthorized as for AddMember; ErrInvalid when the data
-	// is not JSON, the origin not one (ValidOrigin) or msg has ports.
+	// is not JSON, the origin not one (ValidOrigin) or msg has ports;
+	// ErrBroadcastTooLarge when the members times the data's bytes pass
+	// Limits.MaxBroadcastBytes.
 	Broadcast(ctx context.Context, id, token string, msg Outgoing) (BroadcastResult, error)
 
 	// BroadcastOnce is Broadcast under an idempotency key: each member's
 	// post is made as PostOnce through that member, under the key
 	// BroadcastKey(id, token, once.Key) and once.Fingerprint, so that a
 	// retry of a broadcast whose answer was lost (or that reported members
-	// unavailable) stores nothing twice: a member already reached answers
-	// its first id, the others are posted to now.
+	// unknown or unavailable) stores nothing twice: a member already
+	// reached answers its first id, the others are posted to now.
 	//
 	// Errors: those of Broadcast. A member whose key was used with another
 	// fingerprint is refused with BroadcastKeyReused.
@@ -252,6 +269,17 @@ type Limits struct {
 	// MaxQueue is the most messages that may wait at one port; a post
 	// beyond it fails with ErrQueueFull.
 	MaxQueue int
+	// MaxQueueBytes is the most bytes of message data that may wait at
+	// one port; a post whose data would pass it fails with
+	// ErrQueueBytesFull. Only the data counts, as stored and delivered
+	// (compact JSON): the rest of a message is small and bounded, and
+	// MaxQueue bounds how many there are.
+	MaxQueueBytes int64
+	// MaxBroadcastBytes is the most bytes one broadcast may store: its
+	// collection's members times the bytes of its data. A broadcast
+	// beyond it fails with ErrBroadcastTooLarge before anything is
+	// stored.
+	MaxBroadcastBytes int64
 	// ChannelTTL is how long a channel may go without activity before the
 	// store forgets it with everything it holds.
 	ChannelTTL time.Duration
@@ -264,8 +292,18 @@ type Limits struct {
 
 // Defaults for Limits.
 const (
-	DefaultMaxQueue   = 10_000
-	DefaultChannelTTL = 7 * 24 * time.Hour
+	DefaultMaxQueue = 10_000
+	// DefaultMaxQueueBytes holds 256 messages of the largest size the
+	// HTTP layer takes by default (256 KiB), or the whole DefaultMaxQueue
+	// of messages up to 6 KiB: a reader that falls behind has room, and
+	// one port cannot hold gigabytes (10,000 messages of 256 KiB would be
+	// 2.6 GB).
+	DefaultMaxQueueBytes = 64 << 20
+	// DefaultMaxBroadcastBytes lets one broadcast store what one full
+	// queue may hold: a 4 KiB message to 10,000 members (40 MiB), a
+	// 256 KiB one to 256.
+	DefaultMaxBroadcastBytes = 64 << 20
+	DefaultChannelTTL        = 7 * 24 * time.Hour
 
 	DefaultIdempotencyWindow = 24 * time.Hour
 )
@@ -274,6 +312,12 @@ const (
 func (l Limits) WithDefaults() Limits {
 	if l.MaxQueue <= 0 {
 		l.MaxQueue = DefaultMaxQueue
+	}
+	if l.MaxQueueBytes <= 0 {
+		l.MaxQueueBytes = DefaultMaxQueueBytes
+	}
+	if l.MaxBroadcastBytes <= 0 {
+		l.MaxBroadcastBytes = DefaultMaxBroadcastBytes
 	}
 	if l.ChannelTTL <= 0 {
 		l.ChannelTTL = DefaultChannelTTL
@@ -286,6 +330,36 @@ func (l Limits) WithDefaults() Limits {
 	}
 	return l
 }
+
+// Admit is the rule of a queue's bounds, which every store applies to every
+// post (a broadcast's included): it returns nil when a queue holding n
+// messages with queued bytes of data may take one more whose data is size
+// bytes, else ErrQueueFull (n is MaxQueue already) or ErrQueueBytesFull
+// (the bytes would pass MaxQueueBytes). l must have its defaults.
+func (l Limits) Admit(n int, queued, size int64) error {
+	switch {
+	case n >= l.MaxQueue:
+		return ErrQueueFull
+	case queued+size > l.MaxQueueBytes:
+		return ErrQueueBytesFull
+	}
+	return nil
+}
+
+// ReadLimit bounds what one Read returns.
+type ReadLimit struct {
+	// Messages is the most messages returned; below 1 is ErrInvalid.
+	Messages int
+	// Bytes bounds the bytes of data of the messages returned, past the
+	// first: the first message after `after` is returned whatever its
+	// size, so that a message larger than the bound can still be read.
+	// 0 means DefaultReadBytes.
+	Bytes int64
+}
+
+// DefaultReadBytes is ReadLimit.Bytes when none is given: 16 messages of
+// 256 KiB.
+const DefaultReadBytes = 4 << 20
 
 // Credentials identify a port and prove the right to use it.
 type Credentials struct {
@@ -330,8 +404,10 @@ type PortInfo struct {
 	CreatedAt time.Time
 	// ClosedAt is set when State is StateClosed.
 	ClosedAt time.Time
-	// Queued is how many messages wait at the port, unacknowledged.
-	Queued int
+	// Queued is how many messages wait at the port, unacknowledged, and
+	// QueuedBytes the bytes of their data (see Limits.MaxQueueBytes).
+	Queued      int
+	QueuedBytes int64
 	// LastID is the id of the newest message ever queued at the port, or
 	// the zero EventID when none was.
 	LastID EventID
@@ -404,4 +480,8 @@ type Batch struct {
 	// lost with a Redis that failed over or restarted without them, and
 	// ids up to `after` may be issued again (see the handlers' reset).
 	LastID EventID
+	// Truncated is set when the read stopped at its ReadLimit.Bytes: more
+	// messages follow the last one returned, though the batch holds fewer
+	// than ReadLimit.Messages.
+	Truncated bool
 }

@@ -105,6 +105,7 @@ func (e MintTokenRequestScope) Valid() bool {
 
 // Defines values for ProblemCode.
 const (
+	ProblemCodeBroadcastTooLarge      ProblemCode = "broadcast_too_large"
 	ProblemCodeIdempotencyInFlight    ProblemCode = "idempotency_in_flight"
 	ProblemCodeIdempotencyKeyRequired ProblemCode = "idempotency_key_required"
 	ProblemCodeIdempotencyKeyReused   ProblemCode = "idempotency_key_reused"
@@ -123,6 +124,7 @@ const (
 	ProblemCodeQueueFull              ProblemCode = "queue_full"
 	ProblemCodeRateLimited            ProblemCode = "rate_limited"
 	ProblemCodeRequestTimeout         ProblemCode = "request_timeout"
+	ProblemCodeServerBusy             ProblemCode = "server_busy"
 	ProblemCodeTooManyConnections     ProblemCode = "too_many_connections"
 	ProblemCodeTooManyMembers         ProblemCode = "too_many_members"
 	ProblemCodeTooManyStreams         ProblemCode = "too_many_streams"
@@ -134,6 +136,8 @@ const (
 // Valid indicates whether the value is a known member of the ProblemCode enum.
 func (e ProblemCode) Valid() bool {
 	switch e {
+	case ProblemCodeBroadcastTooLarge:
+		return true
 	case ProblemCodeIdempotencyInFlight:
 		return true
 	case ProblemCodeIdempotencyKeyRequired:
@@ -169,6 +173,8 @@ func (e ProblemCode) Valid() bool {
 	case ProblemCodeRateLimited:
 		return true
 	case ProblemCodeRequestTimeout:
+		return true
+	case ProblemCodeServerBusy:
 		return true
 	case ProblemCodeTooManyConnections:
 		return true
@@ -308,8 +314,9 @@ type AddMemberRequest struct {
 // (`unauthorized`), the token may not post (`insufficient_scope`), it
 // is in the middle of a move (`port_busy`; a later broadcast may reach
 // it), the part of the store holding its channel could not be reached
-// (`unavailable`; whether the message was stored is unknown: retry
-// with the same `Idempotency-Key`), or the broadcast's
+// and the message was not stored there (`unavailable`; a member whose
+// post was sent and not answered is in `unknown` instead), or the
+// broadcast's
 // Idempotency-Key was used before with another message through this
 // member (`idempotency_key_reused`).
 type BroadcastRefusal string
@@ -329,9 +336,11 @@ type BroadcastRequest struct {
 	Transfer []PortCredentials `json:"transfer,omitempty"`
 }
 
-// BroadcastResult Every member of the collection, delivered or refused.
+// BroadcastResult Every member of the collection, in exactly one of `delivered` (its
+// peer holds the message), `refused` (it does not) or `unknown` (the
+// store cannot tell).
 //
-// Example: {"delivered":[{"id":"1763731800456-0","port":"01KAK9Q01VBCAB18KVMXVCJ4NX"}],"reached":1,"refused":[{"code":"port_transferred","port":"01KAK9Q0FJ2M7T4D1WZ3S8X6QH"}]}
+// Example: {"delivered":[{"id":"1763731800456-0","port":"01KAK9Q01VBCAB18KVMXVCJ4NX"}],"reached":1,"refused":[{"code":"port_transferred","port":"01KAK9Q0FJ2M7T4D1WZ3S8X6QH"}],"unknown":[]}
 type BroadcastResult struct {
 	// Delivered The members reached, ascending by port id, with the message's event id at each peer.
 	Delivered []struct {
@@ -361,8 +370,9 @@ type BroadcastResult struct {
 		// (`unauthorized`), the token may not post (`insufficient_scope`), it
 		// is in the middle of a move (`port_busy`; a later broadcast may reach
 		// it), the part of the store holding its channel could not be reached
-		// (`unavailable`; whether the message was stored is unknown: retry
-		// with the same `Idempotency-Key`), or the broadcast's
+		// and the message was not stored there (`unavailable`; a member whose
+		// post was sent and not answered is in `unknown` instead), or the
+		// broadcast's
 		// Idempotency-Key was used before with another message through this
 		// member (`idempotency_key_reused`).
 		Code BroadcastRefusal `json:"code"`
@@ -372,6 +382,14 @@ type BroadcastResult struct {
 		// Example: 01KAK9Q01VBCAB18KVMXVCJ4NX
 		Port PortId `json:"port"`
 	} `json:"refused"`
+
+	// Unknown The members whose outcome the store could not tell, ascending:
+	// their post was sent and its answer lost (a timeout, a dropped
+	// connection, or too few replicas confirmed it), so their peer
+	// may or may not hold the message. Retry the broadcast with the
+	// same `Idempotency-Key`: it answers those that got it with their
+	// first id and posts to the others, never twice.
+	Unknown []PortId `json:"unknown"`
 }
 
 // Channel A new channel with both of its ports. The tokens are answered only here.
@@ -510,6 +528,7 @@ type IdempotencyKeyReusedProblem struct {
 	// | port_closed | 410 |
 	// | request_timeout | 408 |
 	// | payload_too_large | 413 |
+	// | broadcast_too_large | 413 |
 	// | invalid_transfer | 422 |
 	// | invalid_member | 422 |
 	// | idempotency_key_reused | 422 |
@@ -518,6 +537,7 @@ type IdempotencyKeyReusedProblem struct {
 	// | too_many_connections | 429 |
 	// | rate_limited | 429 |
 	// | internal_error | 500 |
+	// | server_busy | 503 |
 	// | unavailable | 503 |
 	//
 	// A transfer list refused because a listed port is mid-move answers
@@ -581,6 +601,7 @@ type InvalidMemberProblem struct {
 	// | port_closed | 410 |
 	// | request_timeout | 408 |
 	// | payload_too_large | 413 |
+	// | broadcast_too_large | 413 |
 	// | invalid_transfer | 422 |
 	// | invalid_member | 422 |
 	// | idempotency_key_reused | 422 |
@@ -589,6 +610,7 @@ type InvalidMemberProblem struct {
 	// | too_many_connections | 429 |
 	// | rate_limited | 429 |
 	// | internal_error | 500 |
+	// | server_busy | 503 |
 	// | unavailable | 503 |
 	//
 	// A transfer list refused because a listed port is mid-move answers
@@ -618,6 +640,7 @@ type InvalidMemberProblem struct {
 	// | port_closed | 410 |
 	// | request_timeout | 408 |
 	// | payload_too_large | 413 |
+	// | broadcast_too_large | 413 |
 	// | invalid_transfer | 422 |
 	// | invalid_member | 422 |
 	// | idempotency_key_reused | 422 |
@@ -626,6 +649,7 @@ type InvalidMemberProblem struct {
 	// | too_many_connections | 429 |
 	// | rate_limited | 429 |
 	// | internal_error | 500 |
+	// | server_busy | 503 |
 	// | unavailable | 503 |
 	//
 	// A transfer list refused because a listed port is mid-move answers
@@ -684,6 +708,7 @@ type InvalidTransferProblem struct {
 	// | port_closed | 410 |
 	// | request_timeout | 408 |
 	// | payload_too_large | 413 |
+	// | broadcast_too_large | 413 |
 	// | invalid_transfer | 422 |
 	// | invalid_member | 422 |
 	// | idempotency_key_reused | 422 |
@@ -692,6 +717,7 @@ type InvalidTransferProblem struct {
 	// | too_many_connections | 429 |
 	// | rate_limited | 429 |
 	// | internal_error | 500 |
+	// | server_busy | 503 |
 	// | unavailable | 503 |
 	//
 	// A transfer list refused because a listed port is mid-move answers
@@ -721,6 +747,7 @@ type InvalidTransferProblem struct {
 	// | port_closed | 410 |
 	// | request_timeout | 408 |
 	// | payload_too_large | 413 |
+	// | broadcast_too_large | 413 |
 	// | invalid_transfer | 422 |
 	// | invalid_member | 422 |
 	// | idempotency_key_reused | 422 |
@@ -729,6 +756,7 @@ type InvalidTransferProblem struct {
 	// | too_many_connections | 429 |
 	// | rate_limited | 429 |
 	// | internal_error | 500 |
+	// | server_busy | 503 |
 	// | unavailable | 503 |
 	//
 	// A transfer list refused because a listed port is mid-move answers
@@ -994,7 +1022,7 @@ type OriginOrEmpty = string
 
 // Port What the holder of a port may know about it.
 //
-// Example: {"acked_event_id":"1763731800456-0","acknowledged":1,"channel":"01KAK9Q01VBCAB18KVMXX5178Z","closed_at":"2025-11-21T13:31:02.5Z","created_at":"2025-11-21T13:30:00.123456789Z","id":"01KAK9Q01VBCAB18KVMXN4YNBZ","last_event_id":"1763731800456-1","peer":"01KAK9Q01VBCAB18KVMXVCJ4NX","posted":2,"queued":1,"state":"closed"}
+// Example: {"acked_event_id":"1763731800456-0","acknowledged":1,"channel":"01KAK9Q01VBCAB18KVMXX5178Z","closed_at":"2025-11-21T13:31:02.5Z","created_at":"2025-11-21T13:30:00.123456789Z","id":"01KAK9Q01VBCAB18KVMXN4YNBZ","last_event_id":"1763731800456-1","peer":"01KAK9Q01VBCAB18KVMXVCJ4NX","posted":2,"queued":1,"queued_bytes":17,"state":"closed"}
 type Port struct {
 	// AckedEventId An event id, or the empty string for "none".
 	//
@@ -1046,6 +1074,10 @@ type Port struct {
 
 	// Queued How many messages wait at this port, unacknowledged.
 	Queued int64 `json:"queued"`
+
+	// QueuedBytes The bytes of those messages' data, as stored and delivered,
+	// which `MAX_QUEUE_BYTES` bounds.
+	QueuedBytes int64 `json:"queued_bytes"`
 
 	// State A channel's state, and so of both of its ports.
 	State State `json:"state"`
@@ -1109,6 +1141,7 @@ type Problem struct {
 	// | port_closed | 410 |
 	// | request_timeout | 408 |
 	// | payload_too_large | 413 |
+	// | broadcast_too_large | 413 |
 	// | invalid_transfer | 422 |
 	// | invalid_member | 422 |
 	// | idempotency_key_reused | 422 |
@@ -1117,6 +1150,7 @@ type Problem struct {
 	// | too_many_connections | 429 |
 	// | rate_limited | 429 |
 	// | internal_error | 500 |
+	// | server_busy | 503 |
 	// | unavailable | 503 |
 	//
 	// A transfer list refused because a listed port is mid-move answers
@@ -1146,6 +1180,7 @@ type Problem struct {
 	// | port_closed | 410 |
 	// | request_timeout | 408 |
 	// | payload_too_large | 413 |
+	// | broadcast_too_large | 413 |
 	// | invalid_transfer | 422 |
 	// | invalid_member | 422 |
 	// | idempotency_key_reused | 422 |
@@ -1154,6 +1189,7 @@ type Problem struct {
 	// | too_many_connections | 429 |
 	// | rate_limited | 429 |
 	// | internal_error | 500 |
+	// | server_busy | 503 |
 	// | unavailable | 503 |
 	//
 	// A transfer list refused because a listed port is mid-move answers
@@ -1212,6 +1248,7 @@ type Problem struct {
 // | port_closed | 410 |
 // | request_timeout | 408 |
 // | payload_too_large | 413 |
+// | broadcast_too_large | 413 |
 // | invalid_transfer | 422 |
 // | invalid_member | 422 |
 // | idempotency_key_reused | 422 |
@@ -1220,6 +1257,7 @@ type Problem struct {
 // | too_many_connections | 429 |
 // | rate_limited | 429 |
 // | internal_error | 500 |
+// | server_busy | 503 |
 // | unavailable | 503 |
 //
 // A transfer list refused because a listed port is mid-move answers
@@ -1466,6 +1504,9 @@ type Wait = int
 
 // AddMemberConflict An RFC 9457 problem, with tincan's `code`.
 type AddMemberConflict = Problem
+
+// BroadcastTooLarge An RFC 9457 problem, with tincan's `code`.
+type BroadcastTooLarge = Problem
 
 // CollectionUnauthorized An RFC 9457 problem, with tincan's `code`.
 type CollectionUnauthorized = Problem
@@ -1923,7 +1964,8 @@ type ClientInterface interface {
 	// queued at the peer with the peer's own next event id, read and
 	// acknowledged there like any other message (a slow or offline
 	// receiver holds nobody up and loses nothing), bounded by the peer's
-	// queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
+	// queue (`MAX_QUEUE_LENGTH`, `MAX_QUEUE_BYTES`), and pushed to the
+	// peer's event streams.
 	// The delivered message's `source` is the member port, and its
 	// `origin` the broadcasting request's `Origin`, as for a post.
 	//
@@ -1934,17 +1976,28 @@ type ClientInterface interface {
 	//
 	// The answer accounts for every member: `delivered` lists the members
 	// reached with the message's event id at each peer, `refused` the
-	// others with the reason (the problem code a post through the port
-	// would get). One member's refusal does not stop the others.
+	// members whose peer did not get the message, with the reason (the
+	// problem code a post through the port would get), and `unknown` the
+	// members whose outcome the store could not tell (their post was
+	// sent and its answer lost: a timeout, a dropped connection, or too
+	// few replicas confirmed it): their peer may hold the message. One
+	// member's refusal does not stop the others.
+	//
+	// **Size.** The members times the message's bytes (its data, as
+	// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+	// more is `413 broadcast_too_large`, before anything is stored.
 	//
 	// **Retrying safely.** Without an `Idempotency-Key` a retry after a
 	// lost answer posts again. With one, each member's post is made under
 	// it as `postMessage` makes a post under a key: a retry of the same
 	// broadcast (the same collection, the same kind of body and the same
 	// body, byte for byte) within the window stores nothing twice. The
-	// members reached before answer the ids of the first call; the others
-	// (refused as `unavailable` or `port_busy` the first time, or added
-	// since) are posted to now. A member reached before under the same
+	// members reached before answer the ids of the first call, the
+	// `unknown` ones too if their peer got the message; the others
+	// (`unknown` ones that did not, those refused as `unavailable` or
+	// `port_busy` the first time, or added since) are posted to now. So
+	// retry a broadcast that answered `unknown` members with the same key:
+	// it never duplicates. A member reached before under the same
 	// key with another body is refused with `idempotency_key_reused`.
 	// Only the holder of the collection's token can replay its
 	// broadcasts.
@@ -1961,7 +2014,8 @@ type ClientInterface interface {
 	// queued at the peer with the peer's own next event id, read and
 	// acknowledged there like any other message (a slow or offline
 	// receiver holds nobody up and loses nothing), bounded by the peer's
-	// queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
+	// queue (`MAX_QUEUE_LENGTH`, `MAX_QUEUE_BYTES`), and pushed to the
+	// peer's event streams.
 	// The delivered message's `source` is the member port, and its
 	// `origin` the broadcasting request's `Origin`, as for a post.
 	//
@@ -1972,17 +2026,28 @@ type ClientInterface interface {
 	//
 	// The answer accounts for every member: `delivered` lists the members
 	// reached with the message's event id at each peer, `refused` the
-	// others with the reason (the problem code a post through the port
-	// would get). One member's refusal does not stop the others.
+	// members whose peer did not get the message, with the reason (the
+	// problem code a post through the port would get), and `unknown` the
+	// members whose outcome the store could not tell (their post was
+	// sent and its answer lost: a timeout, a dropped connection, or too
+	// few replicas confirmed it): their peer may hold the message. One
+	// member's refusal does not stop the others.
+	//
+	// **Size.** The members times the message's bytes (its data, as
+	// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+	// more is `413 broadcast_too_large`, before anything is stored.
 	//
 	// **Retrying safely.** Without an `Idempotency-Key` a retry after a
 	// lost answer posts again. With one, each member's post is made under
 	// it as `postMessage` makes a post under a key: a retry of the same
 	// broadcast (the same collection, the same kind of body and the same
 	// body, byte for byte) within the window stores nothing twice. The
-	// members reached before answer the ids of the first call; the others
-	// (refused as `unavailable` or `port_busy` the first time, or added
-	// since) are posted to now. A member reached before under the same
+	// members reached before answer the ids of the first call, the
+	// `unknown` ones too if their peer got the message; the others
+	// (`unknown` ones that did not, those refused as `unavailable` or
+	// `port_busy` the first time, or added since) are posted to now. So
+	// retry a broadcast that answered `unknown` members with the same key:
+	// it never duplicates. A member reached before under the same
 	// key with another body is refused with `idempotency_key_reused`.
 	// Only the holder of the collection's token can replay its
 	// broadcasts.
@@ -1999,7 +2064,8 @@ type ClientInterface interface {
 	// queued at the peer with the peer's own next event id, read and
 	// acknowledged there like any other message (a slow or offline
 	// receiver holds nobody up and loses nothing), bounded by the peer's
-	// queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
+	// queue (`MAX_QUEUE_LENGTH`, `MAX_QUEUE_BYTES`), and pushed to the
+	// peer's event streams.
 	// The delivered message's `source` is the member port, and its
 	// `origin` the broadcasting request's `Origin`, as for a post.
 	//
@@ -2010,17 +2076,28 @@ type ClientInterface interface {
 	//
 	// The answer accounts for every member: `delivered` lists the members
 	// reached with the message's event id at each peer, `refused` the
-	// others with the reason (the problem code a post through the port
-	// would get). One member's refusal does not stop the others.
+	// members whose peer did not get the message, with the reason (the
+	// problem code a post through the port would get), and `unknown` the
+	// members whose outcome the store could not tell (their post was
+	// sent and its answer lost: a timeout, a dropped connection, or too
+	// few replicas confirmed it): their peer may hold the message. One
+	// member's refusal does not stop the others.
+	//
+	// **Size.** The members times the message's bytes (its data, as
+	// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+	// more is `413 broadcast_too_large`, before anything is stored.
 	//
 	// **Retrying safely.** Without an `Idempotency-Key` a retry after a
 	// lost answer posts again. With one, each member's post is made under
 	// it as `postMessage` makes a post under a key: a retry of the same
 	// broadcast (the same collection, the same kind of body and the same
 	// body, byte for byte) within the window stores nothing twice. The
-	// members reached before answer the ids of the first call; the others
-	// (refused as `unavailable` or `port_busy` the first time, or added
-	// since) are posted to now. A member reached before under the same
+	// members reached before answer the ids of the first call, the
+	// `unknown` ones too if their peer got the message; the others
+	// (`unknown` ones that did not, those refused as `unavailable` or
+	// `port_busy` the first time, or added since) are posted to now. So
+	// retry a broadcast that answered `unknown` members with the same key:
+	// it never duplicates. A member reached before under the same
 	// key with another body is refused with `idempotency_key_reused`.
 	// Only the holder of the collection's token can replay its
 	// broadcasts.
@@ -2234,6 +2311,12 @@ type ClientInterface interface {
 	// in `message_errors`, with its id and a short reason: the long-poll
 	// form of the Web API's `messageerror` event. `next` is past it too,
 	// so acknowledging `next` deletes it with the others.
+	//
+	// **Size.** An answer's body is at most `LONG_POLL_MAX_BYTES` (4 MiB
+	// by default) as written: when `limit` messages would be more, it
+	// holds fewer, and `next` is the last one it holds, to ask again
+	// from. It always holds the first message after `after`, however
+	// large, so that every message can be read.
 	//
 	// Corresponds with GET /ports/{id}/messages (the `ListMessages` operationId).
 	ListMessages(ctx context.Context, id PortIdPath, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2711,7 +2794,8 @@ func (c *Client) RemoveMember(ctx context.Context, id CollectionIdPath, port Mem
 // queued at the peer with the peer's own next event id, read and
 // acknowledged there like any other message (a slow or offline
 // receiver holds nobody up and loses nothing), bounded by the peer's
-// queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
+// queue (`MAX_QUEUE_LENGTH`, `MAX_QUEUE_BYTES`), and pushed to the
+// peer's event streams.
 // The delivered message's `source` is the member port, and its
 // `origin` the broadcasting request's `Origin`, as for a post.
 //
@@ -2722,17 +2806,28 @@ func (c *Client) RemoveMember(ctx context.Context, id CollectionIdPath, port Mem
 //
 // The answer accounts for every member: `delivered` lists the members
 // reached with the message's event id at each peer, `refused` the
-// others with the reason (the problem code a post through the port
-// would get). One member's refusal does not stop the others.
+// members whose peer did not get the message, with the reason (the
+// problem code a post through the port would get), and `unknown` the
+// members whose outcome the store could not tell (their post was
+// sent and its answer lost: a timeout, a dropped connection, or too
+// few replicas confirmed it): their peer may hold the message. One
+// member's refusal does not stop the others.
+//
+// **Size.** The members times the message's bytes (its data, as
+// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+// more is `413 broadcast_too_large`, before anything is stored.
 //
 // **Retrying safely.** Without an `Idempotency-Key` a retry after a
 // lost answer posts again. With one, each member's post is made under
 // it as `postMessage` makes a post under a key: a retry of the same
 // broadcast (the same collection, the same kind of body and the same
 // body, byte for byte) within the window stores nothing twice. The
-// members reached before answer the ids of the first call; the others
-// (refused as `unavailable` or `port_busy` the first time, or added
-// since) are posted to now. A member reached before under the same
+// members reached before answer the ids of the first call, the
+// `unknown` ones too if their peer got the message; the others
+// (`unknown` ones that did not, those refused as `unavailable` or
+// `port_busy` the first time, or added since) are posted to now. So
+// retry a broadcast that answered `unknown` members with the same key:
+// it never duplicates. A member reached before under the same
 // key with another body is refused with `idempotency_key_reused`.
 // Only the holder of the collection's token can replay its
 // broadcasts.
@@ -2759,7 +2854,8 @@ func (c *Client) BroadcastMessageWithBody(ctx context.Context, id CollectionIdPa
 // queued at the peer with the peer's own next event id, read and
 // acknowledged there like any other message (a slow or offline
 // receiver holds nobody up and loses nothing), bounded by the peer's
-// queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
+// queue (`MAX_QUEUE_LENGTH`, `MAX_QUEUE_BYTES`), and pushed to the
+// peer's event streams.
 // The delivered message's `source` is the member port, and its
 // `origin` the broadcasting request's `Origin`, as for a post.
 //
@@ -2770,17 +2866,28 @@ func (c *Client) BroadcastMessageWithBody(ctx context.Context, id CollectionIdPa
 //
 // The answer accounts for every member: `delivered` lists the members
 // reached with the message's event id at each peer, `refused` the
-// others with the reason (the problem code a post through the port
-// would get). One member's refusal does not stop the others.
+// members whose peer did not get the message, with the reason (the
+// problem code a post through the port would get), and `unknown` the
+// members whose outcome the store could not tell (their post was
+// sent and its answer lost: a timeout, a dropped connection, or too
+// few replicas confirmed it): their peer may hold the message. One
+// member's refusal does not stop the others.
+//
+// **Size.** The members times the message's bytes (its data, as
+// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+// more is `413 broadcast_too_large`, before anything is stored.
 //
 // **Retrying safely.** Without an `Idempotency-Key` a retry after a
 // lost answer posts again. With one, each member's post is made under
 // it as `postMessage` makes a post under a key: a retry of the same
 // broadcast (the same collection, the same kind of body and the same
 // body, byte for byte) within the window stores nothing twice. The
-// members reached before answer the ids of the first call; the others
-// (refused as `unavailable` or `port_busy` the first time, or added
-// since) are posted to now. A member reached before under the same
+// members reached before answer the ids of the first call, the
+// `unknown` ones too if their peer got the message; the others
+// (`unknown` ones that did not, those refused as `unavailable` or
+// `port_busy` the first time, or added since) are posted to now. So
+// retry a broadcast that answered `unknown` members with the same key:
+// it never duplicates. A member reached before under the same
 // key with another body is refused with `idempotency_key_reused`.
 // Only the holder of the collection's token can replay its
 // broadcasts.
@@ -2807,7 +2914,8 @@ func (c *Client) BroadcastMessage(ctx context.Context, id CollectionIdPath, para
 // queued at the peer with the peer's own next event id, read and
 // acknowledged there like any other message (a slow or offline
 // receiver holds nobody up and loses nothing), bounded by the peer's
-// queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
+// queue (`MAX_QUEUE_LENGTH`, `MAX_QUEUE_BYTES`), and pushed to the
+// peer's event streams.
 // The delivered message's `source` is the member port, and its
 // `origin` the broadcasting request's `Origin`, as for a post.
 //
@@ -2818,17 +2926,28 @@ func (c *Client) BroadcastMessage(ctx context.Context, id CollectionIdPath, para
 //
 // The answer accounts for every member: `delivered` lists the members
 // reached with the message's event id at each peer, `refused` the
-// others with the reason (the problem code a post through the port
-// would get). One member's refusal does not stop the others.
+// members whose peer did not get the message, with the reason (the
+// problem code a post through the port would get), and `unknown` the
+// members whose outcome the store could not tell (their post was
+// sent and its answer lost: a timeout, a dropped connection, or too
+// few replicas confirmed it): their peer may hold the message. One
+// member's refusal does not stop the others.
+//
+// **Size.** The members times the message's bytes (its data, as
+// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+// more is `413 broadcast_too_large`, before anything is stored.
 //
 // **Retrying safely.** Without an `Idempotency-Key` a retry after a
 // lost answer posts again. With one, each member's post is made under
 // it as `postMessage` makes a post under a key: a retry of the same
 // broadcast (the same collection, the same kind of body and the same
 // body, byte for byte) within the window stores nothing twice. The
-// members reached before answer the ids of the first call; the others
-// (refused as `unavailable` or `port_busy` the first time, or added
-// since) are posted to now. A member reached before under the same
+// members reached before answer the ids of the first call, the
+// `unknown` ones too if their peer got the message; the others
+// (`unknown` ones that did not, those refused as `unavailable` or
+// `port_busy` the first time, or added since) are posted to now. So
+// retry a broadcast that answered `unknown` members with the same key:
+// it never duplicates. A member reached before under the same
 // key with another body is refused with `idempotency_key_reused`.
 // Only the holder of the collection's token can replay its
 // broadcasts.
@@ -3152,6 +3271,12 @@ func (c *Client) StreamEvents(ctx context.Context, id PortIdPath, params *Stream
 // in `message_errors`, with its id and a short reason: the long-poll
 // form of the Web API's `messageerror` event. `next` is past it too,
 // so acknowledging `next` deletes it with the others.
+//
+// **Size.** An answer's body is at most `LONG_POLL_MAX_BYTES` (4 MiB
+// by default) as written: when `limit` messages would be more, it
+// holds fewer, and `next` is the last one it holds, to ask again
+// from. It always holds the first message after `after`, however
+// large, so that every message can be read.
 //
 // Corresponds with GET /ports/{id}/messages (the `ListMessages` operationId).
 func (c *Client) ListMessages(ctx context.Context, id PortIdPath, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4810,7 +4935,8 @@ type ClientWithResponsesInterface interface {
 	// queued at the peer with the peer's own next event id, read and
 	// acknowledged there like any other message (a slow or offline
 	// receiver holds nobody up and loses nothing), bounded by the peer's
-	// queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
+	// queue (`MAX_QUEUE_LENGTH`, `MAX_QUEUE_BYTES`), and pushed to the
+	// peer's event streams.
 	// The delivered message's `source` is the member port, and its
 	// `origin` the broadcasting request's `Origin`, as for a post.
 	//
@@ -4821,17 +4947,28 @@ type ClientWithResponsesInterface interface {
 	//
 	// The answer accounts for every member: `delivered` lists the members
 	// reached with the message's event id at each peer, `refused` the
-	// others with the reason (the problem code a post through the port
-	// would get). One member's refusal does not stop the others.
+	// members whose peer did not get the message, with the reason (the
+	// problem code a post through the port would get), and `unknown` the
+	// members whose outcome the store could not tell (their post was
+	// sent and its answer lost: a timeout, a dropped connection, or too
+	// few replicas confirmed it): their peer may hold the message. One
+	// member's refusal does not stop the others.
+	//
+	// **Size.** The members times the message's bytes (its data, as
+	// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+	// more is `413 broadcast_too_large`, before anything is stored.
 	//
 	// **Retrying safely.** Without an `Idempotency-Key` a retry after a
 	// lost answer posts again. With one, each member's post is made under
 	// it as `postMessage` makes a post under a key: a retry of the same
 	// broadcast (the same collection, the same kind of body and the same
 	// body, byte for byte) within the window stores nothing twice. The
-	// members reached before answer the ids of the first call; the others
-	// (refused as `unavailable` or `port_busy` the first time, or added
-	// since) are posted to now. A member reached before under the same
+	// members reached before answer the ids of the first call, the
+	// `unknown` ones too if their peer got the message; the others
+	// (`unknown` ones that did not, those refused as `unavailable` or
+	// `port_busy` the first time, or added since) are posted to now. So
+	// retry a broadcast that answered `unknown` members with the same key:
+	// it never duplicates. A member reached before under the same
 	// key with another body is refused with `idempotency_key_reused`.
 	// Only the holder of the collection's token can replay its
 	// broadcasts.
@@ -4848,7 +4985,8 @@ type ClientWithResponsesInterface interface {
 	// queued at the peer with the peer's own next event id, read and
 	// acknowledged there like any other message (a slow or offline
 	// receiver holds nobody up and loses nothing), bounded by the peer's
-	// queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
+	// queue (`MAX_QUEUE_LENGTH`, `MAX_QUEUE_BYTES`), and pushed to the
+	// peer's event streams.
 	// The delivered message's `source` is the member port, and its
 	// `origin` the broadcasting request's `Origin`, as for a post.
 	//
@@ -4859,17 +4997,28 @@ type ClientWithResponsesInterface interface {
 	//
 	// The answer accounts for every member: `delivered` lists the members
 	// reached with the message's event id at each peer, `refused` the
-	// others with the reason (the problem code a post through the port
-	// would get). One member's refusal does not stop the others.
+	// members whose peer did not get the message, with the reason (the
+	// problem code a post through the port would get), and `unknown` the
+	// members whose outcome the store could not tell (their post was
+	// sent and its answer lost: a timeout, a dropped connection, or too
+	// few replicas confirmed it): their peer may hold the message. One
+	// member's refusal does not stop the others.
+	//
+	// **Size.** The members times the message's bytes (its data, as
+	// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+	// more is `413 broadcast_too_large`, before anything is stored.
 	//
 	// **Retrying safely.** Without an `Idempotency-Key` a retry after a
 	// lost answer posts again. With one, each member's post is made under
 	// it as `postMessage` makes a post under a key: a retry of the same
 	// broadcast (the same collection, the same kind of body and the same
 	// body, byte for byte) within the window stores nothing twice. The
-	// members reached before answer the ids of the first call; the others
-	// (refused as `unavailable` or `port_busy` the first time, or added
-	// since) are posted to now. A member reached before under the same
+	// members reached before answer the ids of the first call, the
+	// `unknown` ones too if their peer got the message; the others
+	// (`unknown` ones that did not, those refused as `unavailable` or
+	// `port_busy` the first time, or added since) are posted to now. So
+	// retry a broadcast that answered `unknown` members with the same key:
+	// it never duplicates. A member reached before under the same
 	// key with another body is refused with `idempotency_key_reused`.
 	// Only the holder of the collection's token can replay its
 	// broadcasts.
@@ -4886,7 +5035,8 @@ type ClientWithResponsesInterface interface {
 	// queued at the peer with the peer's own next event id, read and
 	// acknowledged there like any other message (a slow or offline
 	// receiver holds nobody up and loses nothing), bounded by the peer's
-	// queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
+	// queue (`MAX_QUEUE_LENGTH`, `MAX_QUEUE_BYTES`), and pushed to the
+	// peer's event streams.
 	// The delivered message's `source` is the member port, and its
 	// `origin` the broadcasting request's `Origin`, as for a post.
 	//
@@ -4897,17 +5047,28 @@ type ClientWithResponsesInterface interface {
 	//
 	// The answer accounts for every member: `delivered` lists the members
 	// reached with the message's event id at each peer, `refused` the
-	// others with the reason (the problem code a post through the port
-	// would get). One member's refusal does not stop the others.
+	// members whose peer did not get the message, with the reason (the
+	// problem code a post through the port would get), and `unknown` the
+	// members whose outcome the store could not tell (their post was
+	// sent and its answer lost: a timeout, a dropped connection, or too
+	// few replicas confirmed it): their peer may hold the message. One
+	// member's refusal does not stop the others.
+	//
+	// **Size.** The members times the message's bytes (its data, as
+	// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+	// more is `413 broadcast_too_large`, before anything is stored.
 	//
 	// **Retrying safely.** Without an `Idempotency-Key` a retry after a
 	// lost answer posts again. With one, each member's post is made under
 	// it as `postMessage` makes a post under a key: a retry of the same
 	// broadcast (the same collection, the same kind of body and the same
 	// body, byte for byte) within the window stores nothing twice. The
-	// members reached before answer the ids of the first call; the others
-	// (refused as `unavailable` or `port_busy` the first time, or added
-	// since) are posted to now. A member reached before under the same
+	// members reached before answer the ids of the first call, the
+	// `unknown` ones too if their peer got the message; the others
+	// (`unknown` ones that did not, those refused as `unavailable` or
+	// `port_busy` the first time, or added since) are posted to now. So
+	// retry a broadcast that answered `unknown` members with the same key:
+	// it never duplicates. A member reached before under the same
 	// key with another body is refused with `idempotency_key_reused`.
 	// Only the holder of the collection's token can replay its
 	// broadcasts.
@@ -5137,6 +5298,12 @@ type ClientWithResponsesInterface interface {
 	// in `message_errors`, with its id and a short reason: the long-poll
 	// form of the Web API's `messageerror` event. `next` is past it too,
 	// so acknowledging `next` deletes it with the others.
+	//
+	// **Size.** An answer's body is at most `LONG_POLL_MAX_BYTES` (4 MiB
+	// by default) as written: when `limit` messages would be more, it
+	// holds fewer, and `next` is the last one it holds, to ask again
+	// from. It always holds the first message after `after`, however
+	// large, so that every message can be read.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6124,7 +6291,7 @@ type BroadcastMessageResponse struct {
 	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
 	ApplicationproblemJSON408 *RequestTimeout
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
-	ApplicationproblemJSON413 *PayloadTooLarge
+	ApplicationproblemJSON413 *BroadcastTooLarge
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *RateLimited
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -6160,7 +6327,7 @@ func (r BroadcastMessageResponse) GetApplicationproblemJSON408() *RequestTimeout
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
-func (r BroadcastMessageResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+func (r BroadcastMessageResponse) GetApplicationproblemJSON413() *BroadcastTooLarge {
 	return r.ApplicationproblemJSON413
 }
 
@@ -8123,7 +8290,8 @@ func (c *ClientWithResponses) RemoveMemberWithResponse(ctx context.Context, id C
 // queued at the peer with the peer's own next event id, read and
 // acknowledged there like any other message (a slow or offline
 // receiver holds nobody up and loses nothing), bounded by the peer's
-// queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
+// queue (`MAX_QUEUE_LENGTH`, `MAX_QUEUE_BYTES`), and pushed to the
+// peer's event streams.
 // The delivered message's `source` is the member port, and its
 // `origin` the broadcasting request's `Origin`, as for a post.
 //
@@ -8134,17 +8302,28 @@ func (c *ClientWithResponses) RemoveMemberWithResponse(ctx context.Context, id C
 //
 // The answer accounts for every member: `delivered` lists the members
 // reached with the message's event id at each peer, `refused` the
-// others with the reason (the problem code a post through the port
-// would get). One member's refusal does not stop the others.
+// members whose peer did not get the message, with the reason (the
+// problem code a post through the port would get), and `unknown` the
+// members whose outcome the store could not tell (their post was
+// sent and its answer lost: a timeout, a dropped connection, or too
+// few replicas confirmed it): their peer may hold the message. One
+// member's refusal does not stop the others.
+//
+// **Size.** The members times the message's bytes (its data, as
+// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+// more is `413 broadcast_too_large`, before anything is stored.
 //
 // **Retrying safely.** Without an `Idempotency-Key` a retry after a
 // lost answer posts again. With one, each member's post is made under
 // it as `postMessage` makes a post under a key: a retry of the same
 // broadcast (the same collection, the same kind of body and the same
 // body, byte for byte) within the window stores nothing twice. The
-// members reached before answer the ids of the first call; the others
-// (refused as `unavailable` or `port_busy` the first time, or added
-// since) are posted to now. A member reached before under the same
+// members reached before answer the ids of the first call, the
+// `unknown` ones too if their peer got the message; the others
+// (`unknown` ones that did not, those refused as `unavailable` or
+// `port_busy` the first time, or added since) are posted to now. So
+// retry a broadcast that answered `unknown` members with the same key:
+// it never duplicates. A member reached before under the same
 // key with another body is refused with `idempotency_key_reused`.
 // Only the holder of the collection's token can replay its
 // broadcasts.
@@ -8167,7 +8346,8 @@ func (c *ClientWithResponses) BroadcastMessageWithBodyWithResponse(ctx context.C
 // queued at the peer with the peer's own next event id, read and
 // acknowledged there like any other message (a slow or offline
 // receiver holds nobody up and loses nothing), bounded by the peer's
-// queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
+// queue (`MAX_QUEUE_LENGTH`, `MAX_QUEUE_BYTES`), and pushed to the
+// peer's event streams.
 // The delivered message's `source` is the member port, and its
 // `origin` the broadcasting request's `Origin`, as for a post.
 //
@@ -8178,17 +8358,28 @@ func (c *ClientWithResponses) BroadcastMessageWithBodyWithResponse(ctx context.C
 //
 // The answer accounts for every member: `delivered` lists the members
 // reached with the message's event id at each peer, `refused` the
-// others with the reason (the problem code a post through the port
-// would get). One member's refusal does not stop the others.
+// members whose peer did not get the message, with the reason (the
+// problem code a post through the port would get), and `unknown` the
+// members whose outcome the store could not tell (their post was
+// sent and its answer lost: a timeout, a dropped connection, or too
+// few replicas confirmed it): their peer may hold the message. One
+// member's refusal does not stop the others.
+//
+// **Size.** The members times the message's bytes (its data, as
+// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+// more is `413 broadcast_too_large`, before anything is stored.
 //
 // **Retrying safely.** Without an `Idempotency-Key` a retry after a
 // lost answer posts again. With one, each member's post is made under
 // it as `postMessage` makes a post under a key: a retry of the same
 // broadcast (the same collection, the same kind of body and the same
 // body, byte for byte) within the window stores nothing twice. The
-// members reached before answer the ids of the first call; the others
-// (refused as `unavailable` or `port_busy` the first time, or added
-// since) are posted to now. A member reached before under the same
+// members reached before answer the ids of the first call, the
+// `unknown` ones too if their peer got the message; the others
+// (`unknown` ones that did not, those refused as `unavailable` or
+// `port_busy` the first time, or added since) are posted to now. So
+// retry a broadcast that answered `unknown` members with the same key:
+// it never duplicates. A member reached before under the same
 // key with another body is refused with `idempotency_key_reused`.
 // Only the holder of the collection's token can replay its
 // broadcasts.
@@ -8211,7 +8402,8 @@ func (c *ClientWithResponses) BroadcastMessageWithResponse(ctx context.Context, 
 // queued at the peer with the peer's own next event id, read and
 // acknowledged there like any other message (a slow or offline
 // receiver holds nobody up and loses nothing), bounded by the peer's
-// queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
+// queue (`MAX_QUEUE_LENGTH`, `MAX_QUEUE_BYTES`), and pushed to the
+// peer's event streams.
 // The delivered message's `source` is the member port, and its
 // `origin` the broadcasting request's `Origin`, as for a post.
 //
@@ -8222,17 +8414,28 @@ func (c *ClientWithResponses) BroadcastMessageWithResponse(ctx context.Context, 
 //
 // The answer accounts for every member: `delivered` lists the members
 // reached with the message's event id at each peer, `refused` the
-// others with the reason (the problem code a post through the port
-// would get). One member's refusal does not stop the others.
+// members whose peer did not get the message, with the reason (the
+// problem code a post through the port would get), and `unknown` the
+// members whose outcome the store could not tell (their post was
+// sent and its answer lost: a timeout, a dropped connection, or too
+// few replicas confirmed it): their peer may hold the message. One
+// member's refusal does not stop the others.
+//
+// **Size.** The members times the message's bytes (its data, as
+// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+// more is `413 broadcast_too_large`, before anything is stored.
 //
 // **Retrying safely.** Without an `Idempotency-Key` a retry after a
 // lost answer posts again. With one, each member's post is made under
 // it as `postMessage` makes a post under a key: a retry of the same
 // broadcast (the same collection, the same kind of body and the same
 // body, byte for byte) within the window stores nothing twice. The
-// members reached before answer the ids of the first call; the others
-// (refused as `unavailable` or `port_busy` the first time, or added
-// since) are posted to now. A member reached before under the same
+// members reached before answer the ids of the first call, the
+// `unknown` ones too if their peer got the message; the others
+// (`unknown` ones that did not, those refused as `unavailable` or
+// `port_busy` the first time, or added since) are posted to now. So
+// retry a broadcast that answered `unknown` members with the same key:
+// it never duplicates. A member reached before under the same
 // key with another body is refused with `idempotency_key_reused`.
 // Only the holder of the collection's token can replay its
 // broadcasts.
@@ -8528,6 +8731,12 @@ func (c *ClientWithResponses) StreamEventsWithResponse(ctx context.Context, id P
 // in `message_errors`, with its id and a short reason: the long-poll
 // form of the Web API's `messageerror` event. `next` is past it too,
 // so acknowledging `next` deletes it with the others.
+//
+// **Size.** An answer's body is at most `LONG_POLL_MAX_BYTES` (4 MiB
+// by default) as written: when `limit` messages would be more, it
+// holds fewer, and `next` is the last one it holds, to ask again
+// from. It always holds the first message after `after`, however
+// large, so that every message can be read.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -9617,7 +9826,7 @@ func ParseBroadcastMessageResponse(rsp *http.Response) (*BroadcastMessageRespons
 		response.ApplicationproblemJSON408 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest PayloadTooLarge
+		var dest BroadcastTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

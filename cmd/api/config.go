@@ -33,6 +33,15 @@ const (
 	DefaultMetrics              = "on"
 )
 
+// Defaults of the bounds in bytes (see docs/SECURITY.md, API4 for the
+// ceiling they hold memory to, and each constant for why its value).
+const (
+	DefaultMaxQueueBytes     = store.DefaultMaxQueueBytes
+	DefaultMaxBroadcastBytes = store.DefaultMaxBroadcastBytes
+	DefaultLongPollMaxBytes  = handlers.DefaultLongPollMaxBytes
+	DefaultMaxInflightBytes  = handlers.DefaultMaxInflightBytes
+)
+
 // DefaultIdempotencyWindow is how long answers to requests with an
 // Idempotency-Key are kept.
 const DefaultIdempotencyWindow = store.DefaultIdempotencyWindow
@@ -125,6 +134,12 @@ type Config struct {
 	MaxMessageSize int64
 	// MaxQueueLength bounds the messages waiting at a port (MAX_QUEUE_LENGTH).
 	MaxQueueLength int
+	// MaxQueueBytes bounds the bytes of data waiting at a port
+	// (MAX_QUEUE_BYTES), MaxBroadcastBytes a broadcast's members times
+	// its bytes (MAX_BROADCAST_BYTES), LongPollMaxBytes a long poll's
+	// answer (LONG_POLL_MAX_BYTES), and MaxInflightBytes the bytes of
+	// messages the process handles at once (MAX_INFLIGHT_BYTES).
+	MaxQueueBytes, MaxBroadcastBytes, LongPollMaxBytes, MaxInflightBytes int64
 	// MaxCollectionMembers bounds the ports of one collection
 	// (MAX_COLLECTION_MEMBERS).
 	MaxCollectionMembers int
@@ -281,12 +296,19 @@ func (l *loader) config() (Config, error) {
 		RedisKeyPrefix: l.str("REDIS_KEY_PREFIX", DefaultRedisKeyPrefix, "prefix of every Redis key"),
 		MaxMessageSize: int64(l.positiveInt("MAX_MESSAGE_SIZE", DefaultMaxMessageSize, "largest request body, in bytes")),
 		MaxQueueLength: l.positiveInt("MAX_QUEUE_LENGTH", DefaultMaxQueueLength, "most unacknowledged messages waiting at one port"),
+		MaxQueueBytes:  int64(l.positiveInt("MAX_QUEUE_BYTES", DefaultMaxQueueBytes, "most bytes of message data waiting at one port")),
 		MaxCollectionMembers: l.positiveInt("MAX_COLLECTION_MEMBERS", DefaultMaxCollectionMembers,
 			"most ports in one collection (a broadcast posts through each)"),
+		MaxBroadcastBytes: int64(l.positiveInt("MAX_BROADCAST_BYTES", DefaultMaxBroadcastBytes,
+			"most bytes one broadcast may store: its members times its data's bytes")),
 		ChannelIdleTTL:  l.duration("CHANNEL_IDLE_TTL", DefaultChannelIdleTTL, "an idle channel is deleted after this long"),
 		KeepAlive:       l.duration("KEEPALIVE_INTERVAL", DefaultKeepAlive, "keep-alive comment interval of a silent event stream"),
 		SSERetry:        l.duration("SSE_RETRY", DefaultSSERetry, "reconnection delay suggested to EventSource"),
 		LongPollMaxWait: l.duration("LONG_POLL_MAX_WAIT", DefaultLongPollMaxWait, "longest wait a long poll may ask for"),
+		LongPollMaxBytes: int64(l.positiveInt("LONG_POLL_MAX_BYTES", DefaultLongPollMaxBytes,
+			"largest long-poll answer, in bytes; it holds fewer messages, but always one")),
+		MaxInflightBytes: int64(l.positiveInt("MAX_INFLIGHT_BYTES", DefaultMaxInflightBytes,
+			"most bytes of message bodies and answers handled at once; more is 503")),
 		ShutdownTimeout: l.duration("SHUTDOWN_TIMEOUT", DefaultShutdownTimeout, "bound on a graceful shutdown"),
 		LogLevel:        l.level("LOG_LEVEL", DefaultLogLevel, "debug, info, warn or error"),
 		LogFormat:       l.oneOf("LOG_FORMAT", DefaultLogFormat, "text or json", "text", "json"),
@@ -348,6 +370,19 @@ func (l *loader) config() (Config, error) {
 	}
 	if cfg.LongPollMaxWait < time.Second {
 		l.fail("LONG_POLL_MAX_WAIT", cfg.LongPollMaxWait.String(), "at least 1s (waits are whole seconds)")
+	}
+	// A bound smaller than one message would refuse the largest message
+	// even alone.
+	for _, b := range []struct {
+		name string
+		v    int64
+	}{{"MAX_QUEUE_BYTES", cfg.MaxQueueBytes}, {"MAX_BROADCAST_BYTES", cfg.MaxBroadcastBytes}, {"MAX_INFLIGHT_BYTES", cfg.MaxInflightBytes}} {
+		if b.v < cfg.MaxMessageSize {
+			l.fail(b.name, strconv.FormatInt(b.v, 10), fmt.Sprintf("at least MAX_MESSAGE_SIZE (%d)", cfg.MaxMessageSize))
+		}
+	}
+	if cfg.MaxInflightBytes < cfg.LongPollMaxBytes {
+		l.fail("MAX_INFLIGHT_BYTES", strconv.FormatInt(cfg.MaxInflightBytes, 10), fmt.Sprintf("at least LONG_POLL_MAX_BYTES (%d)", cfg.LongPollMaxBytes))
 	}
 	return cfg, errors.Join(l.errs...)
 }

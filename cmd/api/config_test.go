@@ -35,6 +35,7 @@ func TestConfigDefaults(t *testing.T) {
 	want.RedisTimeout, want.RedisWaitTimeout, want.RedisStartupTimeout = 2*time.Second, time.Second, 30*time.Second
 	want.RedisMode = "single"
 	want = withLimitDefaults(want)
+	want = withByteDefaults(want)
 	want.RateLimitCreatePerClient, want.RateLimitCreatePerClientBurst = 20, 100
 	want.RateLimitPerClientBurst, want.RateLimitPerTokenBurst = 200, 100
 	want.RateLimitBackend = "auto"
@@ -84,6 +85,7 @@ func TestConfigFromEnv(t *testing.T) {
 	want.CreateAuth, want.AccessTokenInQuery = "open", "auto"
 	want.RedisMode = "single"
 	want = withLimitDefaults(want)
+	want = withByteDefaults(want)
 	want.RateLimitCreatePerClient, want.RateLimitCreatePerClientBurst = 20, 100
 	want.RateLimitPerClientBurst, want.RateLimitPerTokenBurst = 200, 100
 	want.RateLimitBackend = "auto"

@@ -102,6 +102,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Retry:           cfg.SSERetry,
 		LongPollMaxWait: cfg.LongPollMaxWait,
 
+		LongPollMaxBytes: cfg.LongPollMaxBytes,
+		MaxInflightBytes: cfg.MaxInflightBytes,
+
 		CreateAuth:          acc.createAuth,
 		RefuseQueryTokens:   cfg.RefuseQueryTokens(),
 		MaxJSONDepth:        cfg.MaxJSONDepth,

@@ -21,7 +21,7 @@ import (
 // built on.
 func openStore(ctx context.Context, cfg Config, logger *slog.Logger, instrument ...func(goredis.UniversalClient) error) (store.Store, goredis.UniversalClient, func() error, error) {
 	limits := store.Limits{MaxQueue: cfg.MaxQueueLength, ChannelTTL: cfg.ChannelIdleTTL, IdempotencyWindow: cfg.IdempotencyWindow,
-		MaxCollectionMembers: cfg.MaxCollectionMembers}
+		MaxCollectionMembers: cfg.MaxCollectionMembers, MaxQueueBytes: cfg.MaxQueueBytes, MaxBroadcastBytes: cfg.MaxBroadcastBytes}
 	if cfg.RedisURL == "" {
 		logger.Warn("using the embedded memory store: nothing is kept across restarts and instances share nothing; set REDIS_URL to use Redis")
 		st := memory.New(limits)

@@ -40,9 +40,12 @@ type port struct {
 	// scoped are the port's live scoped tokens, oldest first.
 	scoped []*scopedToken
 
-	queue  []store.Message // unacknowledged, ids ascending
-	lastID store.EventID   // newest id ever queued here
-	acked  store.EventID
+	queue []store.Message // unacknowledged, ids ascending
+	// queuedBytes is the bytes of the queued messages' data (see
+	// store.Limits.MaxQueueBytes).
+	queuedBytes int64
+	lastID      store.EventID // newest id ever queued here
+	acked       store.EventID
 	// posted and acknowledged count the messages ever queued here and
 	// those ever deleted by Ack (see store.PortInfo).
 	posted, acknowledged int64
@@ -99,6 +102,7 @@ func (p *port) info() store.PortInfo {
 		LastID:    p.lastID,
 		Acked:     p.acked,
 
+		QueuedBytes:  p.queuedBytes,
 		Posted:       p.posted,
 		Acknowledged: p.acknowledged,
 		Creator:      p.ch.creator,

@@ -27,7 +27,7 @@ func TestClosed(t *testing.T) {
 	_, err1 := s.CreateChannel(ctx)
 	_, err2 := s.Describe(ctx, p1)
 	_, err3 := s.Post(ctx, p1, store.Outgoing{Data: []byte(`1`)})
-	_, err4 := s.Read(ctx, p1, store.EventID{}, 1)
+	_, err4 := s.Read(ctx, p1, store.EventID{}, store.ReadLimit{Messages: 1})
 	err5 := s.Ack(ctx, p1, store.EventID{})
 	err6 := s.ClosePort(ctx, p1)
 	_, err7 := s.Transfer(ctx, p1)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tincan-dev/tincan/store"
@@ -139,9 +140,18 @@ func (s *Store) DeleteCollection(ctx context.Context, id, token string) error {
 	return nil
 }
 
-// Broadcast posts data through every member, under the one lock, so that
-// a concurrent transfer or close of a member happens wholly before or
-// wholly after it.
+// broadcastBatch is how many members a broadcast posts to under the lock at
+// a time. Between batches it lets the lock go, so that one broadcast to
+// thousands of members holds up other calls for a batch's time (some tens
+// of microseconds) at a time, never for the whole broadcast.
+const broadcastBatch = 64
+
+// Broadcast posts data through every member, member by member: each post
+// is atomic, as a Post through the member would be, but the broadcast as a
+// whole is not, so that it does not keep the store from everyone else
+// while it runs. A concurrent transfer or close of a member happens before
+// or after the member's own post. The members are those of the collection
+// when the broadcast begins.
 func (s *Store) Broadcast(ctx context.Context, id, token string, msg store.Outgoing) (store.BroadcastResult, error) {
 	return s.broadcast(ctx, id, token, msg, s.postAs)
 }
@@ -157,45 +167,87 @@ func (s *Store) BroadcastOnce(ctx context.Context, id, token string, msg store.O
 }
 
 // memberPost posts msg through the member port portID as the holder of the
-// token whose hash is tokenHash. s.mu is held while it runs.
+// token whose hash is tokenHash. s.mu is held while it runs; msg.Data is
+// the store's (see post).
 type memberPost func(portID, tokenHash string, msg store.Outgoing, now time.Time) (store.EventID, error)
 
+// member is a collection's member as a broadcast found it: its port, and
+// the hash of the token it was added with.
+type member struct{ port, hash string }
+
 // broadcast posts msg through every member of the collection with
-// postThrough.
+// postThrough, broadcastBatch members under the lock at a time. The data
+// is copied once, and that copy is shared by every member's queue.
 func (s *Store) broadcast(ctx context.Context, id, token string, msg store.Outgoing, postThrough memberPost) (store.BroadcastResult, error) {
 	if err := store.CheckBroadcast(msg); err != nil {
 		return store.BroadcastResult{}, err
 	}
-	now, err := s.begin(ctx)
+	members, err := s.broadcastMembers(ctx, id, token, msg)
 	if err != nil {
 		return store.BroadcastResult{}, err
+	}
+	var res store.BroadcastResult
+	msg.Data = bytes.Clone(msg.Data)
+	for start := 0; start < len(members); start += broadcastBatch {
+		if start > 0 && s.betweenBatches != nil {
+			s.betweenBatches()
+		}
+		batch := members[start:min(start+broadcastBatch, len(members))]
+		if err := s.postBatch(ctx, batch, msg, postThrough, &res); err != nil {
+			// The members not posted to yet are not silently skipped:
+			// the whole broadcast fails, as a canceled post does.
+			return store.BroadcastResult{}, err
+		}
+	}
+	return res, nil
+}
+
+// broadcastMembers opens the collection, restarts its idle time, and
+// returns its members, ordered by port, once their number allows msg
+// (store.CheckBroadcastSize).
+func (s *Store) broadcastMembers(ctx context.Context, id, token string, msg store.Outgoing) ([]member, error) {
+	now, err := s.begin(ctx)
+	if err != nil {
+		return nil, err
 	}
 	defer s.mu.Unlock()
 	c, err := s.openCollection(id, token, now)
 	if err != nil {
-		return store.BroadcastResult{}, err
+		return nil, err
+	}
+	if err := store.CheckBroadcastSize(s.limits, len(c.members), msg); err != nil {
+		return nil, fmt.Errorf("collection %s: %w", c.id, err)
 	}
 	c.touched = now
-	members := make([]string, 0, len(c.members))
-	for p := range c.members {
-		members = append(members, p)
+	members := make([]member, 0, len(c.members))
+	for p, h := range c.members {
+		members = append(members, member{p, h})
 	}
-	slices.Sort(members)
-	var res store.BroadcastResult
-	msg.Data = bytes.Clone(msg.Data)
-	for _, portID := range members {
-		eid, err := postThrough(portID, c.members[portID], msg, now)
+	slices.SortFunc(members, func(a, b member) int { return strings.Compare(a.port, b.port) })
+	return members, nil
+}
+
+// postBatch posts msg through each of batch under the lock, adding the
+// outcomes to res.
+func (s *Store) postBatch(ctx context.Context, batch []member, msg store.Outgoing, postThrough memberPost, res *store.BroadcastResult) error {
+	now, err := s.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	for _, m := range batch {
+		eid, err := postThrough(m.port, m.hash, msg, now)
 		if err != nil {
 			reason, ok := store.RefusalOf(err)
 			if !ok {
-				return store.BroadcastResult{}, err
+				return err
 			}
-			res.Refused = append(res.Refused, store.Refused{Port: portID, Reason: reason})
+			res.Refused = append(res.Refused, store.Refused{Port: m.port, Reason: reason})
 			continue
 		}
-		res.Delivered = append(res.Delivered, store.Delivery{Port: portID, ID: eid})
+		res.Delivered = append(res.Delivered, store.Delivery{Port: m.port, ID: eid})
 	}
-	return res, nil
+	return nil
 }
 
 // postAs posts msg through the port portID as the holder of the token

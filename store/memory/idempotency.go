@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"fmt"
@@ -45,12 +46,13 @@ func (s *Store) PostOnce(ctx context.Context, from store.Credentials, msg store.
 	}
 	defer s.mu.Unlock()
 
+	msg.Data = bytes.Clone(msg.Data)
 	return s.postOnce(from.PortID, store.HashToken(from.Token), msg, once, now)
 }
 
 // postOnce is PostOnce through the port portID as the holder of the token
 // whose hash is tokenHash, as a broadcast posts through a member. s.mu must
-// be held.
+// be held; msg.Data is the store's, as for post.
 func (s *Store) postOnce(portID, tokenHash string, msg store.Outgoing, once store.Idempotency, now time.Time) (store.EventID, bool, error) {
 	src, err := s.authenticateHash(portID, tokenHash, now, store.OpPost)
 	if err != nil {

@@ -24,10 +24,14 @@ func (s *Store) Post(ctx context.Context, from store.Credentials, msg store.Outg
 	if err != nil {
 		return store.EventID{}, err
 	}
+	msg.Data = bytes.Clone(msg.Data)
 	return s.post(src, msg, now)
 }
 
 // post queues msg at the peer of src, authenticated. s.mu must be held.
+// msg.Data becomes the queue's: the caller hands in a copy of its own,
+// which a broadcast shares between all its members' queues (nothing
+// changes stored data, and Read hands out copies).
 func (s *Store) post(src *port, msg store.Outgoing, now time.Time) (store.EventID, error) {
 	if !json.Valid(msg.Data) {
 		return store.EventID{}, fmt.Errorf("message data is not JSON: %w", store.ErrInvalid)
@@ -39,8 +43,9 @@ func (s *Store) post(src *port, msg store.Outgoing, now time.Time) (store.EventI
 		return store.EventID{}, fmt.Errorf("port %s: %w", src.id, store.ErrClosed)
 	}
 	dst := src.peer
-	if len(dst.queue) >= s.limits.MaxQueue {
-		return store.EventID{}, fmt.Errorf("port %s: %w", dst.id, store.ErrQueueFull)
+	size := int64(len(msg.Data))
+	if err := s.limits.Admit(len(dst.queue), dst.queuedBytes, size); err != nil {
+		return store.EventID{}, fmt.Errorf("port %s: %w", dst.id, err)
 	}
 	moving, err := s.checkTransferList(src, msg.Transfer, now)
 	if err != nil {
@@ -56,13 +61,14 @@ func (s *Store) post(src *port, msg store.Outgoing, now time.Time) (store.EventI
 	id := dst.nextID(now)
 	dst.queue = append(dst.queue, store.Message{
 		ID:     id,
-		Data:   bytes.Clone(msg.Data),
+		Data:   msg.Data,
 		Ports:  moved,
 		Source: src.id,
 		SentAt: now.UTC(),
 		Origin: msg.Origin,
 	})
 	dst.lastID = id
+	dst.queuedBytes += size
 	dst.posted++
 	src.ch.touched = now
 	s.hub.Notify(dst.id)

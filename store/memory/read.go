@@ -10,11 +10,14 @@ import (
 	"github.com/tincan-dev/tincan/store"
 )
 
-// Read returns up to limit messages at the port after `after`. A limit
-// below one is ErrInvalid. Reading keeps the channel alive.
-func (s *Store) Read(ctx context.Context, c store.Credentials, after store.EventID, limit int) (store.Batch, error) {
-	if limit < 1 {
-		return store.Batch{}, fmt.Errorf("read limit %d: %w", limit, store.ErrInvalid)
+// Read returns the messages at the port after `after` that limit allows.
+// A limit of no messages is ErrInvalid. Reading keeps the channel alive.
+func (s *Store) Read(ctx context.Context, c store.Credentials, after store.EventID, limit store.ReadLimit) (store.Batch, error) {
+	if limit.Messages < 1 {
+		return store.Batch{}, fmt.Errorf("read limit %d: %w", limit.Messages, store.ErrInvalid)
+	}
+	if limit.Bytes <= 0 {
+		limit.Bytes = store.DefaultReadBytes
 	}
 	now, err := s.begin(ctx)
 	if err != nil {
@@ -29,9 +32,11 @@ func (s *Store) Read(ctx context.Context, c store.Credentials, after store.Event
 
 	q := p.queue
 	i := sort.Search(len(q), func(i int) bool { return q[i].ID.Compare(after) > 0 })
-	q = q[i:min(len(q), i+limit)]
-	batch := store.Batch{Messages: make([]store.Message, len(q)), State: p.ch.state(), ClosedAt: p.ch.closedAt, Acked: p.acked, LastID: p.lastID}
-	for i, m := range q {
+	q = q[i:min(len(q), i+limit.Messages)]
+	n, truncated := fitBytes(q, limit.Bytes)
+	batch := store.Batch{Messages: make([]store.Message, n), State: p.ch.state(), ClosedAt: p.ch.closedAt, Acked: p.acked, LastID: p.lastID,
+		Truncated: truncated}
+	for i, m := range q[:n] {
 		// The caller gets its own copies: what it does with them must not
 		// reach the queue.
 		m.Data = bytes.Clone(m.Data)
@@ -39,6 +44,19 @@ func (s *Store) Read(ctx context.Context, c store.Credentials, after store.Event
 		batch.Messages[i] = m
 	}
 	return batch, nil
+}
+
+// fitBytes returns how many of msgs, from the first, hold at most max bytes
+// of data, the first one always, and whether that leaves some out.
+func fitBytes(msgs []store.Message, max int64) (int, bool) {
+	var total int64
+	for i, m := range msgs {
+		total += int64(len(m.Data))
+		if i > 0 && total > max {
+			return i, true
+		}
+	}
+	return len(msgs), false
 }
 
 // Ack deletes the port's messages up to and including through.
@@ -60,6 +78,9 @@ func (s *Store) Ack(ctx context.Context, c store.Credentials, through store.Even
 		return nil
 	}
 	n := sort.Search(len(p.queue), func(i int) bool { return p.queue[i].ID.Compare(through) > 0 })
+	for _, m := range p.queue[:n] {
+		p.queuedBytes -= int64(len(m.Data))
+	}
 	// Zero what is dropped so that the backing array, which the next
 	// append may keep using, does not pin the acknowledged messages.
 	clear(p.queue[:n])

@@ -2,7 +2,11 @@
 // one process, behind one mutex. Holding that one lock for the whole of each
 // operation is what makes every change atomic, a transfer list that moves
 // ports of several channels included, so there is no in-transit state and
-// ErrBusy never happens here. Nothing survives a restart.
+// ErrBusy never happens here. A broadcast is the one operation that lets
+// the lock go before it ends: it is one post per member, atomic each, as
+// on Redis, made a batch of members at a time, so that a broadcast to
+// thousands of members does not stop the store for everyone else. Nothing
+// survives a restart.
 package memory
 
 import (
@@ -39,6 +43,10 @@ type Store struct {
 	tickets  map[string]*ticket  // by store.TicketIndex
 	// collections are the port collections, by id.
 	collections map[string]*collection
+
+	// betweenBatches, when set (by tests), runs between two batches of a
+	// broadcast, with the lock let go.
+	betweenBatches func()
 }
 
 // New returns an empty Store enforcing limits (zero fields take their

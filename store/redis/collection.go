@@ -100,10 +100,13 @@ func (s *Store) DeleteCollection(ctx context.Context, id, token string) error {
 // the members' channels are spread over the slots.
 //
 // A member whose port is in the middle of a move is refused as busy
-// rather than waited for. With Options.WaitReplicas set, each pipeline
-// ends with WAIT on its primary (the posts are durable), and a member
-// whose delivery too few replicas confirmed is reported unavailable, as
-// a post would be answered.
+// rather than waited for. A member whose post was sent and not answered
+// (a timeout: the pipeline's answers were lost) is Unknown, never
+// refused: Redis may have stored it (see result.unknown). With
+// Options.WaitReplicas set, each pipeline ends with WAIT on its primary
+// (the posts are durable), and a member whose delivery too few replicas
+// confirmed is Unknown too: the message stands on the primary, and may or
+// may not outlive a failover, as a post would be answered 503.
 func (s *Store) Broadcast(ctx context.Context, id, token string, msg store.Outgoing) (store.BroadcastResult, error) {
 	return s.broadcast(ctx, id, token, msg, nil)
 }
@@ -129,6 +132,9 @@ func (s *Store) broadcast(ctx context.Context, id, token string, msg store.Outgo
 	if err != nil {
 		return store.BroadcastResult{}, err
 	}
+	if err := store.CheckBroadcastSize(s.limits, len(members), msg); err != nil {
+		return store.BroadcastResult{}, fmt.Errorf("collection %s: %w", id, err)
+	}
 	var mk *memberKey
 	if once != nil {
 		mk = &memberKey{key: store.BroadcastKey(id, token, once.Key), fingerprint: once.FingerprintHex()}
@@ -151,10 +157,13 @@ func (s *Store) broadcast(ctx context.Context, id, token string, msg store.Outgo
 			}
 		}
 	}
-	if b.failed > 0 {
-		s.log.ErrorContext(ctx, "broadcast: posts to members failed", "collection", id, "members", b.failed, "first_err", b.firstErr)
+	if b.unknown > 0 || b.failed > 0 {
+		s.log.WarnContext(ctx, "broadcast: the outcome of posts to some members is unknown or they failed",
+			"collection", id, "members", len(members), "delivered", len(b.res.Delivered),
+			"refused", len(b.res.Refused), "unknown", b.unknown, "failed", b.failed, "first_err", b.firstErr)
 	}
 	slices.SortFunc(b.res.Refused, func(a, b store.Refused) int { return cmp.Compare(a.Port, b.Port) })
+	slices.Sort(b.res.Unknown)
 	return b.res, nil
 }
 
@@ -196,15 +205,16 @@ func (s *Store) members(ctx context.Context, id, token string) ([]member, error)
 	return members, nil
 }
 
-// broadcast gathers a broadcast's outcome, member by member. Posts that
-// failed for a reason not about the member (a script error, say) are
-// reported unavailable and logged once for the whole broadcast, with how
-// many there were: one line per member would be up to
-// Limits.MaxCollectionMembers lines a request.
+// broadcast gathers a broadcast's outcome, member by member. The members
+// whose outcome is unknown, and those whose posts failed for a reason not
+// about them and were not sent (refused as unavailable), are logged once
+// for the whole broadcast, with how many there were and the first error:
+// one line per member would be up to Limits.MaxCollectionMembers lines a
+// request.
 type broadcast struct {
-	res      store.BroadcastResult
-	failed   int
-	firstErr error
+	res             store.BroadcastResult
+	unknown, failed int
+	firstErr        error
 }
 
 // add records the outcome of the post through port. It returns the
@@ -213,23 +223,37 @@ type broadcast struct {
 func (b *broadcast) add(ctx context.Context, port string, r result) error {
 	rep, err := r.ok()
 	if err == nil {
-		var eid store.EventID
-		if eid, err = store.ParseEventID(rep.str(1)); err == nil {
+		eid, perr := store.ParseEventID(rep.str(1))
+		if perr == nil {
 			b.res.Delivered = append(b.res.Delivered, store.Delivery{Port: port, ID: eid})
 			return nil
 		}
+		// Stored, under an id that does not parse: not a delivery the
+		// client can use, and not a refusal either.
+		err, r.unknown = perr, true
 	}
-	reason, ok := store.RefusalOf(err)
-	if !ok && ctx.Err() != nil && errors.Is(err, context.Canceled) {
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 		return ctx.Err() // the caller gave up, as between batches
 	}
+	if r.unknown {
+		b.note(port, err)
+		b.unknown++
+		b.res.Unknown = append(b.res.Unknown, port)
+		return nil
+	}
+	reason, ok := store.RefusalOf(err)
 	if !ok {
-		if b.failed == 0 {
-			b.firstErr = fmt.Errorf("member port %s: %w", port, err)
-		}
+		b.note(port, err)
 		b.failed++
 		reason = store.BroadcastUnavailable
 	}
 	b.res.Refused = append(b.res.Refused, store.Refused{Port: port, Reason: reason})
 	return nil
+}
+
+// note keeps the first error of the broadcast, for its log line.
+func (b *broadcast) note(port string, err error) {
+	if b.firstErr == nil {
+		b.firstErr = fmt.Errorf("member port %s: %w", port, err)
+	}
 }

@@ -10,7 +10,22 @@
 // every change to a channel is one atomic Lua script, and so that the keys
 // are found from any port id without a lookup. keys.go builds every key
 // name; migrations/0001_initial.lua lists the schema, and each later step
-// what it changed (0002: the dead tokens' zset).
+// what it changed (0002: the dead tokens' zset; 0003: the queues' bytes).
+//
+// # Bytes
+//
+// The channel hash counts the bytes of data queued at each side
+// (<side>:bytes): post.lua checks a message against
+// store.Limits.MaxQueueBytes (the rule is store.Limits.Admit; the bound
+// comes as an argument, like MaxQueue) and adds its bytes in the step that
+// stores it; ack.lua reads what it deletes, a chunk of entries at a time,
+// and subtracts its bytes in the step that deletes it. An empty queue holds
+// 0 bytes whatever the count said, which bounds the error that builds of
+// schema version 2 still running during an upgrade (which do not count)
+// can leave. read.lua stops before the entry whose data would pass the
+// read's byte bound (store.ReadLimit), reading in chunks sized from the
+// entries it has seen, so that a queue of large messages is never read
+// whole into the script.
 //
 // # Scripts
 //
@@ -211,7 +226,12 @@
 // post.lua for each, with the stored hash (and, under a key, the member's
 // post record), in pipelines of broadcastBatch
 // calls: go-redis splits each pipeline by node on a Cluster, so a batch is
-// one round trip per node. exec loads a script (SCRIPT LOAD on every
+// one round trip per node. The members times the data's bytes are checked
+// against store.Limits.MaxBroadcastBytes before the first pipeline. A
+// member whose post was sent and not answered (a timeout, a broken
+// connection, an error reply, too few replicas) is reported Unknown, never
+// refused: exec marks such a result (result.unknown), and only a post
+// never sent is refused as unavailable. exec loads a script (SCRIPT LOAD on every
 // primary) before a pipeline that uses it more than once, unless it saw it
 // loaded, so that a fresh Redis does not refuse a whole pipeline with
 // NOSCRIPT.

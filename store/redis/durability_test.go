@@ -111,7 +111,7 @@ func TestWaitReplicas(t *testing.T) {
 	if took < waitTimeout || took > waitTimeout+time.Second {
 		t.Errorf("the refusal took %v, want about the wait timeout %v", took, waitTimeout)
 	}
-	b, err := plain.Read(ctx, to, store.EventID{}, 10)
+	b, err := plain.Read(ctx, to, store.EventID{}, store.ReadLimit{Messages: 10})
 	if err != nil || len(b.Messages) != 2 {
 		t.Fatalf("read: %d messages, %v; want both, the unacknowledged one stored too", len(b.Messages), err)
 	}
@@ -225,7 +225,8 @@ func TestWaitReplicasOnCluster(t *testing.T) {
 
 	// A broadcast to those ports groups their posts by primary, each group
 	// ending with WAIT on the connection that wrote it: delivered exactly
-	// where the replica is, unavailable elsewhere.
+	// where the replica is, unknown elsewhere (stored on the primary, not
+	// confirmed).
 	coll, err := plain.CreateCollection(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -239,17 +240,17 @@ func TestWaitReplicasOnCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Delivered) != on || len(res.Refused) != off {
-		t.Errorf("broadcast: %d delivered, %d refused; want %d and %d", len(res.Delivered), len(res.Refused), on, off)
+	if len(res.Delivered) != on || len(res.Unknown) != off || len(res.Refused) != 0 {
+		t.Errorf("broadcast: %d delivered, %d unknown, %d refused; want %d, %d and none", len(res.Delivered), len(res.Unknown), len(res.Refused), on, off)
 	}
 	for _, d := range res.Delivered {
 		if !replicated[d.Port] {
 			t.Errorf("delivered to %s, on a primary without replicas", d.Port)
 		}
 	}
-	for _, r := range res.Refused {
-		if replicated[r.Port] || r.Reason != store.BroadcastUnavailable {
-			t.Errorf("%s refused as %s; on the replicated primary: %v", r.Port, r.Reason, replicated[r.Port])
+	for _, p := range res.Unknown {
+		if replicated[p] {
+			t.Errorf("%s unknown, on the replicated primary", p)
 		}
 	}
 
@@ -348,7 +349,8 @@ func TestWaitReplicasOnReplay(t *testing.T) {
 
 // A broadcast waits for replicas like a post: each pipeline ends with WAIT
 // on its primary, and a member whose delivery too few replicas confirmed
-// is reported unavailable, not delivered.
+// is reported unknown (it stands on the primary), neither delivered nor
+// refused.
 func TestWaitReplicasOnBroadcast(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
@@ -381,13 +383,8 @@ func TestWaitReplicasOnBroadcast(t *testing.T) {
 	start := time.Now()
 	res, err = two.Broadcast(ctx, coll.ID, coll.Token, store.Outgoing{Data: []byte(`"short of replicas"`)})
 	took := time.Since(start)
-	if err != nil || len(res.Delivered) != 0 || len(res.Refused) != members {
-		t.Fatalf("broadcast with too few replicas: %+v, %v; want every member unavailable", res, err)
-	}
-	for _, r := range res.Refused {
-		if r.Reason != store.BroadcastUnavailable {
-			t.Errorf("member %s refused as %s, want unavailable", r.Port, r.Reason)
-		}
+	if err != nil || len(res.Delivered) != 0 || len(res.Refused) != 0 || len(res.Unknown) != members {
+		t.Fatalf("broadcast with too few replicas: %+v, %v; want every member unknown: stored on the primary, not confirmed", res, err)
 	}
 	if took > waitTimeout+time.Second {
 		t.Errorf("the broadcast took %v: WAIT should be waited for once, not per member", took)

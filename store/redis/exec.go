@@ -93,6 +93,15 @@ func (s subject) String() string { return s.kind + " " + s.id }
 type result struct {
 	val any   // the answer, as go-redis gives it
 	err error // Redis's error (see wrap), a write short of its replicas, or the op's refusal
+	// unknown is set with err when the op was sent and what it did is not
+	// known: no answer came in time, or the connection failed, or Redis
+	// answered an error (a script can fail after a write, and go-redis
+	// may have sent the op before, unanswered), or, waiting for
+	// replicas, the write stands on the primary but too few replicas
+	// confirmed it. An op refused before it was sent (a port that is no
+	// id, a primary that could not be found, a move that could not be
+	// settled) is not unknown: it did nothing.
+	unknown bool
 	// about is the op's.
 	about subject
 }
@@ -274,8 +283,10 @@ func (s *Store) sendOnce(ctx context.Context, rt *route, ops []op, idx []int, re
 			continue
 		}
 		res[i].val, res[i].err = v, s.wrap(ctx, err)
+		res[i].unknown = err != nil && !errors.Is(err, goredis.Nil)
 		if rt.wait && err == nil {
 			res[i].err = s.confirm(ctx, rt, ops[i], v, wait)
+			res[i].unknown = res[i].err != nil
 		}
 	}
 	return noScript

@@ -51,7 +51,7 @@ func TestIdempotentMoveCrash(t *testing.T) {
 			if err != nil || !replayed || again != id {
 				t.Fatalf("last retry: %s (replayed %v, err %v), want %s", again, replayed, err, id)
 			}
-			b, err := f.s.Read(ctx, creds(f.a.Port2), store.EventID{}, 10)
+			b, err := f.s.Read(ctx, creds(f.a.Port2), store.EventID{}, store.ReadLimit{Messages: 10})
 			if err != nil {
 				t.Fatal(err)
 			}

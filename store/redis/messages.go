@@ -42,9 +42,9 @@ func checkOutgoing(msg store.Outgoing) error {
 	return nil
 }
 
-// postArgs is post.lua's ARGV up to ARGV[11], from the sender's port id and
-// token hash on to whether the notice may push the message, with room for
-// the three that an idempotency key adds.
+// postArgs is post.lua's ARGV up to ARGV[12], from the sender's port id and
+// token hash on to the queue's bytes bound, with room for the three that
+// an idempotency key adds.
 func (s *Store) postArgs(from store.Credentials, msg store.Outgoing, ports string) []any {
 	return s.postArgsHashed(from.PortID, store.HashToken(from.Token), msg, ports)
 }
@@ -57,10 +57,11 @@ func (s *Store) postArgs(from store.Credentials, msg store.Outgoing, ports strin
 func (s *Store) postArgsHashed(portID, tokenHash string, msg store.Outgoing, ports string) []any {
 	var b [12]byte
 	_, _ = rand.Read(b[:]) // never fails; see crypto/rand
-	argv := make([]any, 0, 14)
+	argv := make([]any, 0, 15)
 	return append(argv, portID, tokenHash, []byte(msg.Data), s.postLimits.maxQueue,
 		s.postLimits.ttlMs, s.keys.notify(store.Tag(portID)), ports,
-		s.postLimits.decisionTTLMs, base64.RawURLEncoding.EncodeToString(b[:]), msg.Origin, s.pushArg())
+		s.postLimits.decisionTTLMs, base64.RawURLEncoding.EncodeToString(b[:]), msg.Origin, s.pushArg(),
+		s.postLimits.maxQueueBytes)
 }
 
 // pushArg is post.lua's ARGV[11]: "1" when its notice may carry the
@@ -78,23 +79,28 @@ func (s *Store) pushArg() any {
 // interface values go-redis takes, so that they are not boxed again for
 // each message.
 type postLimits struct {
-	maxQueue, ttlMs, decisionTTLMs any
+	maxQueue, ttlMs, decisionTTLMs, maxQueueBytes any
 }
 
 func newPostLimits(l store.Limits) postLimits {
 	return postLimits{
 		maxQueue:      l.MaxQueue,
+		maxQueueBytes: l.MaxQueueBytes,
 		ttlMs:         l.ChannelTTL.Milliseconds(),
 		decisionTTLMs: decisionTTL.Milliseconds(),
 	}
 }
 
-// Read returns up to limit messages after `after` (the zero EventID: from
-// the oldest unacknowledged), oldest first, with the port's state, its
-// acknowledged-through id and LastID (the newest id ever queued at it).
-func (s *Store) Read(ctx context.Context, port store.Credentials, after store.EventID, limit int) (store.Batch, error) {
-	if limit < 1 {
-		return store.Batch{}, fmt.Errorf("read limit %d: %w", limit, store.ErrInvalid)
+// Read returns the messages after `after` (the zero EventID: from the
+// oldest unacknowledged) that limit allows, oldest first, with the port's
+// state, its acknowledged-through id and LastID (the newest id ever queued
+// at it). read.lua applies the bytes bound as it reads.
+func (s *Store) Read(ctx context.Context, port store.Credentials, after store.EventID, limit store.ReadLimit) (store.Batch, error) {
+	if limit.Messages < 1 {
+		return store.Batch{}, fmt.Errorf("read limit %d: %w", limit.Messages, store.ErrInvalid)
+	}
+	if limit.Bytes <= 0 {
+		limit.Bytes = store.DefaultReadBytes
 	}
 	start := "-"
 	if !after.IsZero() {
@@ -105,11 +111,11 @@ func (s *Store) Read(ctx context.Context, port store.Credentials, after store.Ev
 	}
 	// durable: in WAIT mode a read is fenced, as a write is (durability.go),
 	// so that it never hands out what a failover could take back.
-	r, err := s.exec(ctx, s.portOp(s.scripts.read, durable|settles, port, start, limit, s.ttlMs()))[0].ok()
+	r, err := s.exec(ctx, s.portOp(s.scripts.read, durable|settles, port, start, limit.Messages, s.ttlMs(), limit.Bytes))[0].ok()
 	if err != nil {
 		return store.Batch{}, err
 	}
-	b := store.Batch{State: store.State(r.str(1)), ClosedAt: msTime(r.str(2))}
+	b := store.Batch{State: store.State(r.str(1)), ClosedAt: msTime(r.str(2)), Truncated: r.str(6) == "1"}
 	if b.Acked, err = store.ParseEventID(r.str(4)); err != nil {
 		return store.Batch{}, fmt.Errorf("port %s: acked: %w", port.PortID, err)
 	}

@@ -77,7 +77,7 @@ func (f moveFixture) crash(ctx context.Context, t *testing.T, step int32) {
 // received returns the ports carried by the messages at a.p2.
 func (f moveFixture) received(ctx context.Context, t *testing.T) []store.PortCredentials {
 	t.Helper()
-	b, err := f.s.Read(ctx, creds(f.a.Port2), store.EventID{}, 10)
+	b, err := f.s.Read(ctx, creds(f.a.Port2), store.EventID{}, store.ReadLimit{Messages: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +296,7 @@ func TestMoveTokensNeverDoubleOrNone(t *testing.T) {
 		candidates = append(candidates, creds(transferred))
 	}
 	for _, ch := range chans {
-		b, err := s.Read(ctx, creds(ch.Port2), store.EventID{}, 10)
+		b, err := s.Read(ctx, creds(ch.Port2), store.EventID{}, store.ReadLimit{Messages: 10})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -150,7 +150,7 @@ func TestTransferOnceAfterLostAnswer(t *testing.T) {
 	if err != nil || !replayed {
 		t.Fatalf("retry: %+v, replayed %v, %v; want the stalled call's answer", pc, replayed, err)
 	}
-	if b, err := s.Read(ctx, creds(pc), store.EventID{}, 10); err != nil || len(b.Messages) != 1 {
+	if b, err := s.Read(ctx, creds(pc), store.EventID{}, store.ReadLimit{Messages: 10}); err != nil || len(b.Messages) != 1 {
 		t.Errorf("reading the port with the retry's token: %d messages, %v", len(b.Messages), err)
 	}
 }
@@ -249,7 +249,7 @@ func TestBroadcastOnce(t *testing.T) {
 		}
 	}
 	for i, p := range peers {
-		b, err := s.Read(ctx, p, store.EventID{}, 10)
+		b, err := s.Read(ctx, p, store.EventID{}, store.ReadLimit{Messages: 10})
 		if err != nil || len(b.Messages) != 1 {
 			t.Errorf("member %d's peer holds %d messages (%v), want 1", i, len(b.Messages), err)
 		}

@@ -120,7 +120,7 @@ func TestWaitReplicasOnResentPost(t *testing.T) {
 	}
 	// Each post was stored once all the same (read without waiting: in
 	// WAIT mode the read, too, waits for the sleeping replica).
-	b, err := plain.Read(ctx, store.Credentials{PortID: ch.Port2.ID, Token: ch.Port2.Token}, store.EventID{}, 10)
+	b, err := plain.Read(ctx, store.Credentials{PortID: ch.Port2.ID, Token: ch.Port2.Token}, store.EventID{}, store.ReadLimit{Messages: 10})
 	if err != nil || len(b.Messages) != 2 {
 		t.Errorf("read %d messages (%v), want the two posts once each", len(b.Messages), err)
 	}

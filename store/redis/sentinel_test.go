@@ -95,7 +95,7 @@ func testSentinelFailover(t *testing.T, sn *redistest.Sentinel) {
 	if !rings(sub, 10*time.Second) {
 		t.Fatal("the waiter was not rung after the failover")
 	}
-	b, err := s.Read(t.Context(), creds(ch.Port2), store.EventID{}, 10)
+	b, err := s.Read(t.Context(), creds(ch.Port2), store.EventID{}, store.ReadLimit{Messages: 10})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ const (
 	stLocked            = "locked" // a move holds the port: {'locked', port, move, mover, deadline}
 	stClosed            = "closed"
 	stQueueFull         = "queue_full"
+	stQueueBytesFull    = "queue_bytes_full"
 	stFenced            = "fenced" // a move's decision was taken without this post
 	stInvalid           = "invalid"
 	stTooManyTokens     = "too_many_tokens"
@@ -56,6 +57,7 @@ var statuses = map[string]verdict{
 	stLocked:            {store.ErrBusy, store.RefusedBusy},
 	stClosed:            {store.ErrClosed, store.RefusedClosed},
 	stQueueFull:         {err: store.ErrQueueFull},
+	stQueueBytesFull:    {err: store.ErrQueueBytesFull},
 	stFenced:            {err: store.ErrBusy},
 	stInvalid:           {err: store.ErrInvalid},
 	stTooManyTokens:     {err: store.ErrTooManyTokens},

@@ -288,6 +288,9 @@ func (s *Store) Describe(ctx context.Context, port store.Credentials) (store.Por
 	if info.Acknowledged, err = strconv.ParseInt(r.str(10), 10, 64); err != nil {
 		return store.PortInfo{}, fmt.Errorf("port %s: acknowledged: %w", port.PortID, err)
 	}
+	if info.QueuedBytes, err = strconv.ParseInt(r.str(12), 10, 64); err != nil {
+		return store.PortInfo{}, fmt.Errorf("port %s: queued bytes: %w", port.PortID, err)
+	}
 	return info, nil
 }
 

@@ -58,7 +58,7 @@ func TestReadUndecodable(t *testing.T) {
 		postGood(`"after ` + e.reason + `"`)
 	}
 
-	b, err := s.Read(ctx, at, store.EventID{}, 100)
+	b, err := s.Read(ctx, at, store.EventID{}, store.ReadLimit{Messages: 100})
 	if err != nil {
 		t.Fatalf("Read with undecodable entries: %v", err)
 	}
@@ -79,7 +79,7 @@ func TestReadUndecodable(t *testing.T) {
 	}
 
 	// A read starting after an undecodable entry, and one of a single entry.
-	if b, err := s.Read(ctx, at, wants[1].id, 1); err != nil || len(b.Messages) != 1 || b.Messages[0].ID != wants[2].id {
+	if b, err := s.Read(ctx, at, wants[1].id, store.ReadLimit{Messages: 1}); err != nil || len(b.Messages) != 1 || b.Messages[0].ID != wants[2].id {
 		t.Errorf("read after the first undecodable entry: %+v %v", b.Messages, err)
 	}
 
@@ -98,7 +98,7 @@ func TestReadUndecodable(t *testing.T) {
 	if info.Acked != through.id || info.Queued != len(wants)-4 || info.Posted-info.Acknowledged != int64(info.Queued) || info.LastID != wants[len(wants)-1].id {
 		t.Errorf("after the ack: %+v", info)
 	}
-	b, err = s.Read(ctx, at, store.EventID{}, 100)
+	b, err = s.Read(ctx, at, store.EventID{}, store.ReadLimit{Messages: 100})
 	if err != nil || len(b.Messages) != len(wants)-4 || b.Messages[0].ID != wants[4].id {
 		t.Errorf("read after the ack: %d messages, err %v", len(b.Messages), err)
 	}

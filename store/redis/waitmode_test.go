@@ -21,7 +21,7 @@ func TestReadLastID(t *testing.T) {
 		t.Fatal(err)
 	}
 	from, to := creds(ch.Port1), creds(ch.Port2)
-	b, err := s.Read(ctx, to, store.EventID{}, 10)
+	b, err := s.Read(ctx, to, store.EventID{}, store.ReadLimit{Messages: 10})
 	if err != nil || !b.LastID.IsZero() {
 		t.Fatalf("before any post: last %v, %v; want none", b.LastID, err)
 	}
@@ -31,19 +31,19 @@ func TestReadLastID(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	b, err = s.Read(ctx, to, store.EventID{}, 1)
+	b, err = s.Read(ctx, to, store.EventID{}, store.ReadLimit{Messages: 1})
 	if err != nil || b.LastID != last || len(b.Messages) != 1 {
 		t.Fatalf("read one of three: last %v, %d messages, %v; want %v", b.LastID, len(b.Messages), err, last)
 	}
 	if err := s.Ack(ctx, to, last); err != nil {
 		t.Fatal(err)
 	}
-	b, err = s.Read(ctx, to, last, 10)
+	b, err = s.Read(ctx, to, last, store.ReadLimit{Messages: 10})
 	if err != nil || b.LastID != last || len(b.Messages) != 0 {
 		t.Fatalf("read after acknowledging all: last %v, %d messages, %v; want %v", b.LastID, len(b.Messages), err, last)
 	}
 	// The other side has had nothing queued.
-	if b, err := s.Read(ctx, from, store.EventID{}, 10); err != nil || !b.LastID.IsZero() {
+	if b, err := s.Read(ctx, from, store.EventID{}, store.ReadLimit{Messages: 10}); err != nil || !b.LastID.IsZero() {
 		t.Errorf("the sender's side: last %v, %v; want none", b.LastID, err)
 	}
 }
@@ -77,7 +77,7 @@ func TestWaitModeFencesReads(t *testing.T) {
 	if n := takeOne(t, sub); n.Pushed || n.Port != to.PortID {
 		t.Errorf("notice of a post in WAIT mode: %+v, want a look at %s only", n, to.PortID)
 	}
-	b, err := s.Read(ctx, to, store.EventID{}, 10)
+	b, err := s.Read(ctx, to, store.EventID{}, store.ReadLimit{Messages: 10})
 	if err != nil || len(b.Messages) != 1 || b.Messages[0].ID != first {
 		t.Fatalf("read with the replica up: %+v, %v", b, err)
 	}
@@ -89,14 +89,14 @@ func TestWaitModeFencesReads(t *testing.T) {
 	if n := takeOne(t, sub); n.Pushed {
 		t.Errorf("a subscriber was handed an unconfirmed message: %+v", n)
 	}
-	if b, err := short.Read(ctx, to, first, 10); !errors.Is(err, store.ErrUnavailable) {
+	if b, err := short.Read(ctx, to, first, store.ReadLimit{Messages: 10}); !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("read with the replica paused: %d messages, %v; want ErrUnavailable", len(b.Messages), err)
 	}
 
 	replica.Resume()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		b, err = s.Read(ctx, to, first, 10)
+		b, err = s.Read(ctx, to, first, store.ReadLimit{Messages: 10})
 		if err == nil || !errors.Is(err, store.ErrUnavailable) || time.Now().After(deadline) {
 			break
 		}

@@ -55,7 +55,7 @@ func testConcurrentPostersReaders(t *testing.T, h harness) {
 					t.Errorf("Describe: %v", err)
 					return
 				}
-				b, err := s.Read(ctx, end.to, store.EventID{}, 50)
+				b, err := s.Read(ctx, end.to, store.EventID{}, store.ReadLimit{Messages: 50})
 				if err != nil {
 					t.Errorf("Read: %v", err)
 					return
@@ -98,7 +98,7 @@ func readUntil(ctx context.Context, t *testing.T, s store.Store, port store.Cred
 	var out []payload
 	var last store.EventID
 	for len(out) < want {
-		b, err := s.Read(ctx, port, last, 7)
+		b, err := s.Read(ctx, port, last, store.ReadLimit{Messages: 7})
 		if err != nil {
 			t.Errorf("Read: %v", err)
 			return out

@@ -35,7 +35,7 @@ func testExpiryIdle(t *testing.T, h harness) {
 	stop := time.Now().Add(expiryTTL * 5 / 2)
 	for time.Now().Before(stop) {
 		post(ctx, t, s, posted.p1, text("still here"))
-		if _, err := s.Read(ctx, read.p2, store.EventID{}, 1); err != nil {
+		if _, err := s.Read(ctx, read.p2, store.EventID{}, store.ReadLimit{Messages: 1}); err != nil {
 			t.Fatalf("reading a channel kept alive: %v", err)
 		}
 		time.Sleep(expiryTTL / 5)
@@ -60,7 +60,7 @@ func testExpiryIdle(t *testing.T, h harness) {
 		wantErr(t, "Describe", err, store.ErrUnauthorized)
 		_, err = s.Post(ctx, c, store.Outgoing{Data: text("x")})
 		wantErr(t, "Post", err, store.ErrUnauthorized)
-		_, err = s.Read(ctx, c, store.EventID{}, 10)
+		_, err = s.Read(ctx, c, store.EventID{}, store.ReadLimit{Messages: 10})
 		wantErr(t, "Read", err, store.ErrUnauthorized)
 		err = s.Ack(ctx, c, queued)
 		wantErr(t, "Ack", err, store.ErrUnauthorized)

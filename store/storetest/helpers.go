@@ -99,7 +99,7 @@ func postN(ctx context.Context, t *testing.T, s store.Store, from store.Credenti
 
 func read(ctx context.Context, t *testing.T, s store.Store, port store.Credentials, after store.EventID, limit int) store.Batch {
 	t.Helper()
-	b, err := s.Read(ctx, port, after, limit)
+	b, err := s.Read(ctx, port, after, store.ReadLimit{Messages: limit})
 	if err != nil {
 		t.Fatalf("Read %s after %q limit %d: %v", port.PortID, after, limit, err)
 	}
@@ -188,8 +188,8 @@ func samePort(a, b store.PortInfo) string {
 		return fmt.Sprintf("state %s became %s", a.State, b.State)
 	case !a.CreatedAt.Equal(b.CreatedAt) || !a.ClosedAt.Equal(b.ClosedAt):
 		return fmt.Sprintf("times %v/%v became %v/%v", a.CreatedAt, a.ClosedAt, b.CreatedAt, b.ClosedAt)
-	case a.Queued != b.Queued:
-		return fmt.Sprintf("queued %d became %d", a.Queued, b.Queued)
+	case a.Queued != b.Queued || a.QueuedBytes != b.QueuedBytes:
+		return fmt.Sprintf("queued %d (%d bytes) became %d (%d bytes)", a.Queued, a.QueuedBytes, b.Queued, b.QueuedBytes)
 	case a.LastID != b.LastID || a.Acked != b.Acked:
 		return fmt.Sprintf("last/acked %q/%q became %q/%q", a.LastID, a.Acked, b.LastID, b.Acked)
 	case a.Posted != b.Posted || a.Acknowledged != b.Acknowledged:

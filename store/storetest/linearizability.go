@@ -220,7 +220,7 @@ func (tr *trial) receive(ctx context.Context, port int) {
 	tr.mu.Lock()
 	cr := store.Credentials{PortID: tr.ids[port], Token: tr.tokens[port][len(tr.tokens[port])-1]}
 	tr.mu.Unlock()
-	b, err := tr.s.Read(ctx, cr, store.EventID{}, 100)
+	b, err := tr.s.Read(ctx, cr, store.EventID{}, store.ReadLimit{Messages: 100})
 	if err != nil {
 		return
 	}

@@ -102,7 +102,7 @@ func testReadRefused(t *testing.T, h harness) {
 		{PortID: unknownPort(t), Token: p.p2.Token},
 		{PortID: "x", Token: p.p2.Token},
 	} {
-		b, err := s.Read(ctx, c, store.EventID{}, 10)
+		b, err := s.Read(ctx, c, store.EventID{}, store.ReadLimit{Messages: 10})
 		wantErr(t, fmt.Sprintf("read %q", c.PortID), err, store.ErrUnauthorized)
 		if len(b.Messages) != 0 {
 			t.Errorf("a refused read returned %d messages", len(b.Messages))

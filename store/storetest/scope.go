@@ -95,7 +95,7 @@ var scopeOps = []struct {
 		return err
 	}},
 	{store.OpRead, func(t *testing.T, s store.Store, p pair, c store.Credentials) error {
-		_, err := s.Read(testContext(t), c, store.EventID{}, 10)
+		_, err := s.Read(testContext(t), c, store.EventID{}, store.ReadLimit{Messages: 10})
 		return err
 	}},
 	{store.OpAck, func(t *testing.T, s store.Store, p pair, c store.Credentials) error {

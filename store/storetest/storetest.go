@@ -39,6 +39,7 @@ func Run(t *testing.T, newStore func(t *testing.T, limits store.Limits) store.St
 		{"Linearizability", linearizabilityTests},
 		{"Collections", collectionTests},
 		{"BroadcastOnce", broadcastOnceTests},
+		{"Bytes", bytesTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -289,7 +289,7 @@ func testTicketCheckedWhenIssued(t *testing.T, h harness) {
 		t.Fatalf("Transfer: %v", err)
 	}
 	got := redeem(t, s, q.p2.PortID, tk.Secret)
-	_, err := s.Read(ctx, got[0], store.EventID{}, 1)
+	_, err := s.Read(ctx, got[0], store.EventID{}, store.ReadLimit{Messages: 1})
 	wantErr(t, "reading with a ticket's credentials after a transfer", err, store.ErrTransferred)
 }
 

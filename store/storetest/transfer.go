@@ -76,7 +76,7 @@ func testTransferOldTokenDies(t *testing.T, h harness) {
 	wantErr(t, "Describe", err, store.ErrTransferred)
 	_, err = s.Post(ctx, old, store.Outgoing{Data: text("x")})
 	wantErr(t, "Post", err, store.ErrTransferred)
-	_, err = s.Read(ctx, old, store.EventID{}, 10)
+	_, err = s.Read(ctx, old, store.EventID{}, store.ReadLimit{Messages: 10})
 	wantErr(t, "Read", err, store.ErrTransferred)
 	err = s.Ack(ctx, old, posted[0])
 	wantErr(t, "Ack", err, store.ErrTransferred)

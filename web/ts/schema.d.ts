@@ -109,6 +109,12 @@ export interface paths {
          *     in `message_errors`, with its id and a short reason: the long-poll
          *     form of the Web API's `messageerror` event. `next` is past it too,
          *     so acknowledging `next` deletes it with the others.
+         *
+         *     **Size.** An answer's body is at most `LONG_POLL_MAX_BYTES` (4 MiB
+         *     by default) as written: when `limit` messages would be more, it
+         *     holds fewer, and `next` is the last one it holds, to ask again
+         *     from. It always holds the first message after `after`, however
+         *     large, so that every message can be read.
          */
         get: operations["listMessages"];
         put?: never;
@@ -635,7 +641,8 @@ export interface paths {
          *     queued at the peer with the peer's own next event id, read and
          *     acknowledged there like any other message (a slow or offline
          *     receiver holds nobody up and loses nothing), bounded by the peer's
-         *     queue (`MAX_QUEUE_LENGTH`), and pushed to the peer's event streams.
+         *     queue (`MAX_QUEUE_LENGTH`, `MAX_QUEUE_BYTES`), and pushed to the
+         *     peer's event streams.
          *     The delivered message's `source` is the member port, and its
          *     `origin` the broadcasting request's `Origin`, as for a post.
          *
@@ -646,17 +653,28 @@ export interface paths {
          *
          *     The answer accounts for every member: `delivered` lists the members
          *     reached with the message's event id at each peer, `refused` the
-         *     others with the reason (the problem code a post through the port
-         *     would get). One member's refusal does not stop the others.
+         *     members whose peer did not get the message, with the reason (the
+         *     problem code a post through the port would get), and `unknown` the
+         *     members whose outcome the store could not tell (their post was
+         *     sent and its answer lost: a timeout, a dropped connection, or too
+         *     few replicas confirmed it): their peer may hold the message. One
+         *     member's refusal does not stop the others.
+         *
+         *     **Size.** The members times the message's bytes (its data, as
+         *     stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+         *     more is `413 broadcast_too_large`, before anything is stored.
          *
          *     **Retrying safely.** Without an `Idempotency-Key` a retry after a
          *     lost answer posts again. With one, each member's post is made under
          *     it as `postMessage` makes a post under a key: a retry of the same
          *     broadcast (the same collection, the same kind of body and the same
          *     body, byte for byte) within the window stores nothing twice. The
-         *     members reached before answer the ids of the first call; the others
-         *     (refused as `unavailable` or `port_busy` the first time, or added
-         *     since) are posted to now. A member reached before under the same
+         *     members reached before answer the ids of the first call, the
+         *     `unknown` ones too if their peer got the message; the others
+         *     (`unknown` ones that did not, those refused as `unavailable` or
+         *     `port_busy` the first time, or added since) are posted to now. So
+         *     retry a broadcast that answered `unknown` members with the same key:
+         *     it never duplicates. A member reached before under the same
          *     key with another body is refused with `idempotency_key_reused`.
          *     Only the holder of the collection's token can replay its
          *     broadcasts.
@@ -965,6 +983,7 @@ export interface components {
          *       "created_at": "2025-11-21T13:30:00.123456789Z",
          *       "closed_at": "2025-11-21T13:31:02.5Z",
          *       "queued": 1,
+         *       "queued_bytes": 17,
          *       "last_event_id": "1763731800456-1",
          *       "acked_event_id": "1763731800456-0",
          *       "posted": 2,
@@ -983,6 +1002,12 @@ export interface components {
              * @description How many messages wait at this port, unacknowledged.
              */
             queued: number;
+            /**
+             * Format: int64
+             * @description The bytes of those messages' data, as stored and delivered,
+             *     which `MAX_QUEUE_BYTES` bounds.
+             */
+            queued_bytes: number;
             last_event_id: components["schemas"]["EventIdOrEmpty"];
             acked_event_id: components["schemas"]["EventIdOrEmpty"];
             /**
@@ -1361,6 +1386,7 @@ export interface components {
          *     | port_closed | 410 |
          *     | request_timeout | 408 |
          *     | payload_too_large | 413 |
+         *     | broadcast_too_large | 413 |
          *     | invalid_transfer | 422 |
          *     | invalid_member | 422 |
          *     | idempotency_key_reused | 422 |
@@ -1369,13 +1395,14 @@ export interface components {
          *     | too_many_connections | 429 |
          *     | rate_limited | 429 |
          *     | internal_error | 500 |
+         *     | server_busy | 503 |
          *     | unavailable | 503 |
          *
          *     A transfer list refused because a listed port is mid-move answers
          *     `409 port_busy` with the invalid_transfer extension fields.
          * @enum {string}
          */
-        ProblemCode: "invalid_request" | "idempotency_key_required" | "unauthorized" | "invalid_ticket" | "port_transferred" | "insufficient_scope" | "not_found" | "method_not_allowed" | "port_busy" | "idempotency_in_flight" | "too_many_tokens" | "too_many_members" | "port_closed" | "request_timeout" | "payload_too_large" | "invalid_transfer" | "invalid_member" | "idempotency_key_reused" | "queue_full" | "too_many_streams" | "too_many_connections" | "rate_limited" | "internal_error" | "unavailable";
+        ProblemCode: "invalid_request" | "idempotency_key_required" | "unauthorized" | "invalid_ticket" | "port_transferred" | "insufficient_scope" | "not_found" | "method_not_allowed" | "port_busy" | "idempotency_in_flight" | "too_many_tokens" | "too_many_members" | "port_closed" | "request_timeout" | "payload_too_large" | "broadcast_too_large" | "invalid_transfer" | "invalid_member" | "idempotency_key_reused" | "queue_full" | "too_many_streams" | "too_many_connections" | "rate_limited" | "internal_error" | "server_busy" | "unavailable";
         /**
          * @description Why a port in a transfer list was refused (the cases in which a
          *     browser's postMessage throws DataCloneError): the sending port
@@ -1477,15 +1504,18 @@ export interface components {
          *     (`unauthorized`), the token may not post (`insufficient_scope`), it
          *     is in the middle of a move (`port_busy`; a later broadcast may reach
          *     it), the part of the store holding its channel could not be reached
-         *     (`unavailable`; whether the message was stored is unknown: retry
-         *     with the same `Idempotency-Key`), or the broadcast's
+         *     and the message was not stored there (`unavailable`; a member whose
+         *     post was sent and not answered is in `unknown` instead), or the
+         *     broadcast's
          *     Idempotency-Key was used before with another message through this
          *     member (`idempotency_key_reused`).
          * @enum {string}
          */
         BroadcastRefusal: "port_closed" | "port_transferred" | "queue_full" | "unauthorized" | "insufficient_scope" | "port_busy" | "unavailable" | "idempotency_key_reused";
         /**
-         * @description Every member of the collection, delivered or refused.
+         * @description Every member of the collection, in exactly one of `delivered` (its
+         *     peer holds the message), `refused` (it does not) or `unknown` (the
+         *     store cannot tell).
          * @example {
          *       "reached": 1,
          *       "delivered": [
@@ -1499,7 +1529,8 @@ export interface components {
          *           "port": "01KAK9Q0FJ2M7T4D1WZ3S8X6QH",
          *           "code": "port_transferred"
          *         }
-         *       ]
+         *       ],
+         *       "unknown": []
          *     }
          */
         BroadcastResult: {
@@ -1515,6 +1546,15 @@ export interface components {
                 port: components["schemas"]["PortId"];
                 code: components["schemas"]["BroadcastRefusal"];
             }[];
+            /**
+             * @description The members whose outcome the store could not tell, ascending:
+             *     their post was sent and its answer lost (a timeout, a dropped
+             *     connection, or too few replicas confirmed it), so their peer
+             *     may or may not hold the message. Retry the broadcast with the
+             *     same `Idempotency-Key`: it answers those that got it with their
+             *     first id and posts to the others, never twice.
+             */
+            unknown: components["schemas"]["PortId"][];
         };
         /** @description A problem refusing a request whose Idempotency-Key was used for another. */
         IdempotencyKeyReusedProblem: components["schemas"]["Problem"] & {
@@ -2024,8 +2064,34 @@ export interface components {
             };
         };
         /**
+         * @description `payload_too_large` (see `PayloadTooLarge`), or
+         *     `broadcast_too_large`: the collection's members times the message's
+         *     bytes are more than one broadcast may store (`MAX_BROADCAST_BYTES`,
+         *     64 MiB by default); nothing was stored. Send a smaller message, or
+         *     broadcast to fewer members.
+         */
+        BroadcastTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "/docs/errors#broadcast_too_large",
+                 *       "title": "Broadcast too large",
+                 *       "status": 413,
+                 *       "detail": "the collection's members times the message's bytes are more than one broadcast may store",
+                 *       "code": "broadcast_too_large"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
          * @description `queue_full`: the receiver's queue is at its limit
-         *     (`MAX_QUEUE_LENGTH`, 10000 by default); nothing was stored. Or
+         *     (`MAX_QUEUE_LENGTH`, 10000 by default), or has no room for the
+         *     message's bytes (`MAX_QUEUE_BYTES`, 64 MiB of data by default);
+         *     nothing was stored. Or
          *     `rate_limited` (see `RateLimited`). Either way, retry after
          *     `Retry-After`.
          */
@@ -2140,7 +2206,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description `unavailable`: the store cannot be reached, did not answer within `REDIS_TIMEOUT`, is out of memory or otherwise cannot serve now, or (with `REDIS_WAIT_REPLICAS`) too few replicas confirmed a write in time; retry after `Retry-After`. For a change it is an unknown outcome, not a refusal: the change may have been made (a post stored, a port transferred), so retry with the same `Idempotency-Key` to get its answer, made once. */
+        /** @description `unavailable`: the store cannot be reached, did not answer within `REDIS_TIMEOUT`, is out of memory or otherwise cannot serve now, or (with `REDIS_WAIT_REPLICAS`) too few replicas confirmed a write in time; retry after `Retry-After`. For a change it is an unknown outcome, not a refusal: the change may have been made (a post stored, a port transferred), so retry with the same `Idempotency-Key` to get its answer, made once. Or, on a post, a broadcast, a long poll or an event stream, `server_busy`: the server is handling as many bytes of messages at once as it may (`MAX_INFLIGHT_BYTES`); nothing was done, retry after `Retry-After`. */
         Unavailable: {
             headers: {
                 "Retry-After": components["headers"]["Retry-After"];
@@ -2997,7 +3063,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Every member, delivered or refused. */
+            /** @description Every member, delivered, refused or unknown. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3009,7 +3075,7 @@ export interface operations {
             400: components["responses"]["InvalidRequest"];
             401: components["responses"]["CollectionUnauthorized"];
             408: components["responses"]["RequestTimeout"];
-            413: components["responses"]["PayloadTooLarge"];
+            413: components["responses"]["BroadcastTooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];

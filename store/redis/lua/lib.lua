@@ -83,6 +83,17 @@ local function touch_due(ttl, now, touched)
   return not touched or now - tonumber(touched) >= math.floor(tonumber(ttl) / 16)
 end
 
+-- data_bytes is the bytes of a stream entry's data (its field d, as XRANGE
+-- returns the entry): what store.Limits.MaxQueueBytes and
+-- store.ReadLimit.Bytes count.
+local function data_bytes(e)
+  local f = e[2]
+  for i = 1, #f, 2 do
+    if f[i] == 'd' then return #f[i + 1] end
+  end
+  return 0
+end
+
 -- side_of returns the side of port and the other side, or nil.
 local function side_of(port)
   local p = redis.call('HMGET', KEYS[1], 'p1', 'p2')

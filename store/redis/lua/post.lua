@@ -2,7 +2,7 @@
 -- KEYS[1] channel, KEYS[2] q1, KEYS[3] q2, KEYS[4] former,
 -- KEYS[5] (only with a transfer list) the move's decision key D, which
 --         lives in this channel's slot,
--- KEYS[#KEYS] (only with ARGV[12]) the post's idempotency record, in this
+-- KEYS[#KEYS] (only with ARGV[13]) the post's idempotency record, in this
 --         channel's slot too (see idem_begin.lua for its format)
 -- ARGV[1] sender port id, ARGV[2] token hash, ARGV[3] data (JSON),
 -- ARGV[4] max queue, ARGV[5] ttl ms, ARGV[6] the channel's shard channel,
@@ -13,14 +13,24 @@
 -- ARGV[11] '1' when the notice may carry the message itself, '0' when it
 -- must only name the port (WAIT mode: readers get messages from fenced
 -- reads only, see durability.go),
--- ARGV[12] (optional) the request's fingerprint under an idempotency key,
--- ARGV[13] the idempotency window ms, ARGV[14] with a transfer list, the
+-- ARGV[12] max queue bytes (store.Limits.MaxQueueBytes),
+-- ARGV[13] (optional) the request's fingerprint under an idempotency key,
+-- ARGV[14] the idempotency window ms, ARGV[15] with a transfer list, the
 -- move id that idem_begin.lua put in the record as pending
 -- Returns {'ok', event id}, {'ok', event id, 'replayed'} (an idempotency
 -- key's earlier answer), {'ok', event id, 'resent'} (this post's own
 -- earlier run, resent by go-redis or met again by a move), {'closed'},
--- {'queue_full'}, {'fenced'}, {'idem_reused'}, {'idem_in_flight'}, an auth
--- reply, or 'locked' when the sender is being moved.
+-- {'queue_full'}, {'queue_bytes_full'}, {'fenced'}, {'idem_reused'},
+-- {'idem_in_flight'}, an auth reply, or 'locked' when the sender is being
+-- moved.
+--
+-- The hash's field <side>:bytes counts the bytes of data (field d) queued
+-- at the side: this script adds a message's, ack.lua subtracts those it
+-- deletes (see store.Limits.Admit for the rule, checked here). Migration
+-- 0003 set it on the channels that were there before it; a channel
+-- without it (one an older build made during a rolling upgrade) counts
+-- from 0. An older build's posts leave the count short, its acks leave it
+-- long; an empty queue puts it right (0), here and in ack.lua.
 --
 -- With a transfer list, the listed ports are already locked for this move.
 -- Setting D to 'done:<id>' in the same step as storing the message is the
@@ -32,16 +42,16 @@
 --
 -- Under an idempotency key the record is checked and written in the same
 -- step as the message, so that neither can exist without the other.
-local idem = ARGV[12] and ARGV[12] ~= '' and KEYS[#KEYS] or nil
+local idem = ARGV[13] and ARGV[13] ~= '' and KEYS[#KEYS] or nil
 local dkey = KEYS[5] ~= idem and KEYS[5] or nil
 -- Everything the post reads of the channel hash comes in one HMGET (each
 -- redis.call costs Redis's thread about half a microsecond of its own).
 local side, other = side_of(ARGV[1])
 if not side then return {ST_UNAUTHORIZED} end
 local h = redis.call('HMGET', KEYS[1], side .. ':post', side .. ':move', 'state',
-  other, other .. ':last', other .. ':posted', 'touched', auth_fields(side, ARGV[2]))
-local last_post, moving, state, peer, peer_last, posted, touched = h[1], h[2], h[3], h[4], h[5], h[6], h[7]
-local _, _, err = authorize(ARGV[1], ARGV[2], 'post', side, other, h[8], h[9], h[10])
+  other, other .. ':last', other .. ':posted', 'touched', other .. ':bytes', auth_fields(side, ARGV[2]))
+local last_post, moving, state, peer, peer_last, posted, touched, queued_bytes = h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8]
+local _, _, err = authorize(ARGV[1], ARGV[2], 'post', side, other, h[9], h[10], h[11])
 if err then return err end
 -- go-redis sends a script again when the connection dropped before its
 -- answer came; the side's last post id lets the replay answer the first
@@ -65,8 +75,8 @@ if idem then
     local kind, fp, a = string.match(rec, '^(%S+) (%S+) (%S+)')
     if kind == 'pending' then
       -- Another attempt's claim (see idem_begin.lua): Go settles it.
-      if a ~= ARGV[14] then return {ST_IDEM_IN_FLIGHT} end
-    elseif fp ~= ARGV[12] then
+      if a ~= ARGV[15] then return {ST_IDEM_IN_FLIGHT} end
+    elseif fp ~= ARGV[13] then
       return {ST_IDEM_REUSED}
     elseif dkey then
       -- A move must find its own claim: anything else means the key was
@@ -81,6 +91,10 @@ if state == 'closed' then return {ST_CLOSED} end
 local q = queue(other)
 local queued = redis.call('XLEN', q)
 if queued >= tonumber(ARGV[4]) then return {ST_QUEUE_FULL} end
+-- An empty queue holds no bytes, whatever the count says (see above).
+if queued == 0 then queued_bytes = '0' end
+queued_bytes = tonumber(queued_bytes or '0') + #ARGV[3]
+if queued_bytes > tonumber(ARGV[12]) then return {ST_QUEUE_BYTES_FULL} end
 if not posted then
   -- A channel made before the counters existed starts its posted counter
   -- from what it holds, so that queued = posted - acknowledged holds.
@@ -110,12 +124,12 @@ if queued == 0 or touch_due(ARGV[5], now, touched) then
   touched = fmt(now)
 end
 redis.call('HSET', KEYS[1], other .. ':last', id, side .. ':post', ARGV[9] .. ' ' .. id,
-  other .. ':posted', fmt(tonumber(posted) + 1), 'touched', touched)
+  other .. ':posted', fmt(tonumber(posted) + 1), other .. ':bytes', fmt(queued_bytes), 'touched', touched)
 if dkey then
   redis.call('SET', dkey, DECIDED_DONE .. id, 'PX', ARGV[8])
 end
 if idem then
-  redis.call('SET', idem, 'done ' .. ARGV[12] .. ' ' .. id, 'PX', ARGV[13])
+  redis.call('SET', idem, 'done ' .. ARGV[13] .. ' ' .. id, 'PX', ARGV[14])
 end
 -- A message with ports, or larger than 8 KiB, only rings: a waiting
 -- reader reads it. Pushing at most 8 KiB keeps what a waiter's queue of
