@@ -96,7 +96,7 @@ func hostile(t *testing.T, open func(*testing.T, store.Limits) store.Store) {
 					}
 					br = bufio.NewReader(conn)
 				}
-				_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
+				_ = conn.SetDeadline(time.Now().Add(waitLimit))
 				status, closeConn, err := roundTrip(conn, br, raw)
 				mu.Lock()
 				if err != nil {
@@ -132,7 +132,7 @@ func hostile(t *testing.T, open func(*testing.T, store.Limits) store.Store) {
 		t.Errorf("server log: %s", serverLog.String())
 	}
 	c.hc.CloseIdleConnections()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(waitLimit)
 	for runtime.NumGoroutine() > baseline+2 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -7,6 +7,11 @@ import (
 	"time"
 )
 
+// answeredAtOnce bounds a long poll (or a shutdown) that must answer at
+// once rather than wait out its 30 s: half of that, so that a test tells
+// the two apart without failing for a loaded machine's slowness.
+const answeredAtOnce = 15 * time.Second
+
 // Contract 6: GET /ports/{id}/messages reads the queue as JSON, pages with
 // after/limit/next, never acknowledges, and long-polls with wait.
 func TestListPages(t *testing.T) {
@@ -69,35 +74,43 @@ func TestLongPollWakes(t *testing.T) {
 			sent <- body.ID
 		}()
 		start := time.Now()
-		l := c.list(ch.Port2, "wait=20&after="+first)
+		l := c.list(ch.Port2, "wait=30&after="+first)
 		elapsed := time.Since(start)
 		id := <-sent
 		if len(l.Messages) != 1 || l.Messages[0].ID != id || l.Next != id || string(l.Messages[0].Data) != `"new"` {
 			t.Fatalf("long poll: %+v, want the new message %s", l, id)
 		}
-		if elapsed > 5*time.Second {
+		// Woken, it answers in moments; not woken, after the 30 s wait.
+		if elapsed >= answeredAtOnce {
 			t.Errorf("long poll took %v", elapsed)
 		}
 	})
 }
 
 // Contract 6: an idle long poll waits as long as asked, capped by the
-// maximum, and answers empty.
+// maximum, and answers empty. A wait is never short (timers do not fire
+// early), so the lower bounds hold on any machine; the upper one is
+// answeredAtOnce, half the 30 s that a wait=1 or wait=0 taken for the
+// maximum would last.
 func TestLongPollTimesOut(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e env) {
-		c := e.server(t, func(o *options) { o.cfg.LongPollMaxWait = 1500 * time.Millisecond })
-		ch := c.createChannel()
+		// The default maximum (30 s) for wait=0 and wait=1; 1.5 s for the
+		// clamps, whose waits would otherwise be an hour and more.
+		c := e.server(t)
+		clamped := e.server(t, func(o *options) { o.cfg.LongPollMaxWait = 1500 * time.Millisecond })
 		for _, tc := range []struct {
+			c        *client
 			wait     string
 			min, max time.Duration
 		}{
-			{"0", 0, 500 * time.Millisecond},
-			{"1", 900 * time.Millisecond, 3 * time.Second},
-			{"3600", 1400 * time.Millisecond, 4 * time.Second},              // clamped
-			{"99999999999999999", 1400 * time.Millisecond, 4 * time.Second}, // clamped, no overflow
+			{c, "0", 0, answeredAtOnce},
+			{c, "1", 900 * time.Millisecond, answeredAtOnce},
+			{clamped, "3600", 1400 * time.Millisecond, answeredAtOnce},
+			{clamped, "99999999999999999", 1400 * time.Millisecond, answeredAtOnce}, // no overflow
 		} {
+			ch := tc.c.createChannel()
 			start := time.Now()
-			l := c.list(ch.Port2, "wait="+tc.wait)
+			l := tc.c.list(ch.Port2, "wait="+tc.wait)
 			d := time.Since(start)
 			if len(l.Messages) != 0 || l.State != "open" {
 				t.Errorf("wait=%s: %+v", tc.wait, l)
@@ -123,8 +136,8 @@ func TestLongPollClose(t *testing.T) {
 			}
 		}()
 		start := time.Now()
-		l := c.list(ch.Port2, "wait=20")
-		if l.State != "closed" || len(l.Messages) != 0 || time.Since(start) > 5*time.Second {
+		l := c.list(ch.Port2, "wait=30")
+		if l.State != "closed" || len(l.Messages) != 0 || time.Since(start) >= answeredAtOnce {
 			t.Errorf("long poll on close: %+v after %v", l, time.Since(start))
 		}
 	})

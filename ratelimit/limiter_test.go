@@ -1,12 +1,14 @@
 package ratelimit
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -135,8 +137,12 @@ func TestLimiterKeepsNoSecret(t *testing.T) {
 func TestLimiterFailsOpen(t *testing.T) {
 	srv := redistest.Start(t)
 	logs := &syncbuf.Buffer{}
-	l := New(NewRedis(srv.Client(t), redistest.Prefix(t), 0), Limits{PerClient: Limit{Rate: 1, Burst: 1}, PerToken: Limit{Rate: 1, Burst: 1}},
+	backend := &countingBackend{Backend: NewRedis(srv.Client(t), redistest.Prefix(t), 0)}
+	l := New(backend, Limits{PerClient: Limit{Rate: 1, Burst: 1}, PerToken: Limit{Rate: 1, Burst: 1}},
 		slog.New(slog.NewTextHandler(logs, nil)))
+	// The test's two failures are seconds apart, or more on a loaded
+	// machine: an hour keeps them within one warning period.
+	l.warnEvery = time.Hour
 	l.Check(t.Context(), "192.0.2.1", "secret", false)
 	if _, limited := l.Check(t.Context(), "192.0.2.1", "secret", false); !limited {
 		t.Fatal("the second request was let through while Redis was up")
@@ -145,25 +151,56 @@ func TestLimiterFailsOpen(t *testing.T) {
 	if wait, limited := l.Check(t.Context(), "192.0.2.1", "secret", false); limited {
 		t.Fatalf("the first request with Redis stopped: limited (retry after %v), want let through", wait)
 	}
-	// Only that check waited for Redis to fail; the next go through at
-	// once while the backend is paused.
-	start := time.Now()
+	// Only that check asked Redis: for backendPause after its failure the
+	// next go through without asking. (A check that starts later, on a
+	// loaded machine, may ask again.)
+	_, failedAt := backend.state()
 	for i := range 10 {
+		asked, _ := backend.state()
+		start := time.Now()
 		if wait, limited := l.Check(t.Context(), "192.0.2.1", "secret", false); limited {
 			t.Fatalf("request %d with Redis stopped: limited (retry after %v), want let through", i+1, wait)
 		}
-	}
-	if d := time.Since(start); d > 100*time.Millisecond {
-		t.Errorf("10 checks took %v during the pause", d)
+		if n, _ := backend.state(); n != asked && start.Before(failedAt.Add(backendPause)) {
+			t.Errorf("request %d, %v after the failure, asked the backend", i+1, start.Sub(failedAt))
+		}
 	}
 	time.Sleep(backendPause)
 	if _, limited := l.Check(t.Context(), "192.0.2.1", "secret", false); limited {
 		t.Fatal("limited after the pause with Redis still stopped")
 	}
 	if n := strings.Count(logs.String(), "level=WARN"); n != 1 {
-		t.Errorf("%d warnings for two failures within %v, want 1:\n%s", n, DefaultWarnEvery, logs)
+		t.Errorf("%d warnings for two failures within %v, want 1:\n%s", n, l.warnEvery, logs)
 	}
 	if !strings.Contains(logs.String(), "rate limits not applied") {
 		t.Errorf("the warning does not say what happens:\n%s", logs)
 	}
+}
+
+// countingBackend counts the checks that reach its Backend, and notes
+// when the last one to fail returned.
+type countingBackend struct {
+	Backend
+	mu       sync.Mutex
+	calls    int
+	failedAt time.Time
+}
+
+func (c *countingBackend) Allow(ctx context.Context, key string, limit Limit) (Result, error) {
+	c.mu.Lock()
+	c.calls++
+	c.mu.Unlock()
+	res, err := c.Backend.Allow(ctx, key, limit)
+	if err != nil {
+		c.mu.Lock()
+		c.failedAt = time.Now()
+		c.mu.Unlock()
+	}
+	return res, err
+}
+
+func (c *countingBackend) state() (calls int, failedAt time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.calls, c.failedAt
 }

@@ -19,7 +19,7 @@ import (
 
 // A call that gets no answer within this long fails the test rather than
 // hanging it.
-const callLimit = 15 * time.Second
+const callLimit = time.Minute
 
 // The shapes the spec gives ids and tokens.
 var (
@@ -395,7 +395,7 @@ func (e *e2e) closeChannel(b client.Channel, b1 client.PortCredentials) {
 		t.Errorf("stream: message event id %q, %+v; want %s", ev.LastEventID, m, last)
 	}
 
-	polled := e.longPoll(b1, &client.ListMessagesParams{After: &last, Wait: ptr(10)})
+	polled := e.longPoll(b1, &client.ListMessagesParams{After: &last, Wait: ptr(30)})
 	time.Sleep(200 * time.Millisecond)
 	before := time.Now()
 	cres, err := e.c.ClosePortWithResponse(e.ctx(), b.Port2.Id, client.Bearer(b.Port2.Token))
@@ -405,7 +405,9 @@ func (e *e2e) closeChannel(b client.Channel, b1 client.PortCredentials) {
 	if ok && (l.State != client.StateClosed || len(l.Messages) != 0 || l.Next != last) {
 		t.Errorf("the long poll at close answered %+v", l)
 	}
-	if waited := time.Since(before); ok && waited > 5*time.Second {
+	// At once, not after its 30 s: half of that tells the two apart on
+	// any machine.
+	if waited := time.Since(before); ok && waited >= 15*time.Second {
 		t.Errorf("the long poll answered %v after the close", waited)
 	}
 	ev = nextEvent(t, next)

@@ -184,8 +184,9 @@ func containsAll(s string, parts []string) bool {
 	return true
 }
 
-// warnWaitLimit bounds the wait for the start-up check's warning.
-const warnWaitLimit = 5 * time.Second
+// warnWaitLimit bounds the wait for the start-up check's warning, which
+// comes in moments: only its absence reaches it.
+const warnWaitLimit = 30 * time.Second
 
 // REDIS_WAIT_REPLICAS below the number of promotable replicas cannot
 // promise that an acknowledged write survives a failover (WAIT counts

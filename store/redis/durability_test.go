@@ -72,7 +72,9 @@ func TestReadPersistence(t *testing.T) {
 }
 
 // A post in WAIT mode succeeds once a real replica has it, and is
-// refused as unavailable, though stored, when the replicas are too few.
+// refused as unavailable, though stored, when the replicas are too few:
+// after one WAIT of the wait timeout, not sooner (how much later is
+// logged; a loaded machine stretches it).
 func TestWaitReplicas(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
@@ -102,15 +104,20 @@ func TestWaitReplicas(t *testing.T) {
 
 	const waitTimeout = 300 * time.Millisecond
 	two := newStore(t, primary, redis.Options{Prefix: prefix, WaitReplicas: 2, WaitTimeout: waitTimeout})
+	pc := primary.Client(t)
+	if err := pc.ConfigResetStat(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
 	start := time.Now()
 	_, err = two.Post(ctx, from, store.Outgoing{Data: []byte(`"short of replicas"`)})
 	took := time.Since(start)
 	if !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("post with too few replicas: %v, want ErrUnavailable", err)
 	}
-	if took < waitTimeout || took > waitTimeout+time.Second {
-		t.Errorf("the refusal took %v, want about the wait timeout %v", took, waitTimeout)
+	if n := redis.CommandCalls(t, pc, "wait"); took < waitTimeout || n != 1 {
+		t.Errorf("the refusal took %v and %d WAITs, want one WAIT of the wait timeout %v", took, n, waitTimeout)
 	}
+	t.Logf("the refusal took %v (wait timeout %v)", took.Round(time.Millisecond), waitTimeout)
 	b, err := plain.Read(ctx, to, store.EventID{}, store.ReadLimit{Messages: 10})
 	if err != nil || len(b.Messages) != 2 {
 		t.Fatalf("read: %d messages, %v; want both, the unacknowledged one stored too", len(b.Messages), err)
@@ -380,15 +387,21 @@ func TestWaitReplicasOnBroadcast(t *testing.T) {
 
 	const waitTimeout = 300 * time.Millisecond
 	two := newStore(t, primary, redis.Options{Prefix: prefix, WaitReplicas: 2, WaitTimeout: waitTimeout})
+	pc := primary.Client(t)
+	if err := pc.ConfigResetStat(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
 	start := time.Now()
 	res, err = two.Broadcast(ctx, coll.ID, coll.Token, store.Outgoing{Data: []byte(`"short of replicas"`)})
 	took := time.Since(start)
 	if err != nil || len(res.Delivered) != 0 || len(res.Refused) != 0 || len(res.Unknown) != members {
 		t.Fatalf("broadcast with too few replicas: %+v, %v; want every member unknown: stored on the primary, not confirmed", res, err)
 	}
-	if took > waitTimeout+time.Second {
-		t.Errorf("the broadcast took %v: WAIT should be waited for once, not per member", took)
+	// WAIT is waited for once, not per member: counted, not timed.
+	if n := redis.CommandCalls(t, pc, "wait"); n != 1 {
+		t.Errorf("the broadcast to %d members ran %d WAITs, want 1", members, n)
 	}
+	t.Logf("the broadcast took %v (wait timeout %v)", took.Round(time.Millisecond), waitTimeout)
 }
 
 // Creating a collection and adding a member hand the client something it

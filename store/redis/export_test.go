@@ -3,7 +3,10 @@ package redis
 import (
 	"context"
 	"errors"
+	"testing"
 	"time"
+
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // Crash points of a move, for tests that stop the sender between steps.
@@ -39,6 +42,10 @@ func SetCrash(s *Store, step int32) {
 
 // SweepOnce runs one pass of the sweeper.
 func SweepOnce(ctx context.Context, s *Store) (int, error) { return s.sweepOnce(ctx) }
+
+// CommandCalls is how many times the server behind c ran the command name
+// since its last CONFIG RESETSTAT (INFO commandstats).
+func CommandCalls(t *testing.T, c *goredis.Client, name string) int { return commandCalls(t, c, name) }
 
 // SetListenerPing shortens how long the listener lets its connection stay
 // silent before pinging it.
