@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Contract 6: GET /ports/{id}/messages reads the queue as JSON, pages with
+// GET /ports/{id}/messages reads the queue as JSON, pages with
 // after/limit/next, never acknowledges, and long-polls with wait.
 func TestListPages(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e env) {
@@ -47,7 +47,7 @@ func TestListPages(t *testing.T) {
 	})
 }
 
-// Contract 6: a long poll answers as soon as a message arrives.
+// A long poll answers as soon as a message arrives.
 func TestLongPollWakes(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e env) {
 		c := e.server(t)
@@ -81,7 +81,7 @@ func TestLongPollWakes(t *testing.T) {
 	})
 }
 
-// Contract 6: an idle long poll waits as long as asked, capped by the
+// An idle long poll waits as long as asked, capped by the
 // maximum, and answers empty.
 func TestLongPollTimesOut(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e env) {
@@ -109,7 +109,7 @@ func TestLongPollTimesOut(t *testing.T) {
 	})
 }
 
-// Contract 6: a long poll answers when the channel closes.
+// A long poll answers when the channel closes.
 func TestLongPollClose(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e env) {
 		c := e.server(t)
@@ -130,7 +130,7 @@ func TestLongPollClose(t *testing.T) {
 	})
 }
 
-// Contract 13: bad query values are 400 invalid_request.
+// Bad query values are 400 invalid_request.
 func TestListBadQuery(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e env) {
 		c := e.server(t)
