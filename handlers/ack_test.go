@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// Contract 7: acknowledging deletes messages up to the id given, for
+// Acknowledging deletes messages up to the id given, for
 // good; acknowledging backwards is a no-op; bad ids change nothing.
 func TestAck(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e env) {

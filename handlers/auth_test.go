@@ -22,7 +22,7 @@ var portRoutes = []struct {
 	{"POST", "/transfer", "", keyHeader("auth-test")},
 }
 
-// Contract 2: a missing or wrong token, an unknown port and a malformed
+// A missing or wrong token, an unknown port and a malformed
 // port id all get one and the same 401.
 func TestUnauthorizedIsOneAnswer(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e env) {
@@ -71,7 +71,7 @@ func TestUnauthorizedIsOneAnswer(t *testing.T) {
 	})
 }
 
-// Contract 2: a missing token is refused before the body is looked at.
+// A missing token is refused before the body is looked at.
 func TestMissingTokenBeforeBody(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e env) {
 		c := e.server(t)
@@ -81,7 +81,7 @@ func TestMissingTokenBeforeBody(t *testing.T) {
 	})
 }
 
-// Contract 2: GET routes take ?access_token=, for EventSource; POST routes
+// GET routes take ?access_token=, for EventSource; POST routes
 // do not; the header wins when both are given.
 func TestAccessToken(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e env) {
@@ -116,7 +116,7 @@ func TestAccessToken(t *testing.T) {
 	})
 }
 
-// Contract 9: a token from before a transfer gets 403 port_transferred on
+// A token from before a transfer gets 403 port_transferred on
 // every route, not a bare 401.
 func TestTransferredTokenEverywhere(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e env) {

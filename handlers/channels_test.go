@@ -12,7 +12,8 @@ import (
 
 var urlSafe = regexp.MustCompile(`^[A-Za-z0-9_-]{22,}$`)
 
-// Contract 1: POST /channels is new MessageChannel().
+// POST /channels is new MessageChannel(): a channel and two ports, each
+// with a distinct ULID and its own URL-safe token of at least 128 bits.
 func TestCreateChannel(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e env) {
 		c := e.server(t)
@@ -49,7 +50,8 @@ func TestCreateChannel(t *testing.T) {
 			t.Error("two channels share an id or a token")
 		}
 
-		// Contract 11: each port describes itself, open and empty.
+		// GET /ports/{id} describes the port: its peer, its channel, open and
+		// empty.
 		for _, pair := range [][2]port{{ch.Port1, ch.Port2}, {ch.Port2, ch.Port1}} {
 			info := c.describe(pair[0])
 			if info.ID != pair[0].ID || info.Peer != pair[1].ID || info.Channel != ch.ID || info.State != "open" ||

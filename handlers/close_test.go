@@ -30,7 +30,7 @@ func (s *sseStream) wantClose(p port) closeEvent {
 	return ce
 }
 
-// Contract 8: closing delivers everything queued before the close, then
+// Closing delivers everything queued before the close, then
 // event: close, then ends the stream; later posts are 410; a stream on a
 // closed port with nothing left is 204.
 func TestClose(t *testing.T) {

@@ -43,7 +43,7 @@ func (c *client) broadcast(cc collectionCreds, contentType, body string) respons
 	return c.do(req{method: "POST", path: "/collections/" + cc.ID + "/messages", token: cc.Token, contentType: contentType, body: body})
 }
 
-// TestBroadcast: the README's walk-through: two channels, a collection
+// TestBroadcast: docs/GUIDE.md's walk-through: two channels, a collection
 // with one port of each, one broadcast, each peer reads it in its own
 // queue; then refusals are reported, never skipped.
 func TestBroadcast(t *testing.T) {

@@ -7,7 +7,8 @@ import (
 	"time"
 )
 
-// Contract 5: the stream's headers and first frame.
+// An event stream sends its headers at once (text/event-stream, no-cache,
+// no proxy buffering, no compression), then a retry: hint before any message.
 func TestStreamHeaders(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e env) {
 		c := e.server(t, func(o *options) { o.cfg.Retry = 1500 * time.Millisecond })
@@ -33,7 +34,7 @@ func TestStreamHeaders(t *testing.T) {
 	})
 }
 
-// Contract 5: 500 messages posted while a stream is open arrive in order,
+// 500 messages posted while a stream is open arrive in order,
 // each once.
 func TestStreamInOrder(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e env) {
@@ -74,7 +75,7 @@ func TestStreamInOrder(t *testing.T) {
 	})
 }
 
-// Contract 5: resuming with Last-Event-ID (header) or last_event_id
+// Resuming with Last-Event-ID (header) or last_event_id
 // (query) starts right after that event, with no gap and no duplicate,
 // and acknowledges everything up to it.
 func TestStreamResume(t *testing.T) {
@@ -148,7 +149,7 @@ func TestStreamRedelivery(t *testing.T) {
 	})
 }
 
-// Contract 5: resume points that are not event ids are refused before the
+// Resume points that are not event ids are refused before the
 // stream starts, and change nothing. (One after the newest message is
 // well-formed: it gets a reset, see TestStreamUnknownResume.)
 func TestStreamBadResume(t *testing.T) {
@@ -176,7 +177,7 @@ func TestStreamBadResume(t *testing.T) {
 	})
 }
 
-// Contract 5: an idle stream gets keep-alive comments; only message events
+// An idle stream gets keep-alive comments; only message events
 // carry an id.
 func TestStreamKeepAlive(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e env) {

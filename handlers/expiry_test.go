@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Contract 12: a channel idle for the TTL is gone: its ports answer like
+// A channel idle for the TTL is gone: its ports answer like
 // unknown ones. Activity (here, reading) keeps it alive.
 func TestChannelExpires(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e env) {

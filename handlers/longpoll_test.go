@@ -12,7 +12,7 @@ import (
 // the two apart without failing for a loaded machine's slowness.
 const answeredAtOnce = 15 * time.Second
 
-// Contract 6: GET /ports/{id}/messages reads the queue as JSON, pages with
+// GET /ports/{id}/messages reads the queue as JSON, pages with
 // after/limit/next, never acknowledges, and long-polls with wait.
 func TestListPages(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e env) {
@@ -52,7 +52,7 @@ func TestListPages(t *testing.T) {
 	})
 }
 
-// Contract 6: a long poll answers as soon as a message arrives.
+// A long poll answers as soon as a message arrives.
 func TestLongPollWakes(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e env) {
 		c := e.server(t)
@@ -87,7 +87,7 @@ func TestLongPollWakes(t *testing.T) {
 	})
 }
 
-// Contract 6: an idle long poll waits as long as asked, capped by the
+// An idle long poll waits as long as asked, capped by the
 // maximum, and answers empty. A wait is never short (timers do not fire
 // early), so the lower bounds hold on any machine; the upper one is
 // answeredAtOnce, half the 30 s that a wait=1 or wait=0 taken for the
@@ -122,7 +122,7 @@ func TestLongPollTimesOut(t *testing.T) {
 	})
 }
 
-// Contract 6: a long poll answers when the channel closes.
+// A long poll answers when the channel closes.
 func TestLongPollClose(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e env) {
 		c := e.server(t)
@@ -143,7 +143,7 @@ func TestLongPollClose(t *testing.T) {
 	})
 }
 
-// Contract 13: bad query values are 400 invalid_request.
+// Bad query values are 400 invalid_request.
 func TestListBadQuery(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e env) {
 		c := e.server(t)

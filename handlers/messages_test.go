@@ -10,7 +10,7 @@ import (
 	"github.com/tincan-dev/tincan/store"
 )
 
-// Contract 3: JSON posts carry any JSON value; other bodies are the data
+// JSON posts carry any JSON value; other bodies are the data
 // as a string. Messages go to the peer, in order, with increasing ids.
 func TestPost(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e env) {
@@ -128,7 +128,7 @@ func TestPostRefusals(t *testing.T) {
 	})
 }
 
-// Contract 3: a full queue refuses with 429 queue_full and drops nothing.
+// A full queue refuses with 429 queue_full and drops nothing.
 func TestQueueFull(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e env) {
 		c := e.server(t, func(o *options) { o.limits.MaxQueue = 3 })
@@ -154,7 +154,7 @@ func TestQueueFull(t *testing.T) {
 	})
 }
 
-// Contract 4: what is posted before anyone listens is delivered when they
+// What is posted before anyone listens is delivered when they
 // do, over SSE.
 func TestPostBeforeListen(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e env) {

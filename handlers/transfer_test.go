@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// Contract 9: a transfer mints a new token and kills the old one; the old
+// A transfer mints a new token and kills the old one; the old
 // holder's stream gets event: transferred and ends; queued messages stay
 // for the new holder.
 func TestTransfer(t *testing.T) {
@@ -69,7 +69,7 @@ func TestTransfer(t *testing.T) {
 	})
 }
 
-// Contract 9: of 16 concurrent transfers of one port, exactly one wins;
+// Of 16 concurrent transfers of one port, exactly one wins;
 // the others learn the token died.
 func TestConcurrentTransfers(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e env) {

@@ -14,7 +14,7 @@ import (
 	"github.com/tincan-dev/tincan/store/memory"
 )
 
-// hello is the README's Go example, word for word (TestReadmeGoExample
+// hello is docs/GUIDE.md's Go example, word for word (TestGuideGoExample
 // checks): a channel, a message from port1 read at port2, and a close.
 func hello(ctx context.Context, server string) error {
 	c, err := client.NewClientWithResponses(server)
@@ -90,7 +90,7 @@ func hello(ctx context.Context, server string) error {
 	return nil
 }
 
-// The README's example, run against a real tincan on loopback.
+// The guide's example, run against a real tincan on loopback.
 func ExampleClientWithResponses() {
 	st := memory.New(store.Limits{})
 	defer st.Close()

@@ -27,7 +27,7 @@ entangled ports, messages delivered in order through REST and event
 streams. It takes no arguments: every setting is an environment variable,
 and an unset or empty one takes its default. Once it runs, open
 http://localhost:8080/ for the demo page, /docs for the API reference and
-/openapi.yaml for the spec. README.md says more about each setting.
+/openapi.yaml for the spec. docs/SETTINGS.md says more about each setting.
 
 SETTING	DEFAULT	MEANING
 `)

@@ -2,11 +2,9 @@ package main
 
 import (
 	"net"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 // helpRow is one setting as -help prints it.
@@ -26,7 +24,8 @@ func helpRows(t *testing.T, out string) map[string]helpRow {
 }
 
 // api -help lists every setting the service reads, each with its default
-// and a meaning, and the defaults are those README.md's table gives.
+// and a meaning (docs/SETTINGS.md is made from the same list: see
+// TestSettingsDoc).
 func TestHelp(t *testing.T) {
 	var out strings.Builder
 	if err := run(t.Context(), []string{"api", "-help"}, env(nil), &out); err != nil {
@@ -58,33 +57,6 @@ func TestHelp(t *testing.T) {
 		t.Errorf("defaults: ADDR %q, LOG_LEVEL %q, CHANNEL_IDLE_TTL %q, REDIS_URL %q", rows["ADDR"].def, rows["LOG_LEVEL"].def, rows["CHANNEL_IDLE_TTL"].def, rows["REDIS_URL"].def)
 	}
 
-	// README's defaults agree (durations by value: 60s is 1m).
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cell := regexp.MustCompile("(?m)^\\| `([A-Z][A-Z0-9_]+)`(?:, `[A-Z][A-Z0-9_]+`)* \\| ([^|]+) \\|")
-	checked := 0
-	for _, m := range cell.FindAllStringSubmatch(string(readme), -1) {
-		name, def := m[1], strings.TrimSpace(m[2])
-		def = strings.Trim(def, "`")
-		if def == "*(empty)*" {
-			def = "(empty)"
-		}
-		r, ok := rows[name]
-		if !ok {
-			continue // TestREADMEListsEverySetting reports it
-		}
-		checked++
-		if sameDefault(r.def, def) {
-			continue
-		}
-		t.Errorf("%s: -help says the default is %q, README.md %q", name, r.def, def)
-	}
-	if checked == 0 {
-		t.Fatal("no README row checked")
-	}
-
 	var short strings.Builder
 	if err := run(t.Context(), []string{"api", "-h"}, env(nil), &short); err != nil || short.String() != out.String() {
 		t.Errorf("api -h differs from api -help (err %v)", err)
@@ -92,15 +64,6 @@ func TestHelp(t *testing.T) {
 	if err := run(t.Context(), []string{"api", "-port=1"}, env(nil), &strings.Builder{}); err == nil || !strings.Contains(err.Error(), "-help") {
 		t.Errorf("an unknown argument's error does not point to -help: %v", err)
 	}
-}
-
-func sameDefault(a, b string) bool {
-	if a == b {
-		return true
-	}
-	da, errA := time.ParseDuration(a)
-	db, errB := time.ParseDuration(b)
-	return errA == nil && errB == nil && da == db
 }
 
 func TestBaseURL(t *testing.T) {

@@ -54,7 +54,7 @@ func TestLimitSettings(t *testing.T) {
 }
 
 // TestHeaderTooLarge checks that Go's server itself answers a header over
-// MaxHeaderBytes with 431, as the README says.
+// MaxHeaderBytes with 431, as docs/SETTINGS.md says.
 func TestHeaderTooLarge(t *testing.T) {
 	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	ts.Config.MaxHeaderBytes = 1024

@@ -9,8 +9,8 @@
 //
 // With --check it writes them all to a temporary directory instead, fails
 // when any differs from the committed one, then type-checks all of ts/ with
-// tsc --strict --noEmit, and checks that README.md's TypeScript snippet is
-// ts/readme-example.ts, word for word (so the README's code type-checks).
+// tsc --strict --noEmit, and checks that docs/GUIDE.md's TypeScript snippet
+// is ts/guide-example.ts, word for word (so the guide's code type-checks).
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -104,11 +104,11 @@ if (!check) {
   run(["-p", "tsconfig.json", "--strict", "--noEmit"]);
   console.log("tsc --strict --noEmit: no errors");
 
-  const example = readFileSync(join(web, "ts", "readme-example.ts"), "utf8");
-  const readme = readFileSync(join(repo, "README.md"), "utf8");
-  if (!readme.includes("```ts\n" + example + "```\n")) {
-    console.error("README.md's TypeScript snippet is not web/ts/readme-example.ts: copy the file into its ```ts block");
+  const example = readFileSync(join(web, "ts", "guide-example.ts"), "utf8");
+  const guide = readFileSync(join(repo, "docs", "GUIDE.md"), "utf8");
+  if (!guide.includes("```ts\n" + example + "```\n")) {
+    console.error("docs/GUIDE.md's TypeScript snippet is not web/ts/guide-example.ts: copy the file into its ```ts block");
     process.exit(1);
   }
-  console.log("README.md's TypeScript snippet is web/ts/readme-example.ts");
+  console.log("docs/GUIDE.md's TypeScript snippet is web/ts/guide-example.ts");
 }

@@ -9,29 +9,29 @@ import (
 	"testing"
 )
 
-// TestReadmeGoExample keeps the README's Go example true: its code block
+// TestGuideGoExample keeps docs/GUIDE.md's Go example true: its code block
 // under "## Go client" must be the function hello of example_test.go,
 // which ExampleClientWithResponses compiles and runs against a real
 // tincan.
-func TestReadmeGoExample(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+func TestGuideGoExample(t *testing.T) {
+	guide, err := os.ReadFile("../../docs/GUIDE.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, section, ok := strings.Cut(string(readme), "\n## Go client\n")
+	_, section, ok := strings.Cut(string(guide), "\n## Go client\n")
 	if !ok {
-		t.Fatal(`README.md has no "## Go client" section`)
+		t.Fatal(`docs/GUIDE.md has no "## Go client" section`)
 	}
 	if next := strings.Index(section, "\n## "); next >= 0 {
 		section = section[:next]
 	}
 	_, block, ok := strings.Cut(section, "\n```go\n")
 	if !ok {
-		t.Fatal(`README.md's "## Go client" has no go code block`)
+		t.Fatal(`docs/GUIDE.md's "## Go client" has no go code block`)
 	}
 	block, _, ok = strings.Cut(block, "\n```\n")
 	if !ok {
-		t.Fatal(`README.md's "## Go client" code block does not end`)
+		t.Fatal(`docs/GUIDE.md's "## Go client" code block does not end`)
 	}
 
 	src, err := os.ReadFile("example_test.go")
@@ -47,7 +47,7 @@ func TestReadmeGoExample(t *testing.T) {
 	for _, d := range f.Decls {
 		if fn, ok := d.(*ast.FuncDecl); ok && fn.Name.Name == "hello" {
 			// From the func keyword, leaving out the doc comment that
-			// speaks of the README.
+			// speaks of the guide.
 			want = string(src[fset.Position(fn.Type.Pos()).Offset:fset.Position(fn.End()).Offset])
 		}
 	}
@@ -55,6 +55,6 @@ func TestReadmeGoExample(t *testing.T) {
 		t.Fatal("example_test.go has no func hello")
 	}
 	if block != want {
-		t.Errorf("README.md's Go example differs from func hello in api/client/example_test.go; make them the same.\nREADME:\n%s\nexample_test.go:\n%s", block, want)
+		t.Errorf("docs/GUIDE.md's Go example differs from func hello in api/client/example_test.go; make them the same.\nGUIDE.md:\n%s\nexample_test.go:\n%s", block, want)
 	}
 }
