@@ -251,9 +251,16 @@ type Store interface {
 	// Its notices say which port to Read, or hand over a message (see
 	// Notice), in the order things happened. One doorbell serves all the
 	// ports, and subscribing costs no connection to the engine per
-	// subscriber nor a goroutine per port. Subscribe before the first
-	// Read, so that nothing happening between the two is missed.
-	Subscribe(portIDs ...string) *Subscription
+	// subscriber nor a goroutine per port. Subscribe returns once the
+	// subscription is in place (on Redis, once the engine confirmed it), so
+	// subscribe before the first Read: nothing happening between the two
+	// is missed. It checks no credentials; a port that does not exist
+	// never rings.
+	//
+	// Errors: ErrUnavailable when the engine cannot confirm the
+	// subscription in time (nothing stays subscribed then), and ctx's
+	// error when ctx ends first; no other of the list above.
+	Subscribe(ctx context.Context, portIDs ...string) (*Subscription, error)
 
 	// Ready reports whether the engine is reachable and its schema is the
 	// one this build expects.

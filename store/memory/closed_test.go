@@ -32,10 +32,10 @@ func TestClosed(t *testing.T) {
 	err6 := s.ClosePort(ctx, p1)
 	_, err7 := s.Transfer(ctx, p1)
 	err8 := s.Ready(ctx)
-	for i, err := range []error{err1, err2, err3, err4, err5, err6, err7, err8} {
+	_, err9 := s.Subscribe(ctx, p1.PortID)
+	for i, err := range []error{err1, err2, err3, err4, err5, err6, err7, err8, err9} {
 		if !errors.Is(err, store.ErrUnavailable) {
 			t.Errorf("call %d after Close: %v, want ErrUnavailable", i+1, err)
 		}
 	}
-	s.Subscribe(p1.PortID).Close()
 }

@@ -82,7 +82,7 @@ func testClusterAcrossStores(t *testing.T, c *redistest.Cluster) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sub := two.Subscribe(ch.Port2.ID)
+		sub := subscribe(t, two, ch.Port2.ID)
 		if _, err := one.Post(t.Context(), creds(ch.Port1), store.Outgoing{Data: []byte(`1`)}); err != nil {
 			t.Fatal(err)
 		}
@@ -115,7 +115,7 @@ func testClusterFewConnections(t *testing.T, c *redistest.Cluster) {
 			t.Fatal(err)
 		}
 		for range waitersEach {
-			subs = append(subs, s.Subscribe(ch.Port1.ID), s.Subscribe(ch.Port2.ID))
+			subs = append(subs, subscribe(t, s, ch.Port1.ID), subscribe(t, s, ch.Port2.ID))
 		}
 	}
 	total, pubsub := 0, 0
@@ -156,7 +156,7 @@ func testClusterSlotMoves(t *testing.T, c *redistest.Cluster) {
 		t.Fatal(err)
 	}
 	channel := prefix + "{" + store.Tag(port) + "}:notify"
-	sub := s.Subscribe(port)
+	sub := subscribe(t, s, port)
 	defer sub.Close()
 
 	cc := c.Client(t)
@@ -229,7 +229,7 @@ func testClusterNodeRestart(t *testing.T, c *redistest.Cluster) {
 			break
 		}
 	}
-	sub := s.Subscribe(ch.Port2.ID)
+	sub := subscribe(t, s, ch.Port2.ID)
 	defer sub.Close()
 
 	start := time.Now()
@@ -242,8 +242,11 @@ func testClusterNodeRestart(t *testing.T, c *redistest.Cluster) {
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		ch2, err := s.CreateChannel(t.Context())
+		var sub2 *store.Subscription
 		if err == nil {
-			sub2 := s.Subscribe(ch2.Port2.ID)
+			sub2, err = s.Subscribe(t.Context(), ch2.Port2.ID)
+		}
+		if err == nil {
 			defer sub2.Close()
 			if _, err = s.Post(t.Context(), creds(ch2.Port1), store.Outgoing{Data: []byte(`1`)}); err == nil {
 				if !rings(sub2, 5*time.Second) {

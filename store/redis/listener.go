@@ -25,11 +25,6 @@ import (
 // on a new connection.
 const defaultListenerPing = 15 * time.Second
 
-// subscribeWait bounds how long Subscribe waits for a new tag's
-// subscription to be in place, so that its caller's next read sees
-// everything a notice would ring for.
-const subscribeWait = 500 * time.Millisecond
-
 // Bounds of the pause between attempts to subscribe again after a failure.
 const (
 	minListenerBackoff = 50 * time.Millisecond
@@ -45,10 +40,10 @@ const (
 // last waiter leaving one SUNSUBSCRIBE.
 //
 // Subscribe returns once the port's tag is subscribed (see wait), so a
-// read after it misses nothing. Whenever a tag's subscription is confirmed
-// again (after a reconnection, after its slot moved) all its waiters are
-// rung, since notices published while it was not in place are lost; so
-// are those whose Subscribe stopped waiting before the first confirmation.
+// read after it misses nothing, or fails. Whenever a tag's subscription is
+// confirmed again (after a reconnection, after its slot moved) all its
+// waiters are rung, since notices published while it was not in place are
+// lost.
 type listener struct {
 	client goredis.UniversalClient
 	prefix string
@@ -75,13 +70,10 @@ type tagState struct {
 	ports map[string]struct{} // with waiters
 	live  bool                // its subscription is confirmed
 	ready chan struct{}       // closed when live
-	owed  map[string]struct{} // ports whose Subscribe stopped waiting for ready; nil for none
 	lost  bool                // it was live: ring every port once live again
 }
 
 func newTagState() *tagState {
-	// owed is made only when needed: every waiting stream has a tag, and
-	// an empty map is a hundred bytes it seldom uses.
 	return &tagState{ports: map[string]struct{}{}, ready: make(chan struct{})}
 }
 
@@ -166,7 +158,6 @@ func (l *listener) watch(port string, watched bool) {
 		t.ports[port] = struct{}{}
 	} else if t != nil {
 		delete(t.ports, port)
-		delete(t.owed, port)
 		if len(t.ports) == 0 {
 			delete(l.tags, tag)
 		}
@@ -175,13 +166,22 @@ func (l *listener) watch(port string, watched bool) {
 	l.wake()
 }
 
-// wait returns once the subscriptions for the tags of ports are in place,
-// or after subscribeWait (one bound for them all), or at once while
-// subscribing is known to fail (Redis down: the caller's read will fail
-// anyway). A port that stopped waiting is rung when its subscription
-// comes.
-func (l *listener) wait(ports ...string) {
+// errListenerClosed is what wait answers once the store is closed.
+var errListenerClosed = fmt.Errorf("redis store closed: %w", store.ErrUnavailable)
+
+// wait returns nil once the subscriptions for the tags of ports (which
+// the hub already watches) are in place. It fails with
+// store.ErrUnavailable when they are not within timeout (one bound for
+// them all), and at once while subscribing is known to fail (Redis down:
+// the caller's read would fail too); with ctx's error when ctx ends first.
+// On an error the caller closes its subscription, so no port waits for a
+// late confirmation.
+func (l *listener) wait(ctx context.Context, timeout time.Duration, ports ...string) error {
 	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return errListenerClosed
+	}
 	var pending []<-chan struct{}
 	for _, port := range ports {
 		if t := l.tags[store.Tag(port)]; t != nil && !t.live {
@@ -191,38 +191,25 @@ func (l *listener) wait(ports ...string) {
 	down := l.down
 	l.mu.Unlock()
 	if len(pending) == 0 {
-		return
+		return nil
 	}
-	if !down && l.await(pending) {
-		return
+	if down {
+		return fmt.Errorf("subscribe: pub/sub is failing: %w", store.ErrUnavailable)
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, port := range ports {
-		if t := l.tags[store.Tag(port)]; t != nil && !t.live {
-			if t.owed == nil {
-				t.owed = map[string]struct{}{}
-			}
-			t.owed[port] = struct{}{}
-		}
-	}
-}
-
-// await waits for every channel in ready to close, for up to
-// subscribeWait in all, and reports whether they all did.
-func (l *listener) await(ready []<-chan struct{}) bool {
-	timer := time.NewTimer(subscribeWait)
+	timer := time.NewTimer(timeout)
 	defer timer.Stop()
-	for _, r := range ready {
+	for _, r := range pending {
 		select {
 		case <-r:
 		case <-l.done:
-			return true
+			return errListenerClosed
+		case <-ctx.Done():
+			return ctx.Err()
 		case <-timer.C:
-			return false
+			return fmt.Errorf("subscribe: not confirmed within %v: %w", timeout, store.ErrUnavailable)
 		}
 	}
-	return true
+	return nil
 }
 
 func (l *listener) wake() {
@@ -474,8 +461,8 @@ func (l *listener) read(ctx context.Context, sh *shard) {
 	}
 }
 
-// confirmed handles an SSUBSCRIBE reply: the tag is live, and the ports
-// that may have missed notices are rung.
+// confirmed handles an SSUBSCRIBE reply: the tag is live, and when it was
+// live before, every port of it is rung: notices may have been missed.
 func (l *listener) confirmed(sh *shard, tag string) {
 	l.mu.Lock()
 	t := l.tags[tag]
@@ -486,12 +473,10 @@ func (l *listener) confirmed(sh *shard, tag string) {
 	t.live = true
 	l.down = false
 	close(t.ready)
-	ring := t.owed
+	var ports []string
 	if t.lost {
-		ring = t.ports
+		ports = slices.Collect(maps.Keys(t.ports))
 	}
-	ports := slices.Collect(maps.Keys(ring))
-	t.owed = nil
 	t.lost = false
 	l.mu.Unlock()
 	for _, p := range ports {

@@ -39,7 +39,7 @@ func TestNoticesPushMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	to := ch.Port2.ID
-	sub := s.Subscribe(to)
+	sub := subscribe(t, s, to)
 	defer sub.Close()
 
 	before := time.Now().Add(-time.Second)
@@ -112,7 +112,7 @@ func TestNoticesPushOrigins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub := s.Subscribe(ch.Port2.ID)
+	sub := subscribe(t, s, ch.Port2.ID)
 	defer sub.Close()
 	prev := store.EventID{}
 	for _, origin := range []string{"", "https://app.example:8443", "null", ""} {

@@ -70,7 +70,7 @@ func testSentinelFailover(t *testing.T, sn *redistest.Sentinel) {
 	}
 	// Acknowledged only once the replica has it, so the channel survives.
 	waitReplica(t, sn)
-	sub := s.Subscribe(ch.Port2.ID)
+	sub := subscribe(t, s, ch.Port2.ID)
 	defer sub.Close()
 
 	killed := time.Now()

@@ -48,8 +48,9 @@ type Options struct {
 	MoveTimeout time.Duration
 	// SweepInterval is how often abandoned moves are looked for.
 	SweepInterval time.Duration
-	// Timeout bounds each round trip to Redis (see durability.go); past
-	// it the call fails with store.ErrUnavailable.
+	// Timeout bounds each round trip to Redis (see durability.go), and
+	// Subscribe's wait for Redis to confirm a subscription; past it the
+	// call fails with store.ErrUnavailable.
 	Timeout time.Duration
 	// WaitReplicas, when above zero, makes a post (and a channel's
 	// creation, a port's transfer, a collection's creation or a member's
@@ -220,11 +221,19 @@ func (s *Store) Ready(ctx context.Context) error {
 
 // Subscribe returns one doorbell for all of portIDs, once the listener is
 // subscribed to each port's channel (see listener.go). It costs no Redis
-// connection of its own, nor a goroutine.
-func (s *Store) Subscribe(portIDs ...string) *store.Subscription {
+// connection of its own, nor a goroutine. A subscription not confirmed
+// within Options.Timeout, the bound of any round trip, is
+// store.ErrUnavailable, at once while subscribing is known to fail.
+func (s *Store) Subscribe(ctx context.Context, portIDs ...string) (*store.Subscription, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	sub := s.listener.hub.Subscribe(portIDs...)
-	s.listener.wait(portIDs...)
-	return sub
+	if err := s.listener.wait(ctx, s.timeout, portIDs...); err != nil {
+		sub.Close()
+		return nil, err
+	}
+	return sub, nil
 }
 
 // CreateChannel makes a channel. On the rare clash of tags with an

@@ -67,7 +67,7 @@ func TestWaitModeFencesReads(t *testing.T) {
 		t.Fatal(err)
 	}
 	from, to := creds(ch.Port1), creds(ch.Port2)
-	sub := s.Subscribe(to.PortID)
+	sub := subscribe(t, s, to.PortID)
 	defer sub.Close()
 
 	first, err := s.Post(ctx, from, store.Outgoing{Data: []byte(`"confirmed"`)})
