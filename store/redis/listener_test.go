@@ -114,6 +114,37 @@ func TestListenerReplacesASilentConnection(t *testing.T) {
 	}
 }
 
+// TestListenerResubscribe: a port subscribed again right after its last
+// subscription closed, before or after the listener unsubscribed its tag
+// (so with that SUNSUBSCRIBE's reply still to come), is subscribed within
+// the store's Timeout every time, and rings.
+func TestListenerResubscribe(t *testing.T) {
+	t.Parallel()
+	s := newStore(t, shared, redis.Options{})
+	ch, err := s.CreateChannel(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 200 {
+		sub, err := s.Subscribe(t.Context(), ch.Port2.ID)
+		if err != nil {
+			t.Fatalf("Subscribe %d: %v", i, err)
+		}
+		sub.Close()
+		// Varied pauses let the listener reach different points of
+		// unsubscribing the tag.
+		time.Sleep(time.Duration(i%4) * 200 * time.Microsecond)
+	}
+	sub := subscribe(t, s, ch.Port2.ID)
+	defer sub.Close()
+	if _, err := s.Post(t.Context(), creds(ch.Port1), store.Outgoing{Data: []byte(`1`)}); err != nil {
+		t.Fatal(err)
+	}
+	if !rings(sub, 5*time.Second) {
+		t.Fatal("no ring for a post after subscribing again")
+	}
+}
+
 // TestListenerSubscribeUnconfirmed: a Subscribe whose subscription is not
 // confirmed within the store's Timeout (the server is paused here) fails
 // with ErrUnavailable, and one whose context ends first with the
