@@ -32,9 +32,11 @@ import (
 type Store interface {
 	// CreateChannel makes a new open channel and returns it with both
 	// ports' tokens. The tokens are returned only here; the store keeps
-	// only their hashes. The creator named in ctx (see WithCreator) is
-	// recorded with the channel.
-	CreateChannel(ctx context.Context) (NewChannel, error)
+	// only their hashes. creator, who creates the channel ("" for an
+	// anonymous creation, as on a deployment where creation is open), is
+	// recorded with it, for the deployment (audit, quotas): Describe
+	// reports it in PortInfo.Creator.
+	CreateChannel(ctx context.Context, creator string) (NewChannel, error)
 
 	// CreateChannelOnce is CreateChannel under an idempotency key, which is
 	// global to the store (the HTTP layer scopes a client's key to its
@@ -47,7 +49,7 @@ type Store interface {
 	//
 	// Errors: ErrKeyReused when the key was used with another fingerprint;
 	// ErrInFlight while an earlier call with the key is still creating.
-	CreateChannelOnce(ctx context.Context, once Idempotency) (ch NewChannel, replayed bool, err error)
+	CreateChannelOnce(ctx context.Context, creator string, once Idempotency) (ch NewChannel, replayed bool, err error)
 
 	// Describe returns what the holder of a port may know about it.
 	Describe(ctx context.Context, port Credentials) (PortInfo, error)
@@ -387,9 +389,6 @@ type NewChannel struct {
 	CreatedAt time.Time
 	Port1     PortCredentials
 	Port2     PortCredentials
-	// Creator is who created the channel (see WithCreator); "" when
-	// creation was anonymous.
-	Creator string
 }
 
 // State is the state of a channel, and so of both of its ports.
@@ -426,9 +425,9 @@ type PortInfo struct {
 	// always Posted - Acknowledged: a difference would be a loss.
 	Posted       int64
 	Acknowledged int64
-	// Creator is who created the channel (see WithCreator), or "". It is
-	// for the deployment (audit, quotas), not necessarily for the port's
-	// holder: the HTTP layer does not show it.
+	// Creator is who created the channel, as given to CreateChannel, or
+	// "". It is for the deployment (audit, quotas), not necessarily for
+	// the port's holder: the HTTP layer does not show it.
 	Creator string
 }
 

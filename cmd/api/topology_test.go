@@ -63,7 +63,7 @@ func checkOpenStore(t *testing.T, mode, url, addr string) string {
 	if !strings.Contains(logs.String(), "mode="+mode) || !strings.Contains(logs.String(), addr) {
 		t.Errorf("the log does not name the mode and addresses:\n%s", logs.String())
 	}
-	ch, err := st.CreateChannel(ctx)
+	ch, err := st.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 func TestClosed(t *testing.T) {
 	ctx := t.Context()
 	s := memory.New(store.Limits{})
-	ch, err := s.CreateChannel(ctx)
+	ch, err := s.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +24,7 @@ func TestClosed(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
-	_, err1 := s.CreateChannel(ctx)
+	_, err1 := s.CreateChannel(ctx, "")
 	_, err2 := s.Describe(ctx, p1)
 	_, err3 := s.Post(ctx, p1, store.Outgoing{Data: []byte(`1`)})
 	_, err4 := s.Read(ctx, p1, store.EventID{}, store.ReadLimit{Messages: 1})

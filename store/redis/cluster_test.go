@@ -78,7 +78,7 @@ func testClusterAcrossStores(t *testing.T, c *redistest.Cluster) {
 	one := clusterStore(t, c, redis.Options{Prefix: prefix}, nil)
 	two := clusterStore(t, c, redis.Options{Prefix: prefix}, nil)
 	for i := range 12 {
-		ch, err := one.CreateChannel(t.Context())
+		ch, err := one.CreateChannel(t.Context(), "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -110,7 +110,7 @@ func testClusterFewConnections(t *testing.T, c *redistest.Cluster) {
 		}
 	}()
 	for range channels {
-		ch, err := s.CreateChannel(t.Context())
+		ch, err := s.CreateChannel(t.Context(), "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -218,7 +218,7 @@ func testClusterNodeRestart(t *testing.T, c *redistest.Cluster) {
 	var ch store.NewChannel
 	for {
 		var err error
-		if ch, err = s.CreateChannel(t.Context()); err != nil {
+		if ch, err = s.CreateChannel(t.Context(), ""); err != nil {
 			t.Fatal(err)
 		}
 		owner, err := c.Client(t).MasterForKey(t.Context(), "{"+store.Tag(ch.ID)+"}")
@@ -241,7 +241,7 @@ func testClusterNodeRestart(t *testing.T, c *redistest.Cluster) {
 	// The restarted node lost its data (no persistence): a new channel.
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		ch2, err := s.CreateChannel(t.Context())
+		ch2, err := s.CreateChannel(t.Context(), "")
 		var sub2 *store.Subscription
 		if err == nil {
 			sub2, err = s.Subscribe(t.Context(), ch2.Port2.ID)

@@ -43,7 +43,7 @@ func TestFormerTokensBounded(t *testing.T) {
 	// Either side: the two keep their dead tokens in score ranges of
 	// their own (see lib.lua).
 	for _, second := range []bool{false, true} {
-		ch, err := s.CreateChannel(t.Context())
+		ch, err := s.CreateChannel(t.Context(), "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -132,7 +132,7 @@ func TestFormerSetsMigrated(t *testing.T) {
 	var chans []store.NewChannel
 	var dead []store.Credentials
 	for range 2 {
-		ch, err := s.CreateChannel(ctx)
+		ch, err := s.CreateChannel(ctx, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -229,7 +229,7 @@ func testClusterMigratesFormer(t *testing.T, c *redistest.Cluster) {
 		if i == 60 {
 			t.Fatalf("60 channels on %d of %d primaries", len(nodes), len(c.Nodes))
 		}
-		ch, err := s.CreateChannel(ctx)
+		ch, err := s.CreateChannel(ctx, "")
 		if err != nil {
 			t.Fatal(err)
 		}

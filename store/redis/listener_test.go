@@ -52,7 +52,7 @@ func TestListenerSurvivesRestart(t *testing.T) {
 	if err := s.Ready(t.Context()); err != nil {
 		t.Errorf("Ready after the server lost its data: %v", err)
 	}
-	ch, err := s.CreateChannel(t.Context())
+	ch, err := s.CreateChannel(t.Context(), "")
 	if err != nil {
 		t.Fatalf("CreateChannel after the restart: %v", err)
 	}
@@ -73,7 +73,7 @@ func TestListenerAcrossStores(t *testing.T) {
 	prefix := redistest.Prefix(t)
 	one := newStore(t, shared, redis.Options{Prefix: prefix})
 	two := newStore(t, shared, redis.Options{Prefix: prefix})
-	ch, err := one.CreateChannel(t.Context())
+	ch, err := one.CreateChannel(t.Context(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestListenerReplacesASilentConnection(t *testing.T) {
 func TestListenerResubscribe(t *testing.T) {
 	t.Parallel()
 	s := newStore(t, shared, redis.Options{})
-	ch, err := s.CreateChannel(t.Context())
+	ch, err := s.CreateChannel(t.Context(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +155,7 @@ func TestListenerSubscribeUnconfirmed(t *testing.T) {
 	srv := privateServer(t)
 	short := newStore(t, srv, redis.Options{Timeout: 300 * time.Millisecond})
 	long := newStore(t, srv, redis.Options{Timeout: time.Minute})
-	ch, err := short.CreateChannel(t.Context())
+	ch, err := short.CreateChannel(t.Context(), "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,7 @@ func TestNoticesPushMessages(t *testing.T) {
 	prefix := redistest.Prefix(t)
 	s := newStore(t, shared, redis.Options{Prefix: prefix})
 	ctx := t.Context()
-	ch, err := s.CreateChannel(ctx)
+	ch, err := s.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestNoticesPushMessages(t *testing.T) {
 			t.Errorf("after %s: notice %+v, want a look at %s", what, n, to)
 		}
 	}
-	other, err := s.CreateChannel(ctx)
+	other, err := s.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestNoticesPushOrigins(t *testing.T) {
 	t.Parallel()
 	s := newStore(t, shared, redis.Options{Prefix: redistest.Prefix(t)})
 	ctx := t.Context()
-	ch, err := s.CreateChannel(ctx)
+	ch, err := s.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}

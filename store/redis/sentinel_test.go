@@ -64,7 +64,7 @@ func sentinelStore(t *testing.T, sn *redistest.Sentinel, opts redis.Options) *re
 // rung once their subscription is back.
 func testSentinelFailover(t *testing.T, sn *redistest.Sentinel) {
 	s := sentinelStore(t, sn, redis.Options{})
-	ch, err := s.CreateChannel(t.Context())
+	ch, err := s.CreateChannel(t.Context(), "")
 	if err != nil {
 		t.Fatal(err)
 	}

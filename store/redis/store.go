@@ -238,7 +238,7 @@ func (s *Store) Subscribe(ctx context.Context, portIDs ...string) (*store.Subscr
 
 // CreateChannel makes a channel. On the rare clash of tags with an
 // existing channel it draws new ids.
-func (s *Store) CreateChannel(ctx context.Context) (store.NewChannel, error) {
+func (s *Store) CreateChannel(ctx context.Context, creator string) (store.NewChannel, error) {
 	for range 5 {
 		id, p1, p2, err := store.NewChannelIDs(time.Now())
 		if err != nil {
@@ -246,7 +246,7 @@ func (s *Store) CreateChannel(ctx context.Context) (store.NewChannel, error) {
 		}
 		t1, t2 := store.NewToken(), store.NewToken()
 		r, err := s.exec(ctx, scriptOp(s.scripts.create, durable, s.keys.forTag(store.Tag(id)).list(),
-			id, p1, p2, store.HashToken(t1), store.HashToken(t2), s.ttlMs(), store.CreatorOf(ctx)))[0].reply()
+			id, p1, p2, store.HashToken(t1), store.HashToken(t2), s.ttlMs(), creator))[0].reply()
 		if err != nil {
 			return store.NewChannel{}, err
 		}
@@ -261,7 +261,6 @@ func (s *Store) CreateChannel(ctx context.Context) (store.NewChannel, error) {
 			CreatedAt: msTime(r.str(1)),
 			Port1:     store.PortCredentials{ID: p1, Token: t1},
 			Port2:     store.PortCredentials{ID: p2, Token: t2},
-			Creator:   store.CreatorOf(ctx),
 		}, nil
 	}
 	return store.NewChannel{}, errors.New("create channel: channel ids kept clashing")
