@@ -87,9 +87,7 @@
 // with ZCOUNT and ZREMRANGEBYRANK: each port keeps its newest
 // store.MaxFormerTokens (MAX_FORMER_TOKENS, written by the preamble), as
 // the memory store does. Schema version 1 kept an unbounded set there;
-// migration 0002 converts each channel's set (migrations/channel/), and a
-// set an older build writes during a rolling upgrade is read as it is and
-// converted by the next script that adds to it.
+// migration 0002 converts each channel's set (migrations/channel/).
 //
 // # Moving ports in a message
 //
