@@ -455,8 +455,7 @@ type Message struct {
 	// Source is the id of the port the message was posted through.
 	Source string
 	SentAt time.Time
-	// Origin is Outgoing.Origin as posted, "" for none (and for messages
-	// stored before origins were kept).
+	// Origin is Outgoing.Origin as posted, "" for none.
 	Origin string
 	// Undecodable is set, to a short reason, when the stored message
 	// could not be decoded: it is corrupt, or was written by a newer

@@ -235,9 +235,7 @@ end
 -- id after prev ('' for none), to whoever waits on port, in the same
 -- place as notify: a reader waiting at prev delivers it without reading
 -- it back (notice.go describes the format). A message with an origin
--- puts the mark 'o' before prev and the origin before the data: a reader
--- older than origins finds no event id where prev should be and reads
--- the port instead, which is what it does with any notice it cannot use.
+-- puts the mark 'o' before prev and the origin before the data.
 local function notify_message(channel, port, prev, id, sent_at, source, origin, data)
   if origin == '' then
     redis.call('SPUBLISH', channel,
