@@ -264,7 +264,7 @@ func membersOf(t *testing.T, c *client, n int) (store.NewCollection, []store.Cre
 	}
 	peers := make([]store.Credentials, n)
 	for i := range n {
-		ch, err := c.store.CreateChannel(ctx)
+		ch, err := c.store.CreateChannel(ctx, "")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -35,10 +35,10 @@ func (s *Server) handleChannelCreate(w http.ResponseWriter, r *http.Request) err
 	if idempotent {
 		var replayed bool
 		once := store.Idempotency{Key: store.CreatorKey(s.idempotencyScope(r, creator), key), Fingerprint: channelFingerprint}
-		ch, replayed, err = s.store.CreateChannelOnce(store.WithCreator(r.Context(), creator), once)
+		ch, replayed, err = s.store.CreateChannelOnce(r.Context(), creator, once)
 		markReplayed(w, replayed)
 	} else {
-		ch, err = s.store.CreateChannel(store.WithCreator(r.Context(), creator))
+		ch, err = s.store.CreateChannel(r.Context(), creator)
 	}
 	if err != nil {
 		return err

@@ -55,7 +55,7 @@ type faulty struct {
 	err error
 }
 
-func (f faulty) CreateChannel(context.Context) (store.NewChannel, error) {
+func (f faulty) CreateChannel(context.Context, string) (store.NewChannel, error) {
 	return store.NewChannel{}, f.err
 }
 func (f faulty) Ready(context.Context) error { return f.err }

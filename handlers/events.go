@@ -59,7 +59,11 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (*stream, []
 	}
 	// Subscribe before the first read: whatever happens after the read
 	// rings the doorbell, so nothing falls between the two.
-	sub := s.store.Subscribe(ids...)
+	sub, err := s.store.Subscribe(r.Context(), ids...)
+	if err != nil {
+		rsv.release()
+		return nil, nil, err
+	}
 	first := make([]store.Batch, len(ports))
 	finished := 0
 	var held int64

@@ -222,7 +222,7 @@ func (inFlight) PostOnce(context.Context, store.Credentials, store.Outgoing, sto
 	return store.EventID{}, false, store.ErrInFlight
 }
 
-func (inFlight) CreateChannelOnce(context.Context, store.Idempotency) (store.NewChannel, bool, error) {
+func (inFlight) CreateChannelOnce(context.Context, string, store.Idempotency) (store.NewChannel, bool, error) {
 	return store.NewChannel{}, false, store.ErrInFlight
 }
 

@@ -147,7 +147,7 @@ func measureIdleStreams(t *testing.T, st store.Store, n int, redisConns func() i
 
 	var creds strings.Builder
 	for range n {
-		ch, err := st.CreateChannel(context.Background())
+		ch, err := st.CreateChannel(context.Background(), "")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -458,7 +458,10 @@ func (s *Server) poll(r *http.Request, c store.Credentials, q listQuery) (store.
 	}
 	// Subscribe before reading, so that a message queued between the
 	// read and the wait still rings.
-	sub := s.store.Subscribe(c.PortID)
+	sub, err := s.store.Subscribe(ctx, c.PortID)
+	if err != nil {
+		return store.Batch{}, nil, err
+	}
 	defer sub.Close()
 	timer := time.NewTimer(q.wait)
 	defer timer.Stop()

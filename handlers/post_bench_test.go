@@ -31,7 +31,7 @@ func benchServer(st store.Store) *Server {
 // benchChannel creates a channel on st and returns its first port.
 func benchChannel(b *testing.B, st store.Store) store.PortCredentials {
 	b.Helper()
-	ch, err := st.CreateChannel(context.Background())
+	ch, err := st.CreateChannel(context.Background(), "")
 	if err != nil {
 		b.Fatalf("create channel: %v", err)
 	}

@@ -150,8 +150,8 @@ func TestPushedMany(t *testing.T) {
 // messages.
 type pushGated struct{ *gatedStore }
 
-func (g pushGated) Subscribe(ports ...string) *store.Subscription {
-	return g.gatedStore.Store.Subscribe(ports...)
+func (g pushGated) Subscribe(ctx context.Context, ports ...string) (*store.Subscription, error) {
+	return g.gatedStore.Store.Subscribe(ctx, ports...)
 }
 
 // TestPushedOverflow: a stream held up (in a read here, as long as a slow

@@ -184,8 +184,11 @@ func (g *gatedStore) Read(ctx context.Context, c store.Credentials, after store.
 
 // Subscribe turns every notice into a look, never a pushed message, so
 // that everything the stream delivers goes through Read and its gate.
-func (g *gatedStore) Subscribe(ports ...string) *store.Subscription {
-	inner := g.Store.Subscribe(ports...)
+func (g *gatedStore) Subscribe(ctx context.Context, ports ...string) (*store.Subscription, error) {
+	inner, err := g.Store.Subscribe(ctx, ports...)
+	if err != nil {
+		return nil, err
+	}
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	outer := store.NewSubscription(func() {
@@ -207,7 +210,7 @@ func (g *gatedStore) Subscribe(ports ...string) *store.Subscription {
 			}
 		}
 	}()
-	return outer
+	return outer, nil
 }
 
 // hold closes the gate once no read is under way, so that every read

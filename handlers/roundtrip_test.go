@@ -52,7 +52,7 @@ func TestPlainPostIsOneRedisRoundTrip(t *testing.T) {
 		s.CloseStreams()
 		ts.Close()
 	})
-	ch, err := st.CreateChannel(t.Context())
+	ch, err := st.CreateChannel(t.Context(), "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -89,7 +89,7 @@ func benchDeliverBatches(b *testing.B, st store.Store) {
 
 func benchDeliverBatch(b *testing.B, st store.Store, n int) {
 	ctx := context.Background()
-	ch, err := st.CreateChannel(ctx)
+	ch, err := st.CreateChannel(ctx, "")
 	if err != nil {
 		b.Fatal(err)
 	}

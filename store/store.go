@@ -32,9 +32,11 @@ import (
 type Store interface {
 	// CreateChannel makes a new open channel and returns it with both
 	// ports' tokens. The tokens are returned only here; the store keeps
-	// only their hashes. The creator named in ctx (see WithCreator) is
-	// recorded with the channel.
-	CreateChannel(ctx context.Context) (NewChannel, error)
+	// only their hashes. creator, who creates the channel ("" for an
+	// anonymous creation, as on a deployment where creation is open), is
+	// recorded with it, for the deployment (audit, quotas): Describe
+	// reports it in PortInfo.Creator.
+	CreateChannel(ctx context.Context, creator string) (NewChannel, error)
 
 	// CreateChannelOnce is CreateChannel under an idempotency key, which is
 	// global to the store (the HTTP layer scopes a client's key to its
@@ -47,7 +49,7 @@ type Store interface {
 	//
 	// Errors: ErrKeyReused when the key was used with another fingerprint;
 	// ErrInFlight while an earlier call with the key is still creating.
-	CreateChannelOnce(ctx context.Context, once Idempotency) (ch NewChannel, replayed bool, err error)
+	CreateChannelOnce(ctx context.Context, creator string, once Idempotency) (ch NewChannel, replayed bool, err error)
 
 	// Describe returns what the holder of a port may know about it.
 	Describe(ctx context.Context, port Credentials) (PortInfo, error)
@@ -251,9 +253,16 @@ type Store interface {
 	// Its notices say which port to Read, or hand over a message (see
 	// Notice), in the order things happened. One doorbell serves all the
 	// ports, and subscribing costs no connection to the engine per
-	// subscriber nor a goroutine per port. Subscribe before the first
-	// Read, so that nothing happening between the two is missed.
-	Subscribe(portIDs ...string) *Subscription
+	// subscriber nor a goroutine per port. Subscribe returns once the
+	// subscription is in place (on Redis, once the engine confirmed it), so
+	// subscribe before the first Read: nothing happening between the two
+	// is missed. It checks no credentials; a port that does not exist
+	// never rings.
+	//
+	// Errors: ErrUnavailable when the engine cannot confirm the
+	// subscription in time (nothing stays subscribed then), and ctx's
+	// error when ctx ends first; no other of the list above.
+	Subscribe(ctx context.Context, portIDs ...string) (*Subscription, error)
 
 	// Ready reports whether the engine is reachable and its schema is the
 	// one this build expects.
@@ -380,9 +389,6 @@ type NewChannel struct {
 	CreatedAt time.Time
 	Port1     PortCredentials
 	Port2     PortCredentials
-	// Creator is who created the channel (see WithCreator); "" when
-	// creation was anonymous.
-	Creator string
 }
 
 // State is the state of a channel, and so of both of its ports.
@@ -419,9 +425,9 @@ type PortInfo struct {
 	// always Posted - Acknowledged: a difference would be a loss.
 	Posted       int64
 	Acknowledged int64
-	// Creator is who created the channel (see WithCreator), or "". It is
-	// for the deployment (audit, quotas), not necessarily for the port's
-	// holder: the HTTP layer does not show it.
+	// Creator is who created the channel, as given to CreateChannel, or
+	// "". It is for the deployment (audit, quotas), not necessarily for
+	// the port's holder: the HTTP layer does not show it.
 	Creator string
 }
 
@@ -449,8 +455,7 @@ type Message struct {
 	// Source is the id of the port the message was posted through.
 	Source string
 	SentAt time.Time
-	// Origin is Outgoing.Origin as posted, "" for none (and for messages
-	// stored before origins were kept).
+	// Origin is Outgoing.Origin as posted, "" for none.
 	Origin string
 	// Undecodable is set, to a short reason, when the stored message
 	// could not be decoded: it is corrupt, or was written by a newer

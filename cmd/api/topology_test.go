@@ -63,11 +63,14 @@ func checkOpenStore(t *testing.T, mode, url, addr string) string {
 	if !strings.Contains(logs.String(), "mode="+mode) || !strings.Contains(logs.String(), addr) {
 		t.Errorf("the log does not name the mode and addresses:\n%s", logs.String())
 	}
-	ch, err := st.CreateChannel(ctx)
+	ch, err := st.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub := st.Subscribe(ch.Port2.ID)
+	sub, err := st.Subscribe(ctx, ch.Port2.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer sub.Close()
 	from := store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}
 	if _, err := st.Post(ctx, from, store.Outgoing{Data: []byte(`"hi"`)}); err != nil {

@@ -28,7 +28,7 @@ func members(ctx context.Context, t testing.TB, s store.Store, n int) (store.New
 	}
 	peers := make([]store.Credentials, n)
 	for i := range n {
-		ch, err := s.CreateChannel(ctx)
+		ch, err := s.CreateChannel(ctx, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,7 +51,7 @@ func TestBroadcastLetsOthersIn(t *testing.T) {
 	s := memory.New(store.Limits{})
 	defer s.Close()
 	c, peers := members(ctx, t, s, 3*memory.BroadcastBatch)
-	other, err := s.CreateChannel(ctx)
+	other, err := s.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestBroadcastMeasured(t *testing.T) {
 	defer s.Close()
 	const n = 10_000
 	c, peers := members(ctx, t, s, n)
-	other, err := s.CreateChannel(ctx)
+	other, err := s.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}

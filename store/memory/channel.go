@@ -15,7 +15,7 @@ type channel struct {
 	// wall-clock jump neither expires nor revives channels.
 	touched time.Time
 	ports   [2]*port
-	creator string // see store.WithCreator
+	creator string // see store.PortInfo.Creator
 }
 
 func (c *channel) isClosed() bool { return !c.closedAt.IsZero() }

@@ -13,7 +13,7 @@ import (
 func TestClosed(t *testing.T) {
 	ctx := t.Context()
 	s := memory.New(store.Limits{})
-	ch, err := s.CreateChannel(ctx)
+	ch, err := s.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +24,7 @@ func TestClosed(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
-	_, err1 := s.CreateChannel(ctx)
+	_, err1 := s.CreateChannel(ctx, "")
 	_, err2 := s.Describe(ctx, p1)
 	_, err3 := s.Post(ctx, p1, store.Outgoing{Data: []byte(`1`)})
 	_, err4 := s.Read(ctx, p1, store.EventID{}, store.ReadLimit{Messages: 1})
@@ -32,10 +32,10 @@ func TestClosed(t *testing.T) {
 	err6 := s.ClosePort(ctx, p1)
 	_, err7 := s.Transfer(ctx, p1)
 	err8 := s.Ready(ctx)
-	for i, err := range []error{err1, err2, err3, err4, err5, err6, err7, err8} {
+	_, err9 := s.Subscribe(ctx, p1.PortID)
+	for i, err := range []error{err1, err2, err3, err4, err5, err6, err7, err8, err9} {
 		if !errors.Is(err, store.ErrUnavailable) {
 			t.Errorf("call %d after Close: %v, want ErrUnavailable", i+1, err)
 		}
 	}
-	s.Subscribe(p1.PortID).Close()
 }

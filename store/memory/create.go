@@ -9,13 +9,13 @@ import (
 
 // CreateChannel makes a new open channel. A tag already in use (two
 // channels of one millisecond sharing 50 random bits) is drawn again.
-func (s *Store) CreateChannel(ctx context.Context) (store.NewChannel, error) {
+func (s *Store) CreateChannel(ctx context.Context, creator string) (store.NewChannel, error) {
 	now, err := s.begin(ctx)
 	if err != nil {
 		return store.NewChannel{}, err
 	}
 	defer s.mu.Unlock()
-	return s.create(now, store.CreatorOf(ctx))
+	return s.create(now, creator)
 }
 
 // create makes a new open channel for creator. s.mu must be held.
@@ -46,7 +46,6 @@ func (s *Store) create(now time.Time, creator string) (store.NewChannel, error) 
 		CreatedAt: ch.createdAt,
 		Port1:     store.PortCredentials{ID: id1, Token: token1},
 		Port2:     store.PortCredentials{ID: id2, Token: token2},
-		Creator:   creator,
 	}, nil
 }
 

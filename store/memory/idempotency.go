@@ -76,7 +76,7 @@ func (s *Store) postOnce(portID, tokenHash string, msg store.Outgoing, once stor
 
 // CreateChannelOnce is CreateChannel, remembering the answer, sealed, under
 // once.Key.
-func (s *Store) CreateChannelOnce(ctx context.Context, once store.Idempotency) (store.NewChannel, bool, error) {
+func (s *Store) CreateChannelOnce(ctx context.Context, creator string, once store.Idempotency) (store.NewChannel, bool, error) {
 	now, err := s.begin(ctx)
 	if err != nil {
 		return store.NewChannel{}, false, err
@@ -92,7 +92,7 @@ func (s *Store) CreateChannelOnce(ctx context.Context, once store.Idempotency) (
 		ch, err := store.OpenChannel(once, r.sealed)
 		return ch, err == nil, err
 	}
-	ch, err := s.create(now, store.CreatorOf(ctx))
+	ch, err := s.create(now, creator)
 	if err != nil {
 		return store.NewChannel{}, false, err
 	}

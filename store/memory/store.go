@@ -69,10 +69,19 @@ func New(limits store.Limits) *Store {
 	return s
 }
 
-// Subscribe returns one doorbell for all of portIDs. It rings from the
-// goroutine that made the change, without blocking it.
-func (s *Store) Subscribe(portIDs ...string) *store.Subscription {
-	return s.hub.Subscribe(portIDs...)
+// Subscribe returns one doorbell for all of portIDs, in place at once. It
+// rings from the goroutine that made the change, without blocking it.
+func (s *Store) Subscribe(ctx context.Context, portIDs ...string) (*store.Subscription, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return nil, errStoreClosed
+	}
+	return s.hub.Subscribe(portIDs...), nil
 }
 
 // Ready reports nil while the store is open: there is nothing to reach.

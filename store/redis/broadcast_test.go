@@ -147,7 +147,7 @@ func TestBroadcastStoreFailures(t *testing.T) {
 	const broken = 3
 	var good string
 	for i := range broken + 1 {
-		ch, err := s.CreateChannel(ctx)
+		ch, err := s.CreateChannel(ctx, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -224,7 +224,7 @@ func TestBroadcastCanceled(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 3 {
-		ch, err := s.CreateChannel(t.Context())
+		ch, err := s.CreateChannel(t.Context(), "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -253,7 +253,7 @@ func collectionOf(t *testing.T, s store.Store, n int) store.NewCollection {
 		t.Fatal(err)
 	}
 	for range n {
-		ch, err := s.CreateChannel(ctx)
+		ch, err := s.CreateChannel(ctx, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -327,7 +327,7 @@ func TestBroadcastAnswersLost(t *testing.T) {
 	}
 	peers := map[string]store.Credentials{}
 	for range n {
-		ch, err := s.CreateChannel(t.Context())
+		ch, err := s.CreateChannel(t.Context(), "")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -78,11 +78,11 @@ func testClusterAcrossStores(t *testing.T, c *redistest.Cluster) {
 	one := clusterStore(t, c, redis.Options{Prefix: prefix}, nil)
 	two := clusterStore(t, c, redis.Options{Prefix: prefix}, nil)
 	for i := range 12 {
-		ch, err := one.CreateChannel(t.Context())
+		ch, err := one.CreateChannel(t.Context(), "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		sub := two.Subscribe(ch.Port2.ID)
+		sub := subscribe(t, two, ch.Port2.ID)
 		if _, err := one.Post(t.Context(), creds(ch.Port1), store.Outgoing{Data: []byte(`1`)}); err != nil {
 			t.Fatal(err)
 		}
@@ -110,12 +110,12 @@ func testClusterFewConnections(t *testing.T, c *redistest.Cluster) {
 		}
 	}()
 	for range channels {
-		ch, err := s.CreateChannel(t.Context())
+		ch, err := s.CreateChannel(t.Context(), "")
 		if err != nil {
 			t.Fatal(err)
 		}
 		for range waitersEach {
-			subs = append(subs, s.Subscribe(ch.Port1.ID), s.Subscribe(ch.Port2.ID))
+			subs = append(subs, subscribe(t, s, ch.Port1.ID), subscribe(t, s, ch.Port2.ID))
 		}
 	}
 	total, pubsub := 0, 0
@@ -156,7 +156,7 @@ func testClusterSlotMoves(t *testing.T, c *redistest.Cluster) {
 		t.Fatal(err)
 	}
 	channel := prefix + "{" + store.Tag(port) + "}:notify"
-	sub := s.Subscribe(port)
+	sub := subscribe(t, s, port)
 	defer sub.Close()
 
 	cc := c.Client(t)
@@ -218,7 +218,7 @@ func testClusterNodeRestart(t *testing.T, c *redistest.Cluster) {
 	var ch store.NewChannel
 	for {
 		var err error
-		if ch, err = s.CreateChannel(t.Context()); err != nil {
+		if ch, err = s.CreateChannel(t.Context(), ""); err != nil {
 			t.Fatal(err)
 		}
 		owner, err := c.Client(t).MasterForKey(t.Context(), "{"+store.Tag(ch.ID)+"}")
@@ -229,7 +229,7 @@ func testClusterNodeRestart(t *testing.T, c *redistest.Cluster) {
 			break
 		}
 	}
-	sub := s.Subscribe(ch.Port2.ID)
+	sub := subscribe(t, s, ch.Port2.ID)
 	defer sub.Close()
 
 	start := time.Now()
@@ -241,9 +241,12 @@ func testClusterNodeRestart(t *testing.T, c *redistest.Cluster) {
 	// The restarted node lost its data (no persistence): a new channel.
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		ch2, err := s.CreateChannel(t.Context())
+		ch2, err := s.CreateChannel(t.Context(), "")
+		var sub2 *store.Subscription
 		if err == nil {
-			sub2 := s.Subscribe(ch2.Port2.ID)
+			sub2, err = s.Subscribe(t.Context(), ch2.Port2.ID)
+		}
+		if err == nil {
 			defer sub2.Close()
 			if _, err = s.Post(t.Context(), creds(ch2.Port1), store.Outgoing{Data: []byte(`1`)}); err == nil {
 				if !rings(sub2, 5*time.Second) {

@@ -14,7 +14,7 @@ func TestCountersOfAnOlderChannel(t *testing.T) {
 	t.Parallel()
 	s, c := newInternalStore(t)
 	ctx := t.Context()
-	ch, err := s.CreateChannel(ctx)
+	ch, err := s.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -87,9 +87,7 @@
 // with ZCOUNT and ZREMRANGEBYRANK: each port keeps its newest
 // store.MaxFormerTokens (MAX_FORMER_TOKENS, written by the preamble), as
 // the memory store does. Schema version 1 kept an unbounded set there;
-// migration 0002 converts each channel's set (migrations/channel/), and a
-// set an older build writes during a rolling upgrade is read as it is and
-// converted by the next script that adds to it.
+// migration 0002 converts each channel's set (migrations/channel/).
 //
 // # Moving ports in a message
 //
@@ -245,8 +243,10 @@
 // (SSUBSCRIBE) to the shard channel of each tag on which somebody in this
 // process waits, from the first waiter to the last, on one pub/sub
 // connection per node; Subscribe returns once the subscriptions of all
-// its ports' tags are in place (one doorbell serves several ports). So an instance's Redis connections are its pool plus one per
-// node, however many streams wait. Whenever a subscription is made again
+// its ports' tags are in place (one doorbell serves several ports), or
+// fails with store.ErrUnavailable when they are not within
+// Options.Timeout. So an instance's Redis connections are its pool plus
+// one per node, however many streams wait. Whenever a subscription is made again
 // (a reconnection, a slot that moved) the tag's waiters are rung, since
 // notices published meanwhile are lost. It pings a connection that stays
 // silent, and subscribes on a new one when the ping goes unanswered, since

@@ -82,7 +82,7 @@ func TestWaitReplicas(t *testing.T) {
 
 	prefix := redistest.Prefix(t)
 	plain := newStore(t, primary, redis.Options{Prefix: prefix})
-	ch, err := plain.CreateChannel(ctx)
+	ch, err := plain.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestWaitReplicas(t *testing.T) {
 	if _, err := one.Post(ctx, from, store.Outgoing{Data: []byte(`"replicated"`)}); err != nil {
 		t.Fatalf("post waiting for the one replica: %v", err)
 	}
-	if _, err := one.CreateChannel(ctx); err != nil {
+	if _, err := one.CreateChannel(ctx, ""); err != nil {
 		t.Fatalf("create waiting for the one replica: %v", err)
 	}
 	// The replica has it: read it there.
@@ -132,7 +132,7 @@ func TestWaitReplicas(t *testing.T) {
 func TestWaitWithoutReplicas(t *testing.T) {
 	ctx := t.Context()
 	s := newStore(t, privateServer(t), redis.Options{WaitReplicas: 1, WaitTimeout: 100 * time.Millisecond})
-	if _, err := s.CreateChannel(ctx); !errors.Is(err, store.ErrUnavailable) {
+	if _, err := s.CreateChannel(ctx, ""); !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("create: %v, want ErrUnavailable", err)
 	}
 }
@@ -206,7 +206,7 @@ func TestWaitReplicasOnCluster(t *testing.T) {
 		if i == 60 {
 			t.Fatalf("60 channels, %d on the primary with the replica, %d elsewhere", on, off)
 		}
-		ch, err := plain.CreateChannel(ctx)
+		ch, err := plain.CreateChannel(ctx, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -316,7 +316,7 @@ func TestWaitReplicasOnReplay(t *testing.T) {
 
 	prefix := redistest.Prefix(t)
 	plain := newStore(t, primary, redis.Options{Prefix: prefix})
-	ch, err := plain.CreateChannel(ctx)
+	ch, err := plain.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -414,7 +414,7 @@ func TestWaitReplicasOnCollections(t *testing.T) {
 	primary, replica := startReplicated(t)
 	prefix := redistest.Prefix(t)
 	plain := newStore(t, primary, redis.Options{Prefix: prefix})
-	ch, err := plain.CreateChannel(ctx)
+	ch, err := plain.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -445,7 +445,7 @@ func TestWaitReplicasOnCollections(t *testing.T) {
 	if _, err := two.CreateCollection(ctx); !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("create with too few replicas: %v, want ErrUnavailable", err)
 	}
-	other, err := plain.CreateChannel(ctx)
+	other, err := plain.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}

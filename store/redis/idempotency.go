@@ -159,7 +159,7 @@ func (s *Store) checkSender(ctx context.Context, from store.Credentials) error {
 // The answer holds both tokens, which are otherwise never stored: it is
 // recorded sealed, under a key derived from the client's Idempotency-Key,
 // in a record named by another derivation of it (store.SealChannel).
-func (s *Store) CreateChannelOnce(ctx context.Context, once store.Idempotency) (store.NewChannel, bool, error) {
+func (s *Store) CreateChannelOnce(ctx context.Context, creator string, once store.Idempotency) (store.NewChannel, bool, error) {
 	rec := s.keys.channelRecord(once.Key)
 	attempt := newAttemptID()
 	r, err := s.exec(ctx, scriptOp(s.scripts.idemBegin, 0, []string{rec},
@@ -178,7 +178,7 @@ func (s *Store) CreateChannelOnce(ctx context.Context, once store.Idempotency) (
 	default:
 		return store.NewChannel{}, false, fmt.Errorf("redis store: unexpected idempotency status %q", r.status())
 	}
-	ch, err := s.CreateChannel(ctx)
+	ch, err := s.CreateChannel(ctx, creator)
 	if err != nil {
 		// Give the claim up, so that a retry need not wait for its
 		// deadline. Should the channel exist after all, nobody has its

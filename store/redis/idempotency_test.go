@@ -24,11 +24,11 @@ func TestChannelReplayKeepsNoToken(t *testing.T) {
 	s := newStore(t, shared, redis.Options{Prefix: prefix})
 	c := client(t, shared)
 	once := store.Idempotency{Key: "f3a1c7d2-key-of-the-client", Fingerprint: sha256.Sum256([]byte("POST /channels"))}
-	ch, _, err := s.CreateChannelOnce(ctx, once)
+	ch, _, err := s.CreateChannelOnce(ctx, "", once)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, replayed, err := s.CreateChannelOnce(ctx, once)
+	again, replayed, err := s.CreateChannelOnce(ctx, "", once)
 	if err != nil || !replayed || again != ch {
 		t.Fatalf("replay: %+v (replayed %v, err %v), first %+v", again, replayed, err, ch)
 	}

@@ -18,11 +18,11 @@ func TestKeysCarryTheChannelsHashTag(t *testing.T) {
 	ctx := t.Context()
 	prefix := redistest.Prefix(t)
 	s := newStore(t, shared, redis.Options{Prefix: prefix})
-	a, err := s.CreateChannel(ctx)
+	a, err := s.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := s.CreateChannel(ctx)
+	b, err := s.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,11 +25,6 @@ import (
 // on a new connection.
 const defaultListenerPing = 15 * time.Second
 
-// subscribeWait bounds how long Subscribe waits for a new tag's
-// subscription to be in place, so that its caller's next read sees
-// everything a notice would ring for.
-const subscribeWait = 500 * time.Millisecond
-
 // Bounds of the pause between attempts to subscribe again after a failure.
 const (
 	minListenerBackoff = 50 * time.Millisecond
@@ -45,10 +40,10 @@ const (
 // last waiter leaving one SUNSUBSCRIBE.
 //
 // Subscribe returns once the port's tag is subscribed (see wait), so a
-// read after it misses nothing. Whenever a tag's subscription is confirmed
-// again (after a reconnection, after its slot moved) all its waiters are
-// rung, since notices published while it was not in place are lost; so
-// are those whose Subscribe stopped waiting before the first confirmation.
+// read after it misses nothing, or fails. Whenever a tag's subscription is
+// confirmed again (after a reconnection, after its slot moved) all its
+// waiters are rung, since notices published while it was not in place are
+// lost.
 type listener struct {
 	client goredis.UniversalClient
 	prefix string
@@ -61,7 +56,7 @@ type listener struct {
 	wg   sync.WaitGroup
 
 	mu     sync.Mutex
-	tags   map[string]*tagState // tags with waiters
+	tags   map[string]*tagState // tags with waiters, and placed ones whose last waiter left
 	placed map[string]*shard    // tag -> shard its SSUBSCRIBE went to
 	shards map[string]*shard    // node address -> its shard
 	failed bool                 // a shard failed since the manager's last pass
@@ -70,18 +65,18 @@ type listener struct {
 	done   chan struct{} // closed by close
 }
 
-// tagState is what the listener knows of a tag with waiters.
+// tagState is what the listener knows of a tag with waiters. A placed tag
+// whose last waiter left keeps its state, ports empty, until the manager
+// unsubscribes it: a waiter that comes back meanwhile finds it live, where
+// a new state would wait for a confirmation that was already given.
 type tagState struct {
 	ports map[string]struct{} // with waiters
 	live  bool                // its subscription is confirmed
 	ready chan struct{}       // closed when live
-	owed  map[string]struct{} // ports whose Subscribe stopped waiting for ready; nil for none
 	lost  bool                // it was live: ring every port once live again
 }
 
 func newTagState() *tagState {
-	// owed is made only when needed: every waiting stream has a tag, and
-	// an empty map is a hundred bytes it seldom uses.
 	return &tagState{ports: map[string]struct{}{}, ready: make(chan struct{})}
 }
 
@@ -96,11 +91,20 @@ func (t *tagState) unlive() {
 
 // shard is the pub/sub connection to one node. Its fields but ps are
 // guarded by listener.mu.
+//
+// joining and leaving count, by tag, the SSUBSCRIBEs and SUNSUBSCRIBEs
+// sent and not yet answered. Redis answers a connection's commands in
+// order, so a tag dropped and wanted again at once (a stream that closes
+// and reopens) has the replies of both in flight: the SUNSUBSCRIBE's must
+// not be taken for the server's own (a slot that moved), and only the
+// last SSUBSCRIBE's reply means the tag is subscribed.
 type shard struct {
-	addr string
-	ps   *goredis.PubSub
-	tags map[string]struct{}
-	dead bool
+	addr    string
+	ps      *goredis.PubSub
+	tags    map[string]struct{}
+	joining map[string]int
+	leaving map[string]int
+	dead    bool
 }
 
 // newListener returns a listener whose hub (its field) is the store's: the
@@ -166,8 +170,7 @@ func (l *listener) watch(port string, watched bool) {
 		t.ports[port] = struct{}{}
 	} else if t != nil {
 		delete(t.ports, port)
-		delete(t.owed, port)
-		if len(t.ports) == 0 {
+		if len(t.ports) == 0 && l.placed[tag] == nil {
 			delete(l.tags, tag)
 		}
 	}
@@ -175,13 +178,22 @@ func (l *listener) watch(port string, watched bool) {
 	l.wake()
 }
 
-// wait returns once the subscriptions for the tags of ports are in place,
-// or after subscribeWait (one bound for them all), or at once while
-// subscribing is known to fail (Redis down: the caller's read will fail
-// anyway). A port that stopped waiting is rung when its subscription
-// comes.
-func (l *listener) wait(ports ...string) {
+// errListenerClosed is what wait answers once the store is closed.
+var errListenerClosed = fmt.Errorf("redis store closed: %w", store.ErrUnavailable)
+
+// wait returns nil once the subscriptions for the tags of ports (which
+// the hub already watches) are in place. It fails with
+// store.ErrUnavailable when they are not within timeout (one bound for
+// them all), and at once while subscribing is known to fail (Redis down:
+// the caller's read would fail too); with ctx's error when ctx ends first.
+// On an error the caller closes its subscription, so no port waits for a
+// late confirmation.
+func (l *listener) wait(ctx context.Context, timeout time.Duration, ports ...string) error {
 	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return errListenerClosed
+	}
 	var pending []<-chan struct{}
 	for _, port := range ports {
 		if t := l.tags[store.Tag(port)]; t != nil && !t.live {
@@ -191,38 +203,25 @@ func (l *listener) wait(ports ...string) {
 	down := l.down
 	l.mu.Unlock()
 	if len(pending) == 0 {
-		return
+		return nil
 	}
-	if !down && l.await(pending) {
-		return
+	if down {
+		return fmt.Errorf("subscribe: pub/sub is failing: %w", store.ErrUnavailable)
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, port := range ports {
-		if t := l.tags[store.Tag(port)]; t != nil && !t.live {
-			if t.owed == nil {
-				t.owed = map[string]struct{}{}
-			}
-			t.owed[port] = struct{}{}
-		}
-	}
-}
-
-// await waits for every channel in ready to close, for up to
-// subscribeWait in all, and reports whether they all did.
-func (l *listener) await(ready []<-chan struct{}) bool {
-	timer := time.NewTimer(subscribeWait)
+	timer := time.NewTimer(timeout)
 	defer timer.Stop()
-	for _, r := range ready {
+	for _, r := range pending {
 		select {
 		case <-r:
 		case <-l.done:
-			return true
+			return errListenerClosed
+		case <-ctx.Done():
+			return ctx.Err()
 		case <-timer.C:
-			return false
+			return fmt.Errorf("subscribe: not confirmed within %v: %w", timeout, store.ErrUnavailable)
 		}
 	}
-	return true
+	return nil
 }
 
 func (l *listener) wake() {
@@ -303,16 +302,18 @@ type placement struct {
 func (l *listener) changes() (add []string, drop []placement) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for tag := range l.tags {
-		if _, ok := l.placed[tag]; !ok {
+	for tag, t := range l.tags {
+		if _, ok := l.placed[tag]; !ok && len(t.ports) > 0 {
 			add = append(add, tag)
 		}
 	}
 	for tag, sh := range l.placed {
-		if _, ok := l.tags[tag]; !ok {
+		if t := l.tags[tag]; t == nil || len(t.ports) == 0 {
 			drop = append(drop, placement{sh, tag})
 			delete(l.placed, tag)
+			delete(l.tags, tag)
 			delete(sh.tags, tag)
+			sh.leaving[tag]++
 		}
 	}
 	return add, drop
@@ -339,12 +340,13 @@ func (l *listener) reconcile(ctx context.Context) error {
 		}
 		sh := l.shard(ctx, addr, node)
 		l.mu.Lock()
-		_, wanted := l.tags[tag]
-		ok := sh != nil && !sh.dead && wanted
+		t := l.tags[tag]
+		ok := sh != nil && !sh.dead && t != nil && len(t.ports) > 0
 		if ok {
 			// Placed before subscribing: the confirmation must find it.
 			l.placed[tag] = sh
 			sh.tags[tag] = struct{}{}
+			sh.joining[tag]++
 		}
 		l.mu.Unlock()
 		if sh == nil {
@@ -393,7 +395,8 @@ func (l *listener) shard(ctx context.Context, addr string, node goredis.Universa
 	}
 	// Without channels this makes no connection yet; the reader's first
 	// receive dials.
-	sh := &shard{addr: addr, ps: node.SSubscribe(ctx), tags: make(map[string]struct{})}
+	sh := &shard{addr: addr, ps: node.SSubscribe(ctx), tags: make(map[string]struct{}),
+		joining: make(map[string]int), leaving: make(map[string]int)}
 	l.shards[addr] = sh
 	l.wg.Add(1)
 	go l.read(ctx, sh)
@@ -418,9 +421,7 @@ func (l *listener) fail(sh *shard) {
 	for tag := range sh.tags {
 		if l.placed[tag] == sh {
 			delete(l.placed, tag)
-			if t := l.tags[tag]; t != nil {
-				t.unlive()
-			}
+			l.unplaced(tag)
 		}
 	}
 	sh.tags = nil
@@ -474,10 +475,16 @@ func (l *listener) read(ctx context.Context, sh *shard) {
 	}
 }
 
-// confirmed handles an SSUBSCRIBE reply: the tag is live, and the ports
-// that may have missed notices are rung.
+// confirmed handles an SSUBSCRIBE reply: the tag is live, and when it was
+// live before, every port of it is rung: notices may have been missed.
 func (l *listener) confirmed(sh *shard, tag string) {
 	l.mu.Lock()
+	if n := sh.joining[tag]; n > 1 {
+		sh.joining[tag] = n - 1
+		l.mu.Unlock()
+		return // a later SSUBSCRIBE of the tag waits for its own reply
+	}
+	delete(sh.joining, tag)
 	t := l.tags[tag]
 	if t == nil || t.live || l.placed[tag] != sh {
 		l.mu.Unlock()
@@ -486,12 +493,10 @@ func (l *listener) confirmed(sh *shard, tag string) {
 	t.live = true
 	l.down = false
 	close(t.ready)
-	ring := t.owed
+	var ports []string
 	if t.lost {
-		ring = t.ports
+		ports = slices.Collect(maps.Keys(t.ports))
 	}
-	ports := slices.Collect(maps.Keys(ring))
-	t.owed = nil
 	t.lost = false
 	l.mu.Unlock()
 	for _, p := range ports {
@@ -499,20 +504,40 @@ func (l *listener) confirmed(sh *shard, tag string) {
 	}
 }
 
-// unsubscribed handles an SUNSUBSCRIBE reply. For a tag still placed on
-// this shard it is the server's doing (its slot moved to another node):
-// the tag is subscribed again, wherever it lives now.
+// unsubscribed handles an SUNSUBSCRIBE reply. Unless it answers our own
+// SUNSUBSCRIBE, for a tag placed on this shard it is the server's doing
+// (its slot moved to another node): the tag is subscribed again, wherever
+// it lives now.
 func (l *listener) unsubscribed(sh *shard, tag string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if n := sh.leaving[tag]; n > 0 {
+		if n == 1 {
+			delete(sh.leaving, tag)
+		} else {
+			sh.leaving[tag] = n - 1
+		}
+		return
+	}
 	if l.placed[tag] != sh {
-		return // our own SUNSUBSCRIBE
+		return // placed elsewhere since, or unwanted
 	}
 	delete(l.placed, tag)
 	delete(sh.tags, tag)
-	if t := l.tags[tag]; t != nil {
-		t.unlive()
-	}
+	l.unplaced(tag)
 	l.failed = true
 	l.wake()
+}
+
+// unplaced records that tag's subscription is gone, and forgets the tag if
+// nobody waits on it. l.mu must be held.
+func (l *listener) unplaced(tag string) {
+	t := l.tags[tag]
+	if t == nil {
+		return
+	}
+	t.unlive()
+	if len(t.ports) == 0 {
+		delete(l.tags, tag)
+	}
 }

@@ -1,6 +1,8 @@
 package redis_test
 
 import (
+	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -8,6 +10,16 @@ import (
 	"github.com/tincan-dev/tincan/store"
 	"github.com/tincan-dev/tincan/store/redis"
 )
+
+// subscribe is s.Subscribe that fails the test on an error.
+func subscribe(t testing.TB, s store.Store, portIDs ...string) *store.Subscription {
+	t.Helper()
+	sub, err := s.Subscribe(t.Context(), portIDs...)
+	if err != nil {
+		t.Fatalf("Subscribe %v: %v", portIDs, err)
+	}
+	return sub
+}
 
 func rings(sub *store.Subscription, d time.Duration) bool {
 	timer := time.NewTimer(d)
@@ -27,7 +39,7 @@ func TestListenerSurvivesRestart(t *testing.T) {
 	t.Parallel()
 	srv := privateServer(t)
 	s := newStore(t, srv, redis.Options{})
-	waiting := s.Subscribe("01ARZ3NDEKTSV4RRFFQ69G5FAV")
+	waiting := subscribe(t, s, "01ARZ3NDEKTSV4RRFFQ69G5FAV")
 	defer waiting.Close()
 
 	srv.Restart()
@@ -40,11 +52,11 @@ func TestListenerSurvivesRestart(t *testing.T) {
 	if err := s.Ready(t.Context()); err != nil {
 		t.Errorf("Ready after the server lost its data: %v", err)
 	}
-	ch, err := s.CreateChannel(t.Context())
+	ch, err := s.CreateChannel(t.Context(), "")
 	if err != nil {
 		t.Fatalf("CreateChannel after the restart: %v", err)
 	}
-	sub := s.Subscribe(ch.Port2.ID)
+	sub := subscribe(t, s, ch.Port2.ID)
 	defer sub.Close()
 	if _, err := s.Post(t.Context(), creds(ch.Port1), store.Outgoing{Data: []byte(`1`)}); err != nil {
 		t.Fatal(err)
@@ -61,11 +73,11 @@ func TestListenerAcrossStores(t *testing.T) {
 	prefix := redistest.Prefix(t)
 	one := newStore(t, shared, redis.Options{Prefix: prefix})
 	two := newStore(t, shared, redis.Options{Prefix: prefix})
-	ch, err := one.CreateChannel(t.Context())
+	ch, err := one.CreateChannel(t.Context(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub := two.Subscribe(ch.Port2.ID)
+	sub := subscribe(t, two, ch.Port2.ID)
 	defer sub.Close()
 	if _, err := one.Post(t.Context(), creds(ch.Port1), store.Outgoing{Data: []byte(`1`)}); err != nil {
 		t.Fatal(err)
@@ -85,7 +97,7 @@ func TestListenerReplacesASilentConnection(t *testing.T) {
 	opts := redis.Options{}
 	redis.SetListenerPing(&opts, 100*time.Millisecond)
 	s := newStore(t, srv, opts)
-	waiting := s.Subscribe("01ARZ3NDEKTSV4RRFFQ69G5FAV")
+	waiting := subscribe(t, s, "01ARZ3NDEKTSV4RRFFQ69G5FAV")
 	defer waiting.Close()
 	time.Sleep(300 * time.Millisecond)
 	select {
@@ -102,31 +114,107 @@ func TestListenerReplacesASilentConnection(t *testing.T) {
 	}
 }
 
-// TestListenerRingsASubscribeThatStoppedWaiting: when Subscribe gives up
-// waiting for its subscription (the server is stopped here, SIGSTOP, and
-// goes on only once Subscribe has returned), the port is owed a ring, and
-// gets it once the subscription is confirmed, so a reader that read
-// meanwhile looks again. How long Subscribe waited is logged.
-func TestListenerRingsASubscribeThatStoppedWaiting(t *testing.T) {
+// TestListenerResubscribe: a port subscribed again right after its last
+// subscription closed, before or after the listener unsubscribed its tag
+// (so with that SUNSUBSCRIBE's reply still to come), is subscribed within
+// the store's Timeout every time, and rings.
+func TestListenerResubscribe(t *testing.T) {
+	t.Parallel()
+	s := newStore(t, shared, redis.Options{})
+	ch, err := s.CreateChannel(t.Context(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 200 {
+		sub, err := s.Subscribe(t.Context(), ch.Port2.ID)
+		if err != nil {
+			t.Fatalf("Subscribe %d: %v", i, err)
+		}
+		sub.Close()
+		// Varied pauses let the listener reach different points of
+		// unsubscribing the tag.
+		time.Sleep(time.Duration(i%4) * 200 * time.Microsecond)
+	}
+	sub := subscribe(t, s, ch.Port2.ID)
+	defer sub.Close()
+	if _, err := s.Post(t.Context(), creds(ch.Port1), store.Outgoing{Data: []byte(`1`)}); err != nil {
+		t.Fatal(err)
+	}
+	if !rings(sub, 5*time.Second) {
+		t.Fatal("no ring for a post after subscribing again")
+	}
+}
+
+// TestListenerSubscribeUnconfirmed: a Subscribe whose subscription is not
+// confirmed within the store's Timeout (the server is paused here) fails
+// with ErrUnavailable, and one whose context ends first with the
+// context's error; once the server answers again, Subscribe works and
+// rings.
+func TestListenerSubscribeUnconfirmed(t *testing.T) {
 	t.Parallel()
 	srv := privateServer(t)
-	s := newStore(t, srv, redis.Options{})
-	srv.Pause()
-	start := time.Now()
-	subscribed := make(chan *store.Subscription, 1)
-	go func() { subscribed <- s.Subscribe("01ARZ3NDEKTSV4RRFFQ69G5FAV") }()
-	var waiting *store.Subscription
-	select {
-	case waiting = <-subscribed:
-	case <-time.After(30 * time.Second):
-		srv.Resume()
-		(<-subscribed).Close()
-		t.Fatal("Subscribe still waited for a stopped server after 30s")
+	short := newStore(t, srv, redis.Options{Timeout: 300 * time.Millisecond})
+	long := newStore(t, srv, redis.Options{Timeout: time.Minute})
+	ch, err := short.CreateChannel(t.Context(), "")
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Logf("Subscribe gave up after %v", time.Since(start).Round(time.Millisecond))
+	if err := client(t, srv).Do(t.Context(), "CLIENT", "PAUSE", 2500, "ALL").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if sub, err := short.Subscribe(t.Context(), ch.Port2.ID); !errors.Is(err, store.ErrUnavailable) || sub != nil {
+		t.Errorf("Subscribe while paused: %v, %v; want ErrUnavailable and no subscription", sub, err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	if sub, err := long.Subscribe(ctx, ch.Port2.ID); !errors.Is(err, context.Canceled) || sub != nil {
+		t.Errorf("Subscribe while paused, cancelled: %v, %v; want context.Canceled and no subscription", sub, err)
+	}
+
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		sub, err := short.Subscribe(t.Context(), ch.Port2.ID)
+		if err == nil {
+			defer sub.Close()
+			if _, err := short.Post(t.Context(), creds(ch.Port1), store.Outgoing{Data: []byte(`1`)}); err != nil {
+				t.Fatal(err)
+			}
+			if !rings(sub, 5*time.Second) {
+				t.Fatal("no ring for a post once the server answered again")
+			}
+			return
+		}
+		if !errors.Is(err, store.ErrUnavailable) || time.Now().After(deadline) {
+			t.Fatalf("Subscribe after the pause: %v", err)
+		}
+	}
+}
+
+// TestListenerSubscribeWhileDown: while subscribing is known to fail (the
+// server is gone), Subscribe answers ErrUnavailable without waiting for
+// the store's Timeout, here a minute: the caller's read would fail too.
+func TestListenerSubscribeWhileDown(t *testing.T) {
+	t.Parallel()
+	srv := privateServer(t)
+	s := newStore(t, srv, redis.Options{Timeout: time.Minute})
+	waiting := subscribe(t, s, "01ARZ3NDEKTSV4RRFFQ69G5FAV")
 	defer waiting.Close()
-	srv.Resume()
-	if !rings(waiting, 30*time.Second) {
-		t.Fatal("no ring once the subscription was confirmed")
+	srv.Stop()
+	// Until the listener has seen its connection fail, a Subscribe waits:
+	// each attempt is bounded by its context.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+		sub, err := s.Subscribe(ctx, "01BX5ZZKBKACTAV9WEVGEMMVRZ")
+		cancel()
+		if errors.Is(err, store.ErrUnavailable) && sub == nil {
+			return
+		}
+		if sub != nil {
+			sub.Close()
+		}
+		if !errors.Is(err, context.DeadlineExceeded) || time.Now().After(deadline) {
+			t.Fatalf("Subscribe with the server stopped: %v, %v; want ErrUnavailable", sub, err)
+		}
 	}
 }

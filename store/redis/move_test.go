@@ -51,7 +51,7 @@ func newMoveFixture(ctx context.Context, t *testing.T, sweep time.Duration) move
 	}
 	for _, ch := range []*store.NewChannel{&f.a, &f.b, &f.c} {
 		var err error
-		if *ch, err = f.s.CreateChannel(ctx); err != nil {
+		if *ch, err = f.s.CreateChannel(ctx, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -244,14 +244,14 @@ func TestMoveRecoverySweeper(t *testing.T) {
 func TestMoveTokensNeverDoubleOrNone(t *testing.T) {
 	ctx := t.Context()
 	s := newStore(t, shared, redis.Options{})
-	target, err := s.CreateChannel(ctx)
+	target, err := s.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	const senders = 8
 	chans := make([]store.NewChannel, senders)
 	for i := range chans {
-		if chans[i], err = s.CreateChannel(ctx); err != nil {
+		if chans[i], err = s.CreateChannel(ctx, ""); err != nil {
 			t.Fatal(err)
 		}
 	}

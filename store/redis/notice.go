@@ -20,9 +20,8 @@ import (
 //
 //	"m" NUL port NUL "o" NUL prev id NUL id NUL sent at NUL source NUL origin NUL data
 //
-// (a reader that predates origins takes "o" for a malformed prev id and
-// reads the port). No port id or origin (see store.ValidOrigin) holds a
-// NUL, and JSON holds none unescaped.
+// No port id or origin (see store.ValidOrigin) holds a NUL, and JSON holds
+// none unescaped.
 const pushedPrefix = "m\x00"
 
 // originMark starts the fields after the port in a notice with an origin.

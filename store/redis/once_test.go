@@ -33,7 +33,7 @@ func TestTransferOnce(t *testing.T) {
 	const window = 10 * time.Minute
 	s := newStore(t, shared, redis.Options{Prefix: prefix, Limits: store.Limits{IdempotencyWindow: window}})
 	c := client(t, shared)
-	ch, err := s.CreateChannel(ctx)
+	ch, err := s.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func TestTransferOnceAfterLostAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	ch, err := s.CreateChannel(ctx)
+	ch, err := s.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestTransferOnceAfterLostAnswer(t *testing.T) {
 	}
 	// The script is loaded first: a stalled EVALSHA of an unknown script
 	// would run nothing once Redis resumes.
-	warm, err := s.CreateChannel(ctx)
+	warm, err := s.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +167,7 @@ func TestWaitReplicasOnTransferReplay(t *testing.T) {
 	primary, replica := startReplicated(t)
 	prefix := redistest.Prefix(t)
 	plain := newStore(t, primary, redis.Options{Prefix: prefix})
-	ch, err := plain.CreateChannel(ctx)
+	ch, err := plain.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +215,7 @@ func TestBroadcastOnce(t *testing.T) {
 	var peers []store.Credentials // where each member's messages queue
 	join := func() {
 		t.Helper()
-		ch, err := s.CreateChannel(ctx)
+		ch, err := s.CreateChannel(ctx, "")
 		if err != nil {
 			t.Fatal(err)
 		}

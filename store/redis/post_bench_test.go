@@ -33,7 +33,7 @@ func BenchmarkPost(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	ch, err := st.CreateChannel(ctx)
+	ch, err := st.CreateChannel(ctx, "")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -34,12 +34,12 @@ func TestNoticesPushMessages(t *testing.T) {
 	prefix := redistest.Prefix(t)
 	s := newStore(t, shared, redis.Options{Prefix: prefix})
 	ctx := t.Context()
-	ch, err := s.CreateChannel(ctx)
+	ch, err := s.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	to := ch.Port2.ID
-	sub := s.Subscribe(to)
+	sub := subscribe(t, s, to)
 	defer sub.Close()
 
 	before := time.Now().Add(-time.Second)
@@ -66,7 +66,7 @@ func TestNoticesPushMessages(t *testing.T) {
 			t.Errorf("after %s: notice %+v, want a look at %s", what, n, to)
 		}
 	}
-	other, err := s.CreateChannel(ctx)
+	other, err := s.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,11 +108,11 @@ func TestNoticesPushOrigins(t *testing.T) {
 	t.Parallel()
 	s := newStore(t, shared, redis.Options{Prefix: redistest.Prefix(t)})
 	ctx := t.Context()
-	ch, err := s.CreateChannel(ctx)
+	ch, err := s.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub := s.Subscribe(ch.Port2.ID)
+	sub := subscribe(t, s, ch.Port2.ID)
 	defer sub.Close()
 	prev := store.EventID{}
 	for _, origin := range []string{"", "https://app.example:8443", "null", ""} {

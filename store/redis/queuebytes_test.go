@@ -33,7 +33,7 @@ func TestQueueBytesMigrated(t *testing.T) {
 	s := newStore(t, shared, redis.Options{Prefix: prefix, Limits: limits})
 	data := func(n int) json.RawMessage { return json.RawMessage(`"` + strings.Repeat("x", n-2) + `"`) }
 
-	ch, err := s.CreateChannel(ctx)
+	ch, err := s.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestQueueBytesMigrated(t *testing.T) {
 	if err := s.Ack(ctx, p2, toP2[0]); err != nil {
 		t.Fatal(err)
 	}
-	empty, err := s.CreateChannel(ctx)
+	empty, err := s.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 func TestPostReplayQueuesOnce(t *testing.T) {
 	t.Parallel()
 	s, c := newInternalStore(t)
-	ch, err := s.CreateChannel(t.Context())
+	ch, err := s.CreateChannel(t.Context(), "")
 	if err != nil {
 		t.Fatal(err)
 	}

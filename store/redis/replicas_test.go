@@ -118,7 +118,7 @@ func TestWaitAllSingle(t *testing.T) {
 	if !one(2, 2, 1, 2)(got) || got[0].Primary != primary.Addr || got[0].Unread != 0 {
 		t.Fatalf("at start: %+v, want 2 waited for, 1 promotable, 2 online at %s", got, primary.Addr)
 	}
-	ch, err := plain.CreateChannel(ctx)
+	ch, err := plain.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +179,7 @@ func TestWaitAllWithoutReplicas(t *testing.T) {
 	if got := s.Replicas(); !one(0, 0, 0, 0)(got) {
 		t.Fatalf("count %+v, want none", got)
 	}
-	ch, err := s.CreateChannel(t.Context())
+	ch, err := s.CreateChannel(t.Context(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +231,7 @@ func TestWaitAllSentinel(t *testing.T) {
 	if !one(2, 2, 1, 2)(got) || got[0].Primary != sen.Primary.Addr {
 		t.Fatalf("count %+v, want 2 waited for, 1 promotable, 2 online at %s", got, sen.Primary.Addr)
 	}
-	ch, err := s.CreateChannel(ctx)
+	ch, err := s.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +286,7 @@ func TestWaitAllCluster(t *testing.T) {
 	})
 	var onIt store.NewChannel
 	for onIt.ID == "" {
-		ch, err := s.CreateChannel(ctx)
+		ch, err := s.CreateChannel(ctx, "")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -63,7 +63,7 @@ func TestWaitReplicasOnResentPost(t *testing.T) {
 		return s
 	}
 	s, again, plain := open(1), open(1), open(0)
-	ch, err := plain.CreateChannel(ctx)
+	ch, err := plain.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}

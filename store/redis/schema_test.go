@@ -112,7 +112,7 @@ func TestUnavailable(t *testing.T) {
 	t.Parallel()
 	srv := privateServer(t)
 	s := newStore(t, srv, redis.Options{})
-	ch, err := s.CreateChannel(t.Context())
+	ch, err := s.CreateChannel(t.Context(), "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,13 +66,13 @@ func sentinelStore(t *testing.T, sn *redistest.Sentinel, opts redis.Options) *re
 // and no loaded machine reaches it.
 func testSentinelFailover(t *testing.T, sn *redistest.Sentinel) {
 	s := sentinelStore(t, sn, redis.Options{})
-	ch, err := s.CreateChannel(t.Context())
+	ch, err := s.CreateChannel(t.Context(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Acknowledged only once the replica has it, so the channel survives.
 	waitReplica(t, sn)
-	sub := s.Subscribe(ch.Port2.ID)
+	sub := subscribe(t, s, ch.Port2.ID)
 	defer sub.Close()
 
 	killed := time.Now()

@@ -48,8 +48,9 @@ type Options struct {
 	MoveTimeout time.Duration
 	// SweepInterval is how often abandoned moves are looked for.
 	SweepInterval time.Duration
-	// Timeout bounds each round trip to Redis (see durability.go); past
-	// it the call fails with store.ErrUnavailable.
+	// Timeout bounds each round trip to Redis (see durability.go), and
+	// Subscribe's wait for Redis to confirm a subscription; past it the
+	// call fails with store.ErrUnavailable.
 	Timeout time.Duration
 	// WaitReplicas, when above zero, makes a post (and a channel's
 	// creation, a port's transfer, a collection's creation or a member's
@@ -220,16 +221,24 @@ func (s *Store) Ready(ctx context.Context) error {
 
 // Subscribe returns one doorbell for all of portIDs, once the listener is
 // subscribed to each port's channel (see listener.go). It costs no Redis
-// connection of its own, nor a goroutine.
-func (s *Store) Subscribe(portIDs ...string) *store.Subscription {
+// connection of its own, nor a goroutine. A subscription not confirmed
+// within Options.Timeout, the bound of any round trip, is
+// store.ErrUnavailable, at once while subscribing is known to fail.
+func (s *Store) Subscribe(ctx context.Context, portIDs ...string) (*store.Subscription, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	sub := s.listener.hub.Subscribe(portIDs...)
-	s.listener.wait(portIDs...)
-	return sub
+	if err := s.listener.wait(ctx, s.timeout, portIDs...); err != nil {
+		sub.Close()
+		return nil, err
+	}
+	return sub, nil
 }
 
 // CreateChannel makes a channel. On the rare clash of tags with an
 // existing channel it draws new ids.
-func (s *Store) CreateChannel(ctx context.Context) (store.NewChannel, error) {
+func (s *Store) CreateChannel(ctx context.Context, creator string) (store.NewChannel, error) {
 	for range 5 {
 		id, p1, p2, err := store.NewChannelIDs(time.Now())
 		if err != nil {
@@ -237,7 +246,7 @@ func (s *Store) CreateChannel(ctx context.Context) (store.NewChannel, error) {
 		}
 		t1, t2 := store.NewToken(), store.NewToken()
 		r, err := s.exec(ctx, scriptOp(s.scripts.create, durable, s.keys.forTag(store.Tag(id)).list(),
-			id, p1, p2, store.HashToken(t1), store.HashToken(t2), s.ttlMs(), store.CreatorOf(ctx)))[0].reply()
+			id, p1, p2, store.HashToken(t1), store.HashToken(t2), s.ttlMs(), creator))[0].reply()
 		if err != nil {
 			return store.NewChannel{}, err
 		}
@@ -252,7 +261,6 @@ func (s *Store) CreateChannel(ctx context.Context) (store.NewChannel, error) {
 			CreatedAt: msTime(r.str(1)),
 			Port1:     store.PortCredentials{ID: p1, Token: t1},
 			Port2:     store.PortCredentials{ID: p2, Token: t2},
-			Creator:   store.CreatorOf(ctx),
 		}, nil
 	}
 	return store.NewChannel{}, errors.New("create channel: channel ids kept clashing")

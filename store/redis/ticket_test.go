@@ -67,7 +67,7 @@ func TestTicketKeepsNoCredential(t *testing.T) {
 	prefix := redistest.Prefix(t)
 	s := newStore(t, shared, redis.Options{Prefix: prefix})
 	raw := client(t, shared)
-	a, err := s.CreateChannel(ctx)
+	a, err := s.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ func TestPostsRestartIdleTimersLazily(t *testing.T) {
 	const ttl = 8 * time.Second
 	s, c := newInternalStore(t, store.Limits{ChannelTTL: ttl})
 	ctx := t.Context()
-	ch, err := s.CreateChannel(ctx)
+	ch, err := s.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}

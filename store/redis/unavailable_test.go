@@ -22,7 +22,7 @@ func TestCannotServeNowIsUnavailable(t *testing.T) {
 	srv := privateServer(t)
 	s := newStore(t, srv, redis.Options{})
 	admin := srv.Client(t)
-	ch, err := s.CreateChannel(ctx)
+	ch, err := s.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func TestCannotServeNowIsUnavailable(t *testing.T) {
 		if _, err := s.Transfer(ctx, from); !errors.Is(err, store.ErrUnavailable) {
 			t.Errorf("%s: transfer: %v, want ErrUnavailable", what, err)
 		}
-		if _, err := s.CreateChannel(ctx); !errors.Is(err, store.ErrUnavailable) {
+		if _, err := s.CreateChannel(ctx, ""); !errors.Is(err, store.ErrUnavailable) {
 			t.Errorf("%s: create: %v, want ErrUnavailable", what, err)
 		}
 	}

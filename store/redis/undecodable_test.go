@@ -29,7 +29,7 @@ func TestReadUndecodable(t *testing.T) {
 	t.Parallel()
 	s, _ := newInternalStore(t)
 	ctx := t.Context()
-	ch, err := s.CreateChannel(ctx)
+	ch, err := s.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ func TestReadLastID(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	s := newStore(t, shared, redis.Options{})
-	ch, err := s.CreateChannel(ctx)
+	ch, err := s.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,12 +62,12 @@ func TestWaitModeFencesReads(t *testing.T) {
 	// short, for the calls that wait in vain.
 	s := newStore(t, primary, redis.Options{Prefix: prefix, WaitReplicas: 1, WaitTimeout: 2 * time.Second})
 	short := newStore(t, primary, redis.Options{Prefix: prefix, WaitReplicas: 1, WaitTimeout: 200 * time.Millisecond})
-	ch, err := s.CreateChannel(ctx)
+	ch, err := s.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	from, to := creds(ch.Port1), creds(ch.Port2)
-	sub := s.Subscribe(to.PortID)
+	sub := subscribe(t, s, to.PortID)
 	defer sub.Close()
 
 	first, err := s.Post(ctx, from, store.Outgoing{Data: []byte(`"confirmed"`)})

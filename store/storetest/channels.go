@@ -14,6 +14,7 @@ var channelTests = []test{
 	{"Tokens", testChannelTokens},
 	{"Describe", testChannelDescribe},
 	{"DescribeRefusesOtherTokens", testChannelDescribeRefuses},
+	{"Creator", testChannelCreator},
 }
 
 // testChannelIDs: a channel's three ids are distinct ULIDs sharing their
@@ -139,4 +140,38 @@ func flip(tok string) string {
 		return tok[:len(tok)-1] + "B"
 	}
 	return tok[:len(tok)-1] + "A"
+}
+
+// testChannelCreator: the creator given to CreateChannel or
+// CreateChannelOnce is what Describe reports at both ports, "" for an
+// anonymous creation, and a replay answers the channel the first call made
+// for it.
+func testChannelCreator(t *testing.T, h harness) {
+	ctx := testContext(t)
+	s := h.store(t)
+	made := map[string]store.NewChannel{}
+	for _, creator := range []string{"", "apikey:0123abcd"} {
+		ch, err := s.CreateChannel(ctx, creator)
+		if err != nil {
+			t.Fatalf("CreateChannel(%q): %v", creator, err)
+		}
+		made["CreateChannel "+creator] = ch
+		ch, replayed, err := s.CreateChannelOnce(ctx, creator, once("creator:"+creator, "create"))
+		if err != nil || replayed {
+			t.Fatalf("CreateChannelOnce(%q): %v (replayed %v)", creator, err, replayed)
+		}
+		made["CreateChannelOnce "+creator] = ch
+		again, replayed, err := s.CreateChannelOnce(ctx, creator, once("creator:"+creator, "create"))
+		if err != nil || !replayed || again.ID != ch.ID {
+			t.Fatalf("CreateChannelOnce(%q) again: %s, %v (replayed %v), want %s replayed", creator, again.ID, err, replayed, ch.ID)
+		}
+	}
+	for what, ch := range made {
+		want := what[strings.IndexByte(what, ' ')+1:]
+		for _, pc := range []store.PortCredentials{ch.Port1, ch.Port2} {
+			if got := describe(ctx, t, s, creds(pc)).Creator; got != want {
+				t.Errorf("%s: port %s describes creator %q, want %q", what, pc.ID, got, want)
+			}
+		}
+	}
 }

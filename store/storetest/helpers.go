@@ -62,7 +62,7 @@ func creds(pc store.PortCredentials) store.Credentials {
 
 func newPair(ctx context.Context, t *testing.T, s store.Store) pair {
 	t.Helper()
-	ch, err := s.CreateChannel(ctx)
+	ch, err := s.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatalf("CreateChannel: %v", err)
 	}

@@ -232,12 +232,12 @@ func testIdemWindow(t *testing.T, h harness) {
 		t.Errorf("retry after the window answered %s (replayed %v), first %s", id, replayed, first)
 	}
 	wantQueued(ctx, t, s, p.p2, 2)
-	ch, _, err := s.CreateChannelOnce(ctx, once("c", "create"))
+	ch, _, err := s.CreateChannelOnce(ctx, "", once("c", "create"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(window + 300*time.Millisecond)
-	again, replayed, err := s.CreateChannelOnce(ctx, once("c", "create"))
+	again, replayed, err := s.CreateChannelOnce(ctx, "", once("c", "create"))
 	if err != nil || replayed || again.ID == ch.ID {
 		t.Errorf("channel key after the window: %s (replayed %v, err %v), first %s", again.ID, replayed, err, ch.ID)
 	}
@@ -260,7 +260,7 @@ func testIdemScoped(t *testing.T, h harness) {
 	wantQueued(ctx, t, s, p.p1, 1)
 	wantQueued(ctx, t, s, q.p2, 1)
 	// Channel keys and post keys are apart too.
-	if _, replayed, err := s.CreateChannelOnce(ctx, once("shared", "from p1")); err != nil || replayed {
+	if _, replayed, err := s.CreateChannelOnce(ctx, "", once("shared", "from p1")); err != nil || replayed {
 		t.Errorf("a channel under a post's key: replayed %v, err %v", replayed, err)
 	}
 }
@@ -416,12 +416,12 @@ func testIdemTransfer(t *testing.T, h harness) {
 func testIdemChannel(t *testing.T, h harness) {
 	ctx := testContext(t)
 	s := h.store(t)
-	ch, replayed, err := s.CreateChannelOnce(ctx, once("c", "create"))
+	ch, replayed, err := s.CreateChannelOnce(ctx, "", once("c", "create"))
 	if err != nil || replayed {
 		t.Fatalf("CreateChannelOnce: replayed %v, err %v", replayed, err)
 	}
 	for range 2 {
-		again, replayed, err := s.CreateChannelOnce(ctx, once("c", "create"))
+		again, replayed, err := s.CreateChannelOnce(ctx, "", once("c", "create"))
 		if err != nil || !replayed {
 			t.Fatalf("retry: replayed %v, err %v", replayed, err)
 		}
@@ -432,16 +432,16 @@ func testIdemChannel(t *testing.T, h harness) {
 	p := pair{ch: ch, p1: creds(ch.Port1), p2: creds(ch.Port2)}
 	post(ctx, t, s, p.p1, text("works"))
 	wantQueued(ctx, t, s, p.p2, 1)
-	_, _, err = s.CreateChannelOnce(ctx, once("c", "something else"))
+	_, _, err = s.CreateChannelOnce(ctx, "", once("c", "something else"))
 	wantErr(t, "a channel key for another request", err, store.ErrKeyReused)
-	other, replayed, err := s.CreateChannelOnce(ctx, once("d", "create"))
+	other, replayed, err := s.CreateChannelOnce(ctx, "", once("d", "create"))
 	if err != nil || replayed || other.ID == ch.ID {
 		t.Errorf("another key: %s (replayed %v, err %v)", other.ID, replayed, err)
 	}
 	var got []store.NewChannel
 	var mu sync.Mutex
 	sameKeyRace(t, func() (store.EventID, bool, error) {
-		c, replayed, err := s.CreateChannelOnce(ctx, once("race", "create"))
+		c, replayed, err := s.CreateChannelOnce(ctx, "", once("race", "create"))
 		if err == nil {
 			mu.Lock()
 			got = append(got, c)

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"context"
+	"errors"
 	"testing"
 
 	"github.com/tincan-dev/tincan/store"
@@ -16,15 +18,28 @@ var subscribeTests = []test{
 	{"Coalesces", testSubscribeCoalesces},
 	{"SeveralPortsRingForEach", testSubscribeSeveralPorts},
 	{"SeveralPortsCloseStopsAll", testSubscribeSeveralPortsClose},
+	{"CancelledContext", testSubscribeCancelled},
 }
 
+// subscribe subscribes to portIDs and closes the subscription when the
+// test ends.
 func subscribe(t *testing.T, s store.Store, portIDs ...string) *store.Subscription {
 	t.Helper()
-	sub := s.Subscribe(portIDs...)
+	sub := subscribeOpen(t, s, portIDs...)
+	t.Cleanup(sub.Close)
+	return sub
+}
+
+// subscribeOpen subscribes to portIDs, leaving the closing to the caller.
+func subscribeOpen(t *testing.T, s store.Store, portIDs ...string) *store.Subscription {
+	t.Helper()
+	sub, err := s.Subscribe(testContext(t), portIDs...)
+	if err != nil {
+		t.Fatalf("Subscribe %v: %v", portIDs, err)
+	}
 	if sub == nil || sub.C == nil {
 		t.Fatalf("Subscribe %v returned no doorbell", portIDs)
 	}
-	t.Cleanup(sub.Close)
 	return sub
 }
 
@@ -118,7 +133,7 @@ func testSubscribeCloseStops(t *testing.T, h harness) {
 	ctx := testContext(t)
 	s := h.store(t)
 	p := newPair(ctx, t, s)
-	sub := s.Subscribe(p.p2.PortID)
+	sub := subscribeOpen(t, s, p.p2.PortID)
 	witness := subscribe(t, s, p.p2.PortID)
 	sub.Close()
 	sub.Close()
@@ -181,7 +196,7 @@ func testSubscribeSeveralPortsClose(t *testing.T, h harness) {
 	ctx := testContext(t)
 	s := h.store(t)
 	a, b := newPair(ctx, t, s), newPair(ctx, t, s)
-	sub := s.Subscribe(a.p2.PortID, b.p2.PortID)
+	sub := subscribeOpen(t, s, a.p2.PortID, b.p2.PortID)
 	witnessA := subscribe(t, s, a.p2.PortID)
 	witnessB := subscribe(t, s, b.p2.PortID, a.p1.PortID)
 	sub.Close()
@@ -191,4 +206,25 @@ func testSubscribeSeveralPortsClose(t *testing.T, h harness) {
 	wantRing(t, witnessA, "a single-port subscription to the first port")
 	wantRing(t, witnessB, "another several-port subscription to the second port")
 	wantQuiet(t, sub, "a closed several-port subscription")
+}
+
+// testSubscribeCancelled: Subscribe with a context that has ended returns
+// the context's error and no subscription; the ports stay as they were, so
+// a later Subscribe to them rings as usual.
+func testSubscribeCancelled(t *testing.T, h harness) {
+	ctx := testContext(t)
+	s := h.store(t)
+	p := newPair(ctx, t, s)
+	ended, cancel := context.WithCancel(ctx)
+	cancel()
+	sub, err := s.Subscribe(ended, p.p2.PortID, p.p1.PortID)
+	if !errors.Is(err, context.Canceled) || sub != nil {
+		if sub != nil {
+			sub.Close()
+		}
+		t.Fatalf("Subscribe with a cancelled context: %v, %v; want context.Canceled and no subscription", sub, err)
+	}
+	later := subscribe(t, s, p.p2.PortID)
+	post(ctx, t, s, p.p1, text("after the cancelled subscribe"))
+	wantRing(t, later, "a subscription made after the cancelled one")
 }

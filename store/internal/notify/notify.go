@@ -97,19 +97,6 @@ func (h *Hub) Push(n store.Notice) {
 	}
 }
 
-// NotifyAll tells every subscription to look at all its ports. A store
-// calls it when it may have missed notifications (its listener
-// reconnected, say).
-func (h *Hub) NotifyAll() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for _, bells := range h.subs {
-		for _, c := range bells {
-			c.Add(store.Notice{})
-		}
-	}
-}
-
 // Len returns how many doorbells are registered, counting a subscription
 // once for each of its ports.
 func (h *Hub) Len() int {

@@ -117,23 +117,16 @@ end
 -- members are one score range with its oldest nearest zero: counted with
 -- ZCOUNT and trimmed with ZREMRANGEBYRANK, without reading them. A side
 -- keeps its newest MAX_FORMER_TOKENS.
---
--- Builds before schema version 2 kept a plain set there (see
--- migrations/0002_former_zset.lua, which converts them); one may still
--- write one during a rolling upgrade, so a set is read as it is, and
--- turned into the zset by the next script that adds to it.
 
 -- former_has reports whether member ('<port id>:<hash>') is a dead token.
 local function former_has(member)
-  if redis.call('TYPE', KEYS[4]).ok == 'set' then
-    return redis.call('SISMEMBER', KEYS[4], member) == 1
-  end
   return redis.call('ZSCORE', KEYS[4], member) ~= false
 end
 
--- former_push adds a side's dead tokens to the zset, in the order given
--- (oldest first), and forgets the side's oldest beyond the bound.
-local function former_push(side, members)
+-- former_add remembers a side's dead tokens ('<port id>:<hash>' each), in
+-- the order given (oldest first), and forgets the side's oldest beyond the
+-- bound.
+local function former_add(side, members)
   if #members == 0 then return end
   local neg = redis.call('ZCOUNT', KEYS[4], '-inf', '(0')
   local n = neg
@@ -157,34 +150,6 @@ local function former_push(side, members)
     -- p2's ranks come first, newest first.
     redis.call('ZREMRANGEBYRANK', KEYS[4], MAX_FORMER_TOKENS, n - 1)
   end
-end
-
--- former_upgrade turns a set of dead tokens left by an older build into
--- the zset, in no particular order (the set kept none), dropping members
--- of neither port.
-local function former_upgrade()
-  local members = redis.call('SMEMBERS', KEYS[4])
-  local ttl = redis.call('PTTL', KEYS[4])
-  redis.call('DEL', KEYS[4])
-  local p = redis.call('HMGET', KEYS[1], 'p1', 'p2')
-  local by = {p1 = {}, p2 = {}}
-  for _, m in ipairs(members) do
-    local port = string.match(m, '^([^:]*):')
-    if port == p[1] then by.p1[#by.p1 + 1] = m end
-    if port == p[2] then by.p2[#by.p2 + 1] = m end
-  end
-  former_push('p1', by.p1)
-  former_push('p2', by.p2)
-  if ttl > 0 and redis.call('EXISTS', KEYS[4]) == 1 then
-    redis.call('PEXPIRE', KEYS[4], ttl)
-  end
-end
-
--- former_add remembers a side's dead tokens ('<port id>:<hash>' each,
--- oldest first).
-local function former_add(side, members)
-  if redis.call('TYPE', KEYS[4]).ok == 'set' then former_upgrade() end
-  former_push(side, members)
 end
 
 -- auth checks the token hash presented for port, for operation op (a
@@ -270,9 +235,7 @@ end
 -- id after prev ('' for none), to whoever waits on port, in the same
 -- place as notify: a reader waiting at prev delivers it without reading
 -- it back (notice.go describes the format). A message with an origin
--- puts the mark 'o' before prev and the origin before the data: a reader
--- older than origins finds no event id where prev should be and reads
--- the port instead, which is what it does with any notice it cannot use.
+-- puts the mark 'o' before prev and the origin before the data.
 local function notify_message(channel, port, prev, id, sent_at, source, origin, data)
   if origin == '' then
     redis.call('SPUBLISH', channel,
