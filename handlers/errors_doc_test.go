@@ -33,24 +33,24 @@ func TestErrorsDoc(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	notes := map[string]string{} // code -> its note's anchor
-	for _, h := range docgen.Headings(string(md)) {
-		if h.Level != 3 {
-			continue
-		}
-		m := codeHeading.FindStringSubmatch(h.Text)
+	notes, notNotes := docgen.Notes(string(md), func(text string) ([]string, bool) {
+		m := codeHeading.FindStringSubmatch(text)
 		if m == nil {
-			t.Errorf("docs/ERRORS.md: the heading %q is no note: a note's heading is one code, in backticks", h.Text)
-			continue
+			return nil, false
 		}
+		return m[1:], true
+	})
+	for _, h := range notNotes {
+		t.Errorf("docs/ERRORS.md: the heading %q is no note: a note's heading is one code, in backticks", h)
+	}
+	for code := range notes {
 		known := false
 		for _, d := range docs {
-			known = known || d.Code == m[1]
+			known = known || d.Code == code
 		}
 		if !known {
-			t.Errorf("docs/ERRORS.md has a note on %s, which is no problem code", m[1])
+			t.Errorf("docs/ERRORS.md has a note on %s, which is no problem code", code)
 		}
-		notes[m[1]] = h.Anchor
 	}
 	docgen.Sync(t, errorsDoc, "errors", errorsTable(docs, notes), "go generate ./handlers", *updateDocs)
 }

@@ -52,21 +52,22 @@ func TestSettingsDoc(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	notes := map[string]string{} // setting -> its note's anchor
-	for _, h := range docgen.Headings(string(md)) {
-		if h.Level != 3 {
-			continue
+	notes, notNotes := docgen.Notes(string(md), func(text string) ([]string, bool) {
+		if !noteHeading.MatchString(text) {
+			return nil, false
 		}
-		if !noteHeading.MatchString(h.Text) {
-			t.Errorf("docs/SETTINGS.md: the heading %q is no note: a note's heading names settings, each in backticks, comma-separated", h.Text)
-			continue
+		var ns []string
+		for name := range strings.SplitSeq(text, ", ") {
+			ns = append(ns, strings.Trim(name, "`"))
 		}
-		for name := range strings.SplitSeq(h.Text, ", ") {
-			name = strings.Trim(name, "`")
-			if !slices.Contains(names, name) {
-				t.Errorf("docs/SETTINGS.md has a note on %s, which the service does not read", name)
-			}
-			notes[name] = h.Anchor
+		return ns, true
+	})
+	for _, h := range notNotes {
+		t.Errorf("docs/SETTINGS.md: the heading %q is no note: a note's heading names settings, each in backticks, comma-separated", h)
+	}
+	for name := range notes {
+		if !slices.Contains(names, name) {
+			t.Errorf("docs/SETTINGS.md has a note on %s, which the service does not read", name)
 		}
 	}
 	docgen.Sync(t, settingsDoc, "settings", settingsTable(list, notes), "go generate ./cmd/api", *updateDocs)

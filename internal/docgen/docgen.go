@@ -66,6 +66,28 @@ type Heading struct {
 	Anchor string
 }
 
+// Notes returns the anchors of md's notes (its level-3 headings) by the
+// names each heading gives: names(heading text) lists them, or reports
+// false for a heading that is no note. A generated reference links each
+// table row to its note this way.
+func Notes(md string, names func(text string) ([]string, bool)) (anchors map[string]string, notNotes []string) {
+	anchors = map[string]string{}
+	for _, h := range Headings(md) {
+		if h.Level != 3 {
+			continue
+		}
+		ns, ok := names(h.Text)
+		if !ok {
+			notNotes = append(notNotes, h.Text)
+			continue
+		}
+		for _, n := range ns {
+			anchors[n] = h.Anchor
+		}
+	}
+	return anchors, notNotes
+}
+
 // atxHeading is a heading line: #s, a space, the text.
 var atxHeading = regexp.MustCompile(`^(#{1,6})\s+(.*?)\s*#*\s*$`)
 
