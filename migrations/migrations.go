@@ -36,7 +36,7 @@ import (
 
 // Version is the schema version this build writes and expects: the version
 // of the last step.
-const Version = 3
+const Version = 4
 
 // Step is one schema change.
 type Step struct {

@@ -52,4 +52,9 @@ func TestChannelScripts(t *testing.T) {
 	if s := Steps(); s[2].Name != "0003_queue_bytes.lua" || s[2].Channel == "" {
 		t.Errorf("step 3: %+v", s[2])
 	}
+	// Binary messages came with version 4, adding fields and converting
+	// nothing.
+	if s := Steps(); s[3].Name != "0004_binary.lua" || s[3].Channel != "" {
+		t.Errorf("step 4: %+v", s[3])
+	}
 }

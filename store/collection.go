@@ -2,7 +2,6 @@ package store
 
 import (
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -163,26 +162,24 @@ func NewCollectionID(now time.Time) (string, error) {
 
 // CheckBroadcastSize refuses, with ErrBroadcastTooLarge, a broadcast of msg
 // to members ports that would store more than l.MaxBroadcastBytes: members
-// times the bytes of its data. A store checks it once it knows the
-// members, before it posts to any. l must have its defaults.
+// times its Size. A store checks it once it knows the members, before it
+// posts to any. l must have its defaults.
 func CheckBroadcastSize(l Limits, members int, msg Outgoing) error {
 	// Divided rather than multiplied, so that nothing can overflow.
-	if size := int64(len(msg.Data)); members > 0 && size > l.MaxBroadcastBytes/int64(members) {
+	if size := msg.Size(); members > 0 && size > l.MaxBroadcastBytes/int64(members) {
 		return fmt.Errorf("%d members × %d bytes is more than %d bytes: %w", members, size, l.MaxBroadcastBytes, ErrBroadcastTooLarge)
 	}
 	return nil
 }
 
 // CheckBroadcast refuses, with ErrInvalid, what no broadcast may post:
-// data that is not JSON, an origin that is not one (ValidOrigin), or a
-// transfer list, since a port can be given to one receiver only.
+// what no post may (CheckOutgoing), or a transfer list, since a port can
+// be given to one receiver only.
 func CheckBroadcast(msg Outgoing) error {
-	switch {
-	case !json.Valid(msg.Data):
-		return fmt.Errorf("message data is not JSON: %w", ErrInvalid)
-	case !ValidOrigin(msg.Origin):
-		return fmt.Errorf("origin %q: %w", msg.Origin, ErrInvalid)
-	case len(msg.Transfer) > 0:
+	if err := CheckOutgoing(msg); err != nil {
+		return err
+	}
+	if len(msg.Transfer) > 0 {
 		return fmt.Errorf("a broadcast cannot carry a transfer list: %w", ErrInvalid)
 	}
 	return nil

@@ -35,6 +35,9 @@ var (
 	// ErrInFlight: the first request with an idempotency key is still
 	// being carried out; retrying shortly gets its answer.
 	ErrInFlight = errors.New("idempotency key in flight")
+	// ErrMessageNotFound: no message with the id asked for is queued at
+	// the port: it was acknowledged (and so deleted), or never there.
+	ErrMessageNotFound = errors.New("message not found")
 )
 
 // TransferRefusal says why a port in a transfer list was refused. The names

@@ -62,8 +62,9 @@ type Store interface {
 	// Errors: ErrClosed when the channel is closed; ErrQueueFull when the
 	// peer's queue holds Limits.MaxQueue messages, or ErrQueueBytesFull
 	// (which is ErrQueueFull too) when msg's data would take the bytes
-	// queued there past Limits.MaxQueueBytes (see Limits.Admit); a
-	// *TransferError when the
+	// queued there past Limits.MaxQueueBytes (see Limits.Admit; a
+	// message's bytes are its Size); ErrInvalid when msg does not pass
+	// CheckOutgoing; a *TransferError when the
 	// transfer list is refused (nothing is stored then, and no port moves);
 	// ErrBusy when a listed port is in the middle of another move.
 	Post(ctx context.Context, from Credentials, msg Outgoing) (EventID, error)
@@ -89,6 +90,15 @@ type Store interface {
 	//
 	// Errors: ErrInvalid for a limit of no messages.
 	Read(ctx context.Context, port Credentials, after EventID, limit ReadLimit) (Batch, error)
+
+	// Message returns the one message id queued at the port, not yet
+	// acknowledged, as Read would return it, with the same authentication
+	// and scope (OpRead); like Read it keeps the channel alive. It is
+	// how a binary message's bytes are fetched alone.
+	//
+	// Errors: ErrMessageNotFound when no message id is queued at the
+	// port: acknowledged, never there, or the zero EventID.
+	Message(ctx context.Context, port Credentials, id EventID) (Message, error)
 
 	// Ack acknowledges every message at the port up to and including
 	// through: they are deleted and never delivered again. Acknowledging
@@ -175,6 +185,30 @@ type Store interface {
 	// caller's next call with them checks them again.
 	RedeemTicket(ctx context.Context, portID, ticket string) ([]Credentials, error)
 
+	// IssueMessageTicket returns a ticket for one message queued at the
+	// port (as Message finds it), valid for ttl: a capability for a
+	// client that cannot send headers (an <img>, a download link) to
+	// fetch that message's bytes. It stands for the credentials c, which
+	// must allow reading (OpRead). Ticket.Ports is the port alone.
+	// Issuing is not activity: it keeps no channel alive.
+	//
+	// Errors: ErrMessageNotFound when the message is not queued at the
+	// port; ErrInvalid for a ttl under a millisecond.
+	IssueMessageTicket(ctx context.Context, port Credentials, id EventID, ttl time.Duration) (Ticket, error)
+
+	// RedeemMessageTicket returns the credentials a message ticket stands
+	// for, presented for the port portID and the message id. Unlike a
+	// stream ticket it is not used up: it works any number of times
+	// until it expires (a player asks again for each range of a video),
+	// but only for the port and message it was issued for. An unknown or
+	// expired ticket, or one presented for another port or message, is
+	// ErrTicketInvalid.
+	//
+	// The credentials are those given to IssueMessageTicket, checked
+	// then: the caller passes them to Message, which checks them again,
+	// so a ticket of a port transferred or expired since stops working.
+	RedeemMessageTicket(ctx context.Context, portID string, id EventID, secret string) (Credentials, error)
+
 	// CreateCollection makes a new, empty collection (see collection.go)
 	// and returns it with its token, which the store keeps only as a hash.
 	CreateCollection(ctx context.Context) (NewCollection, error)
@@ -212,8 +246,9 @@ type Store interface {
 	// Errors: ErrUnauthorized as for AddMember.
 	DeleteCollection(ctx context.Context, id, token string) error
 
-	// Broadcast posts msg (its data and origin; a transfer list is
-	// refused: a port cannot be given to many) through every member, each
+	// Broadcast posts msg (its data, or its bytes and content type, and
+	// its origin; a transfer list is refused: a port cannot be given to
+	// many) through every member, each
 	// exactly as
 	// Post through that member with the token it was added with: queued
 	// at the member's peer with the peer's own next id, bounded by
@@ -230,10 +265,9 @@ type Store interface {
 	// The check of Limits.MaxBroadcastBytes (CheckBroadcastSize) comes
 	// before anything is stored.
 	//
-	// Errors: ErrUnauthorized as for AddMember; ErrInvalid when the data
-	// is not JSON, the origin not one (ValidOrigin) or msg has ports;
-	// ErrBroadcastTooLarge when the members times the data's bytes pass
-	// Limits.MaxBroadcastBytes.
+	// Errors: ErrUnauthorized as for AddMember; ErrInvalid when msg does
+	// not pass CheckOutgoing or has ports; ErrBroadcastTooLarge when the
+	// members times the message's Size pass Limits.MaxBroadcastBytes.
 	Broadcast(ctx context.Context, id, token string, msg Outgoing) (BroadcastResult, error)
 
 	// BroadcastOnce is Broadcast under an idempotency key: each member's
@@ -280,12 +314,13 @@ type Limits struct {
 	MaxQueue int
 	// MaxQueueBytes is the most bytes of message data that may wait at
 	// one port; a post whose data would pass it fails with
-	// ErrQueueBytesFull. Only the data counts, as stored and delivered
-	// (compact JSON): the rest of a message is small and bounded, and
-	// MaxQueue bounds how many there are.
+	// ErrQueueBytesFull. Only the data counts (a message's Size: its
+	// JSON as stored and delivered, or a binary message's bytes): the
+	// rest of a message is small and bounded, and MaxQueue bounds how
+	// many there are.
 	MaxQueueBytes int64
 	// MaxBroadcastBytes is the most bytes one broadcast may store: its
-	// collection's members times the bytes of its data. A broadcast
+	// collection's members times the message's Size. A broadcast
 	// beyond it fails with ErrBroadcastTooLarge before anything is
 	// stored.
 	MaxBroadcastBytes int64
@@ -342,8 +377,8 @@ func (l Limits) WithDefaults() Limits {
 
 // Admit is the rule of a queue's bounds, which every store applies to every
 // post (a broadcast's included): it returns nil when a queue holding n
-// messages with queued bytes of data may take one more whose data is size
-// bytes, else ErrQueueFull (n is MaxQueue already) or ErrQueueBytesFull
+// messages with queued bytes of data may take one more of size bytes (its
+// Size), else ErrQueueFull (n is MaxQueue already) or ErrQueueBytesFull
 // (the bytes would pass MaxQueueBytes). l must have its defaults.
 func (l Limits) Admit(n int, queued, size int64) error {
 	switch {
@@ -359,7 +394,8 @@ func (l Limits) Admit(n int, queued, size int64) error {
 type ReadLimit struct {
 	// Messages is the most messages returned; below 1 is ErrInvalid.
 	Messages int
-	// Bytes bounds the bytes of data of the messages returned, past the
+	// Bytes bounds the bytes of data (Message.Size) of the messages
+	// returned, past the
 	// first: the first message after `after` is returned whatever its
 	// size, so that a message larger than the bound can still be read.
 	// 0 means DefaultReadBytes.
@@ -431,10 +467,24 @@ type PortInfo struct {
 	Creator string
 }
 
-// Outgoing is a message as posted.
+// Outgoing is a message as posted: a JSON (or text) message, whose Data is
+// a JSON value, or a binary one, whose Bytes are any bytes at all, kept
+// with their ContentType (see Binary). The two are exclusive: a binary
+// message has no Data, a JSON one no Bytes and no ContentType (see
+// CheckOutgoing).
 type Outgoing struct {
-	// Data is any JSON value. It is stored and delivered byte for byte.
+	// Data is any JSON value, for a JSON message. It is stored and
+	// delivered byte for byte.
 	Data json.RawMessage
+	// ContentType is a binary message's media type (see
+	// ValidContentType), "" for a JSON message. A message is binary
+	// exactly when it is set.
+	ContentType string
+	// Bytes are a binary message's exact bytes, of any length, 0
+	// included. A store keeps them as they are, never through a text or
+	// JSON encoding, and keeps a copy of its own: the caller may reuse
+	// the slice once the call returns.
+	Bytes []byte
 	// Transfer lists ports to hand to the receiver with the message, with
 	// the sender's tokens for them.
 	Transfer []Credentials
@@ -444,11 +494,20 @@ type Outgoing struct {
 	Origin string
 }
 
-// Message is a message as delivered.
+// Message is a message as delivered: JSON (Data set) or binary
+// (ContentType and Bytes set, Data nil), as it was posted (see Outgoing).
 type Message struct {
 	// ID is the message's event id at the receiving port.
-	ID   EventID
+	ID EventID
+	// Data is a JSON message's data, nil for a binary message.
 	Data json.RawMessage
+	// ContentType is a binary message's media type, "" for a JSON
+	// message (see Binary).
+	ContentType string
+	// Bytes are a binary message's bytes, exactly as posted: never nil
+	// for a binary message, though perhaps empty; nil for a JSON one.
+	// They are the caller's own: changing them changes nothing stored.
+	Bytes []byte
 	// Ports are the ports transferred with the message, with the fresh
 	// tokens that are now the receiver's.
 	Ports []PortCredentials
@@ -460,7 +519,8 @@ type Message struct {
 	// Undecodable is set, to a short reason, when the stored message
 	// could not be decoded: it is corrupt, or was written by a newer
 	// schema. Then only ID is known for sure (Source and SentAt when
-	// they could be read) and Data and Ports are empty. Such a message
+	// they could be read) and Data, ContentType, Bytes and Ports are
+	// empty. Such a message
 	// is delivered as an error in its place (the Web API's
 	// messageerror event) and acknowledged like any other.
 	Undecodable string

@@ -51,3 +51,47 @@ func TestTicketSealing(t *testing.T) {
 		}
 	}
 }
+
+// TestMessageTicketSealing: a sealed message ticket opens, with its secret,
+// to its credentials only under the name of its port and message, and its
+// name is neither a stream ticket's nor another message's.
+func TestMessageTicketSealing(t *testing.T) {
+	c := store.Credentials{PortID: "p-one", Token: store.NewToken()}
+	id := store.EventID{Ms: 1700000000000, Seq: 3}
+	tk := store.NewMessageTicket(c.PortID, time.Now(), time.Minute)
+	if len(tk.Ports) != 1 || tk.Ports[0] != c.PortID {
+		t.Fatalf("ticket ports %v, want [%s]", tk.Ports, c.PortID)
+	}
+	sealed, err := store.SealMessageTicket(tk, id, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := store.OpenMessageTicket(c.PortID, id, tk.Secret, sealed)
+	if err != nil || got != c {
+		t.Fatalf("OpenMessageTicket: %v %v, want %v", got, err, c)
+	}
+	name := store.MessageTicketIndex(c.PortID, id, tk.Secret)
+	for what, other := range map[string]string{
+		"another message":      store.MessageTicketIndex(c.PortID, id.Next(), tk.Secret),
+		"another port":         store.MessageTicketIndex("p-two", id, tk.Secret),
+		"another secret":       store.MessageTicketIndex(c.PortID, id, store.NewToken()),
+		"the stream ticket's":  store.TicketIndex(c.PortID, tk.Secret),
+		"a port ending in NUL": store.MessageTicketIndex(c.PortID+"\x00"+id.String(), store.EventID{}, tk.Secret),
+	} {
+		if other == name {
+			t.Errorf("the record's name is %s", what)
+		}
+	}
+	if _, err := store.OpenMessageTicket(c.PortID, id.Next(), tk.Secret, sealed); err == nil {
+		t.Error("the record opened under another message's name")
+	}
+	if _, err := store.OpenMessageTicket("p-two", id, tk.Secret, sealed); err == nil {
+		t.Error("the record opened under another port's name")
+	}
+	if _, err := store.OpenTicket(c.PortID, tk.Secret, sealed); err == nil {
+		t.Error("the record opened as a stream ticket's")
+	}
+	if bytes.Contains(sealed, []byte(c.Token)) || bytes.Contains(sealed, []byte(tk.Secret)) {
+		t.Error("the record holds a secret in plain text")
+	}
+}

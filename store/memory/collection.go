@@ -1,7 +1,6 @@
 package memory
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -167,8 +166,8 @@ func (s *Store) BroadcastOnce(ctx context.Context, id, token string, msg store.O
 }
 
 // memberPost posts msg through the member port portID as the holder of the
-// token whose hash is tokenHash. s.mu is held while it runs; msg.Data is
-// the store's (see post).
+// token whose hash is tokenHash. s.mu is held while it runs; msg's data
+// and bytes are the store's (see post).
 type memberPost func(portID, tokenHash string, msg store.Outgoing, now time.Time) (store.EventID, error)
 
 // member is a collection's member as a broadcast found it: its port, and
@@ -177,7 +176,8 @@ type member struct{ port, hash string }
 
 // broadcast posts msg through every member of the collection with
 // postThrough, broadcastBatch members under the lock at a time. The data
-// is copied once, and that copy is shared by every member's queue.
+// (or bytes) is copied once, and that copy is shared by every member's
+// queue.
 func (s *Store) broadcast(ctx context.Context, id, token string, msg store.Outgoing, postThrough memberPost) (store.BroadcastResult, error) {
 	if err := store.CheckBroadcast(msg); err != nil {
 		return store.BroadcastResult{}, err
@@ -187,7 +187,7 @@ func (s *Store) broadcast(ctx context.Context, id, token string, msg store.Outgo
 		return store.BroadcastResult{}, err
 	}
 	var res store.BroadcastResult
-	msg.Data = bytes.Clone(msg.Data)
+	msg = own(msg)
 	for start := 0; start < len(members); start += broadcastBatch {
 		if start > 0 && s.betweenBatches != nil {
 			s.betweenBatches()

@@ -1,7 +1,6 @@
 package memory
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"fmt"
@@ -46,13 +45,12 @@ func (s *Store) PostOnce(ctx context.Context, from store.Credentials, msg store.
 	}
 	defer s.mu.Unlock()
 
-	msg.Data = bytes.Clone(msg.Data)
-	return s.postOnce(from.PortID, store.HashToken(from.Token), msg, once, now)
+	return s.postOnce(from.PortID, store.HashToken(from.Token), own(msg), once, now)
 }
 
 // postOnce is PostOnce through the port portID as the holder of the token
 // whose hash is tokenHash, as a broadcast posts through a member. s.mu must
-// be held; msg.Data is the store's, as for post.
+// be held; msg's data and bytes are the store's, as for post.
 func (s *Store) postOnce(portID, tokenHash string, msg store.Outgoing, once store.Idempotency, now time.Time) (store.EventID, bool, error) {
 	src, err := s.authenticateHash(portID, tokenHash, now, store.OpPost)
 	if err != nil {

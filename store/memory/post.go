@@ -3,7 +3,6 @@ package memory
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -24,26 +23,35 @@ func (s *Store) Post(ctx context.Context, from store.Credentials, msg store.Outg
 	if err != nil {
 		return store.EventID{}, err
 	}
+	return s.post(src, own(msg), now)
+}
+
+// own returns msg with copies of its data and bytes, which the store keeps:
+// the caller may change or reuse its slices once the call returns. A
+// binary message's bytes are never nil, however few.
+func own(msg store.Outgoing) store.Outgoing {
 	msg.Data = bytes.Clone(msg.Data)
-	return s.post(src, msg, now)
+	if msg.Binary() {
+		msg.Bytes = append(make([]byte, 0, len(msg.Bytes)), msg.Bytes...)
+	} else {
+		msg.Bytes = bytes.Clone(msg.Bytes)
+	}
+	return msg
 }
 
 // post queues msg at the peer of src, authenticated. s.mu must be held.
-// msg.Data becomes the queue's: the caller hands in a copy of its own,
-// which a broadcast shares between all its members' queues (nothing
-// changes stored data, and Read hands out copies).
+// msg's data and bytes become the queue's: the caller hands in copies of
+// its own (see own), which a broadcast shares between all its members'
+// queues (nothing changes stored data, and Read hands out copies).
 func (s *Store) post(src *port, msg store.Outgoing, now time.Time) (store.EventID, error) {
-	if !json.Valid(msg.Data) {
-		return store.EventID{}, fmt.Errorf("message data is not JSON: %w", store.ErrInvalid)
-	}
-	if !store.ValidOrigin(msg.Origin) {
-		return store.EventID{}, fmt.Errorf("origin %q: %w", msg.Origin, store.ErrInvalid)
+	if err := store.CheckOutgoing(msg); err != nil {
+		return store.EventID{}, err
 	}
 	if src.ch.isClosed() {
 		return store.EventID{}, fmt.Errorf("port %s: %w", src.id, store.ErrClosed)
 	}
 	dst := src.peer
-	size := int64(len(msg.Data))
+	size := msg.Size()
 	if err := s.limits.Admit(len(dst.queue), dst.queuedBytes, size); err != nil {
 		return store.EventID{}, fmt.Errorf("port %s: %w", dst.id, err)
 	}
@@ -60,12 +68,14 @@ func (s *Store) post(src *port, msg store.Outgoing, now time.Time) (store.EventI
 	}
 	id := dst.nextID(now)
 	dst.queue = append(dst.queue, store.Message{
-		ID:     id,
-		Data:   msg.Data,
-		Ports:  moved,
-		Source: src.id,
-		SentAt: now.UTC(),
-		Origin: msg.Origin,
+		ID:          id,
+		Data:        msg.Data,
+		ContentType: msg.ContentType,
+		Bytes:       msg.Bytes,
+		Ports:       moved,
+		Source:      src.id,
+		SentAt:      now.UTC(),
+		Origin:      msg.Origin,
 	})
 	dst.lastID = id
 	dst.queuedBytes += size

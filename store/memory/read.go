@@ -39,11 +39,48 @@ func (s *Store) Read(ctx context.Context, c store.Credentials, after store.Event
 	for i, m := range q[:n] {
 		// The caller gets its own copies: what it does with them must not
 		// reach the queue.
-		m.Data = bytes.Clone(m.Data)
-		m.Ports = slices.Clone(m.Ports)
-		batch.Messages[i] = m
+		batch.Messages[i] = deliver(m)
 	}
 	return batch, nil
+}
+
+// deliver returns a copy of the queued message m for a caller: what it
+// does with it must not reach the queue.
+func deliver(m store.Message) store.Message {
+	m.Data = bytes.Clone(m.Data)
+	m.Bytes = bytes.Clone(m.Bytes) // a binary message's stay non-nil
+	m.Ports = slices.Clone(m.Ports)
+	return m
+}
+
+// Message returns a copy of the message id queued at the port. Like Read,
+// it keeps the channel alive.
+func (s *Store) Message(ctx context.Context, c store.Credentials, id store.EventID) (store.Message, error) {
+	now, err := s.begin(ctx)
+	if err != nil {
+		return store.Message{}, err
+	}
+	defer s.mu.Unlock()
+	p, err := s.authenticate(c, now, store.OpRead)
+	if err != nil {
+		return store.Message{}, err
+	}
+	p.ch.touched = now
+	m, ok := p.queued(id)
+	if !ok {
+		return store.Message{}, fmt.Errorf("port %s: message %q: %w", p.id, id, store.ErrMessageNotFound)
+	}
+	return deliver(m), nil
+}
+
+// queued returns the message id in p's queue, if it is there. s.mu must be
+// held.
+func (p *port) queued(id store.EventID) (store.Message, bool) {
+	i, found := slices.BinarySearchFunc(p.queue, id, func(m store.Message, id store.EventID) int { return m.ID.Compare(id) })
+	if !found {
+		return store.Message{}, false
+	}
+	return p.queue[i], true
 }
 
 // fitBytes returns how many of msgs, from the first, hold at most max bytes
@@ -51,7 +88,7 @@ func (s *Store) Read(ctx context.Context, c store.Credentials, after store.Event
 func fitBytes(msgs []store.Message, max int64) (int, bool) {
 	var total int64
 	for i, m := range msgs {
-		total += int64(len(m.Data))
+		total += m.Size()
 		if i > 0 && total > max {
 			return i, true
 		}
@@ -79,7 +116,7 @@ func (s *Store) Ack(ctx context.Context, c store.Credentials, through store.Even
 	}
 	n := sort.Search(len(p.queue), func(i int) bool { return p.queue[i].ID.Compare(through) > 0 })
 	for _, m := range p.queue[:n] {
-		p.queuedBytes -= int64(len(m.Data))
+		p.queuedBytes -= m.Size()
 	}
 	// Zero what is dropped so that the backing array, which the next
 	// append may keep using, does not pin the acknowledged messages.

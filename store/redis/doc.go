@@ -10,7 +10,8 @@
 // every change to a channel is one atomic Lua script, and so that the keys
 // are found from any port id without a lookup. keys.go builds every key
 // name; migrations/0001_initial.lua lists the schema, and each later step
-// what it changed (0002: the dead tokens' zset; 0003: the queues' bytes).
+// what it changed (0002: the dead tokens' zset; 0003: the queues' bytes;
+// 0004: binary messages).
 //
 // # Bytes
 //
@@ -26,6 +27,21 @@
 // read's byte bound (store.ReadLimit), reading in chunks sized from the
 // entries it has seen, so that a queue of large messages is never read
 // whole into the script.
+//
+// # Binary messages
+//
+// A JSON message's entry holds its data in field d; a binary message's
+// holds its bytes in field b, a raw Redis string (Redis strings and Lua
+// strings hold any bytes, so nothing encodes them: no base64, no UTF-8),
+// and its content type in field c, never d (migrations/0004_binary.lua).
+// The bytes go to post.lua as an argument of their own, as the data
+// would, and count for the bytes bounds as the data does (lib.lua's
+// data_bytes reads d or b). A build from before them finds no d and reads
+// the entry as undecodable, never as data; schema version 4 makes it
+// unready. A pushed notice of a binary message carries the bytes too
+// (notice.go). An entry whose b and c do not go together (one without the
+// other, either beside d, a c that is no content type) is undecodable
+// (messages.go's decode): a messageerror in its place.
 //
 // # Scripts
 //
@@ -209,6 +225,12 @@
 // even by many instances and on a Cluster. Issuing checks each port's
 // credentials with check.lua in its own slot, all in one pipeline; a port
 // held by a move is settled and checked again, as a read would be.
+//
+// A message ticket is one key too, <prefix>mticket:<derivation of port,
+// message id and ticket> (store.MessageTicketIndex), sealed in the same
+// way (store.SealMessageTicket) and set with its lifetime, but redeemed
+// with GET: it is not used up. Issuing checks the credentials and that the
+// message is queued with message.lua, which then writes nothing.
 //
 // # Collections
 //

@@ -86,6 +86,14 @@ func (k keys) ticket(portID, secret string) string {
 	return k.prefix + "ticket:" + store.TicketIndex(portID, secret)
 }
 
+// messageTicket is the record of a message ticket presented for the
+// message id at the port portID (see store.MessageTicketIndex): like a
+// stream ticket's, one key outside any channel's slot, under a name of
+// its own kind.
+func (k keys) messageTicket(portID string, id store.EventID, secret string) string {
+	return k.prefix + "mticket:" + store.MessageTicketIndex(portID, id, secret)
+}
+
 // moves is the zset indexing moves in flight by deadline.
 func (k keys) moves() string { return k.prefix + "moves" }
 

@@ -29,22 +29,17 @@ func (s *Store) Post(ctx context.Context, from store.Credentials, msg store.Outg
 	return store.ParseEventID(r.str(1))
 }
 
-// checkOutgoing refuses, before any round trip, what no script may store:
-// data that is not JSON, an origin that is not one (which could also break
-// the pushed notice's format, see notice.go).
+// checkOutgoing refuses, before any round trip, what no script may store
+// (store.CheckOutgoing): data that is not JSON, a content type or an
+// origin that is not one (either could also break the pushed notice's
+// format, see notice.go).
 func checkOutgoing(msg store.Outgoing) error {
-	if !json.Valid(msg.Data) {
-		return fmt.Errorf("message data is not JSON: %w", store.ErrInvalid)
-	}
-	if !store.ValidOrigin(msg.Origin) {
-		return fmt.Errorf("origin %q: %w", msg.Origin, store.ErrInvalid)
-	}
-	return nil
+	return store.CheckOutgoing(msg)
 }
 
-// postArgs is post.lua's ARGV up to ARGV[12], from the sender's port id and
-// token hash on to the queue's bytes bound, with room for the three that
-// an idempotency key adds.
+// postArgs is post.lua's ARGV up to ARGV[13], from the sender's port id and
+// token hash on to the content type, with room for the three that an
+// idempotency key adds.
 func (s *Store) postArgs(from store.Credentials, msg store.Outgoing, ports string) []any {
 	return s.postArgsHashed(from.PortID, store.HashToken(from.Token), msg, ports)
 }
@@ -52,16 +47,21 @@ func (s *Store) postArgs(from store.Credentials, msg store.Outgoing, ports strin
 // postArgsHashed is postArgs given the token's hash, which is all a
 // collection keeps of its members' tokens.
 // Each call gets a fresh post id, which makes a replay of the same script
-// run harmless. The data goes as it is, not copied into a string, and the
-// numbers are boxed once, in New: this runs for every message.
+// run harmless. The payload (the data, or a binary message's bytes) goes
+// as it is, not copied into a string, and the numbers are boxed once, in
+// New: this runs for every message.
 func (s *Store) postArgsHashed(portID, tokenHash string, msg store.Outgoing, ports string) []any {
 	var b [12]byte
 	_, _ = rand.Read(b[:]) // never fails; see crypto/rand
-	argv := make([]any, 0, 15)
-	return append(argv, portID, tokenHash, []byte(msg.Data), s.postLimits.maxQueue,
+	payload := []byte(msg.Data)
+	if msg.Binary() {
+		payload = msg.Bytes
+	}
+	argv := make([]any, 0, 16)
+	return append(argv, portID, tokenHash, payload, s.postLimits.maxQueue,
 		s.postLimits.ttlMs, s.keys.notify(store.Tag(portID)), ports,
 		s.postLimits.decisionTTLMs, base64.RawURLEncoding.EncodeToString(b[:]), msg.Origin, s.pushArg(),
-		s.postLimits.maxQueueBytes)
+		s.postLimits.maxQueueBytes, msg.ContentType)
 }
 
 // pushArg is post.lua's ARGV[11]: "1" when its notice may carry the
@@ -135,6 +135,28 @@ func (s *Store) Read(ctx context.Context, port store.Credentials, after store.Ev
 	return b, nil
 }
 
+// Message returns the message id queued at the port (message.lua), as
+// Read would return it: durable, so that in WAIT mode it hands out only
+// what the replicas hold, as a read does.
+func (s *Store) Message(ctx context.Context, port store.Credentials, id store.EventID) (store.Message, error) {
+	if id.IsZero() {
+		return store.Message{}, fmt.Errorf("port %s: message %q: %w", port.PortID, id, store.ErrMessageNotFound)
+	}
+	r, err := s.exec(ctx, s.portOp(s.scripts.message, durable|settles, port, id.String(), s.ttlMs()))[0].ok()
+	if err != nil {
+		return store.Message{}, err
+	}
+	entries, _ := r[1].([]any)
+	if len(entries) == 0 {
+		return store.Message{}, fmt.Errorf("port %s: message %q: %w", port.PortID, id, store.ErrMessageNotFound)
+	}
+	m, ok := parseEntry(entries[0])
+	if !ok || m.ID != id {
+		return store.Message{}, fmt.Errorf("port %s: malformed stream entry %v", port.PortID, entries[0])
+	}
+	return m, nil
+}
+
 // parseEntry turns a stream entry as XRANGE returns it into a Message. An
 // entry whose fields do not decode (written by a newer schema, or
 // corrupted) is still a message, with its id and Undecodable saying what
@@ -159,10 +181,10 @@ func parseEntry(e any) (store.Message, bool) {
 }
 
 // entry is a stream entry's fields, as post.lua writes them (see
-// migrations/0001_initial.lua).
+// migrations/0001_initial.lua, and 0004_binary.lua for b and c).
 type entry struct {
-	data, source, sent, ports, origin string
-	hasData, hasSent, odd             bool
+	data, bytes, ctype, source, sent, ports, origin string
+	hasData, hasBytes, hasCtype, hasSent, odd       bool
 }
 
 func readEntry(v any) entry {
@@ -174,6 +196,10 @@ func readEntry(v any) entry {
 		switch k {
 		case "d":
 			f.data, f.hasData = v, true
+		case "b":
+			f.bytes, f.hasBytes = v, true
+		case "c":
+			f.ctype, f.hasCtype = v, true
 		case "s":
 			f.source = v
 		case "t":
@@ -201,10 +227,18 @@ func (f entry) decode(m *store.Message) (reason string) {
 	switch {
 	case f.odd:
 		return "fields are not pairs"
-	case !f.hasData:
+	case f.hasData && (f.hasBytes || f.hasCtype):
+		return "both data and bytes"
+	case f.hasBytes && !f.hasCtype:
+		return "bytes without a content type"
+	case f.hasCtype && !f.hasBytes:
+		return "content type without bytes"
+	case !f.hasData && !f.hasBytes:
 		return "no data"
-	case !json.Valid([]byte(f.data)):
+	case f.hasData && !json.Valid([]byte(f.data)):
 		return "data is not JSON"
+	case f.hasBytes && !store.ValidContentType(f.ctype):
+		return "content type is not a content type"
 	case m.Source == "":
 		return "no source"
 	case !f.hasSent:
@@ -212,7 +246,11 @@ func (f entry) decode(m *store.Message) (reason string) {
 	case !store.ValidOrigin(m.Origin):
 		return "origin is not an origin"
 	}
-	m.Data = json.RawMessage(f.data)
+	if f.hasBytes {
+		m.ContentType, m.Bytes = f.ctype, []byte(f.bytes)
+	} else {
+		m.Data = json.RawMessage(f.data)
+	}
 	if f.ports == "" {
 		return ""
 	}

@@ -20,12 +20,26 @@ import (
 //
 //	"m" NUL port NUL "o" NUL prev id NUL id NUL sent at NUL source NUL origin NUL data
 //
-// No port id or origin (see store.ValidOrigin) holds a NUL, and JSON holds
-// none unescaped.
+// A binary message has the mark "b" and its content type right after the
+// port, and its bytes, as they are, in place of data:
+//
+//	"m" NUL port NUL "b" NUL content type NUL ["o" NUL] prev id NUL ... NUL bytes
+//
+// No port id, content type (see store.ValidContentType) or origin (see
+// store.ValidOrigin) holds a NUL, and JSON holds none unescaped; the data
+// or bytes come last, so they may hold anything. A reader from before a
+// mark finds it where the previous id should be, which it cannot parse
+// ("o" and "b" are no event ids), so it reads the port instead of
+// delivering the message without what the mark says.
 const pushedPrefix = "m\x00"
 
-// originMark starts the fields after the port in a notice with an origin.
-const originMark = "o\x00"
+// The marks that start the fields after the port: originMark in a notice
+// with an origin, binaryMark (before the origin mark) in one of a binary
+// message.
+const (
+	originMark = "o\x00"
+	binaryMark = "b\x00"
+)
 
 // parseNotice turns a notice's payload into what the hub hands readers.
 // A pushed message that does not parse becomes a look at its port (or,
@@ -39,6 +53,13 @@ func parseNotice(payload string) store.Notice {
 	look := store.Notice{Port: port}
 	if !ok {
 		return look
+	}
+	var ctype string
+	fields, binary := strings.CutPrefix(fields, binaryMark)
+	if binary {
+		if ctype, fields, ok = strings.Cut(fields, "\x00"); !ok || !store.ValidContentType(ctype) {
+			return look
+		}
 	}
 	fields, withOrigin := strings.CutPrefix(fields, originMark)
 	n := 5
@@ -57,7 +78,12 @@ func parseNotice(payload string) store.Notice {
 	if err != nil || id.IsZero() {
 		return look
 	}
-	m := store.Message{ID: id, SentAt: msTime(f[2]), Source: f[3], Data: json.RawMessage(f[n-1])}
+	m := store.Message{ID: id, SentAt: msTime(f[2]), Source: f[3]}
+	if binary {
+		m.ContentType, m.Bytes = ctype, []byte(f[n-1])
+	} else {
+		m.Data = json.RawMessage(f[n-1])
+	}
 	if withOrigin {
 		m.Origin = f[4]
 	}

@@ -30,7 +30,7 @@ func newScript(src string) *script {
 // the preamble (preamble.go) and lib.lua in front of it, and coll_lib.lua
 // too for the collection scripts.
 type scripts struct {
-	create, describe, post, postCheck, read, ack, close, transfer,
+	create, describe, post, postCheck, read, message, ack, close, transfer,
 	moveLock, moveCommit, moveAbort, decide, movesAdd, movesDue,
 	idemBegin, idemFinish,
 	tokenMint, tokenList, tokenRevoke,
@@ -48,6 +48,7 @@ func loadScripts() *scripts {
 		post:        load("post.lua"),
 		postCheck:   load("post_check.lua"),
 		read:        load("read.lua"),
+		message:     load("message.lua"),
 		ack:         load("ack.lua"),
 		close:       load("close.lua"),
 		transfer:    load("transfer.lua"),

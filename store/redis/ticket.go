@@ -50,6 +50,53 @@ func (s *Store) RedeemTicket(ctx context.Context, portID, secret string) ([]stor
 	return ports, nil
 }
 
+// IssueMessageTicket checks the credentials for reading and the message
+// for being queued (message.lua, checking only: issuing is not activity),
+// then keeps the sealed ticket under one key that expires with it.
+func (s *Store) IssueMessageTicket(ctx context.Context, c store.Credentials, id store.EventID, ttl time.Duration) (store.Ticket, error) {
+	if err := store.CheckTicketTTL(ttl); err != nil {
+		return store.Ticket{}, err
+	}
+	if id.IsZero() {
+		return store.Ticket{}, fmt.Errorf("port %s: message %q: %w", c.PortID, id, store.ErrMessageNotFound)
+	}
+	r, err := s.exec(ctx, s.portOp(s.scripts.message, settles, c, id.String(), ""))[0].ok()
+	if err != nil {
+		return store.Ticket{}, err
+	}
+	if r.str(1) != "1" {
+		return store.Ticket{}, fmt.Errorf("port %s: message %q: %w", c.PortID, id, store.ErrMessageNotFound)
+	}
+	t := store.NewMessageTicket(c.PortID, time.Now(), ttl)
+	sealed, err := store.SealMessageTicket(t, id, c)
+	if err != nil {
+		return store.Ticket{}, fmt.Errorf("issue message ticket: %w", err)
+	}
+	key := s.keys.messageTicket(c.PortID, id, t.Secret)
+	if err := s.exec(ctx, command("set", key, sealed, "px", ttl.Milliseconds()))[0].err; err != nil {
+		return store.Ticket{}, fmt.Errorf("issue message ticket: %w", err)
+	}
+	return t, nil
+}
+
+// RedeemMessageTicket reads the ticket's record with GET, leaving it in
+// place: a message ticket is not used up, and Redis forgets it when it
+// expires.
+func (s *Store) RedeemMessageTicket(ctx context.Context, portID string, id store.EventID, secret string) (store.Credentials, error) {
+	sealed, err := s.exec(ctx, command("get", s.keys.messageTicket(portID, id, secret)))[0].text()
+	if errors.Is(err, goredis.Nil) {
+		return store.Credentials{}, fmt.Errorf("port %q: message %q: %w", portID, id, store.ErrTicketInvalid)
+	}
+	if err != nil {
+		return store.Credentials{}, fmt.Errorf("redeem message ticket: %w", err)
+	}
+	c, err := store.OpenMessageTicket(portID, id, secret, []byte(sealed))
+	if err != nil {
+		return store.Credentials{}, fmt.Errorf("redeem message ticket for port %q: %w", portID, err)
+	}
+	return c, nil
+}
+
 // checkReaders returns nil when every credential may read its port, else a
 // *store.TicketError for the first that may not. The checks go in one
 // pipeline; a port a move holds is settled and checked again, as a read

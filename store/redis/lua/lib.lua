@@ -83,13 +83,14 @@ local function touch_due(ttl, now, touched)
   return not touched or now - tonumber(touched) >= math.floor(tonumber(ttl) / 16)
 end
 
--- data_bytes is the bytes of a stream entry's data (its field d, as XRANGE
--- returns the entry): what store.Limits.MaxQueueBytes and
--- store.ReadLimit.Bytes count.
+-- data_bytes is the bytes of a stream entry's payload (its field d, or a
+-- binary message's b, as XRANGE returns the entry): what
+-- store.Limits.MaxQueueBytes and store.ReadLimit.Bytes count (see
+-- store.Message.Size).
 local function data_bytes(e)
   local f = e[2]
   for i = 1, #f, 2 do
-    if f[i] == 'd' then return #f[i + 1] end
+    if f[i] == 'd' or f[i] == 'b' then return #f[i + 1] end
   end
   return 0
 end
@@ -234,15 +235,22 @@ end
 -- notify_message pushes a message without ports, just queued at port with
 -- id after prev ('' for none), to whoever waits on port, in the same
 -- place as notify: a reader waiting at prev delivers it without reading
--- it back (notice.go describes the format). A message with an origin
--- puts the mark 'o' before prev and the origin before the data.
-local function notify_message(channel, port, prev, id, sent_at, source, origin, data)
+-- it back (notice.go describes the format). A binary message (content
+-- type ctype, not '') puts the mark 'b' and its content type first; a
+-- message with an origin puts the mark 'o' before prev and the origin
+-- before the data. The data (a binary message's bytes) comes last, as
+-- it is: Lua strings, like Redis's, hold any bytes.
+local function notify_message(channel, port, prev, id, sent_at, source, origin, ctype, data)
+  local head = 'm\0' .. port .. '\0'
+  if ctype ~= '' then
+    head = head .. 'b\0' .. ctype .. '\0'
+  end
   if origin == '' then
     redis.call('SPUBLISH', channel,
-      'm\0' .. port .. '\0' .. prev .. '\0' .. id .. '\0' .. sent_at .. '\0' .. source .. '\0' .. data)
+      head .. prev .. '\0' .. id .. '\0' .. sent_at .. '\0' .. source .. '\0' .. data)
   else
     redis.call('SPUBLISH', channel,
-      'm\0' .. port .. '\0o\0' .. prev .. '\0' .. id .. '\0' .. sent_at .. '\0' .. source .. '\0' .. origin .. '\0' .. data)
+      head .. 'o\0' .. prev .. '\0' .. id .. '\0' .. sent_at .. '\0' .. source .. '\0' .. origin .. '\0' .. data)
   end
 end
 

@@ -2,9 +2,10 @@
 -- KEYS[1] channel, KEYS[2] q1, KEYS[3] q2, KEYS[4] former,
 -- KEYS[5] (only with a transfer list) the move's decision key D, which
 --         lives in this channel's slot,
--- KEYS[#KEYS] (only with ARGV[13]) the post's idempotency record, in this
+-- KEYS[#KEYS] (only with ARGV[14]) the post's idempotency record, in this
 --         channel's slot too (see idem_begin.lua for its format)
--- ARGV[1] sender port id, ARGV[2] token hash, ARGV[3] data (JSON),
+-- ARGV[1] sender port id, ARGV[2] token hash, ARGV[3] the message's
+-- payload: its data (JSON), or a binary message's bytes, as they are,
 -- ARGV[4] max queue, ARGV[5] ttl ms, ARGV[6] the channel's shard channel,
 -- ARGV[7] transferred ports as JSON [{"id","token"}] or '',
 -- ARGV[8] decision ttl ms, ARGV[9] post id (random, one per Post call),
@@ -14,8 +15,9 @@
 -- must only name the port (WAIT mode: readers get messages from fenced
 -- reads only, see durability.go),
 -- ARGV[12] max queue bytes (store.Limits.MaxQueueBytes),
--- ARGV[13] (optional) the request's fingerprint under an idempotency key,
--- ARGV[14] the idempotency window ms, ARGV[15] with a transfer list, the
+-- ARGV[13] a binary message's content type, '' for a JSON message,
+-- ARGV[14] (optional) the request's fingerprint under an idempotency key,
+-- ARGV[15] the idempotency window ms, ARGV[16] with a transfer list, the
 -- move id that idem_begin.lua put in the record as pending
 -- Returns {'ok', event id}, {'ok', event id, 'replayed'} (an idempotency
 -- key's earlier answer), {'ok', event id, 'resent'} (this post's own
@@ -24,8 +26,13 @@
 -- {'idem_in_flight'}, an auth reply, or 'locked' when the sender is being
 -- moved.
 --
--- The hash's field <side>:bytes counts the bytes of data (field d) queued
--- at the side: this script adds a message's, ack.lua subtracts those it
+-- A JSON message is stored as field d, a binary one as fields b (the
+-- bytes, a raw string: Redis strings are binary-safe) and c (its content
+-- type), never d: a build from before binary messages reads an entry
+-- without d as undecodable, never as data.
+--
+-- The hash's field <side>:bytes counts the bytes of payload (field d or
+-- b, see lib.lua's data_bytes) queued at the side: this script adds a message's, ack.lua subtracts those it
 -- deletes (see store.Limits.Admit for the rule, checked here). Migration
 -- 0003 set it on the channels that were there before it; a channel
 -- without it (one an older build made during a rolling upgrade) counts
@@ -42,7 +49,7 @@
 --
 -- Under an idempotency key the record is checked and written in the same
 -- step as the message, so that neither can exist without the other.
-local idem = ARGV[13] and ARGV[13] ~= '' and KEYS[#KEYS] or nil
+local idem = ARGV[14] and ARGV[14] ~= '' and KEYS[#KEYS] or nil
 local dkey = KEYS[5] ~= idem and KEYS[5] or nil
 -- Everything the post reads of the channel hash comes in one HMGET (each
 -- redis.call costs Redis's thread about half a microsecond of its own).
@@ -75,8 +82,8 @@ if idem then
     local kind, fp, a = string.match(rec, '^(%S+) (%S+) (%S+)')
     if kind == 'pending' then
       -- Another attempt's claim (see idem_begin.lua): Go settles it.
-      if a ~= ARGV[15] then return {ST_IDEM_IN_FLIGHT} end
-    elseif fp ~= ARGV[13] then
+      if a ~= ARGV[16] then return {ST_IDEM_IN_FLIGHT} end
+    elseif fp ~= ARGV[14] then
       return {ST_IDEM_REUSED}
     elseif dkey then
       -- A move must find its own claim: anything else means the key was
@@ -103,11 +110,16 @@ if not posted then
 end
 local now = now_ms()
 local id = next_id(peer_last, now)
-if ARGV[7] == '' and ARGV[10] == '' then
+if ARGV[7] == '' and ARGV[10] == '' and ARGV[13] == '' then
   -- The common case, without building a table.
   redis.call('XADD', q, id, 'd', ARGV[3], 's', ARGV[1], 't', fmt(now))
 else
-  local entry = {'d', ARGV[3], 's', ARGV[1], 't', fmt(now)}
+  local entry
+  if ARGV[13] == '' then
+    entry = {'d', ARGV[3], 's', ARGV[1], 't', fmt(now)}
+  else
+    entry = {'b', ARGV[3], 'c', ARGV[13], 's', ARGV[1], 't', fmt(now)}
+  end
   if ARGV[7] ~= '' then
     entry[#entry + 1] = 'p'
     entry[#entry + 1] = ARGV[7]
@@ -129,7 +141,7 @@ if dkey then
   redis.call('SET', dkey, DECIDED_DONE .. id, 'PX', ARGV[8])
 end
 if idem then
-  redis.call('SET', idem, 'done ' .. ARGV[13] .. ' ' .. id, 'PX', ARGV[14])
+  redis.call('SET', idem, 'done ' .. ARGV[14] .. ' ' .. id, 'PX', ARGV[15])
 end
 -- A message with ports, or larger than 8 KiB, only rings: a waiting
 -- reader reads it. Pushing at most 8 KiB keeps what a waiter's queue of
@@ -138,6 +150,6 @@ end
 if ARGV[7] ~= '' or #ARGV[3] > 8192 or ARGV[11] ~= '1' then
   notify(ARGV[6], peer)
 else
-  notify_message(ARGV[6], peer, peer_last or '', id, fmt(now), ARGV[1], ARGV[10], ARGV[3])
+  notify_message(ARGV[6], peer, peer_last or '', id, fmt(now), ARGV[1], ARGV[10], ARGV[13], ARGV[3])
 end
 return {ST_OK, id}
