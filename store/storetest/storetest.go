@@ -40,6 +40,7 @@ func Run(t *testing.T, newStore func(t *testing.T, limits store.Limits) store.St
 		{"Collections", collectionTests},
 		{"BroadcastOnce", broadcastOnceTests},
 		{"Bytes", bytesTests},
+		{"Binary", binaryTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
