@@ -3,6 +3,7 @@ package memory_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/tincan-dev/tincan/store"
 	"github.com/tincan-dev/tincan/store/memory"
@@ -33,7 +34,10 @@ func TestClosed(t *testing.T) {
 	_, err7 := s.Transfer(ctx, p1)
 	err8 := s.Ready(ctx)
 	_, err9 := s.Subscribe(ctx, p1.PortID)
-	for i, err := range []error{err1, err2, err3, err4, err5, err6, err7, err8, err9} {
+	_, err10 := s.Message(ctx, p1, store.EventID{Ms: 1})
+	_, err11 := s.IssueMessageTicket(ctx, p1, store.EventID{Ms: 1}, time.Minute)
+	_, err12 := s.RedeemMessageTicket(ctx, p1.PortID, store.EventID{Ms: 1}, "x")
+	for i, err := range []error{err1, err2, err3, err4, err5, err6, err7, err8, err9, err10, err11, err12} {
 		if !errors.Is(err, store.ErrUnavailable) {
 			t.Errorf("call %d after Close: %v, want ErrUnavailable", i+1, err)
 		}

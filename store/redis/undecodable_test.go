@@ -19,6 +19,17 @@ var undecodableEntries = []struct {
 	{[]string{"d", `"x"`, "s", "01ARZ3NDEKTSV4RRFFQ69G5FAV", "t", "soon"}, "sent time is not a time"},
 	{[]string{"d", `"x"`, "s", "01ARZ3NDEKTSV4RRFFQ69G5FAV", "t", "1700000000000", "o", "https://x/y"}, "origin is not an origin"},
 	{[]string{"d2", "cbor:a16178", "v", "2"}, "no data"},
+	// Binary entries (schema version 4) whose fields do not go together.
+	{[]string{"b", "\x00\xff", "s", "01ARZ3NDEKTSV4RRFFQ69G5FAV", "t", "1700000000000"}, "bytes without a content type"},
+	{[]string{"c", "image/png", "s", "01ARZ3NDEKTSV4RRFFQ69G5FAV", "t", "1700000000000"}, "content type without bytes"},
+	{[]string{"d", `"x"`, "b", "x", "c", "image/png", "s", "01ARZ3NDEKTSV4RRFFQ69G5FAV", "t", "1700000000000"}, "both data and bytes"},
+	{[]string{"d", `"x"`, "c", "image/png", "s", "01ARZ3NDEKTSV4RRFFQ69G5FAV", "t", "1700000000000"}, "both data and bytes"},
+	{[]string{"d", `"x"`, "b", "x", "s", "01ARZ3NDEKTSV4RRFFQ69G5FAV", "t", "1700000000000"}, "both data and bytes"},
+	{[]string{"b", "x", "c", "", "s", "01ARZ3NDEKTSV4RRFFQ69G5FAV", "t", "1700000000000"}, "content type is not a content type"},
+	{[]string{"b", "x", "c", "png", "s", "01ARZ3NDEKTSV4RRFFQ69G5FAV", "t", "1700000000000"}, "content type is not a content type"},
+	{[]string{"b", "x", "c", "image/png\r\nX: y", "s", "01ARZ3NDEKTSV4RRFFQ69G5FAV", "t", "1700000000000"}, "content type is not a content type"},
+	{[]string{"b", "x", "c", "image/png", "t", "1700000000000"}, "no source"},
+	{[]string{"b", "x", "c", "image/png", "s", "01ARZ3NDEKTSV4RRFFQ69G5FAV", "t", "1700000000000", "p", "[{"}, "transferred ports do not parse"},
 }
 
 // TestReadUndecodable: undecodable entries written straight into a queue
@@ -73,8 +84,11 @@ func TestReadUndecodable(t *testing.T) {
 		if w.reason == "" && (m.Origin != "https://a.example" || m.Source != from.PortID) {
 			t.Errorf("message %d: origin %q source %q", i, m.Origin, m.Source)
 		}
-		if w.reason != "" && (m.Data != nil || m.Ports != nil || m.Origin != "") {
-			t.Errorf("undecodable message %d carries data %s ports %v origin %q", i, m.Data, m.Ports, m.Origin)
+		if w.reason != "" && (m.Data != nil || m.Ports != nil || m.Origin != "" || m.ContentType != "" || m.Bytes != nil) {
+			t.Errorf("undecodable message %d carries data %s ports %v origin %q content type %q bytes %q", i, m.Data, m.Ports, m.Origin, m.ContentType, m.Bytes)
+		}
+		if one, err := s.Message(ctx, at, m.ID); err != nil || one.Undecodable != w.reason {
+			t.Errorf("Message %d alone: undecodable %q, %v; want %q", i, one.Undecodable, err, w.reason)
 		}
 	}
 
