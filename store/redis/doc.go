@@ -15,7 +15,8 @@
 //
 // # Bytes
 //
-// The channel hash counts the bytes of data queued at each side
+// The channel hash counts the bytes of data (a binary message's bytes,
+// see below) queued at each side
 // (<side>:bytes): post.lua checks a message against
 // store.Limits.MaxQueueBytes (the rule is store.Limits.Admit; the bound
 // comes as an argument, like MaxQueue) and adds its bytes in the step that

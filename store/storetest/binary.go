@@ -297,7 +297,24 @@ func testBinaryPostOnce(t *testing.T, h harness) {
 		}
 		wantBinary(t, fmt.Sprintf("message %d", i), message(ctx, t, s, p.p2, id), msg)
 	}
-	wantQueued(ctx, t, s, p.p2, len(msgs))
+	// With a transfer list, which takes a longer way on some stores.
+	carried := newPair(ctx, t, s)
+	msg := msgs[3]
+	msg.Transfer = []store.Credentials{carried.p1}
+	id, replayed, err := s.PostOnce(ctx, p.p1, msg, once("with a port", string(msg.Bytes)))
+	if err != nil || replayed {
+		t.Fatalf("PostOnce with a port: %v, replayed %v", err, replayed)
+	}
+	again, replayed, err := s.PostOnce(ctx, p.p1, msg, once("with a port", string(msg.Bytes)))
+	if err != nil || !replayed || again != id {
+		t.Fatalf("retry of PostOnce with a port: %q replayed %v, %v; want %q replayed", again, replayed, err, id)
+	}
+	m := message(ctx, t, s, p.p2, id)
+	wantBinary(t, "the message with a port", m, msg)
+	if len(m.Ports) != 1 || m.Ports[0].ID != carried.p1.PortID {
+		t.Errorf("the message carries %+v, want port %s", m.Ports, carried.p1.PortID)
+	}
+	wantQueued(ctx, t, s, p.p2, len(msgs)+1)
 }
 
 // testBinaryMessage: Message finds any queued message, binary or JSON,

@@ -2,8 +2,9 @@
 -- KEYS[1] channel, KEYS[2] q1, KEYS[3] q2, KEYS[4] former
 -- ARGV[1] port id, ARGV[2] token hash, ARGV[3] first id to return
 -- (inclusive; '-' for the oldest), ARGV[4] limit, ARGV[5] ttl ms,
--- ARGV[6] bytes: past the first entry, the most bytes of data (the d
--- fields, see data_bytes) to return (store.ReadLimit)
+-- ARGV[6] bytes: past the first entry, the most bytes of data (the d or,
+-- for a binary message, b fields, see data_bytes) to return
+-- (store.ReadLimit)
 -- Returns {'ok', state, closed_at, entries (as XRANGE), acked (the port's
 -- acknowledged-through id, '' for none), last (the newest id ever queued
 -- at the port, '' for none), truncated ('1' when the bytes left entries
