@@ -19,7 +19,7 @@ import (
 // first claimed as pending for the move (claimPost) and answered by
 // post.lua in the move's decisive step.
 func (s *Store) PostOnce(ctx context.Context, from store.Credentials, msg store.Outgoing, once store.Idempotency) (store.EventID, bool, error) {
-	if err := checkOutgoing(msg); err != nil {
+	if err := store.CheckOutgoing(msg); err != nil {
 		return store.EventID{}, false, err
 	}
 	if len(msg.Transfer) > 0 {

@@ -15,7 +15,10 @@ import (
 // Post queues msg at the peer of from. Without a transfer list it is one
 // round trip (post.lua); with one, see postMoving.
 func (s *Store) Post(ctx context.Context, from store.Credentials, msg store.Outgoing) (store.EventID, error) {
-	if err := checkOutgoing(msg); err != nil {
+	// Refused before any round trip: what no script may store (a content
+	// type or an origin that is not one could also break the pushed
+	// notice's format, see notice.go).
+	if err := store.CheckOutgoing(msg); err != nil {
 		return store.EventID{}, err
 	}
 	if len(msg.Transfer) > 0 {
@@ -27,14 +30,6 @@ func (s *Store) Post(ctx context.Context, from store.Credentials, msg store.Outg
 		return store.EventID{}, err
 	}
 	return store.ParseEventID(r.str(1))
-}
-
-// checkOutgoing refuses, before any round trip, what no script may store
-// (store.CheckOutgoing): data that is not JSON, a content type or an
-// origin that is not one (either could also break the pushed notice's
-// format, see notice.go).
-func checkOutgoing(msg store.Outgoing) error {
-	return store.CheckOutgoing(msg)
 }
 
 // postArgs is post.lua's ARGV up to ARGV[13], from the sender's port id and
