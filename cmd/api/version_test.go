@@ -127,3 +127,64 @@ func TestBuildFallback(t *testing.T) {
 		}
 	}
 }
+
+// TestReleaseScript: scripts/release plans the whole matrix, each build
+// static, trimmed and stamped, and one real build (for this machine)
+// reports the version it was given.
+func TestReleaseScript(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("no bash")
+	}
+	script := filepath.Join("..", "..", "scripts", "release")
+	plan, err := exec.Command("bash", script, "-n", "v1.2.3").Output()
+	if err != nil {
+		t.Fatalf("scripts/release -n: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(plan)), "\n")
+	var targets []string
+	for _, l := range lines {
+		for _, want := range []string{"CGO_ENABLED=0", "-trimpath", `main.version=v1.2.3\ `, "main.revision=", " ./cmd/api"} {
+			if !strings.Contains(l, want) {
+				t.Errorf("a build without %q: %s", want, l)
+			}
+		}
+		f := strings.Fields(l)
+		targets = append(targets, strings.TrimPrefix(f[2], "GOOS=")+"/"+strings.TrimPrefix(f[3], "GOARCH="))
+	}
+	want := []string{"linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64", "windows/amd64", "windows/arm64"}
+	if strings.Join(targets, " ") != strings.Join(want, " ") {
+		t.Errorf("targets %v, want %v", targets, want)
+	}
+
+	if err := exec.Command("bash", script, "-n", "v1 2").Run(); err == nil {
+		t.Error("a version with a space was accepted")
+	}
+
+	// A static, trimmed build compiles everything again, apart from the
+	// build cache of the other tests: minutes on a small machine.
+	if os.Getenv("TINCAN_LONG_TESTS") != "1" {
+		t.Skip("one real release build: TINCAN_LONG_TESTS=1")
+	}
+	out := t.TempDir()
+	cmd := exec.Command("bash", script, "v1.2.3-test")
+	cmd.Env = append(os.Environ(), "OUT="+out, "TARGETS="+runtime.GOOS+"/"+runtime.GOARCH)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("scripts/release: %v\n%s", err, b)
+	}
+	name := "tincan-v1.2.3-test-" + runtime.GOOS + "-" + runtime.GOARCH
+	if runtime.GOOS == "windows" {
+		name += ".exe"
+	}
+	bin := filepath.Join(out, "v1.2.3-test", name)
+	v, err := exec.Command(bin, "-version").Output()
+	if err != nil {
+		t.Fatalf("%s -version: %v", name, err)
+	}
+	if !strings.HasPrefix(string(v), "tincan v1.2.3-test (revision ") {
+		t.Errorf("%s -version: %q", name, v)
+	}
+	sums, err := os.ReadFile(filepath.Join(out, "v1.2.3-test", "SHA256SUMS"))
+	if err != nil || !strings.Contains(string(sums), "  "+name+"\n") {
+		t.Errorf("SHA256SUMS %q: %v", sums, err)
+	}
+}
