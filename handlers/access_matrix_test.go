@@ -212,7 +212,7 @@ var matrixStates = []matrixState{
 	{name: "access_token in the query", query: true, present: func(w *world) (port, presented) {
 		return w.a1, presented{query: w.a1.Token}
 	}, expect: func(r matrixRoute, m matrixMode) outcome {
-		if r.method == http.MethodGet { // the only routes that read it
+		if r.method == http.MethodGet || r.method == http.MethodHead { // the only routes that read it
 			return success(r.ok)
 		}
 		return refusedUnauthorized
@@ -271,15 +271,24 @@ func jsonReq(method, path, body string) req {
 
 var matrixRoutes = []matrixRoute{
 	{method: "GET", pattern: "/healthz", ok: 200, build: func(*world, port) req { return req{method: "GET", path: "/healthz"} }},
+	{method: "HEAD", pattern: "/healthz", ok: 200, build: func(*world, port) req { return req{method: "HEAD", path: "/healthz"} }},
 	{method: "GET", pattern: "/readyz", ok: 200, build: func(*world, port) req { return req{method: "GET", path: "/readyz"} }},
+	{method: "HEAD", pattern: "/readyz", ok: 200, build: func(*world, port) req { return req{method: "HEAD", path: "/readyz"} }},
 	{method: "GET", pattern: "/openapi.yaml", ok: 200, build: func(*world, port) req { return req{method: "GET", path: "/openapi.yaml"} }},
+	{method: "HEAD", pattern: "/openapi.yaml", ok: 200, build: func(*world, port) req { return req{method: "HEAD", path: "/openapi.yaml"} }},
 	{method: "GET", pattern: "/metrics", ok: 200, build: func(*world, port) req { return req{method: "GET", path: "/metrics"} }},
+	{method: "HEAD", pattern: "/metrics", ok: 200, build: func(*world, port) req { return req{method: "HEAD", path: "/metrics"} }},
 	{method: "GET", pattern: "/", ok: 200, build: func(*world, port) req { return req{method: "GET", path: "/"} }},
+	{method: "HEAD", pattern: "/", ok: 200, build: func(*world, port) req { return req{method: "HEAD", path: "/"} }},
 	{method: "GET", pattern: "/docs", ok: 200, build: func(*world, port) req { return req{method: "GET", path: "/docs"} }},
+	{method: "HEAD", pattern: "/docs", ok: 200, build: func(*world, port) req { return req{method: "HEAD", path: "/docs"} }},
 	{method: "GET", pattern: "/docs/errors", ok: 200, build: func(*world, port) req { return req{method: "GET", path: "/docs/errors"} }},
+	{method: "HEAD", pattern: "/docs/errors", ok: 200, build: func(*world, port) req { return req{method: "HEAD", path: "/docs/errors"} }},
 	{method: "POST", pattern: "/channels", ok: 201, build: func(*world, port) req { return req{method: "POST", path: "/channels"} }},
 	{method: "GET", pattern: "/ports/{id}", op: store.OpDescribe, ok: 200, afterClose: success(200),
 		build: func(_ *world, p port) req { return req{method: "GET", path: "/ports/" + p.ID} }},
+	{method: "HEAD", pattern: "/ports/{id}", op: store.OpDescribe, ok: 200, afterClose: success(200),
+		build: func(_ *world, p port) req { return req{method: "HEAD", path: "/ports/" + p.ID} }},
 	{method: "POST", pattern: "/ports/{id}/messages", op: store.OpPost, ok: 201, afterClose: refusedClosed,
 		build: func(_ *world, p port) req { return jsonReq("POST", "/ports/"+p.ID+"/messages", `{"data":"matrix"}`) }},
 	{method: "GET", pattern: "/ports/{id}/messages", op: store.OpRead, ok: 200, afterClose: success(200),
@@ -389,7 +398,7 @@ func runMatrix(t *testing.T, e env, m matrixMode) {
 			}
 			if want.code == "" {
 				successes++
-				if r.method != http.MethodGet && (r.op != "" || r.collection) {
+				if r.method != http.MethodGet && r.method != http.MethodHead && (r.op != "" || r.collection) {
 					w = newWorld(t, c, m) // the success may have changed it
 				}
 				continue
@@ -398,7 +407,14 @@ func runMatrix(t *testing.T, e env, m matrixMode) {
 			if got.status < 300 {
 				wronglyServed++
 			}
-			if got.status == want.status {
+			switch {
+			case got.status != want.status:
+			case r.method == http.MethodHead:
+				// The code is in the GET's body only.
+				if ct := got.header.Get("Content-Type"); ct != "application/problem+json" {
+					t.Errorf("%s: refused with Content-Type %q", what, ct)
+				}
+			default:
 				got.wantProblem(t, want.status, want.code)
 			}
 			if got.status == http.StatusUnauthorized && got.header.Get("WWW-Authenticate") == "" {

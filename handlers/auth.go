@@ -11,7 +11,8 @@ import (
 )
 
 // credentials returns the port named in the path and the caller's token
-// for it: from "Authorization: Bearer", or, on GET routes only, from the
+// for it: from "Authorization: Bearer", or, on GET routes (and the HEAD
+// beside a GET, which must answer as the GET does) only, from the
 // access_token query parameter, because a browser's EventSource cannot set
 // headers. The header wins when both are given.
 //
@@ -21,7 +22,7 @@ func credentials(r *http.Request) (store.Credentials, error) {
 	c := store.Credentials{PortID: chi.URLParam(r, "id")}
 	if r.Header.Get("Authorization") != "" {
 		c.Token = bearerToken(r)
-	} else if r.Method == http.MethodGet {
+	} else if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		c.Token = r.URL.Query().Get(accessTokenParam)
 	}
 	if c.Token == "" {

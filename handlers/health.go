@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/tincan-dev/tincan/api"
@@ -33,9 +34,11 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) error {
 	return encode(w, http.StatusOK, statusResponse{Status: "ready"})
 }
 
-// handleOpenAPI answers the API description.
+// handleOpenAPI answers the API description, with its length (see
+// serveAsset).
 func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "application/yaml")
+	w.Header().Set("Content-Length", strconv.Itoa(len(api.Spec)))
 	_, _ = w.Write(api.Spec) // a failed write means the client went away
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -119,7 +120,7 @@ var pagePaths = map[string]bool{"/": true, "/docs": true, "/docs/errors": true}
 // limits leave alone: they are tincan's own static files, cheap to
 // answer, and a page loads several of them at once.
 func (s *Server) isPage(r *http.Request) bool {
-	if r.Method != http.MethodGet {
+	if !readsOnly(r) {
 		return false
 	}
 	return pagePaths[r.URL.Path] || s.pages[r.URL.Path] != nil
@@ -137,10 +138,16 @@ func (s *Server) handlePage(name string) func(http.ResponseWriter, *http.Request
 	}
 }
 
+// readsOnly says whether r is a GET or a HEAD, the methods a file of the
+// pages answers.
+func readsOnly(r *http.Request) bool {
+	return r.Method == http.MethodGet || r.Method == http.MethodHead
+}
+
 // handleFileOrNotFound answers a path no route has: the pages' file of
-// that path for a GET, else 404 not_found.
+// that path for a GET or a HEAD, else 404 not_found.
 func (s *Server) handleFileOrNotFound(w http.ResponseWriter, r *http.Request) error {
-	if a := s.pages[r.URL.Path]; a != nil && r.Method == http.MethodGet {
+	if a := s.pages[r.URL.Path]; a != nil && readsOnly(r) {
 		serveAsset(w, r, a)
 		return nil
 	}
@@ -153,7 +160,10 @@ func (s *Server) handleErrorCatalogue(w http.ResponseWriter, r *http.Request) er
 	return nil
 }
 
-// serveAsset answers a, or 304 when the client's copy is current.
+// serveAsset answers a, or 304 when the client's copy is current. It
+// states the length, which net/http would leave out of a GET of a file
+// larger than its buffer, so that a HEAD tells the size too; a HEAD's
+// body is dropped by net/http.
 func serveAsset(w http.ResponseWriter, r *http.Request, a *asset) {
 	h := w.Header()
 	h.Set("ETag", a.etag)
@@ -164,6 +174,7 @@ func serveAsset(w http.ResponseWriter, r *http.Request, a *asset) {
 		return
 	}
 	h.Set("Content-Type", a.contentType)
+	h.Set("Content-Length", strconv.Itoa(len(a.body)))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(a.body) // a failed write means the client went away
 }

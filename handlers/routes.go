@@ -1,6 +1,10 @@
 package handlers
 
-// routes lists the whole API, one route a line.
+// routes lists the whole API, one route a line. HEAD answers beside GET
+// only where a GET neither changes anything nor waits (the pages, the
+// spec, the health checks, describing a port): a HEAD to an event stream
+// would redeem its ticket, and one to a long poll would hang for nothing,
+// so there HEAD is 405 with the route's Allow.
 func (s *Server) routes() {
 	s.router.Use(s.observeRequests)
 	s.router.Use(securityHeaders)
@@ -20,15 +24,23 @@ func (s *Server) routes() {
 	s.router.MethodNotAllowed(s.handle(s.handleMethodNotAllowed))
 
 	s.router.Get("/healthz", s.handle(s.handleHealthz))
+	s.router.Head("/healthz", s.handle(s.handleHealthz))
 	s.router.Get("/readyz", s.handle(s.handleReadyz))
+	s.router.Head("/readyz", s.handle(s.handleReadyz))
 	s.router.Get("/openapi.yaml", s.handle(s.handleOpenAPI))
+	s.router.Head("/openapi.yaml", s.handle(s.handleOpenAPI))
 	s.router.Get("/metrics", s.handle(s.handleMetrics))
+	s.router.Head("/metrics", s.handle(s.handleMetrics))
 	s.router.Get("/", s.handle(s.handlePage("index.html")))
+	s.router.Head("/", s.handle(s.handlePage("index.html")))
 	s.router.Get("/docs", s.handle(s.handlePage(docsFile)))
+	s.router.Head("/docs", s.handle(s.handlePage(docsFile)))
 	s.router.Get("/docs/errors", s.handle(s.handleErrorCatalogue))
+	s.router.Head("/docs/errors", s.handle(s.handleErrorCatalogue))
 
 	s.router.Post("/channels", s.handle(s.handleChannelCreate))
 	s.router.Get("/ports/{id}", s.handle(s.handlePortDescribe))
+	s.router.Head("/ports/{id}", s.handle(s.handlePortDescribe))
 	s.router.Post("/ports/{id}/messages", s.handle(s.handleMessagePost))
 	s.router.Get("/ports/{id}/messages", s.handle(s.handleMessageList))
 	s.router.Get("/ports/{id}/events", s.handle(s.handleEvents))

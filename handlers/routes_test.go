@@ -10,7 +10,8 @@ import (
 )
 
 // Contracts 13 and 14: unknown routes and wrong methods are problems; the
-// service routes answer.
+// service routes answer. A route with a GET that answers HEAD lists both
+// in Allow (head_test.go has the HEAD cases).
 func TestServiceRoutes(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e env) {
 		c := e.server(t)
@@ -24,11 +25,11 @@ func TestServiceRoutes(t *testing.T) {
 			allow        []string
 		}{
 			{"GET", "/channels", []string{"POST"}},
-			{"DELETE", "/ports/01ARZ3NDEKTSV4RRFFQ69G5FAV", []string{"GET"}},
+			{"DELETE", "/ports/01ARZ3NDEKTSV4RRFFQ69G5FAV", []string{"GET", "HEAD"}},
 			{"PUT", "/ports/01ARZ3NDEKTSV4RRFFQ69G5FAV/messages", []string{"GET", "POST"}},
 			{"POST", "/ports/01ARZ3NDEKTSV4RRFFQ69G5FAV/events", []string{"GET"}},
 			{"GET", "/ports/01ARZ3NDEKTSV4RRFFQ69G5FAV/close", []string{"POST"}},
-			{"POST", "/healthz", []string{"GET"}},
+			{"POST", "/healthz", []string{"GET", "HEAD"}},
 			{"BREW", "/channels", []string{"POST"}},
 		} {
 			res := c.do(req{method: tc.method, path: tc.path})

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"mime"
 	"net/http"
 	"net/http/httptest"
@@ -83,6 +84,16 @@ var specOperations = map[string]string{
 	"GET /docs":                 "getDocsPage",
 	"GET /docs/errors":          "getErrorCatalogue",
 
+	// HEAD beside the GETs that neither change anything nor wait.
+	"HEAD /ports/{id}":   "headPort",
+	"HEAD /healthz":      "headHealthz",
+	"HEAD /readyz":       "headReadyz",
+	"HEAD /openapi.yaml": "headOpenAPI",
+	"HEAD /metrics":      "headMetrics",
+	"HEAD /":             "headDemoPage",
+	"HEAD /docs":         "headDocsPage",
+	"HEAD /docs/errors":  "headErrorCatalogue",
+
 	"POST /ports/{id}/tokens":              "mintToken",
 	"GET /ports/{id}/tokens":               "listTokens",
 	"DELETE /ports/{id}/tokens/{token_id}": "revokeToken",
@@ -104,6 +115,12 @@ func TestSpecOperations(t *testing.T) {
 		t.Fatal(err)
 	}
 	statusOf := problemStatuses(t, doc)
+	for name := range specOperations {
+		method, path, _ := strings.Cut(name, " ")
+		if item := doc.Paths.Value(path); item == nil || item.GetOperation(method) == nil {
+			t.Errorf("%s: an operation of the brief that the spec lacks", name)
+		}
+	}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			name := method + " " + path
@@ -137,15 +154,19 @@ func TestSpecOperations(t *testing.T) {
 			case path == "/ports/{id}/events":
 				// A stream ticket stands in for a token on the stream only.
 				want = []string{"portToken", "portTokenQuery", "streamTicket"}
-			case method == http.MethodGet:
+			case method == http.MethodGet || method == http.MethodHead:
 				want = []string{"portToken", "portTokenQuery"}
 			default:
 				want = []string{"portToken"}
 			}
 			if !slices.Equal(schemes, want) {
-				t.Errorf("%s: security schemes %v, want %v (access_token only on GET routes)", name, schemes, want)
+				t.Errorf("%s: security schemes %v, want %v (access_token only on GET and HEAD routes)", name, schemes, want)
 			}
 
+			if method == http.MethodHead {
+				checkHeadOperation(t, name, op, item.Get)
+				continue
+			}
 			for status, ref := range op.Responses.Map() {
 				if status[0] != '4' && status[0] != '5' {
 					continue
@@ -158,6 +179,36 @@ func TestSpecOperations(t *testing.T) {
 		for _, mt := range ref.Value.Content {
 			if ex, ok := mt.Example.(map[string]any); ok {
 				checkProblemResponse(t, "components/responses/"+name, fmt.Sprint(ex["status"]), ref.Value, statusOf)
+			}
+		}
+	}
+}
+
+// checkHeadOperation checks that a HEAD operation is its path's GET
+// without bodies: the same statuses, no content (so that a generated
+// client reads none), and every header the GET's answer of that status
+// documents.
+func checkHeadOperation(t *testing.T, name string, head, get *openapi3.Operation) {
+	t.Helper()
+	if get == nil {
+		t.Errorf("%s: no GET beside it; HEAD answers as a GET would", name)
+		return
+	}
+	if !slices.Equal(slices.Sorted(maps.Keys(head.Responses.Map())), slices.Sorted(maps.Keys(get.Responses.Map()))) {
+		t.Errorf("%s: statuses %v, the GET's %v", name,
+			slices.Sorted(maps.Keys(head.Responses.Map())), slices.Sorted(maps.Keys(get.Responses.Map())))
+	}
+	for status, ref := range head.Responses.Map() {
+		if len(ref.Value.Content) > 0 {
+			t.Errorf("%s %s: describes a body; a HEAD answer has none", name, status)
+		}
+		g := get.Responses.Value(status)
+		if g == nil {
+			continue
+		}
+		for h := range g.Value.Headers {
+			if ref.Value.Headers[h] == nil {
+				t.Errorf("%s %s: no %s header, which the GET's answer has", name, status, h)
 			}
 		}
 	}
@@ -262,6 +313,10 @@ func TestSpecComponentsUsed(t *testing.T) {
 	}
 }
 
+// TestRoutesMatchSpec checks both ways that the router serves exactly the
+// spec's operations, by method and path: every route (HEAD routes
+// included) is in the spec, and every operation of the spec (its `head:`
+// operations included) is served.
 func TestRoutesMatchSpec(t *testing.T) {
 	doc, err := loadSpec()
 	if err != nil {
@@ -437,11 +492,21 @@ func checkAgainstSpec(req *http.Request, res *http.Response, body []byte) error 
 			return fmt.Errorf("content type %q: %w", ct, err)
 		}
 	}
-	if len(spec.Value.Content) == 0 {
+	// A HEAD answer is the GET's without the body: its Content-Type is
+	// the one the GET's answer of that status documents.
+	head := req.Method == http.MethodHead
+	typed := spec
+	if head {
+		if len(body) > 0 {
+			return fmt.Errorf("a HEAD answer with %d bytes of body", len(body))
+		}
+		typed = c.getAnswer(req, res.StatusCode, spec)
+	}
+	if len(typed.Value.Content) == 0 {
 		if len(body) > 0 || mediaType != "" {
 			return fmt.Errorf("status %d has no body in the spec, got %d bytes of %q", res.StatusCode, len(body), mediaType)
 		}
-	} else if spec.Value.Content.Get(mediaType) == nil {
+	} else if typed.Value.Content.Get(mediaType) == nil {
 		return fmt.Errorf("content type %q is not documented for status %d", mediaType, res.StatusCode)
 	}
 
@@ -453,12 +518,19 @@ func checkAgainstSpec(req *http.Request, res *http.Response, body []byte) error 
 		AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
 		// An event stream is not a JSON value: its frames are checked by
 		// the stream tests.
-		ExcludeResponseBody:     mediaType == "text/event-stream",
+		ExcludeResponseBody:     mediaType == "text/event-stream" || head,
 		SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.EnableFormatValidation()},
+	}
+	validated := req
+	if head {
+		// kin-openapi checks nothing at all of an answer to a HEAD; as a
+		// GET's, checked against the HEAD operation, its headers are.
+		validated = req.Clone(req.Context())
+		validated.Method = http.MethodGet
 	}
 	input := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{
-			Request:    req,
+			Request:    validated,
 			PathParams: params,
 			Route:      route,
 			Options:    opts,
@@ -471,10 +543,26 @@ func checkAgainstSpec(req *http.Request, res *http.Response, body []byte) error 
 	if err := openapi3filter.ValidateResponse(context.Background(), input); err != nil {
 		return err
 	}
-	if mediaType == "application/problem+json" {
+	if mediaType == "application/problem+json" && !head {
 		return c.checkProblem(res.StatusCode, body)
 	}
 	return nil
+}
+
+// getAnswer is the answer the GET of req's URL documents for status; or
+// fallback when there is none, as for a HEAD refused before any operation
+// (405, 404), whose route-level answer describes its type.
+func (c *contract) getAnswer(req *http.Request, status int, fallback *openapi3.ResponseRef) *openapi3.ResponseRef {
+	get := req.Clone(req.Context())
+	get.Method = http.MethodGet
+	route, _, err := c.router.FindRoute(get)
+	if err != nil {
+		return fallback
+	}
+	if r := route.Operation.Responses.Status(status); r != nil {
+		return r
+	}
+	return fallback
 }
 
 // routeLevel makes a stand-in operation for a request that matches no
@@ -586,6 +674,12 @@ func TestCheckAgainstSpecAccepts(t *testing.T) {
 		{"wrong method", "DELETE", "/ports/" + testPort,
 			answer(405, "application/problem+json", "", "Allow", "GET"), problemBody(405, "method_not_allowed")},
 		{"spec", "GET", "/openapi.yaml", answer(200, "application/yaml", ""), string(api.Spec)},
+		{"health HEAD", "HEAD", "/healthz", answer(200, "application/json", ""), ""},
+		{"page HEAD", "HEAD", "/docs", answer(200, "text/html; charset=utf-8", "", "Content-Length", "5120", "ETag", `"x"`), ""},
+		{"port HEAD refused", "HEAD", "/ports/" + testPort,
+			answer(401, "application/problem+json", "", "WWW-Authenticate", `Bearer realm="tincan"`), ""},
+		{"stream HEAD", "HEAD", "/ports/" + testPort + "/events",
+			answer(405, "application/problem+json", "", "Allow", "GET"), ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -636,6 +730,13 @@ func TestCheckAgainstSpecRefuses(t *testing.T) {
 			answer(200, "text/event-stream", "", "X-Accel-Buffering", "no"), "retry: 2000\n\n"},
 		{"405 without Allow", "PUT", "/healthz", answer(405, "application/problem+json", ""), problemBody(405, "method_not_allowed")},
 		{"unknown route answered 401", "GET", "/nowhere", answer(401, "application/problem+json", "", "WWW-Authenticate", "Bearer"), problemBody(401, "unauthorized")},
+		{"HEAD with a body", "HEAD", "/healthz", answer(200, "application/json", ""), `{"status":"ok"}`},
+		{"HEAD of a type the GET lacks", "HEAD", "/healthz", answer(200, "text/plain", ""), ""},
+		{"page HEAD without its length", "HEAD", "/docs", answer(200, "text/html", ""), ""},
+		{"HEAD 401 without WWW-Authenticate", "HEAD", "/ports/" + testPort, answer(401, "application/problem+json", ""), ""},
+		{"HEAD of a status the GET lacks", "HEAD", "/ports/" + testPort, answer(410, "application/problem+json", ""), ""},
+		{"HEAD stream served", "HEAD", "/ports/" + testPort + "/events",
+			answer(200, "text/event-stream", "", "Cache-Control", "no-cache", "X-Accel-Buffering", "no"), ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1851,6 +1851,13 @@ type ClientInterface interface {
 	// Corresponds with GET / (the `GetDemoPage` operationId).
 	GetDemoPage(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// HeadDemoPage Demo page (HEAD)
+	//
+	// `getDemoPage` without the body; `Content-Length` is the size of the page.
+	//
+	// Corresponds with HEAD / (the `HeadDemoPage` operationId).
+	HeadDemoPage(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CreateChannel Create a channel (new MessageChannel)
 	//
 	// Creates an open channel with two entangled ports and answers both
@@ -2114,6 +2121,13 @@ type ClientInterface interface {
 	// Corresponds with GET /docs (the `GetDocsPage` operationId).
 	GetDocsPage(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// HeadDocsPage API reference page (HEAD)
+	//
+	// `getDocsPage` without the body; `Content-Length` is the size of the page.
+	//
+	// Corresponds with HEAD /docs (the `HeadDocsPage` operationId).
+	HeadDocsPage(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetErrorCatalogue Problem codes
 	//
 	// Every problem code with its status and meaning; each code's entry
@@ -2122,12 +2136,26 @@ type ClientInterface interface {
 	// Corresponds with GET /docs/errors (the `GetErrorCatalogue` operationId).
 	GetErrorCatalogue(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// HeadErrorCatalogue Problem codes (HEAD)
+	//
+	// `getErrorCatalogue` without the body; `Content-Length` is the size of the page.
+	//
+	// Corresponds with HEAD /docs/errors (the `HeadErrorCatalogue` operationId).
+	HeadErrorCatalogue(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// Healthz Liveness
 	//
 	// Answers as long as the process serves HTTP; it does not look at the store.
 	//
 	// Corresponds with GET /healthz (the `Healthz` operationId).
 	Healthz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// HeadHealthz Liveness (HEAD)
+	//
+	// `healthz` without the body, for uptime checkers and load balancers that probe with HEAD.
+	//
+	// Corresponds with HEAD /healthz (the `HeadHealthz` operationId).
+	HeadHealthz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMetrics Prometheus metrics
 	//
@@ -2143,10 +2171,24 @@ type ClientInterface interface {
 	// Corresponds with GET /metrics (the `GetMetrics` operationId).
 	GetMetrics(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// HeadMetrics Prometheus metrics (HEAD)
+	//
+	// `getMetrics` without the body; with `METRICS=off` it is `404` too.
+	//
+	// Corresponds with HEAD /metrics (the `HeadMetrics` operationId).
+	HeadMetrics(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetOpenAPI This description
 	//
 	// Corresponds with GET /openapi.yaml (the `GetOpenAPI` operationId).
 	GetOpenAPI(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// HeadOpenAPI This description (HEAD)
+	//
+	// `getOpenAPI` without the body; `Content-Length` is its size.
+	//
+	// Corresponds with HEAD /openapi.yaml (the `HeadOpenAPI` operationId).
+	HeadOpenAPI(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DescribePort Describe a port
 	//
@@ -2154,6 +2196,15 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /ports/{id} (the `DescribePort` operationId).
 	DescribePort(ctx context.Context, id PortIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// HeadPort Check a port (HEAD)
+	//
+	// `describePort` without the body: the same credentials and the same
+	// status and headers, and like it, it changes nothing. For a client
+	// that only needs to know whether its token still opens the port.
+	//
+	// Corresponds with HEAD /ports/{id} (the `HeadPort` operationId).
+	HeadPort(ctx context.Context, id PortIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AckMessagesWithBody Acknowledge messages up to an event id
 	//
@@ -2590,6 +2641,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /readyz (the `Readyz` operationId).
 	Readyz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// HeadReadyz Readiness (HEAD)
+	//
+	// `readyz` without the body: it asks the store as the GET does.
+	//
+	// Corresponds with HEAD /readyz (the `HeadReadyz` operationId).
+	HeadReadyz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // GetDemoPage Demo page
@@ -2601,6 +2659,23 @@ type ClientInterface interface {
 // Corresponds with GET / (the `GetDemoPage` operationId).
 func (c *Client) GetDemoPage(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetDemoPageRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// HeadDemoPage Demo page (HEAD)
+//
+// `getDemoPage` without the body; `Content-Length` is the size of the page.
+//
+// Corresponds with HEAD / (the `HeadDemoPage` operationId).
+func (c *Client) HeadDemoPage(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewHeadDemoPageRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -2984,6 +3059,23 @@ func (c *Client) GetDocsPage(ctx context.Context, reqEditors ...RequestEditorFn)
 	return c.Client.Do(req)
 }
 
+// HeadDocsPage API reference page (HEAD)
+//
+// `getDocsPage` without the body; `Content-Length` is the size of the page.
+//
+// Corresponds with HEAD /docs (the `HeadDocsPage` operationId).
+func (c *Client) HeadDocsPage(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewHeadDocsPageRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetErrorCatalogue Problem codes
 //
 // Every problem code with its status and meaning; each code's entry
@@ -3002,6 +3094,23 @@ func (c *Client) GetErrorCatalogue(ctx context.Context, reqEditors ...RequestEdi
 	return c.Client.Do(req)
 }
 
+// HeadErrorCatalogue Problem codes (HEAD)
+//
+// `getErrorCatalogue` without the body; `Content-Length` is the size of the page.
+//
+// Corresponds with HEAD /docs/errors (the `HeadErrorCatalogue` operationId).
+func (c *Client) HeadErrorCatalogue(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewHeadErrorCatalogueRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // Healthz Liveness
 //
 // Answers as long as the process serves HTTP; it does not look at the store.
@@ -3009,6 +3118,23 @@ func (c *Client) GetErrorCatalogue(ctx context.Context, reqEditors ...RequestEdi
 // Corresponds with GET /healthz (the `Healthz` operationId).
 func (c *Client) Healthz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewHealthzRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// HeadHealthz Liveness (HEAD)
+//
+// `healthz` without the body, for uptime checkers and load balancers that probe with HEAD.
+//
+// Corresponds with HEAD /healthz (the `HeadHealthz` operationId).
+func (c *Client) HeadHealthz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewHeadHealthzRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -3043,11 +3169,45 @@ func (c *Client) GetMetrics(ctx context.Context, reqEditors ...RequestEditorFn) 
 	return c.Client.Do(req)
 }
 
+// HeadMetrics Prometheus metrics (HEAD)
+//
+// `getMetrics` without the body; with `METRICS=off` it is `404` too.
+//
+// Corresponds with HEAD /metrics (the `HeadMetrics` operationId).
+func (c *Client) HeadMetrics(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewHeadMetricsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetOpenAPI This description
 //
 // Corresponds with GET /openapi.yaml (the `GetOpenAPI` operationId).
 func (c *Client) GetOpenAPI(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetOpenAPIRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// HeadOpenAPI This description (HEAD)
+//
+// `getOpenAPI` without the body; `Content-Length` is its size.
+//
+// Corresponds with HEAD /openapi.yaml (the `HeadOpenAPI` operationId).
+func (c *Client) HeadOpenAPI(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewHeadOpenAPIRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -3065,6 +3225,25 @@ func (c *Client) GetOpenAPI(ctx context.Context, reqEditors ...RequestEditorFn) 
 // Corresponds with GET /ports/{id} (the `DescribePort` operationId).
 func (c *Client) DescribePort(ctx context.Context, id PortIdPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDescribePortRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// HeadPort Check a port (HEAD)
+//
+// `describePort` without the body: the same credentials and the same
+// status and headers, and like it, it changes nothing. For a client
+// that only needs to know whether its token still opens the port.
+//
+// Corresponds with HEAD /ports/{id} (the `HeadPort` operationId).
+func (c *Client) HeadPort(ctx context.Context, id PortIdPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewHeadPortRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -3671,6 +3850,23 @@ func (c *Client) Readyz(ctx context.Context, reqEditors ...RequestEditorFn) (*ht
 	return c.Client.Do(req)
 }
 
+// HeadReadyz Readiness (HEAD)
+//
+// `readyz` without the body: it asks the store as the GET does.
+//
+// Corresponds with HEAD /readyz (the `HeadReadyz` operationId).
+func (c *Client) HeadReadyz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewHeadReadyzRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // NewGetDemoPageRequest constructs an http.Request for the GetDemoPage method
 func NewGetDemoPageRequest(server string) (*http.Request, error) {
 	var err error
@@ -3691,6 +3887,33 @@ func NewGetDemoPageRequest(server string) (*http.Request, error) {
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewHeadDemoPageRequest constructs an http.Request for the HeadDemoPage method
+func NewHeadDemoPageRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodHead, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -4034,6 +4257,33 @@ func NewGetDocsPageRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewHeadDocsPageRequest constructs an http.Request for the HeadDocsPage method
+func NewHeadDocsPageRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/docs")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodHead, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetErrorCatalogueRequest constructs an http.Request for the GetErrorCatalogue method
 func NewGetErrorCatalogueRequest(server string) (*http.Request, error) {
 	var err error
@@ -4054,6 +4304,33 @@ func NewGetErrorCatalogueRequest(server string) (*http.Request, error) {
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewHeadErrorCatalogueRequest constructs an http.Request for the HeadErrorCatalogue method
+func NewHeadErrorCatalogueRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/docs/errors")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodHead, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -4088,6 +4365,33 @@ func NewHealthzRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewHeadHealthzRequest constructs an http.Request for the HeadHealthz method
+func NewHeadHealthzRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/healthz")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodHead, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetMetricsRequest constructs an http.Request for the GetMetrics method
 func NewGetMetricsRequest(server string) (*http.Request, error) {
 	var err error
@@ -4108,6 +4412,33 @@ func NewGetMetricsRequest(server string) (*http.Request, error) {
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewHeadMetricsRequest constructs an http.Request for the HeadMetrics method
+func NewHeadMetricsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/metrics")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodHead, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -4142,6 +4473,33 @@ func NewGetOpenAPIRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewHeadOpenAPIRequest constructs an http.Request for the HeadOpenAPI method
+func NewHeadOpenAPIRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/openapi.yaml")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodHead, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewDescribePortRequest constructs an http.Request for the DescribePort method
 func NewDescribePortRequest(server string, id PortIdPath) (*http.Request, error) {
 	var err error
@@ -4169,6 +4527,40 @@ func NewDescribePortRequest(server string, id PortIdPath) (*http.Request, error)
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewHeadPortRequest constructs an http.Request for the HeadPort method
+func NewHeadPortRequest(server string, id PortIdPath) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/ports/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodHead, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -4757,6 +5149,33 @@ func NewReadyzRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewHeadReadyzRequest constructs an http.Request for the HeadReadyz method
+func NewHeadReadyzRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/readyz")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodHead, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -4811,6 +5230,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET / (the `GetDemoPage` operationId).
 	GetDemoPageWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetDemoPageResponse, error)
+
+	// HeadDemoPageWithResponse Demo page (HEAD)
+	//
+	// `getDemoPage` without the body; `Content-Length` is the size of the page.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with HEAD / (the `HeadDemoPage` operationId).
+	HeadDemoPageWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*HeadDemoPageResponse, error)
 
 	// CreateChannelWithResponse Create a channel (new MessageChannel)
 	//
@@ -5087,6 +5515,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /docs (the `GetDocsPage` operationId).
 	GetDocsPageWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetDocsPageResponse, error)
 
+	// HeadDocsPageWithResponse API reference page (HEAD)
+	//
+	// `getDocsPage` without the body; `Content-Length` is the size of the page.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with HEAD /docs (the `HeadDocsPage` operationId).
+	HeadDocsPageWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*HeadDocsPageResponse, error)
+
 	// GetErrorCatalogueWithResponse Problem codes
 	//
 	// Every problem code with its status and meaning; each code's entry
@@ -5097,6 +5534,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /docs/errors (the `GetErrorCatalogue` operationId).
 	GetErrorCatalogueWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetErrorCatalogueResponse, error)
 
+	// HeadErrorCatalogueWithResponse Problem codes (HEAD)
+	//
+	// `getErrorCatalogue` without the body; `Content-Length` is the size of the page.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with HEAD /docs/errors (the `HeadErrorCatalogue` operationId).
+	HeadErrorCatalogueWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*HeadErrorCatalogueResponse, error)
+
 	// HealthzWithResponse Liveness
 	//
 	// Answers as long as the process serves HTTP; it does not look at the store.
@@ -5105,6 +5551,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /healthz (the `Healthz` operationId).
 	HealthzWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*HealthzResponse, error)
+
+	// HeadHealthzWithResponse Liveness (HEAD)
+	//
+	// `healthz` without the body, for uptime checkers and load balancers that probe with HEAD.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with HEAD /healthz (the `HeadHealthz` operationId).
+	HeadHealthzWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*HeadHealthzResponse, error)
 
 	// GetMetricsWithResponse Prometheus metrics
 	//
@@ -5122,12 +5577,30 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /metrics (the `GetMetrics` operationId).
 	GetMetricsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMetricsResponse, error)
 
+	// HeadMetricsWithResponse Prometheus metrics (HEAD)
+	//
+	// `getMetrics` without the body; with `METRICS=off` it is `404` too.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with HEAD /metrics (the `HeadMetrics` operationId).
+	HeadMetricsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*HeadMetricsResponse, error)
+
 	// GetOpenAPIWithResponse This description
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /openapi.yaml (the `GetOpenAPI` operationId).
 	GetOpenAPIWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOpenAPIResponse, error)
+
+	// HeadOpenAPIWithResponse This description (HEAD)
+	//
+	// `getOpenAPI` without the body; `Content-Length` is its size.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with HEAD /openapi.yaml (the `HeadOpenAPI` operationId).
+	HeadOpenAPIWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*HeadOpenAPIResponse, error)
 
 	// DescribePortWithResponse Describe a port
 	//
@@ -5137,6 +5610,17 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /ports/{id} (the `DescribePort` operationId).
 	DescribePortWithResponse(ctx context.Context, id PortIdPath, reqEditors ...RequestEditorFn) (*DescribePortResponse, error)
+
+	// HeadPortWithResponse Check a port (HEAD)
+	//
+	// `describePort` without the body: the same credentials and the same
+	// status and headers, and like it, it changes nothing. For a client
+	// that only needs to know whether its token still opens the port.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with HEAD /ports/{id} (the `HeadPort` operationId).
+	HeadPortWithResponse(ctx context.Context, id PortIdPath, reqEditors ...RequestEditorFn) (*HeadPortResponse, error)
 
 	// AckMessagesWithBodyWithResponse Acknowledge messages up to an event id
 	//
@@ -5587,6 +6071,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /readyz (the `Readyz` operationId).
 	ReadyzWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ReadyzResponse, error)
+
+	// HeadReadyzWithResponse Readiness (HEAD)
+	//
+	// `readyz` without the body: it asks the store as the GET does.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with HEAD /readyz (the `HeadReadyz` operationId).
+	HeadReadyzWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*HeadReadyzResponse, error)
 }
 
 // GetDemoPageResponse200Headers the declared response headers of an HTTP 200 response for GetDemoPage
@@ -5648,6 +6141,65 @@ func (r GetDemoPageResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetDemoPageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// HeadDemoPageResponse200Headers the declared response headers of an HTTP 200 response for HeadDemoPage
+type HeadDemoPageResponse200Headers struct {
+	CacheControl          *string
+	ContentLength         int
+	ContentSecurityPolicy *string
+	ETag                  *string
+	XContentTypeOptions   *string
+}
+
+// HeadDemoPageResponse304Headers the declared response headers of an HTTP 304 response for HeadDemoPage
+type HeadDemoPageResponse304Headers struct {
+	ETag *string
+}
+
+// HeadDemoPageResponse401Headers the declared response headers of an HTTP 401 response for HeadDemoPage
+type HeadDemoPageResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type HeadDemoPageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *HeadDemoPageResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *HeadDemoPageResponse304Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *HeadDemoPageResponse401Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r HeadDemoPageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r HeadDemoPageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r HeadDemoPageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r HeadDemoPageResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -6440,6 +6992,65 @@ func (r GetDocsPageResponse) ContentType() string {
 	return ""
 }
 
+// HeadDocsPageResponse200Headers the declared response headers of an HTTP 200 response for HeadDocsPage
+type HeadDocsPageResponse200Headers struct {
+	CacheControl          *string
+	ContentLength         int
+	ContentSecurityPolicy *string
+	ETag                  *string
+	XContentTypeOptions   *string
+}
+
+// HeadDocsPageResponse304Headers the declared response headers of an HTTP 304 response for HeadDocsPage
+type HeadDocsPageResponse304Headers struct {
+	ETag *string
+}
+
+// HeadDocsPageResponse401Headers the declared response headers of an HTTP 401 response for HeadDocsPage
+type HeadDocsPageResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type HeadDocsPageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *HeadDocsPageResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *HeadDocsPageResponse304Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *HeadDocsPageResponse401Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r HeadDocsPageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r HeadDocsPageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r HeadDocsPageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r HeadDocsPageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetErrorCatalogueResponse200Headers the declared response headers of an HTTP 200 response for GetErrorCatalogue
 type GetErrorCatalogueResponse200Headers struct {
 	CacheControl          *string
@@ -6505,6 +7116,65 @@ func (r GetErrorCatalogueResponse) ContentType() string {
 	return ""
 }
 
+// HeadErrorCatalogueResponse200Headers the declared response headers of an HTTP 200 response for HeadErrorCatalogue
+type HeadErrorCatalogueResponse200Headers struct {
+	CacheControl          *string
+	ContentLength         int
+	ContentSecurityPolicy *string
+	ETag                  *string
+	XContentTypeOptions   *string
+}
+
+// HeadErrorCatalogueResponse304Headers the declared response headers of an HTTP 304 response for HeadErrorCatalogue
+type HeadErrorCatalogueResponse304Headers struct {
+	ETag *string
+}
+
+// HeadErrorCatalogueResponse401Headers the declared response headers of an HTTP 401 response for HeadErrorCatalogue
+type HeadErrorCatalogueResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type HeadErrorCatalogueResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *HeadErrorCatalogueResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *HeadErrorCatalogueResponse304Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *HeadErrorCatalogueResponse401Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r HeadErrorCatalogueResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r HeadErrorCatalogueResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r HeadErrorCatalogueResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r HeadErrorCatalogueResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // HealthzResponse401Headers the declared response headers of an HTTP 401 response for Healthz
 type HealthzResponse401Headers struct {
 	WWWAuthenticate string
@@ -6560,6 +7230,47 @@ func (r HealthzResponse) ContentType() string {
 	return ""
 }
 
+// HeadHealthzResponse401Headers the declared response headers of an HTTP 401 response for HeadHealthz
+type HeadHealthzResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type HeadHealthzResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *HeadHealthzResponse401Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r HeadHealthzResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r HeadHealthzResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r HeadHealthzResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r HeadHealthzResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetMetricsResponse401Headers the declared response headers of an HTTP 401 response for GetMetrics
 type GetMetricsResponse401Headers struct {
 	WWWAuthenticate string
@@ -6609,6 +7320,47 @@ func (r GetMetricsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetMetricsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// HeadMetricsResponse401Headers the declared response headers of an HTTP 401 response for HeadMetrics
+type HeadMetricsResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type HeadMetricsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *HeadMetricsResponse401Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r HeadMetricsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r HeadMetricsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r HeadMetricsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r HeadMetricsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -6678,6 +7430,54 @@ func (r GetOpenAPIResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetOpenAPIResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// HeadOpenAPIResponse401Headers the declared response headers of an HTTP 401 response for HeadOpenAPI
+type HeadOpenAPIResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+// HeadOpenAPIResponse429Headers the declared response headers of an HTTP 429 response for HeadOpenAPI
+type HeadOpenAPIResponse429Headers struct {
+	RetryAfter int
+}
+
+type HeadOpenAPIResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *HeadOpenAPIResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *HeadOpenAPIResponse429Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r HeadOpenAPIResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r HeadOpenAPIResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r HeadOpenAPIResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r HeadOpenAPIResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -6789,6 +7589,68 @@ func (r DescribePortResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r DescribePortResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// HeadPortResponse401Headers the declared response headers of an HTTP 401 response for HeadPort
+type HeadPortResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+// HeadPortResponse409Headers the declared response headers of an HTTP 409 response for HeadPort
+type HeadPortResponse409Headers struct {
+	RetryAfter int
+}
+
+// HeadPortResponse429Headers the declared response headers of an HTTP 429 response for HeadPort
+type HeadPortResponse429Headers struct {
+	RetryAfter int
+}
+
+// HeadPortResponse503Headers the declared response headers of an HTTP 503 response for HeadPort
+type HeadPortResponse503Headers struct {
+	RetryAfter int
+}
+
+type HeadPortResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *HeadPortResponse401Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *HeadPortResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *HeadPortResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *HeadPortResponse503Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r HeadPortResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r HeadPortResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r HeadPortResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r HeadPortResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -8108,6 +8970,54 @@ func (r ReadyzResponse) ContentType() string {
 	return ""
 }
 
+// HeadReadyzResponse401Headers the declared response headers of an HTTP 401 response for HeadReadyz
+type HeadReadyzResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+// HeadReadyzResponse503Headers the declared response headers of an HTTP 503 response for HeadReadyz
+type HeadReadyzResponse503Headers struct {
+	RetryAfter int
+}
+
+type HeadReadyzResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *HeadReadyzResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *HeadReadyzResponse503Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r HeadReadyzResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r HeadReadyzResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r HeadReadyzResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r HeadReadyzResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetDemoPageWithResponse Demo page
 //
 // A page that creates a channel and shows both ends side by side:
@@ -8123,6 +9033,21 @@ func (c *ClientWithResponses) GetDemoPageWithResponse(ctx context.Context, reqEd
 		return nil, err
 	}
 	return ParseGetDemoPageResponse(rsp)
+}
+
+// HeadDemoPageWithResponse Demo page (HEAD)
+//
+// `getDemoPage` without the body; `Content-Length` is the size of the page.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with HEAD / (the `HeadDemoPage` operationId).
+func (c *ClientWithResponses) HeadDemoPageWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*HeadDemoPageResponse, error) {
+	rsp, err := c.HeadDemoPage(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseHeadDemoPageResponse(rsp)
 }
 
 // CreateChannelWithResponse Create a channel (new MessageChannel)
@@ -8466,6 +9391,21 @@ func (c *ClientWithResponses) GetDocsPageWithResponse(ctx context.Context, reqEd
 	return ParseGetDocsPageResponse(rsp)
 }
 
+// HeadDocsPageWithResponse API reference page (HEAD)
+//
+// `getDocsPage` without the body; `Content-Length` is the size of the page.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with HEAD /docs (the `HeadDocsPage` operationId).
+func (c *ClientWithResponses) HeadDocsPageWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*HeadDocsPageResponse, error) {
+	rsp, err := c.HeadDocsPage(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseHeadDocsPageResponse(rsp)
+}
+
 // GetErrorCatalogueWithResponse Problem codes
 //
 // Every problem code with its status and meaning; each code's entry
@@ -8482,6 +9422,21 @@ func (c *ClientWithResponses) GetErrorCatalogueWithResponse(ctx context.Context,
 	return ParseGetErrorCatalogueResponse(rsp)
 }
 
+// HeadErrorCatalogueWithResponse Problem codes (HEAD)
+//
+// `getErrorCatalogue` without the body; `Content-Length` is the size of the page.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with HEAD /docs/errors (the `HeadErrorCatalogue` operationId).
+func (c *ClientWithResponses) HeadErrorCatalogueWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*HeadErrorCatalogueResponse, error) {
+	rsp, err := c.HeadErrorCatalogue(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseHeadErrorCatalogueResponse(rsp)
+}
+
 // HealthzWithResponse Liveness
 //
 // Answers as long as the process serves HTTP; it does not look at the store.
@@ -8495,6 +9450,21 @@ func (c *ClientWithResponses) HealthzWithResponse(ctx context.Context, reqEditor
 		return nil, err
 	}
 	return ParseHealthzResponse(rsp)
+}
+
+// HeadHealthzWithResponse Liveness (HEAD)
+//
+// `healthz` without the body, for uptime checkers and load balancers that probe with HEAD.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with HEAD /healthz (the `HeadHealthz` operationId).
+func (c *ClientWithResponses) HeadHealthzWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*HeadHealthzResponse, error) {
+	rsp, err := c.HeadHealthz(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseHeadHealthzResponse(rsp)
 }
 
 // GetMetricsWithResponse Prometheus metrics
@@ -8519,6 +9489,21 @@ func (c *ClientWithResponses) GetMetricsWithResponse(ctx context.Context, reqEdi
 	return ParseGetMetricsResponse(rsp)
 }
 
+// HeadMetricsWithResponse Prometheus metrics (HEAD)
+//
+// `getMetrics` without the body; with `METRICS=off` it is `404` too.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with HEAD /metrics (the `HeadMetrics` operationId).
+func (c *ClientWithResponses) HeadMetricsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*HeadMetricsResponse, error) {
+	rsp, err := c.HeadMetrics(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseHeadMetricsResponse(rsp)
+}
+
 // GetOpenAPIWithResponse This description
 //
 // Returns a wrapper object for the known response body format(s).
@@ -8530,6 +9515,21 @@ func (c *ClientWithResponses) GetOpenAPIWithResponse(ctx context.Context, reqEdi
 		return nil, err
 	}
 	return ParseGetOpenAPIResponse(rsp)
+}
+
+// HeadOpenAPIWithResponse This description (HEAD)
+//
+// `getOpenAPI` without the body; `Content-Length` is its size.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with HEAD /openapi.yaml (the `HeadOpenAPI` operationId).
+func (c *ClientWithResponses) HeadOpenAPIWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*HeadOpenAPIResponse, error) {
+	rsp, err := c.HeadOpenAPI(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseHeadOpenAPIResponse(rsp)
 }
 
 // DescribePortWithResponse Describe a port
@@ -8545,6 +9545,23 @@ func (c *ClientWithResponses) DescribePortWithResponse(ctx context.Context, id P
 		return nil, err
 	}
 	return ParseDescribePortResponse(rsp)
+}
+
+// HeadPortWithResponse Check a port (HEAD)
+//
+// `describePort` without the body: the same credentials and the same
+// status and headers, and like it, it changes nothing. For a client
+// that only needs to know whether its token still opens the port.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with HEAD /ports/{id} (the `HeadPort` operationId).
+func (c *ClientWithResponses) HeadPortWithResponse(ctx context.Context, id PortIdPath, reqEditors ...RequestEditorFn) (*HeadPortResponse, error) {
+	rsp, err := c.HeadPort(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseHeadPortResponse(rsp)
 }
 
 // AckMessagesWithBodyWithResponse Acknowledge messages up to an event id
@@ -9093,6 +10110,21 @@ func (c *ClientWithResponses) ReadyzWithResponse(ctx context.Context, reqEditors
 	return ParseReadyzResponse(rsp)
 }
 
+// HeadReadyzWithResponse Readiness (HEAD)
+//
+// `readyz` without the body: it asks the store as the GET does.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with HEAD /readyz (the `HeadReadyz` operationId).
+func (c *ClientWithResponses) HeadReadyzWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*HeadReadyzResponse, error) {
+	rsp, err := c.HeadReadyz(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseHeadReadyzResponse(rsp)
+}
+
 // ParseGetDemoPageResponse parses an HTTP response from a GetDemoPageWithResponse call
 func ParseGetDemoPageResponse(rsp *http.Response) (*GetDemoPageResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -9163,6 +10195,83 @@ func ParseGetDemoPageResponse(rsp *http.Response) (*GetDemoPageResponse, error) 
 		response.Headers304 = &headers
 	case rsp.StatusCode == 401:
 		var headers GetDemoPageResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseHeadDemoPageResponse parses an HTTP response from a HeadDemoPageWithResponse call
+func ParseHeadDemoPageResponse(rsp *http.Response) (*HeadDemoPageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &HeadDemoPageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers HeadDemoPageResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("Content-Security-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Security-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentSecurityPolicy = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers HeadDemoPageResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 401:
+		var headers HeadDemoPageResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -9974,6 +11083,83 @@ func ParseGetDocsPageResponse(rsp *http.Response) (*GetDocsPageResponse, error) 
 	return response, nil
 }
 
+// ParseHeadDocsPageResponse parses an HTTP response from a HeadDocsPageWithResponse call
+func ParseHeadDocsPageResponse(rsp *http.Response) (*HeadDocsPageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &HeadDocsPageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers HeadDocsPageResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("Content-Security-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Security-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentSecurityPolicy = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers HeadDocsPageResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 401:
+		var headers HeadDocsPageResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetErrorCatalogueResponse parses an HTTP response from a GetErrorCatalogueWithResponse call
 func ParseGetErrorCatalogueResponse(rsp *http.Response) (*GetErrorCatalogueResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -10057,6 +11243,83 @@ func ParseGetErrorCatalogueResponse(rsp *http.Response) (*GetErrorCatalogueRespo
 	return response, nil
 }
 
+// ParseHeadErrorCatalogueResponse parses an HTTP response from a HeadErrorCatalogueWithResponse call
+func ParseHeadErrorCatalogueResponse(rsp *http.Response) (*HeadErrorCatalogueResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &HeadErrorCatalogueResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers HeadErrorCatalogueResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("Content-Security-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Security-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentSecurityPolicy = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers HeadErrorCatalogueResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 401:
+		var headers HeadErrorCatalogueResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseHealthzResponse parses an HTTP response from a HealthzWithResponse call
 func ParseHealthzResponse(rsp *http.Response) (*HealthzResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -10103,6 +11366,35 @@ func ParseHealthzResponse(rsp *http.Response) (*HealthzResponse, error) {
 	return response, nil
 }
 
+// ParseHeadHealthzResponse parses an HTTP response from a HeadHealthzWithResponse call
+func ParseHeadHealthzResponse(rsp *http.Response) (*HeadHealthzResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &HeadHealthzResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers HeadHealthzResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetMetricsResponse parses an HTTP response from a GetMetricsWithResponse call
 func ParseGetMetricsResponse(rsp *http.Response) (*GetMetricsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -10136,6 +11428,35 @@ func ParseGetMetricsResponse(rsp *http.Response) (*GetMetricsResponse, error) {
 	switch {
 	case rsp.StatusCode == 401:
 		var headers GetMetricsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseHeadMetricsResponse parses an HTTP response from a HeadMetricsWithResponse call
+func ParseHeadMetricsResponse(rsp *http.Response) (*HeadMetricsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &HeadMetricsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers HeadMetricsResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -10199,6 +11520,45 @@ func ParseGetOpenAPIResponse(rsp *http.Response) (*GetOpenAPIResponse, error) {
 		response.Headers401 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetOpenAPIResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseHeadOpenAPIResponse parses an HTTP response from a HeadOpenAPIWithResponse call
+func ParseHeadOpenAPIResponse(rsp *http.Response) (*HeadOpenAPIResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &HeadOpenAPIResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers HeadOpenAPIResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers HeadOpenAPIResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
@@ -10310,6 +11670,65 @@ func ParseDescribePortResponse(rsp *http.Response) (*DescribePortResponse, error
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers DescribePortResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseHeadPortResponse parses an HTTP response from a HeadPortWithResponse call
+func ParseHeadPortResponse(rsp *http.Response) (*HeadPortResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &HeadPortResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers HeadPortResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 409:
+		var headers HeadPortResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers HeadPortResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers HeadPortResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
@@ -11647,6 +13066,45 @@ func ParseReadyzResponse(rsp *http.Response) (*ReadyzResponse, error) {
 		response.Headers401 = &headers
 	case rsp.StatusCode == 503:
 		var headers ReadyzResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseHeadReadyzResponse parses an HTTP response from a HeadReadyzWithResponse call
+func ParseHeadReadyzResponse(rsp *http.Response) (*HeadReadyzResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &HeadReadyzResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers HeadReadyzResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers HeadReadyzResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {

@@ -20,7 +20,11 @@ func wantsHelp(args []string) bool {
 // default and meaning, from the loader itself (see settings).
 func printHelp(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprint(tw, `Usage: api
+	fmt.Fprint(tw, `Usage: api                 serve
+       api -version        print the version and exit
+       api healthcheck     exit 0 if the service of this environment
+                           answers GET /healthz with 200, else 1
+                           (-url URL, -timeout D; for images without a shell)
 
 tincan serves the Channel Messaging API over HTTP: channels of two
 entangled ports, messages delivered in order through REST and event

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -40,10 +41,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	if wantsHelp(args) {
+	switch {
+	case wantsHelp(args):
 		return printHelp(stdout)
-	}
-	if len(args) > 1 {
+	case len(args) == 2 && slices.Contains(versionFlags, args[1]):
+		_, err := fmt.Fprintln(stdout, readBuild())
+		return err
+	case len(args) > 1 && args[1] == healthcheckCommand:
+		return healthcheck(ctx, args[2:], getenv, stdout)
+	case len(args) > 1:
 		return fmt.Errorf("unexpected arguments %q: tincan takes its settings from environment variables only (see %s -help)", args[1:], args[0])
 	}
 	cfg, err := loadConfig(getenv)
@@ -51,6 +57,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("configuration: %w", err)
 	}
 	logger := newLogger(cfg, stdout)
+	b := readBuild()
+	logger.Info("starting", "version", b.Version, "revision", b.Revision, "go", b.GoVersion)
 	acc, err := loadAccess(cfg, logger)
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
@@ -77,6 +85,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}()
 
 	registry := newRegistry()
+	registry.MustRegister(buildInfoMetric(b))
 	redisMetrics := newRedisMetrics(registry)
 	st, redisClient, closeStore, err := openStore(ctx, cfg, logger,
 		func(c goredis.UniversalClient) error { c.AddHook(redisMetrics); return nil },
@@ -148,7 +157,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	served := make(chan error, 1)
 	srv.TLSConfig = acc.tls
 	go func() { served <- serve(srv, ln) }()
-	logger.Info("listening", "addr", ln.Addr().String(), "tls", acc.tls != nil)
+	logger.Info("listening", "addr", ln.Addr().String(), "tls", acc.tls != nil, "version", b.Version)
 	base := baseURL(ln.Addr(), acc.tls != nil)
 	logger.Info("tincan listening on "+base+" — demo page "+base+"/, API docs "+base+"/docs, spec "+base+"/openapi.yaml",
 		"url", base)

@@ -65,7 +65,13 @@ export interface paths {
         post?: never;
         delete?: never;
         options?: never;
-        head?: never;
+        /**
+         * Check a port (HEAD)
+         * @description `describePort` without the body: the same credentials and the same
+         *     status and headers, and like it, it changes nothing. For a client
+         *     that only needs to know whether its token still opens the port.
+         */
+        head: operations["headPort"];
         patch?: never;
         trace?: never;
     };
@@ -702,7 +708,11 @@ export interface paths {
         post?: never;
         delete?: never;
         options?: never;
-        head?: never;
+        /**
+         * Liveness (HEAD)
+         * @description `healthz` without the body, for uptime checkers and load balancers that probe with HEAD.
+         */
+        head: operations["headHealthz"];
         patch?: never;
         trace?: never;
     };
@@ -722,7 +732,11 @@ export interface paths {
         post?: never;
         delete?: never;
         options?: never;
-        head?: never;
+        /**
+         * Readiness (HEAD)
+         * @description `readyz` without the body: it asks the store as the GET does.
+         */
+        head: operations["headReadyz"];
         patch?: never;
         trace?: never;
     };
@@ -739,7 +753,11 @@ export interface paths {
         post?: never;
         delete?: never;
         options?: never;
-        head?: never;
+        /**
+         * This description (HEAD)
+         * @description `getOpenAPI` without the body; `Content-Length` is its size.
+         */
+        head: operations["headOpenAPI"];
         patch?: never;
         trace?: never;
     };
@@ -766,7 +784,11 @@ export interface paths {
         post?: never;
         delete?: never;
         options?: never;
-        head?: never;
+        /**
+         * Prometheus metrics (HEAD)
+         * @description `getMetrics` without the body; with `METRICS=off` it is `404` too.
+         */
+        head: operations["headMetrics"];
         patch?: never;
         trace?: never;
     };
@@ -788,7 +810,11 @@ export interface paths {
         post?: never;
         delete?: never;
         options?: never;
-        head?: never;
+        /**
+         * Demo page (HEAD)
+         * @description `getDemoPage` without the body; `Content-Length` is the size of the page.
+         */
+        head: operations["headDemoPage"];
         patch?: never;
         trace?: never;
     };
@@ -808,7 +834,11 @@ export interface paths {
         post?: never;
         delete?: never;
         options?: never;
-        head?: never;
+        /**
+         * API reference page (HEAD)
+         * @description `getDocsPage` without the body; `Content-Length` is the size of the page.
+         */
+        head: operations["headDocsPage"];
         patch?: never;
         trace?: never;
     };
@@ -829,7 +859,11 @@ export interface paths {
         post?: never;
         delete?: never;
         options?: never;
-        head?: never;
+        /**
+         * Problem codes (HEAD)
+         * @description `getErrorCatalogue` without the body; `Content-Length` is the size of the page.
+         */
+        head: operations["headErrorCatalogue"];
         patch?: never;
         trace?: never;
     };
@@ -2225,6 +2259,86 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /**
+         * @description Success: the GET's headers (`Content-Type` included) without its
+         *     body. `Content-Length` is there when the GET states one: always for
+         *     the spec and the pages, and for a small JSON answer.
+         */
+        HeadOK: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The GET's `401` (`unauthorized`), without the body. */
+        HeadUnauthorized: {
+            headers: {
+                "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The GET's `403` (`port_transferred` or `insufficient_scope`), without the body. */
+        HeadForbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The GET's `404` (`not_found`), without the body. */
+        HeadNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The GET's `409` (`port_busy`), without the body; retry after `Retry-After`. */
+        HeadPortBusy: {
+            headers: {
+                "Retry-After": components["headers"]["Retry-After"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The GET's `429` (`rate_limited` or `too_many_connections`), without the body. */
+        HeadRateLimited: {
+            headers: {
+                "Retry-After": components["headers"]["Retry-After"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The GET's `500` (`internal_error`), without the body. */
+        HeadInternalError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The GET's `503` (`unavailable`), without the body; retry after `Retry-After`. */
+        HeadUnavailable: {
+            headers: {
+                "Retry-After": components["headers"]["Retry-After"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The page's headers, as a GET answers them, without the page. */
+        PageHead: {
+            headers: {
+                /** @description The page's version. */
+                ETag?: string;
+                /** @description Always `no-cache`. */
+                "Cache-Control"?: "no-cache";
+                /** @description Lets the page load nothing but tincan's own files. */
+                "Content-Security-Policy"?: string;
+                /** @description Always `nosniff`. */
+                "X-Content-Type-Options"?: "nosniff";
+                "Content-Length": components["headers"]["Content-Length"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
     };
     parameters: {
         /** @description A collection's id (a ULID), as answered by `createCollection`. */
@@ -2324,6 +2438,8 @@ export interface components {
         "Idempotent-Replayed": "true";
         /** @description The methods the route accepts (comma-separated, or one per header line). */
         Allow: string;
+        /** @description The size in bytes of the body the GET would answer. */
+        "Content-Length": number;
     };
     pathItems: never;
 }
@@ -2396,6 +2512,31 @@ export interface operations {
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    headPort: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A port id (a ULID). An unknown or malformed id answers exactly like
+                 *     a wrong token: `401 unauthorized`.
+                 * @example 01KAK9Q01VBCAB18KVMXVCJ4NX
+                 */
+                id: components["parameters"]["PortIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["HeadOK"];
+            401: components["responses"]["HeadUnauthorized"];
+            403: components["responses"]["HeadForbidden"];
+            409: components["responses"]["HeadPortBusy"];
+            429: components["responses"]["HeadRateLimited"];
+            500: components["responses"]["HeadInternalError"];
+            503: components["responses"]["HeadUnavailable"];
         };
     };
     listMessages: {
@@ -3102,6 +3243,19 @@ export interface operations {
             401: components["responses"]["QueryTokenRefused"];
         };
     };
+    headHealthz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["HeadOK"];
+            401: components["responses"]["HeadUnauthorized"];
+        };
+    };
     readyz: {
         parameters: {
             query?: never;
@@ -3122,6 +3276,20 @@ export interface operations {
             };
             401: components["responses"]["QueryTokenRefused"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    headReadyz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["HeadOK"];
+            401: components["responses"]["HeadUnauthorized"];
+            503: components["responses"]["HeadUnavailable"];
         };
     };
     getOpenAPI: {
@@ -3146,6 +3314,20 @@ export interface operations {
             };
             401: components["responses"]["QueryTokenRefused"];
             429: components["responses"]["RateLimited"];
+        };
+    };
+    headOpenAPI: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["HeadOK"];
+            401: components["responses"]["HeadUnauthorized"];
+            429: components["responses"]["HeadRateLimited"];
         };
     };
     getMetrics: {
@@ -3175,6 +3357,20 @@ export interface operations {
             404: components["responses"]["NotFound"];
         };
     };
+    headMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["HeadOK"];
+            401: components["responses"]["HeadUnauthorized"];
+            404: components["responses"]["HeadNotFound"];
+        };
+    };
     getDemoPage: {
         parameters: {
             query?: never;
@@ -3187,6 +3383,20 @@ export interface operations {
             200: components["responses"]["Page"];
             304: components["responses"]["PageNotModified"];
             401: components["responses"]["QueryTokenRefused"];
+        };
+    };
+    headDemoPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["PageHead"];
+            304: components["responses"]["PageNotModified"];
+            401: components["responses"]["HeadUnauthorized"];
         };
     };
     getDocsPage: {
@@ -3203,6 +3413,20 @@ export interface operations {
             401: components["responses"]["QueryTokenRefused"];
         };
     };
+    headDocsPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["PageHead"];
+            304: components["responses"]["PageNotModified"];
+            401: components["responses"]["HeadUnauthorized"];
+        };
+    };
     getErrorCatalogue: {
         parameters: {
             query?: never;
@@ -3215,6 +3439,20 @@ export interface operations {
             200: components["responses"]["Page"];
             304: components["responses"]["PageNotModified"];
             401: components["responses"]["QueryTokenRefused"];
+        };
+    };
+    headErrorCatalogue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["PageHead"];
+            304: components["responses"]["PageNotModified"];
+            401: components["responses"]["HeadUnauthorized"];
         };
     };
 }
