@@ -12,10 +12,13 @@ var expiryTests = []test{
 	{"IdleChannelExpires", testExpiryIdle},
 }
 
-// expiryTTL is the channel TTL of the expiry tests, and expiryDeadline how
-// long after it an idle channel may still linger.
+// expiryTTL is the channel TTL of the expiry tests, keepBusy how long they
+// keep some channels busy (past the TTL, so that only activity can have
+// kept them), and expiryDeadline how long after that an idle channel may
+// still linger on the wall clock.
 const (
 	expiryTTL      = time.Second
+	keepBusy       = expiryTTL * 3 / 2
 	expiryDeadline = 5 * time.Second
 )
 
@@ -24,37 +27,29 @@ const (
 // reads in time stay.
 func testExpiryIdle(t *testing.T, h harness) {
 	ctx := testContext(t)
-	s := h.storeWith(t, store.Limits{ChannelTTL: expiryTTL})
+	s, tl := h.timedStore(t, store.Limits{ChannelTTL: expiryTTL})
 	idle := newPair(ctx, t, s)
 	queued := post(ctx, t, s, idle.p1, text("forgotten"))
 	posted := newPair(ctx, t, s)
 	read := newPair(ctx, t, s)
 
-	// Keep two channels busy for well past the TTL: one by posting, one
+	// Keep two channels busy for longer than the TTL: one by posting, one
 	// by reading.
-	stop := time.Now().Add(expiryTTL * 5 / 2)
-	for time.Now().Before(stop) {
+	for elapsed := time.Duration(0); elapsed < keepBusy; elapsed += expiryTTL / 5 {
 		post(ctx, t, s, posted.p1, text("still here"))
 		if _, err := s.Read(ctx, read.p2, store.EventID{}, store.ReadLimit{Messages: 1}); err != nil {
 			t.Fatalf("reading a channel kept alive: %v", err)
 		}
-		time.Sleep(expiryTTL / 5)
+		tl.pass(expiryTTL / 5)
 	}
 
-	deadline := time.Now().Add(expiryDeadline)
-	for {
+	tl.expires(t, expiryDeadline, "an idle channel", func() (bool, error) {
 		_, err := s.Describe(ctx, idle.p1)
 		if errors.Is(err, store.ErrUnauthorized) {
-			break
+			return true, nil
 		}
-		if err != nil {
-			t.Fatalf("Describe an expiring port: %v", err)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("idle channel still there %v after its TTL of %v", expiryDeadline+expiryTTL*3/2, expiryTTL)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return false, err
+	})
 	for _, c := range []store.Credentials{idle.p1, idle.p2} {
 		_, err := s.Describe(ctx, c)
 		wantErr(t, "Describe", err, store.ErrUnauthorized)
