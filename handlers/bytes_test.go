@@ -26,7 +26,7 @@ import (
 // memoryServer starts a server over a fresh memory store.
 func memoryServer(t *testing.T, opts ...func(*options)) *client {
 	t.Helper()
-	return env{open: storeKinds[0].setup(t)}.server(t, opts...)
+	return memoryEnv().server(t, opts...)
 }
 
 // textOf returns a text body of n bytes, which the server stores as a JSON
@@ -376,11 +376,10 @@ func (g *gatedPosts) Post(ctx context.Context, from store.Credentials, msg store
 func TestInflightBound(t *testing.T) {
 	t.Parallel()
 	g := &gatedPosts{entered: make(chan struct{}, 4), open: make(chan struct{})}
-	memory := storeKinds[0].setup(t)
-	c := env{open: func(t *testing.T, l store.Limits) store.Store {
-		g.Store = memory(t, l)
+	c := memoryEnv().wrap(func(st store.Store) store.Store {
+		g.Store = st
 		return g // posts wait at the gate; everything else passes
-	}}.server(t, func(o *options) {
+	}).server(t, func(o *options) {
 		o.cfg.MaxInflightBytes = 300 << 10
 		o.cfg.LongPollMaxBytes = 200 << 10
 	})
@@ -455,11 +454,10 @@ func TestInflightBound(t *testing.T) {
 func TestInflightStreamWaits(t *testing.T) {
 	t.Parallel()
 	g := &gatedPosts{entered: make(chan struct{}, 4), open: make(chan struct{})}
-	memory := storeKinds[0].setup(t)
-	c := env{open: func(t *testing.T, l store.Limits) store.Store {
-		g.Store = memory(t, l)
+	c := memoryEnv().wrap(func(st store.Store) store.Store {
+		g.Store = st
 		return g
-	}}.server(t, func(o *options) {
+	}).server(t, func(o *options) {
 		o.cfg.MaxInflightBytes = 300 << 10
 		o.cfg.LongPollMaxBytes = 200 << 10
 	})
@@ -544,8 +542,7 @@ func (u unknownBroadcasts) Broadcast(ctx context.Context, id, token string, msg 
 // `unknown`, neither reached nor refused, as the spec says.
 func TestBroadcastUnknownAnswered(t *testing.T) {
 	t.Parallel()
-	memory := storeKinds[0].setup(t)
-	c := env{open: func(t *testing.T, l store.Limits) store.Store { return unknownBroadcasts{memory(t, l)} }}.server(t)
+	c := memoryEnv().wrap(func(st store.Store) store.Store { return unknownBroadcasts{st} }).server(t)
 	coll, _ := membersOf(t, c, 3)
 	res := c.do(req{method: "POST", path: "/collections/" + coll.ID + "/messages", token: coll.Token, body: "hi"}).want(t, http.StatusOK)
 	out := decodeBody[struct {
@@ -629,11 +626,10 @@ func TestInflightMeasured(t *testing.T) {
 	}
 	const bound, size, n = 16 << 20, 256 << 10, 400
 	h := &heldPosts{open: make(chan struct{})}
-	memory := storeKinds[0].setup(t)
-	c := env{open: func(t *testing.T, l store.Limits) store.Store {
-		h.Store = memory(t, l)
+	c := memoryEnv().wrap(func(st store.Store) store.Store {
+		h.Store = st
 		return h
-	}}.server(t, func(o *options) { o.cfg.MaxInflightBytes = bound })
+	}).server(t, func(o *options) { o.cfg.MaxInflightBytes = bound })
 	ch := c.createChannel()
 	body := strings.Repeat("x", size)
 	c.hc.Transport.(*http.Transport).MaxIdleConnsPerHost = n

@@ -9,7 +9,7 @@ import (
 
 // Contract 5: the stream's headers and first frame.
 func TestStreamHeaders(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t, func(o *options) { o.cfg.Retry = 1500 * time.Millisecond })
 		ch := c.createChannel()
 		s := c.open(ch.Port2, streamReq{})
@@ -36,7 +36,7 @@ func TestStreamHeaders(t *testing.T) {
 // Contract 5: 500 messages posted while a stream is open arrive in order,
 // each once.
 func TestStreamInOrder(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		s := c.open(ch.Port2, streamReq{})
@@ -78,7 +78,7 @@ func TestStreamInOrder(t *testing.T) {
 // (query) starts right after that event, with no gap and no duplicate,
 // and acknowledges everything up to it.
 func TestStreamResume(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		for _, how := range []string{"header", "query"} {
 			t.Run(how, func(t *testing.T) {
 				c := e.server(t)
@@ -123,7 +123,7 @@ func TestStreamResume(t *testing.T) {
 // last acknowledged message: unacknowledged messages are delivered again,
 // acknowledged ones never.
 func TestStreamRedelivery(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		var ids []string
@@ -152,7 +152,7 @@ func TestStreamRedelivery(t *testing.T) {
 // stream starts, and change nothing. (One after the newest message is
 // well-formed: it gets a reset, see TestStreamUnknownResume.)
 func TestStreamBadResume(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		id := c.send(ch.Port1, `1`)
@@ -179,7 +179,7 @@ func TestStreamBadResume(t *testing.T) {
 // Contract 5: an idle stream gets keep-alive comments; only message events
 // carry an id.
 func TestStreamKeepAlive(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t, func(o *options) { o.cfg.KeepAlive = 30 * time.Millisecond })
 		ch := c.createChannel()
 		s := c.open(ch.Port2, streamReq{})
@@ -200,7 +200,7 @@ func TestStreamKeepAlive(t *testing.T) {
 // short retry: hint, so clients reconnect elsewhere at once) and answers
 // waiting long polls at once.
 func TestCloseStreams(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		s := c.open(ch.Port2, streamReq{})

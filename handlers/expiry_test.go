@@ -9,7 +9,7 @@ import (
 // Contract 12: a channel idle for the TTL is gone: its ports answer like
 // unknown ones. Activity (here, reading) keeps it alive.
 func TestChannelExpires(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		const ttl = time.Second
 		c := e.server(t, func(o *options) { o.limits.ChannelTTL = ttl })
 		ch := c.createChannel()
@@ -35,7 +35,7 @@ func TestChannelExpires(t *testing.T) {
 // restarts the channel's idle timer, so a channel with a listener outlives
 // its TTL while an idle one does not.
 func TestListeningKeepsChannelAlive(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		// A keep-alive read every tenth of the TTL leaves a loaded machine
 		// (the race detector, other tests in parallel) ample slack.
 		const ttl = 2 * time.Second

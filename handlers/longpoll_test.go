@@ -10,7 +10,7 @@ import (
 // Contract 6: GET /ports/{id}/messages reads the queue as JSON, pages with
 // after/limit/next, never acknowledges, and long-polls with wait.
 func TestListPages(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		empty := c.list(ch.Port2, "")
@@ -49,7 +49,7 @@ func TestListPages(t *testing.T) {
 
 // Contract 6: a long poll answers as soon as a message arrives.
 func TestLongPollWakes(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		first := c.send(ch.Port1, `"old"`)
@@ -84,7 +84,7 @@ func TestLongPollWakes(t *testing.T) {
 // Contract 6: an idle long poll waits as long as asked, capped by the
 // maximum, and answers empty.
 func TestLongPollTimesOut(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t, func(o *options) { o.cfg.LongPollMaxWait = 1500 * time.Millisecond })
 		ch := c.createChannel()
 		for _, tc := range []struct {
@@ -111,7 +111,7 @@ func TestLongPollTimesOut(t *testing.T) {
 
 // Contract 6: a long poll answers when the channel closes.
 func TestLongPollClose(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		go func() {
@@ -132,7 +132,7 @@ func TestLongPollClose(t *testing.T) {
 
 // Contract 13: bad query values are 400 invalid_request.
 func TestListBadQuery(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		c.send(ch.Port1, `1`)
