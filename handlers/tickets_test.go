@@ -15,6 +15,7 @@ import (
 
 	"github.com/tincan-dev/tincan/internal/syncbuf"
 	"github.com/tincan-dev/tincan/store"
+	"github.com/tincan-dev/tincan/store/storetest"
 )
 
 // ticketAnswer is POST /ports/{id}/tickets's answer.
@@ -221,13 +222,19 @@ func TestTicketSingleUse(t *testing.T) {
 	})
 }
 
-// A ticket stops working when its TTL is over.
+// A ticket stops working when its TTL is over (on the store's clock, which
+// the test moves).
 func TestTicketExpiry(t *testing.T) {
 	onMemory(t, func(t *testing.T, e env) {
-		c := e.server(t, func(o *options) { o.cfg.TicketTTL = 50 * time.Millisecond })
+		const ttl = 50 * time.Millisecond
+		clock := storetest.NewClock()
+		c := e.server(t, func(o *options) {
+			o.cfg.TicketTTL = ttl
+			o.now = clock.Now
+		})
 		ch := c.createChannel()
 		tk := c.ticket(ch.Port2)
-		time.Sleep(200 * time.Millisecond)
+		clock.Advance(2 * ttl)
 		c.openURL(tk.EventsURL, "", nil).problem(http.StatusUnauthorized, "invalid_ticket")
 	})
 }
