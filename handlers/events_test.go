@@ -219,7 +219,7 @@ func TestCloseStreams(t *testing.T) {
 			decodeInto(t, res, &l)
 			polled <- response{status: res.StatusCode}
 		}()
-		time.Sleep(50 * time.Millisecond) // let the poll start waiting
+		waitOpenCounts(t, c, 1, 2) // the stream, and the poll that waits
 		start := time.Now()
 		c.srv.CloseStreams()
 		if ev := s.nextAny(); ev.retry != strconv.Itoa(int(shutdownRetry.Milliseconds())) || ev.typ+ev.data+ev.id != "" {

@@ -1,10 +1,14 @@
 package handlers
 
 import (
+	"encoding/json"
+	"io"
 	"net/http"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/tincan-dev/tincan/internal/logscan"
 )
 
 // Contract 6: GET /ports/{id}/messages reads the queue as JSON, pages with
@@ -53,25 +57,13 @@ func TestLongPollWakes(t *testing.T) {
 		c := e.server(t)
 		ch := c.createChannel()
 		first := c.send(ch.Port1, `"old"`)
-		sent := make(chan string, 1)
-		go func() {
-			time.Sleep(200 * time.Millisecond)
-			hr, _ := http.NewRequest("POST", c.url+"/ports/"+ch.Port1.ID+"/messages", stringsReader("new"))
-			hr.Header.Set("Authorization", "Bearer "+ch.Port1.Token)
-			res, err := c.hc.Do(hr)
-			if err != nil {
-				t.Errorf("post: %v", err)
-				sent <- ""
-				return
-			}
-			var body struct{ ID string }
-			decodeInto(t, res, &body)
-			sent <- body.ID
-		}()
 		start := time.Now()
-		l := c.list(ch.Port2, "wait=20&after="+first)
+		polled := c.pollAsync(ch.Port2, "wait=20&after="+first)
+		waitOpenCounts(t, c, 0, 1) // the poll found nothing and waits
+		res := c.do(req{method: "POST", path: "/ports/" + ch.Port1.ID + "/messages", token: ch.Port1.Token, body: "new"}).want(t, http.StatusCreated)
+		id := decodeBody[struct{ ID string }](t, res).ID
+		l := <-polled
 		elapsed := time.Since(start)
-		id := <-sent
 		if len(l.Messages) != 1 || l.Messages[0].ID != id || l.Next != id || string(l.Messages[0].Data) != `"new"` {
 			t.Fatalf("long poll: %+v, want the new message %s", l, id)
 		}
@@ -114,17 +106,11 @@ func TestLongPollClose(t *testing.T) {
 	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
-		go func() {
-			time.Sleep(100 * time.Millisecond)
-			hr, _ := http.NewRequest("POST", c.url+"/ports/"+ch.Port1.ID+"/close", nil)
-			hr.Header.Set("Authorization", "Bearer "+ch.Port1.Token)
-			if res, err := c.hc.Do(hr); err == nil {
-				res.Body.Close()
-			}
-		}()
 		start := time.Now()
-		l := c.list(ch.Port2, "wait=20")
-		if l.State != "closed" || len(l.Messages) != 0 || time.Since(start) > 5*time.Second {
+		polled := c.pollAsync(ch.Port2, "wait=20")
+		waitOpenCounts(t, c, 0, 1) // the poll found nothing and waits
+		c.closePort(ch.Port1).want(t, http.StatusNoContent)
+		if l := <-polled; l.State != "closed" || len(l.Messages) != 0 || time.Since(start) > 5*time.Second {
 			t.Errorf("long poll on close: %+v after %v", l, time.Since(start))
 		}
 	})
@@ -154,4 +140,43 @@ func TestListBadQuery(t *testing.T) {
 			res.wantProblem(t, http.StatusBadRequest, "invalid_request")
 		}
 	})
+}
+
+// pollAsync starts a long poll of p with the query (without '?') and
+// returns where its answer arrives, checked against the spec as do checks
+// one. It fails the test from its own goroutine, so only with Errorf, and
+// then sends what it could decode.
+func (c *client) pollAsync(p port, query string) <-chan list {
+	polled := make(chan list, 1)
+	go func() {
+		var l list
+		defer func() { polled <- l }()
+		hr, err := http.NewRequest("GET", c.url+"/ports/"+p.ID+"/messages?"+query, nil)
+		if err != nil {
+			c.t.Error(err)
+			return
+		}
+		hr.Header.Set("Authorization", "Bearer "+p.Token)
+		res, err := c.hc.Do(hr)
+		if err != nil {
+			c.t.Errorf("long poll: %v", err)
+			return
+		}
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		if err != nil {
+			c.t.Errorf("long poll: read body: %v", err)
+			return
+		}
+		checkSpec(c.t, hr, res, b)
+		logscan.SecretsInJSON(b)
+		if res.StatusCode != http.StatusOK {
+			c.t.Errorf("long poll: status %d, want 200; body %s", res.StatusCode, b)
+			return
+		}
+		if err := json.Unmarshal(b, &l); err != nil {
+			c.t.Errorf("long poll: decode %q: %v", b, err)
+		}
+	}()
+	return polled
 }

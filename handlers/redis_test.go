@@ -80,7 +80,8 @@ func (r redisServer) store(t *testing.T, limits store.Limits, prefix string) sto
 // testPushedAcrossInstances: two API servers over one Redis, as two
 // instances of a deployment. A stream open on one gets what is posted
 // through the other, in order, once each and nearly all of it pushed
-// rather than read back; and a close through the other ends the stream.
+// rather than read back; a long poll waiting on one is woken by a post
+// through the other; and a close through the other ends the stream.
 func testPushedAcrossInstances(t *testing.T, r redisServer) {
 	const n = 100
 	prefix := redistest.Prefix(t)
@@ -101,6 +102,13 @@ func testPushedAcrossInstances(t *testing.T, r redisServer) {
 	wantInOrder(s, n)
 	if reads := counted.reads.Load() - before; reads > n/10 {
 		t.Errorf("%d reads for %d messages pushed from another instance, want at most %d", reads, n, n/10)
+	}
+
+	polled := b.pollAsync(ch.Port1, "wait=20")
+	waitOpenCounts(t, b, 1, 2) // the stream, and the poll that waits
+	id := a.send(ch.Port2, `"reply"`)
+	if l := <-polled; len(l.Messages) != 1 || l.Messages[0].ID != id {
+		t.Errorf("the long poll on the other instance: %+v, want %s", l, id)
 	}
 
 	a.closePort(ch.Port1).want(t, http.StatusNoContent)
@@ -276,19 +284,11 @@ func testLongPollMessageError(t *testing.T, e env) {
 	}
 
 	// A waiting long poll is answered by an undecodable message alone.
-	rs := redisOf(t, c)
-	appended := make(chan string, 1)
-	go func() {
-		time.Sleep(200 * time.Millisecond)
-		id, err := redisstore.AppendRawEntry(context.Background(), rs, ch.Port2.ID, corruptEntries[1].fields...)
-		if err != nil {
-			t.Errorf("append: %v", err)
-		}
-		appended <- id.String()
-	}()
 	start := time.Now()
-	l = c.list(ch.Port2, "wait=20&after="+g2)
-	b3 := <-appended
+	polled := c.pollAsync(ch.Port2, "wait=20&after="+g2)
+	waitOpenCounts(t, c, 0, 1) // the poll found nothing and waits
+	b3 := appendCorrupt(t, c, ch.Port2, 1)
+	l = <-polled
 	if len(l.Messages) != 0 || len(l.MessageErrors) != 1 || l.MessageErrors[0].ID != b3 || l.Next != b3 {
 		t.Errorf("waiting long poll: %+v, want the error %s", l, b3)
 	}
