@@ -386,9 +386,9 @@ func testCollectionExpiry(t *testing.T, h harness) {
 	ctx := testContext(t)
 	s, tl := h.timedStore(t, store.Limits{ChannelTTL: expiryTTL})
 	idle, busy := newCollection(ctx, t, s), newCollection(ctx, t, s)
-	for elapsed := time.Duration(0); elapsed < keepBusy; elapsed += expiryTTL / 10 {
+	for elapsed := time.Duration(0); elapsed < keepBusy; elapsed += busyEvery {
+		tl.pass(busyEvery)
 		broadcast(ctx, t, s, busy, text("tick"))
-		tl.pass(expiryTTL / 10)
 	}
 	if _, err := s.DescribeCollection(ctx, busy.ID, busy.Token); err != nil {
 		t.Errorf("a collection kept busy: %v", err)

@@ -14,11 +14,15 @@ var expiryTests = []test{
 
 // expiryTTL is the channel TTL of the expiry tests, keepBusy how long they
 // keep some channels busy (past the TTL, so that only activity can have
-// kept them), and expiryDeadline how long after that an idle channel may
-// still linger on the wall clock.
+// kept them) with an operation every busyEvery, and expiryDeadline how
+// long after that an idle channel may still linger on the wall clock. On
+// the wall clock, an operation may take most of a second on a loaded
+// machine, or on a primary whose writes wait for a replica: the TTL leaves
+// room for one between two others.
 const (
-	expiryTTL      = time.Second
-	keepBusy       = expiryTTL * 3 / 2
+	expiryTTL      = 2 * time.Second
+	keepBusy       = expiryTTL * 5 / 4
+	busyEvery      = expiryTTL / 5
 	expiryDeadline = 5 * time.Second
 )
 
@@ -34,13 +38,19 @@ func testExpiryIdle(t *testing.T, h harness) {
 	read := newPair(ctx, t, s)
 
 	// Keep two channels busy for longer than the TTL: one by posting, one
-	// by reading.
-	for elapsed := time.Duration(0); elapsed < keepBusy; elapsed += expiryTTL / 5 {
+	// by reading. They are checked at once after their last operation.
+	for elapsed := time.Duration(0); elapsed < keepBusy; elapsed += busyEvery {
+		tl.pass(busyEvery)
 		post(ctx, t, s, posted.p1, text("still here"))
 		if _, err := s.Read(ctx, read.p2, store.EventID{}, store.ReadLimit{Messages: 1}); err != nil {
 			t.Fatalf("reading a channel kept alive: %v", err)
 		}
-		tl.pass(expiryTTL / 5)
+	}
+	if n := len(readAll(ctx, t, s, posted.p2, store.EventID{})); n == 0 {
+		t.Errorf("the channel kept alive by posts holds %d messages", n)
+	}
+	for _, c := range []store.Credentials{posted.p1, posted.p2, read.p1, read.p2} {
+		describe(ctx, t, s, c)
 	}
 
 	tl.expires(t, expiryDeadline, "an idle channel", func() (bool, error) {
@@ -63,13 +73,6 @@ func testExpiryIdle(t *testing.T, h harness) {
 		wantErr(t, "ClosePort", err, store.ErrUnauthorized)
 		_, err = s.Transfer(ctx, c)
 		wantErr(t, "Transfer", err, store.ErrUnauthorized)
-	}
-
-	for _, c := range []store.Credentials{posted.p1, posted.p2, read.p1, read.p2} {
-		describe(ctx, t, s, c)
-	}
-	if n := len(readAll(ctx, t, s, posted.p2, store.EventID{})); n == 0 {
-		t.Errorf("the channel kept alive by posts holds %d messages", n)
 	}
 }
 
