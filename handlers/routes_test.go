@@ -12,7 +12,7 @@ import (
 // Contracts 13 and 14: unknown routes and wrong methods are problems; the
 // service routes answer.
 func TestServiceRoutes(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		for _, path := range []string{"/nope", "/docs/nope", "/channels/x", "/ports", "/ports/", "/ports/x/y", "/healthz/x"} {
 			c.do(req{method: "GET", path: path}).wantProblem(t, http.StatusNotFound, "not_found")
