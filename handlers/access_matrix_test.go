@@ -347,11 +347,15 @@ func matrixModes() []matrixMode {
 
 // TestAccessMatrix runs every cell of the matrix: nothing that should be
 // refused succeeds, every refusal has its status and code, and a refused
-// request changes nothing.
+// request changes nothing. The deployments have servers of their own and
+// run side by side.
 func TestAccessMatrix(t *testing.T) {
 	onMemory(t, func(t *testing.T, e env) {
 		for _, m := range matrixModes() {
-			t.Run(m.name, func(t *testing.T) { runMatrix(t, e, m) })
+			t.Run(m.name, func(t *testing.T) {
+				t.Parallel()
+				runMatrix(t, e, m)
+			})
 		}
 	})
 }

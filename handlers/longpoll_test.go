@@ -83,32 +83,47 @@ func TestLongPollWakes(t *testing.T) {
 // maximum, and answers empty. A wait is never short (timers do not fire
 // early), so the lower bounds hold on any machine; the upper one is
 // answeredAtOnce, half the 30 s that a wait=1 or wait=0 taken for the
-// maximum would last.
+// maximum would last. The polls wait side by side, each on a channel of
+// its own.
 func TestLongPollTimesOut(t *testing.T) {
 	onMemory(t, func(t *testing.T, e env) {
 		// The default maximum (30 s) for wait=0 and wait=1; 1.5 s for the
 		// clamps, whose waits would otherwise be an hour and more.
 		c := e.server(t)
 		clamped := e.server(t, func(o *options) { o.cfg.LongPollMaxWait = 1500 * time.Millisecond })
-		for _, tc := range []struct {
+		type answer struct {
+			l list
+			d time.Duration
+		}
+		cases := []struct {
 			c        *client
 			wait     string
 			min, max time.Duration
+			answered chan answer
 		}{
-			{c, "0", 0, answeredAtOnce},
-			{c, "1", 900 * time.Millisecond, answeredAtOnce},
-			{clamped, "3600", 1400 * time.Millisecond, answeredAtOnce},
-			{clamped, "99999999999999999", 1400 * time.Millisecond, answeredAtOnce}, // no overflow
-		} {
+			{c: c, wait: "0", min: 0, max: answeredAtOnce},
+			{c: c, wait: "1", min: 900 * time.Millisecond, max: answeredAtOnce},
+			{c: clamped, wait: "3600", min: 1400 * time.Millisecond, max: answeredAtOnce},
+			{c: clamped, wait: "99999999999999999", min: 1400 * time.Millisecond, max: answeredAtOnce}, // no overflow
+		}
+		for i := range cases {
+			tc := &cases[i]
 			ch := tc.c.createChannel()
+			tc.answered = make(chan answer, 1)
 			start := time.Now()
-			l := tc.c.list(ch.Port2, "wait="+tc.wait)
-			d := time.Since(start)
-			if len(l.Messages) != 0 || l.State != "open" {
-				t.Errorf("wait=%s: %+v", tc.wait, l)
+			polled := tc.c.pollAsync(ch.Port2, "wait="+tc.wait)
+			go func() {
+				l := <-polled
+				tc.answered <- answer{l, time.Since(start)}
+			}()
+		}
+		for _, tc := range cases {
+			a := <-tc.answered
+			if len(a.l.Messages) != 0 || a.l.State != "open" {
+				t.Errorf("wait=%s: %+v", tc.wait, a.l)
 			}
-			if d < tc.min || d > tc.max {
-				t.Errorf("wait=%s took %v, want %v to %v", tc.wait, d, tc.min, tc.max)
+			if a.d < tc.min || a.d > tc.max {
+				t.Errorf("wait=%s took %v, want %v to %v", tc.wait, a.d, tc.min, tc.max)
 			}
 		}
 	})
