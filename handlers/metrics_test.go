@@ -200,6 +200,7 @@ func TestMetricsCount(t *testing.T) {
 // A resumed stream acknowledges through its resume point, and a long
 // poll is timed apart from the other requests.
 func TestMetricsResumeAndLongPoll(t *testing.T) {
+	t.Parallel()
 	c := memoryEnv().server(t)
 	ch := c.createChannel()
 	id := c.send(ch.Port1, `"x"`)

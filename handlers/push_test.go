@@ -31,6 +31,7 @@ var pushTests = []envTest{
 }
 
 func TestPushed(t *testing.T) {
+	t.Parallel()
 	for _, tc := range pushTests {
 		t.Run(tc.name, func(t *testing.T) { onMemory(t, tc.run) })
 	}

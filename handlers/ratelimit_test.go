@@ -38,9 +38,11 @@ var limiterKinds = []limiterKind{
 }
 
 // forEachLimiter runs fn as a parallel subtest for every limiter backend,
-// on servers over the memory store.
+// on servers over the memory store, in parallel with the package's other
+// such tests.
 func forEachLimiter(t *testing.T, fn func(t *testing.T, e env, backend ratelimit.Backend)) {
 	t.Helper()
+	t.Parallel()
 	for _, k := range limiterKinds {
 		t.Run(k.name, func(t *testing.T) {
 			t.Parallel()
