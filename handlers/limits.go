@@ -34,31 +34,6 @@ var (
 	errRequestTimeout = errors.New("request body too slow")
 )
 
-// checkDepth reports whether the JSON text b nests arrays and objects no
-// deeper than max. It only counts brackets outside strings, so it costs
-// one pass and no allocation, and runs before the decoder, which would
-// otherwise recurse as deep as the body asks. Malformed JSON is left to
-// the decoder.
-func checkDepth(b []byte, max int) bool {
-	depth := 0
-	var t stringTracker
-	for _, c := range b {
-		if !t.outside(c) {
-			continue
-		}
-		switch c {
-		case '[', '{':
-			depth++
-			if depth > max {
-				return false
-			}
-		case ']', '}':
-			depth--
-		}
-	}
-	return true
-}
-
 // streamCounter counts the event streams open per port and per client
 // address, and the waiting long polls per client address, and refuses one
 // past either limit.

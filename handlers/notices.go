@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"github.com/tincan-dev/tincan/sse"
 	"github.com/tincan-dev/tincan/store"
 )
 
@@ -72,46 +71,25 @@ func (st *stream) port(id string) *streamPort {
 }
 
 // writeMessage writes m, queued at p, without flushing, and moves p's
-// position to it. It reports whether the stream has ended.
+// position to it: an `event: message` whose data is m as toMessageJSON
+// makes it, the same object a long poll answers, or, for a message the
+// store could not decode, an `event: messageerror`, which the client can
+// acknowledge away. It reports whether the stream has ended.
 func (st *stream) writeMessage(p *streamPort, m store.Message) bool {
-	if m.Undecodable != "" {
-		return st.writeMessageError(p, m)
-	}
-	buf := getEventBuffer()
-	defer putEventBuffer(buf)
-	if !writeMessageJSON(buf, p.PortID, m) {
-		buf.Reset()
-		data, err := marshal(toMessageJSON(p.PortID, m))
-		if err != nil {
-			st.s.logger.ErrorContext(st.r.Context(), "encode message", "port", p.PortID, slogErr(err))
-			return true
-		}
-		buf.Write(data[:len(data)-1])
-	}
 	p.after = m.ID
-	if st.check(st.w.Event(sse.Event{ID: st.position(), Type: "message", Data: buf.Bytes()})) {
+	if m.Undecodable != "" {
+		st.s.reportUndecodable(st.r, p.PortID, m)
+		return st.event(st.position(), "messageerror", toMessageErrorJSON(p.PortID, m))
+	}
+	// Encoded from the stream's own field, so that writing a message
+	// allocates no copy of it.
+	st.message = toMessageJSON(p.PortID, m)
+	ended := st.event(st.position(), "message", &st.message)
+	st.message = messageJSON{} // the data is the store's batch's, let go with it
+	if ended {
 		return true
 	}
 	st.messages++
-	st.events++
 	st.s.metrics.deliveredStream.Inc()
-	return false
-}
-
-// writeMessageError writes, in place of m, a message queued at p that the
-// store could not decode, as an `event: messageerror`, without flushing,
-// and moves p's position past it: the client can acknowledge it away.
-func (st *stream) writeMessageError(p *streamPort, m store.Message) bool {
-	st.s.reportUndecodable(st.r, p.PortID, m)
-	data, err := marshal(toMessageErrorJSON(p.PortID, m))
-	if err != nil {
-		st.s.logger.ErrorContext(st.r.Context(), "encode message error", "port", p.PortID, slogErr(err))
-		return true
-	}
-	p.after = m.ID
-	if st.check(st.w.Event(sse.Event{ID: st.position(), Type: "messageerror", Data: data[:len(data)-1]})) {
-		return true
-	}
-	st.events++
 	return false
 }

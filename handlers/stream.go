@@ -83,6 +83,8 @@ type stream struct {
 	// notices is the buffer sub's notices are taken into, kept between
 	// rings.
 	notices []store.Notice
+	// message holds the message being written (see writeMessage).
+	message messageJSON
 
 	keepAlive *time.Timer
 	// retry, made when first needed, fires for a read again after a busy
@@ -446,18 +448,29 @@ func (st *stream) leave(p *streamPort, typ string, v any) bool {
 	return st.live == 0
 }
 
-// control sends a control event (close, transferred, reset): no id, so
-// that a resuming client's Last-Event-ID stays the last message's. It
-// reports whether the stream has ended.
+// control sends a control event (close, transferred, reset) and flushes:
+// no id, so that a resuming client's Last-Event-ID stays the last
+// message's. It reports whether the stream has ended.
 func (st *stream) control(typ string, v any) bool {
-	data, err := marshal(v)
-	if err == nil {
-		err = st.w.Event(sse.Event{Type: typ, Data: data[:len(data)-1]})
+	return st.event("", typ, v) || st.flush()
+}
+
+// event writes one event, its data v as JSON, without flushing. It
+// reports whether the stream has ended.
+func (st *stream) event(id, typ string, v any) bool {
+	jw := getJSONWriter()
+	defer jw.put()
+	data, err := jw.encode(v)
+	if err != nil {
+		st.s.logger.ErrorContext(st.r.Context(), "encode event", "type", typ, "port", st.ports[0].PortID, slogErr(err))
+		return true
 	}
-	if err == nil {
-		st.events++
+	// An event's data is its JSON without the newline.
+	if st.check(st.w.Event(sse.Event{ID: id, Type: typ, Data: data[:len(data)-1]})) {
+		return true
 	}
-	return st.check(err) || st.flush()
+	st.events++
+	return false
 }
 
 // flush sends what was written and restarts the keep-alive timer, which
