@@ -130,7 +130,7 @@ func FuzzReadOutgoing(f *testing.F) {
 		} else {
 			r.Header.Set("Content-Type", "text/plain")
 		}
-		msg, err := s.readOutgoing(httptest.NewRecorder(), r)
+		msg, _, err := s.readMessage(httptest.NewRecorder(), r, false)
 		wantClientError(t, body, err)
 		if err != nil {
 			return

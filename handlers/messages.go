@@ -2,18 +2,13 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
-	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/tincan-dev/tincan/store"
@@ -24,20 +19,6 @@ const (
 	defaultListLimit = 100
 	maxListLimit     = 1000
 )
-
-// postRequest is the JSON body of a post: postMessage(data, transfer).
-type postRequest struct {
-	// Data is required; JSON null is a value like any other.
-	Data     messageData     `json:"data"`
-	Transfer []transferEntry `json:"transfer"`
-}
-
-// transferEntry lists a port to hand over with a message, with the
-// sender's token for it.
-type transferEntry struct {
-	Port  string `json:"port"`
-	Token string `json:"token"`
-}
 
 // postResponse names the stored message.
 type postResponse struct {
@@ -236,89 +217,6 @@ func requestOrigin(r *http.Request) (string, error) {
 		return "", badRequest(`The Origin header must be a serialized origin (scheme://host or scheme://host:port, in lower case, without a path) or "null", at most %d bytes.`, store.MaxOriginLen)
 	}
 	return vals[0], nil
-}
-
-// readMessage reads a post's or a broadcast's body and makes it a message
-// (see outgoing). Under an idempotency key (keep) it returns the body too,
-// read once, to be fingerprinted as sent.
-func (s *Server) readMessage(w http.ResponseWriter, r *http.Request, keep bool) (store.Outgoing, []byte, error) {
-	if !keep {
-		msg, err := s.readOutgoing(w, r)
-		return msg, nil, err
-	}
-	body, err := readBody(w, r, s.cfg.MaxMessageSize)
-	if err != nil {
-		return store.Outgoing{}, nil, readError(err)
-	}
-	msg, err := s.outgoing(r.Header.Get("Content-Type"), body)
-	return msg, body, err
-}
-
-// readOutgoing reads a post's body and makes it a message (see outgoing).
-func (s *Server) readOutgoing(w http.ResponseWriter, r *http.Request) (store.Outgoing, error) {
-	contentType := r.Header.Get("Content-Type")
-	body, err := readBody(w, r, s.cfg.MaxMessageSize)
-	if err != nil {
-		if isJSON(contentType) {
-			return store.Outgoing{}, decodeError(err)
-		}
-		return store.Outgoing{}, readError(err)
-	}
-	return s.outgoing(contentType, body)
-}
-
-// outgoing makes a post's body a message. With Content-Type
-// application/json it is a postRequest; with any other type, or none, the
-// raw body is the data, as a JSON string, so that `curl -d hello` posts
-// "hello".
-func (s *Server) outgoing(contentType string, body []byte) (store.Outgoing, error) {
-	if !isJSON(contentType) {
-		if !utf8.Valid(body) {
-			return store.Outgoing{}, badRequest("A text body must be valid UTF-8.")
-		}
-		data, err := json.Marshal(string(body), encodeOptions)
-		if err != nil {
-			return store.Outgoing{}, err
-		}
-		return store.Outgoing{Data: data}, nil
-	}
-
-	req, err := decodeJSON[postRequest](body, s.cfg.MaxJSONDepth)
-	if err != nil {
-		return store.Outgoing{}, err
-	}
-	if len(req.Transfer) > s.cfg.MaxTransfer {
-		return store.Outgoing{}, badRequest("The transfer list holds %d ports; at most %d may go with one message.", len(req.Transfer), s.cfg.MaxTransfer)
-	}
-	if len(req.Data) == 0 {
-		return store.Outgoing{}, badRequest(`Field "data" is required (it may be null).`)
-	}
-	// The data is compact (see readShape): it fits on one SSE data line
-	// as it is.
-	msg := store.Outgoing{Data: []byte(req.Data)}
-	for _, t := range req.Transfer {
-		msg.Transfer = append(msg.Transfer, store.Credentials{PortID: t.Port, Token: t.Token})
-	}
-	return msg, nil
-}
-
-// isJSON reports whether a Content-Type is application/json, with or
-// without parameters.
-func isJSON(contentType string) bool {
-	mediaType, _, _ := strings.Cut(contentType, ";")
-	return strings.EqualFold(strings.TrimSpace(mediaType), "application/json")
-}
-
-// readError tells a body over the limit from a body that could not be read.
-func readError(err error) error {
-	var maxBytes *http.MaxBytesError
-	if errors.As(err, &maxBytes) {
-		return err
-	}
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return errRequestTimeout
-	}
-	return badRequest("The body could not be read.")
 }
 
 // listQuery is what GET /ports/{id}/messages asks for.
