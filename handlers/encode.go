@@ -21,12 +21,12 @@ import (
 )
 
 // Every JSON the package reads or writes goes through
-// github.com/go-json-experiment/json, the module that became
-// encoding/json/v2: its decoder refuses what the strict rules refuse (a
-// member given twice, an unknown one, a name in the wrong case, anything
-// after the value) without a second implementation of JSON here, and its
-// encoder writes an answer without reflection on every call. The options
-// below are the whole policy.
+// github.com/go-json-experiment/json, the module encoding/json/v2 came
+// from: its decoder refuses what the strict rules refuse (a member given
+// twice, an unknown one, a name in the wrong case, anything after the
+// value), so that the package has no JSON scanner of its own, and both
+// ways it is faster than encoding/json. The options below are the whole
+// policy.
 
 // encodeOptions write JSON byte for byte as encoding/json wrote every
 // answer before (TestEncodeMatchesEncodingJSON holds them to it): U+2028
@@ -49,9 +49,9 @@ var encodeOptions = json.JoinOptions(
 )
 
 // decodeOptions decode a request body whose shape readShape has checked:
-// an unknown member is refused, names match exactly (the default), and a
-// member given twice is refused (the default) but inside message data
-// (see messageData). Bytes that are not UTF-8 are refused before (see
+// an unknown member is refused, names match exactly (the default), and so
+// is a member given twice (the default), except inside message data (see
+// messageData). Bytes that are not UTF-8 are refused before (see
 // decodeJSON); escaped lone surrogates ("\ud800") are let through, as
 // encoding/json let them through, and become U+FFFD in a string.
 var decodeOptions = json.JoinOptions(

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -697,8 +698,8 @@ func (st *stream) event(id, typ string, v any) bool {
 		st.s.logger.ErrorContext(st.r.Context(), "encode event", "type", typ, "port", st.ports[0].PortID, slogErr(err))
 		return true
 	}
-	// An event's data is its JSON without the newline.
-	if st.check(st.w.Event(sse.Event{ID: id, Type: typ, Data: data[:len(data)-1]})) {
+	data = bytes.TrimSuffix(data, []byte("\n"))
+	if st.check(st.w.Event(sse.Event{ID: id, Type: typ, Data: data})) {
 		return true
 	}
 	st.events++
