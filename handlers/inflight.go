@@ -98,13 +98,14 @@ func (s *Server) reserveBody(r *http.Request) (*reservation, error) {
 	return s.inflight.reserve(n)
 }
 
-// batchBytes is what a batch of messages holds: the bytes of their data,
-// which is what the store's byte bounds count and what dominates the
-// memory a read takes.
+// batchBytes is what a batch of messages holds: the bytes of their data
+// or, for binary messages, of their bytes (Message.Size), which is what
+// the store's byte bounds count and what dominates the memory a read
+// takes.
 func batchBytes(b []store.Message) int64 {
 	var n int64
 	for _, m := range b {
-		n += int64(len(m.Data))
+		n += m.Size()
 	}
 	return n
 }
