@@ -98,6 +98,11 @@ var specOperations = map[string]string{
 	"GET /ports/{id}/tokens":               "listTokens",
 	"DELETE /ports/{id}/tokens/{token_id}": "revokeToken",
 
+	// One message's raw content, and the tickets that open it.
+	"GET /ports/{id}/messages/{message_id}/body":     "getMessageBody",
+	"HEAD /ports/{id}/messages/{message_id}/body":    "headMessageBody",
+	"POST /ports/{id}/messages/{message_id}/tickets": "createMessageTicket",
+
 	"POST /collections":                       "createCollection",
 	"GET /collections/{id}":                   "describeCollection",
 	"DELETE /collections/{id}":                "deleteCollection",
@@ -154,6 +159,9 @@ func TestSpecOperations(t *testing.T) {
 			case path == "/ports/{id}/events":
 				// A stream ticket stands in for a token on the stream only.
 				want = []string{"portToken", "portTokenQuery", "streamTicket"}
+			case path == "/ports/{id}/messages/{message_id}/body":
+				// A message ticket, on the raw body only.
+				want = []string{"messageTicket", "portToken", "portTokenQuery"}
 			case method == http.MethodGet || method == http.MethodHead:
 				want = []string{"portToken", "portTokenQuery"}
 			default:

@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/oapi-codegen/runtime"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
 // Defines values for BroadcastRefusal.
@@ -106,22 +107,28 @@ func (e MintTokenRequestScope) Valid() bool {
 // Defines values for ProblemCode.
 const (
 	ProblemCodeBroadcastTooLarge      ProblemCode = "broadcast_too_large"
+	ProblemCodeContentTypeRequired    ProblemCode = "content_type_required"
 	ProblemCodeIdempotencyInFlight    ProblemCode = "idempotency_in_flight"
 	ProblemCodeIdempotencyKeyRequired ProblemCode = "idempotency_key_required"
 	ProblemCodeIdempotencyKeyReused   ProblemCode = "idempotency_key_reused"
 	ProblemCodeInsufficientScope      ProblemCode = "insufficient_scope"
 	ProblemCodeInternalError          ProblemCode = "internal_error"
+	ProblemCodeInvalidContentType     ProblemCode = "invalid_content_type"
 	ProblemCodeInvalidMember          ProblemCode = "invalid_member"
 	ProblemCodeInvalidRequest         ProblemCode = "invalid_request"
 	ProblemCodeInvalidTicket          ProblemCode = "invalid_ticket"
 	ProblemCodeInvalidTransfer        ProblemCode = "invalid_transfer"
+	ProblemCodeMessageNotFound        ProblemCode = "message_not_found"
+	ProblemCodeMessageUndecodable     ProblemCode = "message_undecodable"
 	ProblemCodeMethodNotAllowed       ProblemCode = "method_not_allowed"
 	ProblemCodeNotFound               ProblemCode = "not_found"
 	ProblemCodePayloadTooLarge        ProblemCode = "payload_too_large"
 	ProblemCodePortBusy               ProblemCode = "port_busy"
 	ProblemCodePortClosed             ProblemCode = "port_closed"
 	ProblemCodePortTransferred        ProblemCode = "port_transferred"
+	ProblemCodePreconditionFailed     ProblemCode = "precondition_failed"
 	ProblemCodeQueueFull              ProblemCode = "queue_full"
+	ProblemCodeRangeNotSatisfiable    ProblemCode = "range_not_satisfiable"
 	ProblemCodeRateLimited            ProblemCode = "rate_limited"
 	ProblemCodeRequestTimeout         ProblemCode = "request_timeout"
 	ProblemCodeServerBusy             ProblemCode = "server_busy"
@@ -138,6 +145,8 @@ func (e ProblemCode) Valid() bool {
 	switch e {
 	case ProblemCodeBroadcastTooLarge:
 		return true
+	case ProblemCodeContentTypeRequired:
+		return true
 	case ProblemCodeIdempotencyInFlight:
 		return true
 	case ProblemCodeIdempotencyKeyRequired:
@@ -148,6 +157,8 @@ func (e ProblemCode) Valid() bool {
 		return true
 	case ProblemCodeInternalError:
 		return true
+	case ProblemCodeInvalidContentType:
+		return true
 	case ProblemCodeInvalidMember:
 		return true
 	case ProblemCodeInvalidRequest:
@@ -155,6 +166,10 @@ func (e ProblemCode) Valid() bool {
 	case ProblemCodeInvalidTicket:
 		return true
 	case ProblemCodeInvalidTransfer:
+		return true
+	case ProblemCodeMessageNotFound:
+		return true
+	case ProblemCodeMessageUndecodable:
 		return true
 	case ProblemCodeMethodNotAllowed:
 		return true
@@ -168,7 +183,11 @@ func (e ProblemCode) Valid() bool {
 		return true
 	case ProblemCodePortTransferred:
 		return true
+	case ProblemCodePreconditionFailed:
+		return true
 	case ProblemCodeQueueFull:
+		return true
+	case ProblemCodeRangeNotSatisfiable:
 		return true
 	case ProblemCodeRateLimited:
 		return true
@@ -520,18 +539,24 @@ type IdempotencyKeyReusedProblem struct {
 	// | port_transferred | 403 |
 	// | insufficient_scope | 403 |
 	// | not_found | 404 |
+	// | message_not_found | 404 |
 	// | method_not_allowed | 405 |
 	// | port_busy | 409 |
 	// | idempotency_in_flight | 409 |
 	// | too_many_tokens | 409 |
 	// | too_many_members | 409 |
 	// | port_closed | 410 |
+	// | precondition_failed | 412 |
 	// | request_timeout | 408 |
 	// | payload_too_large | 413 |
 	// | broadcast_too_large | 413 |
+	// | content_type_required | 415 |
+	// | invalid_content_type | 415 |
+	// | range_not_satisfiable | 416 |
 	// | invalid_transfer | 422 |
 	// | invalid_member | 422 |
 	// | idempotency_key_reused | 422 |
+	// | message_undecodable | 422 |
 	// | queue_full | 429 |
 	// | too_many_streams | 429 |
 	// | too_many_connections | 429 |
@@ -593,18 +618,24 @@ type InvalidMemberProblem struct {
 	// | port_transferred | 403 |
 	// | insufficient_scope | 403 |
 	// | not_found | 404 |
+	// | message_not_found | 404 |
 	// | method_not_allowed | 405 |
 	// | port_busy | 409 |
 	// | idempotency_in_flight | 409 |
 	// | too_many_tokens | 409 |
 	// | too_many_members | 409 |
 	// | port_closed | 410 |
+	// | precondition_failed | 412 |
 	// | request_timeout | 408 |
 	// | payload_too_large | 413 |
 	// | broadcast_too_large | 413 |
+	// | content_type_required | 415 |
+	// | invalid_content_type | 415 |
+	// | range_not_satisfiable | 416 |
 	// | invalid_transfer | 422 |
 	// | invalid_member | 422 |
 	// | idempotency_key_reused | 422 |
+	// | message_undecodable | 422 |
 	// | queue_full | 429 |
 	// | too_many_streams | 429 |
 	// | too_many_connections | 429 |
@@ -632,18 +663,24 @@ type InvalidMemberProblem struct {
 	// | port_transferred | 403 |
 	// | insufficient_scope | 403 |
 	// | not_found | 404 |
+	// | message_not_found | 404 |
 	// | method_not_allowed | 405 |
 	// | port_busy | 409 |
 	// | idempotency_in_flight | 409 |
 	// | too_many_tokens | 409 |
 	// | too_many_members | 409 |
 	// | port_closed | 410 |
+	// | precondition_failed | 412 |
 	// | request_timeout | 408 |
 	// | payload_too_large | 413 |
 	// | broadcast_too_large | 413 |
+	// | content_type_required | 415 |
+	// | invalid_content_type | 415 |
+	// | range_not_satisfiable | 416 |
 	// | invalid_transfer | 422 |
 	// | invalid_member | 422 |
 	// | idempotency_key_reused | 422 |
+	// | message_undecodable | 422 |
 	// | queue_full | 429 |
 	// | too_many_streams | 429 |
 	// | too_many_connections | 429 |
@@ -700,18 +737,24 @@ type InvalidTransferProblem struct {
 	// | port_transferred | 403 |
 	// | insufficient_scope | 403 |
 	// | not_found | 404 |
+	// | message_not_found | 404 |
 	// | method_not_allowed | 405 |
 	// | port_busy | 409 |
 	// | idempotency_in_flight | 409 |
 	// | too_many_tokens | 409 |
 	// | too_many_members | 409 |
 	// | port_closed | 410 |
+	// | precondition_failed | 412 |
 	// | request_timeout | 408 |
 	// | payload_too_large | 413 |
 	// | broadcast_too_large | 413 |
+	// | content_type_required | 415 |
+	// | invalid_content_type | 415 |
+	// | range_not_satisfiable | 416 |
 	// | invalid_transfer | 422 |
 	// | invalid_member | 422 |
 	// | idempotency_key_reused | 422 |
+	// | message_undecodable | 422 |
 	// | queue_full | 429 |
 	// | too_many_streams | 429 |
 	// | too_many_connections | 429 |
@@ -739,18 +782,24 @@ type InvalidTransferProblem struct {
 	// | port_transferred | 403 |
 	// | insufficient_scope | 403 |
 	// | not_found | 404 |
+	// | message_not_found | 404 |
 	// | method_not_allowed | 405 |
 	// | port_busy | 409 |
 	// | idempotency_in_flight | 409 |
 	// | too_many_tokens | 409 |
 	// | too_many_members | 409 |
 	// | port_closed | 410 |
+	// | precondition_failed | 412 |
 	// | request_timeout | 408 |
 	// | payload_too_large | 413 |
 	// | broadcast_too_large | 413 |
+	// | content_type_required | 415 |
+	// | invalid_content_type | 415 |
+	// | range_not_satisfiable | 416 |
 	// | invalid_transfer | 422 |
 	// | invalid_member | 422 |
 	// | idempotency_key_reused | 422 |
+	// | message_undecodable | 422 |
 	// | queue_full | 429 |
 	// | too_many_streams | 429 |
 	// | too_many_connections | 429 |
@@ -951,6 +1000,38 @@ type MessageList struct {
 	State State `json:"state"`
 }
 
+// MessageTicket A freshly issued message ticket.
+//
+// Example: {"expires_at":"2025-11-21T13:31:00.5Z","ticket":"3q2-7wq_8VxJx1fQ0m9kP2bYtR4nH6sL8dE0cA5gZ1U","url":"/ports/01KAK9Q01VBCAB18KVMXN4YNBZ/messages/1763731800456-0/body?ticket=3q2-7wq_8VxJx1fQ0m9kP2bYtR4nH6sL8dE0cA5gZ1U"}
+type MessageTicket struct {
+	// ExpiresAt RFC 3339 in UTC, with up to nanosecond precision and no trailing
+	// zeros in the fraction (Go's time.RFC3339Nano).
+	//
+	//
+	// Example: 2025-11-21T13:30:00.123456789Z
+	ExpiresAt Timestamp `json:"expires_at"`
+
+	// Ticket A ticket, a bearer secret (unpadded base64url, 256 bits): a stream
+	// ticket works once, a message ticket until it expires.
+	//
+	//
+	// Example: 3q2-7wq_8VxJx1fQ0m9kP2bYtR4nH6sL8dE0cA5gZ1U
+	Ticket TicketSecret `json:"ticket"`
+
+	// Url The path, ticket included, of the message's raw content
+	// (`getMessageBody`), relative to the server: an `<img src>`, a
+	// `<video src>` or a download link.
+	//
+	//
+	// Example: /ports/01KAK9Q01VBCAB18KVMXN4YNBZ/messages/1763731800456-0/body?ticket=3q2-7wq_8VxJx1fQ0m9kP2bYtR4nH6sL8dE0cA5gZ1U
+	Url string `json:"url"`
+}
+
+// MessageTicketRequest Nothing yet; the body may be left out.
+//
+// Example: {}
+type MessageTicketRequest = map[string]interface{}
+
 // MintTokenRequest Example: {"label":"worker clients","scope":"post"}
 type MintTokenRequest struct {
 	// Label A note for the holder (at most 64 bytes of text, no control characters).
@@ -1133,18 +1214,24 @@ type Problem struct {
 	// | port_transferred | 403 |
 	// | insufficient_scope | 403 |
 	// | not_found | 404 |
+	// | message_not_found | 404 |
 	// | method_not_allowed | 405 |
 	// | port_busy | 409 |
 	// | idempotency_in_flight | 409 |
 	// | too_many_tokens | 409 |
 	// | too_many_members | 409 |
 	// | port_closed | 410 |
+	// | precondition_failed | 412 |
 	// | request_timeout | 408 |
 	// | payload_too_large | 413 |
 	// | broadcast_too_large | 413 |
+	// | content_type_required | 415 |
+	// | invalid_content_type | 415 |
+	// | range_not_satisfiable | 416 |
 	// | invalid_transfer | 422 |
 	// | invalid_member | 422 |
 	// | idempotency_key_reused | 422 |
+	// | message_undecodable | 422 |
 	// | queue_full | 429 |
 	// | too_many_streams | 429 |
 	// | too_many_connections | 429 |
@@ -1172,18 +1259,24 @@ type Problem struct {
 	// | port_transferred | 403 |
 	// | insufficient_scope | 403 |
 	// | not_found | 404 |
+	// | message_not_found | 404 |
 	// | method_not_allowed | 405 |
 	// | port_busy | 409 |
 	// | idempotency_in_flight | 409 |
 	// | too_many_tokens | 409 |
 	// | too_many_members | 409 |
 	// | port_closed | 410 |
+	// | precondition_failed | 412 |
 	// | request_timeout | 408 |
 	// | payload_too_large | 413 |
 	// | broadcast_too_large | 413 |
+	// | content_type_required | 415 |
+	// | invalid_content_type | 415 |
+	// | range_not_satisfiable | 416 |
 	// | invalid_transfer | 422 |
 	// | invalid_member | 422 |
 	// | idempotency_key_reused | 422 |
+	// | message_undecodable | 422 |
 	// | queue_full | 429 |
 	// | too_many_streams | 429 |
 	// | too_many_connections | 429 |
@@ -1240,18 +1333,24 @@ type Problem struct {
 // | port_transferred | 403 |
 // | insufficient_scope | 403 |
 // | not_found | 404 |
+// | message_not_found | 404 |
 // | method_not_allowed | 405 |
 // | port_busy | 409 |
 // | idempotency_in_flight | 409 |
 // | too_many_tokens | 409 |
 // | too_many_members | 409 |
 // | port_closed | 410 |
+// | precondition_failed | 412 |
 // | request_timeout | 408 |
 // | payload_too_large | 413 |
 // | broadcast_too_large | 413 |
+// | content_type_required | 415 |
+// | invalid_content_type | 415 |
+// | range_not_satisfiable | 416 |
 // | invalid_transfer | 422 |
 // | invalid_member | 422 |
 // | idempotency_key_reused | 422 |
+// | message_undecodable | 422 |
 // | queue_full | 429 |
 // | too_many_streams | 429 |
 // | too_many_connections | 429 |
@@ -1263,6 +1362,9 @@ type Problem struct {
 // A transfer list refused because a listed port is mid-move answers
 // `409 port_busy` with the invalid_transfer extension fields.
 type ProblemCode string
+
+// RawBody A message's content, as it is (see `getMessageBody`).
+type RawBody = openapi_types.File
 
 // RawMessage A raw message body (any Content-Type but application/json): the
 // bytes, which must be valid UTF-8, become the message's data as a
@@ -1371,7 +1473,9 @@ type Ticket struct {
 	// Ports The ports the ticket opens, the path's first, in the stream's order.
 	Ports []PortId `json:"ports"`
 
-	// Ticket A stream ticket, a single-use bearer secret (unpadded base64url, 256 bits).
+	// Ticket A ticket, a bearer secret (unpadded base64url, 256 bits): a stream
+	// ticket works once, a message ticket until it expires.
+	//
 	//
 	// Example: 3q2-7wq_8VxJx1fQ0m9kP2bYtR4nH6sL8dE0cA5gZ1U
 	Ticket TicketSecret `json:"ticket"`
@@ -1387,7 +1491,8 @@ type TicketRequest struct {
 	Ports []TransferEntry `json:"ports,omitempty"`
 }
 
-// TicketSecret A stream ticket, a single-use bearer secret (unpadded base64url, 256 bits).
+// TicketSecret A ticket, a bearer secret (unpadded base64url, 256 bits): a stream
+// ticket works once, a message ticket until it expires.
 //
 // Example: 3q2-7wq_8VxJx1fQ0m9kP2bYtR4nH6sL8dE0cA5gZ1U
 type TicketSecret = string
@@ -1481,6 +1586,15 @@ type Limit = int
 // MemberPortPath defines model for MemberPortPath.
 type MemberPortPath = string
 
+// MessageIdPath defines model for MessageIdPath.
+type MessageIdPath = string
+
+// MessageTicketQuery A ticket, a bearer secret (unpadded base64url, 256 bits): a stream
+// ticket works once, a message ticket until it expires.
+//
+// Example: 3q2-7wq_8VxJx1fQ0m9kP2bYtR4nH6sL8dE0cA5gZ1U
+type MessageTicketQuery = TicketSecret
+
 // OriginHeader A serialized origin as a browser writes it in an `Origin` header
 // (`scheme://host` or `scheme://host:port`, lower case, no path), or
 // `null` for an opaque origin.
@@ -1491,7 +1605,8 @@ type OriginHeader = Origin
 // PortIdPath defines model for PortIdPath.
 type PortIdPath = string
 
-// TicketParameter A stream ticket, a single-use bearer secret (unpadded base64url, 256 bits).
+// TicketParameter A ticket, a bearer secret (unpadded base64url, 256 bits): a stream
+// ticket works once, a message ticket until it expires.
 //
 // Example: 3q2-7wq_8VxJx1fQ0m9kP2bYtR4nH6sL8dE0cA5gZ1U
 type TicketParameter = TicketSecret
@@ -1532,6 +1647,15 @@ type KeyRequired = Problem
 // MemberNotFound An RFC 9457 problem, with tincan's `code`.
 type MemberNotFound = Problem
 
+// MessageNotFound An RFC 9457 problem, with tincan's `code`.
+type MessageNotFound = Problem
+
+// MessageTicketUnauthorized An RFC 9457 problem, with tincan's `code`.
+type MessageTicketUnauthorized = Problem
+
+// MessageUndecodable An RFC 9457 problem, with tincan's `code`.
+type MessageUndecodable = Problem
+
 // MethodNotAllowed An RFC 9457 problem, with tincan's `code`.
 type MethodNotAllowed = Problem
 
@@ -1561,11 +1685,17 @@ type PostUnprocessable struct {
 	union json.RawMessage
 }
 
+// PreconditionFailed An RFC 9457 problem, with tincan's `code`.
+type PreconditionFailed = Problem
+
 // QueryTokenRefused An RFC 9457 problem, with tincan's `code`.
 type QueryTokenRefused = Problem
 
 // QueueFull An RFC 9457 problem, with tincan's `code`.
 type QueueFull = Problem
+
+// RangeNotSatisfiable An RFC 9457 problem, with tincan's `code`.
+type RangeNotSatisfiable = Problem
 
 // RateLimited An RFC 9457 problem, with tincan's `code`.
 type RateLimited = Problem
@@ -1670,6 +1800,20 @@ type PostMessageParams struct {
 	Origin *OriginHeader `json:"Origin,omitempty"`
 }
 
+// GetMessageBodyParams defines parameters for GetMessageBody.
+type GetMessageBodyParams struct {
+	// Ticket A message ticket from `createMessageTicket`, instead of a token
+	// (the `messageTicket` scheme); see `getMessageBody`.
+	Ticket *MessageTicketQuery `form:"ticket,omitempty" json:"ticket,omitempty"`
+}
+
+// HeadMessageBodyParams defines parameters for HeadMessageBody.
+type HeadMessageBodyParams struct {
+	// Ticket A message ticket from `createMessageTicket`, instead of a token
+	// (the `messageTicket` scheme); see `getMessageBody`.
+	Ticket *MessageTicketQuery `form:"ticket,omitempty" json:"ticket,omitempty"`
+}
+
 // TransferPortParams defines parameters for TransferPort.
 type TransferPortParams struct {
 	// IdempotencyKey Names the request so that its retries get its answer: a retry with
@@ -1699,6 +1843,9 @@ type PostMessageJSONRequestBody = PostMessageRequest
 
 // PostMessageTextRequestBody defines body for PostMessage for text/plain ContentType.
 type PostMessageTextRequestBody = RawMessage
+
+// CreateMessageTicketJSONRequestBody defines body for CreateMessageTicket for application/json ContentType.
+type CreateMessageTicketJSONRequestBody = MessageTicketRequest
 
 // CreateTicketJSONRequestBody defines body for CreateTicket for application/json ContentType.
 type CreateTicketJSONRequestBody = TicketRequest
@@ -2506,6 +2653,114 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /ports/{id}/messages (the `PostMessage` operationId).
 	PostMessageWithTextBody(ctx context.Context, id PortIdPath, params *PostMessageParams, body PostMessageTextRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMessageBody One queued message's content, raw
+	//
+	// Answers the content of one message queued at this port (not yet
+	// acknowledged) as it is, so that a program or a page can read it
+	// without JSON: `fetch()` it into an `ArrayBuffer`, or point an
+	// `<img>`, `<audio>` or `<video>` at it. It neither acknowledges nor
+	// changes the message.
+	//
+	// | message | body | Content-Type |
+	// |---|---|---|
+	// | binary | its bytes, exactly | its content type |
+	// | text (data a JSON string) | the text, UTF-8 | `text/plain; charset=utf-8` |
+	// | other JSON data | the data, compact JSON | `application/json` |
+	//
+	// **Credentials.** The port's token (the port's own or a `listen`
+	// token; `post` is `403 insufficient_scope`), or, since an `<img>`
+	// cannot send an Authorization header, `?ticket=<ticket>` from
+	// `createMessageTicket`: a message ticket works for this port and this
+	// message only, any number of times, until it expires (`TICKET_TTL`).
+	// An unknown or expired ticket, one for another port or message, or a
+	// stream ticket, is `401 invalid_ticket`; a ticket with a token as
+	// well is `400 invalid_request`. A ticket stands for the token it was
+	// issued with, so it stops working when that token does (the port
+	// transferred: `403 port_transferred`). A message that was
+	// acknowledged, or never there, or an id that is no event id, is
+	// `404 message_not_found`.
+	//
+	// **Safety.** The content is whatever the peer posted, served from
+	// this service's origin, so it is never run as a page:
+	// `X-Content-Type-Options: nosniff`, `Content-Security-Policy:
+	// sandbox; default-src 'none'; frame-ancestors 'none'`, and
+	// `Content-Disposition: attachment` (a download) for every type
+	// except raster images (`image/png`, `image/jpeg`, `image/gif`,
+	// `image/webp`, `image/avif`), `audio/*` and `video/*`, which are
+	// `inline`. `text/html`, `image/svg+xml` and `application/pdf` are
+	// attachments.
+	//
+	// **Caching and ranges.** `Cache-Control: private, no-store`: the
+	// content is one port's message, and is deleted when acknowledged.
+	// `ETag` names the content; `If-None-Match` with it answers `304`.
+	// A single `Range` (`bytes=...`) answers `206` with that part, as a
+	// media player seeking asks; several ranges answer
+	// `multipart/byteranges`; a range past the end is `416
+	// range_not_satisfiable`, and an `If-Match` that does not name the
+	// content `412 precondition_failed`.
+	//
+	// Corresponds with GET /ports/{id}/messages/{message_id}/body (the `GetMessageBody` operationId).
+	GetMessageBody(ctx context.Context, id PortIdPath, messageId MessageIdPath, params *GetMessageBodyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// HeadMessageBody One queued message's content, raw (HEAD)
+	//
+	// `getMessageBody` without the body: the same credentials (a message
+	// ticket is not used up), status and headers, `Content-Type` and
+	// `Content-Length` included.
+	//
+	// Corresponds with HEAD /ports/{id}/messages/{message_id}/body (the `HeadMessageBody` operationId).
+	HeadMessageBody(ctx context.Context, id PortIdPath, messageId MessageIdPath, params *HeadMessageBodyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMessageTicketWithBody Get a ticket that opens one message's raw content
+	//
+	// Answers a short-lived ticket (`TICKET_TTL`, 60 s by default) for
+	// one message queued at this port, and the path that uses it (`url`:
+	// `getMessageBody` with `?ticket=`), for a client that cannot send an
+	// Authorization header: `<img src>`, `<video src>`, a download link.
+	// Unlike a stream ticket it is not used up: it works any number of
+	// times until it expires (a video player asks again for each range),
+	// for this port and this message only. The token must allow reading:
+	// the port's own or a `listen` token (`post` is `403
+	// insufficient_scope`). The ticket stands for that token: once the
+	// token stops working (the port transferred), so does the ticket.
+	//
+	// The body is optional: empty, or `{}`. A message that is not queued
+	// at the port (acknowledged, never there, or an id that is no event
+	// id) is `404 message_not_found`.
+	//
+	// The store keeps neither the ticket nor the token in usable form:
+	// the credentials are sealed under a key derived from the ticket.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /ports/{id}/messages/{message_id}/tickets (the `CreateMessageTicket` operationId).
+	CreateMessageTicketWithBody(ctx context.Context, id PortIdPath, messageId MessageIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMessageTicket Get a ticket that opens one message's raw content
+	//
+	// Answers a short-lived ticket (`TICKET_TTL`, 60 s by default) for
+	// one message queued at this port, and the path that uses it (`url`:
+	// `getMessageBody` with `?ticket=`), for a client that cannot send an
+	// Authorization header: `<img src>`, `<video src>`, a download link.
+	// Unlike a stream ticket it is not used up: it works any number of
+	// times until it expires (a video player asks again for each range),
+	// for this port and this message only. The token must allow reading:
+	// the port's own or a `listen` token (`post` is `403
+	// insufficient_scope`). The ticket stands for that token: once the
+	// token stops working (the port transferred), so does the ticket.
+	//
+	// The body is optional: empty, or `{}`. A message that is not queued
+	// at the port (acknowledged, never there, or an id that is no event
+	// id) is `404 message_not_found`.
+	//
+	// The store keeps neither the ticket nor the token in usable form:
+	// the credentials are sealed under a key derived from the ticket.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /ports/{id}/messages/{message_id}/tickets (the `CreateMessageTicket` operationId).
+	CreateMessageTicket(ctx context.Context, id PortIdPath, messageId MessageIdPath, body CreateMessageTicketJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateTicketWithBody Get a single-use ticket that opens the port's event stream
 	//
@@ -3625,6 +3880,154 @@ func (c *Client) PostMessage(ctx context.Context, id PortIdPath, params *PostMes
 // Corresponds with POST /ports/{id}/messages (the `PostMessage` operationId).
 func (c *Client) PostMessageWithTextBody(ctx context.Context, id PortIdPath, params *PostMessageParams, body PostMessageTextRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostMessageRequestWithTextBody(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMessageBody One queued message's content, raw
+//
+// Answers the content of one message queued at this port (not yet
+// acknowledged) as it is, so that a program or a page can read it
+// without JSON: `fetch()` it into an `ArrayBuffer`, or point an
+// `<img>`, `<audio>` or `<video>` at it. It neither acknowledges nor
+// changes the message.
+//
+// | message | body | Content-Type |
+// |---|---|---|
+// | binary | its bytes, exactly | its content type |
+// | text (data a JSON string) | the text, UTF-8 | `text/plain; charset=utf-8` |
+// | other JSON data | the data, compact JSON | `application/json` |
+//
+// **Credentials.** The port's token (the port's own or a `listen`
+// token; `post` is `403 insufficient_scope`), or, since an `<img>`
+// cannot send an Authorization header, `?ticket=<ticket>` from
+// `createMessageTicket`: a message ticket works for this port and this
+// message only, any number of times, until it expires (`TICKET_TTL`).
+// An unknown or expired ticket, one for another port or message, or a
+// stream ticket, is `401 invalid_ticket`; a ticket with a token as
+// well is `400 invalid_request`. A ticket stands for the token it was
+// issued with, so it stops working when that token does (the port
+// transferred: `403 port_transferred`). A message that was
+// acknowledged, or never there, or an id that is no event id, is
+// `404 message_not_found`.
+//
+// **Safety.** The content is whatever the peer posted, served from
+// this service's origin, so it is never run as a page:
+// `X-Content-Type-Options: nosniff`, `Content-Security-Policy:
+// sandbox; default-src 'none'; frame-ancestors 'none'`, and
+// `Content-Disposition: attachment` (a download) for every type
+// except raster images (`image/png`, `image/jpeg`, `image/gif`,
+// `image/webp`, `image/avif`), `audio/*` and `video/*`, which are
+// `inline`. `text/html`, `image/svg+xml` and `application/pdf` are
+// attachments.
+//
+// **Caching and ranges.** `Cache-Control: private, no-store`: the
+// content is one port's message, and is deleted when acknowledged.
+// `ETag` names the content; `If-None-Match` with it answers `304`.
+// A single `Range` (`bytes=...`) answers `206` with that part, as a
+// media player seeking asks; several ranges answer
+// `multipart/byteranges`; a range past the end is `416
+// range_not_satisfiable`, and an `If-Match` that does not name the
+// content `412 precondition_failed`.
+//
+// Corresponds with GET /ports/{id}/messages/{message_id}/body (the `GetMessageBody` operationId).
+func (c *Client) GetMessageBody(ctx context.Context, id PortIdPath, messageId MessageIdPath, params *GetMessageBodyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMessageBodyRequest(c.Server, id, messageId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// HeadMessageBody One queued message's content, raw (HEAD)
+//
+// `getMessageBody` without the body: the same credentials (a message
+// ticket is not used up), status and headers, `Content-Type` and
+// `Content-Length` included.
+//
+// Corresponds with HEAD /ports/{id}/messages/{message_id}/body (the `HeadMessageBody` operationId).
+func (c *Client) HeadMessageBody(ctx context.Context, id PortIdPath, messageId MessageIdPath, params *HeadMessageBodyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewHeadMessageBodyRequest(c.Server, id, messageId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMessageTicketWithBody Get a ticket that opens one message's raw content
+//
+// Answers a short-lived ticket (`TICKET_TTL`, 60 s by default) for
+// one message queued at this port, and the path that uses it (`url`:
+// `getMessageBody` with `?ticket=`), for a client that cannot send an
+// Authorization header: `<img src>`, `<video src>`, a download link.
+// Unlike a stream ticket it is not used up: it works any number of
+// times until it expires (a video player asks again for each range),
+// for this port and this message only. The token must allow reading:
+// the port's own or a `listen` token (`post` is `403
+// insufficient_scope`). The ticket stands for that token: once the
+// token stops working (the port transferred), so does the ticket.
+//
+// The body is optional: empty, or `{}`. A message that is not queued
+// at the port (acknowledged, never there, or an id that is no event
+// id) is `404 message_not_found`.
+//
+// The store keeps neither the ticket nor the token in usable form:
+// the credentials are sealed under a key derived from the ticket.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /ports/{id}/messages/{message_id}/tickets (the `CreateMessageTicket` operationId).
+func (c *Client) CreateMessageTicketWithBody(ctx context.Context, id PortIdPath, messageId MessageIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMessageTicketRequestWithBody(c.Server, id, messageId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMessageTicket Get a ticket that opens one message's raw content
+//
+// Answers a short-lived ticket (`TICKET_TTL`, 60 s by default) for
+// one message queued at this port, and the path that uses it (`url`:
+// `getMessageBody` with `?ticket=`), for a client that cannot send an
+// Authorization header: `<img src>`, `<video src>`, a download link.
+// Unlike a stream ticket it is not used up: it works any number of
+// times until it expires (a video player asks again for each range),
+// for this port and this message only. The token must allow reading:
+// the port's own or a `listen` token (`post` is `403
+// insufficient_scope`). The ticket stands for that token: once the
+// token stops working (the port transferred), so does the ticket.
+//
+// The body is optional: empty, or `{}`. A message that is not queued
+// at the port (acknowledged, never there, or an id that is no event
+// id) is `404 message_not_found`.
+//
+// The store keeps neither the ticket nor the token in usable form:
+// the credentials are sealed under a key derived from the ticket.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /ports/{id}/messages/{message_id}/tickets (the `CreateMessageTicket` operationId).
+func (c *Client) CreateMessageTicket(ctx context.Context, id PortIdPath, messageId MessageIdPath, body CreateMessageTicketJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMessageTicketRequest(c.Server, id, messageId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4906,6 +5309,196 @@ func NewPostMessageRequestWithBody(server string, id PortIdPath, params *PostMes
 	return req, nil
 }
 
+// NewGetMessageBodyRequest constructs an http.Request for the GetMessageBody method
+func NewGetMessageBodyRequest(server string, id PortIdPath, messageId MessageIdPath, params *GetMessageBodyParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "message_id", messageId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/ports/%s/messages/%s/body", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Ticket != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ticket", *params.Ticket, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewHeadMessageBodyRequest constructs an http.Request for the HeadMessageBody method
+func NewHeadMessageBodyRequest(server string, id PortIdPath, messageId MessageIdPath, params *HeadMessageBodyParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "message_id", messageId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/ports/%s/messages/%s/body", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Ticket != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ticket", *params.Ticket, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodHead, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateMessageTicketRequest calls the generic CreateMessageTicket builder with application/json body
+func NewCreateMessageTicketRequest(server string, id PortIdPath, messageId MessageIdPath, body CreateMessageTicketJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateMessageTicketRequestWithBody(server, id, messageId, "application/json", bodyReader)
+}
+
+// NewCreateMessageTicketRequestWithBody constructs an http.Request for the CreateMessageTicket method, with any body, and a specified content type
+func NewCreateMessageTicketRequestWithBody(server string, id PortIdPath, messageId MessageIdPath, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "message_id", messageId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/ports/%s/messages/%s/tickets", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewCreateTicketRequest calls the generic CreateTicket builder with application/json body
 func NewCreateTicketRequest(server string, id PortIdPath, body CreateTicketJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -5928,6 +6521,118 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /ports/{id}/messages (the `PostMessage` operationId).
 	PostMessageWithTextBodyWithResponse(ctx context.Context, id PortIdPath, params *PostMessageParams, body PostMessageTextRequestBody, reqEditors ...RequestEditorFn) (*PostMessageResponse, error)
+
+	// GetMessageBodyWithResponse One queued message's content, raw
+	//
+	// Answers the content of one message queued at this port (not yet
+	// acknowledged) as it is, so that a program or a page can read it
+	// without JSON: `fetch()` it into an `ArrayBuffer`, or point an
+	// `<img>`, `<audio>` or `<video>` at it. It neither acknowledges nor
+	// changes the message.
+	//
+	// | message | body | Content-Type |
+	// |---|---|---|
+	// | binary | its bytes, exactly | its content type |
+	// | text (data a JSON string) | the text, UTF-8 | `text/plain; charset=utf-8` |
+	// | other JSON data | the data, compact JSON | `application/json` |
+	//
+	// **Credentials.** The port's token (the port's own or a `listen`
+	// token; `post` is `403 insufficient_scope`), or, since an `<img>`
+	// cannot send an Authorization header, `?ticket=<ticket>` from
+	// `createMessageTicket`: a message ticket works for this port and this
+	// message only, any number of times, until it expires (`TICKET_TTL`).
+	// An unknown or expired ticket, one for another port or message, or a
+	// stream ticket, is `401 invalid_ticket`; a ticket with a token as
+	// well is `400 invalid_request`. A ticket stands for the token it was
+	// issued with, so it stops working when that token does (the port
+	// transferred: `403 port_transferred`). A message that was
+	// acknowledged, or never there, or an id that is no event id, is
+	// `404 message_not_found`.
+	//
+	// **Safety.** The content is whatever the peer posted, served from
+	// this service's origin, so it is never run as a page:
+	// `X-Content-Type-Options: nosniff`, `Content-Security-Policy:
+	// sandbox; default-src 'none'; frame-ancestors 'none'`, and
+	// `Content-Disposition: attachment` (a download) for every type
+	// except raster images (`image/png`, `image/jpeg`, `image/gif`,
+	// `image/webp`, `image/avif`), `audio/*` and `video/*`, which are
+	// `inline`. `text/html`, `image/svg+xml` and `application/pdf` are
+	// attachments.
+	//
+	// **Caching and ranges.** `Cache-Control: private, no-store`: the
+	// content is one port's message, and is deleted when acknowledged.
+	// `ETag` names the content; `If-None-Match` with it answers `304`.
+	// A single `Range` (`bytes=...`) answers `206` with that part, as a
+	// media player seeking asks; several ranges answer
+	// `multipart/byteranges`; a range past the end is `416
+	// range_not_satisfiable`, and an `If-Match` that does not name the
+	// content `412 precondition_failed`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /ports/{id}/messages/{message_id}/body (the `GetMessageBody` operationId).
+	GetMessageBodyWithResponse(ctx context.Context, id PortIdPath, messageId MessageIdPath, params *GetMessageBodyParams, reqEditors ...RequestEditorFn) (*GetMessageBodyResponse, error)
+
+	// HeadMessageBodyWithResponse One queued message's content, raw (HEAD)
+	//
+	// `getMessageBody` without the body: the same credentials (a message
+	// ticket is not used up), status and headers, `Content-Type` and
+	// `Content-Length` included.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with HEAD /ports/{id}/messages/{message_id}/body (the `HeadMessageBody` operationId).
+	HeadMessageBodyWithResponse(ctx context.Context, id PortIdPath, messageId MessageIdPath, params *HeadMessageBodyParams, reqEditors ...RequestEditorFn) (*HeadMessageBodyResponse, error)
+
+	// CreateMessageTicketWithBodyWithResponse Get a ticket that opens one message's raw content
+	//
+	// Answers a short-lived ticket (`TICKET_TTL`, 60 s by default) for
+	// one message queued at this port, and the path that uses it (`url`:
+	// `getMessageBody` with `?ticket=`), for a client that cannot send an
+	// Authorization header: `<img src>`, `<video src>`, a download link.
+	// Unlike a stream ticket it is not used up: it works any number of
+	// times until it expires (a video player asks again for each range),
+	// for this port and this message only. The token must allow reading:
+	// the port's own or a `listen` token (`post` is `403
+	// insufficient_scope`). The ticket stands for that token: once the
+	// token stops working (the port transferred), so does the ticket.
+	//
+	// The body is optional: empty, or `{}`. A message that is not queued
+	// at the port (acknowledged, never there, or an id that is no event
+	// id) is `404 message_not_found`.
+	//
+	// The store keeps neither the ticket nor the token in usable form:
+	// the credentials are sealed under a key derived from the ticket.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /ports/{id}/messages/{message_id}/tickets (the `CreateMessageTicket` operationId).
+	CreateMessageTicketWithBodyWithResponse(ctx context.Context, id PortIdPath, messageId MessageIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMessageTicketResponse, error)
+
+	// CreateMessageTicketWithResponse Get a ticket that opens one message's raw content
+	//
+	// Answers a short-lived ticket (`TICKET_TTL`, 60 s by default) for
+	// one message queued at this port, and the path that uses it (`url`:
+	// `getMessageBody` with `?ticket=`), for a client that cannot send an
+	// Authorization header: `<img src>`, `<video src>`, a download link.
+	// Unlike a stream ticket it is not used up: it works any number of
+	// times until it expires (a video player asks again for each range),
+	// for this port and this message only. The token must allow reading:
+	// the port's own or a `listen` token (`post` is `403
+	// insufficient_scope`). The ticket stands for that token: once the
+	// token stops working (the port transferred), so does the ticket.
+	//
+	// The body is optional: empty, or `{}`. A message that is not queued
+	// at the port (acknowledged, never there, or an id that is no event
+	// id) is `404 message_not_found`.
+	//
+	// The store keeps neither the ticket nor the token in usable form:
+	// the credentials are sealed under a key derived from the ticket.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /ports/{id}/messages/{message_id}/tickets (the `CreateMessageTicket` operationId).
+	CreateMessageTicketWithResponse(ctx context.Context, id PortIdPath, messageId MessageIdPath, body CreateMessageTicketJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMessageTicketResponse, error)
 
 	// CreateTicketWithBodyWithResponse Get a single-use ticket that opens the port's event stream
 	//
@@ -8276,6 +8981,435 @@ func (r PostMessageResponse) ContentType() string {
 	return ""
 }
 
+// GetMessageBodyResponse200Headers the declared response headers of an HTTP 200 response for GetMessageBody
+type GetMessageBodyResponse200Headers struct {
+	AcceptRanges          *string
+	CacheControl          string
+	ContentDisposition    string
+	ContentLength         int
+	ContentSecurityPolicy string
+	ETag                  string
+	XContentTypeOptions   string
+}
+
+// GetMessageBodyResponse206Headers the declared response headers of an HTTP 206 response for GetMessageBody
+type GetMessageBodyResponse206Headers struct {
+	AcceptRanges          *string
+	CacheControl          string
+	ContentDisposition    string
+	ContentLength         int
+	ContentRange          *string
+	ContentSecurityPolicy string
+	ETag                  string
+	XContentTypeOptions   string
+}
+
+// GetMessageBodyResponse304Headers the declared response headers of an HTTP 304 response for GetMessageBody
+type GetMessageBodyResponse304Headers struct {
+	ETag string
+}
+
+// GetMessageBodyResponse401Headers the declared response headers of an HTTP 401 response for GetMessageBody
+type GetMessageBodyResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+// GetMessageBodyResponse409Headers the declared response headers of an HTTP 409 response for GetMessageBody
+type GetMessageBodyResponse409Headers struct {
+	RetryAfter int
+}
+
+// GetMessageBodyResponse416Headers the declared response headers of an HTTP 416 response for GetMessageBody
+type GetMessageBodyResponse416Headers struct {
+	ContentRange string
+}
+
+// GetMessageBodyResponse429Headers the declared response headers of an HTTP 429 response for GetMessageBody
+type GetMessageBodyResponse429Headers struct {
+	RetryAfter int
+}
+
+// GetMessageBodyResponse503Headers the declared response headers of an HTTP 503 response for GetMessageBody
+type GetMessageBodyResponse503Headers struct {
+	RetryAfter int
+}
+
+type GetMessageBodyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *InvalidRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *MessageTicketUnauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *PortTransferred
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *MessageNotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *PortBusy
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON416 the response for an HTTP 416 `application/problem+json` response
+	ApplicationproblemJSON416 *RangeNotSatisfiable
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *MessageUndecodable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *RateLimited
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetMessageBodyResponse200Headers
+	// Headers206 the parsed response headers for an HTTP 206 response
+	Headers206 *GetMessageBodyResponse206Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *GetMessageBodyResponse304Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetMessageBodyResponse401Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *GetMessageBodyResponse409Headers
+	// Headers416 the parsed response headers for an HTTP 416 response
+	Headers416 *GetMessageBodyResponse416Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetMessageBodyResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetMessageBodyResponse503Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetMessageBodyResponse) GetApplicationproblemJSON400() *InvalidRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMessageBodyResponse) GetApplicationproblemJSON401() *MessageTicketUnauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMessageBodyResponse) GetApplicationproblemJSON403() *PortTransferred {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetMessageBodyResponse) GetApplicationproblemJSON404() *MessageNotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r GetMessageBodyResponse) GetApplicationproblemJSON409() *PortBusy {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r GetMessageBodyResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON416 returns the response for an HTTP 416 `application/problem+json` response
+func (r GetMessageBodyResponse) GetApplicationproblemJSON416() *RangeNotSatisfiable {
+	return r.ApplicationproblemJSON416
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetMessageBodyResponse) GetApplicationproblemJSON422() *MessageUndecodable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetMessageBodyResponse) GetApplicationproblemJSON429() *RateLimited {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetMessageBodyResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetMessageBodyResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMessageBodyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMessageBodyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMessageBodyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMessageBodyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// HeadMessageBodyResponse200Headers the declared response headers of an HTTP 200 response for HeadMessageBody
+type HeadMessageBodyResponse200Headers struct {
+	AcceptRanges          *string
+	CacheControl          string
+	ContentDisposition    string
+	ContentLength         int
+	ContentSecurityPolicy string
+	ETag                  string
+	XContentTypeOptions   string
+}
+
+// HeadMessageBodyResponse206Headers the declared response headers of an HTTP 206 response for HeadMessageBody
+type HeadMessageBodyResponse206Headers struct {
+	AcceptRanges          *string
+	CacheControl          string
+	ContentDisposition    string
+	ContentLength         int
+	ContentRange          *string
+	ContentSecurityPolicy string
+	ETag                  string
+	XContentTypeOptions   string
+}
+
+// HeadMessageBodyResponse304Headers the declared response headers of an HTTP 304 response for HeadMessageBody
+type HeadMessageBodyResponse304Headers struct {
+	ETag string
+}
+
+// HeadMessageBodyResponse401Headers the declared response headers of an HTTP 401 response for HeadMessageBody
+type HeadMessageBodyResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+// HeadMessageBodyResponse409Headers the declared response headers of an HTTP 409 response for HeadMessageBody
+type HeadMessageBodyResponse409Headers struct {
+	RetryAfter int
+}
+
+// HeadMessageBodyResponse416Headers the declared response headers of an HTTP 416 response for HeadMessageBody
+type HeadMessageBodyResponse416Headers struct {
+	ContentRange string
+}
+
+// HeadMessageBodyResponse429Headers the declared response headers of an HTTP 429 response for HeadMessageBody
+type HeadMessageBodyResponse429Headers struct {
+	RetryAfter int
+}
+
+// HeadMessageBodyResponse503Headers the declared response headers of an HTTP 503 response for HeadMessageBody
+type HeadMessageBodyResponse503Headers struct {
+	RetryAfter int
+}
+
+type HeadMessageBodyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *HeadMessageBodyResponse200Headers
+	// Headers206 the parsed response headers for an HTTP 206 response
+	Headers206 *HeadMessageBodyResponse206Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *HeadMessageBodyResponse304Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *HeadMessageBodyResponse401Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *HeadMessageBodyResponse409Headers
+	// Headers416 the parsed response headers for an HTTP 416 response
+	Headers416 *HeadMessageBodyResponse416Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *HeadMessageBodyResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *HeadMessageBodyResponse503Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r HeadMessageBodyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r HeadMessageBodyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r HeadMessageBodyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r HeadMessageBodyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateMessageTicketResponse201Headers the declared response headers of an HTTP 201 response for CreateMessageTicket
+type CreateMessageTicketResponse201Headers struct {
+	CacheControl string
+}
+
+// CreateMessageTicketResponse401Headers the declared response headers of an HTTP 401 response for CreateMessageTicket
+type CreateMessageTicketResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+// CreateMessageTicketResponse409Headers the declared response headers of an HTTP 409 response for CreateMessageTicket
+type CreateMessageTicketResponse409Headers struct {
+	RetryAfter int
+}
+
+// CreateMessageTicketResponse429Headers the declared response headers of an HTTP 429 response for CreateMessageTicket
+type CreateMessageTicketResponse429Headers struct {
+	RetryAfter int
+}
+
+// CreateMessageTicketResponse503Headers the declared response headers of an HTTP 503 response for CreateMessageTicket
+type CreateMessageTicketResponse503Headers struct {
+	RetryAfter int
+}
+
+type CreateMessageTicketResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *MessageTicket
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *InvalidRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *PortTransferred
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *MessageNotFound
+	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
+	ApplicationproblemJSON408 *RequestTimeout
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *PortBusy
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *RateLimited
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateMessageTicketResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateMessageTicketResponse401Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *CreateMessageTicketResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateMessageTicketResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateMessageTicketResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateMessageTicketResponse) GetJSON201() *MessageTicket {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateMessageTicketResponse) GetApplicationproblemJSON400() *InvalidRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateMessageTicketResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateMessageTicketResponse) GetApplicationproblemJSON403() *PortTransferred {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateMessageTicketResponse) GetApplicationproblemJSON404() *MessageNotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
+func (r CreateMessageTicketResponse) GetApplicationproblemJSON408() *RequestTimeout {
+	return r.ApplicationproblemJSON408
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateMessageTicketResponse) GetApplicationproblemJSON409() *PortBusy {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateMessageTicketResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateMessageTicketResponse) GetApplicationproblemJSON429() *RateLimited {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateMessageTicketResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateMessageTicketResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateMessageTicketResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateMessageTicketResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateMessageTicketResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateMessageTicketResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CreateTicketResponse201Headers the declared response headers of an HTTP 201 response for CreateTicket
 type CreateTicketResponse201Headers struct {
 	CacheControl string
@@ -9917,6 +11051,142 @@ func (c *ClientWithResponses) PostMessageWithTextBodyWithResponse(ctx context.Co
 		return nil, err
 	}
 	return ParsePostMessageResponse(rsp)
+}
+
+// GetMessageBodyWithResponse One queued message's content, raw
+//
+// Answers the content of one message queued at this port (not yet
+// acknowledged) as it is, so that a program or a page can read it
+// without JSON: `fetch()` it into an `ArrayBuffer`, or point an
+// `<img>`, `<audio>` or `<video>` at it. It neither acknowledges nor
+// changes the message.
+//
+// | message | body | Content-Type |
+// |---|---|---|
+// | binary | its bytes, exactly | its content type |
+// | text (data a JSON string) | the text, UTF-8 | `text/plain; charset=utf-8` |
+// | other JSON data | the data, compact JSON | `application/json` |
+//
+// **Credentials.** The port's token (the port's own or a `listen`
+// token; `post` is `403 insufficient_scope`), or, since an `<img>`
+// cannot send an Authorization header, `?ticket=<ticket>` from
+// `createMessageTicket`: a message ticket works for this port and this
+// message only, any number of times, until it expires (`TICKET_TTL`).
+// An unknown or expired ticket, one for another port or message, or a
+// stream ticket, is `401 invalid_ticket`; a ticket with a token as
+// well is `400 invalid_request`. A ticket stands for the token it was
+// issued with, so it stops working when that token does (the port
+// transferred: `403 port_transferred`). A message that was
+// acknowledged, or never there, or an id that is no event id, is
+// `404 message_not_found`.
+//
+// **Safety.** The content is whatever the peer posted, served from
+// this service's origin, so it is never run as a page:
+// `X-Content-Type-Options: nosniff`, `Content-Security-Policy:
+// sandbox; default-src 'none'; frame-ancestors 'none'`, and
+// `Content-Disposition: attachment` (a download) for every type
+// except raster images (`image/png`, `image/jpeg`, `image/gif`,
+// `image/webp`, `image/avif`), `audio/*` and `video/*`, which are
+// `inline`. `text/html`, `image/svg+xml` and `application/pdf` are
+// attachments.
+//
+// **Caching and ranges.** `Cache-Control: private, no-store`: the
+// content is one port's message, and is deleted when acknowledged.
+// `ETag` names the content; `If-None-Match` with it answers `304`.
+// A single `Range` (`bytes=...`) answers `206` with that part, as a
+// media player seeking asks; several ranges answer
+// `multipart/byteranges`; a range past the end is `416
+// range_not_satisfiable`, and an `If-Match` that does not name the
+// content `412 precondition_failed`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /ports/{id}/messages/{message_id}/body (the `GetMessageBody` operationId).
+func (c *ClientWithResponses) GetMessageBodyWithResponse(ctx context.Context, id PortIdPath, messageId MessageIdPath, params *GetMessageBodyParams, reqEditors ...RequestEditorFn) (*GetMessageBodyResponse, error) {
+	rsp, err := c.GetMessageBody(ctx, id, messageId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMessageBodyResponse(rsp)
+}
+
+// HeadMessageBodyWithResponse One queued message's content, raw (HEAD)
+//
+// `getMessageBody` without the body: the same credentials (a message
+// ticket is not used up), status and headers, `Content-Type` and
+// `Content-Length` included.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with HEAD /ports/{id}/messages/{message_id}/body (the `HeadMessageBody` operationId).
+func (c *ClientWithResponses) HeadMessageBodyWithResponse(ctx context.Context, id PortIdPath, messageId MessageIdPath, params *HeadMessageBodyParams, reqEditors ...RequestEditorFn) (*HeadMessageBodyResponse, error) {
+	rsp, err := c.HeadMessageBody(ctx, id, messageId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseHeadMessageBodyResponse(rsp)
+}
+
+// CreateMessageTicketWithBodyWithResponse Get a ticket that opens one message's raw content
+//
+// Answers a short-lived ticket (`TICKET_TTL`, 60 s by default) for
+// one message queued at this port, and the path that uses it (`url`:
+// `getMessageBody` with `?ticket=`), for a client that cannot send an
+// Authorization header: `<img src>`, `<video src>`, a download link.
+// Unlike a stream ticket it is not used up: it works any number of
+// times until it expires (a video player asks again for each range),
+// for this port and this message only. The token must allow reading:
+// the port's own or a `listen` token (`post` is `403
+// insufficient_scope`). The ticket stands for that token: once the
+// token stops working (the port transferred), so does the ticket.
+//
+// The body is optional: empty, or `{}`. A message that is not queued
+// at the port (acknowledged, never there, or an id that is no event
+// id) is `404 message_not_found`.
+//
+// The store keeps neither the ticket nor the token in usable form:
+// the credentials are sealed under a key derived from the ticket.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /ports/{id}/messages/{message_id}/tickets (the `CreateMessageTicket` operationId).
+func (c *ClientWithResponses) CreateMessageTicketWithBodyWithResponse(ctx context.Context, id PortIdPath, messageId MessageIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMessageTicketResponse, error) {
+	rsp, err := c.CreateMessageTicketWithBody(ctx, id, messageId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMessageTicketResponse(rsp)
+}
+
+// CreateMessageTicketWithResponse Get a ticket that opens one message's raw content
+//
+// Answers a short-lived ticket (`TICKET_TTL`, 60 s by default) for
+// one message queued at this port, and the path that uses it (`url`:
+// `getMessageBody` with `?ticket=`), for a client that cannot send an
+// Authorization header: `<img src>`, `<video src>`, a download link.
+// Unlike a stream ticket it is not used up: it works any number of
+// times until it expires (a video player asks again for each range),
+// for this port and this message only. The token must allow reading:
+// the port's own or a `listen` token (`post` is `403
+// insufficient_scope`). The ticket stands for that token: once the
+// token stops working (the port transferred), so does the ticket.
+//
+// The body is optional: empty, or `{}`. A message that is not queued
+// at the port (acknowledged, never there, or an id that is no event
+// id) is `404 message_not_found`.
+//
+// The store keeps neither the ticket nor the token in usable form:
+// the credentials are sealed under a key derived from the ticket.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /ports/{id}/messages/{message_id}/tickets (the `CreateMessageTicket` operationId).
+func (c *ClientWithResponses) CreateMessageTicketWithResponse(ctx context.Context, id PortIdPath, messageId MessageIdPath, body CreateMessageTicketJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMessageTicketResponse, error) {
+	rsp, err := c.CreateMessageTicket(ctx, id, messageId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMessageTicketResponse(rsp)
 }
 
 // CreateTicketWithBodyWithResponse Get a single-use ticket that opens the port's event stream
@@ -12369,6 +13639,618 @@ func ParsePostMessageResponse(rsp *http.Response) (*PostMessageResponse, error) 
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers PostMessageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetMessageBodyResponse parses an HTTP response from a GetMessageBodyWithResponse call
+func ParseGetMessageBodyResponse(rsp *http.Response) (*GetMessageBodyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMessageBodyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest MessageTicketUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest PortTransferred
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest MessageNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest PortBusy
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 416:
+		var dest RangeNotSatisfiable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON416 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest MessageUndecodable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetMessageBodyResponse200Headers
+		if values := rsp.Header.Values("Accept-Ranges"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Accept-Ranges", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AcceptRanges = &value
+		}
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("Content-Security-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Security-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentSecurityPolicy = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 206:
+		var headers GetMessageBodyResponse206Headers
+		if values := rsp.Header.Values("Accept-Ranges"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Accept-Ranges", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AcceptRanges = &value
+		}
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("Content-Range"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Range", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentRange = &value
+		}
+		if values := rsp.Header.Values("Content-Security-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Security-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentSecurityPolicy = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
+		}
+		response.Headers206 = &headers
+	case rsp.StatusCode == 304:
+		var headers GetMessageBodyResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetMessageBodyResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 409:
+		var headers GetMessageBodyResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 416:
+		var headers GetMessageBodyResponse416Headers
+		if values := rsp.Header.Values("Content-Range"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Range", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentRange = value
+		}
+		response.Headers416 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetMessageBodyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetMessageBodyResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseHeadMessageBodyResponse parses an HTTP response from a HeadMessageBodyWithResponse call
+func ParseHeadMessageBodyResponse(rsp *http.Response) (*HeadMessageBodyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &HeadMessageBodyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers HeadMessageBodyResponse200Headers
+		if values := rsp.Header.Values("Accept-Ranges"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Accept-Ranges", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AcceptRanges = &value
+		}
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("Content-Security-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Security-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentSecurityPolicy = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 206:
+		var headers HeadMessageBodyResponse206Headers
+		if values := rsp.Header.Values("Accept-Ranges"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Accept-Ranges", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AcceptRanges = &value
+		}
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("Content-Range"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Range", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentRange = &value
+		}
+		if values := rsp.Header.Values("Content-Security-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Security-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentSecurityPolicy = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
+		}
+		response.Headers206 = &headers
+	case rsp.StatusCode == 304:
+		var headers HeadMessageBodyResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 401:
+		var headers HeadMessageBodyResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 409:
+		var headers HeadMessageBodyResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 416:
+		var headers HeadMessageBodyResponse416Headers
+		if values := rsp.Header.Values("Content-Range"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Range", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentRange = value
+		}
+		response.Headers416 = &headers
+	case rsp.StatusCode == 429:
+		var headers HeadMessageBodyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers HeadMessageBodyResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateMessageTicketResponse parses an HTTP response from a CreateMessageTicketWithResponse call
+func ParseCreateMessageTicketResponse(rsp *http.Response) (*CreateMessageTicketResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateMessageTicketResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest MessageTicket
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest PortTransferred
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest MessageNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 408:
+		var dest RequestTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON408 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest PortBusy
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateMessageTicketResponse201Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateMessageTicketResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 409:
+		var headers CreateMessageTicketResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateMessageTicketResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateMessageTicketResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {

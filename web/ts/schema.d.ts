@@ -171,6 +171,136 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ports/{id}/messages/{message_id}/body": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A port id (a ULID). An unknown or malformed id answers exactly like
+                 *     a wrong token: `401 unauthorized`.
+                 * @example 01KAK9Q01VBCAB18KVMXVCJ4NX
+                 */
+                id: components["parameters"]["PortIdPath"];
+                /**
+                 * @description A message's event id at this port, as delivered. One that is no
+                 *     event id names no message: `404 message_not_found`.
+                 * @example 1763731800456-0
+                 */
+                message_id: components["parameters"]["MessageIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * One queued message's content, raw
+         * @description Answers the content of one message queued at this port (not yet
+         *     acknowledged) as it is, so that a program or a page can read it
+         *     without JSON: `fetch()` it into an `ArrayBuffer`, or point an
+         *     `<img>`, `<audio>` or `<video>` at it. It neither acknowledges nor
+         *     changes the message.
+         *
+         *     | message | body | Content-Type |
+         *     |---|---|---|
+         *     | binary | its bytes, exactly | its content type |
+         *     | text (data a JSON string) | the text, UTF-8 | `text/plain; charset=utf-8` |
+         *     | other JSON data | the data, compact JSON | `application/json` |
+         *
+         *     **Credentials.** The port's token (the port's own or a `listen`
+         *     token; `post` is `403 insufficient_scope`), or, since an `<img>`
+         *     cannot send an Authorization header, `?ticket=<ticket>` from
+         *     `createMessageTicket`: a message ticket works for this port and this
+         *     message only, any number of times, until it expires (`TICKET_TTL`).
+         *     An unknown or expired ticket, one for another port or message, or a
+         *     stream ticket, is `401 invalid_ticket`; a ticket with a token as
+         *     well is `400 invalid_request`. A ticket stands for the token it was
+         *     issued with, so it stops working when that token does (the port
+         *     transferred: `403 port_transferred`). A message that was
+         *     acknowledged, or never there, or an id that is no event id, is
+         *     `404 message_not_found`.
+         *
+         *     **Safety.** The content is whatever the peer posted, served from
+         *     this service's origin, so it is never run as a page:
+         *     `X-Content-Type-Options: nosniff`, `Content-Security-Policy:
+         *     sandbox; default-src 'none'; frame-ancestors 'none'`, and
+         *     `Content-Disposition: attachment` (a download) for every type
+         *     except raster images (`image/png`, `image/jpeg`, `image/gif`,
+         *     `image/webp`, `image/avif`), `audio/*` and `video/*`, which are
+         *     `inline`. `text/html`, `image/svg+xml` and `application/pdf` are
+         *     attachments.
+         *
+         *     **Caching and ranges.** `Cache-Control: private, no-store`: the
+         *     content is one port's message, and is deleted when acknowledged.
+         *     `ETag` names the content; `If-None-Match` with it answers `304`.
+         *     A single `Range` (`bytes=...`) answers `206` with that part, as a
+         *     media player seeking asks; several ranges answer
+         *     `multipart/byteranges`; a range past the end is `416
+         *     range_not_satisfiable`, and an `If-Match` that does not name the
+         *     content `412 precondition_failed`.
+         */
+        get: operations["getMessageBody"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        /**
+         * One queued message's content, raw (HEAD)
+         * @description `getMessageBody` without the body: the same credentials (a message
+         *     ticket is not used up), status and headers, `Content-Type` and
+         *     `Content-Length` included.
+         */
+        head: operations["headMessageBody"];
+        patch?: never;
+        trace?: never;
+    };
+    "/ports/{id}/messages/{message_id}/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A port id (a ULID). An unknown or malformed id answers exactly like
+                 *     a wrong token: `401 unauthorized`.
+                 * @example 01KAK9Q01VBCAB18KVMXVCJ4NX
+                 */
+                id: components["parameters"]["PortIdPath"];
+                /**
+                 * @description A message's event id at this port, as delivered. One that is no
+                 *     event id names no message: `404 message_not_found`.
+                 * @example 1763731800456-0
+                 */
+                message_id: components["parameters"]["MessageIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get a ticket that opens one message's raw content
+         * @description Answers a short-lived ticket (`TICKET_TTL`, 60 s by default) for
+         *     one message queued at this port, and the path that uses it (`url`:
+         *     `getMessageBody` with `?ticket=`), for a client that cannot send an
+         *     Authorization header: `<img src>`, `<video src>`, a download link.
+         *     Unlike a stream ticket it is not used up: it works any number of
+         *     times until it expires (a video player asks again for each range),
+         *     for this port and this message only. The token must allow reading:
+         *     the port's own or a `listen` token (`post` is `403
+         *     insufficient_scope`). The ticket stands for that token: once the
+         *     token stops working (the port transferred), so does the ticket.
+         *
+         *     The body is optional: empty, or `{}`. A message that is not queued
+         *     at the port (acknowledged, never there, or an id that is no event
+         *     id) is `404 message_not_found`.
+         *
+         *     The store keeps neither the ticket nor the token in usable form:
+         *     the credentials are sealed under a key derived from the ticket.
+         */
+        post: operations["createMessageTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ports/{id}/events": {
         parameters: {
             query?: never;
@@ -1266,7 +1396,8 @@ export interface components {
             through: components["schemas"]["EventId"];
         };
         /**
-         * @description A stream ticket, a single-use bearer secret (unpadded base64url, 256 bits).
+         * @description A ticket, a bearer secret (unpadded base64url, 256 bits): a stream
+         *     ticket works once, a message ticket until it expires.
          * @example 3q2-7wq_8VxJx1fQ0m9kP2bYtR4nH6sL8dE0cA5gZ1U
          */
         TicketSecret: string;
@@ -1312,6 +1443,35 @@ export interface components {
              */
             events_url: string;
         };
+        /**
+         * @description Nothing yet; the body may be left out.
+         * @example {}
+         */
+        MessageTicketRequest: Record<string, never>;
+        /**
+         * @description A freshly issued message ticket.
+         * @example {
+         *       "ticket": "3q2-7wq_8VxJx1fQ0m9kP2bYtR4nH6sL8dE0cA5gZ1U",
+         *       "url": "/ports/01KAK9Q01VBCAB18KVMXN4YNBZ/messages/1763731800456-0/body?ticket=3q2-7wq_8VxJx1fQ0m9kP2bYtR4nH6sL8dE0cA5gZ1U",
+         *       "expires_at": "2025-11-21T13:31:00.5Z"
+         *     }
+         */
+        MessageTicket: {
+            ticket: components["schemas"]["TicketSecret"];
+            /**
+             * @description The path, ticket included, of the message's raw content
+             *     (`getMessageBody`), relative to the server: an `<img src>`, a
+             *     `<video src>` or a download link.
+             * @example /ports/01KAK9Q01VBCAB18KVMXN4YNBZ/messages/1763731800456-0/body?ticket=3q2-7wq_8VxJx1fQ0m9kP2bYtR4nH6sL8dE0cA5gZ1U
+             */
+            url: string;
+            expires_at: components["schemas"]["Timestamp"];
+        };
+        /**
+         * Format: binary
+         * @description A message's content, as it is (see `getMessageBody`).
+         */
+        RawBody: string;
         /**
          * @description A text/event-stream body (the Server-Sent Events format): frames
          *     separated by blank lines. The events are `message` (with `id:`;
@@ -1412,18 +1572,24 @@ export interface components {
          *     | port_transferred | 403 |
          *     | insufficient_scope | 403 |
          *     | not_found | 404 |
+         *     | message_not_found | 404 |
          *     | method_not_allowed | 405 |
          *     | port_busy | 409 |
          *     | idempotency_in_flight | 409 |
          *     | too_many_tokens | 409 |
          *     | too_many_members | 409 |
          *     | port_closed | 410 |
+         *     | precondition_failed | 412 |
          *     | request_timeout | 408 |
          *     | payload_too_large | 413 |
          *     | broadcast_too_large | 413 |
+         *     | content_type_required | 415 |
+         *     | invalid_content_type | 415 |
+         *     | range_not_satisfiable | 416 |
          *     | invalid_transfer | 422 |
          *     | invalid_member | 422 |
          *     | idempotency_key_reused | 422 |
+         *     | message_undecodable | 422 |
          *     | queue_full | 429 |
          *     | too_many_streams | 429 |
          *     | too_many_connections | 429 |
@@ -1436,7 +1602,7 @@ export interface components {
          *     `409 port_busy` with the invalid_transfer extension fields.
          * @enum {string}
          */
-        ProblemCode: "invalid_request" | "idempotency_key_required" | "unauthorized" | "invalid_ticket" | "port_transferred" | "insufficient_scope" | "not_found" | "method_not_allowed" | "port_busy" | "idempotency_in_flight" | "too_many_tokens" | "too_many_members" | "port_closed" | "request_timeout" | "payload_too_large" | "broadcast_too_large" | "invalid_transfer" | "invalid_member" | "idempotency_key_reused" | "queue_full" | "too_many_streams" | "too_many_connections" | "rate_limited" | "internal_error" | "server_busy" | "unavailable";
+        ProblemCode: "invalid_request" | "idempotency_key_required" | "unauthorized" | "invalid_ticket" | "port_transferred" | "insufficient_scope" | "not_found" | "message_not_found" | "method_not_allowed" | "port_busy" | "idempotency_in_flight" | "too_many_tokens" | "too_many_members" | "port_closed" | "precondition_failed" | "request_timeout" | "payload_too_large" | "broadcast_too_large" | "content_type_required" | "invalid_content_type" | "range_not_satisfiable" | "invalid_transfer" | "invalid_member" | "idempotency_key_reused" | "message_undecodable" | "queue_full" | "too_many_streams" | "too_many_connections" | "rate_limited" | "internal_error" | "server_busy" | "unavailable";
         /**
          * @description Why a port in a transfer list was refused (the cases in which a
          *     browser's postMessage throws DataCloneError): the sending port
@@ -1638,6 +1804,57 @@ export interface components {
             content?: never;
         };
         /**
+         * @description The message's content: a binary message's bytes with its content
+         *     type, a text message's text as `text/plain; charset=utf-8`, other
+         *     JSON data as `application/json`.
+         */
+        Body: {
+            headers: {
+                "Content-Security-Policy": components["headers"]["BodyContentSecurityPolicy"];
+                "Content-Disposition": components["headers"]["BodyContentDisposition"];
+                "Cache-Control": components["headers"]["BodyCacheControl"];
+                ETag: components["headers"]["BodyETag"];
+                "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                "Content-Length": components["headers"]["BodyLength"];
+                /** @description Always `nosniff`. */
+                "X-Content-Type-Options": "nosniff";
+                [name: string]: unknown;
+            };
+            content: {
+                "*/*": components["schemas"]["RawBody"];
+            };
+        };
+        /**
+         * @description The part of the content the `Range` asked for (`Content-Range`
+         *     says which), or, for several ranges, a `multipart/byteranges` of
+         *     them.
+         */
+        BodyPart: {
+            headers: {
+                "Content-Security-Policy": components["headers"]["BodyContentSecurityPolicy"];
+                "Content-Disposition": components["headers"]["BodyContentDisposition"];
+                "Cache-Control": components["headers"]["BodyCacheControl"];
+                ETag: components["headers"]["BodyETag"];
+                "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                "Content-Length": components["headers"]["BodyLength"];
+                /** @description Always `nosniff`. */
+                "X-Content-Type-Options": "nosniff";
+                "Content-Range": components["headers"]["Content-Range"];
+                [name: string]: unknown;
+            };
+            content: {
+                "*/*": components["schemas"]["RawBody"];
+            };
+        };
+        /** @description The content named by If-None-Match is the message's. */
+        BodyNotModified: {
+            headers: {
+                ETag: components["headers"]["BodyETag"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /**
          * @description `invalid_request`: malformed JSON, an unknown field, a wrong type,
          *     trailing data, a bad query value, a malformed event id, a text body
          *     that is not UTF-8, or an acknowledgement through an event id after
@@ -1755,6 +1972,30 @@ export interface components {
             };
         };
         /**
+         * @description `unauthorized`: the token is missing or wrong, or the port id is
+         *     unknown or malformed (one answer for all four); or `invalid_ticket`:
+         *     the message ticket is unknown, expired, another port's or another
+         *     message's, or a stream ticket (get a new one).
+         */
+        MessageTicketUnauthorized: {
+            headers: {
+                "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "/docs/errors#invalid_ticket",
+                 *       "title": "Invalid ticket",
+                 *       "status": 401,
+                 *       "detail": "The message ticket is unknown, expired, or for another port or message; get a new one (POST /ports/{id}/messages/{message_id}/tickets).",
+                 *       "code": "invalid_ticket"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
          * @description `unauthorized`: channel creation needs credentials here, and the
          *     request had none, or an API key or JWT that is not valid (one answer
          *     for all).
@@ -1812,6 +2053,24 @@ export interface components {
                  *       "status": 404,
                  *       "detail": "no such route",
                  *       "code": "not_found"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description `message_not_found`: no message with this id is queued at the port: it was acknowledged (and so deleted), never there, or the id is no event id. */
+        MessageNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "/docs/errors#message_not_found",
+                 *       "title": "Message not found",
+                 *       "status": 404,
+                 *       "detail": "No message with this id is queued at the port.",
+                 *       "code": "message_not_found"
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
@@ -2079,6 +2338,70 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description `precondition_failed`: If-Match does not name the message's content (its `ETag`). */
+        PreconditionFailed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "/docs/errors#precondition_failed",
+                 *       "title": "Precondition failed",
+                 *       "status": 412,
+                 *       "detail": "The message's body is not the one named by If-Match.",
+                 *       "code": "precondition_failed"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description `range_not_satisfiable`: the `Range` is malformed or starts past
+         *     the end of the content; `Content-Range` (`bytes *\/<length>`) gives
+         *     the content's length.
+         */
+        RangeNotSatisfiable: {
+            headers: {
+                "Content-Range": components["headers"]["UnsatisfiedRange"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "/docs/errors#range_not_satisfiable",
+                 *       "title": "Range not satisfiable",
+                 *       "status": 416,
+                 *       "detail": "The Range asked for is malformed or starts past the end of the message's body.",
+                 *       "code": "range_not_satisfiable"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description `message_undecodable`: the message is queued but could not be
+         *     decoded (corrupt in the store, or written by a newer version of the
+         *     service), so there is no content to answer. Event streams and long
+         *     polls deliver it as a message error; acknowledge it to delete it.
+         */
+        MessageUndecodable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "/docs/errors#message_undecodable",
+                 *       "title": "Message undecodable",
+                 *       "status": 422,
+                 *       "detail": "The message is queued but could not be decoded.",
+                 *       "code": "message_undecodable"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description `payload_too_large`: the body is larger than the server's limit (`MAX_MESSAGE_SIZE`, 256 KiB by default). */
         PayloadTooLarge: {
             headers: {
@@ -2270,7 +2593,7 @@ export interface components {
             };
             content?: never;
         };
-        /** @description The GET's `401` (`unauthorized`), without the body. */
+        /** @description The GET's `401` (`unauthorized`, or `invalid_ticket` where a ticket is taken), without the body. */
         HeadUnauthorized: {
             headers: {
                 "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
@@ -2287,6 +2610,20 @@ export interface components {
         };
         /** @description The GET's `404` (`not_found`), without the body. */
         HeadNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The GET's `400` (`invalid_request`), without the body. */
+        HeadInvalidRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The GET's `404` (`message_not_found`), without the body. */
+        HeadMessageNotFound: {
             headers: {
                 [name: string]: unknown;
             };
@@ -2319,6 +2656,59 @@ export interface components {
         HeadUnavailable: {
             headers: {
                 "Retry-After": components["headers"]["Retry-After"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The GET's `412` (`precondition_failed`), without the body. */
+        HeadPreconditionFailed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The GET's `416` (`range_not_satisfiable`), without the body. */
+        HeadRangeNotSatisfiable: {
+            headers: {
+                "Content-Range": components["headers"]["UnsatisfiedRange"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The GET's `422` (`message_undecodable`), without the body. */
+        HeadMessageUndecodable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The content's headers, `Content-Type` and `Content-Length` included, without the content. */
+        HeadBody: {
+            headers: {
+                "Content-Security-Policy": components["headers"]["BodyContentSecurityPolicy"];
+                "Content-Disposition": components["headers"]["BodyContentDisposition"];
+                "Cache-Control": components["headers"]["BodyCacheControl"];
+                ETag: components["headers"]["BodyETag"];
+                "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                "Content-Length": components["headers"]["BodyLength"];
+                /** @description Always `nosniff`. */
+                "X-Content-Type-Options": "nosniff";
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The part's headers, as the GET answers them, without the part. */
+        HeadBodyPart: {
+            headers: {
+                "Content-Security-Policy": components["headers"]["BodyContentSecurityPolicy"];
+                "Content-Disposition": components["headers"]["BodyContentDisposition"];
+                "Cache-Control": components["headers"]["BodyCacheControl"];
+                ETag: components["headers"]["BodyETag"];
+                "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                "Content-Length": components["headers"]["BodyLength"];
+                /** @description Always `nosniff`. */
+                "X-Content-Type-Options": "nosniff";
+                "Content-Range": components["headers"]["Content-Range"];
                 [name: string]: unknown;
             };
             content?: never;
@@ -2359,6 +2749,12 @@ export interface components {
          * @example 01KAK9Q01VBCAB18KVMXVCJ4NX
          */
         PortIdPath: string;
+        /**
+         * @description A message's event id at this port, as delivered. One that is no
+         *     event id names no message: `404 message_not_found`.
+         * @example 1763731800456-0
+         */
+        MessageIdPath: string;
         /**
          * @description Answer only messages with ids after this one. Empty or absent: from
          *     the oldest unacknowledged message. A malformed id is `400
@@ -2423,6 +2819,11 @@ export interface components {
          *     `streamTicket` scheme); see the operation's description.
          */
         Ticket: components["schemas"]["TicketSecret"];
+        /**
+         * @description A message ticket from `createMessageTicket`, instead of a token
+         *     (the `messageTicket` scheme); see `getMessageBody`.
+         */
+        MessageTicketQuery: components["schemas"]["TicketSecret"];
     };
     requestBodies: never;
     headers: {
@@ -2440,6 +2841,34 @@ export interface components {
         Allow: string;
         /** @description The size in bytes of the body the GET would answer. */
         "Content-Length": number;
+        /**
+         * @description Always `sandbox; default-src 'none'; frame-ancestors 'none'`: a
+         *     message's content opened as a page runs no script, loads nothing
+         *     and cannot be framed.
+         */
+        BodyContentSecurityPolicy: "sandbox; default-src 'none'; frame-ancestors 'none'";
+        /**
+         * @description `inline` for raster images (`image/png`, `image/jpeg`,
+         *     `image/gif`, `image/webp`, `image/avif`), `audio/*` and `video/*`;
+         *     `attachment` (a download) for every other type.
+         */
+        BodyContentDisposition: "inline" | "attachment";
+        /** @description Always `private, no-store`. */
+        BodyCacheControl: "private, no-store";
+        /** @description Names the content; send it in If-None-Match, If-Range or If-Match. */
+        BodyETag: string;
+        /** @description The size in bytes of the content (of the part, for a `206`). */
+        BodyLength: number;
+        /** @description `bytes *\/<length>`: the content's length. */
+        UnsatisfiedRange: string;
+        /** @description Always `bytes`. */
+        "Accept-Ranges": "bytes";
+        /**
+         * @description For a single range, the part answered and the whole length:
+         *     `bytes <first>-<last>/<length>`. Several ranges answer
+         *     `multipart/byteranges`, each part with its own.
+         */
+        "Content-Range": string;
     };
     pathItems: never;
 }
@@ -2655,6 +3084,143 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["PostUnprocessable"];
             429: components["responses"]["QueueFull"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getMessageBody: {
+        parameters: {
+            query?: {
+                /**
+                 * @description A message ticket from `createMessageTicket`, instead of a token
+                 *     (the `messageTicket` scheme); see `getMessageBody`.
+                 */
+                ticket?: components["parameters"]["MessageTicketQuery"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description A port id (a ULID). An unknown or malformed id answers exactly like
+                 *     a wrong token: `401 unauthorized`.
+                 * @example 01KAK9Q01VBCAB18KVMXVCJ4NX
+                 */
+                id: components["parameters"]["PortIdPath"];
+                /**
+                 * @description A message's event id at this port, as delivered. One that is no
+                 *     event id names no message: `404 message_not_found`.
+                 * @example 1763731800456-0
+                 */
+                message_id: components["parameters"]["MessageIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Body"];
+            206: components["responses"]["BodyPart"];
+            304: components["responses"]["BodyNotModified"];
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["MessageTicketUnauthorized"];
+            403: components["responses"]["PortTransferred"];
+            404: components["responses"]["MessageNotFound"];
+            409: components["responses"]["PortBusy"];
+            412: components["responses"]["PreconditionFailed"];
+            416: components["responses"]["RangeNotSatisfiable"];
+            422: components["responses"]["MessageUndecodable"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    headMessageBody: {
+        parameters: {
+            query?: {
+                /**
+                 * @description A message ticket from `createMessageTicket`, instead of a token
+                 *     (the `messageTicket` scheme); see `getMessageBody`.
+                 */
+                ticket?: components["parameters"]["MessageTicketQuery"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description A port id (a ULID). An unknown or malformed id answers exactly like
+                 *     a wrong token: `401 unauthorized`.
+                 * @example 01KAK9Q01VBCAB18KVMXVCJ4NX
+                 */
+                id: components["parameters"]["PortIdPath"];
+                /**
+                 * @description A message's event id at this port, as delivered. One that is no
+                 *     event id names no message: `404 message_not_found`.
+                 * @example 1763731800456-0
+                 */
+                message_id: components["parameters"]["MessageIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["HeadBody"];
+            206: components["responses"]["HeadBodyPart"];
+            304: components["responses"]["BodyNotModified"];
+            400: components["responses"]["HeadInvalidRequest"];
+            401: components["responses"]["HeadUnauthorized"];
+            403: components["responses"]["HeadForbidden"];
+            404: components["responses"]["HeadMessageNotFound"];
+            409: components["responses"]["HeadPortBusy"];
+            412: components["responses"]["HeadPreconditionFailed"];
+            416: components["responses"]["HeadRangeNotSatisfiable"];
+            422: components["responses"]["HeadMessageUndecodable"];
+            429: components["responses"]["HeadRateLimited"];
+            500: components["responses"]["HeadInternalError"];
+            503: components["responses"]["HeadUnavailable"];
+        };
+    };
+    createMessageTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A port id (a ULID). An unknown or malformed id answers exactly like
+                 *     a wrong token: `401 unauthorized`.
+                 * @example 01KAK9Q01VBCAB18KVMXVCJ4NX
+                 */
+                id: components["parameters"]["PortIdPath"];
+                /**
+                 * @description A message's event id at this port, as delivered. One that is no
+                 *     event id names no message: `404 message_not_found`.
+                 * @example 1763731800456-0
+                 */
+                message_id: components["parameters"]["MessageIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["MessageTicketRequest"];
+            };
+        };
+        responses: {
+            /** @description The ticket. Use it before `expires_at`, as often as needed. */
+            201: {
+                headers: {
+                    /** @description Always `no-store`. */
+                    "Cache-Control": "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageTicket"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["PortTransferred"];
+            404: components["responses"]["MessageNotFound"];
+            408: components["responses"]["RequestTimeout"];
+            409: components["responses"]["PortBusy"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
