@@ -90,7 +90,8 @@ type Config struct {
 	// table where the listener counts the connections of the others
 	// (connlimit.Limiter); nil counts none.
 	ClientConns ClientConns
-	// TicketTTL is how long a stream ticket stays usable.
+	// TicketTTL is how long a stream ticket or a message ticket stays
+	// usable.
 	TicketTTL time.Duration
 	// MaxTicketPorts bounds the ports one ticket serves; more is 400.
 	MaxTicketPorts int

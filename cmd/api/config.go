@@ -251,7 +251,8 @@ type Config struct {
 	// before their first request's headers (MAX_CONNECTIONS_PER_CLIENT,
 	// MAX_CONNECTIONS, MAX_PENDING_CONNECTIONS); 0 is no bound.
 	MaxConnectionsPerClient, MaxConnections, MaxPendingConnections int
-	// TicketTTL is how long a stream ticket stays usable (TICKET_TTL).
+	// TicketTTL is how long a stream ticket or a message ticket stays
+	// usable (TICKET_TTL).
 	TicketTTL time.Duration
 	// MaxTicketPorts bounds the ports one ticket, and so one event
 	// stream, serves (MAX_TICKET_PORTS).
@@ -332,7 +333,7 @@ func (l *loader) config() (Config, error) {
 	cfg.BodyReadTimeout = l.duration("BODY_READ_TIMEOUT", DefaultBodyReadTimeout, "how long a request body may take to arrive; slower is 408")
 	cfg.IdleTimeout = l.duration("IDLE_TIMEOUT", DefaultIdleTimeout, "how long a kept-alive connection may wait for its next request")
 	cfg.CORSOrigins = l.str("CORS_ORIGINS", "", "comma-separated origins whose pages may call the API; empty: no CORS")
-	cfg.TicketTTL = l.duration("TICKET_TTL", DefaultTicketTTL, "how long a stream ticket stays usable")
+	cfg.TicketTTL = l.duration("TICKET_TTL", DefaultTicketTTL, "how long a stream ticket or a message ticket stays usable")
 	cfg.MaxTicketPorts = l.positiveInt("MAX_TICKET_PORTS", DefaultMaxTicketPorts, "most ports one stream ticket may serve")
 	if _, err := handlers.ParseCORSOrigins(cfg.CORSOrigins); err != nil {
 		l.errs = append(l.errs, fmt.Errorf("CORS_ORIGINS: %w", err))
