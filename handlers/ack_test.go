@@ -9,7 +9,7 @@ import (
 // Acknowledging deletes messages up to the id given, for
 // good; acknowledging backwards is a no-op; bad ids change nothing.
 func TestAck(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		var ids []string

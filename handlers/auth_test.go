@@ -25,7 +25,7 @@ var portRoutes = []struct {
 // A missing or wrong token, an unknown port and a malformed
 // port id all get one and the same 401.
 func TestUnauthorizedIsOneAnswer(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		other := c.createChannel()
@@ -73,7 +73,7 @@ func TestUnauthorizedIsOneAnswer(t *testing.T) {
 
 // A missing token is refused before the body is looked at.
 func TestMissingTokenBeforeBody(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		res := c.do(req{method: "POST", path: "/ports/" + ch.Port1.ID + "/messages", contentType: "application/json", body: `{"data":`})
@@ -84,7 +84,7 @@ func TestMissingTokenBeforeBody(t *testing.T) {
 // GET routes take ?access_token=, for EventSource; POST routes
 // do not; the header wins when both are given.
 func TestAccessToken(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		p := ch.Port2
@@ -119,7 +119,7 @@ func TestAccessToken(t *testing.T) {
 // A token from before a transfer gets 403 port_transferred on
 // every route, not a bare 401.
 func TestTransferredTokenEverywhere(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		c.transfer(ch.Port1).want(t, http.StatusOK)

@@ -15,7 +15,7 @@ var urlSafe = regexp.MustCompile(`^[A-Za-z0-9_-]{22,}$`)
 // POST /channels is new MessageChannel(): a channel and two ports, each
 // with a distinct ULID and its own URL-safe token of at least 128 bits.
 func TestCreateChannel(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		before := time.Now()
 		// The body is ignored, whatever it is.

@@ -34,7 +34,7 @@ func (s *sseStream) wantClose(p port) closeEvent {
 // event: close, then ends the stream; later posts are 410; a stream on a
 // closed port with nothing left is 204.
 func TestClose(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		listener := c.open(ch.Port2, streamReq{})

@@ -47,7 +47,7 @@ func (c *client) broadcast(cc collectionCreds, contentType, body string) respons
 // with one port of each, one broadcast, each peer reads it in its own
 // queue; then refusals are reported, never skipped.
 func TestBroadcast(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		a, b := c.createChannel(), c.createChannel()
 		cc := c.createCollection()
@@ -143,7 +143,7 @@ func TestBroadcast(t *testing.T) {
 // TestAddMemberRefused: a member's credentials are checked, and their
 // refusal is told apart from the collection's.
 func TestAddMemberRefused(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t, func(o *options) { o.limits.MaxCollectionMembers = 1 })
 		a, b := c.createChannel(), c.createChannel()
 		cc := c.createCollection()
@@ -180,7 +180,7 @@ func TestAddMemberRefused(t *testing.T) {
 // TestBroadcastStreams: a broadcast arrives on each peer's open event
 // stream, as a post does, under the id the answer names.
 func TestBroadcastStreams(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		cc := c.createCollection()
 		chans := []channel{c.createChannel(), c.createChannel(), c.createChannel()}
@@ -209,7 +209,7 @@ func TestBroadcastStreams(t *testing.T) {
 // reached by the retry; the key with another body refuses the members it
 // reached before.
 func TestBroadcastIdempotent(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		a, b, late := c.createChannel(), c.createChannel(), c.createChannel()
 		cc := c.createCollection()

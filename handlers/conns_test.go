@@ -15,7 +15,7 @@ import (
 // client that connects directly is not counted here: the listener counted
 // its connection.
 func TestForwardedClientConnections(t *testing.T) {
-	e := env{open: storeKinds[0].setup(t)}
+	e := memoryEnv()
 	conns := connlimit.New(connlimit.Limits{PerClient: 1})
 	trusting := func(proxies ...string) func(*options) {
 		return func(o *options) {

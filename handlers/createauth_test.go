@@ -213,7 +213,7 @@ func sha256hex(s string) string {
 // key or token) gets one and the same 401, body and header alike. Port
 // routes keep their own tokens and need no creation credential.
 func TestCreateAuth(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		for _, m := range authModes {
 			t.Run(m.name, func(t *testing.T) {
 				c := e.server(t, func(o *options) { o.cfg.CreateAuth = m.auth(t) })
@@ -272,7 +272,7 @@ func checkCreator(t *testing.T, c *client, ch channel, creator string) {
 // With creation open, channels have no creator, also when created under
 // an Idempotency-Key.
 func TestCreateOpenNoCreator(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		checkCreator(t, c, c.createChannel(), "")
 		res := c.do(req{method: "POST", path: "/channels", header: map[string]string{"Idempotency-Key": "open-1"}}).want(t, http.StatusCreated)
@@ -284,7 +284,7 @@ func TestCreateOpenNoCreator(t *testing.T) {
 // creator's retry is replayed, another creator's use of the same key
 // makes another channel.
 func TestCreateAuthIdempotencyPerCreator(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		a := must(auth.NewHS256(authKeys.secret, auth.JWTOptions{}))
 		c := e.server(t, func(o *options) { o.cfg.CreateAuth = a })
 		alice := sign(t, jwt.SigningMethodHS256, authKeys.secret, claims("alice", nil), "")

@@ -10,7 +10,7 @@ import (
 // An event stream sends its headers at once (text/event-stream, no-cache,
 // no proxy buffering, no compression), then a retry: hint before any message.
 func TestStreamHeaders(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t, func(o *options) { o.cfg.Retry = 1500 * time.Millisecond })
 		ch := c.createChannel()
 		s := c.open(ch.Port2, streamReq{})
@@ -37,7 +37,7 @@ func TestStreamHeaders(t *testing.T) {
 // 500 messages posted while a stream is open arrive in order,
 // each once.
 func TestStreamInOrder(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		s := c.open(ch.Port2, streamReq{})
@@ -79,7 +79,7 @@ func TestStreamInOrder(t *testing.T) {
 // (query) starts right after that event, with no gap and no duplicate,
 // and acknowledges everything up to it.
 func TestStreamResume(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		for _, how := range []string{"header", "query"} {
 			t.Run(how, func(t *testing.T) {
 				c := e.server(t)
@@ -124,7 +124,7 @@ func TestStreamResume(t *testing.T) {
 // last acknowledged message: unacknowledged messages are delivered again,
 // acknowledged ones never.
 func TestStreamRedelivery(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		var ids []string
@@ -153,7 +153,7 @@ func TestStreamRedelivery(t *testing.T) {
 // stream starts, and change nothing. (One after the newest message is
 // well-formed: it gets a reset, see TestStreamUnknownResume.)
 func TestStreamBadResume(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		id := c.send(ch.Port1, `1`)
@@ -180,7 +180,7 @@ func TestStreamBadResume(t *testing.T) {
 // An idle stream gets keep-alive comments; only message events
 // carry an id.
 func TestStreamKeepAlive(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t, func(o *options) { o.cfg.KeepAlive = 30 * time.Millisecond })
 		ch := c.createChannel()
 		s := c.open(ch.Port2, streamReq{})
@@ -201,7 +201,7 @@ func TestStreamKeepAlive(t *testing.T) {
 // short retry: hint, so clients reconnect elsewhere at once) and answers
 // waiting long polls at once.
 func TestCloseStreams(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		s := c.open(ch.Port2, streamReq{})
@@ -220,7 +220,7 @@ func TestCloseStreams(t *testing.T) {
 			decodeInto(t, res, &l)
 			polled <- response{status: res.StatusCode}
 		}()
-		time.Sleep(50 * time.Millisecond) // let the poll start waiting
+		waitOpenCounts(t, c, 1, 2) // the stream, and the poll that waits
 		start := time.Now()
 		c.srv.CloseStreams()
 		if ev := s.nextAny(); ev.retry != strconv.Itoa(int(shutdownRetry.Milliseconds())) || ev.typ+ev.data+ev.id != "" {

@@ -68,7 +68,7 @@ func (rc *rawConn) wantClosed() {
 // body is read, the connection is closed, nothing that followed on it
 // runs, and nothing is stored.
 func TestSmuggling(t *testing.T) {
-	c := env{open: storeKinds[0].setup(t)}.server(t)
+	c := memoryEnv().server(t)
 	ch := c.createChannel()
 	p := ch.Port1
 	post := func(framing, body string) string {

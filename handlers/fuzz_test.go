@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"reflect"
 	"strings"
 	"testing"
 )
@@ -32,13 +31,66 @@ var fuzzSeeds = []string{
 	`{"transfer":{"port":"x"},"data":0}`, `{"transfer":[null],"data":0}`, "\ufeff{\"data\":1}", `{"data":1}   `,
 }
 
+// edgeBodies are bodies at the edges of reading an object: where it stops,
+// where it fails, escaped names, values of every kind and their ends.
+var edgeBodies = []string{
+	` `, `{`, `}`, `[`, `{}`, ` { } `, `{]`, `"x"`, `1`,
+	`{"data":1,"data":2`, `{"data":1,"data":2]`,
+	`{"data":1 , "transfer" : [ ] }`, "{\t\"data\"\n:\r1}",
+	`{,"data":1}`, `{"data"1}`, `{"data":}`, `{"data":`, `{"data"`, `{"data`,
+	`{"data":1"x"}`, `{"data":1x}`, `{"data":truex}`, `{"data":true false}`, `{"data":1-2}`,
+	`{"data":1e}`, `{"data":1.5e+3}`, `{"data":-0}`, `{"data":01}`, `{"data":+1}`, `{"data":.5}`,
+	`{"data":"a""b"}`, `{"data":"a\"b"}`, `{"data":"a\\"}`, `{"data":"\u00e9"}`, `{"data":"\x"}`,
+	`{"data":{"a":[1,{"b":"}"}]}}`, `{"data":{"a":[1,{"b":"}"}]}`, `{"data":[}]}`, `{"data":{]}`,
+	`{"data":[1,2,]}`, `{"data":nul}`, `{"data":null}garbage`, `{"data":1} {"data":2}`,
+	`{"d\u0061ta":1}`, `{"d\u0061ta":1,"data":2}`, `{"\ud800":1}`, `{"\q":1}`, `{"a` + "\x01" + `":1}`,
+	`{"data":"` + "\x01" + `"}`, `{"data":1:}`, `{"data":1{}}`, `{"data":1[]}`,
+	`{"transfer":[{"port":"p","token":"t"},{"Port":"p"}]}`, `{"data":1,"transfer":null}`,
+	`{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6}`, `{"data":{"x":"y"}}trailing`,
+	"{\"\x85\":0", `{"data":{"a":1,"a":2,"A":3}}`, "{\"data\":\"\u2028<&>\"}",
+}
+
+// addSeeds gives f every seed body, once for each of the extra arguments'
+// sets.
+func addSeeds(f *testing.F, extra ...[]any) {
+	if len(extra) == 0 {
+		extra = [][]any{nil}
+	}
+	for _, s := range append(fuzzSeeds, edgeBodies...) {
+		for _, e := range extra {
+			f.Add(append([]any{[]byte(s)}, e...)...)
+		}
+	}
+}
+
+// jsonDepth is how deeply the JSON text body nests arrays and objects, as
+// encoding/json's decoder walks it, and whether it is one valid value.
+func jsonDepth(body []byte) (int, bool) {
+	if !json.Valid(body) {
+		return 0, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	depth, deepest := 0, 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return deepest, true
+		}
+		switch tok {
+		case json.Delim('['), json.Delim('{'):
+			depth++
+			deepest = max(deepest, depth)
+		case json.Delim(']'), json.Delim('}'):
+			depth--
+		}
+	}
+}
+
 // fuzzDecode decodes body into T as a handler would, and checks that the
 // answer is never a server error, and that a decoded value holds no name
 // the strict check should have refused.
 func fuzzDecode[T any](f *testing.F) {
-	for _, s := range fuzzSeeds {
-		f.Add([]byte(s))
-	}
+	addSeeds(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
 		v, err := decode[T](httptest.NewRecorder(), r, 1<<16, 32)
@@ -48,30 +100,15 @@ func fuzzDecode[T any](f *testing.F) {
 		}
 		// What decoded is valid JSON, no deeper than allowed, and encodes
 		// to something that decodes to the same value.
-		if !json.Valid(body) || !checkDepth(body, 32) {
+		if depth, ok := jsonDepth(body); !ok || depth > 32 {
 			t.Fatalf("accepted %q", body)
 		}
-		again, err := json.Marshal(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var w T
-		if err := json.Unmarshal(again, &w); err != nil || !reflect.DeepEqual(normalize(t, v), normalize(t, w)) {
+		again := v2JSON(t, v)
+		w, err := decodeJSON[T](again, 32)
+		if err != nil || !bytes.Equal(v2JSON(t, w), again) {
 			t.Fatalf("%q: %+v re-encodes as %s: %v", body, v, again, err)
 		}
 	})
-}
-
-// normalize compacts the raw JSON inside v, so that values compare by
-// meaning rather than spacing.
-func normalize(t *testing.T, v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	_ = json.Compact(&buf, b)
-	return buf.String()
 }
 
 func FuzzDecodePost(f *testing.F) { fuzzDecode[postRequest](f) }
@@ -80,12 +117,11 @@ func FuzzDecodeAck(f *testing.F) { fuzzDecode[ackRequest](f) }
 
 // FuzzReadOutgoing reads a post's body as the handler does, with a JSON
 // and with a text Content-Type: never a server error, and a text body
-// comes back as the same text in a JSON string.
+// comes back as the same text in a JSON string. Data is stored compact,
+// exactly as encoding/json's Compact makes it, and as encoding/json
+// writes a text body's string.
 func FuzzReadOutgoing(f *testing.F) {
-	for _, s := range fuzzSeeds {
-		f.Add([]byte(s), true)
-		f.Add([]byte(s), false)
-	}
+	addSeeds(f, []any{true}, []any{false})
 	s := NewServer(nil, nil, Config{MaxJSONDepth: 16, MaxTransfer: 4})
 	f.Fuzz(func(t *testing.T, body []byte, asJSON bool) {
 		r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
@@ -94,7 +130,7 @@ func FuzzReadOutgoing(f *testing.F) {
 		} else {
 			r.Header.Set("Content-Type", "text/plain")
 		}
-		msg, err := s.readOutgoing(httptest.NewRecorder(), r)
+		msg, _, err := s.readMessage(httptest.NewRecorder(), r, false)
 		wantClientError(t, body, err)
 		if err != nil {
 			return
@@ -107,66 +143,106 @@ func FuzzReadOutgoing(f *testing.F) {
 			if err := json.Unmarshal(msg.Data, &text); err != nil || text != string(body) {
 				t.Fatalf("text %q came back as %q", body, msg.Data)
 			}
+			if want := v1JSON(t, text); !bytes.Equal(msg.Data, want) {
+				t.Fatalf("text %q stored as %q; encoding/json writes %q", body, msg.Data, want)
+			}
+			return
+		}
+		var sent struct{ Data json.RawMessage }
+		if err := json.Unmarshal(body, &sent); err != nil {
+			t.Fatalf("%q was taken; encoding/json says %v", body, err)
+		}
+		var want bytes.Buffer
+		if err := json.Compact(&want, sent.Data); err != nil || !bytes.Equal(msg.Data, want.Bytes()) {
+			t.Fatalf("%q stored data %q; encoding/json compacts it to %q (%v)", body, msg.Data, want.Bytes(), err)
 		}
 	})
 }
 
-// FuzzExactNames checks the strict-names check: it never panics, refuses
-// only with invalid_request, and what it lets through into a struct has no
-// member that matches a field only when case is ignored, and none twice.
+// FuzzExactNames checks the strict names: a body is refused only with
+// invalid_request, and what is let through into a struct has no member
+// that matches a field only when case is ignored, and none twice.
 func FuzzExactNames(f *testing.F) {
-	for _, s := range fuzzSeeds {
-		f.Add([]byte(s))
-	}
+	addSeeds(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		err := exactNames(body, reflect.TypeFor[postRequest]())
+		req, err := decodeJSON[postRequest](body, DefaultMaxJSONDepth)
 		if err != nil {
 			if !errors.Is(err, errInvalidRequest) {
 				t.Fatalf("%q: %v", body, err)
 			}
 			return
 		}
-		var members map[string]json.RawMessage
 		dec := json.NewDecoder(bytes.NewReader(body))
-		if dec.Decode(&members) != nil {
-			return
+		if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+			return // null: no members
 		}
-		for name := range members {
-			if name != "data" && name != "transfer" {
-				t.Fatalf("%q: member %q let through", body, name)
+		seen := map[string]bool{}
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				t.Fatalf("%q: %v", body, err)
+			}
+			name := tok.(string)
+			if name != "data" && name != "transfer" || seen[name] {
+				t.Fatalf("%q: member %q let through (%+v)", body, name, req)
+			}
+			seen[name] = true
+			var value json.RawMessage
+			if err := dec.Decode(&value); err != nil {
+				t.Fatalf("%q: %v", body, err)
+			}
+			if name == "transfer" && exactTransfer(value) != nil {
+				t.Fatalf("%q: transfer entries let through: %v", body, exactTransfer(value))
 			}
 		}
 	})
 }
 
-// FuzzCheckDepth compares the bracket count with a decoder's own idea of
-// depth, on valid JSON.
-func FuzzCheckDepth(f *testing.F) {
-	for _, s := range fuzzSeeds {
-		f.Add([]byte(s), 3)
+// exactTransfer reports a transfer list's first entry with a member other
+// than port and token, or one of them twice.
+func exactTransfer(list json.RawMessage) error {
+	var entries []json.RawMessage
+	if json.Unmarshal(list, &entries) != nil {
+		return nil // null
 	}
+	for _, e := range entries {
+		dec := json.NewDecoder(bytes.NewReader(e))
+		if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+			continue
+		}
+		seen := map[string]bool{}
+		for dec.More() {
+			tok, _ := dec.Token()
+			name, _ := tok.(string)
+			if name != "port" && name != "token" || seen[name] {
+				return errors.New(string(e))
+			}
+			seen[name] = true
+			var skip json.RawMessage
+			_ = dec.Decode(&skip)
+		}
+	}
+	return nil
+}
+
+// FuzzDepth compares the depth bound with encoding/json's decoder's own
+// idea of depth, on valid JSON: a body is refused for its depth exactly
+// when it nests deeper than the limit.
+func FuzzDepth(f *testing.F) {
+	addSeeds(f, []any{3})
 	f.Fuzz(func(t *testing.T, body []byte, limit int) {
-		if limit < 0 || limit > 200 || !json.Valid(body) {
-			checkDepth(body, max(limit, 0)) // must not panic on anything
+		if limit < 1 || limit > 200 {
 			return
 		}
-		dec := json.NewDecoder(bytes.NewReader(body))
-		depth, deepest := 0, 0
-		for {
-			tok, err := dec.Token()
-			if err != nil {
-				break
-			}
-			switch tok {
-			case json.Delim('['), json.Delim('{'):
-				depth++
-				deepest = max(deepest, depth)
-			case json.Delim(']'), json.Delim('}'):
-				depth--
-			}
+		_, err := new(shapeReader).readShape(body, limit)
+		var re *requestError
+		tooDeep := errors.As(err, &re) && strings.Contains(re.detail, "deep")
+		depth, ok := jsonDepth(body)
+		if !ok {
+			return
 		}
-		if got := checkDepth(body, limit); got != (deepest <= limit) {
-			t.Fatalf("%q: depth %d, limit %d, checkDepth says %v", body, deepest, limit, got)
+		if tooDeep != (depth > limit) {
+			t.Fatalf("%q: depth %d, limit %d, refused as too deep: %v", body, depth, limit, tooDeep)
 		}
 	})
 }

@@ -3,7 +3,6 @@ package handlers
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/json"
 	"io"
@@ -15,101 +14,68 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/tincan-dev/tincan/internal/logscan"
-	"github.com/tincan-dev/tincan/internal/redistest"
 	"github.com/tincan-dev/tincan/store"
 	"github.com/tincan-dev/tincan/store/memory"
-	redisstore "github.com/tincan-dev/tincan/store/redis"
 )
 
 // A test that gets no answer within this long fails rather than hangs.
 const waitLimit = 10 * time.Second
 
-// storeKind opens a fresh, empty store of one kind for a test.
-type storeKind struct {
-	name string
-	// setup runs once per kind in each test, for what the kind's stores
-	// share (a redis-server), and returns the opener.
-	setup func(t *testing.T) func(t *testing.T, limits store.Limits) store.Store
+// env opens stores, and servers over them, for one test.
+type env struct {
+	// newStore opens a fresh, empty store enforcing limits whose clock is
+	// now, or the wall clock when now is nil.
+	newStore func(t *testing.T, limits store.Limits, now func() time.Time) store.Store
 }
 
-// storeKinds are the stores every end-to-end test runs on.
-var storeKinds = []storeKind{
-	{name: "memory", setup: func(*testing.T) func(*testing.T, store.Limits) store.Store {
-		return func(t *testing.T, limits store.Limits) store.Store {
-			st := memory.New(limits)
-			t.Cleanup(func() { _ = st.Close() })
-			return st
-		}
-	}},
-	{name: "redis", setup: func(t *testing.T) func(*testing.T, store.Limits) store.Store {
-		srv := redistest.Start(t)
-		return func(t *testing.T, limits store.Limits) store.Store {
-			st, err := redisstore.New(context.Background(), srv.Client(t), redisstore.Options{
-				Prefix: redistest.Prefix(t),
-				Limits: limits,
-				Logger: slog.New(slog.NewTextHandler(newTestLog(t), &slog.HandlerOptions{Level: slog.LevelWarn})),
-			})
-			if err != nil {
-				t.Fatalf("redis store: %v", err)
-			}
-			t.Cleanup(func() { _ = st.Close() })
-			return st
-		}
-	}},
-	{name: "redis-cluster", setup: func(t *testing.T) func(*testing.T, store.Limits) store.Store {
-		if testing.Short() {
-			t.Skip("starts a Redis Cluster")
-		}
-		return topologyStore(redistest.SharedCluster(t).Client(t))
-	}},
-	{name: "redis-sentinel", setup: func(t *testing.T) func(*testing.T, store.Limits) store.Store {
-		if testing.Short() {
-			t.Skip("starts Redis Sentinel")
-		}
-		return topologyStore(redistest.SharedSentinel(t).Client(t))
-	}},
-}
-
-// topologyStore opens Redis stores on a client of a topology shared by
-// the package's tests (see main_test.go), each with a prefix of its own.
-func topologyStore(c redis.UniversalClient) func(*testing.T, store.Limits) store.Store {
-	return func(t *testing.T, limits store.Limits) store.Store {
-		st, err := redisstore.New(context.Background(), c, redisstore.Options{
-			Prefix: redistest.Prefix(t),
-			Limits: limits,
-			Logger: slog.New(slog.NewTextHandler(newTestLog(t), &slog.HandlerOptions{Level: slog.LevelWarn})),
-		})
-		if err != nil {
-			t.Fatalf("redis store: %v", err)
-		}
+// memoryEnv opens embedded stores, the ones the HTTP layer is tested on:
+// which store answers is the store suite's concern (store/storetest, on
+// memory and every Redis topology). The few HTTP tests that need what only
+// Redis does are in redis_test.go.
+func memoryEnv() env {
+	return env{newStore: func(t *testing.T, limits store.Limits, now func() time.Time) store.Store {
+		st := memory.New(limits, memory.WithClock(now))
 		t.Cleanup(func() { _ = st.Close() })
 		return st
-	}
+	}}
 }
 
-// env opens a store and a server over it for one test.
-type env struct {
-	open func(t *testing.T, limits store.Limits) store.Store
-}
-
-// forEachStore runs fn as a parallel subtest for every store kind.
-func forEachStore(t *testing.T, fn func(t *testing.T, e env)) {
+// onMemory runs fn, in parallel with the package's other such tests, over
+// embedded stores.
+func onMemory(t *testing.T, fn func(t *testing.T, e env)) {
 	t.Helper()
-	for _, k := range storeKinds {
-		t.Run(k.name, func(t *testing.T) {
-			t.Parallel()
-			fn(t, env{open: k.setup(t)})
-		})
-	}
+	t.Parallel()
+	fn(t, memoryEnv())
+}
+
+// wrap returns an env whose stores are e's, as wrap makes them up: a test
+// double that holds up or changes some calls and passes the rest.
+func (e env) wrap(wrap func(store.Store) store.Store) env {
+	return env{newStore: func(t *testing.T, limits store.Limits, now func() time.Time) store.Store {
+		return wrap(e.newStore(t, limits, now))
+	}}
+}
+
+// envTest is a named test that runs on the stores of the env it is given.
+type envTest struct {
+	name string
+	run  func(t *testing.T, e env)
+}
+
+// open opens a fresh store on the wall clock.
+func (e env) open(t *testing.T, limits store.Limits) store.Store {
+	t.Helper()
+	return e.newStore(t, limits, nil)
 }
 
 // options tune a test server.
 type options struct {
 	limits store.Limits
 	cfg    Config
+	// now is the store's clock (a storetest.Clock's Now), nil for the
+	// wall clock.
+	now func() time.Time
 }
 
 // server starts an API server over a fresh store and returns a client
@@ -120,7 +86,7 @@ func (e env) server(t *testing.T, opts ...func(*options)) *client {
 	for _, f := range opts {
 		f(&o)
 	}
-	st := e.open(t, o.limits)
+	st := e.newStore(t, o.limits, o.now)
 	logs := newTestLog(t)
 	// Debug, so that refusals are logged too, for the scan for secrets in
 	// TestMain; testLog passes only warnings and errors on to the test.

@@ -38,7 +38,7 @@ func wantReplayed(t *testing.T, res response, replayed bool) {
 // answer again, marked, and stores nothing; the same key for another
 // request is 422.
 func TestIdempotentPost(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		const body = `{"data":{"n":1}}`
@@ -83,7 +83,7 @@ func TestIdempotentPost(t *testing.T) {
 // A post with a transfer list replays without moving anything again; a
 // refused one is not remembered, so the corrected request goes through.
 func TestIdempotentPostWithTransfer(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch, other := c.createChannel(), c.createChannel()
 		bad := `{"data":"take it","transfer":[{"port":"` + other.Port1.ID + `","token":"wrong-token-wrong-token"}]}`
@@ -107,7 +107,7 @@ func TestIdempotentPostWithTransfer(t *testing.T) {
 // A channel created under a key is answered again, tokens included, and
 // the tokens work.
 func TestIdempotentChannel(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		create := func(key string) response {
 			return c.do(req{method: "POST", path: "/channels", header: map[string]string{"Idempotency-Key": key}}).want(t, http.StatusCreated)
@@ -134,7 +134,7 @@ func TestIdempotentChannel(t *testing.T) {
 // another IPv6 /64) it makes a new channel, and never hands out the
 // first one's tokens.
 func TestIdempotentChannelPerClient(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		create := func(c *client, key, from string) (channel, bool) {
 			t.Helper()
 			h := map[string]string{"Idempotency-Key": key}
@@ -179,7 +179,7 @@ func TestIdempotentChannelPerClient(t *testing.T) {
 // A malformed Idempotency-Key is 400 on both routes, before anything is
 // done.
 func TestIdempotencyKeyMalformed(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		for _, key := range []string{"", strings.Repeat("k", 256), "caf\u00e9", "tab\there"} {
@@ -250,7 +250,7 @@ func TestIdempotencyInFlight(t *testing.T) {
 // Five clients sending one post under one key at once: one message is
 // stored, and every answer is its 201 (first or replayed) or in flight.
 func TestIdempotentPostConcurrent(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		for round := range 5 {
 			ch := c.createChannel()

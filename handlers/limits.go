@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"sync"
 	"time"
 )
 
@@ -33,95 +32,6 @@ var (
 	errTooManyStreams = errors.New("too many open event streams")
 	errRequestTimeout = errors.New("request body too slow")
 )
-
-// checkDepth reports whether the JSON text b nests arrays and objects no
-// deeper than max. It only counts brackets outside strings, so it costs
-// one pass and no allocation, and runs before the decoder, which would
-// otherwise recurse as deep as the body asks. Malformed JSON is left to
-// the decoder.
-func checkDepth(b []byte, max int) bool {
-	depth := 0
-	var t stringTracker
-	for _, c := range b {
-		if !t.outside(c) {
-			continue
-		}
-		switch c {
-		case '[', '{':
-			depth++
-			if depth > max {
-				return false
-			}
-		case ']', '}':
-			depth--
-		}
-	}
-	return true
-}
-
-// streamCounter counts the event streams open per port and per client
-// address, and the waiting long polls per client address, and refuses one
-// past either limit.
-type streamCounter struct {
-	perPort, perClient int
-
-	mu       sync.Mutex
-	byPort   map[string]int
-	byClient map[string]int
-}
-
-func newStreamCounter(perPort, perClient int) *streamCounter {
-	return &streamCounter{perPort: perPort, perClient: perClient, byPort: map[string]int{}, byClient: map[string]int{}}
-}
-
-// acquire counts a stream of the ports (each of them, once) from client,
-// or returns errTooManyStreams and counts nothing. release must be called
-// exactly once when the stream ends.
-func (sc *streamCounter) acquire(ports []string, client string) (release func(), err error) {
-	sc.mu.Lock()
-	defer sc.mu.Unlock()
-	if sc.byClient[client] >= sc.perClient {
-		return nil, errTooManyStreams
-	}
-	for _, p := range ports {
-		if sc.byPort[p] >= sc.perPort {
-			return nil, errTooManyStreams
-		}
-	}
-	for _, p := range ports {
-		sc.byPort[p]++
-	}
-	sc.byClient[client]++
-	var once sync.Once
-	return func() { once.Do(func() { sc.release(ports, client) }) }, nil
-}
-
-func (sc *streamCounter) release(ports []string, client string) {
-	sc.mu.Lock()
-	defer sc.mu.Unlock()
-	// Deleting at zero keeps the maps as small as the streams open now.
-	for _, p := range ports {
-		if sc.byPort[p]--; sc.byPort[p] <= 0 {
-			delete(sc.byPort, p)
-		}
-	}
-	if sc.byClient[client]--; sc.byClient[client] <= 0 {
-		delete(sc.byClient, client)
-	}
-}
-
-// open returns how many streams are counted in all; for tests.
-func (sc *streamCounter) open() (ports, clients int) {
-	sc.mu.Lock()
-	defer sc.mu.Unlock()
-	for _, n := range sc.byPort {
-		ports += n
-	}
-	for _, n := range sc.byClient {
-		clients += n
-	}
-	return ports, clients
-}
 
 // limitBodyTime gives a request body BodyReadTimeout to arrive, so that a
 // client trickling a body cannot hold a connection and a handler. Once the

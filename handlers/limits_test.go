@@ -12,7 +12,7 @@ import (
 )
 
 func TestJSONDepthLimit(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t, func(o *options) { o.cfg.MaxJSONDepth = 8 })
 		ch := c.createChannel()
 		// The body's own object is one level: data may nest 7 more.
@@ -36,7 +36,7 @@ func TestJSONDepthLimit(t *testing.T) {
 }
 
 func TestTransferListLimit(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t, func(o *options) { o.cfg.MaxTransfer = 2 })
 		ch := c.createChannel()
 		var list []string
@@ -69,7 +69,7 @@ func waitStreams(t *testing.T, c *client, want int) {
 }
 
 func TestStreamsPerPortLimit(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t, func(o *options) { o.cfg.MaxStreamsPerPort = 2 })
 		ch := c.createChannel()
 		a := c.open(ch.Port2, streamReq{})
@@ -100,7 +100,7 @@ func TestStreamsPerPortLimit(t *testing.T) {
 }
 
 func TestStreamsPerClientLimit(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t, func(o *options) { o.cfg.MaxStreamsPerClient = 3 })
 		var open []*sseStream
 		for range 3 {
@@ -142,7 +142,7 @@ func (s *sseStream) wantProblemStatus(t *testing.T, status int) {
 // TestStreamCountsUnderConcurrency opens and ends many streams at once:
 // never more than the limit are admitted, and the counts return to zero.
 func TestStreamCountsUnderConcurrency(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		const limit, tries = 4, 40
 		c := e.server(t, func(o *options) { o.cfg.MaxStreamsPerPort = limit })
 		ch := c.createChannel()
@@ -211,7 +211,7 @@ func TestStreamCounterExact(t *testing.T) {
 // server has no other timeout: without this one the body would be waited
 // for until the client gives up, after 30 s.) How long it took is logged.
 func TestBodyReadTimeout(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t, func(o *options) { o.cfg.BodyReadTimeout = 300 * time.Millisecond })
 		ch := c.createChannel()
 		conn, err := net.Dial("tcp", strings.TrimPrefix(c.url, "http://"))
@@ -249,7 +249,7 @@ func TestBodyReadTimeout(t *testing.T) {
 // the bound on connections would not hold them. A poll with something to
 // answer at once waits for nothing and is not refused.
 func TestLongPollsCountPerClient(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t, func(o *options) { o.cfg.MaxStreamsPerClient = 2 })
 		ch, other := c.createChannel(), c.createChannel()
 		stream := c.open(other.Port1, streamReq{})

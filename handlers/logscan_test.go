@@ -14,7 +14,7 @@ import (
 // belongs) and none of them logged; a token planted in the log is caught,
 // by the secret recorded from the answer and by its shape.
 func TestLogScanSeesServerLogs(t *testing.T) {
-	e := env{open: storeKinds[0].setup(t)}
+	e := memoryEnv()
 	c := e.server(t)
 	ch := c.createChannel()
 	c.send(ch.Port2, `"hello"`)

@@ -1,10 +1,14 @@
 package handlers
 
 import (
+	"encoding/json"
+	"io"
 	"net/http"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/tincan-dev/tincan/internal/logscan"
 )
 
 // answeredAtOnce bounds a long poll (or a shutdown) that must answer at
@@ -15,7 +19,7 @@ const answeredAtOnce = 15 * time.Second
 // GET /ports/{id}/messages reads the queue as JSON, pages with
 // after/limit/next, never acknowledges, and long-polls with wait.
 func TestListPages(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		empty := c.list(ch.Port2, "")
@@ -54,29 +58,17 @@ func TestListPages(t *testing.T) {
 
 // A long poll answers as soon as a message arrives.
 func TestLongPollWakes(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		first := c.send(ch.Port1, `"old"`)
-		sent := make(chan string, 1)
-		go func() {
-			time.Sleep(200 * time.Millisecond)
-			hr, _ := http.NewRequest("POST", c.url+"/ports/"+ch.Port1.ID+"/messages", stringsReader("new"))
-			hr.Header.Set("Authorization", "Bearer "+ch.Port1.Token)
-			res, err := c.hc.Do(hr)
-			if err != nil {
-				t.Errorf("post: %v", err)
-				sent <- ""
-				return
-			}
-			var body struct{ ID string }
-			decodeInto(t, res, &body)
-			sent <- body.ID
-		}()
 		start := time.Now()
-		l := c.list(ch.Port2, "wait=30&after="+first)
+		polled := c.pollAsync(ch.Port2, "wait=30&after="+first)
+		waitOpenCounts(t, c, 0, 1) // the poll found nothing and waits
+		res := c.do(req{method: "POST", path: "/ports/" + ch.Port1.ID + "/messages", token: ch.Port1.Token, body: "new"}).want(t, http.StatusCreated)
+		id := decodeBody[struct{ ID string }](t, res).ID
+		l := <-polled
 		elapsed := time.Since(start)
-		id := <-sent
 		if len(l.Messages) != 1 || l.Messages[0].ID != id || l.Next != id || string(l.Messages[0].Data) != `"new"` {
 			t.Fatalf("long poll: %+v, want the new message %s", l, id)
 		}
@@ -91,32 +83,47 @@ func TestLongPollWakes(t *testing.T) {
 // maximum, and answers empty. A wait is never short (timers do not fire
 // early), so the lower bounds hold on any machine; the upper one is
 // answeredAtOnce, half the 30 s that a wait=1 or wait=0 taken for the
-// maximum would last.
+// maximum would last. The polls wait side by side, each on a channel of
+// its own.
 func TestLongPollTimesOut(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		// The default maximum (30 s) for wait=0 and wait=1; 1.5 s for the
 		// clamps, whose waits would otherwise be an hour and more.
 		c := e.server(t)
 		clamped := e.server(t, func(o *options) { o.cfg.LongPollMaxWait = 1500 * time.Millisecond })
-		for _, tc := range []struct {
+		type answer struct {
+			l list
+			d time.Duration
+		}
+		cases := []struct {
 			c        *client
 			wait     string
 			min, max time.Duration
+			answered chan answer
 		}{
-			{c, "0", 0, answeredAtOnce},
-			{c, "1", 900 * time.Millisecond, answeredAtOnce},
-			{clamped, "3600", 1400 * time.Millisecond, answeredAtOnce},
-			{clamped, "99999999999999999", 1400 * time.Millisecond, answeredAtOnce}, // no overflow
-		} {
+			{c: c, wait: "0", min: 0, max: answeredAtOnce},
+			{c: c, wait: "1", min: 900 * time.Millisecond, max: answeredAtOnce},
+			{c: clamped, wait: "3600", min: 1400 * time.Millisecond, max: answeredAtOnce},
+			{c: clamped, wait: "99999999999999999", min: 1400 * time.Millisecond, max: answeredAtOnce}, // no overflow
+		}
+		for i := range cases {
+			tc := &cases[i]
 			ch := tc.c.createChannel()
+			tc.answered = make(chan answer, 1)
 			start := time.Now()
-			l := tc.c.list(ch.Port2, "wait="+tc.wait)
-			d := time.Since(start)
-			if len(l.Messages) != 0 || l.State != "open" {
-				t.Errorf("wait=%s: %+v", tc.wait, l)
+			polled := tc.c.pollAsync(ch.Port2, "wait="+tc.wait)
+			go func() {
+				l := <-polled
+				tc.answered <- answer{l, time.Since(start)}
+			}()
+		}
+		for _, tc := range cases {
+			a := <-tc.answered
+			if len(a.l.Messages) != 0 || a.l.State != "open" {
+				t.Errorf("wait=%s: %+v", tc.wait, a.l)
 			}
-			if d < tc.min || d > tc.max {
-				t.Errorf("wait=%s took %v, want %v to %v", tc.wait, d, tc.min, tc.max)
+			if a.d < tc.min || a.d > tc.max {
+				t.Errorf("wait=%s took %v, want %v to %v", tc.wait, a.d, tc.min, tc.max)
 			}
 		}
 	})
@@ -124,20 +131,14 @@ func TestLongPollTimesOut(t *testing.T) {
 
 // A long poll answers when the channel closes.
 func TestLongPollClose(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
-		go func() {
-			time.Sleep(100 * time.Millisecond)
-			hr, _ := http.NewRequest("POST", c.url+"/ports/"+ch.Port1.ID+"/close", nil)
-			hr.Header.Set("Authorization", "Bearer "+ch.Port1.Token)
-			if res, err := c.hc.Do(hr); err == nil {
-				res.Body.Close()
-			}
-		}()
 		start := time.Now()
-		l := c.list(ch.Port2, "wait=30")
-		if l.State != "closed" || len(l.Messages) != 0 || time.Since(start) >= answeredAtOnce {
+		polled := c.pollAsync(ch.Port2, "wait=30")
+		waitOpenCounts(t, c, 0, 1) // the poll found nothing and waits
+		c.closePort(ch.Port1).want(t, http.StatusNoContent)
+		if l := <-polled; l.State != "closed" || len(l.Messages) != 0 || time.Since(start) >= answeredAtOnce {
 			t.Errorf("long poll on close: %+v after %v", l, time.Since(start))
 		}
 	})
@@ -145,7 +146,7 @@ func TestLongPollClose(t *testing.T) {
 
 // Bad query values are 400 invalid_request.
 func TestListBadQuery(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		c.send(ch.Port1, `1`)
@@ -167,4 +168,43 @@ func TestListBadQuery(t *testing.T) {
 			res.wantProblem(t, http.StatusBadRequest, "invalid_request")
 		}
 	})
+}
+
+// pollAsync starts a long poll of p with the query (without '?') and
+// returns where its answer arrives, checked against the spec as do checks
+// one. It fails the test from its own goroutine, so only with Errorf, and
+// then sends what it could decode.
+func (c *client) pollAsync(p port, query string) <-chan list {
+	polled := make(chan list, 1)
+	go func() {
+		var l list
+		defer func() { polled <- l }()
+		hr, err := http.NewRequest("GET", c.url+"/ports/"+p.ID+"/messages?"+query, nil)
+		if err != nil {
+			c.t.Error(err)
+			return
+		}
+		hr.Header.Set("Authorization", "Bearer "+p.Token)
+		res, err := c.hc.Do(hr)
+		if err != nil {
+			c.t.Errorf("long poll: %v", err)
+			return
+		}
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		if err != nil {
+			c.t.Errorf("long poll: read body: %v", err)
+			return
+		}
+		checkSpec(c.t, hr, res, b)
+		logscan.SecretsInJSON(b)
+		if res.StatusCode != http.StatusOK {
+			c.t.Errorf("long poll: status %d, want 200; body %s", res.StatusCode, b)
+			return
+		}
+		if err := json.Unmarshal(b, &l); err != nil {
+			c.t.Errorf("long poll: decode %q: %v", b, err)
+		}
+	}()
+	return polled
 }

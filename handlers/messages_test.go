@@ -13,7 +13,7 @@ import (
 // JSON posts carry any JSON value; other bodies are the data
 // as a string. Messages go to the peer, in order, with increasing ids.
 func TestPost(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		cases := []struct {
@@ -70,7 +70,7 @@ func TestPost(t *testing.T) {
 // Contracts 3 and 13: every malformed post gets 400 invalid_request, and
 // changes nothing.
 func TestPostRefusals(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t, func(o *options) { o.cfg.MaxMessageSize = 1024 })
 		ch := c.createChannel()
 		c.send(ch.Port1, `"first"`)
@@ -130,7 +130,7 @@ func TestPostRefusals(t *testing.T) {
 
 // A full queue refuses with 429 queue_full and drops nothing.
 func TestQueueFull(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t, func(o *options) { o.limits.MaxQueue = 3 })
 		ch := c.createChannel()
 		var ids []string
@@ -157,7 +157,7 @@ func TestQueueFull(t *testing.T) {
 // What is posted before anyone listens is delivered when they
 // do, over SSE.
 func TestPostBeforeListen(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		var ids []string

@@ -86,127 +86,122 @@ func (s scraped) count(name string, labels ...string) uint64 {
 // The metrics count what happened over HTTP: every figure below is caused
 // by a request of the test and checked exactly.
 func TestMetricsCount(t *testing.T) {
-	for _, k := range storeKinds {
-		if k.name != "memory" && k.name != "redis" {
-			continue
+	onMemory(t, func(t *testing.T, e env) {
+		c := e.server(t)
+		a, b := c.createChannel(), c.createChannel()
+
+		// Posted: two plain, one idempotent and its replay (counted
+		// once), one carrying b's first port.
+		c.send(a.Port1, `"one"`)
+		c.send(a.Port1, `"two"`)
+		idem := req{method: "POST", path: "/ports/" + a.Port1.ID + "/messages", token: a.Port1.Token,
+			contentType: "application/json", body: `{"data":"three"}`, header: map[string]string{"Idempotency-Key": "m-1"}}
+		c.do(idem).want(t, http.StatusCreated)
+		c.do(idem).want(t, http.StatusCreated)
+		c.postJSON(a.Port1, `{"data":"four","transfer":[{"port":"`+b.Port1.ID+`","token":"`+b.Port1.Token+`"}]}`).want(t, http.StatusCreated)
+
+		// Delivered by a read: four; then by a stream: four.
+		if got := c.list(a.Port2, ""); len(got.Messages) != 4 {
+			t.Fatalf("read %d messages, want 4", len(got.Messages))
 		}
-		t.Run(k.name, func(t *testing.T) {
-			t.Parallel()
-			c := env{open: k.setup(t)}.server(t)
-			a, b := c.createChannel(), c.createChannel()
+		info := c.describe(a.Port2)
+		s := c.open(a.Port2, streamReq{})
+		var last message
+		for range 4 {
+			last = s.nextMessage()
+		}
+		m := c.scrape()
+		if got := m.value("tincan_streams_open"); got != 1 {
+			t.Errorf("streams open %v, want 1", got)
+		}
+		s.close()
 
-			// Posted: two plain, one idempotent and its replay (counted
-			// once), one carrying b's first port.
-			c.send(a.Port1, `"one"`)
-			c.send(a.Port1, `"two"`)
-			idem := req{method: "POST", path: "/ports/" + a.Port1.ID + "/messages", token: a.Port1.Token,
-				contentType: "application/json", body: `{"data":"three"}`, header: map[string]string{"Idempotency-Key": "m-1"}}
-			c.do(idem).want(t, http.StatusCreated)
-			c.do(idem).want(t, http.StatusCreated)
-			c.postJSON(a.Port1, `{"data":"four","transfer":[{"port":"`+b.Port1.ID+`","token":"`+b.Port1.Token+`"}]}`).want(t, http.StatusCreated)
+		c.ack(a.Port2, last.ID).want(t, http.StatusNoContent)
+		c.transfer(b.Port2).want(t, http.StatusOK)
+		c.closePort(a.Port1).want(t, http.StatusNoContent)
+		// Refusals: a wrong token, an unknown route, a wrong method.
+		c.do(req{method: "GET", path: "/ports/" + a.Port1.ID, token: "wrong"}).wantProblem(t, http.StatusUnauthorized, "unauthorized")
+		c.do(req{method: "GET", path: "/nowhere/" + a.Port1.ID}).wantProblem(t, http.StatusNotFound, "not_found")
+		c.do(req{method: "DELETE", path: "/channels"}).wantProblem(t, http.StatusMethodNotAllowed, "method_not_allowed")
 
-			// Delivered by a read: four; then by a stream: four.
-			if got := c.list(a.Port2, ""); len(got.Messages) != 4 {
-				t.Fatalf("read %d messages, want 4", len(got.Messages))
+		// The stream ends on the server's side after the client's.
+		deadline := time.Now().Add(waitLimit)
+		for m = c.scrape(); m.value("tincan_streams_open") != 0; m = c.scrape() {
+			if time.Now().After(deadline) {
+				t.Fatal("the closed stream is still counted as open")
 			}
-			info := c.describe(a.Port2)
-			s := c.open(a.Port2, streamReq{})
-			var last message
-			for range 4 {
-				last = s.nextMessage()
-			}
-			m := c.scrape()
-			if got := m.value("tincan_streams_open"); got != 1 {
-				t.Errorf("streams open %v, want 1", got)
-			}
-			s.close()
+			time.Sleep(10 * time.Millisecond)
+		}
 
-			c.ack(a.Port2, last.ID).want(t, http.StatusNoContent)
-			c.transfer(b.Port2).want(t, http.StatusOK)
-			c.closePort(a.Port1).want(t, http.StatusNoContent)
-			// Refusals: a wrong token, an unknown route, a wrong method.
-			c.do(req{method: "GET", path: "/ports/" + a.Port1.ID, token: "wrong"}).wantProblem(t, http.StatusUnauthorized, "unauthorized")
-			c.do(req{method: "GET", path: "/nowhere/" + a.Port1.ID}).wantProblem(t, http.StatusNotFound, "not_found")
-			c.do(req{method: "DELETE", path: "/channels"}).wantProblem(t, http.StatusMethodNotAllowed, "method_not_allowed")
+		for _, want := range []struct {
+			name   string
+			labels []string
+			value  float64
+		}{
+			{"tincan_messages_posted_total", nil, 4},
+			{"tincan_messages_delivered_total", []string{"via", "read"}, 4},
+			{"tincan_messages_delivered_total", []string{"via", "stream"}, 4},
+			{"tincan_acknowledgements_total", []string{"via", "request"}, 1},
+			{"tincan_acknowledgements_total", []string{"via", "resume"}, 0},
+			{"tincan_transfers_total", []string{"via", "request"}, 1},
+			{"tincan_transfers_total", []string{"via", "message"}, 1},
+			{"tincan_closes_total", nil, 1},
+			{"tincan_problems_total", []string{"code", "unauthorized"}, 1},
+			{"tincan_problems_total", []string{"code", "not_found"}, 1},
+			{"tincan_problems_total", []string{"code", "method_not_allowed"}, 1},
+			{"tincan_problems_total", []string{"code", "queue_full"}, 0},
+		} {
+			if got := m.value(want.name, want.labels...); got != want.value {
+				t.Errorf("%s%v = %v, want %v", want.name, want.labels, got, want.value)
+			}
+		}
+		// Every code of the problem table is there from the start.
+		for _, code := range problemCodes() {
+			if m.find("tincan_problems_total", "code", code) == nil {
+				t.Errorf("no tincan_problems_total series for %s", code)
+			}
+		}
+		if info.Queued != 4 {
+			t.Fatalf("describe: %d queued, want 4", info.Queued)
+		}
+		depth := m.find("tincan_port_queue_depth").GetHistogram()
+		if depth.GetSampleCount() != 1 || depth.GetSampleSum() != 4 {
+			t.Errorf("queue depth: %d observations summing to %v, want one of 4", depth.GetSampleCount(), depth.GetSampleSum())
+		}
 
-			// The stream ends on the server's side after the client's.
-			deadline := time.Now().Add(waitLimit)
-			for m = c.scrape(); m.value("tincan_streams_open") != 0; m = c.scrape() {
-				if time.Now().After(deadline) {
-					t.Fatal("the closed stream is still counted as open")
-				}
-				time.Sleep(10 * time.Millisecond)
+		// Latency by route pattern, never by raw path; unknown routes
+		// under one label; the stream only in its own histogram.
+		lat := "tincan_http_request_duration_seconds"
+		for _, want := range []struct {
+			route, method, status string
+			n                     uint64
+		}{
+			{"/ports/{id}/messages", "POST", "2xx", 5}, // the replay too
+			{"/ports/{id}/messages", "GET", "2xx", 1},
+			{"/channels", "POST", "2xx", 2},
+			{"/ports/{id}", "GET", "4xx", 1},
+			{unmatchedRoute, "GET", "4xx", 1},
+			{unmatchedRoute, "DELETE", "4xx", 1},
+			{eventsRoute, "GET", "2xx", 0},
+		} {
+			if got := m.count(lat, "route", want.route, "method", want.method, "status", want.status); got != want.n {
+				t.Errorf("%s{route=%q,method=%s,status=%s}: %d observations, want %d", lat, want.route, want.method, want.status, got, want.n)
 			}
-
-			for _, want := range []struct {
-				name   string
-				labels []string
-				value  float64
-			}{
-				{"tincan_messages_posted_total", nil, 4},
-				{"tincan_messages_delivered_total", []string{"via", "read"}, 4},
-				{"tincan_messages_delivered_total", []string{"via", "stream"}, 4},
-				{"tincan_acknowledgements_total", []string{"via", "request"}, 1},
-				{"tincan_acknowledgements_total", []string{"via", "resume"}, 0},
-				{"tincan_transfers_total", []string{"via", "request"}, 1},
-				{"tincan_transfers_total", []string{"via", "message"}, 1},
-				{"tincan_closes_total", nil, 1},
-				{"tincan_problems_total", []string{"code", "unauthorized"}, 1},
-				{"tincan_problems_total", []string{"code", "not_found"}, 1},
-				{"tincan_problems_total", []string{"code", "method_not_allowed"}, 1},
-				{"tincan_problems_total", []string{"code", "queue_full"}, 0},
-			} {
-				if got := m.value(want.name, want.labels...); got != want.value {
-					t.Errorf("%s%v = %v, want %v", want.name, want.labels, got, want.value)
-				}
-			}
-			// Every code of the problem table is there from the start.
-			for _, code := range problemCodes() {
-				if m.find("tincan_problems_total", "code", code) == nil {
-					t.Errorf("no tincan_problems_total series for %s", code)
-				}
-			}
-			if info.Queued != 4 {
-				t.Fatalf("describe: %d queued, want 4", info.Queued)
-			}
-			depth := m.find("tincan_port_queue_depth").GetHistogram()
-			if depth.GetSampleCount() != 1 || depth.GetSampleSum() != 4 {
-				t.Errorf("queue depth: %d observations summing to %v, want one of 4", depth.GetSampleCount(), depth.GetSampleSum())
-			}
-
-			// Latency by route pattern, never by raw path; unknown routes
-			// under one label; the stream only in its own histogram.
-			lat := "tincan_http_request_duration_seconds"
-			for _, want := range []struct {
-				route, method, status string
-				n                     uint64
-			}{
-				{"/ports/{id}/messages", "POST", "2xx", 5}, // the replay too
-				{"/ports/{id}/messages", "GET", "2xx", 1},
-				{"/channels", "POST", "2xx", 2},
-				{"/ports/{id}", "GET", "4xx", 1},
-				{unmatchedRoute, "GET", "4xx", 1},
-				{unmatchedRoute, "DELETE", "4xx", 1},
-				{eventsRoute, "GET", "2xx", 0},
-			} {
-				if got := m.count(lat, "route", want.route, "method", want.method, "status", want.status); got != want.n {
-					t.Errorf("%s{route=%q,method=%s,status=%s}: %d observations, want %d", lat, want.route, want.method, want.status, got, want.n)
-				}
-			}
-			if strings.Contains(m.text, a.Port1.ID) {
-				t.Error("a port id appears in the metrics")
-			}
-			if got := m.count("tincan_stream_duration_seconds", "kind", "events"); got != 1 {
-				t.Errorf("stream durations: %d, want 1", got)
-			}
-		})
-	}
+		}
+		if strings.Contains(m.text, a.Port1.ID) {
+			t.Error("a port id appears in the metrics")
+		}
+		if got := m.count("tincan_stream_duration_seconds", "kind", "events"); got != 1 {
+			t.Errorf("stream durations: %d, want 1", got)
+		}
+	})
 }
 
 // A resumed stream acknowledges through its resume point, and a long
 // poll is timed apart from the other requests.
 func TestMetricsResumeAndLongPoll(t *testing.T) {
-	c := env{open: storeKinds[0].setup(t)}.server(t)
+	t.Parallel()
+	c := memoryEnv().server(t)
 	ch := c.createChannel()
 	id := c.send(ch.Port1, `"x"`)
 	s := c.open(ch.Port2, streamReq{lastEventID: id})
@@ -234,7 +229,7 @@ func TestMetricsResumeAndLongPoll(t *testing.T) {
 // Two servers in one process count apart, and DisableMetrics hides the
 // route.
 func TestMetricsPerServer(t *testing.T) {
-	e := env{open: storeKinds[0].setup(t)}
+	e := memoryEnv()
 	one, two := e.server(t), e.server(t)
 	one.send(one.createChannel().Port1, `"only on one"`)
 	if got := one.scrape().value("tincan_messages_posted_total"); got != 1 {
@@ -259,7 +254,7 @@ func TestMetricsPerServer(t *testing.T) {
 // any token is a method to net/http, so a client making up a method per
 // request would otherwise grow a latency series per request.
 func TestMetricsMethodLabelIsBounded(t *testing.T) {
-	c := env{open: storeKinds[0].setup(t)}.server(t)
+	c := memoryEnv().server(t)
 	made := []string{"BREW", "FOO1", "FOO2"}
 	for _, m := range made {
 		c.do(req{method: m, path: "/channels"}).wantProblem(t, http.StatusMethodNotAllowed, "method_not_allowed")

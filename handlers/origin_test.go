@@ -9,60 +9,61 @@ import (
 
 // The Origin header of a post reaches the receiver as the message's
 // origin, in a long poll and on a stream; a post without one gives "".
-func TestOriginDelivered(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
-		c := e.server(t)
-		ch := c.createChannel()
-		posts := []struct {
-			origin, contentType, body, data string
-		}{
-			{"https://app.example:8443", "application/json", `{"data":{"n":1}}`, `{"n":1}`},
-			{"", "application/json", `{"data":2}`, `2`},
-			{"null", "text/plain", `three`, `"three"`},
-			{"http://[::1]:3000", "", `four`, `"four"`},
-		}
-		var ids []string
-		for _, p := range posts {
-			r := req{method: "POST", path: "/ports/" + ch.Port1.ID + "/messages", token: ch.Port1.Token, contentType: p.contentType, body: p.body}
-			if p.origin != "" {
-				r.header = map[string]string{"Origin": p.origin}
-			}
-			res := c.do(r).want(t, http.StatusCreated)
-			ids = append(ids, decodeBody[struct{ ID string }](t, res).ID)
-		}
+// TestRedis runs it on Redis too, where the live message is pushed.
+func TestOriginDelivered(t *testing.T) { onMemory(t, testOriginDelivered) }
 
-		l := c.list(ch.Port2, "")
-		if len(l.Messages) != len(posts) || len(l.MessageErrors) != 0 || l.MessageErrors == nil {
-			t.Fatalf("long poll: %d messages, message_errors %v; want %d and []", len(l.Messages), l.MessageErrors, len(posts))
+func testOriginDelivered(t *testing.T, e env) {
+	c := e.server(t)
+	ch := c.createChannel()
+	posts := []struct {
+		origin, contentType, body, data string
+	}{
+		{"https://app.example:8443", "application/json", `{"data":{"n":1}}`, `{"n":1}`},
+		{"", "application/json", `{"data":2}`, `2`},
+		{"null", "text/plain", `three`, `"three"`},
+		{"http://[::1]:3000", "", `four`, `"four"`},
+	}
+	var ids []string
+	for _, p := range posts {
+		r := req{method: "POST", path: "/ports/" + ch.Port1.ID + "/messages", token: ch.Port1.Token, contentType: p.contentType, body: p.body}
+		if p.origin != "" {
+			r.header = map[string]string{"Origin": p.origin}
 		}
-		s := c.open(ch.Port2, streamReq{})
-		for i, p := range posts {
-			m := l.Messages[i]
-			if m.ID != ids[i] || m.Origin != p.origin || string(m.Data) != p.data || m.Source != ch.Port1.ID {
-				t.Errorf("long poll message %d: %+v, want id %s origin %q data %s", i, m, ids[i], p.origin, p.data)
-			}
-			ev := s.next()
-			validateEventData(t, "MessageEvent", ev.data)
-			sm := decodeEvent[message](t, ev, "message")
-			if sm.ID != ids[i] || sm.Origin != p.origin || string(sm.Data) != p.data || ev.id != ids[i] {
-				t.Errorf("stream message %d: %+v (id: %s), want id %s origin %q", i, sm, ev.id, ids[i], p.origin)
-			}
-		}
+		res := c.do(r).want(t, http.StatusCreated)
+		ids = append(ids, decodeBody[struct{ ID string }](t, res).ID)
+	}
 
-		// Live, through the stream's pushed path on Redis.
-		id := c.do(req{method: "POST", path: "/ports/" + ch.Port1.ID + "/messages", token: ch.Port1.Token,
-			body: "live", header: map[string]string{"Origin": "https://live.example"}}).want(t, http.StatusCreated)
-		sm := s.nextMessage()
-		if sm.ID != decodeBody[struct{ ID string }](t, id).ID || sm.Origin != "https://live.example" || string(sm.Data) != `"live"` {
-			t.Errorf("live message %+v", sm)
+	l := c.list(ch.Port2, "")
+	if len(l.Messages) != len(posts) || len(l.MessageErrors) != 0 || l.MessageErrors == nil {
+		t.Fatalf("long poll: %d messages, message_errors %v; want %d and []", len(l.Messages), l.MessageErrors, len(posts))
+	}
+	s := c.open(ch.Port2, streamReq{})
+	for i, p := range posts {
+		m := l.Messages[i]
+		if m.ID != ids[i] || m.Origin != p.origin || string(m.Data) != p.data || m.Source != ch.Port1.ID {
+			t.Errorf("long poll message %d: %+v, want id %s origin %q data %s", i, m, ids[i], p.origin, p.data)
 		}
-	})
+		ev := s.next()
+		validateEventData(t, "MessageEvent", ev.data)
+		sm := decodeEvent[message](t, ev, "message")
+		if sm.ID != ids[i] || sm.Origin != p.origin || string(sm.Data) != p.data || ev.id != ids[i] {
+			t.Errorf("stream message %d: %+v (id: %s), want id %s origin %q", i, sm, ev.id, ids[i], p.origin)
+		}
+	}
+
+	// Live, through the stream's pushed path on Redis.
+	id := c.do(req{method: "POST", path: "/ports/" + ch.Port1.ID + "/messages", token: ch.Port1.Token,
+		body: "live", header: map[string]string{"Origin": "https://live.example"}}).want(t, http.StatusCreated)
+	sm := s.nextMessage()
+	if sm.ID != decodeBody[struct{ ID string }](t, id).ID || sm.Origin != "https://live.example" || string(sm.Data) != `"live"` {
+		t.Errorf("live message %+v", sm)
+	}
 }
 
 // A message that carries ports, and one posted under an Idempotency-Key,
 // keep their origins too; a replay answers the first post.
 func TestOriginWithTransferAndIdempotency(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch, other := c.createChannel(), c.createChannel()
 		c.do(req{method: "POST", path: "/ports/" + ch.Port1.ID + "/messages", token: ch.Port1.Token, contentType: "application/json",
@@ -88,7 +89,7 @@ func TestOriginWithTransferAndIdempotency(t *testing.T) {
 // An Origin header that is not a serialized origin or "null", an empty
 // one, or two of them, is 400 invalid_request, and nothing is stored.
 func TestOriginMalformed(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		bad := []string{

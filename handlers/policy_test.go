@@ -22,7 +22,7 @@ func TestSecurityHeaders(t *testing.T) {
 			}
 		}
 	}
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t, func(o *options) {
 			o.cfg.CORSOrigins = []string{"https://app.example"}
 			o.cfg.Pages = web.Static()
@@ -74,7 +74,7 @@ func TestSecurityHeaders(t *testing.T) {
 // a correct token and even beside a header; the header alone works.
 // Without it (the default), GET routes take it as before.
 func TestQueryTokenPolicy(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		open := e.server(t)
 		closed := e.server(t, func(o *options) { o.cfg.RefuseQueryTokens = true })
 		for _, tt := range []struct {

@@ -68,7 +68,7 @@ func BenchmarkDecodePost(b *testing.B) {
 	for b.Loop() {
 		rd.Reset(body)
 		r.Body = io.NopCloser(rd)
-		msg, err := s.readOutgoing(w, r)
+		msg, _, err := s.readMessage(w, r, false)
 		if err != nil || len(msg.Data) == 0 {
 			b.Fatalf("decode: %v", err)
 		}

@@ -38,13 +38,15 @@ var limiterKinds = []limiterKind{
 }
 
 // forEachLimiter runs fn as a parallel subtest for every limiter backend,
-// on servers over the memory store.
+// on servers over the memory store, in parallel with the package's other
+// such tests.
 func forEachLimiter(t *testing.T, fn func(t *testing.T, e env, backend ratelimit.Backend)) {
 	t.Helper()
+	t.Parallel()
 	for _, k := range limiterKinds {
 		t.Run(k.name, func(t *testing.T) {
 			t.Parallel()
-			fn(t, env{open: storeKinds[0].setup(t)}, k.backend(t))
+			fn(t, memoryEnv(), k.backend(t))
 		})
 	}
 }
@@ -284,7 +286,7 @@ func scaledServer(t *testing.T, rc redis.UniversalClient, prefix string, limits 
 func TestRateLimitRedisDown(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
-	e := env{open: storeKinds[0].setup(t)}
+	e := memoryEnv()
 	c := e.server(t, func(o *options) {
 		o.cfg.RateLimiter = ratelimit.New(ratelimit.NewRedis(srv.Client(t), redistest.Prefix(t), 0),
 			ratelimit.Limits{PerClient: perMinute(2), PerToken: perMinute(2)}, slog.New(slog.DiscardHandler))
@@ -302,7 +304,7 @@ func TestRateLimitRedisDown(t *testing.T) {
 // TestStreamsCountForwardedClients checks that behind a trusted proxy the
 // streams per client are counted per forwarded address.
 func TestStreamsCountForwardedClients(t *testing.T) {
-	e := env{open: storeKinds[0].setup(t)}
+	e := memoryEnv()
 	c := e.server(t, func(o *options) {
 		o.cfg.MaxStreamsPerClient = 1
 		o.cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}

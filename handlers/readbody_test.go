@@ -57,7 +57,7 @@ func TestReadBody(t *testing.T) {
 // limit; over it, it hears 413 at once, without sending the body, and the
 // connection is closed, since the body will never come.
 func TestExpectContinue(t *testing.T) {
-	c := env{open: storeKinds[0].setup(t)}.server(t, func(o *options) { o.cfg.MaxMessageSize = 1000 })
+	c := memoryEnv().server(t, func(o *options) { o.cfg.MaxMessageSize = 1000 })
 	ch := c.createChannel()
 	p := ch.Port1
 	head := func(path string, length int) string {

@@ -91,7 +91,7 @@ func checkEventData(t *testing.T, schema, data string) {
 // and goes on after the acknowledged messages; a resume at or after the
 // acknowledged id, or without a resume point, gets no reset.
 func TestStreamResetOnAckedResume(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		var ids []string
@@ -246,7 +246,7 @@ func (g *gatedStore) release() {
 // stream's last delivered message, before the stream could send them,
 // are reported with `event: reset` too, and the stream goes on.
 func TestStreamResetMidStream(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		g := &gatedStore{Store: e.open(t, store.Limits{})}
 		srv := NewServer(slog.New(slog.NewTextHandler(newTestLog(t), &slog.HandlerOptions{Level: slog.LevelWarn})), g, Config{KeepAlive: time.Minute})
 		ts := httptest.NewServer(srv)
@@ -285,7 +285,7 @@ func TestStreamResetMidStream(t *testing.T) {
 // id says so in `reset` and answers what follows the acknowledged
 // messages; `next` moves past them even when nothing follows.
 func TestListResetOnAckedAfter(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		var ids []string

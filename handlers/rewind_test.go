@@ -69,7 +69,7 @@ func orNil(s *string) any {
 // where it rewound to, and goes on after it, delivering a message posted
 // afterwards although its id is before the lost resume point.
 func TestStreamUnknownResume(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		var newest string
@@ -134,7 +134,7 @@ func TestStreamUnknownResume(t *testing.T) {
 // answered with a reset carrying rewound_to and next = rewound_to, and
 // acknowledges nothing; asking again from next gets what follows.
 func TestListUnknownAfter(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		var ids []string

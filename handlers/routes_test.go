@@ -13,7 +13,7 @@ import (
 // service routes answer. A route with a GET that answers HEAD lists both
 // in Allow (head_test.go has the HEAD cases).
 func TestServiceRoutes(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		for _, path := range []string{"/nope", "/docs/nope", "/channels/x", "/ports", "/ports/", "/ports/x/y", "/healthz/x"} {
 			c.do(req{method: "GET", path: path}).wantProblem(t, http.StatusNotFound, "not_found")

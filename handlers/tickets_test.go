@@ -15,6 +15,7 @@ import (
 
 	"github.com/tincan-dev/tincan/internal/syncbuf"
 	"github.com/tincan-dev/tincan/store"
+	"github.com/tincan-dev/tincan/store/storetest"
 )
 
 // ticketAnswer is POST /ports/{id}/tickets's answer.
@@ -174,7 +175,7 @@ func (s *ticketStream) close() { s.closer.Close() }
 // A ticket opens the stream of the port it was issued for: the messages
 // arrive with the port they were queued at, under their plain event ids.
 func TestTicketStream(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t, func(o *options) { o.cfg.TicketTTL = 30 * time.Second })
 		ch := c.createChannel()
 		id1 := c.send(ch.Port1, `"one"`)
@@ -217,7 +218,7 @@ func TestTicketStream(t *testing.T) {
 // A ticket works once: the second stream it opens is refused, as is a
 // stream opened with a made-up ticket.
 func TestTicketSingleUse(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		tk := c.ticket(ch.Port2)
@@ -233,13 +234,19 @@ func TestTicketSingleUse(t *testing.T) {
 	})
 }
 
-// A ticket stops working when its TTL is over.
+// A ticket stops working when its TTL is over (on the store's clock, which
+// the test moves).
 func TestTicketExpiry(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
-		c := e.server(t, func(o *options) { o.cfg.TicketTTL = 50 * time.Millisecond })
+	onMemory(t, func(t *testing.T, e env) {
+		const ttl = 50 * time.Millisecond
+		clock := storetest.NewClock()
+		c := e.server(t, func(o *options) {
+			o.cfg.TicketTTL = ttl
+			o.now = clock.Now
+		})
 		ch := c.createChannel()
 		tk := c.ticket(ch.Port2)
-		time.Sleep(200 * time.Millisecond)
+		clock.Advance(2 * ttl)
 		c.openURL(tk.EventsURL, "", nil).problem(http.StatusUnauthorized, "invalid_ticket")
 	})
 }
@@ -247,7 +254,7 @@ func TestTicketExpiry(t *testing.T) {
 // A ticket presented for another port is refused and not used up: it still
 // opens its own port's stream afterwards.
 func TestTicketOtherPort(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		tk := c.ticket(ch.Port2)
@@ -264,7 +271,7 @@ func TestTicketOtherPort(t *testing.T) {
 // extra port is answered with its own error, naming its entry, and nothing
 // is issued.
 func TestTicketRefusals(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t, func(o *options) { o.cfg.MaxTicketPorts = 3 })
 		a, b := c.createChannel(), c.createChannel()
 		mint := func(p port, scope string) port {
@@ -311,7 +318,7 @@ func TestTicketRefusals(t *testing.T) {
 // request is refused (and the ticket not used up), and it is accepted
 // where ?access_token= is refused.
 func TestTicketAndTokens(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t, func(o *options) { o.cfg.RefuseQueryTokens = true })
 		ch := c.createChannel()
 		res := c.do(req{method: "GET", path: "/ports/" + ch.Port2.ID + "/events?access_token=" + ch.Port2.Token})
@@ -337,7 +344,7 @@ func TestTicketAndTokens(t *testing.T) {
 // ticket and the last composite id loses and repeats nothing, and
 // acknowledges each port through its part.
 func TestTicketManyPorts(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		a, b := c.createChannel(), c.createChannel()
 		a1, a2 := c.send(a.Port1, `"a1"`), c.send(a.Port1, `"a2"`)
@@ -390,7 +397,7 @@ func TestTicketManyPorts(t *testing.T) {
 // transferred gets its event and leaves; the others go on streaming, and
 // the stream ends with its last port. It is counted against each port.
 func TestTicketPortsLeave(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t, func(o *options) { o.cfg.MaxStreamsPerPort = 1 })
 		a, b := c.createChannel(), c.createChannel()
 		s := c.openURL(c.ticket(a.Port2, b.Port2).EventsURL, "", nil)
@@ -443,7 +450,7 @@ func waitCounted(t *testing.T, c *client, ports int) (int, int) {
 // The request log shows the query, with every token and ticket replaced
 // by REDACTED, and the other parameters as they were.
 func TestTicketLogRedacted(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		var logs syncbuf.Buffer
 		st := e.open(t, store.Limits{})
 		srv := NewServer(slog.New(slog.NewTextHandler(&logs, nil)), st, Config{KeepAlive: time.Minute})

@@ -33,7 +33,7 @@ func (c *client) mint(p port, scope, label string) minted {
 // TestTokens: mint, list (never the secret), revoke, and what each answer
 // looks like.
 func TestTokens(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		a := c.mint(ch.Port1, "post", "worker clients")
@@ -68,7 +68,7 @@ func TestTokens(t *testing.T) {
 
 // TestTokensBound: the 101st scoped token of a port is refused.
 func TestTokensBound(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		for range store.MaxScopedTokens {
@@ -119,7 +119,7 @@ var scopeRoutes = []scopeRoute{
 // the scope allows works, the rest is 403 insufficient_scope and changes
 // nothing.
 func TestScopeMatrix(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		for _, scope := range []store.Scope{store.ScopePost, store.ScopeListen} {
 			for _, r := range scopeRoutes {
@@ -163,7 +163,7 @@ func TestScopeMatrix(t *testing.T) {
 // TestScopeTransferRevokes: a transfer, direct or in a message, kills the
 // port's scoped tokens: 403 port_transferred, like its old token.
 func TestScopeTransferRevokes(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		a := c.mint(ch.Port1, "post", "")
@@ -191,7 +191,7 @@ func TestScopeTransferRevokes(t *testing.T) {
 // TestScopeStreamTransferred: a stream opened with a listen token ends with
 // event: transferred when the port's holder transfers it.
 func TestScopeStreamTransferred(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		l := c.mint(ch.Port1, "listen", "")

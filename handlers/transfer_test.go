@@ -13,7 +13,7 @@ import (
 // holder's stream gets event: transferred and ends; queued messages stay
 // for the new holder.
 func TestTransfer(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		var ids []string
@@ -72,7 +72,7 @@ func TestTransfer(t *testing.T) {
 // Of 16 concurrent transfers of one port, exactly one wins;
 // the others learn the token died.
 func TestConcurrentTransfers(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		const rounds, n = 5, 16
 		for round := range rounds {
@@ -128,7 +128,7 @@ func TestConcurrentTransfers(t *testing.T) {
 // before anything happens, so that no client can make a transfer whose
 // lost answer it could not ask for again; the token still works after.
 func TestTransferNeedsKey(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		c.send(ch.Port1, `"waiting"`)
@@ -151,7 +151,7 @@ func TestTransferNeedsKey(t *testing.T) {
 // new token, marked replayed, without transferring again. The key is the
 // caller's: the new holder's token with the same key transfers afresh.
 func TestTransferReplay(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		ch := c.createChannel()
 		id := c.send(ch.Port1, `"waiting"`)

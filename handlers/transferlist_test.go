@@ -23,7 +23,7 @@ func transferBody(ports ...port) string {
 // Ports listed in a message move to the receiver with it:
 // the sender's tokens die and the message carries fresh ones.
 func TestTransferList(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		a := c.createChannel()
 		b := c.createChannel()
@@ -62,7 +62,7 @@ func TestTransferList(t *testing.T) {
 // Every refused transfer list is 422 invalid_transfer naming
 // the entry and the reason, and nothing changes: no message, no port moved.
 func TestTransferListRefused(t *testing.T) {
-	forEachStore(t, func(t *testing.T, e env) {
+	onMemory(t, func(t *testing.T, e env) {
 		c := e.server(t)
 		a := c.createChannel()
 		b := c.createChannel()

@@ -58,6 +58,7 @@ func flakyServer(t *testing.T, cfg Config) (*client, *flakyStore) {
 // answer 503 with Retry-After. When the store answers again the stream
 // delivers what is new, each message once, in order.
 func TestStreamOutlivesUnavailableStore(t *testing.T) {
+	t.Parallel()
 	c, st := flakyServer(t, Config{KeepAlive: 100 * time.Millisecond})
 	ch := c.createChannel()
 	s := c.open(ch.Port2, streamReq{})

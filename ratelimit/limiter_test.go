@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/tincan-dev/tincan/internal/redistest"
 	"github.com/tincan-dev/tincan/internal/syncbuf"
 )
@@ -135,9 +137,14 @@ func TestLimiterKeepsNoSecret(t *testing.T) {
 // TestLimiterFailsOpen checks that requests go through while the backend
 // fails, and that the failure is logged once, not once per request.
 func TestLimiterFailsOpen(t *testing.T) {
+	t.Parallel()
 	srv := redistest.Start(t)
+	// A client that gives up on a stopped server at once: go-redis's
+	// defaults retry the command and each dial, over most of 2 s a check.
+	client := redis.NewClient(&redis.Options{Addr: srv.Addr, MaxRetries: -1, DialerRetries: 1})
+	t.Cleanup(func() { _ = client.Close() })
 	logs := &syncbuf.Buffer{}
-	backend := &countingBackend{Backend: NewRedis(srv.Client(t), redistest.Prefix(t), 0)}
+	backend := &countingBackend{Backend: NewRedis(client, redistest.Prefix(t), 0)}
 	l := New(backend, Limits{PerClient: Limit{Rate: 1, Burst: 1}, PerToken: Limit{Rate: 1, Burst: 1}},
 		slog.New(slog.NewTextHandler(logs, nil)))
 	// The test's two failures are seconds apart, or more on a loaded

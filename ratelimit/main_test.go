@@ -11,8 +11,11 @@ import (
 )
 
 // TestMain stops the Redis Cluster the tests shared, and fails the package
-// if a goroutine outlives the tests.
+// if a goroutine outlives the tests. The tests that wait (for a Cluster to
+// start, a backend's pause, a limit's interval) run in parallel, eight at
+// once.
 func TestMain(m *testing.M) {
+	redistest.Parallel(8)
 	code := m.Run()
 	redistest.StopShared()
 	if code == 0 {

@@ -13,6 +13,7 @@ import (
 )
 
 func TestRedis(t *testing.T) {
+	t.Parallel()
 	srv := redistest.Start(t)
 	runSuite(t, backendKind{name: "redis", open: func(t *testing.T) Backend {
 		return NewRedis(srv.Client(t), redistest.Prefix(t), suiteTimeout)
@@ -23,6 +24,7 @@ func TestRedisCluster(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a Redis Cluster")
 	}
+	t.Parallel()
 	cluster := redistest.SharedCluster(t)
 	runSuite(t, backendKind{name: "redis-cluster", open: func(t *testing.T) Backend {
 		return NewRedis(cluster.Client(t), redistest.Prefix(t), suiteTimeout)
@@ -60,6 +62,7 @@ func TestRedisKeys(t *testing.T) {
 // the caller's context ends only after a minute. How long the check took
 // is logged; the bound, half that minute, only tells the two apart.
 func TestRedisDown(t *testing.T) {
+	t.Parallel()
 	srv := redistest.Start(t)
 	opt, err := redis.ParseURL(srv.URL)
 	if err != nil {
@@ -101,6 +104,7 @@ const suiteTimeout = 10 * time.Second
 // step came more than 200ms late, or its two calls lay more than 25ms
 // apart, proves nothing and starts again on a new key.
 func TestSameAnswers(t *testing.T) {
+	t.Parallel()
 	mem := NewMemory()
 	red := NewRedis(redistest.Start(t).Client(t), redistest.Prefix(t), 0)
 	l := Limit{Rate: 2, Burst: 3}

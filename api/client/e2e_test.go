@@ -33,6 +33,7 @@ var (
 // acknowledge, hand a port over inside a message, use it with the token
 // the message delivered, transfer it under an Idempotency-Key, and close.
 func TestEndToEnd(t *testing.T) {
+	t.Parallel()
 	for _, s := range apitest.Stores {
 		t.Run(s.Name, func(t *testing.T) {
 			t.Parallel()

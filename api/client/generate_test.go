@@ -18,6 +18,7 @@ import (
 // committed client.gen.go is exactly what it makes: a change to the spec,
 // the overlay, the settings or the pinned generator needs a regeneration.
 func TestGeneratedClientIsCurrent(t *testing.T) {
+	t.Parallel() // it waits for the generator, a process of its own
 	args := generateArgs(t)
 	goBin, err := exec.LookPath(args[0])
 	if err != nil {

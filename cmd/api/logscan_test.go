@@ -8,14 +8,22 @@ import (
 	"testing"
 
 	"github.com/tincan-dev/tincan/internal/logscan"
+	"github.com/tincan-dev/tincan/internal/redistest"
 	"github.com/tincan-dev/tincan/store"
 )
 
 // TestMain fails the run if the log of any service the tests ran, in
-// process or as a child process, holds a secret.
+// process or as a child process, holds a secret. The parallel tests are
+// those that mostly wait, for processes and servers they start: eight run
+// at once. Those that count goroutines or set go-redis's logger run
+// alone, before them.
 func TestMain(m *testing.M) {
 	logscan.Secret("API key", testAPIKey)
+	redistest.Parallel(8)
 	code := m.Run()
+	if built.dir != "" {
+		_ = os.RemoveAll(built.dir)
+	}
 	if err := logscan.Check(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		code = 1

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -17,15 +19,33 @@ import (
 	"github.com/tincan-dev/tincan/internal/redistest"
 )
 
-// buildAPI builds this command into a temporary directory.
+// built is this command's binary, built by the first test that asks
+// (buildAPI) into dir, which TestMain removes.
+var built struct {
+	once sync.Once
+	dir  string
+	bin  string
+	err  error
+}
+
+// buildAPI returns this command's binary, built once for the tests.
 func buildAPI(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "api")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "tincan-api-test-"); built.err != nil {
+			return
+		}
+		bin := filepath.Join(built.dir, "api")
+		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build: %v\n%s", err, out)
+			return
+		}
+		built.bin = bin
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	return bin
+	return built.bin
 }
 
 // process is a running api binary.
@@ -105,6 +125,7 @@ func TestTwoInstancesOnRedis(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
+	t.Parallel()
 	bin := buildAPI(t)
 	redis := redistest.Start(t)
 	env := map[string]string{"REDIS_URL": redis.URL, "REDIS_KEY_PREFIX": redistest.Prefix(t)}
@@ -162,6 +183,7 @@ func TestSIGTERM(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
+	t.Parallel()
 	bin := buildAPI(t)
 	p := startAPI(t, bin, map[string]string{"SHUTDOWN_TIMEOUT": (2 * processPatience).String()})
 	ch := createChannel(t, p.base)

@@ -143,6 +143,7 @@ func TestRunRateLimitsInRedis(t *testing.T) {
 // once from one address. (The defaults before limited every request to
 // 100 a second per address and 50 per token, after bursts of 200 and 100.)
 func TestRunDefaultsServe(t *testing.T) {
+	t.Parallel()
 	base, _, _ := startRun(t, "http", nil, nil)
 	const workers = 16
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}}

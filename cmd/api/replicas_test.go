@@ -70,6 +70,7 @@ func waitSynced(t *testing.T, r *redistest.Server) {
 // replicas can be the one a failover skips; three of two fail every
 // write. all waits for both, and says so at INFO.
 func TestWaitReplicasChecked(t *testing.T) {
+	t.Parallel()
 	primary := replicated(t, 2)
 	for _, tc := range []struct {
 		wait      string

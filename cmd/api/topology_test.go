@@ -21,6 +21,7 @@ func TestOpenStoreTopologies(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a Redis Cluster and Sentinel")
 	}
+	t.Parallel()
 	t.Run("cluster", func(t *testing.T) {
 		t.Parallel()
 		c := redistest.StartCluster(t)

@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -19,24 +21,54 @@ import (
 	"go.uber.org/goleak"
 )
 
+// TestMain removes the binary buildBench made, and fails the run if a
+// goroutine outlives the tests.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	code := m.Run()
+	if built.dir != "" {
+		_ = os.RemoveAll(built.dir)
+	}
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
 
-// buildBench compiles this command into a temporary directory, with the
-// race detector when the tests have it.
+// built is this command's binary, built by the first test that asks
+// (buildBench) into dir, which TestMain removes.
+var built struct {
+	once sync.Once
+	dir  string
+	bin  string
+	err  error
+}
+
+// buildBench returns this command's binary, built once for the tests,
+// with the race detector when the tests have it.
 func buildBench(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "bench")
-	args := []string{"build", "-o", bin}
-	if raceEnabled {
-		args = append(args, "-race")
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "tincan-bench-test-"); built.err != nil {
+			return
+		}
+		bin := filepath.Join(built.dir, "bench")
+		args := []string{"build", "-o", bin}
+		if raceEnabled {
+			args = append(args, "-race")
+		}
+		if out, err := exec.Command("go", append(args, "github.com/tincan-dev/tincan/cmd/bench")...).CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build ./cmd/bench: %v\n%s", err, out)
+			return
+		}
+		built.bin = bin
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	out, err := exec.Command("go", append(args, "github.com/tincan-dev/tincan/cmd/bench")...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build ./cmd/bench: %v\n%s", err, out)
-	}
-	return bin
+	return built.bin
 }
 
 // TestSmokeRun runs `bench -smoke` end to end, with real processes, and
@@ -48,6 +80,7 @@ func TestSmokeRun(t *testing.T) {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Skip("redis-server is not on PATH, so the bench cannot run: sudo apt-get install -y redis-server")
 	}
+	t.Parallel()
 	bin := buildBench(t)
 	jsonPath := filepath.Join(t.TempDir(), "report.json")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -167,6 +200,7 @@ func checkBroadcastRow(t *testing.T, rw row) {
 // TestNoRedisServer checks that without redis-server the bench says how
 // to install it and exits, having started nothing.
 func TestNoRedisServer(t *testing.T) {
+	t.Parallel()
 	bin := buildBench(t)
 	cmd := exec.Command(bin, "-smoke")
 	cmd.Env = []string{"PATH=" + t.TempDir()}
@@ -184,6 +218,7 @@ func TestNoRedisServer(t *testing.T) {
 // again once its Retry-After has passed, as the rows on the shipped
 // defaults need when S2 creates more than the default burst of creations.
 func TestWaitingOut429(t *testing.T) {
+	t.Parallel() // it waits out a Retry-After of a second
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		if calls.Add(1) == 1 {

@@ -97,6 +97,7 @@ func asks(n int) []ask {
 // channel is closed with nothing left queued and the worker has
 // acknowledged every request.
 func TestConcurrentClients(t *testing.T) {
+	t.Parallel()
 	for _, s := range apitest.Stores {
 		t.Run(s.Name, func(t *testing.T) {
 			t.Parallel()
@@ -196,26 +197,28 @@ func TestConcurrentClients(t *testing.T) {
 // waves of clients ask: the worker comes back each time after the last
 // request it handled, and every request is answered, once, correctly.
 func TestWorkerReconnects(t *testing.T) {
-	var workerStream atomic.Value // the worker's stream path, once known
-	workerStream.Store("")
-	var cuts atomic.Int32
-	cut := func(h http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path == workerStream.Load().(string) {
-				// Cancelled, as a dropped connection's request is: a
-				// deadline would read as the server's own timeout.
-				ctx, cancel := context.WithCancel(r.Context())
-				defer cancel()
-				cut := time.AfterFunc(150*time.Millisecond, cancel)
-				defer cut.Stop()
-				r = r.WithContext(ctx)
-				cuts.Add(1)
-			}
-			h.ServeHTTP(w, r)
-		})
-	}
+	t.Parallel()
 	for _, s := range apitest.Stores {
 		t.Run(s.Name, func(t *testing.T) {
+			t.Parallel()
+			var workerStream atomic.Value // the worker's stream path, once known
+			workerStream.Store("")
+			var cuts atomic.Int32
+			cut := func(h http.Handler) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.URL.Path == workerStream.Load().(string) {
+						// Cancelled, as a dropped connection's request is: a
+						// deadline would read as the server's own timeout.
+						ctx, cancel := context.WithCancel(r.Context())
+						defer cancel()
+						cut := time.AfterFunc(150*time.Millisecond, cancel)
+						defer cut.Stop()
+						r = r.WithContext(ctx)
+						cuts.Add(1)
+					}
+					h.ServeHTTP(w, r)
+				})
+			}
 			_, api := apitest.Start(t, s.Open(t), cut)
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
@@ -226,7 +229,6 @@ func TestWorkerReconnects(t *testing.T) {
 				t.Fatal(err)
 			}
 			workerStream.Store("/ports/" + w.own.Id + "/events")
-			cuts.Store(0)
 			var mu sync.Mutex
 			answered := map[string]int{}
 			w.Answered = func(reply client.PortCredentials) {
@@ -297,6 +299,7 @@ func TestWorkerReconnects(t *testing.T) {
 // the worker tries one answer, so that the request must also come again
 // on a new stream. The answer still reaches the client, once.
 func TestWorkerRetriesRefusedAnswer(t *testing.T) {
+	t.Parallel()
 	var front atomic.Value // the worker's front port, once known
 	front.Store("")
 	var refused atomic.Int32
@@ -408,6 +411,7 @@ func wantRefused(t *testing.T, what string, res response, err error, p *client.P
 // returns the context's error in either mode, and the reply channel is
 // closed all the same.
 func TestSendClosesOnCancel(t *testing.T) {
+	t.Parallel()
 	_, api := apitest.Start(t, apitest.Stores[0].Open(t), nil)
 	// A worker that is never served: requests pile up unanswered.
 	w, err := NewWorker(context.Background(), api, Calculate, nil)

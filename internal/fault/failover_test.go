@@ -31,6 +31,7 @@ const rejoinLimit = 30 * time.Second
 // under a second id by the retry.
 func TestSentinelManualFailoverWaitAll(t *testing.T) {
 	needProcesses(t)
+	t.Parallel()
 	for _, replicas := range []int{1, 2} {
 		t.Run(fmt.Sprintf("replicas=%d", replicas), func(t *testing.T) {
 			// Most of a round is waiting for Sentinel to notice the old
@@ -196,6 +197,7 @@ const warnWaitLimit = 30 * time.Second
 // Issue 12, hole 2: nothing was logged.
 func TestSentinelWaitWarning(t *testing.T) {
 	needProcesses(t)
+	t.Parallel()
 	s := redistest.StartSentinelReplicas(t, 2)
 	waitReplicasOnline(t, s.Primary.Addr, 2)
 	env := apiEnv(s.URL, redistest.Prefix(t))

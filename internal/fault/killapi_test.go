@@ -64,6 +64,7 @@ func finishAllowingLoss(t *testing.T, load *Load, allowLoss bool) Report {
 // stored twice, and every stream resumes where it stopped.
 func TestKillAPI(t *testing.T) {
 	needProcesses(t)
+	t.Parallel()
 	kills := forms(3, 10)
 	srv := redistest.Start(t)
 	env := apiEnv(srv.URL, redistest.Prefix(t))

@@ -15,6 +15,7 @@ import (
 // acknowledged is lost. Posts during the outage fail; they promised nothing.
 func TestKillRedisAppendfsyncAlways(t *testing.T) {
 	needProcesses(t)
+	t.Parallel()
 	kills := forms(2, 5)
 	srv := redistest.Start(t, "--appendonly", "yes", "--appendfsync", "always")
 	env := apiEnv(srv.URL, redistest.Prefix(t))

@@ -5,13 +5,21 @@ import (
 	"fmt"
 	"os"
 	"testing"
+
+	"github.com/tincan-dev/tincan/internal/redistest"
 )
 
 // apiBin is the api binary, built once for the package's tests.
 var apiBin string
 
+// TestMain builds the api binary for the tests. They mostly wait, for
+// failovers, move deadlines and servers they kill and restart, each on
+// servers of its own: eight run at once. TestTransferUnderPause, whose
+// api answers 503 past a 300 ms REDIS_TIMEOUT, and the quick ones run
+// alone, before the others.
 func TestMain(m *testing.M) {
 	flag.Parse()
+	redistest.Parallel(8)
 	dir, err := os.MkdirTemp("", "tincan-fault-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

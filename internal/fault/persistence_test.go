@@ -13,6 +13,7 @@ import (
 // lose nothing; the others are figures for docs/RELIABILITY.md.
 func TestRedisCrashLossByPersistence(t *testing.T) {
 	needProcesses(t)
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -23,6 +24,7 @@ func TestRedisCrashLossByPersistence(t *testing.T) {
 		{"always", []string{"--appendonly", "yes", "--appendfsync", "always"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // each setting has servers of its own
 			kills := forms(1, 5)
 			totalLost, totalAcked := 0, 0
 			for range kills {

@@ -34,6 +34,7 @@ const (
 // deterministic by stopping the sentinels (SIGSTOP) for its length.
 func TestSentinelRollbackReadersResume(t *testing.T) {
 	needProcesses(t)
+	t.Parallel()
 	s := redistest.StartSentinelReplicas(t, 1, "--repl-diskless-sync-delay", "0")
 	waitReplicasOnline(t, s.Primary.Addr, 1)
 	env := apiEnv(s.URL, redistest.Prefix(t))

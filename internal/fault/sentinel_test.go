@@ -27,6 +27,7 @@ const failoverLimit = redistest.SentinelDownAfter + redistest.SentinelFailoverTi
 // primary has come back as its replica.
 func TestSentinelFailoverWait(t *testing.T) {
 	needProcesses(t)
+	t.Parallel()
 	runFailovers(t, 1, false)
 }
 
@@ -35,6 +36,7 @@ func TestSentinelFailoverWait(t *testing.T) {
 // figure, not an assertion.
 func TestSentinelFailoverNoWait(t *testing.T) {
 	needProcesses(t)
+	t.Parallel()
 	runFailovers(t, 0, true)
 }
 
@@ -64,15 +66,10 @@ func runFailovers(t *testing.T, waitReplicas int, allowLoss bool) {
 // failover kills a Sentinel set's primary under load and returns the
 // load's report (with its losses) and how long writes took to resume.
 func failover(t *testing.T, waitReplicas int, allowLoss bool) (Report, time.Duration) {
+	// The set's servers start full syncs at once (redistest sets no
+	// diskless-sync delay), before the first sync and before the
+	// returning primary's, which WAIT must wait for.
 	s := redistest.StartSentinel(t)
-	// A diskless full sync waits 5s by default for more replicas to join
-	// it; with one replica that is only a delay, before the first sync
-	// and before the returning primary's, which WAIT must wait for.
-	for _, srv := range []*redistest.Server{s.Primary, s.Replica} {
-		if err := srv.Client(t).ConfigSet(context.Background(), "repl-diskless-sync-delay", "0").Err(); err != nil {
-			t.Fatal(err)
-		}
-	}
 	// The replica's first sync may still be under way: a failover now
 	// would lose everything.
 	waitReplicasOnline(t, s.Primary.Addr, 1)

@@ -14,24 +14,60 @@ import (
 	"sync"
 )
 
-// secretRun finds the runs of characters a secret is made of: base64url
-// (tokens, tickets), dots (JWTs) and the underscores of API keys.
-var secretRun = regexp.MustCompile(`[A-Za-z0-9_.\-]+`)
+// secretChars are the characters a secret is made of: base64url (tokens,
+// tickets), dots (JWTs) and the underscores of API keys. tokenChars are
+// base64url's alone.
+var secretChars, tokenChars = alphanumericAnd("_.-"), alphanumericAnd("_-")
 
-// shapes are what a secret looks like, for those no test recorded.
-var shapes = []struct {
-	name string
-	re   *regexp.Regexp
-}{
-	// A token or ticket is 32 random bytes in unpadded base64url: 43
-	// characters standing alone. Port ids (26 characters) and SHA-256
-	// hashes in hex (64) do not match.
-	{"token-shaped string", regexp.MustCompile(`(?:^|[^A-Za-z0-9_\-])([A-Za-z0-9_\-]{43})(?:[^A-Za-z0-9_\-]|$)`)},
-	// The tests' API keys look like tk_live_<hex> or tk_test_<hex>.
-	{"API-key-shaped string", regexp.MustCompile(`(tk_(?:live|test)_[0-9A-Za-z]{8,})`)},
-	// A JWT: three base64url parts, the first a JSON object.
-	{"JWT-shaped string", regexp.MustCompile(`(eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*)`)},
+// alphanumericAnd returns the table of ASCII letters and digits and the
+// characters of extra.
+func alphanumericAnd(extra string) *[256]bool {
+	var t [256]bool
+	for c := range t {
+		t[c] = 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || strings.IndexByte(extra, byte(c)) >= 0
+	}
+	return &t
 }
+
+// runs calls fn with each maximal run of line's characters in set, in
+// order, until fn returns false. A loop rather than a regular expression:
+// the scan reads every byte the tests logged, in binaries built with the
+// race detector, where the regexp engine's bookkeeping cost seconds.
+func runs(line string, set *[256]bool, fn func(run string) bool) {
+	for i := 0; i < len(line); {
+		if !set[line[i]] {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(line) && set[line[j]] {
+			j++
+		}
+		if !fn(line[i:j]) {
+			return
+		}
+		i = j
+	}
+}
+
+// shapes are what a secret looks like, for those no test recorded. A
+// token or ticket is 32 random bytes in unpadded base64url: 43 characters
+// standing alone (see scanLine); port ids (26 characters) and SHA-256
+// hashes in hex (64) are not. The others are found by an expression, on
+// the lines that hold the literal it starts with.
+var shapes = []struct {
+	name    string
+	literal string
+	re      *regexp.Regexp
+}{
+	// The tests' API keys look like tk_live_<hex> or tk_test_<hex>.
+	{"API-key-shaped string", "tk_", regexp.MustCompile(`(tk_(?:live|test)_[0-9A-Za-z]{8,})`)},
+	// A JWT: three base64url parts, the first a JSON object.
+	{"JWT-shaped string", "eyJ", regexp.MustCompile(`(eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*)`)},
+}
+
+// tokenLength is the length of a token or ticket in base64url.
+const tokenLength = 43
 
 // registry is everything one test binary logged and every secret it saw.
 type registry struct {
@@ -197,18 +233,35 @@ func (l *Log) Reset() {
 // sits in a run of secret characters, else one of the shapes.
 func scanLine(line string) (kind, secret string, found bool) {
 	all.mu.Lock()
-	for _, run := range secretRun.FindAllString(line, -1) {
+	runs(line, secretChars, func(run string) bool {
 		for n, m := range all.secrets {
 			for i := 0; i+n <= len(run); i++ {
 				if k, ok := m[run[i:i+n]]; ok {
-					all.mu.Unlock()
-					return "recorded " + k, run[i : i+n], true
+					kind, secret, found = "recorded "+k, run[i:i+n], true
+					return false
 				}
 			}
 		}
-	}
+		return true
+	})
 	all.mu.Unlock()
+	if found {
+		return kind, secret, true
+	}
+	runs(line, tokenChars, func(run string) bool {
+		if len(run) == tokenLength {
+			kind, secret, found = "token-shaped string", run, true
+			return false
+		}
+		return true
+	})
+	if found {
+		return kind, secret, true
+	}
 	for _, s := range shapes {
+		if !strings.Contains(line, s.literal) {
+			continue
+		}
 		if m := s.re.FindStringSubmatch(line); m != nil {
 			return s.name, m[1], true
 		}

@@ -2,6 +2,8 @@ package redistest
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -63,19 +65,46 @@ func StartSentinelReplicas(tb testing.TB, n int, serverArgs ...string) *Sentinel
 	if n < 1 {
 		tb.Fatalf("a Sentinel set needs a replica to fail over to, not %d", n)
 	}
+	return StartSentinelEach(tb, make([][]string, n), serverArgs...)
+}
+
+// StartSentinelEach is StartSentinelReplicas with a replica for each of
+// replicaArgs, started with those arguments after serverArgs (a
+// replica-priority, say). The sentinels learn each replica's settings as
+// they first meet it, rather than at their next look (every 10 s), as they
+// would of a replica started later.
+func StartSentinelEach(tb testing.TB, replicaArgs [][]string, serverArgs ...string) *Sentinel {
+	tb.Helper()
+	n := len(replicaArgs)
+	if n < 1 {
+		tb.Fatalf("a Sentinel set needs a replica to fail over to, not %d", n)
+	}
 	if _, err := exec.LookPath("redis-sentinel"); err != nil {
 		tb.Fatalf("redis-sentinel is not installed: apt-get install -y redis-sentinel")
 	}
+	// A diskless full sync waits 5 s by default for more replicas to
+	// share it: here only a delay before a replica has what WAIT waits
+	// for, at the start and after each failover.
+	serverArgs = append([]string{"--repl-diskless-sync-delay", "0"}, serverArgs...)
 	s := &Sentinel{}
 	s.Primary = Start(tb, append([]string{"--appendonly", "no"}, serverArgs...)...)
 	host, port := hostPort(s.Primary.Addr)
-	for range n {
-		s.Replicas = append(s.Replicas, Start(tb, append([]string{"--replicaof", host, port}, serverArgs...)...))
+	for _, own := range replicaArgs {
+		args := append(append([]string{"--replicaof", host, port}, serverArgs...), own...)
+		s.Replicas = append(s.Replicas, Start(tb, args...))
 	}
 	s.Replica = s.Replicas[0]
 	tb.Cleanup(s.stopSentinels)
-	for range 3 {
-		s.startSentinel(tb, host, port)
+	// Each sentinel's configuration names the others and the replicas,
+	// as a sentinel's own rewrite of it would: otherwise they find each
+	// other through hello messages, every 2 s, and the set takes seconds
+	// to be ready.
+	peers := make([]sentinelPeer, 3)
+	for i := range peers {
+		peers[i] = sentinelPeer{port: FreePort(tb), id: sentinelID(tb)}
+	}
+	for i := range peers {
+		s.startSentinel(tb, host, port, peers, i)
 	}
 	s.URL = "redis://" + s.Addrs[0] + "?addr=" + strings.Join(s.Addrs[1:], "&addr=") + "&master_name=" + SentinelMaster
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -88,21 +117,50 @@ func StartSentinelReplicas(tb testing.TB, n int, serverArgs ...string) *Sentinel
 	return s
 }
 
-func (s *Sentinel) startSentinel(tb testing.TB, primaryHost, primaryPort string) {
+// sentinelPeer is one sentinel of a set: its port and its run id.
+type sentinelPeer struct {
+	port int
+	id   string
+}
+
+// sentinelID returns a fresh sentinel run id: 40 hex digits.
+func sentinelID(tb testing.TB) string {
+	tb.Helper()
+	b := make([]byte, 20)
+	if _, err := rand.Read(b); err != nil {
+		tb.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// startSentinel starts peers[me], which knows the other peers and s's
+// replicas from the start.
+func (s *Sentinel) startSentinel(tb testing.TB, primaryHost, primaryPort string, peers []sentinelPeer, me int) {
 	tb.Helper()
 	dir := tb.TempDir()
-	port := FreePort(tb)
+	port := peers[me].port
 	name := SentinelMaster
-	conf := strings.Join([]string{
+	lines := []string{
 		"port " + strconv.Itoa(port),
 		"bind 127.0.0.1",
 		"dir " + dir,
 		"daemonize no",
 		"logfile " + filepath.Join(dir, "sentinel.log"),
+		"sentinel myid " + peers[me].id,
 		"sentinel monitor " + name + " " + primaryHost + " " + primaryPort + " 2",
 		"sentinel down-after-milliseconds " + name + " " + strconv.FormatInt(SentinelDownAfter.Milliseconds(), 10),
 		"sentinel failover-timeout " + name + " " + strconv.FormatInt(SentinelFailoverTimeout.Milliseconds(), 10),
-	}, "\n") + "\n"
+	}
+	for _, r := range s.Replicas {
+		h, p := hostPort(r.Addr)
+		lines = append(lines, "sentinel known-replica "+name+" "+h+" "+p)
+	}
+	for i, peer := range peers {
+		if i != me {
+			lines = append(lines, "sentinel known-sentinel "+name+" 127.0.0.1 "+strconv.Itoa(peer.port)+" "+peer.id)
+		}
+	}
+	conf := strings.Join(lines, "\n") + "\n"
 	path := filepath.Join(dir, "sentinel.conf")
 	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
 		tb.Fatal(err)

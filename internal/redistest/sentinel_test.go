@@ -22,11 +22,15 @@ func TestStartSentinelReplicas(t *testing.T) {
 			t.Fatalf("replica %s: %v\n%s", r.Addr, err, info)
 		}
 	}
-	c := redis.NewSentinelClient(&redis.Options{Addr: s.Addrs[0], MaxRetries: -1})
-	defer c.Close()
 	// A paused sentinel does not answer within 200ms (nor ever); a
-	// resumed one answers, however loaded the machine.
+	// resumed one answers, however loaded the machine. Each question
+	// has a client of its own, whose timeouts are the question's: a new
+	// connection's handshake keeps the client's read timeout (3 s by
+	// default), not the context's.
 	ping := func(within time.Duration) error {
+		c := redis.NewSentinelClient(&redis.Options{Addr: s.Addrs[0], MaxRetries: -1,
+			DialTimeout: within, ReadTimeout: within, WriteTimeout: within})
+		defer c.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), within)
 		defer cancel()
 		return c.Ping(ctx).Err()

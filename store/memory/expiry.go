@@ -43,7 +43,7 @@ func (s *Store) sweep() {
 	if s.closed {
 		return
 	}
-	now := time.Now()
+	now := s.now()
 	s.sweepTickets(now)
 	for k, r := range s.records {
 		if !now.Before(r.expires) {

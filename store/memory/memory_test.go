@@ -2,6 +2,7 @@ package memory_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/tincan-dev/tincan/store"
 	"github.com/tincan-dev/tincan/store/memory"
@@ -9,8 +10,8 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, limits store.Limits) store.Store {
-		s := memory.New(limits)
+	storetest.RunClocked(t, func(t *testing.T, limits store.Limits, now func() time.Time) store.Store {
+		s := memory.New(limits, memory.WithClock(now))
 		t.Cleanup(func() { s.Close() })
 		return s
 	})

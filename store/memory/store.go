@@ -30,6 +30,7 @@ var errStoreClosed = fmt.Errorf("memory store closed: %w", store.ErrUnavailable)
 type Store struct {
 	limits store.Limits
 	hub    *notify.Hub
+	now    func() time.Time // the store's clock; see WithClock
 
 	stop      chan struct{} // closed by Close: the janitor returns
 	done      chan struct{} // closed by the janitor when it has returned
@@ -49,13 +50,32 @@ type Store struct {
 	betweenBatches func()
 }
 
+// Option changes how New makes a Store.
+type Option func(*Store)
+
+// WithClock has the store read the time from now instead of time.Now. Every
+// time the store keeps or compares (a channel's and a collection's idle
+// timer, an idempotency key's window, a ticket's expiry, message ids and
+// timestamps) then follows now, so that a test can move it rather than
+// sleep. The janitor still wakes on the wall clock, but every lookup checks
+// expiry itself, so what callers see follows now exactly. now must be safe
+// for concurrent use and should not go back. A nil now is time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(s *Store) {
+		if now != nil {
+			s.now = now
+		}
+	}
+}
+
 // New returns an empty Store enforcing limits (zero fields take their
 // defaults). It starts one goroutine that forgets expired channels; Close
 // stops it.
-func New(limits store.Limits) *Store {
+func New(limits store.Limits, opts ...Option) *Store {
 	s := &Store{
 		limits:   limits.WithDefaults(),
 		hub:      notify.New(),
+		now:      time.Now,
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
 		channels: make(map[string]*channel),
@@ -64,6 +84,9 @@ func New(limits store.Limits) *Store {
 		tickets:  make(map[string]*ticket),
 
 		collections: make(map[string]*collection),
+	}
+	for _, o := range opts {
+		o(s)
 	}
 	go s.janitor(sweepInterval(s.limits.ChannelTTL))
 	return s
@@ -127,5 +150,5 @@ func (s *Store) begin(ctx context.Context) (time.Time, error) {
 		s.mu.Unlock()
 		return time.Time{}, errStoreClosed
 	}
-	return time.Now(), nil
+	return s.now(), nil
 }

@@ -19,11 +19,14 @@ import (
 // TestCluster runs on a three-master Redis Cluster, where a channel's keys
 // and a moved port's keys live on different nodes: no script may touch two
 // slots, moves must work across nodes, and notices travel by sharded
-// pub/sub. The node restart comes last: it disturbs the others.
+// pub/sub. The node restart comes last: it disturbs the others. Nothing
+// else of the package uses this Cluster once the tests run in parallel
+// (TestMovedIsUnreachable runs before).
 func TestCluster(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a Redis Cluster")
 	}
+	t.Parallel()
 	c := redistest.SharedCluster(t)
 	t.Run("Conformance", func(t *testing.T) {
 		storetest.Run(t, func(t *testing.T, limits store.Limits) store.Store {

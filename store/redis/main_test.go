@@ -18,7 +18,10 @@ var shared *redistest.Server
 
 // TestMain starts the shared server and fails the package if a goroutine
 // outlives the tests: every Store's listener and sweeper must stop at Close.
+// The tests mostly wait, for servers, replicas, failovers and TTLs: eight
+// of them run at once.
 func TestMain(m *testing.M) {
+	redistest.Parallel(8)
 	// go-redis logs every failed dial; tests that stop servers make many.
 	goredis.SetLogger(quietLogger{})
 	tb := &mainTB{}

@@ -17,6 +17,7 @@ import (
 )
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, limits store.Limits) store.Store {
 		return newStore(t, shared, redis.Options{Limits: limits})
 	})

@@ -197,10 +197,14 @@ func TestWaitAllSentinel(t *testing.T) {
 	}
 	t.Parallel()
 	ctx := t.Context()
-	sen := redistest.StartSentinel(t)
-	replicaOf(t, sen.Primary, "--replica-priority", "0")
-	// Sentinel learns of a new replica from the primary's INFO, and of
-	// its priority from its own, each every 10 s.
+	// The priority-0 replica is there before the sentinels start: they
+	// would learn of a replica added later, and of its priority, only at
+	// their next INFO of the primary and then of the replica, each every
+	// 10 s.
+	sen := redistest.StartSentinelEach(t, [][]string{nil, {"--replica-priority", "0"}})
+	for _, r := range sen.Replicas {
+		waitLinked(t, r.Client(t))
+	}
 	sc := goredis.NewSentinelClient(&goredis.Options{Addr: sen.Addrs[0]})
 	defer sc.Close()
 	deadline := time.Now().Add(30 * time.Second)

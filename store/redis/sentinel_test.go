@@ -20,6 +20,7 @@ func TestSentinel(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Redis Sentinel")
 	}
+	t.Parallel()
 	t.Run("Failover", func(t *testing.T) {
 		t.Parallel()
 		testSentinelFailover(t, redistest.StartSentinel(t))

@@ -384,25 +384,20 @@ func testCollectionConcurrentMoves(t *testing.T, h harness) {
 // TTL; one that broadcasts stays.
 func testCollectionExpiry(t *testing.T, h harness) {
 	ctx := testContext(t)
-	s := h.storeWith(t, store.Limits{ChannelTTL: expiryTTL})
+	s, tl := h.timedStore(t, store.Limits{ChannelTTL: expiryTTL})
 	idle, busy := newCollection(ctx, t, s), newCollection(ctx, t, s)
-	stop := time.Now().Add(expiryTTL * 5 / 2)
-	for time.Now().Before(stop) {
+	for elapsed := time.Duration(0); elapsed < keepBusy; elapsed += busyEvery {
+		tl.pass(busyEvery)
 		broadcast(ctx, t, s, busy, text("tick"))
-		time.Sleep(expiryTTL / 10)
 	}
 	if _, err := s.DescribeCollection(ctx, busy.ID, busy.Token); err != nil {
 		t.Errorf("a collection kept busy: %v", err)
 	}
-	deadline := time.Now().Add(expiryDeadline)
-	for {
+	tl.expires(t, expiryDeadline, "an idle collection", func() (bool, error) {
 		_, err := s.DescribeCollection(ctx, idle.ID, idle.Token)
 		if errors.Is(err, store.ErrUnauthorized) {
-			break
+			return true, nil
 		}
-		if err != nil || time.Now().After(deadline) {
-			t.Fatalf("idle collection still there (%v)", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return false, err
+	})
 }

@@ -25,7 +25,10 @@ const (
 
 // harness makes stores and channels for one subtest.
 type harness struct {
-	newStore func(t *testing.T, limits store.Limits) store.Store
+	// newStore makes a store whose clock is now, or the wall clock when
+	// now is nil; it ignores now unless clocked.
+	newStore func(t *testing.T, limits store.Limits, now func() time.Time) store.Store
+	clocked  bool
 }
 
 // store returns a fresh store with the default limits.
@@ -33,9 +36,26 @@ func (h harness) store(t *testing.T) store.Store {
 	return h.storeWith(t, store.Limits{})
 }
 
+// storeWith returns a fresh store on the wall clock.
 func (h harness) storeWith(t *testing.T, limits store.Limits) store.Store {
 	t.Helper()
-	s := h.newStore(t, limits)
+	return h.open(t, limits, nil)
+}
+
+// timedStore returns a fresh store and the way time passes for it: on a
+// Clock of its own when the store takes one, on the wall clock otherwise.
+func (h harness) timedStore(t *testing.T, limits store.Limits) (store.Store, timeline) {
+	t.Helper()
+	if !h.clocked {
+		return h.open(t, limits, nil), timeline{}
+	}
+	c := NewClock()
+	return h.open(t, limits, c.Now), timeline{clock: c}
+}
+
+func (h harness) open(t *testing.T, limits store.Limits, now func() time.Time) store.Store {
+	t.Helper()
+	s := h.newStore(t, limits, now)
 	if s == nil {
 		t.Fatal("newStore returned nil")
 	}

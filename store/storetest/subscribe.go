@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 
 	"github.com/tincan-dev/tincan/store"
@@ -52,7 +53,27 @@ func wantRing(t *testing.T, sub *store.Subscription, what string) {
 
 func wantQuiet(t *testing.T, sub *store.Subscription, what string) {
 	t.Helper()
-	if waitRing(sub, quietWait) {
+	wantAllQuiet(t, map[string]*store.Subscription{what: sub})
+}
+
+// wantAllQuiet is wantQuiet for each of subs, watched over the same
+// quietWait rather than one after another.
+func wantAllQuiet(t *testing.T, subs map[string]*store.Subscription) {
+	t.Helper()
+	var mu sync.Mutex
+	var rang []string
+	var wg sync.WaitGroup
+	for what, sub := range subs {
+		wg.Go(func() {
+			if waitRing(sub, quietWait) {
+				mu.Lock()
+				defer mu.Unlock()
+				rang = append(rang, what)
+			}
+		})
+	}
+	wg.Wait()
+	for _, what := range rang {
 		t.Errorf("%s: rang", what)
 	}
 }
@@ -122,9 +143,7 @@ func testSubscribeQuietForOthers(t *testing.T, h harness) {
 	receiver := subscribe(t, s, p.p2.PortID)
 	post(ctx, t, s, p.p1, text("only for port2"))
 	wantRing(t, receiver, "the receiving port")
-	for what, sub := range subs {
-		wantQuiet(t, sub, what)
-	}
+	wantAllQuiet(t, subs)
 }
 
 // testSubscribeCloseStops: a closed subscription no longer rings, and

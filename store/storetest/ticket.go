@@ -153,7 +153,7 @@ func testTicketConcurrentRedeems(t *testing.T, h harness) {
 // testTicketExpires: a ticket not redeemed within its ttl is refused.
 func testTicketExpires(t *testing.T, h harness) {
 	ctx := testContext(t)
-	s := h.store(t)
+	s, tl := h.timedStore(t, store.Limits{})
 	p := newPair(ctx, t, s)
 	const ttl = 200 * time.Millisecond
 	tk, err := s.IssueTicket(ctx, []store.Credentials{p.p1}, ttl)
@@ -164,7 +164,7 @@ func testTicketExpires(t *testing.T, h harness) {
 	if err != nil {
 		t.Fatalf("IssueTicket: %v", err)
 	}
-	time.Sleep(time.Until(tk.ExpiresAt) + ttl)
+	tl.passUntil(tk.ExpiresAt.Add(ttl))
 	wantTicketInvalid(t, s, "an expired ticket", p.p1.PortID, tk.Secret)
 	redeem(t, s, p.p1.PortID, live.Secret)
 }
