@@ -669,18 +669,20 @@ func (w *world) issueMessageTicket(p port, id, token string) string {
 }
 
 // expiredMessageTicket gets a ticket for the message id at p that has
-// expired, issued by the store itself for the reason expiredTicket gives.
+// expired, issued by the store itself, as expiredTicket does a stream
+// ticket and for its reasons.
 func (w *world) expiredMessageTicket(p port, id string) string {
 	w.t.Helper()
 	eid, err := store.ParseEventID(id)
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	t, err := w.c.store.IssueMessageTicket(context.Background(), store.Credentials{PortID: p.ID, Token: w.full[p.ID]}, eid, time.Millisecond)
+	const ttl = time.Millisecond
+	t, err := w.c.store.IssueMessageTicket(context.Background(), store.Credentials{PortID: p.ID, Token: w.full[p.ID]}, eid, ttl)
 	if err != nil {
 		w.t.Fatalf("issue a message ticket for %s: %v", p.ID, err)
 	}
-	time.Sleep(20 * time.Millisecond)
+	w.clock.Advance(ttl)
 	return t.Secret
 }
 

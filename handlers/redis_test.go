@@ -18,7 +18,8 @@ import (
 // (store/storetest) holds every Redis topology to the embedded store's
 // rules. The tests here are the exceptions, about what only a Redis store
 // does as seen over HTTP: messages pushed to waiting streams, within one
-// instance and across instances, and stored entries it cannot decode.
+// instance and across instances, and stored entries it cannot decode
+// (on a stream, a long poll, a message's raw body).
 // They run on a single redis-server.
 
 // TestRedis runs the HTTP tests that need a Redis store, in parallel, on
@@ -30,6 +31,7 @@ func TestRedis(t *testing.T) {
 		{"StreamMessageError", testStreamMessageError},
 		{"LongPollMessageError", testLongPollMessageError},
 		{"OriginDelivered", testOriginDelivered},
+		{"RawBodyUndecodable", testRawBodyUndecodable},
 	}
 	for _, tc := range pushTests {
 		tests = append(tests, envTest{"Pushed" + tc.name, tc.run})
