@@ -88,10 +88,14 @@ func (r *reservation) release() {
 }
 
 // reserveBody reserves what a message body may hold before it is read:
-// its declared length, or MaxMessageSize when it declares none (a chunked
-// body), never more than MaxMessageSize, which bounds the read anyway.
+// its declared length, or the largest body of its kind (maxPostBody) when
+// it declares none (a chunked body), never more than that, which bounds
+// the read anyway.
 func (s *Server) reserveBody(r *http.Request) (*reservation, error) {
 	n := s.cfg.MaxMessageSize
+	if kind, err := postKind(r.Header.Get("Content-Type")); err == nil {
+		n = s.maxPostBody(kind)
+	}
 	if r.ContentLength >= 0 {
 		n = min(r.ContentLength, n)
 	}

@@ -18,8 +18,9 @@ import (
 // (store/storetest) holds every Redis topology to the embedded store's
 // rules. The tests here are the exceptions, about what only a Redis store
 // does as seen over HTTP: messages pushed to waiting streams, within one
-// instance and across instances, and stored entries it cannot decode
-// (on a stream, a long poll, a message's raw body).
+// instance and across instances, stored entries it cannot decode (on a
+// stream, a long poll, a message's raw body), and binary messages, whose
+// bytes a Redis store keeps apart from JSON (see testBinaryRoundTrip).
 // They run on a single redis-server.
 
 // TestRedis runs the HTTP tests that need a Redis store, in parallel, on
@@ -32,6 +33,9 @@ func TestRedis(t *testing.T) {
 		{"LongPollMessageError", testLongPollMessageError},
 		{"OriginDelivered", testOriginDelivered},
 		{"RawBodyUndecodable", testRawBodyUndecodable},
+		{"BinaryRoundTrip", testBinaryRoundTrip},
+		{"BinaryCarriesPort", testBinaryCarriesPort},
+		{"BinaryBroadcast", testBinaryBroadcast},
 	}
 	for _, tc := range pushTests {
 		tests = append(tests, envTest{"Pushed" + tc.name, tc.run})

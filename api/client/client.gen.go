@@ -325,6 +325,10 @@ type AddMemberRequest struct {
 	Token string `json:"token"`
 }
 
+// BinaryMessage A binary body (any Content-Type but JSON and text ones): the bytes
+// are the message, kept exactly, with the Content-Type.
+type BinaryMessage = openapi_types.File
+
 // BroadcastRefusal Why a broadcast did not reach a member's peer, as the problem code a
 // post through the member would get: its channel is closed
 // (`port_closed`), it was transferred since it was added
@@ -341,14 +345,30 @@ type AddMemberRequest struct {
 type BroadcastRefusal string
 
 // BroadcastRequest A message to broadcast: a post's body without a transfer list (a
-// port can be given to one receiver only).
+// port can be given to one receiver only): `data`, or `binary` with
+// `content_type`, as in `PostMessageRequest`.
 type BroadcastRequest struct {
+	// Binary Bytes in standard base64, instead of `data`, as in `PostMessageRequest`.
+	//
+	// Example: iVBORw0KGgo=
+	Binary []byte `json:"binary,omitempty"`
+
+	// ContentType A binary message's media type, as `type/subtype` with parameters or
+	// not (`image/png`, `text/html; charset=utf-8`), printable ASCII, at
+	// most 255 bytes. As posted in `content_type`, application/octet-stream
+	// when left out; as delivered, in canonical form (type, subtype and
+	// parameter names in lower case).
+	//
+	//
+	// Example: image/png
+	ContentType *ContentType `json:"content_type,omitempty"`
+
 	// Data The message: any JSON value (object, array, string, number, boolean
 	// or null), stored and delivered byte for byte.
 	//
 	//
 	// Example: {"hello":"world"}
-	Data Data `json:"data"`
+	Data Data `json:"data,omitempty"`
 
 	// Transfer Accepted empty, as a post's body may have it; any port in it is
 	// `400 invalid_request`.
@@ -486,6 +506,15 @@ type CollectionInfo struct {
 	// Members The member ports' ids, ascending.
 	Members []PortId `json:"members"`
 }
+
+// ContentType A binary message's media type, as `type/subtype` with parameters or
+// not (`image/png`, `text/html; charset=utf-8`), printable ASCII, at
+// most 255 bytes. As posted in `content_type`, application/octet-stream
+// when left out; as delivered, in canonical form (type, subtype and
+// parameter names in lower case).
+//
+// Example: image/png
+type ContentType = string
 
 // Data The message: any JSON value (object, array, string, number, boolean
 // or null), stored and delivered byte for byte.
@@ -886,10 +915,26 @@ type MemberAdded struct {
 // the sending port's id, not an object), `origin` is `.origin`;
 // `port` and `sent_at` have no counterpart.
 //
+// A JSON or text message has `data`. A binary message (the Web API's
+// `ArrayBuffer`) has `binary`, its bytes in standard base64, and
+// `content_type` instead, and no `data`: test for `binary`, never
+// guess from `data`. `getMessageBody` answers the bytes themselves.
+//
 // Example: {"data":{"hello":"world"},"id":"1763731800456-0","origin":"https://app.example.com","port":"01KAK9Q01VBCAB18KVMXN4YNBZ","ports":[],"sent_at":"2025-11-21T13:30:00.456789012Z","source":"01KAK9Q01VBCAB18KVMXVCJ4NX"}
 type Message struct {
-	// Data The posted data, byte for byte (`MessageEvent.data`).
-	Data Data `json:"data"`
+	// Binary A binary message's bytes, exactly as posted, in standard base64
+	// with padding; absent for a JSON or text message.
+	//
+	//
+	// Example: iVBORw0KGgo=
+	Binary []byte `json:"binary,omitempty"`
+
+	// ContentType A binary message's content type; absent for a JSON or text message.
+	ContentType *ContentType `json:"content_type,omitempty"`
+
+	// Data The posted data, byte for byte (`MessageEvent.data`); absent
+	// for a binary message.
+	Data Data `json:"data,omitempty"`
 
 	// Id The message's event id at the receiving port (`MessageEvent.lastEventId`):
 	// the `id:` of its SSE frame in a one-port stream, what to pass as
@@ -1184,14 +1229,35 @@ type PortCredentials struct {
 // Example: 01KAK9Q01VBCAB18KVMXVCJ4NX
 type PortId = string
 
-// PostMessageRequest A message as posted (postMessage(data, transfer)).
+// PostMessageRequest A message as posted (postMessage(message, transfer)): `data`, any
+// JSON value, or bytes (an `ArrayBuffer`) as `binary` with their
+// `content_type`. Exactly one of `data` and `binary`; `content_type`
+// only with `binary`. Otherwise `400 invalid_request`.
 type PostMessageRequest struct {
+	// Binary A binary message's bytes in standard base64, with padding (RFC
+	// 4648, section 4), instead of `data`. Delivered as they are, with
+	// `content_type`. At most `MAX_MESSAGE_SIZE` bytes once decoded.
+	//
+	//
+	// Example: iVBORw0KGgo=
+	Binary []byte `json:"binary,omitempty"`
+
+	// ContentType A binary message's media type, as `type/subtype` with parameters or
+	// not (`image/png`, `text/html; charset=utf-8`), printable ASCII, at
+	// most 255 bytes. As posted in `content_type`, application/octet-stream
+	// when left out; as delivered, in canonical form (type, subtype and
+	// parameter names in lower case).
+	//
+	//
+	// Example: image/png
+	ContentType *ContentType `json:"content_type,omitempty"`
+
 	// Data The message: any JSON value (object, array, string, number, boolean
 	// or null), stored and delivered byte for byte.
 	//
 	//
 	// Example: {"hello":"world"}
-	Data Data `json:"data"`
+	Data Data `json:"data,omitempty"`
 
 	// Transfer Ports to hand over with the message (the transfer list). The
 	// sending port itself, its peer, a port listed twice, a closed,
@@ -1366,11 +1432,6 @@ type ProblemCode string
 // RawBody A message's content, as it is (see `getMessageBody`).
 type RawBody = openapi_types.File
 
-// RawMessage A raw message body (any Content-Type but application/json): the
-// bytes, which must be valid UTF-8, become the message's data as a
-// JSON string.
-type RawMessage = string
-
 // Ready defines model for Ready.
 type Ready struct {
 	Status ReadyStatus `json:"status"`
@@ -1453,6 +1514,11 @@ type State string
 //
 // Example: 1763731800456-3,,1763731800789-0
 type StreamPosition = string
+
+// TextMessage A text body (`text/*`, `application/x-www-form-urlencoded`): the
+// bytes, which must be valid UTF-8, become the message's data as a
+// JSON string.
+type TextMessage = string
 
 // Ticket A freshly issued stream ticket.
 //
@@ -1718,6 +1784,9 @@ type Unauthorized = Problem
 // Unavailable An RFC 9457 problem, with tincan's `code`.
 type Unavailable = Problem
 
+// UnsupportedMediaType An RFC 9457 problem, with tincan's `code`.
+type UnsupportedMediaType = Problem
+
 // CreateChannelParams defines parameters for CreateChannel.
 type CreateChannelParams struct {
 	// IdempotencyKey Makes the request safe to retry: a retry with the same key and the
@@ -1832,8 +1901,11 @@ type AddMemberJSONRequestBody = AddMemberRequest
 // BroadcastMessageJSONRequestBody defines body for BroadcastMessage for application/json ContentType.
 type BroadcastMessageJSONRequestBody = BroadcastRequest
 
+// BroadcastMessageFormdataRequestBody defines body for BroadcastMessage for application/x-www-form-urlencoded ContentType.
+type BroadcastMessageFormdataRequestBody = TextMessage
+
 // BroadcastMessageTextRequestBody defines body for BroadcastMessage for text/plain ContentType.
-type BroadcastMessageTextRequestBody = RawMessage
+type BroadcastMessageTextRequestBody = TextMessage
 
 // AckMessagesJSONRequestBody defines body for AckMessages for application/json ContentType.
 type AckMessagesJSONRequestBody = AckRequest
@@ -1841,8 +1913,11 @@ type AckMessagesJSONRequestBody = AckRequest
 // PostMessageJSONRequestBody defines body for PostMessage for application/json ContentType.
 type PostMessageJSONRequestBody = PostMessageRequest
 
+// PostMessageFormdataRequestBody defines body for PostMessage for application/x-www-form-urlencoded ContentType.
+type PostMessageFormdataRequestBody = TextMessage
+
 // PostMessageTextRequestBody defines body for PostMessage for text/plain ContentType.
-type PostMessageTextRequestBody = RawMessage
+type PostMessageTextRequestBody = TextMessage
 
 // CreateMessageTicketJSONRequestBody defines body for CreateMessageTicket for application/json ContentType.
 type CreateMessageTicketJSONRequestBody = MessageTicketRequest
@@ -2123,10 +2198,12 @@ type ClientInterface interface {
 	// The delivered message's `source` is the member port, and its
 	// `origin` the broadcasting request's `Origin`, as for a post.
 	//
-	// The body is a post's: `{"data": ...}` with `Content-Type:
-	// application/json`, or any other body as a JSON string. A broadcast
-	// carries no transfer list, since a port can be given to one receiver
-	// only: a `transfer` field is `400 invalid_request`.
+	// The body is a post's, by the same rule of `Content-Type` (see
+	// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+	// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+	// A broadcast carries no transfer list, since a port can be given to
+	// one receiver only: a `transfer` field with a port is `400
+	// invalid_request`.
 	//
 	// The answer accounts for every member: `delivered` lists the members
 	// reached with the message's event id at each peer, `refused` the
@@ -2138,14 +2215,16 @@ type ClientInterface interface {
 	// member's refusal does not stop the others.
 	//
 	// **Size.** The members times the message's bytes (its data, as
-	// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+	// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+	// by default):
 	// more is `413 broadcast_too_large`, before anything is stored.
 	//
 	// **Retrying safely.** Without an `Idempotency-Key` a retry after a
 	// lost answer posts again. With one, each member's post is made under
 	// it as `postMessage` makes a post under a key: a retry of the same
-	// broadcast (the same collection, the same kind of body and the same
-	// body, byte for byte) within the window stores nothing twice. The
+	// broadcast (the same collection, the same kind of body, bytes of the
+	// same content type, and the same body, byte for byte) within the
+	// window stores nothing twice. The
 	// members reached before answer the ids of the first call, the
 	// `unknown` ones too if their peer got the message; the others
 	// (`unknown` ones that did not, those refused as `unavailable` or
@@ -2173,10 +2252,12 @@ type ClientInterface interface {
 	// The delivered message's `source` is the member port, and its
 	// `origin` the broadcasting request's `Origin`, as for a post.
 	//
-	// The body is a post's: `{"data": ...}` with `Content-Type:
-	// application/json`, or any other body as a JSON string. A broadcast
-	// carries no transfer list, since a port can be given to one receiver
-	// only: a `transfer` field is `400 invalid_request`.
+	// The body is a post's, by the same rule of `Content-Type` (see
+	// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+	// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+	// A broadcast carries no transfer list, since a port can be given to
+	// one receiver only: a `transfer` field with a port is `400
+	// invalid_request`.
 	//
 	// The answer accounts for every member: `delivered` lists the members
 	// reached with the message's event id at each peer, `refused` the
@@ -2188,14 +2269,16 @@ type ClientInterface interface {
 	// member's refusal does not stop the others.
 	//
 	// **Size.** The members times the message's bytes (its data, as
-	// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+	// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+	// by default):
 	// more is `413 broadcast_too_large`, before anything is stored.
 	//
 	// **Retrying safely.** Without an `Idempotency-Key` a retry after a
 	// lost answer posts again. With one, each member's post is made under
 	// it as `postMessage` makes a post under a key: a retry of the same
-	// broadcast (the same collection, the same kind of body and the same
-	// body, byte for byte) within the window stores nothing twice. The
+	// broadcast (the same collection, the same kind of body, bytes of the
+	// same content type, and the same body, byte for byte) within the
+	// window stores nothing twice. The
 	// members reached before answer the ids of the first call, the
 	// `unknown` ones too if their peer got the message; the others
 	// (`unknown` ones that did not, those refused as `unavailable` or
@@ -2211,6 +2294,60 @@ type ClientInterface interface {
 	// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
 	BroadcastMessage(ctx context.Context, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// BroadcastMessageWithFormdataBody Broadcast a message through every member port
+	//
+	// Posts one message through every member port to its peer, each
+	// exactly as `postMessage` through that port would: the message is
+	// queued at the peer with the peer's own next event id, read and
+	// acknowledged there like any other message (a slow or offline
+	// receiver holds nobody up and loses nothing), bounded by the peer's
+	// queue (`MAX_QUEUE_LENGTH`, `MAX_QUEUE_BYTES`), and pushed to the
+	// peer's event streams.
+	// The delivered message's `source` is the member port, and its
+	// `origin` the broadcasting request's `Origin`, as for a post.
+	//
+	// The body is a post's, by the same rule of `Content-Type` (see
+	// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+	// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+	// A broadcast carries no transfer list, since a port can be given to
+	// one receiver only: a `transfer` field with a port is `400
+	// invalid_request`.
+	//
+	// The answer accounts for every member: `delivered` lists the members
+	// reached with the message's event id at each peer, `refused` the
+	// members whose peer did not get the message, with the reason (the
+	// problem code a post through the port would get), and `unknown` the
+	// members whose outcome the store could not tell (their post was
+	// sent and its answer lost: a timeout, a dropped connection, or too
+	// few replicas confirmed it): their peer may hold the message. One
+	// member's refusal does not stop the others.
+	//
+	// **Size.** The members times the message's bytes (its data, as
+	// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+	// by default):
+	// more is `413 broadcast_too_large`, before anything is stored.
+	//
+	// **Retrying safely.** Without an `Idempotency-Key` a retry after a
+	// lost answer posts again. With one, each member's post is made under
+	// it as `postMessage` makes a post under a key: a retry of the same
+	// broadcast (the same collection, the same kind of body, bytes of the
+	// same content type, and the same body, byte for byte) within the
+	// window stores nothing twice. The
+	// members reached before answer the ids of the first call, the
+	// `unknown` ones too if their peer got the message; the others
+	// (`unknown` ones that did not, those refused as `unavailable` or
+	// `port_busy` the first time, or added since) are posted to now. So
+	// retry a broadcast that answered `unknown` members with the same key:
+	// it never duplicates. A member reached before under the same
+	// key with another body is refused with `idempotency_key_reused`.
+	// Only the holder of the collection's token can replay its
+	// broadcasts.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
+	BroadcastMessageWithFormdataBody(ctx context.Context, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// BroadcastMessageWithTextBody Broadcast a message through every member port
 	//
 	// Posts one message through every member port to its peer, each
@@ -2223,10 +2360,12 @@ type ClientInterface interface {
 	// The delivered message's `source` is the member port, and its
 	// `origin` the broadcasting request's `Origin`, as for a post.
 	//
-	// The body is a post's: `{"data": ...}` with `Content-Type:
-	// application/json`, or any other body as a JSON string. A broadcast
-	// carries no transfer list, since a port can be given to one receiver
-	// only: a `transfer` field is `400 invalid_request`.
+	// The body is a post's, by the same rule of `Content-Type` (see
+	// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+	// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+	// A broadcast carries no transfer list, since a port can be given to
+	// one receiver only: a `transfer` field with a port is `400
+	// invalid_request`.
 	//
 	// The answer accounts for every member: `delivered` lists the members
 	// reached with the message's event id at each peer, `refused` the
@@ -2238,14 +2377,16 @@ type ClientInterface interface {
 	// member's refusal does not stop the others.
 	//
 	// **Size.** The members times the message's bytes (its data, as
-	// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+	// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+	// by default):
 	// more is `413 broadcast_too_large`, before anything is stored.
 	//
 	// **Retrying safely.** Without an `Idempotency-Key` a retry after a
 	// lost answer posts again. With one, each member's post is made under
 	// it as `postMessage` makes a post under a key: a retry of the same
-	// broadcast (the same collection, the same kind of body and the same
-	// body, byte for byte) within the window stores nothing twice. The
+	// broadcast (the same collection, the same kind of body, bytes of the
+	// same content type, and the same body, byte for byte) within the
+	// window stores nothing twice. The
 	// members reached before answer the ids of the first call, the
 	// `unknown` ones too if their peer got the message; the others
 	// (`unknown` ones that did not, those refused as `unavailable` or
@@ -2524,11 +2665,26 @@ type ClientInterface interface {
 	// Queues a message at the peer of this port and answers its event id
 	// once it is durably stored.
 	//
-	// With `Content-Type: application/json` (parameters such as `charset`
-	// allowed) the body is a `PostMessageRequest`, decoded strictly: an
-	// unknown field, a wrong type or trailing data is `400
-	// invalid_request`. With any other Content-Type, or none, the raw body
-	// is the message's data, as a JSON string; it must be valid UTF-8.
+	// **What the body is** depends on its `Content-Type` (parameters such
+	// as `charset` aside):
+	//
+	// | Content-Type | the message |
+	// |---|---|
+	// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+	// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+	// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+	// | none | `415 content_type_required`: nothing is guessed |
+	//
+	// A binary message's content type is kept in canonical form (type,
+	// subtype and parameter names in lower case); one that is not a media
+	// type, or longer than 255 bytes, is `415 invalid_content_type`. A
+	// JSON body may carry bytes too, with a transfer list beside them, as
+	// `binary` (standard base64) and `content_type` instead of `data`.
+	//
+	// **Size.** A message, its data as JSON or its bytes, is at most
+	// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+	// body; a JSON body may be larger by the base64 of `binary` and room
+	// for a transfer list. More is `413 payload_too_large`.
 	//
 	// The ports in `transfer` move to the receiver in the same atomic step
 	// as the message is stored: their old tokens die and the delivered
@@ -2541,8 +2697,8 @@ type ClientInterface interface {
 	// `IDEMPOTENCY_WINDOW`) answers the first answer again, with
 	// `Idempotent-Replayed: true`, and stores nothing: retrying until a
 	// 201 then delivers the message exactly once. The same request means
-	// the same port, the same kind of body (JSON or raw) and the same
-	// body, byte for byte. The same key with another request is `422
+	// the same port, the same kind of body (JSON, text, or bytes of the
+	// same content type) and the same body, byte for byte. The same key with another request is `422
 	// idempotency_key_reused`; while the first request with the key is
 	// still being carried out (a transfer list takes several steps), `409
 	// idempotency_in_flight` with `Retry-After`. Only a stored message is
@@ -2569,11 +2725,26 @@ type ClientInterface interface {
 	// Queues a message at the peer of this port and answers its event id
 	// once it is durably stored.
 	//
-	// With `Content-Type: application/json` (parameters such as `charset`
-	// allowed) the body is a `PostMessageRequest`, decoded strictly: an
-	// unknown field, a wrong type or trailing data is `400
-	// invalid_request`. With any other Content-Type, or none, the raw body
-	// is the message's data, as a JSON string; it must be valid UTF-8.
+	// **What the body is** depends on its `Content-Type` (parameters such
+	// as `charset` aside):
+	//
+	// | Content-Type | the message |
+	// |---|---|
+	// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+	// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+	// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+	// | none | `415 content_type_required`: nothing is guessed |
+	//
+	// A binary message's content type is kept in canonical form (type,
+	// subtype and parameter names in lower case); one that is not a media
+	// type, or longer than 255 bytes, is `415 invalid_content_type`. A
+	// JSON body may carry bytes too, with a transfer list beside them, as
+	// `binary` (standard base64) and `content_type` instead of `data`.
+	//
+	// **Size.** A message, its data as JSON or its bytes, is at most
+	// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+	// body; a JSON body may be larger by the base64 of `binary` and room
+	// for a transfer list. More is `413 payload_too_large`.
 	//
 	// The ports in `transfer` move to the receiver in the same atomic step
 	// as the message is stored: their old tokens die and the delivered
@@ -2586,8 +2757,8 @@ type ClientInterface interface {
 	// `IDEMPOTENCY_WINDOW`) answers the first answer again, with
 	// `Idempotent-Replayed: true`, and stores nothing: retrying until a
 	// 201 then delivers the message exactly once. The same request means
-	// the same port, the same kind of body (JSON or raw) and the same
-	// body, byte for byte. The same key with another request is `422
+	// the same port, the same kind of body (JSON, text, or bytes of the
+	// same content type) and the same body, byte for byte. The same key with another request is `422
 	// idempotency_key_reused`; while the first request with the key is
 	// still being carried out (a transfer list takes several steps), `409
 	// idempotency_in_flight` with `Retry-After`. Only a stored message is
@@ -2609,16 +2780,31 @@ type ClientInterface interface {
 	// Corresponds with POST /ports/{id}/messages (the `PostMessage` operationId).
 	PostMessage(ctx context.Context, id PortIdPath, params *PostMessageParams, body PostMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PostMessageWithTextBody Post a message to the peer (port.postMessage)
+	// PostMessageWithFormdataBody Post a message to the peer (port.postMessage)
 	//
 	// Queues a message at the peer of this port and answers its event id
 	// once it is durably stored.
 	//
-	// With `Content-Type: application/json` (parameters such as `charset`
-	// allowed) the body is a `PostMessageRequest`, decoded strictly: an
-	// unknown field, a wrong type or trailing data is `400
-	// invalid_request`. With any other Content-Type, or none, the raw body
-	// is the message's data, as a JSON string; it must be valid UTF-8.
+	// **What the body is** depends on its `Content-Type` (parameters such
+	// as `charset` aside):
+	//
+	// | Content-Type | the message |
+	// |---|---|
+	// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+	// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+	// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+	// | none | `415 content_type_required`: nothing is guessed |
+	//
+	// A binary message's content type is kept in canonical form (type,
+	// subtype and parameter names in lower case); one that is not a media
+	// type, or longer than 255 bytes, is `415 invalid_content_type`. A
+	// JSON body may carry bytes too, with a transfer list beside them, as
+	// `binary` (standard base64) and `content_type` instead of `data`.
+	//
+	// **Size.** A message, its data as JSON or its bytes, is at most
+	// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+	// body; a JSON body may be larger by the base64 of `binary` and room
+	// for a transfer list. More is `413 payload_too_large`.
 	//
 	// The ports in `transfer` move to the receiver in the same atomic step
 	// as the message is stored: their old tokens die and the delivered
@@ -2631,8 +2817,68 @@ type ClientInterface interface {
 	// `IDEMPOTENCY_WINDOW`) answers the first answer again, with
 	// `Idempotent-Replayed: true`, and stores nothing: retrying until a
 	// 201 then delivers the message exactly once. The same request means
-	// the same port, the same kind of body (JSON or raw) and the same
-	// body, byte for byte. The same key with another request is `422
+	// the same port, the same kind of body (JSON, text, or bytes of the
+	// same content type) and the same body, byte for byte. The same key with another request is `422
+	// idempotency_key_reused`; while the first request with the key is
+	// still being carried out (a transfer list takes several steps), `409
+	// idempotency_in_flight` with `Retry-After`. Only a stored message is
+	// remembered: a refused request leaves no trace, so the same key may
+	// be retried, as it was or corrected. The fingerprint leaves out the
+	// `Origin` header: a retry answers the first post, whose origin the
+	// message keeps.
+	//
+	// **Origin.** The message keeps the request's `Origin` header, which
+	// the receiver gets as `origin` (the Web API's `MessageEvent.origin`).
+	// It is what the request claims: a browser sets the header itself and
+	// truthfully, any other client may send what it likes, so trust it as
+	// far as a server trusts `Origin`. A header that is not a serialized
+	// origin or `null`, or several of them, is `400 invalid_request` and
+	// stores nothing.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /ports/{id}/messages (the `PostMessage` operationId).
+	PostMessageWithFormdataBody(ctx context.Context, id PortIdPath, params *PostMessageParams, body PostMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostMessageWithTextBody Post a message to the peer (port.postMessage)
+	//
+	// Queues a message at the peer of this port and answers its event id
+	// once it is durably stored.
+	//
+	// **What the body is** depends on its `Content-Type` (parameters such
+	// as `charset` aside):
+	//
+	// | Content-Type | the message |
+	// |---|---|
+	// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+	// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+	// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+	// | none | `415 content_type_required`: nothing is guessed |
+	//
+	// A binary message's content type is kept in canonical form (type,
+	// subtype and parameter names in lower case); one that is not a media
+	// type, or longer than 255 bytes, is `415 invalid_content_type`. A
+	// JSON body may carry bytes too, with a transfer list beside them, as
+	// `binary` (standard base64) and `content_type` instead of `data`.
+	//
+	// **Size.** A message, its data as JSON or its bytes, is at most
+	// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+	// body; a JSON body may be larger by the base64 of `binary` and room
+	// for a transfer list. More is `413 payload_too_large`.
+	//
+	// The ports in `transfer` move to the receiver in the same atomic step
+	// as the message is stored: their old tokens die and the delivered
+	// message carries fresh ones in `ports`. If any listed port is refused
+	// (`422 invalid_transfer`, or `409 port_busy` when it is mid-move),
+	// nothing changes: no message is stored and no port moves.
+	//
+	// **Retrying safely.** With an `Idempotency-Key`, scoped to this port,
+	// a retry of the same request within the window (24 h by default,
+	// `IDEMPOTENCY_WINDOW`) answers the first answer again, with
+	// `Idempotent-Replayed: true`, and stores nothing: retrying until a
+	// 201 then delivers the message exactly once. The same request means
+	// the same port, the same kind of body (JSON, text, or bytes of the
+	// same content type) and the same body, byte for byte. The same key with another request is `422
 	// idempotency_key_reused`; while the first request with the key is
 	// still being carried out (a transfer list takes several steps), `409
 	// idempotency_in_flight` with `Retry-After`. Only a stored message is
@@ -3129,10 +3375,12 @@ func (c *Client) RemoveMember(ctx context.Context, id CollectionIdPath, port Mem
 // The delivered message's `source` is the member port, and its
 // `origin` the broadcasting request's `Origin`, as for a post.
 //
-// The body is a post's: `{"data": ...}` with `Content-Type:
-// application/json`, or any other body as a JSON string. A broadcast
-// carries no transfer list, since a port can be given to one receiver
-// only: a `transfer` field is `400 invalid_request`.
+// The body is a post's, by the same rule of `Content-Type` (see
+// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+// A broadcast carries no transfer list, since a port can be given to
+// one receiver only: a `transfer` field with a port is `400
+// invalid_request`.
 //
 // The answer accounts for every member: `delivered` lists the members
 // reached with the message's event id at each peer, `refused` the
@@ -3144,14 +3392,16 @@ func (c *Client) RemoveMember(ctx context.Context, id CollectionIdPath, port Mem
 // member's refusal does not stop the others.
 //
 // **Size.** The members times the message's bytes (its data, as
-// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+// by default):
 // more is `413 broadcast_too_large`, before anything is stored.
 //
 // **Retrying safely.** Without an `Idempotency-Key` a retry after a
 // lost answer posts again. With one, each member's post is made under
 // it as `postMessage` makes a post under a key: a retry of the same
-// broadcast (the same collection, the same kind of body and the same
-// body, byte for byte) within the window stores nothing twice. The
+// broadcast (the same collection, the same kind of body, bytes of the
+// same content type, and the same body, byte for byte) within the
+// window stores nothing twice. The
 // members reached before answer the ids of the first call, the
 // `unknown` ones too if their peer got the message; the others
 // (`unknown` ones that did not, those refused as `unavailable` or
@@ -3189,10 +3439,12 @@ func (c *Client) BroadcastMessageWithBody(ctx context.Context, id CollectionIdPa
 // The delivered message's `source` is the member port, and its
 // `origin` the broadcasting request's `Origin`, as for a post.
 //
-// The body is a post's: `{"data": ...}` with `Content-Type:
-// application/json`, or any other body as a JSON string. A broadcast
-// carries no transfer list, since a port can be given to one receiver
-// only: a `transfer` field is `400 invalid_request`.
+// The body is a post's, by the same rule of `Content-Type` (see
+// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+// A broadcast carries no transfer list, since a port can be given to
+// one receiver only: a `transfer` field with a port is `400
+// invalid_request`.
 //
 // The answer accounts for every member: `delivered` lists the members
 // reached with the message's event id at each peer, `refused` the
@@ -3204,14 +3456,16 @@ func (c *Client) BroadcastMessageWithBody(ctx context.Context, id CollectionIdPa
 // member's refusal does not stop the others.
 //
 // **Size.** The members times the message's bytes (its data, as
-// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+// by default):
 // more is `413 broadcast_too_large`, before anything is stored.
 //
 // **Retrying safely.** Without an `Idempotency-Key` a retry after a
 // lost answer posts again. With one, each member's post is made under
 // it as `postMessage` makes a post under a key: a retry of the same
-// broadcast (the same collection, the same kind of body and the same
-// body, byte for byte) within the window stores nothing twice. The
+// broadcast (the same collection, the same kind of body, bytes of the
+// same content type, and the same body, byte for byte) within the
+// window stores nothing twice. The
 // members reached before answer the ids of the first call, the
 // `unknown` ones too if their peer got the message; the others
 // (`unknown` ones that did not, those refused as `unavailable` or
@@ -3237,6 +3491,70 @@ func (c *Client) BroadcastMessage(ctx context.Context, id CollectionIdPath, para
 	return c.Client.Do(req)
 }
 
+// BroadcastMessageWithFormdataBody Broadcast a message through every member port
+//
+// Posts one message through every member port to its peer, each
+// exactly as `postMessage` through that port would: the message is
+// queued at the peer with the peer's own next event id, read and
+// acknowledged there like any other message (a slow or offline
+// receiver holds nobody up and loses nothing), bounded by the peer's
+// queue (`MAX_QUEUE_LENGTH`, `MAX_QUEUE_BYTES`), and pushed to the
+// peer's event streams.
+// The delivered message's `source` is the member port, and its
+// `origin` the broadcasting request's `Origin`, as for a post.
+//
+// The body is a post's, by the same rule of `Content-Type` (see
+// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+// A broadcast carries no transfer list, since a port can be given to
+// one receiver only: a `transfer` field with a port is `400
+// invalid_request`.
+//
+// The answer accounts for every member: `delivered` lists the members
+// reached with the message's event id at each peer, `refused` the
+// members whose peer did not get the message, with the reason (the
+// problem code a post through the port would get), and `unknown` the
+// members whose outcome the store could not tell (their post was
+// sent and its answer lost: a timeout, a dropped connection, or too
+// few replicas confirmed it): their peer may hold the message. One
+// member's refusal does not stop the others.
+//
+// **Size.** The members times the message's bytes (its data, as
+// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+// by default):
+// more is `413 broadcast_too_large`, before anything is stored.
+//
+// **Retrying safely.** Without an `Idempotency-Key` a retry after a
+// lost answer posts again. With one, each member's post is made under
+// it as `postMessage` makes a post under a key: a retry of the same
+// broadcast (the same collection, the same kind of body, bytes of the
+// same content type, and the same body, byte for byte) within the
+// window stores nothing twice. The
+// members reached before answer the ids of the first call, the
+// `unknown` ones too if their peer got the message; the others
+// (`unknown` ones that did not, those refused as `unavailable` or
+// `port_busy` the first time, or added since) are posted to now. So
+// retry a broadcast that answered `unknown` members with the same key:
+// it never duplicates. A member reached before under the same
+// key with another body is refused with `idempotency_key_reused`.
+// Only the holder of the collection's token can replay its
+// broadcasts.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
+func (c *Client) BroadcastMessageWithFormdataBody(ctx context.Context, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBroadcastMessageRequestWithFormdataBody(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // BroadcastMessageWithTextBody Broadcast a message through every member port
 //
 // Posts one message through every member port to its peer, each
@@ -3249,10 +3567,12 @@ func (c *Client) BroadcastMessage(ctx context.Context, id CollectionIdPath, para
 // The delivered message's `source` is the member port, and its
 // `origin` the broadcasting request's `Origin`, as for a post.
 //
-// The body is a post's: `{"data": ...}` with `Content-Type:
-// application/json`, or any other body as a JSON string. A broadcast
-// carries no transfer list, since a port can be given to one receiver
-// only: a `transfer` field is `400 invalid_request`.
+// The body is a post's, by the same rule of `Content-Type` (see
+// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+// A broadcast carries no transfer list, since a port can be given to
+// one receiver only: a `transfer` field with a port is `400
+// invalid_request`.
 //
 // The answer accounts for every member: `delivered` lists the members
 // reached with the message's event id at each peer, `refused` the
@@ -3264,14 +3584,16 @@ func (c *Client) BroadcastMessage(ctx context.Context, id CollectionIdPath, para
 // member's refusal does not stop the others.
 //
 // **Size.** The members times the message's bytes (its data, as
-// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+// by default):
 // more is `413 broadcast_too_large`, before anything is stored.
 //
 // **Retrying safely.** Without an `Idempotency-Key` a retry after a
 // lost answer posts again. With one, each member's post is made under
 // it as `postMessage` makes a post under a key: a retry of the same
-// broadcast (the same collection, the same kind of body and the same
-// body, byte for byte) within the window stores nothing twice. The
+// broadcast (the same collection, the same kind of body, bytes of the
+// same content type, and the same body, byte for byte) within the
+// window stores nothing twice. The
 // members reached before answer the ids of the first call, the
 // `unknown` ones too if their peer got the message; the others
 // (`unknown` ones that did not, those refused as `unavailable` or
@@ -3730,11 +4052,26 @@ func (c *Client) ListMessages(ctx context.Context, id PortIdPath, params *ListMe
 // Queues a message at the peer of this port and answers its event id
 // once it is durably stored.
 //
-// With `Content-Type: application/json` (parameters such as `charset`
-// allowed) the body is a `PostMessageRequest`, decoded strictly: an
-// unknown field, a wrong type or trailing data is `400
-// invalid_request`. With any other Content-Type, or none, the raw body
-// is the message's data, as a JSON string; it must be valid UTF-8.
+// **What the body is** depends on its `Content-Type` (parameters such
+// as `charset` aside):
+//
+// | Content-Type | the message |
+// |---|---|
+// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+// | none | `415 content_type_required`: nothing is guessed |
+//
+// A binary message's content type is kept in canonical form (type,
+// subtype and parameter names in lower case); one that is not a media
+// type, or longer than 255 bytes, is `415 invalid_content_type`. A
+// JSON body may carry bytes too, with a transfer list beside them, as
+// `binary` (standard base64) and `content_type` instead of `data`.
+//
+// **Size.** A message, its data as JSON or its bytes, is at most
+// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+// body; a JSON body may be larger by the base64 of `binary` and room
+// for a transfer list. More is `413 payload_too_large`.
 //
 // The ports in `transfer` move to the receiver in the same atomic step
 // as the message is stored: their old tokens die and the delivered
@@ -3747,8 +4084,8 @@ func (c *Client) ListMessages(ctx context.Context, id PortIdPath, params *ListMe
 // `IDEMPOTENCY_WINDOW`) answers the first answer again, with
 // `Idempotent-Replayed: true`, and stores nothing: retrying until a
 // 201 then delivers the message exactly once. The same request means
-// the same port, the same kind of body (JSON or raw) and the same
-// body, byte for byte. The same key with another request is `422
+// the same port, the same kind of body (JSON, text, or bytes of the
+// same content type) and the same body, byte for byte. The same key with another request is `422
 // idempotency_key_reused`; while the first request with the key is
 // still being carried out (a transfer list takes several steps), `409
 // idempotency_in_flight` with `Retry-After`. Only a stored message is
@@ -3785,11 +4122,26 @@ func (c *Client) PostMessageWithBody(ctx context.Context, id PortIdPath, params 
 // Queues a message at the peer of this port and answers its event id
 // once it is durably stored.
 //
-// With `Content-Type: application/json` (parameters such as `charset`
-// allowed) the body is a `PostMessageRequest`, decoded strictly: an
-// unknown field, a wrong type or trailing data is `400
-// invalid_request`. With any other Content-Type, or none, the raw body
-// is the message's data, as a JSON string; it must be valid UTF-8.
+// **What the body is** depends on its `Content-Type` (parameters such
+// as `charset` aside):
+//
+// | Content-Type | the message |
+// |---|---|
+// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+// | none | `415 content_type_required`: nothing is guessed |
+//
+// A binary message's content type is kept in canonical form (type,
+// subtype and parameter names in lower case); one that is not a media
+// type, or longer than 255 bytes, is `415 invalid_content_type`. A
+// JSON body may carry bytes too, with a transfer list beside them, as
+// `binary` (standard base64) and `content_type` instead of `data`.
+//
+// **Size.** A message, its data as JSON or its bytes, is at most
+// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+// body; a JSON body may be larger by the base64 of `binary` and room
+// for a transfer list. More is `413 payload_too_large`.
 //
 // The ports in `transfer` move to the receiver in the same atomic step
 // as the message is stored: their old tokens die and the delivered
@@ -3802,8 +4154,8 @@ func (c *Client) PostMessageWithBody(ctx context.Context, id PortIdPath, params 
 // `IDEMPOTENCY_WINDOW`) answers the first answer again, with
 // `Idempotent-Replayed: true`, and stores nothing: retrying until a
 // 201 then delivers the message exactly once. The same request means
-// the same port, the same kind of body (JSON or raw) and the same
-// body, byte for byte. The same key with another request is `422
+// the same port, the same kind of body (JSON, text, or bytes of the
+// same content type) and the same body, byte for byte. The same key with another request is `422
 // idempotency_key_reused`; while the first request with the key is
 // still being carried out (a transfer list takes several steps), `409
 // idempotency_in_flight` with `Retry-After`. Only a stored message is
@@ -3835,16 +4187,31 @@ func (c *Client) PostMessage(ctx context.Context, id PortIdPath, params *PostMes
 	return c.Client.Do(req)
 }
 
-// PostMessageWithTextBody Post a message to the peer (port.postMessage)
+// PostMessageWithFormdataBody Post a message to the peer (port.postMessage)
 //
 // Queues a message at the peer of this port and answers its event id
 // once it is durably stored.
 //
-// With `Content-Type: application/json` (parameters such as `charset`
-// allowed) the body is a `PostMessageRequest`, decoded strictly: an
-// unknown field, a wrong type or trailing data is `400
-// invalid_request`. With any other Content-Type, or none, the raw body
-// is the message's data, as a JSON string; it must be valid UTF-8.
+// **What the body is** depends on its `Content-Type` (parameters such
+// as `charset` aside):
+//
+// | Content-Type | the message |
+// |---|---|
+// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+// | none | `415 content_type_required`: nothing is guessed |
+//
+// A binary message's content type is kept in canonical form (type,
+// subtype and parameter names in lower case); one that is not a media
+// type, or longer than 255 bytes, is `415 invalid_content_type`. A
+// JSON body may carry bytes too, with a transfer list beside them, as
+// `binary` (standard base64) and `content_type` instead of `data`.
+//
+// **Size.** A message, its data as JSON or its bytes, is at most
+// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+// body; a JSON body may be larger by the base64 of `binary` and room
+// for a transfer list. More is `413 payload_too_large`.
 //
 // The ports in `transfer` move to the receiver in the same atomic step
 // as the message is stored: their old tokens die and the delivered
@@ -3857,8 +4224,78 @@ func (c *Client) PostMessage(ctx context.Context, id PortIdPath, params *PostMes
 // `IDEMPOTENCY_WINDOW`) answers the first answer again, with
 // `Idempotent-Replayed: true`, and stores nothing: retrying until a
 // 201 then delivers the message exactly once. The same request means
-// the same port, the same kind of body (JSON or raw) and the same
-// body, byte for byte. The same key with another request is `422
+// the same port, the same kind of body (JSON, text, or bytes of the
+// same content type) and the same body, byte for byte. The same key with another request is `422
+// idempotency_key_reused`; while the first request with the key is
+// still being carried out (a transfer list takes several steps), `409
+// idempotency_in_flight` with `Retry-After`. Only a stored message is
+// remembered: a refused request leaves no trace, so the same key may
+// be retried, as it was or corrected. The fingerprint leaves out the
+// `Origin` header: a retry answers the first post, whose origin the
+// message keeps.
+//
+// **Origin.** The message keeps the request's `Origin` header, which
+// the receiver gets as `origin` (the Web API's `MessageEvent.origin`).
+// It is what the request claims: a browser sets the header itself and
+// truthfully, any other client may send what it likes, so trust it as
+// far as a server trusts `Origin`. A header that is not a serialized
+// origin or `null`, or several of them, is `400 invalid_request` and
+// stores nothing.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /ports/{id}/messages (the `PostMessage` operationId).
+func (c *Client) PostMessageWithFormdataBody(ctx context.Context, id PortIdPath, params *PostMessageParams, body PostMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostMessageRequestWithFormdataBody(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostMessageWithTextBody Post a message to the peer (port.postMessage)
+//
+// Queues a message at the peer of this port and answers its event id
+// once it is durably stored.
+//
+// **What the body is** depends on its `Content-Type` (parameters such
+// as `charset` aside):
+//
+// | Content-Type | the message |
+// |---|---|
+// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+// | none | `415 content_type_required`: nothing is guessed |
+//
+// A binary message's content type is kept in canonical form (type,
+// subtype and parameter names in lower case); one that is not a media
+// type, or longer than 255 bytes, is `415 invalid_content_type`. A
+// JSON body may carry bytes too, with a transfer list beside them, as
+// `binary` (standard base64) and `content_type` instead of `data`.
+//
+// **Size.** A message, its data as JSON or its bytes, is at most
+// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+// body; a JSON body may be larger by the base64 of `binary` and room
+// for a transfer list. More is `413 payload_too_large`.
+//
+// The ports in `transfer` move to the receiver in the same atomic step
+// as the message is stored: their old tokens die and the delivered
+// message carries fresh ones in `ports`. If any listed port is refused
+// (`422 invalid_transfer`, or `409 port_busy` when it is mid-move),
+// nothing changes: no message is stored and no port moves.
+//
+// **Retrying safely.** With an `Idempotency-Key`, scoped to this port,
+// a retry of the same request within the window (24 h by default,
+// `IDEMPOTENCY_WINDOW`) answers the first answer again, with
+// `Idempotent-Replayed: true`, and stores nothing: retrying until a
+// 201 then delivers the message exactly once. The same request means
+// the same port, the same kind of body (JSON, text, or bytes of the
+// same content type) and the same body, byte for byte. The same key with another request is `422
 // idempotency_key_reused`; while the first request with the key is
 // still being carried out (a transfer list takes several steps), `409
 // idempotency_in_flight` with `Retry-After`. Only a stored message is
@@ -4560,6 +4997,17 @@ func NewBroadcastMessageRequest(server string, id CollectionIdPath, params *Broa
 	return NewBroadcastMessageRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
+// NewBroadcastMessageRequestWithFormdataBody calls the generic BroadcastMessage builder with application/x-www-form-urlencoded body
+func NewBroadcastMessageRequestWithFormdataBody(server string, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewBroadcastMessageRequestWithBody(server, id, params, "application/x-www-form-urlencoded", bodyReader)
+}
+
 // NewBroadcastMessageRequestWithTextBody calls the generic BroadcastMessage builder with text/plain body
 func NewBroadcastMessageRequestWithTextBody(server string, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageTextRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -5234,6 +5682,17 @@ func NewPostMessageRequest(server string, id PortIdPath, params *PostMessagePara
 	}
 	bodyReader = bytes.NewReader(buf)
 	return NewPostMessageRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewPostMessageRequestWithFormdataBody calls the generic PostMessage builder with application/x-www-form-urlencoded body
+func NewPostMessageRequestWithFormdataBody(server string, id PortIdPath, params *PostMessageParams, body PostMessageFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewPostMessageRequestWithBody(server, id, params, "application/x-www-form-urlencoded", bodyReader)
 }
 
 // NewPostMessageRequestWithTextBody calls the generic PostMessage builder with text/plain body
@@ -5961,10 +6420,12 @@ type ClientWithResponsesInterface interface {
 	// The delivered message's `source` is the member port, and its
 	// `origin` the broadcasting request's `Origin`, as for a post.
 	//
-	// The body is a post's: `{"data": ...}` with `Content-Type:
-	// application/json`, or any other body as a JSON string. A broadcast
-	// carries no transfer list, since a port can be given to one receiver
-	// only: a `transfer` field is `400 invalid_request`.
+	// The body is a post's, by the same rule of `Content-Type` (see
+	// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+	// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+	// A broadcast carries no transfer list, since a port can be given to
+	// one receiver only: a `transfer` field with a port is `400
+	// invalid_request`.
 	//
 	// The answer accounts for every member: `delivered` lists the members
 	// reached with the message's event id at each peer, `refused` the
@@ -5976,14 +6437,16 @@ type ClientWithResponsesInterface interface {
 	// member's refusal does not stop the others.
 	//
 	// **Size.** The members times the message's bytes (its data, as
-	// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+	// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+	// by default):
 	// more is `413 broadcast_too_large`, before anything is stored.
 	//
 	// **Retrying safely.** Without an `Idempotency-Key` a retry after a
 	// lost answer posts again. With one, each member's post is made under
 	// it as `postMessage` makes a post under a key: a retry of the same
-	// broadcast (the same collection, the same kind of body and the same
-	// body, byte for byte) within the window stores nothing twice. The
+	// broadcast (the same collection, the same kind of body, bytes of the
+	// same content type, and the same body, byte for byte) within the
+	// window stores nothing twice. The
 	// members reached before answer the ids of the first call, the
 	// `unknown` ones too if their peer got the message; the others
 	// (`unknown` ones that did not, those refused as `unavailable` or
@@ -6011,10 +6474,12 @@ type ClientWithResponsesInterface interface {
 	// The delivered message's `source` is the member port, and its
 	// `origin` the broadcasting request's `Origin`, as for a post.
 	//
-	// The body is a post's: `{"data": ...}` with `Content-Type:
-	// application/json`, or any other body as a JSON string. A broadcast
-	// carries no transfer list, since a port can be given to one receiver
-	// only: a `transfer` field is `400 invalid_request`.
+	// The body is a post's, by the same rule of `Content-Type` (see
+	// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+	// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+	// A broadcast carries no transfer list, since a port can be given to
+	// one receiver only: a `transfer` field with a port is `400
+	// invalid_request`.
 	//
 	// The answer accounts for every member: `delivered` lists the members
 	// reached with the message's event id at each peer, `refused` the
@@ -6026,14 +6491,16 @@ type ClientWithResponsesInterface interface {
 	// member's refusal does not stop the others.
 	//
 	// **Size.** The members times the message's bytes (its data, as
-	// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+	// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+	// by default):
 	// more is `413 broadcast_too_large`, before anything is stored.
 	//
 	// **Retrying safely.** Without an `Idempotency-Key` a retry after a
 	// lost answer posts again. With one, each member's post is made under
 	// it as `postMessage` makes a post under a key: a retry of the same
-	// broadcast (the same collection, the same kind of body and the same
-	// body, byte for byte) within the window stores nothing twice. The
+	// broadcast (the same collection, the same kind of body, bytes of the
+	// same content type, and the same body, byte for byte) within the
+	// window stores nothing twice. The
 	// members reached before answer the ids of the first call, the
 	// `unknown` ones too if their peer got the message; the others
 	// (`unknown` ones that did not, those refused as `unavailable` or
@@ -6049,6 +6516,60 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
 	BroadcastMessageWithResponse(ctx context.Context, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*BroadcastMessageResponse, error)
 
+	// BroadcastMessageWithFormdataBodyWithResponse Broadcast a message through every member port
+	//
+	// Posts one message through every member port to its peer, each
+	// exactly as `postMessage` through that port would: the message is
+	// queued at the peer with the peer's own next event id, read and
+	// acknowledged there like any other message (a slow or offline
+	// receiver holds nobody up and loses nothing), bounded by the peer's
+	// queue (`MAX_QUEUE_LENGTH`, `MAX_QUEUE_BYTES`), and pushed to the
+	// peer's event streams.
+	// The delivered message's `source` is the member port, and its
+	// `origin` the broadcasting request's `Origin`, as for a post.
+	//
+	// The body is a post's, by the same rule of `Content-Type` (see
+	// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+	// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+	// A broadcast carries no transfer list, since a port can be given to
+	// one receiver only: a `transfer` field with a port is `400
+	// invalid_request`.
+	//
+	// The answer accounts for every member: `delivered` lists the members
+	// reached with the message's event id at each peer, `refused` the
+	// members whose peer did not get the message, with the reason (the
+	// problem code a post through the port would get), and `unknown` the
+	// members whose outcome the store could not tell (their post was
+	// sent and its answer lost: a timeout, a dropped connection, or too
+	// few replicas confirmed it): their peer may hold the message. One
+	// member's refusal does not stop the others.
+	//
+	// **Size.** The members times the message's bytes (its data, as
+	// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+	// by default):
+	// more is `413 broadcast_too_large`, before anything is stored.
+	//
+	// **Retrying safely.** Without an `Idempotency-Key` a retry after a
+	// lost answer posts again. With one, each member's post is made under
+	// it as `postMessage` makes a post under a key: a retry of the same
+	// broadcast (the same collection, the same kind of body, bytes of the
+	// same content type, and the same body, byte for byte) within the
+	// window stores nothing twice. The
+	// members reached before answer the ids of the first call, the
+	// `unknown` ones too if their peer got the message; the others
+	// (`unknown` ones that did not, those refused as `unavailable` or
+	// `port_busy` the first time, or added since) are posted to now. So
+	// retry a broadcast that answered `unknown` members with the same key:
+	// it never duplicates. A member reached before under the same
+	// key with another body is refused with `idempotency_key_reused`.
+	// Only the holder of the collection's token can replay its
+	// broadcasts.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
+	BroadcastMessageWithFormdataBodyWithResponse(ctx context.Context, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*BroadcastMessageResponse, error)
+
 	// BroadcastMessageWithTextBodyWithResponse Broadcast a message through every member port
 	//
 	// Posts one message through every member port to its peer, each
@@ -6061,10 +6582,12 @@ type ClientWithResponsesInterface interface {
 	// The delivered message's `source` is the member port, and its
 	// `origin` the broadcasting request's `Origin`, as for a post.
 	//
-	// The body is a post's: `{"data": ...}` with `Content-Type:
-	// application/json`, or any other body as a JSON string. A broadcast
-	// carries no transfer list, since a port can be given to one receiver
-	// only: a `transfer` field is `400 invalid_request`.
+	// The body is a post's, by the same rule of `Content-Type` (see
+	// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+	// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+	// A broadcast carries no transfer list, since a port can be given to
+	// one receiver only: a `transfer` field with a port is `400
+	// invalid_request`.
 	//
 	// The answer accounts for every member: `delivered` lists the members
 	// reached with the message's event id at each peer, `refused` the
@@ -6076,14 +6599,16 @@ type ClientWithResponsesInterface interface {
 	// member's refusal does not stop the others.
 	//
 	// **Size.** The members times the message's bytes (its data, as
-	// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+	// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+	// by default):
 	// more is `413 broadcast_too_large`, before anything is stored.
 	//
 	// **Retrying safely.** Without an `Idempotency-Key` a retry after a
 	// lost answer posts again. With one, each member's post is made under
 	// it as `postMessage` makes a post under a key: a retry of the same
-	// broadcast (the same collection, the same kind of body and the same
-	// body, byte for byte) within the window stores nothing twice. The
+	// broadcast (the same collection, the same kind of body, bytes of the
+	// same content type, and the same body, byte for byte) within the
+	// window stores nothing twice. The
 	// members reached before answer the ids of the first call, the
 	// `unknown` ones too if their peer got the message; the others
 	// (`unknown` ones that did not, those refused as `unavailable` or
@@ -6392,11 +6917,26 @@ type ClientWithResponsesInterface interface {
 	// Queues a message at the peer of this port and answers its event id
 	// once it is durably stored.
 	//
-	// With `Content-Type: application/json` (parameters such as `charset`
-	// allowed) the body is a `PostMessageRequest`, decoded strictly: an
-	// unknown field, a wrong type or trailing data is `400
-	// invalid_request`. With any other Content-Type, or none, the raw body
-	// is the message's data, as a JSON string; it must be valid UTF-8.
+	// **What the body is** depends on its `Content-Type` (parameters such
+	// as `charset` aside):
+	//
+	// | Content-Type | the message |
+	// |---|---|
+	// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+	// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+	// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+	// | none | `415 content_type_required`: nothing is guessed |
+	//
+	// A binary message's content type is kept in canonical form (type,
+	// subtype and parameter names in lower case); one that is not a media
+	// type, or longer than 255 bytes, is `415 invalid_content_type`. A
+	// JSON body may carry bytes too, with a transfer list beside them, as
+	// `binary` (standard base64) and `content_type` instead of `data`.
+	//
+	// **Size.** A message, its data as JSON or its bytes, is at most
+	// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+	// body; a JSON body may be larger by the base64 of `binary` and room
+	// for a transfer list. More is `413 payload_too_large`.
 	//
 	// The ports in `transfer` move to the receiver in the same atomic step
 	// as the message is stored: their old tokens die and the delivered
@@ -6409,8 +6949,8 @@ type ClientWithResponsesInterface interface {
 	// `IDEMPOTENCY_WINDOW`) answers the first answer again, with
 	// `Idempotent-Replayed: true`, and stores nothing: retrying until a
 	// 201 then delivers the message exactly once. The same request means
-	// the same port, the same kind of body (JSON or raw) and the same
-	// body, byte for byte. The same key with another request is `422
+	// the same port, the same kind of body (JSON, text, or bytes of the
+	// same content type) and the same body, byte for byte. The same key with another request is `422
 	// idempotency_key_reused`; while the first request with the key is
 	// still being carried out (a transfer list takes several steps), `409
 	// idempotency_in_flight` with `Retry-After`. Only a stored message is
@@ -6437,11 +6977,26 @@ type ClientWithResponsesInterface interface {
 	// Queues a message at the peer of this port and answers its event id
 	// once it is durably stored.
 	//
-	// With `Content-Type: application/json` (parameters such as `charset`
-	// allowed) the body is a `PostMessageRequest`, decoded strictly: an
-	// unknown field, a wrong type or trailing data is `400
-	// invalid_request`. With any other Content-Type, or none, the raw body
-	// is the message's data, as a JSON string; it must be valid UTF-8.
+	// **What the body is** depends on its `Content-Type` (parameters such
+	// as `charset` aside):
+	//
+	// | Content-Type | the message |
+	// |---|---|
+	// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+	// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+	// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+	// | none | `415 content_type_required`: nothing is guessed |
+	//
+	// A binary message's content type is kept in canonical form (type,
+	// subtype and parameter names in lower case); one that is not a media
+	// type, or longer than 255 bytes, is `415 invalid_content_type`. A
+	// JSON body may carry bytes too, with a transfer list beside them, as
+	// `binary` (standard base64) and `content_type` instead of `data`.
+	//
+	// **Size.** A message, its data as JSON or its bytes, is at most
+	// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+	// body; a JSON body may be larger by the base64 of `binary` and room
+	// for a transfer list. More is `413 payload_too_large`.
 	//
 	// The ports in `transfer` move to the receiver in the same atomic step
 	// as the message is stored: their old tokens die and the delivered
@@ -6454,8 +7009,8 @@ type ClientWithResponsesInterface interface {
 	// `IDEMPOTENCY_WINDOW`) answers the first answer again, with
 	// `Idempotent-Replayed: true`, and stores nothing: retrying until a
 	// 201 then delivers the message exactly once. The same request means
-	// the same port, the same kind of body (JSON or raw) and the same
-	// body, byte for byte. The same key with another request is `422
+	// the same port, the same kind of body (JSON, text, or bytes of the
+	// same content type) and the same body, byte for byte. The same key with another request is `422
 	// idempotency_key_reused`; while the first request with the key is
 	// still being carried out (a transfer list takes several steps), `409
 	// idempotency_in_flight` with `Retry-After`. Only a stored message is
@@ -6477,16 +7032,31 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /ports/{id}/messages (the `PostMessage` operationId).
 	PostMessageWithResponse(ctx context.Context, id PortIdPath, params *PostMessageParams, body PostMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*PostMessageResponse, error)
 
-	// PostMessageWithTextBodyWithResponse Post a message to the peer (port.postMessage)
+	// PostMessageWithFormdataBodyWithResponse Post a message to the peer (port.postMessage)
 	//
 	// Queues a message at the peer of this port and answers its event id
 	// once it is durably stored.
 	//
-	// With `Content-Type: application/json` (parameters such as `charset`
-	// allowed) the body is a `PostMessageRequest`, decoded strictly: an
-	// unknown field, a wrong type or trailing data is `400
-	// invalid_request`. With any other Content-Type, or none, the raw body
-	// is the message's data, as a JSON string; it must be valid UTF-8.
+	// **What the body is** depends on its `Content-Type` (parameters such
+	// as `charset` aside):
+	//
+	// | Content-Type | the message |
+	// |---|---|
+	// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+	// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+	// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+	// | none | `415 content_type_required`: nothing is guessed |
+	//
+	// A binary message's content type is kept in canonical form (type,
+	// subtype and parameter names in lower case); one that is not a media
+	// type, or longer than 255 bytes, is `415 invalid_content_type`. A
+	// JSON body may carry bytes too, with a transfer list beside them, as
+	// `binary` (standard base64) and `content_type` instead of `data`.
+	//
+	// **Size.** A message, its data as JSON or its bytes, is at most
+	// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+	// body; a JSON body may be larger by the base64 of `binary` and room
+	// for a transfer list. More is `413 payload_too_large`.
 	//
 	// The ports in `transfer` move to the receiver in the same atomic step
 	// as the message is stored: their old tokens die and the delivered
@@ -6499,8 +7069,68 @@ type ClientWithResponsesInterface interface {
 	// `IDEMPOTENCY_WINDOW`) answers the first answer again, with
 	// `Idempotent-Replayed: true`, and stores nothing: retrying until a
 	// 201 then delivers the message exactly once. The same request means
-	// the same port, the same kind of body (JSON or raw) and the same
-	// body, byte for byte. The same key with another request is `422
+	// the same port, the same kind of body (JSON, text, or bytes of the
+	// same content type) and the same body, byte for byte. The same key with another request is `422
+	// idempotency_key_reused`; while the first request with the key is
+	// still being carried out (a transfer list takes several steps), `409
+	// idempotency_in_flight` with `Retry-After`. Only a stored message is
+	// remembered: a refused request leaves no trace, so the same key may
+	// be retried, as it was or corrected. The fingerprint leaves out the
+	// `Origin` header: a retry answers the first post, whose origin the
+	// message keeps.
+	//
+	// **Origin.** The message keeps the request's `Origin` header, which
+	// the receiver gets as `origin` (the Web API's `MessageEvent.origin`).
+	// It is what the request claims: a browser sets the header itself and
+	// truthfully, any other client may send what it likes, so trust it as
+	// far as a server trusts `Origin`. A header that is not a serialized
+	// origin or `null`, or several of them, is `400 invalid_request` and
+	// stores nothing.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /ports/{id}/messages (the `PostMessage` operationId).
+	PostMessageWithFormdataBodyWithResponse(ctx context.Context, id PortIdPath, params *PostMessageParams, body PostMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*PostMessageResponse, error)
+
+	// PostMessageWithTextBodyWithResponse Post a message to the peer (port.postMessage)
+	//
+	// Queues a message at the peer of this port and answers its event id
+	// once it is durably stored.
+	//
+	// **What the body is** depends on its `Content-Type` (parameters such
+	// as `charset` aside):
+	//
+	// | Content-Type | the message |
+	// |---|---|
+	// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+	// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+	// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+	// | none | `415 content_type_required`: nothing is guessed |
+	//
+	// A binary message's content type is kept in canonical form (type,
+	// subtype and parameter names in lower case); one that is not a media
+	// type, or longer than 255 bytes, is `415 invalid_content_type`. A
+	// JSON body may carry bytes too, with a transfer list beside them, as
+	// `binary` (standard base64) and `content_type` instead of `data`.
+	//
+	// **Size.** A message, its data as JSON or its bytes, is at most
+	// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+	// body; a JSON body may be larger by the base64 of `binary` and room
+	// for a transfer list. More is `413 payload_too_large`.
+	//
+	// The ports in `transfer` move to the receiver in the same atomic step
+	// as the message is stored: their old tokens die and the delivered
+	// message carries fresh ones in `ports`. If any listed port is refused
+	// (`422 invalid_transfer`, or `409 port_busy` when it is mid-move),
+	// nothing changes: no message is stored and no port moves.
+	//
+	// **Retrying safely.** With an `Idempotency-Key`, scoped to this port,
+	// a retry of the same request within the window (24 h by default,
+	// `IDEMPOTENCY_WINDOW`) answers the first answer again, with
+	// `Idempotent-Replayed: true`, and stores nothing: retrying until a
+	// 201 then delivers the message exactly once. The same request means
+	// the same port, the same kind of body (JSON, text, or bytes of the
+	// same content type) and the same body, byte for byte. The same key with another request is `422
 	// idempotency_key_reused`; while the first request with the key is
 	// still being carried out (a transfer list takes several steps), `409
 	// idempotency_in_flight` with `Retry-After`. Only a stored message is
@@ -7549,6 +8179,8 @@ type BroadcastMessageResponse struct {
 	ApplicationproblemJSON408 *RequestTimeout
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *BroadcastTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *RateLimited
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -7586,6 +8218,11 @@ func (r BroadcastMessageResponse) GetApplicationproblemJSON408() *RequestTimeout
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r BroadcastMessageResponse) GetApplicationproblemJSON413() *BroadcastTooLarge {
 	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r BroadcastMessageResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
 }
 
 // GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
@@ -8872,6 +9509,8 @@ type PostMessageResponse struct {
 	ApplicationproblemJSON410 *PortClosed
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *PostUnprocessable
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -8930,6 +9569,11 @@ func (r PostMessageResponse) GetApplicationproblemJSON410() *PortClosed {
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r PostMessageResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
 	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PostMessageResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -10354,10 +10998,12 @@ func (c *ClientWithResponses) RemoveMemberWithResponse(ctx context.Context, id C
 // The delivered message's `source` is the member port, and its
 // `origin` the broadcasting request's `Origin`, as for a post.
 //
-// The body is a post's: `{"data": ...}` with `Content-Type:
-// application/json`, or any other body as a JSON string. A broadcast
-// carries no transfer list, since a port can be given to one receiver
-// only: a `transfer` field is `400 invalid_request`.
+// The body is a post's, by the same rule of `Content-Type` (see
+// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+// A broadcast carries no transfer list, since a port can be given to
+// one receiver only: a `transfer` field with a port is `400
+// invalid_request`.
 //
 // The answer accounts for every member: `delivered` lists the members
 // reached with the message's event id at each peer, `refused` the
@@ -10369,14 +11015,16 @@ func (c *ClientWithResponses) RemoveMemberWithResponse(ctx context.Context, id C
 // member's refusal does not stop the others.
 //
 // **Size.** The members times the message's bytes (its data, as
-// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+// by default):
 // more is `413 broadcast_too_large`, before anything is stored.
 //
 // **Retrying safely.** Without an `Idempotency-Key` a retry after a
 // lost answer posts again. With one, each member's post is made under
 // it as `postMessage` makes a post under a key: a retry of the same
-// broadcast (the same collection, the same kind of body and the same
-// body, byte for byte) within the window stores nothing twice. The
+// broadcast (the same collection, the same kind of body, bytes of the
+// same content type, and the same body, byte for byte) within the
+// window stores nothing twice. The
 // members reached before answer the ids of the first call, the
 // `unknown` ones too if their peer got the message; the others
 // (`unknown` ones that did not, those refused as `unavailable` or
@@ -10410,10 +11058,12 @@ func (c *ClientWithResponses) BroadcastMessageWithBodyWithResponse(ctx context.C
 // The delivered message's `source` is the member port, and its
 // `origin` the broadcasting request's `Origin`, as for a post.
 //
-// The body is a post's: `{"data": ...}` with `Content-Type:
-// application/json`, or any other body as a JSON string. A broadcast
-// carries no transfer list, since a port can be given to one receiver
-// only: a `transfer` field is `400 invalid_request`.
+// The body is a post's, by the same rule of `Content-Type` (see
+// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+// A broadcast carries no transfer list, since a port can be given to
+// one receiver only: a `transfer` field with a port is `400
+// invalid_request`.
 //
 // The answer accounts for every member: `delivered` lists the members
 // reached with the message's event id at each peer, `refused` the
@@ -10425,14 +11075,16 @@ func (c *ClientWithResponses) BroadcastMessageWithBodyWithResponse(ctx context.C
 // member's refusal does not stop the others.
 //
 // **Size.** The members times the message's bytes (its data, as
-// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+// by default):
 // more is `413 broadcast_too_large`, before anything is stored.
 //
 // **Retrying safely.** Without an `Idempotency-Key` a retry after a
 // lost answer posts again. With one, each member's post is made under
 // it as `postMessage` makes a post under a key: a retry of the same
-// broadcast (the same collection, the same kind of body and the same
-// body, byte for byte) within the window stores nothing twice. The
+// broadcast (the same collection, the same kind of body, bytes of the
+// same content type, and the same body, byte for byte) within the
+// window stores nothing twice. The
 // members reached before answer the ids of the first call, the
 // `unknown` ones too if their peer got the message; the others
 // (`unknown` ones that did not, those refused as `unavailable` or
@@ -10454,6 +11106,66 @@ func (c *ClientWithResponses) BroadcastMessageWithResponse(ctx context.Context, 
 	return ParseBroadcastMessageResponse(rsp)
 }
 
+// BroadcastMessageWithFormdataBodyWithResponse Broadcast a message through every member port
+//
+// Posts one message through every member port to its peer, each
+// exactly as `postMessage` through that port would: the message is
+// queued at the peer with the peer's own next event id, read and
+// acknowledged there like any other message (a slow or offline
+// receiver holds nobody up and loses nothing), bounded by the peer's
+// queue (`MAX_QUEUE_LENGTH`, `MAX_QUEUE_BYTES`), and pushed to the
+// peer's event streams.
+// The delivered message's `source` is the member port, and its
+// `origin` the broadcasting request's `Origin`, as for a post.
+//
+// The body is a post's, by the same rule of `Content-Type` (see
+// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+// A broadcast carries no transfer list, since a port can be given to
+// one receiver only: a `transfer` field with a port is `400
+// invalid_request`.
+//
+// The answer accounts for every member: `delivered` lists the members
+// reached with the message's event id at each peer, `refused` the
+// members whose peer did not get the message, with the reason (the
+// problem code a post through the port would get), and `unknown` the
+// members whose outcome the store could not tell (their post was
+// sent and its answer lost: a timeout, a dropped connection, or too
+// few replicas confirmed it): their peer may hold the message. One
+// member's refusal does not stop the others.
+//
+// **Size.** The members times the message's bytes (its data, as
+// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+// by default):
+// more is `413 broadcast_too_large`, before anything is stored.
+//
+// **Retrying safely.** Without an `Idempotency-Key` a retry after a
+// lost answer posts again. With one, each member's post is made under
+// it as `postMessage` makes a post under a key: a retry of the same
+// broadcast (the same collection, the same kind of body, bytes of the
+// same content type, and the same body, byte for byte) within the
+// window stores nothing twice. The
+// members reached before answer the ids of the first call, the
+// `unknown` ones too if their peer got the message; the others
+// (`unknown` ones that did not, those refused as `unavailable` or
+// `port_busy` the first time, or added since) are posted to now. So
+// retry a broadcast that answered `unknown` members with the same key:
+// it never duplicates. A member reached before under the same
+// key with another body is refused with `idempotency_key_reused`.
+// Only the holder of the collection's token can replay its
+// broadcasts.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
+func (c *ClientWithResponses) BroadcastMessageWithFormdataBodyWithResponse(ctx context.Context, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*BroadcastMessageResponse, error) {
+	rsp, err := c.BroadcastMessageWithFormdataBody(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBroadcastMessageResponse(rsp)
+}
+
 // BroadcastMessageWithTextBodyWithResponse Broadcast a message through every member port
 //
 // Posts one message through every member port to its peer, each
@@ -10466,10 +11178,12 @@ func (c *ClientWithResponses) BroadcastMessageWithResponse(ctx context.Context, 
 // The delivered message's `source` is the member port, and its
 // `origin` the broadcasting request's `Origin`, as for a post.
 //
-// The body is a post's: `{"data": ...}` with `Content-Type:
-// application/json`, or any other body as a JSON string. A broadcast
-// carries no transfer list, since a port can be given to one receiver
-// only: a `transfer` field is `400 invalid_request`.
+// The body is a post's, by the same rule of `Content-Type` (see
+// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+// A broadcast carries no transfer list, since a port can be given to
+// one receiver only: a `transfer` field with a port is `400
+// invalid_request`.
 //
 // The answer accounts for every member: `delivered` lists the members
 // reached with the message's event id at each peer, `refused` the
@@ -10481,14 +11195,16 @@ func (c *ClientWithResponses) BroadcastMessageWithResponse(ctx context.Context, 
 // member's refusal does not stop the others.
 //
 // **Size.** The members times the message's bytes (its data, as
-// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+// by default):
 // more is `413 broadcast_too_large`, before anything is stored.
 //
 // **Retrying safely.** Without an `Idempotency-Key` a retry after a
 // lost answer posts again. With one, each member's post is made under
 // it as `postMessage` makes a post under a key: a retry of the same
-// broadcast (the same collection, the same kind of body and the same
-// body, byte for byte) within the window stores nothing twice. The
+// broadcast (the same collection, the same kind of body, bytes of the
+// same content type, and the same body, byte for byte) within the
+// window stores nothing twice. The
 // members reached before answer the ids of the first call, the
 // `unknown` ones too if their peer got the message; the others
 // (`unknown` ones that did not, those refused as `unavailable` or
@@ -10905,11 +11621,26 @@ func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, id P
 // Queues a message at the peer of this port and answers its event id
 // once it is durably stored.
 //
-// With `Content-Type: application/json` (parameters such as `charset`
-// allowed) the body is a `PostMessageRequest`, decoded strictly: an
-// unknown field, a wrong type or trailing data is `400
-// invalid_request`. With any other Content-Type, or none, the raw body
-// is the message's data, as a JSON string; it must be valid UTF-8.
+// **What the body is** depends on its `Content-Type` (parameters such
+// as `charset` aside):
+//
+// | Content-Type | the message |
+// |---|---|
+// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+// | none | `415 content_type_required`: nothing is guessed |
+//
+// A binary message's content type is kept in canonical form (type,
+// subtype and parameter names in lower case); one that is not a media
+// type, or longer than 255 bytes, is `415 invalid_content_type`. A
+// JSON body may carry bytes too, with a transfer list beside them, as
+// `binary` (standard base64) and `content_type` instead of `data`.
+//
+// **Size.** A message, its data as JSON or its bytes, is at most
+// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+// body; a JSON body may be larger by the base64 of `binary` and room
+// for a transfer list. More is `413 payload_too_large`.
 //
 // The ports in `transfer` move to the receiver in the same atomic step
 // as the message is stored: their old tokens die and the delivered
@@ -10922,8 +11653,8 @@ func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, id P
 // `IDEMPOTENCY_WINDOW`) answers the first answer again, with
 // `Idempotent-Replayed: true`, and stores nothing: retrying until a
 // 201 then delivers the message exactly once. The same request means
-// the same port, the same kind of body (JSON or raw) and the same
-// body, byte for byte. The same key with another request is `422
+// the same port, the same kind of body (JSON, text, or bytes of the
+// same content type) and the same body, byte for byte. The same key with another request is `422
 // idempotency_key_reused`; while the first request with the key is
 // still being carried out (a transfer list takes several steps), `409
 // idempotency_in_flight` with `Retry-After`. Only a stored message is
@@ -10956,11 +11687,26 @@ func (c *ClientWithResponses) PostMessageWithBodyWithResponse(ctx context.Contex
 // Queues a message at the peer of this port and answers its event id
 // once it is durably stored.
 //
-// With `Content-Type: application/json` (parameters such as `charset`
-// allowed) the body is a `PostMessageRequest`, decoded strictly: an
-// unknown field, a wrong type or trailing data is `400
-// invalid_request`. With any other Content-Type, or none, the raw body
-// is the message's data, as a JSON string; it must be valid UTF-8.
+// **What the body is** depends on its `Content-Type` (parameters such
+// as `charset` aside):
+//
+// | Content-Type | the message |
+// |---|---|
+// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+// | none | `415 content_type_required`: nothing is guessed |
+//
+// A binary message's content type is kept in canonical form (type,
+// subtype and parameter names in lower case); one that is not a media
+// type, or longer than 255 bytes, is `415 invalid_content_type`. A
+// JSON body may carry bytes too, with a transfer list beside them, as
+// `binary` (standard base64) and `content_type` instead of `data`.
+//
+// **Size.** A message, its data as JSON or its bytes, is at most
+// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+// body; a JSON body may be larger by the base64 of `binary` and room
+// for a transfer list. More is `413 payload_too_large`.
 //
 // The ports in `transfer` move to the receiver in the same atomic step
 // as the message is stored: their old tokens die and the delivered
@@ -10973,8 +11719,8 @@ func (c *ClientWithResponses) PostMessageWithBodyWithResponse(ctx context.Contex
 // `IDEMPOTENCY_WINDOW`) answers the first answer again, with
 // `Idempotent-Replayed: true`, and stores nothing: retrying until a
 // 201 then delivers the message exactly once. The same request means
-// the same port, the same kind of body (JSON or raw) and the same
-// body, byte for byte. The same key with another request is `422
+// the same port, the same kind of body (JSON, text, or bytes of the
+// same content type) and the same body, byte for byte. The same key with another request is `422
 // idempotency_key_reused`; while the first request with the key is
 // still being carried out (a transfer list takes several steps), `409
 // idempotency_in_flight` with `Retry-After`. Only a stored message is
@@ -11002,16 +11748,31 @@ func (c *ClientWithResponses) PostMessageWithResponse(ctx context.Context, id Po
 	return ParsePostMessageResponse(rsp)
 }
 
-// PostMessageWithTextBodyWithResponse Post a message to the peer (port.postMessage)
+// PostMessageWithFormdataBodyWithResponse Post a message to the peer (port.postMessage)
 //
 // Queues a message at the peer of this port and answers its event id
 // once it is durably stored.
 //
-// With `Content-Type: application/json` (parameters such as `charset`
-// allowed) the body is a `PostMessageRequest`, decoded strictly: an
-// unknown field, a wrong type or trailing data is `400
-// invalid_request`. With any other Content-Type, or none, the raw body
-// is the message's data, as a JSON string; it must be valid UTF-8.
+// **What the body is** depends on its `Content-Type` (parameters such
+// as `charset` aside):
+//
+// | Content-Type | the message |
+// |---|---|
+// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+// | none | `415 content_type_required`: nothing is guessed |
+//
+// A binary message's content type is kept in canonical form (type,
+// subtype and parameter names in lower case); one that is not a media
+// type, or longer than 255 bytes, is `415 invalid_content_type`. A
+// JSON body may carry bytes too, with a transfer list beside them, as
+// `binary` (standard base64) and `content_type` instead of `data`.
+//
+// **Size.** A message, its data as JSON or its bytes, is at most
+// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+// body; a JSON body may be larger by the base64 of `binary` and room
+// for a transfer list. More is `413 payload_too_large`.
 //
 // The ports in `transfer` move to the receiver in the same atomic step
 // as the message is stored: their old tokens die and the delivered
@@ -11024,8 +11785,74 @@ func (c *ClientWithResponses) PostMessageWithResponse(ctx context.Context, id Po
 // `IDEMPOTENCY_WINDOW`) answers the first answer again, with
 // `Idempotent-Replayed: true`, and stores nothing: retrying until a
 // 201 then delivers the message exactly once. The same request means
-// the same port, the same kind of body (JSON or raw) and the same
-// body, byte for byte. The same key with another request is `422
+// the same port, the same kind of body (JSON, text, or bytes of the
+// same content type) and the same body, byte for byte. The same key with another request is `422
+// idempotency_key_reused`; while the first request with the key is
+// still being carried out (a transfer list takes several steps), `409
+// idempotency_in_flight` with `Retry-After`. Only a stored message is
+// remembered: a refused request leaves no trace, so the same key may
+// be retried, as it was or corrected. The fingerprint leaves out the
+// `Origin` header: a retry answers the first post, whose origin the
+// message keeps.
+//
+// **Origin.** The message keeps the request's `Origin` header, which
+// the receiver gets as `origin` (the Web API's `MessageEvent.origin`).
+// It is what the request claims: a browser sets the header itself and
+// truthfully, any other client may send what it likes, so trust it as
+// far as a server trusts `Origin`. A header that is not a serialized
+// origin or `null`, or several of them, is `400 invalid_request` and
+// stores nothing.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /ports/{id}/messages (the `PostMessage` operationId).
+func (c *ClientWithResponses) PostMessageWithFormdataBodyWithResponse(ctx context.Context, id PortIdPath, params *PostMessageParams, body PostMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*PostMessageResponse, error) {
+	rsp, err := c.PostMessageWithFormdataBody(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostMessageResponse(rsp)
+}
+
+// PostMessageWithTextBodyWithResponse Post a message to the peer (port.postMessage)
+//
+// Queues a message at the peer of this port and answers its event id
+// once it is durably stored.
+//
+// **What the body is** depends on its `Content-Type` (parameters such
+// as `charset` aside):
+//
+// | Content-Type | the message |
+// |---|---|
+// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+// | none | `415 content_type_required`: nothing is guessed |
+//
+// A binary message's content type is kept in canonical form (type,
+// subtype and parameter names in lower case); one that is not a media
+// type, or longer than 255 bytes, is `415 invalid_content_type`. A
+// JSON body may carry bytes too, with a transfer list beside them, as
+// `binary` (standard base64) and `content_type` instead of `data`.
+//
+// **Size.** A message, its data as JSON or its bytes, is at most
+// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+// body; a JSON body may be larger by the base64 of `binary` and room
+// for a transfer list. More is `413 payload_too_large`.
+//
+// The ports in `transfer` move to the receiver in the same atomic step
+// as the message is stored: their old tokens die and the delivered
+// message carries fresh ones in `ports`. If any listed port is refused
+// (`422 invalid_transfer`, or `409 port_busy` when it is mid-move),
+// nothing changes: no message is stored and no port moves.
+//
+// **Retrying safely.** With an `Idempotency-Key`, scoped to this port,
+// a retry of the same request within the window (24 h by default,
+// `IDEMPOTENCY_WINDOW`) answers the first answer again, with
+// `Idempotent-Replayed: true`, and stores nothing: retrying until a
+// 201 then delivers the message exactly once. The same request means
+// the same port, the same kind of body (JSON, text, or bytes of the
+// same content type) and the same body, byte for byte. The same key with another request is `422
 // idempotency_key_reused`; while the first request with the key is
 // still being carried out (a transfer list takes several steps), `409
 // idempotency_in_flight` with `Retry-After`. Only a stored message is
@@ -12210,6 +13037,13 @@ func ParseBroadcastMessageResponse(rsp *http.Response) (*BroadcastMessageRespons
 			return nil, err
 		}
 		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
@@ -13565,6 +14399,13 @@ func ParsePostMessageResponse(rsp *http.Response) (*PostMessageResponse, error) 
 			return nil, err
 		}
 		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest PostUnprocessable

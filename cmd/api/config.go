@@ -130,7 +130,8 @@ type Config struct {
 	RedisMode string
 	// RedisKeyPrefix starts every Redis key (REDIS_KEY_PREFIX).
 	RedisKeyPrefix string
-	// MaxMessageSize bounds a POST body in bytes (MAX_MESSAGE_SIZE).
+	// MaxMessageSize bounds a message in bytes: its data or its bytes
+	// (MAX_MESSAGE_SIZE).
 	MaxMessageSize int64
 	// MaxQueueLength bounds the messages waiting at a port (MAX_QUEUE_LENGTH).
 	MaxQueueLength int
@@ -295,7 +296,7 @@ func (l *loader) config() (Config, error) {
 		Addr:           l.str("ADDR", DefaultAddr, "address to listen on"),
 		RedisURL:       l.str("REDIS_URL", "", "Redis to keep everything in (read as REDIS_MODE says); empty keeps it in memory"),
 		RedisKeyPrefix: l.str("REDIS_KEY_PREFIX", DefaultRedisKeyPrefix, "prefix of every Redis key"),
-		MaxMessageSize: int64(l.positiveInt("MAX_MESSAGE_SIZE", DefaultMaxMessageSize, "largest request body, in bytes")),
+		MaxMessageSize: int64(l.positiveInt("MAX_MESSAGE_SIZE", DefaultMaxMessageSize, "largest message, in bytes: its data or its bytes")),
 		MaxQueueLength: l.positiveInt("MAX_QUEUE_LENGTH", DefaultMaxQueueLength, "most unacknowledged messages waiting at one port"),
 		MaxQueueBytes:  int64(l.positiveInt("MAX_QUEUE_BYTES", DefaultMaxQueueBytes, "most bytes of message data waiting at one port")),
 		MaxCollectionMembers: l.positiveInt("MAX_COLLECTION_MEMBERS", DefaultMaxCollectionMembers,

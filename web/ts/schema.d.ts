@@ -129,11 +129,26 @@ export interface paths {
          * @description Queues a message at the peer of this port and answers its event id
          *     once it is durably stored.
          *
-         *     With `Content-Type: application/json` (parameters such as `charset`
-         *     allowed) the body is a `PostMessageRequest`, decoded strictly: an
-         *     unknown field, a wrong type or trailing data is `400
-         *     invalid_request`. With any other Content-Type, or none, the raw body
-         *     is the message's data, as a JSON string; it must be valid UTF-8.
+         *     **What the body is** depends on its `Content-Type` (parameters such
+         *     as `charset` aside):
+         *
+         *     | Content-Type | the message |
+         *     |---|---|
+         *     | `application/json`, any `*\/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+         *     | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+         *     | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+         *     | none | `415 content_type_required`: nothing is guessed |
+         *
+         *     A binary message's content type is kept in canonical form (type,
+         *     subtype and parameter names in lower case); one that is not a media
+         *     type, or longer than 255 bytes, is `415 invalid_content_type`. A
+         *     JSON body may carry bytes too, with a transfer list beside them, as
+         *     `binary` (standard base64) and `content_type` instead of `data`.
+         *
+         *     **Size.** A message, its data as JSON or its bytes, is at most
+         *     `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+         *     body; a JSON body may be larger by the base64 of `binary` and room
+         *     for a transfer list. More is `413 payload_too_large`.
          *
          *     The ports in `transfer` move to the receiver in the same atomic step
          *     as the message is stored: their old tokens die and the delivered
@@ -146,8 +161,8 @@ export interface paths {
          *     `IDEMPOTENCY_WINDOW`) answers the first answer again, with
          *     `Idempotent-Replayed: true`, and stores nothing: retrying until a
          *     201 then delivers the message exactly once. The same request means
-         *     the same port, the same kind of body (JSON or raw) and the same
-         *     body, byte for byte. The same key with another request is `422
+         *     the same port, the same kind of body (JSON, text, or bytes of the
+         *     same content type) and the same body, byte for byte. The same key with another request is `422
          *     idempotency_key_reused`; while the first request with the key is
          *     still being carried out (a transfer list takes several steps), `409
          *     idempotency_in_flight` with `Retry-After`. Only a stored message is
@@ -782,10 +797,12 @@ export interface paths {
          *     The delivered message's `source` is the member port, and its
          *     `origin` the broadcasting request's `Origin`, as for a post.
          *
-         *     The body is a post's: `{"data": ...}` with `Content-Type:
-         *     application/json`, or any other body as a JSON string. A broadcast
-         *     carries no transfer list, since a port can be given to one receiver
-         *     only: a `transfer` field is `400 invalid_request`.
+         *     The body is a post's, by the same rule of `Content-Type` (see
+         *     `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+         *     ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+         *     A broadcast carries no transfer list, since a port can be given to
+         *     one receiver only: a `transfer` field with a port is `400
+         *     invalid_request`.
          *
          *     The answer accounts for every member: `delivered` lists the members
          *     reached with the message's event id at each peer, `refused` the
@@ -797,14 +814,16 @@ export interface paths {
          *     member's refusal does not stop the others.
          *
          *     **Size.** The members times the message's bytes (its data, as
-         *     stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+         *     stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+         *     by default):
          *     more is `413 broadcast_too_large`, before anything is stored.
          *
          *     **Retrying safely.** Without an `Idempotency-Key` a retry after a
          *     lost answer posts again. With one, each member's post is made under
          *     it as `postMessage` makes a post under a key: a retry of the same
-         *     broadcast (the same collection, the same kind of body and the same
-         *     body, byte for byte) within the window stores nothing twice. The
+         *     broadcast (the same collection, the same kind of body, bytes of the
+         *     same content type, and the same body, byte for byte) within the
+         *     window stores nothing twice. The
          *     members reached before answer the ids of the first call, the
          *     `unknown` ones too if their peer got the message; the others
          *     (`unknown` ones that did not, those refused as `unavailable` or
@@ -1189,11 +1208,26 @@ export interface components {
             acknowledged: number;
         };
         /**
-         * @description A raw message body (any Content-Type but application/json): the
+         * @description A text body (`text/*`, `application/x-www-form-urlencoded`): the
          *     bytes, which must be valid UTF-8, become the message's data as a
          *     JSON string.
          */
-        RawMessage: string;
+        TextMessage: string;
+        /**
+         * Format: binary
+         * @description A binary body (any Content-Type but JSON and text ones): the bytes
+         *     are the message, kept exactly, with the Content-Type.
+         */
+        BinaryMessage: string;
+        /**
+         * @description A binary message's media type, as `type/subtype` with parameters or
+         *     not (`image/png`, `text/html; charset=utf-8`), printable ASCII, at
+         *     most 255 bytes. As posted in `content_type`, application/octet-stream
+         *     when left out; as delivered, in canonical form (type, subtype and
+         *     parameter names in lower case).
+         * @example image/png
+         */
+        ContentType: string;
         /** @description A port to hand to the receiver, with the sender's token for it. */
         TransferEntry: {
             /**
@@ -1207,9 +1241,23 @@ export interface components {
              */
             token: string;
         };
-        /** @description A message as posted (postMessage(data, transfer)). */
+        /**
+         * @description A message as posted (postMessage(message, transfer)): `data`, any
+         *     JSON value, or bytes (an `ArrayBuffer`) as `binary` with their
+         *     `content_type`. Exactly one of `data` and `binary`; `content_type`
+         *     only with `binary`. Otherwise `400 invalid_request`.
+         */
         PostMessageRequest: {
-            data: components["schemas"]["Data"];
+            data?: components["schemas"]["Data"];
+            /**
+             * Format: byte
+             * @description A binary message's bytes in standard base64, with padding (RFC
+             *     4648, section 4), instead of `data`. Delivered as they are, with
+             *     `content_type`. At most `MAX_MESSAGE_SIZE` bytes once decoded.
+             * @example iVBORw0KGgo=
+             */
+            binary?: string;
+            content_type?: components["schemas"]["ContentType"];
             /**
              * @description Ports to hand over with the message (the transfer list). The
              *     sending port itself, its peer, a port listed twice, a closed,
@@ -1238,6 +1286,11 @@ export interface components {
          *     `.lastEventId` (an SSE frame's `id:`), `source` is `.source` (here
          *     the sending port's id, not an object), `origin` is `.origin`;
          *     `port` and `sent_at` have no counterpart.
+         *
+         *     A JSON or text message has `data`. A binary message (the Web API's
+         *     `ArrayBuffer`) has `binary`, its bytes in standard base64, and
+         *     `content_type` instead, and no `data`: test for `binary`, never
+         *     guess from `data`. `getMessageBody` answers the bytes themselves.
          * @example {
          *       "id": "1763731800456-0",
          *       "port": "01KAK9Q01VBCAB18KVMXN4YNBZ",
@@ -1262,8 +1315,20 @@ export interface components {
              *     stream of several ports, whose message this is.
              */
             port: components["schemas"]["PortId"];
-            /** @description The posted data, byte for byte (`MessageEvent.data`). */
-            data: components["schemas"]["Data"];
+            /**
+             * @description The posted data, byte for byte (`MessageEvent.data`); absent
+             *     for a binary message.
+             */
+            data?: components["schemas"]["Data"];
+            /**
+             * Format: byte
+             * @description A binary message's bytes, exactly as posted, in standard base64
+             *     with padding; absent for a JSON or text message.
+             * @example iVBORw0KGgo=
+             */
+            binary?: string;
+            /** @description A binary message's content type; absent for a JSON or text message. */
+            content_type?: components["schemas"]["ContentType"];
             /**
              * @description The ports transferred with the message, with fresh tokens that
              *     are now the receiver's (`MessageEvent.ports`). Always present;
@@ -1685,10 +1750,18 @@ export interface components {
         };
         /**
          * @description A message to broadcast: a post's body without a transfer list (a
-         *     port can be given to one receiver only).
+         *     port can be given to one receiver only): `data`, or `binary` with
+         *     `content_type`, as in `PostMessageRequest`.
          */
         BroadcastRequest: {
-            data: components["schemas"]["Data"];
+            data?: components["schemas"]["Data"];
+            /**
+             * Format: byte
+             * @description Bytes in standard base64, instead of `data`, as in `PostMessageRequest`.
+             * @example iVBORw0KGgo=
+             */
+            binary?: string;
+            content_type?: components["schemas"]["ContentType"];
             /**
              * @description Accepted empty, as a post's body may have it; any port in it is
              *     `400 invalid_request`.
@@ -1857,8 +1930,9 @@ export interface components {
         /**
          * @description `invalid_request`: malformed JSON, an unknown field, a wrong type,
          *     trailing data, a bad query value, a malformed event id, a text body
-         *     that is not UTF-8, or an acknowledgement through an event id after
-         *     the newest one queued.
+         *     that is not UTF-8, `data` and `binary` together (or neither), a
+         *     `binary` that is not standard base64, or an acknowledgement through
+         *     an event id after the newest one queued.
          */
         InvalidRequest: {
             headers: {
@@ -2415,6 +2489,30 @@ export interface components {
                  *       "status": 413,
                  *       "detail": "the body is larger than 262144 bytes",
                  *       "code": "payload_too_large"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description `content_type_required`: the body has no `Content-Type`, so what it
+         *     is (JSON, text or bytes) is not guessed; or `invalid_content_type`:
+         *     the content type of bytes (the `Content-Type`, or a JSON body's
+         *     `content_type`) is not a media type, or is longer than 255 bytes.
+         *     Nothing was stored.
+         */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "/docs/errors#content_type_required",
+                 *       "title": "Content-Type required",
+                 *       "status": 415,
+                 *       "detail": "A post must say what its body is with a Content-Type header.",
+                 *       "code": "content_type_required"
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
@@ -3059,9 +3157,11 @@ export interface operations {
             content: {
                 "application/json": components["schemas"]["PostMessageRequest"];
                 /** @example hello */
-                "text/plain": components["schemas"]["RawMessage"];
+                "text/plain": components["schemas"]["TextMessage"];
                 /** @example hello */
-                "*/*": components["schemas"]["RawMessage"];
+                "application/x-www-form-urlencoded": components["schemas"]["TextMessage"];
+                "application/octet-stream": components["schemas"]["BinaryMessage"];
+                "*/*": components["schemas"]["BinaryMessage"];
             };
         };
         responses: {
@@ -3082,6 +3182,7 @@ export interface operations {
             409: components["responses"]["PostConflict"];
             410: components["responses"]["PortClosed"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["PostUnprocessable"];
             429: components["responses"]["QueueFull"];
             500: components["responses"]["InternalError"];
@@ -3764,9 +3865,11 @@ export interface operations {
             content: {
                 "application/json": components["schemas"]["BroadcastRequest"];
                 /** @example hello, everyone */
-                "text/plain": components["schemas"]["RawMessage"];
+                "text/plain": components["schemas"]["TextMessage"];
                 /** @example hello, everyone */
-                "*/*": components["schemas"]["RawMessage"];
+                "application/x-www-form-urlencoded": components["schemas"]["TextMessage"];
+                "application/octet-stream": components["schemas"]["BinaryMessage"];
+                "*/*": components["schemas"]["BinaryMessage"];
             };
         };
         responses: {
@@ -3783,6 +3886,7 @@ export interface operations {
             401: components["responses"]["CollectionUnauthorized"];
             408: components["responses"]["RequestTimeout"];
             413: components["responses"]["BroadcastTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
