@@ -1,5 +1,6 @@
-// Binary messages in a real Chromium: a page fetch()es a posted binary
-// message's raw body into an ArrayBuffer with the bytes' SHA-256; an <img>
+// Binary messages in a real Chromium: a page posts an ArrayBuffer and
+// fetch()es the message's raw body back into an ArrayBuffer with the
+// bytes' SHA-256; an <img>
 // shows a posted PNG through a message ticket's URL; and a posted
 // text/html (or SVG) body opened in a tab runs no script, because tincan
 // serves it as a sandboxed download.
@@ -98,33 +99,36 @@ run('binary.test.mjs', WHOLE, CHROMIUM, async (launch) => {
   check(created.status === 201, `POST /channels answered ${created.status}`);
   const { port1, port2 } = created.body;
 
-  // TEMPORARY, until the post takes bytes (issue 15's post rule lands
-  // after the raw body route): while a binary post is refused as text
-  // that is not UTF-8, there is nothing binary to read, so the script
-  // says so and passes. The post rule's change removes this.
-  const probe = await call('POST', `/ports/${port1.id}/messages`, port1.token, Buffer.from([0xff]), 'application/octet-stream');
-  if (probe.status === 400 && /UTF-8/.test(probe.body?.detail ?? '')) {
-    console.log('SKIPPED: this server does not take bytes in a post yet');
-    return;
-  }
-  check(probe.status === 201, `a binary post answered ${probe.status} ${JSON.stringify(probe.body)}`);
+  // A post without a Content-Type is refused: what it is is never guessed.
+  const untyped = await fetch(`${BASE}/ports/${port1.id}/messages`, {
+    method: 'POST', headers: { Authorization: `Bearer ${port1.token}` }, body: new Uint8Array([0xff]),
+    signal: AbortSignal.timeout(WAIT),
+  });
+  check(untyped.status === 415, `a post without a Content-Type answered ${untyped.status}`);
 
-  // 1. fetch() into an ArrayBuffer: the same bytes, by SHA-256.
+  // 1. The page posts an ArrayBuffer and fetch()es it back, raw, into an
+  // ArrayBuffer: the same bytes, by SHA-256.
   const bytes = sampleBytes();
-  const binID = await postBytes(port1, bytes, 'application/octet-stream');
-  const fetched = await page.evaluate(async ({ path, token }) => {
-    const r = await fetch(path, { headers: { Authorization: `Bearer ${token}` } });
+  const fetched = await page.evaluate(async ({ from, to, sent }) => {
+    const posted = await fetch(`/ports/${from.id}/messages`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${from.token}`, 'Content-Type': 'application/octet-stream' },
+      body: new Uint8Array(sent).buffer,
+    });
+    const { id } = await posted.json();
+    const r = await fetch(`/ports/${to.id}/messages/${id}/body`, { headers: { Authorization: `Bearer ${to.token}` } });
     const buf = await r.arrayBuffer();
     const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', buf));
     return {
+      posted: posted.status,
       status: r.status,
       type: r.headers.get('Content-Type'),
       length: buf.byteLength,
       sha256: Array.from(digest, (x) => x.toString(16).padStart(2, '0')).join(''),
     };
-  }, { path: `/ports/${port2.id}/messages/${binID}/body`, token: port2.token });
-  check(fetched.status === 200 && fetched.type === 'application/octet-stream',
-    `fetch answered ${fetched.status} ${fetched.type}`);
+  }, { from: port1, to: port2, sent: Array.from(bytes) });
+  check(fetched.posted === 201 && fetched.status === 200 && fetched.type === 'application/octet-stream',
+    `the post answered ${fetched.posted}, the fetch ${fetched.status} ${fetched.type}`);
   check(fetched.length === bytes.length && fetched.sha256 === sha256(bytes),
     `the page's ArrayBuffer: ${fetched.length} bytes, sha256 ${fetched.sha256}; posted ${bytes.length}, ${sha256(bytes)}`);
   console.log(`fetch() read ${fetched.length} bytes into an ArrayBuffer, sha256 ${fetched.sha256.slice(0, 16)}…, as posted`);
