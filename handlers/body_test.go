@@ -425,6 +425,9 @@ func TestRawBodyRange(t *testing.T) {
 func testRawBodyUndecodable(t *testing.T, e env) {
 	c := e.server(t)
 	ch := c.createChannel()
+	for i := range corruptEntries {
+		c.getBody(ch.Port2, appendCorrupt(t, c, ch.Port2, i), nil).wantProblem(t, http.StatusUnprocessableEntity, "message_undecodable")
+	}
 	id := appendCorrupt(t, c, ch.Port2, 0)
 	c.getBody(ch.Port2, id, nil).wantProblem(t, http.StatusUnprocessableEntity, "message_undecodable")
 	c.head(req{path: bodyPath(ch.Port2, id), token: ch.Port2.Token}).want(t, http.StatusUnprocessableEntity)
