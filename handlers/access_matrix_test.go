@@ -49,12 +49,13 @@ func (o outcome) String() string {
 func success(status int) outcome { return outcome{status: status} }
 
 var (
-	refusedUnauthorized = outcome{http.StatusUnauthorized, "unauthorized"}
-	refusedTransferred  = outcome{http.StatusForbidden, "port_transferred"}
-	refusedScope        = outcome{http.StatusForbidden, "insufficient_scope"}
-	refusedClosed       = outcome{http.StatusGone, "port_closed"}
-	refusedTicket       = outcome{http.StatusUnauthorized, "invalid_ticket"}
-	refusedMixed        = outcome{http.StatusBadRequest, "invalid_request"}
+	refusedUnauthorized  = outcome{http.StatusUnauthorized, "unauthorized"}
+	refusedTransferred   = outcome{http.StatusForbidden, "port_transferred"}
+	refusedScope         = outcome{http.StatusForbidden, "insufficient_scope"}
+	refusedClosed        = outcome{http.StatusGone, "port_closed"}
+	refusedTicket        = outcome{http.StatusUnauthorized, "invalid_ticket"}
+	refusedMixed         = outcome{http.StatusBadRequest, "invalid_request"}
+	refusedNoContentType = outcome{http.StatusUnsupportedMediaType, "content_type_required"}
 )
 
 // matrixRoute is one row: a route as the router knows it.
@@ -77,6 +78,26 @@ type matrixRoute struct {
 	// take the collection's token: a cell presents it wherever its state
 	// presents a1's own token (see forCollection).
 	collection bool
+	// refusedBody is set for a row whose body is refused whatever the
+	// credential: it is the answer of every cell whose request gets past
+	// the header checks (a bearer token, of any worth), since the body is
+	// judged before the store checks the token (see bodyOutcome).
+	refusedBody outcome
+}
+
+// bodyOutcome is the outcome of a cell of a row with refusedBody: a
+// request without a bearer token (or with a token in the URL where that is
+// refused) is unauthorized before its body is read; any other gets the
+// body's refusal, which tells nothing of the token.
+func (r matrixRoute) bodyOutcome(p presented, m matrixMode) outcome {
+	scheme, token, _ := strings.Cut(p.header, " ")
+	switch {
+	case m.refuseQuery && p.query != "":
+		return refusedUnauthorized
+	case !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "":
+		return refusedUnauthorized
+	}
+	return r.refusedBody
 }
 
 // presented is how a cell's credential travels: an Authorization header,
@@ -328,6 +349,16 @@ var matrixRoutes = []matrixRoute{
 		build: func(_ *world, p port) req { return req{method: "HEAD", path: "/ports/" + p.ID} }},
 	{method: "POST", pattern: "/ports/{id}/messages", op: store.OpPost, ok: 201, afterClose: refusedClosed,
 		build: func(_ *world, p port) req { return jsonReq("POST", "/ports/"+p.ID+"/messages", `{"data":"matrix"}`) }},
+	// Bytes, as any body of a type other than JSON and text is.
+	{method: "POST", pattern: "/ports/{id}/messages", op: store.OpPost, ok: 201, afterClose: refusedClosed,
+		build: func(_ *world, p port) req {
+			return req{method: "POST", path: "/ports/" + p.ID + "/messages", contentType: "image/png", body: "\x89PNG\r\n\x1a\n\x00\xff"}
+		}},
+	// No Content-Type: what the body is is not guessed.
+	{method: "POST", pattern: "/ports/{id}/messages", op: store.OpPost, refusedBody: refusedNoContentType,
+		build: func(_ *world, p port) req {
+			return req{method: "POST", path: "/ports/" + p.ID + "/messages", body: `{"data":"matrix"}`}
+		}},
 	{method: "GET", pattern: "/ports/{id}/messages", op: store.OpRead, ok: 200, afterClose: success(200),
 		build: func(_ *world, p port) req { return req{method: "GET", path: "/ports/" + p.ID + "/messages"} }},
 	{method: "GET", pattern: bodyPattern, op: store.OpRead, ok: 200, afterClose: success(200),
@@ -387,6 +418,10 @@ var matrixRoutes = []matrixRoute{
 		build: func(w *world, _ port) req {
 			return jsonReq("POST", "/collections/"+w.coll.ID+"/messages", `{"data":"matrix"}`)
 		}},
+	{method: "POST", pattern: "/collections/{id}/messages", collection: true, refusedBody: refusedNoContentType,
+		build: func(w *world, _ port) req {
+			return req{method: "POST", path: "/collections/" + w.coll.ID + "/messages", body: "matrix"}
+		}},
 }
 
 // matrixModes are the deployments the matrix runs in.
@@ -434,6 +469,9 @@ func runMatrix(t *testing.T, e env, m matrixMode) {
 			target, cred := s.present(w)
 			if r.collection {
 				cred = w.forCollection(cred)
+			}
+			if r.refusedBody.status != 0 {
+				want = r.bodyOutcome(cred, m)
 			}
 			rq := r.build(w, target)
 			before := w.snapshot(target)
