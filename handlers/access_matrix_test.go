@@ -26,7 +26,7 @@ import (
 //
 // To add a credential state, append a matrixState (the stream tickets are
 // an example): present makes whatever it needs on the world (a fresh
-// ticket per cell, since tickets are single-use) and says how the
+// ticket per cell, since stream tickets are single-use) and says how the
 // credential travels; expect gives its outcome on a port route (the
 // service routes and POST /channels are derived for every state by
 // expected). To add a route, add a matrixRoute; a row's except map
@@ -49,12 +49,13 @@ func (o outcome) String() string {
 func success(status int) outcome { return outcome{status: status} }
 
 var (
-	refusedUnauthorized = outcome{http.StatusUnauthorized, "unauthorized"}
-	refusedTransferred  = outcome{http.StatusForbidden, "port_transferred"}
-	refusedScope        = outcome{http.StatusForbidden, "insufficient_scope"}
-	refusedClosed       = outcome{http.StatusGone, "port_closed"}
-	refusedTicket       = outcome{http.StatusUnauthorized, "invalid_ticket"}
-	refusedMixed        = outcome{http.StatusBadRequest, "invalid_request"}
+	refusedUnauthorized  = outcome{http.StatusUnauthorized, "unauthorized"}
+	refusedTransferred   = outcome{http.StatusForbidden, "port_transferred"}
+	refusedScope         = outcome{http.StatusForbidden, "insufficient_scope"}
+	refusedClosed        = outcome{http.StatusGone, "port_closed"}
+	refusedTicket        = outcome{http.StatusUnauthorized, "invalid_ticket"}
+	refusedMixed         = outcome{http.StatusBadRequest, "invalid_request"}
+	refusedNoContentType = outcome{http.StatusUnsupportedMediaType, "content_type_required"}
 )
 
 // matrixRoute is one row: a route as the router knows it.
@@ -77,6 +78,26 @@ type matrixRoute struct {
 	// take the collection's token: a cell presents it wherever its state
 	// presents a1's own token (see forCollection).
 	collection bool
+	// refusedBody is set for a row whose body is refused whatever the
+	// credential: it is the answer of every cell whose request gets past
+	// the header checks (a bearer token, of any worth), since the body is
+	// judged before the store checks the token (see bodyOutcome).
+	refusedBody outcome
+}
+
+// bodyOutcome is the outcome of a cell of a row with refusedBody: a
+// request without a bearer token (or with a token in the URL where that is
+// refused) is unauthorized before its body is read; any other gets the
+// body's refusal, which tells nothing of the token.
+func (r matrixRoute) bodyOutcome(p presented, m matrixMode) outcome {
+	scheme, token, _ := strings.Cut(p.header, " ")
+	switch {
+	case m.refuseQuery && p.query != "":
+		return refusedUnauthorized
+	case !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "":
+		return refusedUnauthorized
+	}
+	return r.refusedBody
 }
 
 // presented is how a cell's credential travels: an Authorization header,
@@ -160,7 +181,7 @@ func (w *world) forCollection(p presented) presented {
 // ignored; a token in the URL is no credential of a collection).
 func collectionExpect(r matrixRoute, s matrixState) outcome {
 	switch s.name {
-	case "own token", "header and a wrong access_token", "ticket and own token":
+	case "own token", "header and a wrong access_token", "ticket and own token", "message ticket and own token":
 		return success(r.ok)
 	}
 	return refusedUnauthorized
@@ -224,25 +245,59 @@ var matrixStates = []matrixState{
 		return w.a1, presented{header: "Bearer " + w.a1.Token, query: store.NewToken()}
 	}, expect: ownToken}, // the header wins
 	// Stream tickets: each cell mints its own, since a ticket works once.
-	// A ticket is a credential of the event stream alone, whatever
+	// A ticket is a credential of the event stream and of a message's
+	// raw body alone (each of its own kind), whatever
 	// ACCESS_TOKEN_IN_QUERY says; every other route ignores ?ticket=.
 	{name: "valid ticket", present: func(w *world) (port, presented) {
 		return w.a1, presented{ticket: w.issueTicket(w.a1)}
-	}, expect: onEvents(ownToken, refusedUnauthorized)},
+	}, expect: onTickets(ownToken, portOnly(refusedTicket), refusedUnauthorized)},
 	{name: "used ticket", present: func(w *world) (port, presented) {
 		return w.a1, presented{ticket: w.usedTicket(w.a1)}
-	}, expect: onEvents(portOnly(refusedTicket), refusedUnauthorized)},
+	}, expect: onTickets(portOnly(refusedTicket), portOnly(refusedTicket), refusedUnauthorized)},
 	{name: "another port's ticket", present: func(w *world) (port, presented) {
 		return w.a1, presented{ticket: w.issueTicket(w.b1)}
-	}, expect: onEvents(portOnly(refusedTicket), refusedUnauthorized)},
+	}, expect: onTickets(portOnly(refusedTicket), portOnly(refusedTicket), refusedUnauthorized)},
 	{name: "expired ticket", present: func(w *world) (port, presented) {
 		return w.a1, presented{ticket: w.expiredTicket(w.a1)}
-	}, expect: onEvents(portOnly(refusedTicket), refusedUnauthorized)},
+	}, expect: onTickets(portOnly(refusedTicket), portOnly(refusedTicket), refusedUnauthorized)},
 	{name: "ticket and own token", present: func(w *world) (port, presented) {
 		return w.a1, presented{header: "Bearer " + w.a1.Token, ticket: w.issueTicket(w.a1)}
 	}, expect: func(r matrixRoute, m matrixMode) outcome {
-		if r.pattern == eventsPattern {
+		if takesTicket(r) {
 			return refusedMixed // never unclear which credential was used
+		}
+		return ownToken(r, m)
+	}},
+	// Message tickets: for the message queued at a1 (w.queued), issued
+	// with the token the state names; they are not used up.
+	{name: "valid message ticket", present: func(w *world) (port, presented) {
+		return w.a1, presented{ticket: w.issueMessageTicket(w.a1, w.queued[w.a1.ID], w.a1.Token)}
+	}, expect: onTickets(portOnly(refusedTicket), ownToken, refusedUnauthorized)},
+	{name: "listen token's message ticket", present: func(w *world) (port, presented) {
+		return w.a1, presented{ticket: w.issueMessageTicket(w.a1, w.queued[w.a1.ID], w.listen)}
+	}, expect: onTickets(portOnly(refusedTicket), ownToken, refusedUnauthorized)},
+	{name: "another message's ticket", present: func(w *world) (port, presented) {
+		other := w.c.send(w.a2, `"another message at a1"`)
+		return w.a1, presented{ticket: w.issueMessageTicket(w.a1, other, w.a1.Token)}
+	}, expect: onTickets(portOnly(refusedTicket), portOnly(refusedTicket), refusedUnauthorized)},
+	{name: "another port's message ticket", present: func(w *world) (port, presented) {
+		at := w.c.send(w.a1, `"a message at a2"`)
+		return w.a1, presented{ticket: w.issueMessageTicket(w.a2, at, w.a2.Token)}
+	}, expect: onTickets(portOnly(refusedTicket), portOnly(refusedTicket), refusedUnauthorized)},
+	{name: "expired message ticket", present: func(w *world) (port, presented) {
+		return w.a1, presented{ticket: w.expiredMessageTicket(w.a1, w.queued[w.a1.ID])}
+	}, expect: onTickets(portOnly(refusedTicket), portOnly(refusedTicket), refusedUnauthorized)},
+	// Issued before the port was transferred: it stands for the token
+	// that died with the transfer.
+	{name: "message ticket from before a transfer", present: func(w *world) (port, presented) {
+		p, ticket := w.transferredMessageTicket()
+		return p, presented{ticket: ticket}
+	}, expect: onTickets(portOnly(refusedTicket), portOnly(refusedTransferred), refusedUnauthorized)},
+	{name: "message ticket and own token", present: func(w *world) (port, presented) {
+		return w.a1, presented{header: "Bearer " + w.a1.Token, ticket: w.issueMessageTicket(w.a1, w.queued[w.a1.ID], w.a1.Token)}
+	}, expect: func(r matrixRoute, m matrixMode) outcome {
+		if takesTicket(r) {
+			return refusedMixed
 		}
 		return ownToken(r, m)
 	}},
@@ -294,8 +349,28 @@ var matrixRoutes = []matrixRoute{
 		build: func(_ *world, p port) req { return req{method: "HEAD", path: "/ports/" + p.ID} }},
 	{method: "POST", pattern: "/ports/{id}/messages", op: store.OpPost, ok: 201, afterClose: refusedClosed,
 		build: func(_ *world, p port) req { return jsonReq("POST", "/ports/"+p.ID+"/messages", `{"data":"matrix"}`) }},
+	// Bytes, as any body of a type other than JSON and text is.
+	{method: "POST", pattern: "/ports/{id}/messages", op: store.OpPost, ok: 201, afterClose: refusedClosed,
+		build: func(_ *world, p port) req {
+			return req{method: "POST", path: "/ports/" + p.ID + "/messages", contentType: "image/png", body: "\x89PNG\r\n\x1a\n\x00\xff"}
+		}},
+	// No Content-Type: what the body is is not guessed.
+	{method: "POST", pattern: "/ports/{id}/messages", op: store.OpPost, refusedBody: refusedNoContentType,
+		build: func(_ *world, p port) req {
+			return req{method: "POST", path: "/ports/" + p.ID + "/messages", body: `{"data":"matrix"}`}
+		}},
 	{method: "GET", pattern: "/ports/{id}/messages", op: store.OpRead, ok: 200, afterClose: success(200),
 		build: func(_ *world, p port) req { return req{method: "GET", path: "/ports/" + p.ID + "/messages"} }},
+	{method: "GET", pattern: bodyPattern, op: store.OpRead, ok: 200, afterClose: success(200),
+		build: func(w *world, p port) req { return req{method: "GET", path: w.bodyPath(p)} }},
+	{method: "HEAD", pattern: bodyPattern, op: store.OpRead, ok: 200, afterClose: success(200),
+		build: func(w *world, p port) req { return req{method: "HEAD", path: w.bodyPath(p)} }},
+	// Like a stream ticket's, for a message of a closed channel too: it
+	// may still be read.
+	{method: "POST", pattern: "/ports/{id}/messages/{message_id}/tickets", op: store.OpRead, ok: 201, afterClose: success(201),
+		build: func(w *world, p port) req {
+			return jsonReq("POST", "/ports/"+p.ID+"/messages/"+w.queued[p.ID]+"/tickets", `{}`)
+		}},
 	{method: "GET", pattern: eventsPattern, op: store.OpRead, ok: 200, afterClose: success(200),
 		build: func(_ *world, p port) req { return req{method: "GET", path: "/ports/" + p.ID + "/events"} }},
 	// Issuing reads nothing, but asks for a credential that may read; a
@@ -342,6 +417,10 @@ var matrixRoutes = []matrixRoute{
 	{method: "POST", pattern: "/collections/{id}/messages", collection: true, ok: 200,
 		build: func(w *world, _ port) req {
 			return jsonReq("POST", "/collections/"+w.coll.ID+"/messages", `{"data":"matrix"}`)
+		}},
+	{method: "POST", pattern: "/collections/{id}/messages", collection: true, refusedBody: refusedNoContentType,
+		build: func(w *world, _ port) req {
+			return req{method: "POST", path: "/collections/" + w.coll.ID + "/messages", body: "matrix"}
 		}},
 }
 
@@ -390,6 +469,9 @@ func runMatrix(t *testing.T, e env, m matrixMode) {
 			target, cred := s.present(w)
 			if r.collection {
 				cred = w.forCollection(cred)
+			}
+			if r.refusedBody.status != 0 {
+				want = r.bodyOutcome(cred, m)
 			}
 			rq := r.build(w, target)
 			before := w.snapshot(target)
@@ -585,18 +667,77 @@ func (w *world) snapshot(p port) string {
 	return b.String()
 }
 
-// eventsPattern is the one route that takes a stream ticket.
-const eventsPattern = "/ports/{id}/events"
+// eventsPattern is the one route that takes a stream ticket, bodyPattern
+// the one (with its HEAD) that takes a message ticket.
+const (
+	eventsPattern = "/ports/{id}/events"
+	bodyPattern   = "/ports/{id}/messages/{message_id}/body"
+)
 
-// onEvents is the outcome of a ticket state: the event stream's, or, on
-// any other route with a port, elsewhere (where ?ticket= is no credential).
-func onEvents(events func(matrixRoute, matrixMode) outcome, elsewhere outcome) func(matrixRoute, matrixMode) outcome {
+// takesTicket reports whether ?ticket= is a credential on r.
+func takesTicket(r matrixRoute) bool { return r.pattern == eventsPattern || r.pattern == bodyPattern }
+
+// onTickets is the outcome of a ticket state: the event stream's, a
+// message's raw body's, or, on any other route with a port, elsewhere
+// (where ?ticket= is no credential).
+func onTickets(events, body func(matrixRoute, matrixMode) outcome, elsewhere outcome) func(matrixRoute, matrixMode) outcome {
 	return func(r matrixRoute, m matrixMode) outcome {
-		if r.pattern == eventsPattern {
+		switch r.pattern {
+		case eventsPattern:
 			return events(r, m)
+		case bodyPattern:
+			return body(r, m)
 		}
 		return elsewhere
 	}
+}
+
+// bodyPath is the path of the raw body of the message queued at p.
+func (w *world) bodyPath(p port) string {
+	return "/ports/" + p.ID + "/messages/" + w.queued[p.ID] + "/body"
+}
+
+// issueMessageTicket gets a ticket for the message id at p, asked for
+// with token.
+func (w *world) issueMessageTicket(p port, id, token string) string {
+	w.t.Helper()
+	rq := jsonReq("POST", "/ports/"+p.ID+"/messages/"+id+"/tickets", "")
+	rq.token = token
+	return decodeBody[messageTicketAnswer](w.t, w.c.do(rq).want(w.t, http.StatusCreated)).Ticket
+}
+
+// expiredMessageTicket gets a ticket for the message id at p that has
+// expired, issued by the store itself, as expiredTicket does a stream
+// ticket and for its reasons.
+func (w *world) expiredMessageTicket(p port, id string) string {
+	w.t.Helper()
+	eid, err := store.ParseEventID(id)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	const ttl = time.Millisecond
+	t, err := w.c.store.IssueMessageTicket(context.Background(), store.Credentials{PortID: p.ID, Token: w.full[p.ID]}, eid, ttl)
+	if err != nil {
+		w.t.Fatalf("issue a message ticket for %s: %v", p.ID, err)
+	}
+	w.clock.Advance(ttl)
+	return t.Secret
+}
+
+// transferredMessageTicket makes a channel whose port has a message
+// queued and a ticket for it, then transfers the port: it returns the
+// port (with its new token, in w.full, so that the cell's snapshot can
+// describe it) and the ticket issued before.
+func (w *world) transferredMessageTicket() (port, string) {
+	w.t.Helper()
+	ch := w.createChannel()
+	p := ch.Port1
+	id := w.c.send(ch.Port2, `"to be fetched after a transfer"`)
+	ticket := w.issueMessageTicket(p, id, p.Token)
+	moved := decodeBody[port](w.t, w.c.transfer(p).want(w.t, http.StatusOK))
+	w.full[p.ID], w.full[ch.Port2.ID] = moved.Token, ch.Port2.Token
+	w.queued[p.ID] = id
+	return moved, ticket
 }
 
 // withParam adds name=value to the query of path.

@@ -338,6 +338,7 @@ func TestBroadcastBytesMeasured(t *testing.T) {
 			start := time.Now()
 			hr, _ := http.NewRequest("POST", c.url+"/ports/"+other.Port1.ID+"/messages", strings.NewReader("meanwhile"))
 			hr.Header.Set("Authorization", "Bearer "+other.Port1.Token)
+			hr.Header.Set("Content-Type", "text/plain")
 			res, err := c.hc.Do(hr)
 			if err != nil {
 				t.Error(err)
@@ -408,6 +409,7 @@ func TestInflightBound(t *testing.T) {
 	go func() {
 		hr, _ := http.NewRequest("POST", c.url+"/ports/"+ch.Port1.ID+"/messages", strings.NewReader(textOf(200<<10, 'a')))
 		hr.Header.Set("Authorization", "Bearer "+ch.Port1.Token)
+		hr.Header.Set("Content-Type", "text/plain")
 		res, err := c.hc.Do(hr)
 		if err != nil {
 			t.Error(err)
@@ -437,6 +439,7 @@ func TestInflightBound(t *testing.T) {
 	go func() {
 		hr, _ := http.NewRequest("POST", c.url+"/ports/"+ch.Port1.ID+"/messages", strings.NewReader("small"))
 		hr.Header.Set("Authorization", "Bearer "+ch.Port1.Token)
+		hr.Header.Set("Content-Type", "text/plain")
 		res, err := c.hc.Do(hr)
 		if err != nil {
 			small <- 0
@@ -491,6 +494,7 @@ func TestInflightStreamWaits(t *testing.T) {
 	go func() {
 		hr, _ := http.NewRequest("POST", c.url+"/ports/"+other.Port1.ID+"/messages", strings.NewReader(textOf(200<<10, 'a')))
 		hr.Header.Set("Authorization", "Bearer "+other.Port1.Token)
+		hr.Header.Set("Content-Type", "text/plain")
 		res, err := c.hc.Do(hr)
 		if err != nil {
 			held <- 0
@@ -562,7 +566,7 @@ func TestBroadcastUnknownAnswered(t *testing.T) {
 	t.Parallel()
 	c := memoryEnv().wrap(func(st store.Store) store.Store { return unknownBroadcasts{st} }).server(t)
 	coll, _ := membersOf(t, c, 3)
-	res := c.do(req{method: "POST", path: "/collections/" + coll.ID + "/messages", token: coll.Token, body: "hi"}).want(t, http.StatusOK)
+	res := c.do(req{method: "POST", path: "/collections/" + coll.ID + "/messages", token: coll.Token, contentType: "text/plain", body: "hi"}).want(t, http.StatusOK)
 	out := decodeBody[struct {
 		Reached int      `json:"reached"`
 		Refused []any    `json:"refused"`
@@ -660,6 +664,7 @@ func TestInflightMeasured(t *testing.T) {
 		wg.Go(func() {
 			hr, _ := http.NewRequest("POST", c.url+"/ports/"+ch.Port1.ID+"/messages", strings.NewReader(body))
 			hr.Header.Set("Authorization", "Bearer "+ch.Port1.Token)
+			hr.Header.Set("Content-Type", "text/plain")
 			res, err := c.hc.Do(hr)
 			if err != nil {
 				other.Add(1)

@@ -57,7 +57,7 @@ func TestClose(t *testing.T) {
 		c.closePort(ch.Port2).want(t, http.StatusNoContent)
 		for _, p := range []port{ch.Port1, ch.Port2} {
 			c.postJSON(p, `{"data":1}`).wantProblem(t, http.StatusGone, "port_closed")
-			c.do(req{method: "POST", path: "/ports/" + p.ID + "/messages", token: p.Token, body: "text"}).
+			c.do(req{method: "POST", path: "/ports/" + p.ID + "/messages", token: p.Token, contentType: "text/plain", body: "text"}).
 				wantProblem(t, http.StatusGone, "port_closed")
 			info := c.describe(p)
 			if info.State != "closed" || info.ClosedAt == nil || !info.ClosedAt.Equal(ce.ClosedAt) {

@@ -23,6 +23,18 @@ var (
 	// errKeyRequired refuses a request that may only be made under an
 	// Idempotency-Key (a transfer: its lost answer would lose the port).
 	errKeyRequired = errors.New("idempotency key required")
+	// errContentTypeRequired refuses a post without a Content-Type: its
+	// body could be JSON, text or bytes, and guessing would store one as
+	// another.
+	errContentTypeRequired = errors.New("content type required")
+	// errInvalidContentType refuses a binary message whose content type
+	// (the Content-Type of a post, or a JSON post's content_type) is not
+	// one a message may keep (store.ValidContentType).
+	errInvalidContentType = errors.New("invalid content type")
+	// errMessageTicketInvalid refuses a message ticket (it wraps
+	// store.ErrTicketInvalid), so that the answer says which kind of
+	// ticket to get again.
+	errMessageTicketInvalid = errors.New("invalid message ticket")
 )
 
 // requestError is a 400 whose detail, written for the client, says what
@@ -57,6 +69,7 @@ var problemKinds = []problemKind{
 	{store.ErrInvalid, http.StatusBadRequest, "invalid_request", "Invalid request", "An event id in the request is malformed or after the newest message at the port."},
 	{errCreateUnauthorized, http.StatusUnauthorized, "unauthorized", "Unauthorized", "Creating a channel needs valid credentials: an API key or a JWT in the Authorization header (Bearer)."},
 	{errQueryToken, http.StatusUnauthorized, "unauthorized", "Unauthorized", "This server does not accept tokens in the URL (access_token); send the token in the Authorization header (Bearer)."},
+	{errMessageTicketInvalid, http.StatusUnauthorized, "invalid_ticket", "Invalid ticket", "The message ticket is unknown, expired, or for another port or message; get a new one (POST /ports/{id}/messages/{message_id}/tickets)."},
 	{store.ErrTicketInvalid, http.StatusUnauthorized, "invalid_ticket", "Invalid ticket", "The ticket is unknown, used, expired or for another port; get a new one (POST /ports/{id}/tickets)."},
 	{errCollectionUnauthorized, http.StatusUnauthorized, "unauthorized", "Unauthorized", "A valid bearer token for this collection is required."},
 	{store.ErrUnauthorized, http.StatusUnauthorized, "unauthorized", "Unauthorized", "A valid bearer token for this port is required."},
@@ -65,18 +78,24 @@ var problemKinds = []problemKind{
 	{errNotFound, http.StatusNotFound, "not_found", "Not found", "There is no such resource."},
 	{store.ErrTokenNotFound, http.StatusNotFound, "not_found", "Not found", "The port has no scoped token with this id."},
 	{store.ErrMemberNotFound, http.StatusNotFound, "not_found", "Not found", "The port is not a member of this collection."},
+	{store.ErrMessageNotFound, http.StatusNotFound, "message_not_found", "Message not found", "No message with this id is queued at the port: it was acknowledged (and so deleted), or never there."},
 	{errMethodNotAllowed, http.StatusMethodNotAllowed, "method_not_allowed", "Method not allowed", "The resource does not support this method."},
 	{store.ErrBusy, http.StatusConflict, "port_busy", "Port busy", "The port is being moved; retry shortly."},
 	{store.ErrTooManyMembers, http.StatusConflict, "too_many_members", "Too many members", "The collection has as many members as it may (MAX_COLLECTION_MEMBERS); remove one first."},
 	{store.ErrTooManyTokens, http.StatusConflict, "too_many_tokens", "Too many tokens", "The port has as many scoped tokens as it may; revoke one first."},
 	{store.ErrInFlight, http.StatusConflict, "idempotency_in_flight", "Request in flight", "A request with this Idempotency-Key is still being carried out; retry shortly for its answer."},
 	{store.ErrClosed, http.StatusGone, "port_closed", "Port closed", "The port's channel is closed."},
+	{errPreconditionFailed, http.StatusPreconditionFailed, "precondition_failed", "Precondition failed", "The message's body is not the one named by If-Match."},
 	{errRequestTimeout, http.StatusRequestTimeout, "request_timeout", "Request timeout", "The request body did not arrive in time."},
 	{errTooLarge, http.StatusRequestEntityTooLarge, "payload_too_large", "Payload too large", "The request body is larger than the server accepts."},
 	{store.ErrBroadcastTooLarge, http.StatusRequestEntityTooLarge, "broadcast_too_large", "Broadcast too large", "The collection's members times the message's bytes are more than one broadcast may store (MAX_BROADCAST_BYTES); nothing was stored. Send a smaller message, or broadcast to fewer members."},
+	{errContentTypeRequired, http.StatusUnsupportedMediaType, "content_type_required", "Content-Type required", "A post must say what its body is with a Content-Type header: application/json for a JSON post object, text/plain for text, or the media type of bytes (application/octet-stream when no other fits); nothing was stored."},
+	{errInvalidContentType, http.StatusUnsupportedMediaType, "invalid_content_type", "Invalid content type", "The content type of a binary message must be a media type (type/subtype, with parameters or not) of at most 255 printable ASCII characters; nothing was stored."},
+	{errRangeNotSatisfiable, http.StatusRequestedRangeNotSatisfiable, "range_not_satisfiable", "Range not satisfiable", "The Range asked for is malformed or starts past the end of the message's body; Content-Range gives the body's length."},
 	{errInvalidTransfer, http.StatusUnprocessableEntity, "invalid_transfer", "Invalid transfer", "A port in the transfer list cannot be transferred."},
 	{errInvalidMember, http.StatusUnprocessableEntity, "invalid_member", "Invalid member", "The port cannot be added: the token given with it does not allow posting through it, or its channel is closed."},
 	{store.ErrKeyReused, http.StatusUnprocessableEntity, "idempotency_key_reused", "Idempotency key reused", "This Idempotency-Key was already used for a different request."},
+	{errMessageUndecodable, http.StatusUnprocessableEntity, "message_undecodable", "Message undecodable", "The message is queued but could not be decoded (it is corrupt, or was written by a newer version of the service), so it has no body to answer; streams and long polls deliver it as a message error. Acknowledge it to delete it."},
 	{errTooManyStreams, http.StatusTooManyRequests, "too_many_streams", "Too many streams", "Too many event streams are open on this port, or event streams and waiting long polls from this address; close one or retry later."},
 	{errTooManyConnections, http.StatusTooManyRequests, "too_many_connections", "Too many connections", "Too many connections or requests are open at once from this address (MAX_CONNECTIONS_PER_CLIENT); close one or retry after Retry-After seconds."},
 	{errRateLimited, http.StatusTooManyRequests, "rate_limited", "Rate limited", "Too many requests from this address or with this credential; retry after Retry-After seconds."},

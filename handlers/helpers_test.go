@@ -283,15 +283,19 @@ type portInfo struct {
 	AckedEventID string     `json:"acked_event_id"`
 }
 
-// message is a delivered message as clients see it.
+// message is a delivered message as clients see it: Data for a JSON
+// message (nil when the member is absent), Binary and ContentType for a
+// binary one.
 type message struct {
-	ID     string          `json:"id"`
-	Port   string          `json:"port"`
-	Data   json.RawMessage `json:"data"`
-	Ports  []port          `json:"ports"`
-	Source string          `json:"source"`
-	SentAt time.Time       `json:"sent_at"`
-	Origin string          `json:"origin"`
+	ID          string          `json:"id"`
+	Port        string          `json:"port"`
+	Data        json.RawMessage `json:"data"`
+	Binary      []byte          `json:"binary"`
+	ContentType string          `json:"content_type"`
+	Ports       []port          `json:"ports"`
+	Source      string          `json:"source"`
+	SentAt      time.Time       `json:"sent_at"`
+	Origin      string          `json:"origin"`
 }
 
 // messageError stands for a message that could not be decoded.

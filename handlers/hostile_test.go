@@ -208,6 +208,15 @@ var badIDs = []string{
 // invalidUTF8 is text no post may carry.
 var invalidUTF8 = []string{"\xff", "ab\xc3", "\xed\xa0\x80", "\xc0\xaf", "ok\x80ok"}
 
+// textTypes are the Content-Types of text, which must be UTF-8; any other
+// type but JSON is bytes, which any body is.
+var textTypes = []string{"text/plain", "text/plain; charset=latin1", "application/x-www-form-urlencoded", "TEXT/HTML; charset=utf-8"}
+
+// refusedTypes are Content-Types no post may have, whatever its body: none
+// at all, none in effect, and what is no media type to keep bytes with.
+var refusedTypes = []string{"", " ", ";;;", "; charset=utf-8", "binary", "image/", "/png", "image/png; x", `image/png; a="`,
+	"image/png; a=1; a=2", "application/" + strings.Repeat("x", 300)}
+
 func (g *hostileGen) request(rng *rand.Rand, i int) []byte {
 	p := g.ports[rng.IntN(len(g.ports))]
 	other := g.ports[(rng.IntN(len(g.ports)-1)+1+indexOf(g.ports, p))%len(g.ports)]
@@ -223,8 +232,11 @@ func (g *hostileGen) request(rng *rand.Rand, i int) []byte {
 			body = deepJSON(rng)
 		}
 		auth(p.Token)
-	case 2: // text bodies that are not UTF-8, with the real token
-		method, path, ctype, body = "POST", "/ports/"+p.ID+"/messages", pick(oddTypes[5:]), pick(invalidUTF8)
+	case 2: // text that is not UTF-8, or no content type to keep, with the real token
+		method, path, ctype, body = "POST", "/ports/"+p.ID+"/messages", pick(textTypes), pick(invalidUTF8)
+		if rng.IntN(2) == 0 {
+			ctype, body = pick(refusedTypes), pick(append(invalidUTF8, `{"data":1}`, "hello", ""))
+		}
 		auth(p.Token)
 	case 3: // malformed acknowledgements, with the real token
 		method, path, ctype, body = "POST", "/ports/"+p.ID+"/ack", "application/json", pick(badAck)

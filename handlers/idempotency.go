@@ -58,8 +58,9 @@ func fingerprint(parts ...[]byte) [sha256.Size]byte {
 }
 
 // postFingerprint defines "the same post": the same sending port, the same
-// kind of body (JSON or raw text; a charset parameter changes nothing) and
-// the same body, byte for byte. Re-encoding the same JSON differently
+// kind of body (JSON, text, or bytes of one content type; a text type or a
+// charset parameter changes nothing, but bytes of another content type are
+// another message) and the same body, byte for byte. Re-encoding the same JSON differently
 // (other spacing, other key order) is another request: a client retries by
 // sending the very bytes it sent before.
 func postFingerprint(portID, contentType string, body []byte) [sha256.Size]byte {
@@ -73,11 +74,16 @@ func broadcastFingerprint(id, contentType string, body []byte) [sha256.Size]byte
 }
 
 // bodyFingerprint digests a request to route for the resource id with a
-// post's body: its class (JSON or text) and its bytes.
+// post's body, read as readMessage took it: its class (JSON, text, or
+// binary with the content type the bytes are kept with) and its bytes.
 func bodyFingerprint(route, id, contentType string, body []byte) [sha256.Size]byte {
 	class := "text"
-	if isJSON(contentType) {
+	switch kind, _ := postKind(contentType); kind {
+	case jsonBody:
 		class = "json"
+	case binaryBody:
+		ct, _ := binaryContentType(contentType)
+		class = "binary\x00" + ct
 	}
 	return fingerprint([]byte(route), []byte(id), []byte(class), body)
 }

@@ -71,9 +71,9 @@ func TestIdempotentPost(t *testing.T) {
 		}
 
 		// A raw text post replays too.
-		c.postWithKey(ch.Port1, "key-2", "", "hello").want(t, http.StatusCreated)
-		wantReplayed(t, c.postWithKey(ch.Port1, "key-2", "", "hello").want(t, http.StatusCreated), true)
-		c.postWithKey(ch.Port1, "key-2", "", "hello!").wantProblem(t, http.StatusUnprocessableEntity, "idempotency_key_reused")
+		c.postWithKey(ch.Port1, "key-2", "text/plain", "hello").want(t, http.StatusCreated)
+		wantReplayed(t, c.postWithKey(ch.Port1, "key-2", "text/plain", "hello").want(t, http.StatusCreated), true)
+		c.postWithKey(ch.Port1, "key-2", "text/plain", "hello!").wantProblem(t, http.StatusUnprocessableEntity, "idempotency_key_reused")
 		if n := len(c.list(ch.Port2, "").Messages); n != 2 {
 			t.Fatalf("%d messages stored, want 2", n)
 		}

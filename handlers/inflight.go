@@ -88,23 +88,28 @@ func (r *reservation) release() {
 }
 
 // reserveBody reserves what a message body may hold before it is read:
-// its declared length, or MaxMessageSize when it declares none (a chunked
-// body), never more than MaxMessageSize, which bounds the read anyway.
+// its declared length, or the largest body of its kind (maxPostBody) when
+// it declares none (a chunked body), never more than that, which bounds
+// the read anyway.
 func (s *Server) reserveBody(r *http.Request) (*reservation, error) {
 	n := s.cfg.MaxMessageSize
+	if kind, err := postKind(r.Header.Get("Content-Type")); err == nil {
+		n = s.maxPostBody(kind)
+	}
 	if r.ContentLength >= 0 {
 		n = min(r.ContentLength, n)
 	}
 	return s.inflight.reserve(n)
 }
 
-// batchBytes is what a batch of messages holds: the bytes of their data,
-// which is what the store's byte bounds count and what dominates the
-// memory a read takes.
+// batchBytes is what a batch of messages holds: the bytes of their data
+// or, for binary messages, of their bytes (Message.Size), which is what
+// the store's byte bounds count and what dominates the memory a read
+// takes.
 func batchBytes(b []store.Message) int64 {
 	var n int64
 	for _, m := range b {
-		n += int64(len(m.Data))
+		n += m.Size()
 	}
 	return n
 }

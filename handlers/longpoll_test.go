@@ -65,7 +65,7 @@ func TestLongPollWakes(t *testing.T) {
 		start := time.Now()
 		polled := c.pollAsync(ch.Port2, "wait=30&after="+first)
 		waitOpenCounts(t, c, 0, 1) // the poll found nothing and waits
-		res := c.do(req{method: "POST", path: "/ports/" + ch.Port1.ID + "/messages", token: ch.Port1.Token, body: "new"}).want(t, http.StatusCreated)
+		res := c.do(req{method: "POST", path: "/ports/" + ch.Port1.ID + "/messages", token: ch.Port1.Token, contentType: "text/plain", body: "new"}).want(t, http.StatusCreated)
 		id := decodeBody[struct{ ID string }](t, res).ID
 		l := <-polled
 		elapsed := time.Since(start)

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"math"
 	"net/http"
@@ -27,15 +28,20 @@ type postResponse struct {
 
 // messageJSON is a delivered message, the same object in a long poll's
 // answer and in an event stream's data. Port is the receiving port, so
-// that a stream serving several ports says whose message each is.
+// that a stream serving several ports says whose message each is. A
+// binary message (ContentType set) has "binary", its bytes in standard
+// base64, and "content_type" in place of "data": a member of its own, so
+// that bytes can never be taken for JSON data, nor JSON data for bytes.
 type messageJSON struct {
-	ID     store.EventID
-	Port   string
-	Data   messageData
-	Ports  []store.PortCredentials
-	Source string
-	SentAt time.Time
-	Origin string
+	ID          store.EventID
+	Port        string
+	Data        messageData
+	ContentType string
+	Bytes       []byte
+	Ports       []store.PortCredentials
+	Source      string
+	SentAt      time.Time
+	Origin      string
 }
 
 // MarshalJSONTo writes m: the one place a delivered message's members are
@@ -59,9 +65,15 @@ func (m *messageJSON) MarshalJSONTo(enc *jsontext.Encoder) error {
 	var room [64]byte
 	id, _ := m.ID.AppendText(room[:0])
 	write(jsontext.BeginObject, jsontext.String("id"), jsontext.String(string(id)),
-		jsontext.String("port"), jsontext.String(m.Port), jsontext.String("data"))
-	if err == nil {
-		err = m.Data.MarshalJSONTo(enc)
+		jsontext.String("port"), jsontext.String(m.Port))
+	if m.ContentType != "" {
+		write(jsontext.String("binary"), jsontext.String(base64.StdEncoding.EncodeToString(m.Bytes)),
+			jsontext.String("content_type"), jsontext.String(m.ContentType))
+	} else {
+		write(jsontext.String("data"))
+		if err == nil {
+			err = m.Data.MarshalJSONTo(enc)
+		}
 	}
 	write(jsontext.String("ports"), jsontext.BeginArray)
 	for _, p := range m.Ports {
@@ -308,11 +320,12 @@ func (s *Server) handleMessageList(w http.ResponseWriter, r *http.Request) error
 // cutToBudget returns the first of msgs, received at portID, that an answer
 // like res (its messages and message errors still empty) holds within
 // budget bytes as encode writes it, and always the first. Each message is
-// measured by encoding it with null for its data, plus its data's length:
-// data is stored compact (see readShape), which encode writes as it is, so
-// the sum is what the answer holds (at most; exactly, for compact data),
-// without a second pass over the data. The rest of the answer is measured
-// with the longest `next` there can be.
+// measured by encoding it with null for its data (or no bytes), plus its
+// data's length (or its bytes' in base64): data is stored compact (see
+// readShape), which encode writes as it is, so the sum is what the answer
+// holds (at most; exactly, for compact data), without a second pass over
+// the data. The rest of the answer is measured with the longest `next`
+// there can be.
 func cutToBudget(portID string, res listResponse, msgs []store.Message, budget int64) ([]store.Message, error) {
 	if len(msgs) == 0 {
 		return msgs, nil
@@ -327,7 +340,14 @@ func cutToBudget(portID string, res listResponse, msgs []store.Message, budget i
 	size := int64(len(b))
 	for i, m := range msgs {
 		var v any = toMessageErrorJSON(portID, m)
-		if m.Undecodable == "" {
+		switch {
+		case m.Undecodable != "":
+		case m.Binary():
+			mj := toMessageJSON(portID, m)
+			mj.Bytes = nil // written as ""
+			v = &mj
+			size += int64(base64.StdEncoding.EncodedLen(len(m.Bytes)))
+		default:
 			mj := toMessageJSON(portID, m)
 			mj.Data = nil // written as null
 			v = &mj
@@ -423,5 +443,6 @@ func toMessageJSON(portID string, m store.Message) messageJSON {
 	if ports == nil {
 		ports = []store.PortCredentials{}
 	}
-	return messageJSON{ID: m.ID, Port: portID, Data: messageData(m.Data), Ports: ports, Source: m.Source, SentAt: m.SentAt.UTC(), Origin: m.Origin}
+	return messageJSON{ID: m.ID, Port: portID, Data: messageData(m.Data), ContentType: m.ContentType, Bytes: m.Bytes,
+		Ports: ports, Source: m.Source, SentAt: m.SentAt.UTC(), Origin: m.Origin}
 }

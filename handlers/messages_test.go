@@ -28,8 +28,8 @@ func TestPost(t *testing.T) {
 			{"application/json", "\n {\"data\" : \"multi\\nline\"}\n\n", `"multi\nline"`},
 			{"application/x-www-form-urlencoded", `hello`, `"hello"`}, // curl -d hello
 			{"text/plain", "two\nlines <b>", `"two\nlines <b>"`},
-			{"", `{"data":1}`, `"{\"data\":1}"`},
-			{"application/octet-stream", "", `""`},
+			{"text/markdown", `{"data":1}`, `"{\"data\":1}"`},
+			{"text/plain", "", `""`},
 			{"text/plain; charset=utf-8", "ünïcode ✓", `"ünïcode ✓"`},
 		}
 		var last store.EventID
@@ -94,7 +94,7 @@ func TestPostRefusals(t *testing.T) {
 			{"trailing garbage", "application/json", `{"data":1} x`},
 			{"trailing brace", "application/json", `{"data":1}}`},
 			{"invalid UTF-8 text", "text/plain", "caf\xe9"},
-			{"invalid UTF-8 form", "", "\xff\xfe"},
+			{"invalid UTF-8 form", "application/x-www-form-urlencoded", "\xff\xfe"},
 			{"invalid UTF-8 JSON", "application/json", "{\"data\":\"caf\xe9\"}"},
 			{"field name in another case", "application/json", `{"Data":1}`},
 			{"field given twice", "application/json", `{"data":1,"data":2}`},

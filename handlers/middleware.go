@@ -151,8 +151,8 @@ func redactedQuery(u *url.URL) string {
 // loggedPath is r's path as the log and traces show it, with nothing a
 // client wrote there that could be a secret: a segment is kept when it is
 // a word of the route table (ports, messages, ...) or an id (a ULID, which
-// names a resource and opens nothing), and written REDACTED otherwise, so
-// that a token put in the path by mistake (/ports/<token>) is never
+// names a resource and opens nothing, or an event id), and written
+// REDACTED otherwise, so that a token put in the path by mistake (/ports/<token>) is never
 // written down. A file of the pages keeps its path: it is one of ours. A
 // path with nothing to redact is returned as it is.
 func (s *Server) loggedPath(r *http.Request) string {
@@ -180,7 +180,14 @@ func (s *Server) pathIsLoggable(p string) bool {
 }
 
 func (s *Server) segmentIsLoggable(seg string) bool {
-	return seg == "" || s.routeWords[seg] || store.ValidID(seg)
+	return seg == "" || s.routeWords[seg] || store.ValidID(seg) || isEventID(seg)
+}
+
+// isEventID reports whether seg is the wire form of an event id (a
+// message's, in the path of its raw body): digits and a dash, no secret.
+func isEventID(seg string) bool {
+	id, err := store.ParseEventID(seg)
+	return err == nil && !id.IsZero()
 }
 
 // routeWords are the literal segments of the patterns of routes.

@@ -21,7 +21,7 @@ func testOriginDelivered(t *testing.T, e env) {
 		{"https://app.example:8443", "application/json", `{"data":{"n":1}}`, `{"n":1}`},
 		{"", "application/json", `{"data":2}`, `2`},
 		{"null", "text/plain", `three`, `"three"`},
-		{"http://[::1]:3000", "", `four`, `"four"`},
+		{"http://[::1]:3000", "application/x-www-form-urlencoded", `four`, `"four"`},
 	}
 	var ids []string
 	for _, p := range posts {
@@ -53,7 +53,7 @@ func testOriginDelivered(t *testing.T, e env) {
 
 	// Live, through the stream's pushed path on Redis.
 	id := c.do(req{method: "POST", path: "/ports/" + ch.Port1.ID + "/messages", token: ch.Port1.Token,
-		body: "live", header: map[string]string{"Origin": "https://live.example"}}).want(t, http.StatusCreated)
+		contentType: "text/plain", body: "live", header: map[string]string{"Origin": "https://live.example"}}).want(t, http.StatusCreated)
 	sm := s.nextMessage()
 	if sm.ID != decodeBody[struct{ ID string }](t, id).ID || sm.Origin != "https://live.example" || string(sm.Data) != `"live"` {
 		t.Errorf("live message %+v", sm)
@@ -70,7 +70,7 @@ func TestOriginWithTransferAndIdempotency(t *testing.T) {
 			body:   `{"data":"port","transfer":[{"port":"` + other.Port1.ID + `","token":"` + other.Port1.Token + `"}]}`,
 			header: map[string]string{"Origin": "https://a.example"}}).want(t, http.StatusCreated)
 		for range 2 {
-			c.do(req{method: "POST", path: "/ports/" + ch.Port1.ID + "/messages", token: ch.Port1.Token, body: "once",
+			c.do(req{method: "POST", path: "/ports/" + ch.Port1.ID + "/messages", token: ch.Port1.Token, contentType: "text/plain", body: "once",
 				header: map[string]string{"Origin": "https://b.example", "Idempotency-Key": "origin-once"}}).want(t, http.StatusCreated)
 		}
 		l := c.list(ch.Port2, "")
@@ -117,6 +117,7 @@ func TestOriginMalformed(t *testing.T) {
 				t.Fatal(err)
 			}
 			hr.Header.Set("Authorization", "Bearer "+ch.Port1.Token)
+			hr.Header.Set("Content-Type", "text/plain")
 			hr.Header["Origin"] = values
 			res, err := c.hc.Do(hr)
 			if err != nil {
@@ -133,7 +134,7 @@ func TestOriginMalformed(t *testing.T) {
 			t.Errorf("after refused posts: queued %d, last id %q; want nothing stored", info.Queued, info.LastEventID)
 		}
 		// The same port posts fine with a good origin afterwards.
-		c.do(req{method: "POST", path: "/ports/" + ch.Port1.ID + "/messages", token: ch.Port1.Token, body: "ok",
+		c.do(req{method: "POST", path: "/ports/" + ch.Port1.ID + "/messages", token: ch.Port1.Token, contentType: "text/plain", body: "ok",
 			header: map[string]string{"Origin": "https://app.example"}}).want(t, http.StatusCreated)
 	})
 }

@@ -42,7 +42,7 @@ func TestSecurityHeaders(t *testing.T) {
 			{method: "GET", path: "/ports/" + p.ID, token: "wrong"},
 			{method: "GET", path: "/ports/" + p.ID + "/messages", token: p.Token},
 			{method: "GET", path: "/ports/" + p.ID + "/messages?limit=x", token: p.Token},
-			{method: "POST", path: "/ports/" + p.ID + "/messages", token: p.Token, body: "hi"},
+			{method: "POST", path: "/ports/" + p.ID + "/messages", token: p.Token, contentType: "text/plain", body: "hi"},
 			{method: "POST", path: "/ports/" + p.ID + "/messages", token: p.Token, contentType: "application/json", body: "{"},
 			{method: "GET", path: "/nowhere"},
 			{method: "DELETE", path: "/channels"},

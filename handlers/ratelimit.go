@@ -43,8 +43,8 @@ func (e *rateLimitedError) retryAfterSeconds() string {
 var unlimitedPaths = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
 
 // createRoutes are the routes whose requests create something that lasts
-// or holds the server's resources: a channel, a collection, a stream
-// ticket, a scoped token, an open event stream. The limiter may give them
+// or holds the server's resources: a channel, a collection, a stream or
+// message ticket, a scoped token, an open event stream. The limiter may give them
 // a limit of their own, and cmd/api by default limits only them: posting,
 // reading and acknowledging are the service's work, which one client may
 // do as fast as the server answers. TestCreateRoutes holds the list to
@@ -53,6 +53,7 @@ var createRoutes = []string{
 	"POST /channels",
 	"POST /collections",
 	"POST /ports/{id}/tickets",
+	"POST /ports/{id}/messages/{message_id}/tickets",
 	"POST /ports/{id}/tokens",
 	"GET /ports/{id}/events",
 }

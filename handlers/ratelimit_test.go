@@ -121,16 +121,18 @@ func TestRateLimitCreations(t *testing.T) {
 	forEachLimiter(t, func(t *testing.T, e env, b ratelimit.Backend) {
 		c := e.server(t, limited(b, ratelimit.Limits{CreatePerClient: perMinute(len(createRoutes))}, "127.0.0.0/8", "::1/128"))
 		ch := c.createChannel()
+		queued := c.send(ch.Port1, `"for a message ticket"`)
 		creations := []req{
 			{method: "POST", path: "/channels"},
 			{method: "POST", path: "/collections"},
 			{method: "POST", path: "/ports/" + ch.Port1.ID + "/tickets", token: ch.Port1.Token},
+			{method: "POST", path: "/ports/" + ch.Port2.ID + "/messages/" + queued + "/tickets", token: ch.Port2.Token},
 			{method: "POST", path: "/ports/" + ch.Port1.ID + "/tokens", token: ch.Port1.Token, contentType: "application/json", body: `{"scope":"post"}`},
 			{method: "GET", path: "/ports/" + ch.Port2.ID + "/events", token: ch.Port2.Token},
 		}
 		// The channel above and one of each but the stream spend the
 		// budget; a stream is opened last, and stays open.
-		for _, r := range creations[1:4] {
+		for _, r := range creations[1:5] {
 			c.do(r).want(t, http.StatusCreated)
 		}
 		if s := c.open(ch.Port2, streamReq{}); s.status != http.StatusOK {

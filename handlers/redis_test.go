@@ -18,7 +18,9 @@ import (
 // (store/storetest) holds every Redis topology to the embedded store's
 // rules. The tests here are the exceptions, about what only a Redis store
 // does as seen over HTTP: messages pushed to waiting streams, within one
-// instance and across instances, and stored entries it cannot decode.
+// instance and across instances, stored entries it cannot decode (on a
+// stream, a long poll, a message's raw body), and binary messages, whose
+// bytes a Redis store keeps apart from JSON (see testBinaryRoundTrip).
 // They run on a single redis-server.
 
 // TestRedis runs the HTTP tests that need a Redis store, in parallel, on
@@ -30,6 +32,10 @@ func TestRedis(t *testing.T) {
 		{"StreamMessageError", testStreamMessageError},
 		{"LongPollMessageError", testLongPollMessageError},
 		{"OriginDelivered", testOriginDelivered},
+		{"RawBodyUndecodable", testRawBodyUndecodable},
+		{"BinaryRoundTrip", testBinaryRoundTrip},
+		{"BinaryCarriesPort", testBinaryCarriesPort},
+		{"BinaryBroadcast", testBinaryBroadcast},
 	}
 	for _, tc := range pushTests {
 		tests = append(tests, envTest{"Pushed" + tc.name, tc.run})
@@ -126,6 +132,10 @@ var corruptEntries = []struct {
 	{"no data field", []string{"s", "01KAK9Q01VBCAB18KVMXVCJ4NX", "t", "1763731800456"}, "no data"},
 	{"ports that do not parse", []string{"d", "1", "s", "01KAK9Q01VBCAB18KVMXVCJ4NX", "t", "1763731800456", "p", "not a list"}, "transferred ports do not parse"},
 	{"a newer schema", []string{"v", "9", "body", "\x00\x01"}, "no data"},
+	// Binary entries (bytes in b, their content type in c) gone wrong.
+	{"bytes without a content type", []string{"b", "\x00\xff", "s", "01KAK9Q01VBCAB18KVMXVCJ4NX", "t", "1763731800456"}, "bytes without a content type"},
+	{"bytes with a content type that is none", []string{"b", "\x00", "c", "png", "s", "01KAK9Q01VBCAB18KVMXVCJ4NX", "t", "1763731800456"}, "content type is not a content type"},
+	{"both data and bytes", []string{"d", "1", "b", "\x00", "c", "image/png", "s", "01KAK9Q01VBCAB18KVMXVCJ4NX", "t", "1763731800456"}, "both data and bytes"},
 }
 
 // redisOf returns the test server's Redis store: the embedded store never

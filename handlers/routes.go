@@ -2,7 +2,8 @@ package handlers
 
 // routes lists the whole API, one route a line. HEAD answers beside GET
 // only where a GET neither changes anything nor waits (the pages, the
-// spec, the health checks, describing a port): a HEAD to an event stream
+// spec, the health checks, describing a port, a message's raw body, whose
+// ticket is not used up): a HEAD to an event stream
 // would redeem its ticket, and one to a long poll would hang for nothing,
 // so there HEAD is 405 with the route's Allow.
 func (s *Server) routes() {
@@ -43,6 +44,9 @@ func (s *Server) routes() {
 	s.router.Head("/ports/{id}", s.handle(s.handlePortDescribe))
 	s.router.Post("/ports/{id}/messages", s.handle(s.handleMessagePost))
 	s.router.Get("/ports/{id}/messages", s.handle(s.handleMessageList))
+	s.router.Get("/ports/{id}/messages/{message_id}/body", s.handle(s.handleMessageBody))
+	s.router.Head("/ports/{id}/messages/{message_id}/body", s.handle(s.handleMessageBody))
+	s.router.Post("/ports/{id}/messages/{message_id}/tickets", s.handle(s.handleMessageTicketIssue))
 	s.router.Get("/ports/{id}/events", s.handle(s.handleEvents))
 	s.router.Post("/ports/{id}/tickets", s.handle(s.handleTicketIssue))
 	s.router.Post("/ports/{id}/ack", s.handle(s.handleAck))

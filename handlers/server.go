@@ -19,7 +19,8 @@ import (
 
 // Defaults for Config.
 const (
-	// DefaultMaxMessageSize bounds a POST body, in bytes.
+	// DefaultMaxMessageSize bounds a message, in bytes (see
+	// Config.MaxMessageSize).
 	DefaultMaxMessageSize = 256 << 10
 	// DefaultKeepAlive is how long an event stream may stay silent before
 	// a keep-alive comment is sent.
@@ -39,7 +40,10 @@ const (
 
 // Config tunes a Server. The zero value of a field means its Default*.
 type Config struct {
-	// MaxMessageSize bounds a request body, in bytes; larger is 413.
+	// MaxMessageSize bounds a message, in bytes: a post's text or bytes
+	// (its body), or the data or bytes a JSON post holds, whose body may
+	// be larger by base64 and a transfer list (maxPostBody); and a
+	// request body elsewhere. Larger is 413.
 	MaxMessageSize int64
 	// KeepAlive is how long an event stream stays silent before it gets
 	// a keep-alive comment.
@@ -90,7 +94,8 @@ type Config struct {
 	// table where the listener counts the connections of the others
 	// (connlimit.Limiter); nil counts none.
 	ClientConns ClientConns
-	// TicketTTL is how long a stream ticket stays usable.
+	// TicketTTL is how long a stream ticket or a message ticket stays
+	// usable.
 	TicketTTL time.Duration
 	// MaxTicketPorts bounds the ports one ticket serves; more is 400.
 	MaxTicketPorts int

@@ -98,6 +98,11 @@ var specOperations = map[string]string{
 	"GET /ports/{id}/tokens":               "listTokens",
 	"DELETE /ports/{id}/tokens/{token_id}": "revokeToken",
 
+	// One message's raw content, and the tickets that open it.
+	"GET /ports/{id}/messages/{message_id}/body":     "getMessageBody",
+	"HEAD /ports/{id}/messages/{message_id}/body":    "headMessageBody",
+	"POST /ports/{id}/messages/{message_id}/tickets": "createMessageTicket",
+
 	"POST /collections":                       "createCollection",
 	"GET /collections/{id}":                   "describeCollection",
 	"DELETE /collections/{id}":                "deleteCollection",
@@ -154,6 +159,9 @@ func TestSpecOperations(t *testing.T) {
 			case path == "/ports/{id}/events":
 				// A stream ticket stands in for a token on the stream only.
 				want = []string{"portToken", "portTokenQuery", "streamTicket"}
+			case path == "/ports/{id}/messages/{message_id}/body":
+				// A message ticket, on the raw body only.
+				want = []string{"messageTicket", "portToken", "portTokenQuery"}
 			case method == http.MethodGet || method == http.MethodHead:
 				want = []string{"portToken", "portTokenQuery"}
 			default:
@@ -616,6 +624,16 @@ func answer(status int, contentType, body string, header ...string) *http.Respon
 	return res
 }
 
+// bodyHeaders are the headers of a raw body's answer, Content-Type aside.
+var bodyHeaders = []string{
+	"Content-Security-Policy", "sandbox; default-src 'none'; frame-ancestors 'none'",
+	"Content-Disposition", "inline",
+	"Cache-Control", "private, no-store",
+	"ETag", `"0123456789abcdef0123456789abcdef"`,
+	"Content-Length", "7",
+	"X-Content-Type-Options", "nosniff",
+}
+
 const (
 	testPort  = "01KAK9Q01VBCAB18KVMXVCJ4NX"
 	testPeer  = "01KAK9Q01VBCAB18KVMXN4YNBZ"
@@ -649,6 +667,18 @@ func TestCheckAgainstSpecAccepts(t *testing.T) {
 		{"messages with an origin and an error", "GET", "/ports/" + testPort + "/messages", answer(200, "application/json", ""),
 			`{"messages":[` + strings.Replace(msg, `"origin":""`, `"origin":"https://[::1]:8443"`, 1) + `],"message_errors":[{"id":"1763731800456-1","port":"` + testPort + `","error":"no data"}],"next":"1763731800456-1","state":"open"}`},
 		{"posted", "POST", "/ports/" + testPort + "/messages", answer(201, "application/json", ""), `{"id":"1763731800456-0"}`},
+		{"a binary message", "GET", "/ports/" + testPort + "/messages", answer(200, "application/json", ""),
+			`{"messages":[` + strings.Replace(msg, `"data":null`, `"binary":"AAEC/w==","content_type":"image/png; name=x"`, 1) + `],"message_errors":[],"next":"1763731800456-0","state":"open"}`},
+		{"raw body", "GET", "/ports/" + testPort + "/messages/1763731800456-0/body", answer(200, "image/png", "", bodyHeaders...), "\x89PNG\r\n"},
+		{"raw body part", "GET", "/ports/" + testPort + "/messages/1763731800456-0/body",
+			answer(206, "video/mp4", "", append(bodyHeaders, "Content-Range", "bytes 0-1/7")...), "\x00\x01"},
+		{"raw body HEAD", "HEAD", "/ports/" + testPort + "/messages/1763731800456-0/body", answer(200, "text/html", "", bodyHeaders...), ""},
+		{"raw body not modified", "GET", "/ports/" + testPort + "/messages/1763731800456-0/body", answer(304, "", "", "ETag", `"0123456789abcdef0123456789abcdef"`), ""},
+		{"range not satisfiable", "GET", "/ports/" + testPort + "/messages/1763731800456-0/body",
+			answer(416, "application/problem+json", "", "Content-Range", "bytes */7"), problemBody(416, "range_not_satisfiable")},
+		{"a message ticket", "POST", "/ports/" + testPort + "/messages/1763731800456-0/tickets", answer(201, "application/json", "", "Cache-Control", "no-store"),
+			`{"ticket":"` + testToken + `","url":"/ports/` + testPort + `/messages/1763731800456-0/body?ticket=` + testToken + `","expires_at":"2025-11-21T13:31:00.5Z"}`},
+		{"no Content-Type", "POST", "/ports/" + testPort + "/messages", answer(415, "application/problem+json", ""), problemBody(415, "content_type_required")},
 		{"acked", "POST", "/ports/" + testPort + "/ack", answer(204, "", ""), ""},
 		{"stream", "GET", "/ports/" + testPort + "/events",
 			answer(200, "text/event-stream", "", "Cache-Control", "no-cache", "X-Accel-Buffering", "no"), "retry: 2000\n\n"},
@@ -709,6 +739,14 @@ func TestCheckAgainstSpecRefuses(t *testing.T) {
 		{"message error without a reason", "GET", "/ports/" + testPort + "/messages", answer(200, "application/json", ""),
 			`{"messages":[],"message_errors":[{"id":"1-0","port":"` + testPort + `"}],"next":"1-0","state":"open"}`},
 		{"body on 204", "POST", "/ports/" + testPort + "/close", answer(204, "application/json", ""), `{}`},
+		{"binary not base64", "GET", "/ports/" + testPort + "/messages", answer(200, "application/json", ""),
+			`{"messages":[{"id":"1-0","port":"` + testPort + `","binary":"not base64!","content_type":"image/png","ports":[],"source":"` + testPort + `","sent_at":"2025-11-21T13:30:00Z","origin":""}],"message_errors":[],"next":"1-0","state":"open"}`},
+		{"raw body without its sandbox", "GET", "/ports/" + testPort + "/messages/1763731800456-0/body",
+			answer(200, "text/html", "", "Content-Disposition", "attachment", "Cache-Control", "private, no-store", "ETag", `"0123456789abcdef0123456789abcdef"`, "Content-Length", "5", "X-Content-Type-Options", "nosniff"), "<b>x"},
+		{"raw body inline as anything", "GET", "/ports/" + testPort + "/messages/1763731800456-0/body",
+			answer(200, "text/html", "", append(bodyHeaders[:len(bodyHeaders):len(bodyHeaders)], "Content-Disposition", "render")...), "<b>x"},
+		{"raw body cached", "GET", "/ports/" + testPort + "/messages/1763731800456-0/body",
+			answer(200, "image/png", "", append(bodyHeaders[:len(bodyHeaders):len(bodyHeaders)], "Cache-Control", "public")...), "x"},
 		{"no WWW-Authenticate", "POST", "/ports/" + testPort + "/close", answer(401, "application/problem+json", ""), problemBody(401, "unauthorized")},
 		{"no Retry-After", "POST", "/ports/" + testPort + "/messages", answer(429, "application/problem+json", ""), problemBody(429, "queue_full")},
 		{"rate limited without Retry-After", "GET", "/ports/" + testPort, answer(429, "application/problem+json", ""), problemBody(429, "rate_limited")},

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -12,17 +13,19 @@ import (
 	"github.com/tincan-dev/tincan/store"
 )
 
-// Defaults of the stream tickets.
+// Defaults of the tickets.
 const (
-	// DefaultTicketTTL is how long a stream ticket stays usable.
+	// DefaultTicketTTL is how long a stream ticket, or a message ticket,
+	// stays usable.
 	DefaultTicketTTL = time.Minute
 	// DefaultMaxTicketPorts bounds the ports one ticket (and so one event
 	// stream) may serve, the path's port included.
 	DefaultMaxTicketPorts = 16
 )
 
-// ticketParam is the query parameter of GET /ports/{id}/events that
-// carries a stream ticket.
+// ticketParam is the query parameter that carries a ticket: a stream
+// ticket on GET /ports/{id}/events, a message ticket on the raw body of a
+// message.
 const ticketParam = "ticket"
 
 // ticketRequest asks for a ticket covering more ports than the path's:
@@ -116,4 +119,94 @@ func (s *Server) streamCredentials(r *http.Request) ([]store.Credentials, error)
 		return nil, fmt.Errorf("ticket for port %q: %w", portID, store.ErrTicketInvalid)
 	}
 	return s.store.RedeemTicket(r.Context(), portID, ticket)
+}
+
+// messageTicketRequest is the body of a message ticket request: it may be
+// left out, or be an object with no member, so that a ticket's lifetime,
+// say, could be asked for later.
+type messageTicketRequest struct{}
+
+// messageTicketJSON is a freshly issued message ticket. URL is the path
+// (with the ticket) of the message's raw body, ready for an <img src>.
+type messageTicketJSON struct {
+	Ticket    string    `json:"ticket"`
+	URL       string    `json:"url"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// handleMessageTicketIssue gives the holder of a port a short-lived ticket
+// to one message queued there: it opens the message's raw body
+// (handleMessageBody) any number of times until it expires, for a client
+// that cannot send an Authorization header (an <img>, a <video>, a
+// download link) and must not put the port's token in a URL.
+func (s *Server) handleMessageTicketIssue(w http.ResponseWriter, r *http.Request) error {
+	c, err := credentials(r)
+	if err != nil {
+		return err
+	}
+	body, err := readBody(w, r, 1024)
+	if err != nil {
+		return readError(err)
+	}
+	if len(bytes.TrimSpace(body)) > 0 {
+		if _, err := decodeJSON[messageTicketRequest](body, s.cfg.MaxJSONDepth); err != nil {
+			return err
+		}
+	}
+	id := messageID(r)
+	t, err := s.store.IssueMessageTicket(r.Context(), c, id, s.cfg.TicketTTL)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return encode(w, http.StatusCreated, messageTicketJSON{
+		Ticket:    t.Secret,
+		URL:       messageBodyPath(c.PortID, id) + "?" + ticketParam + "=" + url.QueryEscape(t.Secret),
+		ExpiresAt: t.ExpiresAt.UTC(),
+	})
+}
+
+// messageBodyPath is the path of the raw body of the message id at the
+// port portID.
+func messageBodyPath(portID string, id store.EventID) string {
+	return "/ports/" + portID + "/messages/" + id.String() + "/body"
+}
+
+// messageID is the message id of the path. A malformed one is the zero
+// EventID, which names no message: the store answers it as it does an
+// unknown one (store.ErrMessageNotFound, or store.ErrTicketInvalid for a
+// ticket), after it has checked the credentials, so that the answer to a
+// wrong token never depends on the id.
+func messageID(r *http.Request) store.EventID {
+	id, err := store.ParseEventID(chi.URLParam(r, "message_id"))
+	if err != nil {
+		return store.EventID{}
+	}
+	return id
+}
+
+// messageCredentials returns the credentials and the message id of a
+// request for a message's raw body: the path's port with the caller's
+// token, or, with ?ticket=, the credentials the message ticket stands for,
+// if it was issued for this port and this message. The ticket is not used
+// up. As on the event stream, a ticket with a token as well is refused.
+func (s *Server) messageCredentials(r *http.Request) (store.Credentials, store.EventID, error) {
+	id := messageID(r)
+	q := r.URL.Query()
+	if !q.Has(ticketParam) {
+		c, err := credentials(r)
+		return c, id, err
+	}
+	if r.Header.Get("Authorization") != "" || q.Has(accessTokenParam) {
+		return store.Credentials{}, id, badRequest("Give a ticket or a token (Authorization or access_token), not both.")
+	}
+	portID, ticket := chi.URLParam(r, "id"), q.Get(ticketParam)
+	if ticket == "" || !store.ValidID(portID) {
+		return store.Credentials{}, id, fmt.Errorf("message ticket for port %q: %w: %w", portID, errMessageTicketInvalid, store.ErrTicketInvalid)
+	}
+	c, err := s.store.RedeemMessageTicket(r.Context(), portID, id, ticket)
+	if errors.Is(err, store.ErrTicketInvalid) {
+		err = fmt.Errorf("%w: %w", errMessageTicketInvalid, err)
+	}
+	return c, id, err
 }

@@ -26,6 +26,14 @@ type ticketAnswer struct {
 	EventsURL string    `json:"events_url"`
 }
 
+// messageTicketAnswer is POST /ports/{id}/messages/{message_id}/tickets's
+// answer.
+type messageTicketAnswer struct {
+	Ticket    string    `json:"ticket"`
+	URL       string    `json:"url"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
 // askTicket asks for a ticket for p with the body (none when empty).
 func (c *client) askTicket(p port, body string) response {
 	c.t.Helper()

@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/oapi-codegen/runtime"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
 // Defines values for BroadcastRefusal.
@@ -106,22 +107,28 @@ func (e MintTokenRequestScope) Valid() bool {
 // Defines values for ProblemCode.
 const (
 	ProblemCodeBroadcastTooLarge      ProblemCode = "broadcast_too_large"
+	ProblemCodeContentTypeRequired    ProblemCode = "content_type_required"
 	ProblemCodeIdempotencyInFlight    ProblemCode = "idempotency_in_flight"
 	ProblemCodeIdempotencyKeyRequired ProblemCode = "idempotency_key_required"
 	ProblemCodeIdempotencyKeyReused   ProblemCode = "idempotency_key_reused"
 	ProblemCodeInsufficientScope      ProblemCode = "insufficient_scope"
 	ProblemCodeInternalError          ProblemCode = "internal_error"
+	ProblemCodeInvalidContentType     ProblemCode = "invalid_content_type"
 	ProblemCodeInvalidMember          ProblemCode = "invalid_member"
 	ProblemCodeInvalidRequest         ProblemCode = "invalid_request"
 	ProblemCodeInvalidTicket          ProblemCode = "invalid_ticket"
 	ProblemCodeInvalidTransfer        ProblemCode = "invalid_transfer"
+	ProblemCodeMessageNotFound        ProblemCode = "message_not_found"
+	ProblemCodeMessageUndecodable     ProblemCode = "message_undecodable"
 	ProblemCodeMethodNotAllowed       ProblemCode = "method_not_allowed"
 	ProblemCodeNotFound               ProblemCode = "not_found"
 	ProblemCodePayloadTooLarge        ProblemCode = "payload_too_large"
 	ProblemCodePortBusy               ProblemCode = "port_busy"
 	ProblemCodePortClosed             ProblemCode = "port_closed"
 	ProblemCodePortTransferred        ProblemCode = "port_transferred"
+	ProblemCodePreconditionFailed     ProblemCode = "precondition_failed"
 	ProblemCodeQueueFull              ProblemCode = "queue_full"
+	ProblemCodeRangeNotSatisfiable    ProblemCode = "range_not_satisfiable"
 	ProblemCodeRateLimited            ProblemCode = "rate_limited"
 	ProblemCodeRequestTimeout         ProblemCode = "request_timeout"
 	ProblemCodeServerBusy             ProblemCode = "server_busy"
@@ -138,6 +145,8 @@ func (e ProblemCode) Valid() bool {
 	switch e {
 	case ProblemCodeBroadcastTooLarge:
 		return true
+	case ProblemCodeContentTypeRequired:
+		return true
 	case ProblemCodeIdempotencyInFlight:
 		return true
 	case ProblemCodeIdempotencyKeyRequired:
@@ -148,6 +157,8 @@ func (e ProblemCode) Valid() bool {
 		return true
 	case ProblemCodeInternalError:
 		return true
+	case ProblemCodeInvalidContentType:
+		return true
 	case ProblemCodeInvalidMember:
 		return true
 	case ProblemCodeInvalidRequest:
@@ -155,6 +166,10 @@ func (e ProblemCode) Valid() bool {
 	case ProblemCodeInvalidTicket:
 		return true
 	case ProblemCodeInvalidTransfer:
+		return true
+	case ProblemCodeMessageNotFound:
+		return true
+	case ProblemCodeMessageUndecodable:
 		return true
 	case ProblemCodeMethodNotAllowed:
 		return true
@@ -168,7 +183,11 @@ func (e ProblemCode) Valid() bool {
 		return true
 	case ProblemCodePortTransferred:
 		return true
+	case ProblemCodePreconditionFailed:
+		return true
 	case ProblemCodeQueueFull:
+		return true
+	case ProblemCodeRangeNotSatisfiable:
 		return true
 	case ProblemCodeRateLimited:
 		return true
@@ -306,6 +325,10 @@ type AddMemberRequest struct {
 	Token string `json:"token"`
 }
 
+// BinaryMessage A binary body (any Content-Type but JSON and text ones): the bytes
+// are the message, kept exactly, with the Content-Type.
+type BinaryMessage = openapi_types.File
+
 // BroadcastRefusal Why a broadcast did not reach a member's peer, as the problem code a
 // post through the member would get: its channel is closed
 // (`port_closed`), it was transferred since it was added
@@ -322,14 +345,30 @@ type AddMemberRequest struct {
 type BroadcastRefusal string
 
 // BroadcastRequest A message to broadcast: a post's body without a transfer list (a
-// port can be given to one receiver only).
+// port can be given to one receiver only): `data`, or `binary` with
+// `content_type`, as in `PostMessageRequest`.
 type BroadcastRequest struct {
+	// Binary Bytes in standard base64, instead of `data`, as in `PostMessageRequest`.
+	//
+	// Example: iVBORw0KGgo=
+	Binary []byte `json:"binary,omitempty"`
+
+	// ContentType A binary message's media type, as `type/subtype` with parameters or
+	// not (`image/png`, `text/html; charset=utf-8`), printable ASCII, at
+	// most 255 bytes. As posted in `content_type`, application/octet-stream
+	// when left out; as delivered, in canonical form (type, subtype and
+	// parameter names in lower case).
+	//
+	//
+	// Example: image/png
+	ContentType *ContentType `json:"content_type,omitempty"`
+
 	// Data The message: any JSON value (object, array, string, number, boolean
 	// or null), stored and delivered byte for byte.
 	//
 	//
 	// Example: {"hello":"world"}
-	Data Data `json:"data"`
+	Data Data `json:"data,omitempty"`
 
 	// Transfer Accepted empty, as a post's body may have it; any port in it is
 	// `400 invalid_request`.
@@ -468,6 +507,15 @@ type CollectionInfo struct {
 	Members []PortId `json:"members"`
 }
 
+// ContentType A binary message's media type, as `type/subtype` with parameters or
+// not (`image/png`, `text/html; charset=utf-8`), printable ASCII, at
+// most 255 bytes. As posted in `content_type`, application/octet-stream
+// when left out; as delivered, in canonical form (type, subtype and
+// parameter names in lower case).
+//
+// Example: image/png
+type ContentType = string
+
 // Data The message: any JSON value (object, array, string, number, boolean
 // or null), stored and delivered byte for byte.
 //
@@ -520,18 +568,24 @@ type IdempotencyKeyReusedProblem struct {
 	// | port_transferred | 403 |
 	// | insufficient_scope | 403 |
 	// | not_found | 404 |
+	// | message_not_found | 404 |
 	// | method_not_allowed | 405 |
 	// | port_busy | 409 |
 	// | idempotency_in_flight | 409 |
 	// | too_many_tokens | 409 |
 	// | too_many_members | 409 |
 	// | port_closed | 410 |
+	// | precondition_failed | 412 |
 	// | request_timeout | 408 |
 	// | payload_too_large | 413 |
 	// | broadcast_too_large | 413 |
+	// | content_type_required | 415 |
+	// | invalid_content_type | 415 |
+	// | range_not_satisfiable | 416 |
 	// | invalid_transfer | 422 |
 	// | invalid_member | 422 |
 	// | idempotency_key_reused | 422 |
+	// | message_undecodable | 422 |
 	// | queue_full | 429 |
 	// | too_many_streams | 429 |
 	// | too_many_connections | 429 |
@@ -593,18 +647,24 @@ type InvalidMemberProblem struct {
 	// | port_transferred | 403 |
 	// | insufficient_scope | 403 |
 	// | not_found | 404 |
+	// | message_not_found | 404 |
 	// | method_not_allowed | 405 |
 	// | port_busy | 409 |
 	// | idempotency_in_flight | 409 |
 	// | too_many_tokens | 409 |
 	// | too_many_members | 409 |
 	// | port_closed | 410 |
+	// | precondition_failed | 412 |
 	// | request_timeout | 408 |
 	// | payload_too_large | 413 |
 	// | broadcast_too_large | 413 |
+	// | content_type_required | 415 |
+	// | invalid_content_type | 415 |
+	// | range_not_satisfiable | 416 |
 	// | invalid_transfer | 422 |
 	// | invalid_member | 422 |
 	// | idempotency_key_reused | 422 |
+	// | message_undecodable | 422 |
 	// | queue_full | 429 |
 	// | too_many_streams | 429 |
 	// | too_many_connections | 429 |
@@ -632,18 +692,24 @@ type InvalidMemberProblem struct {
 	// | port_transferred | 403 |
 	// | insufficient_scope | 403 |
 	// | not_found | 404 |
+	// | message_not_found | 404 |
 	// | method_not_allowed | 405 |
 	// | port_busy | 409 |
 	// | idempotency_in_flight | 409 |
 	// | too_many_tokens | 409 |
 	// | too_many_members | 409 |
 	// | port_closed | 410 |
+	// | precondition_failed | 412 |
 	// | request_timeout | 408 |
 	// | payload_too_large | 413 |
 	// | broadcast_too_large | 413 |
+	// | content_type_required | 415 |
+	// | invalid_content_type | 415 |
+	// | range_not_satisfiable | 416 |
 	// | invalid_transfer | 422 |
 	// | invalid_member | 422 |
 	// | idempotency_key_reused | 422 |
+	// | message_undecodable | 422 |
 	// | queue_full | 429 |
 	// | too_many_streams | 429 |
 	// | too_many_connections | 429 |
@@ -700,18 +766,24 @@ type InvalidTransferProblem struct {
 	// | port_transferred | 403 |
 	// | insufficient_scope | 403 |
 	// | not_found | 404 |
+	// | message_not_found | 404 |
 	// | method_not_allowed | 405 |
 	// | port_busy | 409 |
 	// | idempotency_in_flight | 409 |
 	// | too_many_tokens | 409 |
 	// | too_many_members | 409 |
 	// | port_closed | 410 |
+	// | precondition_failed | 412 |
 	// | request_timeout | 408 |
 	// | payload_too_large | 413 |
 	// | broadcast_too_large | 413 |
+	// | content_type_required | 415 |
+	// | invalid_content_type | 415 |
+	// | range_not_satisfiable | 416 |
 	// | invalid_transfer | 422 |
 	// | invalid_member | 422 |
 	// | idempotency_key_reused | 422 |
+	// | message_undecodable | 422 |
 	// | queue_full | 429 |
 	// | too_many_streams | 429 |
 	// | too_many_connections | 429 |
@@ -739,18 +811,24 @@ type InvalidTransferProblem struct {
 	// | port_transferred | 403 |
 	// | insufficient_scope | 403 |
 	// | not_found | 404 |
+	// | message_not_found | 404 |
 	// | method_not_allowed | 405 |
 	// | port_busy | 409 |
 	// | idempotency_in_flight | 409 |
 	// | too_many_tokens | 409 |
 	// | too_many_members | 409 |
 	// | port_closed | 410 |
+	// | precondition_failed | 412 |
 	// | request_timeout | 408 |
 	// | payload_too_large | 413 |
 	// | broadcast_too_large | 413 |
+	// | content_type_required | 415 |
+	// | invalid_content_type | 415 |
+	// | range_not_satisfiable | 416 |
 	// | invalid_transfer | 422 |
 	// | invalid_member | 422 |
 	// | idempotency_key_reused | 422 |
+	// | message_undecodable | 422 |
 	// | queue_full | 429 |
 	// | too_many_streams | 429 |
 	// | too_many_connections | 429 |
@@ -837,10 +915,26 @@ type MemberAdded struct {
 // the sending port's id, not an object), `origin` is `.origin`;
 // `port` and `sent_at` have no counterpart.
 //
+// A JSON or text message has `data`. A binary message (the Web API's
+// `ArrayBuffer`) has `binary`, its bytes in standard base64, and
+// `content_type` instead, and no `data`: test for `binary`, never
+// guess from `data`. `getMessageBody` answers the bytes themselves.
+//
 // Example: {"data":{"hello":"world"},"id":"1763731800456-0","origin":"https://app.example.com","port":"01KAK9Q01VBCAB18KVMXN4YNBZ","ports":[],"sent_at":"2025-11-21T13:30:00.456789012Z","source":"01KAK9Q01VBCAB18KVMXVCJ4NX"}
 type Message struct {
-	// Data The posted data, byte for byte (`MessageEvent.data`).
-	Data Data `json:"data"`
+	// Binary A binary message's bytes, exactly as posted, in standard base64
+	// with padding; absent for a JSON or text message.
+	//
+	//
+	// Example: iVBORw0KGgo=
+	Binary []byte `json:"binary,omitempty"`
+
+	// ContentType A binary message's content type; absent for a JSON or text message.
+	ContentType *ContentType `json:"content_type,omitempty"`
+
+	// Data The posted data, byte for byte (`MessageEvent.data`); absent
+	// for a binary message.
+	Data Data `json:"data,omitempty"`
 
 	// Id The message's event id at the receiving port (`MessageEvent.lastEventId`):
 	// the `id:` of its SSE frame in a one-port stream, what to pass as
@@ -950,6 +1044,38 @@ type MessageList struct {
 	// State A channel's state, and so of both of its ports.
 	State State `json:"state"`
 }
+
+// MessageTicket A freshly issued message ticket.
+//
+// Example: {"expires_at":"2025-11-21T13:31:00.5Z","ticket":"3q2-7wq_8VxJx1fQ0m9kP2bYtR4nH6sL8dE0cA5gZ1U","url":"/ports/01KAK9Q01VBCAB18KVMXN4YNBZ/messages/1763731800456-0/body?ticket=3q2-7wq_8VxJx1fQ0m9kP2bYtR4nH6sL8dE0cA5gZ1U"}
+type MessageTicket struct {
+	// ExpiresAt RFC 3339 in UTC, with up to nanosecond precision and no trailing
+	// zeros in the fraction (Go's time.RFC3339Nano).
+	//
+	//
+	// Example: 2025-11-21T13:30:00.123456789Z
+	ExpiresAt Timestamp `json:"expires_at"`
+
+	// Ticket A ticket, a bearer secret (unpadded base64url, 256 bits): a stream
+	// ticket works once, a message ticket until it expires.
+	//
+	//
+	// Example: 3q2-7wq_8VxJx1fQ0m9kP2bYtR4nH6sL8dE0cA5gZ1U
+	Ticket TicketSecret `json:"ticket"`
+
+	// Url The path, ticket included, of the message's raw content
+	// (`getMessageBody`), relative to the server: an `<img src>`, a
+	// `<video src>` or a download link.
+	//
+	//
+	// Example: /ports/01KAK9Q01VBCAB18KVMXN4YNBZ/messages/1763731800456-0/body?ticket=3q2-7wq_8VxJx1fQ0m9kP2bYtR4nH6sL8dE0cA5gZ1U
+	Url string `json:"url"`
+}
+
+// MessageTicketRequest Nothing yet; the body may be left out.
+//
+// Example: {}
+type MessageTicketRequest = map[string]interface{}
 
 // MintTokenRequest Example: {"label":"worker clients","scope":"post"}
 type MintTokenRequest struct {
@@ -1103,14 +1229,35 @@ type PortCredentials struct {
 // Example: 01KAK9Q01VBCAB18KVMXVCJ4NX
 type PortId = string
 
-// PostMessageRequest A message as posted (postMessage(data, transfer)).
+// PostMessageRequest A message as posted (postMessage(message, transfer)): `data`, any
+// JSON value, or bytes (an `ArrayBuffer`) as `binary` with their
+// `content_type`. Exactly one of `data` and `binary`; `content_type`
+// only with `binary`. Otherwise `400 invalid_request`.
 type PostMessageRequest struct {
+	// Binary A binary message's bytes in standard base64, with padding (RFC
+	// 4648, section 4), instead of `data`. Delivered as they are, with
+	// `content_type`. At most `MAX_MESSAGE_SIZE` bytes once decoded.
+	//
+	//
+	// Example: iVBORw0KGgo=
+	Binary []byte `json:"binary,omitempty"`
+
+	// ContentType A binary message's media type, as `type/subtype` with parameters or
+	// not (`image/png`, `text/html; charset=utf-8`), printable ASCII, at
+	// most 255 bytes. As posted in `content_type`, application/octet-stream
+	// when left out; as delivered, in canonical form (type, subtype and
+	// parameter names in lower case).
+	//
+	//
+	// Example: image/png
+	ContentType *ContentType `json:"content_type,omitempty"`
+
 	// Data The message: any JSON value (object, array, string, number, boolean
 	// or null), stored and delivered byte for byte.
 	//
 	//
 	// Example: {"hello":"world"}
-	Data Data `json:"data"`
+	Data Data `json:"data,omitempty"`
 
 	// Transfer Ports to hand over with the message (the transfer list). The
 	// sending port itself, its peer, a port listed twice, a closed,
@@ -1133,18 +1280,24 @@ type Problem struct {
 	// | port_transferred | 403 |
 	// | insufficient_scope | 403 |
 	// | not_found | 404 |
+	// | message_not_found | 404 |
 	// | method_not_allowed | 405 |
 	// | port_busy | 409 |
 	// | idempotency_in_flight | 409 |
 	// | too_many_tokens | 409 |
 	// | too_many_members | 409 |
 	// | port_closed | 410 |
+	// | precondition_failed | 412 |
 	// | request_timeout | 408 |
 	// | payload_too_large | 413 |
 	// | broadcast_too_large | 413 |
+	// | content_type_required | 415 |
+	// | invalid_content_type | 415 |
+	// | range_not_satisfiable | 416 |
 	// | invalid_transfer | 422 |
 	// | invalid_member | 422 |
 	// | idempotency_key_reused | 422 |
+	// | message_undecodable | 422 |
 	// | queue_full | 429 |
 	// | too_many_streams | 429 |
 	// | too_many_connections | 429 |
@@ -1172,18 +1325,24 @@ type Problem struct {
 	// | port_transferred | 403 |
 	// | insufficient_scope | 403 |
 	// | not_found | 404 |
+	// | message_not_found | 404 |
 	// | method_not_allowed | 405 |
 	// | port_busy | 409 |
 	// | idempotency_in_flight | 409 |
 	// | too_many_tokens | 409 |
 	// | too_many_members | 409 |
 	// | port_closed | 410 |
+	// | precondition_failed | 412 |
 	// | request_timeout | 408 |
 	// | payload_too_large | 413 |
 	// | broadcast_too_large | 413 |
+	// | content_type_required | 415 |
+	// | invalid_content_type | 415 |
+	// | range_not_satisfiable | 416 |
 	// | invalid_transfer | 422 |
 	// | invalid_member | 422 |
 	// | idempotency_key_reused | 422 |
+	// | message_undecodable | 422 |
 	// | queue_full | 429 |
 	// | too_many_streams | 429 |
 	// | too_many_connections | 429 |
@@ -1240,18 +1399,24 @@ type Problem struct {
 // | port_transferred | 403 |
 // | insufficient_scope | 403 |
 // | not_found | 404 |
+// | message_not_found | 404 |
 // | method_not_allowed | 405 |
 // | port_busy | 409 |
 // | idempotency_in_flight | 409 |
 // | too_many_tokens | 409 |
 // | too_many_members | 409 |
 // | port_closed | 410 |
+// | precondition_failed | 412 |
 // | request_timeout | 408 |
 // | payload_too_large | 413 |
 // | broadcast_too_large | 413 |
+// | content_type_required | 415 |
+// | invalid_content_type | 415 |
+// | range_not_satisfiable | 416 |
 // | invalid_transfer | 422 |
 // | invalid_member | 422 |
 // | idempotency_key_reused | 422 |
+// | message_undecodable | 422 |
 // | queue_full | 429 |
 // | too_many_streams | 429 |
 // | too_many_connections | 429 |
@@ -1264,10 +1429,8 @@ type Problem struct {
 // `409 port_busy` with the invalid_transfer extension fields.
 type ProblemCode string
 
-// RawMessage A raw message body (any Content-Type but application/json): the
-// bytes, which must be valid UTF-8, become the message's data as a
-// JSON string.
-type RawMessage = string
+// RawBody A message's content, as it is (see `getMessageBody`).
+type RawBody = openapi_types.File
 
 // Ready defines model for Ready.
 type Ready struct {
@@ -1352,6 +1515,11 @@ type State string
 // Example: 1763731800456-3,,1763731800789-0
 type StreamPosition = string
 
+// TextMessage A text body (`text/*`, `application/x-www-form-urlencoded`): the
+// bytes, which must be valid UTF-8, become the message's data as a
+// JSON string.
+type TextMessage = string
+
 // Ticket A freshly issued stream ticket.
 //
 // Example: {"events_url":"/ports/01KAK9Q01VBCAB18KVMXN4YNBZ/events?ticket=3q2-7wq_8VxJx1fQ0m9kP2bYtR4nH6sL8dE0cA5gZ1U","expires_at":"2025-11-21T13:31:00.5Z","ports":["01KAK9Q01VBCAB18KVMXN4YNBZ","01KAK9Q01V6CQKE0BZD22H2CNM"],"ticket":"3q2-7wq_8VxJx1fQ0m9kP2bYtR4nH6sL8dE0cA5gZ1U"}
@@ -1371,7 +1539,9 @@ type Ticket struct {
 	// Ports The ports the ticket opens, the path's first, in the stream's order.
 	Ports []PortId `json:"ports"`
 
-	// Ticket A stream ticket, a single-use bearer secret (unpadded base64url, 256 bits).
+	// Ticket A ticket, a bearer secret (unpadded base64url, 256 bits): a stream
+	// ticket works once, a message ticket until it expires.
+	//
 	//
 	// Example: 3q2-7wq_8VxJx1fQ0m9kP2bYtR4nH6sL8dE0cA5gZ1U
 	Ticket TicketSecret `json:"ticket"`
@@ -1387,7 +1557,8 @@ type TicketRequest struct {
 	Ports []TransferEntry `json:"ports,omitempty"`
 }
 
-// TicketSecret A stream ticket, a single-use bearer secret (unpadded base64url, 256 bits).
+// TicketSecret A ticket, a bearer secret (unpadded base64url, 256 bits): a stream
+// ticket works once, a message ticket until it expires.
 //
 // Example: 3q2-7wq_8VxJx1fQ0m9kP2bYtR4nH6sL8dE0cA5gZ1U
 type TicketSecret = string
@@ -1481,6 +1652,15 @@ type Limit = int
 // MemberPortPath defines model for MemberPortPath.
 type MemberPortPath = string
 
+// MessageIdPath defines model for MessageIdPath.
+type MessageIdPath = string
+
+// MessageTicketQuery A ticket, a bearer secret (unpadded base64url, 256 bits): a stream
+// ticket works once, a message ticket until it expires.
+//
+// Example: 3q2-7wq_8VxJx1fQ0m9kP2bYtR4nH6sL8dE0cA5gZ1U
+type MessageTicketQuery = TicketSecret
+
 // OriginHeader A serialized origin as a browser writes it in an `Origin` header
 // (`scheme://host` or `scheme://host:port`, lower case, no path), or
 // `null` for an opaque origin.
@@ -1491,7 +1671,8 @@ type OriginHeader = Origin
 // PortIdPath defines model for PortIdPath.
 type PortIdPath = string
 
-// TicketParameter A stream ticket, a single-use bearer secret (unpadded base64url, 256 bits).
+// TicketParameter A ticket, a bearer secret (unpadded base64url, 256 bits): a stream
+// ticket works once, a message ticket until it expires.
 //
 // Example: 3q2-7wq_8VxJx1fQ0m9kP2bYtR4nH6sL8dE0cA5gZ1U
 type TicketParameter = TicketSecret
@@ -1532,6 +1713,15 @@ type KeyRequired = Problem
 // MemberNotFound An RFC 9457 problem, with tincan's `code`.
 type MemberNotFound = Problem
 
+// MessageNotFound An RFC 9457 problem, with tincan's `code`.
+type MessageNotFound = Problem
+
+// MessageTicketUnauthorized An RFC 9457 problem, with tincan's `code`.
+type MessageTicketUnauthorized = Problem
+
+// MessageUndecodable An RFC 9457 problem, with tincan's `code`.
+type MessageUndecodable = Problem
+
 // MethodNotAllowed An RFC 9457 problem, with tincan's `code`.
 type MethodNotAllowed = Problem
 
@@ -1561,11 +1751,17 @@ type PostUnprocessable struct {
 	union json.RawMessage
 }
 
+// PreconditionFailed An RFC 9457 problem, with tincan's `code`.
+type PreconditionFailed = Problem
+
 // QueryTokenRefused An RFC 9457 problem, with tincan's `code`.
 type QueryTokenRefused = Problem
 
 // QueueFull An RFC 9457 problem, with tincan's `code`.
 type QueueFull = Problem
+
+// RangeNotSatisfiable An RFC 9457 problem, with tincan's `code`.
+type RangeNotSatisfiable = Problem
 
 // RateLimited An RFC 9457 problem, with tincan's `code`.
 type RateLimited = Problem
@@ -1587,6 +1783,9 @@ type Unauthorized = Problem
 
 // Unavailable An RFC 9457 problem, with tincan's `code`.
 type Unavailable = Problem
+
+// UnsupportedMediaType An RFC 9457 problem, with tincan's `code`.
+type UnsupportedMediaType = Problem
 
 // CreateChannelParams defines parameters for CreateChannel.
 type CreateChannelParams struct {
@@ -1670,6 +1869,20 @@ type PostMessageParams struct {
 	Origin *OriginHeader `json:"Origin,omitempty"`
 }
 
+// GetMessageBodyParams defines parameters for GetMessageBody.
+type GetMessageBodyParams struct {
+	// Ticket A message ticket from `createMessageTicket`, instead of a token
+	// (the `messageTicket` scheme); see `getMessageBody`.
+	Ticket *MessageTicketQuery `form:"ticket,omitempty" json:"ticket,omitempty"`
+}
+
+// HeadMessageBodyParams defines parameters for HeadMessageBody.
+type HeadMessageBodyParams struct {
+	// Ticket A message ticket from `createMessageTicket`, instead of a token
+	// (the `messageTicket` scheme); see `getMessageBody`.
+	Ticket *MessageTicketQuery `form:"ticket,omitempty" json:"ticket,omitempty"`
+}
+
 // TransferPortParams defines parameters for TransferPort.
 type TransferPortParams struct {
 	// IdempotencyKey Names the request so that its retries get its answer: a retry with
@@ -1688,8 +1901,11 @@ type AddMemberJSONRequestBody = AddMemberRequest
 // BroadcastMessageJSONRequestBody defines body for BroadcastMessage for application/json ContentType.
 type BroadcastMessageJSONRequestBody = BroadcastRequest
 
+// BroadcastMessageFormdataRequestBody defines body for BroadcastMessage for application/x-www-form-urlencoded ContentType.
+type BroadcastMessageFormdataRequestBody = TextMessage
+
 // BroadcastMessageTextRequestBody defines body for BroadcastMessage for text/plain ContentType.
-type BroadcastMessageTextRequestBody = RawMessage
+type BroadcastMessageTextRequestBody = TextMessage
 
 // AckMessagesJSONRequestBody defines body for AckMessages for application/json ContentType.
 type AckMessagesJSONRequestBody = AckRequest
@@ -1697,8 +1913,14 @@ type AckMessagesJSONRequestBody = AckRequest
 // PostMessageJSONRequestBody defines body for PostMessage for application/json ContentType.
 type PostMessageJSONRequestBody = PostMessageRequest
 
+// PostMessageFormdataRequestBody defines body for PostMessage for application/x-www-form-urlencoded ContentType.
+type PostMessageFormdataRequestBody = TextMessage
+
 // PostMessageTextRequestBody defines body for PostMessage for text/plain ContentType.
-type PostMessageTextRequestBody = RawMessage
+type PostMessageTextRequestBody = TextMessage
+
+// CreateMessageTicketJSONRequestBody defines body for CreateMessageTicket for application/json ContentType.
+type CreateMessageTicketJSONRequestBody = MessageTicketRequest
 
 // CreateTicketJSONRequestBody defines body for CreateTicket for application/json ContentType.
 type CreateTicketJSONRequestBody = TicketRequest
@@ -1976,10 +2198,12 @@ type ClientInterface interface {
 	// The delivered message's `source` is the member port, and its
 	// `origin` the broadcasting request's `Origin`, as for a post.
 	//
-	// The body is a post's: `{"data": ...}` with `Content-Type:
-	// application/json`, or any other body as a JSON string. A broadcast
-	// carries no transfer list, since a port can be given to one receiver
-	// only: a `transfer` field is `400 invalid_request`.
+	// The body is a post's, by the same rule of `Content-Type` (see
+	// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+	// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+	// A broadcast carries no transfer list, since a port can be given to
+	// one receiver only: a `transfer` field with a port is `400
+	// invalid_request`.
 	//
 	// The answer accounts for every member: `delivered` lists the members
 	// reached with the message's event id at each peer, `refused` the
@@ -1991,14 +2215,16 @@ type ClientInterface interface {
 	// member's refusal does not stop the others.
 	//
 	// **Size.** The members times the message's bytes (its data, as
-	// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+	// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+	// by default):
 	// more is `413 broadcast_too_large`, before anything is stored.
 	//
 	// **Retrying safely.** Without an `Idempotency-Key` a retry after a
 	// lost answer posts again. With one, each member's post is made under
 	// it as `postMessage` makes a post under a key: a retry of the same
-	// broadcast (the same collection, the same kind of body and the same
-	// body, byte for byte) within the window stores nothing twice. The
+	// broadcast (the same collection, the same kind of body, bytes of the
+	// same content type, and the same body, byte for byte) within the
+	// window stores nothing twice. The
 	// members reached before answer the ids of the first call, the
 	// `unknown` ones too if their peer got the message; the others
 	// (`unknown` ones that did not, those refused as `unavailable` or
@@ -2026,10 +2252,12 @@ type ClientInterface interface {
 	// The delivered message's `source` is the member port, and its
 	// `origin` the broadcasting request's `Origin`, as for a post.
 	//
-	// The body is a post's: `{"data": ...}` with `Content-Type:
-	// application/json`, or any other body as a JSON string. A broadcast
-	// carries no transfer list, since a port can be given to one receiver
-	// only: a `transfer` field is `400 invalid_request`.
+	// The body is a post's, by the same rule of `Content-Type` (see
+	// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+	// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+	// A broadcast carries no transfer list, since a port can be given to
+	// one receiver only: a `transfer` field with a port is `400
+	// invalid_request`.
 	//
 	// The answer accounts for every member: `delivered` lists the members
 	// reached with the message's event id at each peer, `refused` the
@@ -2041,14 +2269,16 @@ type ClientInterface interface {
 	// member's refusal does not stop the others.
 	//
 	// **Size.** The members times the message's bytes (its data, as
-	// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+	// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+	// by default):
 	// more is `413 broadcast_too_large`, before anything is stored.
 	//
 	// **Retrying safely.** Without an `Idempotency-Key` a retry after a
 	// lost answer posts again. With one, each member's post is made under
 	// it as `postMessage` makes a post under a key: a retry of the same
-	// broadcast (the same collection, the same kind of body and the same
-	// body, byte for byte) within the window stores nothing twice. The
+	// broadcast (the same collection, the same kind of body, bytes of the
+	// same content type, and the same body, byte for byte) within the
+	// window stores nothing twice. The
 	// members reached before answer the ids of the first call, the
 	// `unknown` ones too if their peer got the message; the others
 	// (`unknown` ones that did not, those refused as `unavailable` or
@@ -2064,6 +2294,60 @@ type ClientInterface interface {
 	// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
 	BroadcastMessage(ctx context.Context, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// BroadcastMessageWithFormdataBody Broadcast a message through every member port
+	//
+	// Posts one message through every member port to its peer, each
+	// exactly as `postMessage` through that port would: the message is
+	// queued at the peer with the peer's own next event id, read and
+	// acknowledged there like any other message (a slow or offline
+	// receiver holds nobody up and loses nothing), bounded by the peer's
+	// queue (`MAX_QUEUE_LENGTH`, `MAX_QUEUE_BYTES`), and pushed to the
+	// peer's event streams.
+	// The delivered message's `source` is the member port, and its
+	// `origin` the broadcasting request's `Origin`, as for a post.
+	//
+	// The body is a post's, by the same rule of `Content-Type` (see
+	// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+	// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+	// A broadcast carries no transfer list, since a port can be given to
+	// one receiver only: a `transfer` field with a port is `400
+	// invalid_request`.
+	//
+	// The answer accounts for every member: `delivered` lists the members
+	// reached with the message's event id at each peer, `refused` the
+	// members whose peer did not get the message, with the reason (the
+	// problem code a post through the port would get), and `unknown` the
+	// members whose outcome the store could not tell (their post was
+	// sent and its answer lost: a timeout, a dropped connection, or too
+	// few replicas confirmed it): their peer may hold the message. One
+	// member's refusal does not stop the others.
+	//
+	// **Size.** The members times the message's bytes (its data, as
+	// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+	// by default):
+	// more is `413 broadcast_too_large`, before anything is stored.
+	//
+	// **Retrying safely.** Without an `Idempotency-Key` a retry after a
+	// lost answer posts again. With one, each member's post is made under
+	// it as `postMessage` makes a post under a key: a retry of the same
+	// broadcast (the same collection, the same kind of body, bytes of the
+	// same content type, and the same body, byte for byte) within the
+	// window stores nothing twice. The
+	// members reached before answer the ids of the first call, the
+	// `unknown` ones too if their peer got the message; the others
+	// (`unknown` ones that did not, those refused as `unavailable` or
+	// `port_busy` the first time, or added since) are posted to now. So
+	// retry a broadcast that answered `unknown` members with the same key:
+	// it never duplicates. A member reached before under the same
+	// key with another body is refused with `idempotency_key_reused`.
+	// Only the holder of the collection's token can replay its
+	// broadcasts.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
+	BroadcastMessageWithFormdataBody(ctx context.Context, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// BroadcastMessageWithTextBody Broadcast a message through every member port
 	//
 	// Posts one message through every member port to its peer, each
@@ -2076,10 +2360,12 @@ type ClientInterface interface {
 	// The delivered message's `source` is the member port, and its
 	// `origin` the broadcasting request's `Origin`, as for a post.
 	//
-	// The body is a post's: `{"data": ...}` with `Content-Type:
-	// application/json`, or any other body as a JSON string. A broadcast
-	// carries no transfer list, since a port can be given to one receiver
-	// only: a `transfer` field is `400 invalid_request`.
+	// The body is a post's, by the same rule of `Content-Type` (see
+	// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+	// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+	// A broadcast carries no transfer list, since a port can be given to
+	// one receiver only: a `transfer` field with a port is `400
+	// invalid_request`.
 	//
 	// The answer accounts for every member: `delivered` lists the members
 	// reached with the message's event id at each peer, `refused` the
@@ -2091,14 +2377,16 @@ type ClientInterface interface {
 	// member's refusal does not stop the others.
 	//
 	// **Size.** The members times the message's bytes (its data, as
-	// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+	// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+	// by default):
 	// more is `413 broadcast_too_large`, before anything is stored.
 	//
 	// **Retrying safely.** Without an `Idempotency-Key` a retry after a
 	// lost answer posts again. With one, each member's post is made under
 	// it as `postMessage` makes a post under a key: a retry of the same
-	// broadcast (the same collection, the same kind of body and the same
-	// body, byte for byte) within the window stores nothing twice. The
+	// broadcast (the same collection, the same kind of body, bytes of the
+	// same content type, and the same body, byte for byte) within the
+	// window stores nothing twice. The
 	// members reached before answer the ids of the first call, the
 	// `unknown` ones too if their peer got the message; the others
 	// (`unknown` ones that did not, those refused as `unavailable` or
@@ -2377,11 +2665,26 @@ type ClientInterface interface {
 	// Queues a message at the peer of this port and answers its event id
 	// once it is durably stored.
 	//
-	// With `Content-Type: application/json` (parameters such as `charset`
-	// allowed) the body is a `PostMessageRequest`, decoded strictly: an
-	// unknown field, a wrong type or trailing data is `400
-	// invalid_request`. With any other Content-Type, or none, the raw body
-	// is the message's data, as a JSON string; it must be valid UTF-8.
+	// **What the body is** depends on its `Content-Type` (parameters such
+	// as `charset` aside):
+	//
+	// | Content-Type | the message |
+	// |---|---|
+	// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+	// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+	// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+	// | none | `415 content_type_required`: nothing is guessed |
+	//
+	// A binary message's content type is kept in canonical form (type,
+	// subtype and parameter names in lower case); one that is not a media
+	// type, or longer than 255 bytes, is `415 invalid_content_type`. A
+	// JSON body may carry bytes too, with a transfer list beside them, as
+	// `binary` (standard base64) and `content_type` instead of `data`.
+	//
+	// **Size.** A message, its data as JSON or its bytes, is at most
+	// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+	// body; a JSON body may be larger by the base64 of `binary` and room
+	// for a transfer list. More is `413 payload_too_large`.
 	//
 	// The ports in `transfer` move to the receiver in the same atomic step
 	// as the message is stored: their old tokens die and the delivered
@@ -2394,8 +2697,8 @@ type ClientInterface interface {
 	// `IDEMPOTENCY_WINDOW`) answers the first answer again, with
 	// `Idempotent-Replayed: true`, and stores nothing: retrying until a
 	// 201 then delivers the message exactly once. The same request means
-	// the same port, the same kind of body (JSON or raw) and the same
-	// body, byte for byte. The same key with another request is `422
+	// the same port, the same kind of body (JSON, text, or bytes of the
+	// same content type) and the same body, byte for byte. The same key with another request is `422
 	// idempotency_key_reused`; while the first request with the key is
 	// still being carried out (a transfer list takes several steps), `409
 	// idempotency_in_flight` with `Retry-After`. Only a stored message is
@@ -2422,11 +2725,26 @@ type ClientInterface interface {
 	// Queues a message at the peer of this port and answers its event id
 	// once it is durably stored.
 	//
-	// With `Content-Type: application/json` (parameters such as `charset`
-	// allowed) the body is a `PostMessageRequest`, decoded strictly: an
-	// unknown field, a wrong type or trailing data is `400
-	// invalid_request`. With any other Content-Type, or none, the raw body
-	// is the message's data, as a JSON string; it must be valid UTF-8.
+	// **What the body is** depends on its `Content-Type` (parameters such
+	// as `charset` aside):
+	//
+	// | Content-Type | the message |
+	// |---|---|
+	// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+	// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+	// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+	// | none | `415 content_type_required`: nothing is guessed |
+	//
+	// A binary message's content type is kept in canonical form (type,
+	// subtype and parameter names in lower case); one that is not a media
+	// type, or longer than 255 bytes, is `415 invalid_content_type`. A
+	// JSON body may carry bytes too, with a transfer list beside them, as
+	// `binary` (standard base64) and `content_type` instead of `data`.
+	//
+	// **Size.** A message, its data as JSON or its bytes, is at most
+	// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+	// body; a JSON body may be larger by the base64 of `binary` and room
+	// for a transfer list. More is `413 payload_too_large`.
 	//
 	// The ports in `transfer` move to the receiver in the same atomic step
 	// as the message is stored: their old tokens die and the delivered
@@ -2439,8 +2757,8 @@ type ClientInterface interface {
 	// `IDEMPOTENCY_WINDOW`) answers the first answer again, with
 	// `Idempotent-Replayed: true`, and stores nothing: retrying until a
 	// 201 then delivers the message exactly once. The same request means
-	// the same port, the same kind of body (JSON or raw) and the same
-	// body, byte for byte. The same key with another request is `422
+	// the same port, the same kind of body (JSON, text, or bytes of the
+	// same content type) and the same body, byte for byte. The same key with another request is `422
 	// idempotency_key_reused`; while the first request with the key is
 	// still being carried out (a transfer list takes several steps), `409
 	// idempotency_in_flight` with `Retry-After`. Only a stored message is
@@ -2462,16 +2780,31 @@ type ClientInterface interface {
 	// Corresponds with POST /ports/{id}/messages (the `PostMessage` operationId).
 	PostMessage(ctx context.Context, id PortIdPath, params *PostMessageParams, body PostMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PostMessageWithTextBody Post a message to the peer (port.postMessage)
+	// PostMessageWithFormdataBody Post a message to the peer (port.postMessage)
 	//
 	// Queues a message at the peer of this port and answers its event id
 	// once it is durably stored.
 	//
-	// With `Content-Type: application/json` (parameters such as `charset`
-	// allowed) the body is a `PostMessageRequest`, decoded strictly: an
-	// unknown field, a wrong type or trailing data is `400
-	// invalid_request`. With any other Content-Type, or none, the raw body
-	// is the message's data, as a JSON string; it must be valid UTF-8.
+	// **What the body is** depends on its `Content-Type` (parameters such
+	// as `charset` aside):
+	//
+	// | Content-Type | the message |
+	// |---|---|
+	// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+	// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+	// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+	// | none | `415 content_type_required`: nothing is guessed |
+	//
+	// A binary message's content type is kept in canonical form (type,
+	// subtype and parameter names in lower case); one that is not a media
+	// type, or longer than 255 bytes, is `415 invalid_content_type`. A
+	// JSON body may carry bytes too, with a transfer list beside them, as
+	// `binary` (standard base64) and `content_type` instead of `data`.
+	//
+	// **Size.** A message, its data as JSON or its bytes, is at most
+	// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+	// body; a JSON body may be larger by the base64 of `binary` and room
+	// for a transfer list. More is `413 payload_too_large`.
 	//
 	// The ports in `transfer` move to the receiver in the same atomic step
 	// as the message is stored: their old tokens die and the delivered
@@ -2484,8 +2817,68 @@ type ClientInterface interface {
 	// `IDEMPOTENCY_WINDOW`) answers the first answer again, with
 	// `Idempotent-Replayed: true`, and stores nothing: retrying until a
 	// 201 then delivers the message exactly once. The same request means
-	// the same port, the same kind of body (JSON or raw) and the same
-	// body, byte for byte. The same key with another request is `422
+	// the same port, the same kind of body (JSON, text, or bytes of the
+	// same content type) and the same body, byte for byte. The same key with another request is `422
+	// idempotency_key_reused`; while the first request with the key is
+	// still being carried out (a transfer list takes several steps), `409
+	// idempotency_in_flight` with `Retry-After`. Only a stored message is
+	// remembered: a refused request leaves no trace, so the same key may
+	// be retried, as it was or corrected. The fingerprint leaves out the
+	// `Origin` header: a retry answers the first post, whose origin the
+	// message keeps.
+	//
+	// **Origin.** The message keeps the request's `Origin` header, which
+	// the receiver gets as `origin` (the Web API's `MessageEvent.origin`).
+	// It is what the request claims: a browser sets the header itself and
+	// truthfully, any other client may send what it likes, so trust it as
+	// far as a server trusts `Origin`. A header that is not a serialized
+	// origin or `null`, or several of them, is `400 invalid_request` and
+	// stores nothing.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /ports/{id}/messages (the `PostMessage` operationId).
+	PostMessageWithFormdataBody(ctx context.Context, id PortIdPath, params *PostMessageParams, body PostMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostMessageWithTextBody Post a message to the peer (port.postMessage)
+	//
+	// Queues a message at the peer of this port and answers its event id
+	// once it is durably stored.
+	//
+	// **What the body is** depends on its `Content-Type` (parameters such
+	// as `charset` aside):
+	//
+	// | Content-Type | the message |
+	// |---|---|
+	// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+	// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+	// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+	// | none | `415 content_type_required`: nothing is guessed |
+	//
+	// A binary message's content type is kept in canonical form (type,
+	// subtype and parameter names in lower case); one that is not a media
+	// type, or longer than 255 bytes, is `415 invalid_content_type`. A
+	// JSON body may carry bytes too, with a transfer list beside them, as
+	// `binary` (standard base64) and `content_type` instead of `data`.
+	//
+	// **Size.** A message, its data as JSON or its bytes, is at most
+	// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+	// body; a JSON body may be larger by the base64 of `binary` and room
+	// for a transfer list. More is `413 payload_too_large`.
+	//
+	// The ports in `transfer` move to the receiver in the same atomic step
+	// as the message is stored: their old tokens die and the delivered
+	// message carries fresh ones in `ports`. If any listed port is refused
+	// (`422 invalid_transfer`, or `409 port_busy` when it is mid-move),
+	// nothing changes: no message is stored and no port moves.
+	//
+	// **Retrying safely.** With an `Idempotency-Key`, scoped to this port,
+	// a retry of the same request within the window (24 h by default,
+	// `IDEMPOTENCY_WINDOW`) answers the first answer again, with
+	// `Idempotent-Replayed: true`, and stores nothing: retrying until a
+	// 201 then delivers the message exactly once. The same request means
+	// the same port, the same kind of body (JSON, text, or bytes of the
+	// same content type) and the same body, byte for byte. The same key with another request is `422
 	// idempotency_key_reused`; while the first request with the key is
 	// still being carried out (a transfer list takes several steps), `409
 	// idempotency_in_flight` with `Retry-After`. Only a stored message is
@@ -2506,6 +2899,114 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /ports/{id}/messages (the `PostMessage` operationId).
 	PostMessageWithTextBody(ctx context.Context, id PortIdPath, params *PostMessageParams, body PostMessageTextRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMessageBody One queued message's content, raw
+	//
+	// Answers the content of one message queued at this port (not yet
+	// acknowledged) as it is, so that a program or a page can read it
+	// without JSON: `fetch()` it into an `ArrayBuffer`, or point an
+	// `<img>`, `<audio>` or `<video>` at it. It neither acknowledges nor
+	// changes the message.
+	//
+	// | message | body | Content-Type |
+	// |---|---|---|
+	// | binary | its bytes, exactly | its content type |
+	// | text (data a JSON string) | the text, UTF-8 | `text/plain; charset=utf-8` |
+	// | other JSON data | the data, compact JSON | `application/json` |
+	//
+	// **Credentials.** The port's token (the port's own or a `listen`
+	// token; `post` is `403 insufficient_scope`), or, since an `<img>`
+	// cannot send an Authorization header, `?ticket=<ticket>` from
+	// `createMessageTicket`: a message ticket works for this port and this
+	// message only, any number of times, until it expires (`TICKET_TTL`).
+	// An unknown or expired ticket, one for another port or message, or a
+	// stream ticket, is `401 invalid_ticket`; a ticket with a token as
+	// well is `400 invalid_request`. A ticket stands for the token it was
+	// issued with, so it stops working when that token does (the port
+	// transferred: `403 port_transferred`). A message that was
+	// acknowledged, or never there, or an id that is no event id, is
+	// `404 message_not_found`.
+	//
+	// **Safety.** The content is whatever the peer posted, served from
+	// this service's origin, so it is never run as a page:
+	// `X-Content-Type-Options: nosniff`, `Content-Security-Policy:
+	// sandbox; default-src 'none'; frame-ancestors 'none'`, and
+	// `Content-Disposition: attachment` (a download) for every type
+	// except raster images (`image/png`, `image/jpeg`, `image/gif`,
+	// `image/webp`, `image/avif`), `audio/*` and `video/*`, which are
+	// `inline`. `text/html`, `image/svg+xml` and `application/pdf` are
+	// attachments.
+	//
+	// **Caching and ranges.** `Cache-Control: private, no-store`: the
+	// content is one port's message, and is deleted when acknowledged.
+	// `ETag` names the content; `If-None-Match` with it answers `304`.
+	// A single `Range` (`bytes=...`) answers `206` with that part, as a
+	// media player seeking asks; several ranges answer
+	// `multipart/byteranges`; a range past the end is `416
+	// range_not_satisfiable`, and an `If-Match` that does not name the
+	// content `412 precondition_failed`.
+	//
+	// Corresponds with GET /ports/{id}/messages/{message_id}/body (the `GetMessageBody` operationId).
+	GetMessageBody(ctx context.Context, id PortIdPath, messageId MessageIdPath, params *GetMessageBodyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// HeadMessageBody One queued message's content, raw (HEAD)
+	//
+	// `getMessageBody` without the body: the same credentials (a message
+	// ticket is not used up), status and headers, `Content-Type` and
+	// `Content-Length` included.
+	//
+	// Corresponds with HEAD /ports/{id}/messages/{message_id}/body (the `HeadMessageBody` operationId).
+	HeadMessageBody(ctx context.Context, id PortIdPath, messageId MessageIdPath, params *HeadMessageBodyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMessageTicketWithBody Get a ticket that opens one message's raw content
+	//
+	// Answers a short-lived ticket (`TICKET_TTL`, 60 s by default) for
+	// one message queued at this port, and the path that uses it (`url`:
+	// `getMessageBody` with `?ticket=`), for a client that cannot send an
+	// Authorization header: `<img src>`, `<video src>`, a download link.
+	// Unlike a stream ticket it is not used up: it works any number of
+	// times until it expires (a video player asks again for each range),
+	// for this port and this message only. The token must allow reading:
+	// the port's own or a `listen` token (`post` is `403
+	// insufficient_scope`). The ticket stands for that token: once the
+	// token stops working (the port transferred), so does the ticket.
+	//
+	// The body is optional: empty, or `{}`. A message that is not queued
+	// at the port (acknowledged, never there, or an id that is no event
+	// id) is `404 message_not_found`.
+	//
+	// The store keeps neither the ticket nor the token in usable form:
+	// the credentials are sealed under a key derived from the ticket.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /ports/{id}/messages/{message_id}/tickets (the `CreateMessageTicket` operationId).
+	CreateMessageTicketWithBody(ctx context.Context, id PortIdPath, messageId MessageIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMessageTicket Get a ticket that opens one message's raw content
+	//
+	// Answers a short-lived ticket (`TICKET_TTL`, 60 s by default) for
+	// one message queued at this port, and the path that uses it (`url`:
+	// `getMessageBody` with `?ticket=`), for a client that cannot send an
+	// Authorization header: `<img src>`, `<video src>`, a download link.
+	// Unlike a stream ticket it is not used up: it works any number of
+	// times until it expires (a video player asks again for each range),
+	// for this port and this message only. The token must allow reading:
+	// the port's own or a `listen` token (`post` is `403
+	// insufficient_scope`). The ticket stands for that token: once the
+	// token stops working (the port transferred), so does the ticket.
+	//
+	// The body is optional: empty, or `{}`. A message that is not queued
+	// at the port (acknowledged, never there, or an id that is no event
+	// id) is `404 message_not_found`.
+	//
+	// The store keeps neither the ticket nor the token in usable form:
+	// the credentials are sealed under a key derived from the ticket.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /ports/{id}/messages/{message_id}/tickets (the `CreateMessageTicket` operationId).
+	CreateMessageTicket(ctx context.Context, id PortIdPath, messageId MessageIdPath, body CreateMessageTicketJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateTicketWithBody Get a single-use ticket that opens the port's event stream
 	//
@@ -2874,10 +3375,12 @@ func (c *Client) RemoveMember(ctx context.Context, id CollectionIdPath, port Mem
 // The delivered message's `source` is the member port, and its
 // `origin` the broadcasting request's `Origin`, as for a post.
 //
-// The body is a post's: `{"data": ...}` with `Content-Type:
-// application/json`, or any other body as a JSON string. A broadcast
-// carries no transfer list, since a port can be given to one receiver
-// only: a `transfer` field is `400 invalid_request`.
+// The body is a post's, by the same rule of `Content-Type` (see
+// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+// A broadcast carries no transfer list, since a port can be given to
+// one receiver only: a `transfer` field with a port is `400
+// invalid_request`.
 //
 // The answer accounts for every member: `delivered` lists the members
 // reached with the message's event id at each peer, `refused` the
@@ -2889,14 +3392,16 @@ func (c *Client) RemoveMember(ctx context.Context, id CollectionIdPath, port Mem
 // member's refusal does not stop the others.
 //
 // **Size.** The members times the message's bytes (its data, as
-// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+// by default):
 // more is `413 broadcast_too_large`, before anything is stored.
 //
 // **Retrying safely.** Without an `Idempotency-Key` a retry after a
 // lost answer posts again. With one, each member's post is made under
 // it as `postMessage` makes a post under a key: a retry of the same
-// broadcast (the same collection, the same kind of body and the same
-// body, byte for byte) within the window stores nothing twice. The
+// broadcast (the same collection, the same kind of body, bytes of the
+// same content type, and the same body, byte for byte) within the
+// window stores nothing twice. The
 // members reached before answer the ids of the first call, the
 // `unknown` ones too if their peer got the message; the others
 // (`unknown` ones that did not, those refused as `unavailable` or
@@ -2934,10 +3439,12 @@ func (c *Client) BroadcastMessageWithBody(ctx context.Context, id CollectionIdPa
 // The delivered message's `source` is the member port, and its
 // `origin` the broadcasting request's `Origin`, as for a post.
 //
-// The body is a post's: `{"data": ...}` with `Content-Type:
-// application/json`, or any other body as a JSON string. A broadcast
-// carries no transfer list, since a port can be given to one receiver
-// only: a `transfer` field is `400 invalid_request`.
+// The body is a post's, by the same rule of `Content-Type` (see
+// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+// A broadcast carries no transfer list, since a port can be given to
+// one receiver only: a `transfer` field with a port is `400
+// invalid_request`.
 //
 // The answer accounts for every member: `delivered` lists the members
 // reached with the message's event id at each peer, `refused` the
@@ -2949,14 +3456,16 @@ func (c *Client) BroadcastMessageWithBody(ctx context.Context, id CollectionIdPa
 // member's refusal does not stop the others.
 //
 // **Size.** The members times the message's bytes (its data, as
-// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+// by default):
 // more is `413 broadcast_too_large`, before anything is stored.
 //
 // **Retrying safely.** Without an `Idempotency-Key` a retry after a
 // lost answer posts again. With one, each member's post is made under
 // it as `postMessage` makes a post under a key: a retry of the same
-// broadcast (the same collection, the same kind of body and the same
-// body, byte for byte) within the window stores nothing twice. The
+// broadcast (the same collection, the same kind of body, bytes of the
+// same content type, and the same body, byte for byte) within the
+// window stores nothing twice. The
 // members reached before answer the ids of the first call, the
 // `unknown` ones too if their peer got the message; the others
 // (`unknown` ones that did not, those refused as `unavailable` or
@@ -2982,6 +3491,70 @@ func (c *Client) BroadcastMessage(ctx context.Context, id CollectionIdPath, para
 	return c.Client.Do(req)
 }
 
+// BroadcastMessageWithFormdataBody Broadcast a message through every member port
+//
+// Posts one message through every member port to its peer, each
+// exactly as `postMessage` through that port would: the message is
+// queued at the peer with the peer's own next event id, read and
+// acknowledged there like any other message (a slow or offline
+// receiver holds nobody up and loses nothing), bounded by the peer's
+// queue (`MAX_QUEUE_LENGTH`, `MAX_QUEUE_BYTES`), and pushed to the
+// peer's event streams.
+// The delivered message's `source` is the member port, and its
+// `origin` the broadcasting request's `Origin`, as for a post.
+//
+// The body is a post's, by the same rule of `Content-Type` (see
+// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+// A broadcast carries no transfer list, since a port can be given to
+// one receiver only: a `transfer` field with a port is `400
+// invalid_request`.
+//
+// The answer accounts for every member: `delivered` lists the members
+// reached with the message's event id at each peer, `refused` the
+// members whose peer did not get the message, with the reason (the
+// problem code a post through the port would get), and `unknown` the
+// members whose outcome the store could not tell (their post was
+// sent and its answer lost: a timeout, a dropped connection, or too
+// few replicas confirmed it): their peer may hold the message. One
+// member's refusal does not stop the others.
+//
+// **Size.** The members times the message's bytes (its data, as
+// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+// by default):
+// more is `413 broadcast_too_large`, before anything is stored.
+//
+// **Retrying safely.** Without an `Idempotency-Key` a retry after a
+// lost answer posts again. With one, each member's post is made under
+// it as `postMessage` makes a post under a key: a retry of the same
+// broadcast (the same collection, the same kind of body, bytes of the
+// same content type, and the same body, byte for byte) within the
+// window stores nothing twice. The
+// members reached before answer the ids of the first call, the
+// `unknown` ones too if their peer got the message; the others
+// (`unknown` ones that did not, those refused as `unavailable` or
+// `port_busy` the first time, or added since) are posted to now. So
+// retry a broadcast that answered `unknown` members with the same key:
+// it never duplicates. A member reached before under the same
+// key with another body is refused with `idempotency_key_reused`.
+// Only the holder of the collection's token can replay its
+// broadcasts.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
+func (c *Client) BroadcastMessageWithFormdataBody(ctx context.Context, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBroadcastMessageRequestWithFormdataBody(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // BroadcastMessageWithTextBody Broadcast a message through every member port
 //
 // Posts one message through every member port to its peer, each
@@ -2994,10 +3567,12 @@ func (c *Client) BroadcastMessage(ctx context.Context, id CollectionIdPath, para
 // The delivered message's `source` is the member port, and its
 // `origin` the broadcasting request's `Origin`, as for a post.
 //
-// The body is a post's: `{"data": ...}` with `Content-Type:
-// application/json`, or any other body as a JSON string. A broadcast
-// carries no transfer list, since a port can be given to one receiver
-// only: a `transfer` field is `400 invalid_request`.
+// The body is a post's, by the same rule of `Content-Type` (see
+// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+// A broadcast carries no transfer list, since a port can be given to
+// one receiver only: a `transfer` field with a port is `400
+// invalid_request`.
 //
 // The answer accounts for every member: `delivered` lists the members
 // reached with the message's event id at each peer, `refused` the
@@ -3009,14 +3584,16 @@ func (c *Client) BroadcastMessage(ctx context.Context, id CollectionIdPath, para
 // member's refusal does not stop the others.
 //
 // **Size.** The members times the message's bytes (its data, as
-// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+// by default):
 // more is `413 broadcast_too_large`, before anything is stored.
 //
 // **Retrying safely.** Without an `Idempotency-Key` a retry after a
 // lost answer posts again. With one, each member's post is made under
 // it as `postMessage` makes a post under a key: a retry of the same
-// broadcast (the same collection, the same kind of body and the same
-// body, byte for byte) within the window stores nothing twice. The
+// broadcast (the same collection, the same kind of body, bytes of the
+// same content type, and the same body, byte for byte) within the
+// window stores nothing twice. The
 // members reached before answer the ids of the first call, the
 // `unknown` ones too if their peer got the message; the others
 // (`unknown` ones that did not, those refused as `unavailable` or
@@ -3475,11 +4052,26 @@ func (c *Client) ListMessages(ctx context.Context, id PortIdPath, params *ListMe
 // Queues a message at the peer of this port and answers its event id
 // once it is durably stored.
 //
-// With `Content-Type: application/json` (parameters such as `charset`
-// allowed) the body is a `PostMessageRequest`, decoded strictly: an
-// unknown field, a wrong type or trailing data is `400
-// invalid_request`. With any other Content-Type, or none, the raw body
-// is the message's data, as a JSON string; it must be valid UTF-8.
+// **What the body is** depends on its `Content-Type` (parameters such
+// as `charset` aside):
+//
+// | Content-Type | the message |
+// |---|---|
+// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+// | none | `415 content_type_required`: nothing is guessed |
+//
+// A binary message's content type is kept in canonical form (type,
+// subtype and parameter names in lower case); one that is not a media
+// type, or longer than 255 bytes, is `415 invalid_content_type`. A
+// JSON body may carry bytes too, with a transfer list beside them, as
+// `binary` (standard base64) and `content_type` instead of `data`.
+//
+// **Size.** A message, its data as JSON or its bytes, is at most
+// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+// body; a JSON body may be larger by the base64 of `binary` and room
+// for a transfer list. More is `413 payload_too_large`.
 //
 // The ports in `transfer` move to the receiver in the same atomic step
 // as the message is stored: their old tokens die and the delivered
@@ -3492,8 +4084,8 @@ func (c *Client) ListMessages(ctx context.Context, id PortIdPath, params *ListMe
 // `IDEMPOTENCY_WINDOW`) answers the first answer again, with
 // `Idempotent-Replayed: true`, and stores nothing: retrying until a
 // 201 then delivers the message exactly once. The same request means
-// the same port, the same kind of body (JSON or raw) and the same
-// body, byte for byte. The same key with another request is `422
+// the same port, the same kind of body (JSON, text, or bytes of the
+// same content type) and the same body, byte for byte. The same key with another request is `422
 // idempotency_key_reused`; while the first request with the key is
 // still being carried out (a transfer list takes several steps), `409
 // idempotency_in_flight` with `Retry-After`. Only a stored message is
@@ -3530,11 +4122,26 @@ func (c *Client) PostMessageWithBody(ctx context.Context, id PortIdPath, params 
 // Queues a message at the peer of this port and answers its event id
 // once it is durably stored.
 //
-// With `Content-Type: application/json` (parameters such as `charset`
-// allowed) the body is a `PostMessageRequest`, decoded strictly: an
-// unknown field, a wrong type or trailing data is `400
-// invalid_request`. With any other Content-Type, or none, the raw body
-// is the message's data, as a JSON string; it must be valid UTF-8.
+// **What the body is** depends on its `Content-Type` (parameters such
+// as `charset` aside):
+//
+// | Content-Type | the message |
+// |---|---|
+// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+// | none | `415 content_type_required`: nothing is guessed |
+//
+// A binary message's content type is kept in canonical form (type,
+// subtype and parameter names in lower case); one that is not a media
+// type, or longer than 255 bytes, is `415 invalid_content_type`. A
+// JSON body may carry bytes too, with a transfer list beside them, as
+// `binary` (standard base64) and `content_type` instead of `data`.
+//
+// **Size.** A message, its data as JSON or its bytes, is at most
+// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+// body; a JSON body may be larger by the base64 of `binary` and room
+// for a transfer list. More is `413 payload_too_large`.
 //
 // The ports in `transfer` move to the receiver in the same atomic step
 // as the message is stored: their old tokens die and the delivered
@@ -3547,8 +4154,8 @@ func (c *Client) PostMessageWithBody(ctx context.Context, id PortIdPath, params 
 // `IDEMPOTENCY_WINDOW`) answers the first answer again, with
 // `Idempotent-Replayed: true`, and stores nothing: retrying until a
 // 201 then delivers the message exactly once. The same request means
-// the same port, the same kind of body (JSON or raw) and the same
-// body, byte for byte. The same key with another request is `422
+// the same port, the same kind of body (JSON, text, or bytes of the
+// same content type) and the same body, byte for byte. The same key with another request is `422
 // idempotency_key_reused`; while the first request with the key is
 // still being carried out (a transfer list takes several steps), `409
 // idempotency_in_flight` with `Retry-After`. Only a stored message is
@@ -3580,16 +4187,31 @@ func (c *Client) PostMessage(ctx context.Context, id PortIdPath, params *PostMes
 	return c.Client.Do(req)
 }
 
-// PostMessageWithTextBody Post a message to the peer (port.postMessage)
+// PostMessageWithFormdataBody Post a message to the peer (port.postMessage)
 //
 // Queues a message at the peer of this port and answers its event id
 // once it is durably stored.
 //
-// With `Content-Type: application/json` (parameters such as `charset`
-// allowed) the body is a `PostMessageRequest`, decoded strictly: an
-// unknown field, a wrong type or trailing data is `400
-// invalid_request`. With any other Content-Type, or none, the raw body
-// is the message's data, as a JSON string; it must be valid UTF-8.
+// **What the body is** depends on its `Content-Type` (parameters such
+// as `charset` aside):
+//
+// | Content-Type | the message |
+// |---|---|
+// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+// | none | `415 content_type_required`: nothing is guessed |
+//
+// A binary message's content type is kept in canonical form (type,
+// subtype and parameter names in lower case); one that is not a media
+// type, or longer than 255 bytes, is `415 invalid_content_type`. A
+// JSON body may carry bytes too, with a transfer list beside them, as
+// `binary` (standard base64) and `content_type` instead of `data`.
+//
+// **Size.** A message, its data as JSON or its bytes, is at most
+// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+// body; a JSON body may be larger by the base64 of `binary` and room
+// for a transfer list. More is `413 payload_too_large`.
 //
 // The ports in `transfer` move to the receiver in the same atomic step
 // as the message is stored: their old tokens die and the delivered
@@ -3602,8 +4224,78 @@ func (c *Client) PostMessage(ctx context.Context, id PortIdPath, params *PostMes
 // `IDEMPOTENCY_WINDOW`) answers the first answer again, with
 // `Idempotent-Replayed: true`, and stores nothing: retrying until a
 // 201 then delivers the message exactly once. The same request means
-// the same port, the same kind of body (JSON or raw) and the same
-// body, byte for byte. The same key with another request is `422
+// the same port, the same kind of body (JSON, text, or bytes of the
+// same content type) and the same body, byte for byte. The same key with another request is `422
+// idempotency_key_reused`; while the first request with the key is
+// still being carried out (a transfer list takes several steps), `409
+// idempotency_in_flight` with `Retry-After`. Only a stored message is
+// remembered: a refused request leaves no trace, so the same key may
+// be retried, as it was or corrected. The fingerprint leaves out the
+// `Origin` header: a retry answers the first post, whose origin the
+// message keeps.
+//
+// **Origin.** The message keeps the request's `Origin` header, which
+// the receiver gets as `origin` (the Web API's `MessageEvent.origin`).
+// It is what the request claims: a browser sets the header itself and
+// truthfully, any other client may send what it likes, so trust it as
+// far as a server trusts `Origin`. A header that is not a serialized
+// origin or `null`, or several of them, is `400 invalid_request` and
+// stores nothing.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /ports/{id}/messages (the `PostMessage` operationId).
+func (c *Client) PostMessageWithFormdataBody(ctx context.Context, id PortIdPath, params *PostMessageParams, body PostMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostMessageRequestWithFormdataBody(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostMessageWithTextBody Post a message to the peer (port.postMessage)
+//
+// Queues a message at the peer of this port and answers its event id
+// once it is durably stored.
+//
+// **What the body is** depends on its `Content-Type` (parameters such
+// as `charset` aside):
+//
+// | Content-Type | the message |
+// |---|---|
+// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+// | none | `415 content_type_required`: nothing is guessed |
+//
+// A binary message's content type is kept in canonical form (type,
+// subtype and parameter names in lower case); one that is not a media
+// type, or longer than 255 bytes, is `415 invalid_content_type`. A
+// JSON body may carry bytes too, with a transfer list beside them, as
+// `binary` (standard base64) and `content_type` instead of `data`.
+//
+// **Size.** A message, its data as JSON or its bytes, is at most
+// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+// body; a JSON body may be larger by the base64 of `binary` and room
+// for a transfer list. More is `413 payload_too_large`.
+//
+// The ports in `transfer` move to the receiver in the same atomic step
+// as the message is stored: their old tokens die and the delivered
+// message carries fresh ones in `ports`. If any listed port is refused
+// (`422 invalid_transfer`, or `409 port_busy` when it is mid-move),
+// nothing changes: no message is stored and no port moves.
+//
+// **Retrying safely.** With an `Idempotency-Key`, scoped to this port,
+// a retry of the same request within the window (24 h by default,
+// `IDEMPOTENCY_WINDOW`) answers the first answer again, with
+// `Idempotent-Replayed: true`, and stores nothing: retrying until a
+// 201 then delivers the message exactly once. The same request means
+// the same port, the same kind of body (JSON, text, or bytes of the
+// same content type) and the same body, byte for byte. The same key with another request is `422
 // idempotency_key_reused`; while the first request with the key is
 // still being carried out (a transfer list takes several steps), `409
 // idempotency_in_flight` with `Retry-After`. Only a stored message is
@@ -3625,6 +4317,154 @@ func (c *Client) PostMessage(ctx context.Context, id PortIdPath, params *PostMes
 // Corresponds with POST /ports/{id}/messages (the `PostMessage` operationId).
 func (c *Client) PostMessageWithTextBody(ctx context.Context, id PortIdPath, params *PostMessageParams, body PostMessageTextRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostMessageRequestWithTextBody(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMessageBody One queued message's content, raw
+//
+// Answers the content of one message queued at this port (not yet
+// acknowledged) as it is, so that a program or a page can read it
+// without JSON: `fetch()` it into an `ArrayBuffer`, or point an
+// `<img>`, `<audio>` or `<video>` at it. It neither acknowledges nor
+// changes the message.
+//
+// | message | body | Content-Type |
+// |---|---|---|
+// | binary | its bytes, exactly | its content type |
+// | text (data a JSON string) | the text, UTF-8 | `text/plain; charset=utf-8` |
+// | other JSON data | the data, compact JSON | `application/json` |
+//
+// **Credentials.** The port's token (the port's own or a `listen`
+// token; `post` is `403 insufficient_scope`), or, since an `<img>`
+// cannot send an Authorization header, `?ticket=<ticket>` from
+// `createMessageTicket`: a message ticket works for this port and this
+// message only, any number of times, until it expires (`TICKET_TTL`).
+// An unknown or expired ticket, one for another port or message, or a
+// stream ticket, is `401 invalid_ticket`; a ticket with a token as
+// well is `400 invalid_request`. A ticket stands for the token it was
+// issued with, so it stops working when that token does (the port
+// transferred: `403 port_transferred`). A message that was
+// acknowledged, or never there, or an id that is no event id, is
+// `404 message_not_found`.
+//
+// **Safety.** The content is whatever the peer posted, served from
+// this service's origin, so it is never run as a page:
+// `X-Content-Type-Options: nosniff`, `Content-Security-Policy:
+// sandbox; default-src 'none'; frame-ancestors 'none'`, and
+// `Content-Disposition: attachment` (a download) for every type
+// except raster images (`image/png`, `image/jpeg`, `image/gif`,
+// `image/webp`, `image/avif`), `audio/*` and `video/*`, which are
+// `inline`. `text/html`, `image/svg+xml` and `application/pdf` are
+// attachments.
+//
+// **Caching and ranges.** `Cache-Control: private, no-store`: the
+// content is one port's message, and is deleted when acknowledged.
+// `ETag` names the content; `If-None-Match` with it answers `304`.
+// A single `Range` (`bytes=...`) answers `206` with that part, as a
+// media player seeking asks; several ranges answer
+// `multipart/byteranges`; a range past the end is `416
+// range_not_satisfiable`, and an `If-Match` that does not name the
+// content `412 precondition_failed`.
+//
+// Corresponds with GET /ports/{id}/messages/{message_id}/body (the `GetMessageBody` operationId).
+func (c *Client) GetMessageBody(ctx context.Context, id PortIdPath, messageId MessageIdPath, params *GetMessageBodyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMessageBodyRequest(c.Server, id, messageId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// HeadMessageBody One queued message's content, raw (HEAD)
+//
+// `getMessageBody` without the body: the same credentials (a message
+// ticket is not used up), status and headers, `Content-Type` and
+// `Content-Length` included.
+//
+// Corresponds with HEAD /ports/{id}/messages/{message_id}/body (the `HeadMessageBody` operationId).
+func (c *Client) HeadMessageBody(ctx context.Context, id PortIdPath, messageId MessageIdPath, params *HeadMessageBodyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewHeadMessageBodyRequest(c.Server, id, messageId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMessageTicketWithBody Get a ticket that opens one message's raw content
+//
+// Answers a short-lived ticket (`TICKET_TTL`, 60 s by default) for
+// one message queued at this port, and the path that uses it (`url`:
+// `getMessageBody` with `?ticket=`), for a client that cannot send an
+// Authorization header: `<img src>`, `<video src>`, a download link.
+// Unlike a stream ticket it is not used up: it works any number of
+// times until it expires (a video player asks again for each range),
+// for this port and this message only. The token must allow reading:
+// the port's own or a `listen` token (`post` is `403
+// insufficient_scope`). The ticket stands for that token: once the
+// token stops working (the port transferred), so does the ticket.
+//
+// The body is optional: empty, or `{}`. A message that is not queued
+// at the port (acknowledged, never there, or an id that is no event
+// id) is `404 message_not_found`.
+//
+// The store keeps neither the ticket nor the token in usable form:
+// the credentials are sealed under a key derived from the ticket.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /ports/{id}/messages/{message_id}/tickets (the `CreateMessageTicket` operationId).
+func (c *Client) CreateMessageTicketWithBody(ctx context.Context, id PortIdPath, messageId MessageIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMessageTicketRequestWithBody(c.Server, id, messageId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMessageTicket Get a ticket that opens one message's raw content
+//
+// Answers a short-lived ticket (`TICKET_TTL`, 60 s by default) for
+// one message queued at this port, and the path that uses it (`url`:
+// `getMessageBody` with `?ticket=`), for a client that cannot send an
+// Authorization header: `<img src>`, `<video src>`, a download link.
+// Unlike a stream ticket it is not used up: it works any number of
+// times until it expires (a video player asks again for each range),
+// for this port and this message only. The token must allow reading:
+// the port's own or a `listen` token (`post` is `403
+// insufficient_scope`). The ticket stands for that token: once the
+// token stops working (the port transferred), so does the ticket.
+//
+// The body is optional: empty, or `{}`. A message that is not queued
+// at the port (acknowledged, never there, or an id that is no event
+// id) is `404 message_not_found`.
+//
+// The store keeps neither the ticket nor the token in usable form:
+// the credentials are sealed under a key derived from the ticket.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /ports/{id}/messages/{message_id}/tickets (the `CreateMessageTicket` operationId).
+func (c *Client) CreateMessageTicket(ctx context.Context, id PortIdPath, messageId MessageIdPath, body CreateMessageTicketJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMessageTicketRequest(c.Server, id, messageId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4155,6 +4995,17 @@ func NewBroadcastMessageRequest(server string, id CollectionIdPath, params *Broa
 	}
 	bodyReader = bytes.NewReader(buf)
 	return NewBroadcastMessageRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewBroadcastMessageRequestWithFormdataBody calls the generic BroadcastMessage builder with application/x-www-form-urlencoded body
+func NewBroadcastMessageRequestWithFormdataBody(server string, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewBroadcastMessageRequestWithBody(server, id, params, "application/x-www-form-urlencoded", bodyReader)
 }
 
 // NewBroadcastMessageRequestWithTextBody calls the generic BroadcastMessage builder with text/plain body
@@ -4833,6 +5684,17 @@ func NewPostMessageRequest(server string, id PortIdPath, params *PostMessagePara
 	return NewPostMessageRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
+// NewPostMessageRequestWithFormdataBody calls the generic PostMessage builder with application/x-www-form-urlencoded body
+func NewPostMessageRequestWithFormdataBody(server string, id PortIdPath, params *PostMessageParams, body PostMessageFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewPostMessageRequestWithBody(server, id, params, "application/x-www-form-urlencoded", bodyReader)
+}
+
 // NewPostMessageRequestWithTextBody calls the generic PostMessage builder with text/plain body
 func NewPostMessageRequestWithTextBody(server string, id PortIdPath, params *PostMessageParams, body PostMessageTextRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -4902,6 +5764,196 @@ func NewPostMessageRequestWithBody(server string, id PortIdPath, params *PostMes
 		}
 
 	}
+
+	return req, nil
+}
+
+// NewGetMessageBodyRequest constructs an http.Request for the GetMessageBody method
+func NewGetMessageBodyRequest(server string, id PortIdPath, messageId MessageIdPath, params *GetMessageBodyParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "message_id", messageId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/ports/%s/messages/%s/body", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Ticket != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ticket", *params.Ticket, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewHeadMessageBodyRequest constructs an http.Request for the HeadMessageBody method
+func NewHeadMessageBodyRequest(server string, id PortIdPath, messageId MessageIdPath, params *HeadMessageBodyParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "message_id", messageId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/ports/%s/messages/%s/body", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Ticket != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ticket", *params.Ticket, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodHead, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateMessageTicketRequest calls the generic CreateMessageTicket builder with application/json body
+func NewCreateMessageTicketRequest(server string, id PortIdPath, messageId MessageIdPath, body CreateMessageTicketJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateMessageTicketRequestWithBody(server, id, messageId, "application/json", bodyReader)
+}
+
+// NewCreateMessageTicketRequestWithBody constructs an http.Request for the CreateMessageTicket method, with any body, and a specified content type
+func NewCreateMessageTicketRequestWithBody(server string, id PortIdPath, messageId MessageIdPath, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "message_id", messageId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/ports/%s/messages/%s/tickets", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -5368,10 +6420,12 @@ type ClientWithResponsesInterface interface {
 	// The delivered message's `source` is the member port, and its
 	// `origin` the broadcasting request's `Origin`, as for a post.
 	//
-	// The body is a post's: `{"data": ...}` with `Content-Type:
-	// application/json`, or any other body as a JSON string. A broadcast
-	// carries no transfer list, since a port can be given to one receiver
-	// only: a `transfer` field is `400 invalid_request`.
+	// The body is a post's, by the same rule of `Content-Type` (see
+	// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+	// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+	// A broadcast carries no transfer list, since a port can be given to
+	// one receiver only: a `transfer` field with a port is `400
+	// invalid_request`.
 	//
 	// The answer accounts for every member: `delivered` lists the members
 	// reached with the message's event id at each peer, `refused` the
@@ -5383,14 +6437,16 @@ type ClientWithResponsesInterface interface {
 	// member's refusal does not stop the others.
 	//
 	// **Size.** The members times the message's bytes (its data, as
-	// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+	// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+	// by default):
 	// more is `413 broadcast_too_large`, before anything is stored.
 	//
 	// **Retrying safely.** Without an `Idempotency-Key` a retry after a
 	// lost answer posts again. With one, each member's post is made under
 	// it as `postMessage` makes a post under a key: a retry of the same
-	// broadcast (the same collection, the same kind of body and the same
-	// body, byte for byte) within the window stores nothing twice. The
+	// broadcast (the same collection, the same kind of body, bytes of the
+	// same content type, and the same body, byte for byte) within the
+	// window stores nothing twice. The
 	// members reached before answer the ids of the first call, the
 	// `unknown` ones too if their peer got the message; the others
 	// (`unknown` ones that did not, those refused as `unavailable` or
@@ -5418,10 +6474,12 @@ type ClientWithResponsesInterface interface {
 	// The delivered message's `source` is the member port, and its
 	// `origin` the broadcasting request's `Origin`, as for a post.
 	//
-	// The body is a post's: `{"data": ...}` with `Content-Type:
-	// application/json`, or any other body as a JSON string. A broadcast
-	// carries no transfer list, since a port can be given to one receiver
-	// only: a `transfer` field is `400 invalid_request`.
+	// The body is a post's, by the same rule of `Content-Type` (see
+	// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+	// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+	// A broadcast carries no transfer list, since a port can be given to
+	// one receiver only: a `transfer` field with a port is `400
+	// invalid_request`.
 	//
 	// The answer accounts for every member: `delivered` lists the members
 	// reached with the message's event id at each peer, `refused` the
@@ -5433,14 +6491,16 @@ type ClientWithResponsesInterface interface {
 	// member's refusal does not stop the others.
 	//
 	// **Size.** The members times the message's bytes (its data, as
-	// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+	// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+	// by default):
 	// more is `413 broadcast_too_large`, before anything is stored.
 	//
 	// **Retrying safely.** Without an `Idempotency-Key` a retry after a
 	// lost answer posts again. With one, each member's post is made under
 	// it as `postMessage` makes a post under a key: a retry of the same
-	// broadcast (the same collection, the same kind of body and the same
-	// body, byte for byte) within the window stores nothing twice. The
+	// broadcast (the same collection, the same kind of body, bytes of the
+	// same content type, and the same body, byte for byte) within the
+	// window stores nothing twice. The
 	// members reached before answer the ids of the first call, the
 	// `unknown` ones too if their peer got the message; the others
 	// (`unknown` ones that did not, those refused as `unavailable` or
@@ -5456,6 +6516,60 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
 	BroadcastMessageWithResponse(ctx context.Context, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*BroadcastMessageResponse, error)
 
+	// BroadcastMessageWithFormdataBodyWithResponse Broadcast a message through every member port
+	//
+	// Posts one message through every member port to its peer, each
+	// exactly as `postMessage` through that port would: the message is
+	// queued at the peer with the peer's own next event id, read and
+	// acknowledged there like any other message (a slow or offline
+	// receiver holds nobody up and loses nothing), bounded by the peer's
+	// queue (`MAX_QUEUE_LENGTH`, `MAX_QUEUE_BYTES`), and pushed to the
+	// peer's event streams.
+	// The delivered message's `source` is the member port, and its
+	// `origin` the broadcasting request's `Origin`, as for a post.
+	//
+	// The body is a post's, by the same rule of `Content-Type` (see
+	// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+	// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+	// A broadcast carries no transfer list, since a port can be given to
+	// one receiver only: a `transfer` field with a port is `400
+	// invalid_request`.
+	//
+	// The answer accounts for every member: `delivered` lists the members
+	// reached with the message's event id at each peer, `refused` the
+	// members whose peer did not get the message, with the reason (the
+	// problem code a post through the port would get), and `unknown` the
+	// members whose outcome the store could not tell (their post was
+	// sent and its answer lost: a timeout, a dropped connection, or too
+	// few replicas confirmed it): their peer may hold the message. One
+	// member's refusal does not stop the others.
+	//
+	// **Size.** The members times the message's bytes (its data, as
+	// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+	// by default):
+	// more is `413 broadcast_too_large`, before anything is stored.
+	//
+	// **Retrying safely.** Without an `Idempotency-Key` a retry after a
+	// lost answer posts again. With one, each member's post is made under
+	// it as `postMessage` makes a post under a key: a retry of the same
+	// broadcast (the same collection, the same kind of body, bytes of the
+	// same content type, and the same body, byte for byte) within the
+	// window stores nothing twice. The
+	// members reached before answer the ids of the first call, the
+	// `unknown` ones too if their peer got the message; the others
+	// (`unknown` ones that did not, those refused as `unavailable` or
+	// `port_busy` the first time, or added since) are posted to now. So
+	// retry a broadcast that answered `unknown` members with the same key:
+	// it never duplicates. A member reached before under the same
+	// key with another body is refused with `idempotency_key_reused`.
+	// Only the holder of the collection's token can replay its
+	// broadcasts.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
+	BroadcastMessageWithFormdataBodyWithResponse(ctx context.Context, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*BroadcastMessageResponse, error)
+
 	// BroadcastMessageWithTextBodyWithResponse Broadcast a message through every member port
 	//
 	// Posts one message through every member port to its peer, each
@@ -5468,10 +6582,12 @@ type ClientWithResponsesInterface interface {
 	// The delivered message's `source` is the member port, and its
 	// `origin` the broadcasting request's `Origin`, as for a post.
 	//
-	// The body is a post's: `{"data": ...}` with `Content-Type:
-	// application/json`, or any other body as a JSON string. A broadcast
-	// carries no transfer list, since a port can be given to one receiver
-	// only: a `transfer` field is `400 invalid_request`.
+	// The body is a post's, by the same rule of `Content-Type` (see
+	// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+	// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+	// A broadcast carries no transfer list, since a port can be given to
+	// one receiver only: a `transfer` field with a port is `400
+	// invalid_request`.
 	//
 	// The answer accounts for every member: `delivered` lists the members
 	// reached with the message's event id at each peer, `refused` the
@@ -5483,14 +6599,16 @@ type ClientWithResponsesInterface interface {
 	// member's refusal does not stop the others.
 	//
 	// **Size.** The members times the message's bytes (its data, as
-	// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+	// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+	// by default):
 	// more is `413 broadcast_too_large`, before anything is stored.
 	//
 	// **Retrying safely.** Without an `Idempotency-Key` a retry after a
 	// lost answer posts again. With one, each member's post is made under
 	// it as `postMessage` makes a post under a key: a retry of the same
-	// broadcast (the same collection, the same kind of body and the same
-	// body, byte for byte) within the window stores nothing twice. The
+	// broadcast (the same collection, the same kind of body, bytes of the
+	// same content type, and the same body, byte for byte) within the
+	// window stores nothing twice. The
 	// members reached before answer the ids of the first call, the
 	// `unknown` ones too if their peer got the message; the others
 	// (`unknown` ones that did not, those refused as `unavailable` or
@@ -5799,11 +6917,26 @@ type ClientWithResponsesInterface interface {
 	// Queues a message at the peer of this port and answers its event id
 	// once it is durably stored.
 	//
-	// With `Content-Type: application/json` (parameters such as `charset`
-	// allowed) the body is a `PostMessageRequest`, decoded strictly: an
-	// unknown field, a wrong type or trailing data is `400
-	// invalid_request`. With any other Content-Type, or none, the raw body
-	// is the message's data, as a JSON string; it must be valid UTF-8.
+	// **What the body is** depends on its `Content-Type` (parameters such
+	// as `charset` aside):
+	//
+	// | Content-Type | the message |
+	// |---|---|
+	// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+	// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+	// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+	// | none | `415 content_type_required`: nothing is guessed |
+	//
+	// A binary message's content type is kept in canonical form (type,
+	// subtype and parameter names in lower case); one that is not a media
+	// type, or longer than 255 bytes, is `415 invalid_content_type`. A
+	// JSON body may carry bytes too, with a transfer list beside them, as
+	// `binary` (standard base64) and `content_type` instead of `data`.
+	//
+	// **Size.** A message, its data as JSON or its bytes, is at most
+	// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+	// body; a JSON body may be larger by the base64 of `binary` and room
+	// for a transfer list. More is `413 payload_too_large`.
 	//
 	// The ports in `transfer` move to the receiver in the same atomic step
 	// as the message is stored: their old tokens die and the delivered
@@ -5816,8 +6949,8 @@ type ClientWithResponsesInterface interface {
 	// `IDEMPOTENCY_WINDOW`) answers the first answer again, with
 	// `Idempotent-Replayed: true`, and stores nothing: retrying until a
 	// 201 then delivers the message exactly once. The same request means
-	// the same port, the same kind of body (JSON or raw) and the same
-	// body, byte for byte. The same key with another request is `422
+	// the same port, the same kind of body (JSON, text, or bytes of the
+	// same content type) and the same body, byte for byte. The same key with another request is `422
 	// idempotency_key_reused`; while the first request with the key is
 	// still being carried out (a transfer list takes several steps), `409
 	// idempotency_in_flight` with `Retry-After`. Only a stored message is
@@ -5844,11 +6977,26 @@ type ClientWithResponsesInterface interface {
 	// Queues a message at the peer of this port and answers its event id
 	// once it is durably stored.
 	//
-	// With `Content-Type: application/json` (parameters such as `charset`
-	// allowed) the body is a `PostMessageRequest`, decoded strictly: an
-	// unknown field, a wrong type or trailing data is `400
-	// invalid_request`. With any other Content-Type, or none, the raw body
-	// is the message's data, as a JSON string; it must be valid UTF-8.
+	// **What the body is** depends on its `Content-Type` (parameters such
+	// as `charset` aside):
+	//
+	// | Content-Type | the message |
+	// |---|---|
+	// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+	// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+	// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+	// | none | `415 content_type_required`: nothing is guessed |
+	//
+	// A binary message's content type is kept in canonical form (type,
+	// subtype and parameter names in lower case); one that is not a media
+	// type, or longer than 255 bytes, is `415 invalid_content_type`. A
+	// JSON body may carry bytes too, with a transfer list beside them, as
+	// `binary` (standard base64) and `content_type` instead of `data`.
+	//
+	// **Size.** A message, its data as JSON or its bytes, is at most
+	// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+	// body; a JSON body may be larger by the base64 of `binary` and room
+	// for a transfer list. More is `413 payload_too_large`.
 	//
 	// The ports in `transfer` move to the receiver in the same atomic step
 	// as the message is stored: their old tokens die and the delivered
@@ -5861,8 +7009,8 @@ type ClientWithResponsesInterface interface {
 	// `IDEMPOTENCY_WINDOW`) answers the first answer again, with
 	// `Idempotent-Replayed: true`, and stores nothing: retrying until a
 	// 201 then delivers the message exactly once. The same request means
-	// the same port, the same kind of body (JSON or raw) and the same
-	// body, byte for byte. The same key with another request is `422
+	// the same port, the same kind of body (JSON, text, or bytes of the
+	// same content type) and the same body, byte for byte. The same key with another request is `422
 	// idempotency_key_reused`; while the first request with the key is
 	// still being carried out (a transfer list takes several steps), `409
 	// idempotency_in_flight` with `Retry-After`. Only a stored message is
@@ -5884,16 +7032,31 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /ports/{id}/messages (the `PostMessage` operationId).
 	PostMessageWithResponse(ctx context.Context, id PortIdPath, params *PostMessageParams, body PostMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*PostMessageResponse, error)
 
-	// PostMessageWithTextBodyWithResponse Post a message to the peer (port.postMessage)
+	// PostMessageWithFormdataBodyWithResponse Post a message to the peer (port.postMessage)
 	//
 	// Queues a message at the peer of this port and answers its event id
 	// once it is durably stored.
 	//
-	// With `Content-Type: application/json` (parameters such as `charset`
-	// allowed) the body is a `PostMessageRequest`, decoded strictly: an
-	// unknown field, a wrong type or trailing data is `400
-	// invalid_request`. With any other Content-Type, or none, the raw body
-	// is the message's data, as a JSON string; it must be valid UTF-8.
+	// **What the body is** depends on its `Content-Type` (parameters such
+	// as `charset` aside):
+	//
+	// | Content-Type | the message |
+	// |---|---|
+	// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+	// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+	// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+	// | none | `415 content_type_required`: nothing is guessed |
+	//
+	// A binary message's content type is kept in canonical form (type,
+	// subtype and parameter names in lower case); one that is not a media
+	// type, or longer than 255 bytes, is `415 invalid_content_type`. A
+	// JSON body may carry bytes too, with a transfer list beside them, as
+	// `binary` (standard base64) and `content_type` instead of `data`.
+	//
+	// **Size.** A message, its data as JSON or its bytes, is at most
+	// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+	// body; a JSON body may be larger by the base64 of `binary` and room
+	// for a transfer list. More is `413 payload_too_large`.
 	//
 	// The ports in `transfer` move to the receiver in the same atomic step
 	// as the message is stored: their old tokens die and the delivered
@@ -5906,8 +7069,68 @@ type ClientWithResponsesInterface interface {
 	// `IDEMPOTENCY_WINDOW`) answers the first answer again, with
 	// `Idempotent-Replayed: true`, and stores nothing: retrying until a
 	// 201 then delivers the message exactly once. The same request means
-	// the same port, the same kind of body (JSON or raw) and the same
-	// body, byte for byte. The same key with another request is `422
+	// the same port, the same kind of body (JSON, text, or bytes of the
+	// same content type) and the same body, byte for byte. The same key with another request is `422
+	// idempotency_key_reused`; while the first request with the key is
+	// still being carried out (a transfer list takes several steps), `409
+	// idempotency_in_flight` with `Retry-After`. Only a stored message is
+	// remembered: a refused request leaves no trace, so the same key may
+	// be retried, as it was or corrected. The fingerprint leaves out the
+	// `Origin` header: a retry answers the first post, whose origin the
+	// message keeps.
+	//
+	// **Origin.** The message keeps the request's `Origin` header, which
+	// the receiver gets as `origin` (the Web API's `MessageEvent.origin`).
+	// It is what the request claims: a browser sets the header itself and
+	// truthfully, any other client may send what it likes, so trust it as
+	// far as a server trusts `Origin`. A header that is not a serialized
+	// origin or `null`, or several of them, is `400 invalid_request` and
+	// stores nothing.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /ports/{id}/messages (the `PostMessage` operationId).
+	PostMessageWithFormdataBodyWithResponse(ctx context.Context, id PortIdPath, params *PostMessageParams, body PostMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*PostMessageResponse, error)
+
+	// PostMessageWithTextBodyWithResponse Post a message to the peer (port.postMessage)
+	//
+	// Queues a message at the peer of this port and answers its event id
+	// once it is durably stored.
+	//
+	// **What the body is** depends on its `Content-Type` (parameters such
+	// as `charset` aside):
+	//
+	// | Content-Type | the message |
+	// |---|---|
+	// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+	// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+	// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+	// | none | `415 content_type_required`: nothing is guessed |
+	//
+	// A binary message's content type is kept in canonical form (type,
+	// subtype and parameter names in lower case); one that is not a media
+	// type, or longer than 255 bytes, is `415 invalid_content_type`. A
+	// JSON body may carry bytes too, with a transfer list beside them, as
+	// `binary` (standard base64) and `content_type` instead of `data`.
+	//
+	// **Size.** A message, its data as JSON or its bytes, is at most
+	// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+	// body; a JSON body may be larger by the base64 of `binary` and room
+	// for a transfer list. More is `413 payload_too_large`.
+	//
+	// The ports in `transfer` move to the receiver in the same atomic step
+	// as the message is stored: their old tokens die and the delivered
+	// message carries fresh ones in `ports`. If any listed port is refused
+	// (`422 invalid_transfer`, or `409 port_busy` when it is mid-move),
+	// nothing changes: no message is stored and no port moves.
+	//
+	// **Retrying safely.** With an `Idempotency-Key`, scoped to this port,
+	// a retry of the same request within the window (24 h by default,
+	// `IDEMPOTENCY_WINDOW`) answers the first answer again, with
+	// `Idempotent-Replayed: true`, and stores nothing: retrying until a
+	// 201 then delivers the message exactly once. The same request means
+	// the same port, the same kind of body (JSON, text, or bytes of the
+	// same content type) and the same body, byte for byte. The same key with another request is `422
 	// idempotency_key_reused`; while the first request with the key is
 	// still being carried out (a transfer list takes several steps), `409
 	// idempotency_in_flight` with `Retry-After`. Only a stored message is
@@ -5928,6 +7151,118 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /ports/{id}/messages (the `PostMessage` operationId).
 	PostMessageWithTextBodyWithResponse(ctx context.Context, id PortIdPath, params *PostMessageParams, body PostMessageTextRequestBody, reqEditors ...RequestEditorFn) (*PostMessageResponse, error)
+
+	// GetMessageBodyWithResponse One queued message's content, raw
+	//
+	// Answers the content of one message queued at this port (not yet
+	// acknowledged) as it is, so that a program or a page can read it
+	// without JSON: `fetch()` it into an `ArrayBuffer`, or point an
+	// `<img>`, `<audio>` or `<video>` at it. It neither acknowledges nor
+	// changes the message.
+	//
+	// | message | body | Content-Type |
+	// |---|---|---|
+	// | binary | its bytes, exactly | its content type |
+	// | text (data a JSON string) | the text, UTF-8 | `text/plain; charset=utf-8` |
+	// | other JSON data | the data, compact JSON | `application/json` |
+	//
+	// **Credentials.** The port's token (the port's own or a `listen`
+	// token; `post` is `403 insufficient_scope`), or, since an `<img>`
+	// cannot send an Authorization header, `?ticket=<ticket>` from
+	// `createMessageTicket`: a message ticket works for this port and this
+	// message only, any number of times, until it expires (`TICKET_TTL`).
+	// An unknown or expired ticket, one for another port or message, or a
+	// stream ticket, is `401 invalid_ticket`; a ticket with a token as
+	// well is `400 invalid_request`. A ticket stands for the token it was
+	// issued with, so it stops working when that token does (the port
+	// transferred: `403 port_transferred`). A message that was
+	// acknowledged, or never there, or an id that is no event id, is
+	// `404 message_not_found`.
+	//
+	// **Safety.** The content is whatever the peer posted, served from
+	// this service's origin, so it is never run as a page:
+	// `X-Content-Type-Options: nosniff`, `Content-Security-Policy:
+	// sandbox; default-src 'none'; frame-ancestors 'none'`, and
+	// `Content-Disposition: attachment` (a download) for every type
+	// except raster images (`image/png`, `image/jpeg`, `image/gif`,
+	// `image/webp`, `image/avif`), `audio/*` and `video/*`, which are
+	// `inline`. `text/html`, `image/svg+xml` and `application/pdf` are
+	// attachments.
+	//
+	// **Caching and ranges.** `Cache-Control: private, no-store`: the
+	// content is one port's message, and is deleted when acknowledged.
+	// `ETag` names the content; `If-None-Match` with it answers `304`.
+	// A single `Range` (`bytes=...`) answers `206` with that part, as a
+	// media player seeking asks; several ranges answer
+	// `multipart/byteranges`; a range past the end is `416
+	// range_not_satisfiable`, and an `If-Match` that does not name the
+	// content `412 precondition_failed`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /ports/{id}/messages/{message_id}/body (the `GetMessageBody` operationId).
+	GetMessageBodyWithResponse(ctx context.Context, id PortIdPath, messageId MessageIdPath, params *GetMessageBodyParams, reqEditors ...RequestEditorFn) (*GetMessageBodyResponse, error)
+
+	// HeadMessageBodyWithResponse One queued message's content, raw (HEAD)
+	//
+	// `getMessageBody` without the body: the same credentials (a message
+	// ticket is not used up), status and headers, `Content-Type` and
+	// `Content-Length` included.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with HEAD /ports/{id}/messages/{message_id}/body (the `HeadMessageBody` operationId).
+	HeadMessageBodyWithResponse(ctx context.Context, id PortIdPath, messageId MessageIdPath, params *HeadMessageBodyParams, reqEditors ...RequestEditorFn) (*HeadMessageBodyResponse, error)
+
+	// CreateMessageTicketWithBodyWithResponse Get a ticket that opens one message's raw content
+	//
+	// Answers a short-lived ticket (`TICKET_TTL`, 60 s by default) for
+	// one message queued at this port, and the path that uses it (`url`:
+	// `getMessageBody` with `?ticket=`), for a client that cannot send an
+	// Authorization header: `<img src>`, `<video src>`, a download link.
+	// Unlike a stream ticket it is not used up: it works any number of
+	// times until it expires (a video player asks again for each range),
+	// for this port and this message only. The token must allow reading:
+	// the port's own or a `listen` token (`post` is `403
+	// insufficient_scope`). The ticket stands for that token: once the
+	// token stops working (the port transferred), so does the ticket.
+	//
+	// The body is optional: empty, or `{}`. A message that is not queued
+	// at the port (acknowledged, never there, or an id that is no event
+	// id) is `404 message_not_found`.
+	//
+	// The store keeps neither the ticket nor the token in usable form:
+	// the credentials are sealed under a key derived from the ticket.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /ports/{id}/messages/{message_id}/tickets (the `CreateMessageTicket` operationId).
+	CreateMessageTicketWithBodyWithResponse(ctx context.Context, id PortIdPath, messageId MessageIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMessageTicketResponse, error)
+
+	// CreateMessageTicketWithResponse Get a ticket that opens one message's raw content
+	//
+	// Answers a short-lived ticket (`TICKET_TTL`, 60 s by default) for
+	// one message queued at this port, and the path that uses it (`url`:
+	// `getMessageBody` with `?ticket=`), for a client that cannot send an
+	// Authorization header: `<img src>`, `<video src>`, a download link.
+	// Unlike a stream ticket it is not used up: it works any number of
+	// times until it expires (a video player asks again for each range),
+	// for this port and this message only. The token must allow reading:
+	// the port's own or a `listen` token (`post` is `403
+	// insufficient_scope`). The ticket stands for that token: once the
+	// token stops working (the port transferred), so does the ticket.
+	//
+	// The body is optional: empty, or `{}`. A message that is not queued
+	// at the port (acknowledged, never there, or an id that is no event
+	// id) is `404 message_not_found`.
+	//
+	// The store keeps neither the ticket nor the token in usable form:
+	// the credentials are sealed under a key derived from the ticket.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /ports/{id}/messages/{message_id}/tickets (the `CreateMessageTicket` operationId).
+	CreateMessageTicketWithResponse(ctx context.Context, id PortIdPath, messageId MessageIdPath, body CreateMessageTicketJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMessageTicketResponse, error)
 
 	// CreateTicketWithBodyWithResponse Get a single-use ticket that opens the port's event stream
 	//
@@ -6844,6 +8179,8 @@ type BroadcastMessageResponse struct {
 	ApplicationproblemJSON408 *RequestTimeout
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *BroadcastTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *RateLimited
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -6881,6 +8218,11 @@ func (r BroadcastMessageResponse) GetApplicationproblemJSON408() *RequestTimeout
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r BroadcastMessageResponse) GetApplicationproblemJSON413() *BroadcastTooLarge {
 	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r BroadcastMessageResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
 }
 
 // GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
@@ -8167,6 +9509,8 @@ type PostMessageResponse struct {
 	ApplicationproblemJSON410 *PortClosed
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *PostUnprocessable
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -8227,6 +9571,11 @@ func (r PostMessageResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
 	return r.ApplicationproblemJSON413
 }
 
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PostMessageResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
 func (r PostMessageResponse) GetApplicationproblemJSON422() *PostUnprocessable {
 	return r.ApplicationproblemJSON422
@@ -8270,6 +9619,435 @@ func (r PostMessageResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PostMessageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetMessageBodyResponse200Headers the declared response headers of an HTTP 200 response for GetMessageBody
+type GetMessageBodyResponse200Headers struct {
+	AcceptRanges          *string
+	CacheControl          string
+	ContentDisposition    string
+	ContentLength         int
+	ContentSecurityPolicy string
+	ETag                  string
+	XContentTypeOptions   string
+}
+
+// GetMessageBodyResponse206Headers the declared response headers of an HTTP 206 response for GetMessageBody
+type GetMessageBodyResponse206Headers struct {
+	AcceptRanges          *string
+	CacheControl          string
+	ContentDisposition    string
+	ContentLength         int
+	ContentRange          *string
+	ContentSecurityPolicy string
+	ETag                  string
+	XContentTypeOptions   string
+}
+
+// GetMessageBodyResponse304Headers the declared response headers of an HTTP 304 response for GetMessageBody
+type GetMessageBodyResponse304Headers struct {
+	ETag string
+}
+
+// GetMessageBodyResponse401Headers the declared response headers of an HTTP 401 response for GetMessageBody
+type GetMessageBodyResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+// GetMessageBodyResponse409Headers the declared response headers of an HTTP 409 response for GetMessageBody
+type GetMessageBodyResponse409Headers struct {
+	RetryAfter int
+}
+
+// GetMessageBodyResponse416Headers the declared response headers of an HTTP 416 response for GetMessageBody
+type GetMessageBodyResponse416Headers struct {
+	ContentRange string
+}
+
+// GetMessageBodyResponse429Headers the declared response headers of an HTTP 429 response for GetMessageBody
+type GetMessageBodyResponse429Headers struct {
+	RetryAfter int
+}
+
+// GetMessageBodyResponse503Headers the declared response headers of an HTTP 503 response for GetMessageBody
+type GetMessageBodyResponse503Headers struct {
+	RetryAfter int
+}
+
+type GetMessageBodyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *InvalidRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *MessageTicketUnauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *PortTransferred
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *MessageNotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *PortBusy
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON416 the response for an HTTP 416 `application/problem+json` response
+	ApplicationproblemJSON416 *RangeNotSatisfiable
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *MessageUndecodable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *RateLimited
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetMessageBodyResponse200Headers
+	// Headers206 the parsed response headers for an HTTP 206 response
+	Headers206 *GetMessageBodyResponse206Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *GetMessageBodyResponse304Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetMessageBodyResponse401Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *GetMessageBodyResponse409Headers
+	// Headers416 the parsed response headers for an HTTP 416 response
+	Headers416 *GetMessageBodyResponse416Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetMessageBodyResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetMessageBodyResponse503Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetMessageBodyResponse) GetApplicationproblemJSON400() *InvalidRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMessageBodyResponse) GetApplicationproblemJSON401() *MessageTicketUnauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMessageBodyResponse) GetApplicationproblemJSON403() *PortTransferred {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetMessageBodyResponse) GetApplicationproblemJSON404() *MessageNotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r GetMessageBodyResponse) GetApplicationproblemJSON409() *PortBusy {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r GetMessageBodyResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON416 returns the response for an HTTP 416 `application/problem+json` response
+func (r GetMessageBodyResponse) GetApplicationproblemJSON416() *RangeNotSatisfiable {
+	return r.ApplicationproblemJSON416
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetMessageBodyResponse) GetApplicationproblemJSON422() *MessageUndecodable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetMessageBodyResponse) GetApplicationproblemJSON429() *RateLimited {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetMessageBodyResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetMessageBodyResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMessageBodyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMessageBodyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMessageBodyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMessageBodyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// HeadMessageBodyResponse200Headers the declared response headers of an HTTP 200 response for HeadMessageBody
+type HeadMessageBodyResponse200Headers struct {
+	AcceptRanges          *string
+	CacheControl          string
+	ContentDisposition    string
+	ContentLength         int
+	ContentSecurityPolicy string
+	ETag                  string
+	XContentTypeOptions   string
+}
+
+// HeadMessageBodyResponse206Headers the declared response headers of an HTTP 206 response for HeadMessageBody
+type HeadMessageBodyResponse206Headers struct {
+	AcceptRanges          *string
+	CacheControl          string
+	ContentDisposition    string
+	ContentLength         int
+	ContentRange          *string
+	ContentSecurityPolicy string
+	ETag                  string
+	XContentTypeOptions   string
+}
+
+// HeadMessageBodyResponse304Headers the declared response headers of an HTTP 304 response for HeadMessageBody
+type HeadMessageBodyResponse304Headers struct {
+	ETag string
+}
+
+// HeadMessageBodyResponse401Headers the declared response headers of an HTTP 401 response for HeadMessageBody
+type HeadMessageBodyResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+// HeadMessageBodyResponse409Headers the declared response headers of an HTTP 409 response for HeadMessageBody
+type HeadMessageBodyResponse409Headers struct {
+	RetryAfter int
+}
+
+// HeadMessageBodyResponse416Headers the declared response headers of an HTTP 416 response for HeadMessageBody
+type HeadMessageBodyResponse416Headers struct {
+	ContentRange string
+}
+
+// HeadMessageBodyResponse429Headers the declared response headers of an HTTP 429 response for HeadMessageBody
+type HeadMessageBodyResponse429Headers struct {
+	RetryAfter int
+}
+
+// HeadMessageBodyResponse503Headers the declared response headers of an HTTP 503 response for HeadMessageBody
+type HeadMessageBodyResponse503Headers struct {
+	RetryAfter int
+}
+
+type HeadMessageBodyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *HeadMessageBodyResponse200Headers
+	// Headers206 the parsed response headers for an HTTP 206 response
+	Headers206 *HeadMessageBodyResponse206Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *HeadMessageBodyResponse304Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *HeadMessageBodyResponse401Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *HeadMessageBodyResponse409Headers
+	// Headers416 the parsed response headers for an HTTP 416 response
+	Headers416 *HeadMessageBodyResponse416Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *HeadMessageBodyResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *HeadMessageBodyResponse503Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r HeadMessageBodyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r HeadMessageBodyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r HeadMessageBodyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r HeadMessageBodyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateMessageTicketResponse201Headers the declared response headers of an HTTP 201 response for CreateMessageTicket
+type CreateMessageTicketResponse201Headers struct {
+	CacheControl string
+}
+
+// CreateMessageTicketResponse401Headers the declared response headers of an HTTP 401 response for CreateMessageTicket
+type CreateMessageTicketResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+// CreateMessageTicketResponse409Headers the declared response headers of an HTTP 409 response for CreateMessageTicket
+type CreateMessageTicketResponse409Headers struct {
+	RetryAfter int
+}
+
+// CreateMessageTicketResponse429Headers the declared response headers of an HTTP 429 response for CreateMessageTicket
+type CreateMessageTicketResponse429Headers struct {
+	RetryAfter int
+}
+
+// CreateMessageTicketResponse503Headers the declared response headers of an HTTP 503 response for CreateMessageTicket
+type CreateMessageTicketResponse503Headers struct {
+	RetryAfter int
+}
+
+type CreateMessageTicketResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *MessageTicket
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *InvalidRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *PortTransferred
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *MessageNotFound
+	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
+	ApplicationproblemJSON408 *RequestTimeout
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *PortBusy
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *RateLimited
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateMessageTicketResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateMessageTicketResponse401Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *CreateMessageTicketResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateMessageTicketResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateMessageTicketResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateMessageTicketResponse) GetJSON201() *MessageTicket {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateMessageTicketResponse) GetApplicationproblemJSON400() *InvalidRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateMessageTicketResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateMessageTicketResponse) GetApplicationproblemJSON403() *PortTransferred {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateMessageTicketResponse) GetApplicationproblemJSON404() *MessageNotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
+func (r CreateMessageTicketResponse) GetApplicationproblemJSON408() *RequestTimeout {
+	return r.ApplicationproblemJSON408
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateMessageTicketResponse) GetApplicationproblemJSON409() *PortBusy {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateMessageTicketResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateMessageTicketResponse) GetApplicationproblemJSON429() *RateLimited {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateMessageTicketResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateMessageTicketResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateMessageTicketResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateMessageTicketResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateMessageTicketResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateMessageTicketResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -9220,10 +10998,12 @@ func (c *ClientWithResponses) RemoveMemberWithResponse(ctx context.Context, id C
 // The delivered message's `source` is the member port, and its
 // `origin` the broadcasting request's `Origin`, as for a post.
 //
-// The body is a post's: `{"data": ...}` with `Content-Type:
-// application/json`, or any other body as a JSON string. A broadcast
-// carries no transfer list, since a port can be given to one receiver
-// only: a `transfer` field is `400 invalid_request`.
+// The body is a post's, by the same rule of `Content-Type` (see
+// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+// A broadcast carries no transfer list, since a port can be given to
+// one receiver only: a `transfer` field with a port is `400
+// invalid_request`.
 //
 // The answer accounts for every member: `delivered` lists the members
 // reached with the message's event id at each peer, `refused` the
@@ -9235,14 +11015,16 @@ func (c *ClientWithResponses) RemoveMemberWithResponse(ctx context.Context, id C
 // member's refusal does not stop the others.
 //
 // **Size.** The members times the message's bytes (its data, as
-// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+// by default):
 // more is `413 broadcast_too_large`, before anything is stored.
 //
 // **Retrying safely.** Without an `Idempotency-Key` a retry after a
 // lost answer posts again. With one, each member's post is made under
 // it as `postMessage` makes a post under a key: a retry of the same
-// broadcast (the same collection, the same kind of body and the same
-// body, byte for byte) within the window stores nothing twice. The
+// broadcast (the same collection, the same kind of body, bytes of the
+// same content type, and the same body, byte for byte) within the
+// window stores nothing twice. The
 // members reached before answer the ids of the first call, the
 // `unknown` ones too if their peer got the message; the others
 // (`unknown` ones that did not, those refused as `unavailable` or
@@ -9276,10 +11058,12 @@ func (c *ClientWithResponses) BroadcastMessageWithBodyWithResponse(ctx context.C
 // The delivered message's `source` is the member port, and its
 // `origin` the broadcasting request's `Origin`, as for a post.
 //
-// The body is a post's: `{"data": ...}` with `Content-Type:
-// application/json`, or any other body as a JSON string. A broadcast
-// carries no transfer list, since a port can be given to one receiver
-// only: a `transfer` field is `400 invalid_request`.
+// The body is a post's, by the same rule of `Content-Type` (see
+// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+// A broadcast carries no transfer list, since a port can be given to
+// one receiver only: a `transfer` field with a port is `400
+// invalid_request`.
 //
 // The answer accounts for every member: `delivered` lists the members
 // reached with the message's event id at each peer, `refused` the
@@ -9291,14 +11075,16 @@ func (c *ClientWithResponses) BroadcastMessageWithBodyWithResponse(ctx context.C
 // member's refusal does not stop the others.
 //
 // **Size.** The members times the message's bytes (its data, as
-// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+// by default):
 // more is `413 broadcast_too_large`, before anything is stored.
 //
 // **Retrying safely.** Without an `Idempotency-Key` a retry after a
 // lost answer posts again. With one, each member's post is made under
 // it as `postMessage` makes a post under a key: a retry of the same
-// broadcast (the same collection, the same kind of body and the same
-// body, byte for byte) within the window stores nothing twice. The
+// broadcast (the same collection, the same kind of body, bytes of the
+// same content type, and the same body, byte for byte) within the
+// window stores nothing twice. The
 // members reached before answer the ids of the first call, the
 // `unknown` ones too if their peer got the message; the others
 // (`unknown` ones that did not, those refused as `unavailable` or
@@ -9320,6 +11106,66 @@ func (c *ClientWithResponses) BroadcastMessageWithResponse(ctx context.Context, 
 	return ParseBroadcastMessageResponse(rsp)
 }
 
+// BroadcastMessageWithFormdataBodyWithResponse Broadcast a message through every member port
+//
+// Posts one message through every member port to its peer, each
+// exactly as `postMessage` through that port would: the message is
+// queued at the peer with the peer's own next event id, read and
+// acknowledged there like any other message (a slow or offline
+// receiver holds nobody up and loses nothing), bounded by the peer's
+// queue (`MAX_QUEUE_LENGTH`, `MAX_QUEUE_BYTES`), and pushed to the
+// peer's event streams.
+// The delivered message's `source` is the member port, and its
+// `origin` the broadcasting request's `Origin`, as for a post.
+//
+// The body is a post's, by the same rule of `Content-Type` (see
+// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+// A broadcast carries no transfer list, since a port can be given to
+// one receiver only: a `transfer` field with a port is `400
+// invalid_request`.
+//
+// The answer accounts for every member: `delivered` lists the members
+// reached with the message's event id at each peer, `refused` the
+// members whose peer did not get the message, with the reason (the
+// problem code a post through the port would get), and `unknown` the
+// members whose outcome the store could not tell (their post was
+// sent and its answer lost: a timeout, a dropped connection, or too
+// few replicas confirmed it): their peer may hold the message. One
+// member's refusal does not stop the others.
+//
+// **Size.** The members times the message's bytes (its data, as
+// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+// by default):
+// more is `413 broadcast_too_large`, before anything is stored.
+//
+// **Retrying safely.** Without an `Idempotency-Key` a retry after a
+// lost answer posts again. With one, each member's post is made under
+// it as `postMessage` makes a post under a key: a retry of the same
+// broadcast (the same collection, the same kind of body, bytes of the
+// same content type, and the same body, byte for byte) within the
+// window stores nothing twice. The
+// members reached before answer the ids of the first call, the
+// `unknown` ones too if their peer got the message; the others
+// (`unknown` ones that did not, those refused as `unavailable` or
+// `port_busy` the first time, or added since) are posted to now. So
+// retry a broadcast that answered `unknown` members with the same key:
+// it never duplicates. A member reached before under the same
+// key with another body is refused with `idempotency_key_reused`.
+// Only the holder of the collection's token can replay its
+// broadcasts.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
+func (c *ClientWithResponses) BroadcastMessageWithFormdataBodyWithResponse(ctx context.Context, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*BroadcastMessageResponse, error) {
+	rsp, err := c.BroadcastMessageWithFormdataBody(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBroadcastMessageResponse(rsp)
+}
+
 // BroadcastMessageWithTextBodyWithResponse Broadcast a message through every member port
 //
 // Posts one message through every member port to its peer, each
@@ -9332,10 +11178,12 @@ func (c *ClientWithResponses) BroadcastMessageWithResponse(ctx context.Context, 
 // The delivered message's `source` is the member port, and its
 // `origin` the broadcasting request's `Origin`, as for a post.
 //
-// The body is a post's: `{"data": ...}` with `Content-Type:
-// application/json`, or any other body as a JSON string. A broadcast
-// carries no transfer list, since a port can be given to one receiver
-// only: a `transfer` field is `400 invalid_request`.
+// The body is a post's, by the same rule of `Content-Type` (see
+// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+// A broadcast carries no transfer list, since a port can be given to
+// one receiver only: a `transfer` field with a port is `400
+// invalid_request`.
 //
 // The answer accounts for every member: `delivered` lists the members
 // reached with the message's event id at each peer, `refused` the
@@ -9347,14 +11195,16 @@ func (c *ClientWithResponses) BroadcastMessageWithResponse(ctx context.Context, 
 // member's refusal does not stop the others.
 //
 // **Size.** The members times the message's bytes (its data, as
-// stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+// by default):
 // more is `413 broadcast_too_large`, before anything is stored.
 //
 // **Retrying safely.** Without an `Idempotency-Key` a retry after a
 // lost answer posts again. With one, each member's post is made under
 // it as `postMessage` makes a post under a key: a retry of the same
-// broadcast (the same collection, the same kind of body and the same
-// body, byte for byte) within the window stores nothing twice. The
+// broadcast (the same collection, the same kind of body, bytes of the
+// same content type, and the same body, byte for byte) within the
+// window stores nothing twice. The
 // members reached before answer the ids of the first call, the
 // `unknown` ones too if their peer got the message; the others
 // (`unknown` ones that did not, those refused as `unavailable` or
@@ -9771,11 +11621,26 @@ func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, id P
 // Queues a message at the peer of this port and answers its event id
 // once it is durably stored.
 //
-// With `Content-Type: application/json` (parameters such as `charset`
-// allowed) the body is a `PostMessageRequest`, decoded strictly: an
-// unknown field, a wrong type or trailing data is `400
-// invalid_request`. With any other Content-Type, or none, the raw body
-// is the message's data, as a JSON string; it must be valid UTF-8.
+// **What the body is** depends on its `Content-Type` (parameters such
+// as `charset` aside):
+//
+// | Content-Type | the message |
+// |---|---|
+// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+// | none | `415 content_type_required`: nothing is guessed |
+//
+// A binary message's content type is kept in canonical form (type,
+// subtype and parameter names in lower case); one that is not a media
+// type, or longer than 255 bytes, is `415 invalid_content_type`. A
+// JSON body may carry bytes too, with a transfer list beside them, as
+// `binary` (standard base64) and `content_type` instead of `data`.
+//
+// **Size.** A message, its data as JSON or its bytes, is at most
+// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+// body; a JSON body may be larger by the base64 of `binary` and room
+// for a transfer list. More is `413 payload_too_large`.
 //
 // The ports in `transfer` move to the receiver in the same atomic step
 // as the message is stored: their old tokens die and the delivered
@@ -9788,8 +11653,8 @@ func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, id P
 // `IDEMPOTENCY_WINDOW`) answers the first answer again, with
 // `Idempotent-Replayed: true`, and stores nothing: retrying until a
 // 201 then delivers the message exactly once. The same request means
-// the same port, the same kind of body (JSON or raw) and the same
-// body, byte for byte. The same key with another request is `422
+// the same port, the same kind of body (JSON, text, or bytes of the
+// same content type) and the same body, byte for byte. The same key with another request is `422
 // idempotency_key_reused`; while the first request with the key is
 // still being carried out (a transfer list takes several steps), `409
 // idempotency_in_flight` with `Retry-After`. Only a stored message is
@@ -9822,11 +11687,26 @@ func (c *ClientWithResponses) PostMessageWithBodyWithResponse(ctx context.Contex
 // Queues a message at the peer of this port and answers its event id
 // once it is durably stored.
 //
-// With `Content-Type: application/json` (parameters such as `charset`
-// allowed) the body is a `PostMessageRequest`, decoded strictly: an
-// unknown field, a wrong type or trailing data is `400
-// invalid_request`. With any other Content-Type, or none, the raw body
-// is the message's data, as a JSON string; it must be valid UTF-8.
+// **What the body is** depends on its `Content-Type` (parameters such
+// as `charset` aside):
+//
+// | Content-Type | the message |
+// |---|---|
+// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+// | none | `415 content_type_required`: nothing is guessed |
+//
+// A binary message's content type is kept in canonical form (type,
+// subtype and parameter names in lower case); one that is not a media
+// type, or longer than 255 bytes, is `415 invalid_content_type`. A
+// JSON body may carry bytes too, with a transfer list beside them, as
+// `binary` (standard base64) and `content_type` instead of `data`.
+//
+// **Size.** A message, its data as JSON or its bytes, is at most
+// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+// body; a JSON body may be larger by the base64 of `binary` and room
+// for a transfer list. More is `413 payload_too_large`.
 //
 // The ports in `transfer` move to the receiver in the same atomic step
 // as the message is stored: their old tokens die and the delivered
@@ -9839,8 +11719,8 @@ func (c *ClientWithResponses) PostMessageWithBodyWithResponse(ctx context.Contex
 // `IDEMPOTENCY_WINDOW`) answers the first answer again, with
 // `Idempotent-Replayed: true`, and stores nothing: retrying until a
 // 201 then delivers the message exactly once. The same request means
-// the same port, the same kind of body (JSON or raw) and the same
-// body, byte for byte. The same key with another request is `422
+// the same port, the same kind of body (JSON, text, or bytes of the
+// same content type) and the same body, byte for byte. The same key with another request is `422
 // idempotency_key_reused`; while the first request with the key is
 // still being carried out (a transfer list takes several steps), `409
 // idempotency_in_flight` with `Retry-After`. Only a stored message is
@@ -9868,16 +11748,31 @@ func (c *ClientWithResponses) PostMessageWithResponse(ctx context.Context, id Po
 	return ParsePostMessageResponse(rsp)
 }
 
-// PostMessageWithTextBodyWithResponse Post a message to the peer (port.postMessage)
+// PostMessageWithFormdataBodyWithResponse Post a message to the peer (port.postMessage)
 //
 // Queues a message at the peer of this port and answers its event id
 // once it is durably stored.
 //
-// With `Content-Type: application/json` (parameters such as `charset`
-// allowed) the body is a `PostMessageRequest`, decoded strictly: an
-// unknown field, a wrong type or trailing data is `400
-// invalid_request`. With any other Content-Type, or none, the raw body
-// is the message's data, as a JSON string; it must be valid UTF-8.
+// **What the body is** depends on its `Content-Type` (parameters such
+// as `charset` aside):
+//
+// | Content-Type | the message |
+// |---|---|
+// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+// | none | `415 content_type_required`: nothing is guessed |
+//
+// A binary message's content type is kept in canonical form (type,
+// subtype and parameter names in lower case); one that is not a media
+// type, or longer than 255 bytes, is `415 invalid_content_type`. A
+// JSON body may carry bytes too, with a transfer list beside them, as
+// `binary` (standard base64) and `content_type` instead of `data`.
+//
+// **Size.** A message, its data as JSON or its bytes, is at most
+// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+// body; a JSON body may be larger by the base64 of `binary` and room
+// for a transfer list. More is `413 payload_too_large`.
 //
 // The ports in `transfer` move to the receiver in the same atomic step
 // as the message is stored: their old tokens die and the delivered
@@ -9890,8 +11785,74 @@ func (c *ClientWithResponses) PostMessageWithResponse(ctx context.Context, id Po
 // `IDEMPOTENCY_WINDOW`) answers the first answer again, with
 // `Idempotent-Replayed: true`, and stores nothing: retrying until a
 // 201 then delivers the message exactly once. The same request means
-// the same port, the same kind of body (JSON or raw) and the same
-// body, byte for byte. The same key with another request is `422
+// the same port, the same kind of body (JSON, text, or bytes of the
+// same content type) and the same body, byte for byte. The same key with another request is `422
+// idempotency_key_reused`; while the first request with the key is
+// still being carried out (a transfer list takes several steps), `409
+// idempotency_in_flight` with `Retry-After`. Only a stored message is
+// remembered: a refused request leaves no trace, so the same key may
+// be retried, as it was or corrected. The fingerprint leaves out the
+// `Origin` header: a retry answers the first post, whose origin the
+// message keeps.
+//
+// **Origin.** The message keeps the request's `Origin` header, which
+// the receiver gets as `origin` (the Web API's `MessageEvent.origin`).
+// It is what the request claims: a browser sets the header itself and
+// truthfully, any other client may send what it likes, so trust it as
+// far as a server trusts `Origin`. A header that is not a serialized
+// origin or `null`, or several of them, is `400 invalid_request` and
+// stores nothing.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /ports/{id}/messages (the `PostMessage` operationId).
+func (c *ClientWithResponses) PostMessageWithFormdataBodyWithResponse(ctx context.Context, id PortIdPath, params *PostMessageParams, body PostMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*PostMessageResponse, error) {
+	rsp, err := c.PostMessageWithFormdataBody(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostMessageResponse(rsp)
+}
+
+// PostMessageWithTextBodyWithResponse Post a message to the peer (port.postMessage)
+//
+// Queues a message at the peer of this port and answers its event id
+// once it is durably stored.
+//
+// **What the body is** depends on its `Content-Type` (parameters such
+// as `charset` aside):
+//
+// | Content-Type | the message |
+// |---|---|
+// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+// | none | `415 content_type_required`: nothing is guessed |
+//
+// A binary message's content type is kept in canonical form (type,
+// subtype and parameter names in lower case); one that is not a media
+// type, or longer than 255 bytes, is `415 invalid_content_type`. A
+// JSON body may carry bytes too, with a transfer list beside them, as
+// `binary` (standard base64) and `content_type` instead of `data`.
+//
+// **Size.** A message, its data as JSON or its bytes, is at most
+// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+// body; a JSON body may be larger by the base64 of `binary` and room
+// for a transfer list. More is `413 payload_too_large`.
+//
+// The ports in `transfer` move to the receiver in the same atomic step
+// as the message is stored: their old tokens die and the delivered
+// message carries fresh ones in `ports`. If any listed port is refused
+// (`422 invalid_transfer`, or `409 port_busy` when it is mid-move),
+// nothing changes: no message is stored and no port moves.
+//
+// **Retrying safely.** With an `Idempotency-Key`, scoped to this port,
+// a retry of the same request within the window (24 h by default,
+// `IDEMPOTENCY_WINDOW`) answers the first answer again, with
+// `Idempotent-Replayed: true`, and stores nothing: retrying until a
+// 201 then delivers the message exactly once. The same request means
+// the same port, the same kind of body (JSON, text, or bytes of the
+// same content type) and the same body, byte for byte. The same key with another request is `422
 // idempotency_key_reused`; while the first request with the key is
 // still being carried out (a transfer list takes several steps), `409
 // idempotency_in_flight` with `Retry-After`. Only a stored message is
@@ -9917,6 +11878,142 @@ func (c *ClientWithResponses) PostMessageWithTextBodyWithResponse(ctx context.Co
 		return nil, err
 	}
 	return ParsePostMessageResponse(rsp)
+}
+
+// GetMessageBodyWithResponse One queued message's content, raw
+//
+// Answers the content of one message queued at this port (not yet
+// acknowledged) as it is, so that a program or a page can read it
+// without JSON: `fetch()` it into an `ArrayBuffer`, or point an
+// `<img>`, `<audio>` or `<video>` at it. It neither acknowledges nor
+// changes the message.
+//
+// | message | body | Content-Type |
+// |---|---|---|
+// | binary | its bytes, exactly | its content type |
+// | text (data a JSON string) | the text, UTF-8 | `text/plain; charset=utf-8` |
+// | other JSON data | the data, compact JSON | `application/json` |
+//
+// **Credentials.** The port's token (the port's own or a `listen`
+// token; `post` is `403 insufficient_scope`), or, since an `<img>`
+// cannot send an Authorization header, `?ticket=<ticket>` from
+// `createMessageTicket`: a message ticket works for this port and this
+// message only, any number of times, until it expires (`TICKET_TTL`).
+// An unknown or expired ticket, one for another port or message, or a
+// stream ticket, is `401 invalid_ticket`; a ticket with a token as
+// well is `400 invalid_request`. A ticket stands for the token it was
+// issued with, so it stops working when that token does (the port
+// transferred: `403 port_transferred`). A message that was
+// acknowledged, or never there, or an id that is no event id, is
+// `404 message_not_found`.
+//
+// **Safety.** The content is whatever the peer posted, served from
+// this service's origin, so it is never run as a page:
+// `X-Content-Type-Options: nosniff`, `Content-Security-Policy:
+// sandbox; default-src 'none'; frame-ancestors 'none'`, and
+// `Content-Disposition: attachment` (a download) for every type
+// except raster images (`image/png`, `image/jpeg`, `image/gif`,
+// `image/webp`, `image/avif`), `audio/*` and `video/*`, which are
+// `inline`. `text/html`, `image/svg+xml` and `application/pdf` are
+// attachments.
+//
+// **Caching and ranges.** `Cache-Control: private, no-store`: the
+// content is one port's message, and is deleted when acknowledged.
+// `ETag` names the content; `If-None-Match` with it answers `304`.
+// A single `Range` (`bytes=...`) answers `206` with that part, as a
+// media player seeking asks; several ranges answer
+// `multipart/byteranges`; a range past the end is `416
+// range_not_satisfiable`, and an `If-Match` that does not name the
+// content `412 precondition_failed`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /ports/{id}/messages/{message_id}/body (the `GetMessageBody` operationId).
+func (c *ClientWithResponses) GetMessageBodyWithResponse(ctx context.Context, id PortIdPath, messageId MessageIdPath, params *GetMessageBodyParams, reqEditors ...RequestEditorFn) (*GetMessageBodyResponse, error) {
+	rsp, err := c.GetMessageBody(ctx, id, messageId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMessageBodyResponse(rsp)
+}
+
+// HeadMessageBodyWithResponse One queued message's content, raw (HEAD)
+//
+// `getMessageBody` without the body: the same credentials (a message
+// ticket is not used up), status and headers, `Content-Type` and
+// `Content-Length` included.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with HEAD /ports/{id}/messages/{message_id}/body (the `HeadMessageBody` operationId).
+func (c *ClientWithResponses) HeadMessageBodyWithResponse(ctx context.Context, id PortIdPath, messageId MessageIdPath, params *HeadMessageBodyParams, reqEditors ...RequestEditorFn) (*HeadMessageBodyResponse, error) {
+	rsp, err := c.HeadMessageBody(ctx, id, messageId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseHeadMessageBodyResponse(rsp)
+}
+
+// CreateMessageTicketWithBodyWithResponse Get a ticket that opens one message's raw content
+//
+// Answers a short-lived ticket (`TICKET_TTL`, 60 s by default) for
+// one message queued at this port, and the path that uses it (`url`:
+// `getMessageBody` with `?ticket=`), for a client that cannot send an
+// Authorization header: `<img src>`, `<video src>`, a download link.
+// Unlike a stream ticket it is not used up: it works any number of
+// times until it expires (a video player asks again for each range),
+// for this port and this message only. The token must allow reading:
+// the port's own or a `listen` token (`post` is `403
+// insufficient_scope`). The ticket stands for that token: once the
+// token stops working (the port transferred), so does the ticket.
+//
+// The body is optional: empty, or `{}`. A message that is not queued
+// at the port (acknowledged, never there, or an id that is no event
+// id) is `404 message_not_found`.
+//
+// The store keeps neither the ticket nor the token in usable form:
+// the credentials are sealed under a key derived from the ticket.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /ports/{id}/messages/{message_id}/tickets (the `CreateMessageTicket` operationId).
+func (c *ClientWithResponses) CreateMessageTicketWithBodyWithResponse(ctx context.Context, id PortIdPath, messageId MessageIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMessageTicketResponse, error) {
+	rsp, err := c.CreateMessageTicketWithBody(ctx, id, messageId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMessageTicketResponse(rsp)
+}
+
+// CreateMessageTicketWithResponse Get a ticket that opens one message's raw content
+//
+// Answers a short-lived ticket (`TICKET_TTL`, 60 s by default) for
+// one message queued at this port, and the path that uses it (`url`:
+// `getMessageBody` with `?ticket=`), for a client that cannot send an
+// Authorization header: `<img src>`, `<video src>`, a download link.
+// Unlike a stream ticket it is not used up: it works any number of
+// times until it expires (a video player asks again for each range),
+// for this port and this message only. The token must allow reading:
+// the port's own or a `listen` token (`post` is `403
+// insufficient_scope`). The ticket stands for that token: once the
+// token stops working (the port transferred), so does the ticket.
+//
+// The body is optional: empty, or `{}`. A message that is not queued
+// at the port (acknowledged, never there, or an id that is no event
+// id) is `404 message_not_found`.
+//
+// The store keeps neither the ticket nor the token in usable form:
+// the credentials are sealed under a key derived from the ticket.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /ports/{id}/messages/{message_id}/tickets (the `CreateMessageTicket` operationId).
+func (c *ClientWithResponses) CreateMessageTicketWithResponse(ctx context.Context, id PortIdPath, messageId MessageIdPath, body CreateMessageTicketJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMessageTicketResponse, error) {
+	rsp, err := c.CreateMessageTicket(ctx, id, messageId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMessageTicketResponse(rsp)
 }
 
 // CreateTicketWithBodyWithResponse Get a single-use ticket that opens the port's event stream
@@ -10940,6 +13037,13 @@ func ParseBroadcastMessageResponse(rsp *http.Response) (*BroadcastMessageRespons
 			return nil, err
 		}
 		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
@@ -12296,6 +14400,13 @@ func ParsePostMessageResponse(rsp *http.Response) (*PostMessageResponse, error) 
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest PostUnprocessable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -12369,6 +14480,618 @@ func ParsePostMessageResponse(rsp *http.Response) (*PostMessageResponse, error) 
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers PostMessageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetMessageBodyResponse parses an HTTP response from a GetMessageBodyWithResponse call
+func ParseGetMessageBodyResponse(rsp *http.Response) (*GetMessageBodyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMessageBodyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest MessageTicketUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest PortTransferred
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest MessageNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest PortBusy
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 416:
+		var dest RangeNotSatisfiable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON416 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest MessageUndecodable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetMessageBodyResponse200Headers
+		if values := rsp.Header.Values("Accept-Ranges"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Accept-Ranges", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AcceptRanges = &value
+		}
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("Content-Security-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Security-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentSecurityPolicy = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 206:
+		var headers GetMessageBodyResponse206Headers
+		if values := rsp.Header.Values("Accept-Ranges"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Accept-Ranges", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AcceptRanges = &value
+		}
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("Content-Range"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Range", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentRange = &value
+		}
+		if values := rsp.Header.Values("Content-Security-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Security-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentSecurityPolicy = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
+		}
+		response.Headers206 = &headers
+	case rsp.StatusCode == 304:
+		var headers GetMessageBodyResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetMessageBodyResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 409:
+		var headers GetMessageBodyResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 416:
+		var headers GetMessageBodyResponse416Headers
+		if values := rsp.Header.Values("Content-Range"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Range", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentRange = value
+		}
+		response.Headers416 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetMessageBodyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetMessageBodyResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseHeadMessageBodyResponse parses an HTTP response from a HeadMessageBodyWithResponse call
+func ParseHeadMessageBodyResponse(rsp *http.Response) (*HeadMessageBodyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &HeadMessageBodyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers HeadMessageBodyResponse200Headers
+		if values := rsp.Header.Values("Accept-Ranges"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Accept-Ranges", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AcceptRanges = &value
+		}
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("Content-Security-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Security-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentSecurityPolicy = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 206:
+		var headers HeadMessageBodyResponse206Headers
+		if values := rsp.Header.Values("Accept-Ranges"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Accept-Ranges", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AcceptRanges = &value
+		}
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("Content-Range"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Range", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentRange = &value
+		}
+		if values := rsp.Header.Values("Content-Security-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Security-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentSecurityPolicy = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
+		}
+		response.Headers206 = &headers
+	case rsp.StatusCode == 304:
+		var headers HeadMessageBodyResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 401:
+		var headers HeadMessageBodyResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 409:
+		var headers HeadMessageBodyResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 416:
+		var headers HeadMessageBodyResponse416Headers
+		if values := rsp.Header.Values("Content-Range"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Range", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentRange = value
+		}
+		response.Headers416 = &headers
+	case rsp.StatusCode == 429:
+		var headers HeadMessageBodyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers HeadMessageBodyResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateMessageTicketResponse parses an HTTP response from a CreateMessageTicketWithResponse call
+func ParseCreateMessageTicketResponse(rsp *http.Response) (*CreateMessageTicketResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateMessageTicketResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest MessageTicket
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest PortTransferred
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest MessageNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 408:
+		var dest RequestTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON408 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest PortBusy
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateMessageTicketResponse201Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateMessageTicketResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 409:
+		var headers CreateMessageTicketResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateMessageTicketResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateMessageTicketResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {

@@ -130,7 +130,8 @@ type Config struct {
 	RedisMode string
 	// RedisKeyPrefix starts every Redis key (REDIS_KEY_PREFIX).
 	RedisKeyPrefix string
-	// MaxMessageSize bounds a POST body in bytes (MAX_MESSAGE_SIZE).
+	// MaxMessageSize bounds a message in bytes: its data or its bytes
+	// (MAX_MESSAGE_SIZE).
 	MaxMessageSize int64
 	// MaxQueueLength bounds the messages waiting at a port (MAX_QUEUE_LENGTH).
 	MaxQueueLength int
@@ -251,7 +252,8 @@ type Config struct {
 	// before their first request's headers (MAX_CONNECTIONS_PER_CLIENT,
 	// MAX_CONNECTIONS, MAX_PENDING_CONNECTIONS); 0 is no bound.
 	MaxConnectionsPerClient, MaxConnections, MaxPendingConnections int
-	// TicketTTL is how long a stream ticket stays usable (TICKET_TTL).
+	// TicketTTL is how long a stream ticket or a message ticket stays
+	// usable (TICKET_TTL).
 	TicketTTL time.Duration
 	// MaxTicketPorts bounds the ports one ticket, and so one event
 	// stream, serves (MAX_TICKET_PORTS).
@@ -294,7 +296,7 @@ func (l *loader) config() (Config, error) {
 		Addr:           l.str("ADDR", DefaultAddr, "address to listen on"),
 		RedisURL:       l.str("REDIS_URL", "", "Redis to keep everything in (read as REDIS_MODE says); empty keeps it in memory"),
 		RedisKeyPrefix: l.str("REDIS_KEY_PREFIX", DefaultRedisKeyPrefix, "prefix of every Redis key"),
-		MaxMessageSize: int64(l.positiveInt("MAX_MESSAGE_SIZE", DefaultMaxMessageSize, "largest request body, in bytes")),
+		MaxMessageSize: int64(l.positiveInt("MAX_MESSAGE_SIZE", DefaultMaxMessageSize, "largest message, in bytes: its data or its bytes")),
 		MaxQueueLength: l.positiveInt("MAX_QUEUE_LENGTH", DefaultMaxQueueLength, "most unacknowledged messages waiting at one port"),
 		MaxQueueBytes:  int64(l.positiveInt("MAX_QUEUE_BYTES", DefaultMaxQueueBytes, "most bytes of message data waiting at one port")),
 		MaxCollectionMembers: l.positiveInt("MAX_COLLECTION_MEMBERS", DefaultMaxCollectionMembers,
@@ -332,7 +334,7 @@ func (l *loader) config() (Config, error) {
 	cfg.BodyReadTimeout = l.duration("BODY_READ_TIMEOUT", DefaultBodyReadTimeout, "how long a request body may take to arrive; slower is 408")
 	cfg.IdleTimeout = l.duration("IDLE_TIMEOUT", DefaultIdleTimeout, "how long a kept-alive connection may wait for its next request")
 	cfg.CORSOrigins = l.str("CORS_ORIGINS", "", "comma-separated origins whose pages may call the API; empty: no CORS")
-	cfg.TicketTTL = l.duration("TICKET_TTL", DefaultTicketTTL, "how long a stream ticket stays usable")
+	cfg.TicketTTL = l.duration("TICKET_TTL", DefaultTicketTTL, "how long a stream ticket or a message ticket stays usable")
 	cfg.MaxTicketPorts = l.positiveInt("MAX_TICKET_PORTS", DefaultMaxTicketPorts, "most ports one stream ticket may serve")
 	if _, err := handlers.ParseCORSOrigins(cfg.CORSOrigins); err != nil {
 		l.errs = append(l.errs, fmt.Errorf("CORS_ORIGINS: %w", err))

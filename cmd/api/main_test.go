@@ -165,6 +165,7 @@ func createChannel(t *testing.T, base string) channelCreds {
 func post(t *testing.T, base string, p portCreds, text string) {
 	req, _ := http.NewRequest("POST", base+"/ports/"+p.ID+"/messages", strings.NewReader(text))
 	req.Header.Set("Authorization", "Bearer "+p.Token)
+	req.Header.Set("Content-Type", "text/plain")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Errorf("post: %v", err)

@@ -71,6 +71,7 @@ func TestMetricsWithRedis(t *testing.T) {
 	defer srv.Restart()
 	req, _ := http.NewRequest("POST", base+"/ports/"+ch.Port1.ID+"/messages", strings.NewReader("lost"))
 	req.Header.Set("Authorization", "Bearer "+ch.Port1.Token)
+	req.Header.Set("Content-Type", "text/plain")
 	down, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -267,6 +267,7 @@ type checker struct {
 // post sends text and records the outcome: 201 acknowledged, 503 unknown.
 func (c *checker) post(hc *http.Client, base string, p portCreds, text string) (status int, retryAfter string) {
 	req, _ := http.NewRequest("POST", base+"/ports/"+p.ID+"/messages", strings.NewReader(text))
+	req.Header.Set("Content-Type", "text/plain")
 	return c.send(hc, req, p, text)
 }
 

@@ -232,6 +232,7 @@ func TestSIGTERM(t *testing.T) {
 	body, rest := io.Pipe()
 	req, _ := http.NewRequest("POST", p.base+"/ports/"+ch.Port1.ID+"/messages", body)
 	req.Header.Set("Authorization", "Bearer "+ch.Port1.Token)
+	req.Header.Set("Content-Type", "text/plain")
 	req.ContentLength = int64(len("in flight"))
 	posted := make(chan int, 1)
 	go func() {

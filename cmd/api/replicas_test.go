@@ -145,6 +145,7 @@ func postStatus(t *testing.T, base string, p portCreds, text string) int {
 	t.Helper()
 	req, _ := http.NewRequest("POST", base+"/ports/"+p.ID+"/messages", strings.NewReader(text))
 	req.Header.Set("Authorization", "Bearer "+p.Token)
+	req.Header.Set("Content-Type", "text/plain")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

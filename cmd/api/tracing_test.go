@@ -99,6 +99,7 @@ func TestTracingExportsSpans(t *testing.T) {
 	const traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
 	req, _ := http.NewRequest("POST", base+"/ports/"+ch.Port1.ID+"/messages", strings.NewReader("traced"))
 	req.Header.Set("Authorization", "Bearer "+ch.Port1.Token)
+	req.Header.Set("Content-Type", "text/plain")
 	req.Header.Set("traceparent", "00-"+traceID+"-00f067aa0ba902b7-01")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -115,7 +115,9 @@ export async function post(api, port, data, transfer = [], key = newIdempotencyK
     const body = { data, transfer: transfer.map((p) => ({ port: p.id, token: p.token })) };
     const { data: created, error, response } = await once(() => api.POST("/ports/{id}/messages", {
         params: { path: { id: port.id }, header: { "Idempotency-Key": key } },
-        headers: bearer(port),
+        // Said outright, not left to openapi-fetch's default: the service
+        // reads a post's body by its Content-Type, and refuses one without.
+        headers: { ...bearer(port), "Content-Type": "application/json" },
         body,
     }));
     if (created === undefined)

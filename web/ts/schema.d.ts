@@ -129,11 +129,26 @@ export interface paths {
          * @description Queues a message at the peer of this port and answers its event id
          *     once it is durably stored.
          *
-         *     With `Content-Type: application/json` (parameters such as `charset`
-         *     allowed) the body is a `PostMessageRequest`, decoded strictly: an
-         *     unknown field, a wrong type or trailing data is `400
-         *     invalid_request`. With any other Content-Type, or none, the raw body
-         *     is the message's data, as a JSON string; it must be valid UTF-8.
+         *     **What the body is** depends on its `Content-Type` (parameters such
+         *     as `charset` aside):
+         *
+         *     | Content-Type | the message |
+         *     |---|---|
+         *     | `application/json`, any `*\/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
+         *     | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
+         *     | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
+         *     | none | `415 content_type_required`: nothing is guessed |
+         *
+         *     A binary message's content type is kept in canonical form (type,
+         *     subtype and parameter names in lower case); one that is not a media
+         *     type, or longer than 255 bytes, is `415 invalid_content_type`. A
+         *     JSON body may carry bytes too, with a transfer list beside them, as
+         *     `binary` (standard base64) and `content_type` instead of `data`.
+         *
+         *     **Size.** A message, its data as JSON or its bytes, is at most
+         *     `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
+         *     body; a JSON body may be larger by the base64 of `binary` and room
+         *     for a transfer list. More is `413 payload_too_large`.
          *
          *     The ports in `transfer` move to the receiver in the same atomic step
          *     as the message is stored: their old tokens die and the delivered
@@ -146,8 +161,8 @@ export interface paths {
          *     `IDEMPOTENCY_WINDOW`) answers the first answer again, with
          *     `Idempotent-Replayed: true`, and stores nothing: retrying until a
          *     201 then delivers the message exactly once. The same request means
-         *     the same port, the same kind of body (JSON or raw) and the same
-         *     body, byte for byte. The same key with another request is `422
+         *     the same port, the same kind of body (JSON, text, or bytes of the
+         *     same content type) and the same body, byte for byte. The same key with another request is `422
          *     idempotency_key_reused`; while the first request with the key is
          *     still being carried out (a transfer list takes several steps), `409
          *     idempotency_in_flight` with `Retry-After`. Only a stored message is
@@ -165,6 +180,136 @@ export interface paths {
          *     stores nothing.
          */
         post: operations["postMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ports/{id}/messages/{message_id}/body": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A port id (a ULID). An unknown or malformed id answers exactly like
+                 *     a wrong token: `401 unauthorized`.
+                 * @example 01KAK9Q01VBCAB18KVMXVCJ4NX
+                 */
+                id: components["parameters"]["PortIdPath"];
+                /**
+                 * @description A message's event id at this port, as delivered. One that is no
+                 *     event id names no message: `404 message_not_found`.
+                 * @example 1763731800456-0
+                 */
+                message_id: components["parameters"]["MessageIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * One queued message's content, raw
+         * @description Answers the content of one message queued at this port (not yet
+         *     acknowledged) as it is, so that a program or a page can read it
+         *     without JSON: `fetch()` it into an `ArrayBuffer`, or point an
+         *     `<img>`, `<audio>` or `<video>` at it. It neither acknowledges nor
+         *     changes the message.
+         *
+         *     | message | body | Content-Type |
+         *     |---|---|---|
+         *     | binary | its bytes, exactly | its content type |
+         *     | text (data a JSON string) | the text, UTF-8 | `text/plain; charset=utf-8` |
+         *     | other JSON data | the data, compact JSON | `application/json` |
+         *
+         *     **Credentials.** The port's token (the port's own or a `listen`
+         *     token; `post` is `403 insufficient_scope`), or, since an `<img>`
+         *     cannot send an Authorization header, `?ticket=<ticket>` from
+         *     `createMessageTicket`: a message ticket works for this port and this
+         *     message only, any number of times, until it expires (`TICKET_TTL`).
+         *     An unknown or expired ticket, one for another port or message, or a
+         *     stream ticket, is `401 invalid_ticket`; a ticket with a token as
+         *     well is `400 invalid_request`. A ticket stands for the token it was
+         *     issued with, so it stops working when that token does (the port
+         *     transferred: `403 port_transferred`). A message that was
+         *     acknowledged, or never there, or an id that is no event id, is
+         *     `404 message_not_found`.
+         *
+         *     **Safety.** The content is whatever the peer posted, served from
+         *     this service's origin, so it is never run as a page:
+         *     `X-Content-Type-Options: nosniff`, `Content-Security-Policy:
+         *     sandbox; default-src 'none'; frame-ancestors 'none'`, and
+         *     `Content-Disposition: attachment` (a download) for every type
+         *     except raster images (`image/png`, `image/jpeg`, `image/gif`,
+         *     `image/webp`, `image/avif`), `audio/*` and `video/*`, which are
+         *     `inline`. `text/html`, `image/svg+xml` and `application/pdf` are
+         *     attachments.
+         *
+         *     **Caching and ranges.** `Cache-Control: private, no-store`: the
+         *     content is one port's message, and is deleted when acknowledged.
+         *     `ETag` names the content; `If-None-Match` with it answers `304`.
+         *     A single `Range` (`bytes=...`) answers `206` with that part, as a
+         *     media player seeking asks; several ranges answer
+         *     `multipart/byteranges`; a range past the end is `416
+         *     range_not_satisfiable`, and an `If-Match` that does not name the
+         *     content `412 precondition_failed`.
+         */
+        get: operations["getMessageBody"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        /**
+         * One queued message's content, raw (HEAD)
+         * @description `getMessageBody` without the body: the same credentials (a message
+         *     ticket is not used up), status and headers, `Content-Type` and
+         *     `Content-Length` included.
+         */
+        head: operations["headMessageBody"];
+        patch?: never;
+        trace?: never;
+    };
+    "/ports/{id}/messages/{message_id}/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A port id (a ULID). An unknown or malformed id answers exactly like
+                 *     a wrong token: `401 unauthorized`.
+                 * @example 01KAK9Q01VBCAB18KVMXVCJ4NX
+                 */
+                id: components["parameters"]["PortIdPath"];
+                /**
+                 * @description A message's event id at this port, as delivered. One that is no
+                 *     event id names no message: `404 message_not_found`.
+                 * @example 1763731800456-0
+                 */
+                message_id: components["parameters"]["MessageIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get a ticket that opens one message's raw content
+         * @description Answers a short-lived ticket (`TICKET_TTL`, 60 s by default) for
+         *     one message queued at this port, and the path that uses it (`url`:
+         *     `getMessageBody` with `?ticket=`), for a client that cannot send an
+         *     Authorization header: `<img src>`, `<video src>`, a download link.
+         *     Unlike a stream ticket it is not used up: it works any number of
+         *     times until it expires (a video player asks again for each range),
+         *     for this port and this message only. The token must allow reading:
+         *     the port's own or a `listen` token (`post` is `403
+         *     insufficient_scope`). The ticket stands for that token: once the
+         *     token stops working (the port transferred), so does the ticket.
+         *
+         *     The body is optional: empty, or `{}`. A message that is not queued
+         *     at the port (acknowledged, never there, or an id that is no event
+         *     id) is `404 message_not_found`.
+         *
+         *     The store keeps neither the ticket nor the token in usable form:
+         *     the credentials are sealed under a key derived from the ticket.
+         */
+        post: operations["createMessageTicket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -652,10 +797,12 @@ export interface paths {
          *     The delivered message's `source` is the member port, and its
          *     `origin` the broadcasting request's `Origin`, as for a post.
          *
-         *     The body is a post's: `{"data": ...}` with `Content-Type:
-         *     application/json`, or any other body as a JSON string. A broadcast
-         *     carries no transfer list, since a port can be given to one receiver
-         *     only: a `transfer` field is `400 invalid_request`.
+         *     The body is a post's, by the same rule of `Content-Type` (see
+         *     `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
+         *     ...}` as JSON, text, or bytes; none is `415 content_type_required`.
+         *     A broadcast carries no transfer list, since a port can be given to
+         *     one receiver only: a `transfer` field with a port is `400
+         *     invalid_request`.
          *
          *     The answer accounts for every member: `delivered` lists the members
          *     reached with the message's event id at each peer, `refused` the
@@ -667,14 +814,16 @@ export interface paths {
          *     member's refusal does not stop the others.
          *
          *     **Size.** The members times the message's bytes (its data, as
-         *     stored) may be at most `MAX_BROADCAST_BYTES` (64 MiB by default):
+         *     stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
+         *     by default):
          *     more is `413 broadcast_too_large`, before anything is stored.
          *
          *     **Retrying safely.** Without an `Idempotency-Key` a retry after a
          *     lost answer posts again. With one, each member's post is made under
          *     it as `postMessage` makes a post under a key: a retry of the same
-         *     broadcast (the same collection, the same kind of body and the same
-         *     body, byte for byte) within the window stores nothing twice. The
+         *     broadcast (the same collection, the same kind of body, bytes of the
+         *     same content type, and the same body, byte for byte) within the
+         *     window stores nothing twice. The
          *     members reached before answer the ids of the first call, the
          *     `unknown` ones too if their peer got the message; the others
          *     (`unknown` ones that did not, those refused as `unavailable` or
@@ -1059,11 +1208,26 @@ export interface components {
             acknowledged: number;
         };
         /**
-         * @description A raw message body (any Content-Type but application/json): the
+         * @description A text body (`text/*`, `application/x-www-form-urlencoded`): the
          *     bytes, which must be valid UTF-8, become the message's data as a
          *     JSON string.
          */
-        RawMessage: string;
+        TextMessage: string;
+        /**
+         * Format: binary
+         * @description A binary body (any Content-Type but JSON and text ones): the bytes
+         *     are the message, kept exactly, with the Content-Type.
+         */
+        BinaryMessage: string;
+        /**
+         * @description A binary message's media type, as `type/subtype` with parameters or
+         *     not (`image/png`, `text/html; charset=utf-8`), printable ASCII, at
+         *     most 255 bytes. As posted in `content_type`, application/octet-stream
+         *     when left out; as delivered, in canonical form (type, subtype and
+         *     parameter names in lower case).
+         * @example image/png
+         */
+        ContentType: string;
         /** @description A port to hand to the receiver, with the sender's token for it. */
         TransferEntry: {
             /**
@@ -1077,9 +1241,23 @@ export interface components {
              */
             token: string;
         };
-        /** @description A message as posted (postMessage(data, transfer)). */
+        /**
+         * @description A message as posted (postMessage(message, transfer)): `data`, any
+         *     JSON value, or bytes (an `ArrayBuffer`) as `binary` with their
+         *     `content_type`. Exactly one of `data` and `binary`; `content_type`
+         *     only with `binary`. Otherwise `400 invalid_request`.
+         */
         PostMessageRequest: {
-            data: components["schemas"]["Data"];
+            data?: components["schemas"]["Data"];
+            /**
+             * Format: byte
+             * @description A binary message's bytes in standard base64, with padding (RFC
+             *     4648, section 4), instead of `data`. Delivered as they are, with
+             *     `content_type`. At most `MAX_MESSAGE_SIZE` bytes once decoded.
+             * @example iVBORw0KGgo=
+             */
+            binary?: string;
+            content_type?: components["schemas"]["ContentType"];
             /**
              * @description Ports to hand over with the message (the transfer list). The
              *     sending port itself, its peer, a port listed twice, a closed,
@@ -1108,6 +1286,11 @@ export interface components {
          *     `.lastEventId` (an SSE frame's `id:`), `source` is `.source` (here
          *     the sending port's id, not an object), `origin` is `.origin`;
          *     `port` and `sent_at` have no counterpart.
+         *
+         *     A JSON or text message has `data`. A binary message (the Web API's
+         *     `ArrayBuffer`) has `binary`, its bytes in standard base64, and
+         *     `content_type` instead, and no `data`: test for `binary`, never
+         *     guess from `data`. `getMessageBody` answers the bytes themselves.
          * @example {
          *       "id": "1763731800456-0",
          *       "port": "01KAK9Q01VBCAB18KVMXN4YNBZ",
@@ -1132,8 +1315,20 @@ export interface components {
              *     stream of several ports, whose message this is.
              */
             port: components["schemas"]["PortId"];
-            /** @description The posted data, byte for byte (`MessageEvent.data`). */
-            data: components["schemas"]["Data"];
+            /**
+             * @description The posted data, byte for byte (`MessageEvent.data`); absent
+             *     for a binary message.
+             */
+            data?: components["schemas"]["Data"];
+            /**
+             * Format: byte
+             * @description A binary message's bytes, exactly as posted, in standard base64
+             *     with padding; absent for a JSON or text message.
+             * @example iVBORw0KGgo=
+             */
+            binary?: string;
+            /** @description A binary message's content type; absent for a JSON or text message. */
+            content_type?: components["schemas"]["ContentType"];
             /**
              * @description The ports transferred with the message, with fresh tokens that
              *     are now the receiver's (`MessageEvent.ports`). Always present;
@@ -1266,7 +1461,8 @@ export interface components {
             through: components["schemas"]["EventId"];
         };
         /**
-         * @description A stream ticket, a single-use bearer secret (unpadded base64url, 256 bits).
+         * @description A ticket, a bearer secret (unpadded base64url, 256 bits): a stream
+         *     ticket works once, a message ticket until it expires.
          * @example 3q2-7wq_8VxJx1fQ0m9kP2bYtR4nH6sL8dE0cA5gZ1U
          */
         TicketSecret: string;
@@ -1312,6 +1508,35 @@ export interface components {
              */
             events_url: string;
         };
+        /**
+         * @description Nothing yet; the body may be left out.
+         * @example {}
+         */
+        MessageTicketRequest: Record<string, never>;
+        /**
+         * @description A freshly issued message ticket.
+         * @example {
+         *       "ticket": "3q2-7wq_8VxJx1fQ0m9kP2bYtR4nH6sL8dE0cA5gZ1U",
+         *       "url": "/ports/01KAK9Q01VBCAB18KVMXN4YNBZ/messages/1763731800456-0/body?ticket=3q2-7wq_8VxJx1fQ0m9kP2bYtR4nH6sL8dE0cA5gZ1U",
+         *       "expires_at": "2025-11-21T13:31:00.5Z"
+         *     }
+         */
+        MessageTicket: {
+            ticket: components["schemas"]["TicketSecret"];
+            /**
+             * @description The path, ticket included, of the message's raw content
+             *     (`getMessageBody`), relative to the server: an `<img src>`, a
+             *     `<video src>` or a download link.
+             * @example /ports/01KAK9Q01VBCAB18KVMXN4YNBZ/messages/1763731800456-0/body?ticket=3q2-7wq_8VxJx1fQ0m9kP2bYtR4nH6sL8dE0cA5gZ1U
+             */
+            url: string;
+            expires_at: components["schemas"]["Timestamp"];
+        };
+        /**
+         * Format: binary
+         * @description A message's content, as it is (see `getMessageBody`).
+         */
+        RawBody: string;
         /**
          * @description A text/event-stream body (the Server-Sent Events format): frames
          *     separated by blank lines. The events are `message` (with `id:`;
@@ -1412,18 +1637,24 @@ export interface components {
          *     | port_transferred | 403 |
          *     | insufficient_scope | 403 |
          *     | not_found | 404 |
+         *     | message_not_found | 404 |
          *     | method_not_allowed | 405 |
          *     | port_busy | 409 |
          *     | idempotency_in_flight | 409 |
          *     | too_many_tokens | 409 |
          *     | too_many_members | 409 |
          *     | port_closed | 410 |
+         *     | precondition_failed | 412 |
          *     | request_timeout | 408 |
          *     | payload_too_large | 413 |
          *     | broadcast_too_large | 413 |
+         *     | content_type_required | 415 |
+         *     | invalid_content_type | 415 |
+         *     | range_not_satisfiable | 416 |
          *     | invalid_transfer | 422 |
          *     | invalid_member | 422 |
          *     | idempotency_key_reused | 422 |
+         *     | message_undecodable | 422 |
          *     | queue_full | 429 |
          *     | too_many_streams | 429 |
          *     | too_many_connections | 429 |
@@ -1436,7 +1667,7 @@ export interface components {
          *     `409 port_busy` with the invalid_transfer extension fields.
          * @enum {string}
          */
-        ProblemCode: "invalid_request" | "idempotency_key_required" | "unauthorized" | "invalid_ticket" | "port_transferred" | "insufficient_scope" | "not_found" | "method_not_allowed" | "port_busy" | "idempotency_in_flight" | "too_many_tokens" | "too_many_members" | "port_closed" | "request_timeout" | "payload_too_large" | "broadcast_too_large" | "invalid_transfer" | "invalid_member" | "idempotency_key_reused" | "queue_full" | "too_many_streams" | "too_many_connections" | "rate_limited" | "internal_error" | "server_busy" | "unavailable";
+        ProblemCode: "invalid_request" | "idempotency_key_required" | "unauthorized" | "invalid_ticket" | "port_transferred" | "insufficient_scope" | "not_found" | "message_not_found" | "method_not_allowed" | "port_busy" | "idempotency_in_flight" | "too_many_tokens" | "too_many_members" | "port_closed" | "precondition_failed" | "request_timeout" | "payload_too_large" | "broadcast_too_large" | "content_type_required" | "invalid_content_type" | "range_not_satisfiable" | "invalid_transfer" | "invalid_member" | "idempotency_key_reused" | "message_undecodable" | "queue_full" | "too_many_streams" | "too_many_connections" | "rate_limited" | "internal_error" | "server_busy" | "unavailable";
         /**
          * @description Why a port in a transfer list was refused (the cases in which a
          *     browser's postMessage throws DataCloneError): the sending port
@@ -1519,10 +1750,18 @@ export interface components {
         };
         /**
          * @description A message to broadcast: a post's body without a transfer list (a
-         *     port can be given to one receiver only).
+         *     port can be given to one receiver only): `data`, or `binary` with
+         *     `content_type`, as in `PostMessageRequest`.
          */
         BroadcastRequest: {
-            data: components["schemas"]["Data"];
+            data?: components["schemas"]["Data"];
+            /**
+             * Format: byte
+             * @description Bytes in standard base64, instead of `data`, as in `PostMessageRequest`.
+             * @example iVBORw0KGgo=
+             */
+            binary?: string;
+            content_type?: components["schemas"]["ContentType"];
             /**
              * @description Accepted empty, as a post's body may have it; any port in it is
              *     `400 invalid_request`.
@@ -1638,10 +1877,62 @@ export interface components {
             content?: never;
         };
         /**
+         * @description The message's content: a binary message's bytes with its content
+         *     type, a text message's text as `text/plain; charset=utf-8`, other
+         *     JSON data as `application/json`.
+         */
+        Body: {
+            headers: {
+                "Content-Security-Policy": components["headers"]["BodyContentSecurityPolicy"];
+                "Content-Disposition": components["headers"]["BodyContentDisposition"];
+                "Cache-Control": components["headers"]["BodyCacheControl"];
+                ETag: components["headers"]["BodyETag"];
+                "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                "Content-Length": components["headers"]["BodyLength"];
+                /** @description Always `nosniff`. */
+                "X-Content-Type-Options": "nosniff";
+                [name: string]: unknown;
+            };
+            content: {
+                "*/*": components["schemas"]["RawBody"];
+            };
+        };
+        /**
+         * @description The part of the content the `Range` asked for (`Content-Range`
+         *     says which), or, for several ranges, a `multipart/byteranges` of
+         *     them.
+         */
+        BodyPart: {
+            headers: {
+                "Content-Security-Policy": components["headers"]["BodyContentSecurityPolicy"];
+                "Content-Disposition": components["headers"]["BodyContentDisposition"];
+                "Cache-Control": components["headers"]["BodyCacheControl"];
+                ETag: components["headers"]["BodyETag"];
+                "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                "Content-Length": components["headers"]["BodyLength"];
+                /** @description Always `nosniff`. */
+                "X-Content-Type-Options": "nosniff";
+                "Content-Range": components["headers"]["Content-Range"];
+                [name: string]: unknown;
+            };
+            content: {
+                "*/*": components["schemas"]["RawBody"];
+            };
+        };
+        /** @description The content named by If-None-Match is the message's. */
+        BodyNotModified: {
+            headers: {
+                ETag: components["headers"]["BodyETag"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /**
          * @description `invalid_request`: malformed JSON, an unknown field, a wrong type,
          *     trailing data, a bad query value, a malformed event id, a text body
-         *     that is not UTF-8, or an acknowledgement through an event id after
-         *     the newest one queued.
+         *     that is not UTF-8, `data` and `binary` together (or neither), a
+         *     `binary` that is not standard base64, or an acknowledgement through
+         *     an event id after the newest one queued.
          */
         InvalidRequest: {
             headers: {
@@ -1755,6 +2046,30 @@ export interface components {
             };
         };
         /**
+         * @description `unauthorized`: the token is missing or wrong, or the port id is
+         *     unknown or malformed (one answer for all four); or `invalid_ticket`:
+         *     the message ticket is unknown, expired, another port's or another
+         *     message's, or a stream ticket (get a new one).
+         */
+        MessageTicketUnauthorized: {
+            headers: {
+                "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "/docs/errors#invalid_ticket",
+                 *       "title": "Invalid ticket",
+                 *       "status": 401,
+                 *       "detail": "The message ticket is unknown, expired, or for another port or message; get a new one (POST /ports/{id}/messages/{message_id}/tickets).",
+                 *       "code": "invalid_ticket"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
          * @description `unauthorized`: channel creation needs credentials here, and the
          *     request had none, or an API key or JWT that is not valid (one answer
          *     for all).
@@ -1812,6 +2127,24 @@ export interface components {
                  *       "status": 404,
                  *       "detail": "no such route",
                  *       "code": "not_found"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description `message_not_found`: no message with this id is queued at the port: it was acknowledged (and so deleted), never there, or the id is no event id. */
+        MessageNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "/docs/errors#message_not_found",
+                 *       "title": "Message not found",
+                 *       "status": 404,
+                 *       "detail": "No message with this id is queued at the port.",
+                 *       "code": "message_not_found"
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
@@ -2079,6 +2412,70 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description `precondition_failed`: If-Match does not name the message's content (its `ETag`). */
+        PreconditionFailed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "/docs/errors#precondition_failed",
+                 *       "title": "Precondition failed",
+                 *       "status": 412,
+                 *       "detail": "The message's body is not the one named by If-Match.",
+                 *       "code": "precondition_failed"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description `range_not_satisfiable`: the `Range` is malformed or starts past
+         *     the end of the content; `Content-Range` (`bytes *\/<length>`) gives
+         *     the content's length.
+         */
+        RangeNotSatisfiable: {
+            headers: {
+                "Content-Range": components["headers"]["UnsatisfiedRange"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "/docs/errors#range_not_satisfiable",
+                 *       "title": "Range not satisfiable",
+                 *       "status": 416,
+                 *       "detail": "The Range asked for is malformed or starts past the end of the message's body.",
+                 *       "code": "range_not_satisfiable"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description `message_undecodable`: the message is queued but could not be
+         *     decoded (corrupt in the store, or written by a newer version of the
+         *     service), so there is no content to answer. Event streams and long
+         *     polls deliver it as a message error; acknowledge it to delete it.
+         */
+        MessageUndecodable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "/docs/errors#message_undecodable",
+                 *       "title": "Message undecodable",
+                 *       "status": 422,
+                 *       "detail": "The message is queued but could not be decoded.",
+                 *       "code": "message_undecodable"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description `payload_too_large`: the body is larger than the server's limit (`MAX_MESSAGE_SIZE`, 256 KiB by default). */
         PayloadTooLarge: {
             headers: {
@@ -2092,6 +2489,30 @@ export interface components {
                  *       "status": 413,
                  *       "detail": "the body is larger than 262144 bytes",
                  *       "code": "payload_too_large"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description `content_type_required`: the body has no `Content-Type`, so what it
+         *     is (JSON, text or bytes) is not guessed; or `invalid_content_type`:
+         *     the content type of bytes (the `Content-Type`, or a JSON body's
+         *     `content_type`) is not a media type, or is longer than 255 bytes.
+         *     Nothing was stored.
+         */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "/docs/errors#content_type_required",
+                 *       "title": "Content-Type required",
+                 *       "status": 415,
+                 *       "detail": "A post must say what its body is with a Content-Type header.",
+                 *       "code": "content_type_required"
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
@@ -2270,7 +2691,7 @@ export interface components {
             };
             content?: never;
         };
-        /** @description The GET's `401` (`unauthorized`), without the body. */
+        /** @description The GET's `401` (`unauthorized`, or `invalid_ticket` where a ticket is taken), without the body. */
         HeadUnauthorized: {
             headers: {
                 "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
@@ -2287,6 +2708,20 @@ export interface components {
         };
         /** @description The GET's `404` (`not_found`), without the body. */
         HeadNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The GET's `400` (`invalid_request`), without the body. */
+        HeadInvalidRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The GET's `404` (`message_not_found`), without the body. */
+        HeadMessageNotFound: {
             headers: {
                 [name: string]: unknown;
             };
@@ -2319,6 +2754,59 @@ export interface components {
         HeadUnavailable: {
             headers: {
                 "Retry-After": components["headers"]["Retry-After"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The GET's `412` (`precondition_failed`), without the body. */
+        HeadPreconditionFailed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The GET's `416` (`range_not_satisfiable`), without the body. */
+        HeadRangeNotSatisfiable: {
+            headers: {
+                "Content-Range": components["headers"]["UnsatisfiedRange"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The GET's `422` (`message_undecodable`), without the body. */
+        HeadMessageUndecodable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The content's headers, `Content-Type` and `Content-Length` included, without the content. */
+        HeadBody: {
+            headers: {
+                "Content-Security-Policy": components["headers"]["BodyContentSecurityPolicy"];
+                "Content-Disposition": components["headers"]["BodyContentDisposition"];
+                "Cache-Control": components["headers"]["BodyCacheControl"];
+                ETag: components["headers"]["BodyETag"];
+                "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                "Content-Length": components["headers"]["BodyLength"];
+                /** @description Always `nosniff`. */
+                "X-Content-Type-Options": "nosniff";
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The part's headers, as the GET answers them, without the part. */
+        HeadBodyPart: {
+            headers: {
+                "Content-Security-Policy": components["headers"]["BodyContentSecurityPolicy"];
+                "Content-Disposition": components["headers"]["BodyContentDisposition"];
+                "Cache-Control": components["headers"]["BodyCacheControl"];
+                ETag: components["headers"]["BodyETag"];
+                "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                "Content-Length": components["headers"]["BodyLength"];
+                /** @description Always `nosniff`. */
+                "X-Content-Type-Options": "nosniff";
+                "Content-Range": components["headers"]["Content-Range"];
                 [name: string]: unknown;
             };
             content?: never;
@@ -2359,6 +2847,12 @@ export interface components {
          * @example 01KAK9Q01VBCAB18KVMXVCJ4NX
          */
         PortIdPath: string;
+        /**
+         * @description A message's event id at this port, as delivered. One that is no
+         *     event id names no message: `404 message_not_found`.
+         * @example 1763731800456-0
+         */
+        MessageIdPath: string;
         /**
          * @description Answer only messages with ids after this one. Empty or absent: from
          *     the oldest unacknowledged message. A malformed id is `400
@@ -2423,6 +2917,11 @@ export interface components {
          *     `streamTicket` scheme); see the operation's description.
          */
         Ticket: components["schemas"]["TicketSecret"];
+        /**
+         * @description A message ticket from `createMessageTicket`, instead of a token
+         *     (the `messageTicket` scheme); see `getMessageBody`.
+         */
+        MessageTicketQuery: components["schemas"]["TicketSecret"];
     };
     requestBodies: never;
     headers: {
@@ -2440,6 +2939,34 @@ export interface components {
         Allow: string;
         /** @description The size in bytes of the body the GET would answer. */
         "Content-Length": number;
+        /**
+         * @description Always `sandbox; default-src 'none'; frame-ancestors 'none'`: a
+         *     message's content opened as a page runs no script, loads nothing
+         *     and cannot be framed.
+         */
+        BodyContentSecurityPolicy: "sandbox; default-src 'none'; frame-ancestors 'none'";
+        /**
+         * @description `inline` for raster images (`image/png`, `image/jpeg`,
+         *     `image/gif`, `image/webp`, `image/avif`), `audio/*` and `video/*`;
+         *     `attachment` (a download) for every other type.
+         */
+        BodyContentDisposition: "inline" | "attachment";
+        /** @description Always `private, no-store`. */
+        BodyCacheControl: "private, no-store";
+        /** @description Names the content; send it in If-None-Match, If-Range or If-Match. */
+        BodyETag: string;
+        /** @description The size in bytes of the content (of the part, for a `206`). */
+        BodyLength: number;
+        /** @description `bytes *\/<length>`: the content's length. */
+        UnsatisfiedRange: string;
+        /** @description Always `bytes`. */
+        "Accept-Ranges": "bytes";
+        /**
+         * @description For a single range, the part answered and the whole length:
+         *     `bytes <first>-<last>/<length>`. Several ranges answer
+         *     `multipart/byteranges`, each part with its own.
+         */
+        "Content-Range": string;
     };
     pathItems: never;
 }
@@ -2630,9 +3157,11 @@ export interface operations {
             content: {
                 "application/json": components["schemas"]["PostMessageRequest"];
                 /** @example hello */
-                "text/plain": components["schemas"]["RawMessage"];
+                "text/plain": components["schemas"]["TextMessage"];
                 /** @example hello */
-                "*/*": components["schemas"]["RawMessage"];
+                "application/x-www-form-urlencoded": components["schemas"]["TextMessage"];
+                "application/octet-stream": components["schemas"]["BinaryMessage"];
+                "*/*": components["schemas"]["BinaryMessage"];
             };
         };
         responses: {
@@ -2653,8 +3182,146 @@ export interface operations {
             409: components["responses"]["PostConflict"];
             410: components["responses"]["PortClosed"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["PostUnprocessable"];
             429: components["responses"]["QueueFull"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getMessageBody: {
+        parameters: {
+            query?: {
+                /**
+                 * @description A message ticket from `createMessageTicket`, instead of a token
+                 *     (the `messageTicket` scheme); see `getMessageBody`.
+                 */
+                ticket?: components["parameters"]["MessageTicketQuery"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description A port id (a ULID). An unknown or malformed id answers exactly like
+                 *     a wrong token: `401 unauthorized`.
+                 * @example 01KAK9Q01VBCAB18KVMXVCJ4NX
+                 */
+                id: components["parameters"]["PortIdPath"];
+                /**
+                 * @description A message's event id at this port, as delivered. One that is no
+                 *     event id names no message: `404 message_not_found`.
+                 * @example 1763731800456-0
+                 */
+                message_id: components["parameters"]["MessageIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Body"];
+            206: components["responses"]["BodyPart"];
+            304: components["responses"]["BodyNotModified"];
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["MessageTicketUnauthorized"];
+            403: components["responses"]["PortTransferred"];
+            404: components["responses"]["MessageNotFound"];
+            409: components["responses"]["PortBusy"];
+            412: components["responses"]["PreconditionFailed"];
+            416: components["responses"]["RangeNotSatisfiable"];
+            422: components["responses"]["MessageUndecodable"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    headMessageBody: {
+        parameters: {
+            query?: {
+                /**
+                 * @description A message ticket from `createMessageTicket`, instead of a token
+                 *     (the `messageTicket` scheme); see `getMessageBody`.
+                 */
+                ticket?: components["parameters"]["MessageTicketQuery"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description A port id (a ULID). An unknown or malformed id answers exactly like
+                 *     a wrong token: `401 unauthorized`.
+                 * @example 01KAK9Q01VBCAB18KVMXVCJ4NX
+                 */
+                id: components["parameters"]["PortIdPath"];
+                /**
+                 * @description A message's event id at this port, as delivered. One that is no
+                 *     event id names no message: `404 message_not_found`.
+                 * @example 1763731800456-0
+                 */
+                message_id: components["parameters"]["MessageIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["HeadBody"];
+            206: components["responses"]["HeadBodyPart"];
+            304: components["responses"]["BodyNotModified"];
+            400: components["responses"]["HeadInvalidRequest"];
+            401: components["responses"]["HeadUnauthorized"];
+            403: components["responses"]["HeadForbidden"];
+            404: components["responses"]["HeadMessageNotFound"];
+            409: components["responses"]["HeadPortBusy"];
+            412: components["responses"]["HeadPreconditionFailed"];
+            416: components["responses"]["HeadRangeNotSatisfiable"];
+            422: components["responses"]["HeadMessageUndecodable"];
+            429: components["responses"]["HeadRateLimited"];
+            500: components["responses"]["HeadInternalError"];
+            503: components["responses"]["HeadUnavailable"];
+        };
+    };
+    createMessageTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A port id (a ULID). An unknown or malformed id answers exactly like
+                 *     a wrong token: `401 unauthorized`.
+                 * @example 01KAK9Q01VBCAB18KVMXVCJ4NX
+                 */
+                id: components["parameters"]["PortIdPath"];
+                /**
+                 * @description A message's event id at this port, as delivered. One that is no
+                 *     event id names no message: `404 message_not_found`.
+                 * @example 1763731800456-0
+                 */
+                message_id: components["parameters"]["MessageIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["MessageTicketRequest"];
+            };
+        };
+        responses: {
+            /** @description The ticket. Use it before `expires_at`, as often as needed. */
+            201: {
+                headers: {
+                    /** @description Always `no-store`. */
+                    "Cache-Control": "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageTicket"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["PortTransferred"];
+            404: components["responses"]["MessageNotFound"];
+            408: components["responses"]["RequestTimeout"];
+            409: components["responses"]["PortBusy"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -3198,9 +3865,11 @@ export interface operations {
             content: {
                 "application/json": components["schemas"]["BroadcastRequest"];
                 /** @example hello, everyone */
-                "text/plain": components["schemas"]["RawMessage"];
+                "text/plain": components["schemas"]["TextMessage"];
                 /** @example hello, everyone */
-                "*/*": components["schemas"]["RawMessage"];
+                "application/x-www-form-urlencoded": components["schemas"]["TextMessage"];
+                "application/octet-stream": components["schemas"]["BinaryMessage"];
+                "*/*": components["schemas"]["BinaryMessage"];
             };
         };
         responses: {
@@ -3217,6 +3886,7 @@ export interface operations {
             401: components["responses"]["CollectionUnauthorized"];
             408: components["responses"]["RequestTimeout"];
             413: components["responses"]["BroadcastTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];

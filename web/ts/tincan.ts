@@ -147,7 +147,9 @@ export async function post(
   const { data: created, error, response } = await once(() =>
     api.POST("/ports/{id}/messages", {
       params: { path: { id: port.id }, header: { "Idempotency-Key": key } },
-      headers: bearer(port),
+      // Said outright, not left to openapi-fetch's default: the service
+      // reads a post's body by its Content-Type, and refuses one without.
+      headers: { ...bearer(port), "Content-Type": "application/json" },
       body,
     }),
   );
