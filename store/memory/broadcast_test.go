@@ -3,6 +3,7 @@ package memory_test
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -91,21 +92,27 @@ func TestBroadcastLetsOthersIn(t *testing.T) {
 // how much the heap grew. Timings are printed, not asserted. The data is
 // stored once and shared by the members' queues, so the heap grows by
 // the queue entries, far less than 10,000 copies (asserted with a wide
-// margin).
+// margin: half the copies). Those are the figures of docs/SECURITY.md,
+// with TINCAN_MEASURE=1; the suite broadcasts to an eighth of the members,
+// whose 5 MiB of copies the ceiling, 2.5 MiB then, tells apart as well.
 func TestBroadcastMeasured(t *testing.T) {
 	if testing.Short() {
-		t.Skip("makes 10,000 channels")
+		t.Skip("makes 1,250 channels")
 	}
 	ctx := t.Context()
 	s := memory.New(store.Limits{})
 	defer s.Close()
-	const n = 10_000
+	const size = 4 << 10
+	n := 1_250
+	if os.Getenv("TINCAN_MEASURE") == "1" {
+		n = 10_000
+	}
 	c, peers := members(ctx, t, s, n)
 	other, err := s.CreateChannel(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	data := json.RawMessage(`"` + strings.Repeat("x", 4<<10-2) + `"`)
+	data := json.RawMessage(`"` + strings.Repeat("x", size-2) + `"`)
 	heapBefore := heapInUse()
 
 	var wg sync.WaitGroup
@@ -143,8 +150,8 @@ func TestBroadcastMeasured(t *testing.T) {
 	slowest := slices.Max(append(lat, 0))
 	t.Logf("broadcast of %d bytes to %d members: %v; %d posts through another channel meanwhile, the slowest %v; heap grew %.1f MiB",
 		len(data), n, took.Round(time.Millisecond), len(lat), slowest.Round(time.Microsecond), float64(grew)/(1<<20))
-	if grew > 20<<20 {
-		t.Errorf("the heap grew %d MiB for one broadcast of 4 KiB: is the data copied per member?", grew>>20)
+	if ceiling := int64(n * size / 2); grew > ceiling {
+		t.Errorf("the heap grew %.1f MiB for one broadcast of 4 KiB to %d members: is the data copied per member?", float64(grew)/(1<<20), n)
 	}
 	runtime.KeepAlive(peers)
 }

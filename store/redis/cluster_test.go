@@ -20,14 +20,14 @@ import (
 // and a moved port's keys live on different nodes: no script may touch two
 // slots, moves must work across nodes, and notices travel by sharded
 // pub/sub. The node restart comes last: it disturbs the others. Nothing
-// else of the package uses this Cluster once the tests run in parallel
-// (TestMovedIsUnreachable runs before).
+// else of the package uses this Cluster.
 func TestCluster(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a Redis Cluster")
 	}
 	t.Parallel()
 	c := redistest.SharedCluster(t)
+	t.Run("MovedIsUnreachable", func(t *testing.T) { testClusterMovedIsUnreachable(t, c) })
 	t.Run("Conformance", func(t *testing.T) {
 		storetest.Run(t, func(t *testing.T, limits store.Limits) store.Store {
 			return clusterStore(t, c, redis.Options{Limits: limits, Timeout: conformanceTimeout}, nil)
@@ -72,6 +72,27 @@ func clusterStore(t *testing.T, c *redistest.Cluster, opts redis.Options, tune f
 		_ = cc.Close()
 	})
 	return s
+}
+
+// testClusterMovedIsUnreachable: a slot owned by another node is a
+// moment's trouble, like a failover: the pipelines that talk to a slot's
+// primary directly (WAIT's) meet it when a slot moves, and it must come
+// out as unavailable, which clients retry, not as an internal error.
+func testClusterMovedIsUnreachable(t *testing.T, c *redistest.Cluster) {
+	moved := 0
+	for _, n := range c.Nodes {
+		err := n.Client(t).Get(t.Context(), "{moved-test}").Err()
+		if _, ok := goredis.IsMovedError(err); !ok {
+			continue
+		}
+		moved++
+		if !redis.Unreachable(err) {
+			t.Errorf("MOVED from %s: unreachable = false", n.Addr)
+		}
+	}
+	if moved == 0 {
+		t.Fatal("no node answered MOVED")
+	}
 }
 
 // testClusterAcrossStores: a post through one instance rings a waiter in

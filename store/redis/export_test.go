@@ -40,6 +40,10 @@ func SetCrash(s *Store, step int32) {
 	}
 }
 
+// Unreachable reports whether err means the server cannot be reached now
+// (see unreachable).
+func Unreachable(err error) bool { return unreachable(err) }
+
 // SweepOnce runs one pass of the sweeper.
 func SweepOnce(ctx context.Context, s *Store) (int, error) { return s.sweepOnce(ctx) }
 
