@@ -296,21 +296,65 @@ func testCollectionMany(t *testing.T, h harness) {
 	c := newCollection(ctx, t, s)
 	const n = 1200
 	pairs := make([]pair, n)
-	for i := range pairs {
-		pairs[i] = newPair(ctx, t, s)
-		addMember(ctx, t, s, c, pairs[i].p1)
-	}
+	inParallel(t, n, func(i int) error {
+		ch, err := s.CreateChannel(ctx, "")
+		if err != nil {
+			return fmt.Errorf("CreateChannel: %w", err)
+		}
+		pairs[i] = pair{ch: ch, p1: creds(ch.Port1), p2: creds(ch.Port2)}
+		if added, err := s.AddMember(ctx, c.ID, c.Token, pairs[i].p1); err != nil || !added {
+			return fmt.Errorf("AddMember %s: added %v, %v", pairs[i].p1.PortID, added, err)
+		}
+		return nil
+	})
 	for round := range 2 {
 		res := broadcast(ctx, t, s, c, text(fmt.Sprint("round ", round)))
 		if len(res.Delivered) != n || len(res.Refused) != 0 {
 			t.Fatalf("round %d: %d delivered, %d refused, want %d and 0", round, len(res.Delivered), len(res.Refused), n)
 		}
 	}
-	for _, p := range pairs {
-		got := datas(readAll(ctx, t, s, p.p2, store.EventID{}))
-		if !slices.Equal(got, []string{`"round 0"`, `"round 1"`}) {
-			t.Fatalf("at %s: %v", p.p2.PortID, got)
+	inParallel(t, n, func(i int) error {
+		p := pairs[i]
+		b, err := s.Read(ctx, p.p2, store.EventID{}, store.ReadLimit{Messages: 10})
+		if err != nil {
+			return fmt.Errorf("Read %s: %w", p.p2.PortID, err)
 		}
+		if got := datas(b.Messages); !slices.Equal(got, []string{`"round 0"`, `"round 1"`}) {
+			return fmt.Errorf("at %s: %v", p.p2.PortID, got)
+		}
+		return nil
+	})
+}
+
+// inParallel calls f(0) ... f(n-1) from a few goroutines at once, as a
+// server's requests share a store, and fails t with the first error once
+// every call has returned. (f runs off the test's goroutine, so it
+// returns its error rather than calling t.Fatal.)
+func inParallel(t *testing.T, n int, f func(i int) error) {
+	t.Helper()
+	const workers = 8
+	var (
+		wg    sync.WaitGroup
+		once  sync.Once
+		first error
+	)
+	next := make(chan int)
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				if err := f(i); err != nil {
+					once.Do(func() { first = err })
+				}
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if first != nil {
+		t.Fatal(first)
 	}
 }
 
