@@ -30,7 +30,7 @@ func TestCluster(t *testing.T) {
 	t.Run("MovedIsUnreachable", func(t *testing.T) { testClusterMovedIsUnreachable(t, c) })
 	t.Run("Conformance", func(t *testing.T) {
 		storetest.Run(t, func(t *testing.T, limits store.Limits) store.Store {
-			return clusterStore(t, c, redis.Options{Limits: limits}, nil)
+			return clusterStore(t, c, redis.Options{Limits: limits, Timeout: conformanceTimeout}, nil)
 		})
 	})
 	t.Run("AcrossStores", func(t *testing.T) { testClusterAcrossStores(t, c) })

@@ -29,7 +29,7 @@ func TestSentinel(t *testing.T) {
 		t.Parallel()
 		sn := redistest.SharedSentinel(t)
 		storetest.Run(t, func(t *testing.T, limits store.Limits) store.Store {
-			return sentinelStore(t, sn, redis.Options{Limits: limits})
+			return sentinelStore(t, sn, redis.Options{Limits: limits, Timeout: conformanceTimeout})
 		})
 	})
 }
