@@ -16,13 +16,6 @@ import (
 	"github.com/tincan-dev/tincan/store/storetest"
 )
 
-// conformanceTimeout bounds each round trip of the stores the conformance
-// suite runs on. The suite tests what a store answers, not how fast: on a
-// loaded 2-core machine, with the package's tests side by side under -race,
-// a round trip of the 2 s default was seen to time out (Collections/Many on
-// the Cluster). The tests of timeouts set their own.
-const conformanceTimeout = 15 * time.Second
-
 func TestConformance(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T, limits store.Limits) store.Store {
