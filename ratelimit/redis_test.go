@@ -104,7 +104,7 @@ const suiteTimeout = 10 * time.Second
 // step came more than 200ms late, or its two calls lay more than 25ms
 // apart, proves nothing and starts again on a new key.
 func TestSameAnswers(t *testing.T) {
-	t.Parallel()
+	// Not in parallel: the comparison needs the machine's pace.
 	mem := NewMemory()
 	red := NewRedis(redistest.Start(t).Client(t), redistest.Prefix(t), 0)
 	l := Limit{Rate: 2, Burst: 3}
@@ -141,8 +141,11 @@ func sameAnswers(t *testing.T, mem, red Backend, key string, l Limit, steps []ti
 			return false
 		}
 		// Redis answered last, at most between later: its waits are as
-		// much shorter at most.
-		near := func(m, r time.Duration) bool { return r <= m+time.Millisecond && m-r <= between+time.Millisecond }
+		// much shorter at most. But the time Redis's script reads was
+		// seen, on a loaded machine, 7ms behind the moment of the call
+		// (every step of a CI run alike): its waits may be that much
+		// longer, up to the pace bound apart.
+		near := func(m, r time.Duration) bool { return r <= m+apart && m-r <= between+time.Millisecond }
 		if m.Allowed != r.Allowed || m.Remaining != r.Remaining || !near(m.RetryAfter, r.RetryAfter) || !near(m.ResetAfter, r.ResetAfter) {
 			t.Errorf("step %d: memory %+v, redis %+v (%v apart)", i+1, m, r, between)
 		}
