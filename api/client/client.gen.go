@@ -2468,6 +2468,9 @@ type ClientInterface interface {
 
 	// GetOpenAPI This description
 	//
+	// Answers this OpenAPI 3.0.3 document, the contract the handlers are
+	// tested against, for generators and for the rendered docs at `/docs`.
+	//
 	// Corresponds with GET /openapi.yaml (the `GetOpenAPI` operationId).
 	GetOpenAPI(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -3764,6 +3767,9 @@ func (c *Client) HeadMetrics(ctx context.Context, reqEditors ...RequestEditorFn)
 }
 
 // GetOpenAPI This description
+//
+// Answers this OpenAPI 3.0.3 document, the contract the handlers are
+// tested against, for generators and for the rendered docs at `/docs`.
 //
 // Corresponds with GET /openapi.yaml (the `GetOpenAPI` operationId).
 func (c *Client) GetOpenAPI(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6705,6 +6711,9 @@ type ClientWithResponsesInterface interface {
 	HeadMetricsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*HeadMetricsResponse, error)
 
 	// GetOpenAPIWithResponse This description
+	//
+	// Answers this OpenAPI 3.0.3 document, the contract the handlers are
+	// tested against, for generators and for the rendered docs at `/docs`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -11355,6 +11364,9 @@ func (c *ClientWithResponses) HeadMetricsWithResponse(ctx context.Context, reqEd
 }
 
 // GetOpenAPIWithResponse This description
+//
+// Answers this OpenAPI 3.0.3 document, the contract the handlers are
+// tested against, for generators and for the rendered docs at `/docs`.
 //
 // Returns a wrapper object for the known response body format(s).
 //

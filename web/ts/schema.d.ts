@@ -896,7 +896,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** This description */
+        /**
+         * This description
+         * @description Answers this OpenAPI 3.0.3 document, the contract the handlers are
+         *     tested against, for generators and for the rendered docs at `/docs`.
+         */
         get: operations["getOpenAPI"];
         put?: never;
         post?: never;
