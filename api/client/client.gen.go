@@ -1671,11 +1671,11 @@ type OriginHeader = Origin
 // PortIdPath defines model for PortIdPath.
 type PortIdPath = string
 
-// TicketParameter A ticket, a bearer secret (unpadded base64url, 256 bits): a stream
+// StreamTicketQuery A ticket, a bearer secret (unpadded base64url, 256 bits): a stream
 // ticket works once, a message ticket until it expires.
 //
 // Example: 3q2-7wq_8VxJx1fQ0m9kP2bYtR4nH6sL8dE0cA5gZ1U
-type TicketParameter = TicketSecret
+type StreamTicketQuery = TicketSecret
 
 // TokenIdPath defines model for TokenIdPath.
 type TokenIdPath = string
@@ -1821,7 +1821,7 @@ type StreamEventsParams struct {
 
 	// Ticket A stream ticket from `createTicket`, instead of a token (the
 	// `streamTicket` scheme); see the operation's description.
-	Ticket *TicketParameter `form:"ticket,omitempty" json:"ticket,omitempty"`
+	Ticket *StreamTicketQuery `form:"ticket,omitempty" json:"ticket,omitempty"`
 
 	// LastEventID The resume point, as an EventSource sends it on reconnection: the
 	// stream acknowledges every message up to it and starts after it (a

@@ -2920,7 +2920,7 @@ export interface components {
          * @description A stream ticket from `createTicket`, instead of a token (the
          *     `streamTicket` scheme); see the operation's description.
          */
-        Ticket: components["schemas"]["TicketSecret"];
+        StreamTicketQuery: components["schemas"]["TicketSecret"];
         /**
          * @description A message ticket from `createMessageTicket`, instead of a token
          *     (the `messageTicket` scheme); see `getMessageBody`.
@@ -3339,7 +3339,7 @@ export interface operations {
                  * @description A stream ticket from `createTicket`, instead of a token (the
                  *     `streamTicket` scheme); see the operation's description.
                  */
-                ticket?: components["parameters"]["Ticket"];
+                ticket?: components["parameters"]["StreamTicketQuery"];
             };
             header?: {
                 /**
