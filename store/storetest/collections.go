@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/tincan-dev/tincan/store"
 )
 
@@ -332,29 +334,13 @@ func testCollectionMany(t *testing.T, h harness) {
 // returns its error rather than calling t.Fatal.)
 func inParallel(t *testing.T, n int, f func(i int) error) {
 	t.Helper()
-	const workers = 8
-	var (
-		wg    sync.WaitGroup
-		once  sync.Once
-		first error
-	)
-	next := make(chan int)
-	for range workers {
-		wg.Go(func() {
-			for i := range next {
-				if err := f(i); err != nil {
-					once.Do(func() { first = err })
-				}
-			}
-		})
-	}
+	var g errgroup.Group
+	g.SetLimit(8)
 	for i := range n {
-		next <- i
+		g.Go(func() error { return f(i) })
 	}
-	close(next)
-	wg.Wait()
-	if first != nil {
-		t.Fatal(first)
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
 	}
 }
 
