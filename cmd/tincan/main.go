@@ -34,13 +34,22 @@ const (
 
 func main() {
 	err := run(context.Background(), os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr)
-	if errors.As(err, new(usageError)) {
-		os.Exit(exitUsage) // run said what, with the usage
-	}
-	if err != nil {
+	if err != nil && !errors.As(err, new(usageError)) {
+		// A usage error was said already, with the usage.
 		fmt.Fprintf(os.Stderr, "tincan: %v\n", err)
-		os.Exit(exitFailure)
 	}
+	os.Exit(exitCode(err))
+}
+
+// exitCode is the exit status run's answer stands for.
+func exitCode(err error) int {
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, new(usageError)):
+		return exitUsage
+	}
+	return exitFailure
 }
 
 // run carries out the command line args (args[0] is the program's name)
