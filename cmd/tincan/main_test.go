@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -23,8 +24,9 @@ import (
 
 // apiBin is the api binary, built once for the package's tests, which
 // drive it as a process: a real tincan, killed and started again where a
-// test needs that.
-var apiBin string
+// test needs that. cliDir holds the tincan binary, for the tests that run
+// the docs' shell lines as they stand.
+var apiBin, cliDir string
 
 // TestMain builds the api binary, runs the tests (they mostly wait for
 // processes, so several at once), and fails the run if a goroutine of the
@@ -38,6 +40,12 @@ func TestMain(m *testing.M) {
 	}
 	if apiBin, err = fault.Build(dir); err != nil {
 		fmt.Fprintln(os.Stderr, err)
+		_ = os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	cliDir = dir
+	if out, err := exec.Command("go", "build", "-o", dir, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "go build the tincan command: %v\n%s", err, out)
 		_ = os.RemoveAll(dir)
 		os.Exit(1)
 	}
