@@ -142,11 +142,16 @@ func TestReleaseScript(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(string(plan)), "\n")
 	var targets []string
-	for _, l := range lines {
-		for _, want := range []string{"CGO_ENABLED=0", "-trimpath", `main.version=v1.2.3\ `, "main.revision=", " ./cmd/api"} {
+	for i, l := range lines {
+		// For each target, the service, then the command-line client.
+		pkg := []string{" ./cmd/api", " ./cmd/tincan"}[i%2]
+		for _, want := range []string{"CGO_ENABLED=0", "-trimpath", `main.version=v1.2.3\ `, "main.revision=", pkg} {
 			if !strings.Contains(l, want) {
 				t.Errorf("a build without %q: %s", want, l)
 			}
+		}
+		if i%2 == 1 {
+			continue
 		}
 		f := strings.Fields(l)
 		targets = append(targets, strings.TrimPrefix(f[2], "GOOS=")+"/"+strings.TrimPrefix(f[3], "GOARCH="))
@@ -171,20 +176,29 @@ func TestReleaseScript(t *testing.T) {
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("scripts/release: %v\n%s", err, b)
 	}
-	name := "tincan-v1.2.3-test-" + runtime.GOOS + "-" + runtime.GOARCH
-	if runtime.GOOS == "windows" {
-		name += ".exe"
-	}
-	bin := filepath.Join(out, "v1.2.3-test", name)
-	v, err := exec.Command(bin, "-version").Output()
-	if err != nil {
-		t.Fatalf("%s -version: %v", name, err)
-	}
-	if !strings.HasPrefix(string(v), "tincan v1.2.3-test (revision ") {
-		t.Errorf("%s -version: %q", name, v)
-	}
 	sums, err := os.ReadFile(filepath.Join(out, "v1.2.3-test", "SHA256SUMS"))
-	if err != nil || !strings.Contains(string(sums), "  "+name+"\n") {
-		t.Errorf("SHA256SUMS %q: %v", sums, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The service, and the command-line client (cmd/tincan).
+	for _, b := range []struct{ name, says string }{
+		{"tincan-v1.2.3-test-", "tincan v1.2.3-test (revision "},
+		{"tincan-cli-v1.2.3-test-", "tincan (command line) v1.2.3-test (revision "},
+	} {
+		name := b.name + runtime.GOOS + "-" + runtime.GOARCH
+		if runtime.GOOS == "windows" {
+			name += ".exe"
+		}
+		bin := filepath.Join(out, "v1.2.3-test", name)
+		v, err := exec.Command(bin, "-version").Output()
+		if err != nil {
+			t.Fatalf("%s -version: %v", name, err)
+		}
+		if !strings.HasPrefix(string(v), b.says) {
+			t.Errorf("%s -version: %q", name, v)
+		}
+		if !strings.Contains(string(sums), "  "+name+"\n") {
+			t.Errorf("SHA256SUMS %q lacks %s", sums, name)
+		}
 	}
 }

@@ -69,11 +69,16 @@ func run(ctx context.Context, args []string, getenv func(string) string,
 	fs := newFlagSet("tincan")
 	fs.StringVar(&g.url, "url", g.url, "")
 	fs.StringVar(&g.format, "format", g.format, "")
+	showVersion := fs.Bool("version", false, "")
 	rest, err := parseFlags(fs, topUsage, args[1:], stdout, stderr, false)
 	if errors.Is(err, errHelped) {
 		return nil
 	}
 	if err != nil {
+		return err
+	}
+	if *showVersion {
+		_, err := fmt.Fprintln(stdout, versionLine())
 		return err
 	}
 	if len(rest) == 0 {

@@ -31,6 +31,7 @@ TINCAN_TOKEN. Try:
 Flags:
   -url URL      the service (TINCAN_URL; default http://localhost:8080)
   -format F     auto (text on a terminal, JSON lines otherwise), text, json
+  -version      print the version and exit
 
 Exit status: 0 done, 1 the service refused (code: detail on stderr) or
 could not be reached, 2 a wrong command line.

@@ -75,6 +75,9 @@ func TestUsage(t *testing.T) {
 			t.Errorf("tincan %q: %v, stdout %q, stderr %q", tc.args, r.err, r.stdout, r.stderr)
 		}
 	}
+	if r := tincan(t, nowhere, "", "-version"); r.err != nil || !strings.HasPrefix(r.stdout, "tincan (command line) ") {
+		t.Errorf("tincan -version: %+v", r)
+	}
 	// Every command has help, and the top usage names each.
 	for name, cmd := range commands {
 		if !strings.HasPrefix(cmd.usage, "Usage: tincan "+name) || !strings.Contains(topUsage, "\n  "+name+" ") {
