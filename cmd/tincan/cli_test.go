@@ -117,11 +117,14 @@ func testText(t *testing.T, base string) {
 	}
 	posted(t, base, "", p1, "-json", `{"n":[1,2]}`)
 	id := posted(t, base, string(png), p1, "-file", "-")
+	// A peer's text cannot drive the terminal.
+	posted(t, base, "", p1, "\x1b]0;owned\x07red:\x1b[31m\r")
 
 	dir := filepath.Join(t.TempDir(), "received")
-	out = ok(t, base, "", "-format", "text", "listen", "-n", "4", "-out", dir, p2)
+	out = ok(t, base, "", "-format", "text", "listen", "-n", "5", "-out", dir, p2)
 	file := filepath.Join(dir, id+".png")
-	want := "hi there\n-n 2\n" + `{"n":[1,2]}` + "\n[image/png, " + strconv.Itoa(len(png)) + " bytes, in " + file + "]\n"
+	want := "hi there\n-n 2\n" + `{"n":[1,2]}` + "\n[image/png, " + strconv.Itoa(len(png)) + " bytes, in " + file + "]\n" +
+		`\x1b]0;owned\a` + `red:\x1b[31m\r` + "\n"
 	if out != want {
 		t.Errorf("listen printed\n%s\nwant\n%s", out, want)
 	}

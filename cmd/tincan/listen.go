@@ -10,8 +10,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
 
 	gosse "github.com/tmaxmax/go-sse"
 
@@ -272,6 +276,10 @@ func (l *listener) printMessage(id, data string) error {
 	}
 	file := ""
 	if m.ContentType != nil && l.outDir != "" {
+		if !eventID.MatchString(id) {
+			// The id names the file: nothing but digits and a dash.
+			return fmt.Errorf("listen: a message event with the id %q", id)
+		}
 		file = filepath.Join(l.outDir, id+extension(*m.ContentType))
 		if err := os.WriteFile(file, m.Binary, 0o644); err != nil {
 			return fmt.Errorf("listen: -out: %w", err)
@@ -292,10 +300,11 @@ func (l *listener) printMessage(id, data string) error {
 			return err
 		}
 	case json.Unmarshal(m.Data, &text) == nil:
-		if err := l.out.line("%s", text); err != nil {
+		if err := l.out.line("%s", printable(text)); err != nil {
 			return err
 		}
 	default:
+		// JSON escapes every control character itself.
 		if err := l.out.line("%s", m.Data); err != nil {
 			return err
 		}
@@ -322,6 +331,25 @@ func (l *listener) ack(ctx context.Context, id string) {
 	}
 	// Printed, acknowledged or not: resume after it.
 	l.last = id
+}
+
+// eventID is the shape of a port's event ids.
+var eventID = regexp.MustCompile(`^[0-9]{1,20}-[0-9]{1,20}$`)
+
+// printable is text as a terminal may be given it: control characters
+// other than newline and tab, which could move the cursor, recolour or
+// retitle the terminal, are written as Go escapes (\x1b) instead.
+func printable(text string) string {
+	var b strings.Builder
+	for _, r := range text {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // extension is a file name extension for a content type.
