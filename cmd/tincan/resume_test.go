@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tincan-dev/tincan/api/client"
 )
@@ -69,9 +70,12 @@ func TestListenResumesAfterRestart(t *testing.T) {
 // with a 503, as if it were lost on the way back.
 type lossy struct {
 	proxy *httputil.ReverseProxy
+	srv   *httptest.Server
 	mu    sync.Mutex
 	lose  map[string]bool     // method and path -> the next answer is lost
 	keys  map[string][]string // method and path -> the Idempotency-Keys seen
+	// gate, when not nil, holds event streams until it is closed.
+	gate chan struct{}
 }
 
 func newLossy(t *testing.T, base string) (*lossy, string) {
@@ -82,12 +86,13 @@ func newLossy(t *testing.T, base string) (*lossy, string) {
 	l := &lossy{proxy: httputil.NewSingleHostReverseProxy(target), lose: map[string]bool{}, keys: map[string][]string{}}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	l.proxy.Transport = transport
-	srv := httptest.NewServer(l)
+	l.srv = httptest.NewServer(l)
 	t.Cleanup(func() {
-		srv.Close()
+		l.release()
+		l.srv.Close()
 		transport.CloseIdleConnections()
 	})
-	return l, srv.URL
+	return l, l.srv.URL
 }
 
 func (l *lossy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -98,7 +103,11 @@ func (l *lossy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if k := r.Header.Get("Idempotency-Key"); k != "" {
 		l.keys[route] = append(l.keys[route], k)
 	}
+	gate := l.gate
 	l.mu.Unlock()
+	if gate != nil && strings.HasSuffix(r.URL.Path, "/events") {
+		<-gate
+	}
 	if !lose {
 		l.proxy.ServeHTTP(w, r)
 		return
@@ -113,6 +122,25 @@ func (l *lossy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusServiceUnavailable)
 	_, _ = io.WriteString(w, `{"type":"/docs/errors#unavailable","title":"Unavailable","status":503,"code":"unavailable","detail":"lost on the way"}`)
+}
+
+// cut drops every connection, streams included, and holds the streams
+// opened from now on until release.
+func (l *lossy) cut() {
+	l.mu.Lock()
+	l.gate = make(chan struct{})
+	l.mu.Unlock()
+	l.srv.CloseClientConnections()
+}
+
+// release lets the held streams through.
+func (l *lossy) release() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.gate != nil {
+		close(l.gate)
+		l.gate = nil
+	}
 }
 
 func (l *lossy) loseNext(method, path string) {
@@ -189,5 +217,58 @@ func onceUnderOneKey(t *testing.T, proxy *lossy, method, path, stderr string) {
 	}
 	if !strings.Contains(stderr, "trying again") {
 		t.Errorf("%s %s: stderr %q", method, path, stderr)
+	}
+}
+
+// TestListenReportsReset: while a listen reconnects, another reader
+// prints and acknowledges the messages after the last one it printed;
+// the listen resumes from its own last message, is told they are gone
+// (event: reset), says so, and goes on.
+func TestListenReportsReset(t *testing.T) {
+	t.Parallel()
+	base := startAPI(t, nil).Base
+	proxy, via := newLossy(t, base)
+	p1, p2 := channel(t, base)
+	l := start(t, via, "listen", p2)
+	first := posted(t, base, "", p1, "first")
+	if ev, _ := parseEvent(t, l.next(t)); ev.ID != first {
+		t.Fatalf("listen printed %+v, want %s", ev, first)
+	}
+
+	// The listen acknowledges what it printed right after printing it.
+	deadline := time.Now().Add(callLimit)
+	for d := describe(t, base, p2); d.AckedEventId != first; d = describe(t, base, p2) {
+		if time.Now().After(deadline) {
+			t.Fatalf("listen never acknowledged %s: %+v", first, d)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	proxy.cut()
+	posted(t, base, "", p1, "second")
+	third := posted(t, base, "", p1, "third")
+	// The other reader: it starts after the acknowledged first.
+	if out := ok(t, base, "", "listen", "-n", "2", p2); !strings.Contains(out, third) {
+		t.Fatalf("the other listen printed %q", out)
+	}
+	proxy.release()
+
+	ev, _ := parseEvent(t, l.next(t))
+	var r client.ResetEvent
+	if ev.Event != "reset" || json.Unmarshal(ev.Data, &r) != nil || r.LastEventId != first || r.AckedThrough != third {
+		t.Fatalf("listen printed %+v after the other reader; want a reset from %s through %s", ev, first, third)
+	}
+	fourth := posted(t, base, "", p1, "fourth")
+	if ev, _ := parseEvent(t, l.next(t)); ev.ID != fourth {
+		t.Errorf("listen printed %+v, want %s", ev, fourth)
+	}
+	ok(t, base, "", "close", p1)
+	if ev, _ := parseEvent(t, l.next(t)); ev.Event != "close" {
+		t.Errorf("listen printed %+v, want the close", ev)
+	}
+	if err := l.wait(t); err != nil {
+		t.Errorf("listen: %v", err)
+	}
+	if s := l.stderr.String(); !strings.Contains(s, "the messages after "+first+" through "+third+" were acknowledged elsewhere") {
+		t.Errorf("listen did not say what the reset means:\n%s", s)
 	}
 }
