@@ -101,38 +101,43 @@ type listener struct {
 	printed int
 }
 
-// errDropped says a stream ended without an ending: reconnect.
-var errDropped = errors.New("the stream ended")
-
 // listen opens the stream and reads it, again and again, until it ends
 // for good: nil for a close, a 204 or -n messages, an error for the rest.
 func (l *listener) listen(ctx context.Context) error {
 	failures := 0
 	for {
-		var header http.Header
-		done, err := l.connect(ctx, &header)
-		if done || ctx.Err() != nil {
-			return err
+		end := l.connect(ctx)
+		if end.final || ctx.Err() != nil {
+			return end.err
+		}
+		if end.opened {
+			// It ran, and dropped or was ended (as the service ends its
+			// streams when it shuts down): the first wait is the short one.
+			failures = 0
 		}
 		failures++
-		d := backoff(failures, header)
-		if errors.Is(err, errDropped) || errors.Is(err, io.ErrUnexpectedEOF) {
-			// A stream that ran and ended, as one does when the service
-			// shuts down: open it again soon.
-			failures = 0
-			d = firstBackoff
-		}
-		l.out.note("listen: %v; reconnecting in %v", err, d)
+		d := backoff(failures, end.header)
+		l.out.note("listen: %v; reconnecting in %v", end.err, d)
 		if err := l.wait(ctx, d); err != nil {
 			return err
 		}
 	}
 }
 
-// connect opens the stream once and reads it until it ends. done says
-// listening is over, with err nil or why; otherwise err says why the
-// connection ended, and header holds a refusal's headers (Retry-After).
-func (l *listener) connect(ctx context.Context, header *http.Header) (done bool, err error) {
+// ending is how a connection to the stream ended.
+type ending struct {
+	// final says listening is over, with err nil or why; otherwise err
+	// says why the connection ended.
+	final bool
+	err   error
+	// opened says the stream was open (200) before it ended.
+	opened bool
+	// header holds a refusal's headers, for Retry-After.
+	header http.Header
+}
+
+// connect opens the stream once and reads it until it ends.
+func (l *listener) connect(ctx context.Context) ending {
 	// A connection of its own, cut when it has been silent too long.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -150,7 +155,7 @@ func (l *listener) connect(ctx context.Context, header *http.Header) (done bool,
 	}
 	res, err := l.api.StreamEvents(ctx, l.port.id, params, client.Bearer(l.port.token))
 	if err != nil {
-		return false, fmt.Errorf("no answer: %w", err)
+		return ending{err: fmt.Errorf("no answer: %w", err)}
 	}
 	switch res.StatusCode {
 	case http.StatusOK:
@@ -159,19 +164,19 @@ func (l *listener) connect(ctx context.Context, header *http.Header) (done bool,
 		if l.out.text {
 			l.out.note("the channel is closed and nothing is left to read")
 		}
-		return true, nil
+		return ending{final: true}
 	default:
 		a, err := readAnswer(res, nil)
 		if err != nil {
-			return false, fmt.Errorf("no answer: %w", err)
+			return ending{err: fmt.Errorf("no answer: %w", err)}
 		}
-		*header = a.header
 		switch a.status {
 		case http.StatusConflict, http.StatusTooManyRequests, http.StatusServiceUnavailable,
 			http.StatusBadGateway, http.StatusGatewayTimeout:
-			return false, refusal(a)
+			// Busy, too many streams, unavailable: for a while.
+			return ending{err: refusal(a), header: a.header}
 		}
-		return true, refusal(a)
+		return ending{final: true, err: refusal(a)}
 	}
 	defer res.Body.Close()
 
@@ -179,15 +184,15 @@ func (l *listener) connect(ctx context.Context, header *http.Header) (done bool,
 	for ev, err := range gosse.Read(body, &gosse.ReadConfig{MaxEventSize: maxEventSize}) {
 		if err != nil {
 			if silent.Load() {
-				return false, fmt.Errorf("no keep-alive for %v", streamIdle)
+				err = fmt.Errorf("no keep-alive for %v", streamIdle)
 			}
-			return false, err
+			return ending{opened: true, err: err}
 		}
-		if done, err := l.handle(ctx, ev); done || err != nil {
-			return true, err
+		if final, err := l.handle(ctx, ev); final || err != nil {
+			return ending{final: true, opened: true, err: err}
 		}
 	}
-	return false, errDropped
+	return ending{opened: true, err: errors.New("the stream ended")}
 }
 
 // handle prints one event and acknowledges a message. done says

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -91,6 +92,9 @@ func run(ctx context.Context, args []string, getenv func(string) string,
 	cmd, ok := commands[name]
 	if !ok {
 		return usage(stderr, topUsage, fmt.Sprintf("unknown command %q", name))
+	}
+	if u, err := url.Parse(g.url); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return usage(stderr, topUsage, fmt.Sprintf("-url %q: give the service as http://HOST:PORT or https://HOST", g.url))
 	}
 	out, err := newOutput(g.format, stdout, stderr)
 	if err != nil {

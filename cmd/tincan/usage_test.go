@@ -27,6 +27,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"bogus"}, `unknown command "bogus"`},
 		{[]string{"-format", "xml", "create"}, `-format "xml"`},
 		{[]string{"-nope"}, "flag provided but not defined: -nope"},
+		{[]string{"-url", "localhost:8080", "create"}, `-url "localhost:8080": give the service as http://HOST:PORT`},
 		{[]string{"create", "extra"}, "create takes no arguments"},
 		{[]string{"post"}, "no PORT given"},
 		{[]string{"post", "P:T"}, "give exactly one of TEXT, -json or -file"},
