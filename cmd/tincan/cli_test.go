@@ -29,6 +29,7 @@ func TestCLI(t *testing.T) {
 			t.Run("text", func(t *testing.T) { testText(t, base) })
 			t.Run("close", func(t *testing.T) { testClose(t, base) })
 			t.Run("transfer", func(t *testing.T) { testTransfer(t, base) })
+			t.Run("hand over", func(t *testing.T) { testHandOver(t, base) })
 			t.Run("refusals", func(t *testing.T) { testRefusals(t, base) })
 		})
 	}
@@ -206,6 +207,43 @@ func testTransfer(t *testing.T, base string) {
 	if out := ok(t, base, "", "-format", "text", "transfer", p2new); !shellSafe.MatchString(strings.TrimSpace(out)) {
 		t.Errorf("transfer printed %q for people", out)
 	}
+}
+
+// testHandOver moves ports inside messages (post -transfer): the
+// receiver's listen prints each with its new token, which works, while
+// the sender's token for it is dead.
+func testHandOver(t *testing.T, base string) {
+	a1, a2 := channel(t, base)
+	b1, b2 := channel(t, base)
+	b1ID, b2ID := strings.Split(b1, ":")[0], strings.Split(b2, ":")[0]
+	posted(t, base, "", "-transfer", b1, a1, "take", "b1")
+	out := ok(t, base, "", "-format", "text", "listen", "-n", "1", a2)
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	const carried = ", handed over with the message"
+	if len(lines) != 2 || lines[0] != "take b1" || !strings.HasPrefix(lines[1], "  + port "+b1ID+":") || !strings.HasSuffix(lines[1], carried) {
+		t.Fatalf("listen printed %q", out)
+	}
+	b1new := strings.TrimSuffix(strings.TrimPrefix(lines[1], "  + port "), carried)
+	if b1new == b1 || !shellSafe.MatchString(b1new) {
+		t.Fatalf("the handed-over port %q, before %q", b1new, b1)
+	}
+	wantProblem(t, tincan(t, base, "", "post", b1, "old token"), "port_transferred")
+	posted(t, base, "", b1new, "new", "holder")
+
+	// With JSON data, and two ports at once: b2 and a channel's port.
+	c1, _ := channel(t, base)
+	posted(t, base, "", a1, "-json", `{"k":1}`, "-transfer", b2, "-transfer", c1)
+	ev, m := parseEvent(t, strings.TrimSpace(ok(t, base, "", "listen", "-n", "1", a2)))
+	if string(m.Data) != `{"k":1}` || len(m.Ports) != 2 || m.Ports[0].Id != b2ID || m.Ports[1].Id != strings.Split(c1, ":")[0] {
+		t.Fatalf("listen printed %+v", ev)
+	}
+	b2new := m.Ports[0].Id + ":" + m.Ports[0].Token
+	if ev, m := parseEvent(t, strings.TrimSpace(ok(t, base, "", "listen", "-n", "1", b2new))); string(m.Data) != `"new holder"` {
+		t.Errorf("b2 with its new token: %+v", ev)
+	}
+
+	// A refused transfer list stores nothing: the sender's own peer.
+	wantProblem(t, tincan(t, base, "", "post", "-transfer", a2, a1, "no"), "invalid_transfer")
 }
 
 // testRefusals: the service's problems print as code: detail, exit 1.

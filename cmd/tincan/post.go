@@ -16,9 +16,9 @@ import (
 	"github.com/tincan-dev/tincan/api/client"
 )
 
-const postUsage = `Usage: tincan post PORT TEXT...
-       tincan post PORT -json JSON
-       tincan post PORT -file PATH [-type TYPE]
+const postUsage = `Usage: tincan post [-transfer PORT]... PORT TEXT...
+       tincan post [-transfer PORT]... PORT -json JSON
+       tincan post [-transfer PORT]... PORT -file PATH [-type TYPE]
 
 Posts one message through PORT (ID:TOKEN) to its peer, and prints its
 event id (as {"id":...} when not on a terminal).
@@ -31,6 +31,9 @@ event id (as {"id":...} when not on a terminal).
                "-" reads them from stdin
   -type TYPE   the content type for -file (default: from the file name's
                extension, else from the first bytes)
+  -transfer P  hand the port P (ID:TOKEN, of another channel) over with the
+               message, as postMessage(message, [port]) does: its token
+               dies, and the receiver gets it with a new one; repeatable
 
 The post carries an Idempotency-Key and is sent again under the same key
 when its answer is lost (no answer, 503), so the message is stored once.
@@ -41,6 +44,15 @@ func runPost(ctx context.Context, e *env, args []string) error {
 	jsonArg := fs.String("json", "", "")
 	file := fs.String("file", "", "")
 	contentType := fs.String("type", "", "")
+	var transfer []client.TransferEntry
+	fs.Func("transfer", "", func(arg string) error {
+		p, err := parsePort(arg, e.getenv)
+		if err != nil {
+			return err
+		}
+		transfer = append(transfer, client.TransferEntry{Port: p.id, Token: p.token})
+		return nil
+	})
 	rest, err := parseFlags(fs, postUsage, args, e.out.w, e.stderr, true)
 	if err != nil {
 		return err
@@ -80,7 +92,7 @@ func runPost(ctx context.Context, e *env, args []string) error {
 		// As JSON, with the bytes in base64 under "binary": a body of its
 		// own type would be read as text or JSON for text/* and JSON
 		// types, and this way every file is sent as bytes.
-		req := client.PostMessageRequest{Binary: b, ContentType: &ct}
+		req := client.PostMessageRequest{Binary: b, ContentType: &ct, Transfer: transfer}
 		send = func(ctx context.Context, params *client.PostMessageParams) (*http.Response, error) {
 			return e.api.PostMessage(ctx, p.id, params, req, client.Bearer(p.token))
 		}
@@ -94,7 +106,7 @@ func runPost(ctx context.Context, e *env, args []string) error {
 		if !json.Valid(b) {
 			return usage(e.stderr, postUsage, "post: -json: not a JSON value")
 		}
-		req := client.PostMessageRequest{Data: json.RawMessage(b)}
+		req := client.PostMessageRequest{Data: json.RawMessage(b), Transfer: transfer}
 		send = func(ctx context.Context, params *client.PostMessageParams) (*http.Response, error) {
 			return e.api.PostMessage(ctx, p.id, params, req, client.Bearer(p.token))
 		}
@@ -107,6 +119,19 @@ func runPost(ctx context.Context, e *env, args []string) error {
 		}
 		if !utf8.Valid(text) {
 			return usage(e.stderr, postUsage, "post: the text is not UTF-8: send bytes with -file")
+		}
+		if len(transfer) > 0 {
+			// A transfer list needs the JSON body: the text goes as a
+			// JSON string, which is what a text body becomes anyway.
+			data, err := json.Marshal(string(text))
+			if err != nil {
+				return err
+			}
+			req := client.PostMessageRequest{Data: data, Transfer: transfer}
+			send = func(ctx context.Context, params *client.PostMessageParams) (*http.Response, error) {
+				return e.api.PostMessage(ctx, p.id, params, req, client.Bearer(p.token))
+			}
+			break
 		}
 		send = func(ctx context.Context, params *client.PostMessageParams) (*http.Response, error) {
 			return e.api.PostMessageWithBody(ctx, p.id, params, "text/plain; charset=utf-8", bytes.NewReader(text), client.Bearer(p.token))

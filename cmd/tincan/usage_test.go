@@ -38,6 +38,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"post", "P:", "hi"}, "the token after the colon is empty"},
 		{[]string{"post", ":T", "hi"}, "give it as ID:TOKEN"},
 		{[]string{"post", "P:T", "-nope", "hi"}, "flag provided but not defined: -nope"},
+		{[]string{"post", "-transfer", "X", "P:T", "hi"}, `invalid value "X" for flag -transfer: port "X" has no token`},
 		{[]string{"listen"}, "listen takes one PORT, got 0"},
 		{[]string{"listen", "A:B", "C:D"}, "listen takes one PORT, got 2"},
 		{[]string{"listen", "-n", "-1", "A:B"}, "-n must be at least 1"},
