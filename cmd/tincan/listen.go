@@ -25,8 +25,8 @@ import (
 const listenUsage = `Usage: tincan listen [-n N] [-out DIR] PORT
 
 Prints the messages arriving at PORT (ID:TOKEN) from its event stream,
-oldest first, and acknowledges each once it is printed, so that a message
-is printed once. It starts after the last acknowledged message and goes on
+oldest first, and acknowledges each once it is printed, so that the next
+listen starts after it. It starts after the last acknowledged message and goes on
 until the channel is closed (exit 0), -n messages are printed (exit 0), or
 the port is transferred or its token refused (exit 1).
 
@@ -42,7 +42,7 @@ after the last message it printed (Last-Event-ID), waiting longer after
 each failed attempt, up to 15 s, and as long as Retry-After asks on 409,
 429 and 503. It stops on Ctrl-C.
 
-  -n N       stop after N messages
+  -n N       stop after N messages (0, the default: no limit)
   -out DIR   write each binary message's bytes to DIR/ID.EXT as well
 `
 
@@ -67,7 +67,7 @@ func runListen(ctx context.Context, e *env, args []string) error {
 		return usage(e.stderr, listenUsage, fmt.Sprintf("listen takes one PORT, got %d arguments", len(rest)))
 	}
 	if *n < 0 {
-		return usage(e.stderr, listenUsage, "listen: -n must be at least 1")
+		return usage(e.stderr, listenUsage, "listen: -n must not be negative (0: no limit)")
 	}
 	p, err := parsePort(rest[0], e.getenv)
 	if err != nil {

@@ -41,7 +41,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"post", "-transfer", "X", "P:T", "hi"}, `invalid value "X" for flag -transfer: port "X" has no token`},
 		{[]string{"listen"}, "listen takes one PORT, got 0"},
 		{[]string{"listen", "A:B", "C:D"}, "listen takes one PORT, got 2"},
-		{[]string{"listen", "-n", "-1", "A:B"}, "-n must be at least 1"},
+		{[]string{"listen", "-n", "-1", "A:B"}, "-n must not be negative"},
 		{[]string{"transfer"}, "transfer takes one PORT"},
 		{[]string{"close", "A:B", "x"}, "close takes one PORT"},
 		{[]string{"help", "nope"}, "the commands are close, create, listen, post, transfer"},
