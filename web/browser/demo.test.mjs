@@ -266,14 +266,27 @@ run('demo.test.mjs', WHOLE, CHROMIUM, async (launch) => {
   const c2 = await held(tab3, 'b');
   const [x1] = await tab3.$$eval(`[data-testid="entry-b"][data-kind="message"]`, (els) => els.map((e) => e.dataset.id).reverse());
   check(x1 && x1 !== c2.last, `x1 was shown as ${x1}, x2 as ${c2.last}`);
+  // The resume point of each stream of port2 the tab opens from now on.
+  const resumedFrom = [];
+  tab3.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.pathname === `/ports/${c2.port}/events`) resumedFrom.push(u.searchParams.get('last_event_id'));
+  });
   await tab3.route(`${BASE}/ports/${c2.port}/events?*`, (route) => route.fulfill({
     status: 200,
     headers: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' },
     body: `retry: 10\nevent: reset\ndata: ${JSON.stringify({ port: c2.port, last_event_id: c2.last, acked_through: x1, rewound_to: x1 })}\n\n`,
   }), { times: 1 });
   await tab3.reload();
-  await until('the reset to be shown', async () => (await entries(tab3, 'b', 'reset')) === 1);
-  check((await held(tab3, 'b')).last === x1, `after a reset to ${x1}, the tab resumes after ${(await held(tab3, 'b')).last}`);
+  await until('the reset to be shown', async () => (await entries(tab3, 'b', 'reset')) >= 1);
+  const rewound = await tab3.$$eval(`[data-testid="entry-b"][data-kind="reset"] [data-testid="text-b"]`, (els) => els.map((e) => e.textContent).reverse());
+  check(rewound[0].startsWith(`the service lost the messages after ${x1} `), `the reset shown reads ${JSON.stringify(rewound[0])}`);
+  // The faked stream ends after its reset; the next one resumes from
+  // rewound_to (where the real service, which has x2 acknowledged, says
+  // so with a reset of its own), not from x2.
+  await until('the stream after the reset', async () => resumedFrom.length >= 2);
+  check(resumedFrom[0] === c2.last && resumedFrom[1] === x1,
+    `after a reset to ${x1}, the streams resumed from ${JSON.stringify(resumedFrom)}; want ${c2.last}, then ${x1}`);
   await live(tab3, 'b');
   await send(tab3, 'a', 'x3');
   await expectReceived(tab3, 'b', ['x1', 'x2', 'x3'], 'messages after the rewind');
