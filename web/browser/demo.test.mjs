@@ -2,7 +2,8 @@
 // messages both ways, reload mid-stream and get every message exactly once,
 // hand a port to another tab (whose transfer's answer is lost, so that a
 // reload carries it on under its Idempotency-Key), close and see the close
-// event at the other end, and send an image from one end to the other. Saves a screenshot as $ARTIFACTS/demo.png.
+// event at the other end, and send an image from one end to the other.
+// Saves screenshots as $ARTIFACTS/demo.png and demo-image.png.
 //
 // Run by web/browser_test.go against a running tincan, or by hand:
 //   TINCAN_URL=http://127.0.0.1:8080 CHROMIUM=/usr/bin/chromium ARTIFACTS=/tmp/x \
@@ -295,13 +296,25 @@ run('demo.test.mjs', WHOLE, CHROMIUM, async (launch) => {
   // A file from one end: bytes with their type, a binary message, shown
   // as an image at the other end (a data: URL, which the page's CSP
   // allows), and again after a reload.
-  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
-  await tab3.getByTestId('file-a').setInputFiles({ name: 'dot.png', mimeType: 'image/png', buffer: png });
+  // A 48x32 PNG, drawn and encoded by the browser.
+  const drawn = await tab3.evaluate(() => {
+    const c = document.createElement('canvas');
+    c.width = 48;
+    c.height = 32;
+    const g = c.getContext('2d');
+    g.fillStyle = '#1f6feb';
+    g.fillRect(0, 0, 48, 32);
+    g.fillStyle = '#ffffff';
+    g.fillRect(8, 8, 32, 16);
+    return c.toDataURL('image/png');
+  });
+  const png = Buffer.from(drawn.slice(drawn.indexOf(',') + 1), 'base64');
+  await tab3.getByTestId('file-a').setInputFiles({ name: 'drawn.png', mimeType: 'image/png', buffer: png });
   await until('the file to be sent from a', async () =>
     (await tab3.$$eval(`[data-testid="entry-a"][data-kind="sent"] [data-testid="text-a"]`, (els) =>
-      els.some((e) => e.textContent.startsWith('dot.png (image/png')))));
+      els.some((e) => e.textContent.startsWith('drawn.png (image/png')))));
   const image = async () => tab3.$$eval('[data-testid="image-b"]', (imgs) =>
-    imgs.map((i) => ({ ok: i.complete && i.naturalWidth === 1 && i.naturalHeight === 1, src: i.src.slice(0, 22) })));
+    imgs.map((i) => ({ ok: i.complete && i.naturalWidth === 48 && i.naturalHeight === 32, src: i.src.slice(0, 22) })));
   const shownImage = await until('the image to be shown at b', async () => ((await image())[0]?.ok ? image() : null));
   check(shownImage.length === 1 && shownImage[0].src === 'data:image/png;base64,', `the image at b: ${JSON.stringify(shownImage)}`);
   const described = (await received(tab3, 'b')).at(-1);
@@ -311,6 +324,7 @@ run('demo.test.mjs', WHOLE, CHROMIUM, async (launch) => {
   const keptImage = await until('the image to be shown again after a reload', async () => ((await image())[0]?.ok ? image() : null));
   check(keptImage.length === 1, `after a reload, ${keptImage.length} images at b`);
   console.log(`a ${png.length}-byte PNG sent from a was shown as an image at b, and again after a reload`);
+  console.log(`screenshot: ${await screenshot(tab3, ARTIFACTS, 'demo-image.png')}`);
   await tab3.close();
 
   console.log(`screenshot: ${await screenshot(tab1, ARTIFACTS, 'demo.png')}`);
