@@ -143,8 +143,8 @@ function sendMessage(controller: PortCredentials, message: unknown): Promise<unk
       // new MessageChannel(): port1 stays here, port2 goes to the worker.
       const channel = await tincan.createChannel();
       log(clientLog, `made reply channel: keeps ${short(channel.port1.id)}, sends ${short(channel.port2.id)}`);
-      // The reply port's stream opens first, so that the answer cannot
-      // be missed; it ends once the answer is in.
+      // Followed from now until the answer is in (the answer waits in
+      // the reply port's queue, whenever it comes).
       const stop = new AbortController();
       const answer = (async () => {
         for await (const ev of tincan.subscribe(channel.port1, { signal: stop.signal })) {
@@ -153,6 +153,9 @@ function sendMessage(controller: PortCredentials, message: unknown): Promise<unk
         }
         throw new Error("stopped");
       })();
+      // Awaited below, once the request went; a failure meanwhile is not
+      // an unhandled one.
+      answer.catch(() => undefined);
       try {
         // controller.postMessage(message, [channel.port2]), under a key of
         // its own that the client sends again if the answer is lost: under
@@ -164,7 +167,6 @@ function sendMessage(controller: PortCredentials, message: unknown): Promise<unk
         // The request never went: no answer will come on the reply
         // channel, so it goes now, and nothing waits on its stream.
         stop.abort();
-        answer.catch(() => undefined);
         void tincan.close(channel.port1)
           .then(() => log(clientLog, `closed reply channel of ${short(channel.port1.id)}: the request was refused`))
           .catch((closeErr: unknown) => log(clientLog, `closing ${short(channel.port1.id)}: ${String(closeErr)}`));
