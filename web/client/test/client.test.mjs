@@ -91,7 +91,7 @@ test('a post whose answer is lost is sent again under its key and stored once', 
   assert.equal(batch.messages[0].id, posted.id);
 });
 
-test('a transfer is retried under its key: lost answer, 503, 409 port_busy', async () => {
+test('a transfer is retried under its key: lost answer, 503, 409 port_busy, 429', async () => {
   for (const what of [
     { lose: true },
     { status: 503, code: 'unavailable', retry_after: '0' },

@@ -1,7 +1,8 @@
 // subscribe against a real tincan: every way a subscription ends (the
 // close event, 204, transferred, a dead token's 401, the signal), messages
 // acknowledged once taken, a resumption after the server's end of the
-// stream is cut, and 503, 409 port_busy and 429 retried with Retry-After.
+// stream is cut, and 503, 409 port_busy and 429 retried with Retry-After
+// (capped).
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -86,7 +87,7 @@ test('throws 401 once the token is dead, on the next reconnection', async () => 
       await tincan.revokeToken(port2, listen.id);
       assert.ok((await dropStreams()) >= 1, 'no stream to cut');
     }
-  });
+  }, { maxDelayMs: 100 });
   assert.deepEqual(log, ['open', 'message "before"', 'reconnecting after a drop', 'threw 401 unauthorized']);
 });
 
@@ -110,21 +111,26 @@ test('resumes after a cut stream, from the last message taken, with nothing lost
   assert.equal(d.queued, 1);
 });
 
-test('503, 409 port_busy and 429 are retried, honouring Retry-After', async () => {
+test('503, 409 port_busy and 429 are retried, honouring Retry-After up to maxDelayMs', async () => {
   const { port1, port2 } = await tincan.createChannel();
   const events = `/ports/${port2.id}/events`;
   await fault('GET', events, { status: 503, code: 'unavailable', retry_after: '0' });
   await tincan.post(port1, 'through at last');
-  const log = await follow(port2, async (ev, seen) => {
-    // One fault after another, each added once the last has been met.
-    if (ev.type === 'reconnecting' && seen.length === 1) await fault('GET', events, { status: 409, code: 'port_busy', retry_after: '0' });
-    if (ev.type === 'reconnecting' && seen.length === 2) await fault('GET', events, { status: 429, code: 'too_many_streams', retry_after: '0' });
+  // One fault after another, each added once the last has been met.
+  const next = [
+    { status: 409, code: 'port_busy', retry_after: '0' },
+    { status: 429, code: 'too_many_streams', retry_after: '0' },
+    { status: 503, code: 'unavailable', retry_after: '120' }, // more than maxDelayMs
+  ];
+  const log = await follow(port2, async (ev) => {
+    if (ev.type === 'reconnecting' && next.length) await fault('GET', events, next.shift());
     return ev.type === 'message';
-  });
+  }, { maxDelayMs: 40 });
   assert.deepEqual(log, [
     'reconnecting 503 unavailable after 0ms',
     'reconnecting 409 port_busy after 0ms',
     'reconnecting 429 too_many_streams after 0ms',
+    'reconnecting 503 unavailable after 40ms',
     'open',
     'message "through at last"',
   ]);
