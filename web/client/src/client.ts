@@ -1,5 +1,6 @@
 import { contentTypeOf, fromBase64, isBytes, rawBody, toArrayBuffer, toBase64 } from "./body.js";
-import { isAbort, isRetryable, TincanError, type Problem } from "./errors.js";
+import { isAbort, isRetryable, refusal } from "./errors.js";
+import { retryDelay, sleep } from "./retry.js";
 import type { components } from "./schema.js";
 import { subscribe, type StreamEvent, type SubscribeOptions } from "./subscribe.js";
 
@@ -105,26 +106,6 @@ export function newIdempotencyKey(): string {
   // randomUUID exists only in secure contexts (https, localhost).
   if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** sleep waits ms, or rejects when signal fires. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", aborted);
-    };
-    const aborted = () => {
-      done();
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      done();
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", aborted, { once: true });
-  });
 }
 
 /** decodeMessage turns a message as the wire has it into a Message: base64 bytes into an ArrayBuffer. */
@@ -435,31 +416,4 @@ async function bodyCall(data: unknown, contentType: string | undefined, extra: {
     return { body: data, type: contentType ?? "text/plain; charset=utf-8" };
   }
   return { json: { data, ...extra } };
-}
-
-/** refusal reads a refused answer's problem document into a TincanError. */
-export async function refusal(what: string, res: Response): Promise<TincanError> {
-  let problem: Problem | undefined;
-  if ((res.headers.get("Content-Type") ?? "").includes("json")) {
-    try {
-      const doc: unknown = await res.json();
-      if (typeof doc === "object" && doc !== null && "code" in doc) problem = doc as Problem;
-    } catch {
-      // Not JSON after all: the status alone says what happened.
-    }
-  } else {
-    await res.body?.cancel().catch(() => undefined);
-  }
-  const after = Number.parseInt(res.headers.get("Retry-After") ?? "", 10);
-  return new TincanError(what, res.status, problem, Number.isNaN(after) || after < 0 ? undefined : after);
-}
-
-/**
- * retryDelay answers how long to wait before attempt+1: what a refusal's
- * Retry-After asks, else first·2^(attempt-1) with jitter; at most max.
- */
-export function retryDelay(err: unknown, attempt: number, first: number, max: number): number {
-  const asked = err instanceof TincanError ? err.retryAfter : undefined;
-  const ms = asked !== undefined ? asked * 1000 : first * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
-  return Math.min(ms, max);
 }

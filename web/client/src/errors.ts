@@ -48,3 +48,20 @@ export function isRetryable(err: unknown): boolean {
 export function isAbort(err: unknown): boolean {
   return typeof err === "object" && err !== null && "name" in err && (err.name === "AbortError" || err.name === "TimeoutError");
 }
+
+/** refusal reads a refused answer's problem document into a TincanError. */
+export async function refusal(what: string, res: Response): Promise<TincanError> {
+  let problem: Problem | undefined;
+  if ((res.headers.get("Content-Type") ?? "").includes("json")) {
+    try {
+      const doc: unknown = await res.json();
+      if (typeof doc === "object" && doc !== null && "code" in doc) problem = doc as Problem;
+    } catch {
+      // Not JSON after all: the status alone says what happened.
+    }
+  } else {
+    await res.body?.cancel().catch(() => undefined);
+  }
+  const after = Number.parseInt(res.headers.get("Retry-After") ?? "", 10);
+  return new TincanError(what, res.status, problem, Number.isNaN(after) || after < 0 ? undefined : after);
+}

@@ -1,5 +1,6 @@
-import { decodeMessage, refusal, retryDelay, sleep, type Message, type PortCredentials, type Tincan } from "./client.js";
-import { isRetryable, TincanError } from "./errors.js";
+import { decodeMessage, type Message, type PortCredentials, type Tincan } from "./client.js";
+import { isRetryable, refusal, TincanError } from "./errors.js";
+import { retryDelay, sleep } from "./retry.js";
 import type { components } from "./schema.js";
 import { readEvents } from "./sse.js";
 

@@ -1,4 +1,3 @@
-import { TincanError } from "./errors.js";
 import type { components } from "./schema.js";
 import { type StreamEvent, type SubscribeOptions } from "./subscribe.js";
 type Schemas = components["schemas"];
@@ -94,8 +93,6 @@ export interface ReadOptions extends CallOptions {
 }
 /** newIdempotencyKey answers a fresh random key: one per request, sent unchanged with each retry. */
 export declare function newIdempotencyKey(): string;
-/** sleep waits ms, or rejects when signal fires. */
-export declare function sleep(ms: number, signal?: AbortSignal): Promise<void>;
 /** decodeMessage turns a message as the wire has it into a Message: base64 bytes into an ArrayBuffer. */
 export declare function decodeMessage(m: WireMessage): Message;
 /**
@@ -208,11 +205,4 @@ export declare class Tincan {
      */
     subscribe(port: PortCredentials, options?: SubscribeOptions): AsyncGenerator<StreamEvent, void, undefined>;
 }
-/** refusal reads a refused answer's problem document into a TincanError. */
-export declare function refusal(what: string, res: Response): Promise<TincanError>;
-/**
- * retryDelay answers how long to wait before attempt+1: what a refusal's
- * Retry-After asks, else first·2^(attempt-1) with jitter; at most max.
- */
-export declare function retryDelay(err: unknown, attempt: number, first: number, max: number): number;
 export {};

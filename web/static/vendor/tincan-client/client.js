@@ -1,5 +1,6 @@
 import { contentTypeOf, fromBase64, isBytes, rawBody, toArrayBuffer, toBase64 } from "./body.js";
-import { isAbort, isRetryable, TincanError } from "./errors.js";
+import { isAbort, isRetryable, refusal } from "./errors.js";
+import { retryDelay, sleep } from "./retry.js";
 import { subscribe } from "./subscribe.js";
 /** newIdempotencyKey answers a fresh random key: one per request, sent unchanged with each retry. */
 export function newIdempotencyKey() {
@@ -7,26 +8,6 @@ export function newIdempotencyKey() {
     if (typeof crypto.randomUUID === "function")
         return crypto.randomUUID();
     return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-/** sleep waits ms, or rejects when signal fires. */
-export function sleep(ms, signal) {
-    return new Promise((resolve, reject) => {
-        if (signal?.aborted)
-            return reject(signal.reason);
-        const done = () => {
-            clearTimeout(timer);
-            signal?.removeEventListener("abort", aborted);
-        };
-        const aborted = () => {
-            done();
-            reject(signal?.reason);
-        };
-        const timer = setTimeout(() => {
-            done();
-            resolve();
-        }, ms);
-        signal?.addEventListener("abort", aborted, { once: true });
-    });
 }
 /** decodeMessage turns a message as the wire has it into a Message: base64 bytes into an ArrayBuffer. */
 export function decodeMessage(m) {
@@ -304,32 +285,4 @@ async function bodyCall(data, contentType, extra) {
         return { body: data, type: contentType ?? "text/plain; charset=utf-8" };
     }
     return { json: { data, ...extra } };
-}
-/** refusal reads a refused answer's problem document into a TincanError. */
-export async function refusal(what, res) {
-    let problem;
-    if ((res.headers.get("Content-Type") ?? "").includes("json")) {
-        try {
-            const doc = await res.json();
-            if (typeof doc === "object" && doc !== null && "code" in doc)
-                problem = doc;
-        }
-        catch {
-            // Not JSON after all: the status alone says what happened.
-        }
-    }
-    else {
-        await res.body?.cancel().catch(() => undefined);
-    }
-    const after = Number.parseInt(res.headers.get("Retry-After") ?? "", 10);
-    return new TincanError(what, res.status, problem, Number.isNaN(after) || after < 0 ? undefined : after);
-}
-/**
- * retryDelay answers how long to wait before attempt+1: what a refusal's
- * Retry-After asks, else first·2^(attempt-1) with jitter; at most max.
- */
-export function retryDelay(err, attempt, first, max) {
-    const asked = err instanceof TincanError ? err.retryAfter : undefined;
-    const ms = asked !== undefined ? asked * 1000 : first * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
-    return Math.min(ms, max);
 }

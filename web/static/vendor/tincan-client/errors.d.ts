@@ -27,3 +27,5 @@ export declare class TincanError extends Error {
 export declare function isRetryable(err: unknown): boolean;
 /** isAbort reports whether err is what fetch or a wait throws when its AbortSignal fires. */
 export declare function isAbort(err: unknown): boolean;
+/** refusal reads a refused answer's problem document into a TincanError. */
+export declare function refusal(what: string, res: Response): Promise<TincanError>;

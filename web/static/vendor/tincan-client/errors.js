@@ -40,3 +40,22 @@ export function isRetryable(err) {
 export function isAbort(err) {
     return typeof err === "object" && err !== null && "name" in err && (err.name === "AbortError" || err.name === "TimeoutError");
 }
+/** refusal reads a refused answer's problem document into a TincanError. */
+export async function refusal(what, res) {
+    let problem;
+    if ((res.headers.get("Content-Type") ?? "").includes("json")) {
+        try {
+            const doc = await res.json();
+            if (typeof doc === "object" && doc !== null && "code" in doc)
+                problem = doc;
+        }
+        catch {
+            // Not JSON after all: the status alone says what happened.
+        }
+    }
+    else {
+        await res.body?.cancel().catch(() => undefined);
+    }
+    const after = Number.parseInt(res.headers.get("Retry-After") ?? "", 10);
+    return new TincanError(what, res.status, problem, Number.isNaN(after) || after < 0 ? undefined : after);
+}

@@ -1,5 +1,6 @@
-import { decodeMessage, refusal, retryDelay, sleep } from "./client.js";
-import { isRetryable, TincanError } from "./errors.js";
+import { decodeMessage } from "./client.js";
+import { isRetryable, refusal, TincanError } from "./errors.js";
+import { retryDelay, sleep } from "./retry.js";
 import { readEvents } from "./sse.js";
 /**
  * subscribe follows port's event stream, as an async iterator of
