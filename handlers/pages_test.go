@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptest"
+	pathpkg "path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -314,7 +315,8 @@ func TestPagesLoadOnlyTincan(t *testing.T) {
 	c := pagesServer(t, Config{})
 	refs := regexp.MustCompile(`(?:src|href)="([^"#]*)"|url\(([^)]*)\)|import [^'"]*['"]([^'"]+)['"]`)
 	seen := 0
-	for _, path := range []string{"/", "/docs", "/docs/errors", "/demo.js", "/docs.js", "/style.css"} {
+	for _, path := range []string{"/", "/docs", "/docs/errors", "/demo.js", "/docs.js", "/style.css",
+		"/request-reply.js"} {
 		body := string(c.get(path).want(t, http.StatusOK).body)
 		for _, m := range refs.FindAllStringSubmatch(body, -1) {
 			seen++
@@ -330,7 +332,13 @@ func TestPagesLoadOnlyTincan(t *testing.T) {
 				}
 				continue
 			}
-			if !strings.HasPrefix(ref, "/") {
+			if m[3] != "" && strings.HasPrefix(ref, "./") {
+				// A module's import is resolved against the module's own
+				// URL, whatever page loads it: relative is as sure as
+				// rooted there (and is what tsc leaves of a page's import
+				// of the client package it compiles beside it).
+				ref = pathpkg.Join(pathpkg.Dir(path), ref)
+			} else if !strings.HasPrefix(ref, "/") {
 				t.Errorf("%s names %q relative to itself; name it from the root", path, ref)
 				continue
 			}

@@ -2,7 +2,8 @@
 // messages both ways, reload mid-stream and get every message exactly once,
 // hand a port to another tab (whose transfer's answer is lost, so that a
 // reload carries it on under its Idempotency-Key), close and see the close
-// event at the other end. Saves a screenshot as $ARTIFACTS/demo.png.
+// event at the other end, and send an image from one end to the other.
+// Saves screenshots as $ARTIFACTS/demo.png and demo-image.png.
 //
 // Run by web/browser_test.go against a running tincan, or by hand:
 //   TINCAN_URL=http://127.0.0.1:8080 CHROMIUM=/usr/bin/chromium ARTIFACTS=/tmp/x \
@@ -266,18 +267,64 @@ run('demo.test.mjs', WHOLE, CHROMIUM, async (launch) => {
   const c2 = await held(tab3, 'b');
   const [x1] = await tab3.$$eval(`[data-testid="entry-b"][data-kind="message"]`, (els) => els.map((e) => e.dataset.id).reverse());
   check(x1 && x1 !== c2.last, `x1 was shown as ${x1}, x2 as ${c2.last}`);
+  // The resume point of each stream of port2 the tab opens from now on.
+  const resumedFrom = [];
+  tab3.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.pathname === `/ports/${c2.port}/events`) resumedFrom.push(u.searchParams.get('last_event_id'));
+  });
   await tab3.route(`${BASE}/ports/${c2.port}/events?*`, (route) => route.fulfill({
     status: 200,
     headers: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' },
     body: `retry: 10\nevent: reset\ndata: ${JSON.stringify({ port: c2.port, last_event_id: c2.last, acked_through: x1, rewound_to: x1 })}\n\n`,
   }), { times: 1 });
   await tab3.reload();
-  await until('the reset to be shown', async () => (await entries(tab3, 'b', 'reset')) === 1);
-  check((await held(tab3, 'b')).last === x1, `after a reset to ${x1}, the tab resumes after ${(await held(tab3, 'b')).last}`);
+  await until('the reset to be shown', async () => (await entries(tab3, 'b', 'reset')) >= 1);
+  const rewound = await tab3.$$eval(`[data-testid="entry-b"][data-kind="reset"] [data-testid="text-b"]`, (els) => els.map((e) => e.textContent).reverse());
+  check(rewound[0].startsWith(`the service lost the messages after ${x1} `), `the reset shown reads ${JSON.stringify(rewound[0])}`);
+  // The faked stream ends after its reset; the next one resumes from
+  // rewound_to (where the real service, which has x2 acknowledged, says
+  // so with a reset of its own), not from x2.
+  await until('the stream after the reset', async () => resumedFrom.length >= 2);
+  check(resumedFrom[0] === c2.last && resumedFrom[1] === x1,
+    `after a reset to ${x1}, the streams resumed from ${JSON.stringify(resumedFrom)}; want ${c2.last}, then ${x1}`);
   await live(tab3, 'b');
   await send(tab3, 'a', 'x3');
   await expectReceived(tab3, 'b', ['x1', 'x2', 'x3'], 'messages after the rewind');
   console.log(`a reset with rewound_to ${x1} moved the tab's mark back there`);
+
+  // A file from one end: bytes with their type, a binary message, shown
+  // as an image at the other end (a data: URL, which the page's CSP
+  // allows), and again after a reload.
+  // A 48x32 PNG, drawn and encoded by the browser.
+  const drawn = await tab3.evaluate(() => {
+    const c = document.createElement('canvas');
+    c.width = 48;
+    c.height = 32;
+    const g = c.getContext('2d');
+    g.fillStyle = '#1f6feb';
+    g.fillRect(0, 0, 48, 32);
+    g.fillStyle = '#ffffff';
+    g.fillRect(8, 8, 32, 16);
+    return c.toDataURL('image/png');
+  });
+  const png = Buffer.from(drawn.slice(drawn.indexOf(',') + 1), 'base64');
+  await tab3.getByTestId('file-a').setInputFiles({ name: 'drawn.png', mimeType: 'image/png', buffer: png });
+  await until('the file to be sent from a', async () =>
+    (await tab3.$$eval(`[data-testid="entry-a"][data-kind="sent"] [data-testid="text-a"]`, (els) =>
+      els.some((e) => e.textContent.startsWith('drawn.png (image/png')))));
+  const image = async () => tab3.$$eval('[data-testid="image-b"]', (imgs) =>
+    imgs.map((i) => ({ ok: i.complete && i.naturalWidth === 48 && i.naturalHeight === 32, src: i.src.slice(0, 22) })));
+  const shownImage = await until('the image to be shown at b', async () => ((await image())[0]?.ok ? image() : null));
+  check(shownImage.length === 1 && shownImage[0].src === 'data:image/png;base64,', `the image at b: ${JSON.stringify(shownImage)}`);
+  const described = (await received(tab3, 'b')).at(-1);
+  check(described === `image/png, ${png.length} bytes`, `the image's entry at b reads ${JSON.stringify(described)}`);
+  await tab3.reload();
+  await live(tab3, 'b');
+  const keptImage = await until('the image to be shown again after a reload', async () => ((await image())[0]?.ok ? image() : null));
+  check(keptImage.length === 1, `after a reload, ${keptImage.length} images at b`);
+  console.log(`a ${png.length}-byte PNG sent from a was shown as an image at b, and again after a reload`);
+  console.log(`screenshot: ${await screenshot(tab3, ARTIFACTS, 'demo-image.png')}`);
   await tab3.close();
 
   console.log(`screenshot: ${await screenshot(tab1, ARTIFACTS, 'demo.png')}`);

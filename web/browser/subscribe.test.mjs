@@ -1,7 +1,8 @@
-// tincan.js's subscribe in a real Chromium, loaded by a page of tincan's
-// own origin: what its listeners hear when the channel closes, before the
-// subscription starts and while it is open, and where it resumes after a
-// reset that says the service lost messages (rewound_to).
+// The client package's subscribe in a real Chromium, loaded (as the pages
+// load it, from /vendor/tincan-client/) by a page of tincan's own origin:
+// what it yields when the channel closes, before the subscription starts
+// and while it is open, and where it resumes after a reset that says the
+// service lost messages (rewound_to) and a refused ticket.
 //
 // Run by web/browser_test.go against a running tincan, or by hand:
 //   TINCAN_URL=http://127.0.0.1:8080 CHROMIUM=/usr/bin/chromium ARTIFACTS=/tmp/x \
@@ -28,58 +29,57 @@ run('subscribe.test.mjs', WHOLE, CHROMIUM, async (launch) => {
   const follow = (setup) =>
     page.evaluate(
       async ({ setup, wait }) => {
-        const t = await import('/tincan.js');
-        const api = t.connect(location.origin);
-        const ch = await t.createChannel(api);
+        const { Tincan } = await import('/vendor/tincan-client/index.js');
+        const tincan = new Tincan();
+        const ch = await tincan.createChannel();
         const heard = [];
         const during = [];
         for (const step of setup) {
-          if (step.post !== undefined) await t.post(api, ch.port1, step.post);
-          if (step.close) await t.close(api, ch.port1);
+          if (step.post !== undefined) await tincan.post(ch.port1, step.post);
+          if (step.close) await tincan.close(ch.port1);
         }
-        await new Promise((resolve) => {
-          const timer = setTimeout(() => {
-            heard.push('nothing more');
-            sub.stop();
-            resolve();
-          }, wait);
-          const end = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-          const sub = t.subscribe(api, location.origin, ch.port2, {
-            open: () => {
-              heard.push('open');
-              // Posted and closed once the stream is open, if asked.
-              for (const step of setup) if (step.during) during.push(step.during);
-              if (during.length) {
-                void (async () => {
-                  for (const m of during.splice(0)) await t.post(api, ch.port1, m);
-                  await t.close(api, ch.port1);
-                })();
-              }
-            },
-            message: (m) => {
-              heard.push(`message ${JSON.stringify(m.data)}`);
-            },
-            close: (ev) => {
-              heard.push(ev.port === ch.port2.id && ev.closed_at ? 'close' : `close ${JSON.stringify(ev)}`);
-              end();
-            },
-            error: (err) => {
-              heard.push(`error ${String(err)}`);
-              end();
-            },
-          });
-        });
-        return { heard };
+        const stop = new AbortController();
+        const timer = setTimeout(() => {
+          heard.push('nothing more');
+          stop.abort();
+        }, wait);
+        try {
+          for await (const ev of tincan.subscribe(ch.port2, { signal: stop.signal })) {
+            switch (ev.type) {
+              case 'open':
+                heard.push('open');
+                // Posted and closed once the stream is open, if asked.
+                for (const step of setup) if (step.during) during.push(step.during);
+                if (during.length) {
+                  void (async () => {
+                    for (const m of during.splice(0)) await tincan.post(ch.port1, m);
+                    await tincan.close(ch.port1);
+                  })();
+                }
+                break;
+              case 'message':
+                heard.push(`message ${JSON.stringify(ev.message.data)}`);
+                break;
+              case 'close':
+                // From the event (with its data), or from a 204 (without).
+                heard.push(ev.close === undefined || (ev.close.port === ch.port2.id && ev.close.closed_at) ? 'close' : `close ${JSON.stringify(ev.close)}`);
+                break;
+              default:
+                heard.push(ev.type);
+            }
+          }
+        } catch (err) {
+          heard.push(`error ${String(err)}`);
+        }
+        clearTimeout(timer);
+        const d = await tincan.describe(ch.port2);
+        return { heard, queued: d.queued };
       },
       { setup, wait: 8_000 },
     );
 
   // Closed and drained before the subscription: the stream answers 204,
-  // which subscribe must take for the close, not for a used ticket to
-  // retry until it gives up.
+  // which subscribe must take for the close, not for a failure to retry.
   const drained = await follow([{ close: true }]);
   check(JSON.stringify(drained.heard) === '["close"]',
     `subscribing to a closed, empty port heard ${JSON.stringify(drained.heard)}, want only close`);
@@ -88,6 +88,7 @@ run('subscribe.test.mjs', WHOLE, CHROMIUM, async (launch) => {
   const left = await follow([{ post: 'left behind' }, { close: true }]);
   check(JSON.stringify(left.heard) === '["open","message \\"left behind\\"","close"]',
     `subscribing to a closed port with a message left heard ${JSON.stringify(left.heard)}`);
+  check(left.queued === 0, `the message handled before the close is still queued (${left.queued})`);
 
   // Open, then messages and the close while the stream is open.
   const live = await follow([{ during: 'one' }, { during: 'two' }]);
@@ -99,17 +100,18 @@ run('subscribe.test.mjs', WHOLE, CHROMIUM, async (launch) => {
   // A reset with rewound_to: the service no longer knows the messages
   // after rewound_to (a failover took them back) and goes on after it. A
   // Redis failover is not at hand here, so the stream's first answer is
-  // that reset as the service sends it, and the EventSource's own
-  // reconnection meets the used ticket's 401; subscribe must then resume
-  // after rewound_to (the first message, which it never handled), not
-  // from the start, which would hand the first message over again.
+  // that reset as the service sends it, then the stream ends; the next
+  // stream is refused (401 invalid_ticket, as a ticket that expired on
+  // the way). subscribe must reconnect with a new ticket and resume after
+  // rewound_to (the first message, which it never handed over), not from
+  // the start, which would hand the first message over again.
   const rewind = await page.evaluate(async () => {
-    const t = await import('/tincan.js');
-    const api = t.connect(location.origin);
-    const ch = await t.createChannel(api);
-    const first = await t.post(api, ch.port1, 'before rewound_to');
-    await t.post(api, ch.port1, 'after rewound_to');
-    return { port: ch.port2, first };
+    const { Tincan } = await import('/vendor/tincan-client/index.js');
+    const tincan = new Tincan();
+    const ch = await tincan.createChannel();
+    const first = await tincan.post(ch.port1, 'before rewound_to');
+    await tincan.post(ch.port1, 'after rewound_to');
+    return { port: ch.port2, first: first.id };
   });
   const streams = [];
   await page.route(`**/ports/${rewind.port.id}/events?*`, async (route) => {
@@ -135,41 +137,37 @@ run('subscribe.test.mjs', WHOLE, CHROMIUM, async (launch) => {
   });
   const resumed = await page.evaluate(
     async ({ port, wait }) => {
-      const t = await import('/tincan.js');
-      const api = t.connect(location.origin);
+      const { Tincan } = await import('/vendor/tincan-client/index.js');
+      const tincan = new Tincan();
       const heard = [];
-      await new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          heard.push('nothing more');
-          sub.stop();
-          resolve();
-        }, wait);
-        const sub = t.subscribe(api, location.origin, port, {
-          reset: (ev) => {
-            heard.push(`reset to ${ev.rewound_to}`);
-          },
-          message: (m) => {
-            heard.push(`message ${JSON.stringify(m.data)}`);
-            clearTimeout(timer);
-            sub.stop();
-            resolve();
-          },
-          error: (err) => {
-            heard.push(`error ${String(err)}`);
-            clearTimeout(timer);
-            resolve();
-          },
-        });
-      });
+      const stop = new AbortController();
+      const timer = setTimeout(() => {
+        heard.push('nothing more');
+        stop.abort();
+      }, wait);
+      try {
+        for await (const ev of tincan.subscribe(port, { signal: stop.signal, firstDelayMs: 50 })) {
+          if (ev.type === 'reset') heard.push(`reset to ${ev.reset.rewound_to}`);
+          if (ev.type === 'reconnecting') heard.push(`reconnecting ${ev.reason?.code ?? 'after a drop'}`);
+          if (ev.type === 'message') {
+            heard.push(`message ${JSON.stringify(ev.message.data)}`);
+            break;
+          }
+        }
+      } catch (err) {
+        heard.push(`error ${String(err)}`);
+      }
+      clearTimeout(timer);
       return heard;
     },
     { port: rewind.port, wait: 8_000 },
   );
   await page.unroute(`**/ports/${rewind.port.id}/events?*`);
-  check(JSON.stringify(resumed) === JSON.stringify([`reset to ${rewind.first}`, 'message "after rewound_to"']),
+  check(JSON.stringify(resumed) === JSON.stringify([`reset to ${rewind.first}`, 'reconnecting after a drop',
+    'reconnecting invalid_ticket', 'message "after rewound_to"']),
     `a subscription reset to ${rewind.first} heard ${JSON.stringify(resumed)}`);
-  check(streams.length === 3 && streams[0] === null && streams[2] === rewind.first,
-    `the streams opened with last_event_id ${JSON.stringify(streams)}; want none, then the reconnection, then ${rewind.first}`);
+  check(streams.length === 3 && streams[0] === null && streams[1] === rewind.first && streams[2] === rewind.first,
+    `the streams opened with last_event_id ${JSON.stringify(streams)}; want none, then ${rewind.first} twice`);
   console.log('subscribe resumes after rewound_to when a reset says the service lost messages');
 
   check(problems.length === 0, `the page reported errors:\n  ${problems.join('\n  ')}`);

@@ -1,5 +1,5 @@
-// tincan.js's transfer in a real Chromium, loaded by a page of tincan's own
-// origin: it moves a port to the page under an Idempotency-Key, and when the
+// The client package's transfer in a real Chromium, loaded (as the pages
+// load it, from /vendor/tincan-client/) by a page of tincan's own origin: it moves a port to the page under an Idempotency-Key, and when the
 // answer is lost after the service carried the transfer out (a 503, or no
 // answer at all), it sends the transfer again under the same key and gets
 // the new token that the lost answer carried, where a new key would get
@@ -41,10 +41,10 @@ run('transfer.test.mjs', WHOLE, CHROMIUM, async (launch) => {
   // A channel with a message waiting at port2, which the page then takes.
   const channel = () =>
     page.evaluate(async () => {
-      const t = await import('/tincan.js');
-      const api = t.connect(location.origin);
-      const ch = await t.createChannel(api);
-      await t.post(api, ch.port1, 'waiting for whoever holds port2');
+      const { Tincan } = await import('/vendor/tincan-client/index.js');
+      const tincan = new Tincan();
+      const ch = await tincan.createChannel();
+      await tincan.post(ch.port1, 'waiting for whoever holds port2');
       return ch;
     });
 
@@ -54,16 +54,16 @@ run('transfer.test.mjs', WHOLE, CHROMIUM, async (launch) => {
   const take = (port, key) =>
     page.evaluate(
       async ({ port, key }) => {
-        const t = await import('/tincan.js');
-        const api = t.connect(location.origin);
-        const moved = key === undefined ? await t.transfer(api, port) : await t.transfer(api, port, key);
+        const { Tincan, TincanError } = await import('/vendor/tincan-client/index.js');
+        const tincan = new Tincan();
+        const moved = key === undefined ? await tincan.transfer(port) : await tincan.transfer(port, { idempotencyKey: key });
         let dead = 'still works';
         try {
-          await t.describe(api, port);
+          await tincan.describe(port);
         } catch (err) {
-          dead = err instanceof t.TincanError ? `${err.status} ${err.problem?.code}` : String(err);
+          dead = err instanceof TincanError ? `${err.status} ${err.code}` : String(err);
         }
-        const read = await t.poll(api, moved, '', 1);
+        const read = await tincan.read(moved, { wait: 1 });
         return { moved, dead, read: read.messages.map((m) => m.data) };
       },
       { port, key },
@@ -90,8 +90,8 @@ run('transfer.test.mjs', WHOLE, CHROMIUM, async (launch) => {
   ch = await channel();
   const mine = 'carried-on-' + ch.id;
   const first = await page.evaluate(async ({ port, key }) => {
-    const t = await import('/tincan.js');
-    return t.transfer(t.connect(location.origin), port, key);
+    const { Tincan } = await import('/vendor/tincan-client/index.js');
+    return new Tincan().transfer(port, { idempotencyKey: key });
   }, { port: ch.port2, key: mine });
   const again = await take(ch.port2, mine);
   check(again.moved.token === first.token, 'a transfer sent again under its key answered another token than the first');

@@ -16,10 +16,9 @@
 //
 // The worker is a tiny calculator: a request is text such as "6*7", the
 // answer {"result": 42}, or {"error": "..."} for what it cannot compute.
-import { ack, close, connect, createChannel, post, subscribe, TincanError, } from "./tincan.js";
+import { Tincan } from "./vendor/tincan-client/index.js";
 // The API is the origin that served this page.
-const base = new URL(".", location.href).href;
-const api = connect(base);
+const tincan = new Tincan({ baseUrl: location.origin });
 // A browser opens at most 6 HTTP/1.1 connections to one origin, and every
 // request waiting for its answer holds one (its reply port's event stream),
 // as does the worker's stream: more requests than this wait for a turn, so
@@ -81,7 +80,7 @@ async function answer(worker, msg) {
             // delivered again (the stream dropped before its acknowledgement)
             // is answered under the same key, and its answer not stored twice.
             // The reply port is the request's own, so the key is too.
-            await post(api, reply, ans, [], `answer-${msg.id}`);
+            await tincan.post(reply, ans, { idempotencyKey: `answer-${msg.id}` });
             log(workerLog, `answered ${JSON.stringify(ans)} on port ${short(reply.id)}`);
         }
         catch (err) {
@@ -90,11 +89,12 @@ async function answer(worker, msg) {
             log(workerLog, `could not answer on port ${short(reply.id)}: ${String(err)}`);
         }
     }
-    // Handled: the request may go. An acknowledgement that fails is made
-    // good by the next one, or by the stream's resumption, which
-    // acknowledges through the last message handled.
+    // Handled: the request may go. subscribe acknowledges it too, once the
+    // worker's loop moves on; this one is said here so that the count below
+    // never runs ahead of the acknowledgement. One that fails is made good
+    // by the next, or by the stream's resumption.
     try {
-        await ack(api, worker, msg.id);
+        await tincan.ack(worker, msg.id);
     }
     catch (err) {
         log(workerLog, `acknowledging ${short(msg.id)}: ${String(err)}`);
@@ -128,56 +128,61 @@ function sendMessage(controller, message) {
         const run = async () => {
             await turn();
             // new MessageChannel(): port1 stays here, port2 goes to the worker.
-            const channel = await createChannel(api);
+            const channel = await tincan.createChannel();
             log(clientLog, `made reply channel: keeps ${short(channel.port1.id)}, sends ${short(channel.port2.id)}`);
-            let sub;
-            const settled = new Promise((answered, failed) => {
-                sub = subscribe(api, base, channel.port1, {
-                    message: (msg) => {
-                        sub?.stop();
-                        const data = msg.data;
-                        // As the docs' `if (event.data.error)` (and the Go example's
-                        // Send): an error member rejects only when it is truthy.
-                        if (data !== null && typeof data === "object" && data.error) {
-                            reject(data.error);
-                        }
-                        else {
-                            resolve(data);
-                        }
-                        answered();
-                        // Tidy up after settling: the answer is handled, the channel done with.
-                        void ack(api, channel.port1, msg.id)
-                            .then(() => close(api, channel.port1))
-                            .then(() => log(clientLog, `closed reply channel of ${short(channel.port1.id)}`))
-                            .catch((err) => log(clientLog, `tidying up ${short(channel.port1.id)}: ${String(err)}`));
-                    },
-                    error: failed,
-                });
-            });
+            // Followed from now until the answer is in (the answer waits in
+            // the reply port's queue, whenever it comes).
+            const stop = new AbortController();
+            const answer = (async () => {
+                for await (const ev of tincan.subscribe(channel.port1, { signal: stop.signal })) {
+                    if (ev.type === "message")
+                        return ev.message;
+                    if (ev.type === "close" || ev.type === "transferred")
+                        throw new Error(`the reply channel ended (${ev.type}) without an answer`);
+                }
+                throw new Error("stopped");
+            })();
+            // Awaited below, once the request went; a failure meanwhile is not
+            // an unhandled one.
+            answer.catch(() => undefined);
             try {
                 // controller.postMessage(message, [channel.port2]), under a key of
-                // its own that post sends again if the answer is lost: under a new
-                // key, the request would be queued twice, or refused because port2
-                // already moved with the first.
-                await post(api, controller, message, [channel.port2]);
+                // its own that the client sends again if the answer is lost: under
+                // a new key, the request would be queued twice, or refused because
+                // port2 already moved with the first.
+                await tincan.post(controller, message, { transfer: [channel.port2] });
                 log(clientLog, `sent ${JSON.stringify(message)} with port ${short(channel.port2.id)} in its transfer list`);
             }
             catch (err) {
                 // The request never went: no answer will come on the reply
                 // channel, so it goes now, and nothing waits on its stream.
-                sub?.stop();
-                settled.catch(() => undefined);
-                void close(api, channel.port1)
+                stop.abort();
+                void tincan.close(channel.port1)
                     .then(() => log(clientLog, `closed reply channel of ${short(channel.port1.id)}: the request was refused`))
                     .catch((closeErr) => log(clientLog, `closing ${short(channel.port1.id)}: ${String(closeErr)}`));
                 throw err;
             }
+            let msg;
             try {
-                await settled;
+                msg = await answer;
             }
             finally {
-                sub?.stop();
+                stop.abort();
             }
+            const data = msg.data;
+            // As the docs' `if (event.data.error)` (and the Go example's
+            // Send): an error member rejects only when it is truthy.
+            if (data !== null && typeof data === "object" && data.error) {
+                reject(data.error);
+            }
+            else {
+                resolve(data);
+            }
+            // Tidy up after settling: the answer is handled, the channel done with.
+            void tincan.ack(channel.port1, msg.id)
+                .then(() => tincan.close(channel.port1))
+                .then(() => log(clientLog, `closed reply channel of ${short(channel.port1.id)}`))
+                .catch((err) => log(clientLog, `tidying up ${short(channel.port1.id)}: ${String(err)}`));
         };
         run()
             .catch(reject)
@@ -206,52 +211,59 @@ function show(message, outcome) {
 }
 /** postToken mints a post-scoped token for port and answers the port with it. */
 async function postToken(port, label) {
-    const { data, error, response } = await api.POST("/ports/{id}/tokens", {
-        params: { path: { id: port.id } },
-        headers: { Authorization: `Bearer ${port.token}` },
-        body: { scope: "post", label },
-    });
-    if (data === undefined) {
-        const problem = typeof error === "object" && error !== null && "code" in error ? error : undefined;
-        throw new TincanError(`mint a post token for ${port.id}`, response.status, problem);
+    const minted = await tincan.mintToken(port, "post", label);
+    return { id: port.id, token: minted.token };
+}
+// serve follows the worker's port until its channel closes or the stream
+// cannot go on, answering each request in turn.
+async function serve(worker) {
+    try {
+        for await (const ev of tincan.subscribe(worker)) {
+            switch (ev.type) {
+                case "open":
+                    workerStatus.textContent = "listening";
+                    break;
+                case "reconnecting":
+                    workerStatus.textContent = "reconnecting";
+                    break;
+                case "message":
+                    await answer(worker, ev.message);
+                    break;
+                case "messageerror":
+                    // A request the service cannot decode: nobody can answer it,
+                    // and it is acknowledged so that it does not stay queued.
+                    log(workerLog, `got a request that cannot be read (${ev.error.error}): acknowledged unanswered`);
+                    try {
+                        await tincan.ack(worker, ev.error.id);
+                    }
+                    catch (err) {
+                        log(workerLog, `acknowledging ${short(ev.error.id)}: ${String(err)}`);
+                    }
+                    workerCount.textContent = String(++handled);
+                    break;
+                case "close":
+                case "transferred":
+                    workerStatus.textContent = ev.type === "close" ? "closed" : "transferred";
+                    return;
+            }
+        }
     }
-    return { id: port.id, token: data.token };
+    catch (err) {
+        workerStatus.textContent = "stopped";
+        log(workerLog, `stream stopped: ${String(err)}`);
+    }
 }
 async function start() {
     // The worker's channel: port1 is how clients reach it (the page's
     // navigator.serviceWorker.controller), port2 is the worker's own.
-    const service = await createChannel(api);
+    const service = await tincan.createChannel();
     const worker = service.port2;
     // Clients get no more than they need: a post-scoped token for port1,
     // which sends (and describes) but cannot read, acknowledge, close or
     // transfer it. The full tokens stay with the worker.
     const controller = await postToken(service.port1, "request-reply clients");
     log(workerLog, `holds port ${short(worker.id)}; clients post to ${short(controller.id)} with a post-scoped token`);
-    subscribe(api, base, worker, {
-        open: () => {
-            workerStatus.textContent = "listening";
-        },
-        message: (msg) => answer(worker, msg),
-        // A request the service cannot decode: nobody can answer it, and it
-        // is acknowledged so that it does not stay queued.
-        messageerror: async (ev) => {
-            log(workerLog, `got a request that cannot be read (${ev.error}): acknowledged unanswered`);
-            try {
-                await ack(api, worker, ev.id);
-            }
-            catch (err) {
-                log(workerLog, `acknowledging ${short(ev.id)}: ${String(err)}`);
-            }
-            workerCount.textContent = String(++handled);
-        },
-        close: () => {
-            workerStatus.textContent = "closed";
-        },
-        error: (err) => {
-            workerStatus.textContent = "stopped";
-            log(workerLog, `stream stopped: ${String(err)}`);
-        },
-    });
+    void serve(worker);
     const send = (message) => sendMessage(controller, message);
     window.sendMessage = send;
     form.addEventListener("submit", (e) => {
