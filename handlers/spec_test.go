@@ -175,7 +175,7 @@ func TestSpecOperations(t *testing.T) {
 				want = []string{"portToken", "portTokenQuery", "streamTicket"}
 			case path == "/ports/{id}/messages/{message_id}/body":
 				// A message ticket, on the raw body only.
-				want = []string{"messageTicketQuery", "portToken", "portTokenQuery"}
+				want = []string{"messageTicketKey", "portToken", "portTokenQuery"}
 			case method == http.MethodGet || method == http.MethodHead:
 				want = []string{"portToken", "portTokenQuery"}
 			default:
@@ -331,6 +331,35 @@ func TestSpecComponentsUsed(t *testing.T) {
 	for _, ref := range refs {
 		if !routeLevel[ref] && !bytes.Contains(api.Spec, []byte("'"+ref+"'")) {
 			t.Errorf("%s is never referenced", ref)
+		}
+	}
+}
+
+// TestSpecComponentNamesDistinct checks that no two components share a
+// name across their kinds once the first letter is upper case, as
+// generators name the types they make of them: openapi-typescript-codegen
+// exported a parameter and a schema both named Ticket, and ogen refused
+// the messageTicket security scheme beside the MessageTicket schema.
+func TestSpecComponentNamesDistinct(t *testing.T) {
+	doc, err := loadSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string][]string{
+		"schemas":         slices.Collect(maps.Keys(doc.Components.Schemas)),
+		"parameters":      slices.Collect(maps.Keys(doc.Components.Parameters)),
+		"responses":       slices.Collect(maps.Keys(doc.Components.Responses)),
+		"requestBodies":   slices.Collect(maps.Keys(doc.Components.RequestBodies)),
+		"securitySchemes": slices.Collect(maps.Keys(doc.Components.SecuritySchemes)),
+	}
+	seen := map[string]string{} // type name -> the component that has it
+	for _, kind := range slices.Sorted(maps.Keys(kinds)) {
+		for _, name := range slices.Sorted(slices.Values(kinds[kind])) {
+			typeName := strings.ToUpper(name[:1]) + name[1:]
+			if other, ok := seen[typeName]; ok {
+				t.Errorf("%s/%s and %s both make the type name %s", kind, name, other, typeName)
+			}
+			seen[typeName] = kind + "/" + name
 		}
 	}
 }

@@ -1889,14 +1889,14 @@ type PostMessageParams struct {
 // GetMessageBodyParams defines parameters for GetMessageBody.
 type GetMessageBodyParams struct {
 	// Ticket A message ticket from `createMessageTicket`, instead of a token
-	// (the `messageTicketQuery` scheme); see `getMessageBody`.
+	// (the `messageTicketKey` scheme); see `getMessageBody`.
 	Ticket *MessageTicketQuery `form:"ticket,omitempty" json:"ticket,omitempty"`
 }
 
 // HeadMessageBodyParams defines parameters for HeadMessageBody.
 type HeadMessageBodyParams struct {
 	// Ticket A message ticket from `createMessageTicket`, instead of a token
-	// (the `messageTicketQuery` scheme); see `getMessageBody`.
+	// (the `messageTicketKey` scheme); see `getMessageBody`.
 	Ticket *MessageTicketQuery `form:"ticket,omitempty" json:"ticket,omitempty"`
 }
 

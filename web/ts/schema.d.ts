@@ -2929,7 +2929,7 @@ export interface components {
         StreamTicketQuery: components["schemas"]["TicketSecret"];
         /**
          * @description A message ticket from `createMessageTicket`, instead of a token
-         *     (the `messageTicketQuery` scheme); see `getMessageBody`.
+         *     (the `messageTicketKey` scheme); see `getMessageBody`.
          */
         MessageTicketQuery: components["schemas"]["TicketSecret"];
     };
@@ -3202,7 +3202,7 @@ export interface operations {
             query?: {
                 /**
                  * @description A message ticket from `createMessageTicket`, instead of a token
-                 *     (the `messageTicketQuery` scheme); see `getMessageBody`.
+                 *     (the `messageTicketKey` scheme); see `getMessageBody`.
                  */
                 ticket?: components["parameters"]["MessageTicketQuery"];
             };
@@ -3246,7 +3246,7 @@ export interface operations {
             query?: {
                 /**
                  * @description A message ticket from `createMessageTicket`, instead of a token
-                 *     (the `messageTicketQuery` scheme); see `getMessageBody`.
+                 *     (the `messageTicketKey` scheme); see `getMessageBody`.
                  */
                 ticket?: components["parameters"]["MessageTicketQuery"];
             };
