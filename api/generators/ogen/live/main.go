@@ -39,9 +39,9 @@ func main() {
 
 // lengthFramed sends every request body with a Content-Length. ogen sends
 // a text or bytes body (an io.Reader it wraps) chunked, since it cannot
-// know its length, and tincan refuses chunked bodies (400 invalid_request,
-// docs/SECURITY.md): the body is read into memory first, as the client
-// tincan documents for ogen does (docs/CLIENTS.md).
+// know its length, and tincan refuses chunked bodies (400
+// invalid_request; "Request framing" in docs/SECURITY.md): the body is
+// read into memory first, as docs/CLIENTS.md tells ogen's users to do.
 type lengthFramed struct{ next http.RoundTripper }
 
 func (t lengthFramed) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -87,8 +87,8 @@ func (tokens) CreatorBearer(context.Context, api.OperationName) (api.CreatorBear
 	return api.CreatorBearer{}, ogenerrors.ErrSkipClientSecurity
 }
 
-func (tokens) MessageTicketQuery(context.Context, api.OperationName) (api.MessageTicketQuery, error) {
-	return api.MessageTicketQuery{}, ogenerrors.ErrSkipClientSecurity
+func (tokens) MessageTicketKey(context.Context, api.OperationName) (api.MessageTicketKey, error) {
+	return api.MessageTicketKey{}, ogenerrors.ErrSkipClientSecurity
 }
 
 func (tokens) PortTokenQuery(context.Context, api.OperationName) (api.PortTokenQuery, error) {
