@@ -175,7 +175,7 @@ func TestSpecOperations(t *testing.T) {
 				want = []string{"portToken", "portTokenQuery", "streamTicket"}
 			case path == "/ports/{id}/messages/{message_id}/body":
 				// A message ticket, on the raw body only.
-				want = []string{"messageTicket", "portToken", "portTokenQuery"}
+				want = []string{"messageTicketKey", "portToken", "portTokenQuery"}
 			case method == http.MethodGet || method == http.MethodHead:
 				want = []string{"portToken", "portTokenQuery"}
 			default:
@@ -331,6 +331,35 @@ func TestSpecComponentsUsed(t *testing.T) {
 	for _, ref := range refs {
 		if !routeLevel[ref] && !bytes.Contains(api.Spec, []byte("'"+ref+"'")) {
 			t.Errorf("%s is never referenced", ref)
+		}
+	}
+}
+
+// TestSpecComponentNamesDistinct checks that no two components share a
+// name across their kinds once the first letter is upper case, as
+// generators name the types they make of them: openapi-typescript-codegen
+// exported a parameter and a schema both named Ticket, and ogen refused
+// the messageTicket security scheme beside the MessageTicket schema.
+func TestSpecComponentNamesDistinct(t *testing.T) {
+	doc, err := loadSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string][]string{
+		"schemas":         slices.Collect(maps.Keys(doc.Components.Schemas)),
+		"parameters":      slices.Collect(maps.Keys(doc.Components.Parameters)),
+		"responses":       slices.Collect(maps.Keys(doc.Components.Responses)),
+		"requestBodies":   slices.Collect(maps.Keys(doc.Components.RequestBodies)),
+		"securitySchemes": slices.Collect(maps.Keys(doc.Components.SecuritySchemes)),
+	}
+	seen := map[string]string{} // type name -> the component that has it
+	for _, kind := range slices.Sorted(maps.Keys(kinds)) {
+		for _, name := range slices.Sorted(slices.Values(kinds[kind])) {
+			typeName := strings.ToUpper(name[:1]) + name[1:]
+			if other, ok := seen[typeName]; ok {
+				t.Errorf("%s/%s and %s both make the type name %s", kind, name, other, typeName)
+			}
+			seen[typeName] = kind + "/" + name
 		}
 	}
 }
@@ -605,7 +634,8 @@ func (c *contract) routeLevel(req *http.Request, status int, response string) *r
 }
 
 // checkProblem checks what a schema cannot say: a problem's code belongs to
-// the answer's status, and its type and status fields repeat them.
+// the answer's status, its type and status fields repeat them, and it has
+// the extension members of its code (problemMembers).
 func (c *contract) checkProblem(status int, body []byte) error {
 	var p struct {
 		Type   string `json:"type"`
@@ -623,7 +653,49 @@ func (c *contract) checkProblem(status int, body []byte) error {
 	case p.Type != problemTypeBase+p.Code:
 		return fmt.Errorf("problem type %q, want /docs/errors#%s", p.Type, p.Code)
 	}
-	return nil
+	return checkProblemMembers(p.Code, body)
+}
+
+// problemMembers lists, by code, the sets of extension members a problem
+// of that code may have, as the Problem schema's description says: one
+// Problem schema describes every code (generators make one type of it, where
+// a choice of schemas stopped some), so these per-code rules are checked
+// here. A code not listed has none; a code whose sets do not include the
+// empty one must have one of them.
+var problemMembers = map[string][][]string{
+	"invalid_transfer": {{"port", "reason", "transfer_index"}},
+	"invalid_member":   {{"member_code", "port"}},
+	"port_busy":        {{}, {"port", "reason", "transfer_index"}, {"port"}},
+	"unavailable":      {{}, {"port"}},
+}
+
+// problemExtensions are the Problem schema's members beyond RFC 9457's and
+// code.
+var problemExtensions = []string{"member_code", "port", "reason", "transfer_index"}
+
+// checkProblemMembers checks that a problem of code has one of the sets of
+// extension members problemMembers allows it.
+func checkProblemMembers(code string, body []byte) error {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil {
+		return fmt.Errorf("problem: %w", err)
+	}
+	have := []string{}
+	for _, name := range problemExtensions {
+		if _, ok := fields[name]; ok {
+			have = append(have, name)
+		}
+	}
+	allowed := problemMembers[code]
+	if allowed == nil {
+		allowed = [][]string{{}}
+	}
+	for _, set := range allowed {
+		if slices.Equal(have, set) {
+			return nil
+		}
+	}
+	return fmt.Errorf("problem %q has the extension members %v; its code allows exactly one of %v", code, have, allowed)
 }
 
 // answer fabricates a response for testing checkAgainstSpec.
@@ -710,6 +782,8 @@ func TestCheckAgainstSpecAccepts(t *testing.T) {
 		{"replayed post", "POST", "/ports/" + testPort + "/messages",
 			answer(201, "application/json", "", "Idempotent-Replayed", "true"), `{"id":"1763731800456-0"}`},
 		{"key reused", "POST", "/ports/" + testPort + "/messages", answer(422, "application/problem+json", ""), problemBody(422, "idempotency_key_reused")},
+		{"busy transfer entry", "POST", "/ports/" + testPort + "/messages", answer(409, "application/problem+json", "", "Retry-After", "1"),
+			`{"type":"/docs/errors#port_busy","title":"T","status":409,"detail":"d","code":"port_busy","transfer_index":0,"port":"x","reason":"busy"}`},
 		{"post in flight", "POST", "/ports/" + testPort + "/messages",
 			answer(409, "application/problem+json", "", "Retry-After", "1"), problemBody(409, "idempotency_in_flight")},
 		{"creation in flight", "POST", "/channels",
@@ -771,7 +845,13 @@ func TestCheckAgainstSpecRefuses(t *testing.T) {
 		{"unknown code", "POST", "/ports/" + testPort + "/transfer", answer(410, "application/problem+json", ""), problemBody(410, "gone")},
 		{"undescribed field in a transfer problem", "POST", "/ports/" + testPort + "/messages", answer(422, "application/problem+json", ""),
 			`{"type":"/docs/errors#invalid_transfer","title":"T","status":422,"detail":"d","code":"invalid_transfer","transfer_index":1,"port":"x","reason":"self","stack":"..."}`},
-		{"transfer problem without index", "POST", "/ports/" + testPort + "/messages", answer(422, "application/problem+json", ""), problemBody(422, "invalid_transfer")},
+		{"transfer problem without index", "POST", "/ports/" + testPort + "/messages", answer(422, "application/problem+json", ""),
+			`{"type":"/docs/errors#invalid_transfer","title":"T","status":422,"detail":"d","code":"invalid_transfer","port":"x","reason":"self"}`},
+		{"transfer problem without its members", "POST", "/ports/" + testPort + "/messages", answer(422, "application/problem+json", ""), problemBody(422, "invalid_transfer")},
+		{"key reused with transfer members", "POST", "/ports/" + testPort + "/messages", answer(422, "application/problem+json", ""),
+			`{"type":"/docs/errors#idempotency_key_reused","title":"T","status":422,"detail":"d","code":"idempotency_key_reused","transfer_index":1,"port":"x","reason":"self"}`},
+		{"transfer problem with a member code", "POST", "/ports/" + testPort + "/messages", answer(422, "application/problem+json", ""),
+			`{"type":"/docs/errors#invalid_transfer","title":"T","status":422,"detail":"d","code":"invalid_transfer","transfer_index":1,"port":"x","reason":"self","member_code":"unauthorized"}`},
 		{"in flight without Retry-After", "POST", "/channels", answer(409, "application/problem+json", ""), problemBody(409, "idempotency_in_flight")},
 		{"key reused on a creation", "POST", "/channels", answer(422, "application/problem+json", ""), problemBody(422, "idempotency_key_reused")},
 		{"replayed as yes", "POST", "/ports/" + testPort + "/messages",

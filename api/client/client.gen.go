@@ -71,21 +71,6 @@ func (e HealthStatus) Valid() bool {
 	}
 }
 
-// Defines values for IdempotencyKeyReusedProblemCode.
-const (
-	IdempotencyKeyReusedProblemCodeIdempotencyKeyReused IdempotencyKeyReusedProblemCode = "idempotency_key_reused"
-)
-
-// Valid indicates whether the value is a known member of the IdempotencyKeyReusedProblemCode enum.
-func (e IdempotencyKeyReusedProblemCode) Valid() bool {
-	switch e {
-	case IdempotencyKeyReusedProblemCodeIdempotencyKeyReused:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for MintTokenRequestScope.
 const (
 	MintTokenRequestScopeListen MintTokenRequestScope = "listen"
@@ -549,90 +534,6 @@ type Health struct {
 // HealthStatus defines model for Health.Status.
 type HealthStatus string
 
-// IdempotencyKeyReusedProblem A problem refusing a request whose Idempotency-Key was used for another.
-type IdempotencyKeyReusedProblem struct {
-	Code IdempotencyKeyReusedProblemCode `json:"code"`
-
-	// Detail A human explanation of this occurrence. It never reveals internals.
-	Detail string `json:"detail"`
-
-	// MemberCode The stable machine-readable error code. Each code has one HTTP
-	// status (`x-status` below):
-	//
-	// | code | status |
-	// |---|---|
-	// | invalid_request | 400 |
-	// | idempotency_key_required | 400 |
-	// | unauthorized | 401 |
-	// | invalid_ticket | 401 |
-	// | port_transferred | 403 |
-	// | insufficient_scope | 403 |
-	// | not_found | 404 |
-	// | message_not_found | 404 |
-	// | method_not_allowed | 405 |
-	// | port_busy | 409 |
-	// | idempotency_in_flight | 409 |
-	// | too_many_tokens | 409 |
-	// | too_many_members | 409 |
-	// | port_closed | 410 |
-	// | precondition_failed | 412 |
-	// | request_timeout | 408 |
-	// | payload_too_large | 413 |
-	// | broadcast_too_large | 413 |
-	// | content_type_required | 415 |
-	// | invalid_content_type | 415 |
-	// | range_not_satisfiable | 416 |
-	// | invalid_transfer | 422 |
-	// | invalid_member | 422 |
-	// | idempotency_key_reused | 422 |
-	// | message_undecodable | 422 |
-	// | queue_full | 429 |
-	// | too_many_streams | 429 |
-	// | too_many_connections | 429 |
-	// | rate_limited | 429 |
-	// | internal_error | 500 |
-	// | server_busy | 503 |
-	// | unavailable | 503 |
-	//
-	// A transfer list refused because a listed port is mid-move answers
-	// `409 port_busy` with the invalid_transfer extension fields.
-	MemberCode *ProblemCode `json:"member_code,omitempty"`
-
-	// Port Transfer refusals and invalid_member only: the refused port's id, as given.
-	Port *string `json:"port,omitempty"`
-
-	// Reason Why a port in a transfer list was refused (the cases in which a
-	// browser's postMessage throws DataCloneError): the sending port
-	// itself (`self`), its peer (`peer`), listed twice (`duplicate`, the
-	// second occurrence), its channel closed (`closed`), unknown or wrong
-	// token (`unauthorized`), a token from before a transfer
-	// (`transferred`), in the middle of another move (`busy`), or listed
-	// with a scoped token, which may not give the port away
-	// (`insufficient_scope`).
-	Reason *TransferRefusal `json:"reason,omitempty"`
-
-	// Status The HTTP status, repeated.
-	Status int `json:"status"`
-
-	// Title A short human summary of the code; the same for every occurrence.
-	Title string `json:"title"`
-
-	// TransferIndex Transfer refusals only: the position of the refused entry in `transfer`.
-	TransferIndex *int `json:"transfer_index,omitempty"`
-
-	// Type Where the code is explained: `/docs/errors#<code>`, a URI
-	// reference relative to the server that answered (RFC 9457 allows
-	// relative references; resolve it against the request's URL). The
-	// page lists every code with its status, meaning and what to do.
-	//
-	//
-	// Example: /docs/errors#unauthorized
-	Type string `json:"type"`
-}
-
-// IdempotencyKeyReusedProblemCode defines model for IdempotencyKeyReusedProblem.Code.
-type IdempotencyKeyReusedProblemCode string
-
 // InvalidMemberProblem A problem refusing a port offered as a collection member.
 type InvalidMemberProblem struct {
 	// Code The stable machine-readable error code. Each code has one HTTP
@@ -739,125 +640,8 @@ type InvalidMemberProblem struct {
 	// Title A short human summary of the code; the same for every occurrence.
 	Title string `json:"title"`
 
-	// TransferIndex Transfer refusals only: the position of the refused entry in `transfer`.
+	// TransferIndex The position of the refused entry in `transfer` (see the schema's description for the codes that have it).
 	TransferIndex *int `json:"transfer_index,omitempty"`
-
-	// Type Where the code is explained: `/docs/errors#<code>`, a URI
-	// reference relative to the server that answered (RFC 9457 allows
-	// relative references; resolve it against the request's URL). The
-	// page lists every code with its status, meaning and what to do.
-	//
-	//
-	// Example: /docs/errors#unauthorized
-	Type string `json:"type"`
-}
-
-// InvalidTransferProblem A problem refusing a transfer list, with its extension fields.
-type InvalidTransferProblem struct {
-	// Code The stable machine-readable error code. Each code has one HTTP
-	// status (`x-status` below):
-	//
-	// | code | status |
-	// |---|---|
-	// | invalid_request | 400 |
-	// | idempotency_key_required | 400 |
-	// | unauthorized | 401 |
-	// | invalid_ticket | 401 |
-	// | port_transferred | 403 |
-	// | insufficient_scope | 403 |
-	// | not_found | 404 |
-	// | message_not_found | 404 |
-	// | method_not_allowed | 405 |
-	// | port_busy | 409 |
-	// | idempotency_in_flight | 409 |
-	// | too_many_tokens | 409 |
-	// | too_many_members | 409 |
-	// | port_closed | 410 |
-	// | precondition_failed | 412 |
-	// | request_timeout | 408 |
-	// | payload_too_large | 413 |
-	// | broadcast_too_large | 413 |
-	// | content_type_required | 415 |
-	// | invalid_content_type | 415 |
-	// | range_not_satisfiable | 416 |
-	// | invalid_transfer | 422 |
-	// | invalid_member | 422 |
-	// | idempotency_key_reused | 422 |
-	// | message_undecodable | 422 |
-	// | queue_full | 429 |
-	// | too_many_streams | 429 |
-	// | too_many_connections | 429 |
-	// | rate_limited | 429 |
-	// | internal_error | 500 |
-	// | server_busy | 503 |
-	// | unavailable | 503 |
-	//
-	// A transfer list refused because a listed port is mid-move answers
-	// `409 port_busy` with the invalid_transfer extension fields.
-	Code ProblemCode `json:"code"`
-
-	// Detail A human explanation of this occurrence. It never reveals internals.
-	Detail string `json:"detail"`
-
-	// MemberCode The stable machine-readable error code. Each code has one HTTP
-	// status (`x-status` below):
-	//
-	// | code | status |
-	// |---|---|
-	// | invalid_request | 400 |
-	// | idempotency_key_required | 400 |
-	// | unauthorized | 401 |
-	// | invalid_ticket | 401 |
-	// | port_transferred | 403 |
-	// | insufficient_scope | 403 |
-	// | not_found | 404 |
-	// | message_not_found | 404 |
-	// | method_not_allowed | 405 |
-	// | port_busy | 409 |
-	// | idempotency_in_flight | 409 |
-	// | too_many_tokens | 409 |
-	// | too_many_members | 409 |
-	// | port_closed | 410 |
-	// | precondition_failed | 412 |
-	// | request_timeout | 408 |
-	// | payload_too_large | 413 |
-	// | broadcast_too_large | 413 |
-	// | content_type_required | 415 |
-	// | invalid_content_type | 415 |
-	// | range_not_satisfiable | 416 |
-	// | invalid_transfer | 422 |
-	// | invalid_member | 422 |
-	// | idempotency_key_reused | 422 |
-	// | message_undecodable | 422 |
-	// | queue_full | 429 |
-	// | too_many_streams | 429 |
-	// | too_many_connections | 429 |
-	// | rate_limited | 429 |
-	// | internal_error | 500 |
-	// | server_busy | 503 |
-	// | unavailable | 503 |
-	//
-	// A transfer list refused because a listed port is mid-move answers
-	// `409 port_busy` with the invalid_transfer extension fields.
-	MemberCode *ProblemCode `json:"member_code,omitempty"`
-	Port       string       `json:"port"`
-
-	// Reason Why a port in a transfer list was refused (the cases in which a
-	// browser's postMessage throws DataCloneError): the sending port
-	// itself (`self`), its peer (`peer`), listed twice (`duplicate`, the
-	// second occurrence), its channel closed (`closed`), unknown or wrong
-	// token (`unauthorized`), a token from before a transfer
-	// (`transferred`), in the middle of another move (`busy`), or listed
-	// with a scoped token, which may not give the port away
-	// (`insufficient_scope`).
-	Reason TransferRefusal `json:"reason"`
-
-	// Status The HTTP status, repeated.
-	Status int `json:"status"`
-
-	// Title A short human summary of the code; the same for every occurrence.
-	Title         string `json:"title"`
-	TransferIndex int    `json:"transfer_index"`
 
 	// Type Where the code is explained: `/docs/errors#<code>`, a URI
 	// reference relative to the server that answered (RFC 9457 allows
@@ -1266,7 +1050,14 @@ type PostMessageRequest struct {
 	Transfer []TransferEntry `json:"transfer,omitempty"`
 }
 
-// Problem An RFC 9457 problem, with tincan's `code`.
+// Problem An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type Problem struct {
 	// Code The stable machine-readable error code. Each code has one HTTP
 	// status (`x-status` below):
@@ -1355,7 +1146,7 @@ type Problem struct {
 	// `409 port_busy` with the invalid_transfer extension fields.
 	MemberCode *ProblemCode `json:"member_code,omitempty"`
 
-	// Port Transfer refusals and invalid_member only: the refused port's id, as given.
+	// Port The refused port's id, as given (see the schema's description for the codes that have it).
 	Port *string `json:"port,omitempty"`
 
 	// Reason Why a port in a transfer list was refused (the cases in which a
@@ -1374,7 +1165,7 @@ type Problem struct {
 	// Title A short human summary of the code; the same for every occurrence.
 	Title string `json:"title"`
 
-	// TransferIndex Transfer refusals only: the position of the refused entry in `transfer`.
+	// TransferIndex The position of the refused entry in `transfer` (see the schema's description for the codes that have it).
 	TransferIndex *int `json:"transfer_index,omitempty"`
 
 	// Type Where the code is explained: `/docs/errors#<code>`, a URI
@@ -1517,7 +1308,10 @@ type StreamPosition = string
 
 // TextMessage A text body (`text/*`, `application/x-www-form-urlencoded`): the
 // bytes, which must be valid UTF-8, become the message's data as a
-// JSON string.
+// JSON string. Only `text/plain` is listed as a request body: a form
+// body is taken as text too (what `curl -d` sends), but generators
+// encode a form as `name=value` pairs of an object, which would
+// arrive as that text.
 type TextMessage = string
 
 // Ticket A freshly issued stream ticket.
@@ -1630,14 +1424,6 @@ type IdempotencyKey = string
 // IdempotencyKeyRequired defines model for IdempotencyKeyRequired.
 type IdempotencyKeyRequired = string
 
-// LastEventIdHeader Where an event stream resumes: for a stream of one port an event id
-// (or the empty string); for a stream of k ports, k event ids in the
-// ticket's order joined by `,`, each the empty string for a port with
-// nothing delivered yet.
-//
-// Example: 1763731800456-3,,1763731800789-0
-type LastEventIdHeader = StreamPosition
-
 // LastEventIdQuery Where an event stream resumes: for a stream of one port an event id
 // (or the empty string); for a stream of k ports, k event ids in the
 // ticket's order joined by `,`, each the empty string for a port with
@@ -1683,108 +1469,337 @@ type TokenIdPath = string
 // Wait defines model for Wait.
 type Wait = int
 
-// AddMemberConflict An RFC 9457 problem, with tincan's `code`.
+// AddMemberConflict An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type AddMemberConflict = Problem
 
-// BroadcastTooLarge An RFC 9457 problem, with tincan's `code`.
+// BroadcastTooLarge An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type BroadcastTooLarge = Problem
 
-// CollectionUnauthorized An RFC 9457 problem, with tincan's `code`.
+// CollectionUnauthorized An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type CollectionUnauthorized = Problem
 
-// CreateUnauthorized An RFC 9457 problem, with tincan's `code`.
+// CreateUnauthorized An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type CreateUnauthorized = Problem
 
-// IdempotencyInFlight An RFC 9457 problem, with tincan's `code`.
+// IdempotencyInFlight An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type IdempotencyInFlight = Problem
 
-// InternalError An RFC 9457 problem, with tincan's `code`.
+// InternalError An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type InternalError = Problem
 
 // InvalidMember A problem refusing a port offered as a collection member.
 type InvalidMember = InvalidMemberProblem
 
-// InvalidRequest An RFC 9457 problem, with tincan's `code`.
+// InvalidRequest An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type InvalidRequest = Problem
 
-// KeyRequired An RFC 9457 problem, with tincan's `code`.
+// KeyRequired An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type KeyRequired = Problem
 
-// MemberNotFound An RFC 9457 problem, with tincan's `code`.
+// MemberNotFound An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type MemberNotFound = Problem
 
-// MessageNotFound An RFC 9457 problem, with tincan's `code`.
+// MessageNotFound An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type MessageNotFound = Problem
 
-// MessageTicketUnauthorized An RFC 9457 problem, with tincan's `code`.
+// MessageTicketUnauthorized An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type MessageTicketUnauthorized = Problem
 
-// MessageUndecodable An RFC 9457 problem, with tincan's `code`.
+// MessageUndecodable An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type MessageUndecodable = Problem
 
-// MethodNotAllowed An RFC 9457 problem, with tincan's `code`.
+// MethodNotAllowed An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type MethodNotAllowed = Problem
 
-// MintConflict An RFC 9457 problem, with tincan's `code`.
+// MintConflict An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type MintConflict = Problem
 
-// NotFound An RFC 9457 problem, with tincan's `code`.
+// NotFound An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type NotFound = Problem
 
-// PayloadTooLarge An RFC 9457 problem, with tincan's `code`.
+// PayloadTooLarge An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type PayloadTooLarge = Problem
 
-// PortBusy An RFC 9457 problem, with tincan's `code`.
+// PortBusy An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type PortBusy = Problem
 
-// PortClosed An RFC 9457 problem, with tincan's `code`.
+// PortClosed An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type PortClosed = Problem
 
-// PortTransferred An RFC 9457 problem, with tincan's `code`.
+// PortTransferred An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type PortTransferred = Problem
 
-// PostConflict An RFC 9457 problem, with tincan's `code`.
+// PostConflict An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type PostConflict = Problem
 
-// PostUnprocessable defines model for PostUnprocessable.
-type PostUnprocessable struct {
-	union json.RawMessage
-}
+// PostUnprocessable An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
+type PostUnprocessable = Problem
 
-// PreconditionFailed An RFC 9457 problem, with tincan's `code`.
+// PreconditionFailed An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type PreconditionFailed = Problem
 
-// QueryTokenRefused An RFC 9457 problem, with tincan's `code`.
+// QueryTokenRefused An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type QueryTokenRefused = Problem
 
-// QueueFull An RFC 9457 problem, with tincan's `code`.
+// QueueFull An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type QueueFull = Problem
 
-// RangeNotSatisfiable An RFC 9457 problem, with tincan's `code`.
+// RangeNotSatisfiable An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type RangeNotSatisfiable = Problem
 
-// RateLimited An RFC 9457 problem, with tincan's `code`.
+// RateLimited An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type RateLimited = Problem
 
-// RequestTimeout An RFC 9457 problem, with tincan's `code`.
+// RequestTimeout An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type RequestTimeout = Problem
 
-// StreamUnauthorized An RFC 9457 problem, with tincan's `code`.
+// StreamUnauthorized An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type StreamUnauthorized = Problem
 
-// TokenNotFound An RFC 9457 problem, with tincan's `code`.
+// TokenNotFound An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type TokenNotFound = Problem
 
-// TooManyStreams An RFC 9457 problem, with tincan's `code`.
+// TooManyStreams An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type TooManyStreams = Problem
 
-// Unauthorized An RFC 9457 problem, with tincan's `code`.
+// Unauthorized An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type Unauthorized = Problem
 
-// Unavailable An RFC 9457 problem, with tincan's `code`.
+// Unavailable An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type Unavailable = Problem
 
-// UnsupportedMediaType An RFC 9457 problem, with tincan's `code`.
+// UnsupportedMediaType An RFC 9457 problem, with tincan's `code`. A few codes add members,
+// by code: `invalid_transfer` always has `transfer_index`, `port` and
+// `reason`; `invalid_member` always has `port` and `member_code`;
+// `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+// an entry of a transfer list is mid-move, or `port` alone when a
+// collection's member is; `unavailable` may have `port`, the member
+// whose part of the store could not be reached. No other code has any
+// of them.
 type UnsupportedMediaType = Problem
 
 // CreateChannelParams defines parameters for CreateChannel.
@@ -1816,20 +1831,22 @@ type BroadcastMessageParams struct {
 
 // StreamEventsParams defines parameters for StreamEvents.
 type StreamEventsParams struct {
-	// LastEventId The resume point, for a first connection; see `Last-Event-ID`.
+	// LastEventId The resume point: the stream acknowledges every message up to it
+	// and starts after it (a point after the newest message the service
+	// knows is answered with `event: reset` and `rewound_to`, never
+	// refused). For a stream of several ports, the composite position its
+	// message events carry. The `Last-Event-ID` header, which an
+	// EventSource sends on reconnection, has the same meaning and wins
+	// over this parameter.
 	LastEventId *LastEventIdQuery `form:"last_event_id,omitempty" json:"last_event_id,omitempty"`
 
 	// Ticket A stream ticket from `createTicket`, instead of a token (the
 	// `streamTicket` scheme); see the operation's description.
 	Ticket *StreamTicketQuery `form:"ticket,omitempty" json:"ticket,omitempty"`
 
-	// LastEventID The resume point, as an EventSource sends it on reconnection: the
-	// stream acknowledges every message up to it and starts after it (a
-	// point after the newest message the service knows is answered with
-	// `event: reset` and `rewound_to`, never refused). Wins over
-	// `last_event_id`. For a stream of several ports, the composite
-	// position its message events carry.
-	LastEventID *LastEventIdHeader `json:"Last-Event-ID,omitempty"`
+	// LastEventID The resume point, as an EventSource sends it on reconnection; the
+	// same values and meaning as last_event_id, and it wins over it.
+	LastEventID *StreamPosition `json:"Last-Event-ID,omitempty"`
 }
 
 // ListMessagesParams defines parameters for ListMessages.
@@ -1872,14 +1889,14 @@ type PostMessageParams struct {
 // GetMessageBodyParams defines parameters for GetMessageBody.
 type GetMessageBodyParams struct {
 	// Ticket A message ticket from `createMessageTicket`, instead of a token
-	// (the `messageTicket` scheme); see `getMessageBody`.
+	// (the `messageTicketKey` scheme); see `getMessageBody`.
 	Ticket *MessageTicketQuery `form:"ticket,omitempty" json:"ticket,omitempty"`
 }
 
 // HeadMessageBodyParams defines parameters for HeadMessageBody.
 type HeadMessageBodyParams struct {
 	// Ticket A message ticket from `createMessageTicket`, instead of a token
-	// (the `messageTicket` scheme); see `getMessageBody`.
+	// (the `messageTicketKey` scheme); see `getMessageBody`.
 	Ticket *MessageTicketQuery `form:"ticket,omitempty" json:"ticket,omitempty"`
 }
 
@@ -1901,9 +1918,6 @@ type AddMemberJSONRequestBody = AddMemberRequest
 // BroadcastMessageJSONRequestBody defines body for BroadcastMessage for application/json ContentType.
 type BroadcastMessageJSONRequestBody = BroadcastRequest
 
-// BroadcastMessageFormdataRequestBody defines body for BroadcastMessage for application/x-www-form-urlencoded ContentType.
-type BroadcastMessageFormdataRequestBody = TextMessage
-
 // BroadcastMessageTextRequestBody defines body for BroadcastMessage for text/plain ContentType.
 type BroadcastMessageTextRequestBody = TextMessage
 
@@ -1912,9 +1926,6 @@ type AckMessagesJSONRequestBody = AckRequest
 
 // PostMessageJSONRequestBody defines body for PostMessage for application/json ContentType.
 type PostMessageJSONRequestBody = PostMessageRequest
-
-// PostMessageFormdataRequestBody defines body for PostMessage for application/x-www-form-urlencoded ContentType.
-type PostMessageFormdataRequestBody = TextMessage
 
 // PostMessageTextRequestBody defines body for PostMessage for text/plain ContentType.
 type PostMessageTextRequestBody = TextMessage
@@ -1927,68 +1938,6 @@ type CreateTicketJSONRequestBody = TicketRequest
 
 // MintTokenJSONRequestBody defines body for MintToken for application/json ContentType.
 type MintTokenJSONRequestBody = MintTokenRequest
-
-// AsInvalidTransferProblem returns the union data inside the PostUnprocessable as a InvalidTransferProblem
-func (t PostUnprocessable) AsInvalidTransferProblem() (InvalidTransferProblem, error) {
-	var body InvalidTransferProblem
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromInvalidTransferProblem overwrites any union data inside the PostUnprocessable as the provided InvalidTransferProblem
-func (t *PostUnprocessable) FromInvalidTransferProblem(v InvalidTransferProblem) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeInvalidTransferProblem performs a merge with any union data inside the PostUnprocessable, using the provided InvalidTransferProblem
-func (t *PostUnprocessable) MergeInvalidTransferProblem(v InvalidTransferProblem) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsIdempotencyKeyReusedProblem returns the union data inside the PostUnprocessable as a IdempotencyKeyReusedProblem
-func (t PostUnprocessable) AsIdempotencyKeyReusedProblem() (IdempotencyKeyReusedProblem, error) {
-	var body IdempotencyKeyReusedProblem
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromIdempotencyKeyReusedProblem overwrites any union data inside the PostUnprocessable as the provided IdempotencyKeyReusedProblem
-func (t *PostUnprocessable) FromIdempotencyKeyReusedProblem(v IdempotencyKeyReusedProblem) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeIdempotencyKeyReusedProblem performs a merge with any union data inside the PostUnprocessable, using the provided IdempotencyKeyReusedProblem
-func (t *PostUnprocessable) MergeIdempotencyKeyReusedProblem(v IdempotencyKeyReusedProblem) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-func (t PostUnprocessable) MarshalJSON() ([]byte, error) {
-	b, err := t.union.MarshalJSON()
-	return b, err
-}
-
-func (t *PostUnprocessable) UnmarshalJSON(b []byte) error {
-	err := t.union.UnmarshalJSON(b)
-	return err
-}
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -2294,60 +2243,6 @@ type ClientInterface interface {
 	// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
 	BroadcastMessage(ctx context.Context, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// BroadcastMessageWithFormdataBody Broadcast a message through every member port
-	//
-	// Posts one message through every member port to its peer, each
-	// exactly as `postMessage` through that port would: the message is
-	// queued at the peer with the peer's own next event id, read and
-	// acknowledged there like any other message (a slow or offline
-	// receiver holds nobody up and loses nothing), bounded by the peer's
-	// queue (`MAX_QUEUE_LENGTH`, `MAX_QUEUE_BYTES`), and pushed to the
-	// peer's event streams.
-	// The delivered message's `source` is the member port, and its
-	// `origin` the broadcasting request's `Origin`, as for a post.
-	//
-	// The body is a post's, by the same rule of `Content-Type` (see
-	// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
-	// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
-	// A broadcast carries no transfer list, since a port can be given to
-	// one receiver only: a `transfer` field with a port is `400
-	// invalid_request`.
-	//
-	// The answer accounts for every member: `delivered` lists the members
-	// reached with the message's event id at each peer, `refused` the
-	// members whose peer did not get the message, with the reason (the
-	// problem code a post through the port would get), and `unknown` the
-	// members whose outcome the store could not tell (their post was
-	// sent and its answer lost: a timeout, a dropped connection, or too
-	// few replicas confirmed it): their peer may hold the message. One
-	// member's refusal does not stop the others.
-	//
-	// **Size.** The members times the message's bytes (its data, as
-	// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
-	// by default):
-	// more is `413 broadcast_too_large`, before anything is stored.
-	//
-	// **Retrying safely.** Without an `Idempotency-Key` a retry after a
-	// lost answer posts again. With one, each member's post is made under
-	// it as `postMessage` makes a post under a key: a retry of the same
-	// broadcast (the same collection, the same kind of body, bytes of the
-	// same content type, and the same body, byte for byte) within the
-	// window stores nothing twice. The
-	// members reached before answer the ids of the first call, the
-	// `unknown` ones too if their peer got the message; the others
-	// (`unknown` ones that did not, those refused as `unavailable` or
-	// `port_busy` the first time, or added since) are posted to now. So
-	// retry a broadcast that answered `unknown` members with the same key:
-	// it never duplicates. A member reached before under the same
-	// key with another body is refused with `idempotency_key_reused`.
-	// Only the holder of the collection's token can replay its
-	// broadcasts.
-	//
-	// Takes a body of the `application/x-www-form-urlencoded` content type.
-	//
-	// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
-	BroadcastMessageWithFormdataBody(ctx context.Context, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
-
 	// BroadcastMessageWithTextBody Broadcast a message through every member port
 	//
 	// Posts one message through every member port to its peer, each
@@ -2538,7 +2433,11 @@ type ClientInterface interface {
 	// for `EventSource` and any SSE client.
 	//
 	// **Resume point.** The `Last-Event-ID` header, else the
-	// `last_event_id` query parameter. When one is given, every message
+	// `last_event_id` query parameter (the parameter is described below,
+	// the header only here: it has the same values and meaning, and wins
+	// when both are given; an EventSource and SSE libraries send it
+	// themselves when they reconnect, and generators would give the two
+	// one name). When one is given, every message
 	// up to and including it is acknowledged first and the stream starts
 	// after it. Without one, the stream starts after the last
 	// acknowledged message. When the resume point is before a message
@@ -2782,66 +2681,6 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /ports/{id}/messages (the `PostMessage` operationId).
 	PostMessage(ctx context.Context, id PortIdPath, params *PostMessageParams, body PostMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
-
-	// PostMessageWithFormdataBody Post a message to the peer (port.postMessage)
-	//
-	// Queues a message at the peer of this port and answers its event id
-	// once it is durably stored.
-	//
-	// **What the body is** depends on its `Content-Type` (parameters such
-	// as `charset` aside):
-	//
-	// | Content-Type | the message |
-	// |---|---|
-	// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
-	// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
-	// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
-	// | none | `415 content_type_required`: nothing is guessed |
-	//
-	// A binary message's content type is kept in canonical form (type,
-	// subtype and parameter names in lower case); one that is not a media
-	// type, or longer than 255 bytes, is `415 invalid_content_type`. A
-	// JSON body may carry bytes too, with a transfer list beside them, as
-	// `binary` (standard base64) and `content_type` instead of `data`.
-	//
-	// **Size.** A message, its data as JSON or its bytes, is at most
-	// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
-	// body; a JSON body may be larger by the base64 of `binary` and room
-	// for a transfer list. More is `413 payload_too_large`.
-	//
-	// The ports in `transfer` move to the receiver in the same atomic step
-	// as the message is stored: their old tokens die and the delivered
-	// message carries fresh ones in `ports`. If any listed port is refused
-	// (`422 invalid_transfer`, or `409 port_busy` when it is mid-move),
-	// nothing changes: no message is stored and no port moves.
-	//
-	// **Retrying safely.** With an `Idempotency-Key`, scoped to this port,
-	// a retry of the same request within the window (24 h by default,
-	// `IDEMPOTENCY_WINDOW`) answers the first answer again, with
-	// `Idempotent-Replayed: true`, and stores nothing: retrying until a
-	// 201 then delivers the message exactly once. The same request means
-	// the same port, the same kind of body (JSON, text, or bytes of the
-	// same content type) and the same body, byte for byte. The same key with another request is `422
-	// idempotency_key_reused`; while the first request with the key is
-	// still being carried out (a transfer list takes several steps), `409
-	// idempotency_in_flight` with `Retry-After`. Only a stored message is
-	// remembered: a refused request leaves no trace, so the same key may
-	// be retried, as it was or corrected. The fingerprint leaves out the
-	// `Origin` header: a retry answers the first post, whose origin the
-	// message keeps.
-	//
-	// **Origin.** The message keeps the request's `Origin` header, which
-	// the receiver gets as `origin` (the Web API's `MessageEvent.origin`).
-	// It is what the request claims: a browser sets the header itself and
-	// truthfully, any other client may send what it likes, so trust it as
-	// far as a server trusts `Origin`. A header that is not a serialized
-	// origin or `null`, or several of them, is `400 invalid_request` and
-	// stores nothing.
-	//
-	// Takes a body of the `application/x-www-form-urlencoded` content type.
-	//
-	// Corresponds with POST /ports/{id}/messages (the `PostMessage` operationId).
-	PostMessageWithFormdataBody(ctx context.Context, id PortIdPath, params *PostMessageParams, body PostMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostMessageWithTextBody Post a message to the peer (port.postMessage)
 	//
@@ -3494,70 +3333,6 @@ func (c *Client) BroadcastMessage(ctx context.Context, id CollectionIdPath, para
 	return c.Client.Do(req)
 }
 
-// BroadcastMessageWithFormdataBody Broadcast a message through every member port
-//
-// Posts one message through every member port to its peer, each
-// exactly as `postMessage` through that port would: the message is
-// queued at the peer with the peer's own next event id, read and
-// acknowledged there like any other message (a slow or offline
-// receiver holds nobody up and loses nothing), bounded by the peer's
-// queue (`MAX_QUEUE_LENGTH`, `MAX_QUEUE_BYTES`), and pushed to the
-// peer's event streams.
-// The delivered message's `source` is the member port, and its
-// `origin` the broadcasting request's `Origin`, as for a post.
-//
-// The body is a post's, by the same rule of `Content-Type` (see
-// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
-// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
-// A broadcast carries no transfer list, since a port can be given to
-// one receiver only: a `transfer` field with a port is `400
-// invalid_request`.
-//
-// The answer accounts for every member: `delivered` lists the members
-// reached with the message's event id at each peer, `refused` the
-// members whose peer did not get the message, with the reason (the
-// problem code a post through the port would get), and `unknown` the
-// members whose outcome the store could not tell (their post was
-// sent and its answer lost: a timeout, a dropped connection, or too
-// few replicas confirmed it): their peer may hold the message. One
-// member's refusal does not stop the others.
-//
-// **Size.** The members times the message's bytes (its data, as
-// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
-// by default):
-// more is `413 broadcast_too_large`, before anything is stored.
-//
-// **Retrying safely.** Without an `Idempotency-Key` a retry after a
-// lost answer posts again. With one, each member's post is made under
-// it as `postMessage` makes a post under a key: a retry of the same
-// broadcast (the same collection, the same kind of body, bytes of the
-// same content type, and the same body, byte for byte) within the
-// window stores nothing twice. The
-// members reached before answer the ids of the first call, the
-// `unknown` ones too if their peer got the message; the others
-// (`unknown` ones that did not, those refused as `unavailable` or
-// `port_busy` the first time, or added since) are posted to now. So
-// retry a broadcast that answered `unknown` members with the same key:
-// it never duplicates. A member reached before under the same
-// key with another body is refused with `idempotency_key_reused`.
-// Only the holder of the collection's token can replay its
-// broadcasts.
-//
-// Takes a body of the `application/x-www-form-urlencoded` content type.
-//
-// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
-func (c *Client) BroadcastMessageWithFormdataBody(ctx context.Context, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewBroadcastMessageRequestWithFormdataBody(c.Server, id, params, body)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
 // BroadcastMessageWithTextBody Broadcast a message through every member port
 //
 // Posts one message through every member port to its peer, each
@@ -3908,7 +3683,11 @@ func (c *Client) ClosePort(ctx context.Context, id PortIdPath, reqEditors ...Req
 // for `EventSource` and any SSE client.
 //
 // **Resume point.** The `Last-Event-ID` header, else the
-// `last_event_id` query parameter. When one is given, every message
+// `last_event_id` query parameter (the parameter is described below,
+// the header only here: it has the same values and meaning, and wins
+// when both are given; an EventSource and SSE libraries send it
+// themselves when they reconnect, and generators would give the two
+// one name). When one is given, every message
 // up to and including it is acknowledged first and the stream starts
 // after it. Without one, the stream starts after the last
 // acknowledged message. When the resume point is before a message
@@ -4183,76 +3962,6 @@ func (c *Client) PostMessageWithBody(ctx context.Context, id PortIdPath, params 
 // Corresponds with POST /ports/{id}/messages (the `PostMessage` operationId).
 func (c *Client) PostMessage(ctx context.Context, id PortIdPath, params *PostMessageParams, body PostMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostMessageRequest(c.Server, id, params, body)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
-// PostMessageWithFormdataBody Post a message to the peer (port.postMessage)
-//
-// Queues a message at the peer of this port and answers its event id
-// once it is durably stored.
-//
-// **What the body is** depends on its `Content-Type` (parameters such
-// as `charset` aside):
-//
-// | Content-Type | the message |
-// |---|---|
-// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
-// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
-// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
-// | none | `415 content_type_required`: nothing is guessed |
-//
-// A binary message's content type is kept in canonical form (type,
-// subtype and parameter names in lower case); one that is not a media
-// type, or longer than 255 bytes, is `415 invalid_content_type`. A
-// JSON body may carry bytes too, with a transfer list beside them, as
-// `binary` (standard base64) and `content_type` instead of `data`.
-//
-// **Size.** A message, its data as JSON or its bytes, is at most
-// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
-// body; a JSON body may be larger by the base64 of `binary` and room
-// for a transfer list. More is `413 payload_too_large`.
-//
-// The ports in `transfer` move to the receiver in the same atomic step
-// as the message is stored: their old tokens die and the delivered
-// message carries fresh ones in `ports`. If any listed port is refused
-// (`422 invalid_transfer`, or `409 port_busy` when it is mid-move),
-// nothing changes: no message is stored and no port moves.
-//
-// **Retrying safely.** With an `Idempotency-Key`, scoped to this port,
-// a retry of the same request within the window (24 h by default,
-// `IDEMPOTENCY_WINDOW`) answers the first answer again, with
-// `Idempotent-Replayed: true`, and stores nothing: retrying until a
-// 201 then delivers the message exactly once. The same request means
-// the same port, the same kind of body (JSON, text, or bytes of the
-// same content type) and the same body, byte for byte. The same key with another request is `422
-// idempotency_key_reused`; while the first request with the key is
-// still being carried out (a transfer list takes several steps), `409
-// idempotency_in_flight` with `Retry-After`. Only a stored message is
-// remembered: a refused request leaves no trace, so the same key may
-// be retried, as it was or corrected. The fingerprint leaves out the
-// `Origin` header: a retry answers the first post, whose origin the
-// message keeps.
-//
-// **Origin.** The message keeps the request's `Origin` header, which
-// the receiver gets as `origin` (the Web API's `MessageEvent.origin`).
-// It is what the request claims: a browser sets the header itself and
-// truthfully, any other client may send what it likes, so trust it as
-// far as a server trusts `Origin`. A header that is not a serialized
-// origin or `null`, or several of them, is `400 invalid_request` and
-// stores nothing.
-//
-// Takes a body of the `application/x-www-form-urlencoded` content type.
-//
-// Corresponds with POST /ports/{id}/messages (the `PostMessage` operationId).
-func (c *Client) PostMessageWithFormdataBody(ctx context.Context, id PortIdPath, params *PostMessageParams, body PostMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewPostMessageRequestWithFormdataBody(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5003,17 +4712,6 @@ func NewBroadcastMessageRequest(server string, id CollectionIdPath, params *Broa
 	return NewBroadcastMessageRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
-// NewBroadcastMessageRequestWithFormdataBody calls the generic BroadcastMessage builder with application/x-www-form-urlencoded body
-func NewBroadcastMessageRequestWithFormdataBody(server string, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageFormdataRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = strings.NewReader(bodyStr.Encode())
-	return NewBroadcastMessageRequestWithBody(server, id, params, "application/x-www-form-urlencoded", bodyReader)
-}
-
 // NewBroadcastMessageRequestWithTextBody calls the generic BroadcastMessage builder with text/plain body
 func NewBroadcastMessageRequestWithTextBody(server string, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageTextRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -5688,17 +5386,6 @@ func NewPostMessageRequest(server string, id PortIdPath, params *PostMessagePara
 	}
 	bodyReader = bytes.NewReader(buf)
 	return NewPostMessageRequestWithBody(server, id, params, "application/json", bodyReader)
-}
-
-// NewPostMessageRequestWithFormdataBody calls the generic PostMessage builder with application/x-www-form-urlencoded body
-func NewPostMessageRequestWithFormdataBody(server string, id PortIdPath, params *PostMessageParams, body PostMessageFormdataRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = strings.NewReader(bodyStr.Encode())
-	return NewPostMessageRequestWithBody(server, id, params, "application/x-www-form-urlencoded", bodyReader)
 }
 
 // NewPostMessageRequestWithTextBody calls the generic PostMessage builder with text/plain body
@@ -6522,60 +6209,6 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
 	BroadcastMessageWithResponse(ctx context.Context, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*BroadcastMessageResponse, error)
 
-	// BroadcastMessageWithFormdataBodyWithResponse Broadcast a message through every member port
-	//
-	// Posts one message through every member port to its peer, each
-	// exactly as `postMessage` through that port would: the message is
-	// queued at the peer with the peer's own next event id, read and
-	// acknowledged there like any other message (a slow or offline
-	// receiver holds nobody up and loses nothing), bounded by the peer's
-	// queue (`MAX_QUEUE_LENGTH`, `MAX_QUEUE_BYTES`), and pushed to the
-	// peer's event streams.
-	// The delivered message's `source` is the member port, and its
-	// `origin` the broadcasting request's `Origin`, as for a post.
-	//
-	// The body is a post's, by the same rule of `Content-Type` (see
-	// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
-	// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
-	// A broadcast carries no transfer list, since a port can be given to
-	// one receiver only: a `transfer` field with a port is `400
-	// invalid_request`.
-	//
-	// The answer accounts for every member: `delivered` lists the members
-	// reached with the message's event id at each peer, `refused` the
-	// members whose peer did not get the message, with the reason (the
-	// problem code a post through the port would get), and `unknown` the
-	// members whose outcome the store could not tell (their post was
-	// sent and its answer lost: a timeout, a dropped connection, or too
-	// few replicas confirmed it): their peer may hold the message. One
-	// member's refusal does not stop the others.
-	//
-	// **Size.** The members times the message's bytes (its data, as
-	// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
-	// by default):
-	// more is `413 broadcast_too_large`, before anything is stored.
-	//
-	// **Retrying safely.** Without an `Idempotency-Key` a retry after a
-	// lost answer posts again. With one, each member's post is made under
-	// it as `postMessage` makes a post under a key: a retry of the same
-	// broadcast (the same collection, the same kind of body, bytes of the
-	// same content type, and the same body, byte for byte) within the
-	// window stores nothing twice. The
-	// members reached before answer the ids of the first call, the
-	// `unknown` ones too if their peer got the message; the others
-	// (`unknown` ones that did not, those refused as `unavailable` or
-	// `port_busy` the first time, or added since) are posted to now. So
-	// retry a broadcast that answered `unknown` members with the same key:
-	// it never duplicates. A member reached before under the same
-	// key with another body is refused with `idempotency_key_reused`.
-	// Only the holder of the collection's token can replay its
-	// broadcasts.
-	//
-	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
-	BroadcastMessageWithFormdataBodyWithResponse(ctx context.Context, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*BroadcastMessageResponse, error)
-
 	// BroadcastMessageWithTextBodyWithResponse Broadcast a message through every member port
 	//
 	// Posts one message through every member port to its peer, each
@@ -6792,7 +6425,11 @@ type ClientWithResponsesInterface interface {
 	// for `EventSource` and any SSE client.
 	//
 	// **Resume point.** The `Last-Event-ID` header, else the
-	// `last_event_id` query parameter. When one is given, every message
+	// `last_event_id` query parameter (the parameter is described below,
+	// the header only here: it has the same values and meaning, and wins
+	// when both are given; an EventSource and SSE libraries send it
+	// themselves when they reconnect, and generators would give the two
+	// one name). When one is given, every message
 	// up to and including it is acknowledged first and the stream starts
 	// after it. Without one, the stream starts after the last
 	// acknowledged message. When the resume point is before a message
@@ -7040,66 +6677,6 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /ports/{id}/messages (the `PostMessage` operationId).
 	PostMessageWithResponse(ctx context.Context, id PortIdPath, params *PostMessageParams, body PostMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*PostMessageResponse, error)
-
-	// PostMessageWithFormdataBodyWithResponse Post a message to the peer (port.postMessage)
-	//
-	// Queues a message at the peer of this port and answers its event id
-	// once it is durably stored.
-	//
-	// **What the body is** depends on its `Content-Type` (parameters such
-	// as `charset` aside):
-	//
-	// | Content-Type | the message |
-	// |---|---|
-	// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
-	// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
-	// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
-	// | none | `415 content_type_required`: nothing is guessed |
-	//
-	// A binary message's content type is kept in canonical form (type,
-	// subtype and parameter names in lower case); one that is not a media
-	// type, or longer than 255 bytes, is `415 invalid_content_type`. A
-	// JSON body may carry bytes too, with a transfer list beside them, as
-	// `binary` (standard base64) and `content_type` instead of `data`.
-	//
-	// **Size.** A message, its data as JSON or its bytes, is at most
-	// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
-	// body; a JSON body may be larger by the base64 of `binary` and room
-	// for a transfer list. More is `413 payload_too_large`.
-	//
-	// The ports in `transfer` move to the receiver in the same atomic step
-	// as the message is stored: their old tokens die and the delivered
-	// message carries fresh ones in `ports`. If any listed port is refused
-	// (`422 invalid_transfer`, or `409 port_busy` when it is mid-move),
-	// nothing changes: no message is stored and no port moves.
-	//
-	// **Retrying safely.** With an `Idempotency-Key`, scoped to this port,
-	// a retry of the same request within the window (24 h by default,
-	// `IDEMPOTENCY_WINDOW`) answers the first answer again, with
-	// `Idempotent-Replayed: true`, and stores nothing: retrying until a
-	// 201 then delivers the message exactly once. The same request means
-	// the same port, the same kind of body (JSON, text, or bytes of the
-	// same content type) and the same body, byte for byte. The same key with another request is `422
-	// idempotency_key_reused`; while the first request with the key is
-	// still being carried out (a transfer list takes several steps), `409
-	// idempotency_in_flight` with `Retry-After`. Only a stored message is
-	// remembered: a refused request leaves no trace, so the same key may
-	// be retried, as it was or corrected. The fingerprint leaves out the
-	// `Origin` header: a retry answers the first post, whose origin the
-	// message keeps.
-	//
-	// **Origin.** The message keeps the request's `Origin` header, which
-	// the receiver gets as `origin` (the Web API's `MessageEvent.origin`).
-	// It is what the request claims: a browser sets the header itself and
-	// truthfully, any other client may send what it likes, so trust it as
-	// far as a server trusts `Origin`. A header that is not a serialized
-	// origin or `null`, or several of them, is `400 invalid_request` and
-	// stores nothing.
-	//
-	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with POST /ports/{id}/messages (the `PostMessage` operationId).
-	PostMessageWithFormdataBodyWithResponse(ctx context.Context, id PortIdPath, params *PostMessageParams, body PostMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*PostMessageResponse, error)
 
 	// PostMessageWithTextBodyWithResponse Post a message to the peer (port.postMessage)
 	//
@@ -11115,66 +10692,6 @@ func (c *ClientWithResponses) BroadcastMessageWithResponse(ctx context.Context, 
 	return ParseBroadcastMessageResponse(rsp)
 }
 
-// BroadcastMessageWithFormdataBodyWithResponse Broadcast a message through every member port
-//
-// Posts one message through every member port to its peer, each
-// exactly as `postMessage` through that port would: the message is
-// queued at the peer with the peer's own next event id, read and
-// acknowledged there like any other message (a slow or offline
-// receiver holds nobody up and loses nothing), bounded by the peer's
-// queue (`MAX_QUEUE_LENGTH`, `MAX_QUEUE_BYTES`), and pushed to the
-// peer's event streams.
-// The delivered message's `source` is the member port, and its
-// `origin` the broadcasting request's `Origin`, as for a post.
-//
-// The body is a post's, by the same rule of `Content-Type` (see
-// `postMessage`): `{"data": ...}` or `{"binary": ..., "content_type":
-// ...}` as JSON, text, or bytes; none is `415 content_type_required`.
-// A broadcast carries no transfer list, since a port can be given to
-// one receiver only: a `transfer` field with a port is `400
-// invalid_request`.
-//
-// The answer accounts for every member: `delivered` lists the members
-// reached with the message's event id at each peer, `refused` the
-// members whose peer did not get the message, with the reason (the
-// problem code a post through the port would get), and `unknown` the
-// members whose outcome the store could not tell (their post was
-// sent and its answer lost: a timeout, a dropped connection, or too
-// few replicas confirmed it): their peer may hold the message. One
-// member's refusal does not stop the others.
-//
-// **Size.** The members times the message's bytes (its data, as
-// stored, or its bytes) may be at most `MAX_BROADCAST_BYTES` (64 MiB
-// by default):
-// more is `413 broadcast_too_large`, before anything is stored.
-//
-// **Retrying safely.** Without an `Idempotency-Key` a retry after a
-// lost answer posts again. With one, each member's post is made under
-// it as `postMessage` makes a post under a key: a retry of the same
-// broadcast (the same collection, the same kind of body, bytes of the
-// same content type, and the same body, byte for byte) within the
-// window stores nothing twice. The
-// members reached before answer the ids of the first call, the
-// `unknown` ones too if their peer got the message; the others
-// (`unknown` ones that did not, those refused as `unavailable` or
-// `port_busy` the first time, or added since) are posted to now. So
-// retry a broadcast that answered `unknown` members with the same key:
-// it never duplicates. A member reached before under the same
-// key with another body is refused with `idempotency_key_reused`.
-// Only the holder of the collection's token can replay its
-// broadcasts.
-//
-// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with POST /collections/{id}/messages (the `BroadcastMessage` operationId).
-func (c *ClientWithResponses) BroadcastMessageWithFormdataBodyWithResponse(ctx context.Context, id CollectionIdPath, params *BroadcastMessageParams, body BroadcastMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*BroadcastMessageResponse, error) {
-	rsp, err := c.BroadcastMessageWithFormdataBody(ctx, id, params, body, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseBroadcastMessageResponse(rsp)
-}
-
 // BroadcastMessageWithTextBodyWithResponse Broadcast a message through every member port
 //
 // Posts one message through every member port to its peer, each
@@ -11487,7 +11004,11 @@ func (c *ClientWithResponses) ClosePortWithResponse(ctx context.Context, id Port
 // for `EventSource` and any SSE client.
 //
 // **Resume point.** The `Last-Event-ID` header, else the
-// `last_event_id` query parameter. When one is given, every message
+// `last_event_id` query parameter (the parameter is described below,
+// the header only here: it has the same values and meaning, and wins
+// when both are given; an EventSource and SSE libraries send it
+// themselves when they reconnect, and generators would give the two
+// one name). When one is given, every message
 // up to and including it is acknowledged first and the stream starts
 // after it. Without one, the stream starts after the last
 // acknowledged message. When the resume point is before a message
@@ -11754,72 +11275,6 @@ func (c *ClientWithResponses) PostMessageWithBodyWithResponse(ctx context.Contex
 // Corresponds with POST /ports/{id}/messages (the `PostMessage` operationId).
 func (c *ClientWithResponses) PostMessageWithResponse(ctx context.Context, id PortIdPath, params *PostMessageParams, body PostMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*PostMessageResponse, error) {
 	rsp, err := c.PostMessage(ctx, id, params, body, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParsePostMessageResponse(rsp)
-}
-
-// PostMessageWithFormdataBodyWithResponse Post a message to the peer (port.postMessage)
-//
-// Queues a message at the peer of this port and answers its event id
-// once it is durably stored.
-//
-// **What the body is** depends on its `Content-Type` (parameters such
-// as `charset` aside):
-//
-// | Content-Type | the message |
-// |---|---|
-// | `application/json`, any `*/*+json` | a `PostMessageRequest`, decoded strictly: an unknown field, a wrong type or trailing data is `400 invalid_request` |
-// | `text/*`, `application/x-www-form-urlencoded` (what `curl -d` sends) | text: the body, which must be valid UTF-8, as a JSON string |
-// | any other type (`application/octet-stream`, `image/png`, ...) | bytes: the body exactly, kept with its content type (a binary message) |
-// | none | `415 content_type_required`: nothing is guessed |
-//
-// A binary message's content type is kept in canonical form (type,
-// subtype and parameter names in lower case); one that is not a media
-// type, or longer than 255 bytes, is `415 invalid_content_type`. A
-// JSON body may carry bytes too, with a transfer list beside them, as
-// `binary` (standard base64) and `content_type` instead of `data`.
-//
-// **Size.** A message, its data as JSON or its bytes, is at most
-// `MAX_MESSAGE_SIZE` (256 KiB by default), and so is a text or binary
-// body; a JSON body may be larger by the base64 of `binary` and room
-// for a transfer list. More is `413 payload_too_large`.
-//
-// The ports in `transfer` move to the receiver in the same atomic step
-// as the message is stored: their old tokens die and the delivered
-// message carries fresh ones in `ports`. If any listed port is refused
-// (`422 invalid_transfer`, or `409 port_busy` when it is mid-move),
-// nothing changes: no message is stored and no port moves.
-//
-// **Retrying safely.** With an `Idempotency-Key`, scoped to this port,
-// a retry of the same request within the window (24 h by default,
-// `IDEMPOTENCY_WINDOW`) answers the first answer again, with
-// `Idempotent-Replayed: true`, and stores nothing: retrying until a
-// 201 then delivers the message exactly once. The same request means
-// the same port, the same kind of body (JSON, text, or bytes of the
-// same content type) and the same body, byte for byte. The same key with another request is `422
-// idempotency_key_reused`; while the first request with the key is
-// still being carried out (a transfer list takes several steps), `409
-// idempotency_in_flight` with `Retry-After`. Only a stored message is
-// remembered: a refused request leaves no trace, so the same key may
-// be retried, as it was or corrected. The fingerprint leaves out the
-// `Origin` header: a retry answers the first post, whose origin the
-// message keeps.
-//
-// **Origin.** The message keeps the request's `Origin` header, which
-// the receiver gets as `origin` (the Web API's `MessageEvent.origin`).
-// It is what the request claims: a browser sets the header itself and
-// truthfully, any other client may send what it likes, so trust it as
-// far as a server trusts `Origin`. A header that is not a serialized
-// origin or `null`, or several of them, is `400 invalid_request` and
-// stores nothing.
-//
-// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with POST /ports/{id}/messages (the `PostMessage` operationId).
-func (c *ClientWithResponses) PostMessageWithFormdataBodyWithResponse(ctx context.Context, id PortIdPath, params *PostMessageParams, body PostMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*PostMessageResponse, error) {
-	rsp, err := c.PostMessageWithFormdataBody(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}

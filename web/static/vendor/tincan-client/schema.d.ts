@@ -334,7 +334,11 @@ export interface paths {
          *     for `EventSource` and any SSE client.
          *
          *     **Resume point.** The `Last-Event-ID` header, else the
-         *     `last_event_id` query parameter. When one is given, every message
+         *     `last_event_id` query parameter (the parameter is described below,
+         *     the header only here: it has the same values and meaning, and wins
+         *     when both are given; an EventSource and SSE libraries send it
+         *     themselves when they reconnect, and generators would give the two
+         *     one name). When one is given, every message
          *     up to and including it is acknowledged first and the stream starts
          *     after it. Without one, the stream starts after the last
          *     acknowledged message. When the resume point is before a message
@@ -1212,7 +1216,10 @@ export interface components {
         /**
          * @description A text body (`text/*`, `application/x-www-form-urlencoded`): the
          *     bytes, which must be valid UTF-8, become the message's data as a
-         *     JSON string.
+         *     JSON string. Only `text/plain` is listed as a request body: a form
+         *     body is taken as text too (what `curl -d` sends), but generators
+         *     encode a form as `name=value` pairs of an object, which would
+         *     arrive as that text.
          */
         TextMessage: string;
         /**
@@ -1682,7 +1689,16 @@ export interface components {
          * @enum {string}
          */
         TransferRefusal: "self" | "peer" | "duplicate" | "closed" | "unauthorized" | "transferred" | "busy" | "insufficient_scope";
-        /** @description An RFC 9457 problem, with tincan's `code`. */
+        /**
+         * @description An RFC 9457 problem, with tincan's `code`. A few codes add members,
+         *     by code: `invalid_transfer` always has `transfer_index`, `port` and
+         *     `reason`; `invalid_member` always has `port` and `member_code`;
+         *     `port_busy` has the three of `invalid_transfer` (reason `busy`) when
+         *     an entry of a transfer list is mid-move, or `port` alone when a
+         *     collection's member is; `unavailable` may have `port`, the member
+         *     whose part of the store could not be reached. No other code has any
+         *     of them.
+         */
         Problem: {
             /**
              * @description Where the code is explained: `/docs/errors#<code>`, a URI
@@ -1699,9 +1715,9 @@ export interface components {
             /** @description A human explanation of this occurrence. It never reveals internals. */
             detail: string;
             code: components["schemas"]["ProblemCode"];
-            /** @description Transfer refusals only: the position of the refused entry in `transfer`. */
+            /** @description The position of the refused entry in `transfer` (see the schema's description for the codes that have it). */
             transfer_index?: number;
-            /** @description Transfer refusals and invalid_member only: the refused port's id, as given. */
+            /** @description The refused port's id, as given (see the schema's description for the codes that have it). */
             port?: string;
             reason?: components["schemas"]["TransferRefusal"];
             member_code?: components["schemas"]["ProblemCode"];
@@ -1831,21 +1847,10 @@ export interface components {
              */
             unknown: components["schemas"]["PortId"][];
         };
-        /** @description A problem refusing a request whose Idempotency-Key was used for another. */
-        IdempotencyKeyReusedProblem: components["schemas"]["Problem"] & {
-            /** @enum {string} */
-            code?: "idempotency_key_reused";
-        };
         /** @description A problem refusing a port offered as a collection member. */
         InvalidMemberProblem: components["schemas"]["Problem"] & {
             port: string;
             member_code: components["schemas"]["ProblemCode"];
-        };
-        /** @description A problem refusing a transfer list, with its extension fields. */
-        InvalidTransferProblem: components["schemas"]["Problem"] & {
-            transfer_index: number;
-            port: string;
-            reason: components["schemas"]["TransferRefusal"];
         };
     };
     responses: {
@@ -2241,11 +2246,13 @@ export interface components {
         };
         /**
          * @description `invalid_transfer`: a port in the transfer list was refused; the
-         *     problem names it with the `InvalidTransferProblem` fields. Or
-         *     `idempotency_key_reused`: this Idempotency-Key was used for another
-         *     request, and the problem has only the common fields. Tell them apart
-         *     by `code`. Either way nothing changed: no message was stored and no
-         *     port moved.
+         *     problem names it with `transfer_index`, `port` and `reason`, which
+         *     it always has. Or `idempotency_key_reused`: this Idempotency-Key was
+         *     used for another request, and the problem has only the common
+         *     fields. Tell them apart by `code`. Either way nothing changed: no
+         *     message was stored and no port moved. (One `Problem` schema
+         *     describes both, rather than a choice of two, so that every
+         *     generator makes one type of it.)
          */
         PostUnprocessable: {
             headers: {
@@ -2264,7 +2271,7 @@ export interface components {
                  *       "reason": "peer"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["InvalidTransferProblem"] | components["schemas"]["IdempotencyKeyReusedProblem"];
+                "application/problem+json": components["schemas"]["Problem"];
             };
         };
         /**
@@ -2874,15 +2881,6 @@ export interface components {
          */
         Wait: number;
         /**
-         * @description The resume point, as an EventSource sends it on reconnection: the
-         *     stream acknowledges every message up to it and starts after it (a
-         *     point after the newest message the service knows is answered with
-         *     `event: reset` and `rewound_to`, never refused). Wins over
-         *     `last_event_id`. For a stream of several ports, the composite
-         *     position its message events carry.
-         */
-        LastEventIdHeader: components["schemas"]["StreamPosition"];
-        /**
          * @description Makes the request safe to retry: a retry with the same key and the
          *     same request within the window gets the first answer again and
          *     changes nothing. 1 to 255 printable ASCII characters; use a random
@@ -2912,7 +2910,15 @@ export interface components {
          * @example https://app.example.com
          */
         OriginHeader: components["schemas"]["Origin"];
-        /** @description The resume point, for a first connection; see `Last-Event-ID`. */
+        /**
+         * @description The resume point: the stream acknowledges every message up to it
+         *     and starts after it (a point after the newest message the service
+         *     knows is answered with `event: reset` and `rewound_to`, never
+         *     refused). For a stream of several ports, the composite position its
+         *     message events carry. The `Last-Event-ID` header, which an
+         *     EventSource sends on reconnection, has the same meaning and wins
+         *     over this parameter.
+         */
         LastEventIdQuery: components["schemas"]["StreamPosition"];
         /**
          * @description A stream ticket from `createTicket`, instead of a token (the
@@ -2921,7 +2927,7 @@ export interface components {
         StreamTicketQuery: components["schemas"]["TicketSecret"];
         /**
          * @description A message ticket from `createMessageTicket`, instead of a token
-         *     (the `messageTicket` scheme); see `getMessageBody`.
+         *     (the `messageTicketKey` scheme); see `getMessageBody`.
          */
         MessageTicketQuery: components["schemas"]["TicketSecret"];
     };
@@ -3160,8 +3166,6 @@ export interface operations {
                 "application/json": components["schemas"]["PostMessageRequest"];
                 /** @example hello */
                 "text/plain": components["schemas"]["TextMessage"];
-                /** @example hello */
-                "application/x-www-form-urlencoded": components["schemas"]["TextMessage"];
                 "application/octet-stream": components["schemas"]["BinaryMessage"];
                 "*/*": components["schemas"]["BinaryMessage"];
             };
@@ -3196,7 +3200,7 @@ export interface operations {
             query?: {
                 /**
                  * @description A message ticket from `createMessageTicket`, instead of a token
-                 *     (the `messageTicket` scheme); see `getMessageBody`.
+                 *     (the `messageTicketKey` scheme); see `getMessageBody`.
                  */
                 ticket?: components["parameters"]["MessageTicketQuery"];
             };
@@ -3240,7 +3244,7 @@ export interface operations {
             query?: {
                 /**
                  * @description A message ticket from `createMessageTicket`, instead of a token
-                 *     (the `messageTicket` scheme); see `getMessageBody`.
+                 *     (the `messageTicketKey` scheme); see `getMessageBody`.
                  */
                 ticket?: components["parameters"]["MessageTicketQuery"];
             };
@@ -3331,7 +3335,15 @@ export interface operations {
     streamEvents: {
         parameters: {
             query?: {
-                /** @description The resume point, for a first connection; see `Last-Event-ID`. */
+                /**
+                 * @description The resume point: the stream acknowledges every message up to it
+                 *     and starts after it (a point after the newest message the service
+                 *     knows is answered with `event: reset` and `rewound_to`, never
+                 *     refused). For a stream of several ports, the composite position its
+                 *     message events carry. The `Last-Event-ID` header, which an
+                 *     EventSource sends on reconnection, has the same meaning and wins
+                 *     over this parameter.
+                 */
                 last_event_id?: components["parameters"]["LastEventIdQuery"];
                 /**
                  * @description A stream ticket from `createTicket`, instead of a token (the
@@ -3339,17 +3351,7 @@ export interface operations {
                  */
                 ticket?: components["parameters"]["StreamTicketQuery"];
             };
-            header?: {
-                /**
-                 * @description The resume point, as an EventSource sends it on reconnection: the
-                 *     stream acknowledges every message up to it and starts after it (a
-                 *     point after the newest message the service knows is answered with
-                 *     `event: reset` and `rewound_to`, never refused). Wins over
-                 *     `last_event_id`. For a stream of several ports, the composite
-                 *     position its message events carry.
-                 */
-                "Last-Event-ID"?: components["parameters"]["LastEventIdHeader"];
-            };
+            header?: never;
             path: {
                 /**
                  * @description A port id (a ULID). An unknown or malformed id answers exactly like
@@ -3868,8 +3870,6 @@ export interface operations {
                 "application/json": components["schemas"]["BroadcastRequest"];
                 /** @example hello, everyone */
                 "text/plain": components["schemas"]["TextMessage"];
-                /** @example hello, everyone */
-                "application/x-www-form-urlencoded": components["schemas"]["TextMessage"];
                 "application/octet-stream": components["schemas"]["BinaryMessage"];
                 "*/*": components["schemas"]["BinaryMessage"];
             };
@@ -3979,9 +3979,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/yaml": {
-                        [key: string]: unknown;
-                    };
+                    "application/yaml": string;
                 };
             };
             401: components["responses"]["QueryTokenRefused"];
