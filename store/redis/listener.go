@@ -280,7 +280,11 @@ func (l *listener) manage(ctx context.Context) {
 		} else {
 			backoff = minListenerBackoff
 		}
-		if err := l.reconcile(ctx); err != nil && ctx.Err() == nil {
+		err := l.reconcile(ctx)
+		if err == nil {
+			err = l.probe(ctx)
+		}
+		if err != nil && ctx.Err() == nil {
 			l.log.Debug("redis store: subscribe", "err", err)
 			l.mu.Lock()
 			l.failed = true
@@ -289,6 +293,35 @@ func (l *listener) manage(ctx context.Context) {
 			l.wake()
 		}
 	}
+}
+
+// probe clears down once the server answers, when no subscription is
+// left to do it. While down, wait turns every waiter away at once, so
+// after an outage that ended every stream no tag stays wanted long enough
+// to be subscribed, and no confirmation would ever come: Subscribe would
+// answer "pub/sub is failing" long after Redis was back. The manager runs
+// whenever a waiter comes (watch wakes it), so the next Subscribe after
+// the server's return finds down cleared, or the one after it. A PING
+// slower than maxListenerBackoff counts as failing: the manager tries
+// again after its pause.
+func (l *listener) probe(ctx context.Context) error {
+	l.mu.Lock()
+	idle := l.down && len(l.placed) == 0
+	l.mu.Unlock()
+	if !idle {
+		return nil // not down, or a subscription's confirmation will tell
+	}
+	ctx, cancel := context.WithTimeout(ctx, maxListenerBackoff)
+	defer cancel()
+	if err := l.client.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("probe: %w", err)
+	}
+	l.mu.Lock()
+	if len(l.placed) == 0 {
+		l.down = false
+	}
+	l.mu.Unlock()
+	return nil
 }
 
 // placement is a tag's subscription on a shard.

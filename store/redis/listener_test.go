@@ -3,6 +3,7 @@ package redis_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -217,4 +218,51 @@ func TestListenerSubscribeWhileDown(t *testing.T) {
 			t.Fatalf("Subscribe with the server stopped: %v, %v; want ErrUnavailable", sub, err)
 		}
 	}
+}
+
+// TestListenerRecoversWithoutWaiters: once subscribing has failed and
+// every waiter has gone (each stream ended with the outage), the server's
+// return must be noticed by the next Subscribe's attempts, not only by a
+// waiter that was already there: clients that retry get their streams
+// back. (Seen from outside: after a Sentinel failover under load, every
+// stream open answered "pub/sub is failing" for over a minute.)
+func TestListenerRecoversWithoutWaiters(t *testing.T) {
+	t.Parallel()
+	srv := privateServer(t)
+	s := newStore(t, srv, redis.Options{Timeout: 2 * time.Second})
+	waiting := subscribe(t, s, "01ARZ3NDEKTSV4RRFFQ69G5FAV")
+	srv.Stop()
+	// Until the listener has seen its connection fail, a Subscribe waits
+	// out the store's Timeout; then it fails at once.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		sub, err := s.Subscribe(t.Context(), "01BX5ZZKBKACTAV9WEVGEMMVRZ")
+		if sub != nil {
+			sub.Close()
+			t.Fatal("Subscribe succeeded with the server stopped")
+		}
+		if errors.Is(err, store.ErrUnavailable) && !errors.Is(err, context.DeadlineExceeded) &&
+			strings.Contains(err.Error(), "failing") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Subscribe with the server stopped: %v; want it to fail at once as down", err)
+		}
+	}
+	waiting.Close() // the last waiter goes, as streams end in an outage
+	srv.Restart()
+
+	// A client retrying every 50 ms, as browsers and the CLI do.
+	deadline = time.Now().Add(20 * time.Second)
+	var err error
+	for time.Now().Before(deadline) {
+		var sub *store.Subscription
+		sub, err = s.Subscribe(t.Context(), "01BX5ZZKBKACTAV9WEVGEMMVRZ")
+		if err == nil {
+			sub.Close()
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("Subscribe still fails 20 s after the server came back: %v", err)
 }
