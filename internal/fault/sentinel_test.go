@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -78,6 +79,12 @@ func failover(t *testing.T, waitReplicas int, allowLoss bool) (Report, time.Dura
 	env["REDIS_WAIT_REPLICAS"] = strconv.Itoa(waitReplicas)
 	apis := []*API{StartAPI(t, apiBin, env), StartAPI(t, apiBin, env)}
 	load := NewLoad(t, LoadConfig{Targets: []string{apis[0].Base, apis[1].Base}, Channels: 4, Interval: 5 * time.Millisecond})
+	// Without WAIT, a channel created just before the primary dies can die
+	// with it (replication is asynchronous, and slow on a loaded machine),
+	// and then no post through it can ever be acknowledged: the load's
+	// channels must be on the replica before the failover this test is
+	// about.
+	waitReplicated(t, s.Primary.Addr)
 	load.Start()
 	defer load.Stop()
 	sentinel := redis.NewSentinelClient(&redis.Options{Addr: s.Addrs[0]})
@@ -102,7 +109,8 @@ func failover(t *testing.T, waitReplicas int, allowLoss bool) (Report, time.Dura
 	// a quiet one: the bound here only stops a test that hangs.
 	first, ok := waitAcknowledged(load, killed, 2*failoverLimit)
 	if !ok {
-		t.Fatalf("no post acknowledged within %v of the primary's death", 2*failoverLimit)
+		t.Fatalf("no post acknowledged within %v of the primary's death; the load so far: %v",
+			2*failoverLimit, load.Recorder().Check())
 	}
 	t.Logf("writes resumed %v after the primary died", first.Sub(killed).Round(time.Millisecond))
 	rep := finishAllowingLoss(t, load, allowLoss)
@@ -162,6 +170,45 @@ func waitReplicasOnline(t *testing.T, primary string, n int) {
 			t.Fatalf("%s has not %d replicas online after %v:\n%s", primary, n, failoverLimit, info)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// waitReplicated waits until every replica of primary has what primary
+// had written when it was called.
+func waitReplicated(t *testing.T, primary string) {
+	t.Helper()
+	ctx := context.Background()
+	p := redis.NewClient(&redis.Options{Addr: primary})
+	defer p.Close()
+	// offsets returns the values of field in an INFO replication answer:
+	// master_repl_offset:, or each replica's offset=.
+	offsets := func(info, field string) []int64 {
+		var out []int64
+		for _, part := range strings.FieldsFunc(info, func(r rune) bool { return r == '\r' || r == '\n' || r == ',' }) {
+			if v, ok := strings.CutPrefix(part, field); ok {
+				if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+					out = append(out, n)
+				}
+			}
+		}
+		return out
+	}
+	info, err := p.Info(ctx, "replication").Result()
+	want := offsets(info, "master_repl_offset:")
+	if err != nil || len(want) != 1 {
+		t.Fatalf("%s: no master_repl_offset: %v\n%s", primary, err, info)
+	}
+	deadline := time.Now().Add(failoverLimit)
+	for {
+		info, err = p.Info(ctx, "replication").Result()
+		got := offsets(info, "offset=")
+		if err == nil && len(got) > 0 && slices.Min(got) >= want[0] {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: replicas not at offset %d after %v:\n%s", primary, want[0], failoverLimit, info)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
