@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -56,7 +55,7 @@ type member struct {
 func runBroadcast(ctx context.Context, t *target, cl *clients, rdb *redis.Client, n int) (broadcastResult, error) {
 	res := broadcastResult{Members: n, Evalsha: -1, RedisReads: -1}
 	members := make([]member, n)
-	err := inParallel(ctx, n, func(i int) error {
+	err := inParallel(ctx, n, setUpWorkers, func(ctx context.Context, i int) error {
 		var ch struct{ Port1, Port2 portJSON }
 		if err := t.call(ctx, cl.post, http.MethodPost, "/channels", "", "", nil, http.StatusCreated, &ch); err != nil {
 			return err
@@ -71,7 +70,7 @@ func runBroadcast(ctx context.Context, t *target, cl *clients, rdb *redis.Client
 	if err := t.call(ctx, cl.post, http.MethodPost, "/collections", "", "", nil, http.StatusCreated, &coll); err != nil {
 		return res, err
 	}
-	err = inParallel(ctx, n, func(i int) error {
+	err = inParallel(ctx, n, setUpWorkers, func(ctx context.Context, i int) error {
 		body, _ := json.Marshal(map[string]string{"port": members[i].port1, "token": members[i].token1})
 		return t.call(ctx, cl.post, http.MethodPost, "/collections/"+coll.ID+"/members", coll.Token, "application/json", body, http.StatusCreated, nil)
 	})
@@ -107,7 +106,7 @@ func runBroadcast(ctx context.Context, t *target, cl *clients, rdb *redis.Client
 	res.ReachedPerS = float64(answer.Reached) / elapsed.Seconds()
 
 	var verified atomic.Int64
-	err = inParallel(ctx, n, func(i int) error {
+	err = inParallel(ctx, n, setUpWorkers, func(ctx context.Context, i int) error {
 		var l struct {
 			Messages []struct {
 				Data   string `json:"data"`
@@ -127,34 +126,6 @@ func runBroadcast(ctx context.Context, t *target, cl *clients, rdb *redis.Client
 	}
 	res.Verified = int(verified.Load())
 	return res, nil
-}
-
-// inParallel runs f(0..n-1) on setUpWorkers goroutines and returns the
-// first error.
-func inParallel(ctx context.Context, n int, f func(i int) error) error {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	var once sync.Once
-	var first error
-	for range setUpWorkers {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n || ctx.Err() != nil {
-					return
-				}
-				if err := f(i); err != nil {
-					once.Do(func() { first = err })
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if first == nil {
-		first = ctx.Err()
-	}
-	return first
 }
 
 // call sends one request to t and decodes a JSON answer of status want
