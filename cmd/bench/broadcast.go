@@ -79,7 +79,7 @@ func runBroadcast(ctx context.Context, t *target, cl *clients, rdb *redis.Client
 	}
 
 	var before map[string]int64
-	if t.redis != nil {
+	if len(t.redis) > 0 {
 		if before, err = redisCounters(ctx, rdb); err != nil {
 			return res, err
 		}
@@ -93,7 +93,7 @@ func runBroadcast(ctx context.Context, t *target, cl *clients, rdb *redis.Client
 		return res, err
 	}
 	elapsed := time.Since(start)
-	if t.redis != nil {
+	if len(t.redis) > 0 {
 		after, err := redisCounters(ctx, rdb)
 		if err != nil {
 			return res, err
@@ -131,7 +131,12 @@ func runBroadcast(ctx context.Context, t *target, cl *clients, rdb *redis.Client
 // call sends one request to t and decodes a JSON answer of status want
 // into out (when not nil).
 func (t *target) call(ctx context.Context, client *http.Client, method, path, token, contentType string, body []byte, want int, out any) error {
-	req, err := http.NewRequestWithContext(ctx, method, t.base+path, bytes.NewReader(body))
+	return t.callAt(ctx, client, t.base, method, path, token, contentType, body, want, out)
+}
+
+// callAt is call to the instance of t at base.
+func (t *target) callAt(ctx context.Context, client *http.Client, base, method, path, token, contentType string, body []byte, want int, out any) error {
+	req, err := http.NewRequestWithContext(ctx, method, base+path, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}

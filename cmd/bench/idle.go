@@ -43,7 +43,7 @@ const openConcurrency = 32
 func runIdle(ctx context.Context, t *target, cl *clients, rdb *redis.Client, n int) (idleResult, error) {
 	chans := make([]channel, n)
 	err := inParallel(ctx, n, openConcurrency, func(ctx context.Context, i int) error {
-		ch, err := t.newChannel(ctx, cl.post)
+		ch, err := t.newChannel(ctx, cl.post, i)
 		chans[i] = ch
 		return err
 	})
@@ -54,7 +54,7 @@ func runIdle(ctx context.Context, t *target, cl *clients, rdb *redis.Client, n i
 	if res.RSSBeforeKiB, res.GoroutinesBefore, err = t.snapshot(ctx, cl); err != nil {
 		return res, err
 	}
-	if t.redis != nil {
+	if len(t.redis) > 0 {
 		if res.RedisClientsBefore, err = redisClients(ctx, rdb); err != nil {
 			return res, err
 		}
@@ -83,7 +83,7 @@ func runIdle(ctx context.Context, t *target, cl *clients, rdb *redis.Client, n i
 	if res.RSSAfterKiB, res.GoroutinesAfter, err = t.snapshot(ctx, cl); err != nil {
 		return res, err
 	}
-	if t.redis != nil {
+	if len(t.redis) > 0 {
 		if res.RedisClientsAfter, err = redisClients(ctx, rdb); err != nil {
 			return res, err
 		}
@@ -143,7 +143,7 @@ func (t *target) snapshot(ctx context.Context, cl *clients) (rssKiB, goroutines 
 	if goroutines, err = t.goroutines(ctx, cl); err != nil {
 		return 0, 0, err
 	}
-	rssKiB, err = vmRSS(t.proc.Pid())
+	rssKiB, err = vmRSS(t.procs[0].Pid())
 	return rssKiB, goroutines, err
 }
 
