@@ -2,14 +2,18 @@
 // messages, in one run on one machine, and prints a Markdown table of
 // absolute figures and ratios to the relay. It starts everything it needs
 // (a private redis-server, the api on Redis and on the embedded store, the
-// relay) on free loopback ports and kills it all when it ends.
+// relay, and for S2 a second api instance and a private Redis Cluster) on
+// free loopback ports and kills it all when it ends.
 //
 //	go run ./cmd/bench                      # the full scenarios, 3 runs
 //	go run ./cmd/bench -smoke               # a small run proving it all works
 //	go run ./cmd/bench -scenarios S1,S4 -runs 5
-//	go run ./cmd/bench -scenarios S2X        # S2's scale-out rows alone
+//	go run ./cmd/bench -scenarios S2X       # S2's scale-out rows alone
+//	go run ./cmd/bench -pin=false           # no pinning to separate cores
 //
-// docs/PERFORMANCE.md describes the scenarios and the figures.
+// Where there are two cores or more, the bench runs on cores of its own
+// and the servers on the others (pin.go). docs/PERFORMANCE.md describes
+// the scenarios and the figures.
 package main
 
 import (
