@@ -78,7 +78,7 @@ func (a *acker) ackPending(ctx context.Context) {
 	body, _ := json.Marshal(struct {
 		Through string `json:"through"`
 	}{id})
-	err := a.t.call(ctx, a.client, http.MethodPost, "/ports/"+a.ch.readID+"/ack", a.ch.eventsToken, "application/json", body, http.StatusNoContent, nil)
+	err := a.t.callAt(ctx, a.client, a.ch.readBase, http.MethodPost, "/ports/"+a.ch.readID+"/ack", a.ch.eventsToken, "application/json", body, http.StatusNoContent, nil)
 	switch {
 	case err == nil:
 		a.acks++
@@ -93,6 +93,6 @@ func (t *target) queued(ctx context.Context, client *http.Client, ch channel) (i
 	var info struct {
 		Queued int `json:"queued"`
 	}
-	err := t.call(ctx, client, http.MethodGet, "/ports/"+ch.readID, ch.eventsToken, "", nil, http.StatusOK, &info)
+	err := t.callAt(ctx, client, ch.readBase, http.MethodGet, "/ports/"+ch.readID, ch.eventsToken, "", nil, http.StatusOK, &info)
 	return info.Queued, err
 }

@@ -71,25 +71,23 @@ func buildBench(t *testing.T) string {
 	return built.bin
 }
 
-// TestSmokeRun runs `bench -smoke` end to end, with real processes, and
-// checks that every scenario produced a row for each of its targets, that
-// no message was lost, repeated or out of order, that the api's readers
-// acknowledged all they read, and that no child outlived the bench. It
-// never looks at a timing.
-func TestSmokeRun(t *testing.T) {
+// runSmoke runs the bench with -smoke and args, with real processes, and
+// returns its report and its Markdown, having checked that no child
+// outlived it.
+func runSmoke(t *testing.T, args ...string) (report, string) {
+	t.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Skip("redis-server is not on PATH, so the bench cannot run: sudo apt-get install -y redis-server")
 	}
-	t.Parallel()
 	bin := buildBench(t)
 	jsonPath := filepath.Join(t.TempDir(), "report.json")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "-smoke", "-json", jsonPath)
+	cmd := exec.CommandContext(ctx, bin, append([]string{"-smoke", "-json", jsonPath}, args...)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("bench -smoke: %v\nstderr:\n%s", err, stderr.String())
+		t.Fatalf("bench -smoke %v: %v\nstderr:\n%s", args, err, stderr.String())
 	}
 	raw, err := os.ReadFile(jsonPath)
 	if err != nil {
@@ -99,16 +97,27 @@ func TestSmokeRun(t *testing.T) {
 	if err := json.Unmarshal(raw, &rep); err != nil {
 		t.Fatal(err)
 	}
-
-	want := map[string][]string{
-		s1: {relayName, apiRedisName, apiMemoryName, apiRedisShippedName, apiMemoryShippedName, apiRedisRateName},
-		s2: {relayName, apiRedisName, apiMemoryName, apiRedisShippedName, apiMemoryShippedName},
-		s3: {relayName, apiRedisName, apiMemoryName},
-		s4: {apiRedisName, apiMemoryName},
-		s5: {relayName, apiRedisName, apiMemoryName},
-		s6: {apiRedisName, apiMemoryName},
+	for _, pid := range rep.ChildPIDs {
+		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+			t.Errorf("child %d outlived the bench (kill 0: %v)", pid, err)
+		}
 	}
-	messages := map[string]int{s1: smokeSizes.s1Messages, s2: smokeSizes.s2Messages, s3: int(smokeSizes.s3Duration.Seconds() * float64(smokeSizes.s3Rate)), s5: smokeSizes.s5Messages}
+	return rep, stdout.String()
+}
+
+// smokeMessages is how many messages each flow scenario sends in a smoke
+// run.
+var smokeMessages = map[string]int{
+	s1: smokeSizes.s1Messages, s2: smokeSizes.s2Messages, s2x: smokeSizes.s2Messages,
+	s3: int(smokeSizes.s3Duration.Seconds() * float64(smokeSizes.s3Rate)), s5: smokeSizes.s5Messages,
+}
+
+// checkRows checks that rep has, for each scenario of want, a row for
+// each of its targets, in order, and nothing else; and that in every flow
+// no message was lost, repeated or out of order, and that the api's
+// readers acknowledged all they read.
+func checkRows(t *testing.T, rep report, want map[string][]string) {
+	t.Helper()
 	got := map[string][]string{}
 	for _, rw := range rep.Rows {
 		got[rw.Scenario] = append(got[rw.Scenario], rw.Target)
@@ -125,12 +134,15 @@ func TestSmokeRun(t *testing.T) {
 			t.Errorf("%s on %s: no flow figures", rw.Scenario, rw.Target)
 			continue
 		}
-		if f.Messages != messages[rw.Scenario] || f.Lost != 0 || f.Duplicated != 0 || f.OutOfOrder != 0 ||
+		if want := smokeMessages[rw.Scenario]; f.Messages != want || f.Lost != 0 || f.Duplicated != 0 || f.OutOfOrder != 0 ||
 			f.PostErrors != 0 || f.ReadErrors != 0 || f.Unrecognised != 0 {
-			t.Errorf("%s on %s: %+v; want all %d messages once, in order, without errors", rw.Scenario, rw.Target, *f, messages[rw.Scenario])
+			t.Errorf("%s on %s: %+v; want all %d messages once, in order, without errors", rw.Scenario, rw.Target, *f, want)
 		}
 		if acks := rw.Target != relayName; f.AckErrors != 0 || f.LeftQueued != 0 || (f.Acks > 0) != acks {
 			t.Errorf("%s on %s: %d acknowledgements, %d failed, %d messages left queued; want acknowledgements exactly on the api, none failed, none left", rw.Scenario, rw.Target, f.Acks, f.AckErrors, f.LeftQueued)
+		}
+		if onRedis := !strings.HasPrefix(rw.Target, "api-memory"); (f.RedisCmdUs > 0) != onRedis {
+			t.Errorf("%s on %s: %.1f µs in Redis commands per message; want some exactly on Redis", rw.Scenario, rw.Target, f.RedisCmdUs)
 		}
 		if rw.Scenario == s5 && f.Reconnects != 1 {
 			t.Errorf("S5 on %s: %d reconnects, want 1", rw.Target, f.Reconnects)
@@ -141,18 +153,65 @@ func TestSmokeRun(t *testing.T) {
 			t.Errorf("%s rows: got %q, want %q", sc, got[sc], targets)
 		}
 	}
-	for _, sc := range allScenarios {
-		if !strings.Contains(stdout.String(), "\n## "+sc+" ") {
-			t.Errorf("the Markdown report has no %s table:\n%s", sc, stdout.String())
+	for sc := range got {
+		if _, ok := want[sc]; !ok {
+			t.Errorf("rows of %s, which was not picked", sc)
 		}
 	}
-	if len(rep.ChildPIDs) < 7 {
-		t.Errorf("child pids %v: want redis-server, the relay and five api processes", rep.ChildPIDs)
-	}
-	for _, pid := range rep.ChildPIDs {
-		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
-			t.Errorf("child %d outlived the bench (kill 0: %v)", pid, err)
+}
+
+// TestSmokeRun runs `bench -smoke` end to end, with real processes, and
+// checks that every scenario produced a row for each of its targets
+// (S2's scale-out rows included), that no message was lost, repeated or
+// out of order, that the api's readers acknowledged all they read, that
+// the bench and its children stayed on the cores it pinned them to (on a
+// machine of two cores or more), and that no child outlived the bench. It
+// never looks at a timing.
+func TestSmokeRun(t *testing.T) {
+	t.Parallel()
+	rep, markdown := runSmoke(t)
+	checkRows(t, rep, map[string][]string{
+		s1: {relayName, apiRedisName, apiMemoryName, apiRedisShippedName, apiMemoryShippedName, apiRedisRateName},
+		s2: {relayName, apiRedisName, apiRedisTwoName, apiRedisClusterName, apiMemoryName, apiRedisShippedName, apiMemoryShippedName},
+		s3: {relayName, apiRedisName, apiMemoryName},
+		s4: {apiRedisName, apiMemoryName},
+		s5: {relayName, apiRedisName, apiMemoryName},
+		s6: {apiRedisName, apiMemoryName},
+	})
+	for _, sc := range defaultScenarios {
+		if !strings.Contains(markdown, "\n## "+sc+" ") {
+			t.Errorf("the Markdown report has no %s table:\n%s", sc, markdown)
 		}
+	}
+	// redis-server, the Cluster's three, the relay, and the api: tuned and
+	// shipped on both stores, the limits row, two instances, on the
+	// Cluster.
+	if want := 1 + clusterPrimaries + 1 + 8; len(rep.ChildPIDs) != want {
+		t.Errorf("child pids %v: want %d", rep.ChildPIDs, want)
+	}
+	if planPinning(true).on {
+		if !strings.HasPrefix(rep.Machine.Pinning, "bench on CPU ") || !strings.Contains(rep.Machine.Pinning, "as planned") {
+			t.Errorf("pinning %q: want the bench and its children pinned as planned", rep.Machine.Pinning)
+		}
+	}
+	if !strings.Contains(markdown, "\nPinning: "+rep.Machine.Pinning+".\n") {
+		t.Errorf("the Markdown report does not say how it pinned:\n%s", markdown)
+	}
+}
+
+// TestSmokeScaleOut runs `bench -smoke -scenarios S2X -pin=false`: S2's
+// scale-out rows alone, beside the relay and the single instance, every
+// message crossing from one api instance to the other or kept on a
+// Cluster, nothing pinned.
+func TestSmokeScaleOut(t *testing.T) {
+	t.Parallel()
+	rep, markdown := runSmoke(t, "-scenarios", "S2X", "-pin=false")
+	checkRows(t, rep, map[string][]string{s2x: {relayName, apiRedisName, apiRedisTwoName, apiRedisClusterName}})
+	if !strings.Contains(markdown, "\n## S2X ") || !strings.Contains(markdown, "| "+apiRedisClusterName+" | ") {
+		t.Errorf("the Markdown report has no S2X table with the Cluster's row:\n%s", markdown)
+	}
+	if rep.Machine.Pinning != "off (-pin=false)" {
+		t.Errorf("pinning %q, want off", rep.Machine.Pinning)
 	}
 }
 
@@ -273,9 +332,11 @@ func TestTallyCounts(t *testing.T) {
 }
 
 func TestParseScenarios(t *testing.T) {
-	got, err := parseScenarios("s4, S1,S4")
-	if err != nil || strings.Join(got, ",") != "S1,S4" {
-		t.Errorf("got %v, %v; want S1,S4", got, err)
+	for list, want := range map[string]string{"s4, S1,S4": "S1,S4", "S2X,s1": "S1,S2X", "S2x,S2": "S2"} {
+		got, err := parseScenarios(list)
+		if err != nil || strings.Join(got, ",") != want {
+			t.Errorf("%q: got %v, %v; want %s", list, got, err, want)
+		}
 	}
 	for _, bad := range []string{"", "S7", "S1,X"} {
 		if _, err := parseScenarios(bad); err == nil {
@@ -290,5 +351,59 @@ func TestMedian(t *testing.T) {
 	}
 	if m := median([]float64{4, 1, 2, 3}); m != 2.5 {
 		t.Errorf("median of 4,1,2,3: %v", m)
+	}
+}
+
+// TestNewChannelCrossesInstances checks that on a target of two instances
+// channel i is created and posted to on instance i and read and
+// acknowledged on the other, and on one instance all on it.
+func TestNewChannelCrossesInstances(t *testing.T) {
+	var created [2]atomic.Int32
+	var bases []string
+	for i := range 2 {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			created[i].Add(1)
+			w.WriteHeader(http.StatusCreated)
+			fmt.Fprint(w, `{"port1":{"id":"p1","token":"t1"},"port2":{"id":"p2","token":"t2"}}`)
+		}))
+		defer srv.Close()
+		bases = append(bases, srv.URL)
+	}
+	two := &target{name: "two", base: bases[0], bases: bases}
+	for i := range 4 {
+		ch, err := two.newChannel(context.Background(), http.DefaultClient, i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		post, read := bases[i%2], bases[(i+1)%2]
+		if ch.postURL != post+"/ports/p1/messages" || ch.eventsURL != read+"/ports/p2/events" || ch.readBase != read {
+			t.Errorf("channel %d: posts to %s, reads %s, acknowledges on %s; want posts on %s, the rest on %s", i, ch.postURL, ch.eventsURL, ch.readBase, post, read)
+		}
+	}
+	if created[0].Load() != 2 || created[1].Load() != 2 {
+		t.Errorf("channels created %d and %d, want 2 on each instance", created[0].Load(), created[1].Load())
+	}
+	one := &target{name: "one", base: bases[0], bases: bases[:1]}
+	ch, err := one.newChannel(context.Background(), http.DefaultClient, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(ch.postURL, bases[0]) || !strings.HasPrefix(ch.eventsURL, bases[0]) || ch.readBase != bases[0] {
+		t.Errorf("one instance: %+v, want everything on %s", ch, bases[0])
+	}
+	http.DefaultClient.CloseIdleConnections()
+}
+
+func TestCPUList(t *testing.T) {
+	for _, c := range []struct {
+		cpus []int
+		want string
+	}{{[]int{1}, "1"}, {[]int{0, 1}, "0-1"}, {[]int{0, 2, 3, 4, 7}, "0,2-4,7"}} {
+		if got := cpuList(c.cpus); got != c.want {
+			t.Errorf("cpuList(%v) = %q, want %q", c.cpus, got, c.want)
+		}
+	}
+	if p := planPinning(false); p.on || p.describe() != "off (-pin=false)" || p.check([]int{os.Getpid()}) != "" {
+		t.Errorf("-pin=false: %+v, %q", p, p.describe())
 	}
 }

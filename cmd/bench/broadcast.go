@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -56,7 +55,7 @@ type member struct {
 func runBroadcast(ctx context.Context, t *target, cl *clients, rdb *redis.Client, n int) (broadcastResult, error) {
 	res := broadcastResult{Members: n, Evalsha: -1, RedisReads: -1}
 	members := make([]member, n)
-	err := inParallel(ctx, n, func(i int) error {
+	err := inParallel(ctx, n, setUpWorkers, func(ctx context.Context, i int) error {
 		var ch struct{ Port1, Port2 portJSON }
 		if err := t.call(ctx, cl.post, http.MethodPost, "/channels", "", "", nil, http.StatusCreated, &ch); err != nil {
 			return err
@@ -71,7 +70,7 @@ func runBroadcast(ctx context.Context, t *target, cl *clients, rdb *redis.Client
 	if err := t.call(ctx, cl.post, http.MethodPost, "/collections", "", "", nil, http.StatusCreated, &coll); err != nil {
 		return res, err
 	}
-	err = inParallel(ctx, n, func(i int) error {
+	err = inParallel(ctx, n, setUpWorkers, func(ctx context.Context, i int) error {
 		body, _ := json.Marshal(map[string]string{"port": members[i].port1, "token": members[i].token1})
 		return t.call(ctx, cl.post, http.MethodPost, "/collections/"+coll.ID+"/members", coll.Token, "application/json", body, http.StatusCreated, nil)
 	})
@@ -80,7 +79,7 @@ func runBroadcast(ctx context.Context, t *target, cl *clients, rdb *redis.Client
 	}
 
 	var before map[string]int64
-	if t.redis != nil {
+	if len(t.redis) > 0 {
 		if before, err = redisCounters(ctx, rdb); err != nil {
 			return res, err
 		}
@@ -94,7 +93,7 @@ func runBroadcast(ctx context.Context, t *target, cl *clients, rdb *redis.Client
 		return res, err
 	}
 	elapsed := time.Since(start)
-	if t.redis != nil {
+	if len(t.redis) > 0 {
 		after, err := redisCounters(ctx, rdb)
 		if err != nil {
 			return res, err
@@ -107,7 +106,7 @@ func runBroadcast(ctx context.Context, t *target, cl *clients, rdb *redis.Client
 	res.ReachedPerS = float64(answer.Reached) / elapsed.Seconds()
 
 	var verified atomic.Int64
-	err = inParallel(ctx, n, func(i int) error {
+	err = inParallel(ctx, n, setUpWorkers, func(ctx context.Context, i int) error {
 		var l struct {
 			Messages []struct {
 				Data   string `json:"data"`
@@ -129,38 +128,15 @@ func runBroadcast(ctx context.Context, t *target, cl *clients, rdb *redis.Client
 	return res, nil
 }
 
-// inParallel runs f(0..n-1) on setUpWorkers goroutines and returns the
-// first error.
-func inParallel(ctx context.Context, n int, f func(i int) error) error {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	var once sync.Once
-	var first error
-	for range setUpWorkers {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n || ctx.Err() != nil {
-					return
-				}
-				if err := f(i); err != nil {
-					once.Do(func() { first = err })
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if first == nil {
-		first = ctx.Err()
-	}
-	return first
-}
-
 // call sends one request to t and decodes a JSON answer of status want
 // into out (when not nil).
 func (t *target) call(ctx context.Context, client *http.Client, method, path, token, contentType string, body []byte, want int, out any) error {
-	req, err := http.NewRequestWithContext(ctx, method, t.base+path, bytes.NewReader(body))
+	return t.callAt(ctx, client, t.base, method, path, token, contentType, body, want, out)
+}
+
+// callAt is call to the instance of t at base.
+func (t *target) callAt(ctx context.Context, client *http.Client, base, method, path, token, contentType string, body []byte, want int, out any) error {
+	req, err := http.NewRequestWithContext(ctx, method, base+path, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}

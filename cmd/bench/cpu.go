@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // userHZ is the unit of /proc/<pid>/stat's CPU times: Linux reports them
@@ -40,23 +43,38 @@ func cpuTime(pid int) (time.Duration, error) {
 	return time.Duration(ticks) * time.Second / userHZ, nil
 }
 
-// cpuUse is the CPU time each process in a flow has used so far: the
-// server under test, its redis-server (none for the embedded store) and
-// the bench itself, which generates the load.
+// cpuUse is the CPU time the processes of a flow have used so far: the
+// server under test (every instance of it), its redis-servers (none for
+// the embedded store, every primary of a Cluster) and the bench itself,
+// which generates the load.
 type cpuUse struct {
 	server, redis, bench time.Duration
+	// redisCmds is the redis-servers' time in commands (redisCommandTime).
+	redisCmds time.Duration
 }
 
-func measureCPU(t *target) (cpuUse, error) {
+func measureCPU(ctx context.Context, t *target) (cpuUse, error) {
 	var u cpuUse
+	sum := func(procs []*child) (time.Duration, error) {
+		var total time.Duration
+		for _, c := range procs {
+			d, err := cpuTime(c.Pid())
+			if err != nil {
+				return 0, err
+			}
+			total += d
+		}
+		return total, nil
+	}
 	var err error
-	if u.server, err = cpuTime(t.proc.Pid()); err != nil {
+	if u.server, err = sum(t.procs); err != nil {
 		return u, err
 	}
-	if t.redis != nil {
-		if u.redis, err = cpuTime(t.redis.Pid()); err != nil {
-			return u, err
-		}
+	if u.redis, err = sum(t.redis); err != nil {
+		return u, err
+	}
+	if u.redisCmds, err = redisCommandTime(ctx, t.redis); err != nil {
+		return u, err
 	}
 	u.bench, err = cpuTime(os.Getpid())
 	return u, err
@@ -71,5 +89,40 @@ func (r *flowResult) setCPU(before, after cpuUse) {
 	per := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(r.Messages) }
 	r.ServerCPUus = per(after.server - before.server)
 	r.RedisCPUus = per(after.redis - before.redis)
+	r.RedisCmdUs = per(after.redisCmds - before.redisCmds)
 	r.BenchCPUus = per(after.bench - before.bench)
+}
+
+// redisCommandTime is the time the redis-servers nodes have spent running
+// commands so far (INFO commandstats, the usec of every command but INFO
+// itself, summed over the nodes): Redis's own clock around each command,
+// which leaves out its event loop and socket work. It is wall time: on a
+// quiet machine the part of Redis's CPU time spent in commands, on a
+// loaded one also the time Redis was preempted in them.
+func redisCommandTime(ctx context.Context, nodes []*child) (time.Duration, error) {
+	var total time.Duration
+	for _, n := range nodes {
+		rdb := redis.NewClient(&redis.Options{Addr: n.addr})
+		info, err := rdb.Info(ctx, "commandstats").Result()
+		rdb.Close()
+		if err != nil {
+			return 0, fmt.Errorf("INFO commandstats of %s: %w", n.name, err)
+		}
+		for line := range strings.SplitSeq(info, "\n") {
+			name, stats, ok := strings.Cut(strings.TrimSpace(line), ":")
+			if !ok || !strings.HasPrefix(name, "cmdstat_") || name == "cmdstat_info" {
+				continue
+			}
+			for field := range strings.SplitSeq(stats, ",") {
+				if v, ok := strings.CutPrefix(field, "usec="); ok {
+					us, err := strconv.ParseInt(v, 10, 64)
+					if err != nil {
+						return 0, fmt.Errorf("INFO commandstats of %s: %q", n.name, line)
+					}
+					total += time.Duration(us) * time.Microsecond
+				}
+			}
+		}
+	}
+	return total, nil
 }

@@ -55,6 +55,9 @@ type flowResult struct {
 	ServerCPUus float64 `json:"server_cpu_us_per_msg"`
 	RedisCPUus  float64 `json:"redis_cpu_us_per_msg"`
 	BenchCPUus  float64 `json:"bench_cpu_us_per_msg"`
+	// RedisCmdUs is the redis-servers' time in commands per delivered
+	// message (INFO commandstats), part of RedisCPUus.
+	RedisCmdUs float64 `json:"redis_commands_us_per_msg"`
 }
 
 // clients are the bench's HTTP clients: one keeping connections alive for
@@ -67,7 +70,7 @@ type clients struct {
 func runFlow(ctx context.Context, t *target, cl *clients, spec flowSpec) (flowResult, error) {
 	chans := make([]channel, spec.channels)
 	for i := range chans {
-		ch, err := t.newChannel(ctx, cl.post)
+		ch, err := t.newChannel(ctx, cl.post, i)
 		if err != nil {
 			return flowResult{}, err
 		}
@@ -110,7 +113,7 @@ func runFlow(ctx context.Context, t *target, cl *clients, spec flowSpec) (flowRe
 		})
 	}
 
-	cpuBefore, err := measureCPU(t)
+	cpuBefore, err := measureCPU(ctx, t)
 	if err != nil {
 		return flowResult{}, err
 	}
@@ -137,7 +140,7 @@ func runFlow(ctx context.Context, t *target, cl *clients, spec flowSpec) (flowRe
 		<-readersDone
 		return flowResult{}, ctx.Err()
 	}
-	cpuAfter, err := measureCPU(t)
+	cpuAfter, err := measureCPU(ctx, t)
 	if err != nil {
 		return flowResult{}, err
 	}

@@ -11,7 +11,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -43,8 +42,8 @@ const openConcurrency = 32
 // the bench itself stays small.
 func runIdle(ctx context.Context, t *target, cl *clients, rdb *redis.Client, n int) (idleResult, error) {
 	chans := make([]channel, n)
-	err := parallel(n, func(i int) error {
-		ch, err := t.newChannel(ctx, cl.post)
+	err := inParallel(ctx, n, openConcurrency, func(ctx context.Context, i int) error {
+		ch, err := t.newChannel(ctx, cl.post, i)
 		chans[i] = ch
 		return err
 	})
@@ -55,7 +54,7 @@ func runIdle(ctx context.Context, t *target, cl *clients, rdb *redis.Client, n i
 	if res.RSSBeforeKiB, res.GoroutinesBefore, err = t.snapshot(ctx, cl); err != nil {
 		return res, err
 	}
-	if t.redis != nil {
+	if len(t.redis) > 0 {
 		if res.RedisClientsBefore, err = redisClients(ctx, rdb); err != nil {
 			return res, err
 		}
@@ -68,7 +67,7 @@ func runIdle(ctx context.Context, t *target, cl *clients, rdb *redis.Client, n i
 			}
 		}
 	}()
-	err = parallel(n, func(i int) error {
+	err = inParallel(ctx, n, openConcurrency, func(ctx context.Context, i int) error {
 		c, err := openIdle(ctx, chans[i])
 		conns[i] = c
 		return err
@@ -84,7 +83,7 @@ func runIdle(ctx context.Context, t *target, cl *clients, rdb *redis.Client, n i
 	if res.RSSAfterKiB, res.GoroutinesAfter, err = t.snapshot(ctx, cl); err != nil {
 		return res, err
 	}
-	if t.redis != nil {
+	if len(t.redis) > 0 {
 		if res.RedisClientsAfter, err = redisClients(ctx, rdb); err != nil {
 			return res, err
 		}
@@ -92,32 +91,6 @@ func runIdle(ctx context.Context, t *target, cl *clients, rdb *redis.Client, n i
 	res.KiBPerStream = float64(res.RSSAfterKiB-res.RSSBeforeKiB) / float64(n)
 	res.GoroutinesPerStrm = float64(res.GoroutinesAfter-res.GoroutinesBefore) / float64(n)
 	return res, nil
-}
-
-// parallel calls f(0..n-1), openConcurrency at a time, and returns the
-// first error.
-func parallel(n int, f func(i int) error) error {
-	var (
-		wg    sync.WaitGroup
-		once  sync.Once
-		first error
-	)
-	next := make(chan int)
-	for range min(n, openConcurrency) {
-		wg.Go(func() {
-			for i := range next {
-				if err := f(i); err != nil {
-					once.Do(func() { first = err })
-				}
-			}
-		})
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	return first
 }
 
 // openIdle sends a stream request on a connection of its own and returns
@@ -170,7 +143,7 @@ func (t *target) snapshot(ctx context.Context, cl *clients) (rssKiB, goroutines 
 	if goroutines, err = t.goroutines(ctx, cl); err != nil {
 		return 0, 0, err
 	}
-	rssKiB, err = vmRSS(t.proc.Pid())
+	rssKiB, err = vmRSS(t.procs[0].Pid())
 	return rssKiB, goroutines, err
 }
 

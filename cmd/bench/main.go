@@ -2,13 +2,18 @@
 // messages, in one run on one machine, and prints a Markdown table of
 // absolute figures and ratios to the relay. It starts everything it needs
 // (a private redis-server, the api on Redis and on the embedded store, the
-// relay) on free loopback ports and kills it all when it ends.
+// relay, and for S2 a second api instance and a private Redis Cluster) on
+// free loopback ports and kills it all when it ends.
 //
 //	go run ./cmd/bench                      # the full scenarios, 3 runs
 //	go run ./cmd/bench -smoke               # a small run proving it all works
 //	go run ./cmd/bench -scenarios S1,S4 -runs 5
+//	go run ./cmd/bench -scenarios S2X       # S2's scale-out rows alone
+//	go run ./cmd/bench -pin=false           # no pinning to separate cores
 //
-// docs/PERFORMANCE.md describes the scenarios and the figures.
+// Where there are two cores or more, the bench runs on cores of its own
+// and the servers on the others (pin.go). docs/PERFORMANCE.md describes
+// the scenarios and the figures.
 package main
 
 import (
@@ -19,6 +24,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -30,6 +36,9 @@ type options struct {
 	scenarios []string
 	jsonPath  string
 	sizes     sizes
+	// pin asks to keep the bench and the servers on separate cores
+	// (pinning, off by itself on fewer than two).
+	pin bool
 }
 
 func main() {
@@ -63,7 +72,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs.BoolVar(&o.smoke, "smoke", false, "a small run (a few hundred messages, 100 idle streams, 1 run) proving the bench works")
 	fs.IntVar(&o.runs, "runs", 0, "times each scenario runs; medians are reported (default 3, or 1 with -smoke)")
-	list := fs.String("scenarios", "S1,S2,S3,S4,S5,S6", "comma-separated scenarios to run")
+	list := fs.String("scenarios", strings.Join(defaultScenarios, ","), "comma-separated scenarios to run, of "+strings.Join(allScenarios, ",")+" (S2X: S2's scale-out rows only)")
+	fs.BoolVar(&o.pin, "pin", true, "pin the bench and the servers to separate cores (off by itself with fewer than 2 cores)")
 	fs.StringVar(&o.jsonPath, "json", "", "also write every run's figures as JSON to this file")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -137,6 +147,7 @@ func run(opts options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	env.machine.Pinning = env.pin.describe() + env.pin.check(kids.pids())
 	rep := report{Machine: env.machine, Sizes: opts.sizes.describeName, Runs: opts.runs, Rows: rows, ChildPIDs: kids.pids(), Load: describeLoad(opts.sizes)}
 	rep.writeMarkdown(stdout, opts.scenarios)
 	fmt.Fprintf(stdout, "\nTotal wall time: %s (set-up, %d run(s) of %v).\n", time.Since(started).Round(time.Second), opts.runs, opts.scenarios)

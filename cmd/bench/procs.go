@@ -23,6 +23,8 @@ const readyTimeout = 20 * time.Second
 // when the bench ends, however it ends.
 type children struct {
 	dir string
+	// pin, when set, starts every child on the servers' CPUs.
+	pin *pinning
 
 	mu    sync.Mutex
 	procs []*child
@@ -34,6 +36,8 @@ type child struct {
 	cmd  *exec.Cmd
 	log  string
 	done chan struct{}
+	// addr is a redis-server's host:port; empty for other children.
+	addr string
 }
 
 // Pid is the child's process id.
@@ -42,7 +46,8 @@ func (c *child) Pid() int { return c.cmd.Process.Pid }
 // start runs name with args and env, its output going to a log file in
 // the bench's directory. The child gets its own process group (a Ctrl-C
 // reaches only the bench, which then kills it in order) and SIGKILL should
-// the bench die without cleaning up.
+// the bench die without cleaning up. With cs.pin set, the child runs on
+// the servers' CPUs.
 func (cs *children) start(name, bin string, args, env []string) (*child, error) {
 	logPath := filepath.Join(cs.dir, name+".log")
 	logFile, err := os.Create(logPath)
@@ -55,7 +60,7 @@ func (cs *children) start(name, bin string, args, env []string) (*child, error) 
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
-	if err := cmd.Start(); err != nil {
+	if err := cs.pin.start(cmd); err != nil {
 		logFile.Close()
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
@@ -118,9 +123,10 @@ func freeAddr() (string, error) {
 // errNoRedis says how to get redis-server when it is not on PATH.
 var errNoRedis = errors.New("redis-server is not on PATH; install it (Debian/Ubuntu: sudo apt-get install -y redis-server; macOS: brew install redis) and run the bench again")
 
-// startRedis starts a private redis-server on a free loopback port, with
-// no persistence, and waits until it answers.
-func (cs *children) startRedis(ctx context.Context) (addr string, c *child, err error) {
+// startRedis starts a private redis-server named name on a free loopback
+// port, with no persistence and the extra arguments, in a directory of its
+// own, and waits until it answers.
+func (cs *children) startRedis(ctx context.Context, name string, extra ...string) (addr string, c *child, err error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		return "", nil, errNoRedis
@@ -129,20 +135,21 @@ func (cs *children) startRedis(ctx context.Context) (addr string, c *child, err 
 		return "", nil, err
 	}
 	_, port, _ := net.SplitHostPort(addr)
-	dir := filepath.Join(cs.dir, "redis")
+	dir := filepath.Join(cs.dir, name)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", nil, err
 	}
-	c, err = cs.start("redis", bin, []string{
+	c, err = cs.start(name, bin, append([]string{
 		"--port", port, "--bind", "127.0.0.1", "--dir", dir,
 		"--save", "", "--appendonly", "no", "--daemonize", "no",
 		// Enough for S4's streams and the relay's readers, whatever the
 		// machine's default.
 		"--maxclients", "50000",
-	}, nil)
+	}, extra...), nil)
 	if err != nil {
 		return "", nil, err
 	}
+	c.addr = addr
 	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
 	defer rdb.Close()
 	err = waitReady(ctx, c, func(ctx context.Context) error { return rdb.Ping(ctx).Err() })

@@ -100,15 +100,22 @@ func ratio(a, b float64) string {
 	return fmt.Sprintf("%.2f×", a/b)
 }
 
+// scaleOut describes S2's scale-out rows, under S2's and S2X's titles.
+const scaleOut = "Scaled out, beside the single instance (api-redis): \"2 instances\" is two api processes on the one redis-server, " +
+	"each channel posted to on one and read and acknowledged on the other, so that every message crosses from one instance to the other " +
+	"through Redis and the posters and readers are spread evenly; \"Cluster of 3 primaries\" is one api process on a Redis Cluster of three " +
+	"primaries (no replicas). Their CPU figures add up every api instance and every Redis node."
+
 // describeLoad names each scenario's load at sizes z.
 func describeLoad(z sizes) map[string]string {
 	return map[string]string{
-		s1: fmt.Sprintf("S1 one stream: one sequential poster (keep-alive), one SSE reader, %d messages of %d bytes", z.s1Messages, payloadSize),
-		s2: fmt.Sprintf("S2 parallel: %d channels, one poster and one reader each, %d messages in all", z.s2Channels, z.s2Messages),
-		s3: fmt.Sprintf("S3 fixed rate: %d messages/s on one channel for %v; latency from the scheduled send time", z.s3Rate, z.s3Duration),
-		s4: fmt.Sprintf("S4 idle streams: %d on distinct ports (no relay row: a blocking XREAD per stream needs a Redis connection each)", z.s4Streams),
-		s6: fmt.Sprintf("S6 broadcast: one POST /collections/{id}/messages to %d members, each a port of its own channel (no relay row: the relay has no broadcast)", z.s6Members),
-		s5: fmt.Sprintf("S5 resume: %d messages; the reader drops its connection after half and reconnects with Last-Event-ID", z.s5Messages),
+		s1:  fmt.Sprintf("S1 one stream: one sequential poster (keep-alive), one SSE reader, %d messages of %d bytes", z.s1Messages, payloadSize),
+		s2:  fmt.Sprintf("S2 parallel: %d channels, one poster and one reader each, %d messages in all", z.s2Channels, z.s2Messages),
+		s2x: fmt.Sprintf("S2X scale-out: S2's load (%d channels, one poster and one reader each, %d messages in all) on two api instances and on a Redis Cluster", z.s2Channels, z.s2Messages),
+		s3:  fmt.Sprintf("S3 fixed rate: %d messages/s on one channel for %v; latency from the scheduled send time", z.s3Rate, z.s3Duration),
+		s4:  fmt.Sprintf("S4 idle streams: %d on distinct ports (no relay row: a blocking XREAD per stream needs a Redis connection each)", z.s4Streams),
+		s6:  fmt.Sprintf("S6 broadcast: one POST /collections/{id}/messages to %d members, each a port of its own channel (no relay row: the relay has no broadcast)", z.s6Members),
+		s5:  fmt.Sprintf("S5 resume: %d messages; the reader drops its connection after half and reconnects with Last-Event-ID", z.s5Messages),
 	}
 }
 
@@ -119,14 +126,18 @@ func (r report) writeMarkdown(w io.Writer, scenarios []string) {
 	fmt.Fprintf(w, "# tincan bench: %s sizes, %d run(s); medians over runs, faults summed over runs\n\n", r.Sizes, r.Runs)
 	fmt.Fprintf(w, "Machine: %d cores, %s, %s, %s, Redis %s, open files limit %d; started %s.\n",
 		m.Cores, m.CPU, m.Kernel, m.GoVersion, m.RedisVersion, m.OpenFiles, m.When)
+	fmt.Fprintf(w, "\nPinning: %s.\n", m.Pinning)
 	for _, sc := range scenarios {
 		gs := r.groups(sc)
 		if len(gs) == 0 {
 			continue
 		}
 		fmt.Fprintf(w, "\n## %s\n\n", r.Load[sc])
+		if sc == s2 || sc == s2x {
+			fmt.Fprintf(w, "%s\n\n", scaleOut)
+		}
 		switch sc {
-		case s1, s2:
+		case s1, s2, s2x:
 			writeThroughput(w, gs)
 		case s3:
 			writeFixedRate(w, gs)
@@ -170,19 +181,29 @@ func writeThroughput(w io.Writer, gs []group) {
 }
 
 // writeCPU prints where a flow's CPU went, per delivered message: the
-// two cores are shared by the server, Redis and the load generator, so a
-// process that needs more of them leaves less to the others.
+// cores are shared by the servers, Redis and the load generator (pinned or
+// not, as the header says), so a process that needs more of them leaves
+// less to the others.
 func writeCPU(w io.Writer, gs []group) {
-	fmt.Fprintln(w, "\nCPU time per delivered message, µs (from /proc/<pid>/stat; 10 ms ticks):")
+	fmt.Fprintln(w, "\nCPU time per delivered message, µs (from /proc/<pid>/stat; 10 ms ticks; servers and redis-servers summed over instances and nodes; "+
+		"\"in commands\": Redis's own clock around its commands, INFO commandstats, which counts the time it was preempted too, so on a loaded machine it can pass the CPU time):")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| target | server | redis-server | bench (load) | total |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| target | server (api or relay) | redis-server | bench (load) | total | of redis-server: in commands | messages per acknowledgement |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
 	for _, g := range gs {
 		server := g.flowMedian(func(f flowResult) float64 { return f.ServerCPUus })
 		redis := g.flowMedian(func(f flowResult) float64 { return f.RedisCPUus })
 		bench := g.flowMedian(func(f flowResult) float64 { return f.BenchCPUus })
-		fmt.Fprintf(w, "| %s | %.0f | %.0f | %.0f | %.0f |\n", g.target, server, redis, bench,
-			g.flowMedian(func(f flowResult) float64 { return f.ServerCPUus + f.RedisCPUus + f.BenchCPUus }))
+		// Each acknowledgement is a request and a script of its own:
+		// how many messages one covers tells how much of the api's load
+		// they are.
+		perAck := "–"
+		if g.flowSum(func(f flowResult) int { return f.Acks }) > 0 {
+			perAck = fmt.Sprintf("%.2f", g.flowMedian(func(f flowResult) float64 { return float64(f.Messages) / float64(max(f.Acks, 1)) }))
+		}
+		fmt.Fprintf(w, "| %s | %.0f | %.0f | %.0f | %.0f | %.1f | %s |\n", g.target, server, redis, bench,
+			g.flowMedian(func(f flowResult) float64 { return f.ServerCPUus + f.RedisCPUus + f.BenchCPUus }),
+			g.flowMedian(func(f flowResult) float64 { return f.RedisCmdUs }), perAck)
 	}
 }
 

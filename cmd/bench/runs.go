@@ -19,21 +19,27 @@ type row struct {
 }
 
 // targetsFor lists who runs a scenario, the relay first. S1 and S2 run on
-// the api on its shipped defaults too, and S1 with the limits on every
-// request on. The relay has no S4: a blocking XREAD per stream needs a
-// Redis connection each, so its idle cost is Redis's, not a server's.
+// the api on its shipped defaults too, S1 with the limits on every request
+// on, S2 scaled out (two instances on one Redis, one on a Cluster) beside
+// the single instance; S2X runs those rows alone, with the relay and the
+// single instance to compare. The relay has no S4: a blocking XREAD per
+// stream needs a Redis connection each, so its idle cost is Redis's, not a
+// server's.
 func (e *benchEnv) targetsFor(scenario string) []*target {
+	var ts []*target
 	switch scenario {
-	case s1, s2:
-		ts := []*target{e.relay, e.apiRedis, e.apiMemory, e.apiRedisShipped, e.apiMemoryShipped}
-		if scenario == s1 {
-			ts = append(ts, e.apiRedisRate)
-		}
-		return slices.DeleteFunc(ts, func(t *target) bool { return t == nil })
+	case s1:
+		ts = []*target{e.relay, e.apiRedis, e.apiMemory, e.apiRedisShipped, e.apiMemoryShipped, e.apiRedisRate}
+	case s2:
+		ts = []*target{e.relay, e.apiRedis, e.apiRedisTwo, e.apiRedisCluster, e.apiMemory, e.apiRedisShipped, e.apiMemoryShipped}
+	case s2x:
+		ts = []*target{e.relay, e.apiRedis, e.apiRedisTwo, e.apiRedisCluster}
 	case s4, s6:
-		return []*target{e.apiRedis, e.apiMemory}
+		ts = []*target{e.apiRedis, e.apiMemory}
+	default:
+		ts = []*target{e.relay, e.apiRedis, e.apiMemory}
 	}
-	return []*target{e.relay, e.apiRedis, e.apiMemory}
+	return slices.DeleteFunc(ts, func(t *target) bool { return t == nil })
 }
 
 // runAll runs every picked scenario on each of its targets, opts.runs
@@ -45,6 +51,9 @@ func runAll(ctx context.Context, e *benchEnv, opts options, log io.Writer) ([]ro
 		for _, sc := range opts.scenarios {
 			for _, t := range e.targetsFor(sc) {
 				fmt.Fprintf(log, "bench: run %d/%d %s on %s\n", r, opts.runs, sc, t.name)
+				if err := e.pin.pinBench(); err != nil {
+					return nil, err
+				}
 				rw := row{Scenario: sc, Target: t.name, Run: r}
 				if sc == s6 {
 					res, err := runBroadcast(ctx, t, e.cl, e.rdb, opts.sizes.s6Members)

@@ -7,17 +7,24 @@ import (
 	"time"
 )
 
-// Scenario names, in the order they run and are reported.
+// Scenario names, in the order they run and are reported. S2X is S2's
+// scale-out rows alone (beside the relay and the single instance), to run
+// without the rest of S2; S2 has them too.
 const (
-	s1 = "S1"
-	s2 = "S2"
-	s3 = "S3"
-	s4 = "S4"
-	s5 = "S5"
-	s6 = "S6"
+	s1  = "S1"
+	s2  = "S2"
+	s2x = "S2X"
+	s3  = "S3"
+	s4  = "S4"
+	s5  = "S5"
+	s6  = "S6"
 )
 
-var allScenarios = []string{s1, s2, s3, s4, s5, s6}
+var allScenarios = []string{s1, s2, s2x, s3, s4, s5, s6}
+
+// defaultScenarios are what a run picks unless told: every scenario once
+// (S2 includes S2X's rows).
+var defaultScenarios = []string{s1, s2, s3, s4, s5, s6}
 
 // sizes are a run's loads: the full figures, or a smoke run's.
 type sizes struct {
@@ -48,7 +55,9 @@ var smokeSizes = sizes{
 	drain: 10 * time.Second, defaultRuns: 1, describeName: "smoke",
 }
 
-// parseScenarios reads -scenarios: a comma-separated subset of S1..S6.
+// parseScenarios reads -scenarios: a comma-separated subset of
+// allScenarios. S2X is dropped when S2, which includes its rows, is
+// picked.
 func parseScenarios(list string) ([]string, error) {
 	var picked []string
 	for name := range strings.SplitSeq(list, ",") {
@@ -66,6 +75,9 @@ func parseScenarios(list string) ([]string, error) {
 	if len(picked) == 0 {
 		return nil, fmt.Errorf("no scenario picked: pick from %s", strings.Join(allScenarios, ","))
 	}
+	if slices.Contains(picked, s2) {
+		picked = slices.DeleteFunc(picked, func(s string) bool { return s == s2x })
+	}
 	slices.SortFunc(picked, func(a, b string) int { return slices.Index(allScenarios, a) - slices.Index(allScenarios, b) })
 	return picked, nil
 }
@@ -75,7 +87,7 @@ func flowSpecFor(scenario string, z sizes) flowSpec {
 	switch scenario {
 	case s1:
 		return flowSpec{channels: 1, messages: z.s1Messages, drain: z.drain}
-	case s2:
+	case s2, s2x:
 		return flowSpec{channels: z.s2Channels, messages: z.s2Messages, drain: z.drain}
 	case s3:
 		n := int(z.s3Duration.Seconds() * float64(z.s3Rate))

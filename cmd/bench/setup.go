@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"runtime"
 	"slices"
 	"strings"
@@ -21,6 +22,8 @@ const (
 	apiRedisShippedName  = "api-redis, shipped defaults"
 	apiMemoryShippedName = "api-memory, shipped defaults"
 	apiRedisRateName     = "api-redis, per-request limits on"
+	apiRedisTwoName      = "api-redis, 2 instances"
+	apiRedisClusterName  = "api-redis, Cluster of 3 primaries"
 )
 
 // benchEnv is everything set up for the runs.
@@ -36,9 +39,16 @@ type benchEnv struct {
 	// working (raised so that nothing is refused), for one extra S1 row;
 	// nil when S1 is not picked.
 	apiRedisRate *target
-	rdb          *redis.Client
-	cl           *clients
-	machine      machine
+	// apiRedisTwo is two tuned api instances sharing one key prefix on
+	// the one redis-server, each channel posted to on one and read on the
+	// other; apiRedisCluster is one tuned api instance on a Cluster of
+	// three primaries: S2's scale-out rows, nil when neither S2 nor S2X
+	// is picked.
+	apiRedisTwo, apiRedisCluster *target
+	rdb                          *redis.Client
+	cl                           *clients
+	pin                          *pinning
+	machine                      machine
 }
 
 func (e *benchEnv) close() {
@@ -67,8 +77,9 @@ func apiSettings(addr, debugAddr string) map[string]string {
 	}
 }
 
-// setUp raises the file limit, starts redis-server, builds and starts the
-// api children and the relay, and describes the machine.
+// setUp raises the file limit, builds cmd/api, pins the bench, starts
+// redis-server (and the Cluster, for the scale-out rows), the api
+// children and the relay, and describes the machine.
 func setUp(ctx context.Context, kids *children, dir string, opts options, log io.Writer) (*benchEnv, error) {
 	nofile, err := raiseFileLimit()
 	if err != nil {
@@ -78,16 +89,28 @@ func setUp(ctx context.Context, kids *children, dir string, opts options, log io
 	if need := uint64(opts.sizes.s4Streams + 1000); nofile < need && slices.Contains(opts.scenarios, s4) {
 		return nil, fmt.Errorf("open files limit is %d, S4 needs about %d: raise the hard limit (ulimit -Hn, /etc/security/limits.conf)", nofile, need)
 	}
-	fmt.Fprintf(log, "bench: starting redis-server\n")
-	redisAddr, redisProc, err := kids.startRedis(ctx)
-	if err != nil {
-		return nil, err
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		return nil, errNoRedis
 	}
+	// Built before the bench is pinned, so that the compiler may use
+	// every core.
 	fmt.Fprintf(log, "bench: building ./cmd/api\n")
 	apiBin, err := buildAPI(ctx, dir)
 	if err != nil {
 		return nil, err
 	}
+	pin := planPinning(opts.pin)
+	if err := pin.pinBench(); err != nil {
+		return nil, err
+	}
+	kids.pin = &pin
+	fmt.Fprintf(log, "bench: pinning: %s\n", pin.describe())
+	fmt.Fprintf(log, "bench: starting redis-server\n")
+	redisAddr, redisProc, err := kids.startRedis(ctx, "redis")
+	if err != nil {
+		return nil, err
+	}
+	single := &redisStore{url: "redis://" + redisAddr + "/0", mode: "single", nodes: []*child{redisProc}}
 	self, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("find the bench's own binary for the relay: %w", err)
@@ -95,62 +118,77 @@ func setUp(ctx context.Context, kids *children, dir string, opts options, log io
 	env := &benchEnv{
 		rdb: redis.NewClient(&redis.Options{Addr: redisAddr}),
 		cl:  &clients{post: newClient(512, 30*time.Second), stream: newClient(0, 0)},
+		pin: &pin,
 	}
-	// launch starts the api as name with the settings kv, to which it adds
-	// ADDR and, on Redis, the store's.
-	launch := func(name string, onRedis bool, kv map[string]string, addr, debugAddr string) (*target, error) {
-		kv["ADDR"] = addr
-		if onRedis {
-			kv["REDIS_URL"] = "redis://" + redisAddr + "/0"
-			kv["REDIS_KEY_PREFIX"] = safeName(name) + ":"
+	// launch starts instances of the api as name, each with the settings
+	// that settings(addr) returns, to which it adds ADDR and, on Redis
+	// (st not nil), the store's: one key prefix for all the instances, so
+	// that they share their channels.
+	launch := func(name string, st *redisStore, instances int, settings func(addr string) (kv map[string]string, debugAddr string, err error)) (*target, error) {
+		t := &target{name: name, acks: true}
+		if st != nil {
+			t.redis = st.nodes
 		}
-		fmt.Fprintf(log, "bench: starting %s on %s\n", name, addr)
-		c, err := kids.startHTTP(ctx, safeName(name), apiBin, nil, envList(kv), addr, "/readyz")
-		if err != nil {
-			return nil, err
-		}
-		t := &target{name: name, base: "http://" + addr, debugAddr: debugAddr, proc: c, acks: true}
-		if onRedis {
-			t.redis = redisProc
+		for i := range instances {
+			addr, err := freeAddr()
+			if err != nil {
+				return nil, err
+			}
+			kv, debugAddr, err := settings(addr)
+			if err != nil {
+				return nil, err
+			}
+			kv["ADDR"] = addr
+			if st != nil {
+				kv["REDIS_URL"] = st.url
+				kv["REDIS_MODE"] = st.mode
+				kv["REDIS_KEY_PREFIX"] = safeName(name) + ":"
+			}
+			childName := safeName(name)
+			if instances > 1 {
+				childName += fmt.Sprintf("-%d", i+1)
+			}
+			fmt.Fprintf(log, "bench: starting %s on %s\n", childName, addr)
+			c, err := kids.startHTTP(ctx, childName, apiBin, nil, envList(kv), addr, "/readyz")
+			if err != nil {
+				return nil, err
+			}
+			if i == 0 {
+				t.base, t.debugAddr = "http://"+addr, debugAddr
+			}
+			t.bases = append(t.bases, "http://"+addr)
+			t.procs = append(t.procs, c)
 		}
 		return t, nil
 	}
-	// startTuned starts a tuned api target: apiSettings, then extra.
-	startTuned := func(name string, onRedis bool, extra map[string]string) (*target, error) {
-		addr, err := freeAddr()
-		if err != nil {
-			return nil, err
+	// tuned are apiSettings, then extra.
+	tuned := func(extra map[string]string) func(string) (map[string]string, string, error) {
+		return func(addr string) (map[string]string, string, error) {
+			debugAddr, err := freeAddr()
+			if err != nil {
+				return nil, "", err
+			}
+			kv := apiSettings(addr, debugAddr)
+			for k, v := range extra {
+				kv[k] = v
+			}
+			return kv, debugAddr, nil
 		}
-		debugAddr, err := freeAddr()
-		if err != nil {
-			return nil, err
-		}
-		kv := apiSettings(addr, debugAddr)
-		for k, v := range extra {
-			kv[k] = v
-		}
-		return launch(name, onRedis, kv, addr, debugAddr)
 	}
-	// startShipped starts an api target on the shipped defaults: nothing
-	// set but its address and its store.
-	startShipped := func(name string, onRedis bool) (*target, error) {
-		addr, err := freeAddr()
-		if err != nil {
-			return nil, err
-		}
-		return launch(name, onRedis, map[string]string{}, addr, "")
-	}
-	if env.apiRedis, err = startTuned(apiRedisName, true, nil); err != nil {
+	// shipped are the shipped defaults: nothing set but the address and
+	// the store.
+	shipped := func(string) (map[string]string, string, error) { return map[string]string{}, "", nil }
+	if env.apiRedis, err = launch(apiRedisName, single, 1, tuned(nil)); err != nil {
 		return nil, err
 	}
-	if env.apiMemory, err = startTuned(apiMemoryName, false, nil); err != nil {
+	if env.apiMemory, err = launch(apiMemoryName, nil, 1, tuned(nil)); err != nil {
 		return nil, err
 	}
 	if slices.Contains(opts.scenarios, s1) || slices.Contains(opts.scenarios, s2) {
-		if env.apiRedisShipped, err = startShipped(apiRedisShippedName, true); err != nil {
+		if env.apiRedisShipped, err = launch(apiRedisShippedName, single, 1, shipped); err != nil {
 			return nil, err
 		}
-		if env.apiMemoryShipped, err = startShipped(apiMemoryShippedName, false); err != nil {
+		if env.apiMemoryShipped, err = launch(apiMemoryShippedName, nil, 1, shipped); err != nil {
 			return nil, err
 		}
 	}
@@ -163,7 +201,20 @@ func setUp(ctx context.Context, kids *children, dir string, opts options, log io
 			"RATE_LIMIT_PER_CLIENT": "10000000", "RATE_LIMIT_PER_CLIENT_BURST": "10000000",
 			"RATE_LIMIT_PER_TOKEN": "10000000", "RATE_LIMIT_PER_TOKEN_BURST": "10000000",
 		}
-		if env.apiRedisRate, err = startTuned(apiRedisRateName, true, raised); err != nil {
+		if env.apiRedisRate, err = launch(apiRedisRateName, single, 1, tuned(raised)); err != nil {
+			return nil, err
+		}
+	}
+	if slices.Contains(opts.scenarios, s2) || slices.Contains(opts.scenarios, s2x) {
+		if env.apiRedisTwo, err = launch(apiRedisTwoName, single, 2, tuned(nil)); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(log, "bench: starting a Redis Cluster of %d primaries\n", clusterPrimaries)
+		cluster, err := kids.startCluster(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if env.apiRedisCluster, err = launch(apiRedisClusterName, cluster, 1, tuned(nil)); err != nil {
 			return nil, err
 		}
 	}
@@ -176,7 +227,7 @@ func setUp(ctx context.Context, kids *children, dir string, opts options, log io
 	if err != nil {
 		return nil, err
 	}
-	env.relay = &target{name: relayName, base: "http://" + relayAddr, proc: rc, redis: redisProc}
+	env.relay = &target{name: relayName, base: "http://" + relayAddr, bases: []string{"http://" + relayAddr}, procs: []*child{rc}, redis: single.nodes}
 	env.machine = describeMachine(ctx, env.rdb, nofile)
 	return env, nil
 }
@@ -195,6 +246,9 @@ type machine struct {
 	GoVersion    string `json:"go_version"`
 	RedisVersion string `json:"redis_version"`
 	OpenFiles    uint64 `json:"open_files_limit"`
+	// Pinning says how the bench and the servers were kept to their
+	// cores, and what /proc showed of it at the end of the run.
+	Pinning string `json:"pinning"`
 }
 
 func describeMachine(ctx context.Context, rdb *redis.Client, nofile uint64) machine {

@@ -15,25 +15,32 @@ import (
 type target struct {
 	// name labels the target's rows: relay, api-redis, api-memory, ...
 	name string
-	// base is its http://host:port.
+	// base is its http://host:port: its first instance's, where set-up
+	// requests go.
 	base string
-	// debugAddr serves the api's pprof pages; empty for the relay.
+	// bases are every instance's http://host:port, base first: one, but
+	// for the row of two api instances on one Redis.
+	bases []string
+	// debugAddr serves the first instance's pprof pages; empty for the
+	// relay.
 	debugAddr string
-	proc      *child
-	// redis is the private redis-server when the target keeps its data
-	// there, else nil.
-	redis *child
+	// procs are its server processes, one per instance.
+	procs []*child
+	// redis are the redis-servers it keeps its data in: none for the
+	// embedded store, one, or each primary of a Cluster.
+	redis []*child
 	// acks says the target's readers acknowledge what they read (the api;
 	// the relay has no acknowledgement).
 	acks bool
 }
 
 // channel is where one flow posts and reads: a post URL with its token and
-// an events URL with its token, whose port is readID.
+// an events URL with its token, whose port is readID, served by the
+// instance at readBase (where its reader acknowledges).
 type channel struct {
 	postURL, postToken     string
 	eventsURL, eventsToken string
-	readID                 string
+	readID, readBase       string
 }
 
 // portJSON is one port of a POST /channels answer.
@@ -42,10 +49,16 @@ type portJSON struct {
 	Token string `json:"token"`
 }
 
-// newChannel creates a channel: posts go through port 1, reads through
-// port 2.
-func (t *target) newChannel(ctx context.Context, client *http.Client) (channel, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.base+"/channels", nil)
+// newChannel creates the i-th channel of a flow: posts go through port 1,
+// reads through port 2. On a target of several instances, channel i is
+// created and posted to on instance i, and read (and acknowledged) on the
+// next one: every message crosses from one instance to another through
+// Redis, as it does behind a load balancer that puts a channel's two ends
+// on different instances, and the posters and readers are spread evenly
+// over the instances.
+func (t *target) newChannel(ctx context.Context, client *http.Client, i int) (channel, error) {
+	postBase, readBase := t.bases[i%len(t.bases)], t.bases[(i+1)%len(t.bases)]
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, postBase+"/channels", nil)
 	if err != nil {
 		return channel{}, err
 	}
@@ -66,9 +79,9 @@ func (t *target) newChannel(ctx context.Context, client *http.Client) (channel, 
 		return channel{}, fmt.Errorf("%s: create a channel: %w", t.name, err)
 	}
 	return channel{
-		postURL: t.base + "/ports/" + ch.Port1.ID + "/messages", postToken: ch.Port1.Token,
-		eventsURL: t.base + "/ports/" + ch.Port2.ID + "/events", eventsToken: ch.Port2.Token,
-		readID: ch.Port2.ID,
+		postURL: postBase + "/ports/" + ch.Port1.ID + "/messages", postToken: ch.Port1.Token,
+		eventsURL: readBase + "/ports/" + ch.Port2.ID + "/events", eventsToken: ch.Port2.Token,
+		readID: ch.Port2.ID, readBase: readBase,
 	}, nil
 }
 
