@@ -135,6 +135,9 @@ func New(ctx context.Context, client goredis.UniversalClient, opts Options) (*St
 	if err := checkShardedPubSub(ctx, client); err != nil {
 		return nil, err
 	}
+	if err := s.scripts.lib.load(ctx, client); err != nil {
+		return nil, s.wrap(ctx, err)
+	}
 	s.watch = newWatcher(client, opts)
 	if err := s.watch.first(ctx); err != nil {
 		s.watch.counter.close()

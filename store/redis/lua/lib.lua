@@ -41,11 +41,21 @@ local function idcmp(a, b)
   return numcmp(as, bs)
 end
 
--- next_id is the id of a message queued at now after last: the shape of
--- XADD *, computed from the port's last id rather than the stream's, so
--- that ids keep increasing even if the stream key were lost.
-local function next_id(last, now)
-  local ms = fmt(now)
+-- now_text is now_ms as text, written from TIME's own digits: a post needs
+-- the clock as text (its id, its entry's t, the notice), and Lua writes a
+-- number with string.format, which costs a post more than this.
+local function now_text()
+  local t = redis.call('TIME')
+  local us = t[2]
+  if #us < 6 then us = string.rep('0', 6 - #us) .. us end
+  return t[1] .. string.sub(us, 1, 3)
+end
+
+-- next_id is the id of a message queued at ms (unix milliseconds, as
+-- text: now_text) after last: the shape of XADD *, computed from the
+-- port's last id rather than the stream's, so that ids keep increasing
+-- even if the stream key were lost.
+local function next_id(last, ms)
   if not last or last == '' then
     return ms .. '-0'
   end
