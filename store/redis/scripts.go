@@ -62,8 +62,13 @@ var scriptFiles = []string{
 	"coll_create", "coll_check", "coll_add", "coll_remove", "coll_get", "coll_delete", "coll_members",
 }
 
-func loadScripts() *scripts {
-	lib := newLibrary()
+// loadScripts returns the scripts of the library made of the files that
+// read returns (nil: the build's own).
+func loadScripts(read func(name string) string) *scripts {
+	if read == nil {
+		read = mustRead
+	}
+	lib := newLibrary(read)
 	fn := func(file string) *script { return &script{fn: lib.name + "_" + file} }
 	return &scripts{
 		create:      fn("create"),
@@ -126,16 +131,18 @@ type library struct {
 	loaded atomic.Bool
 }
 
-func newLibrary() *library {
+func newLibrary(read func(name string) string) *library {
 	var body strings.Builder
 	body.WriteString("local KEYS, ARGV\n")
-	body.WriteString(libText())
-	body.WriteString(mustRead("coll_lib.lua"))
+	body.WriteString(preamble())
+	body.WriteString(read("lib.lua"))
+	body.WriteString("\n")
+	body.WriteString(read("coll_lib.lua"))
 	body.WriteString("\n")
 	sum := sha1.New()
 	sum.Write([]byte(body.String()))
 	for _, f := range scriptFiles {
-		fmt.Fprintf(sum, "\x00%s\x00%s", f, mustRead(f+".lua"))
+		fmt.Fprintf(sum, "\x00%s\x00%s", f, read(f+".lua"))
 	}
 	name := "tincan_" + hex.EncodeToString(sum.Sum(nil))[:12]
 	var b strings.Builder
@@ -145,7 +152,7 @@ func newLibrary() *library {
 	b.WriteString(body.String())
 	for _, f := range scriptFiles {
 		fmt.Fprintf(&b, "\nredis.register_function('%s_%s', function(keys, args)\nKEYS, ARGV = keys, args\n", name, f)
-		b.WriteString(mustRead(f + ".lua"))
+		b.WriteString(read(f + ".lua"))
 		b.WriteString("\nend)\n")
 	}
 	return &library{name: name, code: b.String()}
