@@ -56,9 +56,9 @@ local dkey = KEYS[5] ~= idem and KEYS[5] or nil
 local side, other = side_of(ARGV[1])
 if not side then return {ST_UNAUTHORIZED} end
 local h = redis.call('HMGET', KEYS[1], side .. ':post', side .. ':move', 'state',
-  other, other .. ':last', other .. ':posted', 'touched', other .. ':bytes', auth_fields(side, ARGV[2]))
+  other, other .. ':last', other .. ':posted', 'touched', other .. ':bytes', side .. ':token')
 local last_post, moving, state, peer, peer_last, posted, touched, queued_bytes = h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8]
-local _, _, err = authorize(ARGV[1], ARGV[2], 'post', side, other, h[9], h[10], h[11])
+local _, _, err = authorize(ARGV[1], ARGV[2], 'post', side, other, h[9])
 if err then return err end
 -- go-redis sends a script again when the connection dropped before its
 -- answer came; the side's last post id lets the replay answer the first
