@@ -1,5 +1,7 @@
--- lib.lua: helpers that scripts.go puts in front of every script, after the
--- preamble that preamble.go writes from Go: the statuses (ST_*), marks
+-- lib.lua: helpers that open the store's library (scripts.go), after the
+-- preamble that preamble.go writes from Go, and before every script, each
+-- a function of the library; Redis defines them once, when it loads the
+-- library. The preamble holds the statuses (ST_*), marks
 -- (MARK_*), decisions (DECIDED_*), bounds and ALLOWS (what each scoped
 -- token's scope allows, by operation, from store.Scope.Allows; the port's
 -- own token allows everything). It touches no key by itself. Channel
