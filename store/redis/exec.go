@@ -294,7 +294,7 @@ func (s *Store) sendOnce(ctx context.Context, rt *route, ops []op, idx []int, re
 		}
 	}
 	if noFunction {
-		if err := s.scripts.lib.load(ctx, s.client); err != nil {
+		if err := s.scripts.lib.reload(ctx, s.client); err != nil {
 			// Sent again, they meet the same answer, which they keep.
 			s.log.Warn("redis store: cannot load the library", "err", err)
 		}
@@ -385,7 +385,7 @@ func (s *Store) preload(ctx context.Context, ops []op, idx []int) {
 		}
 	}
 	if fns > 1 && !s.scripts.lib.loaded.Load() {
-		_ = s.scripts.lib.load(ctx, s.client)
+		_ = s.scripts.lib.reload(ctx, s.client)
 	}
 	for sc, n := range uses {
 		if n > 1 && s.client.ScriptLoad(ctx, sc.src).Err() == nil {

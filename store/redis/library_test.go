@@ -2,6 +2,7 @@ package redis_test
 
 import (
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,6 +47,37 @@ func TestLibrary(t *testing.T) {
 		postAndRead(t, s, &ch)
 		if libs := libraries(t, c); !slices.Equal(libs, []string{redis.LibraryName(s)}) {
 			t.Errorf("after the post the server has libraries %q, want [%s]", libs, redis.LibraryName(s))
+		}
+	})
+	t.Run("ManyAfterFlush", func(t *testing.T) {
+		t.Parallel()
+		srv := redistest.Start(t, "--save", "")
+		c := srv.Client(t)
+		s := newStore(t, srv, redis.Options{})
+		chans := make([]store.NewChannel, 16)
+		for i := range chans {
+			ch, err := s.CreateChannel(t.Context(), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			chans[i] = ch
+		}
+		if err := c.FunctionFlush(t.Context()).Err(); err != nil {
+			t.Fatal(err)
+		}
+		// Every post misses the library at once; each loads it or finds
+		// it loaded, and answers.
+		var wg sync.WaitGroup
+		for _, ch := range chans {
+			wg.Go(func() {
+				if _, err := s.Post(t.Context(), creds(ch.Port1), store.Outgoing{Data: []byte(`"together"`)}); err != nil {
+					t.Errorf("post after the flush: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		for _, ch := range chans {
+			postAndRead(t, s, &ch)
 		}
 	})
 	t.Run("AfterRestart", func(t *testing.T) {

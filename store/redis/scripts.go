@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -129,6 +130,10 @@ type library struct {
 	// loaded says this store saw the library loaded on its servers; a
 	// missing function clears it (see exec's preload).
 	loaded atomic.Bool
+	// reloading lets one call at a time load the library again, so that
+	// the many calls that miss it together (a server restarted under
+	// load) do not each send it.
+	reloading sync.Mutex
 }
 
 func newLibrary(read func(name string) string) *library {
@@ -183,6 +188,17 @@ func (l *library) load(ctx context.Context, client goredis.UniversalClient) erro
 	}
 	l.loaded.Store(true)
 	return nil
+}
+
+// reload loads the library unless a call that missed it as well loaded
+// it meanwhile.
+func (l *library) reload(ctx context.Context, client goredis.UniversalClient) error {
+	l.reloading.Lock()
+	defer l.reloading.Unlock()
+	if l.loaded.Load() {
+		return nil
+	}
+	return l.load(ctx, client)
 }
 
 // missingFunction reports whether err is Redis's answer to an FCALL of a
