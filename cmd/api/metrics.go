@@ -49,7 +49,7 @@ func newRedisMetrics(reg prometheus.Registerer) *redisMetrics {
 		}, []string{"command"}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tincan_redis_errors_total",
-			Help: "Redis commands that failed (network, timeout, server error), by command (dial: a connection attempt); a missing key (nil reply), a script missing from the cache (NOSCRIPT, retried as EVAL) and a refused connection handshake are not failures.",
+			Help: "Redis commands that failed (network, timeout, server error), by command (dial: a connection attempt); a missing key (nil reply), a script missing from the cache (NOSCRIPT, retried as EVAL), a function missing from the server (its library is loaded and the call retried) and a refused connection handshake are not failures.",
 		}, []string{"command"}),
 	}
 	reg.MustRegister(m.duration, m.errors)
@@ -97,15 +97,17 @@ func (m *redisMetrics) ProcessPipelineHook(next goredis.ProcessPipelineHook) gor
 }
 
 // failed reports whether a command's error is a failure rather than an
-// answer: a nil reply is an answer, and NOSCRIPT asks for the script to
-// be sent again, which go-redis and the store do. Nor are the refusals of
+// answer: a nil reply is an answer, and NOSCRIPT or a missing function
+// asks for the script or the library to be sent again, which the store
+// does. Nor are the refusals of
 // the handshake go-redis sends on each new connection (HELLO, CLIENT
 // SETINFO, CLIENT MAINT_NOTIFICATIONS): an older server refuses some, and
 // go-redis carries on without them. tincan itself sends neither command.
 func failed(cmd goredis.Cmder) bool {
 	err := cmd.Err()
 	switch {
-	case err == nil, errors.Is(err, goredis.Nil), goredis.HasErrorPrefix(err, "NOSCRIPT"):
+	case err == nil, errors.Is(err, goredis.Nil), goredis.HasErrorPrefix(err, "NOSCRIPT"),
+		goredis.HasErrorPrefix(err, "Function not found"):
 		return false
 	case cmd.Name() == "client" || cmd.Name() == "hello":
 		var redisErr goredis.Error

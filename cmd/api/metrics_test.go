@@ -53,8 +53,8 @@ func TestMetricsWithRedis(t *testing.T) {
 	if v, ok := sample(text, "tincan_messages_posted_total"); !ok || v != 1 {
 		t.Errorf("posted %v (found %v), want 1", v, ok)
 	}
-	// The store runs its scripts through EVALSHA, alone or in pipelines.
-	n, ok := sample(text, `tincan_redis_command_duration_seconds_count{command="evalsha"}`)
+	// The store runs its scripts through FCALL, alone or in pipelines.
+	n, ok := sample(text, `tincan_redis_command_duration_seconds_count{command="fcall"}`)
 	p, okp := sample(text, `tincan_redis_command_duration_seconds_count{command="pipeline"}`)
 	if (!ok || n == 0) && (!okp || p == 0) {
 		t.Errorf("no Redis command timed:\n%s", grepLines(text, "tincan_redis"))

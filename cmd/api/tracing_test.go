@@ -164,7 +164,7 @@ func TestTracingExportsSpans(t *testing.T) {
 	redisSpans := 0
 	for _, s := range rc.spans {
 		names[s.GetName()] = s
-		if _, ok := attr(s, "db.system"); ok || strings.Contains(s.GetName(), "evalsha") || s.GetName() == "pipeline" {
+		if _, ok := attr(s, "db.system"); ok || strings.Contains(s.GetName(), "fcall") || s.GetName() == "pipeline" {
 			redisSpans++
 			if stmt, ok := attr(s, "db.statement"); ok {
 				t.Errorf("Redis span %q carries its statement %q", s.GetName(), stmt)

@@ -166,8 +166,8 @@ func (t *target) callAt(ctx context.Context, client *http.Client, base, method, 
 	return nil
 }
 
-// redisCounters reads the script calls (EVALSHA and EVAL, from INFO
-// commandstats) and total_reads_processed (INFO stats).
+// redisCounters reads the script calls (FCALL, EVALSHA and EVAL, from
+// INFO commandstats) and total_reads_processed (INFO stats).
 func redisCounters(ctx context.Context, rdb *redis.Client) (map[string]int64, error) {
 	out := map[string]int64{}
 	cmds, err := rdb.Info(ctx, "commandstats").Result()
@@ -176,7 +176,7 @@ func redisCounters(ctx context.Context, rdb *redis.Client) (map[string]int64, er
 	}
 	for line := range strings.SplitSeq(cmds, "\n") {
 		name, rest, ok := strings.Cut(strings.TrimSpace(line), ":")
-		if !ok || (name != "cmdstat_evalsha" && name != "cmdstat_eval") {
+		if !ok || (name != "cmdstat_fcall" && name != "cmdstat_evalsha" && name != "cmdstat_eval") {
 			continue
 		}
 		calls, _, _ := strings.Cut(strings.TrimPrefix(rest, "calls="), ",")

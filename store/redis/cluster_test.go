@@ -37,6 +37,7 @@ func TestCluster(t *testing.T) {
 	t.Run("FewConnections", func(t *testing.T) { testClusterFewConnections(t, c) })
 	t.Run("SlotMoves", func(t *testing.T) { testClusterSlotMoves(t, c) })
 	t.Run("MigratesFormer", func(t *testing.T) { testClusterMigratesFormer(t, c) })
+	t.Run("Library", func(t *testing.T) { testClusterLibrary(t, c) })
 	t.Run("NodeRestart", func(t *testing.T) { testClusterNodeRestart(t, c) })
 }
 

@@ -46,11 +46,14 @@
 //
 // # Scripts
 //
-// Each change is one script under lua/, given all its keys; lib.lua is put
-// in front of each, and in front of it a preamble that preamble.go writes
-// from Go: the statuses a script may answer (ST_*, from status.go's table),
-// the move decisions, the bounds (MAX_SCOPED_TOKENS, MAX_FORMER_TOKENS)
-// and what each scope allows, so that no rule is written twice. The
+// Each change is one script under lua/, given all its keys. The scripts
+// are the functions of one Redis Functions library (scripts.go's library,
+// called with FCALL), which opens with lib.lua, coll_lib.lua and, before
+// them, a preamble that preamble.go writes from Go; Redis defines these
+// once, when it loads the library, not on every call. The preamble holds
+// the statuses a script may answer (ST_*, from status.go's table), the
+// move decisions, the bounds (MAX_SCOPED_TOKENS, MAX_FORMER_TOKENS) and
+// what each scope allows, so that no rule is written twice. The
 // scripts authenticate in the same step as the change they make, answer
 // small status replies that Go maps to store errors (status.go, the one
 // table), restart the idle timer (PEXPIRE) of all of a channel's keys
@@ -72,8 +75,10 @@
 // messages: in WAIT mode it waits for replicas) and settles (a 'locked' reply settles the move
 // holding the port, then the op goes again). exec(ctx, ops...) alone
 // sends ops, and owns what every call needs: each round trip's time bound
-// (Options.Timeout, plus WaitTimeout for a WAIT), EVALSHA and, for the ops
-// met with NOSCRIPT, one EVAL; pipelining, one round trip per route: the
+// (Options.Timeout, plus WaitTimeout for a WAIT), FCALL of the library's
+// functions, loading the library on every primary and sending again the
+// ops that found it missing (a fresh, flushed, restarted or promoted
+// server), EVALSHA and EVAL for a migration's scripts; pipelining, one round trip per route: the
 // client (which splits a Cluster pipeline by node), or, for durable ops in
 // WAIT mode, the primary owning their keys, with WAIT after them on the
 // same connection and a fence for answers written before (durability.go);
@@ -86,10 +91,11 @@
 //
 // A port's scoped tokens live in its channel's hash (token_mint.lua): the
 // field tok:<hash> holds the token's port, id, scope, label and creation
-// time, and <side>:tokens lists the side's hashes. lib.lua's auth looks
-// the presented hash up in the same HMGET as the port's own token, so
-// authentication stays one step of the script it guards, and checks the
-// scope against ALLOWS, which the preamble writes from store.Scope.Allows.
+// time, and <side>:tokens lists the side's hashes. lib.lua's authorize
+// looks the presented hash up (with the side's pending token) when it is
+// not the port's own token, so authentication stays one step of the
+// script it guards, and checks the scope against ALLOWS, which the
+// preamble writes from store.Scope.Allows.
 // transfer.lua and move_commit.lua kill every scoped token of the port in
 // the step that replaces its token, putting them in the former zset, so
 // that they answer ErrTransferred like the old token.
@@ -252,10 +258,9 @@
 // member whose post was sent and not answered (a timeout, a broken
 // connection, an error reply, too few replicas) is reported Unknown, never
 // refused: exec marks such a result (result.unknown), and only a post
-// never sent is refused as unavailable. exec loads a script (SCRIPT LOAD on every
-// primary) before a pipeline that uses it more than once, unless it saw it
-// loaded, so that a fresh Redis does not refuse a whole pipeline with
-// NOSCRIPT.
+// never sent is refused as unavailable. exec loads the library (on every
+// primary) before a pipeline of its functions, unless it saw it loaded,
+// so that a server that lost it does not refuse a whole pipeline.
 //
 // # Notifications
 //

@@ -3,13 +3,13 @@ package redis_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -460,18 +460,21 @@ func TestWaitReplicasOnCollections(t *testing.T) {
 	}
 }
 
-// flushAfterLoad empties the server's script cache right after each
-// SCRIPT LOAD, as a restart or a failover between a broadcast's loading
-// of post.lua and its pipeline would.
-type flushAfterLoad struct{ other *goredis.Client }
+// flushAfterCall empties the server's functions right after the first
+// FCALL sent alone once armed (a broadcast's member list), as a restart
+// or a failover between that and the broadcast's pipeline would.
+type flushAfterCall struct {
+	other *goredis.Client
+	armed *atomic.Bool
+}
 
-func (h flushAfterLoad) DialHook(next goredis.DialHook) goredis.DialHook { return next }
+func (h flushAfterCall) DialHook(next goredis.DialHook) goredis.DialHook { return next }
 
-func (h flushAfterLoad) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+func (h flushAfterCall) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
 	return func(ctx context.Context, cmd goredis.Cmder) error {
 		err := next(ctx, cmd)
-		if args := cmd.Args(); cmd.Name() == "script" && len(args) > 1 && strings.EqualFold(fmt.Sprint(args[1]), "load") {
-			if ferr := h.other.ScriptFlush(ctx).Err(); ferr != nil {
+		if cmd.Name() == "fcall" && h.armed.CompareAndSwap(true, false) {
+			if ferr := h.other.FunctionFlush(ctx).Err(); ferr != nil {
 				return ferr
 			}
 		}
@@ -479,13 +482,14 @@ func (h flushAfterLoad) ProcessHook(next goredis.ProcessHook) goredis.ProcessHoo
 	}
 }
 
-func (h flushAfterLoad) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+func (h flushAfterCall) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
 	return next
 }
 
-// A broadcast that waits for replicas and finds its script gone from the
-// server (NOSCRIPT, which ran nothing) sends it again whole, and waits
-// for that, rather than reporting every member unavailable.
+// A broadcast that waits for replicas and finds its library gone from the
+// server (a missing function, which ran nothing) loads it, sends the
+// posts again, and waits for that, rather than reporting every member
+// unavailable.
 func TestWaitReplicasOnBroadcastWithoutScripts(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
@@ -495,7 +499,8 @@ func TestWaitReplicasOnBroadcastWithoutScripts(t *testing.T) {
 	const members = 3
 	coll := collectionOf(t, plain, members)
 	c := primary.Client(t)
-	c.AddHook(flushAfterLoad{primary.Client(t)})
+	armed := &atomic.Bool{}
+	c.AddHook(flushAfterCall{primary.Client(t), armed})
 	s, err := redis.New(ctx, c, redis.Options{
 		Prefix:       prefix,
 		WaitReplicas: 1,
@@ -506,8 +511,9 @@ func TestWaitReplicasOnBroadcastWithoutScripts(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
+	armed.Store(true)
 	res, err := s.Broadcast(ctx, coll.ID, coll.Token, store.Outgoing{Data: []byte(`"again"`)})
 	if err != nil || len(res.Delivered) != members || len(res.Refused) != 0 {
-		t.Fatalf("broadcast after the scripts were flushed: %+v, %v; want every member delivered", res, err)
+		t.Fatalf("broadcast after the functions were flushed: %+v, %v; want every member delivered", res, err)
 	}
 }

@@ -147,8 +147,9 @@ func (r result) locked() bool {
 
 // exec runs ops and returns their results in order. It alone sends the
 // store's commands to Redis, and owns everything around that: the time
-// bound of each round trip; EVALSHA, and EVAL for what found its script
-// missing; pipelining (one round trip per route, see routes); waiting for
+// bound of each round trip; FCALL of the library's functions (loading the
+// library where it is missing), EVALSHA and EVAL of other scripts;
+// pipelining (one round trip per route, see routes); waiting for
 // replicas; and settling the moves that hold the ports of settling ops,
 // after which those ops go again, in a round of their own.
 func (s *Store) exec(ctx context.Context, ops ...op) []result {
@@ -238,9 +239,10 @@ func (s *Store) routes(ctx context.Context, ops []op, todo []int, res []result) 
 
 // send sends a route's ops in one round trip, within the store's time
 // bound (and WaitTimeout, for a wait), and sets their results. A server
-// can lose its scripts at any time (a restart, a failover, SCRIPT FLUSH):
-// the ops refused with NOSCRIPT, which ran nothing, go again with their
-// whole text, in a second round trip (with a WAIT of its own).
+// can lose its scripts at any time (a restart, a failover, SCRIPT or
+// FUNCTION FLUSH): the ops refused for it (NOSCRIPT, a missing function),
+// which ran nothing, go again, with their whole text or after the store's
+// library is loaded, in a second round trip (with a WAIT of its own).
 //
 // Group commit (issue 13) goes here: rather than sending its own ops, a
 // route would join a batch of the ops that concurrent calls have for the
@@ -270,15 +272,17 @@ func (s *Store) bound(ctx context.Context, extra time.Duration) (context.Context
 	return context.WithTimeout(ctx, s.timeout+extra)
 }
 
-// sendOnce sends the ops at idx to rt's node with EVALSHA (sha) or EVAL,
-// once, and sets their results, but for the ops refused with NOSCRIPT,
-// which it returns.
+// sendOnce sends the ops at idx to rt's node once, the library's
+// functions with FCALL, other scripts with EVALSHA (sha) or EVAL, and sets
+// their results, but for the ops that found their script missing, which
+// it returns (after loading the library, if they miss it).
 func (s *Store) sendOnce(ctx context.Context, rt *route, ops []op, idx []int, res []result, sha bool) (noScript []int) {
 	cmds, wait := s.pipe(ctx, rt, ops, idx, sha)
+	noFunction := false
 	for j, i := range idx {
 		v, err := cmds[j].Result()
-		if sha && ops[i].script != nil && goredis.HasErrorPrefix(err, "NOSCRIPT") {
-			ops[i].script.loaded.Store(false)
+		if sha && ops[i].script != nil && s.scriptMissing(ops[i].script, err) {
+			noFunction = noFunction || ops[i].script.fn != ""
 			noScript = append(noScript, i)
 			continue
 		}
@@ -289,7 +293,30 @@ func (s *Store) sendOnce(ctx context.Context, rt *route, ops []op, idx []int, re
 			res[i].unknown = res[i].err != nil
 		}
 	}
+	if noFunction {
+		if err := s.scripts.lib.reload(ctx, s.client); err != nil {
+			// Sent again, they meet the same answer, which they keep.
+			s.log.Warn("redis store: cannot load the library", "err", err)
+		}
+	}
 	return noScript
+}
+
+// scriptMissing reports whether err is the refusal of an op whose script
+// the server lacks (which ran nothing), and forgets sc was loaded.
+func (s *Store) scriptMissing(sc *script, err error) bool {
+	if sc.fn != "" {
+		if !missingFunction(err) {
+			return false
+		}
+		s.scripts.lib.loaded.Store(false)
+		return true
+	}
+	if !goredis.HasErrorPrefix(err, "NOSCRIPT") {
+		return false
+	}
+	sc.loaded.Store(false)
+	return true
 }
 
 // pipe sends the ops at idx to rt's node: one op alone as one command,
@@ -318,33 +345,47 @@ type sender interface {
 	Do(ctx context.Context, args ...any) *goredis.Cmd
 	Eval(ctx context.Context, script string, keys []string, args ...any) *goredis.Cmd
 	EvalSha(ctx context.Context, sha1 string, keys []string, args ...any) *goredis.Cmd
+	FCall(ctx context.Context, function string, keys []string, args ...any) *goredis.Cmd
 }
 
+// cmd is the op's command: a plain command as it is, the library's
+// function with FCALL, another script with EVALSHA (sha) or EVAL.
 func (o op) cmd(ctx context.Context, via sender, sha bool) *goredis.Cmd {
 	switch {
 	case o.script == nil:
 		return via.Do(ctx, o.args...)
+	case o.script.fn != "":
+		return via.FCall(ctx, o.script.fn, o.keys, o.args...)
 	case sha:
 		return via.EvalSha(ctx, o.script.sha, o.keys, o.args...)
 	}
 	return via.Eval(ctx, o.script.src, o.keys, o.args...)
 }
 
-// preload loads each script that ops at idx use more than once, unless
-// the store saw it loaded: on a server without it (fresh, restarted,
-// failed over) every EVALSHA of the pipeline would be refused, and go
-// again with the whole text. One command loads it on every primary
-// (go-redis sends SCRIPT LOAD to each of a Cluster's). A failed load is
-// left to the NOSCRIPT fallback.
+// preload loads what ops at idx need more than once, unless the store
+// saw it loaded: on a server without it (fresh, restarted, failed over)
+// every op of the pipeline would be refused, and go again. The library
+// goes to every primary (library.load); a script by its text with SCRIPT
+// LOAD, which go-redis sends to each of a Cluster's primaries. A failed
+// load is left to the fallback of sendOnce.
 func (s *Store) preload(ctx context.Context, ops []op, idx []int) {
 	if len(idx) < 2 {
 		return
 	}
 	uses := map[*script]int{}
+	fns := 0
 	for _, i := range idx {
-		if sc := ops[i].script; sc != nil && !sc.loaded.Load() {
+		sc := ops[i].script
+		switch {
+		case sc == nil:
+		case sc.fn != "":
+			fns++
+		case !sc.loaded.Load():
 			uses[sc]++
 		}
+	}
+	if fns > 1 && !s.scripts.lib.loaded.Load() {
+		_ = s.scripts.lib.reload(ctx, s.client)
 	}
 	for sc, n := range uses {
 		if n > 1 && s.client.ScriptLoad(ctx, sc.src).Err() == nil {

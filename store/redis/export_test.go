@@ -51,6 +51,16 @@ func SweepOnce(ctx context.Context, s *Store) (int, error) { return s.sweepOnce(
 // since its last CONFIG RESETSTAT (INFO commandstats).
 func CommandCalls(t *testing.T, c *goredis.Client, name string) int { return commandCalls(t, c, name) }
 
+// LibraryName is the name of the store's Redis Functions library.
+func LibraryName(s *Store) string { return s.scripts.lib.name }
+
+// SetLuaSource makes the store's library of the files read returns (by
+// name under lua/), instead of the build's own.
+func SetLuaSource(o *Options, read func(name string) string) { o.luaSource = read }
+
+// ReadLua returns the build's own file name under lua/.
+func ReadLua(name string) string { return mustRead(name) }
+
 // SetListenerPing shortens how long the listener lets its connection stay
 // silent before pinging it.
 func SetListenerPing(o *Options, d time.Duration) { o.listenerPing = d }

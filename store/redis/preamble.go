@@ -9,12 +9,12 @@ import (
 	"github.com/tincan-dev/tincan/store"
 )
 
-// preamble is the Lua that goes in front of lib.lua in every script: the
-// names the scripts share with Go, written from Go's own tables, so that
-// the two cannot drift apart. They are locals, which cost a script next to
-// nothing (a table would be built on every call); a misspelt one is a
-// global, which Redis refuses to read, so it fails the script rather than
-// answering a status Go does not know.
+// preamble is the Lua that goes in front of lib.lua in the library (and
+// in every script sent by its text): the names the scripts share with Go,
+// written from Go's own tables, so that the two cannot drift apart. They
+// are locals of the library, defined when Redis loads it; a misspelt one
+// is a global, which Redis refuses to read, so it fails the script rather
+// than answering a status Go does not know.
 func preamble() string {
 	var b strings.Builder
 	b.WriteString("-- Written by store/redis/preamble.go from the Go tables: the names\n")

@@ -55,3 +55,38 @@ func TestPreambleIsStrict(t *testing.T) {
 		t.Errorf("a status the table lacks: %v, want a script error", err)
 	}
 }
+
+// TestLibraryIsStrict: the library's functions see the preamble's names,
+// defined once at load, as scripts sent by their text do, and a name the
+// preamble lacks fails the call there too.
+func TestLibraryIsStrict(t *testing.T) {
+	t.Parallel()
+	s, _ := newInternalStore(t)
+	ctx := t.Context()
+	lib := newLibrary(func(name string) string {
+		switch name {
+		case "check.lua":
+			return "return {ST_OK, ST_TOO_MANY_TOKENS, MARK_RESENT, DECIDED_DONE, MAX_FORMER_TOKENS}"
+		case "describe.lua":
+			return "return {ST_TOO_MANY}"
+		}
+		return mustRead(name)
+	})
+	if err := lib.load(ctx, s.client); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.exec(ctx, scriptOp(&script{fn: lib.name + "_check"}, 0, nil))[0].reply()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{stOK, stTooManyTokens, markResent, decidedDone, strconv.Itoa(store.MaxFormerTokens)}
+	for i, w := range want {
+		if r.str(i) != w {
+			t.Errorf("value %d is %q, want %q", i, r.str(i), w)
+		}
+	}
+	err = s.exec(ctx, scriptOp(&script{fn: lib.name + "_describe"}, 0, nil))[0].err
+	if err == nil || !strings.Contains(err.Error(), "ST_TOO_MANY") {
+		t.Errorf("a status the table lacks: %v, want a script error", err)
+	}
+}

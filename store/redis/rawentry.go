@@ -16,7 +16,7 @@ import (
 const rawEntry = `
 local side = side_of(ARGV[1])
 if not side then return false end
-local id = next_id(redis.call('HGET', KEYS[1], side .. ':last'), now_ms())
+local id = next_id(redis.call('HGET', KEYS[1], side .. ':last'), now_text())
 redis.call('XADD', queue(side), id, unpack(ARGV, 3))
 redis.call('HSET', KEYS[1], side .. ':last', id)
 redis.call('HINCRBY', KEYS[1], side .. ':posted', 1)

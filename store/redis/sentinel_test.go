@@ -2,6 +2,7 @@ package redis_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -105,6 +106,22 @@ func testSentinelFailover(t *testing.T, sn *redistest.Sentinel) {
 	if len(b.Messages) != 1 {
 		t.Errorf("read %d messages after the failover, want the 1 posted", len(b.Messages))
 	}
+
+	// The promoted replica had the library (Redis replicates FUNCTION
+	// LOAD); one that lost it gets it again at the next op.
+	opt, err := goredis.ParseFailoverURL(sn.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	primary := goredis.NewFailoverClient(opt)
+	defer primary.Close()
+	if libs := libraries(t, primary); !slices.Contains(libs, redis.LibraryName(s)) {
+		t.Errorf("the promoted replica has libraries %q, not %s", libs, redis.LibraryName(s))
+	}
+	if err := primary.FunctionFlush(t.Context()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	postAndRead(t, s, &ch)
 }
 
 // waitReplica waits until the replica has every write the primary took.

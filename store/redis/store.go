@@ -72,6 +72,10 @@ type Options struct {
 
 	// listenerPing is defaultListenerPing, shortened by tests.
 	listenerPing time.Duration
+	// luaSource reads a file under lua/ by name for the library; nil
+	// reads the build's own. Tests give a changed script, to run two
+	// versions of the library side by side.
+	luaSource func(name string) string
 }
 
 // Store is the Redis store. It is safe for concurrent use.
@@ -125,7 +129,7 @@ func New(ctx context.Context, client goredis.UniversalClient, opts Options) (*St
 		timeout:       opts.Timeout,
 		waitReplicas:  opts.WaitReplicas,
 		waitTimeout:   opts.WaitTimeout,
-		scripts:       loadScripts(),
+		scripts:       loadScripts(opts.luaSource),
 		postLimits:    newPostLimits(opts.Limits.WithDefaults()),
 		listener:      newListener(client, opts.Prefix, opts.Logger, opts.listenerPing),
 	}
@@ -134,6 +138,9 @@ func New(ctx context.Context, client goredis.UniversalClient, opts Options) (*St
 	}
 	if err := checkShardedPubSub(ctx, client); err != nil {
 		return nil, err
+	}
+	if err := s.scripts.lib.load(ctx, client); err != nil {
+		return nil, s.wrap(ctx, err)
 	}
 	s.watch = newWatcher(client, opts)
 	if err := s.watch.first(ctx); err != nil {

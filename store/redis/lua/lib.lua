@@ -1,5 +1,7 @@
--- lib.lua: helpers that scripts.go puts in front of every script, after the
--- preamble that preamble.go writes from Go: the statuses (ST_*), marks
+-- lib.lua: helpers that open the store's library (scripts.go), after the
+-- preamble that preamble.go writes from Go, and before every script, each
+-- a function of the library; Redis defines them once, when it loads the
+-- library. The preamble holds the statuses (ST_*), marks
 -- (MARK_*), decisions (DECIDED_*), bounds and ALLOWS (what each scoped
 -- token's scope allows, by operation, from store.Scope.Allows; the port's
 -- own token allows everything). It touches no key by itself. Channel
@@ -41,11 +43,21 @@ local function idcmp(a, b)
   return numcmp(as, bs)
 end
 
--- next_id is the id of a message queued at now after last: the shape of
--- XADD *, computed from the port's last id rather than the stream's, so
--- that ids keep increasing even if the stream key were lost.
-local function next_id(last, now)
-  local ms = fmt(now)
+-- now_text is now_ms as text, written from TIME's own digits: a post needs
+-- the clock as text (its id, its entry's t, the notice), and Lua writes a
+-- number with string.format, which costs a post more than this.
+local function now_text()
+  local t = redis.call('TIME')
+  local us = t[2]
+  if #us < 6 then us = string.rep('0', 6 - #us) .. us end
+  return t[1] .. string.sub(us, 1, 3)
+end
+
+-- next_id is the id of a message queued at ms (unix milliseconds, as
+-- text: now_text) after last: the shape of XADD *, computed from the
+-- port's last id rather than the stream's, so that ids keep increasing
+-- even if the stream key were lost.
+local function next_id(last, ms)
   if not last or last == '' then
     return ms .. '-0'
   end
@@ -166,17 +178,19 @@ end
 -- two pointers anyway.) A byte-by-byte comparison cost about 11 µs of
 -- Redis's single thread per call.
 --
--- auth is side_of, then one HMGET of auth_fields, then authorize: a script
--- that needs more of the hash reads it in that same HMGET and calls
--- authorize itself (post.lua does), one call to Redis fewer.
-local function auth_fields(side, hash)
-  return side .. ':token', side .. ':pending', 'tok:' .. hash
-end
-
--- authorize decides from the values of auth_fields: the side's token, its
--- pending token and the scoped token record, if any.
-local function authorize(port, hash, op, side, other, token, pending, scoped)
+-- auth is side_of, then the side's token, then authorize: a script that
+-- needs more of the hash reads the token in the same HMGET as the rest
+-- and calls authorize itself (post.lua does), one call to Redis fewer.
+--
+-- authorize decides from the side's token (the value of the field
+-- '<side>:token'). Only a hash that is not the side's token makes it read
+-- the side's pending token and the scoped token record, if any: the
+-- port's own token, the common case, looks up no field that is usually
+-- missing (a missing field costs a search of the whole hash).
+local function authorize(port, hash, op, side, other, token)
   if token == hash then return side, other, nil end
+  local r = redis.call('HMGET', KEYS[1], side .. ':pending', 'tok:' .. hash)
+  local pending, scoped = r[1], r[2]
   if pending and pending == hash then return nil, nil, lock_of(side) end
   if scoped then
     local rec = cjson.decode(scoped)
@@ -194,8 +208,7 @@ end
 local function auth(port, hash, op)
   local side, other = side_of(port)
   if not side then return nil, nil, {ST_UNAUTHORIZED} end
-  local t = redis.call('HMGET', KEYS[1], auth_fields(side, hash))
-  return authorize(port, hash, op, side, other, t[1], t[2], t[3])
+  return authorize(port, hash, op, side, other, redis.call('HGET', KEYS[1], side .. ':token'))
 end
 
 -- revoke_all kills the token old of a side whose port changes hands, and

@@ -56,9 +56,9 @@ local dkey = KEYS[5] ~= idem and KEYS[5] or nil
 local side, other = side_of(ARGV[1])
 if not side then return {ST_UNAUTHORIZED} end
 local h = redis.call('HMGET', KEYS[1], side .. ':post', side .. ':move', 'state',
-  other, other .. ':last', other .. ':posted', 'touched', other .. ':bytes', auth_fields(side, ARGV[2]))
+  other, other .. ':last', other .. ':posted', 'touched', other .. ':bytes', side .. ':token')
 local last_post, moving, state, peer, peer_last, posted, touched, queued_bytes = h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8]
-local _, _, err = authorize(ARGV[1], ARGV[2], 'post', side, other, h[9], h[10], h[11])
+local _, _, err = authorize(ARGV[1], ARGV[2], 'post', side, other, h[9])
 if err then return err end
 -- go-redis sends a script again when the connection dropped before its
 -- answer came; the side's last post id lets the replay answer the first
@@ -108,17 +108,17 @@ if not posted then
   local acknowledged = redis.call('HGET', KEYS[1], other .. ':acknowledged') or '0'
   posted = queued + tonumber(acknowledged)
 end
-local now = now_ms()
+local now = now_text()
 local id = next_id(peer_last, now)
 if ARGV[7] == '' and ARGV[10] == '' and ARGV[13] == '' then
   -- The common case, without building a table.
-  redis.call('XADD', q, id, 'd', ARGV[3], 's', ARGV[1], 't', fmt(now))
+  redis.call('XADD', q, id, 'd', ARGV[3], 's', ARGV[1], 't', now)
 else
   local entry
   if ARGV[13] == '' then
-    entry = {'d', ARGV[3], 's', ARGV[1], 't', fmt(now)}
+    entry = {'d', ARGV[3], 's', ARGV[1], 't', now}
   else
-    entry = {'b', ARGV[3], 'c', ARGV[13], 's', ARGV[1], 't', fmt(now)}
+    entry = {'b', ARGV[3], 'c', ARGV[13], 's', ARGV[1], 't', now}
   end
   if ARGV[7] ~= '' then
     entry[#entry + 1] = 'p'
@@ -130,13 +130,16 @@ else
   end
   redis.call('XADD', q, id, unpack(entry))
 end
+posted, queued_bytes = fmt(tonumber(posted) + 1), fmt(queued_bytes)
 -- An empty queue may not have existed: XADD just made it, without a timer.
-if queued == 0 or touch_due(ARGV[5], now, touched) then
+if queued == 0 or touch_due(ARGV[5], tonumber(now), touched) then
   touch(ARGV[5])
-  touched = fmt(now)
+  redis.call('HSET', KEYS[1], other .. ':last', id, side .. ':post', ARGV[9] .. ' ' .. id,
+    other .. ':posted', posted, other .. ':bytes', queued_bytes, 'touched', now)
+else
+  redis.call('HSET', KEYS[1], other .. ':last', id, side .. ':post', ARGV[9] .. ' ' .. id,
+    other .. ':posted', posted, other .. ':bytes', queued_bytes)
 end
-redis.call('HSET', KEYS[1], other .. ':last', id, side .. ':post', ARGV[9] .. ' ' .. id,
-  other .. ':posted', fmt(tonumber(posted) + 1), other .. ':bytes', fmt(queued_bytes), 'touched', touched)
 if dkey then
   redis.call('SET', dkey, DECIDED_DONE .. id, 'PX', ARGV[8])
 end
@@ -150,6 +153,6 @@ end
 if ARGV[7] ~= '' or #ARGV[3] > 8192 or ARGV[11] ~= '1' then
   notify(ARGV[6], peer)
 else
-  notify_message(ARGV[6], peer, peer_last or '', id, fmt(now), ARGV[1], ARGV[10], ARGV[13], ARGV[3])
+  notify_message(ARGV[6], peer, peer_last or '', id, now, ARGV[1], ARGV[10], ARGV[13], ARGV[3])
 end
 return {ST_OK, id}
