@@ -3,12 +3,14 @@ package handlers
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +23,11 @@ import (
 
 // A test that gets no answer within this long fails rather than hangs.
 const waitLimit = 10 * time.Second
+
+// parkAll, set by TINCAN_TEST_PARK=1, has every test server park its
+// event streams (Config.ParkStreams): the package's tests run once on
+// each stream path (scripts/test runs both).
+var parkAll = os.Getenv("TINCAN_TEST_PARK") == "1"
 
 // env opens stores, and servers over them, for one test.
 type env struct {
@@ -82,7 +89,7 @@ type options struct {
 // for it.
 func (e env) server(t *testing.T, opts ...func(*options)) *client {
 	t.Helper()
-	o := options{cfg: Config{KeepAlive: time.Minute}}
+	o := options{cfg: Config{KeepAlive: time.Minute, ParkStreams: parkAll}}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -95,6 +102,12 @@ func (e env) server(t *testing.T, opts ...func(*options)) *client {
 	t.Cleanup(func() {
 		s.CloseStreams()
 		ts.Close()
+		// Parked streams are not the test server's to wait for.
+		ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+		defer cancel()
+		if err := s.WaitStreams(ctx); err != nil {
+			t.Errorf("parked streams still open: %v", err)
+		}
 	})
 	return &client{t: t, url: ts.URL, hc: ts.Client(), srv: s, store: st, logs: logs}
 }
