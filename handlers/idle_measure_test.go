@@ -140,6 +140,7 @@ func measureIdleStreams(t *testing.T, st store.Store, n int, redisConns func() i
 	s := NewServer(slog.New(slog.NewTextHandler(io.Discard, nil)), st, Config{
 		KeepAlive:           time.Hour, // idle means idle: no keep-alive during the measurement
 		MaxStreamsPerClient: n + 1,
+		ParkStreams:         parkAll, // TINCAN_TEST_PARK=1 measures parked streams
 	})
 	ts := httptest.NewServer(s)
 	defer ts.Close()
@@ -202,7 +203,11 @@ func measureIdleStreams(t *testing.T, st store.Store, n int, redisConns func() i
 		}
 	}
 	// Beyond net/http's two per connection: at most the Redis listener's
-	// reader, started with the first subscription.
+	// reader, started with the first subscription; parked, none per
+	// stream: the poller and that reader.
+	if g := after.goroutines - before.goroutines; parkAll && g > 2 {
+		t.Errorf("%d goroutines for %d parked streams", g, n)
+	}
 	if g := after.goroutines - before.goroutines; g > 2*n+1 {
 		t.Errorf("%d goroutines for %d streams: more than net/http's two per connection", g, n)
 	}
@@ -211,6 +216,11 @@ func measureIdleStreams(t *testing.T, st store.Store, n int, redisConns func() i
 	_ = stdin.Close()
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("client process: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	for s.parker.parkedStreams() > 0 && ctx.Err() == nil {
+		time.Sleep(20 * time.Millisecond)
 	}
 	deadline := time.Now().Add(waitLimit)
 	for runtime.NumGoroutine() > before.goroutines+1 && time.Now().Before(deadline) {

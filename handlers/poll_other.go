@@ -11,6 +11,6 @@ const pollSupported = false
 type poller struct{}
 
 func startPoller(*sync.WaitGroup) *poller { return &poller{} }
-func (*poller) add(*stream) uint64         { return 0 }
-func (*poller) remove(uint64)              {}
-func (*poller) stop()                      {}
+func (*poller) add(*stream) uint64        { return 0 }
+func (*poller) remove(uint64)             {}
+func (*poller) stop()                     {}
