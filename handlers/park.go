@@ -123,6 +123,10 @@ func (st *stream) park(w http.ResponseWriter) bool {
 	_ = brw
 	p := st.s.parker
 	pk := &parked{conn: conn, cw: &chunkWriter{conn: conn}, flushed: time.Now()}
+	// Held as queued until it is all in place: a wake-up meanwhile (a
+	// ring, the poller, a shutdown) only sets its flag, and the stream is
+	// served once this goroutine lets go of it, below.
+	pk.queued.Store(true)
 	// The request's context holds the request, its writer and net/http's
 	// connection with its buffers: the parked stream keeps a context of
 	// its own, with the request's id for the log.
@@ -137,30 +141,48 @@ func (st *stream) park(w http.ResponseWriter) bool {
 	st.w = sse.NewWriter(pk.cw, st.s.cfg.WriteTimeout)
 	st.pk = pk
 
+	p.add(st)
 	// The timers wake the stream rather than fill a channel nobody
 	// watches.
 	st.keepAlive.Stop()
 	st.keepAlive = time.AfterFunc(st.s.cfg.KeepAlive, st.wakeKeepAlive)
-	if st.retry != nil && st.retry.Stop() {
-		st.retry = time.AfterFunc(st.retryIn, st.wakeRetry)
-	} else {
+	if st.retry != nil {
+		st.retry.Stop()
 		st.retry = nil
+		// A read is owed while a retry is due (see readAgainIn's
+		// callers): read again after the same delay, on the parked
+		// stream's timer.
+		for _, q := range st.ports {
+			if q.owed && !q.left {
+				st.readAgainIn(st.retryIn)
+				break
+			}
+		}
 	}
 	st.sub.OnRing(st.wakeRing)
-	p.add(st)
-	// A ring, a hang-up or a shutdown before the hooks above were in place
-	// is seen now.
+	// A ring or a shutdown before the hooks above were in place is seen
+	// now.
 	select {
 	case <-st.sub.C:
-		p.wake(st, wakeRing)
+		pk.flags.Or(wakeRing)
 	default:
 	}
 	select {
 	case <-st.s.shutdown:
-		p.wake(st, wakeShutdown)
+		pk.flags.Or(wakeShutdown)
 	default:
 	}
+	p.letGo(st)
 	return true
+}
+
+// letGo ends the hold park keeps on a stream it parks: it is served now
+// if it was woken meanwhile.
+func (p *parker) letGo(st *stream) {
+	st.pk.queued.Store(false)
+	if st.pk.flags.Load() != 0 && st.pk.queued.CompareAndSwap(false, true) {
+		p.enqueue(st)
+	}
 }
 
 func (st *stream) wakeRing()      { st.s.parker.wake(st, wakeRing) }
@@ -218,9 +240,13 @@ func (p *parker) checkIdle() {
 // wake sets the reason f on st and queues it, unless it is queued already.
 func (p *parker) wake(st *stream, f uint32) {
 	st.pk.flags.Or(f)
-	if !st.pk.queued.CompareAndSwap(false, true) {
-		return
+	if st.pk.queued.CompareAndSwap(false, true) {
+		p.enqueue(st)
 	}
+}
+
+// enqueue queues st, which its caller marked queued, for a writer.
+func (p *parker) enqueue(st *stream) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.queue = append(p.queue, st)
@@ -352,17 +378,25 @@ func (p *parker) cutAll() {
 // error.
 func (s *Server) WaitStreams(ctx context.Context) error {
 	p := s.parker
-	p.mu.Lock()
-	idle := p.idle
-	p.mu.Unlock()
 	var err error
-	select {
-	case <-idle:
-	case <-ctx.Done():
-		err = ctx.Err()
-		p.cutAll()
-		p.closeAll()
-		<-idle
+	for {
+		p.mu.Lock()
+		idle := p.idle
+		done := len(p.streams) == 0 && p.workers == 0
+		p.mu.Unlock()
+		if done {
+			break
+		}
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			if err == nil {
+				err = ctx.Err()
+				p.cutAll()
+				p.closeAll()
+			}
+			<-idle
+		}
 	}
 	p.wg.Wait()
 	return err
