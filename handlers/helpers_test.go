@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -24,10 +23,10 @@ import (
 // A test that gets no answer within this long fails rather than hangs.
 const waitLimit = 10 * time.Second
 
-// parkAll, set by TINCAN_TEST_PARK=1, has every test server park its
-// event streams (Config.ParkStreams): the package's tests run once on
-// each stream path (scripts/test runs both).
-var parkAll = os.Getenv("TINCAN_TEST_PARK") == "1"
+// parkAll has every test server park its event streams
+// (Config.ParkStreams): TestMain runs the package's tests once on each
+// stream path.
+var parkAll bool
 
 // env opens stores, and servers over them, for one test.
 type env struct {

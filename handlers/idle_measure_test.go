@@ -140,7 +140,7 @@ func measureIdleStreams(t *testing.T, st store.Store, n int, redisConns func() i
 	s := NewServer(slog.New(slog.NewTextHandler(io.Discard, nil)), st, Config{
 		KeepAlive:           time.Hour, // idle means idle: no keep-alive during the measurement
 		MaxStreamsPerClient: n + 1,
-		ParkStreams:         parkAll, // TINCAN_TEST_PARK=1 measures parked streams
+		ParkStreams:         parkAll, // measured on both paths: see TestMain
 	})
 	ts := httptest.NewServer(s)
 	defer ts.Close()
@@ -157,7 +157,7 @@ func measureIdleStreams(t *testing.T, st store.Store, n int, redisConns func() i
 	before := measureIdle(redisConns)
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestIdleStreamClient$", "-test.count=1")
-	cmd.Env = append(os.Environ(), idleClientEnv+"="+ts.URL)
+	cmd.Env = append(os.Environ(), idleClientEnv+"="+ts.URL, "TINCAN_TEST_PARK=0")
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

@@ -31,7 +31,7 @@ const (
 	DefaultLogLevel             = slog.LevelInfo
 	DefaultLogFormat            = "text"
 	DefaultMetrics              = "on"
-	DefaultParkStreams          = "off"
+	DefaultParkStreams          = "on"
 )
 
 // Defaults of the bounds in bytes (see docs/SECURITY.md, API4 for the
