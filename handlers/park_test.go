@@ -65,6 +65,9 @@ func TestParkedStream(t *testing.T) {
 	if n := streamGoroutines(t); n != 0 {
 		t.Errorf("%d goroutines serve a parked stream", n)
 	}
+	if m := c.scrape(); m.value("tincan_streams_parked") != 1 || m.value("tincan_streams_open") != 1 {
+		t.Errorf("streams_parked %v, streams_open %v, want 1 and 1", m.value("tincan_streams_parked"), m.value("tincan_streams_open"))
+	}
 	id := c.send(ch.Port1, `"one"`)
 	if m := s.nextMessage(); m.ID != id {
 		t.Fatalf("got message %s, want %s", m.ID, id)

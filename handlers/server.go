@@ -208,6 +208,10 @@ func NewServer(logger *slog.Logger, st store.Store, cfg Config) *Server {
 	s.streams = newStreamCounter(s.cfg.MaxStreamsPerPort, s.cfg.MaxStreamsPerClient)
 	s.inflight = newInflight(s.cfg.MaxInflightBytes)
 	s.parker = newParker(s)
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "tincan_streams_parked",
+		Help: "Event streams open now that are parked: served without a goroutine of their own (PARK_STREAMS); counted in tincan_streams_open too.",
+	}, func() float64 { return float64(s.parker.parkedStreams()) }))
 	var err error
 	if s.pages, err = loadPages(s.cfg.Pages); err != nil && logger != nil {
 		logger.Warn("some page files are not served", "err", err)
