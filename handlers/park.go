@@ -79,9 +79,11 @@ type parker struct {
 	streams map[*stream]struct{}
 	queue   []*stream
 	workers int
+	// parking counts the streams being parked, not yet in streams.
+	parking int
 	poll    *poller
-	// idle is closed when no stream is parked and no writer runs; nil
-	// while some are.
+	// idle is closed while no stream is parked or being parked and no
+	// writer runs.
 	idle chan struct{}
 	wg   sync.WaitGroup // writers and pollers
 }
@@ -113,15 +115,19 @@ func (st *stream) park(w http.ResponseWriter) bool {
 		return false
 	}
 	rw, _ := r.Context().Value(requestIDKey{}).(*recordingWriter)
+	p := st.s.parker
+	// Counted from before the hijack: once it is done, http.Server's
+	// Shutdown no longer waits for this handler, and WaitStreams must.
+	p.begin()
 	conn, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
+		p.abandon()
 		return false
 	}
 	// Hijack flushed what was written; the reader's buffer holds nothing
 	// of this stream's (a client sends nothing after the request), and no
 	// other request is read on this connection: both buffers are let go.
 	_ = brw
-	p := st.s.parker
 	pk := &parked{conn: conn, cw: &chunkWriter{conn: conn}, flushed: time.Now()}
 	// Held as queued until it is all in place: a wake-up meanwhile (a
 	// ring, the poller, a shutdown) only sets its flag, and the stream is
@@ -196,13 +202,29 @@ func (st *stream) gone() {
 	st.s.parker.wake(st, wakeGone)
 }
 
+// begin counts a stream about to be parked; add or abandon ends that.
+func (p *parker) begin() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.isIdle() {
+		p.idle = make(chan struct{})
+	}
+	p.parking++
+}
+
+// abandon uncounts a stream that could not be parked after all.
+func (p *parker) abandon() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.parking--
+	p.checkIdle()
+}
+
 // add registers st, and its connection with the poller.
 func (p *parker) add(st *stream) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if len(p.streams) == 0 && p.workers == 0 {
-		p.idle = make(chan struct{})
-	}
+	p.parking--
 	p.streams[st] = struct{}{}
 	if p.poll == nil {
 		p.poll = startPoller(&p.wg)
@@ -227,8 +249,13 @@ func (p *parker) remove(st *stream) {
 	p.checkIdle()
 }
 
+func (p *parker) isIdle() bool {
+	return len(p.streams) == 0 && p.workers == 0 && p.parking == 0
+}
+
+// checkIdle closes idle if the parker is.
 func (p *parker) checkIdle() {
-	if len(p.streams) == 0 && p.workers == 0 && p.idle != nil {
+	if p.isIdle() {
 		select {
 		case <-p.idle:
 		default:
@@ -382,7 +409,7 @@ func (s *Server) WaitStreams(ctx context.Context) error {
 	for {
 		p.mu.Lock()
 		idle := p.idle
-		done := len(p.streams) == 0 && p.workers == 0
+		done := p.isIdle()
 		p.mu.Unlock()
 		if done {
 			break

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tincan-dev/tincan/api/client"
 	"github.com/tincan-dev/tincan/handlers"
@@ -55,7 +56,9 @@ var Stores = []StoreKind{
 // generated client for it.
 func Start(t *testing.T, st store.Store, wrap func(http.Handler) http.Handler) (string, *client.ClientWithResponses) {
 	t.Helper()
-	srv := handlers.NewServer(Logger(t), st, handlers.Config{})
+	// Streams parked, as the service's default (PARK_STREAMS) has them;
+	// handlers' own tests cover both paths.
+	srv := handlers.NewServer(Logger(t), st, handlers.Config{ParkStreams: true})
 	var h http.Handler = srv
 	if wrap != nil {
 		h = wrap(srv)
@@ -64,6 +67,11 @@ func Start(t *testing.T, st store.Store, wrap func(http.Handler) http.Handler) (
 	t.Cleanup(func() {
 		srv.CloseStreams()
 		ts.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.WaitStreams(ctx); err != nil {
+			t.Errorf("parked streams still open: %v", err)
+		}
 	})
 	api, err := client.NewClientWithResponses(ts.URL, client.WithHTTPClient(ts.Client()))
 	if err != nil {
