@@ -33,7 +33,11 @@ import (
 // parked is answered with Connection: close, so that the client does not
 // send its next request on a connection about to close (a POST sent
 // there would fail, and is not retried). TLS served by tincan and HTTP/2
-// keep the standard path.
+// keep the standard path. A parked stream no longer watches its request's
+// context (net/http ends it when the handler returns): what ended it on the
+// standard path, the client's hang-up and the server's shutdown, wake the
+// parked stream instead; a middleware that cancels the request's context
+// to cut a stream must close its connection to cut a parked one.
 //
 // A hijacked connection is invisible to http.Server: Shutdown does not
 // wait for it, its timeouts do not apply, ConnState does not see it. So
