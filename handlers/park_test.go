@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -200,3 +201,37 @@ type recordConn struct {
 }
 
 func (c *recordConn) Write(b []byte) (int, error) { return c.w.Write(b) }
+
+// A client that stops reading is cut by the write deadline, on either
+// stream path (TestMain runs this on both): the stream ends and is
+// uncounted, rather than hold its writer forever.
+func TestStreamWriteDeadline(t *testing.T) {
+	onMemory(t, func(t *testing.T, e env) {
+		c := e.server(t, func(o *options) { o.cfg.WriteTimeout = 200 * time.Millisecond })
+		ch := c.createChannel()
+		conn, err := net.Dial("tcp", strings.TrimPrefix(c.url, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		_ = conn.(*net.TCPConn).SetReadBuffer(4096)
+		fmt.Fprintf(conn, "GET /ports/%s/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n", ch.Port2.ID, ch.Port2.Token)
+		// The headers and the opening retry hint; then it reads no more.
+		buf := make([]byte, 512)
+		if _, err := conn.Read(buf); err != nil {
+			t.Fatal(err)
+		}
+		waitOpenCounts(t, c, 1, 1)
+		data := `"` + strings.Repeat("x", 200<<10) + `"`
+		for i := 0; ; i++ {
+			if p, _ := c.srv.streams.open(); p == 0 {
+				break // the stream ended: its write waited past the deadline
+			}
+			if i == 300 {
+				t.Fatal("the stream is still open after 60 MiB posted to a client that does not read")
+			}
+			c.postJSON(ch.Port1, `{"data":`+data+`}`)
+		}
+		waitOpenCounts(t, c, 0, 0)
+	})
+}
