@@ -29,7 +29,8 @@ import (
 // delivering (deliverFrom, deliver), a ring's notices (takeNotices), what
 // moves or ends a port's place in it (skipAcked, rewind, readFailed, leave),
 // and writing (writeMessage, control, event); last, the count of open
-// streams that bounds them (streamCounter).
+// streams that bounds them (streamCounter). A stream parked after its
+// first batches runs the same steps on the parker's writers (park.go).
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	// This frame stays on the goroutine's stack for as long as the stream
 	// is open, so the work before the stream is done in openStream,
@@ -39,9 +40,14 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || st == nil {
 		return err
 	}
-	if !st.run(w, first) {
-		st.close()
-	}
+	parked := false
+	defer func() {
+		if !parked {
+			st.close()
+		}
+	}()
+	// A parked stream closes itself when it ends (park.go).
+	parked = st.run(w, first)
 	return nil
 }
 
