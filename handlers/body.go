@@ -125,7 +125,7 @@ func (s *Server) handleMessageBody(w http.ResponseWriter, r *http.Request) error
 	}
 	rsv.shrink(2 * m.Size())
 	if m.Undecodable != "" {
-		s.reportUndecodable(r, c.PortID, m)
+		s.reportUndecodable(r.Context(), c.PortID, m)
 		return fmt.Errorf("message %s at %s: %s: %w", m.ID, c.PortID, m.Undecodable, errMessageUndecodable)
 	}
 	contentType, content, err := rawBody(m)

@@ -40,7 +40,17 @@ func (s *Server) countForwardedClient(next http.Handler) http.Handler {
 			s.writeError(w, r, errTooManyConnections)
 			return
 		}
-		defer release()
+		handedOn := false
+		defer func() {
+			if !handedOn {
+				release()
+			}
+		}()
 		next.ServeHTTP(w, r)
+		if tail := requestTailOf(r); tail != nil {
+			// A parked stream holds its client's count until it ends.
+			handedOn = true
+			tail.later(func(int64) { release() })
+		}
 	})
 }

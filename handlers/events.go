@@ -29,7 +29,8 @@ import (
 // delivering (deliverFrom, deliver), a ring's notices (takeNotices), what
 // moves or ends a port's place in it (skipAcked, rewind, readFailed, leave),
 // and writing (writeMessage, control, event); last, the count of open
-// streams that bounds them (streamCounter).
+// streams that bounds them (streamCounter). A stream parked after its
+// first batches runs the same steps on the parker's writers (park.go).
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	// This frame stays on the goroutine's stack for as long as the stream
 	// is open, so the work before the stream is done in openStream,
@@ -39,8 +40,14 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || st == nil {
 		return err
 	}
-	defer st.close()
-	st.run(w, first)
+	parked := false
+	defer func() {
+		if !parked {
+			st.close()
+		}
+	}()
+	// A parked stream closes itself when it ends (park.go).
+	parked = st.run(w, first)
 	return nil
 }
 
@@ -226,7 +233,11 @@ func parseResume(r *http.Request, k int) ([]store.EventID, error) {
 // a ticket.
 type stream struct {
 	s *Server
-	r *http.Request
+	// r is the stream's request, and ctx its context, which ends when the
+	// client goes; a parked stream lets r go and has a context of its own
+	// (see park.go).
+	r   *http.Request
+	ctx context.Context
 	// ports are the stream's ports in ticket order, including those that
 	// have left it; live counts those that have not.
 	ports []*streamPort
@@ -248,6 +259,11 @@ type stream struct {
 	// retry, made when first needed, fires for a read again after a busy
 	// or unavailable store; most streams never need it.
 	retry *time.Timer
+	// retryIn is the delay retry was last set to.
+	retryIn time.Duration
+	// pk is the stream's parked state; nil while its handler's goroutine
+	// runs it (see park.go).
+	pk *parked
 	// unavailable is the delay before the next read while the store is
 	// unavailable; zero while it answers.
 	unavailable time.Duration
@@ -275,7 +291,7 @@ type streamPort struct {
 // newStream prepares a stream of the ports, each starting after its
 // resume point.
 func newStream(s *Server, r *http.Request, ports []store.Credentials, resume []store.EventID) *stream {
-	st := &stream{s: s, r: r, live: len(ports), opened: time.Now()}
+	st := &stream{s: s, r: r, ctx: r.Context(), live: len(ports), opened: time.Now()}
 	for i, c := range ports {
 		st.ports = append(st.ports, &streamPort{Credentials: c, after: resume[i]})
 	}
@@ -285,27 +301,33 @@ func newStream(s *Server, r *http.Request, ports []store.Credentials, resume []s
 // run sends the first batches (one per port, in the stream's order) and
 // everything that follows, until every port has left the stream (its
 // channel closed, or it was transferred), the client goes, or the server
-// shuts down.
-func (st *stream) run(w http.ResponseWriter, first []store.Batch) {
+// shuts down. With Config.ParkStreams, a stream that can be parked is
+// parked once the first batches are written, and run reports true: the
+// stream goes on without this goroutine (see park.go), and closes itself.
+func (st *stream) run(w http.ResponseWriter, first []store.Batch) (parked bool) {
 	if !st.start(w) {
-		return
+		return false
 	}
-	defer st.stop()
 	ended := st.deliverFirst(first)
 	// Written: the batches are let go with their reservation, not kept
 	// for the stream's life by the frames that passed them.
 	clear(first)
 	st.firstBytes.release()
+	if !ended && st.park(w) {
+		return true
+	}
+	defer st.stop()
 	if ended {
-		return
+		return false
 	}
 	st.wait()
+	return false
 }
 
 // wait is the stream's loop: one select until the stream ends. Its frame
 // and those below it are what an idle stream keeps on its stack.
 func (st *stream) wait() {
-	done := st.r.Context().Done()
+	done := st.ctx.Done()
 	for {
 		var retry <-chan time.Time
 		if st.retry != nil {
@@ -337,16 +359,21 @@ func (st *stream) close() {
 	st.release()
 	st.firstBytes.release()
 	st.s.metrics.streamsOpen.Dec()
-	st.s.logger.InfoContext(st.r.Context(), "stream closed",
+	st.s.logger.InfoContext(st.ctx, "stream closed",
 		"ports", len(st.ports), "messages", st.messages, "events", st.events, "duration", time.Since(st.opened))
 }
 
 // start sends the stream's headers and starts its timers; it reports
 // whether the stream is open. stop stops the timers.
 func (st *stream) start(w http.ResponseWriter) bool {
+	if st.s.canPark(st.r) {
+		// A parked stream's connection is never handed back to net/http
+		// for another request: the client must not reuse it (park.go).
+		w.Header().Set("Connection", "close")
+	}
 	st.w = sse.NewWriter(w, st.s.cfg.WriteTimeout)
 	if err := st.w.Start(st.s.cfg.Retry); err != nil {
-		st.s.logger.DebugContext(st.r.Context(), "start stream", slogErr(err))
+		st.s.logger.DebugContext(st.ctx, "start stream", slogErr(err))
 		return false
 	}
 	st.keepAlive = time.NewTimer(st.s.cfg.KeepAlive)
@@ -362,7 +389,12 @@ func (st *stream) stop() {
 
 // readAgainIn has the stream read again after d.
 func (st *stream) readAgainIn(d time.Duration) {
+	st.retryIn = d
 	if st.retry == nil {
+		if st.pk != nil {
+			st.retry = time.AfterFunc(d, st.wakeRetry)
+			return
+		}
 		st.retry = time.NewTimer(d)
 		return
 	}
@@ -426,7 +458,7 @@ func (st *stream) deliverFrom(ports []*streamPort) bool {
 				return false
 			}
 			p.read = true
-			batch, err := st.s.store.Read(st.r.Context(), p.Credentials, p.after, streamRead)
+			batch, err := st.s.store.Read(st.ctx, p.Credentials, p.after, streamRead)
 			rsv.shrink(batchBytes(batch.Messages))
 			if err != nil {
 				rsv.release()
@@ -443,7 +475,7 @@ func (st *stream) deliverFrom(ports []*streamPort) bool {
 			if st.unavailable != 0 {
 				st.unavailable = 0
 				st.retry.Stop() // made when the store became unavailable
-				st.s.logger.InfoContext(st.r.Context(), "stream resumes: the store answers again", "port", p.PortID)
+				st.s.logger.InfoContext(st.ctx, "stream resumes: the store answers again", "port", p.PortID)
 			}
 			again, ended := st.deliver(p, batch)
 			rsv.release()
@@ -597,7 +629,7 @@ func (st *stream) rewind(p *streamPort, batch store.Batch) bool {
 // readFailed handles a failed read of p mid-stream, and reports whether
 // the stream has ended.
 func (st *stream) readFailed(p *streamPort, err error) bool {
-	ctx := st.r.Context()
+	ctx := st.ctx
 	switch {
 	case errors.Is(err, store.ErrTransferred):
 		// The credential died: tell its holder why the port leaves.
@@ -665,7 +697,7 @@ func (st *stream) endForShutdown() {
 func (st *stream) writeMessage(p *streamPort, m store.Message) bool {
 	p.after = m.ID
 	if m.Undecodable != "" {
-		st.s.reportUndecodable(st.r, p.PortID, m)
+		st.s.reportUndecodable(st.ctx, p.PortID, m)
 		return st.event(st.position(), "messageerror", toMessageErrorJSON(p.PortID, m))
 	}
 	// Encoded from the stream's own field, so that writing a message
@@ -695,7 +727,7 @@ func (st *stream) event(id, typ string, v any) bool {
 	defer jw.put()
 	data, err := jw.encode(v)
 	if err != nil {
-		st.s.logger.ErrorContext(st.r.Context(), "encode event", "type", typ, "port", st.ports[0].PortID, slogErr(err))
+		st.s.logger.ErrorContext(st.ctx, "encode event", "type", typ, "port", st.ports[0].PortID, slogErr(err))
 		return true
 	}
 	data = bytes.TrimSuffix(data, []byte("\n"))
@@ -728,6 +760,9 @@ func (st *stream) flush() bool {
 	if st.check(st.w.Flush()) {
 		return true
 	}
+	if st.pk != nil {
+		st.pk.flushed = time.Now()
+	}
 	st.keepAlive.Reset(st.s.cfg.KeepAlive)
 	return false
 }
@@ -736,7 +771,7 @@ func (st *stream) flush() bool {
 // client is gone or too slow.
 func (st *stream) check(err error) bool {
 	if err != nil {
-		st.s.logger.DebugContext(st.r.Context(), "stream write", "port", st.ports[0].PortID, slogErr(err))
+		st.s.logger.DebugContext(st.ctx, "stream write", "port", st.ports[0].PortID, slogErr(err))
 		return true
 	}
 	return false

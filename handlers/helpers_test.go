@@ -3,6 +3,7 @@ package handlers
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"io"
@@ -21,6 +22,11 @@ import (
 
 // A test that gets no answer within this long fails rather than hangs.
 const waitLimit = 10 * time.Second
+
+// parkAll has every test server park its event streams
+// (Config.ParkStreams): TestMain runs the package's tests once on each
+// stream path.
+var parkAll bool
 
 // env opens stores, and servers over them, for one test.
 type env struct {
@@ -82,7 +88,7 @@ type options struct {
 // for it.
 func (e env) server(t *testing.T, opts ...func(*options)) *client {
 	t.Helper()
-	o := options{cfg: Config{KeepAlive: time.Minute}}
+	o := options{cfg: Config{KeepAlive: time.Minute, ParkStreams: parkAll}}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -95,6 +101,12 @@ func (e env) server(t *testing.T, opts ...func(*options)) *client {
 	t.Cleanup(func() {
 		s.CloseStreams()
 		ts.Close()
+		// Parked streams are not the test server's to wait for.
+		ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+		defer cancel()
+		if err := s.WaitStreams(ctx); err != nil {
+			t.Errorf("parked streams still open: %v", err)
+		}
 	})
 	return &client{t: t, url: ts.URL, hc: ts.Client(), srv: s, store: st, logs: logs}
 }

@@ -3,6 +3,7 @@ package handlers
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
@@ -140,8 +141,21 @@ func measureIdleStreams(t *testing.T, st store.Store, n int, redisConns func() i
 	s := NewServer(slog.New(slog.NewTextHandler(io.Discard, nil)), st, Config{
 		KeepAlive:           time.Hour, // idle means idle: no keep-alive during the measurement
 		MaxStreamsPerClient: n + 1,
+		ParkStreams:         parkAll, // measured on both paths: see TestMain
 	})
-	ts := httptest.NewServer(s)
+	// TINCAN_MEASURE_TLS=h1 or h2 measures streams over TLS served by the
+	// server itself, HTTP/1.1 or HTTP/2, which always take the standard
+	// path; its cost is reported, not bounded.
+	ts := httptest.NewUnstartedServer(s)
+	switch tlsMode := os.Getenv("TINCAN_MEASURE_TLS"); tlsMode {
+	case "":
+		ts.Start()
+	case "h1", "h2":
+		ts.EnableHTTP2 = tlsMode == "h2"
+		ts.StartTLS()
+	default:
+		t.Fatalf("TINCAN_MEASURE_TLS=%q: h1 or h2", tlsMode)
+	}
 	defer ts.Close()
 	defer s.CloseStreams()
 
@@ -156,7 +170,7 @@ func measureIdleStreams(t *testing.T, st store.Store, n int, redisConns func() i
 	before := measureIdle(redisConns)
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestIdleStreamClient$", "-test.count=1")
-	cmd.Env = append(os.Environ(), idleClientEnv+"="+ts.URL)
+	cmd.Env = append(os.Environ(), idleClientEnv+"="+ts.URL, "TINCAN_TEST_PARK=0")
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -202,7 +216,11 @@ func measureIdleStreams(t *testing.T, st store.Store, n int, redisConns func() i
 		}
 	}
 	// Beyond net/http's two per connection: at most the Redis listener's
-	// reader, started with the first subscription.
+	// reader, started with the first subscription; parked, none per
+	// stream: the poller and that reader.
+	if g := after.goroutines - before.goroutines; parkAll && os.Getenv("TINCAN_MEASURE_TLS") == "" && g > 2 {
+		t.Errorf("%d goroutines for %d parked streams", g, n)
+	}
 	if g := after.goroutines - before.goroutines; g > 2*n+1 {
 		t.Errorf("%d goroutines for %d streams: more than net/http's two per connection", g, n)
 	}
@@ -211,6 +229,11 @@ func measureIdleStreams(t *testing.T, st store.Store, n int, redisConns func() i
 	_ = stdin.Close()
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("client process: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	for s.parker.parkedStreams() > 0 && ctx.Err() == nil {
+		time.Sleep(20 * time.Millisecond)
 	}
 	deadline := time.Now().Add(waitLimit)
 	for runtime.NumGoroutine() > before.goroutines+1 && time.Now().Before(deadline) {
@@ -241,10 +264,18 @@ func TestIdleStreamClient(t *testing.T) {
 		id, token, _ := strings.Cut(line, " ")
 		ports = append(ports, [2]string{id, token})
 	}
-	hc := &http.Client{Transport: &http.Transport{
+	tr := &http.Transport{
 		DialContext:     (&net.Dialer{}).DialContext,
 		MaxConnsPerHost: 0, // unlimited: one connection per stream
-	}}
+	}
+	if strings.HasPrefix(base, "https:") {
+		// The test server's own certificate, on loopback.
+		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
+		// HTTP/2 multiplexes every stream on one connection, as browsers
+		// do; HTTP/1.1 has one connection per stream.
+		tr.ForceAttemptHTTP2 = os.Getenv("TINCAN_MEASURE_TLS") == "h2"
+	}
+	hc := &http.Client{Transport: tr}
 	var (
 		wg     sync.WaitGroup
 		mu     sync.Mutex

@@ -105,9 +105,9 @@ func toMessageErrorJSON(portID string, m store.Message) messageErrorJSON {
 // reportUndecodable tells the operator, in the log and the metrics, about
 // a stored message that could not be decoded: it is delivered as an
 // error, and its content is lost to the receiver.
-func (s *Server) reportUndecodable(r *http.Request, portID string, m store.Message) {
+func (s *Server) reportUndecodable(ctx context.Context, portID string, m store.Message) {
 	s.metrics.undecodable.Inc()
-	s.logger.WarnContext(r.Context(), "undecodable message", "port", portID, "id", m.ID.String(), "reason", m.Undecodable)
+	s.logger.WarnContext(ctx, "undecodable message", "port", portID, "id", m.ID.String(), "reason", m.Undecodable)
 }
 
 // listResponse is a long poll's answer.
@@ -304,7 +304,7 @@ func (s *Server) handleMessageList(w http.ResponseWriter, r *http.Request) error
 	}
 	for _, m := range msgs {
 		if m.Undecodable != "" {
-			s.reportUndecodable(r, c.PortID, m)
+			s.reportUndecodable(r.Context(), c.PortID, m)
 			res.MessageErrors = append(res.MessageErrors, toMessageErrorJSON(c.PortID, m))
 			continue
 		}

@@ -49,17 +49,24 @@ func (s *Server) observeRequests(next http.Handler) http.Handler {
 		ctx := context.WithValue(r.Context(), requestIDKey{}, rw)
 		r = r.WithContext(ctx)
 		next.ServeHTTP(rw, r)
-		took := time.Since(start)
 		// chi fills the route pattern in as it routes: it is known now.
 		route := routePattern(r)
 		status := rw.statusOrOK()
-		s.metrics.observeRequest(r, route, status, took)
 		if span := trace.SpanFromContext(ctx); span.IsRecording() {
 			// A tracing middleware outside the router (cmd/api) cannot
 			// see the route; name its span here, before it ends.
 			span.SetName(methodLabel(r.Method) + " " + route)
 			span.SetAttributes(attribute.String("http.route", route), attribute.String("url.path", s.loggedPath(r)))
 		}
+		if rw.tail != nil {
+			// A parked stream: the request ends with it (park.go). Only
+			// what the log needs is kept, not the request, whose
+			// context holds net/http's connection and its buffers.
+			s.observeLater(rw, r, route, status, start)
+			return
+		}
+		took := time.Since(start)
+		s.metrics.observeRequest(r, route, status, took)
 		if !s.logger.Enabled(ctx, slog.LevelInfo) {
 			return
 		}
@@ -204,6 +211,29 @@ func routeWords(routes chi.Routes) map[string]bool {
 	return words
 }
 
+// observeLater records and logs a parked stream's request, as
+// observeRequests does, when the stream ends. The trace span has ended
+// with the handler.
+func (s *Server) observeLater(rw *recordingWriter, r *http.Request, route string, status int, start time.Time) {
+	method, path, query := r.Method, s.loggedPath(r), redactedQuery(r.URL)
+	long := &http.Request{Method: method} // what observeRequest reads of a stream's request
+	ctx := context.WithValue(context.Background(), requestIDKey{}, &recordingWriter{id: rw.id})
+	before := rw.bytes
+	rw.tail.later(func(after int64) {
+		took := time.Since(start)
+		s.metrics.observeRequest(long, route, status, took)
+		s.logger.LogAttrs(ctx, slog.LevelInfo, "request",
+			slog.String("route", route),
+			slog.String("method", method),
+			slog.String("path", path),
+			slog.String("query", query),
+			slog.Int("status", status),
+			slog.Int64("bytes", before+after),
+			slog.Duration("duration", took),
+		)
+	})
+}
+
 // recordingWriter notes the status and size of a response, and holds
 // its request's id. It unwraps, so http.ResponseController still reaches
 // the connection's Flush and write deadlines through it.
@@ -212,6 +242,9 @@ type recordingWriter struct {
 	id     string
 	status int
 	bytes  int64
+	// tail is set when the handler parked the request's stream: what
+	// is done at the request's end waits for the stream's.
+	tail *requestTail
 }
 
 func (rw *recordingWriter) WriteHeader(status int) {

@@ -108,6 +108,11 @@ type Config struct {
 	Metrics *prometheus.Registry
 	// DisableMetrics makes GET /metrics a 404; the counting goes on.
 	DisableMetrics bool
+	// ParkStreams parks plaintext HTTP/1.1 event streams once their first
+	// batches are written: their connections are taken over and served
+	// with no goroutine of their own while idle (see park.go). Call
+	// WaitStreams after http.Server.Shutdown then.
+	ParkStreams bool
 }
 
 func (c Config) withDefaults() Config {
@@ -172,6 +177,8 @@ type Server struct {
 	// show as they are (see loggedPath).
 	routeWords map[string]bool
 	metrics    *metrics
+	// parker holds the parked streams.
+	parker *parker
 
 	// shutdown is closed by CloseStreams; every stream and long poll
 	// watches it.
@@ -200,6 +207,11 @@ func NewServer(logger *slog.Logger, st store.Store, cfg Config) *Server {
 	}
 	s.streams = newStreamCounter(s.cfg.MaxStreamsPerPort, s.cfg.MaxStreamsPerClient)
 	s.inflight = newInflight(s.cfg.MaxInflightBytes)
+	s.parker = newParker(s)
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "tincan_streams_parked",
+		Help: "Event streams open now that are parked: served without a goroutine of their own (PARK_STREAMS); counted in tincan_streams_open too.",
+	}, func() float64 { return float64(s.parker.parkedStreams()) }))
 	var err error
 	if s.pages, err = loadPages(s.cfg.Pages); err != nil && logger != nil {
 		logger.Warn("some page files are not served", "err", err)
@@ -218,8 +230,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // open afterwards, promptly: streams just end (clients reconnect, with
 // Last-Event-ID, elsewhere) and long polls answer with what they have.
 // Call it when shutting down, so that http.Server.Shutdown, which waits for
-// handlers to return, cannot hang on a stream. It is safe to call more than
-// once.
+// handlers to return, cannot hang on a stream; parked streams end the same
+// way, and WaitStreams waits for them. It is safe to call more than once.
 func (s *Server) CloseStreams() {
 	s.shutdownOnce.Do(func() { close(s.shutdown) })
+	s.parker.closeAll()
 }

@@ -31,6 +31,7 @@ type Subscription struct {
 	c      chan struct{}
 	mu     sync.Mutex
 	queue  []Notice
+	ring   func()
 	once   sync.Once
 	cancel func()
 }
@@ -51,11 +52,25 @@ func (s *Subscription) Add(n Notice) {
 		s.queue = append(s.queue[:0], Notice{})
 	}
 	s.queue = append(s.queue, n)
+	ring := s.ring
 	s.mu.Unlock()
 	select {
 	case s.c <- struct{}{}:
 	default: // already ringing
 	}
+	if ring != nil {
+		ring()
+	}
+}
+
+// OnRing has f called, on the ringer's goroutine, after every ring from
+// now on, beside C: a reader with no goroutine of its own waiting on C
+// (a parked event stream) is woken by it. f must not block. A ring
+// before OnRing is seen on C only, so the caller checks C after it.
+func (s *Subscription) OnRing(f func()) {
+	s.mu.Lock()
+	s.ring = f
+	s.mu.Unlock()
 }
 
 // Take appends the queued notices to buf, oldest first, empties the

@@ -41,3 +41,26 @@ func TestSubscriptionQueue(t *testing.T) {
 		t.Errorf("after an overflow: %+v, want a look at every port, then the newest", got)
 	}
 }
+
+// OnRing's function is called after every ring from then on, beside C,
+// with the notice already queued.
+func TestSubscriptionOnRing(t *testing.T) {
+	s := store.NewSubscription(func() {})
+	s.Add(store.Notice{Port: "a"}) // before OnRing: on C only
+	var taken [][]store.Notice
+	s.OnRing(func() { taken = append(taken, s.Take(nil)) })
+	s.Add(store.Notice{Port: "b"})
+	if len(taken) != 1 || len(taken[0]) != 2 || taken[0][1].Port != "b" {
+		t.Fatalf("taken at the ring: %+v, want the notices of a and b", taken)
+	}
+	select {
+	case <-s.C:
+	default:
+		t.Fatal("C did not ring")
+	}
+	s.OnRing(nil)
+	s.Add(store.Notice{Port: "c"})
+	if len(taken) != 1 {
+		t.Fatalf("called after OnRing(nil)")
+	}
+}

@@ -31,6 +31,7 @@ const (
 	DefaultLogLevel             = slog.LevelInfo
 	DefaultLogFormat            = "text"
 	DefaultMetrics              = "on"
+	DefaultParkStreams          = "on"
 )
 
 // Defaults of the bounds in bytes (see docs/SECURITY.md, API4 for the
@@ -264,6 +265,10 @@ type Config struct {
 	LogFormat string
 	// Metrics is whether GET /metrics answers (METRICS: on or off).
 	Metrics bool
+	// ParkStreams is whether plaintext HTTP/1.1 event streams are parked
+	// once their first batches are written (PARK_STREAMS: on or off; see
+	// handlers.Config.ParkStreams).
+	ParkStreams bool
 	// OTLPEndpoint and OTLPTracesEndpoint, the standard
 	// OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
 	// turn tracing on when either is set (see tracesURL).
@@ -342,6 +347,7 @@ func (l *loader) config() (Config, error) {
 	l.rateLimits(&cfg)
 	l.connLimits(&cfg)
 	cfg.Metrics = l.oneOf("METRICS", DefaultMetrics, "serve Prometheus metrics at GET /metrics: on or off", "on", "off") == "on"
+	cfg.ParkStreams = l.oneOf("PARK_STREAMS", DefaultParkStreams, "park idle plaintext HTTP/1.1 event streams, with no goroutine or buffers of their own: on or off", "on", "off") == "on"
 	cfg.OTLPEndpoint = l.str("OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/HTTP base URL; set, traces are exported to it + /v1/traces")
 	cfg.OTLPTracesEndpoint = l.str("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "", "OTLP/HTTP URL for traces, used as is; overrides the one above")
 	for _, e := range []struct{ name, v string }{

@@ -39,7 +39,7 @@ func TestConfigDefaults(t *testing.T) {
 	want.RateLimitCreatePerClient, want.RateLimitCreatePerClientBurst = 20, 100
 	want.RateLimitPerClientBurst, want.RateLimitPerTokenBurst = 200, 100
 	want.RateLimitBackend = "auto"
-	want.Metrics = true
+	want.Metrics, want.ParkStreams = true, true
 	if cfg != want {
 		t.Errorf("defaults:\n got %+v\nwant %+v", cfg, want)
 	}
@@ -59,6 +59,7 @@ func TestConfigFromEnv(t *testing.T) {
 		"SHUTDOWN_TIMEOUT":   "3s",
 		"LOG_LEVEL":          "DEBUG",
 		"LOG_FORMAT":         "JSON",
+		"PARK_STREAMS":       "off",
 		// Idempotent posts.
 		"IDEMPOTENCY_WINDOW": "1h",
 		// Redis trouble and durability.

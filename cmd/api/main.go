@@ -130,6 +130,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Pages:               web.Static(),
 		Metrics:             registry,
 		DisableMetrics:      !cfg.Metrics,
+		ParkStreams:         cfg.ParkStreams,
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -171,9 +172,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	logger.Info("shutting down", "timeout", cfg.ShutdownTimeout)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
+	err = srv.Shutdown(shutdownCtx)
+	if err != nil {
 		// Requests still running: cut them rather than outlive the bound.
 		_ = srv.Close()
+	}
+	// Parked streams' connections are not the http.Server's to wait for
+	// (handlers/park.go): they end with the same retry hint, and are cut
+	// at the bound too.
+	if perr := api.WaitStreams(shutdownCtx); err == nil {
+		err = perr
+	}
+	if err != nil {
 		return fmt.Errorf("shutdown: requests still running after %v were cut: %w", cfg.ShutdownTimeout, err)
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {

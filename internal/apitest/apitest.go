@@ -55,6 +55,11 @@ var Stores = []StoreKind{
 // generated client for it.
 func Start(t *testing.T, st store.Store, wrap func(http.Handler) http.Handler) (string, *client.ClientWithResponses) {
 	t.Helper()
+	// Streams on net/http's path (PARK_STREAMS off): the tests here cut a
+	// stream by cancelling its request's context, which a parked stream no
+	// longer watches. Parked streams are tested in handlers (both paths)
+	// and through the service's processes (web, internal/fault), where
+	// they are the default.
 	srv := handlers.NewServer(Logger(t), st, handlers.Config{})
 	var h http.Handler = srv
 	if wrap != nil {

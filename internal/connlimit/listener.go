@@ -137,6 +137,11 @@ func (c *conn) CloseWrite() error {
 	return errors.ErrUnsupported
 }
 
+// NetConn returns the connection under c, as tls.Conn's does: a handler
+// that takes a connection over (a parked event stream) watches its
+// descriptor for the client's hang-up.
+func (c *conn) NetConn() net.Conn { return c.Conn }
+
 // peerAddr is the IP of a connection's remote address, or the zero Addr
 // when it has none (a Unix socket).
 func peerAddr(a net.Addr) netip.Addr {
