@@ -181,21 +181,22 @@ type route struct {
 }
 
 // round sends the ops at todo, one round trip per route, the routes
-// concurrently, and sets their results.
+// concurrently, each in a batch with other calls' ops for the same node
+// and wait flag (batch.go), and sets their results.
 func (s *Store) round(ctx context.Context, ops []op, todo []int, res []result) {
 	if len(todo) == 1 && (ops[todo[0]].flags&durable == 0 || !s.waits()) {
 		// The common case, one op through the client, needs no routing.
-		s.send(ctx, &route{node: s.client, ops: todo}, ops, res)
+		s.submit(ctx, &route{node: s.client, ops: todo}, ops, res)
 		return
 	}
 	routes := s.routes(ctx, ops, todo, res)
 	if len(routes) == 1 {
-		s.send(ctx, routes[0], ops, res)
+		s.submit(ctx, routes[0], ops, res)
 		return
 	}
 	var wg sync.WaitGroup
 	for _, rt := range routes {
-		wg.Go(func() { s.send(ctx, rt, ops, res) })
+		wg.Go(func() { s.submit(ctx, rt, ops, res) })
 	}
 	wg.Wait()
 }
@@ -241,12 +242,8 @@ func (s *Store) routes(ctx context.Context, ops []op, todo []int, res []result) 
 // can lose its scripts at any time (a restart, a failover, SCRIPT FLUSH):
 // the ops refused with NOSCRIPT, which ran nothing, go again with their
 // whole text, in a second round trip (with a WAIT of its own).
-//
-// Group commit (issue 13) goes here: rather than sending its own ops, a
-// route would join a batch of the ops that concurrent calls have for the
-// same node and wait flag, one goroutine would send the batch with
-// sendOnce (one pipeline, one WAIT), and each call would take its
-// results. Nothing before or after send need change.
+// The route may be a batch of several calls' ops (batch.go): each op's
+// result is its own.
 func (s *Store) send(ctx context.Context, rt *route, ops []op, res []result) {
 	var extra time.Duration
 	if rt.wait {
@@ -296,6 +293,7 @@ func (s *Store) sendOnce(ctx context.Context, rt *route, ops []op, idx []int, re
 // more (or any with a WAIT after it) in one pipeline. It returns each
 // op's command, and the WAIT's.
 func (s *Store) pipe(ctx context.Context, rt *route, ops []op, idx []int, sha bool) ([]*goredis.Cmd, *goredis.Cmd) {
+	s.trips.Add(1)
 	cmds := make([]*goredis.Cmd, len(idx))
 	if len(idx) == 1 && !rt.wait {
 		cmds[0] = ops[idx[0]].cmd(ctx, rt.node, sha)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -95,6 +96,14 @@ type Store struct {
 	// watch counts replicas and evictions in the background (watch.go).
 	watch *watcher
 
+	// batchers group concurrent calls' ops by node and wait flag
+	// (batch.go), a *batcher per batchKey; senders counts their goroutines.
+	batchers      sync.Map
+	senders       senders
+	batchInFlight int
+	// trips counts round trips sent (pipe), for tests.
+	trips atomic.Int64
+
 	listenerPing time.Duration
 	listener     *listener
 	stop         context.CancelFunc
@@ -128,6 +137,7 @@ func New(ctx context.Context, client goredis.UniversalClient, opts Options) (*St
 		scripts:       loadScripts(),
 		postLimits:    newPostLimits(opts.Limits.WithDefaults()),
 		listener:      newListener(client, opts.Prefix, opts.Logger, opts.listenerPing),
+		batchInFlight: defaultBatchInFlight,
 	}
 	if err := s.migrate(ctx); err != nil {
 		return nil, err
@@ -183,13 +193,14 @@ func (opts Options) withDefaults() (Options, error) {
 }
 
 // Close stops the listener, the sweeper and the watcher, and waits for
-// them.
+// them and for the senders of batches under way (batch.go).
 // Subscriptions stop ringing. It does not close the client.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.stop()
 		s.listener.close()
 		s.wg.Wait()
+		s.senders.wait()
 	})
 	return nil
 }
