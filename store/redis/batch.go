@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"sync"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -32,7 +33,9 @@ import (
 // values of the first call's context), so that a caller who gives up
 // takes nothing down with it: it gets its answer at once (not unknown if
 // its ops were still queued, which are then never sent; unknown if they
-// were taken), and the others get theirs.
+// were taken), and the others get theirs. A queued call gives up by
+// itself at the store's time bound, counted from when it queued, so that
+// it answers no later than a call sent at once would.
 
 // defaultBatchInFlight is how many round trips one batcher has in flight
 // at once (Store.batchInFlight, changed only by benchmarks); calls beyond
@@ -47,15 +50,18 @@ const (
 	batchMaxBytes = 1 << 20
 )
 
-// batchKey is what the ops of one batch share.
+// batchKey is what the ops of one batch share: a route's group and wait.
 type batchKey struct {
-	node goredis.UniversalClient
-	wait bool
+	group goredis.UniversalClient
+	wait  bool
 }
 
 // batcher queues the ops of calls for one node and wait flag.
 type batcher struct {
 	key batchKey
+	// via is what a batch goes through: the client, or for a wait the
+	// group, the primary itself.
+	via goredis.UniversalClient
 
 	mu       sync.Mutex
 	inFlight int     // round trips in flight: calls' own and senders'
@@ -71,20 +77,20 @@ type call struct {
 	done  chan struct{} // closed once res holds every op's result
 }
 
-// batcher returns the batcher of node and wait, made on first use.
-func (s *Store) batcher(node goredis.UniversalClient, wait bool) *batcher {
-	k := batchKey{node, wait}
+// batcher returns the batcher of rt's group and wait, made on first use.
+func (s *Store) batcher(rt *route) *batcher {
+	k := batchKey{rt.group, rt.wait}
 	if b, ok := s.batchers.Load(k); ok {
 		return b.(*batcher)
 	}
-	b, _ := s.batchers.LoadOrStore(k, &batcher{key: k})
+	b, _ := s.batchers.LoadOrStore(k, &batcher{key: k, via: rt.node})
 	return b.(*batcher)
 }
 
 // submit sends rt's ops, alone or in a batch with other calls' (see
 // above), and sets their results in res.
 func (s *Store) submit(ctx context.Context, rt *route, ops []op, res []result) {
-	b := s.batcher(rt.node, rt.wait)
+	b := s.batcher(rt)
 	b.mu.Lock()
 	if b.inFlight < s.batchInFlight && len(b.queue) == 0 {
 		b.inFlight++
@@ -101,6 +107,13 @@ func (s *Store) submit(ctx context.Context, rt *route, ops []op, res []result) {
 	b.queue = append(b.queue, c)
 	b.mu.Unlock()
 
+	// A queued call answers within the same bound as one sent at once.
+	var extra time.Duration
+	if rt.wait {
+		extra = s.waitTimeout
+	}
+	ctx, cancel := s.bound(ctx, extra)
+	defer cancel()
 	select {
 	case <-c.done:
 	case <-ctx.Done():
@@ -161,7 +174,7 @@ func (s *Store) drain(b *batcher) {
 			return
 		}
 		b.mu.Unlock()
-		s.sendBatch(b.key, batch)
+		s.sendBatch(b, batch)
 	}
 }
 
@@ -186,19 +199,20 @@ func (b *batcher) take() []*call {
 	return batch
 }
 
-// sendBatch sends the ops of calls as one route, and answers each call.
-func (s *Store) sendBatch(k batchKey, calls []*call) {
+// sendBatch sends the ops of calls as one route of b's, and answers each
+// call.
+func (s *Store) sendBatch(b *batcher, calls []*call) {
 	var ops []op
 	for _, c := range calls {
 		ops = append(ops, c.ops...)
 	}
 	res := make([]result, len(ops))
-	rt := &route{node: k.node, wait: k.wait, ops: make([]int, len(ops))}
+	rt := &route{node: b.via, group: b.key.group, wait: b.key.wait, ops: make([]int, len(ops))}
 	for i := range rt.ops {
 		rt.ops[i] = i
 	}
-	if k.wait {
-		rt.replicas = s.replicasToWait(k.node)
+	if rt.wait {
+		rt.replicas = s.replicasToWait(rt.node)
 	}
 	// The batch is no caller's: a caller giving up must not cut it short
 	// for the others. It keeps the first caller's values (a trace, say).

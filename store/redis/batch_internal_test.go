@@ -84,7 +84,7 @@ func newGatedStore(t *testing.T) (*Store, *goredis.Client, *gate) {
 
 // queued is how many calls wait in the batcher of node and wait.
 func queued(s *Store, node goredis.UniversalClient, wait bool) int {
-	b := s.batcher(node, wait)
+	b := s.batcher(&route{node: node, group: node, wait: wait})
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return len(b.queue)

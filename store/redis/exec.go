@@ -173,6 +173,11 @@ func (s *Store) exec(ctx context.Context, ops ...op) []result {
 type route struct {
 	// node is the client, or for a wait the primary owning the ops' keys.
 	node goredis.UniversalClient
+	// group is what the route's batcher is keyed by with wait (batch.go):
+	// node, but on a Cluster the primary owning the ops' keys for ops
+	// sent through the client too, so that a node that stalls holds up
+	// no batch of the others'.
+	group goredis.UniversalClient
 	// wait: the ops are durable and the store waits for replicas: WAIT
 	// for replicas of them ends the round trip.
 	wait     bool
@@ -184,9 +189,9 @@ type route struct {
 // concurrently, each in a batch with other calls' ops for the same node
 // and wait flag (batch.go), and sets their results.
 func (s *Store) round(ctx context.Context, ops []op, todo []int, res []result) {
-	if len(todo) == 1 && (ops[todo[0]].flags&durable == 0 || !s.waits()) {
+	if len(todo) == 1 && !s.cluster && (ops[todo[0]].flags&durable == 0 || !s.waits()) {
 		// The common case, one op through the client, needs no routing.
-		s.submit(ctx, &route{node: s.client, ops: todo}, ops, res)
+		s.submit(ctx, &route{node: s.client, group: s.client, ops: todo}, ops, res)
 		return
 	}
 	routes := s.routes(ctx, ops, todo, res)
@@ -203,33 +208,39 @@ func (s *Store) round(ctx context.Context, ops []op, todo []int, res []result) {
 
 // routes sorts the ops at todo by where they go: the ops that wait for
 // replicas by the primary owning their keys (WAIT counts the replicas of
-// one connection's writes), everything else together through the client
-// (which, on a Cluster, splits a pipeline by node itself).
+// one connection's writes), everything else through the client, which
+// on a Cluster redirects a command whose slot moved; there they go in a
+// route per primary all the same (see route.group), and ops without
+// keys, or whose primary is not known now, in one of their own.
 func (s *Store) routes(ctx context.Context, ops []op, todo []int, res []result) []*route {
 	var out []*route
-	var plain *route
-	var waits map[goredis.UniversalClient]*route
+	type where struct {
+		group goredis.UniversalClient
+		wait  bool
+	}
+	var by map[where]*route
 	for _, i := range todo {
-		if ops[i].flags&durable == 0 || !s.waits() {
-			if plain == nil {
-				plain = &route{node: s.client}
-				out = append(out, plain)
+		w := where{group: s.client, wait: ops[i].flags&durable != 0 && s.waits()}
+		if w.wait || (s.cluster && len(ops[i].keys) > 0) {
+			node, err := s.primaryFor(ctx, ops[i].keys[0])
+			switch {
+			case err == nil:
+				w.group = node
+			case w.wait:
+				res[i].err = s.wrap(ctx, err)
+				continue
 			}
-			plain.ops = append(plain.ops, i)
-			continue
 		}
-		node, err := s.primaryFor(ctx, ops[i].keys[0])
-		if err != nil {
-			res[i].err = s.wrap(ctx, err)
-			continue
-		}
-		rt := waits[node]
+		rt := by[w]
 		if rt == nil {
-			rt = &route{node: node, wait: true, replicas: s.replicasToWait(node)}
-			if waits == nil {
-				waits = map[goredis.UniversalClient]*route{}
+			rt = &route{node: s.client, group: w.group, wait: w.wait}
+			if w.wait {
+				rt.node, rt.replicas = w.group, s.replicasToWait(w.group)
 			}
-			waits[node] = rt
+			if by == nil {
+				by = map[where]*route{}
+			}
+			by[w] = rt
 			out = append(out, rt)
 		}
 		rt.ops = append(rt.ops, i)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -49,6 +50,70 @@ func BenchmarkPost(b *testing.B) {
 		}
 	}
 	b.StopTimer()
+	calls, usec := evalshaStats(b, client)
+	if calls > 0 {
+		b.ReportMetric(usec/calls, "redis-µs/op")
+	}
+}
+
+// BenchmarkPostParallel is BenchmarkPost from 64 goroutines at once, each
+// on a channel of its own (as S2 of cmd/bench), with group commit
+// (batch.go) on and off. Besides redis-µs/op it reports trips/op, the
+// round trips the store sent per post.
+func BenchmarkPostParallel(b *testing.B) {
+	for _, mode := range []struct {
+		name     string
+		inFlight int
+	}{{"batched", 0}, {"unbatched", 1 << 20}} {
+		b.Run(mode.name, func(b *testing.B) { benchPostParallel(b, mode.inFlight) })
+	}
+}
+
+func benchPostParallel(b *testing.B, inFlight int) {
+	ctx := context.Background()
+	client := shared.Client(b)
+	st, err := redisstore.New(ctx, client, redisstore.Options{
+		Prefix: redistest.Prefix(b),
+		Limits: store.Limits{MaxQueue: 1 << 30},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	if inFlight > 0 {
+		redisstore.SetBatchInFlight(st, inFlight)
+	}
+	// 64 goroutines (a few more where GOMAXPROCS does not divide 64).
+	par := (64 + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0)
+	channels := par * runtime.GOMAXPROCS(0)
+	from := make(chan store.Credentials, channels)
+	for range channels {
+		ch, err := st.CreateChannel(ctx, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		from <- store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}
+	}
+	msg := store.Outgoing{Data: json.RawMessage(`{"seq":1234567,"sent":1732190000123456789,"text":"the quick brown fox jumps over"}`)}
+	if err := client.ConfigResetStat(ctx).Err(); err != nil {
+		b.Fatal(err)
+	}
+	trips := redisstore.RoundTrips(st)
+	b.ReportAllocs()
+	b.SetParallelism(par)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		port := <-from
+		for pb.Next() {
+			if _, err := st.Post(ctx, port, msg); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(redisstore.RoundTrips(st)-trips)/float64(b.N), "trips/op")
 	calls, usec := evalshaStats(b, client)
 	if calls > 0 {
 		b.ReportMetric(usec/calls, "redis-µs/op")

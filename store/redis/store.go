@@ -78,6 +78,7 @@ type Options struct {
 // Store is the Redis store. It is safe for concurrent use.
 type Store struct {
 	client        goredis.UniversalClient
+	cluster       bool // client is a *goredis.ClusterClient
 	keys          keys
 	limits        store.Limits
 	log           *slog.Logger
@@ -123,8 +124,10 @@ func New(ctx context.Context, client goredis.UniversalClient, opts Options) (*St
 	if err != nil {
 		return nil, err
 	}
+	_, cluster := client.(*goredis.ClusterClient)
 	s := &Store{
 		client:        client,
+		cluster:       cluster,
 		keys:          keys{prefix: opts.Prefix},
 		limits:        opts.Limits.WithDefaults(),
 		log:           opts.Logger,
