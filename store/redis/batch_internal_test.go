@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +24,8 @@ import (
 type gate struct {
 	holds   chan chan struct{}
 	entered chan struct{}
+	// match, when set, picks the round trips a hold holds.
+	match func(cmds []goredis.Cmder) bool
 }
 
 func newGate() *gate {
@@ -37,7 +40,10 @@ func (g *gate) hold() (release func()) {
 	return func() { close(r) }
 }
 
-func (g *gate) wait() {
+func (g *gate) wait(cmds ...goredis.Cmder) {
+	if g.match != nil && !g.match(cmds) {
+		return
+	}
 	select {
 	case r := <-g.holds:
 		g.entered <- struct{}{}
@@ -50,14 +56,14 @@ func (g *gate) DialHook(next goredis.DialHook) goredis.DialHook { return next }
 
 func (g *gate) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
 	return func(ctx context.Context, cmd goredis.Cmder) error {
-		g.wait()
+		g.wait(cmd)
 		return next(ctx, cmd)
 	}
 }
 
 func (g *gate) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []goredis.Cmder) error {
-		g.wait()
+		g.wait(cmds...)
 		return next(ctx, cmds)
 	}
 }
@@ -342,5 +348,94 @@ func TestBatchCloseWaitsForSenders(t *testing.T) {
 	defer s.senders.mu.Unlock()
 	if s.senders.n != 0 {
 		t.Errorf("%d senders run after Close", s.senders.n)
+	}
+}
+
+// TestBatchClusterStalledNode: on a Cluster, calls are batched by the
+// primary owning their keys, so that calls to one node stalled (here held
+// at a gate) hold up none to the others.
+func TestBatchClusterStalledNode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Redis Cluster")
+	}
+	c := redistest.StartCluster(t)
+	cc := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: slices.Clone(c.Addrs)})
+	t.Cleanup(func() { _ = cc.Close() })
+	s, err := New(t.Context(), cc, Options{
+		Prefix:        redistest.Prefix(t),
+		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
+		SweepInterval: time.Hour,
+		CheckInterval: time.Hour,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	ctx := t.Context()
+	owner := func(ch store.NewChannel) string {
+		n, err := cc.MasterForKey(ctx, "{"+store.Tag(ch.ID)+"}")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n.Options().Addr
+	}
+	stalled, err := s.CreateChannel(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var others []store.NewChannel
+	for len(others) < 4 {
+		ch, err := s.CreateChannel(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if owner(ch) != owner(stalled) {
+			others = append(others, ch)
+		}
+	}
+	tag := "{" + store.Tag(stalled.ID) + "}"
+	g := newGate()
+	g.match = func(cmds []goredis.Cmder) bool {
+		for _, c := range cmds {
+			for _, a := range c.Args() {
+				if s, ok := a.(string); ok && strings.Contains(s, tag) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	cc.AddHook(g)
+
+	release := g.hold()
+	var wg sync.WaitGroup
+	var held [2]error
+	for i := range held {
+		wg.Go(func() {
+			_, held[i] = s.Post(ctx, store.Credentials{PortID: stalled.Port1.ID, Token: stalled.Port1.Token}, store.Outgoing{Data: []byte("1")})
+		})
+		if i == 0 {
+			<-g.entered
+		}
+	}
+	// While the stalled node's round trip is held, and a call queued
+	// behind it, posts to the other nodes go through, concurrently.
+	var others2 sync.WaitGroup
+	for _, ch := range others {
+		others2.Go(func() {
+			for range 3 {
+				if _, err := s.Post(ctx, store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}, store.Outgoing{Data: []byte("2")}); err != nil {
+					t.Errorf("post to another node: %v", err)
+				}
+			}
+		})
+	}
+	others2.Wait()
+	release()
+	wg.Wait()
+	for i, err := range held {
+		if err != nil {
+			t.Errorf("held post %d: %v", i, err)
+		}
 	}
 }
