@@ -59,7 +59,9 @@ func BenchmarkPost(b *testing.B) {
 // BenchmarkPostParallel is BenchmarkPost from 64 goroutines at once, each
 // on a channel of its own (as S2 of cmd/bench), with group commit
 // (batch.go) on and off. Besides redis-µs/op it reports trips/op, the
-// round trips the store sent per post.
+// round trips the store sent per post, and redis-cpu-µs/op, the CPU time
+// of the whole redis-server process per post (INFO cpu: the scripts, and
+// reading and answering the commands).
 func BenchmarkPostParallel(b *testing.B) {
 	for _, mode := range []struct {
 		name     string
@@ -99,7 +101,7 @@ func benchPostParallel(b *testing.B, inFlight int) {
 	if err := client.ConfigResetStat(ctx).Err(); err != nil {
 		b.Fatal(err)
 	}
-	trips := redisstore.RoundTrips(st)
+	trips, cpu := redisstore.RoundTrips(st), redisCPU(b, client)
 	b.ReportAllocs()
 	b.SetParallelism(par)
 	b.ResetTimer()
@@ -114,6 +116,7 @@ func benchPostParallel(b *testing.B, inFlight int) {
 	})
 	b.StopTimer()
 	b.ReportMetric(float64(redisstore.RoundTrips(st)-trips)/float64(b.N), "trips/op")
+	b.ReportMetric((redisCPU(b, client)-cpu)*1e6/float64(b.N), "redis-cpu-µs/op")
 	calls, usec := evalshaStats(b, client)
 	if calls > 0 {
 		b.ReportMetric(usec/calls, "redis-µs/op")
@@ -144,4 +147,22 @@ func evalshaStats(b *testing.B, client *goredis.Client) (calls, usec float64) {
 		}
 	}
 	return calls, usec
+}
+
+// redisCPU is the CPU time, in seconds, the server behind client has used
+// (INFO cpu: used_cpu_user + used_cpu_sys).
+func redisCPU(b *testing.B, client *goredis.Client) float64 {
+	info, err := client.Info(context.Background(), "cpu").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	total := 0.0
+	for line := range strings.Lines(info) {
+		k, v, _ := strings.Cut(strings.TrimSpace(line), ":")
+		if k == "used_cpu_user" || k == "used_cpu_sys" {
+			n, _ := strconv.ParseFloat(v, 64)
+			total += n
+		}
+	}
+	return total
 }
