@@ -95,8 +95,8 @@ func (s *Store) submit(ctx context.Context, rt *route, ops []op, res []result) {
 	if b.inFlight < s.batchInFlight && len(b.queue) == 0 {
 		b.inFlight++
 		b.mu.Unlock()
+		defer s.handOn(b) // even if send panics, or every later call would queue for good
 		s.send(ctx, rt, ops, res)
-		s.handOn(b)
 		return
 	}
 	c := &call{ctx: ctx, ops: make([]op, len(rt.ops)), done: make(chan struct{})}
