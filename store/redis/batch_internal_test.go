@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"runtime"
 	"slices"
 	"strings"
@@ -99,7 +100,13 @@ func queued(s *Store, node goredis.UniversalClient, wait bool) int {
 // waitQueued returns once n calls wait in the client's plain batcher.
 func waitQueued(t *testing.T, s *Store, n int) {
 	t.Helper()
-	for queued(s, s.client, false) < n {
+	waitQueuedOn(t, s, false, n)
+}
+
+// waitQueuedOn returns once n calls wait in the client's batcher of wait.
+func waitQueuedOn(t *testing.T, s *Store, wait bool, n int) {
+	t.Helper()
+	for queued(s, s.client, wait) < n {
 		if t.Context().Err() != nil {
 			t.Fatal("calls did not queue")
 		}
@@ -112,10 +119,16 @@ func waitQueued(t *testing.T, s *Store, n int) {
 // for that call's end and the gate's release.
 func inFlight(t *testing.T, s *Store, g *gate) (release func(), done func()) {
 	t.Helper()
+	return holdPing(t, s, g, true)
+}
+
+// holdPing is inFlight, checking the call's answer if check.
+func holdPing(t *testing.T, s *Store, g *gate, check bool) (release func(), done func()) {
+	t.Helper()
 	release = g.hold()
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		if r := s.exec(context.Background(), command("ping"))[0]; r.err != nil {
+		if r := s.exec(context.Background(), command("ping"))[0]; r.err != nil && check {
 			t.Errorf("ping: %v", r.err)
 		}
 	})
@@ -295,6 +308,32 @@ func TestBatchCallerGivesUp(t *testing.T) {
 		}
 	})
 
+	t.Run("Bound", func(t *testing.T) {
+		// Queued behind a round trip that never ends, a call answers at
+		// the store's time bound, unavailable, and not unknown: it was
+		// never sent. (The held call passes its own bound too.)
+		release, done := holdPing(t, s, g, false)
+		var bounded result
+		answered := make(chan struct{})
+		go func() {
+			bounded = s.exec(ctx, command("set", k("bounded"), "1"))[0]
+			close(answered)
+		}()
+		select {
+		case <-answered:
+		case <-ctx.Done():
+			t.Fatal("the queued call did not answer")
+		}
+		release()
+		done()
+		if !errors.Is(bounded.err, store.ErrUnavailable) || bounded.unknown {
+			t.Errorf("queued call past the bound: %v, unknown %v; want unavailable, not unknown", bounded.err, bounded.unknown)
+		}
+		if n := c.Exists(ctx, k("bounded")).Val(); n != 0 {
+			t.Error("the op past its bound was sent")
+		}
+	})
+
 	t.Run("InFlight", func(t *testing.T) {
 		release, done := inFlight(t, s, g)
 		quit, cancel := context.WithCancel(ctx)
@@ -437,5 +476,89 @@ func TestBatchClusterStalledNode(t *testing.T) {
 		if err != nil {
 			t.Errorf("held post %d: %v", i, err)
 		}
+	}
+}
+
+// TestBatchWait: durable ops batched in WAIT mode go in one pipeline
+// ending with one WAIT, which confirms each of them; with the replica
+// stalled, each op of the batch is its own ErrUnavailable, unknown.
+func TestBatchWait(t *testing.T) {
+	primary := redistest.Start(t, "--repl-diskless-sync-delay", "0")
+	_, port, _ := net.SplitHostPort(primary.Addr)
+	replica := redistest.Start(t, "--replicaof", "127.0.0.1", port)
+	redistest.WaitReplicaOnline(t, replica.Addr)
+	c := primary.Client(t)
+	s, err := New(t.Context(), c, Options{
+		Prefix:        redistest.Prefix(t),
+		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
+		SweepInterval: time.Hour,
+		CheckInterval: time.Hour,
+		WaitReplicas:  1,
+		WaitTimeout:   time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	g := newGate()
+	c.AddHook(g)
+	ctx := t.Context()
+	const n = 8
+	chans := make([]store.NewChannel, n+1)
+	for i := range chans {
+		if chans[i], err = s.CreateChannel(ctx, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// posts holds the first post's round trip, queues the others behind
+	// it, and returns every post's error and the round trips and WAITs
+	// they took.
+	posts := func() (errs []error, trips int64, waits int) {
+		if err := c.ConfigResetStat(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+		before := s.trips.Load()
+		errs = make([]error, len(chans))
+		release := g.hold()
+		var wg sync.WaitGroup
+		for i, ch := range chans {
+			wg.Go(func() {
+				_, errs[i] = s.Post(ctx, store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}, store.Outgoing{Data: []byte("1")})
+			})
+			if i == 0 {
+				<-g.entered
+			}
+		}
+		waitQueuedOn(t, s, true, n)
+		release()
+		wg.Wait()
+		return errs, s.trips.Load() - before, commandCalls(t, c, "wait")
+	}
+
+	// One post first, so that Redis holds the script: a NOSCRIPT would
+	// send its op again, with its text, and a WAIT of its own.
+	if _, err := s.Post(ctx, store.Credentials{PortID: chans[0].Port1.ID, Token: chans[0].Port1.Token}, store.Outgoing{Data: []byte("0")}); err != nil {
+		t.Fatal(err)
+	}
+	errs, trips, waits := posts()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("post %d: %v", i, err)
+		}
+	}
+	if trips != 2 || waits != 2 {
+		t.Errorf("%d posts took %d round trips and %d WAITs, want 2 of each", len(errs), trips, waits)
+	}
+
+	replica.Pause()
+	errs, trips, waits = posts()
+	replica.Resume()
+	for i, err := range errs {
+		if !errors.Is(err, store.ErrUnavailable) || !errors.Is(err, errNotReplicated) {
+			t.Errorf("post %d with the replica stalled: %v, want not replicated", i, err)
+		}
+	}
+	if trips != 2 || waits != 2 {
+		t.Errorf("%d posts took %d round trips and %d WAITs, want 2 of each", len(errs), trips, waits)
 	}
 }
