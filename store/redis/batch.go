@@ -35,7 +35,10 @@ import (
 // its ops were still queued, which are then never sent; unknown if they
 // were taken), and the others get theirs. A queued call gives up by
 // itself at the store's time bound, counted from when it queued, so that
-// it answers no later than a call sent at once would.
+// it answers no later than a call sent at once would. One thing is new
+// for callers: a call that gave up once its ops were taken may have them
+// written to Redis after it returned, so the bytes of an op's arguments
+// must not be reused after exec (none are: a post's data is its own).
 
 // defaultBatchInFlight is how many round trips one batcher has in flight
 // at once (Store.batchInFlight, changed only by benchmarks); calls beyond
