@@ -15,16 +15,16 @@ import (
 // connection of its own.
 //
 // A route's ops (exec's round) go through the batcher of their node and
-// wait flag. With no round trip of that batcher in flight, a call sends
-// its own ops at once, on its own goroutine and context, exactly as
-// without batching: a lone call waits for nothing. While one is in flight
-// the call queues its ops; when the round trip in flight ends, a sender
-// goroutine takes everything queued (up to batchMaxOps ops or
-// batchMaxBytes bytes, whole calls in the order they came) and sends it
-// as one route, again and again until the queue is empty, then ends. So
-// the queue fills exactly while Redis is busy with the round trip before,
-// and nothing ever waits on a timer (centrifuge's "smart batching": take
-// the first, then whatever else is already there).
+// wait flag. With fewer than defaultBatchInFlight round trips of that
+// batcher in flight, a call sends its own ops at once, on its own
+// goroutine and context, exactly as without batching: a lone call waits
+// for nothing. Otherwise the call queues its ops; when a round trip in
+// flight ends, a sender goroutine takes everything queued (up to
+// batchMaxOps ops or batchMaxBytes bytes, whole calls in the order they
+// came) and sends it as one route, again and again until the queue is
+// empty, then ends. So the queue fills exactly while Redis is busy with
+// the round trips before, and nothing ever waits on a timer (centrifuge's
+// "smart batching": take the first, then whatever else is already there).
 //
 // Each op keeps its own answer: the pipeline gives each command its own
 // reply or error, send falls back to EVAL per op refused with NOSCRIPT,
@@ -42,8 +42,13 @@ import (
 
 // defaultBatchInFlight is how many round trips one batcher has in flight
 // at once (Store.batchInFlight, changed only by benchmarks); calls beyond
-// queue.
-const defaultBatchInFlight = 1
+// queue. Two, not one: a stream's poster and its reader's acknowledgement
+// (S1 of cmd/bench) then both go at once, as without batching, where with
+// one the second waited for the first's round trip and a sender's
+// goroutine, for a batch of two (cmd/bench S1 fell from 0.51× the relay
+// to 0.35–0.39×); under load the batches are half as big, and as cheap
+// for Redis per op (docs/PERFORMANCE.md).
+const defaultBatchInFlight = 2
 
 // batchMaxOps and batchMaxBytes bound one batch, so that a burst does not
 // make one huge pipeline that every call in it waits for. A single call

@@ -115,25 +115,33 @@ func waitQueuedOn(t *testing.T, s *Store, wait bool, n int) {
 	}
 }
 
-// inFlight holds one call's round trip at the gate, and returns a wait
-// for that call's end and the gate's release.
+// inFlight holds as many calls' round trips at the gate as a batcher
+// sends at once, so that the next calls queue, and returns the gate's
+// release and a wait for those calls' end.
 func inFlight(t *testing.T, s *Store, g *gate) (release func(), done func()) {
 	t.Helper()
 	return holdPing(t, s, g, true)
 }
 
-// holdPing is inFlight, checking the call's answer if check.
+// holdPing is inFlight, checking the calls' answers if check.
 func holdPing(t *testing.T, s *Store, g *gate, check bool) (release func(), done func()) {
 	t.Helper()
-	release = g.hold()
+	var releases []func()
 	var wg sync.WaitGroup
-	wg.Go(func() {
-		if r := s.exec(context.Background(), command("ping"))[0]; r.err != nil && check {
-			t.Errorf("ping: %v", r.err)
+	for range s.batchInFlight {
+		releases = append(releases, g.hold())
+		wg.Go(func() {
+			if r := s.exec(context.Background(), command("ping"))[0]; r.err != nil && check {
+				t.Errorf("ping: %v", r.err)
+			}
+		})
+		<-g.entered
+	}
+	return func() {
+		for _, r := range releases {
+			r()
 		}
-	})
-	<-g.entered
-	return release, wg.Wait
+	}, wg.Wait
 }
 
 // TestBatchSharesRoundTrips: calls that come while a round trip is in
@@ -174,8 +182,8 @@ func TestBatchSharesRoundTrips(t *testing.T) {
 	release()
 	done()
 	wg.Wait()
-	if got := s.trips.Load() - before; got != 2 {
-		t.Errorf("%d calls sent in %d round trips, want 2 (the one in flight, then one batch)", 2*n+1, got)
+	if got, want := s.trips.Load()-before, int64(s.batchInFlight+1); got != want {
+		t.Errorf("%d calls sent in %d round trips, want %d (those in flight, then one batch)", 2*n+s.batchInFlight, got, want)
 	}
 	seen := map[int64]bool{}
 	for i, c := range counts {
@@ -221,8 +229,8 @@ func TestBatchBounded(t *testing.T) {
 	release()
 	done()
 	wg.Wait()
-	if got := s.trips.Load() - before; got != 3 {
-		t.Errorf("%d calls sent in %d round trips, want 3 (the one in flight, a full batch, the rest)", calls+1, got)
+	if got, want := s.trips.Load()-before, int64(s.batchInFlight+2); got != want {
+		t.Errorf("%d calls sent in %d round trips, want %d (those in flight, a full batch, the rest)", calls+s.batchInFlight, got, want)
 	}
 }
 
@@ -446,19 +454,23 @@ func TestBatchClusterStalledNode(t *testing.T) {
 	}
 	cc.AddHook(g)
 
-	release := g.hold()
+	var releases []func()
 	var wg sync.WaitGroup
-	var held [2]error
+	held := make([]error, s.batchInFlight+1)
 	for i := range held {
+		last := i == len(held)-1
+		if !last {
+			releases = append(releases, g.hold())
+		}
 		wg.Go(func() {
 			_, held[i] = s.Post(ctx, store.Credentials{PortID: stalled.Port1.ID, Token: stalled.Port1.Token}, store.Outgoing{Data: []byte("1")})
 		})
-		if i == 0 {
+		if !last {
 			<-g.entered
 		}
 	}
-	// While the stalled node's round trip is held, and a call queued
-	// behind it, posts to the other nodes go through, concurrently.
+	// While the stalled node's round trips are held, and a call queued
+	// behind them, posts to the other nodes go through, concurrently.
 	var others2 sync.WaitGroup
 	for _, ch := range others {
 		others2.Go(func() {
@@ -470,7 +482,9 @@ func TestBatchClusterStalledNode(t *testing.T) {
 		})
 	}
 	others2.Wait()
-	release()
+	for _, r := range releases {
+		r()
+	}
 	wg.Wait()
 	for i, err := range held {
 		if err != nil {
@@ -504,33 +518,39 @@ func TestBatchWait(t *testing.T) {
 	c.AddHook(g)
 	ctx := t.Context()
 	const n = 8
-	chans := make([]store.NewChannel, n+1)
+	held := s.batchInFlight
+	chans := make([]store.NewChannel, n+held)
 	for i := range chans {
 		if chans[i], err = s.CreateChannel(ctx, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
-	// posts holds the first post's round trip, queues the others behind
-	// it, and returns every post's error and the round trips and WAITs
-	// they took.
+	// posts holds the first posts' round trips (as many as go at once),
+	// queues the others behind them, and returns every post's error and
+	// the round trips and WAITs they took.
 	posts := func() (errs []error, trips int64, waits int) {
 		if err := c.ConfigResetStat(ctx).Err(); err != nil {
 			t.Fatal(err)
 		}
 		before := s.trips.Load()
 		errs = make([]error, len(chans))
-		release := g.hold()
+		var releases []func()
 		var wg sync.WaitGroup
 		for i, ch := range chans {
+			if i < held {
+				releases = append(releases, g.hold())
+			}
 			wg.Go(func() {
 				_, errs[i] = s.Post(ctx, store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}, store.Outgoing{Data: []byte("1")})
 			})
-			if i == 0 {
+			if i < held {
 				<-g.entered
 			}
 		}
 		waitQueuedOn(t, s, true, n)
-		release()
+		for _, r := range releases {
+			r()
+		}
 		wg.Wait()
 		return errs, s.trips.Load() - before, commandCalls(t, c, "wait")
 	}
@@ -546,8 +566,8 @@ func TestBatchWait(t *testing.T) {
 			t.Errorf("post %d: %v", i, err)
 		}
 	}
-	if trips != 2 || waits != 2 {
-		t.Errorf("%d posts took %d round trips and %d WAITs, want 2 of each", len(errs), trips, waits)
+	if want := held + 1; trips != int64(want) || waits != want {
+		t.Errorf("%d posts took %d round trips and %d WAITs, want %d of each", len(errs), trips, waits, want)
 	}
 
 	replica.Pause()
@@ -558,7 +578,7 @@ func TestBatchWait(t *testing.T) {
 			t.Errorf("post %d with the replica stalled: %v, want not replicated", i, err)
 		}
 	}
-	if trips != 2 || waits != 2 {
-		t.Errorf("%d posts took %d round trips and %d WAITs, want 2 of each", len(errs), trips, waits)
+	if want := held + 1; trips != int64(want) || waits != want {
+		t.Errorf("%d posts took %d round trips and %d WAITs, want %d of each", len(errs), trips, waits, want)
 	}
 }
