@@ -83,9 +83,17 @@
 // WAIT mode, the primary owning their keys, with WAIT after them on the
 // same connection and a fence for answers written before (durability.go);
 // and settling. A store method builds its ops, execs them, and decodes the
-// results (result.ok maps a refusal to its error). Batching concurrent
-// calls' ops into one pipeline per primary (group commit) belongs in
-// exec's send, and changes nothing around it.
+// results (result.ok maps a refusal to its error).
+//
+// Concurrent calls share round trips (group commit, batch.go): a route's
+// ops go through the batcher of its node (on a Cluster, the primary
+// owning the keys) and wait flag. A call finding fewer than two round
+// trips of its batcher in flight sends at once, so a lone call waits for
+// nothing; calls that come while two are in flight queue, and go together
+// in the next pipeline (at most 128 ops or 1 MiB, whole calls), with one WAIT
+// for all of a wait batch's ops. Each op keeps its own answer, its own
+// NOSCRIPT fallback and its own fence; a caller who gives up answers at
+// once without cutting the batch short for the others.
 //
 // # Scoped tokens
 //

@@ -174,6 +174,11 @@ func (s *Store) exec(ctx context.Context, ops ...op) []result {
 type route struct {
 	// node is the client, or for a wait the primary owning the ops' keys.
 	node goredis.UniversalClient
+	// group is what the route's batcher is keyed by with wait (batch.go):
+	// node, but on a Cluster the primary owning the ops' keys for ops
+	// sent through the client too, so that a node that stalls holds up
+	// no batch of the others'.
+	group goredis.UniversalClient
 	// wait: the ops are durable and the store waits for replicas: WAIT
 	// for replicas of them ends the round trip.
 	wait     bool
@@ -182,54 +187,61 @@ type route struct {
 }
 
 // round sends the ops at todo, one round trip per route, the routes
-// concurrently, and sets their results.
+// concurrently, each in a batch with other calls' ops for the same node
+// and wait flag (batch.go), and sets their results.
 func (s *Store) round(ctx context.Context, ops []op, todo []int, res []result) {
-	if len(todo) == 1 && (ops[todo[0]].flags&durable == 0 || !s.waits()) {
+	if len(todo) == 1 && !s.cluster && (ops[todo[0]].flags&durable == 0 || !s.waits()) {
 		// The common case, one op through the client, needs no routing.
-		s.send(ctx, &route{node: s.client, ops: todo}, ops, res)
+		s.submit(ctx, &route{node: s.client, group: s.client, ops: todo}, ops, res)
 		return
 	}
 	routes := s.routes(ctx, ops, todo, res)
 	if len(routes) == 1 {
-		s.send(ctx, routes[0], ops, res)
+		s.submit(ctx, routes[0], ops, res)
 		return
 	}
 	var wg sync.WaitGroup
 	for _, rt := range routes {
-		wg.Go(func() { s.send(ctx, rt, ops, res) })
+		wg.Go(func() { s.submit(ctx, rt, ops, res) })
 	}
 	wg.Wait()
 }
 
 // routes sorts the ops at todo by where they go: the ops that wait for
 // replicas by the primary owning their keys (WAIT counts the replicas of
-// one connection's writes), everything else together through the client
-// (which, on a Cluster, splits a pipeline by node itself).
+// one connection's writes), everything else through the client, which
+// on a Cluster redirects a command whose slot moved; there they go in a
+// route per primary all the same (see route.group), and ops without
+// keys, or whose primary is not known now, in one of their own.
 func (s *Store) routes(ctx context.Context, ops []op, todo []int, res []result) []*route {
 	var out []*route
-	var plain *route
-	var waits map[goredis.UniversalClient]*route
+	type where struct {
+		group goredis.UniversalClient
+		wait  bool
+	}
+	var by map[where]*route
 	for _, i := range todo {
-		if ops[i].flags&durable == 0 || !s.waits() {
-			if plain == nil {
-				plain = &route{node: s.client}
-				out = append(out, plain)
+		w := where{group: s.client, wait: ops[i].flags&durable != 0 && s.waits()}
+		if w.wait || (s.cluster && len(ops[i].keys) > 0) {
+			node, err := s.primaryFor(ctx, ops[i].keys[0])
+			switch {
+			case err == nil:
+				w.group = node
+			case w.wait:
+				res[i].err = s.wrap(ctx, err)
+				continue
 			}
-			plain.ops = append(plain.ops, i)
-			continue
 		}
-		node, err := s.primaryFor(ctx, ops[i].keys[0])
-		if err != nil {
-			res[i].err = s.wrap(ctx, err)
-			continue
-		}
-		rt := waits[node]
+		rt := by[w]
 		if rt == nil {
-			rt = &route{node: node, wait: true, replicas: s.replicasToWait(node)}
-			if waits == nil {
-				waits = map[goredis.UniversalClient]*route{}
+			rt = &route{node: s.client, group: w.group, wait: w.wait}
+			if w.wait {
+				rt.node, rt.replicas = w.group, s.replicasToWait(w.group)
 			}
-			waits[node] = rt
+			if by == nil {
+				by = map[where]*route{}
+			}
+			by[w] = rt
 			out = append(out, rt)
 		}
 		rt.ops = append(rt.ops, i)
@@ -243,12 +255,8 @@ func (s *Store) routes(ctx context.Context, ops []op, todo []int, res []result) 
 // FUNCTION FLUSH): the ops refused for it (NOSCRIPT, a missing function),
 // which ran nothing, go again, with their whole text or after the store's
 // library is loaded, in a second round trip (with a WAIT of its own).
-//
-// Group commit (issue 13) goes here: rather than sending its own ops, a
-// route would join a batch of the ops that concurrent calls have for the
-// same node and wait flag, one goroutine would send the batch with
-// sendOnce (one pipeline, one WAIT), and each call would take its
-// results. Nothing before or after send need change.
+// The route may be a batch of several calls' ops (batch.go): each op's
+// result is its own.
 func (s *Store) send(ctx context.Context, rt *route, ops []op, res []result) {
 	var extra time.Duration
 	if rt.wait {
@@ -323,6 +331,7 @@ func (s *Store) scriptMissing(sc *script, err error) bool {
 // more (or any with a WAIT after it) in one pipeline. It returns each
 // op's command, and the WAIT's.
 func (s *Store) pipe(ctx context.Context, rt *route, ops []op, idx []int, sha bool) ([]*goredis.Cmd, *goredis.Cmd) {
+	s.trips.Add(1)
 	cmds := make([]*goredis.Cmd, len(idx))
 	if len(idx) == 1 && !rt.wait {
 		cmds[0] = ops[idx[0]].cmd(ctx, rt.node, sha)

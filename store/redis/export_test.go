@@ -64,3 +64,11 @@ func ReadLua(name string) string { return mustRead(name) }
 // SetListenerPing shortens how long the listener lets its connection stay
 // silent before pinging it.
 func SetListenerPing(o *Options, d time.Duration) { o.listenerPing = d }
+
+// SetBatchInFlight sets how many round trips each batcher of s has in
+// flight at once (batch.go): a large n turns group commit off, every call
+// sending its own ops at once. It must be called before s is used.
+func SetBatchInFlight(s *Store, n int) { s.batchInFlight = n }
+
+// RoundTrips is how many round trips s has sent.
+func RoundTrips(s *Store) int64 { return s.trips.Load() }

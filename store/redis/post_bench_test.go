@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -55,6 +56,73 @@ func BenchmarkPost(b *testing.B) {
 	}
 }
 
+// BenchmarkPostParallel is BenchmarkPost from 64 goroutines at once, each
+// on a channel of its own (as S2 of cmd/bench), with group commit
+// (batch.go) on and off. Besides redis-µs/op it reports trips/op, the
+// round trips the store sent per post, and redis-cpu-µs/op, the CPU time
+// of the whole redis-server process per post (INFO cpu: the scripts, and
+// reading and answering the commands).
+func BenchmarkPostParallel(b *testing.B) {
+	for _, mode := range []struct {
+		name     string
+		inFlight int
+	}{{"batched", 0}, {"unbatched", 1 << 20}} {
+		b.Run(mode.name, func(b *testing.B) { benchPostParallel(b, mode.inFlight) })
+	}
+}
+
+func benchPostParallel(b *testing.B, inFlight int) {
+	ctx := context.Background()
+	client := shared.Client(b)
+	st, err := redisstore.New(ctx, client, redisstore.Options{
+		Prefix: redistest.Prefix(b),
+		Limits: store.Limits{MaxQueue: 1 << 30},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	if inFlight > 0 {
+		redisstore.SetBatchInFlight(st, inFlight)
+	}
+	// 64 goroutines (a few more where GOMAXPROCS does not divide 64).
+	par := (64 + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0)
+	channels := par * runtime.GOMAXPROCS(0)
+	from := make(chan store.Credentials, channels)
+	for range channels {
+		ch, err := st.CreateChannel(ctx, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		from <- store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}
+	}
+	msg := store.Outgoing{Data: json.RawMessage(`{"seq":1234567,"sent":1732190000123456789,"text":"the quick brown fox jumps over"}`)}
+	if err := client.ConfigResetStat(ctx).Err(); err != nil {
+		b.Fatal(err)
+	}
+	trips, cpu := redisstore.RoundTrips(st), redisCPU(b, client)
+	b.ReportAllocs()
+	b.SetParallelism(par)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		port := <-from
+		for pb.Next() {
+			if _, err := st.Post(ctx, port, msg); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(redisstore.RoundTrips(st)-trips)/float64(b.N), "trips/op")
+	b.ReportMetric((redisCPU(b, client)-cpu)*1e6/float64(b.N), "redis-cpu-µs/op")
+	calls, usec := scriptStats(b, client)
+	if calls > 0 {
+		b.ReportMetric(usec/calls, "redis-µs/op")
+	}
+}
+
 // scriptStats reads how many script calls (FCALL, EVALSHA, EVAL) Redis
 // served since the last CONFIG RESETSTAT and the microseconds it spent in
 // them.
@@ -80,4 +148,22 @@ func scriptStats(b *testing.B, client *goredis.Client) (calls, usec float64) {
 		}
 	}
 	return calls, usec
+}
+
+// redisCPU is the CPU time, in seconds, the server behind client has used
+// (INFO cpu: used_cpu_user + used_cpu_sys).
+func redisCPU(b *testing.B, client *goredis.Client) float64 {
+	info, err := client.Info(context.Background(), "cpu").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	total := 0.0
+	for line := range strings.Lines(info) {
+		k, v, _ := strings.Cut(strings.TrimSpace(line), ":")
+		if k == "used_cpu_user" || k == "used_cpu_sys" {
+			n, _ := strconv.ParseFloat(v, 64)
+			total += n
+		}
+	}
+	return total
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -81,6 +82,7 @@ type Options struct {
 // Store is the Redis store. It is safe for concurrent use.
 type Store struct {
 	client        goredis.UniversalClient
+	cluster       bool // client is a *goredis.ClusterClient
 	keys          keys
 	limits        store.Limits
 	log           *slog.Logger
@@ -98,6 +100,14 @@ type Store struct {
 
 	// watch counts replicas and evictions in the background (watch.go).
 	watch *watcher
+
+	// batchers group concurrent calls' ops by node and wait flag
+	// (batch.go), a *batcher per batchKey; senders counts their goroutines.
+	batchers      sync.Map
+	senders       senders
+	batchInFlight int
+	// trips counts round trips sent (pipe), for tests.
+	trips atomic.Int64
 
 	listenerPing time.Duration
 	listener     *listener
@@ -118,8 +128,10 @@ func New(ctx context.Context, client goredis.UniversalClient, opts Options) (*St
 	if err != nil {
 		return nil, err
 	}
+	_, cluster := client.(*goredis.ClusterClient)
 	s := &Store{
 		client:        client,
+		cluster:       cluster,
 		keys:          keys{prefix: opts.Prefix},
 		limits:        opts.Limits.WithDefaults(),
 		log:           opts.Logger,
@@ -132,6 +144,7 @@ func New(ctx context.Context, client goredis.UniversalClient, opts Options) (*St
 		scripts:       loadScripts(opts.luaSource),
 		postLimits:    newPostLimits(opts.Limits.WithDefaults()),
 		listener:      newListener(client, opts.Prefix, opts.Logger, opts.listenerPing),
+		batchInFlight: defaultBatchInFlight,
 	}
 	if err := s.migrate(ctx); err != nil {
 		return nil, err
@@ -190,13 +203,14 @@ func (opts Options) withDefaults() (Options, error) {
 }
 
 // Close stops the listener, the sweeper and the watcher, and waits for
-// them.
+// them and for the senders of batches under way (batch.go).
 // Subscriptions stop ringing. It does not close the client.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.stop()
 		s.listener.close()
 		s.wg.Wait()
+		s.senders.wait()
 	})
 	return nil
 }
