@@ -27,6 +27,11 @@ type idleResult struct {
 	GoroutinesPerStrm  float64 `json:"goroutines_per_stream"`
 	RedisClientsBefore int     `json:"redis_clients_before"`
 	RedisClientsAfter  int     `json:"redis_clients_after"`
+	// StreamsOpen and StreamsParked are what the api counts once the
+	// streams are open (tincan_streams_open, tincan_streams_parked): the
+	// proof that it holds them, now that a parked stream has no goroutine.
+	StreamsOpen   int `json:"streams_open"`
+	StreamsParked int `json:"streams_parked"`
 }
 
 // idleSettle is how long open streams are left before measuring, so that
@@ -88,6 +93,9 @@ func runIdle(ctx context.Context, t *target, cl *clients, rdb *redis.Client, n i
 			return res, err
 		}
 	}
+	if res.StreamsOpen, res.StreamsParked, err = t.streamsOpen(ctx, cl); err != nil {
+		return res, err
+	}
 	res.KiBPerStream = float64(res.RSSAfterKiB-res.RSSBeforeKiB) / float64(n)
 	res.GoroutinesPerStrm = float64(res.GoroutinesAfter-res.GoroutinesBefore) / float64(n)
 	return res, nil
@@ -145,6 +153,38 @@ func (t *target) snapshot(ctx context.Context, cl *clients) (rssKiB, goroutines 
 	}
 	rssKiB, err = vmRSS(t.procs[0].Pid())
 	return rssKiB, goroutines, err
+}
+
+// streamsOpen reads the api's gauges of open and parked event streams
+// from its /metrics.
+func (t *target) streamsOpen(ctx context.Context, cl *clients) (open, parked int, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.base+"/metrics", nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	res, err := cl.post.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer res.Body.Close()
+	page, err := io.ReadAll(res.Body)
+	if err != nil || res.StatusCode != http.StatusOK {
+		return 0, 0, fmt.Errorf("%s: GET /metrics: %d %v", t.name, res.StatusCode, err)
+	}
+	gauge := func(name string) (int, error) {
+		for line := range strings.Lines(string(page)) {
+			if v, ok := strings.CutPrefix(line, name+" "); ok {
+				f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				return int(f), err
+			}
+		}
+		return 0, fmt.Errorf("%s: /metrics has no %s", t.name, name)
+	}
+	if open, err = gauge("tincan_streams_open"); err != nil {
+		return 0, 0, err
+	}
+	parked, err = gauge("tincan_streams_parked")
+	return open, parked, err
 }
 
 // goroutines is the total of t's goroutine profile.

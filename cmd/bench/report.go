@@ -231,15 +231,17 @@ func writeFixedRate(w io.Writer, gs []group) {
 }
 
 func writeIdle(w io.Writer, gs []group) {
-	fmt.Fprintln(w, "| target | streams | RSS before MiB | RSS after MiB | KiB per stream | goroutines before → after | goroutines per stream | Redis clients before → after |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| target | streams | open (parked) at the api | RSS before MiB | RSS after MiB | KiB per stream | goroutines before → after | goroutines per stream | Redis clients before → after |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, g := range gs {
 		clients := "–"
 		if before := g.idleMedian(func(i idleResult) float64 { return float64(i.RedisClientsBefore) }); before >= 0 {
 			clients = fmt.Sprintf("%.0f → %.0f", before, g.idleMedian(func(i idleResult) float64 { return float64(i.RedisClientsAfter) }))
 		}
-		fmt.Fprintf(w, "| %s | %.0f | %.1f | %.1f | %.1f | %.0f → %.0f | %.2f | %s |\n", g.target,
+		fmt.Fprintf(w, "| %s | %.0f | %.0f (%.0f) | %.1f | %.1f | %.1f | %.0f → %.0f | %.2f | %s |\n", g.target,
 			g.idleMedian(func(i idleResult) float64 { return float64(i.Streams) }),
+			g.idleMedian(func(i idleResult) float64 { return float64(i.StreamsOpen) }),
+			g.idleMedian(func(i idleResult) float64 { return float64(i.StreamsParked) }),
 			g.idleMedian(func(i idleResult) float64 { return float64(i.RSSBeforeKiB) / 1024 }),
 			g.idleMedian(func(i idleResult) float64 { return float64(i.RSSAfterKiB) / 1024 }),
 			g.idleMedian(func(i idleResult) float64 { return i.KiBPerStream }),
