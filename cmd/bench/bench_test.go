@@ -248,11 +248,11 @@ func checkBroadcastRow(t *testing.T, rw row) {
 		t.Errorf("S6 on %s: %+v; want all %d members reached and read back", rw.Target, *b, n)
 	}
 	if rw.Target == apiRedisName {
-		if b.Evalsha < int64(n) || b.RedisReads <= 0 || b.RedisReads >= int64(n)/2 {
-			t.Errorf("S6 on Redis: %d script calls in %d reads for %d members; want at least one call each, pipelined", b.Evalsha, b.RedisReads, n)
+		if b.ScriptCalls < int64(n) || b.RedisReads <= 0 || b.RedisReads >= int64(n)/2 {
+			t.Errorf("S6 on Redis: %d script calls in %d reads for %d members; want at least one call each, pipelined", b.ScriptCalls, b.RedisReads, n)
 		}
-	} else if b.Evalsha != -1 || b.RedisReads != -1 {
-		t.Errorf("S6 on %s: Redis figures %d, %d on the embedded store", rw.Target, b.Evalsha, b.RedisReads)
+	} else if b.ScriptCalls != -1 || b.RedisReads != -1 {
+		t.Errorf("S6 on %s: Redis figures %d, %d on the embedded store", rw.Target, b.ScriptCalls, b.RedisReads)
 	}
 }
 

@@ -35,8 +35,8 @@ type broadcastResult struct {
 	// event loop served on its connections (INFO stats
 	// total_reads_processed) while it ran: a round trip per member would
 	// be at least one read each.
-	Evalsha    int64 `json:"evalsha"`
-	RedisReads int64 `json:"redis_reads"`
+	ScriptCalls int64 `json:"script_calls"`
+	RedisReads  int64 `json:"redis_reads"`
 }
 
 // setUpWorkers is how many requests S6's set-up (channels, members) and
@@ -53,7 +53,7 @@ type member struct {
 // runBroadcast makes n channels and a collection of their port 1s, then
 // times one broadcast to it and reads every peer back.
 func runBroadcast(ctx context.Context, t *target, cl *clients, rdb *redis.Client, n int) (broadcastResult, error) {
-	res := broadcastResult{Members: n, Evalsha: -1, RedisReads: -1}
+	res := broadcastResult{Members: n, ScriptCalls: -1, RedisReads: -1}
 	members := make([]member, n)
 	err := inParallel(ctx, n, setUpWorkers, func(ctx context.Context, i int) error {
 		var ch struct{ Port1, Port2 portJSON }
@@ -98,7 +98,7 @@ func runBroadcast(ctx context.Context, t *target, cl *clients, rdb *redis.Client
 		if err != nil {
 			return res, err
 		}
-		res.Evalsha = after["evalsha"] - before["evalsha"]
+		res.ScriptCalls = after["scripts"] - before["scripts"]
 		res.RedisReads = after["reads"] - before["reads"]
 	}
 	res.Reached, res.Refused = answer.Reached, len(answer.Refused)
@@ -184,7 +184,7 @@ func redisCounters(ctx context.Context, rdb *redis.Client) (map[string]int64, er
 		if err != nil {
 			return nil, fmt.Errorf("INFO commandstats %s: %q", name, rest)
 		}
-		out["evalsha"] += n
+		out["scripts"] += n
 	}
 	stats, err := rdb.Info(ctx, "stats").Result()
 	if err != nil {
@@ -203,7 +203,7 @@ func redisCounters(ctx context.Context, rdb *redis.Client) (map[string]int64, er
 
 // writeBroadcast prints S6's table.
 func writeBroadcast(w io.Writer, gs []group) {
-	fmt.Fprintln(w, "| target | members | reached | refused | read back | answer ms | reached msg/s | EVALSHA calls | Redis read events |")
+	fmt.Fprintln(w, "| target | members | reached | refused | read back | answer ms | reached msg/s | script calls | Redis read events |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	med := func(g group, f func(broadcastResult) float64) float64 {
 		var xs []float64
@@ -227,7 +227,7 @@ func writeBroadcast(w io.Writer, gs []group) {
 			med(g, func(b broadcastResult) float64 { return float64(b.Verified) }),
 			med(g, func(b broadcastResult) float64 { return b.AnswerMs }),
 			med(g, func(b broadcastResult) float64 { return b.ReachedPerS }),
-			redisFig(func(b broadcastResult) float64 { return float64(b.Evalsha) }),
+			redisFig(func(b broadcastResult) float64 { return float64(b.ScriptCalls) }),
 			redisFig(func(b broadcastResult) float64 { return float64(b.RedisReads) }))
 	}
 }
