@@ -17,15 +17,11 @@ import (
 	redisstore "github.com/tincan-dev/tincan/store/redis"
 )
 
-// BenchmarkPost is the Lua post call alone: Store.Post of about 100 bytes
-// of data, no transfer list, against the package's redis-server. Besides
-// the round trip it reports redis-µs/op, the time Redis's own thread spent
-// in the script per post (INFO commandstats of FCALL, EVALSHA and EVAL),
-// which is what one post costs the server that every instance shares.
-func BenchmarkPost(b *testing.B) {
-	ctx := context.Background()
+// benchStore opens a store on the package's redis-server for a benchmark,
+// with a queue bound no benchmark reaches, closed at the benchmark's end.
+func benchStore(b *testing.B) (*redisstore.Store, *goredis.Client) {
 	client := shared.Client(b)
-	st, err := redisstore.New(ctx, client, redisstore.Options{
+	st, err := redisstore.New(context.Background(), client, redisstore.Options{
 		Prefix: redistest.Prefix(b),
 		Limits: store.Limits{MaxQueue: 1 << 30},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -33,7 +29,18 @@ func BenchmarkPost(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer st.Close()
+	b.Cleanup(func() { _ = st.Close() })
+	return st, client
+}
+
+// BenchmarkPost is the Lua post call alone: Store.Post of about 100 bytes
+// of data, no transfer list, against the package's redis-server. Besides
+// the round trip it reports redis-µs/op, the time Redis's own thread spent
+// in the script per post (INFO commandstats of FCALL, EVALSHA and EVAL),
+// which is what one post costs the server that every instance shares.
+func BenchmarkPost(b *testing.B) {
+	ctx := context.Background()
+	st, client := benchStore(b)
 	ch, err := st.CreateChannel(ctx, "")
 	if err != nil {
 		b.Fatal(err)
@@ -73,16 +80,7 @@ func BenchmarkPostParallel(b *testing.B) {
 
 func benchPostParallel(b *testing.B, inFlight int) {
 	ctx := context.Background()
-	client := shared.Client(b)
-	st, err := redisstore.New(ctx, client, redisstore.Options{
-		Prefix: redistest.Prefix(b),
-		Limits: store.Limits{MaxQueue: 1 << 30},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
+	st, client := benchStore(b)
 	if inFlight > 0 {
 		redisstore.SetBatchInFlight(st, inFlight)
 	}
