@@ -21,6 +21,10 @@ import (
 // in the answer, so that a client's report can be matched to the log.
 const requestIDHeader = "X-Request-ID"
 
+// RequestLogMessage is the message of the line logged, at Info, for every
+// request when it ends: the access log.
+const RequestLogMessage = "request"
+
 // requestIDCanonical is requestIDHeader as a key of http.Header.
 var requestIDCanonical = http.CanonicalHeaderKey(requestIDHeader)
 
@@ -73,7 +77,7 @@ func (s *Server) observeRequests(next http.Handler) http.Handler {
 		// Typed attributes, not key-value pairs: nothing is boxed on the
 		// way to the handler, on every request. The request id comes
 		// from the context (see requestIDHandler).
-		s.logger.LogAttrs(ctx, slog.LevelInfo, "request",
+		s.logger.LogAttrs(ctx, slog.LevelInfo, RequestLogMessage,
 			slog.String("route", route),
 			slog.String("method", r.Method),
 			slog.String("path", s.loggedPath(r)),
@@ -222,7 +226,7 @@ func (s *Server) observeLater(rw *recordingWriter, r *http.Request, route string
 	rw.tail.later(func(after int64) {
 		took := time.Since(start)
 		s.metrics.observeRequest(long, route, status, took)
-		s.logger.LogAttrs(ctx, slog.LevelInfo, "request",
+		s.logger.LogAttrs(ctx, slog.LevelInfo, RequestLogMessage,
 			slog.String("route", route),
 			slog.String("method", method),
 			slog.String("path", path),

@@ -47,7 +47,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			hc := http.DefaultClient
-			base, logs, _ := startRun(t, "http", tc.env, hc)
+			base, logs, stop := startRun(t, "http", tc.env, hc)
 			send(t, hc, "POST", base+"/channels", testAPIKey+"x")
 			send(t, hc, "POST", base+"/channels", store.NewToken())
 			status, body := send(t, hc, "POST", base+"/channels", testAPIKey)
@@ -75,7 +75,13 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 				res.Body.Close()
 			}
 
+			// Stopped, the api has written every request line (they
+			// wait in a buffer while it runs: logbuffer.go).
+			stop()
 			text := logs.String()
+			if !strings.Contains(text, `"msg":"request"`) {
+				t.Fatalf("request lines are not in the log:\n%s", text)
+			}
 			if !strings.Contains(text, `"level":"DEBUG"`) || !strings.Contains(text, `"msg":"request refused"`) {
 				t.Fatalf("refusals are not in the log:\n%s", text)
 			}

@@ -56,7 +56,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
-	logger := newLogger(cfg, stdout)
+	logger, flushLog := newLogger(cfg, stdout)
+	defer flushLog()
 	b := readBuild()
 	logger.Info("starting", "version", b.Version, "revision", b.Revision, "go", b.GoVersion)
 	acc, err := loadAccess(cfg, logger)
@@ -193,11 +194,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	return nil
 }
 
-// newLogger logs to w at cfg's level, as text or JSON.
-func newLogger(cfg Config, w io.Writer) *slog.Logger {
+// newLogger logs to w at cfg's level, as text or JSON; request lines go
+// through a logBuffer, whose Flush is flush.
+func newLogger(cfg Config, w io.Writer) (logger *slog.Logger, flush func()) {
+	buf := newLogBuffer(w)
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
-	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+	handler := func(w io.Writer) slog.Handler {
+		if cfg.LogFormat == "json" {
+			return slog.NewJSONHandler(w, opts)
+		}
+		return slog.NewTextHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(accessSplit{requests: handler(buffered{buf}), others: handler(through{buf})}), buf.Flush
 }
