@@ -25,6 +25,9 @@ type flowSpec struct {
 	resumeAfter int
 	// drain bounds the wait for the last messages once posting ended.
 	drain time.Duration
+	// profile, when set, names the files of the server's CPU profiles
+	// taken from the first post to the last receipt (profileWhile).
+	profile string
 }
 
 // flowResult is what one flow measured, over all its channels.
@@ -117,6 +120,7 @@ func runFlow(ctx context.Context, t *target, cl *clients, spec flowSpec) (flowRe
 	if err != nil {
 		return flowResult{}, err
 	}
+	stopProfiling := profileWhile(ctx, t, spec.profile)
 	start := now()
 	var postErrs atomic.Int64
 	var posters sync.WaitGroup
@@ -143,6 +147,9 @@ func runFlow(ctx context.Context, t *target, cl *clients, spec flowSpec) (flowRe
 	cpuAfter, err := measureCPU(ctx, t)
 	if err != nil {
 		return flowResult{}, err
+	}
+	if err := stopProfiling(); err != nil {
+		return flowResult{}, fmt.Errorf("%s: profile: %w", t.name, err)
 	}
 
 	var lat []time.Duration

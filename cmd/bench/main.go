@@ -10,6 +10,7 @@
 //	go run ./cmd/bench -scenarios S1,S4 -runs 5
 //	go run ./cmd/bench -scenarios S2X       # S2's scale-out rows alone
 //	go run ./cmd/bench -pin=false           # no pinning to separate cores
+//	go run ./cmd/bench -scenarios S2 -runs 1 -cpuprofile /tmp/prof
 //
 // Where there are two cores or more, the bench runs on cores of its own
 // and the servers on the others (pin.go). docs/PERFORMANCE.md describes
@@ -35,7 +36,10 @@ type options struct {
 	runs      int
 	scenarios []string
 	jsonPath  string
-	sizes     sizes
+	// profileDir, when set, receives CPU profiles of the api during every
+	// message flow (S1, S2, S3, S5).
+	profileDir string
+	sizes      sizes
 	// pin asks to keep the bench and the servers on separate cores
 	// (pinning, off by itself on fewer than two).
 	pin bool
@@ -75,6 +79,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	list := fs.String("scenarios", strings.Join(defaultScenarios, ","), "comma-separated scenarios to run, of "+strings.Join(allScenarios, ",")+" (S2X: S2's scale-out rows only)")
 	fs.BoolVar(&o.pin, "pin", true, "pin the bench and the servers to separate cores (off by itself with fewer than 2 cores)")
 	fs.StringVar(&o.jsonPath, "json", "", "also write every run's figures as JSON to this file")
+	fs.StringVar(&o.profileDir, "cpuprofile", "", "write CPU profiles of the api during each message flow to this directory (costs the api some CPU: not for the figures)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}

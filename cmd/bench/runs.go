@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 )
 
@@ -71,7 +72,11 @@ func runAll(ctx context.Context, e *benchEnv, opts options, log io.Writer) ([]ro
 					}
 					rw.Idle = &res
 				} else {
-					res, err := runFlow(ctx, t, e.cl, flowSpecFor(sc, opts.sizes))
+					spec := flowSpecFor(sc, opts.sizes)
+					if opts.profileDir != "" {
+						spec.profile = filepath.Join(opts.profileDir, fmt.Sprintf("%s-%s-run%d", sc, t.name, r))
+					}
+					res, err := runFlow(ctx, t, e.cl, spec)
 					if err != nil {
 						return nil, fmt.Errorf("%s on %s: %w", sc, t.name, err)
 					}
