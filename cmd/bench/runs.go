@@ -74,7 +74,7 @@ func runAll(ctx context.Context, e *benchEnv, opts options, log io.Writer) ([]ro
 				} else {
 					spec := flowSpecFor(sc, opts.sizes)
 					if opts.profileDir != "" {
-						spec.profile = filepath.Join(opts.profileDir, fmt.Sprintf("%s-%s-run%d", sc, t.name, r))
+						spec.profile = filepath.Join(opts.profileDir, fileName(fmt.Sprintf("%s-%s-run%d", sc, t.name, r)))
 					}
 					res, err := runFlow(ctx, t, e.cl, spec)
 					if err != nil {
