@@ -171,8 +171,8 @@ func TestSmokeRun(t *testing.T) {
 	t.Parallel()
 	rep, markdown := runSmoke(t)
 	checkRows(t, rep, map[string][]string{
-		s1: {relayName, apiRedisName, apiMemoryName, apiRedisShippedName, apiMemoryShippedName, apiRedisRateName},
-		s2: {relayName, apiRedisName, apiRedisTwoName, apiRedisClusterName, apiMemoryName, apiRedisShippedName, apiMemoryShippedName},
+		s1: {relayName, apiRedisName, apiMemoryName, apiRedisShippedName, apiMemoryShippedName, apiRedisRateName, apiRedisPacedName, apiMemoryPacedName},
+		s2: {relayName, apiRedisName, apiRedisTwoName, apiRedisClusterName, apiMemoryName, apiRedisShippedName, apiMemoryShippedName, apiRedisPacedName, apiMemoryPacedName},
 		s3: {relayName, apiRedisName, apiMemoryName},
 		s4: {apiRedisName, apiMemoryName},
 		s5: {relayName, apiRedisName, apiMemoryName},

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 )
 
@@ -54,23 +53,4 @@ func fetchProfile(ctx context.Context, client *http.Client, addr, path string) e
 		return err
 	}
 	return os.WriteFile(path, []byte(page), 0o644)
-}
-
-// fileName makes name fit for a file name: every run of characters other
-// than letters, digits and dashes becomes one dash.
-func fileName(name string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range name {
-		ok := r == '-' || '0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z'
-		switch {
-		case ok:
-			b.WriteRune(r)
-			dash = r == '-'
-		case !dash:
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	return b.String()
 }

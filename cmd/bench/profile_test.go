@@ -25,7 +25,7 @@ func TestProfileWhileWritesProfilesUntilStopped(t *testing.T) {
 	defer srv.Close()
 	dir := t.TempDir()
 	tg := &target{name: "api-redis, shipped defaults", debugAddr: strings.TrimPrefix(srv.URL, "http://")}
-	stop := profileWhile(context.Background(), tg, filepath.Join(dir, fileName("S2-"+tg.name+"-run1")))
+	stop := profileWhile(context.Background(), tg, filepath.Join(dir, safeName("S2-"+tg.name+"-run1")))
 	time.Sleep(100 * time.Millisecond)
 	if err := stop(); err != nil {
 		t.Fatal(err)

@@ -20,7 +20,8 @@ type row struct {
 }
 
 // targetsFor lists who runs a scenario, the relay first. S1 and S2 run on
-// the api on its shipped defaults too, S1 with the limits on every request
+// the api on its shipped defaults too, and with readers that acknowledge
+// at most every pacedAckEvery, S1 with the limits on every request
 // on, S2 scaled out (two instances on one Redis, one on a Cluster) beside
 // the single instance; S2X runs those rows alone, with the relay and the
 // single instance to compare. The relay has no S4: a blocking XREAD per
@@ -30,9 +31,9 @@ func (e *benchEnv) targetsFor(scenario string) []*target {
 	var ts []*target
 	switch scenario {
 	case s1:
-		ts = []*target{e.relay, e.apiRedis, e.apiMemory, e.apiRedisShipped, e.apiMemoryShipped, e.apiRedisRate}
+		ts = []*target{e.relay, e.apiRedis, e.apiMemory, e.apiRedisShipped, e.apiMemoryShipped, e.apiRedisRate, e.apiRedisPaced, e.apiMemoryPaced}
 	case s2:
-		ts = []*target{e.relay, e.apiRedis, e.apiRedisTwo, e.apiRedisCluster, e.apiMemory, e.apiRedisShipped, e.apiMemoryShipped}
+		ts = []*target{e.relay, e.apiRedis, e.apiRedisTwo, e.apiRedisCluster, e.apiMemory, e.apiRedisShipped, e.apiMemoryShipped, e.apiRedisPaced, e.apiMemoryPaced}
 	case s2x:
 		ts = []*target{e.relay, e.apiRedis, e.apiRedisTwo, e.apiRedisCluster}
 	case s4, s6:
@@ -74,7 +75,7 @@ func runAll(ctx context.Context, e *benchEnv, opts options, log io.Writer) ([]ro
 				} else {
 					spec := flowSpecFor(sc, opts.sizes)
 					if opts.profileDir != "" {
-						spec.profile = filepath.Join(opts.profileDir, fileName(fmt.Sprintf("%s-%s-run%d", sc, t.name, r)))
+						spec.profile = filepath.Join(opts.profileDir, safeName(fmt.Sprintf("%s-%s-run%d", sc, t.name, r)))
 					}
 					res, err := runFlow(ctx, t, e.cl, spec)
 					if err != nil {

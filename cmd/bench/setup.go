@@ -22,6 +22,8 @@ const (
 	apiRedisShippedName  = "api-redis, shipped defaults"
 	apiMemoryShippedName = "api-memory, shipped defaults"
 	apiRedisRateName     = "api-redis, per-request limits on"
+	apiRedisPacedName    = "api-redis, acks every 10 ms"
+	apiMemoryPacedName   = "api-memory, acks every 10 ms"
 	apiRedisTwoName      = "api-redis, 2 instances"
 	apiRedisClusterName  = "api-redis, Cluster of 3 primaries"
 )
@@ -39,6 +41,11 @@ type benchEnv struct {
 	// working (raised so that nothing is refused), for one extra S1 row;
 	// nil when S1 is not picked.
 	apiRedisRate *target
+	// apiRedisPaced and apiMemoryPaced are apiRedis and apiMemory, the
+	// same processes, with readers that acknowledge at most every
+	// pacedAckEvery: what a message costs when its acknowledgement is
+	// shared with the others read meanwhile.
+	apiRedisPaced, apiMemoryPaced *target
 	// apiRedisTwo is two tuned api instances sharing one key prefix on
 	// the one redis-server, each channel posted to on one and read on the
 	// other; apiRedisCluster is one tuned api instance on a Cluster of
@@ -191,6 +198,10 @@ func setUp(ctx context.Context, kids *children, dir string, opts options, log io
 		if env.apiMemoryShipped, err = launch(apiMemoryShippedName, nil, 1, shipped); err != nil {
 			return nil, err
 		}
+	}
+	if slices.Contains(opts.scenarios, s1) || slices.Contains(opts.scenarios, s2) {
+		env.apiRedisPaced = env.apiRedis.paced(apiRedisPacedName)
+		env.apiMemoryPaced = env.apiMemory.paced(apiMemoryPacedName)
 	}
 	if slices.Contains(opts.scenarios, s1) {
 		// The limits on every request are off by default; this row turns

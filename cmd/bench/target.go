@@ -32,6 +32,9 @@ type target struct {
 	// acks says the target's readers acknowledge what they read (the api;
 	// the relay has no acknowledgement).
 	acks bool
+	// ackEvery, when set, spaces a reader's acknowledgements at least
+	// that far apart (each still through the newest id read).
+	ackEvery time.Duration
 }
 
 // channel is where one flow posts and reads: a post URL with its token and
