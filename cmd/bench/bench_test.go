@@ -172,7 +172,7 @@ func TestSmokeRun(t *testing.T) {
 	rep, markdown := runSmoke(t)
 	checkRows(t, rep, map[string][]string{
 		s1: {relayName, apiRedisName, apiMemoryName, apiRedisShippedName, apiMemoryShippedName, apiRedisRateName, apiRedisPacedName, apiMemoryPacedName},
-		s2: {relayName, apiRedisName, apiRedisTwoName, apiRedisClusterName, apiMemoryName, apiRedisShippedName, apiMemoryShippedName, apiRedisPacedName, apiMemoryPacedName},
+		s2: {relayName, apiRedisName, apiRedisTwoName, apiRedisClusterName, apiMemoryName, apiRedisShippedName, apiMemoryShippedName},
 		s3: {relayName, apiRedisName, apiMemoryName},
 		s4: {apiRedisName, apiMemoryName},
 		s5: {relayName, apiRedisName, apiMemoryName},

@@ -199,11 +199,9 @@ func setUp(ctx context.Context, kids *children, dir string, opts options, log io
 			return nil, err
 		}
 	}
-	if slices.Contains(opts.scenarios, s1) || slices.Contains(opts.scenarios, s2) {
+	if slices.Contains(opts.scenarios, s1) {
 		env.apiRedisPaced = env.apiRedis.paced(apiRedisPacedName)
 		env.apiMemoryPaced = env.apiMemory.paced(apiMemoryPacedName)
-	}
-	if slices.Contains(opts.scenarios, s1) {
 		// The limits on every request are off by default; this row turns
 		// them on, on their default backend (Redis), with limits no S1
 		// reaches, to measure what checking them costs rather than the
