@@ -46,6 +46,13 @@ type idleResult struct {
 	// answer's header is read).
 	CreateSeconds float64 `json:"create_seconds"`
 	OpenSeconds   float64 `json:"open_seconds"`
+	// OpenServerCPUus, OpenRedisCPUus and OpenBenchCPUus are the CPU time
+	// opening the streams took, per stream, in the api, its redis-server
+	// (0 on the embedded store) and the bench: unlike OpenSeconds, not
+	// stretched by what else the machine runs.
+	OpenServerCPUus float64 `json:"open_server_cpu_us"`
+	OpenRedisCPUus  float64 `json:"open_redis_cpu_us"`
+	OpenBenchCPUus  float64 `json:"open_bench_cpu_us"`
 	// BenchRSSBeforeKiB and BenchRSSAfterKiB are the bench's own resident
 	// memory before the channels are created and with every stream open,
 	// each after collecting its garbage and returning it to the system.
@@ -95,6 +102,10 @@ func runIdle(ctx context.Context, t *target, cl *clients, rdb *redis.Client, n, 
 			return res, err
 		}
 	}
+	cpuBefore, err := measureCPU(ctx, t)
+	if err != nil {
+		return res, err
+	}
 	opened := time.Now()
 	conns, err := openIdleStreams(ctx, chans, srcs)
 	defer closeIdle(conns)
@@ -102,6 +113,14 @@ func runIdle(ctx context.Context, t *target, cl *clients, rdb *redis.Client, n, 
 		return res, fmt.Errorf("%s: %w", t.name, err)
 	}
 	res.OpenSeconds = time.Since(opened).Seconds()
+	cpuAfter, err := measureCPU(ctx, t)
+	if err != nil {
+		return res, err
+	}
+	perStream := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(n) }
+	res.OpenServerCPUus = perStream(cpuAfter.server - cpuBefore.server)
+	res.OpenRedisCPUus = perStream(cpuAfter.redis - cpuBefore.redis)
+	res.OpenBenchCPUus = perStream(cpuAfter.bench - cpuBefore.bench)
 	// The channels' URLs and tokens are not the streams' cost.
 	chans = nil
 	select {

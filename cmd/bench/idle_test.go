@@ -314,7 +314,7 @@ func TestS4StreamsFlag(t *testing.T) {
 // TestIdleReportSaysFewer checks that a run that opened fewer streams
 // than asked says so above its tables and names the count it opened.
 func TestIdleReportSaysFewer(t *testing.T) {
-	res := idleResult{Streams: 17952, Asked: 100000, Sources: 2, OpenSeconds: 2, RedisClientsBefore: -1}
+	res := idleResult{Streams: 17952, Asked: 100000, Sources: 2, OpenSeconds: 2, OpenServerCPUus: 150, RedisClientsBefore: -1}
 	rep := report{
 		Machine: machine{OpenFilesShort: "S4 opens 17952 streams, not the 100000 asked: the hard limit 20000 could not be raised"},
 		Rows:    []row{{Scenario: s4, Target: apiMemoryName, Run: 1, Idle: &res}},
@@ -325,7 +325,7 @@ func TestIdleReportSaysFewer(t *testing.T) {
 	for _, want := range []string{
 		"\n**Fewer streams than asked.** S4 opens 17952 streams, not the 100000 asked: ",
 		"\n## S4 idle streams: 17952 on distinct ports",
-		"\n| api-memory | 2 | 0.00 | 2.00 | 8976 | ",
+		"\n| api-memory | 2 | 0.00 | 2.00 | 8976 | 150 | 0 | 0 | ",
 	} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("the report has no %q:\n%s", want, md.String())

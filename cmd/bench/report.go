@@ -266,17 +266,21 @@ func writeIdle(w io.Writer, gs []group) {
 			g.idleMedian(func(i idleResult) float64 { return i.GoroutinesPerStrm }),
 			clients)
 	}
-	fmt.Fprintf(w, "\nThe bench's side: the loopback addresses the streams came from, the time creating the channels and opening the streams took "+
-		"(%d at a time), and the bench's own RSS (after collecting its garbage) before and with every stream open:\n", openConcurrency)
+	fmt.Fprintf(w, "\nOpening them, and the bench's side: the loopback addresses the streams came from, the time creating the channels and "+
+		"opening the streams took (%d at a time), the CPU time opening took per stream (from /proc/<pid>/stat, 10 ms ticks), "+
+		"and the bench's own RSS (after collecting its garbage) before and with every stream open:\n", openConcurrency)
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| target | source addresses | create channels s | open streams s | streams opened/s | bench RSS before MiB | bench RSS after MiB | bench KiB per stream |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| target | source addresses | create channels s | open streams s | streams opened/s | open CPU µs per stream: api | redis-server | bench | bench RSS before MiB | bench RSS after MiB | bench KiB per stream |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, g := range gs {
-		fmt.Fprintf(w, "| %s | %.0f | %.2f | %.2f | %.0f | %.1f | %.1f | %.2f |\n", g.target,
+		fmt.Fprintf(w, "| %s | %.0f | %.2f | %.2f | %.0f | %.0f | %.0f | %.0f | %.1f | %.1f | %.2f |\n", g.target,
 			g.idleMedian(func(i idleResult) float64 { return float64(i.Sources) }),
 			g.idleMedian(func(i idleResult) float64 { return i.CreateSeconds }),
 			g.idleMedian(func(i idleResult) float64 { return i.OpenSeconds }),
 			g.idleMedian(func(i idleResult) float64 { return float64(i.Streams) / i.OpenSeconds }),
+			g.idleMedian(func(i idleResult) float64 { return i.OpenServerCPUus }),
+			g.idleMedian(func(i idleResult) float64 { return i.OpenRedisCPUus }),
+			g.idleMedian(func(i idleResult) float64 { return i.OpenBenchCPUus }),
 			g.idleMedian(func(i idleResult) float64 { return float64(i.BenchRSSBeforeKiB) / 1024 }),
 			g.idleMedian(func(i idleResult) float64 { return float64(i.BenchRSSAfterKiB) / 1024 }),
 			g.idleMedian(func(i idleResult) float64 { return i.BenchKiBPerStream }))
