@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -73,8 +74,9 @@ const openConcurrency = 32
 // measures the server's memory, goroutines and Redis connections before
 // and after, and the bench's own memory. Streams are raw TCP connections
 // holding a request's answer unread, with no reader and no goroutine, so
-// that the bench itself stays small.
-func runIdle(ctx context.Context, t *target, cl *clients, rdb *redis.Client, n, perSource int) (idleResult, error) {
+// that the bench itself stays small. Every progressEvery it says on log
+// how far creating the channels and opening the streams are.
+func runIdle(ctx context.Context, t *target, cl *clients, rdb *redis.Client, n, perSource int, log io.Writer) (idleResult, error) {
 	srcs, err := sourceAddrs(n, perSource)
 	if err != nil {
 		return idleResult{}, err
@@ -85,11 +87,15 @@ func runIdle(ctx context.Context, t *target, cl *clients, rdb *redis.Client, n, 
 	}
 	created := time.Now()
 	chans := make([]channel, n)
+	var done atomic.Int64
+	stop := progress(log, progressEvery, func() string { return fmt.Sprintf("S4 on %s: %d of %d channels created", t.name, done.Load(), n) })
 	err = inParallel(ctx, n, openConcurrency, func(ctx context.Context, i int) error {
 		ch, err := t.newChannel(ctx, cl.post, i)
 		chans[i] = ch
+		done.Add(1)
 		return err
 	})
+	stop()
 	if err != nil {
 		return res, err
 	}
@@ -107,7 +113,10 @@ func runIdle(ctx context.Context, t *target, cl *clients, rdb *redis.Client, n, 
 		return res, err
 	}
 	opened := time.Now()
-	conns, err := openIdleStreams(ctx, chans, srcs)
+	done.Store(0)
+	stop = progress(log, progressEvery, func() string { return fmt.Sprintf("S4 on %s: %d of %d streams open", t.name, done.Load(), n) })
+	conns, err := openIdleStreams(ctx, chans, srcs, &done)
+	stop()
 	defer closeIdle(conns)
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", t.name, err)
@@ -187,9 +196,10 @@ func streamsPerSource() int {
 }
 
 // openIdleStreams opens a stream on each of chans, the i-th from
-// srcs[i mod len(srcs)], openConcurrency at a time. On an error it closes
-// what it opened and returns nil with the error.
-func openIdleStreams(ctx context.Context, chans []channel, srcs []netip.Addr) ([]net.Conn, error) {
+// srcs[i mod len(srcs)], openConcurrency at a time, counting those open
+// in opened. On an error it closes what it opened and returns nil with
+// the error.
+func openIdleStreams(ctx context.Context, chans []channel, srcs []netip.Addr, opened *atomic.Int64) ([]net.Conn, error) {
 	dialers := make([]*net.Dialer, len(srcs))
 	for i, src := range srcs {
 		dialers[i] = &net.Dialer{LocalAddr: net.TCPAddrFromAddrPort(netip.AddrPortFrom(src, 0)), Control: bindWithoutPort}
@@ -198,6 +208,9 @@ func openIdleStreams(ctx context.Context, chans []channel, srcs []netip.Addr) ([
 	err := inParallel(ctx, len(chans), openConcurrency, func(ctx context.Context, i int) error {
 		c, err := openIdle(ctx, dialers[i%len(dialers)], chans[i])
 		conns[i] = c
+		if err == nil {
+			opened.Add(1)
+		}
 		return err
 	})
 	if err != nil {
@@ -282,6 +295,32 @@ func openIdle(ctx context.Context, d *net.Dialer, ch channel) (net.Conn, error) 
 	}
 	_ = c.SetDeadline(time.Time{})
 	return c, nil
+}
+
+// progressEvery is how often a long S4 says how far it is.
+const progressEvery = 10 * time.Second
+
+// progress writes what say returns to log every interval, until the stop
+// it returns is called: at 100,000 streams opening takes minutes.
+func progress(log io.Writer, every time.Duration, say func() string) (stop func()) {
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-tick.C:
+				fmt.Fprintf(log, "bench: %s\n", say())
+			}
+		}
+	}()
+	return func() {
+		close(quit)
+		<-done
+	}
 }
 
 // benchRSS is the bench's own resident memory, in KiB, once its garbage

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -119,9 +120,13 @@ func TestIdleStreamsFromSeveralSources(t *testing.T) {
 	for i := range chans {
 		chans[i] = channel{eventsURL: fmt.Sprintf("http://%s/ports/p%d/events", stub.ln.Addr(), i), eventsToken: "t"}
 	}
-	conns, err := openIdleStreams(context.Background(), chans, srcs)
+	var opened atomic.Int64
+	conns, err := openIdleStreams(context.Background(), chans, srcs, &opened)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if opened.Load() != int64(len(chans)) {
+		t.Errorf("%d streams counted open, want %d", opened.Load(), len(chans))
 	}
 	want := map[string]int{"127.0.0.1": 3, "127.0.0.2": 3, "127.0.0.3": 2, "127.0.0.4": 2}
 	stub.mu.Lock()
@@ -187,7 +192,7 @@ func TestIdleStreamsFailing(t *testing.T) {
 		{eventsURL: "http://" + stub.ln.Addr().String() + "/ports/b/events"},
 		{eventsURL: "http://" + ln.Addr().String() + "/ports/c/events"},
 	}
-	conns, err := openIdleStreams(context.Background(), chans, srcs)
+	conns, err := openIdleStreams(context.Background(), chans, srcs, new(atomic.Int64))
 	if err == nil || !strings.Contains(err.Error(), "429") || conns != nil {
 		t.Fatalf("got %v, %v; want no streams and the 429", conns, err)
 	}
@@ -332,3 +337,40 @@ func TestIdleReportSaysFewer(t *testing.T) {
 		}
 	}
 }
+
+// TestProgress checks that a long S4 says how far it is until stopped,
+// and not after.
+func TestProgress(t *testing.T) {
+	var mu sync.Mutex
+	var log strings.Builder
+	w := writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return log.Write(p)
+	})
+	var n atomic.Int64
+	stop := progress(w, time.Millisecond, func() string { return fmt.Sprintf("%d open", n.Add(1)) })
+	for {
+		mu.Lock()
+		said := log.String()
+		mu.Unlock()
+		if strings.Contains(said, "bench: 2 open\n") {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	stop()
+	mu.Lock()
+	said := log.String()
+	mu.Unlock()
+	time.Sleep(5 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.HasPrefix(said, "bench: 1 open\nbench: 2 open\n") || log.String() != said {
+		t.Errorf("progress said %q, then %q after it stopped", said, strings.TrimPrefix(log.String(), said))
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

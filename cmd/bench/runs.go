@@ -62,7 +62,7 @@ func runAll(ctx context.Context, e *benchEnv, opts options, log io.Writer) ([]ro
 					}
 					rw.Broadcast = &res
 				} else if sc == s4 {
-					res, err := runIdle(ctx, t, e.cl, e.rdb, e.s4Streams, e.s4PerSource)
+					res, err := runIdle(ctx, t, e.cl, e.rdb, e.s4Streams, e.s4PerSource, log)
 					if err != nil {
 						return nil, fmt.Errorf("%s on %s: %w", sc, t.name, err)
 					}
