@@ -65,8 +65,9 @@ func (e *benchEnv) close() {
 // limits off (a cost of its own, measured in one extra row; S4 and S6
 // create 10,000 channels from one address), and limits on streams and
 // connections large enough for S4, which opens all its streams, each on a
-// connection of its own, from one address (MAX_CONNECTIONS=0 is as many as
-// the child's descriptors allow, which setUp raised). The readers
+// connection of its own, from one address or, past half the ephemeral
+// ports, a few (MAX_CONNECTIONS=0 is as many as the child's descriptors
+// allow, which setUp set to the streams and a margin). The readers
 // acknowledge what they read, so the default queue length serves.
 func apiSettings(addr, debugAddr string) map[string]string {
 	return map[string]string{
