@@ -216,7 +216,8 @@ func TestSmokeScaleOut(t *testing.T) {
 }
 
 // checkIdleRow checks that S4 held its streams open: the api counts each
-// (parked, by default, so without a goroutine of its own).
+// (parked, by default, so without a goroutine of its own), all asked for
+// and from several source addresses.
 func checkIdleRow(t *testing.T, rw row) {
 	t.Helper()
 	i := rw.Idle
@@ -226,6 +227,12 @@ func checkIdleRow(t *testing.T, rw row) {
 	}
 	if i.Streams != smokeSizes.s4Streams || i.StreamsOpen < i.Streams || i.RSSAfterKiB <= 0 {
 		t.Errorf("S4 on %s: %+v; want %d streams held open, as the api counts them", rw.Target, *i, smokeSizes.s4Streams)
+	}
+	// The smoke run's streams come from three loopback addresses, as a
+	// run of 100,000 comes from several.
+	if i.Asked != i.Streams || i.Sources != 3 || i.OpenSeconds <= 0 || i.BenchRSSAfterKiB <= 0 {
+		t.Errorf("S4 on %s: %d of %d streams asked, from %d source addresses, opened in %.3f s, bench RSS %d KiB; want all from 3",
+			rw.Target, i.Streams, i.Asked, i.Sources, i.OpenSeconds, i.BenchRSSAfterKiB)
 	}
 	onRedis := rw.Target == apiRedisName
 	if onRedis != (i.RedisClientsBefore > 0 && i.RedisClientsAfter > 0) {

@@ -7,18 +7,28 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/sys/unix"
 )
 
 // idleResult is what S4 measured on one target.
 type idleResult struct {
-	Streams            int     `json:"streams"`
+	Streams int `json:"streams"`
+	// Asked is the streams the run asked for: more than Streams when the
+	// open-files limit allowed fewer (the report says why).
+	Asked int `json:"asked"`
+	// Sources is how many loopback addresses the streams came from.
+	Sources            int     `json:"sources"`
 	RSSBeforeKiB       int     `json:"rss_before_kib"`
 	RSSAfterKiB        int     `json:"rss_after_kib"`
 	KiBPerStream       float64 `json:"kib_per_stream"`
@@ -32,6 +42,24 @@ type idleResult struct {
 	// proof that it holds them, now that a parked stream has no goroutine.
 	StreamsOpen   int `json:"streams_open"`
 	StreamsParked int `json:"streams_parked"`
+	// CreateSeconds is the time creating the channels took, OpenSeconds
+	// opening the streams (openConcurrency at a time, each until its
+	// answer's header is read).
+	CreateSeconds float64 `json:"create_seconds"`
+	OpenSeconds   float64 `json:"open_seconds"`
+	// OpenServerCPUus, OpenRedisCPUus and OpenBenchCPUus are the CPU time
+	// opening the streams took, per stream, in the api, its redis-server
+	// (0 on the embedded store) and the bench: unlike OpenSeconds, not
+	// stretched by what else the machine runs.
+	OpenServerCPUus float64 `json:"open_server_cpu_us"`
+	OpenRedisCPUus  float64 `json:"open_redis_cpu_us"`
+	OpenBenchCPUus  float64 `json:"open_bench_cpu_us"`
+	// BenchRSSBeforeKiB and BenchRSSAfterKiB are the bench's own resident
+	// memory before the channels are created and with every stream open,
+	// each after collecting its garbage and returning it to the system.
+	BenchRSSBeforeKiB int     `json:"bench_rss_before_kib"`
+	BenchRSSAfterKiB  int     `json:"bench_rss_after_kib"`
+	BenchKiBPerStream float64 `json:"bench_kib_per_stream"`
 }
 
 // idleSettle is how long open streams are left before measuring, so that
@@ -41,21 +69,37 @@ const idleSettle = time.Second
 // openConcurrency bounds channel creations and stream openings in flight.
 const openConcurrency = 32
 
-// runIdle opens n event streams on n distinct ports of t and measures the
-// server's memory, goroutines and Redis connections before and after.
-// Streams are raw TCP connections holding a request's answer unread, so
-// the bench itself stays small.
-func runIdle(ctx context.Context, t *target, cl *clients, rdb *redis.Client, n int) (idleResult, error) {
-	chans := make([]channel, n)
-	err := inParallel(ctx, n, openConcurrency, func(ctx context.Context, i int) error {
-		ch, err := t.newChannel(ctx, cl.post, i)
-		chans[i] = ch
-		return err
-	})
+// runIdle opens n event streams on n distinct ports of t, from as many
+// loopback source addresses as n needs at perSource streams each, and
+// measures the server's memory, goroutines and Redis connections before
+// and after, and the bench's own memory. Streams are raw TCP connections
+// holding a request's answer unread, with no reader and no goroutine, so
+// that the bench itself stays small. Every progressEvery it says on log
+// how far creating the channels and opening the streams are.
+func runIdle(ctx context.Context, t *target, cl *clients, rdb *redis.Client, n, perSource int, log io.Writer) (idleResult, error) {
+	srcs, err := sourceAddrs(n, perSource)
 	if err != nil {
 		return idleResult{}, err
 	}
-	res := idleResult{Streams: n, RedisClientsBefore: -1, RedisClientsAfter: -1}
+	res := idleResult{Streams: n, Asked: n, Sources: len(srcs), RedisClientsBefore: -1, RedisClientsAfter: -1}
+	if res.BenchRSSBeforeKiB, err = benchRSS(); err != nil {
+		return res, err
+	}
+	created := time.Now()
+	chans := make([]channel, n)
+	var done atomic.Int64
+	stop := progress(log, progressEvery, func() string { return fmt.Sprintf("S4 on %s: %d of %d channels created", t.name, done.Load(), n) })
+	err = inParallel(ctx, n, openConcurrency, func(ctx context.Context, i int) error {
+		ch, err := t.newChannel(ctx, cl.post, i)
+		chans[i] = ch
+		done.Add(1)
+		return err
+	})
+	stop()
+	if err != nil {
+		return res, err
+	}
+	res.CreateSeconds = time.Since(created).Seconds()
 	if res.RSSBeforeKiB, res.GoroutinesBefore, err = t.snapshot(ctx, cl); err != nil {
 		return res, err
 	}
@@ -64,22 +108,30 @@ func runIdle(ctx context.Context, t *target, cl *clients, rdb *redis.Client, n i
 			return res, err
 		}
 	}
-	conns := make([]net.Conn, n)
-	defer func() {
-		for _, c := range conns {
-			if c != nil {
-				c.Close()
-			}
-		}
-	}()
-	err = inParallel(ctx, n, openConcurrency, func(ctx context.Context, i int) error {
-		c, err := openIdle(ctx, chans[i])
-		conns[i] = c
-		return err
-	})
+	cpuBefore, err := measureCPU(ctx, t)
+	if err != nil {
+		return res, err
+	}
+	opened := time.Now()
+	done.Store(0)
+	stop = progress(log, progressEvery, func() string { return fmt.Sprintf("S4 on %s: %d of %d streams open", t.name, done.Load(), n) })
+	conns, err := openIdleStreams(ctx, chans, srcs, &done)
+	stop()
+	defer closeIdle(conns)
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", t.name, err)
 	}
+	res.OpenSeconds = time.Since(opened).Seconds()
+	cpuAfter, err := measureCPU(ctx, t)
+	if err != nil {
+		return res, err
+	}
+	perStream := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(n) }
+	res.OpenServerCPUus = perStream(cpuAfter.server - cpuBefore.server)
+	res.OpenRedisCPUus = perStream(cpuAfter.redis - cpuBefore.redis)
+	res.OpenBenchCPUus = perStream(cpuAfter.bench - cpuBefore.bench)
+	// The channels' URLs and tokens are not the streams' cost.
+	chans = nil
 	select {
 	case <-time.After(idleSettle):
 	case <-ctx.Done():
@@ -96,19 +148,120 @@ func runIdle(ctx context.Context, t *target, cl *clients, rdb *redis.Client, n i
 	if res.StreamsOpen, res.StreamsParked, err = t.streamsOpen(ctx, cl); err != nil {
 		return res, err
 	}
+	if res.BenchRSSAfterKiB, err = benchRSS(); err != nil {
+		return res, err
+	}
 	res.KiBPerStream = float64(res.RSSAfterKiB-res.RSSBeforeKiB) / float64(n)
 	res.GoroutinesPerStrm = float64(res.GoroutinesAfter-res.GoroutinesBefore) / float64(n)
+	res.BenchKiBPerStream = float64(res.BenchRSSAfterKiB-res.BenchRSSBeforeKiB) / float64(n)
 	return res, nil
 }
 
-// openIdle sends a stream request on a connection of its own and returns
-// once the answer's header says 200, leaving the stream unread.
-func openIdle(ctx context.Context, ch channel) (net.Conn, error) {
+// sourcesMax bounds S4's source addresses: 127.0.0.1 to 127.0.0.254.
+const sourcesMax = 254
+
+// sourceAddrs are the loopback addresses n streams come from at most
+// perSource each: 127.0.0.1, 127.0.0.2 and so on. Linux routes all of
+// 127.0.0.0/8 to the loopback interface, so each is a source of its own
+// without any set-up, with its own ephemeral ports towards the api.
+func sourceAddrs(n, perSource int) ([]netip.Addr, error) {
+	if perSource < 1 {
+		return nil, fmt.Errorf("%d streams per source address", perSource)
+	}
+	k := max(1, (n+perSource-1)/perSource)
+	if k > sourcesMax {
+		return nil, fmt.Errorf("%d streams at %d per source address need %d loopback addresses, more than the %d of 127.0.0.1-254", n, perSource, k, sourcesMax)
+	}
+	srcs := make([]netip.Addr, k)
+	for i := range srcs {
+		srcs[i] = netip.AddrFrom4([4]byte{127, 0, 0, byte(i + 1)})
+	}
+	return srcs, nil
+}
+
+// streamsPerSource is how many streams S4 opens from one source address:
+// half the ephemeral ports (/proc/sys/net/ipv4/ip_local_port_range), so
+// that no address comes near running out of them, or 10,000 if the range
+// cannot be read.
+func streamsPerSource() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 10000
+	}
+	var lo, hi int
+	if _, err := fmt.Sscan(string(b), &lo, &hi); err != nil || hi <= lo {
+		return 10000
+	}
+	return (hi - lo + 1) / 2
+}
+
+// openIdleStreams opens a stream on each of chans, the i-th from
+// srcs[i mod len(srcs)], openConcurrency at a time, counting those open
+// in opened. On an error it closes what it opened and returns nil with
+// the error.
+func openIdleStreams(ctx context.Context, chans []channel, srcs []netip.Addr, opened *atomic.Int64) ([]net.Conn, error) {
+	dialers := make([]*net.Dialer, len(srcs))
+	for i, src := range srcs {
+		dialers[i] = &net.Dialer{LocalAddr: net.TCPAddrFromAddrPort(netip.AddrPortFrom(src, 0)), Control: bindWithoutPort}
+	}
+	conns := make([]net.Conn, len(chans))
+	err := inParallel(ctx, len(chans), openConcurrency, func(ctx context.Context, i int) error {
+		c, err := openIdle(ctx, dialers[i%len(dialers)], chans[i])
+		conns[i] = c
+		if err == nil {
+			opened.Add(1)
+		}
+		return err
+	})
+	if err != nil {
+		closeIdle(conns)
+		return nil, err
+	}
+	return conns, nil
+}
+
+// bindWithoutPort sets IP_BIND_ADDRESS_NO_PORT on a socket about to be
+// bound to a source address, so that its port is picked at connect, where
+// only the whole four-tuple must be unique and the port stays shareable
+// with the machine's other connections, instead of at bind, where the
+// port becomes the address's alone.
+func bindWithoutPort(_, _ string, c syscall.RawConn) error {
+	var err error
+	if cerr := c.Control(func(fd uintptr) {
+		err = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_BIND_ADDRESS_NO_PORT, 1)
+	}); cerr != nil {
+		return cerr
+	}
+	if err != nil {
+		return fmt.Errorf("set IP_BIND_ADDRESS_NO_PORT: %w", err)
+	}
+	return nil
+}
+
+// closeIdle closes S4's streams with a reset (SO_LINGER 0) rather than a
+// FIN: a closed connection then leaves no TIME_WAIT behind to hold its
+// port for a minute, which at 100,000 streams would crowd the ephemeral
+// ports of the next target's run and of everything else on the machine.
+func closeIdle(conns []net.Conn) {
+	for _, c := range conns {
+		if c == nil {
+			continue
+		}
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0)
+		}
+		c.Close()
+	}
+}
+
+// openIdle sends a stream request on a connection of its own, dialled
+// with d, and returns once the answer's header says 200, leaving the
+// stream unread.
+func openIdle(ctx context.Context, d *net.Dialer, ch channel) (net.Conn, error) {
 	u, err := url.Parse(ch.eventsURL)
 	if err != nil {
 		return nil, err
 	}
-	var d net.Dialer
 	c, err := d.DialContext(ctx, "tcp", u.Host)
 	if err != nil {
 		return nil, fmt.Errorf("open an idle stream: %w", err)
@@ -122,6 +275,8 @@ func openIdle(ctx context.Context, ch channel) (net.Conn, error) {
 		c.Close()
 		return nil, fmt.Errorf("open an idle stream: %w", err)
 	}
+	// The reader is dropped with the header: whatever it read past it
+	// is the stream's, which nobody reads.
 	br := bufio.NewReaderSize(c, 1024)
 	status, err := br.ReadString('\n')
 	if err != nil || !strings.HasPrefix(status, "HTTP/1.1 200") {
@@ -140,6 +295,39 @@ func openIdle(ctx context.Context, ch channel) (net.Conn, error) {
 	}
 	_ = c.SetDeadline(time.Time{})
 	return c, nil
+}
+
+// progressEvery is how often a long S4 says how far it is.
+const progressEvery = 10 * time.Second
+
+// progress writes what say returns to log every interval, until the stop
+// it returns is called: at 100,000 streams opening takes minutes.
+func progress(log io.Writer, every time.Duration, say func() string) (stop func()) {
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-tick.C:
+				fmt.Fprintf(log, "bench: %s\n", say())
+			}
+		}
+	}()
+	return func() {
+		close(quit)
+		<-done
+	}
+}
+
+// benchRSS is the bench's own resident memory, in KiB, once its garbage
+// is collected and returned to the system.
+func benchRSS() (int, error) {
+	debug.FreeOSMemory()
+	return vmRSS(os.Getpid())
 }
 
 // snapshot collects the garbage in t's process (through pprof's heap page,

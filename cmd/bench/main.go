@@ -9,6 +9,7 @@
 //	go run ./cmd/bench -smoke               # a small run proving it all works
 //	go run ./cmd/bench -scenarios S1,S4 -runs 5
 //	go run ./cmd/bench -scenarios S2X       # S2's scale-out rows alone
+//	go run ./cmd/bench -scenarios S4 -runs 1 -s4-streams 100000
 //	go run ./cmd/bench -pin=false           # no pinning to separate cores
 //	go run ./cmd/bench -scenarios S2 -runs 1 -cpuprofile /tmp/prof
 //
@@ -75,6 +76,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.SetOutput(stderr)
 	var o options
 	fs.BoolVar(&o.smoke, "smoke", false, "a small run (a few hundred messages, 100 idle streams, 1 run) proving the bench works")
+	s4Streams := fs.Int("s4-streams", 0, "idle streams S4 opens on each target (default 10,000, or 100 with -smoke)")
 	fs.IntVar(&o.runs, "runs", 0, "times each scenario runs; medians are reported (default 3, or 1 with -smoke)")
 	list := fs.String("scenarios", strings.Join(defaultScenarios, ","), "comma-separated scenarios to run, of "+strings.Join(allScenarios, ",")+" (S2X: S2's scale-out rows only)")
 	fs.BoolVar(&o.pin, "pin", true, "pin the bench and the servers to separate cores (off by itself with fewer than 2 cores)")
@@ -96,6 +98,14 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	o.sizes = fullSizes
 	if o.smoke {
 		o.sizes = smokeSizes
+	}
+	if *s4Streams < 0 {
+		err := errors.New("-s4-streams must be 1 or more")
+		fmt.Fprintln(stderr, err)
+		return o, err
+	}
+	if *s4Streams > 0 {
+		o.sizes.s4Streams = *s4Streams
 	}
 	if o.runs == 0 {
 		o.runs = o.sizes.defaultRuns

@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -213,21 +215,66 @@ func buildAPI(ctx context.Context, dir string) (string, error) {
 	return bin, nil
 }
 
-// raiseFileLimit lifts the soft limit on open files to the hard one, for
-// the bench and (inherited) its children: S4 holds one descriptor per
-// stream on each side. It returns the new limit.
-func raiseFileLimit() (uint64, error) {
+// fdMargin is the descriptors each process keeps beside S4's streams:
+// the bench's and the api's keep-alive connections, Redis's, log files,
+// listeners (the api keeps 256 of its limit for such).
+const fdMargin = 2048
+
+// raiseFileLimit sets the limit on open files of the bench, and so of its
+// children, which inherit it, to at least need: S4 holds one descriptor
+// per stream in the bench and one in the api, each a process of its own.
+// The soft limit goes up to the hard one; where the hard one is below
+// need, it is raised too, to need (at most fs.nr_open), which takes root
+// or CAP_SYS_RESOURCE. It returns the limit set and, when it could not
+// reach need, why.
+func raiseFileLimit(need uint64) (limit uint64, short string, err error) {
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return 0, fmt.Errorf("read RLIMIT_NOFILE: %w", err)
+		return 0, "", fmt.Errorf("read RLIMIT_NOFILE: %w", err)
+	}
+	return setFileLimit(lim, need, nrOpen(), syscall.Setrlimit)
+}
+
+// setFileLimit is raiseFileLimit's choice, from the limit lim in force,
+// the kernel's ceiling nrOpen (0 if unknown) and set, which sets a limit.
+func setFileLimit(lim syscall.Rlimit, need, nrOpen uint64, set func(int, *syscall.Rlimit) error) (limit uint64, short string, err error) {
+	want := need
+	if nrOpen > 0 && want > nrOpen {
+		want = nrOpen
+		short = fmt.Sprintf("fs.nr_open is %d, below the %d needed", nrOpen, need)
+	}
+	if want > lim.Max {
+		raised := syscall.Rlimit{Cur: want, Max: want}
+		err := set(syscall.RLIMIT_NOFILE, &raised)
+		if err == nil {
+			return want, short, nil
+		}
+		short = fmt.Sprintf("the hard limit %d could not be raised to %d (%v: it takes root or CAP_SYS_RESOURCE; ulimit -Hn, /etc/security/limits.conf)", lim.Max, want, err)
 	}
 	lim.Cur = lim.Max
 	// Set explicitly (even when unchanged) so that Go hands this limit to
 	// children instead of restoring the original soft limit for them.
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return 0, fmt.Errorf("raise RLIMIT_NOFILE: %w", err)
+	if err := set(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return 0, "", fmt.Errorf("raise RLIMIT_NOFILE: %w", err)
 	}
-	return lim.Cur, nil
+	if lim.Cur >= need {
+		short = ""
+	}
+	return lim.Cur, short, nil
+}
+
+// nrOpen is the kernel's ceiling on a process's open files
+// (/proc/sys/fs/nr_open), or 0 if it cannot be read.
+func nrOpen() uint64 {
+	b, err := os.ReadFile("/proc/sys/fs/nr_open")
+	if err != nil {
+		return 0
+	}
+	n, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 // envList turns settings into a child's whole environment: PATH and HOME

@@ -113,10 +113,15 @@ func describeLoad(z sizes) map[string]string {
 		s2:  fmt.Sprintf("S2 parallel: %d channels, one poster and one reader each, %d messages in all", z.s2Channels, z.s2Messages),
 		s2x: fmt.Sprintf("S2X scale-out: S2's load (%d channels, one poster and one reader each, %d messages in all) on two api instances and on a Redis Cluster", z.s2Channels, z.s2Messages),
 		s3:  fmt.Sprintf("S3 fixed rate: %d messages/s on one channel for %v; latency from the scheduled send time", z.s3Rate, z.s3Duration),
-		s4:  fmt.Sprintf("S4 idle streams: %d on distinct ports (no relay row: a blocking XREAD per stream needs a Redis connection each)", z.s4Streams),
+		s4:  describeIdle(z.s4Streams),
 		s6:  fmt.Sprintf("S6 broadcast: one POST /collections/{id}/messages to %d members, each a port of its own channel (no relay row: the relay has no broadcast)", z.s6Members),
 		s5:  fmt.Sprintf("S5 resume: %d messages; the reader drops its connection after half and reconnects with Last-Event-ID", z.s5Messages),
 	}
+}
+
+// describeIdle names S4's load of n streams.
+func describeIdle(n int) string {
+	return fmt.Sprintf("S4 idle streams: %d on distinct ports (no relay row: a blocking XREAD per stream needs a Redis connection each)", n)
 }
 
 // writeMarkdown prints the machine and one table per scenario: medians
@@ -126,13 +131,21 @@ func (r report) writeMarkdown(w io.Writer, scenarios []string) {
 	fmt.Fprintf(w, "# tincan bench: %s sizes, %d run(s); medians over runs, faults summed over runs\n\n", r.Sizes, r.Runs)
 	fmt.Fprintf(w, "Machine: %d cores, %s, %s, %s, Redis %s, open files limit %d; started %s.\n",
 		m.Cores, m.CPU, m.Kernel, m.GoVersion, m.RedisVersion, m.OpenFiles, m.When)
+	if m.OpenFilesShort != "" {
+		fmt.Fprintf(w, "\n**Fewer streams than asked.** %s.\n", m.OpenFilesShort)
+	}
 	fmt.Fprintf(w, "\nPinning: %s.\n", m.Pinning)
 	for _, sc := range scenarios {
 		gs := r.groups(sc)
 		if len(gs) == 0 {
 			continue
 		}
-		fmt.Fprintf(w, "\n## %s\n\n", r.Load[sc])
+		title := r.Load[sc]
+		if sc == s4 && m.OpenFilesShort != "" {
+			// Fewer than the load named: the title says how many.
+			title = describeIdle(gs[0].rows[0].Idle.Streams)
+		}
+		fmt.Fprintf(w, "\n## %s\n\n", title)
 		if sc == s2 || sc == s2x {
 			fmt.Fprintf(w, "%s\n\n", scaleOut)
 		}
@@ -230,6 +243,9 @@ func writeFixedRate(w io.Writer, gs []group) {
 	}
 }
 
+// writeIdle prints S4's table: the server's memory, goroutines and Redis
+// connections, and the bench's side: how long creating the channels and
+// opening the streams took, and the bench's own memory.
 func writeIdle(w io.Writer, gs []group) {
 	fmt.Fprintln(w, "| target | streams | open (parked) at the api | RSS before MiB | RSS after MiB | KiB per stream | goroutines before → after | goroutines per stream | Redis clients before → after |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -249,6 +265,25 @@ func writeIdle(w io.Writer, gs []group) {
 			g.idleMedian(func(i idleResult) float64 { return float64(i.GoroutinesAfter) }),
 			g.idleMedian(func(i idleResult) float64 { return i.GoroutinesPerStrm }),
 			clients)
+	}
+	fmt.Fprintf(w, "\nOpening them, and the bench's side: the loopback addresses the streams came from, the time creating the channels and "+
+		"opening the streams took (%d at a time), the CPU time opening took per stream (from /proc/<pid>/stat, 10 ms ticks), "+
+		"and the bench's own RSS (after collecting its garbage) before and with every stream open:\n", openConcurrency)
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| target | source addresses | create channels s | open streams s | streams opened/s | open CPU µs per stream: api | redis-server | bench | bench RSS before MiB | bench RSS after MiB | bench KiB per stream |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, g := range gs {
+		fmt.Fprintf(w, "| %s | %.0f | %.2f | %.2f | %.0f | %.0f | %.0f | %.0f | %.1f | %.1f | %.2f |\n", g.target,
+			g.idleMedian(func(i idleResult) float64 { return float64(i.Sources) }),
+			g.idleMedian(func(i idleResult) float64 { return i.CreateSeconds }),
+			g.idleMedian(func(i idleResult) float64 { return i.OpenSeconds }),
+			g.idleMedian(func(i idleResult) float64 { return float64(i.Streams) / i.OpenSeconds }),
+			g.idleMedian(func(i idleResult) float64 { return i.OpenServerCPUus }),
+			g.idleMedian(func(i idleResult) float64 { return i.OpenRedisCPUus }),
+			g.idleMedian(func(i idleResult) float64 { return i.OpenBenchCPUus }),
+			g.idleMedian(func(i idleResult) float64 { return float64(i.BenchRSSBeforeKiB) / 1024 }),
+			g.idleMedian(func(i idleResult) float64 { return float64(i.BenchRSSAfterKiB) / 1024 }),
+			g.idleMedian(func(i idleResult) float64 { return i.BenchKiBPerStream }))
 	}
 }
 

@@ -64,13 +64,14 @@ func runAll(ctx context.Context, e *benchEnv, opts options, log io.Writer) ([]ro
 					}
 					rw.Broadcast = &res
 				} else if sc == s4 {
-					res, err := runIdle(ctx, t, e.cl, e.rdb, opts.sizes.s4Streams)
+					res, err := runIdle(ctx, t, e.cl, e.rdb, e.s4Streams, e.s4PerSource, log)
 					if err != nil {
 						return nil, fmt.Errorf("%s on %s: %w", sc, t.name, err)
 					}
 					if err := t.waitStreamsGone(ctx, e.cl, res.GoroutinesBefore); err != nil {
 						return nil, err
 					}
+					res.Asked = opts.sizes.s4Streams
 					rw.Idle = &res
 				} else {
 					spec := flowSpecFor(sc, opts.sizes)

@@ -28,12 +28,15 @@ var defaultScenarios = []string{s1, s2, s3, s4, s5, s6}
 
 // sizes are a run's loads: the full figures, or a smoke run's.
 type sizes struct {
-	s1Messages   int
-	s2Channels   int
-	s2Messages   int
-	s3Rate       int // messages a second
-	s3Duration   time.Duration
-	s4Streams    int
+	s1Messages int
+	s2Channels int
+	s2Messages int
+	s3Rate     int // messages a second
+	s3Duration time.Duration
+	s4Streams  int
+	// s4PerSource is how many of S4's streams come from one loopback
+	// address; 0 is half the ephemeral ports (streamsPerSource).
+	s4PerSource  int
 	s5Messages   int
 	s6Members    int
 	drain        time.Duration
@@ -51,7 +54,9 @@ var fullSizes = sizes{
 var smokeSizes = sizes{
 	s1Messages: 300, s2Channels: 8, s2Messages: 400,
 	s3Rate: 1000, s3Duration: 300 * time.Millisecond,
-	s4Streams: 100, s5Messages: 300, s6Members: 200,
+	// Streams from three addresses, so that the smoke run goes the way
+	// of 100,000.
+	s4Streams: 100, s4PerSource: 40, s5Messages: 300, s6Members: 200,
 	drain: 10 * time.Second, defaultRuns: 1, describeName: "smoke",
 }
 
