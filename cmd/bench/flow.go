@@ -32,20 +32,22 @@ type flowSpec struct {
 
 // flowResult is what one flow measured, over all its channels.
 type flowResult struct {
-	Messages     int     `json:"messages"`
-	PostedPerS   float64 `json:"posted_per_s"`
-	DeliverPerS  float64 `json:"delivered_per_s"`
-	P50ms        float64 `json:"p50_ms"`
-	P99ms        float64 `json:"p99_ms"`
-	P999ms       float64 `json:"p999_ms"`
-	MaxMs        float64 `json:"max_ms"`
-	Lost         int     `json:"lost"`
-	Duplicated   int     `json:"duplicated"`
-	OutOfOrder   int     `json:"out_of_order"`
-	PostErrors   int     `json:"post_errors"`
-	Reconnects   int     `json:"reconnects"`
-	ReadErrors   int     `json:"read_errors"`
-	Unrecognised int     `json:"unrecognised"`
+	Messages    int     `json:"messages"`
+	PostedPerS  float64 `json:"posted_per_s"`
+	DeliverPerS float64 `json:"delivered_per_s"`
+	P50ms       float64 `json:"p50_ms"`
+	P99ms       float64 `json:"p99_ms"`
+	P999ms      float64 `json:"p999_ms"`
+	MaxMs       float64 `json:"max_ms"`
+	Lost        int     `json:"lost"`
+	Duplicated  int     `json:"duplicated"`
+	OutOfOrder  int     `json:"out_of_order"`
+	PostErrors  int     `json:"post_errors"`
+	// FirstPostError is what the first failed post said, if one failed.
+	FirstPostError string `json:"first_post_error,omitempty"`
+	Reconnects     int    `json:"reconnects"`
+	ReadErrors     int    `json:"read_errors"`
+	Unrecognised   int    `json:"unrecognised"`
 	// Acks counts the acknowledgements the readers sent (none to the
 	// relay), AckErrors those that failed, and LeftQueued the messages
 	// still queued at the reading ports once the readers were done: all
@@ -123,10 +125,11 @@ func runFlow(ctx context.Context, t *target, cl *clients, spec flowSpec) (flowRe
 	stopProfiling := profileWhile(ctx, t, spec.profile)
 	start := now()
 	var postErrs atomic.Int64
+	var firstErr firstError
 	var posters sync.WaitGroup
 	for i := range chans {
 		posters.Go(func() {
-			postErrs.Add(int64(postChannel(ctx, cl, chans[i], tallies[i], start, spec.interval)))
+			postErrs.Add(int64(postChannel(ctx, cl, chans[i], tallies[i], start, spec.interval, &firstErr)))
 		})
 	}
 	posters.Wait()
@@ -177,6 +180,7 @@ func runFlow(ctx context.Context, t *target, cl *clients, spec flowSpec) (flowRe
 		res.LeftQueued += n
 	}
 	res.PostErrors = int(postErrs.Load())
+	res.FirstPostError = firstErr.text()
 	res.Reconnects = int(reconnects.Load())
 	res.ReadErrors = int(readErrs.Load())
 	res.PostedPerS = float64(spec.messages-res.PostErrors) / (postEnd - start).Seconds()
@@ -193,7 +197,7 @@ func runFlow(ctx context.Context, t *target, cl *clients, spec flowSpec) (flowRe
 
 // postChannel posts tl's messages in order and marks the acknowledged
 // ones. It returns how many posts failed.
-func postChannel(ctx context.Context, cl *clients, ch channel, tl *tally, start time.Duration, interval time.Duration) int {
+func postChannel(ctx context.Context, cl *clients, ch channel, tl *tally, start time.Duration, interval time.Duration, first *firstError) int {
 	var buf []byte
 	fails := 0
 	for seq := range tl.acked {
@@ -210,6 +214,7 @@ func postChannel(ctx context.Context, cl *clients, ch channel, tl *tally, start 
 				return fails + len(tl.acked) - seq
 			}
 			fails++
+			first.keep(err)
 			continue
 		}
 		tl.acked[seq] = true
@@ -261,4 +266,19 @@ func readChannel(ctx context.Context, cl *clients, ch channel, s *sseStream, tl 
 		}
 	}
 	return reconnects, nil
+}
+
+// firstError keeps the first error it is given, from any goroutine.
+type firstError struct {
+	once sync.Once
+	err  error
+}
+
+func (f *firstError) keep(err error) { f.once.Do(func() { f.err = err }) }
+
+func (f *firstError) text() string {
+	if f.err == nil {
+		return ""
+	}
+	return f.err.Error()
 }

@@ -82,6 +82,9 @@ func runAll(ctx context.Context, e *benchEnv, opts options, log io.Writer) ([]ro
 					if err != nil {
 						return nil, fmt.Errorf("%s on %s: %w", sc, t.name, err)
 					}
+					if res.PostErrors > 0 {
+						fmt.Fprintf(log, "bench: %s on %s: %d posts failed, the first with: %s\n", sc, t.name, res.PostErrors, res.FirstPostError)
+					}
 					rw.Flow = &res
 				}
 				rows = append(rows, rw)
