@@ -57,8 +57,8 @@
 // scripts authenticate in the same step as the change they make, answer
 // small status replies that Go maps to store errors (status.go, the one
 // table), restart the idle timer (PEXPIRE) of all of a channel's keys
-// (post.lua only once every ttl/16, recorded in the hash's 'touched'
-// field, see lib.lua's touch), and SPUBLISH the id of every port whose
+// (post.lua and ack.lua only when the channel's hash has less than the
+// TTL left, once every ttl/16, see lib.lua's touch_due), and SPUBLISH the id of every port whose
 // holder should look again on the channel's shard channel
 // <prefix>{T}:notify (lib.lua's notify): a
 // transfer, a close, a revoked token, a move's lock and commit. A post
