@@ -18,13 +18,14 @@
 -- An ack is activity, even one that deletes nothing: like a post, it
 -- restarts the idle timers when they are due (touch_due).
 --
--- It reads the channel hash in two calls (side_of, then one HMGET of all
--- it needs) and writes it in one: each redis.call costs Redis some 3,000
--- to 4,000 instructions besides the command's own (docs/PERFORMANCE.md).
-local side, other = side_of(ARGV[1])
-if not side then return {ST_UNAUTHORIZED} end
+-- It reads the channel hash in two calls (guess_side, then one HMGET of
+-- all it needs, p2 to check the guess) and writes it in one: each
+-- redis.call costs Redis some 3,000 to 4,000 instructions besides the
+-- command's own (docs/PERFORMANCE.md).
+local side, other = guess_side(ARGV[1])
 local h = redis.call('HMGET', KEYS[1], side .. ':token', side .. ':move', side .. ':last',
-  side .. ':acked', side .. ':bytes', side .. ':acknowledged')
+  side .. ':acked', side .. ':bytes', side .. ':acknowledged', 'p2')
+if not side_checked(ARGV[1], side, h[7]) then return {ST_UNAUTHORIZED} end
 local _, _, err = authorize(ARGV[1], ARGV[2], 'ack', side, other, h[1])
 if err then return err end
 if h[2] then return lock_of(side) end

@@ -53,11 +53,14 @@ local idem = ARGV[14] and ARGV[14] ~= '' and KEYS[#KEYS] or nil
 local dkey = KEYS[5] ~= idem and KEYS[5] or nil
 -- Everything the post reads of the channel hash comes in one HMGET (each
 -- redis.call costs Redis's thread about half a microsecond of its own).
-local side, other = side_of(ARGV[1])
-if not side then return {ST_UNAUTHORIZED} end
+-- The field p2 is the peer's id when the sender is p1, and checks the
+-- guess when it is p2, whose peer is p1 (see guess_side).
+local side, other, p1 = guess_side(ARGV[1])
 local h = redis.call('HMGET', KEYS[1], side .. ':post', side .. ':move', 'state',
-  other, other .. ':last', other .. ':posted', other .. ':bytes', side .. ':token')
+  'p2', other .. ':last', other .. ':posted', other .. ':bytes', side .. ':token')
+if not side_checked(ARGV[1], side, h[4]) then return {ST_UNAUTHORIZED} end
 local last_post, moving, state, peer, peer_last, posted, queued_bytes = h[1], h[2], h[3], h[4], h[5], h[6], h[7]
+if side == 'p2' then peer = p1 end
 local _, _, err = authorize(ARGV[1], ARGV[2], 'post', side, other, h[8])
 if err then return err end
 -- go-redis sends a script again when the connection dropped before its
