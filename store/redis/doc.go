@@ -20,8 +20,10 @@
 // (<side>:bytes): post.lua checks a message against
 // store.Limits.MaxQueueBytes (the rule is store.Limits.Admit; the bound
 // comes as an argument, like MaxQueue) and adds its bytes in the step that
-// stores it; ack.lua reads what it deletes, a chunk of entries at a time,
-// and subtracts its bytes in the step that deletes it. An empty queue holds
+// stores it; ack.lua subtracts the bytes of what it deletes in the step
+// that deletes it, reading the entries a chunk at a time, unless it
+// deletes the whole queue (it acknowledges through the newest id), which
+// leaves 0. An empty queue holds
 // 0 bytes whatever the count said, which bounds the error that builds of
 // schema version 2 still running during an upgrade (which do not count)
 // can leave. read.lua stops before the entry whose data would pass the
