@@ -20,8 +20,10 @@
 // (<side>:bytes): post.lua checks a message against
 // store.Limits.MaxQueueBytes (the rule is store.Limits.Admit; the bound
 // comes as an argument, like MaxQueue) and adds its bytes in the step that
-// stores it; ack.lua reads what it deletes, a chunk of entries at a time,
-// and subtracts its bytes in the step that deletes it. An empty queue holds
+// stores it; ack.lua subtracts the bytes of what it deletes in the step
+// that deletes it, reading the entries a chunk at a time, unless it
+// deletes the whole queue (it acknowledges through the newest id), which
+// leaves 0. An empty queue holds
 // 0 bytes whatever the count said, which bounds the error that builds of
 // schema version 2 still running during an upgrade (which do not count)
 // can leave. read.lua stops before the entry whose data would pass the
@@ -57,8 +59,8 @@
 // scripts authenticate in the same step as the change they make, answer
 // small status replies that Go maps to store errors (status.go, the one
 // table), restart the idle timer (PEXPIRE) of all of a channel's keys
-// (post.lua only once every ttl/16, recorded in the hash's 'touched'
-// field, see lib.lua's touch), and SPUBLISH the id of every port whose
+// (post.lua and ack.lua only when the channel's hash has less than the
+// TTL left, once every ttl/16, see lib.lua's touch_due), and SPUBLISH the id of every port whose
 // holder should look again on the channel's shard channel
 // <prefix>{T}:notify (lib.lua's notify): a
 // transfer, a close, a revoked token, a move's lock and commit. A post

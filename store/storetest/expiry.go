@@ -27,8 +27,8 @@ const (
 )
 
 // testExpiryIdle: a channel left idle for the TTL is forgotten: every
-// operation on its ports is ErrUnauthorized. Channels that see posts or
-// reads in time stay.
+// operation on its ports is ErrUnauthorized. Channels that see posts,
+// reads or acknowledgements in time stay.
 func testExpiryIdle(t *testing.T, h harness) {
 	ctx := testContext(t)
 	s, tl := h.timedStore(t, store.Limits{ChannelTTL: expiryTTL})
@@ -36,20 +36,27 @@ func testExpiryIdle(t *testing.T, h harness) {
 	queued := post(ctx, t, s, idle.p1, text("forgotten"))
 	posted := newPair(ctx, t, s)
 	read := newPair(ctx, t, s)
+	acked := newPair(ctx, t, s)
+	ackedID := post(ctx, t, s, acked.p1, text("acknowledged again and again"))
 
-	// Keep two channels busy for longer than the TTL: one by posting, one
-	// by reading. They are checked at once after their last operation.
+	// Keep three channels busy for longer than the TTL: one by posting, one
+	// by reading, one by acknowledging (the same message each time: an
+	// acknowledgement that deletes nothing is activity too). They are
+	// checked at once after their last operation.
 	for elapsed := time.Duration(0); elapsed < keepBusy; elapsed += busyEvery {
 		tl.pass(busyEvery)
 		post(ctx, t, s, posted.p1, text("still here"))
 		if _, err := s.Read(ctx, read.p2, store.EventID{}, store.ReadLimit{Messages: 1}); err != nil {
 			t.Fatalf("reading a channel kept alive: %v", err)
 		}
+		if err := s.Ack(ctx, acked.p2, ackedID); err != nil {
+			t.Fatalf("acknowledging on a channel kept alive: %v", err)
+		}
 	}
 	if n := len(readAll(ctx, t, s, posted.p2, store.EventID{})); n == 0 {
 		t.Errorf("the channel kept alive by posts holds %d messages", n)
 	}
-	for _, c := range []store.Credentials{posted.p1, posted.p2, read.p1, read.p2} {
+	for _, c := range []store.Credentials{posted.p1, posted.p2, read.p1, read.p2, acked.p1, acked.p2} {
 		describe(ctx, t, s, c)
 	}
 

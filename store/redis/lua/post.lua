@@ -53,12 +53,15 @@ local idem = ARGV[14] and ARGV[14] ~= '' and KEYS[#KEYS] or nil
 local dkey = KEYS[5] ~= idem and KEYS[5] or nil
 -- Everything the post reads of the channel hash comes in one HMGET (each
 -- redis.call costs Redis's thread about half a microsecond of its own).
-local side, other = side_of(ARGV[1])
-if not side then return {ST_UNAUTHORIZED} end
+-- The field p2 is the peer's id when the sender is p1, and checks the
+-- guess when it is p2, whose peer is p1 (see guess_side).
+local side, other, p1 = guess_side(ARGV[1])
 local h = redis.call('HMGET', KEYS[1], side .. ':post', side .. ':move', 'state',
-  other, other .. ':last', other .. ':posted', 'touched', other .. ':bytes', side .. ':token')
-local last_post, moving, state, peer, peer_last, posted, touched, queued_bytes = h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8]
-local _, _, err = authorize(ARGV[1], ARGV[2], 'post', side, other, h[9])
+  'p2', other .. ':last', other .. ':posted', other .. ':bytes', side .. ':token')
+if not side_checked(ARGV[1], side, h[4]) then return {ST_UNAUTHORIZED} end
+local last_post, moving, state, peer, peer_last, posted, queued_bytes = h[1], h[2], h[3], h[4], h[5], h[6], h[7]
+if side == 'p2' then peer = p1 end
+local _, _, err = authorize(ARGV[1], ARGV[2], 'post', side, other, h[8])
 if err then return err end
 -- go-redis sends a script again when the connection dropped before its
 -- answer came; the side's last post id lets the replay answer the first
@@ -97,22 +100,28 @@ end
 if state == 'closed' then return {ST_CLOSED} end
 local q = queue(other)
 local queued = redis.call('XLEN', q)
-if queued >= tonumber(ARGV[4]) then return {ST_QUEUE_FULL} end
+if queued >= num(ARGV[4]) then return {ST_QUEUE_FULL} end
 -- An empty queue holds no bytes, whatever the count says (see above).
 if queued == 0 then queued_bytes = '0' end
-queued_bytes = tonumber(queued_bytes or '0') + #ARGV[3]
-if queued_bytes > tonumber(ARGV[12]) then return {ST_QUEUE_BYTES_FULL} end
+queued_bytes = num(queued_bytes or '0') + #ARGV[3]
+if queued_bytes > num(ARGV[12]) then return {ST_QUEUE_BYTES_FULL} end
 if not posted then
   -- A channel made before the counters existed starts its posted counter
   -- from what it holds, so that queued = posted - acknowledged holds.
   local acknowledged = redis.call('HGET', KEYS[1], other .. ':acknowledged') or '0'
-  posted = queued + tonumber(acknowledged)
+  posted = queued + num(acknowledged)
 end
 local now = now_text()
 local id = next_id(peer_last, now)
+-- NOMKSTREAM: a queue that does not exist (the side's first message)
+-- answers nil instead of being made without a timer; it is made next,
+-- and the timers restarted. A queue that acks emptied stays, with its
+-- timer, so that a reader that keeps up costs no restart per message.
+local added
 if ARGV[7] == '' and ARGV[10] == '' and ARGV[13] == '' then
   -- The common case, without building a table.
-  redis.call('XADD', q, id, 'd', ARGV[3], 's', ARGV[1], 't', now)
+  added = redis.call('XADD', q, 'NOMKSTREAM', id, 'd', ARGV[3], 's', ARGV[1], 't', now)
+  if not added then redis.call('XADD', q, id, 'd', ARGV[3], 's', ARGV[1], 't', now) end
 else
   local entry
   if ARGV[13] == '' then
@@ -128,18 +137,12 @@ else
     entry[#entry + 1] = 'o'
     entry[#entry + 1] = ARGV[10]
   end
-  redis.call('XADD', q, id, unpack(entry))
+  added = redis.call('XADD', q, 'NOMKSTREAM', id, unpack(entry))
+  if not added then redis.call('XADD', q, id, unpack(entry)) end
 end
-posted, queued_bytes = fmt(tonumber(posted) + 1), fmt(queued_bytes)
--- An empty queue may not have existed: XADD just made it, without a timer.
-if queued == 0 or touch_due(ARGV[5], tonumber(now), touched) then
-  touch(ARGV[5])
-  redis.call('HSET', KEYS[1], other .. ':last', id, side .. ':post', ARGV[9] .. ' ' .. id,
-    other .. ':posted', posted, other .. ':bytes', queued_bytes, 'touched', now)
-else
-  redis.call('HSET', KEYS[1], other .. ':last', id, side .. ':post', ARGV[9] .. ' ' .. id,
-    other .. ':posted', posted, other .. ':bytes', queued_bytes)
-end
+if not added or touch_due(ARGV[5]) then touch(ARGV[5]) end
+redis.call('HSET', KEYS[1], other .. ':last', id, side .. ':post', ARGV[9] .. ' ' .. id,
+  other .. ':posted', fmt(num(posted) + 1), other .. ':bytes', fmt(queued_bytes))
 if dkey then
   redis.call('SET', dkey, DECIDED_DONE .. id, 'PX', ARGV[8])
 end
