@@ -63,6 +63,14 @@ type listener struct {
 	down   bool                 // subscribing fails, until a subscription is confirmed
 	closed bool
 	done   chan struct{} // closed by close
+
+	// dirty holds the tags whose waiters or placement changed since the
+	// manager's last pass, the only ones a pass looks at: a pass over
+	// every tag made opening N streams cost N² under this lock.
+	dirty map[string]struct{}
+	// looked counts the tags the manager's passes have looked at: a test
+	// checks that a pass costs what changed, not what is subscribed.
+	looked int
 }
 
 // tagState is what the listener knows of a tag with waiters. A placed tag
@@ -117,6 +125,7 @@ func newListener(client goredis.UniversalClient, prefix string, log *slog.Logger
 		ping:   ping,
 		poke:   make(chan struct{}, 1),
 		tags:   make(map[string]*tagState),
+		dirty:  make(map[string]struct{}),
 		done:   make(chan struct{}),
 		placed: make(map[string]*shard),
 		shards: make(map[string]*shard),
@@ -153,8 +162,8 @@ func tagOf(channel string) string {
 	return channel[i+1 : j]
 }
 
-// watch is the hub's hook. It only records the change and wakes the
-// manager, since it runs under the hub's lock.
+// watch is the hub's hook. It only records the change, marks the tag for
+// the manager's next pass and wakes it, since it runs under the hub's lock.
 func (l *listener) watch(port string, watched bool) {
 	tag := store.Tag(port)
 	if tag == "" {
@@ -174,6 +183,7 @@ func (l *listener) watch(port string, watched bool) {
 			delete(l.tags, tag)
 		}
 	}
+	l.dirty[tag] = struct{}{}
 	l.mu.Unlock()
 	l.wake()
 }
@@ -331,17 +341,22 @@ type placement struct {
 }
 
 // changes returns the waited-on tags that have no subscription, and takes
-// out the subscriptions of the tags nobody waits on any more.
+// out the subscriptions of the tags nobody waits on any more. It looks
+// only at the dirty tags, and clears them: whoever changes a tag's waiters
+// or placement marks it (watch, unplaced), and a pass that leaves a wanted
+// tag unplaced marks it again (reconcile).
 func (l *listener) changes() (add []string, drop []placement) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for tag, t := range l.tags {
-		if _, ok := l.placed[tag]; !ok && len(t.ports) > 0 {
+	for tag := range l.dirty {
+		l.looked++
+		t := l.tags[tag]
+		wanted := t != nil && len(t.ports) > 0
+		sh, placed := l.placed[tag]
+		switch {
+		case wanted && !placed:
 			add = append(add, tag)
-		}
-	}
-	for tag, sh := range l.placed {
-		if t := l.tags[tag]; t == nil || len(t.ports) == 0 {
+		case !wanted && placed:
 			drop = append(drop, placement{sh, tag})
 			delete(l.placed, tag)
 			delete(l.tags, tag)
@@ -349,7 +364,17 @@ func (l *listener) changes() (add []string, drop []placement) {
 			sh.leaving[tag]++
 		}
 	}
+	// A new map rather than clear: a cleared map keeps its size, and
+	// every later pass would walk the empty buckets of a burst of streams.
+	l.dirty = make(map[string]struct{})
 	return add, drop
+}
+
+// again marks tag for the manager's next pass, which a failure starts.
+func (l *listener) again(tag string) {
+	l.mu.Lock()
+	l.dirty[tag] = struct{}{}
+	l.mu.Unlock()
 }
 
 // reconcile unsubscribes the tags nobody waits on any more and subscribes
@@ -365,26 +390,31 @@ func (l *listener) reconcile(ctx context.Context) error {
 	for _, tag := range add {
 		node, addr, err := l.route(ctx, tag)
 		if err != nil {
+			l.again(tag)
 			errs = append(errs, err)
 			continue
 		}
 		if down[addr] {
+			l.again(tag)
 			continue
 		}
 		sh := l.shard(ctx, addr, node)
+		if sh == nil {
+			return nil // closing
+		}
 		l.mu.Lock()
 		t := l.tags[tag]
-		ok := sh != nil && !sh.dead && t != nil && len(t.ports) > 0
+		wanted := t != nil && len(t.ports) > 0
+		ok := wanted && !sh.dead
 		if ok {
 			// Placed before subscribing: the confirmation must find it.
 			l.placed[tag] = sh
 			sh.tags[tag] = struct{}{}
 			sh.joining[tag]++
+		} else if wanted {
+			l.dirty[tag] = struct{}{} // its shard died: the next pass tries again
 		}
 		l.mu.Unlock()
-		if sh == nil {
-			return nil // closing
-		}
 		if !ok {
 			if sh.dead {
 				errs = append(errs, fmt.Errorf("node %s failed", addr))
@@ -562,9 +592,11 @@ func (l *listener) unsubscribed(sh *shard, tag string) {
 	l.wake()
 }
 
-// unplaced records that tag's subscription is gone, and forgets the tag if
-// nobody waits on it. l.mu must be held.
+// unplaced records that tag's subscription is gone, forgets the tag if
+// nobody waits on it, and marks it for the manager's next pass, which
+// subscribes it again if somebody does. l.mu must be held.
 func (l *listener) unplaced(tag string) {
+	l.dirty[tag] = struct{}{}
 	t := l.tags[tag]
 	if t == nil {
 		return
