@@ -36,6 +36,24 @@ func benchStore(b *testing.B) (*redisstore.Store, *goredis.Client) {
 	return st, client
 }
 
+// benchPair creates a channel for a benchmark, whose messages go from
+// port 1 (from) to port 2 (to).
+func benchPair(b *testing.B, st *redisstore.Store) (from, to store.Credentials) {
+	ch, err := st.CreateChannel(context.Background(), "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}, store.Credentials{PortID: ch.Port2.ID, Token: ch.Port2.Token}
+}
+
+// resetStats zeroes Redis's command statistics (CONFIG RESETSTAT), which
+// scriptStats reads once the loop is done.
+func resetStats(b *testing.B, client *goredis.Client) {
+	if err := client.ConfigResetStat(context.Background()).Err(); err != nil {
+		b.Fatal(err)
+	}
+}
+
 // BenchmarkPost is the Lua post call alone: Store.Post of about 100 bytes
 // of data, no transfer list, against the package's redis-server. Besides
 // the round trip it reports redis-µs/op, the time Redis's own thread spent
@@ -44,14 +62,8 @@ func benchStore(b *testing.B) (*redisstore.Store, *goredis.Client) {
 func BenchmarkPost(b *testing.B) {
 	ctx := context.Background()
 	st, client := benchStore(b)
-	ch, err := st.CreateChannel(ctx, "")
-	if err != nil {
-		b.Fatal(err)
-	}
-	from := store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}
-	if err := client.ConfigResetStat(ctx).Err(); err != nil {
-		b.Fatal(err)
-	}
+	from, _ := benchPair(b, st)
+	resetStats(b, client)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := st.Post(ctx, from, benchMessage); err != nil {
@@ -72,21 +84,15 @@ func BenchmarkPost(b *testing.B) {
 func BenchmarkAck(b *testing.B) {
 	ctx := context.Background()
 	st, client := benchStore(b)
-	ch, err := st.CreateChannel(ctx, "")
-	if err != nil {
-		b.Fatal(err)
-	}
-	from := store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}
-	to := store.Credentials{PortID: ch.Port2.ID, Token: ch.Port2.Token}
+	from, to := benchPair(b, st)
 	ids := make([]store.EventID, b.N)
 	for i := range ids {
+		var err error
 		if ids[i], err = st.Post(ctx, from, benchMessage); err != nil {
 			b.Fatal(err)
 		}
 	}
-	if err := client.ConfigResetStat(ctx).Err(); err != nil {
-		b.Fatal(err)
-	}
+	resetStats(b, client)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for _, id := range ids {
@@ -107,15 +113,8 @@ func BenchmarkAck(b *testing.B) {
 func BenchmarkPostAck(b *testing.B) {
 	ctx := context.Background()
 	st, client := benchStore(b)
-	ch, err := st.CreateChannel(ctx, "")
-	if err != nil {
-		b.Fatal(err)
-	}
-	from := store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}
-	to := store.Credentials{PortID: ch.Port2.ID, Token: ch.Port2.Token}
-	if err := client.ConfigResetStat(ctx).Err(); err != nil {
-		b.Fatal(err)
-	}
+	from, to := benchPair(b, st)
+	resetStats(b, client)
 	b.ReportAllocs()
 	for b.Loop() {
 		id, err := st.Post(ctx, from, benchMessage)
@@ -163,9 +162,7 @@ func benchPostParallel(b *testing.B, inFlight int) {
 		}
 		from <- store.Credentials{PortID: ch.Port1.ID, Token: ch.Port1.Token}
 	}
-	if err := client.ConfigResetStat(ctx).Err(); err != nil {
-		b.Fatal(err)
-	}
+	resetStats(b, client)
 	trips, cpu := redisstore.RoundTrips(st), redisCPU(b, client)
 	b.ReportAllocs()
 	b.SetParallelism(par)
