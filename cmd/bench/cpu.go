@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -51,6 +52,10 @@ type cpuUse struct {
 	server, redis, bench time.Duration
 	// redisCmds is the redis-servers' time in commands (redisCommandTime).
 	redisCmds time.Duration
+	// waited is the time the servers and redis-servers have spent
+	// runnable but waiting for a CPU (runQueueWait), if waitKnown.
+	waited    time.Duration
+	waitKnown bool
 }
 
 func measureCPU(ctx context.Context, t *target) (cpuUse, error) {
@@ -76,6 +81,7 @@ func measureCPU(ctx context.Context, t *target) (cpuUse, error) {
 	if u.redisCmds, err = redisCommandTime(ctx, t.redis); err != nil {
 		return u, err
 	}
+	u.waited, u.waitKnown = serversWait(append(slices.Clone(t.procs), t.redis...))
 	u.bench, err = cpuTime(os.Getpid())
 	return u, err
 }
@@ -83,6 +89,10 @@ func measureCPU(ctx context.Context, t *target) (cpuUse, error) {
 // setCPU sets r's CPU figures from the use before and after a flow
 // that delivered r.Messages.
 func (r *flowResult) setCPU(before, after cpuUse) {
+	r.RunQueueWaitMs = -1
+	if before.waitKnown && after.waitKnown {
+		r.RunQueueWaitMs = float64((after.waited - before.waited).Microseconds()) / 1000
+	}
 	if r.Messages == 0 {
 		return
 	}

@@ -63,6 +63,13 @@ type flowResult struct {
 	// RedisCmdUs is the redis-servers' time in commands per delivered
 	// message (INFO commandstats), part of RedisCPUus.
 	RedisCmdUs float64 `json:"redis_commands_us_per_msg"`
+	// RunQueueWaitMs is how long, in all, the servers and redis-servers
+	// waited for a CPU while runnable during the flow (-1: unknown), and
+	// RedisSlowestMs the longest a Redis command took, 0 if none took
+	// latencyThresholdMs: a flow that starved has the one large and the
+	// other small (stall.go).
+	RunQueueWaitMs float64 `json:"run_queue_wait_ms"`
+	RedisSlowestMs int64   `json:"redis_slowest_command_ms"`
 }
 
 // clients are the bench's HTTP clients: one keeping connections alive for
@@ -118,6 +125,9 @@ func runFlow(ctx context.Context, t *target, cl *clients, spec flowSpec) (flowRe
 		})
 	}
 
+	if err := resetLatency(ctx, t.redis); err != nil {
+		return flowResult{}, err
+	}
 	cpuBefore, err := measureCPU(ctx, t)
 	if err != nil {
 		return flowResult{}, err
@@ -192,6 +202,9 @@ func runFlow(ctx context.Context, t *target, cl *clients, spec flowSpec) (flowRe
 		res.MaxMs = ms(lat[len(lat)-1])
 	}
 	res.setCPU(cpuBefore, cpuAfter)
+	if res.RedisSlowestMs, err = slowestCommand(ctx, t.redis); err != nil {
+		return flowResult{}, err
+	}
 	return res, nil
 }
 

@@ -147,6 +147,8 @@ func (cs *children) startRedis(ctx context.Context, name string, extra ...string
 		// Enough for S4's streams and the relay's readers, whatever the
 		// machine's default.
 		"--maxclients", "50000",
+		// Records commands that take long, for a flow's slowest (stall.go).
+		"--latency-monitor-threshold", strconv.Itoa(latencyThresholdMs),
 	}, extra...), nil)
 	if err != nil {
 		return "", nil, err

@@ -83,7 +83,7 @@ func runAll(ctx context.Context, e *benchEnv, opts options, log io.Writer) ([]ro
 						return nil, fmt.Errorf("%s on %s: %w", sc, t.name, err)
 					}
 					if res.PostErrors > 0 {
-						fmt.Fprintf(log, "bench: %s on %s: %d posts failed, the first with: %s\n", sc, t.name, res.PostErrors, res.FirstPostError)
+						fmt.Fprintf(log, "bench: %s on %s: %d posts failed, the first with: %s; %s\n", sc, t.name, res.PostErrors, res.FirstPostError, res.stallNote())
 					}
 					rw.Flow = &res
 				}
