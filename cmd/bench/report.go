@@ -199,7 +199,8 @@ func writeThroughput(w io.Writer, gs []group) {
 // less to the others.
 func writeCPU(w io.Writer, gs []group) {
 	fmt.Fprintln(w, "\nCPU time per delivered message, µs (from /proc/<pid>/stat; 10 ms ticks; servers and redis-servers summed over instances and nodes; "+
-		"\"in commands\": Redis's own clock around its commands, INFO commandstats, which counts the time it was preempted too, so on a loaded machine it can pass the CPU time):")
+		"\"in commands\": Redis's own clock around its commands, INFO commandstats, which counts the time it was preempted too, so on a loaded machine it can pass the CPU time, "+
+		"and which counts a command that a function calls twice, in the function's time and under its own name, so that on the api's rows it overstates Redis's time by about a quarter to a third):")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| target | server (api or relay) | redis-server | bench (load) | total | of redis-server: in commands | messages per acknowledgement |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
