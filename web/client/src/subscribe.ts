@@ -61,6 +61,17 @@ export interface SubscribeOptions {
   maxAttempts?: number;
   /** onAck is told each id through which an acknowledgement succeeded. */
   onAck?(through: string): void;
+  /**
+   * ackEveryMs spaces acknowledgements at least this far apart (0, the
+   * default: each goes as soon as the one before it is answered). Each
+   * still covers every message taken before it, so on a busy port a
+   * larger value sends fewer requests, and the service does less per
+   * message; should the process stop, the messages taken since the last
+   * acknowledgement are delivered again to the next subscriber. A close
+   * event, a 204 and the end of the iteration acknowledge what was taken
+   * at once.
+   */
+  ackEveryMs?: number;
 }
 
 /**
@@ -105,7 +116,7 @@ export async function* subscribe(
   const stop = () => ctl.abort(outer?.reason);
   outer?.addEventListener("abort", stop, { once: true });
   const signal = ctl.signal;
-  const acks = new Acker(client, port, options.onAck);
+  const acks = new Acker(client, port, options.onAck, options.ackEveryMs ?? 0);
   let position = options.after ?? ""; // the last message taken
   let failures = 0;
   let hint: number | undefined; // the server's retry: field
@@ -201,20 +212,25 @@ export async function* subscribe(
   } finally {
     outer?.removeEventListener("abort", stop);
     ctl.abort();
+    acks.hurry(); // what was taken is acknowledged now, not after a pause
   }
 }
 
 // Acker acknowledges through the last message taken, one request at a
-// time: ids taken while one is in flight are covered by the next.
+// time, and at least everyMs apart: ids taken meanwhile are covered by
+// the next.
 class Acker {
   #want = "";
   #done = "";
   #running: Promise<void> | undefined;
+  #hurried = false;
+  #cutPause: (() => void) | undefined;
 
   constructor(
     readonly client: Tincan,
     readonly port: PortCredentials,
     readonly onAck: ((through: string) => void) | undefined,
+    readonly everyMs: number,
   ) {}
 
   through(id: string): void {
@@ -226,20 +242,44 @@ class Acker {
     try {
       while (this.#want !== this.#done) {
         const id = this.#want;
+        const sent = Date.now();
         await this.client.ack(this.port, id);
         this.#done = id;
         this.onAck?.(id);
+        const rest = this.everyMs - (Date.now() - sent);
+        if (rest > 0 && !this.#hurried) await this.#pause(rest);
       }
     } catch {
       // The next message's acknowledgement, or the next stream's
       // last_event_id, covers this one.
     } finally {
       this.#running = undefined;
+      this.#hurried = false;
     }
   }
 
-  /** settle waits for the acknowledgement in flight, if any. */
+  #pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.#cutPause = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    }).finally(() => {
+      this.#cutPause = undefined;
+    });
+  }
+
+  /** hurry ends a pause: what was taken is acknowledged at once. */
+  hurry(): void {
+    if (!this.#running) return;
+    this.#hurried = true;
+    this.#cutPause?.();
+  }
+
+  /** settle acknowledges what was taken, without a pause, and waits for it. */
   settle(): Promise<void> {
+    this.hurry();
     return this.#running ?? Promise.resolve();
   }
 }

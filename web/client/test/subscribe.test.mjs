@@ -152,3 +152,34 @@ test('stops quietly on its signal', async () => {
   }
   assert.deepEqual(seen, ['open']);
 });
+
+test('ackEveryMs spaces the acknowledgements, and the close acknowledges what was taken at once', async () => {
+  const { port1, port2 } = await tincan.createChannel();
+  const acked = [];
+  let lastTaken = '';
+  let closeSentAt = 0;
+  const n = 15;
+  const log = await follow(port2, async (ev) => {
+    if (ev.type === 'open') {
+      // One message every 20 ms: without a spacing, nearly each would be
+      // acknowledged by itself.
+      (async () => {
+        for (let i = 1; i <= n; i++) {
+          await tincan.post(port1, i);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        await tincan.close(port1);
+        closeSentAt = Date.now();
+      })();
+    }
+    if (ev.type === 'message') lastTaken = ev.message.id;
+  }, { ackEveryMs: 5_000, onAck: (id) => acked.push(id) });
+  const ended = Date.now();
+  assert.equal(log.filter((l) => l.startsWith('message')).length, n, log.join(', '));
+  assert.equal(log.at(-1), 'close');
+  assert.ok(acked.length <= 2, `${acked.length} acknowledgements for ${n} messages 20 ms apart, 5 s between acknowledgements`);
+  assert.equal(acked.at(-1), lastTaken, 'the last acknowledgement is not through the last message taken');
+  assert.ok(ended - closeSentAt < 5_000, 'the close waited for the pause between acknowledgements');
+  const d = await tincan.describe(port2);
+  assert.equal(d.queued, 0, 'messages taken are still queued after the close');
+});

@@ -77,6 +77,17 @@ export interface SubscribeOptions {
     maxAttempts?: number;
     /** onAck is told each id through which an acknowledgement succeeded. */
     onAck?(through: string): void;
+    /**
+     * ackEveryMs spaces acknowledgements at least this far apart (0, the
+     * default: each goes as soon as the one before it is answered). Each
+     * still covers every message taken before it, so on a busy port a
+     * larger value sends fewer requests, and the service does less per
+     * message; should the process stop, the messages taken since the last
+     * acknowledgement are delivered again to the next subscriber. A close
+     * event, a 204 and the end of the iteration acknowledge what was taken
+     * at once.
+     */
+    ackEveryMs?: number;
 }
 /**
  * subscribe follows port's event stream, as an async iterator of

@@ -41,7 +41,7 @@ export async function* subscribe(client, port, options = {}) {
     const stop = () => ctl.abort(outer?.reason);
     outer?.addEventListener("abort", stop, { once: true });
     const signal = ctl.signal;
-    const acks = new Acker(client, port, options.onAck);
+    const acks = new Acker(client, port, options.onAck, options.ackEveryMs ?? 0);
     let position = options.after ?? ""; // the last message taken
     let failures = 0;
     let hint; // the server's retry: field
@@ -146,21 +146,27 @@ export async function* subscribe(client, port, options = {}) {
     finally {
         outer?.removeEventListener("abort", stop);
         ctl.abort();
+        acks.hurry(); // what was taken is acknowledged now, not after a pause
     }
 }
 // Acker acknowledges through the last message taken, one request at a
-// time: ids taken while one is in flight are covered by the next.
+// time, and at least everyMs apart: ids taken meanwhile are covered by
+// the next.
 class Acker {
     client;
     port;
     onAck;
+    everyMs;
     #want = "";
     #done = "";
     #running;
-    constructor(client, port, onAck) {
+    #hurried = false;
+    #cutPause;
+    constructor(client, port, onAck, everyMs) {
         this.client = client;
         this.port = port;
         this.onAck = onAck;
+        this.everyMs = everyMs;
     }
     through(id) {
         this.#want = id;
@@ -170,9 +176,13 @@ class Acker {
         try {
             while (this.#want !== this.#done) {
                 const id = this.#want;
+                const sent = Date.now();
                 await this.client.ack(this.port, id);
                 this.#done = id;
                 this.onAck?.(id);
+                const rest = this.everyMs - (Date.now() - sent);
+                if (rest > 0 && !this.#hurried)
+                    await this.#pause(rest);
             }
         }
         catch {
@@ -181,10 +191,30 @@ class Acker {
         }
         finally {
             this.#running = undefined;
+            this.#hurried = false;
         }
     }
-    /** settle waits for the acknowledgement in flight, if any. */
+    #pause(ms) {
+        return new Promise((resolve) => {
+            const timer = setTimeout(resolve, ms);
+            this.#cutPause = () => {
+                clearTimeout(timer);
+                resolve();
+            };
+        }).finally(() => {
+            this.#cutPause = undefined;
+        });
+    }
+    /** hurry ends a pause: what was taken is acknowledged at once. */
+    hurry() {
+        if (!this.#running)
+            return;
+        this.#hurried = true;
+        this.#cutPause?.();
+    }
+    /** settle acknowledges what was taken, without a pause, and waits for it. */
     settle() {
+        this.hurry();
         return this.#running ?? Promise.resolve();
     }
 }
