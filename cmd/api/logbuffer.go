@@ -21,8 +21,22 @@ type logBuffer struct {
 	mu    sync.Mutex
 	w     io.Writer
 	buf   []byte
-	timer *time.Timer // runs Flush; armed while buf holds lines
+	timer flushTimer // runs Flush; armed while buf holds lines
 	armed bool
+}
+
+// flushTimer is what logBuffer needs of a *time.Timer, so that a test can
+// fire it by hand.
+type flushTimer interface {
+	Reset(d time.Duration) bool
+	Stop() bool
+}
+
+// stoppedTimer is a time.AfterFunc timer that runs f, not yet armed.
+func stoppedTimer(f func()) flushTimer {
+	t := time.AfterFunc(time.Hour, f)
+	t.Stop()
+	return t
 }
 
 const (
@@ -32,10 +46,11 @@ const (
 	logBufferSize = 32 << 10
 )
 
-func newLogBuffer(w io.Writer) *logBuffer {
+// newLogBuffer buffers for w, with a timer that newTimer makes, not yet
+// armed, to run its Flush (stoppedTimer outside tests).
+func newLogBuffer(w io.Writer, newTimer func(f func()) flushTimer) *logBuffer {
 	b := &logBuffer{w: w}
-	b.timer = time.AfterFunc(time.Hour, b.Flush)
-	b.timer.Stop()
+	b.timer = newTimer(b.Flush)
 	return b
 }
 

@@ -45,16 +45,35 @@ func TestLogBufferBatchesRequestLines(t *testing.T) {
 	}
 }
 
+// handTimer is a flushTimer fired by the test: armed says for how long
+// it was last set, 0 once stopped.
+type handTimer struct {
+	f     func()
+	armed time.Duration
+}
+
+func (h *handTimer) Reset(d time.Duration) bool { h.armed = d; return false }
+func (h *handTimer) Stop() bool                 { h.armed = 0; return false }
+
 func TestLogBufferWritesWithinItsBound(t *testing.T) {
 	w := &writes{}
-	logger, _ := newLogger(Config{LogLevel: slog.LevelInfo, LogFormat: "json"}, w)
+	timer := &handTimer{}
+	buf := newLogBuffer(w, func(f func()) flushTimer { timer.f = f; return timer })
+	logger := loggerOn(Config{LogLevel: slog.LevelInfo, LogFormat: "json"}, buf)
 	logger.Info(handlers.RequestLogMessage)
-	deadline := time.Now().Add(10 * logFlushAfter)
-	for len(w.all()) == 0 && time.Now().Before(deadline) {
-		time.Sleep(logFlushAfter / 10)
+	if timer.armed != logFlushAfter {
+		t.Fatalf("a buffered line armed the timer for %v, want %v", timer.armed, logFlushAfter)
 	}
-	if got := w.all(); len(got) != 1 || !strings.Contains(got[0], `"msg":"request"`) {
-		t.Fatalf("got %q, want the line written by itself within %v", got, 10*logFlushAfter)
+	logger.Info(handlers.RequestLogMessage, "n", 2)
+	if got := w.all(); len(got) != 0 {
+		t.Fatalf("written before the timer fired: %q", got)
+	}
+	timer.f() // logFlushAfter has passed
+	if got := w.all(); len(got) != 1 || strings.Count(got[0], `"msg":"request"`) != 2 {
+		t.Fatalf("got %q, want both lines in one write when the timer fires", got)
+	}
+	if timer.armed != 0 {
+		t.Errorf("the timer is still armed (%v) with nothing buffered", timer.armed)
 	}
 }
 

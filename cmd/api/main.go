@@ -197,7 +197,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 // newLogger logs to w at cfg's level, as text or JSON; request lines go
 // through a logBuffer, whose Flush is flush.
 func newLogger(cfg Config, w io.Writer) (logger *slog.Logger, flush func()) {
-	buf := newLogBuffer(w)
+	buf := newLogBuffer(w, stoppedTimer)
+	return loggerOn(cfg, buf), buf.Flush
+}
+
+// loggerOn logs through buf at cfg's level, as text or JSON.
+func loggerOn(cfg Config, buf *logBuffer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
 	handler := func(w io.Writer) slog.Handler {
 		if cfg.LogFormat == "json" {
@@ -205,5 +210,5 @@ func newLogger(cfg Config, w io.Writer) (logger *slog.Logger, flush func()) {
 		}
 		return slog.NewTextHandler(w, opts)
 	}
-	return slog.New(accessSplit{requests: handler(buffered{buf}), others: handler(through{buf})}), buf.Flush
+	return slog.New(accessSplit{requests: handler(buffered{buf}), others: handler(through{buf})})
 }
