@@ -111,12 +111,10 @@ func (r *flowResult) setCPU(before, after cpuUse) {
 // loaded one also the time Redis was preempted in them.
 func redisCommandTime(ctx context.Context, nodes []*child) (time.Duration, error) {
 	var total time.Duration
-	for _, n := range nodes {
-		rdb := redis.NewClient(&redis.Options{Addr: n.addr})
+	err := eachNode(nodes, "INFO commandstats", func(rdb *redis.Client) error {
 		info, err := rdb.Info(ctx, "commandstats").Result()
-		rdb.Close()
 		if err != nil {
-			return 0, fmt.Errorf("INFO commandstats of %s: %w", n.name, err)
+			return err
 		}
 		for line := range strings.SplitSeq(info, "\n") {
 			name, stats, ok := strings.Cut(strings.TrimSpace(line), ":")
@@ -127,12 +125,27 @@ func redisCommandTime(ctx context.Context, nodes []*child) (time.Duration, error
 				if v, ok := strings.CutPrefix(field, "usec="); ok {
 					us, err := strconv.ParseInt(v, 10, 64)
 					if err != nil {
-						return 0, fmt.Errorf("INFO commandstats of %s: %q", n.name, line)
+						return fmt.Errorf("%q", line)
 					}
 					total += time.Duration(us) * time.Microsecond
 				}
 			}
 		}
+		return nil
+	})
+	return total, err
+}
+
+// eachNode runs do with a client of each of the redis-servers nodes in
+// turn, closing it after; an error names what and the node.
+func eachNode(nodes []*child, what string, do func(rdb *redis.Client) error) error {
+	for _, n := range nodes {
+		rdb := redis.NewClient(&redis.Options{Addr: n.addr})
+		err := do(rdb)
+		rdb.Close()
+		if err != nil {
+			return fmt.Errorf("%s of %s: %w", what, n.name, err)
+		}
 	}
-	return total, nil
+	return nil
 }

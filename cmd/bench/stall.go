@@ -78,15 +78,9 @@ func serversWait(procs []*child) (time.Duration, bool) {
 // resetLatency clears the latency monitors of the redis-servers nodes, so
 // that slowestCommand then tells of this flow alone.
 func resetLatency(ctx context.Context, nodes []*child) error {
-	for _, n := range nodes {
-		rdb := redis.NewClient(&redis.Options{Addr: n.addr})
-		err := rdb.Do(ctx, "LATENCY", "RESET").Err()
-		rdb.Close()
-		if err != nil {
-			return fmt.Errorf("LATENCY RESET of %s: %w", n.name, err)
-		}
-	}
-	return nil
+	return eachNode(nodes, "LATENCY RESET", func(rdb *redis.Client) error {
+		return rdb.Do(ctx, "LATENCY", "RESET").Err()
+	})
 }
 
 // slowestCommand is the longest a command took on the nodes since their
@@ -94,16 +88,12 @@ func resetLatency(ctx context.Context, nodes []*child) error {
 // or more.
 func slowestCommand(ctx context.Context, nodes []*child) (int64, error) {
 	var slowest int64
-	for _, n := range nodes {
-		rdb := redis.NewClient(&redis.Options{Addr: n.addr})
+	err := eachNode(nodes, "LATENCY LATEST", func(rdb *redis.Client) error {
 		v, err := rdb.Do(ctx, "LATENCY", "LATEST").Slice()
-		rdb.Close()
-		if err != nil {
-			return 0, fmt.Errorf("LATENCY LATEST of %s: %w", n.name, err)
-		}
 		slowest = max(slowest, commandMax(v))
-	}
-	return slowest, nil
+		return err
+	})
+	return slowest, err
 }
 
 // commandMax is the largest max of LATENCY LATEST's events of commands
