@@ -69,11 +69,10 @@ func (g *gate) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.Pro
 	}
 }
 
-// newGatedStore is a Store on a private server whose client goes through
-// a gate, with nothing in the background that sends (sweeps, checks).
-func newGatedStore(t *testing.T) (*Store, *goredis.Client, *gate) {
+// newQuietStore is a Store on c with nothing in the background that
+// sends (sweeps, checks), closed when the test ends.
+func newQuietStore(t *testing.T, c goredis.UniversalClient) *Store {
 	t.Helper()
-	c := redistest.Start(t).Client(t)
 	s, err := New(t.Context(), c, Options{
 		Prefix:        redistest.Prefix(t),
 		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -84,6 +83,15 @@ func newGatedStore(t *testing.T) (*Store, *goredis.Client, *gate) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// newGatedStore is a Store on a private server whose client goes through
+// a gate, with nothing in the background that sends (sweeps, checks).
+func newGatedStore(t *testing.T) (*Store, *goredis.Client, *gate) {
+	t.Helper()
+	c := redistest.Start(t).Client(t)
+	s := newQuietStore(t, c)
 	g := newGate()
 	c.AddHook(g)
 	return s, c, g
@@ -408,16 +416,7 @@ func TestBatchClusterStalledNode(t *testing.T) {
 	c := redistest.StartCluster(t)
 	cc := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: slices.Clone(c.Addrs)})
 	t.Cleanup(func() { _ = cc.Close() })
-	s, err := New(t.Context(), cc, Options{
-		Prefix:        redistest.Prefix(t),
-		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
-		SweepInterval: time.Hour,
-		CheckInterval: time.Hour,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
+	s := newQuietStore(t, cc)
 	ctx := t.Context()
 	owner := func(ch store.NewChannel) string {
 		n, err := cc.MasterForKey(ctx, "{"+store.Tag(ch.ID)+"}")
